@@ -1,0 +1,84 @@
+"""One settings object, read from the environment with explicit parsing.
+
+Tests build their own :class:`Settings`; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value that cannot be used."""
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off")
+
+
+def _parse_int(name: str, raw: str, minimum: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={raw!r}: must be at least {minimum}")
+    return value
+
+
+def default_database_url(instance_dir: Path = DEFAULT_INSTANCE) -> str:
+    """The embedded SQLite store under ``instance/``."""
+    return f"sqlite:///{instance_dir / 'dashboard.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app and the command line need to know about their deployment."""
+
+    database_url: str = field(default_factory=default_database_url)
+    language: str = "zh"
+    centre_name: str = ""
+    wall_refresh_seconds: int = 10
+    debug: bool = False
+    secret_key: str = ""
+
+    def __post_init__(self) -> None:
+        if self.language not in ("zh", "en"):
+            raise SettingsError(f"language={self.language!r}: expected 'zh' or 'en'")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Read ``DATABASE_URL``, ``DASHBOARD_LANGUAGE``, ``DASHBOARD_CENTRE_NAME``,
+        ``WALL_REFRESH_SECONDS``, ``DASHBOARD_DEBUG`` and ``SECRET_KEY``."""
+        env = os.environ if environ is None else environ
+        kwargs: dict[str, object] = {}
+        if env.get("DATABASE_URL"):
+            kwargs["database_url"] = env["DATABASE_URL"]
+        if env.get("DASHBOARD_LANGUAGE"):
+            kwargs["language"] = env["DASHBOARD_LANGUAGE"].strip().lower()
+        if env.get("DASHBOARD_CENTRE_NAME"):
+            kwargs["centre_name"] = env["DASHBOARD_CENTRE_NAME"]
+        if "WALL_REFRESH_SECONDS" in env:
+            kwargs["wall_refresh_seconds"] = _parse_int(
+                "WALL_REFRESH_SECONDS", env["WALL_REFRESH_SECONDS"], minimum=1
+            )
+        if "DASHBOARD_DEBUG" in env:
+            kwargs["debug"] = _parse_bool("DASHBOARD_DEBUG", env["DASHBOARD_DEBUG"])
+        if env.get("SECRET_KEY"):
+            kwargs["secret_key"] = env["SECRET_KEY"]
+        return cls(**kwargs)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> "Settings":
+        """A copy with some fields changed (settings are immutable)."""
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,212 @@
+"""The store's tables as typed SQLAlchemy 2 models.
+
+Times are stored as naive UTC datetimes; the deployment's time zone (``meta.timezone``)
+turns them into local days and hours. Geometry is stored as WKB and handled with shapely,
+so SQLite and PostgreSQL hold exactly the same bytes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table of the store."""
+
+
+class Meta(Base):
+    """Key/value facts about the deployment: time zone, centre name, data version."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class RegionLevel(Base):
+    """A level of the region hierarchy; levels are data, named per deployment."""
+
+    __tablename__ = "region_levels"
+
+    depth: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Region(Base):
+    """A district, town, community, grid (or whatever the deployment's levels are)."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(64))
+    depth: Mapped[int] = mapped_column(Integer, index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    geometry: Mapped[bytes | None] = mapped_column(LargeBinary)
+    centroid_lon: Mapped[float | None] = mapped_column(Float)
+    centroid_lat: Mapped[float | None] = mapped_column(Float)
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+
+
+class RegionAncestor(Base):
+    """Closure table: one row per (ancestor, descendant) pair, itself included at distance 0.
+
+    It lets one ``GROUP BY`` count a region's cases and each child's in a single query.
+    """
+
+    __tablename__ = "region_ancestors"
+
+    ancestor_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    descendant_id: Mapped[int] = mapped_column(
+        ForeignKey("regions.id"), primary_key=True, index=True
+    )
+    distance: Mapped[int] = mapped_column(Integer)
+
+
+class Department(Base):
+    """A department cases are dispatched to (城管局, 住建局, ... or LA's BOS, LASAN)."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Officer(Base):
+    """A grid officer (网格员), attached to the grid they patrol."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+
+class Category(Base):
+    """One row of the routing table: subcategory → class, department, time limit."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    case_class: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(100))
+    subcategory: Mapped[str] = mapped_column(String(100), unique=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    time_limit: Mapped[float] = mapped_column(Float)
+    time_unit: Mapped[str] = mapped_column(String(16))
+    filing_condition: Mapped[str | None] = mapped_column(Text)
+    closing_condition: Mapped[str | None] = mapped_column(Text)
+
+
+class Case(Base):
+    """A case (事件/案卷): one code for life, a timestamp per workflow step."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    case_class: Mapped[str | None] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(100))
+    subcategory: Mapped[str | None] = mapped_column(String(100), index=True)
+    source: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    location_method: Mapped[str] = mapped_column(String(8))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    reporter: Mapped[str | None] = mapped_column(String(100))
+    reported_at: Mapped[datetime] = mapped_column(DateTime)
+    filed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_level: Mapped[str | None] = mapped_column(String(16))
+    satisfaction: Mapped[str | None] = mapped_column(String(24))
+    mediation_outcome: Mapped[str | None] = mapped_column(String(16))
+    mediated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    photos_before: Mapped[str | None] = mapped_column(Text)
+    photos_after: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_cases_region_reported", "region_id", "reported_at"),
+        Index("ix_cases_region_closed", "region_id", "closed_at"),
+        Index("ix_cases_due", "due_at"),
+        Index("ix_cases_reported", "reported_at"),
+    )
+
+
+class CaseEvent(Base):
+    """Append-only history of a case: who did what, from which status to which, when."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_case_events_action_at", "action", "at"),)
+
+
+class Patrol(Base):
+    """One patrol of a grid by its officer; the GPS track is in :class:`PatrolPoint`."""
+
+    __tablename__ = "patrols"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_patrols_region_started", "region_id", "started_at"),)
+
+
+class PatrolPoint(Base):
+    """One GPS fix of a patrol track (WGS-84)."""
+
+    __tablename__ = "patrol_points"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrols.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,150 @@
+"""Opening the store, creating its tables, and the small shared writes every loader needs.
+
+Any script can use this module: it knows nothing of Dash.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy.engine import make_url
+
+from data import schema
+from data.models import Base, Meta, Region, RegionAncestor, RegionLevel
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or is not in the state an operation needs."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created, and SQLite gets
+    foreign keys, WAL and a busy timeout so a reader never blocks the importer."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def init_db(engine: Engine) -> None:
+    """Create every table and index that does not exist yet (idempotent)."""
+    Base.metadata.create_all(engine)
+
+
+def drop_all(engine: Engine) -> None:
+    """Drop every table of the store (the demo builder starts from nothing)."""
+    Base.metadata.drop_all(engine)
+
+
+@contextmanager
+def transaction(engine_or_conn: Engine | Connection) -> Iterator[Connection]:
+    """A connection inside a transaction: committed on success, rolled back on any error.
+
+    Given a connection already in a transaction, it is used as it is, so helpers compose.
+    """
+    if isinstance(engine_or_conn, Connection):
+        yield engine_or_conn
+        return
+    with engine_or_conn.begin() as conn:
+        yield conn
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime the store keeps."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# --- meta ---------------------------------------------------------------------------------
+
+def get_meta(conn: Connection, key: str, default: str | None = None) -> str | None:
+    """A deployment fact from the ``meta`` table."""
+    value = conn.scalar(select(Meta.value).where(Meta.key == key))
+    return default if value is None else value
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    """Set a deployment fact (insert or replace)."""
+    if conn.scalar(select(Meta.key).where(Meta.key == key)) is None:
+        conn.execute(insert(Meta).values(key=key, value=value))
+    else:
+        conn.execute(update(Meta).where(Meta.key == key).values(value=value))
+
+
+def deployment_timezone(conn: Connection) -> ZoneInfo:
+    """The time zone local days are counted in (``meta.timezone``, default Asia/Shanghai)."""
+    name = get_meta(conn, "timezone", DEFAULT_TIMEZONE) or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise StoreError(f"meta.timezone={name!r} is not a known IANA time zone") from None
+
+
+def bump_data_version(conn: Connection) -> int:
+    """Mark that the data changed; live views compare this number to skip redraws."""
+    current = int(get_meta(conn, "data_version", "0") or 0) + 1
+    set_meta(conn, "data_version", str(current))
+    return current
+
+
+def data_version(conn: Connection) -> int:
+    """The number :func:`bump_data_version` last wrote (0 for an empty store)."""
+    return int(get_meta(conn, "data_version", "0") or 0)
+
+
+# --- region levels and the closure table -------------------------------------------------------
+
+def ensure_level(conn: Connection, name: str, depth: int, name_en: str = "") -> None:
+    """Record that level ``name`` sits at ``depth``; refuse a clash with what is stored."""
+    by_depth = conn.execute(
+        select(RegionLevel.name).where(RegionLevel.depth == depth)
+    ).scalar_one_or_none()
+    by_name = conn.execute(
+        select(RegionLevel.depth).where(RegionLevel.name == name)
+    ).scalar_one_or_none()
+    if by_depth is None and by_name is None:
+        if not name_en:
+            name_en = dict(schema.DEFAULT_LEVELS).get(name, "")
+        conn.execute(insert(RegionLevel).values(depth=depth, name=name, name_en=name_en))
+        return
+    if by_depth != name or by_name != depth:
+        raise StoreError(
+            f"level {name!r} at depth {depth} clashes with the stored levels "
+            f"(depth {depth} is {by_depth!r}; {name!r} is at depth {by_name!r})"
+        )
+
+
+def rebuild_region_ancestors(conn: Connection) -> None:
+    """Recompute the closure table from ``regions.parent_id`` (run after any region change)."""
+    rows = conn.execute(select(Region.id, Region.parent_id)).all()
+    parent = {rid: pid for rid, pid in rows}
+    pairs: list[dict[str, int]] = []
+    for rid in parent:
+        node, distance, seen = rid, 0, set()
+        while node is not None:
+            if node in seen:
+                raise StoreError(f"region id {rid} is its own ancestor: the hierarchy has a cycle")
+            seen.add(node)
+            pairs.append({"ancestor_id": node, "descendant_id": rid, "distance": distance})
+            node, distance = parent.get(node), distance + 1
+    conn.execute(delete(RegionAncestor))
+    if pairs:
+        conn.execute(insert(RegionAncestor), pairs)
