@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`. Both work as root on a fresh
+# Debian machine with Python 3.11: they install what they need, then do their job.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8050
+RUN_PACKAGES  := fonts-noto-cjk
+TEST_PACKAGES := chromium fonts-noto-cjk postgresql poppler-utils
+
+.PHONY: run test install install-test system-run system-test clean
+
+run: install system-run
+	$(PY) -m dashboard serve --host $(HOST) --port $(PORT)
+
+test: install-test system-test
+	TEST_POSTGRES_URL="$$(scripts/start-postgres.sh)" $(PY) -m pytest $(PYTEST_ARGS)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+
+install-test: $(PY)
+	$(PY) -m pip install --quiet -r requirements-test.txt
+
+system-run:
+	@scripts/apt-ensure.sh $(RUN_PACKAGES)
+
+system-test:
+	@scripts/apt-ensure.sh $(TEST_PACKAGES)
+
+clean:
+	rm -rf $(VENV) instance test-artifacts .pytest_cache

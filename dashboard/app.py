@@ -1,0 +1,41 @@
+"""The app factory: ``create_app(settings)`` builds the server, the layout and the callbacks."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from dashboard import services
+from dashboard.settings import PROJECT_ROOT, Settings
+from data import store
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """A new Dash app on the store named by ``settings`` (default: from the environment).
+
+    Everything the page loads is served by this server: Dash's own scripts, our CSS in
+    ``assets/``, system fonts. No CDN, no outside request.
+    """
+    from callbacks import register_all
+    from layouts.home import build_page
+    from layouts.text import t
+
+    settings = Settings.from_env() if settings is None else settings
+    engine = store.make_engine(settings.database_url)
+    store.init_db(engine)
+
+    app = Dash(
+        __name__,
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        title=settings.centre_name or t("app_title", settings.language),
+        update_title=None,
+        serve_locally=True,
+        compress=True,
+        suppress_callback_exceptions=True,
+        health_endpoint="healthz",
+    )
+    app.server.extensions[services.EXTENSION] = {"engine": engine, "settings": settings}
+    if settings.secret_key:
+        app.server.secret_key = settings.secret_key
+    app.layout = build_page
+    register_all(app)
+    return app

@@ -1,0 +1,203 @@
+"""The command line: ``python -m dashboard serve|demo|import|summary``.
+
+Every command reads :class:`~dashboard.settings.Settings` from the environment
+(``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
+what went wrong, and exit status 2; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Sequence
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from dashboard.settings import Settings, SettingsError
+
+
+class UsageError(Exception):
+    """A command-line argument that cannot be used; the message says which and why."""
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-22") from None
+
+
+def _parse_moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date or time like 2026-11-22 or 2026-11-22T09:30"
+        ) from None
+
+
+def _open_store(settings: Settings) -> Engine:
+    from data import store
+
+    engine = store.make_engine(settings.database_url)
+    store.init_db(engine)
+    return engine
+
+
+def _store_is_empty(engine: Engine) -> bool:
+    from data.models import Region
+
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(Region)) == 0
+
+
+# --- commands -------------------------------------------------------------------------------
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from data import demo
+
+    engine = _open_store(settings)
+    report = demo.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of)
+    print(
+        f"demo county built ({args.scale}, seed {args.seed}) in {report.seconds:.1f} s: "
+        f"{report.regions} regions ({report.grids} grids), {report.cases} cases, "
+        f"{report.events} case events, {report.officers} officers, {report.patrols} patrols"
+    )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from data import importer
+
+    engine = _open_store(settings)
+    run: Callable = importer.import_regions if args.kind == "regions" else importer.import_cases
+    report = run(engine, Path(args.file), Path(args.mapping),
+                 skip_bad_rows=args.skip_bad_rows,
+                 rejects_path=Path(args.rejects) if args.rejects else None)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(report.summary_lines(settings.language)))
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
+    from data import metrics
+    from data.metric_registry import BY_KEY, metric_label
+    from layouts.format import format_value
+
+    if (args.date_from is None) != (args.date_to is None):
+        raise UsageError("give both --from and --to, or neither")
+    engine = _open_store(settings)
+    result = metrics.summarize(engine, args.region, args.date_from, args.date_to,
+                               lang=settings.language)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    lang = settings.language
+    region = result["region"]
+    period = result["period"]
+    print(f"{region['name']} ({region['code'] or '*'})  {period['from']} .. {period['to']}")
+    for key, value in result["metrics"].items():
+        print(f"  {metric_label(key, lang):<24} {format_value(value, BY_KEY[key].kind)}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.app import create_app
+
+    engine = _open_store(settings)
+    if _store_is_empty(engine):
+        from data import demo
+
+        print("the store is empty: building the demo county first (under a minute) ...",
+              flush=True)
+        report = demo.build_demo(engine)
+        print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
+    engine.dispose()
+    app = create_app(settings)
+    print(f"serving on http://{args.host}:{args.port}/", flush=True)
+    if args.dev:
+        app.run(host=args.host, port=args.port, debug=settings.debug,
+                dev_tools_disable_version_check=True)
+        return 0
+    import waitress
+
+    waitress.serve(app.server, host=args.host, port=args.port, threads=8, ident="dashboard")
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="Command-centre dashboard for grid-based governance. "
+                    "DATABASE_URL chooses the store (default: SQLite under instance/).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the dashboard (builds the demo county if empty)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument("--dev", action="store_true", help="Flask's development server")
+    serve.set_defaults(run=cmd_serve)
+
+    demo = sub.add_parser("demo", help="replace the store's data with a synthetic county")
+    demo.add_argument("--scale", choices=["small", "county", "city"], default="county")
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--as-of", type=_parse_moment, default=None,
+                      help="the demo's 'now' in UTC (default: now)")
+    demo.set_defaults(run=cmd_demo)
+
+    imp = sub.add_parser("import", help="import regions or cases from CSV/XLSX/GeoJSON/Shapefile")
+    imp.add_argument("kind", choices=["regions", "cases"])
+    imp.add_argument("file")
+    imp.add_argument("--mapping", required=True, help="the TOML mapping file")
+    imp.add_argument("--skip-bad-rows", action="store_true",
+                     help="import the good rows; write the bad ones to a rejects CSV")
+    imp.add_argument("--rejects", help="where to write the rejects CSV")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.set_defaults(run=cmd_import)
+
+    summary = sub.add_parser("summary", help="print the metrics of a region and its children")
+    summary.add_argument("--region", help="region code (default: the whole deployment)")
+    summary.add_argument("--from", dest="date_from", type=_parse_date)
+    summary.add_argument("--to", dest="date_to", type=_parse_date)
+    summary.add_argument("--json", action="store_true")
+    summary.set_defaults(run=cmd_summary)
+    return parser
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from data.regions import UnknownRegion
+    from data.store import StoreError
+
+    errors: list[type[BaseException]] = [UsageError, SettingsError, UnknownRegion, StoreError,
+                                         ValueError, FileNotFoundError]
+    try:
+        from data.importer import ImportFailed
+
+        errors.append(ImportFailed)
+    except ImportError:  # pragma: no cover - importer always ships
+        pass
+    return tuple(errors)
+
+
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """Run one command; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env() if settings is None else settings
+        return args.run(args, settings)
+    except _known_errors() as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OperationalError, ProgrammingError) as exc:
+        print(f"error: the store could not be used: {exc.orig}", file=sys.stderr)
+        return 2

@@ -1,0 +1,354 @@
+"""Computing the registry's metrics for a region and its children over a period.
+
+The database does the aggregation: one pass over the cases, one over the events, one for
+the median and one for patrols, each grouped by region through the closure table, so a
+region and all its children cost four queries whatever their number. pandas and plain
+Python only shape the result. The definitions are in :mod:`data.metric_registry`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Float,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from data import schema
+from data.metric_registry import KEYS
+from data.models import Case, CaseEvent, Patrol, Region, RegionAncestor
+from data.regions import RegionInfo, UnknownRegion, children_of, get_region
+from data.store import deployment_timezone, utcnow
+
+__all__ = ["Period", "UnknownRegion", "compute", "period_for", "summarize"]
+
+DEFAULT_DAYS = 30
+_ALL = 0  # group key of "the whole deployment"
+
+
+# --- a portable "hours since the epoch" for durations ---------------------------------------
+
+class _epoch_hours(FunctionElement):
+    """Hours since an epoch of a naive timestamp; differences are durations in hours."""
+
+    type = Float()
+    inherit_cache = True
+    name = "epoch_hours"
+
+
+@compiles(_epoch_hours, "sqlite")
+def _epoch_hours_sqlite(element, compiler, **kw):  # pragma: no cover - dialect glue
+    return f"(julianday({compiler.process(element.clauses, **kw)}) * 24.0)"
+
+
+@compiles(_epoch_hours, "postgresql")
+def _epoch_hours_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
+    return f"(extract(epoch from {compiler.process(element.clauses, **kw)}) / 3600.0)"
+
+
+# --- periods --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive local dates and the half-open naive-UTC interval they cover."""
+
+    first: date
+    last: date
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self, tz: ZoneInfo) -> "Period":
+        """The period of equal length immediately before this one."""
+        return period_for(self.first - timedelta(days=self.days), self.first - timedelta(days=1), tz)
+
+
+def _local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
+    local = datetime.combine(day, time(0, 0), tzinfo=tz)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def period_for(first: date, last: date, tz: ZoneInfo) -> Period:
+    """The period from local date ``first`` to ``last`` inclusive."""
+    if first > last:
+        raise ValueError(f"the period starts ({first}) after it ends ({last})")
+    return Period(first, last, _local_midnight_utc(first, tz),
+                  _local_midnight_utc(last + timedelta(days=1), tz))
+
+
+def local_date(moment_utc: datetime, tz: ZoneInfo) -> date:
+    """The local date of a naive-UTC moment."""
+    return moment_utc.replace(tzinfo=timezone.utc).astimezone(tz).date()
+
+
+def _resolve_period(first: date | None, last: date | None, now: datetime, tz: ZoneInfo) -> Period:
+    if (first is None) != (last is None):
+        raise ValueError("give both the first and the last date of the period, or neither")
+    if first is None or last is None:
+        last = local_date(now, tz)
+        first = last - timedelta(days=DEFAULT_DAYS - 1)
+    return period_for(first, last, tz)
+
+
+# --- the aggregation ------------------------------------------------------------------------
+
+def _within(column: ColumnElement, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.start, column < period.end)
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _grouped(query, column, group_ids: list[int] | None):
+    """Attach the region group key to a query over rows whose region is ``column``."""
+    if group_ids is None:
+        return query.add_columns(literal(_ALL).label("g")), None
+    query = query.join(RegionAncestor, RegionAncestor.descendant_id == column).where(
+        RegionAncestor.ancestor_id.in_(group_ids)
+    )
+    return query.add_columns(RegionAncestor.ancestor_id.label("g")), RegionAncestor.ancestor_id
+
+
+def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
+                 as_of: datetime) -> dict[int, dict[str, int]]:
+    c = Case
+    not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
+    due_to_close = or_(and_(not_waiting, _within(c.due_at, p)), _within(c.closed_at, p))
+    due_to_handle = or_(
+        and_(c.status != schema.VOIDED, c.dispatched_at.is_not(None), _within(c.due_at, p)),
+        _within(c.resolved_at, p),
+    )
+    open_at = and_(
+        c.reported_at <= as_of,
+        or_(c.status != schema.VOIDED, c.voided_at > as_of),
+        or_(c.closed_at > as_of, and_(c.closed_at.is_(None), c.status != schema.CLOSED)),
+    )
+    closed_in_p = _within(c.closed_at, p)
+    resolved_in_p = _within(c.resolved_at, p)
+    mediated = and_(c.case_class == schema.DISPUTE, _within(c.mediated_at, p),
+                    c.mediation_outcome.is_not(None))
+    counts = {
+        "reported": _within(c.reported_at, p),
+        "filed": and_(_within(c.reported_at, p), c.status.in_(schema.ACCEPTED_STATUSES)),
+        "dispatched": _within(c.dispatched_at, p),
+        "resolved": resolved_in_p,
+        "closed": closed_in_p,
+        "closed_on_time": and_(closed_in_p, c.due_at.is_not(None), c.closed_at <= c.due_at),
+        "due_to_close": due_to_close,
+        "due_to_close_with_deadline": and_(due_to_close, c.due_at.is_not(None)),
+        "due_to_handle": due_to_handle,
+        "open": open_at,
+        "overdue": and_(open_at, c.status != schema.SUSPENDED, c.due_at < as_of),
+        "resolved_with_level": and_(resolved_in_p, c.resolved_level.is_not(None)),
+        "resolved_in_grid": and_(resolved_in_p, c.resolved_level == schema.GRID_LEVEL),
+        "disputes_mediated": mediated,
+        "mediation_successes": and_(mediated, c.mediation_outcome == schema.MEDIATION_SUCCESS),
+        "rated": and_(closed_in_p, c.satisfaction.is_not(None)),
+        "satisfied": and_(closed_in_p, c.satisfaction.in_(
+            [schema.SATISFIED, schema.BASICALLY_SATISFIED])),
+    }
+    query = select(*(_count_if(cond).label(key) for key, cond in counts.items())).select_from(c)
+    query, key = _grouped(query, c.region_id, group_ids)
+    if key is not None:
+        query = query.group_by(key)
+    return {row.g: {k: int(getattr(row, k)) for k in counts} for row in conn.execute(query)}
+
+
+def _event_counts(conn: Connection, group_ids: list[int] | None,
+                  p: Period) -> dict[int, dict[str, int]]:
+    e = CaseEvent
+    counted = {"dispatch": "dispatches", "return": "returns", "rework": "reworks"}
+    query = (
+        select(
+            *(_count_if(e.action == action).label(key) for action, key in counted.items()),
+            func.count(distinct(case((e.action == "postpone", e.case_id)))).label("postponed"),
+        )
+        .select_from(e)
+        .join(Case, Case.id == e.case_id)
+        .where(e.action.in_([*counted, "postpone"]), _within(e.at, p))
+    )
+    query, key = _grouped(query, Case.region_id, group_ids)
+    if key is not None:
+        query = query.group_by(key)
+    keys = [*counted.values(), "postponed"]
+    return {row.g: {k: int(getattr(row, k)) for k in keys} for row in conn.execute(query)}
+
+
+def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period) -> dict[int, float]:
+    hours = (_epoch_hours(Case.closed_at) - _epoch_hours(Case.reported_at)).label("hours")
+    base = select(hours).select_from(Case).where(_within(Case.closed_at, p))
+    base, _ = _grouped(base, Case.region_id, group_ids)
+    durations = base.subquery()
+    ranked = select(
+        durations.c.g,
+        durations.c.hours,
+        func.row_number().over(partition_by=durations.c.g, order_by=durations.c.hours).label("rn"),
+        func.count().over(partition_by=durations.c.g).label("n"),
+    ).subquery()
+    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
+    query = select(ranked.c.g, func.avg(ranked.c.hours)).where(middle).group_by(ranked.c.g)
+    return {g: float(value) for g, value in conn.execute(query)}
+
+
+def _patrol_coverage(conn: Connection, group_ids: list[int] | None,
+                     p: Period) -> dict[int, tuple[int, int]]:
+    child = Region.__table__.alias("child")
+    is_leaf = ~exists().where(child.c.parent_id == Region.id)
+    leaves, key = _grouped(select(func.count().label("n")).select_from(Region).where(is_leaf),
+                           Region.id, group_ids)
+    if key is not None:
+        leaves = leaves.group_by(key)
+    totals = {row.g: int(row.n) for row in conn.execute(leaves)}
+
+    patrolled_leaf = (
+        select(Patrol.region_id.label("region_id"))
+        .where(_within(Patrol.started_at, p))
+        .distinct()
+        .subquery()
+    )
+    covered = (
+        select(func.count().label("n"))
+        .select_from(Region)
+        .join(patrolled_leaf, patrolled_leaf.c.region_id == Region.id)
+        .where(is_leaf)
+    )
+    covered, key = _grouped(covered, Region.id, group_ids)
+    if key is not None:
+        covered = covered.group_by(key)
+    done = {row.g: int(row.n) for row in conn.execute(covered)}
+    return {g: (done.get(g, 0), n) for g, n in totals.items()}
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return None if denominator == 0 else numerator / denominator
+
+
+def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
+           patrol: tuple[int, int]) -> dict[str, object]:
+    """Turn raw counts into the registry's metrics (in the registry's order)."""
+    c = {key: 0 for key in ("reported", "filed", "dispatched", "resolved", "closed",
+                            "closed_on_time", "due_to_close", "due_to_close_with_deadline",
+                            "due_to_handle", "open", "overdue", "resolved_with_level",
+                            "resolved_in_grid", "disputes_mediated", "mediation_successes",
+                            "rated", "satisfied")}
+    c.update(counts)
+    ev = {"dispatches": 0, "returns": 0, "reworks": 0, "postponed": 0}
+    ev.update(events)
+    values: dict[str, object] = {
+        "reported": c["reported"],
+        "filed": c["filed"],
+        "dispatched": c["dispatched"],
+        "resolved": c["resolved"],
+        "closed": c["closed"],
+        "closed_on_time": c["closed_on_time"],
+        "due_to_close": c["due_to_close"],
+        "due_to_handle": c["due_to_handle"],
+        "closure_rate": _ratio(c["closed"], c["due_to_close"]),
+        "on_time_closure_rate": _ratio(c["closed_on_time"], c["due_to_close_with_deadline"]),
+        "handling_rate": _ratio(c["resolved"], c["due_to_handle"]),
+        "rework_rate": _ratio(ev["reworks"], c["due_to_close"]),
+        "postponement_rate": _ratio(ev["postponed"], c["due_to_handle"]),
+        "open": c["open"],
+        "overdue": c["overdue"],
+        "dispatches": ev["dispatches"],
+        "returns": ev["returns"],
+        "accurate_dispatch_rate": (
+            None if ev["dispatches"] == 0
+            else max(ev["dispatches"] - ev["returns"], 0) / ev["dispatches"]
+        ),
+        "in_grid_resolution_rate": _ratio(c["resolved_in_grid"], c["resolved_with_level"]),
+        "disputes_mediated": c["disputes_mediated"],
+        "mediation_success_rate": _ratio(c["mediation_successes"], c["disputes_mediated"]),
+        "satisfaction_rate": _ratio(c["satisfied"], c["rated"]),
+        "median_hours_to_close": median,
+        "patrol_coverage": _ratio(*patrol),
+    }
+    assert tuple(values) == KEYS, "metrics.py and metric_registry.py disagree on the keys"
+    return values
+
+
+def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
+            as_of: datetime) -> dict[int, dict[str, object]]:
+    """Metrics for each region id in ``groups`` (each with all its descendants).
+
+    ``groups=None`` computes one group, the whole deployment (unlocated cases included),
+    under the key 0.
+    """
+    group_ids = None if groups is None else list(groups)
+    if group_ids == []:
+        return {}
+    counts = _case_counts(conn, group_ids, period, as_of)
+    events = _event_counts(conn, group_ids, period)
+    medians = _median_hours(conn, group_ids, period)
+    patrols = _patrol_coverage(conn, group_ids, period)
+    keys = [_ALL] if group_ids is None else group_ids
+    return {
+        g: _shape(counts.get(g, {}), events.get(g, {}), medians.get(g), patrols.get(g, (0, 0)))
+        for g in keys
+    }
+
+
+def summarize(engine: Engine | Connection, region_code: str | None = None,
+              start: date | None = None, end: date | None = None, *,
+              now: datetime | None = None, lang: str = "zh") -> dict[str, object]:
+    """Every metric for a region (``None``: the whole deployment) and each of its children,
+    over the local dates ``start``..``end`` (default: the 30 days up to today), with the
+    same metrics for the period of equal length just before.
+
+    Raises :class:`UnknownRegion` for a code no region has and ``ValueError`` for a
+    period that is half given or runs backwards.
+    """
+    if isinstance(engine, Engine):
+        with engine.connect() as conn:
+            return summarize(conn, region_code, start, end, now=now, lang=lang)
+    conn = engine
+    now = utcnow() if now is None else now
+    tz = deployment_timezone(conn)
+    period = _resolve_period(start, end, now, tz)
+    previous = period.previous(tz)
+    region: RegionInfo | None = None if region_code is None else get_region(conn, region_code)
+    children = children_of(conn, region)
+
+    group = None if region is None else [region.id]
+    current = compute(conn, group, period, min(now, period.end))
+    before = compute(conn, group, previous, min(now, previous.end))
+    per_child = compute(conn, [child.id for child in children], period, min(now, period.end))
+    key = _ALL if region is None else region.id
+
+    whole = {"code": None, "name": "全部" if lang == "zh" else "All", "level": None, "depth": -1}
+    return {
+        "region": whole if region is None else region.as_dict(),
+        "period": {
+            "from": period.first.isoformat(),
+            "to": period.last.isoformat(),
+            "previous_from": previous.first.isoformat(),
+            "previous_to": previous.last.isoformat(),
+            "as_of": min(now, period.end).replace(tzinfo=timezone.utc).astimezone(tz)
+            .isoformat(timespec="seconds"),
+            "timezone": tz.key,
+        },
+        "metrics": current[key],
+        "previous": before[key],
+        "children": [
+            {**child.as_dict(), "metrics": per_child[child.id]} for child in children
+        ],
+    }

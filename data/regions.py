@@ -1,0 +1,84 @@
+"""Reading the region hierarchy: one region, its children, its ancestors, the whole tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+
+from data.models import Region, RegionAncestor, RegionLevel
+
+
+class UnknownRegion(LookupError):
+    """No region has the code that was asked for."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"no region has the code {code!r}")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    """The facts about a region that views and reports show."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    depth: int
+    parent_id: int | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "name": self.name, "level": self.level, "depth": self.depth}
+
+
+_COLUMNS = (Region.id, Region.code, Region.name, Region.level, Region.depth, Region.parent_id)
+
+
+def get_region(conn: Connection, code: str) -> RegionInfo:
+    """The region with ``code``; :class:`UnknownRegion` if there is none."""
+    row = conn.execute(select(*_COLUMNS).where(Region.code == code)).one_or_none()
+    if row is None:
+        raise UnknownRegion(code)
+    return RegionInfo(*row)
+
+
+def children_of(conn: Connection, region: RegionInfo | None) -> list[RegionInfo]:
+    """Direct children of ``region`` ordered by code; the top-level regions for ``None``."""
+    parent = Region.parent_id.is_(None) if region is None else Region.parent_id == region.id
+    rows = conn.execute(select(*_COLUMNS).where(parent).order_by(Region.code)).all()
+    return [RegionInfo(*row) for row in rows]
+
+
+def ancestors_of(conn: Connection, region: RegionInfo) -> list[RegionInfo]:
+    """The chain from the top-level region down to ``region`` itself (for breadcrumbs)."""
+    rows = conn.execute(
+        select(*_COLUMNS)
+        .join(RegionAncestor, RegionAncestor.ancestor_id == Region.id)
+        .where(RegionAncestor.descendant_id == region.id)
+        .order_by(RegionAncestor.distance.desc())
+    ).all()
+    return [RegionInfo(*row) for row in rows]
+
+
+def region_table(engine: Engine | Connection) -> pd.DataFrame:
+    """Every region without geometry: id, code, name, level, depth, parent_id, parent_code."""
+    parent = Region.__table__.alias("parent")
+    query = (
+        select(*_COLUMNS, parent.c.code.label("parent_code"))
+        .outerjoin(parent, parent.c.id == Region.parent_id)
+        .order_by(Region.depth, Region.code)
+    )
+    if isinstance(engine, Connection):
+        return pd.DataFrame(engine.execute(query).mappings().all(),
+                            columns=["id", "code", "name", "level", "depth", "parent_id",
+                                     "parent_code"])
+    with engine.connect() as conn:
+        return region_table(conn)
+
+
+def level_names(conn: Connection) -> dict[int, tuple[str, str]]:
+    """depth → (name, English name) of the deployment's levels."""
+    rows = conn.execute(select(RegionLevel.depth, RegionLevel.name, RegionLevel.name_en)).all()
+    return {depth: (name, name_en) for depth, name, name_en in rows}

@@ -1,0 +1,92 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against a live server.
+
+Every page test also records the console and every request, so it can assert that the page
+logged no error and that nothing left the machine.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from werkzeug.serving import make_server
+
+from dashboard import Settings, create_app
+from data import demo, store
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]
+#: The demo world's "now": this hour, so "the last 30 days" on the page are full of cases.
+DEMO_AS_OF = store.utcnow().replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+    host: str
+
+
+@dataclass
+class PageLog:
+    """What a page did: console errors, and the hosts it asked for."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    request_hosts: set[str] = field(default_factory=set)
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small demo county in a SQLite file, built once for the browser tests."""
+    path = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
+    url = f"sqlite:///{path}"
+    engine = store.make_engine(url)
+    demo.build_demo(engine, scale="small", seed=7, as_of=DEMO_AS_OF)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_database: str) -> LiveServer:
+    settings = Settings(database_url=demo_database)
+    app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", settings,
+                     f"127.0.0.1:{server.server_port}")
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                      headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_with_log(browser):
+    """A fresh 1920×1080 page and the log of what it did."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    log = PageLog()
+    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    yield page, log
+    context.close()
