@@ -1,0 +1,78 @@
+"""The command line, called as a user calls it (``main(argv)``), on a hand-built store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dashboard.cli import main
+from dashboard.settings import Settings
+from data import store
+from tests import tiny_store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    engine = store.make_engine(url)
+    store.init_db(engine)
+    tiny_store.build(engine)
+    engine.dispose()
+    return Settings(database_url=url)
+
+
+def test_summary_json_has_the_documented_shape_and_hand_counted_values(settings, capsys):
+    assert main(["summary", "--region", "C", "--from", "2026-03-01", "--to", "2026-03-10",
+                 "--json"], settings) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"region", "period", "metrics", "previous", "children"}
+    assert out["region"]["code"] == "C"
+    assert (out["period"]["from"], out["period"]["to"]) == ("2026-03-01", "2026-03-10")
+    m = out["metrics"]
+    # K1..K4 reported; K4 voided so 3 filed; K1 and K3 closed; K1 on time.
+    assert (m["reported"], m["filed"], m["closed"], m["closed_on_time"]) == (4, 3, 2, 1)
+    # due to close: K1, K2 (due 03-04, open), K3 -> closure 2/3, on time 1/3
+    assert m["due_to_close"] == 3
+    assert m["closure_rate"] == pytest.approx(2 / 3)
+    assert m["on_time_closure_rate"] == pytest.approx(1 / 3)
+    assert [c["code"] for c in out["children"]] == ["T1", "T2"]
+    assert [c["metrics"]["reported"] for c in out["children"]] == [2, 2]
+
+
+def test_summary_text_is_chinese_by_default(settings, capsys):
+    assert main(["summary", "--region", "T1", "--from", "2026-03-01", "--to", "2026-03-10"],
+                settings) == 0
+    out = capsys.readouterr().out
+    assert "城关镇" in out and "结案率" in out and "50.0%" in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["summary", "--region", "NOPE"], "'NOPE'"),
+    (["summary", "--from", "2026-03-01"], "both --from and --to"),
+    (["summary", "--from", "2026-03-10", "--to", "2026-03-01"], "after it ends"),
+])
+def test_errors_are_one_clear_line_and_status_2(settings, capsys, argv, words):
+    assert main(argv, settings) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and words in err and err.count("\n") == 1
+
+
+def test_a_malformed_date_is_refused_by_the_parser(settings, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["summary", "--from", "2026-13-01", "--to", "2026-03-01"], settings)
+    assert exit_.value.code == 2
+    assert "'2026-13-01' is not a date" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_as_a_module(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "dashboard", "summary", "--json"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["metrics"]["reported"] == 0
