@@ -1,0 +1,81 @@
+"""Store helpers: levels, the closure table, meta, deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from data import store
+from data.deadlines import deadline
+from data.models import Region, RegionAncestor
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_levels_are_data_and_clashes_are_refused(engine):
+    with store.transaction(engine) as conn:
+        store.ensure_level(conn, "区县", 0)
+        store.ensure_level(conn, "网格", 1)
+        store.ensure_level(conn, "网格", 1)  # the same again is fine
+        with pytest.raises(store.StoreError, match="clashes"):
+            store.ensure_level(conn, "社区村", 1)
+
+
+def test_closure_table_has_every_ancestor_pair(engine):
+    with store.transaction(engine) as conn:
+        conn.execute(insert(Region), [
+            {"id": 1, "code": "A", "name": "a", "level": "x", "depth": 0, "parent_id": None},
+            {"id": 2, "code": "B", "name": "b", "level": "y", "depth": 1, "parent_id": 1},
+            {"id": 3, "code": "C", "name": "c", "level": "z", "depth": 2, "parent_id": 2},
+        ])
+        store.rebuild_region_ancestors(conn)
+        pairs = set(conn.execute(select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id,
+                                        RegionAncestor.distance)).all())
+    assert pairs == {(1, 1, 0), (2, 2, 0), (3, 3, 0), (1, 2, 1), (2, 3, 1), (1, 3, 2)}
+
+
+def test_a_cycle_in_the_hierarchy_is_refused(engine):
+    with pytest.raises(store.StoreError, match="cycle"):
+        with store.transaction(engine) as conn:
+            conn.execute(insert(Region), [
+                {"id": 1, "code": "A", "name": "a", "level": "x", "depth": 0, "parent_id": None},
+                {"id": 2, "code": "B", "name": "b", "level": "y", "depth": 1, "parent_id": 1},
+            ])
+            conn.execute(update(Region).where(Region.id == 1).values(parent_id=2))
+            store.rebuild_region_ancestors(conn)
+
+
+def test_meta_and_data_version(engine):
+    with store.transaction(engine) as conn:
+        assert store.data_version(conn) == 0
+        assert store.deployment_timezone(conn).key == "Asia/Shanghai"
+        store.set_meta(conn, "timezone", "America/Los_Angeles")
+        assert store.bump_data_version(conn) == 1
+        assert store.bump_data_version(conn) == 2
+    with engine.connect() as conn:
+        assert store.data_version(conn) == 2
+        assert store.deployment_timezone(conn).key == "America/Los_Angeles"
+        store.set_meta(conn, "timezone", "Mars/Olympus")
+        with pytest.raises(store.StoreError, match="Mars/Olympus"):
+            store.deployment_timezone(conn)
+
+
+def test_deadline_in_hours_counts_the_clock():
+    assert deadline(datetime(2026, 11, 20, 23, 0), 4, "hours", SHANGHAI) == datetime(2026, 11, 21, 3, 0)
+
+
+def test_deadline_in_working_days_skips_the_weekend():
+    # Friday 2026-11-20 10:00 local (02:00 UTC) + 1 working day -> Monday 11-23 10:00 local.
+    assert deadline(datetime(2026, 11, 20, 2, 0), 1, "working_days", SHANGHAI) == datetime(2026, 11, 23, 2, 0)
+    # Saturday 10:00 local: the clock starts Monday 08:30 local, + 2 working days -> Wednesday.
+    assert deadline(datetime(2026, 11, 21, 2, 0), 2, "working_days", SHANGHAI) == datetime(2026, 11, 25, 0, 30)
+
+
+def test_deadline_refuses_unknown_units_and_negative_limits():
+    with pytest.raises(ValueError, match="fortnights"):
+        deadline(datetime(2026, 1, 1), 1, "fortnights", SHANGHAI)
+    with pytest.raises(ValueError, match="negative"):
+        deadline(datetime(2026, 1, 1), -1, "hours", SHANGHAI)
