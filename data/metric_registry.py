@@ -46,11 +46,13 @@ METRICS: tuple[Metric, ...] = (
     Metric("closed_on_time", "count", "按期结案数", "Closed on time",
            "cases with closed_at in P, a deadline, and closed_at <= due_at", True),
     Metric("due_to_close", "count", "应结案数", "Due to close",
-           "cases not voided and not awaiting verification whose due_at is in P, plus cases "
-           "with closed_at in P (each case once)", None),
+           "cases not voided and not awaiting verification whose due_at is in P and not after "
+           "as_of (a deadline later today is not due yet) and that were not already closed "
+           "before P, plus cases with closed_at in P (each case once)", None),
     Metric("due_to_handle", "count", "应处置数", "Due to handle",
-           "dispatched cases not voided whose due_at is in P, plus cases with resolved_at in P "
-           "(each case once)", None),
+           "dispatched cases not voided whose due_at is in P and not after as_of and that were "
+           "not already resolved before P, plus cases with resolved_at in P (each case once)",
+           None),
     Metric("closure_rate", "rate", "结案率", "Closure rate",
            "closed / due_to_close"),
     Metric("on_time_closure_rate", "rate", "按期结案率", "On-time closure rate",

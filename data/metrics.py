@@ -132,9 +132,16 @@ def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
                  as_of: datetime) -> dict[int, dict[str, int]]:
     c = Case
     not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
-    due_to_close = or_(and_(not_waiting, _within(c.due_at, p)), _within(c.closed_at, p))
+    # a deadline counts once it has come: in P and by as_of (the rest of today is not due yet)
+    fell_due = and_(c.due_at >= p.start, c.due_at < p.end, c.due_at <= as_of)
+    # ... and a case closed (resolved) before P was counted then, not again now
+    due_to_close = or_(
+        and_(not_waiting, fell_due, or_(c.closed_at.is_(None), c.closed_at >= p.start)),
+        _within(c.closed_at, p),
+    )
     due_to_handle = or_(
-        and_(c.status != schema.VOIDED, c.dispatched_at.is_not(None), _within(c.due_at, p)),
+        and_(c.status != schema.VOIDED, c.dispatched_at.is_not(None), fell_due,
+             or_(c.resolved_at.is_(None), c.resolved_at >= p.start)),
         _within(c.resolved_at, p),
     )
     open_at = and_(
