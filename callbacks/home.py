@@ -37,6 +37,9 @@ def render_home(search: str | None) -> list:
         regions = region_table(conn)
         if regions.empty:
             return home.build_message(t("empty", lang), lang)
+        roots = regions.loc[regions["parent_code"].isna(), "code"]
+        if region_code is None and len(roots) == 1:
+            region_code = roots.iloc[0]  # one county: open on it, its towns side by side
         try:
             summary = metrics.summarize(conn, region_code, lang=lang)
         except UnknownRegion:

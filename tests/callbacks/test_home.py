@@ -79,3 +79,14 @@ def test_tree_shows_the_branch_down_to_the_selected_region(app):
     shown, open_codes = visible_tree(regions, "G2")
     assert open_codes == {"G2", "T1", "C"}
     assert set(shown["code"]) == {"C", "T1", "T2", "G1", "G2", "G3"}
+
+
+def test_a_single_county_opens_on_itself(app):
+    """With one top-level region, the bare address shows that region and its towns."""
+    tiny_store.build(app.server.extensions["grid_dashboard"]["engine"])
+    with app.server.app_context():
+        page = render_home("")
+    rows = _find(page, "compare")
+    assert rows, "the children comparison is shown"
+    names = _texts(rows)
+    assert "城关镇" in names and "青山镇" in names
