@@ -1,0 +1,156 @@
+"""Mapping files: TOML that says which source column holds which field.
+
+A regions mapping::
+
+    [source]
+    level = "社区村"             # the level name of these rows (required)
+    parent_level = "乡镇街道"     # the level of their parents
+    crs = "EPSG:4326"           # or "GCJ-02", "BD-09", or another EPSG code
+    encoding = "gbk"            # CSV only; default UTF-8 (with or without BOM)
+
+    [columns]
+    code = "社区编码"
+    name = "社区名称"
+    parent = "街道编码"           # a parent's code or name, or "@location"
+    geometry = "wkt"            # CSV only: a column of WKT polygons
+
+    [deployment]
+    timezone = "Asia/Shanghai"  # optional: the deployment's time zone
+
+A cases mapping has ``[source]`` (``timezone``, ``crs``, ``encoding``), ``[columns]``
+(the case fields of :data:`CASE_FIELDS`), ``[status_values]`` (source value → canonical
+status), optional ``[source_values]`` (source value → channel) and ``[formats]`` (field →
+strftime format).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from data import schema
+from data.coords import BD09, GCJ02, WGS84
+
+REGION_FIELDS = ("code", "name", "parent", "geometry")
+REGION_REQUIRED = ("code", "name")
+CASE_FIELDS = (
+    "external_id", "reported_at", "filed_at", "dispatched_at", "resolved_at", "closed_at",
+    "due_at", "category", "subcategory", "department", "source", "status", "lon", "lat",
+    "address", "description", "region_code", "urgent", "reporter",
+)
+CASE_REQUIRED = ("external_id", "reported_at", "status")
+TIME_FIELDS = ("reported_at", "filed_at", "dispatched_at", "resolved_at", "closed_at", "due_at")
+AT_LOCATION = "@location"
+
+_SECTIONS = {
+    "regions": {"source": {"level", "parent_level", "crs", "encoding"},
+                "columns": set(REGION_FIELDS), "deployment": {"timezone", "centre_name"}},
+    "cases": {"source": {"timezone", "crs", "encoding"}, "columns": set(CASE_FIELDS),
+              "status_values": None, "source_values": None, "formats": set(TIME_FIELDS)},
+}
+
+
+class MappingError(ValueError):
+    """The mapping file is missing, not TOML, or says something that cannot be done."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A parsed, checked mapping file."""
+
+    path: Path
+    kind: str
+    source: dict[str, str]
+    columns: dict[str, str]
+    status_values: dict[str, str] = field(default_factory=dict)
+    source_values: dict[str, str] = field(default_factory=dict)
+    formats: dict[str, str] = field(default_factory=dict)
+    deployment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def crs(self) -> str:
+        return self.source.get("crs", WGS84)
+
+    @property
+    def encoding(self) -> str | None:
+        return self.source.get("encoding")
+
+
+def _crs_ok(crs: str) -> bool:
+    if crs in (WGS84, GCJ02, BD09):
+        return True
+    try:
+        from pyproj import CRS
+
+        CRS.from_user_input(crs)
+        return True
+    except Exception:  # noqa: BLE001 - pyproj raises several kinds
+        return False
+
+
+def load(path: Path, kind: str) -> Mapping:
+    """Read and check the mapping at ``path`` for a ``kind`` ("regions" or "cases") import."""
+    where = str(path)
+    if not path.is_file():
+        raise MappingError(f"{where}: mapping file not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise MappingError(f"{where}: not valid TOML: {exc}") from None
+    allowed = _SECTIONS[kind]
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise MappingError(f"{where}: unknown section(s) {sorted(unknown)} for a {kind} "
+                           f"mapping; known: {sorted(allowed)}")
+    for section, keys in allowed.items():
+        value = data.get(section, {})
+        if not isinstance(value, dict):
+            raise MappingError(f"{where}: [{section}] must be a table")
+        if keys is not None and set(value) - keys:
+            raise MappingError(f"{where}: unknown key(s) {sorted(set(value) - keys)} in "
+                               f"[{section}]; known: {sorted(keys)}")
+        for key, item in value.items():
+            if not isinstance(item, str):
+                raise MappingError(f"{where}: [{section}] {key} must be a string, got {item!r}")
+    columns = data.get("columns", {})
+    required = REGION_REQUIRED if kind == "regions" else CASE_REQUIRED
+    missing = [key for key in required if key not in columns]
+    if missing:
+        raise MappingError(f"{where}: [columns] must name the source column of {missing}")
+    source = data.get("source", {})
+    crs = source.get("crs", WGS84)
+    if not _crs_ok(crs):
+        raise MappingError(f"{where}: [source] crs = {crs!r} is not EPSG:4326, GCJ-02, BD-09 "
+                           "or a coordinate system pyproj knows")
+    for key in ("timezone",):
+        zone = (source if kind == "cases" else data.get("deployment", {})).get(key)
+        if zone is not None:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise MappingError(f"{where}: timezone = {zone!r} is not an IANA time zone "
+                                   "(e.g. Asia/Shanghai)") from None
+    if kind == "regions":
+        if "level" not in source:
+            raise MappingError(f"{where}: [source] must give level, the level name of the rows")
+        if columns.get("parent") and "parent_level" not in source:
+            raise MappingError(f"{where}: [columns] parent needs [source] parent_level")
+    else:
+        bad = {k: v for k, v in data.get("status_values", {}).items()
+               if v not in schema.STATUSES}
+        if bad:
+            raise MappingError(f"{where}: [status_values] maps to unknown status(es) {bad}; "
+                               f"statuses are {list(schema.STATUSES)}")
+        bad = {k: v for k, v in data.get("source_values", {}).items()
+               if v not in schema.SOURCES}
+        if bad:
+            raise MappingError(f"{where}: [source_values] maps to unknown source(s) {bad}; "
+                               f"sources are {list(schema.SOURCES)}")
+    return Mapping(
+        path=path, kind=kind, source=dict(source), columns=dict(columns),
+        status_values=dict(data.get("status_values", {})),
+        source_values=dict(data.get("source_values", {})),
+        formats=dict(data.get("formats", {})), deployment=dict(data.get("deployment", {})),
+    )
