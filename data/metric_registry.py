@@ -90,7 +90,7 @@ METRICS: tuple[Metric, ...] = (
            "(the mean of the two middle values for an even count)", False),
     Metric("patrol_coverage", "rate", "巡查覆盖率", "Patrol coverage",
            "leaf regions (grids) under the region with a patrol started in P / leaf regions "
-           "under the region"),
+           "under the region; None when the store holds no patrol records at all"),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}

@@ -218,6 +218,8 @@ def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period) -> d
 
 def _patrol_coverage(conn: Connection, group_ids: list[int] | None,
                      p: Period) -> dict[int, tuple[int, int]]:
+    if conn.scalar(select(Patrol.id).limit(1)) is None:
+        return {}  # a deployment that records no patrols: coverage is unknown, not 0%
     child = Region.__table__.alias("child")
     is_leaf = ~exists().where(child.c.parent_id == Region.id)
     leaves, key = _grouped(select(func.count().label("n")).select_from(Region).where(is_leaf),
@@ -310,6 +312,7 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     keys = [_ALL] if group_ids is None else group_ids
     return {
         g: _shape(counts.get(g, {}), events.get(g, {}), medians.get(g), patrols.get(g, (0, 0)))
+        # (0, 0) makes the rate None: no grids, or no patrol records at all
         for g in keys
     }
 
@@ -321,6 +324,10 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
     over the local dates ``start``..``end`` (default: the 30 days up to today), with the
     same metrics for the period of equal length just before.
 
+    When no period is given and the newest case is older than the default period, the
+    period is the 30 days up to that case's day instead (an imported old export shows its
+    data, not empty days); ``period.anchored_to_latest_case`` says so.
+
     Raises :class:`UnknownRegion` for a code no region has and ``ValueError`` for a
     period that is half given or runs backwards.
     """
@@ -330,7 +337,13 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
     conn = engine
     now = utcnow() if now is None else now
     tz = deployment_timezone(conn)
-    period = _resolve_period(start, end, now, tz)
+    anchor = now
+    if start is None and end is None:
+        # historical data (an old export): show its last 30 days, not 30 empty ones
+        latest = conn.scalar(select(func.max(Case.reported_at)))
+        if latest is not None and latest < now - timedelta(days=DEFAULT_DAYS):
+            anchor = latest
+    period = _resolve_period(start, end, anchor, tz)
     previous = period.previous(tz)
     region: RegionInfo | None = None if region_code is None else get_region(conn, region_code)
     children = children_of(conn, region)
@@ -352,6 +365,7 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
             "as_of": min(now, period.end).replace(tzinfo=timezone.utc).astimezone(tz)
             .isoformat(timespec="seconds"),
             "timezone": tz.key,
+            "anchored_to_latest_case": anchor is not now,
         },
         "metrics": current[key],
         "previous": before[key],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -47,8 +48,14 @@ def get_region(conn: Connection, code: str) -> RegionInfo:
 def children_of(conn: Connection, region: RegionInfo | None) -> list[RegionInfo]:
     """Direct children of ``region`` ordered by code; the top-level regions for ``None``."""
     parent = Region.parent_id.is_(None) if region is None else Region.parent_id == region.id
-    rows = conn.execute(select(*_COLUMNS).where(parent).order_by(Region.code)).all()
-    return [RegionInfo(*row) for row in rows]
+    rows = conn.execute(select(*_COLUMNS).where(parent)).all()
+    return sorted((RegionInfo(*row) for row in rows), key=lambda r: natural_key(r.code))
+
+
+def natural_key(code: str) -> tuple:
+    """Sort key that puts "REGION 2" before "REGION 10" and "G9" before "G10"."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
+                 for part in re.split(r"(\d+)", code) if part)
 
 
 def ancestors_of(conn: Connection, region: RegionInfo) -> list[RegionInfo]:
@@ -71,9 +78,12 @@ def region_table(engine: Engine | Connection) -> pd.DataFrame:
         .order_by(Region.depth, Region.code)
     )
     if isinstance(engine, Connection):
-        return pd.DataFrame(engine.execute(query).mappings().all(),
-                            columns=["id", "code", "name", "level", "depth", "parent_id",
-                                     "parent_code"])
+        frame = pd.DataFrame(engine.execute(query).mappings().all(),
+                             columns=["id", "code", "name", "level", "depth", "parent_id",
+                                      "parent_code"])
+        order = sorted(range(len(frame)), key=lambda i: (int(frame["depth"].iat[i]),
+                                                         natural_key(frame["code"].iat[i])))
+        return frame.iloc[order].reset_index(drop=True)
     with engine.connect() as conn:
         return region_table(conn)
 
