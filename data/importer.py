@@ -459,55 +459,62 @@ _COMPARED = ("status", "case_class", "category", "subcategory", "source", "urgen
              "resolved_at", "closed_at", "voided_at", "due_at")
 
 
-def _parse_times(frame: pd.DataFrame, column: str, fmt: str | None, tz: ZoneInfo,
-                 table: SourceTable, errors: list[RowError]) -> pd.Series:
-    """A column of local (or offset-carrying) times as naive UTC; errors for the unreadable."""
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+def _parse_times(frame: pd.DataFrame, field_name: str, column: str, fmt: str | None,
+                 tz: ZoneInfo, table: SourceTable, errors: list[RowError]) -> pd.Series:
+    """A column of local (or offset-carrying) times as naive UTC; errors for the unreadable.
+
+    Times without an offset are local to the mapping's ``timezone``; a trailing ``Z`` or
+    ``+08:00`` is honoured. ISO 8601 is read fast; anything else (``2026/3/2 9:30``) is
+    tried one by one; a ``[formats]`` entry is used exactly when given.
+    """
     raw = frame[column]
     present = raw != ""
     result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     if not present.any():
         return result
     values = raw[present]
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     if fmt:
-        parsed = pd.to_datetime(values, format=fmt, errors="coerce")
-        parsed = _to_utc(parsed, tz)
+        if "%z" in fmt or "%Z" in fmt:
+            stamps = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
+            parsed[:] = stamps.dt.tz_localize(None).astype("datetime64[us]")
+        else:
+            parsed[:] = _local_to_utc(pd.to_datetime(values, format=fmt, errors="coerce"), tz)
     else:
-        parsed = _to_utc(pd.to_datetime(values, format="ISO8601", errors="coerce"), tz)
-        retry = parsed.isna()
-        if retry.any():
-            again = pd.Series(pd.NaT, index=values.index[retry], dtype="datetime64[us]")
-            for idx, value in values[retry].items():
-                try:
-                    stamp = pd.Timestamp(pd.to_datetime(value.replace("/", "-"), format="mixed"))
-                except (ValueError, TypeError, OverflowError):
-                    continue
-                stamp = (stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo
-                         else _to_utc(pd.Series([stamp]), tz).iloc[0])
-                again[idx] = stamp
-            parsed = parsed.astype("datetime64[us]")
-            parsed[retry] = again
+        aware = values.str.contains(_OFFSET, regex=True)
+        if aware.any():
+            stamps = pd.to_datetime(values[aware], format="ISO8601", errors="coerce", utc=True)
+            parsed[aware] = stamps.dt.tz_localize(None).astype("datetime64[us]")
+        if (~aware).any():
+            naive = pd.to_datetime(values[~aware], format="ISO8601", errors="coerce")
+            parsed[~aware] = _local_to_utc(naive, tz)
+        for idx in parsed.index[parsed.isna()]:
+            try:
+                stamp = pd.Timestamp(values[idx].replace("/", "-"))
+            except (ValueError, TypeError, OverflowError):
+                continue
+            if stamp.tzinfo is not None:
+                parsed[idx] = stamp.tz_convert("UTC").tz_localize(None)
+            else:
+                parsed[idx] = _local_to_utc(pd.Series([stamp]), tz).iloc[0]
     for idx in parsed.index[parsed.isna()]:
         position = raw.index.get_loc(idx)
-        hint = f"does not match the format {fmt!r}" if fmt else (
-            "is not a date and time this import can read; give its strftime format under "
-            f"[formats] as {column} = \"%d/%m/%Y %H:%M\" or similar")
-        errors.append(RowError(position, table.row_label(position), column, raw.at[idx], hint))
-    result[present] = parsed.astype("datetime64[us]")
+        reason = (f"does not match the format {fmt!r} given in [formats]" if fmt else
+                  "not a date and time this import can read; give its strftime format under "
+                  f"[formats], e.g. {field_name} = \"%d/%m/%Y %H:%M\"")
+        errors.append(RowError(position, table.row_label(position), column, raw.at[idx], reason))
+    result[present] = parsed
     return result
 
 
-def _to_utc(parsed: pd.Series, tz: ZoneInfo) -> pd.Series:
-    parsed = pd.Series(parsed)
-    if getattr(parsed.dt, "tz", None) is not None:
-        return parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    try:
-        return (parsed.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-                .dt.tz_convert("UTC").dt.tz_localize(None))
-    except TypeError:  # mixed offsets: an object column of Timestamps
-        return parsed.map(lambda s: s if pd.isna(s) else (
-            s.tz_convert("UTC").tz_localize(None) if s.tzinfo else
-            s.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-            .tz_convert("UTC").tz_localize(None)))
+def _local_to_utc(stamps: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """Naive local times → naive UTC (``datetime64[us]``)."""
+    stamps = pd.Series(stamps).astype("datetime64[us]")
+    return (stamps.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+            .dt.tz_convert("UTC").dt.tz_localize(None))
 
 
 def _locate(lon: np.ndarray, lat: np.ndarray, regions: pd.DataFrame
@@ -574,8 +581,8 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
     times: dict[str, pd.Series] = {}
     for name in TIME_FIELDS:
         if name in col:
-            times[name] = _parse_times(frame, col[name], mapping.formats.get(name), tz, table,
-                                       errors)
+            times[name] = _parse_times(frame, name, col[name], mapping.formats.get(name), tz,
+                                       table, errors)
     for i in np.flatnonzero((frame[col["reported_at"]] == "").to_numpy()):
         errors.append(RowError(i, label(i), col["reported_at"], "", "the report time is empty"))
 

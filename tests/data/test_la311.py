@@ -1,0 +1,133 @@
+"""The shipped Los Angeles example: real boundaries and 10,000 real 311 requests.
+
+Where each request should land is worked out here independently, with json, csv and shapely
+over the raw files, not with the importer's code.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+
+import pytest
+import shapely
+from sqlalchemy import Engine, text
+
+from data import importer, metrics
+from tests.conftest import LA311
+
+DATA = LA311 / "data"
+BOUNDARIES = DATA / "nc-boundary-geojson-2021-01-22.json"
+REQUESTS = DATA / "requests.csv"
+
+
+def _load(engine: Engine):
+    regions = importer.import_regions(engine, BOUNDARIES, LA311 / "regions.toml")
+    cases = importer.import_cases(engine, REQUESTS, LA311 / "cases.toml")
+    return regions, cases
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, object]:
+    """Per-council counts from a plain point-in-polygon pass over the raw files.
+
+    The rule written in the importer's documentation: the deepest region whose boundary
+    covers the point; where councils overlap, the smallest code; a request outside every
+    council goes by its ``nc`` code if a council has it; otherwise it is unlocated.
+    """
+    features = json.loads(BOUNDARIES.read_text())["features"]
+    councils = {f["properties"]["nc_id"]: shapely.geometry.shape(f["geometry"]) for f in features}
+    service = {f["properties"]["nc_id"]: f["properties"]["service_re"] for f in features}
+    for geom in councils.values():
+        shapely.prepare(geom)
+    per_council: Counter[str] = Counter()
+    unlocated = overlaps = 0
+    with REQUESTS.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        home = None
+        if row["longitude"] and row["latitude"]:
+            point = shapely.Point(float(row["longitude"]), float(row["latitude"]))
+            hits = sorted(code for code, geom in councils.items() if geom.intersects(point))
+            if hits:
+                home = hits[0]
+                overlaps += len(hits) > 1
+        if home is None and row["nc"] in councils:
+            home = row["nc"]
+        if home is None:
+            unlocated += 1
+        else:
+            per_council[home] += 1
+    return {"per_council": per_council, "unlocated": unlocated, "overlaps": overlaps,
+            "rows": len(rows), "service": service, "councils": len(councils),
+            "statuses": Counter(r["status"] for r in rows)}
+
+
+def test_la_regions_make_twelve_service_regions_over_99_councils(engine, expected):
+    report, _ = _load(engine)
+    assert report.rows_read == 99 and report.imported == 99
+    assert report.parents_created == 12
+    with engine.connect() as conn:
+        levels = conn.execute(text("SELECT depth, name FROM region_levels ORDER BY depth")).all()
+        assert [tuple(r) for r in levels] == [(0, "Service Region"), (1, "Neighborhood Council")]
+        pairs = conn.execute(text(
+            "SELECT c.code, p.code FROM regions c JOIN regions p ON p.id = c.parent_id")).all()
+        tz = conn.execute(text("SELECT value FROM meta WHERE key = 'timezone'")).scalar()
+    assert dict(pairs) == expected["service"]
+    assert tz == "America/Los_Angeles"
+
+
+def test_la_cases_land_where_an_independent_count_puts_them(engine, expected):
+    _, report = _load(engine)
+    assert report.rows_read == expected["rows"] == 10_000
+    assert report.imported == 10_000 and report.rejected == 0
+    assert report.unlocated == expected["unlocated"]
+    assert report.overlaps == expected["overlaps"]
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text(
+            "SELECT r.code, COUNT(*) FROM cases c JOIN regions r ON r.id = c.region_id "
+            "GROUP BY r.code")).all())
+        unlocated = conn.execute(text(
+            "SELECT COUNT(*) FROM cases WHERE region_id IS NULL AND location_method = 'none'"
+        )).scalar()
+        statuses = dict(conn.execute(text(
+            "SELECT status, COUNT(*) FROM cases GROUP BY status")).all())
+    assert stored == dict(expected["per_council"])
+    assert unlocated == expected["unlocated"]
+    raw = expected["statuses"]
+    assert statuses["closed"] == raw["Closed"]
+    assert statuses["voided"] == raw["Cancelled"]
+    assert statuses["dispatched"] == raw["Pending"] + raw["Referred Out"]
+
+
+def test_la_summary_per_service_region_adds_up(engine, expected):
+    _load(engine)
+    summary = metrics.summarize(engine, lang="en")  # old data: the last 30 days up to it
+    assert summary["period"]["anchored_to_latest_case"] is True
+    assert summary["period"]["to"] == "2020-01-03"
+    assert summary["metrics"]["reported"] == 10_000
+    by_service: Counter[str] = Counter()
+    for council, count in expected["per_council"].items():
+        by_service[expected["service"][council]] += count
+    got = {c["code"]: c["metrics"]["reported"] for c in summary["children"]}
+    assert got == dict(by_service)
+    # councils are ordered naturally: REGION 2 before REGION 10
+    codes = [c["code"] for c in summary["children"]]
+    assert codes.index("REGION 2 - NORTH WEST VALLEY") < codes.index("REGION 10 - SOUTH LA 1")
+    assert summary["metrics"]["patrol_coverage"] is None  # LA records no patrols
+
+
+def test_la_second_import_changes_nothing(engine):
+    _load(engine)
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT COUNT(*), SUM(version) FROM cases")).one()
+        events = conn.execute(text("SELECT COUNT(*) FROM case_events")).scalar()
+    regions, cases = _load(engine)
+    assert (regions.imported, regions.updated, regions.unchanged) == (0, 0, 99)
+    assert regions.parents_created == 0
+    assert (cases.imported, cases.updated, cases.unchanged) == (0, 0, 10_000)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*), SUM(version) FROM cases")).one() == before
+        assert conn.execute(text("SELECT COUNT(*) FROM case_events")).scalar() == events
+        assert conn.execute(text("SELECT COUNT(*) FROM regions")).scalar() == 111
