@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -56,7 +57,8 @@ def bench_store(url: str, repeat: int, scale: str) -> dict[str, object]:
         town = conn.exec_driver_sql(
             "SELECT code FROM regions WHERE depth = 1 ORDER BY code LIMIT 1").scalar()
     as_of = store.utcnow()
-    last = local_date(as_of, store.deployment_timezone(engine.connect()))
+    with engine.connect() as conn:
+        last = local_date(as_of, store.deployment_timezone(conn))
     for name, code, days in (("summary_county_30d", root, 30), ("summary_county_365d", root, 365),
                              ("summary_town_30d", town, 30)):
         out[name] = _stats(_timed(
@@ -93,6 +95,8 @@ def main() -> None:
     if os.environ.get("BENCH_POSTGRES_URL"):
         results["postgresql"] = bench_store(os.environ["BENCH_POSTGRES_URL"], args.repeat,
                                             args.scale)
+    # peak resident memory of this process (the demo build dominates it)
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(results, indent=2))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from sqlalchemy import (
     Connection,
     Engine,
@@ -173,31 +174,65 @@ def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
         "satisfied": and_(closed_in_p, c.satisfaction.in_(
             [schema.SATISFIED, schema.BASICALLY_SATISFIED])),
     }
-    query = select(*(_count_if(cond).label(key) for key, cond in counts.items())).select_from(c)
-    query, key = _grouped(query, c.region_id, group_ids)
-    if key is not None:
-        query = query.group_by(key)
-    return {row.g: {k: int(getattr(row, k)) for k in counts} for row in conn.execute(query)}
+    # Every condition above needs some time of the case at or after P's start, or a case
+    # not closed yet: the sums skip the years of long-closed cases after a cheap test.
+    touched = or_(c.reported_at >= p.start, c.dispatched_at >= p.start,
+                  c.resolved_at >= p.start, c.closed_at >= p.start, c.due_at >= p.start,
+                  c.mediated_at >= p.start, c.closed_at.is_(None))
+    region = _region_key(c.region_id)
+    query = (select(region, *(_count_if(cond).label(key) for key, cond in counts.items()))
+             .select_from(c).where(touched).group_by(region))
+    return _roll_up(conn, conn.execute(query).all(), list(counts), group_ids)
 
 
 def _event_counts(conn: Connection, group_ids: list[int] | None,
                   p: Period) -> dict[int, dict[str, int]]:
     e = CaseEvent
     counted = {"dispatch": "dispatches", "return": "returns", "rework": "reworks"}
+    region = _region_key(Case.region_id)
     query = (
         select(
+            region,
             *(_count_if(e.action == action).label(key) for action, key in counted.items()),
+            # a case lies in one region, so distinct cases per region add up exactly
             func.count(distinct(case((e.action == "postpone", e.case_id)))).label("postponed"),
         )
         .select_from(e)
         .join(Case, Case.id == e.case_id)
         .where(e.action.in_([*counted, "postpone"]), _within(e.at, p))
+        .group_by(region)
     )
-    query, key = _grouped(query, Case.region_id, group_ids)
-    if key is not None:
-        query = query.group_by(key)
     keys = [*counted.values(), "postponed"]
-    return {row.g: {k: int(getattr(row, k)) for k in keys} for row in conn.execute(query)}
+    return _roll_up(conn, conn.execute(query).all(), keys, group_ids)
+
+
+_UNLOCATED = -1
+
+
+def _region_key(column: ColumnElement) -> ColumnElement[int]:
+    """The region a row is counted in, -1 for unlocated cases. (Grouping by an expression,
+    not the bare column, also keeps SQLite from walking a region index row by row.)"""
+    return func.coalesce(column, _UNLOCATED).label("region")
+
+
+def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None
+             ) -> dict[int, dict[str, int]]:
+    """Per-region counts summed up to each requested region (through the closure table),
+    or to the whole deployment (unlocated cases included) when ``group_ids`` is None.
+
+    The database counts each region's own cases; adding the counts up the tree is pandas'
+    part, which is the same arithmetic for any depth of hierarchy."""
+    frame = pd.DataFrame(rows, columns=["region", *keys])
+    if frame.empty:
+        return {}
+    if group_ids is None:
+        return {_ALL: {k: int(frame[k].sum()) for k in keys}}
+    closure = pd.DataFrame(conn.execute(
+        select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id)
+        .where(RegionAncestor.ancestor_id.in_(group_ids))).all(),
+        columns=["g", "region"])
+    summed = closure.merge(frame, on="region").groupby("g")[keys].sum()
+    return {int(g): {k: int(row[k]) for k in keys} for g, row in summed.iterrows()}
 
 
 def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period) -> dict[int, float]:
@@ -348,10 +383,15 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
     region: RegionInfo | None = None if region_code is None else get_region(conn, region_code)
     children = children_of(conn, region)
 
-    group = None if region is None else [region.id]
-    current = compute(conn, group, period, min(now, period.end))
-    before = compute(conn, group, previous, min(now, previous.end))
-    per_child = compute(conn, [child.id for child in children], period, min(now, period.end))
+    child_ids = [child.id for child in children]
+    as_of = min(now, period.end)
+    if region is None:
+        current = compute(conn, None, period, as_of)
+        per_child = compute(conn, child_ids, period, as_of)
+    else:  # the region and its children in one pass over the period
+        current = per_child = compute(conn, [region.id, *child_ids], period, as_of)
+    before = compute(conn, None if region is None else [region.id], previous,
+                     min(now, previous.end))
     key = _ALL if region is None else region.id
 
     whole = {"code": None, "name": "全部" if lang == "zh" else "All", "level": None, "depth": -1}
