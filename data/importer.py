@@ -187,8 +187,8 @@ def _levels(conn: Connection) -> dict[str, int]:
                                                                RegionLevel.name))}
 
 
-def _prepare_geometries(table: SourceTable, mapping: Mapping, path: Path,
-                        errors: list[RowError], report: ImportReport) -> list:
+def _prepare_geometries(table: SourceTable, mapping: Mapping, errors: list[RowError],
+                        report: ImportReport) -> list:
     """Polygons in WGS-84 per row (None where the row has none), errors for bad ones."""
     frame = table.frame
     n = len(frame)
@@ -284,7 +284,7 @@ def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
     parent_level = mapping.source.get("parent_level")
     parent_column = columns.get("parent")
     errors: list[RowError] = []
-    geoms = _prepare_geometries(table, mapping, path, errors, report)
+    geoms = _prepare_geometries(table, mapping, errors, report)
 
     codes = frame[columns["code"]]
     names = frame[columns["name"]]
@@ -603,24 +603,22 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
     lat = np.full(n, np.nan)
     if "lon" in col and "lat" in col:
         lon_text, lat_text = frame[col["lon"]], frame[col["lat"]]
-        lon = pd.to_numeric(lon_text.where(lon_text != ""), errors="coerce").to_numpy(float, copy=True)
-        lat = pd.to_numeric(lat_text.where(lat_text != ""), errors="coerce").to_numpy(float, copy=True)
-        for values, text_, name, limit in ((lon, lon_text, col["lon"], 180),
-                                           (lat, lat_text, col["lat"], 90)):
+        lon = np.array(pd.to_numeric(lon_text.where(lon_text != ""), errors="coerce"), float)
+        lat = np.array(pd.to_numeric(lat_text.where(lat_text != ""), errors="coerce"), float)
+        degrees = mapping.crs == WGS84 or is_china_datum(mapping.crs)
+        for values, text_, name in ((lon, lon_text, col["lon"]), (lat, lat_text, col["lat"])):
             for i in np.flatnonzero(np.isnan(values) & (text_ != "").to_numpy()):
                 errors.append(RowError(i, label(i), name, text_.iat[i], "not a number"))
-            for i in np.flatnonzero(np.abs(values) > limit):
-                errors.append(RowError(i, label(i), name, text_.iat[i],
-                                       f"outside -{limit}..{limit}: not a WGS-84 degree value"))
         half = np.isnan(lon) != np.isnan(lat)
         for i in np.flatnonzero(half):
             errors.append(RowError(i, label(i), col["lon"] if np.isnan(lon[i]) else col["lat"],
                                    "", "only one of longitude and latitude is given"))
-        zero = (lon == 0) & (lat == 0)  # "null island": an export's placeholder for none
-        lon[zero | half] = np.nan
-        lat[zero | half] = np.nan
-        lon[np.abs(lon) > 180] = np.nan
-        lat[np.abs(lat) > 90] = np.nan
+        lon[half] = np.nan
+        lat[half] = np.nan
+        if degrees:
+            zero = (lon == 0) & (lat == 0)  # "null island": an export's placeholder for none
+            lon[zero] = np.nan
+            lat[zero] = np.nan
         if is_china_datum(mapping.crs):
             lon, lat = to_wgs84(lon, lat, mapping.crs)
         elif mapping.crs != WGS84:
@@ -628,7 +626,17 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
 
             transformer = Transformer.from_crs(mapping.crs, WGS84, always_xy=True)
             lon, lat = transformer.transform(lon, lat)
-            lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+            lon, lat = np.array(lon, dtype=float), np.array(lat, dtype=float)
+            lon[~np.isfinite(lon)] = np.nan
+            lat[~np.isfinite(lat)] = np.nan
+        where = "" if degrees else f" once converted from {mapping.crs}"
+        for values, text_, name, limit in ((lon, lon_text, col["lon"], 180),
+                                           (lat, lat_text, col["lat"], 90)):
+            for i in np.flatnonzero(np.abs(values) > limit):
+                errors.append(RowError(i, label(i), name, text_.iat[i],
+                                       f"outside -{limit}..{limit}{where}: not a longitude/"
+                                       "latitude; is crs in [source] right?"))
+            values[np.abs(values) > limit] = np.nan
 
     text_of = {name: frame[col[name]] if name in col else pd.Series([""] * n)
                for name in ("category", "subcategory", "department", "source", "address",

@@ -444,3 +444,29 @@ def test_points_on_the_demo_grid_line_are_counted_once(regions, tmp_path):
     report = importer.import_cases(regions, write_csv(tmp_path / "c.csv", rows),
                                    case_toml(tmp_path))
     assert report.overlaps == 1 and _cases(regions).at["A1", "region"] == "G1"
+
+
+def test_a_projected_shapefile_is_brought_back_to_longitude_latitude(engine, tmp_path):
+    frame = gpd.GeoDataFrame({"code": ["P1"], "name": ["投影网格"]}, geometry=[T1],
+                             crs="EPSG:4326").to_crs("EPSG:3857")
+    frame.to_file(tmp_path / "projected.shp")
+    report = importer.import_regions(
+        engine, tmp_path / "projected.shp",
+        write_toml(tmp_path / "r.toml", '[source]\nlevel = "网格"\n[columns]\n'
+                                        'code = "code"\nname = "name"\n'))
+    assert report.imported == 1
+    with engine.connect() as conn:
+        stored = shapely.from_wkb(conn.execute(text("SELECT geometry FROM regions")).scalar())
+    assert shapely.symmetric_difference(stored, T1).area < 1e-9
+
+
+def test_case_coordinates_in_a_projected_system(regions, tmp_path):
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True).transform(116.1, 39.1)
+    rows = [list(ROWS[0])]
+    rows[0][4], rows[0][5] = f"{x:.3f}", f"{y:.3f}"
+    # metres are far outside ±180: with the right crs they are not an error
+    report = importer.import_cases(regions, write_csv(tmp_path / "c.csv", rows),
+                                   case_toml(tmp_path, 'crs = "EPSG:3857"'))
+    assert report.imported == 1 and _cases(regions).at["A1", "region"] == "G1"
