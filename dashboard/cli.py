@@ -60,7 +60,17 @@ def _store_is_empty(engine: Engine) -> bool:
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from data import demo
 
+    from data import store
+    from data.models import Case
+
     engine = _open_store(settings)
+    with engine.connect() as conn:
+        source = store.get_meta(conn, "source")
+        cases = conn.scalar(select(func.count()).select_from(Case))
+    if not _store_is_empty(engine) and source != "demo" and not args.replace:
+        raise UsageError(
+            f"the store {settings.database_url} holds imported data ({cases} cases), and "
+            "demo would delete it; point DATABASE_URL at another store, or add --replace")
     report = demo.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of)
     print(
         f"demo county built ({args.scale}, seed {args.seed}) in {report.seconds:.1f} s: "
@@ -150,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="replace the store's data with a synthetic county")
     demo.add_argument("--scale", choices=["small", "county", "city"], default="county")
     demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--replace", action="store_true",
+                      help="replace a store that holds imported (not demo) data")
     demo.add_argument("--as-of", type=_parse_moment, default=None,
                       help="the demo's 'now' in UTC (default: now)")
     demo.set_defaults(run=cmd_demo)

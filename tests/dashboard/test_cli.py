@@ -76,3 +76,20 @@ def test_python_dash_m_runs_as_a_module(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["metrics"]["reported"] == 0
+
+
+def test_demo_refuses_to_wipe_imported_data_unless_told(settings, capsys):
+    # the tiny store is "imported" data: no meta.source = demo
+    assert main(["demo", "--scale", "small"], settings) == 2
+    err = capsys.readouterr().err
+    assert "holds imported data (4 cases)" in err and "--replace" in err
+    engine = store.make_engine(settings.database_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM cases").scalar() == 4
+    assert main(["demo", "--scale", "small", "--replace"], settings) == 0
+    assert "demo county built (small" in capsys.readouterr().out
+    # a demo store may be rebuilt freely
+    assert main(["demo", "--scale", "small", "--seed", "3"], settings) == 0
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM cases").scalar() > 4
+    engine.dispose()
