@@ -26,6 +26,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -174,14 +175,9 @@ def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
         "satisfied": and_(closed_in_p, c.satisfaction.in_(
             [schema.SATISFIED, schema.BASICALLY_SATISFIED])),
     }
-    # Every condition above needs some time of the case at or after P's start, or a case
-    # not closed yet: the sums skip the years of long-closed cases after a cheap test.
-    touched = or_(c.reported_at >= p.start, c.dispatched_at >= p.start,
-                  c.resolved_at >= p.start, c.closed_at >= p.start, c.due_at >= p.start,
-                  c.mediated_at >= p.start, c.closed_at.is_(None))
     region = _region_key(c.region_id)
     query = (select(region, *(_count_if(cond).label(key) for key, cond in counts.items()))
-             .select_from(c).where(touched).group_by(region))
+             .select_from(c).where(_touched(p, as_of)).group_by(region))
     return _roll_up(conn, conn.execute(query).all(), list(counts), group_ids)
 
 
@@ -207,6 +203,27 @@ def _event_counts(conn: Connection, group_ids: list[int] | None,
 
 
 _UNLOCATED = -1
+
+
+#: Beyond this span a period reads most cases anyway, and one scan beats many lookups.
+_LOOKUP_SPAN = timedelta(days=120)
+
+
+def _touched(p: Period, as_of: datetime) -> ColumnElement[bool]:
+    """Which cases any count of P can include: one with some time at or after P's start,
+    or one still open now (an open case is open at any as_of after it was reported).
+
+    For a recent period each part is a range lookup on its own index, so a day's or a
+    month's counts read that day's or month's cases, not every case the store ever held."""
+    c = Case
+    columns = (c.reported_at, c.dispatched_at, c.resolved_at, c.closed_at, c.voided_at,
+               c.due_at, c.mediated_at)
+    if as_of - p.start > _LOOKUP_SPAN:
+        return or_(*(column >= p.start for column in columns),
+                   c.status.in_(schema.OPEN_STATUSES))
+    parts = [select(c.id).where(column >= p.start) for column in columns]
+    parts.append(select(c.id).where(c.status.in_(schema.OPEN_STATUSES)))
+    return c.id.in_(union(*parts))
 
 
 def _region_key(column: ColumnElement) -> ColumnElement[int]:

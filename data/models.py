@@ -165,6 +165,13 @@ class Case(Base):
         Index("ix_cases_region_closed", "region_id", "closed_at"),
         Index("ix_cases_due", "due_at"),
         Index("ix_cases_reported", "reported_at"),
+        # one per workflow time: "what happened since the period began" is then a few index
+        # range lookups (see metrics._touched), not a scan of every case ever
+        Index("ix_cases_dispatched", "dispatched_at"),
+        Index("ix_cases_resolved", "resolved_at"),
+        Index("ix_cases_closed", "closed_at"),
+        Index("ix_cases_voided", "voided_at"),
+        Index("ix_cases_mediated", "mediated_at"),
     )
 
 
