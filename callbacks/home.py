@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from dash import Dash, Input, Output
+from dash import Dash
 
 from dashboard import services
 from data import metrics
 from data.regions import UnknownRegion, region_table
 from data.store import get_meta
-from layouts import home, ids
+from layouts import home
 from layouts.text import t
 
 TREE_DEPTH = 2  # levels always shown in the tree, below the top
@@ -25,8 +25,7 @@ def parse_query(search: str | None, default_lang: str) -> tuple[str | None, str]
 
 
 def register(app: Dash) -> None:
-    """Connect the overview's callbacks to ``app``."""
-    app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "search"))(render_home)
+    """The overview has no callbacks of its own: :mod:`callbacks.pages` renders it."""
 
 
 def render_home(search: str | None) -> list:

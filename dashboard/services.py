@@ -22,3 +22,8 @@ def engine() -> Engine:
 def settings() -> Settings:
     """The settings of the app handling the current request."""
     return current_app.extensions[EXTENSION]["settings"]
+
+
+def extension() -> dict:
+    """The app's own dict of shared things (engine, settings, caches)."""
+    return current_app.extensions[EXTENSION]

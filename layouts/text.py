@@ -5,6 +5,13 @@ from __future__ import annotations
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "app_title": "网格化治理指挥中心",
+        "wall_title": "社会治理综合指挥大屏",
+        "reported_today": "今日上报", "reported_week": "本周上报", "closed_today": "今日结案",
+        "open_now": "当前在办", "overdue_now": "当前超期",
+        "last_30": "近30日", "data_as_of": "数据更新于", "stale": "数据未更新，请检查连接",
+        "newest": "最新事件", "map_open": "在办事件", "map_overdue": "超期事件",
+        "map_reported_week": "本周上报", "long_unfixed": "超期7日以上",
+        "no_region": "请在地址中指定区域：/wall?region=编码",
         "regions": "区域",
         "whole": "全部区域",
         "period": "统计周期",
@@ -20,6 +27,13 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "app_title": "Grid Governance Command Centre",
+        "wall_title": "Governance Command Wall",
+        "reported_today": "Reported today", "reported_week": "Reported this week",
+        "closed_today": "Closed today", "open_now": "Open now", "overdue_now": "Overdue now",
+        "last_30": "last 30 days", "data_as_of": "Data as of", "stale": "Data not updating: check the connection",
+        "newest": "Newest cases", "map_open": "Open cases", "map_overdue": "Overdue cases",
+        "map_reported_week": "Reported this week", "long_unfixed": "Over 7 days overdue",
+        "no_region": "Name a region in the address: /wall?region=CODE",
         "regions": "Regions",
         "whole": "All regions",
         "period": "Period",

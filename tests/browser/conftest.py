@@ -90,3 +90,61 @@ def page_with_log(browser):
     page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
     yield page, log
     context.close()
+
+
+class RestartableServer:
+    """The app on its own copy of the demo store, refreshing every second; it can be
+    stopped and started again on the same port, as when a server is restarted."""
+
+    def __init__(self, database_url: str, refresh_seconds: int = 1) -> None:
+        self.settings = Settings(database_url=database_url,
+                                 wall_refresh_seconds=refresh_seconds)
+        self.app = create_app(self.settings)
+        self.port = 0
+        self._server = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._server = make_server("127.0.0.1", self.port, self.app.server, threaded=True)
+        self.port = self._server.server_port
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def wall_server(demo_database: str, tmp_path: Path):
+    """A server of its own on a copy of the demo store, for tests that change data or
+    stop the server."""
+    source = Path(demo_database.removeprefix("sqlite:///"))
+    copy = tmp_path / "wall.sqlite3"
+    engine = store.make_engine(demo_database)
+    with engine.connect() as conn:  # fold the WAL into the file before copying it
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    shutil.copyfile(source, copy)
+    server = RestartableServer(f"sqlite:///{copy}")
+    yield server
+    server.stop()
+
+
+def open_page(browser, width: int, height: int):
+    """A page of the given size and the log of what it did."""
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  locale="zh-CN")
+    page = context.new_page()
+    log = PageLog()
+    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    return context, page, log

@@ -1,0 +1,237 @@
+"""What the wall shows, as plain data: counters, per-grid values, the newest cases, the map.
+
+The counters are the registry's metrics computed by :func:`data.metrics.compute` over the
+wall's windows (today, this week, the last 30 days), so the wall and ``dashboard summary``
+can never disagree. The map's shapes (:func:`grid_shapes`) are made once per region and
+sent to the browser once; a refresh only sends :func:`grid_values`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, case, func, select
+
+from data import schema
+from data.metrics import compute, local_date, period_for
+from data.models import Case, Region, RegionAncestor
+from data.regions import RegionInfo, children_of, get_region
+from data.store import data_version, deployment_timezone, get_meta
+
+#: Map metrics a wall can colour its grids by (``/wall?metric=...``).
+MAP_METRICS = ("open", "overdue", "reported_week")
+#: Cases more than this past their deadline (and not suspended) are flagged on the map.
+LONG_UNFIXED = timedelta(days=7)
+TICKER_ROWS = 20
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The wall's periods, as local dates: today, this week (Monday on), the last 30 days."""
+
+    today: date
+    week_start: date
+    month_start: date
+
+    @classmethod
+    def at(cls, now_utc: datetime, tz: ZoneInfo) -> "Windows":
+        today = local_date(now_utc, tz)
+        return cls(today, today - timedelta(days=today.weekday()), today - timedelta(days=29))
+
+
+def root_region(conn: Connection, code: str | None) -> RegionInfo | None:
+    """The region a wall shows: the one named, or the single top-level region."""
+    if code:
+        return get_region(conn, code)
+    tops = children_of(conn, None)
+    return tops[0] if len(tops) == 1 else None
+
+
+def counters(conn: Connection, region: RegionInfo | None, now: datetime,
+             cache: dict | None = None) -> dict[str, object]:
+    """The wall's counter values, each a registry metric over the window it names.
+
+    Keys: ``reported_today``, ``reported_week``, ``closed_today``, ``open``, ``overdue``
+    (now), and for the last 30 days ``closure_rate``, ``on_time_closure_rate``,
+    ``in_grid_resolution_rate``, ``mediation_success_rate``, ``satisfaction_rate``, each
+    with ``<key>_previous`` for the 30 days before.
+
+    ``cache`` (a dict the caller keeps) holds the previous 30 days' figures per region and
+    day: new cases never change them, so a refresh need not count them again.
+    """
+    tz = deployment_timezone(conn)
+    w = Windows.at(now, tz)
+    group = None if region is None else [region.id]
+    key = 0 if region is None else region.id
+
+    def metrics_for(first: date, last: date) -> dict[str, object]:
+        period = period_for(first, last, tz)
+        return compute(conn, group, period, min(now, period.end)).get(key, {})
+
+    today = metrics_for(w.today, w.today)
+    week = metrics_for(w.week_start, w.today)
+    month = metrics_for(w.month_start, w.today)
+    cache_key = ("previous_month", key, w.today)
+    if cache is not None and cache_key in cache:
+        before = cache[cache_key]
+    else:
+        before = metrics_for(w.month_start - timedelta(days=30),
+                             w.month_start - timedelta(days=1))
+        if cache is not None:
+            cache[cache_key] = before
+    out: dict[str, object] = {
+        "reported_today": today["reported"], "closed_today": today["closed"],
+        "reported_week": week["reported"], "open": today["open"], "overdue": today["overdue"],
+    }
+    for rate in ("closure_rate", "on_time_closure_rate", "in_grid_resolution_rate",
+                 "mediation_success_rate", "satisfaction_rate"):
+        out[rate] = month[rate]
+        out[f"{rate}_previous"] = before[rate]
+    return out
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _leaves_under(region: RegionInfo | None):
+    """Ids of the leaf regions under ``region`` (all leaves for None), as a subquery."""
+    child = Region.__table__.alias("child")
+    leaf = ~select(child.c.id).where(child.c.parent_id == Region.id).exists()
+    query = select(Region.id).where(leaf)
+    if region is not None:
+        query = query.join(RegionAncestor, RegionAncestor.descendant_id == Region.id).where(
+            RegionAncestor.ancestor_id == region.id)
+    return query
+
+
+def grid_values(conn: Connection, region: RegionInfo | None, now: datetime) -> pd.DataFrame:
+    """Per leaf region under ``region``: open and overdue now, reported this week, and
+    the count of cases overdue by more than :data:`LONG_UNFIXED`. Indexed by region id.
+
+    Each query reads through its own index (open statuses; this week's report times) and
+    is narrowed to the region's leaves here, which keeps the store from walking a region
+    index through every case the region ever had."""
+    tz = deployment_timezone(conn)
+    w = Windows.at(now, tz)
+    week = period_for(w.week_start, w.today, tz)
+    leaves = [row[0] for row in conn.execute(_leaves_under(region))]
+    frame = pd.DataFrame(0, index=pd.Index(leaves, name="id"),
+                         columns=["open", "overdue", "reported_week", "long_unfixed"])
+    if not leaves:
+        return frame
+    c = Case
+    place = func.coalesce(c.region_id, -1).label("region")
+    open_rows = pd.DataFrame(conn.execute(
+        select(place, func.count().label("open"),
+               _count_if((c.due_at < now) & (c.status != schema.SUSPENDED)).label("overdue"),
+               _count_if((c.due_at < now - LONG_UNFIXED) & (c.status != schema.SUSPENDED))
+               .label("long_unfixed"))
+        .where(c.status.in_(schema.OPEN_STATUSES), c.reported_at <= now)
+        .group_by(place)).all(), columns=["region", "open", "overdue", "long_unfixed"])
+    week_rows = pd.DataFrame(conn.execute(
+        select(place, func.count().label("reported_week"))
+        .where(c.reported_at >= week.start, c.reported_at < min(week.end, now + DAY))
+        .group_by(place)).all(), columns=["region", "reported_week"])
+    for rows in (open_rows, week_rows):
+        rows = rows.set_index("region")
+        rows = rows[rows.index.isin(frame.index)]
+        frame.loc[rows.index, rows.columns] = rows.astype(int).to_numpy()
+    return frame.astype(int)
+
+
+def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKER_ROWS,
+                 now: datetime | None = None) -> pd.DataFrame:
+    """The newest cases under ``region``: id, code, reported_at (UTC), place, category,
+    status. Looks at the last few days first (an index range), the whole store only if
+    those hold too few."""
+    c = Case
+    columns = ["id", "code", "reported_at", "place", "category", "status", "region_id"]
+    query = (select(c.id, c.code, c.reported_at, Region.name.label("place"),
+                    func.coalesce(c.subcategory, c.category).label("category"), c.status,
+                    c.region_id)
+             .join(Region, Region.id == c.region_id, isouter=True)
+             .order_by(c.reported_at.desc(), c.id.desc()))
+    leaves = None if region is None else {row[0] for row in conn.execute(_leaves_under(region))}
+
+    def under(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame if leaves is None else frame[frame["region_id"].isin(leaves)]
+
+    latest = conn.scalar(select(func.max(c.reported_at)))
+    if latest is None:
+        return pd.DataFrame(columns=columns[:-1])
+    recent = pd.DataFrame(conn.execute(
+        query.where(c.reported_at >= latest - timedelta(days=3)).limit(5000)).all(),
+        columns=columns)
+    found = under(recent)
+    if len(found) < limit and leaves is not None:
+        found = pd.DataFrame(conn.execute(
+            query.where(c.region_id.in_(sorted(leaves))).limit(limit)).all(), columns=columns)
+    return found.head(limit).drop(columns=["region_id"]).reset_index(drop=True)
+
+
+def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 0.0001,
+                ) -> dict[str, object]:
+    """The map's geometry, simplified (``tolerance`` in degrees, ~10 m) and rounded to
+    5 decimals: the leaf regions as a GeoJSON FeatureCollection (feature id = region id),
+    the outlines of ``region``'s children, and a label point for each child."""
+    leaf_rows = conn.execute(
+        select(Region.id, Region.code, Region.name, Region.geometry)
+        .where(Region.id.in_(_leaves_under(region)), Region.geometry.is_not(None))).all()
+    kids = children_of(conn, region)
+    kid_rows = conn.execute(select(Region.id, Region.code, Region.name, Region.geometry)
+                            .where(Region.id.in_([k.id for k in kids]))).all()
+
+    def simplified(wkb: bytes):
+        geom = shapely.simplify(shapely.from_wkb(wkb), tolerance, preserve_topology=True)
+        return shapely.set_precision(geom, 1e-5)
+
+    features = []
+    points: dict[int, list[float]] = {}
+    for rid, code, name, wkb in leaf_rows:
+        geom = simplified(wkb)
+        features.append({"type": "Feature", "id": int(rid),
+                         "properties": {"code": code, "name": name},
+                         "geometry": shapely.geometry.mapping(geom)})
+        point = geom.representative_point()
+        points[int(rid)] = [round(point.x, 5), round(point.y, 5)]
+    outlines, labels = [], []
+    for rid, code, name, wkb in kid_rows:
+        if wkb is None:
+            continue
+        geom = simplified(wkb)
+        for ring in _rings(geom):
+            outlines.append([[round(x, 5), round(y, 5)] for x, y in ring.coords])
+        point = geom.representative_point()
+        labels.append({"code": code, "name": name, "lon": round(point.x, 5),
+                       "lat": round(point.y, 5)})
+    return {"grids": {"type": "FeatureCollection", "features": features},
+            "outlines": outlines, "labels": labels, "points": points}
+
+
+def _rings(geom):
+    polygons = getattr(geom, "geoms", [geom])
+    for polygon in polygons:
+        if polygon.geom_type == "Polygon":
+            yield polygon.exterior
+
+
+def snapshot(conn: Connection, region_code: str | None, now: datetime,
+             cache: dict | None = None) -> dict[str, object]:
+    """Everything a wall refresh needs that can change with the data."""
+    region = root_region(conn, region_code)
+    return {
+        "version": data_version(conn),
+        "region": None if region is None else region.as_dict(),
+        "centre": get_meta(conn, "centre_name", "") or "",
+        "counters": counters(conn, region, now, cache),
+        "grids": grid_values(conn, region, now),
+        "newest": newest_cases(conn, region),
+        "now": now,
+        "timezone": deployment_timezone(conn).key,
+    }

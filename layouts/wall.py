@@ -1,0 +1,140 @@
+"""The wall (大屏): a fixed 1920×1080 canvas that ``assets/wall.js`` scales to the screen.
+
+Builders only: they turn a wall snapshot (:func:`data.wall.snapshot`) and the map's shapes
+into components. The refresh callback rebuilds the tiles and the ticker with the same
+functions and patches only the map's colours.
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from dash import dcc, html
+
+from data.metric_registry import metric_label
+from data.schema import label
+from layouts import ids
+from layouts.figures import MAP_CONFIG, grid_map
+from layouts.format import format_change, format_value
+from layouts.text import t
+
+CANVAS = (1920, 1080)
+MAP_SIZE = (1000, 930)
+#: The counters, in reading order: (snapshot key, text key or metric key, kind).
+TILES = (
+    ("reported_today", "reported_today", "count"),
+    ("reported_week", "reported_week", "count"),
+    ("open", "open_now", "count"),
+    ("overdue", "overdue_now", "count"),
+    ("closed_today", "closed_today", "count"),
+    ("closure_rate", None, "rate"),
+    ("on_time_closure_rate", None, "rate"),
+    ("in_grid_resolution_rate", None, "rate"),
+    ("mediation_success_rate", None, "rate"),
+    ("satisfaction_rate", None, "rate"),
+)
+MAP_TITLES = {"open": "map_open", "overdue": "map_overdue", "reported_week": "map_reported_week"}
+
+
+def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
+    """What each tile shows: [value] or [value, change], in the order of :data:`TILES`."""
+    texts = []
+    for key, _, kind in TILES:
+        value = counters.get(key)
+        shown = [format_value(value, kind)]
+        if kind == "rate":
+            change = format_change(value, counters.get(f"{key}_previous"), kind, lang)
+            shown.append(f"{t('vs_previous', lang)} {change}")
+        texts.append(shown)
+    return texts
+
+
+def build_tiles(counters: dict[str, object], lang: str) -> list[html.Div]:
+    """The counter tiles; rates carry their change against the previous 30 days."""
+    tiles = []
+    for (key, text_key, kind), shown in zip(TILES, tile_texts(counters, lang)):
+        name = t(text_key, lang) if text_key else f"{metric_label(key, lang)}·{t('last_30', lang)}"
+        parts = [html.Div(name, className="wall-tile-label"),
+                 html.Div(shown[0], className="wall-tile-value")]
+        if len(shown) > 1:
+            parts.append(html.Div(shown[1], className="wall-tile-change"))
+        css = "wall-tile alert" if key == "overdue" and counters.get(key) else "wall-tile"
+        tiles.append(html.Div(parts, className=css, **{"data-key": key}))
+    return tiles
+
+
+def build_ticker(newest: pd.DataFrame, tz: ZoneInfo, lang: str) -> list[html.Div]:
+    """Rows of the newest cases, newest first: time, place, category, status."""
+    rows = []
+    for case in newest.itertuples():
+        local = case.reported_at.replace(tzinfo=timezone.utc).astimezone(tz)
+        rows.append(html.Div([
+            html.Span(local.strftime("%m-%d %H:%M"), className="tick-time"),
+            html.Span(case.place or "—", className="tick-place"),
+            html.Span(case.category or "—", className="tick-category"),
+            html.Span(label(case.status, lang), className=f"tick-status {case.status}"),
+        ], className="tick-row", **{"data-code": case.code}))
+    return rows
+
+
+def flagged_grids(grids: pd.DataFrame, points: dict) -> list[dict]:
+    """Map markers for grids with cases open longer than the wall's limit."""
+    hot = grids[grids["long_unfixed"] > 0]
+    return [{"lon": points[i][0], "lat": points[i][1], "n": int(n)}
+            for i, n in hot["long_unfixed"].items() if i in points]
+
+
+def map_values(grids: pd.DataFrame, shapes: dict, metric: str) -> list[int]:
+    """The map metric per grid, in the order of the map's features."""
+    return [int(grids.at[f["id"], metric]) if f["id"] in grids.index else 0
+            for f in shapes["grids"]["features"]]
+
+
+def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds: int,
+               state: dict) -> html.Div:
+    """The whole wall for one region."""
+    tz = ZoneInfo(snap["timezone"])
+    region = snap["region"] or {}
+    figure = grid_map(shapes, map_values(snap["grids"], shapes, metric),
+                      flagged_grids(snap["grids"], shapes["points"]),
+                      width=MAP_SIZE[0], height=MAP_SIZE[1], title=t(MAP_TITLES[metric], lang))
+    local_now = snap["now"].replace(tzinfo=timezone.utc).astimezone(tz)
+    header = html.Header([
+        html.Div([html.H1(snap["centre"] or t("wall_title", lang), className="wall-title"),
+                  html.Div(region.get("name", ""), className="wall-region")],
+                 className="wall-heading"),
+        html.Div([
+            html.Div(local_now.strftime("%Y-%m-%d %H:%M:%S"), id=ids.WALL_CLOCK,
+                     className="wall-clock"),
+            html.Div(f"{t('data_as_of', lang)} {local_now.strftime('%H:%M:%S')}",
+                     id=ids.WALL_AS_OF, className="wall-as-of"),
+        ], className="wall-time"),
+    ], className="wall-header")
+    body = html.Div([
+        html.Section(build_tiles(snap["counters"], lang), id=ids.WALL_TILES,
+                     className="wall-tiles"),
+        html.Section(dcc.Graph(id=ids.WALL_MAP, figure=figure, config=MAP_CONFIG,
+                               className="wall-map-graph"), className="wall-map"),
+        html.Section([html.H2(t("newest", lang)),
+                      html.Div(html.Div(build_ticker(snap["newest"], tz, lang),
+                                        id=ids.WALL_TICKER, className="wall-ticker-rows"),
+                               className="wall-ticker-window")],
+                     className="wall-ticker"),
+    ], className="wall-body")
+    return html.Div([
+        html.Div([header, body], className="wall-canvas",
+                 style={"width": f"{CANVAS[0]}px", "height": f"{CANVAS[1]}px"}),
+        dcc.Interval(id=ids.WALL_TICK, interval=refresh_seconds * 1000),
+        dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
+        dcc.Store(id=ids.WALL_STATE, data=state),
+        dcc.Store(id=ids.WALL_OK, data={"as_of": local_now.strftime("%H:%M:%S")}),
+        dcc.Store(id=ids.WALL_SEEN),
+        dcc.Store(id=ids.WALL_REQUEST),
+    ], className="wall-viewport")
+
+
+def build_wall_message(text: str) -> html.Div:
+    """A full-screen notice (no region, unknown region): never a blank or an error page."""
+    return html.Div(html.Div(text, className="wall-message"), className="wall-viewport")
