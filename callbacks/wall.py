@@ -9,6 +9,8 @@ no other is outstanding (``TICK_JS``), so refreshes never pile up.
 
 from __future__ import annotations
 
+import uuid
+from collections import OrderedDict
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
@@ -22,10 +24,12 @@ from data.store import data_version, utcnow
 from layouts import ids
 from layouts.text import t
 from layouts.wall import (
-    TILES, build_ticker, build_wall, build_wall_message, flagged_grids, map_values, tile_texts,
+    TILES, build_ranking, build_ticker, build_wall, build_wall_message, flagged_grids,
+    map_values, officer_points, source_series, tile_texts, trend_series,
 )
 
 TILE_KEYS = [key for key, _, _ in TILES]
+MAX_PAGES = 500  # walls and consoles remembered for partial updates
 
 # The clock and the stale warning run in the browser, so they keep going when the server
 # is gone: "stale" means this browser has not heard from the server for three refreshes.
@@ -65,7 +69,9 @@ def register(app: Dash) -> None:
     """Connect the wall's callbacks to ``app``."""
     app.callback(
         Output(ids.WALL_TILES, "children"), Output(ids.WALL_TICKER, "children"),
-        Output(ids.WALL_MAP, "figure"), Output(ids.WALL_STATE, "data"),
+        Output(ids.WALL_MAP, "figure"), Output(ids.WALL_TREND, "figure"),
+        Output(ids.WALL_SOURCES, "figure"), Output(ids.WALL_TOP, "figure"),
+        Output(ids.WALL_RANKING, "children"), Output(ids.WALL_STATE, "data"),
         Output(ids.WALL_OK, "data"),
         Input(ids.WALL_REQUEST, "data"), State(ids.WALL_STATE, "data"),
         prevent_initial_call=True,
@@ -111,57 +117,136 @@ def render_wall(search: str | None) -> object:
             return build_wall_message(t("empty", lang))
         snap = wall.snapshot(conn, region_code, now, _cache())
         shapes = _shapes(conn, region)
-    state = {"version": snap["version"], "region": region_code, "metric": metric,
-             "tiles": tile_texts(snap["counters"], lang), "ticker": list(snap["newest"]["code"]),
+    token = uuid.uuid4().hex
+    _remember(token, shown_values(snap, shapes, metric, lang))
+    state = {"version": snap["version"], "region": region_code, "metric": metric, "token": token,
              "lang": lang, "timezone": snap["timezone"], "refresh": settings.wall_refresh_seconds,
              "words": {"stale": t("stale", lang), "as_of": t("data_as_of", lang)}}
     return build_wall(snap, shapes, metric, lang, settings.wall_refresh_seconds, state)
 
 
-def refresh_wall(n_intervals: int | None, state: dict | None):
-    """One refresh: nothing but "alive" when the data did not change, else the changes."""
+def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:
+    """What a wall shows, panel by panel, as plain values to compare between refreshes."""
+    flagged = flagged_grids(snap["grids"], shapes["points"])
+    officers = officer_points(snap["patrolling"])
+    tops = snap["subcategories"]
+    return {
+        "tiles": tile_texts(snap["counters"], lang),
+        "alert": bool(snap["counters"]["overdue"]),
+        "ticker": list(snap["newest"]["code"]),
+        "map": map_values(snap["grids"], shapes, metric),
+        "flagged": [(f["lon"], f["lat"], f["n"]) for f in flagged],
+        "officers": [(o["lon"], o["lat"], o["name"]) for o in officers],
+        "trend": trend_series(snap["trend"]),
+        "sources": source_series(snap["sources"], lang),
+        "top": (tops["key"].tolist(), tops["n"].tolist()),
+        "ranking": [(row.code, row.value) for row in snap["ranking"].itertuples()],
+    }
+
+
+def _pages() -> OrderedDict:
+    """What each open wall was last sent, by page token (the newest few hundred walls)."""
+    return services.extension().setdefault("wall_pages", OrderedDict())
+
+
+def _remember(token: str, shown: dict) -> None:
+    pages = _pages()
+    pages[token] = shown
+    pages.move_to_end(token)
+    while len(pages) > MAX_PAGES:
+        pages.popitem(last=False)
+
+
+def refresh_wall(request: object, state: dict | None):
+    """One refresh: nothing but "alive" when the data did not change; else, panel by
+    panel, only what changed since this page was last sent something."""
     if not state:
-        return no_update, no_update, no_update, no_update, no_update
+        return tuple([no_update] * 9)
     now = utcnow()
     tz = ZoneInfo(state["timezone"])
     as_of = now.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%H:%M:%S")
     with services.engine().connect() as conn:
         version = data_version(conn)
         if version == state["version"]:
-            return no_update, no_update, no_update, no_update, {"as_of": as_of}
+            return (*[no_update] * 8, {"as_of": as_of})
         snap = wall.snapshot(conn, state["region"], now, _cache())
         region = wall.root_region(conn, state["region"])
         shapes = _shapes(conn, region)
     lang = state["lang"]
-    tiles = Patch()
-    texts = tile_texts(snap["counters"], lang)
-    for i, (old, new) in enumerate(zip(state.get("tiles", []), texts)):
-        if old != new:  # only the numbers that moved
-            tiles[i]["props"]["children"][1]["props"]["children"] = new[0]
-            if len(new) > 1:
-                tiles[i]["props"]["children"][2]["props"]["children"] = new[1]
-    overdue = TILE_KEYS.index("overdue")
-    tiles[overdue]["props"]["className"] = (
-        "wall-tile alert" if snap["counters"]["overdue"] else "wall-tile")
-    ticker = Patch()
-    shown = state.get("ticker", [])
-    fresh = snap["newest"][~snap["newest"]["code"].isin(shown)]
-    for row in reversed(build_ticker(fresh, tz, lang)):
-        ticker.prepend(row)
-    for _ in range(max(len(shown) + len(fresh) - wall.TICKER_ROWS, 0)):
-        del ticker[-1]
-    figure = Patch()
-    values = map_values(snap["grids"], shapes, state["metric"])
-    figure["data"][0]["z"] = values
-    figure["data"][0]["zmax"] = max(max(values, default=0), 1)
-    flagged = flagged_grids(snap["grids"], shapes["points"])
-    figure["data"][2]["lon"] = [f["lon"] for f in flagged]
-    figure["data"][2]["lat"] = [f["lat"] for f in flagged]
-    figure["data"][2]["text"] = [str(f["n"]) for f in flagged]
-    figure["data"][2]["marker"]["size"] = [min(6 + f["n"] * 2, 18) for f in flagged]
-    new_state = {**state, "version": version, "tiles": texts,
-                 "ticker": (list(fresh["code"]) + shown)[:wall.TICKER_ROWS]}
-    return tiles, ticker, figure, new_state, {"as_of": as_of}
+    new = shown_values(snap, shapes, state["metric"], lang)
+    old = _pages().get(state.get("token"), {})  # empty after a server restart: send all
+    _remember(state.get("token", ""), new)
+
+    def changed(key: str) -> bool:
+        return old.get(key) != new[key]
+
+    tiles = no_update
+    if changed("tiles") or changed("alert"):
+        tiles = Patch()
+        for i, text in enumerate(new["tiles"]):
+            if not old or old["tiles"][i] != text:  # only the numbers that moved
+                tiles[i]["props"]["children"][1]["props"]["children"] = text[0]
+                if len(text) > 1:
+                    tiles[i]["props"]["children"][2]["props"]["children"] = text[1]
+        tiles[TILE_KEYS.index("overdue")]["props"]["className"] = (
+            "wall-tile alert" if new["alert"] else "wall-tile")
+    ticker = no_update
+    if changed("ticker"):
+        shown = old.get("ticker")
+        if shown is None:
+            ticker = build_ticker(snap["newest"], tz, lang)
+        else:
+            ticker = Patch()
+            fresh = snap["newest"][~snap["newest"]["code"].isin(shown)]
+            for row in reversed(build_ticker(fresh, tz, lang)):
+                ticker.prepend(row)
+            for _ in range(max(len(shown) + len(fresh) - wall.TICKER_ROWS, 0)):
+                del ticker[-1]
+    figure = no_update
+    if changed("map") or changed("flagged") or changed("officers"):
+        figure = Patch()
+        if changed("map"):
+            figure["data"][0]["z"] = new["map"]
+            figure["data"][0]["zmax"] = max(max(new["map"], default=0), 1)
+        if changed("flagged"):
+            figure["data"][2]["lon"] = [f[0] for f in new["flagged"]]
+            figure["data"][2]["lat"] = [f[1] for f in new["flagged"]]
+            figure["data"][2]["text"] = [str(f[2]) for f in new["flagged"]]
+            figure["data"][2]["marker"]["size"] = [min(6 + f[2] * 2, 18) for f in new["flagged"]]
+        if changed("officers"):
+            figure["data"][3]["lon"] = [o[0] for o in new["officers"]]
+            figure["data"][3]["lat"] = [o[1] for o in new["officers"]]
+            figure["data"][3]["text"] = [o[2] for o in new["officers"]]
+    trend_patch = no_update
+    if changed("trend"):
+        trend_patch = Patch()
+        days, reported, closed = new["trend"]
+        if old.get("trend") and old["trend"][0] == days:  # same days: only the counts that moved
+            for i, (before, after) in enumerate(zip(old["trend"][1], reported)):
+                if before != after:
+                    trend_patch["data"][0]["y"][i] = after
+            for i, (before, after) in enumerate(zip(old["trend"][2], closed)):
+                if before != after:
+                    trend_patch["data"][1]["y"][i] = after
+        else:
+            for trace, values in ((0, reported), (1, closed)):
+                trend_patch["data"][trace]["x"] = days
+                trend_patch["data"][trace]["y"] = values
+    pie = no_update
+    if changed("sources"):
+        pie = Patch()
+        pie["data"][0]["labels"], pie["data"][0]["values"] = new["sources"]
+    bars = no_update
+    if changed("top"):
+        bars = Patch()
+        labels, counts = new["top"]
+        bars["data"][0]["x"] = counts[::-1]
+        bars["data"][0]["y"] = labels[::-1]
+        bars["data"][0]["text"] = counts[::-1]
+    ranking = build_ranking(snap["ranking"], lang) if changed("ranking") else no_update
+    state_patch = Patch()
+    state_patch["version"] = version
+    return tiles, ticker, figure, trend_patch, pie, bars, ranking, state_patch, {"as_of": as_of}
 
 
 def _query_value(search: str | None, name: str, default: str) -> str:

@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, String, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
 from data import schema
 from data.metrics import compute, local_date, period_for
-from data.models import Case, Region, RegionAncestor
+from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
 from data.regions import RegionInfo, children_of, get_region
 from data.store import data_version, deployment_timezone, get_meta
 
@@ -57,7 +59,7 @@ def counters(conn: Connection, region: RegionInfo | None, now: datetime,
     """The wall's counter values, each a registry metric over the window it names.
 
     Keys: ``reported_today``, ``reported_week``, ``closed_today``, ``open``, ``overdue``
-    (now), and for the last 30 days ``closure_rate``, ``on_time_closure_rate``,
+    (now), ``patrol_coverage`` (today), and for the last 30 days ``disputes_mediated``, ``closure_rate``, ``on_time_closure_rate``,
     ``in_grid_resolution_rate``, ``mediation_success_rate``, ``satisfaction_rate``, each
     with ``<key>_previous`` for the 30 days before.
 
@@ -87,6 +89,8 @@ def counters(conn: Connection, region: RegionInfo | None, now: datetime,
     out: dict[str, object] = {
         "reported_today": today["reported"], "closed_today": today["closed"],
         "reported_week": week["reported"], "open": today["open"], "overdue": today["overdue"],
+        "patrol_coverage": today["patrol_coverage"],
+        "disputes_mediated": month["disputes_mediated"],
     }
     for rate in ("closure_rate", "on_time_closure_rate", "in_grid_resolution_rate",
                  "mediation_success_rate", "satisfaction_rate"):
@@ -221,6 +225,109 @@ def _rings(geom):
             yield polygon.exterior
 
 
+class _utc_hour(FunctionElement):
+    """A naive UTC timestamp cut to its hour, as text ``YYYY-MM-DD HH`` (portable)."""
+
+    type = String()
+    inherit_cache = True
+    name = "utc_hour"
+
+
+@compiles(_utc_hour, "sqlite")
+def _utc_hour_sqlite(element, compiler, **kw):  # pragma: no cover - dialect glue
+    return f"strftime('%Y-%m-%d %H', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_utc_hour, "postgresql")
+def _utc_hour_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24')"
+
+
+def _subtree(query, column, region: RegionInfo | None):
+    if region is None:
+        return query
+    return query.join(RegionAncestor, RegionAncestor.descendant_id == column).where(
+        RegionAncestor.ancestor_id == region.id)
+
+
+def daily_trend(conn: Connection, region: RegionInfo | None, now: datetime,
+                days: int = 30) -> pd.DataFrame:
+    """Cases reported and closed per local day over the last ``days`` days (today
+    included): columns day, reported, closed. The store counts per UTC hour; the hours
+    are then put on their local day here, which is right in every time zone."""
+    tz = deployment_timezone(conn)
+    last = local_date(now, tz)
+    period = period_for(last - timedelta(days=days - 1), last, tz)
+    out = pd.DataFrame({"day": pd.date_range(period.first, period.last, freq="D").date})
+    for name, column in (("reported", Case.reported_at), ("closed", Case.closed_at)):
+        hour = _utc_hour(column).label("hour")
+        query = _subtree(select(hour, func.count()).where(column >= period.start,
+                                                          column < period.end),
+                         Case.region_id, region).group_by(hour)
+        rows = pd.DataFrame(conn.execute(query).all(), columns=["hour", "n"])
+        if rows.empty:
+            out[name] = 0
+            continue
+        local = (pd.to_datetime(rows["hour"], format="%Y-%m-%d %H").dt.tz_localize("UTC")
+                 .dt.tz_convert(tz).dt.date)
+        per_day = rows.groupby(local)["n"].sum()
+        out[name] = out["day"].map(per_day).fillna(0).astype(int)
+    return out
+
+
+def shares(conn: Connection, region: RegionInfo | None, now: datetime, column,
+           days: int = 30, top: int | None = None) -> pd.DataFrame:
+    """Cases reported in the last ``days`` days counted by ``column`` (source,
+    subcategory, ...), largest first: columns key, n."""
+    tz = deployment_timezone(conn)
+    last = local_date(now, tz)
+    period = period_for(last - timedelta(days=days - 1), last, tz)
+    key = func.coalesce(column, "").label("key")
+    query = _subtree(select(key, func.count().label("n"))
+                     .where(Case.reported_at >= period.start, Case.reported_at < period.end),
+                     Case.region_id, region).group_by(key).order_by(func.count().desc(), key)
+    if top:
+        query = query.limit(top)
+    return pd.DataFrame(conn.execute(query).all(), columns=["key", "n"])
+
+
+def ranking(conn: Connection, region: RegionInfo | None, now: datetime,
+            metric: str = "on_time_closure_rate") -> pd.DataFrame:
+    """The region's children ranked by a registry metric over the last 30 days, best
+    first (no value last): columns code, name, value, closed."""
+    tz = deployment_timezone(conn)
+    w = Windows.at(now, tz)
+    kids = children_of(conn, region)
+    if not kids:
+        return pd.DataFrame(columns=["code", "name", "value", "closed"])
+    period = period_for(w.month_start, w.today, tz)
+    values = compute(conn, [k.id for k in kids], period, min(now, period.end))
+    frame = pd.DataFrame([{"code": k.code, "name": k.name,
+                           "value": values.get(k.id, {}).get(metric),
+                           "closed": values.get(k.id, {}).get("closed", 0)} for k in kids])
+    return frame.sort_values("value", ascending=False, na_position="last", kind="stable"
+                             ).reset_index(drop=True)
+
+
+def officers_on_patrol(conn: Connection, region: RegionInfo | None, now: datetime,
+                       ) -> pd.DataFrame:
+    """Officers on patrol now (a patrol started in the last 12 hours and not ended) and
+    their last GPS fix: columns name, lon, lat, at."""
+    recent = (select(Patrol.id, Officer.name)
+              .join(Officer, Officer.id == Patrol.officer_id)
+              .where(Patrol.ended_at.is_(None), Patrol.started_at <= now,
+                     Patrol.started_at >= now - timedelta(hours=12)))
+    recent = _subtree(recent, Patrol.region_id, region).subquery()
+    last_fix = (select(PatrolPoint.patrol_id, func.max(PatrolPoint.at).label("at"))
+                .where(PatrolPoint.patrol_id.in_(select(recent.c.id)), PatrolPoint.at <= now)
+                .group_by(PatrolPoint.patrol_id).subquery())
+    query = (select(recent.c.name, PatrolPoint.lon, PatrolPoint.lat, PatrolPoint.at)
+             .join(last_fix, last_fix.c.patrol_id == recent.c.id)
+             .join(PatrolPoint, (PatrolPoint.patrol_id == last_fix.c.patrol_id)
+                   & (PatrolPoint.at == last_fix.c.at)))
+    return pd.DataFrame(conn.execute(query).all(), columns=["name", "lon", "lat", "at"])
+
+
 def snapshot(conn: Connection, region_code: str | None, now: datetime,
              cache: dict | None = None) -> dict[str, object]:
     """Everything a wall refresh needs that can change with the data."""
@@ -232,6 +339,11 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         "counters": counters(conn, region, now, cache),
         "grids": grid_values(conn, region, now),
         "newest": newest_cases(conn, region),
+        "trend": daily_trend(conn, region, now),
+        "sources": shares(conn, region, now, Case.source),
+        "subcategories": shares(conn, region, now, Case.subcategory, top=8),
+        "ranking": ranking(conn, region, now),
+        "patrolling": officers_on_patrol(conn, region, now),
         "now": now,
         "timezone": deployment_timezone(conn).key,
     }

@@ -17,12 +17,15 @@ MAP_CONFIG = {"displayModeBar": False, "topojsonURL": "/assets/topojson/", "resp
               "scrollZoom": True}
 
 
-def grid_map(shapes: dict, values: list[int], flagged: list[dict], *, width: int,
-             height: int, title: str) -> go.Figure:
+def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: list[dict], *,
+             width: int, height: int, title: str) -> go.Figure:
     """The grid choropleth: every leaf region coloured by ``values`` (in the order of
     ``shapes["grids"]["features"]``), the outlines and names of the level below the
-    region on top, and a marker on each grid with long-unfixed cases (``flagged``:
-    dicts with lon, lat, n)."""
+    region on top, a marker on each grid with long-overdue cases (``flagged``: dicts with
+    lon, lat, n) and a dot for each officer on patrol now (``officers``: name, lon, lat).
+
+    Trace order (the refresh patches by index): 0 grids, 1 outlines, 2 flagged,
+    3 officers, 4 labels."""
     features = shapes["grids"]["features"]
     ids = [f["id"] for f in features]
     names = [f["properties"]["name"] for f in features]
@@ -35,6 +38,7 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], *, width: int
         marker_line_color="#0b1526", marker_line_width=0.4,
         colorbar=dict(title=dict(text=title, font=dict(color="#8fa6c8", size=14)),
                       tickfont=dict(color="#8fa6c8", size=13), thickness=12, len=0.5,
+                      tickformat=",d",
                       x=0.98, y=0.25, bgcolor="rgba(0,0,0,0)", outlinewidth=0),
     ))
     lons: list[float | None] = []
@@ -51,6 +55,11 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], *, width: int
         text=[str(f["n"]) for f in flagged], hovertemplate="%{text}<extra></extra>",
         showlegend=False))
     fig.add_trace(go.Scattergeo(
+        lon=[o["lon"] for o in officers], lat=[o["lat"] for o in officers], mode="markers",
+        marker=dict(size=7, color="#35d07f", line=dict(color="#07101f", width=1)),
+        text=[o["name"] for o in officers], hovertemplate="%{text}<extra></extra>",
+        showlegend=False))
+    fig.add_trace(go.Scattergeo(
         lon=[label["lon"] for label in shapes["labels"]],
         lat=[label["lat"] for label in shapes["labels"]],
         text=[label["name"] for label in shapes["labels"]], mode="text", hoverinfo="skip",
@@ -60,4 +69,50 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], *, width: int
     fig.update_layout(width=width, height=height, margin=dict(l=0, r=0, t=0, b=0),
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
                       uirevision="wall", font=dict(family="Noto Sans CJK SC, sans-serif"))
+    return fig
+
+
+DARK_LAYOUT = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+                   font=dict(family="Noto Sans CJK SC, sans-serif", color="#c9d7ee", size=14),
+                   margin=dict(l=48, r=16, t=10, b=30), uirevision="wall")
+SOURCE_COLOURS = ["#37b6ff", "#35d07f", "#ffc443", "#b07cff", "#ff7a59", "#4fd6c9", "#8fa6c8"]
+
+
+def trend(days: list[str], reported: list[int], closed: list[int], *, names: tuple[str, str],
+          width: int, height: int) -> go.Figure:
+    """Reported (bars) against closed (line) per day."""
+    fig = go.Figure([
+        go.Bar(x=days, y=reported, name=names[0], marker_color="#1f6fb2"),
+        go.Scatter(x=days, y=closed, name=names[1], mode="lines+markers",
+                   line=dict(color="#35d07f", width=3), marker=dict(size=5)),
+    ])
+    fig.update_layout(width=width, height=height, bargap=0.25, **DARK_LAYOUT,
+                      legend=dict(orientation="h", x=0, y=1.12, bgcolor="rgba(0,0,0,0)"))
+    fig.update_xaxes(showgrid=False, tickformat="%m-%d", color="#8fa6c8")
+    fig.update_yaxes(gridcolor="#1b3252", color="#8fa6c8", rangemode="tozero")
+    return fig
+
+
+def source_split(labels: list[str], values: list[int], *, width: int, height: int) -> go.Figure:
+    """The share of each source (channel) as a ring."""
+    fig = go.Figure(go.Pie(labels=labels, values=values, hole=0.55, sort=False,
+                           marker=dict(colors=SOURCE_COLOURS[:len(labels)],
+                                       line=dict(color="#07101f", width=2)),
+                           textinfo="percent", textfont=dict(size=14),
+                           hovertemplate="%{label}: %{value}<extra></extra>"))
+    fig.update_layout(width=width, height=height, showlegend=True,
+                      legend=dict(x=1.0, y=0.5, font=dict(size=14), bgcolor="rgba(0,0,0,0)"),
+                      **{**DARK_LAYOUT, "margin": dict(l=4, r=4, t=4, b=4)})
+    return fig
+
+
+def top_bars(labels: list[str], values: list[int], *, width: int, height: int) -> go.Figure:
+    """The most reported subcategories, largest at the top."""
+    fig = go.Figure(go.Bar(x=values[::-1], y=labels[::-1], orientation="h",
+                           marker_color="#e0a526", text=values[::-1], textposition="outside",
+                           cliponaxis=False))
+    fig.update_layout(width=width, height=height,
+                      **{**DARK_LAYOUT, "margin": dict(l=110, r=40, t=4, b=4)})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(color="#c9d7ee", tickfont=dict(size=15))
     return fig

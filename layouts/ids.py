@@ -16,3 +16,7 @@ WALL_MAP = "wall-map"
 WALL_TICKER = "wall-ticker"
 WALL_SEEN = "wall-seen"  # when this browser last heard from the server (its own clock)
 WALL_REQUEST = "wall-request"  # a refresh asked of the server (set by the browser)
+WALL_TREND = "wall-trend"
+WALL_SOURCES = "wall-sources"
+WALL_TOP = "wall-top"
+WALL_RANKING = "wall-ranking"

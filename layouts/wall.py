@@ -16,12 +16,11 @@ from dash import dcc, html
 from data.metric_registry import metric_label
 from data.schema import label
 from layouts import ids
-from layouts.figures import MAP_CONFIG, grid_map
+from layouts.figures import MAP_CONFIG, grid_map, source_split, top_bars, trend
 from layouts.format import format_change, format_value
 from layouts.text import t
 
 CANVAS = (1920, 1080)
-MAP_SIZE = (1000, 930)
 #: The counters, in reading order: (snapshot key, text key or metric key, kind).
 TILES = (
     ("reported_today", "reported_today", "count"),
@@ -34,7 +33,14 @@ TILES = (
     ("in_grid_resolution_rate", None, "rate"),
     ("mediation_success_rate", None, "rate"),
     ("satisfaction_rate", None, "rate"),
+    ("patrol_coverage", "patrol_today", "rate"),
+    ("disputes_mediated", "disputes_30", "count"),
 )
+# pixel sizes inside the 1920×1080 canvas (columns 400 | 980 | 460)
+MAP_SIZE = (978, 592)
+TREND_SIZE = (954, 270)
+PIE_SIZE = (374, 262)
+TOP_SIZE = (434, 196)
 MAP_TITLES = {"open": "map_open", "overdue": "map_overdue", "reported_week": "map_reported_week"}
 
 
@@ -44,7 +50,7 @@ def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
     for key, _, kind in TILES:
         value = counters.get(key)
         shown = [format_value(value, kind)]
-        if kind == "rate":
+        if kind == "rate" and f"{key}_previous" in counters:
             change = format_change(value, counters.get(f"{key}_previous"), kind, lang)
             shown.append(f"{t('vs_previous', lang)} {change}")
         texts.append(shown)
@@ -92,6 +98,39 @@ def map_values(grids: pd.DataFrame, shapes: dict, metric: str) -> list[int]:
             for f in shapes["grids"]["features"]]
 
 
+def officer_points(patrolling: pd.DataFrame) -> list[dict]:
+    return [{"name": r.name, "lon": r.lon, "lat": r.lat} for r in patrolling.itertuples()]
+
+
+def trend_series(trend_frame: pd.DataFrame) -> tuple[list[str], list[int], list[int]]:
+    return ([d.isoformat() for d in trend_frame["day"]], trend_frame["reported"].tolist(),
+            trend_frame["closed"].tolist())
+
+
+def source_series(sources: pd.DataFrame, lang: str) -> tuple[list[str], list[int]]:
+    return [label(k, lang) if k else "—" for k in sources["key"]], sources["n"].tolist()
+
+
+def build_ranking(ranking_frame: pd.DataFrame, lang: str) -> list[html.Div]:
+    """Rows of the ranking board: place, name, on-time closure rate, closed count."""
+    rows = []
+    for i, row in enumerate(ranking_frame.itertuples(), start=1):
+        value = None if pd.isna(row.value) else row.value
+        rows.append(html.Div([
+            html.Span(str(i), className=f"rank-no top{i}" if i <= 3 else "rank-no"),
+            html.Span(row.name, className="rank-name"),
+            html.Div(html.Div(className="rank-fill",
+                              style={"width": f"{(value or 0) * 100:.1f}%"}),
+                     className="rank-bar"),
+            html.Span(format_value(value, "rate"), className="rank-value"),
+        ], className="rank-row", **{"data-code": row.code}))
+    return rows
+
+
+def _panel(title: str, body, css: str) -> html.Section:
+    return html.Section([html.H2(title), body], className=f"wall-panel {css}")
+
+
 def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds: int,
                state: dict) -> html.Div:
     """The whole wall for one region."""
@@ -99,7 +138,17 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
     region = snap["region"] or {}
     figure = grid_map(shapes, map_values(snap["grids"], shapes, metric),
                       flagged_grids(snap["grids"], shapes["points"]),
+                      officer_points(snap["patrolling"]),
                       width=MAP_SIZE[0], height=MAP_SIZE[1], title=t(MAP_TITLES[metric], lang))
+    days, reported, closed = trend_series(snap["trend"])
+    trend_figure = trend(days, reported, closed, width=TREND_SIZE[0], height=TREND_SIZE[1],
+                         names=(t("series_reported", lang), t("series_closed", lang)))
+    pie = source_split(*source_series(snap["sources"], lang), width=PIE_SIZE[0],
+                       height=PIE_SIZE[1])
+    tops = snap["subcategories"]
+    bars = top_bars(tops["key"].tolist(), tops["n"].tolist(), width=TOP_SIZE[0],
+                    height=TOP_SIZE[1])
+    small = {"displayModeBar": False, "staticPlot": True}
     local_now = snap["now"].replace(tzinfo=timezone.utc).astimezone(tz)
     header = html.Header([
         html.Div([html.H1(snap["centre"] or t("wall_title", lang), className="wall-title"),
@@ -113,15 +162,29 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
         ], className="wall-time"),
     ], className="wall-header")
     body = html.Div([
-        html.Section(build_tiles(snap["counters"], lang), id=ids.WALL_TILES,
-                     className="wall-tiles"),
-        html.Section(dcc.Graph(id=ids.WALL_MAP, figure=figure, config=MAP_CONFIG,
-                               className="wall-map-graph"), className="wall-map"),
-        html.Section([html.H2(t("newest", lang)),
-                      html.Div(html.Div(build_ticker(snap["newest"], tz, lang),
-                                        id=ids.WALL_TICKER, className="wall-ticker-rows"),
-                               className="wall-ticker-window")],
-                     className="wall-ticker"),
+        html.Div([
+            html.Section(build_tiles(snap["counters"], lang), id=ids.WALL_TILES,
+                         className="wall-tiles"),
+            _panel(t("sources", lang), dcc.Graph(id=ids.WALL_SOURCES, figure=pie, config=small),
+                   "wall-sources"),
+        ], className="wall-col"),
+        html.Div([
+            html.Section(dcc.Graph(id=ids.WALL_MAP, figure=figure, config=MAP_CONFIG,
+                                   className="wall-map-graph"), className="wall-map"),
+            _panel(t("trend_30", lang), dcc.Graph(id=ids.WALL_TREND, figure=trend_figure,
+                                                  config=small), "wall-trend"),
+        ], className="wall-col"),
+        html.Div([
+            _panel(t("newest", lang),
+                   html.Div(html.Div(build_ticker(snap["newest"], tz, lang), id=ids.WALL_TICKER,
+                                     className="wall-ticker-rows"),
+                            className="wall-ticker-window"), "wall-ticker"),
+            _panel(t("ranking", lang), html.Div(build_ranking(snap["ranking"], lang),
+                                                id=ids.WALL_RANKING, className="wall-ranking-rows"),
+                   "wall-ranking"),
+            _panel(t("top_subcategories", lang),
+                   dcc.Graph(id=ids.WALL_TOP, figure=bars, config=small), "wall-top"),
+        ], className="wall-col"),
     ], className="wall-body")
     return html.Div([
         html.Div([header, body], className="wall-canvas",

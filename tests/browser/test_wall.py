@@ -53,6 +53,17 @@ def test_the_wall_fills_the_screen_without_scrollbars(browser, live_server, arti
     # centred: letterboxed on a wider wall, never stretched or cut
     assert box["left"] == pytest.approx((width - box["width"]) / 2, abs=1)
     assert box["top"] == pytest.approx((height - box["height"]) / 2, abs=1)
+    # nothing is cut off: every panel holds its content and stays inside the canvas
+    cut = page.evaluate("""() => {
+        const canvas = document.querySelector('.wall-canvas').getBoundingClientRect();
+        return Array.from(document.querySelectorAll(
+                '.wall-header, .wall-tiles, .wall-map, .wall-panel, .wall-tile'))
+            .filter(e => { const r = e.getBoundingClientRect();
+                return e.scrollHeight > e.clientHeight + 4 || r.bottom > canvas.bottom + 1
+                       || r.right > canvas.right + 1; })
+            .map(e => e.className);
+    }""")
+    assert cut == []
     # every grid of the county is on the map
     engine = store.make_engine(live_server.settings.database_url)
     with engine.connect() as conn:
@@ -74,7 +85,6 @@ def test_the_counters_equal_the_summary(browser, live_server):
     today = metrics.local_date(store.utcnow(), tz)
     day = metrics.summarize(engine, root, today, today)["metrics"]
     month = metrics.summarize(engine, root)["metrics"]  # the last 30 days
-    engine.dispose()
     assert _tile(page, "reported_today") == format_value(day["reported"], "count")
     assert _tile(page, "closed_today") == format_value(day["closed"], "count")
     assert _tile(page, "open") == format_value(day["open"], "count")
@@ -83,6 +93,16 @@ def test_the_counters_equal_the_summary(browser, live_server):
                 "mediation_success_rate", "satisfaction_rate"):
         assert _tile(page, key) == format_value(month[key], "rate"), key
     assert "今日上报" in page.inner_text(".wall-tiles")
+    # the ranking board ranks the towns by the same on-time closure rate, best first
+    with engine.connect() as conn:
+        towns = metrics.summarize(conn, root)["children"]
+    ranked = sorted((c for c in towns if c["metrics"]["on_time_closure_rate"] is not None),
+                    key=lambda c: -c["metrics"]["on_time_closure_rate"])
+    shown = page.locator(".rank-row").evaluate_all("rows => rows.map(r => r.dataset.code)")
+    assert shown[:len(ranked)] == [c["code"] for c in ranked]
+    assert page.inner_text(".rank-row >> nth=0 >> .rank-value") == format_value(
+        ranked[0]["metrics"]["on_time_closure_rate"], "rate")
+    engine.dispose()
     context.close()
     _assert_clean(log, live_server.host)
 
@@ -142,7 +162,7 @@ def test_a_lost_server_makes_the_wall_say_stale_and_it_recovers(browser, wall_se
     wall_server.stop()
     page.wait_for_selector("#wall-as-of.stale", timeout=10_000)
     assert "数据未更新" in page.inner_text("#wall-as-of")
-    assert page.locator(".wall-tile").count() == 10  # the last picture stays up
+    assert page.locator(".wall-tile").count() == 12  # the last picture stays up
     wall_server.start()
     page.wait_for_selector("#wall-as-of:not(.stale)", timeout=10_000)
     context.close()
