@@ -37,7 +37,7 @@ from data.models import Case, CaseEvent, Patrol, Region, RegionAncestor
 from data.regions import RegionInfo, UnknownRegion, children_of, get_region
 from data.store import deployment_timezone, utcnow
 
-__all__ = ["Period", "UnknownRegion", "compute", "period_for", "summarize"]
+__all__ = ["Period", "UnknownRegion", "compute", "patrol_coverage", "period_for", "summarize"]
 
 DEFAULT_DAYS = 30
 _ALL = 0  # group key of "the whole deployment"
@@ -297,6 +297,15 @@ def _patrol_coverage(conn: Connection, group_ids: list[int] | None,
         covered = covered.group_by(key)
     done = {row.g: int(row.n) for row in conn.execute(covered)}
     return {g: (done.get(g, 0), n) for g, n in totals.items()}
+
+
+def patrol_coverage(conn: Connection, groups: Iterable[int] | None,
+                    period: Period) -> dict[int, float | None]:
+    """The registry's ``patrol_coverage`` alone, for views that need only it (the wall)."""
+    group_ids = None if groups is None else list(groups)
+    pairs = _patrol_coverage(conn, group_ids, period)
+    keys = [_ALL] if group_ids is None else group_ids
+    return {g: _ratio(*pairs.get(g, (0, 0))) for g in keys}
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:

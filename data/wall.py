@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, String, case, func, select
+from sqlalchemy import Connection, String, case, func, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from data import schema
 from data.metrics import compute, local_date, period_for
+from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
 from data.regions import RegionInfo, children_of, get_region
 from data.store import data_version, deployment_timezone, get_meta
@@ -54,18 +55,84 @@ def root_region(conn: Connection, code: str | None) -> RegionInfo | None:
     return tops[0] if len(tops) == 1 else None
 
 
-def counters(conn: Connection, region: RegionInfo | None, now: datetime,
-             cache: dict | None = None) -> dict[str, object]:
-    """The wall's counter values, each a registry metric over the window it names.
+def live_counts(conn: Connection, region: RegionInfo | None, now: datetime) -> pd.DataFrame:
+    """Per region under ``region`` (every level, -1 for unlocated cases): the counts that
+    move all day. ``open`` and ``overdue`` are the registry's definitions at ``now``;
+    ``reported_today``, ``closed_today`` and ``reported_week`` count the registry's
+    ``reported``/``closed`` over today and this week; ``long_unfixed`` counts open cases
+    more than :data:`LONG_UNFIXED` past their deadline.
 
-    Keys: ``reported_today``, ``reported_week``, ``closed_today``, ``open``, ``overdue``
-    (now), ``patrol_coverage`` (today), and for the last 30 days ``disputes_mediated``, ``closure_rate``, ``on_time_closure_rate``,
-    ``in_grid_resolution_rate``, ``mediation_success_rate``, ``satisfaction_rate``, each
-    with ``<key>_previous`` for the 30 days before.
+    Each query reads through one index (open statuses, a time range) and groups by
+    region; narrowing to the region's subtree happens here, in pandas."""
+    tz = deployment_timezone(conn)
+    w = Windows.at(now, tz)
+    today = period_for(w.today, w.today, tz)
+    week = period_for(w.week_start, w.today, tz)
+    c = Case
+    place = func.coalesce(c.region_id, -1).label("region")
+    # open at now, as metrics.open_at says: with consistent data these are the open
+    # statuses; cases closed or voided "later than now" are read too, to match exactly
+    maybe_open = union(select(c.id).where(c.status.in_(schema.OPEN_STATUSES)),
+                       select(c.id).where(c.closed_at > now),
+                       select(c.id).where(c.voided_at > now))
+    open_at = ((c.reported_at <= now)
+               & ((c.status != schema.VOIDED) | (c.voided_at > now))
+               & ((c.closed_at > now) | (c.closed_at.is_(None) & (c.status != schema.CLOSED))))
+    queries = {
+        ("open", "overdue", "long_unfixed"): select(
+            place, _count_if(open_at),
+            _count_if(open_at & (c.status != schema.SUSPENDED) & (c.due_at < now)),
+            _count_if(open_at & (c.status != schema.SUSPENDED)
+                      & (c.due_at < now - LONG_UNFIXED)))
+        .where(c.id.in_(maybe_open)).group_by(place),
+        ("reported_today",): select(place, func.count())
+        .where(c.reported_at >= today.start, c.reported_at < today.end).group_by(place),
+        ("closed_today",): select(place, func.count())
+        .where(c.closed_at >= today.start, c.closed_at < today.end).group_by(place),
+        ("reported_week",): select(place, func.count())
+        .where(c.reported_at >= week.start, c.reported_at < week.end).group_by(place),
+    }
+    columns = ["open", "overdue", "long_unfixed", "reported_today", "closed_today",
+               "reported_week"]
+    frame = pd.DataFrame(0, index=pd.Index(_subtree_ids(conn, region), name="id"),
+                         columns=columns)
+    for names, query in queries.items():
+        rows = pd.DataFrame(conn.execute(query).all(), columns=["region", *names])
+        rows = rows.set_index("region")
+        rows = rows[rows.index.isin(frame.index)]
+        frame.loc[rows.index, list(names)] = rows.astype(int).to_numpy()
+    return frame.astype(int)
 
-    ``cache`` (a dict the caller keeps) holds the previous 30 days' figures per region and
-    day: new cases never change them, so a refresh need not count them again.
-    """
+
+def _subtree_ids(conn: Connection, region: RegionInfo | None) -> list[int]:
+    """Every region id under ``region`` (itself included); all, and -1, for None."""
+    if region is None:
+        return [rid for (rid,) in conn.execute(select(Region.id))] + [-1]
+    return [rid for (rid,) in conn.execute(
+        select(RegionAncestor.descendant_id).where(RegionAncestor.ancestor_id == region.id))]
+
+
+def now_counters(conn: Connection, region: RegionInfo | None, now: datetime,
+                 live: pd.DataFrame) -> dict[str, object]:
+    """The counters of today, this week and now, from :func:`live_counts`, and today's
+    patrol coverage."""
+    tz = deployment_timezone(conn)
+    w = Windows.at(now, tz)
+    totals = live.sum()
+    coverage = metrics_patrol_coverage(conn, None if region is None else [region.id],
+                                       period_for(w.today, w.today, tz))
+    return {
+        "reported_today": int(totals["reported_today"]),
+        "closed_today": int(totals["closed_today"]),
+        "reported_week": int(totals["reported_week"]),
+        "open": int(totals["open"]), "overdue": int(totals["overdue"]),
+        "patrol_coverage": coverage[0 if region is None else region.id],
+    }
+
+
+def month_counters(conn: Connection, region: RegionInfo | None, now: datetime
+                   ) -> dict[str, object]:
+    """The 30-day rates (and the 30 days before, for the change) and disputes mediated."""
     tz = deployment_timezone(conn)
     w = Windows.at(now, tz)
     group = None if region is None else [region.id]
@@ -75,28 +142,22 @@ def counters(conn: Connection, region: RegionInfo | None, now: datetime,
         period = period_for(first, last, tz)
         return compute(conn, group, period, min(now, period.end)).get(key, {})
 
-    today = metrics_for(w.today, w.today)
-    week = metrics_for(w.week_start, w.today)
     month = metrics_for(w.month_start, w.today)
-    cache_key = ("previous_month", key, w.today)
-    if cache is not None and cache_key in cache:
-        before = cache[cache_key]
-    else:
-        before = metrics_for(w.month_start - timedelta(days=30),
-                             w.month_start - timedelta(days=1))
-        if cache is not None:
-            cache[cache_key] = before
-    out: dict[str, object] = {
-        "reported_today": today["reported"], "closed_today": today["closed"],
-        "reported_week": week["reported"], "open": today["open"], "overdue": today["overdue"],
-        "patrol_coverage": today["patrol_coverage"],
-        "disputes_mediated": month["disputes_mediated"],
-    }
+    before = metrics_for(w.month_start - timedelta(days=30), w.month_start - timedelta(days=1))
+    out: dict[str, object] = {"disputes_mediated": month["disputes_mediated"]}
     for rate in ("closure_rate", "on_time_closure_rate", "in_grid_resolution_rate",
                  "mediation_success_rate", "satisfaction_rate"):
         out[rate] = month[rate]
         out[f"{rate}_previous"] = before[rate]
     return out
+
+
+def counters(conn: Connection, region: RegionInfo | None, now: datetime
+             ) -> dict[str, object]:
+    """Every counter of the wall, each a registry metric over the window it names:
+    today, this week, now, and the last 30 days (with the 30 before)."""
+    live = live_counts(conn, region, now)
+    return {**now_counters(conn, region, now, live), **month_counters(conn, region, now)}
 
 
 def _count_if(condition):
@@ -114,39 +175,14 @@ def _leaves_under(region: RegionInfo | None):
     return query
 
 
-def grid_values(conn: Connection, region: RegionInfo | None, now: datetime) -> pd.DataFrame:
+def grid_values(conn: Connection, region: RegionInfo | None, now: datetime,
+                live: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per leaf region under ``region``: open and overdue now, reported this week, and
-    the count of cases overdue by more than :data:`LONG_UNFIXED`. Indexed by region id.
-
-    Each query reads through its own index (open statuses; this week's report times) and
-    is narrowed to the region's leaves here, which keeps the store from walking a region
-    index through every case the region ever had."""
-    tz = deployment_timezone(conn)
-    w = Windows.at(now, tz)
-    week = period_for(w.week_start, w.today, tz)
+    open cases more than :data:`LONG_UNFIXED` past their deadline. Indexed by region id."""
+    live = live_counts(conn, region, now) if live is None else live
     leaves = [row[0] for row in conn.execute(_leaves_under(region))]
-    frame = pd.DataFrame(0, index=pd.Index(leaves, name="id"),
-                         columns=["open", "overdue", "reported_week", "long_unfixed"])
-    if not leaves:
-        return frame
-    c = Case
-    place = func.coalesce(c.region_id, -1).label("region")
-    open_rows = pd.DataFrame(conn.execute(
-        select(place, func.count().label("open"),
-               _count_if((c.due_at < now) & (c.status != schema.SUSPENDED)).label("overdue"),
-               _count_if((c.due_at < now - LONG_UNFIXED) & (c.status != schema.SUSPENDED))
-               .label("long_unfixed"))
-        .where(c.status.in_(schema.OPEN_STATUSES), c.reported_at <= now)
-        .group_by(place)).all(), columns=["region", "open", "overdue", "long_unfixed"])
-    week_rows = pd.DataFrame(conn.execute(
-        select(place, func.count().label("reported_week"))
-        .where(c.reported_at >= week.start, c.reported_at < min(week.end, now + DAY))
-        .group_by(place)).all(), columns=["region", "reported_week"])
-    for rows in (open_rows, week_rows):
-        rows = rows.set_index("region")
-        rows = rows[rows.index.isin(frame.index)]
-        frame.loc[rows.index, rows.columns] = rows.astype(int).to_numpy()
-    return frame.astype(int)
+    return live.reindex(leaves, fill_value=0)[["open", "overdue", "reported_week",
+                                                "long_unfixed"]]
 
 
 def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKER_ROWS,
@@ -328,22 +364,56 @@ def officers_on_patrol(conn: Connection, region: RegionInfo | None, now: datetim
     return pd.DataFrame(conn.execute(query).all(), columns=["name", "lon", "lat", "at"])
 
 
-def snapshot(conn: Connection, region_code: str | None, now: datetime,
-             cache: dict | None = None) -> dict[str, object]:
-    """Everything a wall refresh needs that can change with the data."""
-    region = root_region(conn, region_code)
+#: The 30-day panels (rates, ranking, sources, top problems, the trend's earlier days) are
+#: recounted at most this often; the counts of today and now on every change.
+SLOW_SECONDS = 60
+
+
+def slow_panels(conn: Connection, region: RegionInfo | None, now: datetime
+                ) -> dict[str, object]:
+    """The wall's 30-day panels: they move slowly, so a wall recounts them at most every
+    :data:`SLOW_SECONDS`."""
     return {
-        "version": data_version(conn),
-        "region": None if region is None else region.as_dict(),
-        "centre": get_meta(conn, "centre_name", "") or "",
-        "counters": counters(conn, region, now, cache),
-        "grids": grid_values(conn, region, now),
-        "newest": newest_cases(conn, region),
+        "month": month_counters(conn, region, now),
         "trend": daily_trend(conn, region, now),
         "sources": shares(conn, region, now, Case.source),
         "subcategories": shares(conn, region, now, Case.subcategory, top=8),
         "ranking": ranking(conn, region, now),
+    }
+
+
+def snapshot(conn: Connection, region_code: str | None, now: datetime,
+             cache: dict | None = None) -> dict[str, object]:
+    """Everything a wall refresh needs. The counts of today and now are fresh; the
+    30-day panels come from ``cache`` (a dict the caller keeps) when they were counted
+    less than :data:`SLOW_SECONDS` ago on the same local day."""
+    region = root_region(conn, region_code)
+    tz = deployment_timezone(conn)
+    live = live_counts(conn, region, now)
+    key = ("slow", None if region is None else region.id)
+    held = None if cache is None else cache.get(key)
+    today = local_date(now, tz)
+    if held is None or held["day"] != today or (now - held["at"]).total_seconds() > SLOW_SECONDS:
+        held = {"day": today, "at": now, "panels": slow_panels(conn, region, now)}
+        if cache is not None:
+            cache[key] = held
+    slow = held["panels"]
+    counters_now = now_counters(conn, region, now, live)
+    trend = slow["trend"].copy()
+    trend.loc[trend["day"] == today, ["reported", "closed"]] = [
+        counters_now["reported_today"], counters_now["closed_today"]]
+    return {
+        "version": data_version(conn),
+        "region": None if region is None else region.as_dict(),
+        "centre": get_meta(conn, "centre_name", "") or "",
+        "counters": {**counters_now, **slow["month"]},
+        "grids": grid_values(conn, region, now, live),
+        "newest": newest_cases(conn, region),
+        "trend": trend,
+        "sources": slow["sources"],
+        "subcategories": slow["subcategories"],
+        "ranking": slow["ranking"],
         "patrolling": officers_on_patrol(conn, region, now),
         "now": now,
-        "timezone": deployment_timezone(conn).key,
+        "timezone": tz.key,
     }

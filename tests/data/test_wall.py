@@ -1,0 +1,143 @@
+"""The wall's data on both stores: the hand-counted store of the metric tests, read at
+2026-03-09 12:00 UTC (a Monday), and a demo county checked against pandas."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import insert, text
+
+from data import demo, metrics, store, wall
+from data.models import Case, Officer, Patrol, PatrolPoint
+from tests.data.test_metrics import G1, G2, build, d
+
+NOW = d(9, 12)
+
+
+@pytest.fixture
+def hand(engine):
+    build(engine)
+    return engine
+
+
+def test_live_counts_per_grid_and_for_the_county(hand):
+    with hand.connect() as conn:
+        county = wall.root_region(conn, None)  # the one top-level region
+        assert county.code == "C"
+        grids = wall.grid_values(conn, county, NOW)
+        counters = wall.counters(conn, county, NOW)
+    by_code = {4: "G1", 5: "G2", 6: "G3"}
+    got = {by_code[i]: row for i, row in grids.to_dict("index").items()}
+    # open at 03-09 12:00: G1 K7 K13 (closed only on 03-12); G2 K2 K6; G3 K9
+    assert {k: v["open"] for k, v in got.items()} == {"G1": 2, "G2": 2, "G3": 1}
+    assert {k: v["overdue"] for k, v in got.items()} == {"G1": 0, "G2": 1, "G3": 0}  # K2
+    assert {k: v["reported_week"] for k, v in got.items()} == {"G1": 1, "G2": 0, "G3": 0}
+    assert all(v["long_unfixed"] == 0 for v in got.values())  # K2 is 5½ days past due
+    assert (counters["reported_today"], counters["closed_today"]) == (1, 1)  # K13; K3
+    assert (counters["open"], counters["overdue"], counters["reported_week"]) == (5, 1, 1)
+    # the same numbers as the summary of that day
+    day = metrics.summarize(hand, "C", NOW.date(), NOW.date(), now=NOW)["metrics"]
+    assert (day["reported"], day["closed"], day["open"], day["overdue"]) == (1, 1, 5, 1)
+    assert counters["patrol_coverage"] == 0  # no patrol on 03-09
+
+
+def test_cases_off_the_leaves_count_for_the_county_not_for_a_grid(hand):
+    with store.transaction(hand) as conn:
+        conn.execute(insert(Case), [
+            {"id": 100, "code": "TOWN", "region_id": 2, "status": "filed", "reported_at": d(9, 1),
+             "location_method": "code", "version": 1},
+            {"id": 101, "code": "NOWHERE", "region_id": None, "status": "filed", "reported_at": d(9, 2),
+             "location_method": "none", "version": 1}])
+    with hand.connect() as conn:
+        county = wall.root_region(conn, "C")
+        assert wall.counters(conn, county, NOW)["reported_today"] == 2  # K13 + TOWN
+        assert wall.counters(conn, None, NOW)["reported_today"] == 3  # + the unlocated one
+        assert wall.grid_values(conn, county, NOW)["reported_week"].sum() == 1
+
+
+def test_the_trend_counts_each_local_day(hand):
+    with hand.connect() as conn:
+        trend = wall.daily_trend(conn, wall.root_region(conn, "C"), NOW).set_index("day")
+    assert len(trend) == 30 and trend.index[-1] == NOW.date()
+    day = lambda n, m=3: datetime(2026, m, n).date()  # noqa: E731
+    assert trend.loc[day(2), "reported"] == 3  # K1 K2 K8
+    assert trend.loc[day(20, 2), "reported"] == 1 and trend.loc[day(21, 2), "closed"] == 1
+    assert trend.loc[day(8), "closed"] == 2  # K8 K10
+    assert trend["reported"].sum() == 12  # K1..K11 and K13; K12 is reported on 03-11
+    assert trend["closed"].sum() == 6  # K11 K1 K5 K8 K10 K3
+
+
+def test_the_trend_in_a_time_zone_ahead_of_utc(engine):
+    late = [("S1", G1, "reported", "incident", d(8, 16, 30), None, None, None, None, None,
+             None, None, None, None)]
+    build(engine, tz="Asia/Shanghai", cases=late, events=[], patrols=[])
+    with engine.connect() as conn:
+        trend = wall.daily_trend(conn, None, NOW).set_index("day")
+    # 16:30 UTC on 03-08 is 00:30 on 03-09 in Shanghai
+    assert trend.loc[datetime(2026, 3, 9).date(), "reported"] == 1
+    assert trend.loc[datetime(2026, 3, 8).date(), "reported"] == 0
+
+
+def test_newest_cases_of_a_town_newest_first(hand):
+    with hand.connect() as conn:
+        newest = wall.newest_cases(conn, wall.root_region(conn, "T2"), limit=3)
+    assert list(newest["code"]) == ["K9", "K4", "K3"]
+    assert list(newest["place"]) == ["G3", "G3", "G3"]
+
+
+def test_the_ranking_follows_the_summary(hand):
+    now = d(20)
+    with hand.connect() as conn:
+        board = wall.ranking(conn, wall.root_region(conn, "C"), now)
+    children = metrics.summarize(hand, "C", now=now)["children"]
+    rates = {c["code"]: c["metrics"]["on_time_closure_rate"] for c in children}
+    expected = sorted(rates, key=lambda code: (rates[code] is None, -(rates[code] or 0)))
+    assert list(board["code"]) == expected
+    assert board["value"].tolist() == [rates[c] for c in expected]
+
+
+def test_officers_on_patrol_now_at_their_last_fix(hand):
+    with store.transaction(hand) as conn:
+        conn.execute(insert(Officer), [{"id": 10, "code": "W10", "name": "王伟", "region_id": G2},
+                                       {"id": 11, "code": "W11", "name": "李娜", "region_id": G1}])
+        conn.execute(insert(Patrol), [
+            {"id": 10, "officer_id": 10, "region_id": G2, "started_at": NOW - timedelta(hours=1),
+             "ended_at": None},  # every row names every column: executemany uses the first's
+            {"id": 11, "officer_id": 11, "region_id": G1, "started_at": NOW - timedelta(hours=3),
+             "ended_at": NOW - timedelta(hours=1)}])
+        conn.execute(insert(PatrolPoint), [
+            {"patrol_id": 10, "at": NOW - timedelta(minutes=m), "lon": 5.0 + m, "lat": 0.5}
+            for m in (50, 20, 4)] + [
+            {"patrol_id": 11, "at": NOW - timedelta(hours=2), "lon": 4.5, "lat": 0.5}])
+    with hand.connect() as conn:
+        on_patrol = wall.officers_on_patrol(conn, wall.root_region(conn, "C"), NOW)
+        in_t2 = wall.officers_on_patrol(conn, wall.root_region(conn, "T2"), NOW)
+    assert on_patrol[["name", "lon"]].values.tolist() == [["王伟", 9.0]]
+    assert in_t2.empty
+
+
+def test_the_wall_of_a_demo_county_against_pandas(engine):
+    as_of = datetime(2026, 11, 20, 9, 0)
+    demo.build_demo(engine, scale="small", seed=3, as_of=as_of)
+    cache: dict = {}
+    with engine.connect() as conn:
+        snap = wall.snapshot(conn, None, as_of, cache)
+        cases = pd.read_sql_query(text("SELECT * FROM cases"), conn)
+    for column in ("reported_at", "closed_at", "due_at"):
+        cases[column] = pd.to_datetime(cases[column], format="mixed")
+    # the last 30 local days (Asia/Shanghai), as UTC
+    today = pd.Timestamp(as_of, tz="UTC").tz_convert(demo.TIMEZONE).normalize()
+    start = (today - pd.Timedelta(days=29)).tz_convert("UTC").tz_localize(None)
+    recent = cases[cases["reported_at"] >= start]
+    sources = recent["source"].value_counts()
+    assert dict(zip(snap["sources"]["key"], snap["sources"]["n"])) == sources.to_dict()
+    tops = recent["subcategory"].value_counts()
+    assert snap["subcategories"]["n"].tolist() == tops.head(8).tolist()
+    open_now = cases["status"].isin(["reported", "filed", "dispatched", "resolved", "suspended"])
+    assert snap["counters"]["open"] == int(open_now.sum())
+    assert snap["grids"]["open"].sum() == int(open_now.sum())
+    assert list(snap["newest"]["code"]) == list(
+        cases.sort_values(["reported_at", "id"], ascending=False)["code"].head(20))
+    assert any(key[0] == "slow" for key in cache)  # the 30-day panels are kept for a while
