@@ -25,7 +25,7 @@ from layouts import ids
 from layouts.text import t
 from layouts.wall import (
     TILES, build_ranking, build_ticker, build_wall, build_wall_message, flagged_grids,
-    map_values, officer_points, source_series, tile_texts, trend_series,
+    map_values, officer_points, source_series, tile_texts, trend_series, wall_parts,
 )
 
 TILE_KEYS = [key for key, _, _ in TILES]
@@ -65,6 +65,7 @@ function(n, state) {
 SEEN_JS = "function(ok) { window.wallBusySince = null; return Date.now(); }"
 
 
+
 def register(app: Dash) -> None:
     """Connect the wall's callbacks to ``app``."""
     app.callback(
@@ -81,6 +82,20 @@ def register(app: Dash) -> None:
                             prevent_initial_call=True)
     app.clientside_callback(SEEN_JS, Output(ids.WALL_SEEN, "data"), Input(ids.WALL_OK, "data"),
                             prevent_initial_call=True)
+    app.callback(
+        Output(ids.WALL_TILES, "children", allow_duplicate=True),
+        Output(ids.WALL_TICKER, "children", allow_duplicate=True),
+        Output(ids.WALL_MAP, "figure", allow_duplicate=True),
+        Output(ids.WALL_TREND, "figure", allow_duplicate=True),
+        Output(ids.WALL_SOURCES, "figure", allow_duplicate=True),
+        Output(ids.WALL_TOP, "figure", allow_duplicate=True),
+        Output(ids.WALL_RANKING, "children", allow_duplicate=True),
+        Output(ids.WALL_STATE, "data", allow_duplicate=True),
+        Output(ids.WALL_OK, "data", allow_duplicate=True),
+        Output(ids.WALL_REGION, "children"),
+        Input(ids.WALL_ROTATE, "n_intervals"), State(ids.WALL_STATE, "data"),
+        prevent_initial_call=True,
+    )(rotate_wall)
     app.clientside_callback(
         CLOCK_JS, Output(ids.WALL_CLOCK, "children"), Output(ids.WALL_AS_OF, "children"),
         Output(ids.WALL_AS_OF, "className"), Input(ids.WALL_CLOCK_TICK, "n_intervals"),
@@ -101,28 +116,100 @@ def _shapes(conn, region) -> dict:
 
 
 def render_wall(search: str | None) -> object:
-    """The wall for the region, map metric and language named in the address."""
+    """The wall for the region, map metric and language named in the address.
+
+    ``rotate=N`` turns the wall into a playlist: the region, then each of its children,
+    N seconds each (``show`` starts it on one of them)."""
     settings = services.settings()
     region_code, lang = parse_query(search, settings.language)
     metric = _query_value(search, "metric", "open")
     if metric not in wall.MAP_METRICS:
         metric = "open"
+    rotate = _seconds(_query_value(search, "rotate", ""))
+    shown_code = _query_value(search, "show", "") or region_code
     now = utcnow()
     with services.engine().connect() as conn:
         try:
-            region = wall.root_region(conn, region_code)
-        except UnknownRegion:
-            return build_wall_message(t("unknown_region", lang, code=region_code))
+            home = wall.root_region(conn, region_code)
+            region = wall.root_region(conn, shown_code)
+        except UnknownRegion as missing:
+            return build_wall_message(t("unknown_region", lang, code=missing.code))
         if region is None and region_code is None and not wall.children_of(conn, None):
             return build_wall_message(t("empty", lang))
-        snap = wall.snapshot(conn, region_code, now, _cache())
+        snap = wall.snapshot(conn, None if region is None else region.code, now, _cache())
         shapes = _shapes(conn, region)
+        playlist = ([None if home is None else home.code]
+                    + [child.code for child in wall.children_of(conn, home)]) if rotate else []
     token = uuid.uuid4().hex
     _remember(token, shown_values(snap, shapes, metric, lang))
-    state = {"version": snap["version"], "region": region_code, "metric": metric, "token": token,
-             "lang": lang, "timezone": snap["timezone"], "refresh": settings.wall_refresh_seconds,
+    state = {"version": snap["version"], "region": None if region is None else region.code,
+             "metric": metric, "token": token, "lang": lang, "timezone": snap["timezone"],
+             "refresh": settings.wall_refresh_seconds,
              "words": {"stale": t("stale", lang), "as_of": t("data_as_of", lang)}}
-    return build_wall(snap, shapes, metric, lang, settings.wall_refresh_seconds, state)
+    state["map_region"] = state["region"]
+    if rotate:
+        state["playlist"] = playlist
+    return build_wall(snap, shapes, metric, lang, settings.wall_refresh_seconds, state,
+                      rotate_seconds=rotate)
+
+
+def rotate_wall(n_intervals: int | None, state: dict | None):
+    """A rotating wall moves on to the next region of its playlist.
+
+    The map keeps the polygons it was sent first (the playlist's whole region) and zooms
+    to the next region, colouring only its grids; the other panels get their new content
+    in place. Nothing is unmounted or re-sent, so no panel ever stands empty."""
+    if not state or not state.get("playlist"):
+        return tuple([no_update] * 10)
+    playlist = state["playlist"]
+    here = playlist.index(state["region"]) if state["region"] in playlist else -1
+    following = playlist[(here + 1) % len(playlist)]
+    now = utcnow()
+    with services.engine().connect() as conn:
+        try:
+            region = wall.root_region(conn, following)
+        except UnknownRegion:  # removed since the wall started: back to the start
+            region = wall.root_region(conn, playlist[0])
+        snap = wall.snapshot(conn, None if region is None else region.code, now, _cache())
+        shapes = _shapes(conn, wall.root_region(conn, state["map_region"]))
+        bounds = None if region is None or region.code == state["map_region"] else \
+            wall.region_bounds(conn, region)
+    lang, metric = state["lang"], state["metric"]
+    token = uuid.uuid4().hex
+    shown = shown_values(snap, shapes, metric, lang)
+    _remember(token, shown)
+    parts = wall_parts(snap, shapes, metric, lang)
+    figure = Patch()
+    figure["data"][0]["z"] = shown["map"]
+    figure["data"][0]["zmax"] = max(max((v for v in shown["map"] if v is not None),
+                                        default=0), 1)
+    for index, points in ((2, shown["flagged"]), (3, shown["officers"])):
+        figure["data"][index]["lon"] = [p[0] for p in points]
+        figure["data"][index]["lat"] = [p[1] for p in points]
+        figure["data"][index]["text"] = [str(p[2]) for p in points]
+    figure["data"][2]["marker"]["size"] = [min(6 + p[2] * 2, 18) for p in shown["flagged"]]
+    if bounds is None:
+        figure["layout"]["geo"]["fitbounds"] = "locations"
+    else:
+        west, south, east, north = bounds
+        pad_x, pad_y = (east - west) * 0.05, (north - south) * 0.05
+        figure["layout"]["geo"]["fitbounds"] = False
+        figure["layout"]["geo"]["lonaxis"] = {"range": [west - pad_x, east + pad_x]}
+        figure["layout"]["geo"]["lataxis"] = {"range": [south - pad_y, north + pad_y]}
+    as_of = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(snap["timezone"]))
+    new_state = {**state, "region": None if region is None else region.code, "token": token,
+                 "version": snap["version"]}
+    return (parts["tiles"], parts["ticker"], figure, parts["trend"], parts["sources"],
+            parts["top"], parts["ranking"], new_state, {"as_of": as_of.strftime("%H:%M:%S")},
+            parts["region"])
+
+
+def _seconds(text: str) -> int:
+    """A rotation interval in whole seconds (at least 5), or 0 for none or nonsense."""
+    try:
+        return max(int(text), 5) if text else 0
+    except ValueError:
+        return 0
 
 
 def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:
@@ -170,8 +257,7 @@ def refresh_wall(request: object, state: dict | None):
         if version == state["version"]:
             return (*[no_update] * 8, {"as_of": as_of})
         snap = wall.snapshot(conn, state["region"], now, _cache())
-        region = wall.root_region(conn, state["region"])
-        shapes = _shapes(conn, region)
+        shapes = _shapes(conn, wall.root_region(conn, state.get("map_region", state["region"])))
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)
     old = _pages().get(state.get("token"), {})  # empty after a server restart: send all
@@ -207,7 +293,8 @@ def refresh_wall(request: object, state: dict | None):
         figure = Patch()
         if changed("map"):
             figure["data"][0]["z"] = new["map"]
-            figure["data"][0]["zmax"] = max(max(new["map"], default=0), 1)
+            figure["data"][0]["zmax"] = max(max((v for v in new["map"] if v is not None),
+                                                default=0), 1)
         if changed("flagged"):
             figure["data"][2]["lon"] = [f[0] for f in new["flagged"]]
             figure["data"][2]["lat"] = [f[1] for f in new["flagged"]]

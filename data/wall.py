@@ -254,6 +254,12 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
             "outlines": outlines, "labels": labels, "points": points}
 
 
+def region_bounds(conn: Connection, region: RegionInfo) -> tuple[float, float, float, float]:
+    """The region's bounding box: west, south, east, north (degrees)."""
+    return tuple(conn.execute(select(Region.min_lon, Region.min_lat, Region.max_lon,
+                                     Region.max_lat).where(Region.id == region.id)).one())
+
+
 def _rings(geom):
     polygons = getattr(geom, "geoms", [geom])
     for polygon in polygons:

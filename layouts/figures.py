@@ -29,7 +29,7 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     features = shapes["grids"]["features"]
     ids = [f["id"] for f in features]
     names = [f["properties"]["name"] for f in features]
-    top = max(values) if values else 0
+    top = max((v for v in values if v is not None), default=0)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
         geojson=shapes["grids"], locations=ids, z=values, featureidkey="id",

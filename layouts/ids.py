@@ -20,3 +20,5 @@ WALL_TREND = "wall-trend"
 WALL_SOURCES = "wall-sources"
 WALL_TOP = "wall-top"
 WALL_RANKING = "wall-ranking"
+WALL_ROTATE = "wall-rotate"  # moves a rotating wall to its next view
+WALL_REGION = "wall-region"  # the name of the region on screen

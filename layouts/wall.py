@@ -92,9 +92,10 @@ def flagged_grids(grids: pd.DataFrame, points: dict) -> list[dict]:
             for i, n in hot["long_unfixed"].items() if i in points]
 
 
-def map_values(grids: pd.DataFrame, shapes: dict, metric: str) -> list[int]:
-    """The map metric per grid, in the order of the map's features."""
-    return [int(grids.at[f["id"], metric]) if f["id"] in grids.index else 0
+def map_values(grids: pd.DataFrame, shapes: dict, metric: str) -> list[int | None]:
+    """The map metric per grid, in the order of the map's features; None (left blank) for
+    grids outside the region on screen, as when a rotating wall zooms into one town."""
+    return [int(grids.at[f["id"], metric]) if f["id"] in grids.index else None
             for f in shapes["grids"]["features"]]
 
 
@@ -131,28 +132,44 @@ def _panel(title: str, body, css: str) -> html.Section:
     return html.Section([html.H2(title), body], className=f"wall-panel {css}")
 
 
+def wall_parts(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:
+    """The content of every panel for a snapshot: the first picture is made of these, and
+    a rotating wall swaps them in place (the components stay, so nothing blinks)."""
+    tz = ZoneInfo(snap["timezone"])
+    days, reported, closed = trend_series(snap["trend"])
+    tops = snap["subcategories"]
+    return {
+        "tiles": build_tiles(snap["counters"], lang),
+        "ticker": build_ticker(snap["newest"], tz, lang),
+        "ranking": build_ranking(snap["ranking"], lang),
+        "region": (snap["region"] or {}).get("name", ""),
+        "map": grid_map(shapes, map_values(snap["grids"], shapes, metric),
+                        flagged_grids(snap["grids"], shapes["points"]),
+                        officer_points(snap["patrolling"]), width=MAP_SIZE[0],
+                        height=MAP_SIZE[1], title=t(MAP_TITLES[metric], lang)),
+        "trend": trend(days, reported, closed, width=TREND_SIZE[0], height=TREND_SIZE[1],
+                       names=(t("series_reported", lang), t("series_closed", lang))),
+        "sources": source_split(*source_series(snap["sources"], lang), width=PIE_SIZE[0],
+                                height=PIE_SIZE[1]),
+        "top": top_bars(tops["key"].tolist(), tops["n"].tolist(), width=TOP_SIZE[0],
+                        height=TOP_SIZE[1]),
+    }
+
+
 def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds: int,
-               state: dict) -> html.Div:
+               state: dict, rotate_seconds: int = 0) -> html.Div:
     """The whole wall for one region."""
     tz = ZoneInfo(snap["timezone"])
     region = snap["region"] or {}
-    figure = grid_map(shapes, map_values(snap["grids"], shapes, metric),
-                      flagged_grids(snap["grids"], shapes["points"]),
-                      officer_points(snap["patrolling"]),
-                      width=MAP_SIZE[0], height=MAP_SIZE[1], title=t(MAP_TITLES[metric], lang))
-    days, reported, closed = trend_series(snap["trend"])
-    trend_figure = trend(days, reported, closed, width=TREND_SIZE[0], height=TREND_SIZE[1],
-                         names=(t("series_reported", lang), t("series_closed", lang)))
-    pie = source_split(*source_series(snap["sources"], lang), width=PIE_SIZE[0],
-                       height=PIE_SIZE[1])
-    tops = snap["subcategories"]
-    bars = top_bars(tops["key"].tolist(), tops["n"].tolist(), width=TOP_SIZE[0],
-                    height=TOP_SIZE[1])
+    parts = wall_parts(snap, shapes, metric, lang)
+    figure, trend_figure, pie, bars = (parts["map"], parts["trend"], parts["sources"],
+                                       parts["top"])
     small = {"displayModeBar": False, "staticPlot": True}
     local_now = snap["now"].replace(tzinfo=timezone.utc).astimezone(tz)
     header = html.Header([
         html.Div([html.H1(snap["centre"] or t("wall_title", lang), className="wall-title"),
-                  html.Div(region.get("name", ""), className="wall-region")],
+                  html.Div(region.get("name", ""), id=ids.WALL_REGION,
+                           className="wall-region")],
                  className="wall-heading"),
         html.Div([
             html.Div(local_now.strftime("%Y-%m-%d %H:%M:%S"), id=ids.WALL_CLOCK,
@@ -163,7 +180,7 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
     ], className="wall-header")
     body = html.Div([
         html.Div([
-            html.Section(build_tiles(snap["counters"], lang), id=ids.WALL_TILES,
+            html.Section(parts["tiles"], id=ids.WALL_TILES,
                          className="wall-tiles"),
             _panel(t("sources", lang), dcc.Graph(id=ids.WALL_SOURCES, figure=pie, config=small),
                    "wall-sources"),
@@ -176,10 +193,10 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
         ], className="wall-col"),
         html.Div([
             _panel(t("newest", lang),
-                   html.Div(html.Div(build_ticker(snap["newest"], tz, lang), id=ids.WALL_TICKER,
+                   html.Div(html.Div(parts["ticker"], id=ids.WALL_TICKER,
                                      className="wall-ticker-rows"),
                             className="wall-ticker-window"), "wall-ticker"),
-            _panel(t("ranking", lang), html.Div(build_ranking(snap["ranking"], lang),
+            _panel(t("ranking", lang), html.Div(parts["ranking"],
                                                 id=ids.WALL_RANKING, className="wall-ranking-rows"),
                    "wall-ranking"),
             _panel(t("top_subcategories", lang),
@@ -191,6 +208,8 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
                  style={"width": f"{CANVAS[0]}px", "height": f"{CANVAS[1]}px"}),
         dcc.Interval(id=ids.WALL_TICK, interval=refresh_seconds * 1000),
         dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
+        dcc.Interval(id=ids.WALL_ROTATE, interval=max(rotate_seconds, 1) * 1000,
+                     disabled=not rotate_seconds),
         dcc.Store(id=ids.WALL_STATE, data=state),
         dcc.Store(id=ids.WALL_OK, data={"as_of": local_now.strftime("%H:%M:%S")}),
         dcc.Store(id=ids.WALL_SEEN),

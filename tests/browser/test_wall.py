@@ -168,3 +168,43 @@ def test_a_lost_server_makes_the_wall_say_stale_and_it_recovers(browser, wall_se
     context.close()
     # the outage itself logs failed requests; nothing else may go wrong
     assert log.page_errors == []
+
+
+def test_a_rotating_wall_moves_through_the_towns_without_empty_panels(browser, live_server,
+                                                                    artifacts_dir):
+    context, page, log = open_page(browser, 1920, 1080)
+    engine = store.make_engine(live_server.settings.database_url)
+    with engine.connect() as conn:
+        root, name = conn.execute(select(Region.code, Region.name)
+                                  .where(Region.parent_id.is_(None))).one()
+        towns = conn.execute(select(Region.code, Region.name)
+                             .where(Region.parent_id == select(Region.id).where(
+                                 Region.code == root).scalar_subquery())).all()
+    engine.dispose()
+    page.goto(f"{live_server.url}/wall?region={root}&rotate=5")
+    page.wait_for_selector(".wall-tile")
+    assert page.inner_text(".wall-region") == name
+    page.wait_for_selector(".wall-map .choroplethlocation")
+    page.wait_for_selector(".wall-trend .point")
+    county_grids = page.locator(".wall-map .choroplethlocation").count()
+    # watch every 100 ms through the change: the tiles and the map never disappear
+    page.evaluate("""() => { window.emptySeen = []; setInterval(() => {
+        const tiles = document.querySelectorAll('.wall-tile').length;
+        const grids = document.querySelectorAll('.wall-map .choroplethlocation').length;
+        const bars = document.querySelectorAll('.wall-trend .point, .wall-trend .bars path').length;
+        if (tiles !== 12 || grids === 0 || bars === 0) { window.emptySeen.push([tiles, grids, bars]); }
+    }, 100); }""")
+    first_town = sorted(towns, key=lambda t: t[0])[0]
+    page.wait_for_function("n => document.querySelector('.wall-region').innerText === n",
+                           arg=first_town[1], timeout=15_000)
+    page.wait_for_selector(".wall-map .geo")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "wall-rotated-to-a-town.png"))
+    assert page.evaluate("window.emptySeen") == []
+    # the map zoomed to the town: only the town's grids carry values now
+    values = page.evaluate(
+        "() => document.querySelector('.wall-map .js-plotly-plot').data[0].z")
+    shown = [v for v in values if v is not None]
+    assert len(values) == county_grids and 0 < len(shown) < county_grids
+    context.close()
+    _assert_clean(log, live_server.host)

@@ -1,0 +1,207 @@
+"""Benchmark of the wall: server time and bytes of a refresh, first render, browser memory.
+
+    .venv/bin/python bench/wall.py [--grids 1000 10000] [--cases 1000000] [--repeat 200]
+                                   [--soak-minutes 60]
+
+For each size it builds (once, kept under bench/data/) a demo store with that many grids and
+cases, then measures on SQLite:
+
+* server time of a refresh when nothing changed (a version read) and when a case arrived
+  (median and p95), calling the refresh callback inside the app as Dash does;
+* bytes a changed refresh sends, against the first load (the layout with the map);
+* time to the first complete picture in headless Chromium (every grid drawn);
+* the page's JS heap at the start and after ``--soak-minutes`` of 1-second refreshes with a
+  case arriving every few seconds (Chromium's ``performance.memory``).
+
+The machine is shared and noisy: read medians and ratios. Results: bench/results/wall.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import plotly  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from callbacks import wall as wall_callbacks  # noqa: E402
+from dashboard import Settings, create_app  # noqa: E402
+from data import demo, store  # noqa: E402
+from data.models import Case, Region  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+SCALE_OF = {1000: "county", 10000: "city"}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync",
+                 "--enable-precise-memory-info"]
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"median_ms": round(statistics.median(ordered) * 1000, 2),
+            "p95_ms": round(p95 * 1000, 2), "runs": len(ordered)}
+
+
+def _store(grids: int, cases: int) -> str:
+    path = DATA / f"wall-{grids}-{cases}.sqlite3"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        engine = store.make_engine(f"sqlite:///{path}.tmp")
+        report = demo.build_demo(engine, scale=SCALE_OF[grids], seed=42, cases=cases)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        shutil.move(f"{path}.tmp", path)
+        print(f"built {path.name}: {report.cases} cases, {report.grids} grids "
+              f"in {report.seconds:.0f} s", flush=True)
+    return f"sqlite:///{path}"
+
+
+def _json_size(value) -> int:
+    return len(json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder).encode())
+
+
+class CaseFeed:
+    """Adds a case to a random grid of the store, as an intake would."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = store.make_engine(url)
+        with self.engine.connect() as conn:
+            self.grids = [row for row in conn.execute(
+                select(Region.id, Region.centroid_lon, Region.centroid_lat)
+                .where(Region.depth == select(Region.depth).order_by(Region.depth.desc())
+                       .limit(1).scalar_subquery()))]
+        self.n = 0
+
+    def add(self) -> None:
+        grid, lon, lat = random.choice(self.grids)
+        self.n += 1
+        with store.transaction(self.engine) as conn:
+            conn.execute(insert(Case).values(
+                code=f"BENCH-{time.time_ns()}-{self.n}", status="reported",
+                location_method="point", region_id=grid, reported_at=store.utcnow(),
+                lon=lon, lat=lat, subcategory="暴露垃圾", category="市容环境",
+                case_class="incident", source="hotline", version=1, urgent=False))
+            store.bump_data_version(conn)
+
+
+def bench_server(url: str, repeat: int) -> dict[str, object]:
+    app = create_app(Settings(database_url=url, wall_refresh_seconds=1))
+    feed = CaseFeed(url)
+    out: dict[str, object] = {}
+    with app.server.test_request_context():
+        start = time.perf_counter()
+        page = wall_callbacks.render_wall("")
+        out["first_load_server_ms"] = round((time.perf_counter() - start) * 1000, 1)
+        out["first_load_bytes"] = _json_size(page)
+        state = next(c.data for c in _walk(page) if getattr(c, "id", None) == "wall-state")
+        # the 30-day panels are counted once a minute, not per refresh: warm them as a
+        # running wall has them
+        unchanged = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            wall_callbacks.refresh_wall(1, state)
+            unchanged.append(time.perf_counter() - start)
+        changed, sizes = [], []
+        for _ in range(max(20, repeat // 4)):
+            feed.add()
+            start = time.perf_counter()
+            result = wall_callbacks.refresh_wall(1, state)
+            changed.append(time.perf_counter() - start)
+            sizes.append(_json_size([r for r in result if r is not wall_callbacks.no_update]))
+            state["version"] += 1
+    out["unchanged_refresh"] = _stats(unchanged)
+    out["changed_refresh"] = _stats(changed)
+    out["changed_refresh_bytes_median"] = int(statistics.median(sizes))
+    out["changed_bytes_vs_first_load"] = round(statistics.median(sizes) /
+                                               out["first_load_bytes"], 4)
+    return out
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    if isinstance(children, (list, tuple)):
+        for child in children:
+            yield from _walk(child)
+    elif children is not None and not isinstance(children, (str, int, float)):
+        yield from _walk(children)
+
+
+def bench_browser(url: str, grids: int, soak_minutes: float) -> dict[str, object]:
+    from playwright.sync_api import sync_playwright
+
+    app = create_app(Settings(database_url=url, wall_refresh_seconds=1))
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{server.server_port}/wall"
+    feed = CaseFeed(url)
+    out: dict[str, object] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"),
+                                     args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        renders = []
+        for _ in range(3):
+            start = time.perf_counter()
+            page.goto(address)
+            page.wait_for_function(
+                f"document.querySelectorAll('.wall-map .choroplethlocation').length >= {grids}",
+                timeout=180_000)
+            renders.append(time.perf_counter() - start)
+        out["first_render"] = _stats(renders)
+        heap = "() => { window.gc && window.gc(); return performance.memory.usedJSHeapSize; }"
+        page.wait_for_timeout(5000)
+        out["heap_start_mb"] = round(page.evaluate(heap) / 2**20, 2)
+        stop = time.monotonic() + soak_minutes * 60
+        samples = []
+        while time.monotonic() < stop:
+            feed.add()
+            page.wait_for_timeout(3000)
+            samples.append(page.evaluate(heap))
+        out["soak_minutes"] = soak_minutes
+        out["cases_added_during_soak"] = feed.n
+        out["heap_end_mb"] = round(page.evaluate(heap) / 2**20, 2)
+        out["heap_growth"] = round(out["heap_end_mb"] / out["heap_start_mb"] - 1, 4)
+        out["heap_max_mb"] = round(max(samples, default=0) / 2**20, 2)
+        browser.close()
+    server.shutdown()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grids", type=int, nargs="+", default=[1000, 10000],
+                        choices=sorted(SCALE_OF))
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--soak-minutes", type=float, default=60)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    results: dict[str, object] = {}
+    for grids in args.grids:
+        url = _store(grids, args.cases)
+        entry = bench_server(url, args.repeat)
+        if not args.no_browser:
+            entry.update(bench_browser(url, grids, args.soak_minutes))
+        results[f"{grids}_grids_{args.cases}_cases"] = entry
+        print(json.dumps({f"{grids}": entry}, indent=2), flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "wall.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
