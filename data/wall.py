@@ -85,19 +85,21 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime) -> p
             _count_if(open_at & (c.status != schema.SUSPENDED)
                       & (c.due_at < now - LONG_UNFIXED)))
         .where(c.id.in_(maybe_open)).group_by(place),
-        ("reported_today",): select(place, func.count())
-        .where(c.reported_at >= today.start, c.reported_at < today.end).group_by(place),
+        # today lies within this week: one range read gives both
+        ("reported_today", "reported_week"): select(
+            place, _count_if((c.reported_at >= today.start) & (c.reported_at < today.end)),
+            func.count())
+        .where(c.reported_at >= week.start, c.reported_at < week.end).group_by(place),
         ("closed_today",): select(place, func.count())
         .where(c.closed_at >= today.start, c.closed_at < today.end).group_by(place),
-        ("reported_week",): select(place, func.count())
-        .where(c.reported_at >= week.start, c.reported_at < week.end).group_by(place),
     }
     columns = ["open", "overdue", "long_unfixed", "reported_today", "closed_today",
                "reported_week"]
     frame = pd.DataFrame(0, index=pd.Index(_subtree_ids(conn, region), name="id"),
                          columns=columns)
     for names, query in queries.items():
-        rows = pd.DataFrame(conn.execute(query).all(), columns=["region", *names])
+        rows = pd.DataFrame([tuple(row) for row in conn.execute(query)],
+                            columns=["region", *names])
         rows = rows.set_index("region")
         rows = rows[rows.index.isin(frame.index)]
         frame.loc[rows.index, list(names)] = rows.astype(int).to_numpy()
@@ -198,6 +200,8 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
              .join(Region, Region.id == c.region_id, isouter=True)
              .order_by(c.reported_at.desc(), c.id.desc()))
     leaves = None if region is None else {row[0] for row in conn.execute(_leaves_under(region))}
+    if leaves is not None and len(leaves) == len(conn.execute(_leaves_under(None)).all()):
+        leaves = None  # the region is the whole deployment (its one top-level region)
 
     def under(frame: pd.DataFrame) -> pd.DataFrame:
         return frame if leaves is None else frame[frame["region_id"].isin(leaves)]
@@ -205,9 +209,10 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
     latest = conn.scalar(select(func.max(c.reported_at)))
     if latest is None:
         return pd.DataFrame(columns=columns[:-1])
-    recent = pd.DataFrame(conn.execute(
-        query.where(c.reported_at >= latest - timedelta(days=3)).limit(5000)).all(),
-        columns=columns)
+    # the whole deployment: simply the newest; a part of it: the newest day's, narrowed
+    window = query.limit(limit) if leaves is None else \
+        query.where(c.reported_at >= latest - timedelta(days=1)).limit(3000)
+    recent = pd.DataFrame(conn.execute(window).all(), columns=columns)
     found = under(recent)
     if len(found) < limit and leaves is not None:
         found = pd.DataFrame(conn.execute(

@@ -95,8 +95,9 @@ def flagged_grids(grids: pd.DataFrame, points: dict) -> list[dict]:
 def map_values(grids: pd.DataFrame, shapes: dict, metric: str) -> list[int | None]:
     """The map metric per grid, in the order of the map's features; None (left blank) for
     grids outside the region on screen, as when a rotating wall zooms into one town."""
-    return [int(grids.at[f["id"], metric]) if f["id"] in grids.index else None
-            for f in shapes["grids"]["features"]]
+    ids = [f["id"] for f in shapes["grids"]["features"]]
+    values = grids[metric].reindex(ids)
+    return [None if pd.isna(v) else int(v) for v in values.tolist()]
 
 
 def officer_points(patrolling: pd.DataFrame) -> list[dict]:
