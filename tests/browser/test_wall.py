@@ -208,3 +208,19 @@ def test_a_rotating_wall_moves_through_the_towns_without_empty_panels(browser, l
     assert len(values) == county_grids and 0 < len(shown) < county_grids
     context.close()
     _assert_clean(log, live_server.host)
+
+
+def test_options_in_the_address_english_overdue_map_and_an_unknown_region(browser, live_server):
+    context, page, log = open_page(browser, 1920, 1080)
+    page.goto(f"{live_server.url}/wall?metric=overdue&lang=en")
+    page.wait_for_selector(".wall-map .geo")
+    assert "Reported today" in page.inner_text(".wall-tiles")
+    assert "Overdue cases" in page.inner_text(".wall-map")  # the colour bar's title
+    values = page.evaluate("() => document.querySelector('.wall-map .js-plotly-plot').data[0].z")
+    overdue = int(_tile(page, "overdue").replace(",", ""))
+    assert sum(v for v in values if v) == overdue  # the map coloured by overdue cases
+    page.goto(f"{live_server.url}/wall?region=NO-SUCH-PLACE")
+    page.wait_for_selector(".wall-message")
+    assert "NO-SUCH-PLACE" in page.inner_text(".wall-message")
+    context.close()
+    _assert_clean(log, live_server.host)
