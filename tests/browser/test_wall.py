@@ -107,7 +107,7 @@ def test_the_counters_equal_the_summary(browser, live_server):
     _assert_clean(log, live_server.host)
 
 
-def _add_case(url: str, code: str) -> None:
+def _add_case(url: str, code: str) -> int:
     """A new case in the first grid, reported now, as a real intake would write it."""
     engine = store.make_engine(url)
     with store.transaction(engine) as conn:
@@ -123,6 +123,8 @@ def _add_case(url: str, code: str) -> None:
             category="市容环境", case_class="incident", source="patrol", version=1))
         store.bump_data_version(conn)
     engine.dispose()
+    return grid
+
 
 
 def test_a_new_case_shows_within_two_refreshes_without_resending_the_map(browser, wall_server):
@@ -137,13 +139,24 @@ def test_a_new_case_shows_within_two_refreshes_without_resending_the_map(browser
     before = int(_tile(page, "reported_today").replace(",", ""))
     page.wait_for_timeout(1500)  # a few unchanged refreshes
     quiet = len(responses)
-    _add_case(wall_server.settings.database_url, "WALL-TEST-1")
+    before_map = page.evaluate("() => document.querySelector('.wall-map .js-plotly-plot')"
+                               ".data[0].z.slice()")
+    grid = _add_case(wall_server.settings.database_url, "WALL-TEST-1")
     added = time.monotonic()
     page.wait_for_function(
         "n => document.querySelector('[data-key=reported_today] .wall-tile-value')"
         ".innerText.replace(/,/g, '') == n", arg=str(before + 1), timeout=5000)
     assert time.monotonic() - added <= 2 * wall_server.settings.wall_refresh_seconds + 1.5
     assert page.locator(".wall-ticker [data-code='WALL-TEST-1']").count() >= 1
+    # the map: the new case's grid has one more open case, the others are as they were
+    locations = page.evaluate("() => document.querySelector('.wall-map .js-plotly-plot')"
+                              ".data[0].locations")
+    after_map = page.evaluate("() => document.querySelector('.wall-map .js-plotly-plot')"
+                              ".data[0].z")
+    at = locations.index(grid)
+    assert after_map[at] == before_map[at] + 1
+    assert [v for i, v in enumerate(after_map) if i != at] == \
+        [v for i, v in enumerate(before_map) if i != at]
     later = [body for _, body in responses[quiet:]]
     assert later and not any(b"coordinates" in body for body in later)  # never re-sent
     # on this 60-grid county the polygons are small; bench/wall.py measures the 5% target
