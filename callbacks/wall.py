@@ -9,6 +9,7 @@ no other is outstanding (``TICK_JS``), so refreshes never pile up.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import OrderedDict
 from datetime import timezone
@@ -30,6 +31,7 @@ from layouts.wall import (
 
 TILE_KEYS = [key for key, _, _ in TILES]
 MAX_PAGES = 500  # walls and consoles remembered for partial updates
+_LOCK = threading.Lock()
 
 # The clock and the stale warning run in the browser, so they keep going when the server
 # is gone: "stale" means this browser has not heard from the server for three refreshes.
@@ -238,10 +240,11 @@ def _pages() -> OrderedDict:
 
 def _remember(token: str, shown: dict) -> None:
     pages = _pages()
-    pages[token] = shown
-    pages.move_to_end(token)
-    while len(pages) > MAX_PAGES:
-        pages.popitem(last=False)
+    with _LOCK:  # the server answers walls on several threads
+        pages[token] = shown
+        pages.move_to_end(token)
+        while len(pages) > MAX_PAGES:
+            pages.popitem(last=False)
 
 
 def refresh_wall(request: object, state: dict | None):
