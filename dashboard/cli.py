@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Sequence
@@ -128,7 +130,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
               flush=True)
         report = demo.build_demo(engine)
         print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
-    engine.dispose()
+    if not args.no_feed:
+        _start_demo_feed(engine)
     app = create_app(settings)
     print(f"serving on http://{args.host}:{args.port}/", flush=True)
     if args.dev:
@@ -139,6 +142,30 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     waitress.serve(app.server, host=args.host, port=args.port, threads=8, ident="dashboard")
     return 0
+
+
+def _start_demo_feed(engine: Engine, every: float = 10.0) -> threading.Thread | None:
+    """On the demo county, keep the world moving while the server runs (new cases, cases
+    moving along, patrols): a wall left on the demo for days stays alive. Real data is
+    never touched."""
+    from data import demo_feed, store
+
+    with engine.connect() as conn:
+        if store.get_meta(conn, "source") != "demo":
+            return None
+
+    def run() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                demo_feed.step(engine, seconds=every)
+            except Exception as exc:  # noqa: BLE001 - a demo hiccup must not stop the server
+                print(f"demo feed: {exc}", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=run, name="demo-feed", daemon=True)
+    thread.start()
+    print("demo county: new cases arrive every few seconds (--no-feed to stop it)", flush=True)
+    return thread
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -155,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--dev", action="store_true", help="Flask's development server")
+    serve.add_argument("--no-feed", action="store_true",
+                       help="on the demo county, do not keep adding cases while serving")
     serve.set_defaults(run=cmd_serve)
 
     demo = sub.add_parser("demo", help="replace the store's data with a synthetic county")

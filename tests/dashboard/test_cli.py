@@ -93,3 +93,27 @@ def test_demo_refuses_to_wipe_imported_data_unless_told(settings, capsys):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM cases").scalar() > 4
     engine.dispose()
+
+
+def test_serve_keeps_the_demo_moving_but_not_real_data(settings, tmp_path):
+    import time
+
+    from dashboard.cli import _start_demo_feed
+    from data import demo
+
+    real = store.make_engine(settings.database_url)
+    assert _start_demo_feed(real, every=0.05) is None  # the tiny store is not the demo
+    real.dispose()
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    demo.build_demo(engine, scale="small", seed=4)
+    with engine.connect() as conn:
+        before = store.data_version(conn)
+    assert _start_demo_feed(engine, every=0.05) is not None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if store.data_version(conn) > before:
+                break
+        time.sleep(0.1)
+    with engine.connect() as conn:
+        assert store.data_version(conn) > before
