@@ -132,9 +132,11 @@ def now_counters(conn: Connection, region: RegionInfo | None, now: datetime,
     }
 
 
-def month_counters(conn: Connection, region: RegionInfo | None, now: datetime
-                   ) -> dict[str, object]:
-    """The 30-day rates (and the 30 days before, for the change) and disputes mediated."""
+def month_counters(conn: Connection, region: RegionInfo | None, now: datetime,
+                   month: dict | None = None, before: dict | None = None) -> dict[str, object]:
+    """The 30-day rates (and the 30 days before, for the change) and disputes mediated.
+    ``month``/``before`` are the region's metrics over those periods when the caller has
+    them already."""
     tz = deployment_timezone(conn)
     w = Windows.at(now, tz)
     group = None if region is None else [region.id]
@@ -144,8 +146,11 @@ def month_counters(conn: Connection, region: RegionInfo | None, now: datetime
         period = period_for(first, last, tz)
         return compute(conn, group, period, min(now, period.end)).get(key, {})
 
-    month = metrics_for(w.month_start, w.today)
-    before = metrics_for(w.month_start - timedelta(days=30), w.month_start - timedelta(days=1))
+    if month is None:
+        month = metrics_for(w.month_start, w.today)
+    if before is None:
+        before = metrics_for(w.month_start - timedelta(days=30),
+                             w.month_start - timedelta(days=1))
     out: dict[str, object] = {"disputes_mediated": month["disputes_mediated"]}
     for rate in ("closure_rate", "on_time_closure_rate", "in_grid_resolution_rate",
                  "mediation_success_rate", "satisfaction_rate"):
@@ -339,16 +344,18 @@ def shares(conn: Connection, region: RegionInfo | None, now: datetime, column,
 
 
 def ranking(conn: Connection, region: RegionInfo | None, now: datetime,
-            metric: str = "on_time_closure_rate") -> pd.DataFrame:
+            metric: str = "on_time_closure_rate", values: dict | None = None) -> pd.DataFrame:
     """The region's children ranked by a registry metric over the last 30 days, best
-    first (no value last): columns code, name, value, closed."""
+    first (no value last): columns code, name, value, closed. ``values`` are the
+    children's 30-day metrics by id when the caller has them already."""
     tz = deployment_timezone(conn)
     w = Windows.at(now, tz)
     kids = children_of(conn, region)
     if not kids:
         return pd.DataFrame(columns=["code", "name", "value", "closed"])
-    period = period_for(w.month_start, w.today, tz)
-    values = compute(conn, [k.id for k in kids], period, min(now, period.end))
+    if values is None:
+        period = period_for(w.month_start, w.today, tz)
+        values = compute(conn, [k.id for k in kids], period, min(now, period.end))
     frame = pd.DataFrame([{"code": k.code, "name": k.name,
                            "value": values.get(k.id, {}).get(metric),
                            "closed": values.get(k.id, {}).get("closed", 0)} for k in kids])
@@ -384,12 +391,24 @@ def slow_panels(conn: Connection, region: RegionInfo | None, now: datetime
                 ) -> dict[str, object]:
     """The wall's 30-day panels: they move slowly, so a wall recounts them at most every
     :data:`SLOW_SECONDS`."""
+    tz = deployment_timezone(conn)
+    w = Windows.at(now, tz)
+    period = period_for(w.month_start, w.today, tz)
+    as_of = min(now, period.end)
+    kids = [k.id for k in children_of(conn, region)]
+    # the region and its children over the 30 days in one pass
+    if region is None:
+        month = compute(conn, None, period, as_of)[0]
+        per_child = compute(conn, kids, period, as_of)
+    else:
+        per_child = compute(conn, [region.id, *kids], period, as_of)
+        month = per_child[region.id]
     return {
-        "month": month_counters(conn, region, now),
+        "month": month_counters(conn, region, now, month=month),
         "trend": daily_trend(conn, region, now),
         "sources": shares(conn, region, now, Case.source),
         "subcategories": shares(conn, region, now, Case.subcategory, top=8),
-        "ranking": ranking(conn, region, now),
+        "ranking": ranking(conn, region, now, values=per_child),
     }
 
 
