@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, String, case, func, select, union
@@ -47,6 +48,29 @@ class Windows:
         return cls(today, today - timedelta(days=today.weekday()), today - timedelta(days=29))
 
 
+@dataclass(frozen=True)
+class Subtree:
+    """The region ids a wall reads, worked out once per region: every region under it
+    (itself included; all regions and -1 for unlocated cases when it is the whole
+    deployment), its leaf regions, and whether those are all the deployment's leaves."""
+
+    ids: tuple[int, ...]
+    leaves: tuple[int, ...]
+    whole: bool
+
+    @classmethod
+    def of(cls, conn: Connection, region: "RegionInfo | None") -> "Subtree":
+        leaves = tuple(row[0] for row in conn.execute(_leaves_under(region)))
+        whole = region is None or len(leaves) == len(conn.execute(_leaves_under(None)).all())
+        return cls(tuple(_subtree_ids(conn, region)), leaves, whole)
+
+
+def regions_fingerprint(conn: Connection) -> tuple[int, int]:
+    """Changes whenever regions are added or removed (count and highest id): a cached
+    :class:`Subtree` or map is stale when this moved."""
+    return tuple(conn.execute(select(func.count(), func.max(Region.id))).one())
+
+
 def root_region(conn: Connection, code: str | None) -> RegionInfo | None:
     """The region a wall shows: the one named, or the single top-level region."""
     if code:
@@ -55,7 +79,8 @@ def root_region(conn: Connection, code: str | None) -> RegionInfo | None:
     return tops[0] if len(tops) == 1 else None
 
 
-def live_counts(conn: Connection, region: RegionInfo | None, now: datetime) -> pd.DataFrame:
+def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
+                tree: Subtree | None = None) -> pd.DataFrame:
     """Per region under ``region`` (every level, -1 for unlocated cases): the counts that
     move all day. ``open`` and ``overdue`` are the registry's definitions at ``now``;
     ``reported_today``, ``closed_today`` and ``reported_week`` count the registry's
@@ -95,15 +120,15 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime) -> p
     }
     columns = ["open", "overdue", "long_unfixed", "reported_today", "closed_today",
                "reported_week"]
-    frame = pd.DataFrame(0, index=pd.Index(_subtree_ids(conn, region), name="id"),
-                         columns=columns)
+    ids = pd.Index(_subtree_ids(conn, region) if tree is None else list(tree.ids), name="id")
+    values = np.zeros((len(ids), len(columns)), dtype=np.int64)
     for names, query in queries.items():
-        rows = pd.DataFrame([tuple(row) for row in conn.execute(query)],
-                            columns=["region", *names])
-        rows = rows.set_index("region")
-        rows = rows[rows.index.isin(frame.index)]
-        frame.loc[rows.index, list(names)] = rows.astype(int).to_numpy()
-    return frame.astype(int)
+        rows = np.array([tuple(row) for row in conn.execute(query)], dtype=np.int64
+                        ).reshape(-1, len(names) + 1)
+        at = ids.get_indexer(rows[:, 0])
+        inside = at >= 0  # rows of regions outside the subtree are dropped here
+        values[np.ix_(at[inside], [columns.index(n) for n in names])] = rows[inside, 1:]
+    return pd.DataFrame(values, index=ids, columns=columns)
 
 
 def _subtree_ids(conn: Connection, region: RegionInfo | None) -> list[int]:
@@ -118,18 +143,23 @@ def now_counters(conn: Connection, region: RegionInfo | None, now: datetime,
                  live: pd.DataFrame) -> dict[str, object]:
     """The counters of today, this week and now, from :func:`live_counts`, and today's
     patrol coverage."""
-    tz = deployment_timezone(conn)
-    w = Windows.at(now, tz)
     totals = live.sum()
-    coverage = metrics_patrol_coverage(conn, None if region is None else [region.id],
-                                       period_for(w.today, w.today, tz))
     return {
         "reported_today": int(totals["reported_today"]),
         "closed_today": int(totals["closed_today"]),
         "reported_week": int(totals["reported_week"]),
         "open": int(totals["open"]), "overdue": int(totals["overdue"]),
-        "patrol_coverage": coverage[0 if region is None else region.id],
+        "patrol_coverage": patrol_today(conn, region, now),
     }
+
+
+def patrol_today(conn: Connection, region: RegionInfo | None, now: datetime) -> float | None:
+    """The registry's patrol coverage of today (local day) for ``region``."""
+    tz = deployment_timezone(conn)
+    w = Windows.at(now, tz)
+    coverage = metrics_patrol_coverage(conn, None if region is None else [region.id],
+                                       period_for(w.today, w.today, tz))
+    return coverage[0 if region is None else region.id]
 
 
 def month_counters(conn: Connection, region: RegionInfo | None, now: datetime,
@@ -183,17 +213,18 @@ def _leaves_under(region: RegionInfo | None):
 
 
 def grid_values(conn: Connection, region: RegionInfo | None, now: datetime,
-                live: pd.DataFrame | None = None) -> pd.DataFrame:
+                live: pd.DataFrame | None = None, tree: Subtree | None = None
+                ) -> pd.DataFrame:
     """Per leaf region under ``region``: open and overdue now, reported this week, and
     open cases more than :data:`LONG_UNFIXED` past their deadline. Indexed by region id."""
-    live = live_counts(conn, region, now) if live is None else live
-    leaves = [row[0] for row in conn.execute(_leaves_under(region))]
-    return live.reindex(leaves, fill_value=0)[["open", "overdue", "reported_week",
+    tree = Subtree.of(conn, region) if tree is None else tree
+    live = live_counts(conn, region, now, tree) if live is None else live
+    return live.reindex(list(tree.leaves), fill_value=0)[["open", "overdue", "reported_week",
                                                 "long_unfixed"]]
 
 
 def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKER_ROWS,
-                 now: datetime | None = None) -> pd.DataFrame:
+                 tree: Subtree | None = None) -> pd.DataFrame:
     """The newest cases under ``region``: id, code, reported_at (UTC), place, category,
     status. Looks at the last few days first (an index range), the whole store only if
     those hold too few."""
@@ -204,9 +235,9 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
                     c.region_id)
              .join(Region, Region.id == c.region_id, isouter=True)
              .order_by(c.reported_at.desc(), c.id.desc()))
-    leaves = None if region is None else {row[0] for row in conn.execute(_leaves_under(region))}
-    if leaves is not None and len(leaves) == len(conn.execute(_leaves_under(None)).all()):
-        leaves = None  # the region is the whole deployment (its one top-level region)
+    tree = Subtree.of(conn, region) if tree is None else tree
+    # the whole deployment (or its one top-level region): simply the newest cases
+    leaves = None if tree.whole else set(tree.leaves)
 
     def under(frame: pd.DataFrame) -> pd.DataFrame:
         return frame if leaves is None else frame[frame["region_id"].isin(leaves)]
@@ -415,20 +446,36 @@ def slow_panels(conn: Connection, region: RegionInfo | None, now: datetime
 def snapshot(conn: Connection, region_code: str | None, now: datetime,
              cache: dict | None = None) -> dict[str, object]:
     """Everything a wall refresh needs. The counts of today and now are fresh; the
-    30-day panels come from ``cache`` (a dict the caller keeps) when they were counted
-    less than :data:`SLOW_SECONDS` ago on the same local day."""
+    30-day panels and today's patrol coverage come from ``cache`` (a dict the caller
+    keeps) when they were counted less than :data:`SLOW_SECONDS` ago on the same local
+    day. The region's subtree is kept there too, until regions are added or removed."""
+    cache = {} if cache is None else cache
     region = root_region(conn, region_code)
     tz = deployment_timezone(conn)
-    live = live_counts(conn, region, now)
-    key = ("slow", None if region is None else region.id)
-    held = None if cache is None else cache.get(key)
+    rid = None if region is None else region.id
+    fingerprint = regions_fingerprint(conn)
+    held_tree = cache.get(("tree", rid))
+    if held_tree is None or held_tree[0] != fingerprint:
+        held_tree = (fingerprint, Subtree.of(conn, region))
+        cache[("tree", rid)] = held_tree
+    tree = held_tree[1]
+    live = live_counts(conn, region, now, tree)
+    key = ("slow", rid)
+    held = cache.get(key)
     today = local_date(now, tz)
     if held is None or held["day"] != today or (now - held["at"]).total_seconds() > SLOW_SECONDS:
-        held = {"day": today, "at": now, "panels": slow_panels(conn, region, now)}
-        if cache is not None:
-            cache[key] = held
+        held = {"day": today, "at": now, "panels": slow_panels(conn, region, now),
+                "patrol_coverage": patrol_today(conn, region, now)}
+        cache[key] = held
     slow = held["panels"]
-    counters_now = now_counters(conn, region, now, live)
+    totals = live.sum()
+    counters_now = {
+        "reported_today": int(totals["reported_today"]),
+        "closed_today": int(totals["closed_today"]),
+        "reported_week": int(totals["reported_week"]),
+        "open": int(totals["open"]), "overdue": int(totals["overdue"]),
+        "patrol_coverage": held["patrol_coverage"],
+    }
     trend = slow["trend"].copy()
     trend.loc[trend["day"] == today, ["reported", "closed"]] = [
         counters_now["reported_today"], counters_now["closed_today"]]
@@ -437,8 +484,8 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         "region": None if region is None else region.as_dict(),
         "centre": get_meta(conn, "centre_name", "") or "",
         "counters": {**counters_now, **slow["month"]},
-        "grids": grid_values(conn, region, now, live),
-        "newest": newest_cases(conn, region),
+        "grids": grid_values(conn, region, now, live, tree),
+        "newest": newest_cases(conn, region, tree=tree),
         "trend": trend,
         "sources": slow["sources"],
         "subcategories": slow["subcategories"],
