@@ -12,7 +12,24 @@
     var transform = "translate(-50%, -50%) scale(" + scale + ")";
     if (canvas.style.transform !== transform) { canvas.style.transform = transform; }
   }
-  window.addEventListener("resize", fit);
-  new MutationObserver(fit).observe(document.documentElement, {childList: true, subtree: true});
-  document.addEventListener("DOMContentLoaded", fit);
+  // Lists longer than their panel (the newest cases, a ranking of many regions) drift to
+  // their last row and back; a list that fits stands still.
+  function drift() {
+    document.querySelectorAll(".wall-scroll").forEach(function (win) {
+      var rows = win.firstElementChild;
+      if (!rows) { return; }
+      var over = rows.scrollHeight - win.clientHeight;
+      if (over > 2) {
+        rows.style.setProperty("--drift", -over + "px");
+        rows.style.setProperty("--drift-seconds", Math.max(20, over / 10) + "s");
+        rows.classList.add("drift");
+      } else if (rows.classList.contains("drift")) {
+        rows.classList.remove("drift");
+      }
+    });
+  }
+  function update() { fit(); drift(); }
+  window.addEventListener("resize", update);
+  new MutationObserver(update).observe(document.documentElement, {childList: true, subtree: true});
+  document.addEventListener("DOMContentLoaded", update);
 })();

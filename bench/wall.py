@@ -190,6 +190,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--soak-minutes", type=float, default=60)
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--out", default=str(RESULTS / "wall.json"),
+                        help="where to write the results (JSON)")
     args = parser.parse_args()
     results: dict[str, object] = {}
     for grids in args.grids:
@@ -199,8 +201,9 @@ def main() -> None:
             entry.update(bench_browser(url, grids, args.soak_minutes))
         results[f"{grids}_grids_{args.cases}_cases"] = entry
         print(json.dumps({f"{grids}": entry}, indent=2), flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "wall.json").write_text(json.dumps(results, indent=2))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from data import wall
 from data.regions import UnknownRegion
 from data.store import data_version, utcnow
 from layouts import ids
+from layouts.figures import view_ranges
 from layouts.text import t
 from layouts.wall import (
     TILES, build_ranking, build_ticker, build_wall, build_wall_message, flagged_grids,
@@ -117,6 +118,15 @@ def _shapes(conn, region) -> dict:
     return cache[key]
 
 
+def _snapshot(conn, region_code: str | None, now) -> dict:
+    """The wall's snapshot at ``now``, or at the end of an old export's last day (with
+    ``historical`` set, so the wall says so)."""
+    moment, historical = wall.data_now(conn, now)
+    snap = wall.snapshot(conn, region_code, moment, _cache())
+    # the header's clock shows the real time; the badge says which day the data ends
+    return {**snap, "now": now, "historical": historical, "data_moment": moment}
+
+
 def render_wall(search: str | None) -> object:
     """The wall for the region, map metric and language named in the address.
 
@@ -138,7 +148,7 @@ def render_wall(search: str | None) -> object:
             return build_wall_message(t("unknown_region", lang, code=missing.code))
         if region is None and region_code is None and not wall.children_of(conn, None):
             return build_wall_message(t("empty", lang))
-        snap = wall.snapshot(conn, None if region is None else region.code, now, _cache())
+        snap = _snapshot(conn, None if region is None else region.code, now)
         shapes = _shapes(conn, region)
         playlist = ([None if home is None else home.code]
                     + [child.code for child in wall.children_of(conn, home)]) if rotate else []
@@ -172,7 +182,7 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
             region = wall.root_region(conn, following)
         except UnknownRegion:  # removed since the wall started: back to the start
             region = wall.root_region(conn, playlist[0])
-        snap = wall.snapshot(conn, None if region is None else region.code, now, _cache())
+        snap = _snapshot(conn, None if region is None else region.code, now)
         shapes = _shapes(conn, wall.root_region(conn, state["map_region"]))
         bounds = None if region is None or region.code == state["map_region"] else \
             wall.region_bounds(conn, region)
@@ -190,14 +200,8 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
         figure["data"][index]["lat"] = [p[1] for p in points]
         figure["data"][index]["text"] = [str(p[2]) for p in points]
     figure["data"][2]["marker"]["size"] = [min(6 + p[2] * 2, 18) for p in shown["flagged"]]
-    if bounds is None:
-        figure["layout"]["geo"]["fitbounds"] = "locations"
-    else:
-        west, south, east, north = bounds
-        pad_x, pad_y = (east - west) * 0.05, (north - south) * 0.05
-        figure["layout"]["geo"]["fitbounds"] = False
-        figure["layout"]["geo"]["lonaxis"] = {"range": [west - pad_x, east + pad_x]}
-        figure["layout"]["geo"]["lataxis"] = {"range": [south - pad_y, north + pad_y]}
+    for key, value in view_ranges(shapes.get("view") if bounds is None else bounds).items():
+        figure["layout"]["geo"][key] = value
     as_of = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(snap["timezone"]))
     new_state = {**state, "region": None if region is None else region.code, "token": token,
                  "version": snap["version"]}
@@ -259,7 +263,7 @@ def refresh_wall(request: object, state: dict | None):
         version = data_version(conn)
         if version == state["version"]:
             return (*[no_update] * 8, {"as_of": as_of})
-        snap = wall.snapshot(conn, state["region"], now, _cache())
+        snap = _snapshot(conn, state["region"], now)
         shapes = _shapes(conn, wall.root_region(conn, state.get("map_region", state["region"])))
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from data import schema
-from data.metrics import compute, local_date, period_for
+from data.metrics import DEFAULT_DAYS, compute, local_date, period_for
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
 from data.regions import RegionInfo, children_of, get_region
@@ -69,6 +69,18 @@ def regions_fingerprint(conn: Connection) -> tuple[int, int]:
     """Changes whenever regions are added or removed (count and highest id): a cached
     :class:`Subtree` or map is stale when this moved."""
     return tuple(conn.execute(select(func.count(), func.max(Region.id))).one())
+
+
+def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
+    """The moment a wall shows: ``now``, or, for an old export whose newest case is more
+    than 30 days old, the end of that case's local day (and True), so the wall shows the
+    data's last days as ``dashboard summary`` does, not 30 empty ones."""
+    latest = conn.scalar(select(func.max(Case.reported_at)))
+    if latest is None or latest >= now - timedelta(days=DEFAULT_DAYS):
+        return now, False
+    day = local_date(latest, deployment_timezone(conn))
+    end = period_for(day, day, deployment_timezone(conn)).end
+    return end - timedelta(microseconds=1), True
 
 
 def root_region(conn: Connection, code: str | None) -> RegionInfo | None:
@@ -292,13 +304,42 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
         labels.append({"code": code, "name": name, "lon": round(point.x, 5),
                        "lat": round(point.y, 5)})
     return {"grids": {"type": "FeatureCollection", "features": features},
-            "outlines": outlines, "labels": labels, "points": points}
+            "outlines": outlines, "labels": labels, "points": points,
+            "view": view_bounds([shapely.from_wkb(row[3]) for row in leaf_rows])}
+
+
+def view_bounds(geoms: list, share: float = 0.99, reach: float = 0.25
+                ) -> tuple[float, float, float, float] | None:
+    """The box a map should show for ``geoms``: west, south, east, north.
+
+    Real boundaries carry stray far-flung slivers (one of LA's councils reaches 70 km into
+    the desert with a speck); fitting the map to them shrinks the city to a stamp. The box
+    is that of the largest parts making up ``share`` of the area, grown to take in every
+    other part lying within ``reach`` (a fraction of the box's size) of it, so near islands
+    stay in view and only far specks fall outside."""
+    parts = [part for geom in geoms if geom is not None and not geom.is_empty
+             for part in getattr(geom, "geoms", [geom]) if part.area > 0]
+    if not parts:
+        return None
+    parts.sort(key=lambda part: part.area, reverse=True)
+    areas = np.cumsum([part.area for part in parts])
+    main = parts[:int(np.searchsorted(areas, share * areas[-1])) + 1]
+    west, south, east, north = shapely.total_bounds(main)
+    dx, dy = (east - west) * reach, (north - south) * reach
+    near = [part for part in parts
+            if shapely.intersects(part, shapely.box(west - dx, south - dy, east + dx, north + dy))]
+    return tuple(float(v) for v in shapely.total_bounds(near))
 
 
 def region_bounds(conn: Connection, region: RegionInfo) -> tuple[float, float, float, float]:
-    """The region's bounding box: west, south, east, north (degrees)."""
-    return tuple(conn.execute(select(Region.min_lon, Region.min_lat, Region.max_lon,
-                                     Region.max_lat).where(Region.id == region.id)).one())
+    """The box a map shows for the region: west, south, east, north (degrees), without
+    far-flung specks (:func:`view_bounds`)."""
+    wkb = conn.scalar(select(Region.geometry).where(Region.id == region.id))
+    bounds = None if wkb is None else view_bounds([shapely.from_wkb(wkb)])
+    if bounds is None:
+        return tuple(conn.execute(select(Region.min_lon, Region.min_lat, Region.max_lon,
+                                         Region.max_lat).where(Region.id == region.id)).one())
+    return bounds
 
 
 def _rings(geom):

@@ -64,12 +64,23 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
         lat=[label["lat"] for label in shapes["labels"]],
         text=[label["name"] for label in shapes["labels"]], mode="text", hoverinfo="skip",
         textfont=dict(color="#ffffff", size=16), showlegend=False))
-    fig.update_geos(fitbounds="locations", visible=False, bgcolor="rgba(0,0,0,0)",
-                    projection_type="mercator")
+    fig.update_geos(visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator",
+                    **view_ranges(shapes.get("view")))
     fig.update_layout(width=width, height=height, margin=dict(l=0, r=0, t=0, b=0),
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
                       uirevision="wall", font=dict(family="Noto Sans CJK SC, sans-serif"))
     return fig
+
+
+def view_ranges(bounds: tuple[float, float, float, float] | None, pad: float = 0.04) -> dict:
+    """The geo subplot's settings that show ``bounds`` (west, south, east, north) with a
+    margin; fit to every location when there are none."""
+    if bounds is None:
+        return {"fitbounds": "locations"}
+    west, south, east, north = bounds
+    pad_x, pad_y = (east - west) * pad, (north - south) * pad
+    return {"fitbounds": False, "lonaxis": {"range": [west - pad_x, east + pad_x]},
+            "lataxis": {"range": [south - pad_y, north + pad_y]}}
 
 
 DARK_LAYOUT = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",

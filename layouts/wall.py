@@ -170,7 +170,9 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
     header = html.Header([
         html.Div([html.H1(snap["centre"] or t("wall_title", lang), className="wall-title"),
                   html.Div(region.get("name", ""), id=ids.WALL_REGION,
-                           className="wall-region")],
+                           className="wall-region"),
+                  *([html.Div(t("historical", lang, day=_local_day(snap["data_moment"], tz)),
+                              className="wall-historical")] if snap.get("historical") else [])],
                  className="wall-heading"),
         html.Div([
             html.Div(local_now.strftime("%Y-%m-%d %H:%M:%S"), id=ids.WALL_CLOCK,
@@ -196,10 +198,11 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
             _panel(t("newest", lang),
                    html.Div(html.Div(parts["ticker"], id=ids.WALL_TICKER,
                                      className="wall-ticker-rows"),
-                            className="wall-ticker-window"), "wall-ticker"),
-            _panel(t("ranking", lang), html.Div(parts["ranking"],
-                                                id=ids.WALL_RANKING, className="wall-ranking-rows"),
-                   "wall-ranking"),
+                            className="wall-ticker-window wall-scroll"), "wall-ticker"),
+            _panel(t("ranking", lang),
+                   html.Div(html.Div(parts["ranking"], id=ids.WALL_RANKING,
+                                     className="wall-ranking-rows"),
+                            className="wall-ranking-window wall-scroll"), "wall-ranking"),
             _panel(t("top_subcategories", lang),
                    dcc.Graph(id=ids.WALL_TOP, figure=bars, config=small), "wall-top"),
         ], className="wall-col"),
@@ -216,6 +219,10 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
         dcc.Store(id=ids.WALL_SEEN),
         dcc.Store(id=ids.WALL_REQUEST),
     ], className="wall-viewport")
+
+
+def _local_day(moment, tz: ZoneInfo) -> str:
+    return moment.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%Y-%m-%d")
 
 
 def build_wall_message(text: str) -> html.Div:

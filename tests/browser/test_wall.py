@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from data import metrics, store
 from data.models import Case, Region, RegionAncestor
@@ -237,3 +237,72 @@ def test_options_in_the_address_english_overdue_map_and_an_unknown_region(browse
     assert "NO-SUCH-PLACE" in page.inner_text(".wall-message")
     context.close()
     _assert_clean(log, live_server.host)
+
+
+@pytest.fixture(scope="module")
+def la_server(tmp_path_factory):
+    """The wall on the real Los Angeles export (99 councils under 12 service regions,
+    10,000 requests of early January 2020)."""
+    from werkzeug.serving import make_server
+    import threading
+
+    from dashboard import Settings, create_app
+    from data import importer
+    from tests.conftest import LA311
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('la') / 'la.sqlite3'}"
+    engine = store.make_engine(url)
+    store.init_db(engine)
+    importer.import_regions(engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json",
+                            LA311 / "regions.toml")
+    importer.import_cases(engine, LA311 / "data" / "requests.csv", LA311 / "cases.toml")
+    engine.dispose()
+    settings = Settings(database_url=url)
+    server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", url
+    server.shutdown()
+
+
+def test_the_wall_on_an_old_real_export_shows_its_last_days(browser, la_server, artifacts_dir):
+    address, url = la_server
+    context, page, log = open_page(browser, 1920, 1080)
+    page.goto(f"{address}/wall")
+    page.wait_for_selector(".wall-map .geo")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "wall-la311.png"))
+    engine = store.make_engine(url)
+    with engine.connect() as conn:
+        latest = conn.scalar(select(func.max(Case.reported_at)))
+        tz = store.deployment_timezone(conn)
+        councils = conn.scalar(select(func.count()).select_from(Region)
+                               .where(Region.depth == 1))
+    last_day = metrics.local_date(latest, tz)
+    # the wall says the data is historical, and which day it ends
+    assert last_day.isoformat() in page.inner_text(".wall-historical")
+    # "today" is the export's last day; the 30 days are the 30 up to it, as summary has them
+    day = metrics.summarize(engine, None, last_day, last_day)["metrics"]
+    month = metrics.summarize(engine)["metrics"]
+    engine.dispose()
+    assert _tile(page, "reported_today") == format_value(day["reported"], "count")
+    assert _tile(page, "closed_today") == format_value(day["closed"], "count")
+    assert _tile(page, "open") == format_value(day["open"], "count")
+    assert _tile(page, "closure_rate") == format_value(month["closure_rate"], "rate")
+    assert page.locator(".wall-map .choroplethlocation").count() == councils
+    # the map is fitted to the city, not to the 70 km stray of one council's boundary
+    north = page.evaluate("() => document.querySelector('.wall-map .js-plotly-plot')"
+                          "._fullLayout.geo.lataxis.range[1]")
+    assert north < 34.5
+    # twelve service regions do not fit the ranking panel: the list drifts to its end
+    drift = page.evaluate("""() => {
+        const rows = document.querySelector('.wall-ranking-rows');
+        const win = rows.parentElement;
+        return {over: rows.scrollHeight - win.clientHeight,
+                drift: rows.style.getPropertyValue('--drift'),
+                animation: getComputedStyle(rows).animationName};
+    }""")
+    assert drift["over"] > 0
+    assert drift["drift"] == f"-{drift['over']}px"
+    assert drift["animation"] == "wall-scroll"
+    context.close()
+    _assert_clean(log, address.removeprefix("http://"))

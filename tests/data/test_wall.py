@@ -141,3 +141,27 @@ def test_the_wall_of_a_demo_county_against_pandas(engine):
     assert list(snap["newest"]["code"]) == list(
         cases.sort_values(["reported_at", "id"], ascending=False)["code"].head(20))
     assert any(key[0] == "slow" for key in cache)  # the 30-day panels are kept for a while
+
+
+def test_the_map_view_leaves_out_a_far_speck_but_keeps_a_near_island():
+    from shapely import MultiPolygon, box
+
+    body = box(0, 0, 10, 10)
+    island = box(11, 0, 11.5, 0.5)  # 1 unit off the coast: a real part of the region
+    speck = box(60, 60, 60.01, 60.01)  # 50 units away and tiny: a digitising stray
+    assert wall.view_bounds([body, MultiPolygon([island, speck])]) == (0, 0, 11.5, 10)
+    assert wall.view_bounds([MultiPolygon([body, speck])]) == (0, 0, 10, 10)
+    # a far part that is a real share of the area stays in view
+    twin = box(60, 60, 70, 70)
+    assert wall.view_bounds([body, twin]) == (0, 0, 70, 70)
+    assert wall.view_bounds([]) is None
+
+
+def test_an_old_export_is_shown_at_the_end_of_its_last_day(hand):
+    with hand.connect() as conn:  # the hand store's newest case is K12, 03-11 (UTC store)
+        latest = conn.scalar(text("SELECT max(reported_at) FROM cases"))
+        assert wall.data_now(conn, NOW) == (NOW, False)  # current data: now
+        moment, historical = wall.data_now(conn, datetime(2026, 6, 1))
+    assert historical
+    assert moment.date() == pd.Timestamp(latest).date()
+    assert moment == datetime.combine(moment.date(), datetime.max.time())
