@@ -68,7 +68,7 @@ dict for the interface to word in Chinese or English; ``str()`` is English.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, select, update, insert
@@ -215,6 +215,34 @@ class BatchResult:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step of a case's history, as :func:`history` reads it."""
+
+    id: int
+    action: str
+    from_status: str | None
+    to_status: str | None
+    actor: str | None
+    note: str | None
+    at: datetime
+
+
+def history(engine_or_conn: Engine | Connection, case_id: int) -> list[HistoryEntry]:
+    """A case's history, oldest first (the order it was written in for equal times).
+
+    Raises :class:`CaseNotFound` for an id no case has (an existing case with no history
+    gives an empty list).
+    """
+    with store.transaction(engine_or_conn) as conn:
+        if conn.scalar(select(Case.id).where(Case.id == case_id)) is None:
+            raise CaseNotFound(f"case {case_id} does not exist", case_id=case_id)
+        return [HistoryEntry(*row) for row in conn.execute(
+            select(CaseEvent.id, CaseEvent.action, CaseEvent.from_status, CaseEvent.to_status,
+                   CaseEvent.actor, CaseEvent.note, CaseEvent.at)
+            .where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id))]
+
+
 # --- applying an action -------------------------------------------------------------------
 
 _CASE_COLUMNS = (Case.id, Case.code, Case.status, Case.version, Case.department_id,
@@ -258,7 +286,7 @@ def apply(engine_or_conn: Engine | Connection, case_id: int, action: str, *, act
     CaseNotFound, CaseChanged, IllegalTransition, InvalidParameter
         Nothing is written in any of these cases.
     """
-    now = store.utcnow() if now is None else now
+    now = _naive_utc(now)
     with store.transaction(engine_or_conn) as conn:
         return _apply(conn, case_id, action, actor=actor, expected_version=expected_version,
                       now=now, note=note, params=params)
@@ -293,7 +321,7 @@ def apply_many(engine: Engine, items: Iterable[Sequence[Any]], action: str, *, a
     """
     if isinstance(engine, Connection):
         raise TypeError("apply_many needs an Engine: each case is its own transaction")
-    now = store.utcnow() if now is None else now
+    now = _naive_utc(now)
     results: list[BatchResult] = []
     for item in items:
         case_id, expected_version, *rest = item
@@ -422,6 +450,15 @@ def _apply(conn: Connection, case_id: int, action: str, *, actor: str, expected_
         department_id=values.get("department_id", row.department_id),
         officer_id=values.get("officer_id", row.officer_id),
         due_at=values.get("due_at", row.due_at))
+
+
+def _naive_utc(now: datetime | None) -> datetime:
+    """Now as the store keeps it: naive UTC (an aware time is converted, not misread)."""
+    if now is None:
+        return store.utcnow()
+    if now.tzinfo is not None:
+        return now.astimezone(timezone.utc).replace(tzinfo=None)
+    return now
 
 
 def _changed(row: Any, expected_version: int) -> CaseChanged:

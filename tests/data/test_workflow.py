@@ -454,3 +454,37 @@ def test_apply_many_commits_each_case_on_its_own(wf: Engine) -> None:
     assert ws.snapshot(wf, stale)[:2] == stale_before[:2]
     assert ws.snapshot(wf, wrong)[:2] == wrong_before[:2]
 
+
+
+# --- what the console reads -------------------------------------------------------------------
+
+def test_history_oldest_first(wf: Engine) -> None:
+    with store.transaction(wf) as conn:
+        case_id = ws.add_case(conn, S.REPORTED, reported_at=NOW - timedelta(hours=3))
+    workflow.apply(wf, case_id, "file", actor="甲", expected_version=1, now=NOW)
+    workflow.apply(wf, case_id, "urge", actor="乙", expected_version=2, now=NOW, note="快")
+    got = [(h.action, h.from_status, h.to_status, h.actor, h.note, h.at)
+           for h in workflow.history(wf, case_id)]
+    assert got == [("report", None, S.REPORTED, "测试", None, NOW - timedelta(hours=3)),
+                   ("file", S.REPORTED, S.FILED, "甲", None, NOW),
+                   ("urge", S.FILED, S.FILED, "乙", "快", NOW)]
+    with pytest.raises(workflow.CaseNotFound):
+        workflow.history(wf, 777)
+
+
+def test_an_aware_now_is_taken_as_the_moment_it_names(wf: Engine) -> None:
+    with store.transaction(wf) as conn:
+        case_id = ws.add_case(conn, S.REPORTED)
+    beijing = timezone(timedelta(hours=8))
+    workflow.apply(wf, case_id, "file", actor="甲", expected_version=1,
+                   now=datetime(2026, 11, 18, 10, 0, tzinfo=beijing))
+    assert _row(wf, case_id)["filed_at"] == NOW  # 10:00 in Beijing is 02:00 UTC
+
+
+def test_every_action_has_words_in_both_languages() -> None:
+    for lang in ("zh", "en"):
+        for action in S.ACTIONS:
+            assert S.label(action, lang) != action, (lang, action)  # a word, not the key
+    # the action words did not overwrite a status, source or level word
+    assert S.label("grid") == "网格" and S.label("closed") == "已结案"
+    assert S.label("urge") == "督办" and S.label("return", "en") == "Return"
