@@ -130,7 +130,12 @@ def _world(conn: Connection, now: datetime) -> _World:
             .order_by(Patrol.started_at.desc(), Patrol.id)):
         patrolling.setdefault(r.region_id, []).append((r.officer_id, r.started_at))
 
-    in_window = (PatrolPoint.at >= since) & (PatrolPoint.at <= now)
+    # fixes of the window come from patrols started in the day before now (no patrol lasts
+    # a day): the patrol_id index then reads those patrols' tracks, not every track kept
+    recent = select(Patrol.id).where(Patrol.started_at >= now - timedelta(hours=24),
+                                     Patrol.started_at <= now)
+    in_window = ((PatrolPoint.at >= since) & (PatrolPoint.at <= now)
+                 & PatrolPoint.patrol_id.in_(recent))
     latest = (select(Patrol.officer_id, func.max(PatrolPoint.at).label("at"))
               .join(Patrol, Patrol.id == PatrolPoint.patrol_id)
               .where(in_window).group_by(Patrol.officer_id).subquery())
@@ -138,6 +143,7 @@ def _world(conn: Connection, now: datetime) -> _World:
         select(Patrol.officer_id, PatrolPoint.lon, PatrolPoint.lat, PatrolPoint.at)
         .join(Patrol, Patrol.id == PatrolPoint.patrol_id)
         .join(latest, (latest.c.officer_id == Patrol.officer_id) & (latest.c.at == PatrolPoint.at))
+        .where(in_window)
         .order_by(Patrol.officer_id, PatrolPoint.id)).all()
     seen: set[int] = set()
     fixes = []
