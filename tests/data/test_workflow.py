@@ -490,3 +490,43 @@ def test_every_action_has_words_in_both_languages() -> None:
     # the action words did not overwrite a status, source or level word
     assert S.label("grid") == "网格" and S.label("closed") == "已结案"
     assert S.label("urge") == "督办" and S.label("return", "en") == "Return"
+
+
+def test_two_commanders_on_two_cases_both_mark_the_data_changed(wf: Engine) -> None:
+    """Each write moves the data version, even when two commit at once: a live view that saw
+    the first change must still see the second. On PostgreSQL both transactions are held
+    until both are about to bump the version (read-then-write would lose one bump); SQLite
+    serialises writers, so there the two run free."""
+    hold = wf.dialect.name == "postgresql"
+    for attempt in range(10):
+        with store.transaction(wf) as conn:
+            cases = [ws.add_case(conn, S.REPORTED), ws.add_case(conn, S.REPORTED)]
+        before = _version(wf)
+        at_bump = threading.Barrier(2, timeout=30)
+        outcomes: list[object] = [None, None]
+
+        def run(i: int) -> None:
+            try:
+                with wf.connect() as conn:
+                    if hold:
+                        waited = []
+
+                        @event.listens_for(conn, "before_cursor_execute")
+                        def _wait(conn_, cursor, statement, *args):  # noqa: ANN001
+                            if ("meta" in statement and "data_version" in str(args[0])
+                                    and not waited):
+                                waited.append(True)
+                                at_bump.wait()
+                    with conn.begin():
+                        outcomes[i] = workflow.apply(conn, cases[i], "file", actor=f"指挥员{i}",
+                                                     expected_version=1, now=NOW)
+            except Exception as error:  # noqa: BLE001 - the test inspects it
+                outcomes[i] = error
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert all(isinstance(o, workflow.CaseState) for o in outcomes), outcomes
+        assert _version(wf) == before + 2, f"attempt {attempt}: {before} {outcomes}"
