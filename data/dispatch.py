@@ -22,8 +22,9 @@ When a commander dispatches a case (派遣) the console proposes:
   When nobody is found, ``officer_id`` is None and ``officer_reason`` says why:
   ``no_location`` (no grid officer, and the case has neither a point nor a region with a
   centroid to measure from) or ``no_officer_seen`` (no officer sent a fix in the window).
-  A fix older than the window says nothing about where someone is now, so it is ignored;
-  officers who never sent a fix are only suggested through rules 1 and 2.
+  A fix older than the window says nothing about where someone is now, so it is ignored
+  (fixes are read from patrols started in the last day: no patrol lasts longer); officers
+  who sent no fix are only suggested through rules 1 and 2.
 * **deadline** – the subcategory's time limit (hours, or working days skipping weekends in
   the deployment's time zone) counted from now via :func:`data.deadlines.deadline`, exactly
   as :func:`data.workflow.apply` dates a dispatch without a given deadline. ``due_reason`` is
