@@ -58,6 +58,8 @@ Decisions on the edge cases, deliberately:
   the note when both are given. ``urge`` needs ``note``.
 * ``close`` and ``file`` take no parameters; an unknown parameter for an action is refused
   (:class:`InvalidParameter`), so a misspelt keyword cannot be silently ignored.
+* Times (``now``, ``due_at``) are naive UTC as the store keeps them; an aware datetime is
+  converted to UTC rather than misread.
 * ``report`` (creating a case), ``import``, ``mediate`` and ``rate`` are history actions of
   other parts of the system, not workflow steps: :func:`apply` refuses them.
 
@@ -71,7 +73,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, select, update, insert
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from data import schema, store
 from data.deadlines import deadline

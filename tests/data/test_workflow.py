@@ -530,3 +530,8 @@ def test_two_commanders_on_two_cases_both_mark_the_data_changed(wf: Engine) -> N
             t.join(60)
         assert all(isinstance(o, workflow.CaseState) for o in outcomes), outcomes
         assert _version(wf) == before + 2, f"attempt {attempt}: {before} {outcomes}"
+
+
+def test_apply_many_needs_an_engine_for_its_transactions(wf: Engine) -> None:
+    with wf.connect() as conn, pytest.raises(TypeError):
+        workflow.apply_many(conn, [(1, 1)], "file", actor="甲", now=NOW)
