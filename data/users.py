@@ -203,18 +203,27 @@ def add_user(engine: Engine | Connection, name: str, password: str, role: str,
              region_code: str | None = None) -> UserInfo:
     """Create an account; refuse a bad name, a weak password, an unknown role or region,
     or a name already taken. Only the password's hash is stored."""
+    with store.transaction(engine) as conn:
+        name, region_id = check_new_user(conn, name, role, region_code)
+        check_password_strength(name, password)
+        conn.execute(insert(User).values(
+            name=name, password_hash=generate_password_hash(password), role=role,
+            region_id=region_id, created_at=store.utcnow(), disabled=False))
+        return get_user(conn, name)
+
+
+def check_new_user(engine: Engine | Connection, name: str, role: str,
+                   region_code: str | None) -> tuple[str, int | None]:
+    """Check everything about a new account but its password (the command line asks for
+    the password only once the rest is known to be right): (clean name, region id)."""
     name = _check_name(name)
     _check_role(role)
-    check_password_strength(name, password)
     with store.transaction(engine) as conn:
         region_id = _region_id(conn, region_code)
         if conn.scalar(select(User.id).where(User.name == name)) is not None:
             raise AccountError("auth_duplicate_name", f"an account named {name!r} exists",
                                name=name)
-        conn.execute(insert(User).values(
-            name=name, password_hash=generate_password_hash(password), role=role,
-            region_id=region_id, created_at=store.utcnow(), disabled=False))
-        return get_user(conn, name)
+    return name, region_id
 
 
 def get_user(engine: Engine | Connection, name: str) -> UserInfo:
