@@ -361,9 +361,14 @@ def _login_page(lang: str, next_url: str, error: str = "", name: str = "",
     words = {key: t(key, lang) for key in ("login_title", "login_name", "login_password",
                                           "login_submit", "login_hint", "app_title",
                                           "language")}
+    demo, wall_token = users.demo_sign_in_hints(
+        _engine(), current_app.extensions[EXTENSION].setdefault("demo_cache", {}))
+    words.update({key: t(key, lang) for key in ("demo_accounts", "demo_wall")})
+    roles = {account.name: t("role_" + account.role, lang) for account in demo}
     html = render_template("login.html", lang=lang, words=words, error=error, name=name,
                            next=next_url, csrf=session["csrf"],
-                           other_lang=t("other_lang", lang))
+                           other_lang=t("other_lang", lang), demo=demo, roles=roles,
+                           wall_token=wall_token)
     return Response(html, status=status, mimetype="text/html")
 
 

@@ -443,3 +443,31 @@ def demo_wall_token(engine: Engine) -> str | None:
     with store.transaction(engine) as conn:
         store.set_meta(conn, DEMO_TOKEN_META, token)
     return token
+
+
+def demo_sign_in_hints(engine: Engine, cache: dict | None = None) -> tuple[list[DemoAccount],
+                                                                          str | None]:
+    """On the demo county: the demo accounts that still have their printed password, and
+    the demo wall's token, for the sign-in page to offer a newcomer. Nothing elsewhere.
+
+    ``cache`` (by account and password stamp) spares a hash check per page view."""
+    with engine.connect() as conn:
+        if store.get_meta(conn, "source") != "demo":
+            return [], None
+        token = store.get_meta(conn, DEMO_TOKEN_META)
+        stored = dict(conn.execute(select(User.name, User.password_hash)
+                                   .where(User.disabled.is_(False))).all())
+    cache = {} if cache is None else cache
+    still = []
+    for account in demo_accounts(engine):
+        digest = stored.get(account.name)
+        if digest is None:
+            continue
+        key = (account.name, _stamp(digest))
+        if key not in cache:
+            cache[key] = check_password_hash(digest, account.password)
+        if cache[key]:
+            still.append(account)
+    if token and check_display_token(engine, token) is None:
+        token = None
+    return still, token

@@ -122,3 +122,7 @@ TEXT["en"].update({
     "auth_unknown_user": "No account is named {name}",
     "auth_unknown_token": "No display token has the id {id}",
 })
+TEXT["zh"].update({"demo_accounts": "演示县的账号（请在正式使用前修改密码）：",
+                   "demo_wall": "打开演示大屏（无需登录）"})
+TEXT["en"].update({"demo_accounts": "The demo county's accounts (change them before real use):",
+                   "demo_wall": "Open the demo wall (no sign-in needed)"})

@@ -391,3 +391,17 @@ def test_callback_kind_tells_the_wall_from_the_rest():
 ])
 def test_safe_next(target, expected):
     assert auth.safe_next(target) == expected
+
+
+def test_the_demo_login_page_offers_its_accounts_and_wall_and_no_other_store_does(app, client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "qy-" not in page and "/wall?token=" not in page
+    with store.transaction(_engine(app)) as conn:
+        store.set_meta(conn, "source", "demo")
+    made = users.ensure_demo_accounts(_engine(app))
+    token = users.demo_wall_token(_engine(app))
+    page = client.get("/login").get_data(as_text=True)
+    for account in made:
+        assert f"<td>{account.name}</td><td>{account.password}</td>" in page
+    assert f'href="/wall?token={token}"' in page
+    assert client.get(f"/wall?token={token}").status_code == 200

@@ -224,3 +224,18 @@ def test_the_demo_wall_token_is_the_same_each_start_until_revoked(county):
     users.revoke_display_token(county, users.list_display_tokens(county)[0].id)
     fresh = users.demo_wall_token(county)
     assert fresh != token and users.check_display_token(county, fresh) is not None
+
+
+def test_the_sign_in_page_hints_only_demo_passwords_that_still_work(county):
+    assert users.demo_sign_in_hints(county) == ([], None)
+    with store.transaction(county) as conn:
+        store.set_meta(conn, "source", "demo")
+    made = users.ensure_demo_accounts(county)
+    token = users.demo_wall_token(county)
+    cache: dict = {}
+    hints, wall = users.demo_sign_in_hints(county, cache)
+    assert hints == made and wall == token
+    users.set_password(county, "admin", "changed-by-the-operator")
+    users.disable(county, "viewer")
+    hints, _ = users.demo_sign_in_hints(county, cache)
+    assert [a.name for a in hints] == [a.name for a in made if a.name not in ("admin", "viewer")]
