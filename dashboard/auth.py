@@ -265,9 +265,10 @@ def _guard_callback() -> Response | None:
         return _json_refusal("auth_display_only")
     if kind == "wall" and principal.region_id is not None:
         codes = wall_regions(body)
-        if not principal.covers(_region_ids(codes)):
-            outside = next(c for c, r in zip(codes, _region_ids(codes))
-                           if not principal.can_see(r))
+        region_ids = _region_ids(codes)
+        if not principal.covers(region_ids):
+            outside = next((c for c, r in zip(codes, region_ids) if not principal.can_see(r)),
+                           None)
             return _json_refusal("auth_out_of_scope", region=outside or "*")
     return None
 
