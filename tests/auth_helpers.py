@@ -4,6 +4,8 @@
     sign_in(app.server.test_client(), "t1", password)           # a Flask test client
     sign_in(page, "t1", password, base_url=live_server.url)     # a Playwright page/context
     post_callback(client, router_body("/", "?region=T1"))       # a callback, as the browser
+    with acting_as(app, "t1"):                                  # call a callback directly
+        render_page("/", "")
 
 Passwords are made fresh per account (strong enough for :mod:`data.users`' rules).
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import contextmanager
+from typing import Iterator
 
 from sqlalchemy import Engine
 
@@ -69,3 +73,20 @@ def post_callback(client, body: dict, token: str | None = None):
     """POST ``body`` to ``/_dash-update-component`` (with a display token if given)."""
     headers = {"X-Display-Token": token} if token else {}
     return client.post("/_dash-update-component", json=body, headers=headers)
+
+
+@contextmanager
+def acting_as(app, name: str | None = None, token: str | None = None) -> Iterator[None]:
+    """A request context in which :func:`dashboard.auth.current_user` is account ``name``
+    (signed in, as by the form) or the wall of display ``token``; neither: signed out.
+    For calling callbacks directly, as tests/callbacks do, with someone asking."""
+    from flask import session
+
+    engine = app.server.extensions["grid_dashboard"]["engine"]
+    headers = {"X-Display-Token": token} if token else {}
+    with app.server.test_request_context("/_dash-update-component", method="POST",
+                                         headers=headers):
+        if name is not None:
+            user = users.get_user(engine, name)
+            session["uid"], session["stamp"] = user.id, user.stamp
+        yield

@@ -19,7 +19,9 @@ from data import store, users
 from data.models import Region
 from layouts import ids
 from tests import tiny_store
-from tests.auth_helpers import make_user, make_wall_token, post_callback, router_body, sign_in
+from tests.auth_helpers import (
+    acting_as, make_user, make_wall_token, post_callback, router_body, sign_in,
+)
 
 ACTION_OUT, ACTION_BUTTON, ACTION_REGION = "test-action-out", "test-action-button", "test-region"
 
@@ -405,3 +407,25 @@ def test_the_demo_login_page_offers_its_accounts_and_wall_and_no_other_store_doe
         assert f"<td>{account.name}</td><td>{account.password}</td>" in page
     assert f'href="/wall?token={token}"' in page
     assert client.get(f"/wall?token={token}").status_code == 200
+
+
+def test_acting_as_lets_tests_call_callbacks_directly_as_someone(app):
+    from callbacks.pages import render_page
+
+    make_user(_engine(app), "viewer1", "viewer", "T1")
+    token = make_wall_token(_engine(app), "T2")
+    with acting_as(app, "viewer1"):
+        assert auth.current_user().name == "viewer1"
+        assert "城关镇 · " in json.dumps(render_page("/", ""), ensure_ascii=False,
+                                         default=lambda c: c.to_plotly_json())
+        with pytest.raises(auth.Forbidden):
+            render_page("/", "?region=T2")
+    with acting_as(app, token=token):
+        assert auth.current_user().is_display
+        with pytest.raises(auth.Forbidden) as refused:
+            render_page("/", "")
+        assert refused.value.key == "auth_display_only"
+    with acting_as(app):
+        assert auth.current_user() is None
+        with pytest.raises(auth.Forbidden):
+            render_page("/wall", "")
