@@ -207,13 +207,16 @@ def _json_refusal(key: str, status: int = 403, **values: object) -> Response:
 
 
 def callback_kind(body: dict) -> str:
-    """What a ``/_dash-update-component`` request runs: ``"router"`` (the page for the
-    address), ``"wall"`` (every output is a wall component) or ``"other"``."""
+    """What a ``/_dash-update-component`` request runs: ``"router"`` (fills the page from
+    the address alone: it writes the page and reads only the address, and itself refuses a
+    display token anything but the wall), ``"wall"`` (every output is a wall component)
+    or ``"other"``."""
     outputs = body.get("outputs")
     outputs = outputs if isinstance(outputs, list) else [outputs]
     output_ids = [o.get("id") if isinstance(o, dict) else None for o in outputs]
-    input_ids = [i.get("id") for i in body.get("inputs") or [] if isinstance(i, dict)]
-    if output_ids == [ids.PAGE] and input_ids and set(input_ids) <= {ids.URL}:
+    inputs = body.get("inputs") or []
+    input_ids = [i.get("id") if isinstance(i, dict) else None for i in inputs]
+    if ids.PAGE in output_ids and input_ids and set(input_ids) == {ids.URL}:
         return "router"
     if output_ids and all(isinstance(o, str) and o in WALL_IDS for o in output_ids):
         return "wall"

@@ -57,8 +57,38 @@ def sign_in(client_or_page, name: str, password: str, base_url: str = "") -> obj
                                                 "csrf": csrf, "next": "/"})
 
 
-def router_body(pathname: str = "/", search: str = "") -> dict:
-    """The request body Dash's browser side sends to run the router for an address."""
+def _parts(key: str) -> list[str]:
+    """The "id.property" outputs of a callback map key (``..a.b...c.d..`` or ``a.b``)."""
+    return key[2:-2].split("...") if key.startswith("..") else [key]
+
+
+def callback_body(app, output: str, values: dict[str, object] | None = None) -> dict:
+    """The request body Dash's browser side sends to run the server callback of ``app``
+    whose output is ``output`` (``"page.children"``, or any one of its outputs), with
+    ``values`` for its inputs and state by ``"id.property"`` (others None). Built from
+    the app's own callback map, so it follows the callback's signature as it changes."""
+    key = next(k for k in app.callback_map
+               if output in (part.split("@")[0] for part in _parts(k)))
+    entry = app.callback_map[key]
+    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in _parts(key)]
+    values = values or {}
+
+    def filled(items):
+        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")}
+                for item in items]
+
+    inputs = filled(entry["inputs"])
+    return {"output": key, "outputs": outputs if key.startswith("..") else outputs[0],
+            "inputs": inputs, "state": filled(entry["state"]),
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+
+
+def router_body(pathname: str = "/", search: str = "", app=None) -> dict:
+    """The request body Dash's browser side sends to run the router for an address (from
+    ``app``'s callback map when given; else the router's signature of today)."""
+    if app is not None:
+        return callback_body(app, f"{ids.PAGE}.children",
+                             {f"{ids.URL}.pathname": pathname, f"{ids.URL}.search": search})
     return {
         "output": f"{ids.PAGE}.children",
         "outputs": {"id": ids.PAGE, "property": "children"},
