@@ -147,14 +147,14 @@ def test_signed_out_callbacks_are_refused_router_and_wall_alike(app, client):
 def test_a_viewer_sees_only_their_town_in_the_console_and_on_the_wall(app, client):
     password = make_user(_engine(app), "viewer1", "viewer", "T1")
     sign_in(client, "viewer1", password)
-    own = post_callback(client, _page(app, "/", ""))
-    assert own.status_code == 200
-    assert "城关镇 · " in _text(own)  # opens on T1: its name heads the page
-    _refused(post_callback(client, _page(app, "/", "?region=T2")), "auth_out_of_scope")
-    _refused(post_callback(client, _page(app, "/", "?region=C")), "auth_out_of_scope")
+    assert post_callback(client, _page(app, "/", "")).status_code == 200
+    wall = post_callback(client, _page(app, "/wall", ""))
+    assert wall.status_code == 200  # opens on T1, not on the whole county
+    assert "城关镇" in _text(wall) and "青山镇" not in _text(wall)
+    # (what the console shows for ?region=OTHER is refused by the console's own callbacks)
     _refused(post_callback(client, _page(app, "/wall", "?region=T2")), "auth_out_of_scope")
     _refused(post_callback(client, _page(app, "/region/G3", "")), "auth_out_of_scope")
-    assert post_callback(client, _page(app, "/", "?region=G1")).status_code == 200
+    assert post_callback(client, _page(app, "/region/G1", "")).status_code == 200
     _refused(post_callback(client, _wall_body("T2")), "auth_out_of_scope")
     assert post_callback(client, _wall_body("T1")).status_code == 200
 
@@ -428,10 +428,11 @@ def test_acting_as_lets_tests_call_callbacks_directly_as_someone(app):
     token = make_wall_token(_engine(app), "T2")
     with acting_as(app, "viewer1"):
         assert auth.current_user().name == "viewer1"
-        assert "城关镇 · " in json.dumps(render_page("/", ""), ensure_ascii=False,
-                                         default=lambda c: c.to_plotly_json())
+        wall = json.dumps(render_page("/wall", ""), ensure_ascii=False,
+                          default=lambda c: c.to_plotly_json())
+        assert "城关镇" in wall and "青山镇" not in wall
         with pytest.raises(auth.Forbidden):
-            render_page("/", "?region=T2")
+            render_page("/wall", "?region=T2")
     with acting_as(app, token=token):
         assert auth.current_user().is_display
         with pytest.raises(auth.Forbidden) as refused:
@@ -441,3 +442,19 @@ def test_acting_as_lets_tests_call_callbacks_directly_as_someone(app):
         assert auth.current_user() is None
         with pytest.raises(auth.Forbidden):
             render_page("/wall", "")
+
+
+def test_the_router_opens_a_scoped_principal_on_its_region_and_checks_every_named_one(app):
+    from callbacks.pages import _scoped
+
+    engine = _engine(app)
+    make_user(engine, "viewer1", "viewer", "T1")
+    make_user(engine, "boss", "admin")
+    with acting_as(app, "viewer1"):
+        me = auth.current_user()
+        assert _scoped(me, {"lang": "en"}, ("region",)) == {"lang": "en", "region": "T1"}
+        assert _scoped(me, {"region": "G2"}, ("region",)) == {"region": "G2"}
+        with pytest.raises(auth.Forbidden):
+            _scoped(me, {"region": "T1", "show": "T2"}, ("region", "show"))
+    with acting_as(app, "boss"):
+        assert _scoped(auth.current_user(), {}, ("region",)) == {}  # the whole deployment
