@@ -378,7 +378,15 @@ def _login_page(lang: str, next_url: str, error: str = "", name: str = "",
 
 
 def login() -> Response:
-    """GET: the form. POST: check the password, start the session, go to ``next``."""
+    """GET: the form. POST: check the password, start the session, go to ``next``.
+    With the store unreachable: a plain notice that retries, not an error page."""
+    try:
+        return _login()
+    except SQLAlchemyError:
+        return _notice("auth_unavailable", status=503, retry=30)
+
+
+def _login() -> Response:
     lang = _lang()
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":

@@ -458,3 +458,25 @@ def test_the_router_opens_a_scoped_principal_on_its_region_and_checks_every_name
             _scoped(me, {"region": "T1", "show": "T2"}, ("region", "show"))
     with acting_as(app, "boss"):
         assert _scoped(auth.current_user(), {}, ("region",)) == {}  # the whole deployment
+
+
+def test_with_the_store_down_pages_say_so_and_walls_are_told_to_retry(app, client, monkeypatch):
+    """A wall whose store is unreachable goes stale and retries (503), it is not refused
+    (403) or sent to a login page; the sign-in page says so plainly."""
+    from sqlalchemy.exc import OperationalError
+
+    token = make_wall_token(_engine(app), None)
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(users, "check_display_token", down)
+    monkeypatch.setattr(users, "get_user_by_id", down)
+    monkeypatch.setattr(users, "demo_sign_in_hints", down)
+    response = post_callback(client, _wall_body("C"), token=token)
+    assert response.status_code == 503
+    assert response.get_json()["error"]["key"] == "auth_unavailable"
+    page = client.get(f"/wall?token={token}")
+    assert page.status_code == 503 and "<form" not in page.get_data(as_text=True)
+    login = client.get("/login")
+    assert login.status_code == 503 and "暂时无法核验身份" in login.get_data(as_text=True)
