@@ -630,3 +630,23 @@ def test_the_la_example(engine):
     exported = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     by_region = {c["code"]: c["reported"] for c in view["children_metrics"]}
     assert len(exported) == by_region[region]
+
+
+@pytest.mark.parametrize("few_share", [0.0, 1.0])
+def test_every_way_of_reading_gives_the_same_metrics(hand, monkeypatch, few_share):
+    """compute reads a few regions by region, a larger part of the tree through the time
+    indexes, and with a cache every region at once: the numbers must not differ."""
+    monkeypatch.setattr(metrics, "_FEW_SHARE", few_share)
+    cache = metrics.ResultCache()
+    scope = metrics.CaseScope(categories=(SHI, GONG))
+    with hand.connect() as conn:
+        tz = store.deployment_timezone(conn)
+        period = metrics.period_for(FIRST, LAST, tz)
+        for ids in ([2, 4, 5], [4], [6], [3]):
+            for sc in (None, scope):
+                plain = metrics.compute(conn, ids, period, NOW, scope=sc)
+                cached = metrics.compute(conn, ids, period, NOW, scope=sc, cache=cache)
+                whole = metrics.compute(conn, [1, *ids], period, NOW, scope=sc)
+                assert plain == cached, ids
+                assert all(plain[i] == whole[i] for i in ids), ids
+    assert len(cache) == 6  # cases, events, hours for each scope: each read once
