@@ -650,3 +650,30 @@ def test_every_way_of_reading_gives_the_same_metrics(hand, monkeypatch, few_shar
                 assert plain == cached, ids
                 assert all(plain[i] == whole[i] for i in ids), ids
     assert len(cache) == 6  # cases, events, hours for each scope: each read once
+
+
+def test_a_cached_region_view_equals_a_fresh_one(hand):
+    cache = metrics.ResultCache()
+    now = NOW.replace(minute=0)  # on the minute: the cached view's figures are as of it
+    with hand.connect() as conn:
+        for code in ("C", "T1", "T2", "G1", "G3", None):
+            for f in (flt(region_code=code), flt(region_code=code, categories=(SHI,))):
+                fresh = console.region_view(conn, code, f, now)
+                kept = console.region_view(conn, code, f, now, cache=cache)
+                for key in ("region", "breadcrumb", "children", "period", "metrics",
+                            "previous", "children_metrics"):
+                    assert kept[key] == fresh[key], (code, key)
+                for key in ("trend", "ranking"):
+                    pd.testing.assert_frame_equal(kept[key], fresh[key], check_dtype=False)
+                assert dict(zip(kept["categories"]["key"], kept["categories"]["n"])) == \
+                    dict(zip(fresh["categories"]["key"], fresh["categories"]["n"]))
+    sizes = len(cache)
+    with store.transaction(hand) as conn:  # new data: a new version, nothing stale is read
+        conn.execute(insert(Case), [{"id": 500, "code": "NEW", "region_id": G3,
+                                     "status": "reported", "reported_at": t(19),
+                                     "location_method": "point", "version": 1}])
+        store.bump_data_version(conn)
+    with hand.connect() as conn:
+        after = console.region_view(conn, "T2", flt(region_code="T2"), now, cache=cache)
+    assert after["metrics"]["reported"] == 4  # A5 A6 A7 + NEW
+    assert len(cache) > sizes
