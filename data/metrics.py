@@ -153,36 +153,48 @@ def scoped(query, scope: CaseScope | None):
 class ResultCache:
     """A small, thread-safe, least-recently-used store of query results.
 
-    Keys always carry the store's data version (:func:`data.store.data_version`), so a
-    change to the data is never hidden: it makes new keys, and the old entries age out.
+    By default keys carry the store's data version (:func:`data.store.data_version`), so
+    a change to the data is never hidden: it makes new keys, and the old entries age out.
+    A store that changes every few seconds (a live feed) would then never hit the cache;
+    with ``max_age`` (seconds) the version is left out of the keys and an entry is
+    counted again once it is older than that, so a change shows within ``max_age``.
     """
 
-    def __init__(self, size: int = 48) -> None:
+    def __init__(self, size: int = 48, max_age: float | None = None) -> None:
         from collections import OrderedDict
         from threading import Lock
 
         self.size = size
-        self._items: "OrderedDict[tuple, object]" = OrderedDict()
+        self.max_age = max_age
+        self._items: "OrderedDict[tuple, tuple[float, object]]" = OrderedDict()
         self._lock = Lock()
 
     def get_or_compute(self, key: tuple, make):
         """The value kept under ``key``, or ``make()``'s, kept from now on."""
+        from time import monotonic
+
         with self._lock:
-            if key in self._items:
+            held = self._items.get(key)
+            if held is not None and (self.max_age is None
+                                     or monotonic() - held[0] <= self.max_age):
                 self._items.move_to_end(key)
-                return self._items[key]
+                return held[1]
+        made = monotonic()
         value = make()  # outside the lock: a slow query must not stall other threads
         with self._lock:
-            self._items[key] = value
+            self._items[key] = (made, value)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return value
 
     def key(self, conn: Connection, *parts) -> tuple:
-        """A key for ``parts`` in this store at its current data version."""
+        """A key for ``parts`` in this store (at its current data version, unless the
+        cache ages entries by ``max_age`` instead)."""
         from data.store import data_version
 
+        if self.max_age is not None:
+            return (str(conn.engine.url), *parts)
         return (str(conn.engine.url), data_version(conn), *parts)
 
     def __len__(self) -> int:

@@ -677,3 +677,23 @@ def test_a_cached_region_view_equals_a_fresh_one(hand):
         after = console.region_view(conn, "T2", flt(region_code="T2"), now, cache=cache)
     assert after["metrics"]["reported"] == 4  # A5 A6 A7 + NEW
     assert len(cache) > sizes
+
+
+def test_a_cache_by_age_shows_a_change_once_its_entries_are_old(hand, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("time.monotonic", lambda: clock[0])
+    cache = metrics.ResultCache(max_age=60)
+    with hand.connect() as conn:
+        before = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
+    with store.transaction(hand) as conn:
+        conn.execute(insert(Case), [{"id": 500, "code": "NEW", "region_id": G3,
+                                     "status": "reported", "reported_at": t(19),
+                                     "location_method": "point", "version": 1}])
+        store.bump_data_version(conn)
+    with hand.connect() as conn:
+        clock[0] += 30
+        held = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
+        clock[0] += 31
+        fresh = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
+    assert before["metrics"]["reported"] == held["metrics"]["reported"] == 3
+    assert fresh["metrics"]["reported"] == 4
