@@ -1139,7 +1139,8 @@ def _cached_trend(conn: Connection, region: RegionInfo | None, period: Period,
             query = metrics.scoped(select(place, hour, func.count())
                                    .where(column >= period.start, column < period.end)
                                    .group_by(place, hour), scope)
-            rows = pd.DataFrame(conn.execute(query).all(), columns=["region", "hour", "n"])
+            rows = pd.DataFrame([tuple(r) for r in conn.execute(query)],
+                                columns=["region", "hour", "n"])
             hours = pd.Series(rows["hour"].unique())
             day_of = dict(zip(hours, pd.to_datetime(hours, format="%Y-%m-%d %H")
                               .dt.tz_localize("UTC").dt.tz_convert(tz).dt.date))
@@ -1168,7 +1169,8 @@ def _cached_categories(conn: Connection, region: RegionInfo | None, period: Peri
                                .where(Case.reported_at >= period.start,
                                       Case.reported_at < period.end)
                                .group_by(place, key), scope)
-        return pd.DataFrame(conn.execute(query).all(), columns=["region", "key", "n"])
+        return pd.DataFrame([tuple(r) for r in conn.execute(query)],
+                            columns=["region", "key", "n"])
 
     kept = cache.get_or_compute(cache.key(conn, "subcategories", period, scope), every_region)
     sums = _region_rows(conn, region, kept).groupby("key", as_index=False)["n"].sum()
