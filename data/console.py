@@ -1087,6 +1087,10 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
     before = metrics.compute(conn, None if region is None else [region.id], previous,
                              min(now, previous.end), scope=scope, cache=cache)
     kid_dicts = [{**k.as_dict(), "is_leaf": k.id not in with_children} for k in kids]
+    # a few regions are counted alone unless the cache holds every region's counts already
+    alone = cache is None or (
+        region is not None and metrics.few_regions(conn, [region.id])
+        and cache.get(cache.key(conn, "trend", period, scope)) is None)
     whole = {"code": None, "name": word("all", lang), "level": None, "depth": -1,
              "is_leaf": False}
     return {
@@ -1105,10 +1109,10 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
             {**kd, **{m: per_child[k.id][m] for m in CHILD_METRICS}}
             for k, kd in zip(kids, kid_dicts)],
         "trend": (daily_trend(conn, region, now, period=period, scope=scope)
-                  if cache is None else _cached_trend(conn, region, period, scope, cache)),
+                  if alone else _cached_trend(conn, region, period, scope, cache)),
         "categories": (shares(conn, region, now, Case.subcategory, top=top, period=period,
                               scope=scope)
-                       if cache is None else
+                       if alone else
                        _cached_categories(conn, region, period, scope, cache, top)),
         "ranking": ranking(conn, region, now, values=per_child),
     }

@@ -169,16 +169,25 @@ class ResultCache:
         self._items: "OrderedDict[tuple, tuple[float, object]]" = OrderedDict()
         self._lock = Lock()
 
-    def get_or_compute(self, key: tuple, make):
-        """The value kept under ``key``, or ``make()``'s, kept from now on."""
+    def get(self, key: tuple):
+        """The value kept under ``key`` and young enough, else None."""
         from time import monotonic
 
         with self._lock:
             held = self._items.get(key)
-            if held is not None and (self.max_age is None
-                                     or monotonic() - held[0] <= self.max_age):
-                self._items.move_to_end(key)
-                return held[1]
+            if held is None or (self.max_age is not None
+                                and monotonic() - held[0] > self.max_age):
+                return None
+            self._items.move_to_end(key)
+            return held[1]
+
+    def get_or_compute(self, key: tuple, make):
+        """The value kept under ``key``, or ``make()``'s, kept from now on."""
+        from time import monotonic
+
+        held = self.get(key)
+        if held is not None:
+            return held
         made = monotonic()
         value = make()  # outside the lock: a slow query must not stall other threads
         with self._lock:
@@ -202,12 +211,21 @@ class ResultCache:
 
 
 def _cached(conn: Connection, cache: ResultCache | None, parts: tuple,
-            group_ids: list[int] | None, make) -> list:
+            group_ids: list[int] | None, make):
     """Per-region rows from ``make(only)``: with a cache, every region's rows (kept);
-    without one, only the rows of the regions under ``group_ids``."""
-    if cache is not None:
-        return cache.get_or_compute(cache.key(conn, *parts), lambda: make(None))
-    return make(_under(conn, group_ids))
+    without one, only the rows of the regions under ``group_ids``. A few regions asked
+    of a cache that does not hold the rows yet are read alone (a click on a grid right
+    after the data changed should not wait for the whole deployment's counts)."""
+    if cache is None:
+        return make(_under(conn, group_ids))
+    key = cache.key(conn, *parts)
+    held = cache.get(key)
+    if held is not None:
+        return held
+    only = _under(conn, group_ids)
+    if isinstance(only, _Few):
+        return make(only)
+    return cache.get_or_compute(key, lambda: make(None))
 
 
 @dataclass(frozen=True)
@@ -239,6 +257,12 @@ def _under(conn: Connection, group_ids: list[int] | None):
         return _Few(Case.region_id.in_(ids))
     return Case.region_id.in_(select(RegionAncestor.descendant_id)
                               .where(RegionAncestor.ancestor_id.in_(group_ids)))
+
+
+def few_regions(conn: Connection, group_ids: list[int] | None) -> bool:
+    """Whether the regions under ``group_ids`` are a small part of the tree (read best
+    by region, and not worth counting the whole deployment for)."""
+    return isinstance(_under(conn, group_ids), _Few)
 
 
 # --- the aggregation ------------------------------------------------------------------------
