@@ -280,10 +280,12 @@ def period_of(conn: Connection, flt: CaseFilter, now: datetime) -> Period:
     return period_for(last - timedelta(days=(flt.days or DEFAULT_DAYS) - 1), last, tz)
 
 
-def filter_options(conn: Connection, lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
+def filter_options(conn: Connection, lang: str = "zh", *,
+                   cache: metrics.ResultCache | None = None) -> dict[str, list[tuple[str, str]]]:
     """The choices of the console's filters as (value, label) pairs: categories and
     subcategories (from the category table and the cases), sources, statuses (with the
-    ``open`` and ``overdue`` shorthands)."""
+    ``open`` and ``overdue`` shorthands). The cases' distinct categories take a pass over
+    every case; a ``cache`` keeps them (per data version, or ``max_age``)."""
     from data.models import Category
 
     def names(table_column, case_column) -> list[str]:
@@ -291,9 +293,15 @@ def filter_options(conn: Connection, lang: str = "zh") -> dict[str, list[tuple[s
         found |= {v for (v,) in conn.execute(select(case_column).distinct()) if v}
         return sorted(found)
 
+    def both() -> tuple[list[str], list[str]]:
+        return (names(Category.category, Case.category),
+                names(Category.subcategory, Case.subcategory))
+
+    categories, subcategories = both() if cache is None else cache.get_or_compute(
+        cache.key(conn, "filter_options"), both)
     return {
-        "categories": [(n, n) for n in names(Category.category, Case.category)],
-        "subcategories": [(n, n) for n in names(Category.subcategory, Case.subcategory)],
+        "categories": [(n, n) for n in categories],
+        "subcategories": [(n, n) for n in subcategories],
         "sources": [(s, word(s, lang)) for s in schema.SOURCES],
         "statuses": [(s, word(s, lang)) for s in STATUS_CHOICES],
     }

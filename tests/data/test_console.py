@@ -179,8 +179,12 @@ def test_the_period_of_a_filter(hand):
 
 
 def test_filter_options(hand):
+    cache = metrics.ResultCache()
     with hand.connect() as conn:
         options = console.filter_options(conn, lang="en")
+        assert console.filter_options(conn, lang="en", cache=cache) == options
+        assert console.filter_options(conn, lang="en", cache=cache) == options
+    assert len(cache) == 1
     assert [v for v, _ in options["categories"]] == sorted([SHI, GONG, JIE])
     assert {v for v, _ in options["subcategories"]} == {"暴露垃圾", "井盖", "违规停车", "占道经营"}
     assert ("hotline", "12345 hotline") in options["sources"]
