@@ -23,7 +23,6 @@ from sqlalchemy import (
     distinct,
     exists,
     func,
-    literal,
     or_,
     select,
     union,
@@ -233,6 +232,7 @@ class _Few:
     """Cases of a few regions (a small part of the tree): read best by region."""
 
     condition: ColumnElement[bool]
+    ids: tuple[int, ...] = ()
 
 
 #: A subtree holding at most this share of the regions is read through the region index.
@@ -254,7 +254,7 @@ def _under(conn: Connection, group_ids: list[int] | None):
         .distinct())]
     total = conn.execute(select(func.count()).select_from(Region)).scalar() or 1
     if len(ids) <= _FEW_SHARE * total:
-        return _Few(Case.region_id.in_(ids))
+        return _Few(Case.region_id.in_(ids), tuple(ids))
     return Case.region_id.in_(select(RegionAncestor.descendant_id)
                               .where(RegionAncestor.ancestor_id.in_(group_ids)))
 
@@ -273,16 +273,6 @@ def _within(column: ColumnElement, period: Period) -> ColumnElement[bool]:
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _grouped(query, column, group_ids: list[int] | None):
-    """Attach the region group key to a query over rows whose region is ``column``."""
-    if group_ids is None:
-        return query.add_columns(literal(_ALL).label("g")), None
-    query = query.join(RegionAncestor, RegionAncestor.descendant_id == column).where(
-        RegionAncestor.ancestor_id.in_(group_ids)
-    )
-    return query.add_columns(RegionAncestor.ancestor_id.label("g")), RegionAncestor.ancestor_id
 
 
 _CASE_KEYS = ("reported", "filed", "dispatched", "resolved", "closed", "closed_on_time",
@@ -489,35 +479,39 @@ def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,
     return frame.astype({"region": "int64", "hours": "float64"})
 
 
-def _patrol_coverage(conn: Connection, group_ids: list[int] | None,
-                     p: Period) -> dict[int, tuple[int, int]]:
+def _patrol_coverage(conn: Connection, group_ids: list[int] | None, p: Period,
+                     cache: ResultCache | None = None) -> dict[int, tuple[int, int]]:
+    """(leaves patrolled in P, leaves) under each group. The database lists the leaf
+    regions and the regions patrolled in P; pandas counts them per group."""
     if conn.scalar(select(Patrol.id).limit(1)) is None:
         return {}  # a deployment that records no patrols: coverage is unknown, not 0%
-    child = Region.__table__.alias("child")
-    is_leaf = ~exists().where(child.c.parent_id == Region.id)
-    leaves, key = _grouped(select(func.count().label("n")).select_from(Region).where(is_leaf),
-                           Region.id, group_ids)
-    if key is not None:
-        leaves = leaves.group_by(key)
-    totals = {row.g: int(row.n) for row in conn.execute(leaves)}
 
-    patrolled_leaf = (
-        select(Patrol.region_id.label("region_id"))
-        .where(_within(Patrol.started_at, p))
-        .distinct()
-        .subquery()
-    )
-    covered = (
-        select(func.count().label("n"))
-        .select_from(Region)
-        .join(patrolled_leaf, patrolled_leaf.c.region_id == Region.id)
-        .where(is_leaf)
-    )
-    covered, key = _grouped(covered, Region.id, group_ids)
-    if key is not None:
-        covered = covered.group_by(key)
-    done = {row.g: int(row.n) for row in conn.execute(covered)}
-    return {g: (done.get(g, 0), n) for g, n in totals.items()}
+    def leaf_ids() -> frozenset[int]:
+        child = Region.__table__.alias("child")
+        return frozenset(rid for (rid,) in conn.execute(
+            select(Region.id).where(~exists().where(child.c.parent_id == Region.id))))
+
+    def patrolled_ids(regions: tuple[int, ...] | None) -> frozenset[int]:
+        query = select(Patrol.region_id).where(_within(Patrol.started_at, p)).distinct()
+        if regions is not None:
+            query = query.where(Patrol.region_id.in_(regions))
+        return frozenset(rid for (rid,) in conn.execute(query))
+
+    if cache is None:
+        leaves = leaf_ids()
+        only = _under(conn, group_ids)
+        patrolled = patrolled_ids(only.ids if isinstance(only, _Few) else None)
+    else:
+        leaves = cache.get_or_compute(cache.key(conn, "leaves"), leaf_ids)
+        patrolled = cache.get_or_compute(cache.key(conn, "patrolled", p),
+                                         lambda: patrolled_ids(None))
+    if group_ids is None:
+        return {_ALL: (len(patrolled & leaves), len(leaves))} if leaves else {}
+    closure = _closure(conn, group_ids)
+    closure = closure[closure["region"].isin(leaves)]
+    totals = closure.groupby("g").size()
+    done = closure[closure["region"].isin(patrolled)].groupby("g").size()
+    return {int(g): (int(done.get(g, 0)), int(n)) for g, n in totals.items()}
 
 
 def patrol_coverage(conn: Connection, groups: Iterable[int] | None,
@@ -598,7 +592,7 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
     events = _event_counts(conn, group_ids, period, scope, cache)
     medians = _median_hours(conn, group_ids, period, scope, cache)
-    patrols = _patrol_coverage(conn, group_ids, period)
+    patrols = _patrol_coverage(conn, group_ids, period, cache)
     keys = [_ALL] if group_ids is None else group_ids
     return {
         g: _shape(counts.get(g, {}), events.get(g, {}), medians.get(g), patrols.get(g, (0, 0)))

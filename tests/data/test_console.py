@@ -706,3 +706,27 @@ def test_a_cache_by_age_shows_a_change_once_its_entries_are_old(hand, monkeypatc
         fresh = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
     assert before["metrics"]["reported"] == held["metrics"]["reported"] == 3
     assert fresh["metrics"]["reported"] == 4
+
+
+@pytest.mark.parametrize("few_share", [0.0, 1.0])
+def test_cached_metrics_with_patrols_and_events_equal_fresh_ones(engine, monkeypatch,
+                                                                 few_share):
+    """The metric tests' store (events, patrols, disputes) read every way gives the
+    numbers those tests count by hand."""
+    from tests.data import test_metrics as hand_metrics
+
+    hand_metrics.build(engine)
+    monkeypatch.setattr(metrics, "_FEW_SHARE", few_share)
+    cache = metrics.ResultCache()
+    with engine.connect() as conn:
+        period = metrics.period_for(hand_metrics.START, hand_metrics.END,
+                                    store.deployment_timezone(conn))
+        for groups in (None, [1, 2, 3], [2], [4], [6]):
+            fresh = metrics.compute(conn, groups, period, period.end)
+            kept = metrics.compute(conn, groups, period, period.end, cache=cache)
+            assert kept == fresh, groups
+        county = metrics.compute(conn, [1], period, period.end, cache=cache)[1]
+        town = metrics.compute(conn, [2], period, period.end, cache=cache)[2]
+    assert county["patrol_coverage"] == pytest.approx(1 / 3)  # G1 of G1 G2 G3
+    assert town["patrol_coverage"] == pytest.approx(1 / 2)  # G1 of G1 G2
+    assert county["dispatches"] == 10 and county["postponement_rate"] == pytest.approx(1 / 9)
