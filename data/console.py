@@ -363,13 +363,17 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+#: "located anywhere": the subtree of a deployment's one top-level region
+_LOCATED = Case.region_id.is_not(None)
+
+
 def _subtree_condition(conn: Connection, region: RegionInfo | None) -> ColumnElement[bool] | None:
     """Cases located in ``region``'s subtree (None: no condition, every case)."""
     if region is None:
         return None
     if region.parent_id is None and len(children_of(conn, None)) == 1:
         # the deployment's one top region holds every located case: no lookup needed
-        return Case.region_id.is_not(None)
+        return _LOCATED
     return Case.region_id.in_(select(RegionAncestor.descendant_id)
                               .where(RegionAncestor.ancestor_id == region.id))
 
@@ -778,7 +782,7 @@ def case_page(conn: Connection, flt: CaseFilter, now: datetime, *, start_row: in
     start_row, end_row = _page_bounds(start_row, end_row)
     conditions, columns, tz = _filtered(conn, flt, now, filter_model, lang)
     order = _order_by(sort_model, columns)
-    total = conn.scalar(_list_select([func.count()]).where(*conditions))
+    total = _count(conn, conditions)
     if start_row >= total or end_row == start_row:
         return [], int(total)
     query = (_list_select(_FETCH).where(*conditions).order_by(*order)
@@ -790,6 +794,19 @@ def case_page(conn: Connection, flt: CaseFilter, now: datetime, *, start_row: in
 def case_count(conn: Connection, flt: CaseFilter, now: datetime) -> int:
     """How many cases the list holds (without any grid filter)."""
     conditions, _, _ = _filtered(conn, flt, now, None, "zh")
+    return _count(conn, conditions)
+
+
+def _count(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
+    """How many cases meet ``conditions``. "Reported in P and located" alone (the
+    county's unfiltered list) is counted as reported in P less the unlocated ones: two
+    index-only counts instead of reading every row for its region."""
+    if len(conditions) == 3 and conditions[2] is _LOCATED:
+        period = conditions[:2]
+        everything = conn.scalar(select(func.count()).select_from(Case).where(*period))
+        unlocated = conn.scalar(select(func.count()).select_from(Case)
+                                .where(*period, Case.region_id.is_(None)))
+        return int(everything) - int(unlocated)
     return int(conn.scalar(_list_select([func.count()]).where(*conditions)))
 
 
@@ -898,7 +915,7 @@ def _export_frame(conn: Connection, flt: CaseFilter, now: datetime, lang: str,
              .order_by(*order))
     names = [*_FETCH_NAMES, "description", "address"]
     rows = []
-    for raw in conn.execute(query):
+    for raw in conn.execute(query).all():
         record = dict(zip(names, raw))
         row = _row(record, now, tz)
         row["description"], row["address"] = record["description"], record["address"]
@@ -986,17 +1003,27 @@ def open_case_points(conn: Connection, region_code: str | None, now: datetime,
     query = select(c.id, c.code, c.lon, c.lat, c.status, c.subcategory, c.reported_at,
                    c.filed_at, c.dispatched_at, c.resolved_at, c.due_at).where(*conditions)
     rows = []
+    long_ago = now - LONG_UNFIXED
     for (cid, code, lon, lat, status, sub, reported, filed, dispatched, resolved,
-         due) in conn.execute(query.order_by(c.id)):
+         due) in conn.execute(query.order_by(c.id)).all():
         since = stage_start(status, reported, filed, dispatched, resolved)
         rows.append((cid, code, lon, lat, status, stage_light(status, since, due, now),
-                     bool(status in schema.OPEN_STATUSES and status != schema.SUSPENDED
-                          and due is not None and due < now - LONG_UNFIXED),
-                     sub, _local_text(reported, tz)))
+                     status in schema.OPEN_STATUSES and status != schema.SUSPENDED
+                     and due is not None and due < long_ago, sub, reported))
     frame = pd.DataFrame(rows, columns=list(POINT_COLUMNS), dtype=object)
+    frame["reported_at"] = _local_texts(frame["reported_at"], tz)
     # numbers as numbers; texts stay objects so a missing light is None, not NaN
     return frame.astype({"id": "int64", "lon": "float64", "lat": "float64",
                          "long_unfixed": "bool"})
+
+
+def _local_texts(moments: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """:func:`_local_text` for a whole column at once (None stays None)."""
+    if moments.empty:
+        return moments
+    local = (pd.to_datetime(moments).dt.tz_localize("UTC").dt.tz_convert(tz)
+             .dt.strftime("%Y-%m-%d %H:%M:%S"))
+    return local.astype(object).where(local.notna(), None)
 
 
 def region_shapes(conn: Connection, region_code: str | None,
@@ -1151,7 +1178,7 @@ def _cached_trend(conn: Connection, region: RegionInfo | None, period: Period,
             query = metrics.scoped(select(place, hour, func.count())
                                    .where(column >= period.start, column < period.end)
                                    .group_by(place, hour), scope)
-            rows = pd.DataFrame([tuple(r) for r in conn.execute(query)],
+            rows = pd.DataFrame([tuple(r) for r in conn.execute(query).all()],
                                 columns=["region", "hour", "n"])
             hours = pd.Series(rows["hour"].unique())
             day_of = dict(zip(hours, pd.to_datetime(hours, format="%Y-%m-%d %H")
@@ -1181,7 +1208,7 @@ def _cached_categories(conn: Connection, region: RegionInfo | None, period: Peri
                                .where(Case.reported_at >= period.start,
                                       Case.reported_at < period.end)
                                .group_by(place, key), scope)
-        return pd.DataFrame([tuple(r) for r in conn.execute(query)],
+        return pd.DataFrame([tuple(r) for r in conn.execute(query).all()],
                             columns=["region", "key", "n"])
 
     kept = cache.get_or_compute(cache.key(conn, "subcategories", period, scope), every_region)

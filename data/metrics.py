@@ -430,7 +430,7 @@ def _closure(conn: Connection, group_ids: list[int]) -> pd.DataFrame:
 def _plain(result) -> list[tuple]:
     """Result rows as plain tuples: pandas builds a frame from SQLAlchemy's Row objects
     about a hundred times slower (it probes each row for attributes)."""
-    return [tuple(row) for row in result]
+    return [tuple(row) for row in result.all()]
 
 
 def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None
