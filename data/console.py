@@ -1178,7 +1178,7 @@ def _cached_trend(conn: Connection, region: RegionInfo | None, period: Period,
             query = metrics.scoped(select(place, hour, func.count())
                                    .where(column >= period.start, column < period.end)
                                    .group_by(place, hour), scope)
-            rows = pd.DataFrame([tuple(r) for r in conn.execute(query).all()],
+            rows = pd.DataFrame(metrics.plain_rows(conn.execute(query)),
                                 columns=["region", "hour", "n"])
             hours = pd.Series(rows["hour"].unique())
             day_of = dict(zip(hours, pd.to_datetime(hours, format="%Y-%m-%d %H")
@@ -1208,7 +1208,7 @@ def _cached_categories(conn: Connection, region: RegionInfo | None, period: Peri
                                .where(Case.reported_at >= period.start,
                                       Case.reported_at < period.end)
                                .group_by(place, key), scope)
-        return pd.DataFrame([tuple(r) for r in conn.execute(query).all()],
+        return pd.DataFrame(metrics.plain_rows(conn.execute(query)),
                             columns=["region", "key", "n"])
 
     kept = cache.get_or_compute(cache.key(conn, "subcategories", period, scope), every_region)

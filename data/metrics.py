@@ -428,9 +428,18 @@ def _closure(conn: Connection, group_ids: list[int]) -> pd.DataFrame:
 
 
 def _plain(result) -> list[tuple]:
-    """Result rows as plain tuples: pandas builds a frame from SQLAlchemy's Row objects
-    about a hundred times slower (it probes each row for attributes)."""
-    return [tuple(row) for row in result.all()]
+    """Result rows as plain tuples straight from the driver's cursor, for queries whose
+    columns are numbers and texts (no type needs SQLAlchemy's processing; PostgreSQL's
+    numerics come as Decimal). Building SQLAlchemy rows costs several times the query
+    on large results, and pandas reads Row objects a hundred times slower still."""
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return [tuple(row) for row in rows]
+
+
+plain_rows = _plain
 
 
 def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None
