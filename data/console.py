@@ -71,7 +71,7 @@ from data.wall import LONG_UNFIXED, daily_trend, ranking, shares
 __all__ = [
     "CaseFilter", "FilterError", "STAGE_LIMITS", "UnknownRegion", "case_count", "case_detail",
     "case_page", "export_cases", "export_filename", "filter_options", "open_case_points",
-    "period_of", "region_shapes", "region_view", "stage_light",
+    "period_of", "prewarm", "region_shapes", "region_view", "stage_light",
 ]
 
 # --- stage time limits --------------------------------------------------------------------
@@ -1215,3 +1215,17 @@ def _cached_categories(conn: Connection, region: RegionInfo | None, period: Peri
     sums = _region_rows(conn, region, kept).groupby("key", as_index=False)["n"].sum()
     sums = sums.sort_values(["n", "key"], ascending=[False, True], kind="stable")
     return sums.head(top).reset_index(drop=True)[["key", "n"]]
+
+
+def prewarm(conn: Connection, cache: metrics.ResultCache, now: datetime,
+            flt: CaseFilter | None = None) -> None:
+    """Count every region's figures for ``flt``'s period (default: the default period)
+    into ``cache`` ahead of any click, so the next :func:`region_view` of any region
+    with that period and scope only adds up. A server may call it from a background
+    thread every minute, or after the data changed."""
+    tops = children_of(conn, None)
+    code = tops[0].code if len(tops) == 1 else None
+    base = flt or CaseFilter()
+    region_view(conn, code, CaseFilter(region_code=code, first=base.first, last=base.last,
+                                       categories=base.categories, sources=base.sources,
+                                       days=base.days), now, cache=cache)

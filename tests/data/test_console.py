@@ -730,3 +730,19 @@ def test_cached_metrics_with_patrols_and_events_equal_fresh_ones(engine, monkeyp
     assert county["patrol_coverage"] == pytest.approx(1 / 3)  # G1 of G1 G2 G3
     assert town["patrol_coverage"] == pytest.approx(1 / 2)  # G1 of G1 G2
     assert county["dispatches"] == 10 and county["postponement_rate"] == pytest.approx(1 / 9)
+
+
+def test_prewarm_fills_the_cache_for_every_region(hand, monkeypatch):
+    cache = metrics.ResultCache()
+    now = NOW.replace(minute=0)
+    with hand.connect() as conn:
+        console.prewarm(conn, cache, now, flt())
+        held = len(cache)
+        assert held > 0
+        calls = []
+        original = metrics._case_rows
+        monkeypatch.setattr(metrics, "_case_rows", lambda *a, **k: calls.append(a) or
+                            original(*a, **k))
+        view = console.region_view(conn, "G2", flt(region_code="G2"), now, cache=cache)
+    assert calls == [] and len(cache) == held  # nothing counted again
+    assert view["metrics"]["reported"] == 3  # A3 A4 A12
