@@ -550,7 +550,7 @@ def _grid_filters(filter_model: object, columns: dict[str, _Column], tz: ZoneInf
 
 
 def _column_filter(col_id: str, column: _Column, model: object, tz: ZoneInfo,
-                   lang: str) -> ColumnElement[bool]:
+                   lang: str, nested: bool = False) -> ColumnElement[bool]:
     where = f"filter_model.{col_id}"
     if not isinstance(model, Mapping):
         raise FilterError(where, model, "bad_filter_model")
@@ -563,12 +563,16 @@ def _column_filter(col_id: str, column: _Column, model: object, tz: ZoneInfo,
         conditions = [model.get("condition1"), model.get("condition2")]
     if conditions is not None:
         operator = model.get("operator", "AND")
-        if operator not in ("AND", "OR") or not isinstance(conditions, list) \
+        # one level of AND/OR, as ag-grid's filters send it; deeper nesting is refused
+        if nested or operator not in ("AND", "OR") or not isinstance(conditions, list) \
                 or not 1 <= len(conditions) <= 10:
             raise FilterError(where, model, "bad_filter_model")
-        parts = [_column_filter(col_id, column, {"filterType": kind, **dict(cond)}, tz, lang)
-                 if isinstance(cond, Mapping) else _raise(where, cond)
-                 for cond in conditions]
+        parts = []
+        for cond in conditions:
+            if not isinstance(cond, Mapping):
+                raise FilterError(where, cond, "bad_filter_model")
+            parts.append(_column_filter(col_id, column, {"filterType": kind, **dict(cond)},
+                                        tz, lang, nested=True))
         return and_(*parts) if operator == "AND" else or_(*parts)
     if kind == "set":
         return _set_filter(where, col_id, column, model)
@@ -577,10 +581,6 @@ def _column_filter(col_id: str, column: _Column, model: object, tz: ZoneInfo,
     if kind == "number":
         return _number_filter(where, column, model)
     return _date_filter(where, column, model, tz)
-
-
-def _raise(where: str, value: object):
-    raise FilterError(where, value, "bad_filter_model")
 
 
 def _set_filter(where: str, col_id: str, column: _Column, model: Mapping) -> ColumnElement[bool]:

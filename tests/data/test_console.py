@@ -329,6 +329,11 @@ def test_filter_models(hand, model, expected):
                                       "dateFrom": "yesterday"}}},
     {"filter_model": {"stage_light": {"filterType": "set", "values": ["purple"]}}},
     {"filter_model": ["code"]},
+    {"filter_model": {"code": {"filterType": "text", "operator": "OR", "conditions": [
+        {"filterType": "text", "operator": "OR", "conditions": [
+            {"filterType": "text", "type": "equals", "filter": "A1"}]}]}}},  # nested
+    {"filter_model": {"code": {"filterType": "text", "operator": "XOR", "conditions": [
+        {"filterType": "text", "type": "equals", "filter": "A1"}]}}},
 ])
 def test_bad_sort_and_filter_models_are_refused(hand, kw):
     with hand.connect() as conn:
