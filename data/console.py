@@ -1080,9 +1080,10 @@ CHILD_METRICS = ("reported", "closure_rate", "on_time_closure_rate", "overdue",
 def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now: datetime,
                 lang: str = "zh", top: int = 10, *,
                 cache: metrics.ResultCache | None = None) -> dict[str, object]:
-    """Everything the console's panels show for one region (``None``: the whole
-    deployment) over the filter's period, with its categories and sources applied to
-    every figure (statuses and text are the list's, not the metrics'):
+    """Everything the console's panels show for one region (``region_code``; ``None``:
+    the whole deployment; ``flt.region_code`` is not read) over the filter's period, with
+    its categories and sources applied to every figure (statuses and text are the
+    list's, not the metrics'):
 
     ``region`` (code/name/level/depth/is_leaf), ``breadcrumb`` (ancestors top-down,
     itself last), ``children`` (code/name/level/is_leaf), ``period`` (from/to/as_of as
