@@ -8,6 +8,9 @@ Python only shape the result. The definitions are in :mod:`data.metric_registry`
 
 from __future__ import annotations
 
+import threading
+import time as _time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
@@ -34,7 +37,7 @@ from data import schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, Region, RegionAncestor
 from data.regions import RegionInfo, UnknownRegion, children_of, get_region
-from data.store import deployment_timezone, utcnow
+from data.store import data_version, deployment_timezone, utcnow
 
 __all__ = ["CaseScope", "Period", "UnknownRegion", "compute", "patrol_coverage", "period_for",
            "summarize"]
@@ -160,34 +163,27 @@ class ResultCache:
     """
 
     def __init__(self, size: int = 48, max_age: float | None = None) -> None:
-        from collections import OrderedDict
-        from threading import Lock
-
         self.size = size
         self.max_age = max_age
         self._items: "OrderedDict[tuple, tuple[float, object]]" = OrderedDict()
-        self._lock = Lock()
+        self._lock = threading.Lock()
 
     def get(self, key: tuple):
         """The value kept under ``key`` and young enough, else None."""
-        from time import monotonic
-
         with self._lock:
             held = self._items.get(key)
             if held is None or (self.max_age is not None
-                                and monotonic() - held[0] > self.max_age):
+                                and _time.monotonic() - held[0] > self.max_age):
                 return None
             self._items.move_to_end(key)
             return held[1]
 
     def get_or_compute(self, key: tuple, make):
         """The value kept under ``key``, or ``make()``'s, kept from now on."""
-        from time import monotonic
-
         held = self.get(key)
         if held is not None:
             return held
-        made = monotonic()
+        made = _time.monotonic()
         value = make()  # outside the lock: a slow query must not stall other threads
         with self._lock:
             self._items[key] = (made, value)
@@ -199,8 +195,6 @@ class ResultCache:
     def key(self, conn: Connection, *parts) -> tuple:
         """A key for ``parts`` in this store (at its current data version, unless the
         cache ages entries by ``max_age`` instead)."""
-        from data.store import data_version
-
         if self.max_age is not None:
             return (str(conn.engine.url), *parts)
         return (str(conn.engine.url), data_version(conn), *parts)
