@@ -485,6 +485,8 @@ def test_the_database_lights_agree_at_the_edges(engine):
     with engine.connect() as conn:
         rows, _ = console.case_page(conn, flt(), now, end_row=100)
         assert {r["code"]: r["stage_light"] for r in rows} == expected
+        points = console.open_case_points(conn, "C", now)  # the rule per column
+        assert dict(zip(points["code"], points["stage_light"])) == expected
         for light in ("green", "yellow", "red"):
             got, _ = console.case_page(conn, flt(), now, end_row=100, filter_model={
                 "stage_light": {"filterType": "set", "values": [light]}})
