@@ -66,6 +66,10 @@ def _epoch_hours_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
     return f"(extract(epoch from {compiler.process(element.clauses, **kw)}) / 3600.0)"
 
 
+#: Hours since an epoch of a timestamp column, in either dialect (differences are hours).
+epoch_hours = _epoch_hours
+
+
 # --- periods --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
