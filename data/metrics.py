@@ -8,6 +8,9 @@ Python only shape the result. The definitions are in :mod:`data.metric_registry`
 
 from __future__ import annotations
 
+import threading
+import time as _time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
@@ -23,7 +26,6 @@ from sqlalchemy import (
     distinct,
     exists,
     func,
-    literal,
     or_,
     select,
     union,
@@ -35,9 +37,10 @@ from data import schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, Region, RegionAncestor
 from data.regions import RegionInfo, UnknownRegion, children_of, get_region
-from data.store import deployment_timezone, utcnow
+from data.store import data_version, deployment_timezone, utcnow
 
-__all__ = ["Period", "UnknownRegion", "compute", "patrol_coverage", "period_for", "summarize"]
+__all__ = ["CaseScope", "Period", "UnknownRegion", "compute", "patrol_coverage", "period_for",
+           "summarize"]
 
 DEFAULT_DAYS = 30
 _ALL = 0  # group key of "the whole deployment"
@@ -61,6 +64,10 @@ def _epoch_hours_sqlite(element, compiler, **kw):  # pragma: no cover - dialect 
 @compiles(_epoch_hours, "postgresql")
 def _epoch_hours_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
     return f"(extract(epoch from {compiler.process(element.clauses, **kw)}) / 3600.0)"
+
+
+#: Hours since an epoch of a timestamp column, in either dialect (differences are hours).
+epoch_hours = _epoch_hours
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -110,6 +117,152 @@ def _resolve_period(first: date | None, last: date | None, now: datetime, tz: Zo
     return period_for(first, last, tz)
 
 
+# --- which cases the counts look at ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseScope:
+    """A subset of the cases every count, event count and median of :func:`compute` keeps
+    to: the console's category and source filters.
+
+    ``categories`` match a case's category (大类) or its subcategory (小类); ``sources`` are
+    :data:`data.schema.SOURCES` keys. Empty tuples mean "all". Statuses are deliberately
+    not part of a scope: a rate over "only the open cases" would not be the registry's
+    rate any more.
+    """
+
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    @property
+    def is_everything(self) -> bool:
+        return not self.categories and not self.sources
+
+    def condition(self) -> ColumnElement[bool] | None:
+        """The SQL condition on :class:`Case` rows; None when the scope keeps every case."""
+        parts = []
+        if self.categories:
+            names = list(self.categories)
+            parts.append(or_(Case.category.in_(names), Case.subcategory.in_(names)))
+        if self.sources:
+            parts.append(Case.source.in_(list(self.sources)))
+        return and_(*parts) if parts else None
+
+
+def scoped(query, scope: CaseScope | None):
+    """``query`` narrowed to the cases of ``scope`` (unchanged for no scope)."""
+    condition = None if scope is None else scope.condition()
+    return query if condition is None else query.where(condition)
+
+
+# --- a cache of per-region counts ---------------------------------------------------------
+
+class ResultCache:
+    """A small, thread-safe, least-recently-used store of query results.
+
+    By default keys carry the store's data version (:func:`data.store.data_version`), so
+    a change to the data is never hidden: it makes new keys, and the old entries age out.
+    A store that changes every few seconds (a live feed) would then never hit the cache;
+    with ``max_age`` (seconds) the version is left out of the keys and an entry is
+    counted again once it is older than that, so a change shows within ``max_age``.
+    """
+
+    def __init__(self, size: int = 48, max_age: float | None = None) -> None:
+        self.size = size
+        self.max_age = max_age
+        self._items: "OrderedDict[tuple, tuple[float, object]]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple):
+        """The value kept under ``key`` and young enough, else None."""
+        with self._lock:
+            held = self._items.get(key)
+            if held is None or (self.max_age is not None
+                                and _time.monotonic() - held[0] > self.max_age):
+                return None
+            self._items.move_to_end(key)
+            return held[1]
+
+    def get_or_compute(self, key: tuple, make):
+        """The value kept under ``key``, or ``make()``'s, kept from now on."""
+        held = self.get(key)
+        if held is not None:
+            return held
+        made = _time.monotonic()
+        value = make()  # outside the lock: a slow query must not stall other threads
+        with self._lock:
+            self._items[key] = (made, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def key(self, conn: Connection, *parts) -> tuple:
+        """A key for ``parts`` in this store (at its current data version, unless the
+        cache ages entries by ``max_age`` instead)."""
+        if self.max_age is not None:
+            return (str(conn.engine.url), *parts)
+        return (str(conn.engine.url), data_version(conn), *parts)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _cached(conn: Connection, cache: ResultCache | None, parts: tuple,
+            group_ids: list[int] | None, make):
+    """Per-region rows from ``make(only)``: with a cache, every region's rows (kept);
+    without one, only the rows of the regions under ``group_ids``. A few regions asked
+    of a cache that does not hold the rows yet are read alone (a click on a grid right
+    after the data changed should not wait for the whole deployment's counts)."""
+    if cache is None:
+        return make(_under(conn, group_ids))
+    key = cache.key(conn, *parts)
+    held = cache.get(key)
+    if held is not None:
+        return held
+    only = _under(conn, group_ids)
+    if isinstance(only, _Few):
+        return make(only)
+    return cache.get_or_compute(key, lambda: make(None))
+
+
+@dataclass(frozen=True)
+class _Few:
+    """Cases of a few regions (a small part of the tree): read best by region."""
+
+    condition: ColumnElement[bool]
+    ids: tuple[int, ...] = ()
+
+
+#: A subtree holding at most this share of the regions is read through the region index.
+_FEW_SHARE = 0.05
+
+
+def _under(conn: Connection, group_ids: list[int] | None):
+    """Cases located under the groups: None when that is no narrowing (no groups, or a
+    top-level region among them), a :class:`_Few` for a small subtree, else a condition.
+    (Narrowing never changes a result: the roll-up adds up only the groups' regions.)"""
+    if group_ids is None:
+        return None
+    tops = conn.execute(select(func.count()).select_from(Region)
+                        .where(Region.id.in_(group_ids), Region.parent_id.is_(None))).scalar()
+    if tops:
+        return None
+    ids = [rid for (rid,) in conn.execute(
+        select(RegionAncestor.descendant_id).where(RegionAncestor.ancestor_id.in_(group_ids))
+        .distinct())]
+    total = conn.execute(select(func.count()).select_from(Region)).scalar() or 1
+    if len(ids) <= _FEW_SHARE * total:
+        return _Few(Case.region_id.in_(ids), tuple(ids))
+    return Case.region_id.in_(select(RegionAncestor.descendant_id)
+                              .where(RegionAncestor.ancestor_id.in_(group_ids)))
+
+
+def few_regions(conn: Connection, group_ids: list[int] | None) -> bool:
+    """Whether the regions under ``group_ids`` are a small part of the tree (read best
+    by region, and not worth counting the whole deployment for)."""
+    return isinstance(_under(conn, group_ids), _Few)
+
+
 # --- the aggregation ------------------------------------------------------------------------
 
 def _within(column: ColumnElement, period: Period) -> ColumnElement[bool]:
@@ -120,18 +273,23 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _grouped(query, column, group_ids: list[int] | None):
-    """Attach the region group key to a query over rows whose region is ``column``."""
-    if group_ids is None:
-        return query.add_columns(literal(_ALL).label("g")), None
-    query = query.join(RegionAncestor, RegionAncestor.descendant_id == column).where(
-        RegionAncestor.ancestor_id.in_(group_ids)
-    )
-    return query.add_columns(RegionAncestor.ancestor_id.label("g")), RegionAncestor.ancestor_id
+_CASE_KEYS = ("reported", "filed", "dispatched", "resolved", "closed", "closed_on_time",
+              "due_to_close", "due_to_close_with_deadline", "due_to_handle", "open", "overdue",
+              "resolved_with_level", "resolved_in_grid", "disputes_mediated",
+              "mediation_successes", "rated", "satisfied")
 
 
 def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
-                 as_of: datetime) -> dict[int, dict[str, int]]:
+                 as_of: datetime, scope: CaseScope | None = None,
+                 cache: "ResultCache | None" = None) -> dict[int, dict[str, int]]:
+    rows = _cached(conn, cache, ("cases", p, as_of, scope), group_ids,
+                   lambda only: _case_rows(conn, p, as_of, scope, only))
+    return _roll_up(conn, rows, list(_CASE_KEYS), group_ids, cache)
+
+
+def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | None,
+               only: ColumnElement[bool] | None) -> list:
+    """Each region's own counts (one row per region, -1 for unlocated cases)."""
     c = Case
     not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
     # a deadline counts once it has come: in P and by as_of (the rest of today is not due yet)
@@ -175,14 +333,36 @@ def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
         "satisfied": and_(closed_in_p, c.satisfaction.in_(
             [schema.SATISFIED, schema.BASICALLY_SATISFIED])),
     }
+    assert tuple(counts) == _CASE_KEYS
     region = _region_key(c.region_id)
     query = (select(region, *(_count_if(cond).label(key) for key, cond in counts.items()))
-             .select_from(c).where(_touched(p, as_of)).group_by(region))
-    return _roll_up(conn, conn.execute(query).all(), list(counts), group_ids)
+             .select_from(c).group_by(region))
+    query = scoped(query, scope)
+    if isinstance(only, _Few):
+        # a few regions: read their cases through the region index and drop the ones no
+        # count can include (the same cases _touched picks)
+        query = query.where(only.condition, or_(
+            *(column >= p.start for column in _TIMES), c.status.in_(schema.OPEN_STATUSES)))
+    else:
+        query = query.where(_touched(p, as_of))
+        if only is not None:
+            query = query.where(only)
+    return _plain(conn.execute(query))
+
+
+_EVENT_KEYS = ("dispatches", "returns", "reworks", "postponed")
 
 
 def _event_counts(conn: Connection, group_ids: list[int] | None,
-                  p: Period) -> dict[int, dict[str, int]]:
+                  p: Period, scope: CaseScope | None = None,
+                  cache: "ResultCache | None" = None) -> dict[int, dict[str, int]]:
+    rows = _cached(conn, cache, ("events", p, scope), group_ids,
+                   lambda only: _event_rows(conn, p, scope, only))
+    return _roll_up(conn, rows, list(_EVENT_KEYS), group_ids, cache)
+
+
+def _event_rows(conn: Connection, p: Period, scope: CaseScope | None,
+                only: ColumnElement[bool] | None) -> list:
     e = CaseEvent
     counted = {"dispatch": "dispatches", "return": "returns", "rework": "reworks"}
     region = _region_key(Case.region_id)
@@ -195,11 +375,22 @@ def _event_counts(conn: Connection, group_ids: list[int] | None,
         )
         .select_from(e)
         .join(Case, Case.id == e.case_id)
-        .where(e.action.in_([*counted, "postpone"]), _within(e.at, p))
         .group_by(region)
     )
-    keys = [*counted.values(), "postponed"]
-    return _roll_up(conn, conn.execute(query).all(), keys, group_ids)
+    assert (*counted.values(), "postponed") == _EVENT_KEYS
+    query = scoped(query, scope)
+    action, at = e.action, e.at
+    if isinstance(only, _Few):
+        # a few regions: their cases first (region index), then those cases' events
+        # (case index), not every event of the period checked for its region; wrapping
+        # the action and time keeps a database from choosing their index instead
+        action, at = func.coalesce(e.action, ""), func.coalesce(e.at, e.at)
+        query = query.where(only.condition,
+                            e.case_id.in_(select(Case.id).where(only.condition)))
+    elif only is not None:
+        query = query.where(only)
+    query = query.where(action.in_([*counted, "postpone"]), _within(at, p))
+    return _plain(conn.execute(query))
 
 
 _UNLOCATED = -1
@@ -209,6 +400,10 @@ _UNLOCATED = -1
 _LOOKUP_SPAN = timedelta(days=120)
 
 
+_TIMES = (Case.reported_at, Case.dispatched_at, Case.resolved_at, Case.closed_at,
+          Case.voided_at, Case.due_at, Case.mediated_at)
+
+
 def _touched(p: Period, as_of: datetime) -> ColumnElement[bool]:
     """Which cases any count of P can include: one with some time at or after P's start,
     or one still open now (an open case is open at any as_of after it was reported).
@@ -216,8 +411,7 @@ def _touched(p: Period, as_of: datetime) -> ColumnElement[bool]:
     For a recent period each part is a range lookup on its own index, so a day's or a
     month's counts read that day's or month's cases, not every case the store ever held."""
     c = Case
-    columns = (c.reported_at, c.dispatched_at, c.resolved_at, c.closed_at, c.voided_at,
-               c.due_at, c.mediated_at)
+    columns = _TIMES
     if as_of - p.start > _LOOKUP_SPAN:
         return or_(*(column >= p.start for column in columns),
                    c.status.in_(schema.OPEN_STATUSES))
@@ -232,7 +426,34 @@ def _region_key(column: ColumnElement) -> ColumnElement[int]:
     return func.coalesce(column, _UNLOCATED).label("region")
 
 
-def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None
+def _closure(conn: Connection, group_ids: list[int],
+             cache: ResultCache | None = None) -> pd.DataFrame:
+    """(g, region) for every region under each group (the group itself included)."""
+    if cache is not None:
+        return cache.get_or_compute(cache.key(conn, "closure", tuple(group_ids)),
+                                    lambda: _closure(conn, group_ids))
+    return pd.DataFrame(_plain(conn.execute(
+        select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id)
+        .where(RegionAncestor.ancestor_id.in_(group_ids)))), columns=["g", "region"])
+
+
+def _plain(result) -> list[tuple]:
+    """Result rows as plain tuples straight from the driver's cursor, for queries whose
+    columns are numbers and texts (no type needs SQLAlchemy's processing; PostgreSQL's
+    numerics come as Decimal). Building SQLAlchemy rows costs several times the query
+    on large results, and pandas reads Row objects a hundred times slower still."""
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return [tuple(row) for row in rows]
+
+
+plain_rows = _plain
+
+
+def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None,
+             cache: ResultCache | None = None
              ) -> dict[int, dict[str, int]]:
     """Per-region counts summed up to each requested region (through the closure table),
     or to the whole deployment (unlocated cases included) when ``group_ids`` is None.
@@ -244,59 +465,73 @@ def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | Non
         return {}
     if group_ids is None:
         return {_ALL: {k: int(frame[k].sum()) for k in keys}}
-    closure = pd.DataFrame(conn.execute(
-        select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id)
-        .where(RegionAncestor.ancestor_id.in_(group_ids))).all(),
-        columns=["g", "region"])
+    closure = _closure(conn, group_ids, cache)
     summed = closure.merge(frame, on="region").groupby("g")[keys].sum()
     return {int(g): {k: int(row[k]) for k in keys} for g, row in summed.iterrows()}
 
 
-def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period) -> dict[int, float]:
+def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
+                  scope: CaseScope | None = None,
+                  cache: "ResultCache | None" = None) -> dict[int, float]:
+    """The median of (closed_at - reported_at) in hours per group: the database gives
+    each case's hours and region, pandas takes the medians (the mean of the two middle
+    values for an even count, as the registry says)."""
+    rows = _cached(conn, cache, ("hours", p, scope), group_ids,
+                   lambda only: _hours_rows(conn, p, scope, only))
+    frame = rows
+    if frame.empty:
+        return {}
+    if group_ids is None:
+        return {_ALL: float(frame["hours"].median())}
+    closure = _closure(conn, group_ids, cache)
+    medians = closure.merge(frame, on="region").groupby("g")["hours"].median()
+    return {int(g): float(value) for g, value in medians.items()}
+
+
+def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,
+                only: ColumnElement[bool] | None) -> pd.DataFrame:
     hours = (_epoch_hours(Case.closed_at) - _epoch_hours(Case.reported_at)).label("hours")
-    base = select(hours).select_from(Case).where(_within(Case.closed_at, p))
-    base, _ = _grouped(base, Case.region_id, group_ids)
-    durations = base.subquery()
-    ranked = select(
-        durations.c.g,
-        durations.c.hours,
-        func.row_number().over(partition_by=durations.c.g, order_by=durations.c.hours).label("rn"),
-        func.count().over(partition_by=durations.c.g).label("n"),
-    ).subquery()
-    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
-    query = select(ranked.c.g, func.avg(ranked.c.hours)).where(middle).group_by(ranked.c.g)
-    return {g: float(value) for g, value in conn.execute(query)}
+    query = scoped(select(_region_key(Case.region_id), hours).select_from(Case)
+                   .where(_within(Case.closed_at, p)), scope)
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    frame = pd.DataFrame(_plain(conn.execute(query)), columns=["region", "hours"])
+    return frame.astype({"region": "int64", "hours": "float64"})
 
 
-def _patrol_coverage(conn: Connection, group_ids: list[int] | None,
-                     p: Period) -> dict[int, tuple[int, int]]:
+def _patrol_coverage(conn: Connection, group_ids: list[int] | None, p: Period,
+                     cache: ResultCache | None = None) -> dict[int, tuple[int, int]]:
+    """(leaves patrolled in P, leaves) under each group. The database lists the leaf
+    regions and the regions patrolled in P; pandas counts them per group."""
     if conn.scalar(select(Patrol.id).limit(1)) is None:
         return {}  # a deployment that records no patrols: coverage is unknown, not 0%
-    child = Region.__table__.alias("child")
-    is_leaf = ~exists().where(child.c.parent_id == Region.id)
-    leaves, key = _grouped(select(func.count().label("n")).select_from(Region).where(is_leaf),
-                           Region.id, group_ids)
-    if key is not None:
-        leaves = leaves.group_by(key)
-    totals = {row.g: int(row.n) for row in conn.execute(leaves)}
 
-    patrolled_leaf = (
-        select(Patrol.region_id.label("region_id"))
-        .where(_within(Patrol.started_at, p))
-        .distinct()
-        .subquery()
-    )
-    covered = (
-        select(func.count().label("n"))
-        .select_from(Region)
-        .join(patrolled_leaf, patrolled_leaf.c.region_id == Region.id)
-        .where(is_leaf)
-    )
-    covered, key = _grouped(covered, Region.id, group_ids)
-    if key is not None:
-        covered = covered.group_by(key)
-    done = {row.g: int(row.n) for row in conn.execute(covered)}
-    return {g: (done.get(g, 0), n) for g, n in totals.items()}
+    def leaf_ids() -> frozenset[int]:
+        child = Region.__table__.alias("child")
+        return frozenset(rid for (rid,) in conn.execute(
+            select(Region.id).where(~exists().where(child.c.parent_id == Region.id))))
+
+    def patrolled_ids(regions: tuple[int, ...] | None) -> frozenset[int]:
+        query = select(Patrol.region_id).where(_within(Patrol.started_at, p)).distinct()
+        if regions is not None:
+            query = query.where(Patrol.region_id.in_(regions))
+        return frozenset(rid for (rid,) in conn.execute(query))
+
+    if cache is None:
+        leaves = leaf_ids()
+        only = _under(conn, group_ids)
+        patrolled = patrolled_ids(only.ids if isinstance(only, _Few) else None)
+    else:
+        leaves = cache.get_or_compute(cache.key(conn, "leaves"), leaf_ids)
+        patrolled = cache.get_or_compute(cache.key(conn, "patrolled", p),
+                                         lambda: patrolled_ids(None))
+    if group_ids is None:
+        return {_ALL: (len(patrolled & leaves), len(leaves))} if leaves else {}
+    closure = _closure(conn, group_ids, cache)
+    closure = closure[closure["region"].isin(leaves)]
+    totals = closure.groupby("g").size()
+    done = closure[closure["region"].isin(patrolled)].groupby("g").size()
+    return {int(g): (int(done.get(g, 0)), int(n)) for g, n in totals.items()}
 
 
 def patrol_coverage(conn: Connection, groups: Iterable[int] | None,
@@ -357,19 +592,27 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
 
 
 def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
-            as_of: datetime) -> dict[int, dict[str, object]]:
+            as_of: datetime, *, scope: CaseScope | None = None,
+            cache: "ResultCache | None" = None) -> dict[int, dict[str, object]]:
     """Metrics for each region id in ``groups`` (each with all its descendants).
 
     ``groups=None`` computes one group, the whole deployment (unlocated cases included),
-    under the key 0.
+    under the key 0. ``scope`` keeps every case count, event count and the median to the
+    cases of some categories and sources (the console's filters); patrol coverage is about
+    grids, not cases, and ignores it. No scope gives exactly the unfiltered metrics.
+
+    Without ``cache`` the database counts only the cases under ``groups``. With a
+    :class:`ResultCache` it counts every region's cases once per store version, period,
+    ``as_of`` and scope, and keeps them, so the next region asked about (a click further
+    down or back up) costs only the adding up.
     """
     group_ids = None if groups is None else list(groups)
     if group_ids == []:
         return {}
-    counts = _case_counts(conn, group_ids, period, as_of)
-    events = _event_counts(conn, group_ids, period)
-    medians = _median_hours(conn, group_ids, period)
-    patrols = _patrol_coverage(conn, group_ids, period)
+    counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
+    events = _event_counts(conn, group_ids, period, scope, cache)
+    medians = _median_hours(conn, group_ids, period, scope, cache)
+    patrols = _patrol_coverage(conn, group_ids, period, cache)
     keys = [_ALL] if group_ids is None else group_ids
     return {
         g: _shape(counts.get(g, {}), events.get(g, {}), medians.get(g), patrols.get(g, (0, 0)))
@@ -380,7 +623,8 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
 
 def summarize(engine: Engine | Connection, region_code: str | None = None,
               start: date | None = None, end: date | None = None, *,
-              now: datetime | None = None, lang: str = "zh") -> dict[str, object]:
+              now: datetime | None = None, lang: str = "zh",
+              scope: CaseScope | None = None) -> dict[str, object]:
     """Every metric for a region (``None``: the whole deployment) and each of its children,
     over the local dates ``start``..``end`` (default: the 30 days up to today), with the
     same metrics for the period of equal length just before.
@@ -389,21 +633,18 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
     period is the 30 days up to that case's day instead (an imported old export shows its
     data, not empty days); ``period.anchored_to_latest_case`` says so.
 
+    ``scope`` narrows every count to some categories and sources (see :class:`CaseScope`).
+
     Raises :class:`UnknownRegion` for a code no region has and ``ValueError`` for a
     period that is half given or runs backwards.
     """
     if isinstance(engine, Engine):
         with engine.connect() as conn:
-            return summarize(conn, region_code, start, end, now=now, lang=lang)
+            return summarize(conn, region_code, start, end, now=now, lang=lang, scope=scope)
     conn = engine
     now = utcnow() if now is None else now
     tz = deployment_timezone(conn)
-    anchor = now
-    if start is None and end is None:
-        # historical data (an old export): show its last 30 days, not 30 empty ones
-        latest = conn.scalar(select(func.max(Case.reported_at)))
-        if latest is not None and latest < now - timedelta(days=DEFAULT_DAYS):
-            anchor = latest
+    anchor = default_anchor(conn, now) if start is None and end is None else now
     period = _resolve_period(start, end, anchor, tz)
     previous = period.previous(tz)
     region: RegionInfo | None = None if region_code is None else get_region(conn, region_code)
@@ -412,12 +653,12 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
     child_ids = [child.id for child in children]
     as_of = min(now, period.end)
     if region is None:
-        current = compute(conn, None, period, as_of)
-        per_child = compute(conn, child_ids, period, as_of)
+        current = compute(conn, None, period, as_of, scope=scope)
+        per_child = compute(conn, child_ids, period, as_of, scope=scope)
     else:  # the region and its children in one pass over the period
-        current = per_child = compute(conn, [region.id, *child_ids], period, as_of)
+        current = per_child = compute(conn, [region.id, *child_ids], period, as_of, scope=scope)
     before = compute(conn, None if region is None else [region.id], previous,
-                     min(now, previous.end))
+                     min(now, previous.end), scope=scope)
     key = _ALL if region is None else region.id
 
     whole = {"code": None, "name": "全部" if lang == "zh" else "All", "level": None, "depth": -1}
@@ -439,3 +680,13 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
             {**child.as_dict(), "metrics": per_child[child.id]} for child in children
         ],
     }
+
+
+def default_anchor(conn: Connection, now: datetime) -> datetime:
+    """The moment the default period ends at: ``now``, or the newest case's time when the
+    store's newest case is older than the default period (an imported old export shows
+    its data, not 30 empty days)."""
+    latest = conn.scalar(select(func.max(Case.reported_at)))
+    if latest is not None and latest < now - timedelta(days=DEFAULT_DAYS):
+        return latest
+    return now

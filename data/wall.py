@@ -19,8 +19,9 @@ from sqlalchemy import Connection, String, case, func, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from data import schema
-from data.metrics import DEFAULT_DAYS, compute, local_date, period_for
+from data import maps, schema
+from data.metrics import (DEFAULT_DAYS, CaseScope, Period, compute, local_date, period_for,
+                          scoped)
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
 from data.regions import RegionInfo, children_of, get_region
@@ -280,73 +281,34 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
     kid_rows = conn.execute(select(Region.id, Region.code, Region.name, Region.geometry)
                             .where(Region.id.in_([k.id for k in kids]))).all()
 
-    def simplified(wkb: bytes):
-        geom = shapely.simplify(shapely.from_wkb(wkb), tolerance, preserve_topology=True)
-        return shapely.set_precision(geom, 1e-5)
-
     features = []
     points: dict[int, list[float]] = {}
     for rid, code, name, wkb in leaf_rows:
-        geom = simplified(wkb)
-        features.append({"type": "Feature", "id": int(rid),
-                         "properties": {"code": code, "name": name},
-                         "geometry": shapely.geometry.mapping(geom)})
-        point = geom.representative_point()
-        points[int(rid)] = [round(point.x, 5), round(point.y, 5)]
+        geom = maps.simplified(wkb, tolerance)
+        features.append(maps.feature(int(rid), geom, {"code": code, "name": name}))
+        points[int(rid)] = maps.label_point(geom)
     outlines, labels = [], []
     for rid, code, name, wkb in kid_rows:
         if wkb is None:
             continue
-        geom = simplified(wkb)
-        for ring in _rings(geom):
-            outlines.append([[round(x, 5), round(y, 5)] for x, y in ring.coords])
-        point = geom.representative_point()
-        labels.append({"code": code, "name": name, "lon": round(point.x, 5),
-                       "lat": round(point.y, 5)})
+        geom = maps.simplified(wkb, tolerance)
+        outlines.extend(maps.outline(geom))
+        lon, lat = maps.label_point(geom)
+        labels.append({"code": code, "name": name, "lon": lon, "lat": lat})
     return {"grids": {"type": "FeatureCollection", "features": features},
             "outlines": outlines, "labels": labels, "points": points,
-            "view": view_bounds([shapely.from_wkb(row[3]) for row in leaf_rows])}
-
-
-def view_bounds(geoms: list, share: float = 0.99, reach: float = 0.25
-                ) -> tuple[float, float, float, float] | None:
-    """The box a map should show for ``geoms``: west, south, east, north.
-
-    Real boundaries carry stray far-flung slivers (one of LA's councils reaches 70 km into
-    the desert with a speck); fitting the map to them shrinks the city to a stamp. The box
-    is that of the largest parts making up ``share`` of the area, grown to take in every
-    other part lying within ``reach`` (a fraction of the box's size) of it, so near islands
-    stay in view and only far specks fall outside."""
-    parts = [part for geom in geoms if geom is not None and not geom.is_empty
-             for part in getattr(geom, "geoms", [geom]) if part.area > 0]
-    if not parts:
-        return None
-    parts.sort(key=lambda part: part.area, reverse=True)
-    areas = np.cumsum([part.area for part in parts])
-    main = parts[:int(np.searchsorted(areas, share * areas[-1])) + 1]
-    west, south, east, north = shapely.total_bounds(main)
-    dx, dy = (east - west) * reach, (north - south) * reach
-    near = [part for part in parts
-            if shapely.intersects(part, shapely.box(west - dx, south - dy, east + dx, north + dy))]
-    return tuple(float(v) for v in shapely.total_bounds(near))
+            "view": maps.view_bounds([shapely.from_wkb(row[3]) for row in leaf_rows])}
 
 
 def region_bounds(conn: Connection, region: RegionInfo) -> tuple[float, float, float, float]:
     """The box a map shows for the region: west, south, east, north (degrees), without
-    far-flung specks (:func:`view_bounds`)."""
+    far-flung specks (:func:`data.maps.view_bounds`)."""
     wkb = conn.scalar(select(Region.geometry).where(Region.id == region.id))
-    bounds = None if wkb is None else view_bounds([shapely.from_wkb(wkb)])
+    bounds = None if wkb is None else maps.view_bounds([shapely.from_wkb(wkb)])
     if bounds is None:
         return tuple(conn.execute(select(Region.min_lon, Region.min_lat, Region.max_lon,
                                          Region.max_lat).where(Region.id == region.id)).one())
     return bounds
-
-
-def _rings(geom):
-    polygons = getattr(geom, "geoms", [geom])
-    for polygon in polygons:
-        if polygon.geom_type == "Polygon":
-            yield polygon.exterior
 
 
 class _utc_hour(FunctionElement):
@@ -367,27 +329,35 @@ def _utc_hour_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24')"
 
 
-def _subtree(query, column, region: RegionInfo | None):
+def _subtree(query, column, region: RegionInfo | None, conn: Connection | None = None):
+    """``query`` narrowed to rows whose region (``column``) lies under ``region``. Given
+    ``conn``, the deployment's one top-level region is "any region" (no join at all)."""
     if region is None:
         return query
+    if conn is not None and region.parent_id is None and len(children_of(conn, None)) == 1:
+        return query.where(column.is_not(None))
     return query.join(RegionAncestor, RegionAncestor.descendant_id == column).where(
         RegionAncestor.ancestor_id == region.id)
 
 
 def daily_trend(conn: Connection, region: RegionInfo | None, now: datetime,
-                days: int = 30) -> pd.DataFrame:
+                days: int = 30, *, period: Period | None = None,
+                scope: CaseScope | None = None) -> pd.DataFrame:
     """Cases reported and closed per local day over the last ``days`` days (today
-    included): columns day, reported, closed. The store counts per UTC hour; the hours
-    are then put on their local day here, which is right in every time zone."""
+    included), or over ``period`` when given: columns day, reported, closed. The store
+    counts per UTC hour; the hours are then put on their local day here, which is right
+    in every time zone. ``scope`` keeps to some categories and sources (the console)."""
     tz = deployment_timezone(conn)
-    last = local_date(now, tz)
-    period = period_for(last - timedelta(days=days - 1), last, tz)
+    if period is None:
+        last = local_date(now, tz)
+        period = period_for(last - timedelta(days=days - 1), last, tz)
     out = pd.DataFrame({"day": pd.date_range(period.first, period.last, freq="D").date})
     for name, column in (("reported", Case.reported_at), ("closed", Case.closed_at)):
         hour = _utc_hour(column).label("hour")
         query = _subtree(select(hour, func.count()).where(column >= period.start,
                                                           column < period.end),
-                         Case.region_id, region).group_by(hour)
+                         Case.region_id, region, conn).group_by(hour)
+        query = scoped(query, scope)
         rows = pd.DataFrame(conn.execute(query).all(), columns=["hour", "n"])
         if rows.empty:
             out[name] = 0
@@ -400,16 +370,20 @@ def daily_trend(conn: Connection, region: RegionInfo | None, now: datetime,
 
 
 def shares(conn: Connection, region: RegionInfo | None, now: datetime, column,
-           days: int = 30, top: int | None = None) -> pd.DataFrame:
-    """Cases reported in the last ``days`` days counted by ``column`` (source,
-    subcategory, ...), largest first: columns key, n."""
+           days: int = 30, top: int | None = None, *, period: Period | None = None,
+           scope: CaseScope | None = None) -> pd.DataFrame:
+    """Cases reported in the last ``days`` days (or in ``period``) counted by ``column``
+    (source, subcategory, ...), largest first: columns key, n. ``scope`` keeps to some
+    categories and sources (the console)."""
     tz = deployment_timezone(conn)
-    last = local_date(now, tz)
-    period = period_for(last - timedelta(days=days - 1), last, tz)
+    if period is None:
+        last = local_date(now, tz)
+        period = period_for(last - timedelta(days=days - 1), last, tz)
     key = func.coalesce(column, "").label("key")
     query = _subtree(select(key, func.count().label("n"))
                      .where(Case.reported_at >= period.start, Case.reported_at < period.end),
-                     Case.region_id, region).group_by(key).order_by(func.count().desc(), key)
+                     Case.region_id, region, conn).group_by(key).order_by(func.count().desc(), key)
+    query = scoped(query, scope)
     if top:
         query = query.limit(top)
     return pd.DataFrame(conn.execute(query).all(), columns=["key", "n"])

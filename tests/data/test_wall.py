@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, text
 
-from data import demo, metrics, store, wall
+from data import demo, maps, metrics, store, wall
 from data.models import Case, Officer, Patrol, PatrolPoint
 from tests.data.test_metrics import G1, G2, build, d
 
@@ -149,12 +149,12 @@ def test_the_map_view_leaves_out_a_far_speck_but_keeps_a_near_island():
     body = box(0, 0, 10, 10)
     island = box(11, 0, 11.5, 0.5)  # 1 unit off the coast: a real part of the region
     speck = box(60, 60, 60.01, 60.01)  # 50 units away and tiny: a digitising stray
-    assert wall.view_bounds([body, MultiPolygon([island, speck])]) == (0, 0, 11.5, 10)
-    assert wall.view_bounds([MultiPolygon([body, speck])]) == (0, 0, 10, 10)
+    assert maps.view_bounds([body, MultiPolygon([island, speck])]) == (0, 0, 11.5, 10)
+    assert maps.view_bounds([MultiPolygon([body, speck])]) == (0, 0, 10, 10)
     # a far part that is a real share of the area stays in view
     twin = box(60, 60, 70, 70)
-    assert wall.view_bounds([body, twin]) == (0, 0, 70, 70)
-    assert wall.view_bounds([]) is None
+    assert maps.view_bounds([body, twin]) == (0, 0, 70, 70)
+    assert maps.view_bounds([]) is None
 
 
 def test_an_old_export_is_shown_at_the_end_of_its_last_day(hand):
