@@ -37,7 +37,8 @@ from data.models import Case, CaseEvent, Patrol, Region, RegionAncestor
 from data.regions import RegionInfo, UnknownRegion, children_of, get_region
 from data.store import deployment_timezone, utcnow
 
-__all__ = ["Period", "UnknownRegion", "compute", "patrol_coverage", "period_for", "summarize"]
+__all__ = ["CaseScope", "Period", "UnknownRegion", "compute", "patrol_coverage", "period_for",
+           "summarize"]
 
 DEFAULT_DAYS = 30
 _ALL = 0  # group key of "the whole deployment"
@@ -110,6 +111,43 @@ def _resolve_period(first: date | None, last: date | None, now: datetime, tz: Zo
     return period_for(first, last, tz)
 
 
+# --- which cases the counts look at ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseScope:
+    """A subset of the cases every count, event count and median of :func:`compute` keeps
+    to: the console's category and source filters.
+
+    ``categories`` match a case's category (大类) or its subcategory (小类); ``sources`` are
+    :data:`data.schema.SOURCES` keys. Empty tuples mean "all". Statuses are deliberately
+    not part of a scope: a rate over "only the open cases" would not be the registry's
+    rate any more.
+    """
+
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    @property
+    def is_everything(self) -> bool:
+        return not self.categories and not self.sources
+
+    def condition(self) -> ColumnElement[bool] | None:
+        """The SQL condition on :class:`Case` rows; None when the scope keeps every case."""
+        parts = []
+        if self.categories:
+            names = list(self.categories)
+            parts.append(or_(Case.category.in_(names), Case.subcategory.in_(names)))
+        if self.sources:
+            parts.append(Case.source.in_(list(self.sources)))
+        return and_(*parts) if parts else None
+
+
+def _scoped(query, scope: CaseScope | None):
+    """``query`` narrowed to the cases of ``scope`` (unchanged for no scope)."""
+    condition = None if scope is None else scope.condition()
+    return query if condition is None else query.where(condition)
+
+
 # --- the aggregation ------------------------------------------------------------------------
 
 def _within(column: ColumnElement, period: Period) -> ColumnElement[bool]:
@@ -131,7 +169,7 @@ def _grouped(query, column, group_ids: list[int] | None):
 
 
 def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
-                 as_of: datetime) -> dict[int, dict[str, int]]:
+                 as_of: datetime, scope: CaseScope | None = None) -> dict[int, dict[str, int]]:
     c = Case
     not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
     # a deadline counts once it has come: in P and by as_of (the rest of today is not due yet)
@@ -178,11 +216,12 @@ def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
     region = _region_key(c.region_id)
     query = (select(region, *(_count_if(cond).label(key) for key, cond in counts.items()))
              .select_from(c).where(_touched(p, as_of)).group_by(region))
+    query = _scoped(query, scope)
     return _roll_up(conn, conn.execute(query).all(), list(counts), group_ids)
 
 
 def _event_counts(conn: Connection, group_ids: list[int] | None,
-                  p: Period) -> dict[int, dict[str, int]]:
+                  p: Period, scope: CaseScope | None = None) -> dict[int, dict[str, int]]:
     e = CaseEvent
     counted = {"dispatch": "dispatches", "return": "returns", "rework": "reworks"}
     region = _region_key(Case.region_id)
@@ -199,6 +238,7 @@ def _event_counts(conn: Connection, group_ids: list[int] | None,
         .group_by(region)
     )
     keys = [*counted.values(), "postponed"]
+    query = _scoped(query, scope)
     return _roll_up(conn, conn.execute(query).all(), keys, group_ids)
 
 
@@ -252,9 +292,10 @@ def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | Non
     return {int(g): {k: int(row[k]) for k in keys} for g, row in summed.iterrows()}
 
 
-def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period) -> dict[int, float]:
+def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
+                  scope: CaseScope | None = None) -> dict[int, float]:
     hours = (_epoch_hours(Case.closed_at) - _epoch_hours(Case.reported_at)).label("hours")
-    base = select(hours).select_from(Case).where(_within(Case.closed_at, p))
+    base = _scoped(select(hours).select_from(Case).where(_within(Case.closed_at, p)), scope)
     base, _ = _grouped(base, Case.region_id, group_ids)
     durations = base.subquery()
     ranked = select(
@@ -357,18 +398,20 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
 
 
 def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
-            as_of: datetime) -> dict[int, dict[str, object]]:
+            as_of: datetime, *, scope: CaseScope | None = None) -> dict[int, dict[str, object]]:
     """Metrics for each region id in ``groups`` (each with all its descendants).
 
     ``groups=None`` computes one group, the whole deployment (unlocated cases included),
-    under the key 0.
+    under the key 0. ``scope`` keeps every case count, event count and the median to the
+    cases of some categories and sources (the console's filters); patrol coverage is about
+    grids, not cases, and ignores it. No scope gives exactly the unfiltered metrics.
     """
     group_ids = None if groups is None else list(groups)
     if group_ids == []:
         return {}
-    counts = _case_counts(conn, group_ids, period, as_of)
-    events = _event_counts(conn, group_ids, period)
-    medians = _median_hours(conn, group_ids, period)
+    counts = _case_counts(conn, group_ids, period, as_of, scope)
+    events = _event_counts(conn, group_ids, period, scope)
+    medians = _median_hours(conn, group_ids, period, scope)
     patrols = _patrol_coverage(conn, group_ids, period)
     keys = [_ALL] if group_ids is None else group_ids
     return {
@@ -380,7 +423,8 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
 
 def summarize(engine: Engine | Connection, region_code: str | None = None,
               start: date | None = None, end: date | None = None, *,
-              now: datetime | None = None, lang: str = "zh") -> dict[str, object]:
+              now: datetime | None = None, lang: str = "zh",
+              scope: CaseScope | None = None) -> dict[str, object]:
     """Every metric for a region (``None``: the whole deployment) and each of its children,
     over the local dates ``start``..``end`` (default: the 30 days up to today), with the
     same metrics for the period of equal length just before.
@@ -389,21 +433,18 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
     period is the 30 days up to that case's day instead (an imported old export shows its
     data, not empty days); ``period.anchored_to_latest_case`` says so.
 
+    ``scope`` narrows every count to some categories and sources (see :class:`CaseScope`).
+
     Raises :class:`UnknownRegion` for a code no region has and ``ValueError`` for a
     period that is half given or runs backwards.
     """
     if isinstance(engine, Engine):
         with engine.connect() as conn:
-            return summarize(conn, region_code, start, end, now=now, lang=lang)
+            return summarize(conn, region_code, start, end, now=now, lang=lang, scope=scope)
     conn = engine
     now = utcnow() if now is None else now
     tz = deployment_timezone(conn)
-    anchor = now
-    if start is None and end is None:
-        # historical data (an old export): show its last 30 days, not 30 empty ones
-        latest = conn.scalar(select(func.max(Case.reported_at)))
-        if latest is not None and latest < now - timedelta(days=DEFAULT_DAYS):
-            anchor = latest
+    anchor = default_anchor(conn, now) if start is None and end is None else now
     period = _resolve_period(start, end, anchor, tz)
     previous = period.previous(tz)
     region: RegionInfo | None = None if region_code is None else get_region(conn, region_code)
@@ -412,12 +453,12 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
     child_ids = [child.id for child in children]
     as_of = min(now, period.end)
     if region is None:
-        current = compute(conn, None, period, as_of)
-        per_child = compute(conn, child_ids, period, as_of)
+        current = compute(conn, None, period, as_of, scope=scope)
+        per_child = compute(conn, child_ids, period, as_of, scope=scope)
     else:  # the region and its children in one pass over the period
-        current = per_child = compute(conn, [region.id, *child_ids], period, as_of)
+        current = per_child = compute(conn, [region.id, *child_ids], period, as_of, scope=scope)
     before = compute(conn, None if region is None else [region.id], previous,
-                     min(now, previous.end))
+                     min(now, previous.end), scope=scope)
     key = _ALL if region is None else region.id
 
     whole = {"code": None, "name": "全部" if lang == "zh" else "All", "level": None, "depth": -1}
@@ -439,3 +480,13 @@ def summarize(engine: Engine | Connection, region_code: str | None = None,
             {**child.as_dict(), "metrics": per_child[child.id]} for child in children
         ],
     }
+
+
+def default_anchor(conn: Connection, now: datetime) -> datetime:
+    """The moment the default period ends at: ``now``, or the newest case's time when the
+    store's newest case is older than the default period (an imported old export shows
+    its data, not 30 empty days)."""
+    latest = conn.scalar(select(func.max(Case.reported_at)))
+    if latest is not None and latest < now - timedelta(days=DEFAULT_DAYS):
+        return latest
+    return now

@@ -13,12 +13,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import shapely
 from sqlalchemy import Connection, String, case, func, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
-from data import schema
+from data import maps, schema
 from data.metrics import compute, local_date, period_for
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
@@ -237,29 +236,20 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
     kid_rows = conn.execute(select(Region.id, Region.code, Region.name, Region.geometry)
                             .where(Region.id.in_([k.id for k in kids]))).all()
 
-    def simplified(wkb: bytes):
-        geom = shapely.simplify(shapely.from_wkb(wkb), tolerance, preserve_topology=True)
-        return shapely.set_precision(geom, 1e-5)
-
     features = []
     points: dict[int, list[float]] = {}
     for rid, code, name, wkb in leaf_rows:
-        geom = simplified(wkb)
-        features.append({"type": "Feature", "id": int(rid),
-                         "properties": {"code": code, "name": name},
-                         "geometry": shapely.geometry.mapping(geom)})
-        point = geom.representative_point()
-        points[int(rid)] = [round(point.x, 5), round(point.y, 5)]
+        geom = maps.simplified(wkb, tolerance)
+        features.append(maps.feature(int(rid), geom, {"code": code, "name": name}))
+        points[int(rid)] = maps.label_point(geom)
     outlines, labels = [], []
     for rid, code, name, wkb in kid_rows:
         if wkb is None:
             continue
-        geom = simplified(wkb)
-        for ring in _rings(geom):
-            outlines.append([[round(x, 5), round(y, 5)] for x, y in ring.coords])
-        point = geom.representative_point()
-        labels.append({"code": code, "name": name, "lon": round(point.x, 5),
-                       "lat": round(point.y, 5)})
+        geom = maps.simplified(wkb, tolerance)
+        outlines.extend(maps.outline(geom))
+        lon, lat = maps.label_point(geom)
+        labels.append({"code": code, "name": name, "lon": lon, "lat": lat})
     return {"grids": {"type": "FeatureCollection", "features": features},
             "outlines": outlines, "labels": labels, "points": points}
 
@@ -268,13 +258,6 @@ def region_bounds(conn: Connection, region: RegionInfo) -> tuple[float, float, f
     """The region's bounding box: west, south, east, north (degrees)."""
     return tuple(conn.execute(select(Region.min_lon, Region.min_lat, Region.max_lon,
                                      Region.max_lat).where(Region.id == region.id)).one())
-
-
-def _rings(geom):
-    polygons = getattr(geom, "geoms", [geom])
-    for polygon in polygons:
-        if polygon.geom_type == "Polygon":
-            yield polygon.exterior
 
 
 class _utc_hour(FunctionElement):
