@@ -153,7 +153,7 @@ TEXT["en"].update({
 TEXT["zh"].update({
     "err_case_changed": "案件已被他人修改（当前状态：{status}，版本 {version}），请刷新后重试",
     "err_illegal_transition": "当前状态“{status}”下不能执行“{action}”，可执行：{allowed}",
-    "err_invalid_parameter": "参数“{parameter}”的值“{value}”无效：{reason}",
+    "err_invalid_parameter": "“{parameter}”的值“{value}”无效：{problem}",
     "err_case_not_found": "案件 {case_id} 不存在",
     "err_forbidden": "无权执行此操作",
     "err_unknown": "操作未完成：{detail}",
@@ -162,7 +162,7 @@ TEXT["zh"].update({
 TEXT["en"].update({
     "err_case_changed": "The case changed in the meantime (now {status}, version {version}): refresh and try again",
     "err_illegal_transition": "“{action}” is not possible while the case is {status}; possible: {allowed}",
-    "err_invalid_parameter": "{parameter} = “{value}” is not valid: {reason}",
+    "err_invalid_parameter": "{parameter} “{value}” is not valid: {problem}",
     "err_case_not_found": "No case {case_id}",
     "err_forbidden": "You may not do this",
     "err_unknown": "Not done: {detail}",
@@ -181,6 +181,40 @@ def t_error(key: str, values: dict | None, lang: str = "zh") -> str:
     table = TEXT.get(lang, TEXT["zh"])
     template = table.get(f"err_{key}") or TEXT["zh"].get(f"err_{key}")
     values = {k: ("" if v is None else v) for k, v in (values or {}).items()}
+    for name, prefix in (("problem", "problem_"), ("parameter", "param_"),
+                         ("action", "action_")):
+        if name in values and f"{prefix}{values[name]}" in table:
+            values[name] = table[f"{prefix}{values[name]}"]
+    if "status" in values:
+        from data.schema import label
+        values["status"] = label(str(values["status"]), lang)
+    if isinstance(values.get("allowed"), (list, tuple)):
+        values["allowed"] = ("、" if lang == "zh" else ", ").join(table.get(f"action_{a}", str(a)) for a in values["allowed"]) \
+            or "—"
     if template is None:
         template, values = table["err_unknown"], {"detail": key, **values}
     return template.format_map(_Blank(values))
+
+
+TEXT["zh"].update({
+    "problem_required": "必须填写", "problem_unknown_parameter": "不是此操作的参数",
+    "problem_unknown_action": "没有这个操作", "problem_unknown_department": "没有这个部门",
+    "problem_unknown_officer": "没有这个网格员", "problem_not_an_id": "不是有效的编号",
+    "problem_unknown_resolved_level": "不是有效的解决层级",
+    "problem_not_a_datetime": "不是有效的时间", "problem_not_after_now": "必须晚于现在",
+    "problem_not_after_current_deadline": "必须晚于当前处置时限",
+    "problem_no_time_limit": "该问题类别没有处置时限，请指定",
+    "param_reason": "原因", "param_note": "备注", "param_department_id": "处置部门",
+    "param_officer_id": "网格员", "param_due_at": "处置时限", "param_resolved_level": "解决层级",
+})
+TEXT["en"].update({
+    "problem_required": "required", "problem_unknown_parameter": "not a parameter of this action",
+    "problem_unknown_action": "no such action", "problem_unknown_department": "no such department",
+    "problem_unknown_officer": "no such officer", "problem_not_an_id": "not an id",
+    "problem_unknown_resolved_level": "not a level a case is resolved at",
+    "problem_not_a_datetime": "not a date and time", "problem_not_after_now": "must be after now",
+    "problem_not_after_current_deadline": "must be after the current deadline",
+    "problem_no_time_limit": "the category has no time limit: give a deadline",
+    "param_reason": "Reason", "param_note": "Note", "param_department_id": "Department",
+    "param_officer_id": "Officer", "param_due_at": "Deadline", "param_resolved_level": "Resolved at",
+})
