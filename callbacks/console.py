@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from dashboard import auth, services
-from data import console, dispatch, maps, metrics, schema, workflow
+from data import console, dispatch, schema, workflow
 from data import wall as wall_data
 from data.console_scope import case_region_ids
 from data.regions import UnknownRegion, get_region
@@ -90,7 +90,8 @@ def parse_address(pathname: str | None, search: str | None, default_lang: str = 
             "first": None if first is None else first.isoformat(),
             "last": None if last is None else last.isoformat(),
             "categories": query.get("cat", []), "sources": sources, "statuses": statuses,
-            "hide_closed": closed == "hide", "lang": lang}
+            "hide_closed": closed == "hide", "text": (one("q", "") or "").strip()[:100],
+            "lang": lang}
 
 
 def _date(name: str, value: str | None) -> date:
@@ -112,26 +113,23 @@ def state_query(state: dict) -> dict[str, object]:
     query["status"] = list(state["statuses"])
     if not state["hide_closed"]:
         query["closed"] = "show"
+    if state.get("text"):
+        query["q"] = state["text"]
     return query
 
 
-def case_filter(state: dict, region_code: str | None, tz: ZoneInfo, now: datetime
-                ) -> console.CaseFilter:
-    """The data layer's filter for the console's state: today and 7 days end today
-    (local); 30 days is the data layer's default (which follows old data to its newest
-    case); custom is the range given."""
-    today = metrics.local_date(now, tz)
+def case_filter(state: dict, region_code: str | None) -> console.CaseFilter:
+    """The data layer's filter for the console's state: today and 7 days are the last
+    1 and 7 local days, 30 days the data layer's default (both follow old data to its
+    newest case), custom the range given."""
     first = last = None
-    if state["period"] == "today":
-        first = last = today
-    elif state["period"] == "7d":
-        first, last = today - timedelta(days=6), today
-    elif state["period"] == "custom":
+    days = {"today": 1, "7d": 7}.get(state["period"])
+    if state["period"] == "custom":
         first, last = date.fromisoformat(state["first"]), date.fromisoformat(state["last"])
-    return console.CaseFilter(region_code=region_code, first=first, last=last,
+    return console.CaseFilter(region_code=region_code, first=first, last=last, days=days,
                               categories=tuple(state["categories"]),
                               sources=tuple(state["sources"]),
-                              statuses=tuple(state["statuses"]))
+                              statuses=tuple(state["statuses"]), text=state.get("text", ""))
 
 
 def _top_code(conn, code: str | None) -> str | None:
@@ -173,27 +171,28 @@ def render_console(pathname: str | None, search: str | None) -> list:
 def control_values(state: dict) -> tuple:
     """The controls' values for a state: period, dates, filters, the map toggle."""
     return (state["period"], state["first"], state["last"], state["categories"],
-            state["sources"], state["statuses"], ["hide"] if state["hide_closed"] else [])
+            state["sources"], state["statuses"], ["hide"] if state["hide_closed"] else [],
+            state.get("text", ""))
 
 
 def sync_state(pathname: str | None, search: str | None, current: dict | None):
     """The address changed (a drill, a crumb, the back button): the new state, and the
     controls set to match. Nothing changes when the state is the same."""
     if not is_console_path(pathname):
-        return (no_update,) * 8
+        return (no_update,) * 9
     try:
         state = parse_address(pathname, search, services.settings().language)
     except BadAddress:
-        return (no_update,) * 8
+        return (no_update,) * 9
     if current is not None and state == current:
-        return (no_update,) * 8
+        return (no_update,) * 9
     return (state, *control_values(state))
 
 
 def navigate(map_click: dict | None, bar_click: dict | None, period: str | None,
              start: str | None, end: str | None, categories: list | None,
              sources: list | None, statuses: list | None, hide: list | None,
-             state: dict | None, pathname: str | None, search: str | None):
+             text: str | None, state: dict | None, pathname: str | None, search: str | None):
     """A click on a child (map or bars) drills into it; a changed control changes the
     query string. Returns the new (pathname, search), or no_update when nothing moves."""
     if not state:
@@ -220,6 +219,7 @@ def navigate(map_click: dict | None, bar_click: dict | None, period: str | None,
         new["sources"] = list(sources or [])
         new["statuses"] = list(statuses or [])
         new["hide_closed"] = "hide" in (hide or [])
+        new["text"] = (text or "").strip()[:100]
     href = layout.console_href(new["region"], state_query(new), new["lang"])
     path, _, query = href.partition("?")
     query = f"?{query}" if query else ""
@@ -256,7 +256,7 @@ def _records(value) -> list[dict]:
 def _shapes(conn, code: str | None) -> dict:
     cache = services.extension().setdefault(SHAPES_CACHE, {})
     if code not in cache:
-        cache[code] = maps.region_shapes(conn, code)
+        cache[code] = console.region_shapes(conn, code)
     return cache[code]
 
 
@@ -270,7 +270,7 @@ def panels(state: dict, now: datetime | None = None) -> dict:
         code = _top_code(conn, state["region"])
         _viewer(conn, code)
         tz = deployment_timezone(conn)
-        flt = case_filter(state, code, tz, now)
+        flt = case_filter(state, code)
         view = console.region_view(conn, code, flt, now, lang=lang)
         shapes = _shapes(conn, code)
         children = view["children"]
@@ -283,14 +283,11 @@ def panels(state: dict, now: datetime | None = None) -> dict:
                        "light": p.get("stage_light"), "closed": p.get("status") == schema.CLOSED,
                        "long_unfixed": bool(p.get("long_unfixed"))}
                       for p in _records(frame) if p.get("lon") is not None]
-        period = console.period_of(conn, flt, now)
     query = state_query(state)
     region = view["region"]
     child_metrics = _child_metrics(view)
     features, outline, labels = _map_parts(shapes)
     values = {c: m.get("open") for c, m in child_metrics.items()}
-    if not children and region.get("code"):
-        values[region["code"]] = view["metrics"].get("open")
     figure = region_map(features, values, outline, labels, points,
                         title=t("map_metric", lang), revision=f"map-{code}",
                         height=layout.MAP_HEIGHT)
@@ -302,9 +299,9 @@ def panels(state: dict, now: datetime | None = None) -> dict:
     top = _records(view["categories"])
     ranking = _records(view["ranking"])
     compare = [{**child, **child_metrics.get(child["code"], {})} for child in children]
-    subtitle = (f"{region.get('name', '')} · {t('period', lang)} {period.first} – {period.last}"
-                f" · {t('as_of', lang)} "
-                f"{min(now, period.end).replace(tzinfo=timezone.utc).astimezone(tz):%Y-%m-%d %H:%M}")
+    period = view["period"]
+    subtitle = (f"{region.get('name', '')} · {t('period', lang)} {period['from']} – "
+                f"{period['to']} · {t('as_of', lang)} {period['as_of'][:16].replace('T', ' ')}")
     return {
         "map": figure,
         "breadcrumb": layout.build_breadcrumb(crumbs, query, lang),
@@ -386,7 +383,7 @@ def grid_rows(request: dict | None, state: dict | None):
         with services.engine().connect() as conn:
             code = _top_code(conn, state["region"])
             _viewer(conn, code)
-            flt = case_filter(state, code, deployment_timezone(conn), now)
+            flt = case_filter(state, code)
             rows, total = console.case_page(
                 conn, flt, now, start_row=int(request.get("startRow") or 0),
                 end_row=int(request.get("endRow") or 100),
@@ -394,9 +391,22 @@ def grid_rows(request: dict | None, state: dict | None):
                 filter_model=request.get("filterModel") or None, lang=lang)
     except auth.Forbidden:
         return {"rowData": [], "rowCount": 0}, ""
-    except (console.FilterError, UnknownRegion) as bad:
-        return {"rowData": [], "rowCount": 0}, str(bad)
-    return {"rowData": rows, "rowCount": total}, t("case_count", lang, n=f"{total:,}")
+    except console.FilterError as bad:
+        return {"rowData": [], "rowCount": 0}, t_error(
+            "bad_filter", {"parameter": bad.param, "value": bad.value}, lang)
+    except UnknownRegion as missing:
+        return {"rowData": [], "rowCount": 0}, t("unknown_region", lang, code=missing.code)
+    return ({"rowData": [labelled_row(row, lang) for row in rows], "rowCount": total},
+            t("case_count", lang, n=f"{total:,}"))
+
+
+def labelled_row(row: dict, lang: str) -> dict:
+    """A list row with the words the grid shows beside the keys it sorts and acts on."""
+    light = row.get("stage_light")
+    return {**row, "status_label": schema.label(row.get("status") or "", lang),
+            "source_label": schema.label(row.get("source") or "", lang),
+            "light_label": t(f"light_{light}", lang) if light else "",
+            "urgent_label": t("yes", lang) if row.get("urgent") else ""}
 
 
 PURGE_JS = """
@@ -423,7 +433,7 @@ def export_list(n_csv: int | None, n_xlsx: int | None, state: dict | None,
     with services.engine().connect() as conn:
         code = _top_code(conn, state["region"])
         _viewer(conn, code)
-        flt = case_filter(state, code, deployment_timezone(conn), now)
+        flt = case_filter(state, code)
         content = console.export_cases(conn, flt, now, fmt, lang=state["lang"],
                                        sort_model=request.get("sortModel") or None,
                                        filter_model=request.get("filterModel") or None)
@@ -507,35 +517,52 @@ def open_form(clicks: list, cancel: int | None, targets: list | None, state: dic
     department = officer = None
     hint: list = []
     if action == "dispatch":
-        now = utcnow()
-        with services.engine().connect() as conn:
-            department_options = [{"label": name, "value": did}
-                                  for did, name in _pairs(dispatch.departments(conn))]
-            first = int(targets[0]["id"])
-            suggestion = dispatch.suggest(conn, first, now)
-            officers = _pairs(dispatch.officers_near(conn, first, now))
-            officer_options = [{"label": name, "value": oid} for oid, name in officers]
-        department = getattr(suggestion, "department_id", None)
-        if department is not None:
-            hint.append(t("suggest_department", lang,
-                          name=getattr(suggestion, "department_name", "") or department))
-        if len(targets) == 1:
-            officer = getattr(suggestion, "officer_id", None)
-            if officer is not None:
-                if officer not in [o["value"] for o in officer_options]:
-                    officer_options = [{"label": getattr(suggestion, "officer_name", officer),
-                                        "value": officer}, *officer_options]
-                hint.append(t("suggest_officer", lang,
-                              name=getattr(suggestion, "officer_name", "") or officer,
-                              why=getattr(suggestion, "officer_reason", "") or ""))
-        else:
-            hint.append(t("batch_officer", lang))
-        due = getattr(suggestion, "due_at", None)
-        if due is not None:
-            hint.append(t("suggest_due", lang, due=str(due)[:16]))
+        department_options, officer_options, department, officer, hint = \
+            dispatch_choices([int(x["id"]) for x in targets], lang)
     hint_block = [html_div(text) for text in hint]
     return (action, {"display": "block"}, *rows, department_options, officer_options,
             department, officer, hint_block, "")
+
+
+def dispatch_choices(case_ids: list[int], lang: str, now: datetime | None = None):
+    """The dispatch form's pick lists and preselections: every department, with the one
+    the category table names preselected; the officers nearest the (first) case, with
+    the suggested one preselected and why; and the deadline that follows. For several
+    cases the officer is left to each case's own suggestion."""
+    now = utcnow() if now is None else now
+    with services.engine().connect() as conn:
+        departments = dispatch.departments(conn)
+        suggestions = dispatch.suggest_many(conn, case_ids, now)
+        officers = dispatch.officers_near(conn, case_ids[0], now, limit=8)
+        tz = deployment_timezone(conn)
+    names = {d.id: d.name for d in departments}
+    department_options = [{"label": d.name, "value": d.id} for d in departments]
+    officer_options = [{"label": f"{o.name}（{t('why_' + o.reason, lang)}）"
+                        if lang == "zh" else f"{o.name} ({t('why_' + o.reason, lang)})",
+                        "value": o.id} for o in officers]
+    first = suggestions[case_ids[0]]
+    chosen = {s.department_id for s in suggestions.values()}
+    department = first.department_id if len(chosen) == 1 else None
+    hint: list[str] = []
+    if department is not None:
+        hint.append(t("suggest_department", lang, name=names.get(department, department)))
+    else:
+        hint.append(t("suggest_none", lang, why=t("why_" + first.department_reason, lang)))
+    officer = None
+    if len(case_ids) == 1:
+        officer = first.officer_id
+        if officer is not None:
+            name = next((o.name for o in officers if o.id == officer), str(officer))
+            hint.append(t("suggest_officer", lang, name=name,
+                          why=t("why_" + first.officer_reason, lang)))
+        else:
+            hint.append(t("suggest_none", lang, why=t("why_" + first.officer_reason, lang)))
+    else:
+        hint.append(t("batch_officer", lang))
+    if first.due_at is not None:
+        due = first.due_at.replace(tzinfo=timezone.utc).astimezone(tz)
+        hint.append(t("suggest_due", lang, due=f"{due:%Y-%m-%d %H:%M}"))
+    return department_options, officer_options, department, officer, hint
 
 
 def html_div(text: str):
@@ -574,11 +601,9 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
             tz = deployment_timezone(conn)
             overrides = {}
             if action == "dispatch" and len(targets) > 1 and officer is None:
-                for suggestion in dispatch.suggest_many(conn, [int(x["id"]) for x in targets],
-                                                        now):
-                    oid = getattr(suggestion, "officer_id", None)
-                    if oid is not None:
-                        overrides[int(suggestion.case_id)] = {"officer_id": oid}
+                suggested = dispatch.suggest_many(conn, [int(x["id"]) for x in targets], now)
+                overrides = {cid: {"officer_id": s.officer_id}
+                             for cid, s in suggested.items() if s.officer_id is not None}
     except auth.Forbidden as refused:
         return t("forbidden", lang, why=t_error(refused.key, refused.values, lang)), \
             no_update, no_update
@@ -630,7 +655,7 @@ def register(app: Dash) -> None:
         Output(ids.CONSOLE_DATES, "start_date"), Output(ids.CONSOLE_DATES, "end_date"),
         Output(ids.CONSOLE_CATEGORY, "value"), Output(ids.CONSOLE_SOURCE, "value"),
         Output(ids.CONSOLE_STATUS, "value"), Output(ids.CONSOLE_HIDE_CLOSED, "value"),
-        Input(ids.URL, "pathname"), Input(ids.URL, "search"), State(ids.CONSOLE_STATE, "data"),
+        Output(ids.CONSOLE_TEXT, "value"), Input(ids.URL, "pathname"), Input(ids.URL, "search"), State(ids.CONSOLE_STATE, "data"),
     )(sync_state)
     app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),
@@ -639,7 +664,7 @@ def register(app: Dash) -> None:
         Input(ids.CONSOLE_PERIOD, "value"), Input(ids.CONSOLE_DATES, "start_date"),
         Input(ids.CONSOLE_DATES, "end_date"), Input(ids.CONSOLE_CATEGORY, "value"),
         Input(ids.CONSOLE_SOURCE, "value"), Input(ids.CONSOLE_STATUS, "value"),
-        Input(ids.CONSOLE_HIDE_CLOSED, "value"),
+        Input(ids.CONSOLE_HIDE_CLOSED, "value"), Input(ids.CONSOLE_TEXT, "value"),
         State(ids.CONSOLE_STATE, "data"), State(ids.URL, "pathname"), State(ids.URL, "search"),
         prevent_initial_call=True,
     )(navigate)

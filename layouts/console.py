@@ -75,25 +75,35 @@ def status_options(lang: str) -> list[dict[str, str]]:
             for v in STATUS_CHOICES]
 
 
-def build_controls(lang: str, categories: list[tuple[str, str]]) -> html.Div:
-    """The period, the filters and the map toggle (their values come from the address)."""
+def build_controls(lang: str, categories: list[tuple[str, str]], state: dict) -> html.Div:
+    """The period, the filters and the map toggle, set as the address says (``state``)."""
     return html.Div([
-        dcc.RadioItems(id=ids.CONSOLE_PERIOD, value="30d", inline=True,
+        dcc.RadioItems(id=ids.CONSOLE_PERIOD, value=state["period"], inline=True,
                        className="period", inputClassName="period-input",
                        labelClassName="period-label",
                        options=[{"label": t(f"period_{p}", lang), "value": p} for p in PERIODS]),
         dcc.DatePickerRange(id=ids.CONSOLE_DATES, display_format="YYYY-MM-DD",
+                            start_date=state["first"], end_date=state["last"],
                             first_day_of_week=1, minimum_nights=0, clearable=False,
+                            start_date_placeholder_text=t("date_from", lang),
+                            end_date_placeholder_text=t("date_to", lang),
                             className="dates"),
         dcc.Dropdown(id=ids.CONSOLE_CATEGORY, multi=True, className="filter",
+                     value=state["categories"],
                      placeholder=t("filter_category", lang),
                      options=[{"label": text, "value": value} for value, text in categories]),
         dcc.Dropdown(id=ids.CONSOLE_SOURCE, multi=True, className="filter",
+                     value=state["sources"],
                      placeholder=t("filter_source", lang),
                      options=_options(schema.SOURCES, lang)),
         dcc.Dropdown(id=ids.CONSOLE_STATUS, multi=True, className="filter",
+                     value=state["statuses"],
                      placeholder=t("filter_status", lang), options=status_options(lang)),
-        dcc.Checklist(id=ids.CONSOLE_HIDE_CLOSED, className="toggle", value=["hide"],
+        dcc.Input(id=ids.CONSOLE_TEXT, type="search", debounce=True, className="search",
+                  value=state.get("text", ""),
+                  placeholder=t("search", lang), maxLength=100),
+        dcc.Checklist(id=ids.CONSOLE_HIDE_CLOSED, className="toggle",
+                      value=["hide"] if state["hide_closed"] else [],
                       options=[{"label": t("hide_closed", lang), "value": "hide"}]),
     ], className="controls")
 
@@ -106,25 +116,25 @@ def grid_columns(lang: str) -> list[dict]:
               "filterParams": {"filterOptions": ["greaterThan", "lessThan", "equals"],
                                "maxNumConditions": 1}}
     cols = [
-        {"field": "code", "checkboxSelection": False, "pinned": "left", "width": 170, **text},
+        {"field": "code", "pinned": "left", "width": 170, **text},
         {"field": "reported_at", "width": 140, "sort": "desc"},
         {"field": "subcategory", "width": 130, **text},
         {"field": "category", "width": 110, **text},
-        {"field": "status", "width": 90},
-        {"field": "stage_light", "width": 80,
-         "cellClassRules": {"light-green": "params.value === 'green'",
-                            "light-yellow": "params.value === 'yellow'",
-                            "light-red": "params.value === 'red'"}},
-        {"field": "source", "width": 110},
+        {"field": "status_label", "colId": "status", "width": 90},
+        {"field": "light_label", "colId": "stage_light", "width": 80,
+         "cellClassRules": {"light-green": "params.data && params.data.stage_light === 'green'",
+                            "light-yellow": "params.data && params.data.stage_light === 'yellow'",
+                            "light-red": "params.data && params.data.stage_light === 'red'"}},
+        {"field": "source_label", "colId": "source", "width": 110},
         {"field": "place", "width": 150, **text},
         {"field": "department", "width": 130, **text},
         {"field": "officer", "width": 90, **text},
         {"field": "due_at", "width": 140},
         {"field": "overdue_hours", "width": 100, **number},
-        {"field": "urgent", "width": 70},
+        {"field": "urgent_label", "colId": "urgent", "width": 70},
     ]
     for col in cols:
-        col["headerName"] = t(f"col_{col['field']}", lang)
+        col["headerName"] = t(f"col_{col.get('colId', col['field'])}", lang)
     return cols
 
 
@@ -166,7 +176,7 @@ def build_console(lang: str, categories: list[tuple[str, str]], state: dict) -> 
             html.A(t("language", lang), id="console-lang", className="lang-switch",
                    href="?lang=" + t("other_lang", lang)),
         ], className="console-header"),
-        build_controls(lang, categories),
+        build_controls(lang, categories, state),
         html.Div(id=ids.CONSOLE_MESSAGE, className="console-message", role="alert"),
         html.Div([
             html.Section([
@@ -241,8 +251,9 @@ def build_breadcrumb(crumbs: list[dict], query: dict, lang: str) -> list:
             parts.append(html.Span(crumb["name"], className="crumb current",
                                    **{"data-code": crumb["code"]}))
         else:
-            parts.append(dcc.Link(crumb["name"], href=console_href(crumb["code"], query, lang),
-                                  className="crumb", **{"data-code": crumb["code"]}))
+            parts.append(html.Span(dcc.Link(crumb["name"],
+                                            href=console_href(crumb["code"], query, lang)),
+                                   className="crumb", **{"data-code": crumb["code"]}))
     return parts
 
 
@@ -270,7 +281,7 @@ def build_ranking(ranking: list[dict], query: dict, lang: str) -> html.Ol | html
         html.Li([html.Span(str(i + 1), className="rank-no"),
                  dcc.Link(row["name"], href=console_href(row["code"], query, lang),
                           className="rank-name"),
-                 html.Span(format_value(row.get("on_time_closure_rate"), "rate"),
+                 html.Span(format_value(row.get("value"), "rate"),
                            className="rank-value")], className="rank-row")
         for i, row in enumerate(ranking)
     ], className="rank-list")
@@ -283,8 +294,8 @@ def build_compare_table(children: list[dict], query: dict, lang: str) -> html.Ta
         return html.Div("—", className="muted")
     head = html.Tr([html.Th(t("name", lang))] + [html.Th(metric_label(k, lang)) for k in COMPARED])
     rows = [html.Tr(
-        [html.Td(dcc.Link(child["name"], href=console_href(child["code"], query, lang),
-                          **{"data-code": child["code"]}))]
+        [html.Td(dcc.Link(child["name"], href=console_href(child["code"], query, lang)),
+                 **{"data-code": child["code"]})]
         + [html.Td(format_value(child.get(k), BY_KEY[k].kind), **{"data-metric": k})
            for k in COMPARED])
         for child in children]
@@ -302,7 +313,7 @@ def build_detail(case: dict, lang: str) -> list:
     def row(label: str, value: object) -> html.Tr:
         return html.Tr([html.Th(label), html.Td("—" if value in (None, "") else str(value))])
 
-    place = " › ".join(str(n) for n in case.get("region_path") or [] if n) \
+    place = " › ".join(str(r.get("name")) for r in case.get("regions") or []) \
         or case.get("place") or t("unlocated", lang)
     light = case.get("stage_light")
     steps = [html.Span(f"{t('step_' + k, lang)} {_when(case.get(k))}", className="step")
@@ -310,7 +321,7 @@ def build_detail(case: dict, lang: str) -> list:
                        "voided_at") if case.get(k)]
     table = html.Table([html.Tbody([
         row(t("col_code", lang), case.get("code")),
-        row(t("col_status", lang), schema.label(case.get("status", ""), lang)),
+        row(t("col_status", lang), schema.label(case.get("status") or "", lang)),
         row(t("detail_class", lang), schema.label(case.get("case_class") or "", lang)),
         row(t("col_subcategory", lang),
             " / ".join(str(x) for x in (case.get("category"), case.get("subcategory")) if x)),

@@ -147,14 +147,17 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     names = [f.get("properties", {}).get("name", f["id"]) for f in features]
     z = [values.get(code) for code in codes]
     top = max((v for v in z if v is not None), default=0)
+    coloured = bool(values)  # a single grid is drawn plain: its cases are the points
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
         geojson={"type": "FeatureCollection", "features": features}, locations=codes,
         z=[0 if v is None else v for v in z], featureidkey="id", text=names,
-        hovertemplate="%{text}: %{z}<extra></extra>", colorscale=LIGHT_COLORSCALE, zmin=0,
-        zmax=max(top, 1), marker_line_color="#ffffff", marker_line_width=1,
+        hovertemplate="%{text}: %{z}<extra></extra>" if coloured else "%{text}<extra></extra>",
+        colorscale=LIGHT_COLORSCALE, zmin=0, zmax=max(top, 1), showscale=coloured,
+        marker_line_color="#ffffff", marker_line_width=1,
         colorbar=dict(title=dict(text=title, font=dict(size=12)), thickness=10, len=0.45,
-                      x=0.99, y=0.25, tickformat=",d", outlinewidth=0)))
+                      x=0.99, y=0.25, tickformat=",d", dtick=max(1, -(-top // 5)),
+                      outlinewidth=0)))
     lons: list[float | None] = []
     lats: list[float | None] = []
     for ring in outline:
@@ -235,6 +238,11 @@ def compare_bars(names: list[str], codes: list[str], series: list[tuple[str, lis
     ])
     fig.update_layout(height=height, barmode="group", bargap=0.25, **LIGHT_LAYOUT,
                       uirevision="compare", legend=dict(orientation="h", x=0, y=1.18))
+    if not names:  # a grid has no children to compare
+        fig.update_layout(showlegend=False)
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return fig
     fig.update_yaxes(range=[0, 100], ticksuffix="%", gridcolor="#e6e9ee")
     fig.update_xaxes(tickangle=0, automargin=True)
     return fig

@@ -39,6 +39,7 @@ CONSOLE_CATEGORY = "console-category"
 CONSOLE_SOURCE = "console-source"
 CONSOLE_STATUS = "console-status"
 CONSOLE_HIDE_CLOSED = "console-hide-closed"
+CONSOLE_TEXT = "console-text"  # free text: code, description, address
 CONSOLE_MAP = "console-map"
 CONSOLE_TILES = "console-tiles"
 CONSOLE_TREND = "console-trend"

@@ -218,3 +218,26 @@ TEXT["en"].update({
     "param_reason": "Reason", "param_note": "Note", "param_department_id": "Department",
     "param_officer_id": "Officer", "param_due_at": "Deadline", "param_resolved_level": "Resolved at",
 })
+
+
+TEXT["zh"].update({
+    "why_on_duty": "正在本网格巡查", "why_covering": "正在巡查本网格", "why_assigned": "本网格网格员",
+    "why_nearest_fix": "最近定位最近", "why_no_location": "案件没有位置",
+    "why_no_officer_seen": "近12小时无网格员定位", "why_category": "按问题类别",
+    "why_no_subcategory": "案件没有小类", "why_no_category": "小类不在类别表中",
+    "why_category_has_no_department": "类别表未指定部门",
+})
+TEXT["en"].update({
+    "why_on_duty": "on patrol in the grid", "why_covering": "patrolling the grid",
+    "why_assigned": "the grid's officer", "why_nearest_fix": "nearest latest fix",
+    "why_no_location": "the case has no location",
+    "why_no_officer_seen": "no officer seen in 12 hours", "why_category": "from the category",
+    "why_no_subcategory": "the case has no subcategory",
+    "why_no_category": "subcategory not in the category table",
+    "why_category_has_no_department": "the category names no department",
+})
+
+TEXT["zh"].update({"yes": "是", "search": "搜索编号、描述、地址"})
+TEXT["en"].update({"yes": "yes", "search": "Search code, description, address"})
+TEXT["zh"].update({"date_from": "开始日期", "date_to": "结束日期"})
+TEXT["en"].update({"date_from": "From", "date_to": "To"})
