@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from data import maps, schema
-from data.metrics import compute, local_date, period_for
+from data.metrics import CaseScope, Period, scoped, compute, local_date, period_for
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
 from data.regions import RegionInfo, children_of, get_region
@@ -286,19 +286,23 @@ def _subtree(query, column, region: RegionInfo | None):
 
 
 def daily_trend(conn: Connection, region: RegionInfo | None, now: datetime,
-                days: int = 30) -> pd.DataFrame:
+                days: int = 30, *, period: Period | None = None,
+                scope: CaseScope | None = None) -> pd.DataFrame:
     """Cases reported and closed per local day over the last ``days`` days (today
-    included): columns day, reported, closed. The store counts per UTC hour; the hours
-    are then put on their local day here, which is right in every time zone."""
+    included), or over ``period`` when given: columns day, reported, closed. The store
+    counts per UTC hour; the hours are then put on their local day here, which is right
+    in every time zone. ``scope`` keeps to some categories and sources (the console)."""
     tz = deployment_timezone(conn)
-    last = local_date(now, tz)
-    period = period_for(last - timedelta(days=days - 1), last, tz)
+    if period is None:
+        last = local_date(now, tz)
+        period = period_for(last - timedelta(days=days - 1), last, tz)
     out = pd.DataFrame({"day": pd.date_range(period.first, period.last, freq="D").date})
     for name, column in (("reported", Case.reported_at), ("closed", Case.closed_at)):
         hour = _utc_hour(column).label("hour")
         query = _subtree(select(hour, func.count()).where(column >= period.start,
                                                           column < period.end),
                          Case.region_id, region).group_by(hour)
+        query = scoped(query, scope)
         rows = pd.DataFrame(conn.execute(query).all(), columns=["hour", "n"])
         if rows.empty:
             out[name] = 0
@@ -311,16 +315,20 @@ def daily_trend(conn: Connection, region: RegionInfo | None, now: datetime,
 
 
 def shares(conn: Connection, region: RegionInfo | None, now: datetime, column,
-           days: int = 30, top: int | None = None) -> pd.DataFrame:
-    """Cases reported in the last ``days`` days counted by ``column`` (source,
-    subcategory, ...), largest first: columns key, n."""
+           days: int = 30, top: int | None = None, *, period: Period | None = None,
+           scope: CaseScope | None = None) -> pd.DataFrame:
+    """Cases reported in the last ``days`` days (or in ``period``) counted by ``column``
+    (source, subcategory, ...), largest first: columns key, n. ``scope`` keeps to some
+    categories and sources (the console)."""
     tz = deployment_timezone(conn)
-    last = local_date(now, tz)
-    period = period_for(last - timedelta(days=days - 1), last, tz)
+    if period is None:
+        last = local_date(now, tz)
+        period = period_for(last - timedelta(days=days - 1), last, tz)
     key = func.coalesce(column, "").label("key")
     query = _subtree(select(key, func.count().label("n"))
                      .where(Case.reported_at >= period.start, Case.reported_at < period.end),
                      Case.region_id, region).group_by(key).order_by(func.count().desc(), key)
+    query = scoped(query, scope)
     if top:
         query = query.limit(top)
     return pd.DataFrame(conn.execute(query).all(), columns=["key", "n"])
