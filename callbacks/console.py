@@ -192,12 +192,13 @@ def sync_state(pathname: str | None, search: str | None, current: dict | None):
 def navigate(map_click: dict | None, bar_click: dict | None, period: str | None,
              start: str | None, end: str | None, categories: list | None,
              sources: list | None, statuses: list | None, hide: list | None,
-             text: str | None, state: dict | None, pathname: str | None, search: str | None):
+             text: str | None, state: dict | None, pathname: str | None, search: str | None,
+             trigger: object = None):
     """A click on a child (map or bars) drills into it; a changed control changes the
     query string. Returns the new (pathname, search), or no_update when nothing moves."""
     if not state:
         return no_update, no_update
-    trigger = ctx.triggered_id if ctx else None
+    trigger = trigger if trigger is not None else _triggered()
     new = dict(state)
     if trigger in (ids.CONSOLE_MAP, ids.CONSOLE_COMPARE_BARS):
         click = map_click if trigger == ids.CONSOLE_MAP else bar_click
@@ -226,6 +227,14 @@ def navigate(map_click: dict | None, bar_click: dict | None, period: str | None,
     if path == (pathname or "/") and query == (search or ""):
         return no_update, no_update
     return path, query
+
+
+def _triggered() -> object:
+    """The id of the input that fired the running callback (None outside one)."""
+    try:
+        return ctx.triggered_id
+    except Exception:  # called directly, as tests do
+        return None
 
 
 def _clicked_region(click: dict | None) -> str | None:
@@ -403,7 +412,8 @@ def grid_rows(request: dict | None, state: dict | None):
 def labelled_row(row: dict, lang: str) -> dict:
     """A list row with the words the grid shows beside the keys it sorts and acts on."""
     light = row.get("stage_light")
-    return {**row, "status_label": schema.label(row.get("status") or "", lang),
+    return {**row, "row_id": str(row["id"]),  # ag-grid's row ids are text
+            "status_label": schema.label(row.get("status") or "", lang),
             "source_label": schema.label(row.get("source") or "", lang),
             "light_label": t(f"light_{light}", lang) if light else "",
             "urgent_label": t("yes", lang) if row.get("urgent") else ""}
@@ -422,12 +432,13 @@ function(state, refresh) {
 
 
 def export_list(n_csv: int | None, n_xlsx: int | None, state: dict | None,
-                request: dict | None):
+                request: dict | None, trigger: object = None):
     """The filtered list (with the grid's own column filters and sort) as a CSV or
     XLSX download."""
     if not state or not (n_csv or n_xlsx):
         return no_update
-    fmt = "xlsx" if ctx.triggered_id == ids.CONSOLE_EXPORT_XLSX else "csv"
+    trigger = trigger if trigger is not None else _triggered()
+    fmt = "xlsx" if trigger == ids.CONSOLE_EXPORT_XLSX else "csv"
     request = request or {}
     now = utcnow()
     with services.engine().connect() as conn:
@@ -443,14 +454,15 @@ def export_list(n_csv: int | None, n_xlsx: int | None, state: dict | None,
 
 # --- one case: details, and the actions allowed on the selection ------------------------------
 
-def open_case(cell: dict | None, map_click: dict | None):
+def open_case(cell: dict | None, map_click: dict | None, trigger: object = None):
     """A click on a list row or on a case point opens that case."""
-    if ctx.triggered_id == ids.CONSOLE_MAP:
+    trigger = trigger if trigger is not None else _triggered()
+    if trigger == ids.CONSOLE_MAP:
         if not map_click or not map_click.get("points"):
             return no_update
         data = map_click["points"][0].get("customdata")
         return int(data) if isinstance(data, (int, float)) else no_update
-    if not cell or cell.get("rowId") in (None, ""):
+    if not cell or not str(cell.get("rowId") or "").isdigit():
         return no_update
     return int(cell["rowId"])
 
@@ -496,7 +508,8 @@ def choose_targets(selected: list | None, case_id: int | None, refresh: int | No
     return targets, layout.build_action_buttons(allowed or [], len(targets), lang)
 
 
-def open_form(clicks: list, cancel: int | None, targets: list | None, state: dict | None):
+def open_form(clicks: list, cancel: int | None, targets: list | None, state: dict | None,
+              trigger: object = None):
     """An action button opens its form: which fields show, the department and officer
     suggested for a dispatch (and why), the deadline that follows; cancel closes it."""
     hidden = {"display": "none"}
@@ -504,7 +517,7 @@ def open_form(clicks: list, cancel: int | None, targets: list | None, state: dic
     if not state:
         return nothing
     lang = state["lang"]
-    trigger = ctx.triggered_id
+    trigger = trigger if trigger is not None else _triggered()
     rows = [hidden] * len(layout.FORM_FIELDS)
     if trigger == ids.ACTION_CANCEL or not targets:
         return (None, hidden, *rows, no_update, no_update, None, None, [], "")

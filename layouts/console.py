@@ -144,7 +144,7 @@ def build_grid(lang: str) -> dag.AgGrid:
     return dag.AgGrid(
         id=ids.CONSOLE_GRID, rowModelType="infinite", columnDefs=grid_columns(lang),
         defaultColDef={"sortable": True, "resizable": True, "suppressHeaderMenuButton": False},
-        getRowId="params.data.code",
+        getRowId="params.data.row_id",
         dashGridOptions={
             "theme": GRID_THEME, "rowSelection": {"mode": "multiRow", "checkboxes": True,
                                                   "headerCheckbox": False,
