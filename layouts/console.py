@@ -343,9 +343,7 @@ def build_detail(case: dict, lang: str) -> list:
     events = case.get("timeline") or []
     timeline = html.Ol([
         html.Li([html.Span(_when(e.get("at")), className="tl-at"),
-                 html.Span(t(f"action_{e.get('action')}", lang)
-                           if f"action_{e.get('action')}" in _ACTION_KEYS else str(e.get("action")),
-                           className="tl-action"),
+                 html.Span(action_word(str(e.get("action")), lang), className="tl-action"),
                  html.Span(" → ".join(schema.label(s, lang) for s in
                                       (e.get("from_status"), e.get("to_status")) if s),
                            className="tl-status"),
@@ -356,7 +354,10 @@ def build_detail(case: dict, lang: str) -> list:
             html.H3(t("timeline", lang)), timeline]
 
 
-_ACTION_KEYS = {f"action_{a}" for a in ACTION_FIELDS}
+def action_word(action: str, lang: str) -> str:
+    """A history action in words (the key itself for one the interface does not know)."""
+    word = t(f"action_{action}", lang)
+    return action if word == f"action_{action}" else word
 
 
 def build_action_buttons(actions: list[str], count: int, lang: str) -> list:

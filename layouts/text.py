@@ -241,3 +241,7 @@ TEXT["zh"].update({"yes": "是", "search": "搜索编号、描述、地址"})
 TEXT["en"].update({"yes": "yes", "search": "Search code, description, address"})
 TEXT["zh"].update({"date_from": "开始日期", "date_to": "结束日期"})
 TEXT["en"].update({"date_from": "From", "date_to": "To"})
+TEXT["zh"].update({"action_report": "上报", "action_import": "导入", "action_mediate": "调解",
+                   "action_rate": "评价"})
+TEXT["en"].update({"action_report": "Reported", "action_import": "Imported",
+                   "action_mediate": "Mediated", "action_rate": "Rated"})
