@@ -133,7 +133,11 @@ def case_filter(state: dict, region_code: str | None) -> console.CaseFilter:
 
 
 def _top_code(conn, code: str | None) -> str | None:
-    """The region the console shows: the one named, or the single top-level region."""
+    """The region the console shows: the one named; else the signed-in user's own
+    region, or the single top-level region."""
+    if code is None:
+        principal = auth.current_user()
+        code = getattr(principal, "region_code", None)
     region = wall_data.root_region(conn, code)
     return None if region is None else region.code
 
@@ -371,7 +375,7 @@ def update_panels(state: dict | None, refresh: int | None):
         shown = panels(state)
     except auth.Forbidden as refused:
         return (*(no_update,) * (len(PANEL_KEYS) - 1),
-                t("forbidden", lang, why=t_error(refused.key, refused.values, lang)))
+                refused.message(lang))
     except UnknownRegion as missing:
         return (*(no_update,) * (len(PANEL_KEYS) - 1),
                 t("unknown_region", lang, code=missing.code))
@@ -481,7 +485,7 @@ def show_case(case_id: int | None, refresh: int | None, state: dict | None):
             region_id = regions.get(int(case_id))
             auth.require_viewer(region_id)
         except auth.Forbidden as refused:
-            return t("forbidden", lang, why=t_error(refused.key, refused.values, lang))
+            return refused.message(lang)
     return layout.build_detail(detail, lang)
 
 
@@ -618,7 +622,7 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
                 overrides = {cid: {"officer_id": s.officer_id}
                              for cid, s in suggested.items() if s.officer_id is not None}
     except auth.Forbidden as refused:
-        return t("forbidden", lang, why=t_error(refused.key, refused.values, lang)), \
+        return refused.message(lang), \
             no_update, no_update
     params = _params(action, reason, department, officer, due, level, tz)
     items = [(int(x["id"]), int(x["version"]), overrides.get(int(x["id"]), {}))

@@ -1,20 +1,26 @@
 """The router: the address's path picks the page (``/`` and ``/region/CODE`` the console,
 ``/wall`` the big screen).
 
+It also applies who is asking (:func:`dashboard.auth.current_user`): a region-scoped user
+or wall opens on its own region, and a region outside the scope is refused (403, which the
+page shows as a message). The server's guard has already refused anyone signed out.
+
 The console's shell is built once per page and language: a drill or a filter changes the
-address, and the console's own callbacks refill its panels without rebuilding the page.
+address, and the console's own callbacks refill its panels (checking the scope again)
+without rebuilding the page.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from dash import Dash, Input, Output, State, no_update
 
-from callbacks.console import is_console_path, render_console
+from callbacks.console import REGION_PATH, is_console_path, render_console
 from callbacks.wall import render_wall
-from dashboard import services
+from dashboard import auth, services
 from layouts import ids
+from layouts.auth import build_user_badge
 from layouts.console import build_console_message
 from layouts.text import t
 
@@ -33,19 +39,57 @@ def page_kind(pathname: str | None, search: str | None) -> str:
         return "wall"
     if is_console_path(pathname):
         lang = (parse_qs((search or "").lstrip("?")).get("lang") or [""])[0]
-        return f"console:{lang if lang in ('zh', 'en') else services.settings().language}"
+        return f"console:{lang if lang in ('zh', 'en') else _default_lang()}"
     return "missing"
 
 
 def render_page(pathname: str | None, search: str | None, kind: str | None = None):
-    """The page for ``pathname`` with the options in ``search``; nothing when the console
-    is already on screen in the same language (its own callbacks follow the address)."""
+    """The page for ``pathname`` with the options in ``search``, for the principal asking;
+    nothing when the console is already on screen in the same language (its own
+    callbacks follow the address)."""
+    principal = auth.current_user()
+    if principal is None:
+        raise auth.Forbidden("auth_signed_out")
     wanted = page_kind(pathname, search)
+    query = parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+    options = dict(query)
     if wanted == "wall":
-        return render_wall(search), wanted
+        options = _scoped(principal, options, ("region", "show"))
+        return render_wall(_search(query, options)), wanted
+    if principal.is_display:
+        raise auth.Forbidden("auth_display_only")
+    match = REGION_PATH.match(pathname or "/")
+    if match:  # the console's drill-down addresses
+        auth.require_viewer_code(match.group("code"))
     if wanted == kind:
         return no_update, no_update
+    lang = options.get("lang") if options.get("lang") in ("zh", "en") else _default_lang()
     if wanted == "missing":
-        lang = services.settings().language
-        return build_console_message(t("unknown_region", lang, code=pathname), lang), wanted
-    return render_console(pathname, search), wanted
+        page = build_console_message(t("unknown_region", lang, code=pathname), lang)
+    else:
+        page = render_console(pathname, search)
+    return [*page, build_user_badge(principal, lang)], wanted
+
+
+def _scoped(principal, options: dict[str, str], keys: tuple[str, ...]) -> dict[str, str]:
+    """``options`` with the region defaulting to the principal's own, every region named in
+    ``keys`` checked against the scope (:class:`~dashboard.auth.Forbidden` if outside)."""
+    options = dict(options)
+    if not options.get("region") and principal.region_code is not None:
+        options["region"] = principal.region_code
+    for key in keys:
+        if key == "region" or options.get(key):
+            auth.require_viewer_code(options.get(key) or None)
+    return options
+
+
+def _search(query: list[tuple[str, str]], options: dict[str, str]) -> str:
+    """The query string again, with ``options`` applied, in the original order."""
+    merged = dict(query)
+    merged.update(options)
+    merged.pop("token", None)  # the page's own options only; the token stays in the address
+    return "?" + urlencode(merged) if merged else ""
+
+
+def _default_lang() -> str:
+    return services.settings().language

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard import services
+from dashboard import auth, services
 from dashboard.settings import PROJECT_ROOT, Settings
 from data import store
 
@@ -34,8 +34,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         health_endpoint="healthz",
     )
     app.server.extensions[services.EXTENSION] = {"engine": engine, "settings": settings}
-    if settings.secret_key:
-        app.server.secret_key = settings.secret_key
+    auth.init_app(app, engine, settings)  # sign-in, sessions, the guard on every request
     app.layout = build_page
     register_all(app)
     return app

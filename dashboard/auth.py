@@ -1,53 +1,429 @@
-"""Who is asking: a stand-in until sign-in lands (branch issue4-auth replaces this file).
+"""Who may do what, enforced on the server for every request.
 
-It keeps exactly the public names the console calls, so the console's callbacks already
-check the region of every read and write; here everyone is an unscoped administrator.
+* Sign-in: a plain server-rendered ``/login`` form (zh-CN, ``?lang=en`` English) and
+  ``/logout``. The session is Flask's signed cookie (HttpOnly, SameSite=Lax), signed with
+  ``Settings.secret_key`` or else a key made once and kept in the store's ``meta``, so
+  sessions survive restarts and several server processes agree.
+* The wall: ``/wall?token=T`` with a long-lived display token
+  (``python -m dashboard wall-token``). ``assets/auth.js`` sends the token of the page's
+  address with every callback (header ``X-Display-Token``), and the server checks it
+  against the store on each one: it survives restarts, and it never turns into a login page.
+* A ``before_request`` hook lets through only what holds no data (the login page, static
+  assets, Dash's scripts and its layout shell, the health endpoint, the wall's page);
+  every ``/_dash-update-component`` needs a signed-in user or a valid display token
+  (403 JSON otherwise, which ``assets/auth.js`` shows as a message), a display token may
+  only run the wall's callbacks, and the region a wall asks about must lie in scope.
+* Inside callbacks, :func:`require_viewer`, :func:`require_commander` and
+  :func:`require_admin` check role and region scope and raise :class:`Forbidden`, which
+  the server answers with 403 JSON (never a stack trace).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import time
+from collections import defaultdict, deque
+from datetime import timedelta
 from typing import Iterable
+from urllib.parse import quote, urlsplit
 
+from dash import Dash
+from flask import (
+    Flask, Response, current_app, g, has_request_context, jsonify, redirect, render_template,
+    request, session,
+)
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
-@dataclass(frozen=True)
-class Principal:
-    """The user (or wall display) a request acts for."""
+from dashboard.settings import Settings
+from data import users
+from data.models import Region
+from data.users import Principal
+from layouts import ids
+from layouts.text import t
 
-    name: str
-    role: str
-    region_id: int | None
-    region_code: str | None = None
-    kind: str = "user"
+EXTENSION = "grid_dashboard_auth"
+TOKEN_HEADER = "X-Display-Token"
+SESSION_HOURS = 12
+#: Failed sign-ins allowed per account name in :data:`THROTTLE_WINDOW` seconds.
+THROTTLE_ATTEMPTS = 5
+THROTTLE_WINDOW = 60.0
+
+#: Paths that hold no data and are served to anyone.
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_dash-dependencies",
+                          "/_favicon.ico", "/healthz", "/_reload-hash"})
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
+#: Component ids of the wall: a display token may run callbacks whose outputs are all here.
+WALL_IDS = frozenset(value for name, value in vars(ids).items()
+                     if name.startswith("WALL_") and isinstance(value, str))
+_NOT_LOOKED_UP = object()
 
 
 class Forbidden(Exception):
-    """The principal may not see or act on the region(s) asked for."""
+    """The request is not allowed: ``key`` says why (a text key of :mod:`layouts.text`),
+    ``values`` fill its placeholders, so layouts word it in Chinese or English."""
 
-    def __init__(self, key: str = "forbidden", **values: object) -> None:
-        super().__init__(key)
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(f"{key}: {values}" if values else key)
         self.key = key
         self.values = values
 
+    def message(self, lang: str = "zh") -> str:
+        return t(self.key, lang, **self.values)
 
-_ADMIN = Principal(name="admin", role="admin", region_id=None)
+
+# --- who is asking --------------------------------------------------------------------------
+
+def _engine() -> Engine:
+    return current_app.extensions[EXTENSION]["engine"]
+
+
+def presented_token() -> str | None:
+    """The display token this request carries: the header ``assets/auth.js`` sets, or the
+    address's ``?token=`` (the wall's bookmarked page itself)."""
+    return request.headers.get(TOKEN_HEADER) or request.args.get("token") or None
 
 
 def current_user() -> Principal | None:
-    """The signed-in user of this request (stand-in: always the unscoped admin)."""
-    return _ADMIN
+    """The signed-in user, or a display token's principal, for this request; None when
+    neither (or outside a request). A token, when presented, decides: an invalid one gives
+    None, so a revoked wall says so instead of running on someone's session."""
+    if not has_request_context():
+        return None
+    found = g.get("_principal", _NOT_LOOKED_UP)
+    if found is _NOT_LOOKED_UP:
+        found = _look_up_principal()
+        g._principal = found
+    return found
+
+
+def _look_up_principal() -> Principal | None:
+    engine = _engine()
+    token = presented_token()
+    if token is not None:
+        info = users.check_display_token(engine, token)
+        return None if info is None else users.principal_for_token(engine, info)
+    user_id = session.get("uid")
+    if user_id is None:
+        return None
+    user = users.get_user_by_id(engine, int(user_id))
+    if user is None or user.disabled or session.get("stamp") != user.stamp:
+        session.clear()  # the account went away, was disabled or got a new password
+        return None
+    return users.principal_for_user(engine, user)
+
+
+def _region_ids(codes: Iterable[str | None]) -> list[int | None]:
+    """Region ids of ``codes`` (None stays None: the whole deployment); an unknown code
+    is refused as out of scope, so a guess learns nothing."""
+    wanted = {c for c in codes if c is not None}
+    found: dict[str, int] = {}
+    if wanted:
+        with _engine().connect() as conn:
+            found = dict(conn.execute(select(Region.code, Region.id)
+                                      .where(Region.code.in_(wanted))).all())
+    result: list[int | None] = []
+    for code in codes:
+        if code is None:
+            result.append(None)
+        elif code in found:
+            result.append(found[code])
+        else:
+            raise Forbidden("auth_out_of_scope", region=code)
+    return result
 
 
 def require_viewer(region_id: int | None) -> Principal:
-    """The principal, when it may see ``region_id`` (None: the whole deployment)."""
-    return _ADMIN
+    """The principal, if signed in (any role, or a display token) with ``region_id`` in
+    scope (None: the whole deployment, which only unscoped principals may see)."""
+    principal = current_user()
+    if principal is None:
+        raise Forbidden("auth_signed_out")
+    if not principal.can_see(region_id):
+        raise Forbidden("auth_out_of_scope", region=_code_of(region_id))
+    return principal
 
 
-def require_commander(region_ids: Iterable[int]) -> Principal:
-    """The principal, when it may act on every region in ``region_ids``."""
-    return _ADMIN
+def require_commander(region_ids: Iterable[int | None]) -> Principal:
+    """The principal, if a signed-in commander or admin whose scope covers every region
+    of ``region_ids``; a display token, a viewer or another area is refused."""
+    principal = current_user()
+    if principal is None:
+        raise Forbidden("auth_signed_out")
+    if principal.is_display or principal.role not in users.ACTING_ROLES:
+        raise Forbidden("auth_role")
+    wanted = list(region_ids)
+    if not principal.covers(wanted):
+        outside = [r for r in wanted if not principal.can_see(r)]
+        raise Forbidden("auth_out_of_scope", region=_code_of(outside[0] if outside else None))
+    return principal
 
 
 def require_admin() -> Principal:
-    """The principal, when it is an administrator."""
-    return _ADMIN
+    """The principal, if a signed-in admin."""
+    principal = current_user()
+    if principal is None:
+        raise Forbidden("auth_signed_out")
+    if principal.is_display or principal.role != users.ADMIN:
+        raise Forbidden("auth_admin")
+    return principal
+
+
+def require_viewer_code(code: str | None) -> Principal:
+    """:func:`require_viewer` for a region named by its code (None: the whole deployment)."""
+    principal = current_user()
+    if principal is None:
+        raise Forbidden("auth_signed_out")
+    if principal.region_id is None:
+        return principal
+    (region_id,) = _region_ids([code])
+    return require_viewer(region_id)
+
+
+def _code_of(region_id: int | None) -> str:
+    if region_id is None:
+        return "*"
+    with _engine().connect() as conn:
+        return conn.scalar(select(Region.code).where(Region.id == region_id)) or str(region_id)
+
+
+# --- the guard in front of every request ----------------------------------------------------------
+
+def _lang() -> str:
+    lang = request.args.get("lang") or request.form.get("lang") or ""
+    if lang in ("zh", "en"):
+        return lang
+    return current_app.extensions[EXTENSION]["settings"].language
+
+
+def _json_refusal(key: str, status: int = 403, **values: object) -> Response:
+    body = {"error": {"key": key, "message": {lang: t(key, lang, **values)
+                                             for lang in ("zh", "en")}}}
+    if key == "auth_signed_out":
+        body["error"]["login"] = "/login"
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def callback_kind(body: dict) -> str:
+    """What a ``/_dash-update-component`` request runs: ``"router"`` (the page for the
+    address), ``"wall"`` (every output is a wall component) or ``"other"``."""
+    outputs = body.get("outputs")
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    output_ids = [o.get("id") if isinstance(o, dict) else None for o in outputs]
+    input_ids = [i.get("id") for i in body.get("inputs") or [] if isinstance(i, dict)]
+    if output_ids == [ids.PAGE] and input_ids and set(input_ids) <= {ids.URL}:
+        return "router"
+    if output_ids and all(isinstance(o, str) and o in WALL_IDS for o in output_ids):
+        return "wall"
+    return "other"
+
+
+def wall_regions(body: dict) -> list[str | None]:
+    """The region codes a wall callback would read (from the page's wall state)."""
+    for item in list(body.get("state") or []) + list(body.get("inputs") or []):
+        if isinstance(item, dict) and item.get("id") == ids.WALL_STATE:
+            state = item.get("value") or {}
+            if not isinstance(state, dict):
+                return []
+            codes = [state.get("region"), state.get("map_region", state.get("region"))]
+            codes += list(state.get("playlist") or [])
+            return [c if isinstance(c, str) or c is None else str(c) for c in codes]
+    return []
+
+
+def _guard() -> Response | None:
+    path = request.path
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return None
+    try:
+        if path.endswith("/_dash-update-component"):
+            return _guard_callback()
+        if request.method not in ("GET", "HEAD"):
+            return _json_refusal("auth_signed_out")
+        if path.rstrip("/").endswith("/wall"):
+            return _guard_wall_page()
+        return _guard_console_page()
+    except SQLAlchemyError:
+        # the store is down: a wall goes stale and retries, it is not sent to a login page
+        if path.endswith("/_dash-update-component"):
+            return _json_refusal("auth_unavailable", status=503)
+        return _notice("auth_unavailable", status=503, retry=30)
+    except Forbidden as refused:
+        return _json_refusal(refused.key, **refused.values)
+
+
+def _guard_callback() -> Response | None:
+    principal = current_user()
+    if principal is None:
+        return _json_refusal("auth_token_invalid" if presented_token() else "auth_signed_out")
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    kind = callback_kind(body)
+    if principal.is_display and kind == "other":
+        return _json_refusal("auth_display_only")
+    if kind == "wall" and principal.region_id is not None:
+        codes = wall_regions(body)
+        if not principal.covers(_region_ids(codes)):
+            outside = next(c for c, r in zip(codes, _region_ids(codes))
+                           if not principal.can_see(r))
+            return _json_refusal("auth_out_of_scope", region=outside or "*")
+    return None
+
+
+def _guard_wall_page() -> Response | None:
+    """The wall's page itself. Never a login page: a missing or bad token gets a plain
+    full-screen notice that checks again every few minutes."""
+    token = request.args.get("token")
+    if token is not None:
+        if users.check_display_token(_engine(), token) is None:
+            return _notice("auth_token_invalid", status=403, retry=300)
+        return None
+    if current_user() is not None:
+        return None
+    return _notice("auth_wall_needs_token", status=403, retry=300)
+
+
+def _guard_console_page() -> Response | None:
+    principal = current_user()
+    if principal is not None and not principal.is_display:
+        return None
+    token = request.args.get("token")
+    if principal is not None and token:  # a wall's address without /wall: to the wall
+        return redirect(f"/wall?token={quote(token)}")
+    if principal is not None:
+        return _notice("auth_display_only", status=403, retry=0)
+    target = request.full_path if request.query_string else request.path
+    return redirect(f"/login?next={quote(target, safe='')}")
+
+
+def _notice(key: str, status: int, retry: int) -> Response:
+    lang = _lang()
+    html = render_template("notice.html", lang=lang, message=t(key, lang),
+                           title=t("wall_title", lang), retry=retry)
+    return Response(html, status=status, mimetype="text/html")
+
+
+# --- sign-in ------------------------------------------------------------------------------
+
+class LoginThrottle:
+    """Failed sign-ins per account name in a sliding window (per server process)."""
+
+    def __init__(self, attempts: int = THROTTLE_ATTEMPTS,
+                 window: float = THROTTLE_WINDOW) -> None:
+        self.attempts, self.window = attempts, window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, name: str, now: float) -> deque[float]:
+        failures = self._failures[name.strip().lower()]
+        while failures and now - failures[0] > self.window:
+            failures.popleft()
+        return failures
+
+    def wait_seconds(self, name: str, now: float | None = None) -> int:
+        """Seconds until ``name`` may try again (0: now)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            failures = self._recent(name, now)
+            if len(failures) < self.attempts:
+                return 0
+            return max(1, int(failures[0] + self.window - now + 0.999))
+
+    def failed(self, name: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._recent(name, now).append(now)
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(name.strip().lower(), None)
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` if it is a path on this server, else ``/``: never an outside address."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(ord(c) < 32 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path.startswith("/login"):
+        return "/"
+    return target
+
+
+def _login_page(lang: str, next_url: str, error: str = "", name: str = "",
+                status: int = 200) -> Response:
+    import secrets
+
+    session["csrf"] = session.get("csrf") or secrets.token_urlsafe(16)
+    words = {key: t(key, lang) for key in ("login_title", "login_name", "login_password",
+                                          "login_submit", "login_hint", "app_title",
+                                          "language")}
+    demo, wall_token = users.demo_sign_in_hints(
+        _engine(), current_app.extensions[EXTENSION].setdefault("demo_cache", {}))
+    words.update({key: t(key, lang) for key in ("demo_accounts", "demo_wall")})
+    roles = {account.name: t("role_" + account.role, lang) for account in demo}
+    html = render_template("login.html", lang=lang, words=words, error=error, name=name,
+                           next=next_url, csrf=session["csrf"],
+                           other_lang=t("other_lang", lang), demo=demo, roles=roles,
+                           wall_token=wall_token)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def login() -> Response:
+    """GET: the form. POST: check the password, start the session, go to ``next``."""
+    lang = _lang()
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return _login_page(lang, next_url)
+    name = (request.form.get("name") or "").strip()
+    password = request.form.get("password") or ""
+    expected = session.get("csrf")
+    if not expected or request.form.get("csrf") != expected:
+        return _login_page(lang, next_url, t("login_expired", lang), name, status=400)
+    throttle: LoginThrottle = current_app.extensions[EXTENSION]["throttle"]
+    wait = throttle.wait_seconds(name)
+    if wait:
+        return _login_page(lang, next_url, t("login_throttled", lang, seconds=wait), name,
+                           status=429)
+    user = users.authenticate(_engine(), name, password)
+    if user is None:
+        throttle.failed(name)
+        return _login_page(lang, next_url, t("login_wrong", lang), name, status=401)
+    throttle.succeeded(name)
+    session.clear()  # a fresh session: nothing carried over from before sign-in
+    session.permanent = True
+    session["uid"] = user.id
+    session["stamp"] = user.stamp
+    return redirect(next_url)
+
+
+def logout() -> Response:
+    """End the session and go back to the sign-in page."""
+    lang = _lang()
+    session.clear()
+    return redirect("/login" + ("?lang=en" if lang == "en" else ""))
+
+
+def _forbidden_response(refused: Forbidden) -> Response:
+    return _json_refusal(refused.key, **refused.values)
+
+
+def init_app(app: Dash, engine: Engine, settings: Settings) -> None:
+    """Put sign-in and the guard in front of ``app``'s server."""
+    server: Flask = app.server
+    server.secret_key = settings.secret_key or users.ensure_secret_key(engine)
+    server.config.update(
+        SESSION_COOKIE_NAME="dashboard_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+    )
+    server.extensions[EXTENSION] = {"engine": engine, "settings": settings,
+                                    "throttle": LoginThrottle()}
+    server.before_request(_guard)
+    server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
+    server.register_error_handler(Forbidden, _forbidden_response)

@@ -1,4 +1,4 @@
-"""The command line: ``python -m dashboard serve|demo|import|summary``.
+"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token``.
 
 Every command reads :class:`~dashboard.settings.Settings` from the environment
 (``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
@@ -79,6 +79,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.regions} regions ({report.grids} grids), {report.cases} cases, "
         f"{report.events} case events, {report.officers} officers, {report.patrols} patrols"
     )
+    _announce_demo_access(engine)
     return 0
 
 
@@ -133,6 +134,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_feed:
         _start_demo_feed(engine)
     app = create_app(settings)
+    _announce_demo_access(engine, f"http://{args.host}:{args.port}")
     print(f"serving on http://{args.host}:{args.port}/", flush=True)
     if args.dev:
         app.run(host=args.host, port=args.port, debug=settings.debug,
@@ -166,6 +168,92 @@ def _start_demo_feed(engine: Engine, every: float = 10.0) -> threading.Thread | 
     thread.start()
     print("demo county: new cases arrive every few seconds (--no-feed to stop it)", flush=True)
     return thread
+
+
+# --- accounts and wall tokens ------------------------------------------------------------------
+
+def _read_password(args: argparse.Namespace, confirm: bool = True) -> str:
+    """The password from stdin (``--password-stdin``, for scripts) or typed at a terminal;
+    never from the command line, where other users' ``ps`` would see it."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to type the password at: pipe it in with --password-stdin")
+    import getpass
+
+    password = getpass.getpass("password: ")
+    if confirm and getpass.getpass("password again: ") != password:
+        raise UsageError("the two passwords differ; nothing was changed")
+    return password
+
+
+def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
+    from data import users
+
+    engine = _open_store(settings)
+    if args.action == "add":
+        users.check_new_user(engine, args.name, args.role, args.region)  # before the password
+        user = users.add_user(engine, args.name, _read_password(args), args.role, args.region)
+        print(f"account {user.name} created: {user.role}, "
+              f"{user.region_code or 'whole deployment'}")
+    elif args.action == "list":
+        for user in users.list_users(engine):
+            state = "disabled" if user.disabled else "active"
+            print(f"{user.name:<20} {user.role:<10} {user.region_code or '*':<16} {state:<9} "
+                  f"{user.created_at:%Y-%m-%d %H:%M}")
+    elif args.action == "passwd":
+        users.get_user(engine, args.name)  # an unknown name fails before the password prompt
+        users.set_password(engine, args.name, _read_password(args))
+        print(f"password of {args.name} changed; its sessions end")
+    elif args.action == "disable":
+        users.disable(engine, args.name)
+        print(f"account {args.name} disabled; its sessions end")
+    return 0
+
+
+def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
+    from data import users
+
+    engine = _open_store(settings)
+    if args.list:
+        for token in users.list_display_tokens(engine):
+            state = (f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at
+                     else "active")
+            print(f"{token.id:>4} {token.region_code or '*':<16} {state:<24} "
+                  f"{token.created_at:%Y-%m-%d %H:%M} {token.label}")
+        return 0
+    if args.revoke is not None:
+        users.revoke_display_token(engine, args.revoke)
+        print(f"display token {args.revoke} revoked: its walls show a notice from their next "
+              "refresh")
+        return 0
+    if args.region is None:
+        raise UsageError("give --region CODE (or --region '*' for the whole deployment), "
+                         "--list or --revoke ID")
+    region = None if args.region == "*" else args.region
+    token = users.create_display_token(engine, region, label=args.label or "")
+    print(f"display token for {region or 'the whole deployment'} (shown once; keep it "
+          "like a key):")
+    print(token)
+    print(f"wall address to bookmark: {args.base_url.rstrip('/')}/wall?token={token}")
+    return 0
+
+
+def _announce_demo_access(engine: Engine, base_url: str | None = None) -> None:
+    """On the demo county: make its accounts if it has none and print them; with
+    ``base_url``, print a wall address with the demo's display token."""
+    from data import users
+
+    made = users.ensure_demo_accounts(engine)
+    if made:
+        print("demo accounts (README: signing in):", flush=True)
+        for account in made:
+            print(f"  {account.name:<10} password {account.password:<18} {account.role}"
+                  f" of {account.region_code or 'the whole deployment'}", flush=True)
+    if base_url:
+        token = users.demo_wall_token(engine)
+        if token:
+            print(f"wall (no sign-in needed): {base_url}/wall?token={token}", flush=True)
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -211,6 +299,33 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--to", dest="date_to", type=_parse_date)
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(run=cmd_summary)
+
+    user = sub.add_parser("user", help="accounts: add, list, passwd, disable")
+    user_sub = user.add_subparsers(dest="action", required=True)
+    add = user_sub.add_parser("add", help="create an account (the password is asked for)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, help="viewer, commander or admin")
+    add.add_argument("--region", help="region code the account is limited to "
+                                      "(default: the whole deployment)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of stdin")
+    user_sub.add_parser("list", help="list the accounts")
+    passwd = user_sub.add_parser("passwd", help="change an account's password")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of stdin")
+    off = user_sub.add_parser("disable", help="disable an account")
+    off.add_argument("name")
+    user.set_defaults(run=cmd_user)
+
+    token = sub.add_parser("wall-token", help="a long-lived read-only address for a wall")
+    token.add_argument("--region", help="region code of the wall ('*': whole deployment)")
+    token.add_argument("--label", help="a note to recognise the token by (e.g. the room)")
+    token.add_argument("--list", action="store_true", help="list the display tokens")
+    token.add_argument("--revoke", type=int, metavar="ID", help="revoke token ID")
+    token.add_argument("--base-url", default="http://127.0.0.1:8050",
+                       help="the server's address, for the printed wall address")
+    token.set_defaults(run=cmd_wall_token)
     return parser
 
 

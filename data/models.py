@@ -217,3 +217,38 @@ class PatrolPoint(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
+
+
+class User(Base):
+    """A person who signs in: a role, and the region they may see and act in.
+
+    ``region_id`` None means the whole deployment. Only a hash of the password is kept
+    (werkzeug's salted scrypt), never the password itself.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DisplayToken(Base):
+    """A long-lived, read-only key a wall screen opens ``/wall?token=...`` with.
+
+    Only the SHA-256 of the token is stored (the token itself is shown once, when made);
+    ``region_id`` None means the whole deployment.
+    """
+
+    __tablename__ = "display_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from dashboard import Settings, create_app
 from data import demo, store
+from tests.auth_helpers import make_user, make_wall_token, sign_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,6 +26,8 @@ CHROMIUM_ARGS = [
 ]
 #: The demo world's "now": this hour, so "the last 30 days" on the page are full of cases.
 DEMO_AS_OF = store.utcnow().replace(minute=0, second=0, microsecond=0)
+#: The browser tests' admin account and whole-deployment wall token (set by demo_database).
+ACCESS: dict[str, str] = {"admin": "test-admin"}
 
 
 @dataclass
@@ -50,6 +53,9 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{path}"
     engine = store.make_engine(url)
     demo.build_demo(engine, scale="small", seed=7, as_of=DEMO_AS_OF)
+    # who the pages are opened as: an admin for the console, a display token for walls
+    ACCESS["admin_password"] = make_user(engine, ACCESS["admin"], "admin")
+    ACCESS["wall_token"] = make_wall_token(engine)
     engine.dispose()
     return url
 
@@ -80,9 +86,10 @@ def browser():
 
 
 @pytest.fixture
-def page_with_log(browser):
-    """A fresh 1920×1080 page and the log of what it did."""
+def page_with_log(browser, live_server):
+    """A fresh 1920×1080 page, signed in as the admin, and the log of what it did."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    sign_in(context, ACCESS["admin"], ACCESS["admin_password"], base_url=live_server.url)
     page = context.new_page()
     log = PageLog()
     page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
@@ -139,9 +146,11 @@ def wall_server(demo_database: str, tmp_path: Path):
 
 
 def open_page(browser, width: int, height: int):
-    """A page of the given size and the log of what it did."""
+    """A page of the given size, carrying the wall's display token (as ``assets/auth.js``
+    sends it for ``/wall?token=...``), and the log of what it did."""
     context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="zh-CN")
+                                  locale="zh-CN",
+                                  extra_http_headers={"X-Display-Token": ACCESS["wall_token"]})
     page = context.new_page()
     log = PageLog()
     page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))

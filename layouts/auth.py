@@ -1,0 +1,23 @@
+"""Small pieces of the interface about who is signed in."""
+
+from __future__ import annotations
+
+from dash import html
+
+from data.users import Principal
+from layouts.text import t
+
+
+def build_user_badge(principal: Principal, lang: str) -> html.Div:
+    """Who is signed in, their role and area, and the way out (a plain link to /logout)."""
+    parts: list = [html.Span(f"{t('signed_in_as', lang)}: {principal.name}",
+                             className="auth-badge-name"),
+                   html.Span(f" · {t('role_' + principal.role, lang)}",
+                             className="auth-badge-role")]
+    if principal.region_code:
+        parts.append(html.Span(f" · {principal.region_code}", className="auth-badge-region"))
+    if not principal.is_display:
+        parts.append(html.A(t("sign_out", lang), href="/logout" + ("?lang=en" if lang == "en"
+                                                                   else ""),
+                            className="auth-badge-logout"))
+    return html.Div(parts, className="auth-badge")

@@ -1,0 +1,71 @@
+"""Helpers for tests that need someone signed in, or a wall's display token.
+
+    password = make_user(engine, "t1", "commander", region="T1")
+    sign_in(app.server.test_client(), "t1", password)           # a Flask test client
+    sign_in(page, "t1", password, base_url=live_server.url)     # a Playwright page/context
+    post_callback(client, router_body("/", "?region=T1"))       # a callback, as the browser
+
+Passwords are made fresh per account (strong enough for :mod:`data.users`' rules).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import Engine
+
+from data import users
+from layouts import ids
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def make_user(engine: Engine, name: str, role: str, region: str | None = None) -> str:
+    """Create account ``name`` with ``role`` (scoped to region code ``region``) and return
+    its password."""
+    password = "pw-" + secrets.token_urlsafe(12)
+    users.add_user(engine, name, password, role, region)
+    return password
+
+
+def make_wall_token(engine: Engine, region: str | None = None, label: str = "test wall") -> str:
+    """A display token for the wall of ``region`` (None: the whole deployment)."""
+    return users.create_display_token(engine, region, label=label)
+
+
+def sign_in(client_or_page, name: str, password: str, base_url: str = "") -> object:
+    """Sign in through the real ``/login`` form (its CSRF field included).
+
+    With a Flask test client it returns the POST's response; with a Playwright page or
+    browser context (``base_url`` needed) the session cookie lands in that context, and
+    it returns the APIResponse."""
+    request = getattr(client_or_page, "request", None)
+    if request is not None and hasattr(request, "post"):  # Playwright page or context
+        form = request.get(f"{base_url}/login")
+        csrf = _CSRF.search(form.text()).group(1)
+        return request.post(f"{base_url}/login", form={
+            "name": name, "password": password, "csrf": csrf, "next": "/"},
+            max_redirects=0)
+    form = client_or_page.get("/login")
+    csrf = _CSRF.search(form.get_data(as_text=True)).group(1)
+    return client_or_page.post("/login", data={"name": name, "password": password,
+                                                "csrf": csrf, "next": "/"})
+
+
+def router_body(pathname: str = "/", search: str = "") -> dict:
+    """The request body Dash's browser side sends to run the router for an address."""
+    return {
+        "output": f"{ids.PAGE}.children",
+        "outputs": {"id": ids.PAGE, "property": "children"},
+        "inputs": [{"id": ids.URL, "property": "pathname", "value": pathname},
+                   {"id": ids.URL, "property": "search", "value": search}],
+        "changedPropIds": [f"{ids.URL}.pathname"],
+        "state": [],
+    }
+
+
+def post_callback(client, body: dict, token: str | None = None):
+    """POST ``body`` to ``/_dash-update-component`` (with a display token if given)."""
+    headers = {"X-Display-Token": token} if token else {}
+    return client.post("/_dash-update-component", json=body, headers=headers)
