@@ -638,7 +638,10 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
         reasons = "; ".join(f"{codes.get(r.case_id, r.case_id)}: "
                             f"{t_error(r.error.key, r.error.values, lang)}" for r in failed)
         text = reasons if not done else f"{t('done_partly', lang, ok=done, failed=len(failed))} {reasons}"
-    bump = (refresh or 0) + 1 if done else no_update
+    # after a success, or when someone else changed a case meanwhile, everything is
+    # redrawn so the commander sees the cases as they stand now
+    changed = any(isinstance(r.error, workflow.CaseChanged) for r in failed)
+    bump = (refresh or 0) + 1 if done or changed else no_update
     return text, bump, bool(done) or no_update
 
 
