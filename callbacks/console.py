@@ -228,9 +228,10 @@ def navigate(map_click: dict | None, bar_click: dict | None, period: str | None,
     href = layout.console_href(new["region"], state_query(new), new["lang"])
     path, _, query = href.partition("?")
     query = f"?{query}" if query else ""
-    if path == (pathname or "/") and query == (search or ""):
+    same_path, same_query = path == (pathname or "/"), query == (search or "")
+    if same_path and same_query:
         return no_update, no_update
-    return path, query
+    return (no_update if same_path else path), (no_update if same_query else query)
 
 
 def _triggered() -> object:
