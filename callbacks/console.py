@@ -14,6 +14,8 @@ signed-in user may see (or act on) the regions concerned, and turns a refusal in
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
@@ -25,7 +27,7 @@ from data import console, dispatch, schema, workflow
 from data import wall as wall_data
 from data.console_scope import case_region_ids
 from data.regions import UnknownRegion, get_region
-from data.store import deployment_timezone, utcnow
+from data.store import data_version, deployment_timezone, utcnow
 from layouts import console as layout
 from layouts import ids
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
@@ -267,6 +269,30 @@ def _records(value) -> list[dict]:
     return list(value)
 
 
+VIEW_SECONDS = 60  # as the wall: the period's panels are recounted at most once a minute
+VIEWS_KEPT = 64
+_VIEWS_LOCK = threading.Lock()
+
+
+def _region_view(conn, code: str | None, flt, now: datetime, lang: str) -> dict:
+    """:func:`data.console.region_view`, remembered for the same region, filter and data
+    version for up to :data:`VIEW_SECONDS` (the back button, a second commander on the
+    same view): a change to the data (any new or moved case) recounts at once."""
+    views = services.extension().setdefault("console_views", OrderedDict())
+    key = (code, flt, lang, data_version(conn))
+    with _VIEWS_LOCK:
+        found = views.get(key)
+    if found is not None and (now - found[0]).total_seconds() < VIEW_SECONDS:
+        return found[1]
+    view = console.region_view(conn, code, flt, now, lang=lang)
+    with _VIEWS_LOCK:
+        views[key] = (now, view)
+        views.move_to_end(key)
+        while len(views) > VIEWS_KEPT:
+            views.popitem(last=False)
+    return view
+
+
 def _shapes(conn, code: str | None) -> dict:
     cache = services.extension().setdefault(SHAPES_CACHE, {})
     if code not in cache:
@@ -285,7 +311,7 @@ def panels(state: dict, now: datetime | None = None) -> dict:
         _viewer(conn, code)
         tz = deployment_timezone(conn)
         flt = case_filter(state, code)
-        view = console.region_view(conn, code, flt, now, lang=lang)
+        view = _region_view(conn, code, flt, now, lang)
         shapes = _shapes(conn, code)
         children = view["children"]
         at_bottom = not children or all(child.get("is_leaf") for child in children)
