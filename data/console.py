@@ -41,7 +41,7 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -58,7 +58,6 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    true,
 )
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -1044,7 +1043,8 @@ CHILD_METRICS = ("reported", "closure_rate", "on_time_closure_rate", "overdue",
 
 
 def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now: datetime,
-                lang: str = "zh", top: int = 10) -> dict[str, object]:
+                lang: str = "zh", top: int = 10, *,
+                cache: metrics.ResultCache | None = None) -> dict[str, object]:
     """Everything the console's panels show for one region (``None``: the whole
     deployment) over the filter's period, with its categories and sources applied to
     every figure (statuses and text are the list's, not the metrics'):
@@ -1056,8 +1056,16 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
     ``trend`` (DataFrame day/reported/closed), ``categories`` (DataFrame key/n: the
     ``top`` subcategories) and ``ranking`` (DataFrame code/name/value/closed: children
     by on-time closure rate, best first, no value last).
+
+    With a ``cache`` (one :class:`data.metrics.ResultCache` kept by the server), the
+    store counts every region's cases once per data version, period, scope and minute,
+    and each later view (a click down or back up) only adds up what is kept; the
+    figures are then as of the start of the current minute (``period.as_of`` says so).
+    Without one, every call counts the region's own cases afresh, as of ``now``.
     """
     tz = deployment_timezone(conn)
+    if cache is not None:
+        now = now.replace(second=0, microsecond=0)
     region = None if region_code is None else get_region(conn, region_code)
     period = period_of(conn, flt, now)
     previous = period.previous(tz)
@@ -1069,15 +1077,15 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
         select(Region.parent_id).where(Region.parent_id.in_(
             kid_ids + ([] if region is None else [region.id]))).distinct())}
     if region is None:
-        current = metrics.compute(conn, None, period, as_of, scope=scope)
-        per_child = metrics.compute(conn, kid_ids, period, as_of, scope=scope)
+        current = metrics.compute(conn, None, period, as_of, scope=scope, cache=cache)
+        per_child = metrics.compute(conn, kid_ids, period, as_of, scope=scope, cache=cache)
         key = 0
     else:
         current = per_child = metrics.compute(conn, [region.id, *kid_ids], period, as_of,
-                                              scope=scope)
+                                              scope=scope, cache=cache)
         key = region.id
     before = metrics.compute(conn, None if region is None else [region.id], previous,
-                             min(now, previous.end), scope=scope)
+                             min(now, previous.end), scope=scope, cache=cache)
     kid_dicts = [{**k.as_dict(), "is_leaf": k.id not in with_children} for k in kids]
     whole = {"code": None, "name": word("all", lang), "level": None, "depth": -1,
              "is_leaf": False}
@@ -1096,8 +1104,73 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
         "children_metrics": [
             {**kd, **{m: per_child[k.id][m] for m in CHILD_METRICS}}
             for k, kd in zip(kids, kid_dicts)],
-        "trend": daily_trend(conn, region, now, period=period, scope=scope),
-        "categories": shares(conn, region, now, Case.subcategory, top=top, period=period,
-                             scope=scope),
+        "trend": (daily_trend(conn, region, now, period=period, scope=scope)
+                  if cache is None else _cached_trend(conn, region, period, scope, cache)),
+        "categories": (shares(conn, region, now, Case.subcategory, top=top, period=period,
+                              scope=scope)
+                       if cache is None else
+                       _cached_categories(conn, region, period, scope, cache, top)),
         "ranking": ranking(conn, region, now, values=per_child),
     }
+
+
+def _region_rows(conn: Connection, region: RegionInfo | None, frame: pd.DataFrame
+                 ) -> pd.DataFrame:
+    """The rows of a per-region frame that lie under ``region`` (all for None)."""
+    if region is None:
+        return frame
+    ids = {rid for (rid,) in conn.execute(select(RegionAncestor.descendant_id)
+                                          .where(RegionAncestor.ancestor_id == region.id))}
+    return frame[frame["region"].isin(ids)]
+
+
+def _cached_trend(conn: Connection, region: RegionInfo | None, period: Period,
+                  scope: CaseScope | None, cache: metrics.ResultCache) -> pd.DataFrame:
+    """:func:`data.wall.daily_trend` over ``period`` from every region's daily counts,
+    counted once and kept in ``cache``."""
+    from data.wall import _utc_hour
+
+    def every_region() -> pd.DataFrame:
+        tz = deployment_timezone(conn)
+        parts = []
+        for name, column in (("reported", Case.reported_at), ("closed", Case.closed_at)):
+            hour = _utc_hour(column).label("hour")
+            place = func.coalesce(Case.region_id, -1).label("region")
+            query = metrics.scoped(select(place, hour, func.count())
+                                   .where(column >= period.start, column < period.end)
+                                   .group_by(place, hour), scope)
+            rows = pd.DataFrame(conn.execute(query).all(), columns=["region", "hour", "n"])
+            hours = pd.Series(rows["hour"].unique())
+            day_of = dict(zip(hours, pd.to_datetime(hours, format="%Y-%m-%d %H")
+                              .dt.tz_localize("UTC").dt.tz_convert(tz).dt.date))
+            rows["day"] = rows["hour"].map(day_of)
+            parts.append(rows.groupby(["region", "day"])["n"].sum().rename(name))
+        return pd.concat(parts, axis=1).fillna(0).astype(int).reset_index()
+
+    kept = cache.get_or_compute(cache.key(conn, "trend", period, scope), every_region)
+    per_day = _region_rows(conn, region, kept).groupby("day")[["reported", "closed"]].sum()
+    out = pd.DataFrame({"day": pd.date_range(period.first, period.last, freq="D").date})
+    for name in ("reported", "closed"):
+        out[name] = out["day"].map(per_day[name]).fillna(0).astype(int) \
+            if not per_day.empty else 0
+    return out
+
+
+def _cached_categories(conn: Connection, region: RegionInfo | None, period: Period,
+                       scope: CaseScope | None, cache: metrics.ResultCache,
+                       top: int) -> pd.DataFrame:
+    """:func:`data.wall.shares` of subcategories over ``period`` from every region's
+    counts, counted once and kept in ``cache``."""
+    def every_region() -> pd.DataFrame:
+        place = func.coalesce(Case.region_id, -1).label("region")
+        key = func.coalesce(Case.subcategory, "").label("key")
+        query = metrics.scoped(select(place, key, func.count())
+                               .where(Case.reported_at >= period.start,
+                                      Case.reported_at < period.end)
+                               .group_by(place, key), scope)
+        return pd.DataFrame(conn.execute(query).all(), columns=["region", "key", "n"])
+
+    kept = cache.get_or_compute(cache.key(conn, "subcategories", period, scope), every_region)
+    sums = _region_rows(conn, region, kept).groupby("key", as_index=False)["n"].sum()
+    sums = sums.sort_values(["n", "key"], ascending=[False, True], kind="stable")
+    return sums.head(top).reset_index(drop=True)[["key", "n"]]

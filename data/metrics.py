@@ -142,10 +142,103 @@ class CaseScope:
         return and_(*parts) if parts else None
 
 
-def _scoped(query, scope: CaseScope | None):
+def scoped(query, scope: CaseScope | None):
     """``query`` narrowed to the cases of ``scope`` (unchanged for no scope)."""
     condition = None if scope is None else scope.condition()
     return query if condition is None else query.where(condition)
+
+
+# --- a cache of per-region counts ---------------------------------------------------------
+
+class ResultCache:
+    """A small, thread-safe, least-recently-used store of query results.
+
+    By default keys carry the store's data version (:func:`data.store.data_version`), so
+    a change to the data is never hidden: it makes new keys, and the old entries age out.
+    A store that changes every few seconds (a live feed) would then never hit the cache;
+    with ``max_age`` (seconds) the version is left out of the keys and an entry is
+    counted again once it is older than that, so a change shows within ``max_age``.
+    """
+
+    def __init__(self, size: int = 48, max_age: float | None = None) -> None:
+        from collections import OrderedDict
+        from threading import Lock
+
+        self.size = size
+        self.max_age = max_age
+        self._items: "OrderedDict[tuple, tuple[float, object]]" = OrderedDict()
+        self._lock = Lock()
+
+    def get_or_compute(self, key: tuple, make):
+        """The value kept under ``key``, or ``make()``'s, kept from now on."""
+        from time import monotonic
+
+        with self._lock:
+            held = self._items.get(key)
+            if held is not None and (self.max_age is None
+                                     or monotonic() - held[0] <= self.max_age):
+                self._items.move_to_end(key)
+                return held[1]
+        made = monotonic()
+        value = make()  # outside the lock: a slow query must not stall other threads
+        with self._lock:
+            self._items[key] = (made, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def key(self, conn: Connection, *parts) -> tuple:
+        """A key for ``parts`` in this store (at its current data version, unless the
+        cache ages entries by ``max_age`` instead)."""
+        from data.store import data_version
+
+        if self.max_age is not None:
+            return (str(conn.engine.url), *parts)
+        return (str(conn.engine.url), data_version(conn), *parts)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _cached(conn: Connection, cache: ResultCache | None, parts: tuple,
+            group_ids: list[int] | None, make) -> list:
+    """Per-region rows from ``make(only)``: with a cache, every region's rows (kept);
+    without one, only the rows of the regions under ``group_ids``."""
+    if cache is not None:
+        return cache.get_or_compute(cache.key(conn, *parts), lambda: make(None))
+    return make(_under(conn, group_ids))
+
+
+@dataclass(frozen=True)
+class _Few:
+    """Cases of a few regions (a small part of the tree): read best by region."""
+
+    condition: ColumnElement[bool]
+
+
+#: A subtree holding at most this share of the regions is read through the region index.
+_FEW_SHARE = 0.05
+
+
+def _under(conn: Connection, group_ids: list[int] | None):
+    """Cases located under the groups: None when that is no narrowing (no groups, or a
+    top-level region among them), a :class:`_Few` for a small subtree, else a condition.
+    (Narrowing never changes a result: the roll-up adds up only the groups' regions.)"""
+    if group_ids is None:
+        return None
+    tops = conn.execute(select(func.count()).select_from(Region)
+                        .where(Region.id.in_(group_ids), Region.parent_id.is_(None))).scalar()
+    if tops:
+        return None
+    ids = [rid for (rid,) in conn.execute(
+        select(RegionAncestor.descendant_id).where(RegionAncestor.ancestor_id.in_(group_ids))
+        .distinct())]
+    total = conn.execute(select(func.count()).select_from(Region)).scalar() or 1
+    if len(ids) <= _FEW_SHARE * total:
+        return _Few(Case.region_id.in_(ids))
+    return Case.region_id.in_(select(RegionAncestor.descendant_id)
+                              .where(RegionAncestor.ancestor_id.in_(group_ids)))
 
 
 # --- the aggregation ------------------------------------------------------------------------
@@ -168,8 +261,23 @@ def _grouped(query, column, group_ids: list[int] | None):
     return query.add_columns(RegionAncestor.ancestor_id.label("g")), RegionAncestor.ancestor_id
 
 
+_CASE_KEYS = ("reported", "filed", "dispatched", "resolved", "closed", "closed_on_time",
+              "due_to_close", "due_to_close_with_deadline", "due_to_handle", "open", "overdue",
+              "resolved_with_level", "resolved_in_grid", "disputes_mediated",
+              "mediation_successes", "rated", "satisfied")
+
+
 def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
-                 as_of: datetime, scope: CaseScope | None = None) -> dict[int, dict[str, int]]:
+                 as_of: datetime, scope: CaseScope | None = None,
+                 cache: "ResultCache | None" = None) -> dict[int, dict[str, int]]:
+    rows = _cached(conn, cache, ("cases", p, as_of, scope), group_ids,
+                   lambda only: _case_rows(conn, p, as_of, scope, only))
+    return _roll_up(conn, rows, list(_CASE_KEYS), group_ids)
+
+
+def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | None,
+               only: ColumnElement[bool] | None) -> list:
+    """Each region's own counts (one row per region, -1 for unlocated cases)."""
     c = Case
     not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
     # a deadline counts once it has come: in P and by as_of (the rest of today is not due yet)
@@ -213,15 +321,36 @@ def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
         "satisfied": and_(closed_in_p, c.satisfaction.in_(
             [schema.SATISFIED, schema.BASICALLY_SATISFIED])),
     }
+    assert tuple(counts) == _CASE_KEYS
     region = _region_key(c.region_id)
     query = (select(region, *(_count_if(cond).label(key) for key, cond in counts.items()))
-             .select_from(c).where(_touched(p, as_of)).group_by(region))
-    query = _scoped(query, scope)
-    return _roll_up(conn, conn.execute(query).all(), list(counts), group_ids)
+             .select_from(c).group_by(region))
+    query = scoped(query, scope)
+    if isinstance(only, _Few):
+        # a few regions: read their cases through the region index and drop the ones no
+        # count can include (the same cases _touched picks)
+        query = query.where(only.condition, or_(
+            *(column >= p.start for column in _TIMES), c.status.in_(schema.OPEN_STATUSES)))
+    else:
+        query = query.where(_touched(p, as_of))
+        if only is not None:
+            query = query.where(only)
+    return conn.execute(query).all()
+
+
+_EVENT_KEYS = ("dispatches", "returns", "reworks", "postponed")
 
 
 def _event_counts(conn: Connection, group_ids: list[int] | None,
-                  p: Period, scope: CaseScope | None = None) -> dict[int, dict[str, int]]:
+                  p: Period, scope: CaseScope | None = None,
+                  cache: "ResultCache | None" = None) -> dict[int, dict[str, int]]:
+    rows = _cached(conn, cache, ("events", p, scope), group_ids,
+                   lambda only: _event_rows(conn, p, scope, only))
+    return _roll_up(conn, rows, list(_EVENT_KEYS), group_ids)
+
+
+def _event_rows(conn: Connection, p: Period, scope: CaseScope | None,
+                only: ColumnElement[bool] | None) -> list:
     e = CaseEvent
     counted = {"dispatch": "dispatches", "return": "returns", "rework": "reworks"}
     region = _region_key(Case.region_id)
@@ -237,9 +366,11 @@ def _event_counts(conn: Connection, group_ids: list[int] | None,
         .where(e.action.in_([*counted, "postpone"]), _within(e.at, p))
         .group_by(region)
     )
-    keys = [*counted.values(), "postponed"]
-    query = _scoped(query, scope)
-    return _roll_up(conn, conn.execute(query).all(), keys, group_ids)
+    assert (*counted.values(), "postponed") == _EVENT_KEYS
+    query = scoped(query, scope)
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    return conn.execute(query).all()
 
 
 _UNLOCATED = -1
@@ -249,6 +380,10 @@ _UNLOCATED = -1
 _LOOKUP_SPAN = timedelta(days=120)
 
 
+_TIMES = (Case.reported_at, Case.dispatched_at, Case.resolved_at, Case.closed_at,
+          Case.voided_at, Case.due_at, Case.mediated_at)
+
+
 def _touched(p: Period, as_of: datetime) -> ColumnElement[bool]:
     """Which cases any count of P can include: one with some time at or after P's start,
     or one still open now (an open case is open at any as_of after it was reported).
@@ -256,8 +391,7 @@ def _touched(p: Period, as_of: datetime) -> ColumnElement[bool]:
     For a recent period each part is a range lookup on its own index, so a day's or a
     month's counts read that day's or month's cases, not every case the store ever held."""
     c = Case
-    columns = (c.reported_at, c.dispatched_at, c.resolved_at, c.closed_at, c.voided_at,
-               c.due_at, c.mediated_at)
+    columns = _TIMES
     if as_of - p.start > _LOOKUP_SPAN:
         return or_(*(column >= p.start for column in columns),
                    c.status.in_(schema.OPEN_STATUSES))
@@ -272,6 +406,13 @@ def _region_key(column: ColumnElement) -> ColumnElement[int]:
     return func.coalesce(column, _UNLOCATED).label("region")
 
 
+def _closure(conn: Connection, group_ids: list[int]) -> pd.DataFrame:
+    """(g, region) for every region under each group (the group itself included)."""
+    return pd.DataFrame(conn.execute(
+        select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id)
+        .where(RegionAncestor.ancestor_id.in_(group_ids))).all(), columns=["g", "region"])
+
+
 def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None
              ) -> dict[int, dict[str, int]]:
     """Per-region counts summed up to each requested region (through the closure table),
@@ -284,29 +425,37 @@ def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | Non
         return {}
     if group_ids is None:
         return {_ALL: {k: int(frame[k].sum()) for k in keys}}
-    closure = pd.DataFrame(conn.execute(
-        select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id)
-        .where(RegionAncestor.ancestor_id.in_(group_ids))).all(),
-        columns=["g", "region"])
+    closure = _closure(conn, group_ids)
     summed = closure.merge(frame, on="region").groupby("g")[keys].sum()
     return {int(g): {k: int(row[k]) for k in keys} for g, row in summed.iterrows()}
 
 
 def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
-                  scope: CaseScope | None = None) -> dict[int, float]:
+                  scope: CaseScope | None = None,
+                  cache: "ResultCache | None" = None) -> dict[int, float]:
+    """The median of (closed_at - reported_at) in hours per group: the database gives
+    each case's hours and region, pandas takes the medians (the mean of the two middle
+    values for an even count, as the registry says)."""
+    rows = _cached(conn, cache, ("hours", p, scope), group_ids,
+                   lambda only: _hours_rows(conn, p, scope, only))
+    frame = pd.DataFrame(rows, columns=["region", "hours"])
+    if frame.empty:
+        return {}
+    if group_ids is None:
+        return {_ALL: float(frame["hours"].astype(float).median())}
+    closure = _closure(conn, group_ids)
+    medians = closure.merge(frame, on="region").groupby("g")["hours"].median()
+    return {int(g): float(value) for g, value in medians.items()}
+
+
+def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,
+                only: ColumnElement[bool] | None) -> list:
     hours = (_epoch_hours(Case.closed_at) - _epoch_hours(Case.reported_at)).label("hours")
-    base = _scoped(select(hours).select_from(Case).where(_within(Case.closed_at, p)), scope)
-    base, _ = _grouped(base, Case.region_id, group_ids)
-    durations = base.subquery()
-    ranked = select(
-        durations.c.g,
-        durations.c.hours,
-        func.row_number().over(partition_by=durations.c.g, order_by=durations.c.hours).label("rn"),
-        func.count().over(partition_by=durations.c.g).label("n"),
-    ).subquery()
-    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
-    query = select(ranked.c.g, func.avg(ranked.c.hours)).where(middle).group_by(ranked.c.g)
-    return {g: float(value) for g, value in conn.execute(query)}
+    query = scoped(select(_region_key(Case.region_id), hours).select_from(Case)
+                   .where(_within(Case.closed_at, p)), scope)
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    return conn.execute(query).all()
 
 
 def _patrol_coverage(conn: Connection, group_ids: list[int] | None,
@@ -398,20 +547,26 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
 
 
 def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
-            as_of: datetime, *, scope: CaseScope | None = None) -> dict[int, dict[str, object]]:
+            as_of: datetime, *, scope: CaseScope | None = None,
+            cache: "ResultCache | None" = None) -> dict[int, dict[str, object]]:
     """Metrics for each region id in ``groups`` (each with all its descendants).
 
     ``groups=None`` computes one group, the whole deployment (unlocated cases included),
     under the key 0. ``scope`` keeps every case count, event count and the median to the
     cases of some categories and sources (the console's filters); patrol coverage is about
     grids, not cases, and ignores it. No scope gives exactly the unfiltered metrics.
+
+    Without ``cache`` the database counts only the cases under ``groups``. With a
+    :class:`ResultCache` it counts every region's cases once per store version, period,
+    ``as_of`` and scope, and keeps them, so the next region asked about (a click further
+    down or back up) costs only the adding up.
     """
     group_ids = None if groups is None else list(groups)
     if group_ids == []:
         return {}
-    counts = _case_counts(conn, group_ids, period, as_of, scope)
-    events = _event_counts(conn, group_ids, period, scope)
-    medians = _median_hours(conn, group_ids, period, scope)
+    counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
+    events = _event_counts(conn, group_ids, period, scope, cache)
+    medians = _median_hours(conn, group_ids, period, scope, cache)
     patrols = _patrol_coverage(conn, group_ids, period)
     keys = [_ALL] if group_ids is None else group_ids
     return {

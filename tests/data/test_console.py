@@ -630,3 +630,70 @@ def test_the_la_example(engine):
     exported = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     by_region = {c["code"]: c["reported"] for c in view["children_metrics"]}
     assert len(exported) == by_region[region]
+
+
+@pytest.mark.parametrize("few_share", [0.0, 1.0])
+def test_every_way_of_reading_gives_the_same_metrics(hand, monkeypatch, few_share):
+    """compute reads a few regions by region, a larger part of the tree through the time
+    indexes, and with a cache every region at once: the numbers must not differ."""
+    monkeypatch.setattr(metrics, "_FEW_SHARE", few_share)
+    cache = metrics.ResultCache()
+    scope = metrics.CaseScope(categories=(SHI, GONG))
+    with hand.connect() as conn:
+        tz = store.deployment_timezone(conn)
+        period = metrics.period_for(FIRST, LAST, tz)
+        for ids in ([2, 4, 5], [4], [6], [3]):
+            for sc in (None, scope):
+                plain = metrics.compute(conn, ids, period, NOW, scope=sc)
+                cached = metrics.compute(conn, ids, period, NOW, scope=sc, cache=cache)
+                whole = metrics.compute(conn, [1, *ids], period, NOW, scope=sc)
+                assert plain == cached, ids
+                assert all(plain[i] == whole[i] for i in ids), ids
+    assert len(cache) == 6  # cases, events, hours for each scope: each read once
+
+
+def test_a_cached_region_view_equals_a_fresh_one(hand):
+    cache = metrics.ResultCache()
+    now = NOW.replace(minute=0)  # on the minute: the cached view's figures are as of it
+    with hand.connect() as conn:
+        for code in ("C", "T1", "T2", "G1", "G3", None):
+            for f in (flt(region_code=code), flt(region_code=code, categories=(SHI,))):
+                fresh = console.region_view(conn, code, f, now)
+                kept = console.region_view(conn, code, f, now, cache=cache)
+                for key in ("region", "breadcrumb", "children", "period", "metrics",
+                            "previous", "children_metrics"):
+                    assert kept[key] == fresh[key], (code, key)
+                for key in ("trend", "ranking"):
+                    pd.testing.assert_frame_equal(kept[key], fresh[key], check_dtype=False)
+                assert dict(zip(kept["categories"]["key"], kept["categories"]["n"])) == \
+                    dict(zip(fresh["categories"]["key"], fresh["categories"]["n"]))
+    sizes = len(cache)
+    with store.transaction(hand) as conn:  # new data: a new version, nothing stale is read
+        conn.execute(insert(Case), [{"id": 500, "code": "NEW", "region_id": G3,
+                                     "status": "reported", "reported_at": t(19),
+                                     "location_method": "point", "version": 1}])
+        store.bump_data_version(conn)
+    with hand.connect() as conn:
+        after = console.region_view(conn, "T2", flt(region_code="T2"), now, cache=cache)
+    assert after["metrics"]["reported"] == 4  # A5 A6 A7 + NEW
+    assert len(cache) > sizes
+
+
+def test_a_cache_by_age_shows_a_change_once_its_entries_are_old(hand, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("time.monotonic", lambda: clock[0])
+    cache = metrics.ResultCache(max_age=60)
+    with hand.connect() as conn:
+        before = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
+    with store.transaction(hand) as conn:
+        conn.execute(insert(Case), [{"id": 500, "code": "NEW", "region_id": G3,
+                                     "status": "reported", "reported_at": t(19),
+                                     "location_method": "point", "version": 1}])
+        store.bump_data_version(conn)
+    with hand.connect() as conn:
+        clock[0] += 30
+        held = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
+        clock[0] += 31
+        fresh = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
+    assert before["metrics"]["reported"] == held["metrics"]["reported"] == 3
+    assert fresh["metrics"]["reported"] == 4
