@@ -17,8 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
-from data import schema, store
-from data.deadlines import deadline
+from data import schema, store, workflow
 from data.models import Case, CaseEvent, Category, Officer, Patrol, PatrolPoint, Region
 
 #: Mean new cases per minute in a county (about 700 a day, busiest in office hours).
@@ -106,34 +105,33 @@ _NEXT = {schema.REPORTED: (schema.FILED, "file", "filed_at"),
 
 def _advance(conn, now: datetime, rng: random.Random, seconds: float) -> int:
     """Move a few of the oldest open cases one step on (a case waits at least 10 minutes
-    at each step); suspended cases wait for their season."""
-    tz = store.deployment_timezone(conn)
-    limits = {sub: (limit, unit) for sub, limit, unit in conn.execute(
-        select(Category.subcategory, Category.time_limit, Category.time_unit))}
+    at each step); suspended cases wait for their season.
+
+    Each move goes through :func:`data.workflow.apply`, the one code path for workflow
+    writes: dispatch dates the deadline from the category table, and a case the workflow
+    refuses (no department or time limit, changed meanwhile) simply waits."""
     quota = max(1, int(seconds / 10))
     moved = 0
-    for status, (to, action, column) in _NEXT.items():
+    for status, (_, action, _) in _NEXT.items():
         previous = _SINCE[status]
         candidates = conn.execute(
-            select(Case.id, Case.subcategory, Case.version)
+            select(Case.id, Case.version, Case.department_id)
             .where(Case.status == status, previous <= now - timedelta(minutes=10))
             .order_by(previous).limit(quota)).all()
-        for case_id, subcategory, version in candidates:
+        for case_id, version, department_id in candidates:
             if rng.random() < 0.3:
                 continue
-            values = {"status": to, column: now, "version": version + 1, "updated_at": now}
-            if to == schema.DISPATCHED and subcategory in limits:
-                values["due_at"] = deadline(now, *limits[subcategory], tz)
-            if to == schema.RESOLVED:
-                values["resolved_level"] = rng.choice(["grid", "grid", "grid", "community"])
-            changed = conn.execute(update(Case).where(Case.id == case_id,
-                                                      Case.version == version)
-                                   .values(**values)).rowcount
-            if changed:
-                conn.execute(insert(CaseEvent).values(
-                    case_id=case_id, action=action, from_status=status, to_status=to,
-                    actor="demo", note=None, at=now))
-                moved += 1
+            params: dict[str, object] = {}
+            if action == "dispatch":
+                params["department_id"] = department_id
+            if action == "resolve":
+                params["resolved_level"] = rng.choice(["grid", "grid", "grid", "community"])
+            try:
+                workflow.apply(conn, case_id, action, actor="demo", expected_version=version,
+                               now=now, **params)
+            except workflow.WorkflowError:
+                continue
+            moved += 1
     return moved
 
 

@@ -22,8 +22,9 @@ When a commander dispatches a case (派遣) the console proposes:
   When nobody is found, ``officer_id`` is None and ``officer_reason`` says why:
   ``no_location`` (no grid officer, and the case has neither a point nor a region with a
   centroid to measure from) or ``no_officer_seen`` (no officer sent a fix in the window).
-  A fix older than the window says nothing about where someone is now, so it is ignored;
-  officers who never sent a fix are only suggested through rules 1 and 2.
+  A fix older than the window says nothing about where someone is now, so it is ignored
+  (fixes are read from patrols started in the last day: no patrol lasts longer); officers
+  who sent no fix are only suggested through rules 1 and 2.
 * **deadline** – the subcategory's time limit (hours, or working days skipping weekends in
   the deployment's time zone) counted from now via :func:`data.deadlines.deadline`, exactly
   as :func:`data.workflow.apply` dates a dispatch without a given deadline. ``due_reason`` is
@@ -130,7 +131,12 @@ def _world(conn: Connection, now: datetime) -> _World:
             .order_by(Patrol.started_at.desc(), Patrol.id)):
         patrolling.setdefault(r.region_id, []).append((r.officer_id, r.started_at))
 
-    in_window = (PatrolPoint.at >= since) & (PatrolPoint.at <= now)
+    # fixes of the window come from patrols started in the day before now (no patrol lasts
+    # a day): the patrol_id index then reads those patrols' tracks, not every track kept
+    recent = select(Patrol.id).where(Patrol.started_at >= now - timedelta(hours=24),
+                                     Patrol.started_at <= now)
+    in_window = ((PatrolPoint.at >= since) & (PatrolPoint.at <= now)
+                 & PatrolPoint.patrol_id.in_(recent))
     latest = (select(Patrol.officer_id, func.max(PatrolPoint.at).label("at"))
               .join(Patrol, Patrol.id == PatrolPoint.patrol_id)
               .where(in_window).group_by(Patrol.officer_id).subquery())
@@ -138,6 +144,7 @@ def _world(conn: Connection, now: datetime) -> _World:
         select(Patrol.officer_id, PatrolPoint.lon, PatrolPoint.lat, PatrolPoint.at)
         .join(Patrol, Patrol.id == PatrolPoint.patrol_id)
         .join(latest, (latest.c.officer_id == Patrol.officer_id) & (latest.c.at == PatrolPoint.at))
+        .where(in_window)
         .order_by(Patrol.officer_id, PatrolPoint.id)).all()
     seen: set[int] = set()
     fixes = []

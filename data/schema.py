@@ -101,3 +101,19 @@ LABELS: dict[str, dict[str, str]] = {
 def label(key: str, lang: str = "zh") -> str:
     """The word a user reads for a vocabulary key; the key itself if none is known."""
     return LABELS.get(lang, LABELS["zh"]).get(key, key)
+
+
+# --- words for the case history actions (appended for the commander console) ----------------
+#: zh/en words of :data:`ACTIONS`, merged into :data:`LABELS` (no key clashes with the rest).
+ACTION_LABELS: dict[str, dict[str, str]] = {
+    "zh": {"report": "上报", "file": "立案", "void": "作废", "dispatch": "派遣", "return": "回退",
+           "postpone": "延期", "resolve": "处置", "close": "结案", "rework": "返工",
+           "suspend": "挂账", "resume": "恢复办理", "urge": "督办", "mediate": "调解",
+           "rate": "评价", "import": "导入"},
+    "en": {"report": "Report", "file": "File", "void": "Void", "dispatch": "Dispatch",
+           "return": "Return", "postpone": "Postpone", "resolve": "Resolve", "close": "Close",
+           "rework": "Rework", "suspend": "Suspend", "resume": "Resume", "urge": "Urge",
+           "mediate": "Mediate", "rate": "Rate", "import": "Import"},
+}
+LABELS["zh"].update(ACTION_LABELS["zh"])
+LABELS["en"].update(ACTION_LABELS["en"])

@@ -12,6 +12,8 @@ from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
+from sqlalchemy import Integer, Text, cast
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from data import schema
@@ -99,10 +101,22 @@ def deployment_timezone(conn: Connection) -> ZoneInfo:
 
 
 def bump_data_version(conn: Connection) -> int:
-    """Mark that the data changed; live views compare this number to skip redraws."""
-    current = int(get_meta(conn, "data_version", "0") or 0) + 1
-    set_meta(conn, "data_version", str(current))
-    return current
+    """Mark that the data changed; live views compare this number to skip redraws.
+
+    The increment happens in the database (``SET value = value + 1``), not read here and
+    written back: two writers committing at once (two commanders on PostgreSQL) then move it
+    twice, where a read-then-write would let the second overwrite the first's bump and a
+    live view that saw the first change would never see the second.
+    """
+    if conn.dialect.name in ("postgresql", "sqlite"):
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(dialect_insert(Meta).values(key="data_version", value="0")
+                     .on_conflict_do_nothing(index_elements=[Meta.key]))
+    elif get_meta(conn, "data_version") is None:
+        set_meta(conn, "data_version", "0")
+    conn.execute(update(Meta).where(Meta.key == "data_version")
+                 .values(value=cast(cast(Meta.value, Integer) + 1, Text)))
+    return data_version(conn)
 
 
 def data_version(conn: Connection) -> int:

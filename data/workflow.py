@@ -58,6 +58,8 @@ Decisions on the edge cases, deliberately:
   the note when both are given. ``urge`` needs ``note``.
 * ``close`` and ``file`` take no parameters; an unknown parameter for an action is refused
   (:class:`InvalidParameter`), so a misspelt keyword cannot be silently ignored.
+* Times (``now``, ``due_at``) are naive UTC as the store keeps them; an aware datetime is
+  converted to UTC rather than misread.
 * ``report`` (creating a case), ``import``, ``mediate`` and ``rate`` are history actions of
   other parts of the system, not workflow steps: :func:`apply` refuses them.
 
@@ -68,10 +70,10 @@ dict for the interface to word in Chinese or English; ``str()`` is English.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, select, update, insert
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from data import schema, store
 from data.deadlines import deadline
@@ -215,6 +217,34 @@ class BatchResult:
         return self.error is None
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One step of a case's history, as :func:`history` reads it."""
+
+    id: int
+    action: str
+    from_status: str | None
+    to_status: str | None
+    actor: str | None
+    note: str | None
+    at: datetime
+
+
+def history(engine_or_conn: Engine | Connection, case_id: int) -> list[HistoryEntry]:
+    """A case's history, oldest first (the order it was written in for equal times).
+
+    Raises :class:`CaseNotFound` for an id no case has (an existing case with no history
+    gives an empty list).
+    """
+    with store.transaction(engine_or_conn) as conn:
+        if conn.scalar(select(Case.id).where(Case.id == case_id)) is None:
+            raise CaseNotFound(f"case {case_id} does not exist", case_id=case_id)
+        return [HistoryEntry(*row) for row in conn.execute(
+            select(CaseEvent.id, CaseEvent.action, CaseEvent.from_status, CaseEvent.to_status,
+                   CaseEvent.actor, CaseEvent.note, CaseEvent.at)
+            .where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id))]
+
+
 # --- applying an action -------------------------------------------------------------------
 
 _CASE_COLUMNS = (Case.id, Case.code, Case.status, Case.version, Case.department_id,
@@ -246,7 +276,7 @@ def apply(engine_or_conn: Engine | Connection, case_id: int, action: str, *, act
         A free note for the history (serves as the reason when ``reason`` is not given).
     **params
         The action's parameters: ``reason``, ``department_id``, ``officer_id``, ``due_at``
-        (naive UTC), ``resolved_level``.
+        (naive UTC; an aware datetime is converted), ``resolved_level``.
 
     Returns
     -------
@@ -258,7 +288,7 @@ def apply(engine_or_conn: Engine | Connection, case_id: int, action: str, *, act
     CaseNotFound, CaseChanged, IllegalTransition, InvalidParameter
         Nothing is written in any of these cases.
     """
-    now = store.utcnow() if now is None else now
+    now = _naive_utc(now)
     with store.transaction(engine_or_conn) as conn:
         return _apply(conn, case_id, action, actor=actor, expected_version=expected_version,
                       now=now, note=note, params=params)
@@ -293,7 +323,7 @@ def apply_many(engine: Engine, items: Iterable[Sequence[Any]], action: str, *, a
     """
     if isinstance(engine, Connection):
         raise TypeError("apply_many needs an Engine: each case is its own transaction")
-    now = store.utcnow() if now is None else now
+    now = _naive_utc(now)
     results: list[BatchResult] = []
     for item in items:
         case_id, expected_version, *rest = item
@@ -349,59 +379,13 @@ def _apply(conn: Connection, case_id: int, action: str, *, actor: str, expected_
             raise bad(name, value, "required", f"{action} needs {name}")
 
     values: dict[str, Any] = {}
-    to_status = row.status if transition.target == SAME else transition.target
     if transition.time_column:
         values[transition.time_column] = now
-
-    if action == "dispatch":
-        department_id = params["department_id"]
-        _check_id(bad, "department_id", department_id)
-        if conn.scalar(select(Department.id).where(Department.id == department_id)) is None:
-            raise bad("department_id", department_id, "unknown_department",
-                      "no department has this id")
-        values["department_id"] = department_id
-        officer_id = params.get("officer_id")
-        if officer_id is not None:
-            _check_id(bad, "officer_id", officer_id)
-            if conn.scalar(select(Officer.id).where(Officer.id == officer_id)) is None:
-                raise bad("officer_id", officer_id, "unknown_officer", "no officer has this id")
-            values["officer_id"] = officer_id
-        due_at = params.get("due_at")
-        if due_at is not None:
-            _check_future(bad, "due_at", due_at, now)
-        else:
-            limit = conn.execute(select(Category.time_limit, Category.time_unit)
-                                 .where(Category.subcategory == row.subcategory)).first()
-            if limit is None:
-                raise bad("due_at", None, "no_time_limit",
-                          f"subcategory {row.subcategory!r} has no time limit in the category "
-                          "table; give a deadline")
-            due_at = deadline(now, limit.time_limit, limit.time_unit,
-                              store.deployment_timezone(conn))
-        values["due_at"] = due_at
-    elif action == "return":
-        values.update(department_id=None, officer_id=None, dispatched_at=None, due_at=None)
-    elif action == "postpone":
-        due_at = params["due_at"]
-        _check_future(bad, "due_at", due_at, now)
-        if row.due_at is not None and due_at <= row.due_at:
-            raise bad("due_at", due_at, "not_after_current_deadline",
-                      f"the new deadline must be later than the current one ({row.due_at})")
-        values["due_at"] = due_at
-    elif action == "resolve":
-        level = params["resolved_level"]
-        if level not in schema.RESOLVED_LEVELS:
-            raise bad("resolved_level", level, "unknown_resolved_level",
-                      f"must be one of {', '.join(schema.RESOLVED_LEVELS)}")
-        values["resolved_level"] = level
-    elif action == "rework":
-        values.update(resolved_at=None, resolved_level=None)
-    elif action == "resume":
-        to_status = _status_before_suspension(conn, case_id, row.dispatched_at)
-        due_at = params.get("due_at")
-        if due_at is not None:
-            _check_future(bad, "due_at", due_at, now)
-            values["due_at"] = due_at
+    prepare = _PREPARE.get(action)
+    if prepare is not None:
+        values.update(prepare(conn, row, params, now, bad))
+    to_status = values.pop("status", None) or (
+        row.status if transition.target == SAME else transition.target)
 
     values.update(status=to_status, version=row.version + 1, updated_at=now)
     changed = conn.execute(update(Case).where(Case.id == case_id,
@@ -414,14 +398,90 @@ def _apply(conn: Connection, case_id: int, action: str, *, actor: str, expected_
         raise _changed(current, expected_version)
     conn.execute(insert(CaseEvent).values(
         case_id=case_id, action=action, from_status=row.status, to_status=to_status,
-        actor=actor, note=_event_note(reason if "reason" in transition.required else
-                                      params.get("reason"), note), at=now))
+        actor=actor, note=_event_note(reason, note), at=now))
     store.bump_data_version(conn)
     return CaseState(
         id=case_id, code=row.code, status=to_status, version=row.version + 1,
         department_id=values.get("department_id", row.department_id),
         officer_id=values.get("officer_id", row.officer_id),
         due_at=values.get("due_at", row.due_at))
+
+
+# --- what each action writes besides its status and time ------------------------------------
+# Each takes (conn, case row, params, now, bad) and returns the columns to write; ``bad``
+# builds the InvalidParameter for this case and action.
+
+def _prepare_dispatch(conn, row, params, now, bad) -> dict[str, Any]:
+    department_id = params["department_id"]
+    _check_id(bad, "department_id", department_id)
+    if conn.scalar(select(Department.id).where(Department.id == department_id)) is None:
+        raise bad("department_id", department_id, "unknown_department",
+                  "no department has this id")
+    values: dict[str, Any] = {"department_id": department_id}
+    officer_id = params.get("officer_id")
+    if officer_id is not None:
+        _check_id(bad, "officer_id", officer_id)
+        if conn.scalar(select(Officer.id).where(Officer.id == officer_id)) is None:
+            raise bad("officer_id", officer_id, "unknown_officer", "no officer has this id")
+        values["officer_id"] = officer_id
+    if params.get("due_at") is not None:
+        values["due_at"] = _check_future(bad, "due_at", params["due_at"], now)
+        return values
+    limit = conn.execute(select(Category.time_limit, Category.time_unit)
+                         .where(Category.subcategory == row.subcategory)).first()
+    if limit is None:
+        raise bad("due_at", None, "no_time_limit",
+                  f"subcategory {row.subcategory!r} has no time limit in the category "
+                  "table; give a deadline")
+    values["due_at"] = deadline(now, limit.time_limit, limit.time_unit,
+                                store.deployment_timezone(conn))
+    return values
+
+
+def _prepare_return(conn, row, params, now, bad) -> dict[str, Any]:
+    return {"department_id": None, "officer_id": None, "dispatched_at": None, "due_at": None}
+
+
+def _prepare_postpone(conn, row, params, now, bad) -> dict[str, Any]:
+    due_at = _check_future(bad, "due_at", params["due_at"], now)
+    if row.due_at is not None and due_at <= row.due_at:
+        raise bad("due_at", params["due_at"], "not_after_current_deadline",
+                  f"the new deadline must be later than the current one ({row.due_at})")
+    return {"due_at": due_at}
+
+
+def _prepare_resolve(conn, row, params, now, bad) -> dict[str, Any]:
+    level = params["resolved_level"]
+    if level not in schema.RESOLVED_LEVELS:
+        raise bad("resolved_level", level, "unknown_resolved_level",
+                  f"must be one of {', '.join(schema.RESOLVED_LEVELS)}")
+    return {"resolved_level": level}
+
+
+def _prepare_rework(conn, row, params, now, bad) -> dict[str, Any]:
+    return {"resolved_at": None, "resolved_level": None}
+
+
+def _prepare_resume(conn, row, params, now, bad) -> dict[str, Any]:
+    values: dict[str, Any] = {"status": _status_before_suspension(conn, row.id,
+                                                                  row.dispatched_at)}
+    if params.get("due_at") is not None:
+        values["due_at"] = _check_future(bad, "due_at", params["due_at"], now)
+    return values
+
+
+_PREPARE = {"dispatch": _prepare_dispatch, "return": _prepare_return,
+            "postpone": _prepare_postpone, "resolve": _prepare_resolve,
+            "rework": _prepare_rework, "resume": _prepare_resume}
+
+
+def _naive_utc(now: datetime | None) -> datetime:
+    """Now as the store keeps it: naive UTC (an aware time is converted, not misread)."""
+    if now is None:
+        return store.utcnow()
+    if now.tzinfo is not None:
+        return now.astimezone(timezone.utc).replace(tzinfo=None)
+    return now
 
 
 def _changed(row: Any, expected_version: int) -> CaseChanged:
@@ -437,11 +497,14 @@ def _check_id(bad, name: str, value: Any) -> None:
         raise bad(name, value, "not_an_id", "must be an integer id")
 
 
-def _check_future(bad, name: str, value: Any, now: datetime) -> None:
-    if not isinstance(value, datetime) or value.tzinfo is not None:
-        raise bad(name, value, "not_a_datetime", "must be a naive UTC datetime")
-    if value <= now:
+def _check_future(bad, name: str, value: Any, now: datetime) -> datetime:
+    """A deadline as naive UTC (an aware one converted), refused unless after now."""
+    if not isinstance(value, datetime):
+        raise bad(name, value, "not_a_datetime", "must be a datetime (naive UTC, or aware)")
+    moment = _naive_utc(value)
+    if moment <= now:
         raise bad(name, value, "not_after_now", f"must lie after now ({now})")
+    return moment
 
 
 def _event_note(reason: str | None, note: str | None) -> str | None:
