@@ -295,7 +295,8 @@ def _guard_console_page() -> Response | None:
     if principal is not None:
         return _notice("auth_display_only", status=403, retry=0)
     target = request.full_path if request.query_string else request.path
-    return redirect(f"/login?next={quote(target, safe='')}")
+    lang = "&lang=en" if request.args.get("lang") == "en" else ""
+    return redirect(f"/login?next={quote(target, safe='')}{lang}")
 
 
 def _notice(key: str, status: int, retry: int) -> Response:

@@ -240,14 +240,16 @@ def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _announce_demo_access(engine: Engine, base_url: str | None = None) -> None:
-    """On the demo county: make its accounts if it has none and print them; with
-    ``base_url``, print a wall address with the demo's display token."""
+    """On the demo county: make its accounts if it has none, and print those that still
+    have their demo password; with ``base_url``, print a wall address with the demo's
+    display token. Nothing at all on a store of imported data."""
     from data import users
 
-    made = users.ensure_demo_accounts(engine)
-    if made:
+    users.ensure_demo_accounts(engine)
+    still, _ = users.demo_sign_in_hints(engine)  # made now, or earlier and not yet changed
+    if still:
         print("demo accounts (README: signing in):", flush=True)
-        for account in made:
+        for account in still:
             print(f"  {account.name:<10} password {account.password:<18} {account.role}"
                   f" of {account.region_code or 'the whole deployment'}", flush=True)
     if base_url:

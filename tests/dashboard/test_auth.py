@@ -196,7 +196,7 @@ def test_a_revoked_token_is_refused_even_with_a_signed_in_session(app, client):
 
 def test_signed_out_console_pages_redirect_to_login_with_next(client):
     for path, target in (("/", "/login?next=%2F"),
-                         ("/?region=T1&lang=en", "/login?next=%2F%3Fregion%3DT1%26lang%3Den"),
+                         ("/?region=T1&lang=en", "/login?next=%2F%3Fregion%3DT1%26lang%3Den&lang=en"),
                          ("/region/T1", "/login?next=%2Fregion%2FT1")):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"] == target
