@@ -14,8 +14,6 @@ signed-in user may see (or act on) the regions concerned, and turns a refusal in
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
@@ -23,11 +21,11 @@ from zoneinfo import ZoneInfo
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from dashboard import auth, services
-from data import console, dispatch, schema, workflow
+from data import console, dispatch, metrics, schema, workflow
 from data import wall as wall_data
 from data.console_scope import case_region_ids
 from data.regions import UnknownRegion, get_region
-from data.store import data_version, deployment_timezone, utcnow
+from data.store import deployment_timezone, utcnow
 from layouts import console as layout
 from layouts import ids
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
@@ -269,28 +267,28 @@ def _records(value) -> list[dict]:
     return list(value)
 
 
-VIEW_SECONDS = 60  # as the wall: the period's panels are recounted at most once a minute
-VIEWS_KEPT = 64
-_VIEWS_LOCK = threading.Lock()
+RESULTS_CACHE = "console_results"
+RESULTS_SECONDS = 60
 
 
 def _region_view(conn, code: str | None, flt, now: datetime, lang: str) -> dict:
-    """:func:`data.console.region_view`, remembered for the same region, filter and data
-    version for up to :data:`VIEW_SECONDS` (the back button, a second commander on the
-    same view): a change to the data (any new or moved case) recounts at once."""
-    views = services.extension().setdefault("console_views", OrderedDict())
-    key = (code, flt, lang, data_version(conn))
-    with _VIEWS_LOCK:
-        found = views.get(key)
-    if found is not None and (now - found[0]).total_seconds() < VIEW_SECONDS:
-        return found[1]
-    view = console.region_view(conn, code, flt, now, lang=lang)
-    with _VIEWS_LOCK:
-        views[key] = (now, view)
-        views.move_to_end(key)
-        while len(views) > VIEWS_KEPT:
-            views.popitem(last=False)
-    return view
+    """:func:`data.console.region_view` with the server's one
+    :class:`data.metrics.ResultCache`: every region's cases are counted once per period,
+    filter and minute, and later views (a drill down, the back button, another commander)
+    only add up what is kept.
+
+    The counts are kept for :data:`RESULTS_SECONDS` whatever comes in meanwhile (as the
+    wall's 30-day panels): a centre's intake changes the store every few seconds, and
+    counts keyed by its version would never be reused. A commander's own action forgets
+    them (:func:`forget_counts`), so its effect shows at once."""
+    cache = services.extension().setdefault(
+        RESULTS_CACHE, metrics.ResultCache(size=96, max_age=RESULTS_SECONDS))
+    return console.region_view(conn, code, flt, now, lang=lang, cache=cache)
+
+
+def forget_counts() -> None:
+    """Drop the kept counts: the next view counts afresh (after an action on cases)."""
+    services.extension().pop(RESULTS_CACHE, None)
 
 
 def _shapes(conn, code: str | None) -> dict:
@@ -668,6 +666,8 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
     # after a success, or when someone else changed a case meanwhile, everything is
     # redrawn so the commander sees the cases as they stand now
     changed = any(isinstance(r.error, workflow.CaseChanged) for r in failed)
+    if done:
+        forget_counts()
     bump = (refresh or 0) + 1 if done or changed else no_update
     return text, bump, bool(done) or no_update
 
