@@ -24,7 +24,7 @@ from dashboard import auth, services
 from data import console, dispatch, metrics, schema, workflow
 from data import wall as wall_data
 from data.console_scope import case_region_ids
-from data.regions import UnknownRegion, get_region
+from data.regions import UnknownRegion, ancestors_of, get_region
 from data.store import deployment_timezone, utcnow
 from layouts import console as layout
 from layouts import ids
@@ -58,9 +58,11 @@ def parse_address(pathname: str | None, search: str | None, default_lang: str = 
     ``/region/CODE`` names the region (``/``: the top region); the query string holds
     ``period`` (today, 7d, 30d, custom with ``from`` and ``to`` as YYYY-MM-DD), repeated
     ``cat``, ``src`` and ``status`` filters, ``closed=show`` to draw closed cases on the
-    map, and ``lang``. Raises :class:`BadAddress` naming the first bad parameter."""
+    map, and ``lang``; ``/?region=CODE`` is read as ``/region/CODE`` (older bookmarks).
+    Raises :class:`BadAddress` naming the first bad parameter."""
     match = REGION_PATH.match(pathname or "/")
     query = parse_qs((search or "").lstrip("?"))
+    region = match.group("code") if match else (query.get("region") or [None])[0] or None
 
     def one(name: str, default: str | None = None) -> str | None:
         return (query.get(name) or [default])[0]
@@ -86,7 +88,7 @@ def parse_address(pathname: str | None, search: str | None, default_lang: str = 
     closed = one("closed", "hide")
     if closed not in ("hide", "show"):
         raise BadAddress("closed", closed)
-    return {"region": match.group("code") if match else None, "period": period,
+    return {"region": region, "period": period,
             "first": None if first is None else first.isoformat(),
             "last": None if last is None else last.isoformat(),
             "categories": query.get("cat", []), "sources": sources, "statuses": statuses,
@@ -165,11 +167,23 @@ def render_console(pathname: str | None, search: str | None) -> list:
         if not wall_data.children_of(conn, None):
             return layout.build_console_message(t("empty", lang), lang)
         options = console.filter_options(conn)
+        crumbs = _crumbs(conn, state["region"])
     categories = list(options.get("categories", [])) + [
         pair for pair in options.get("subcategories", [])
         if pair not in options.get("categories", [])]
-    shell = layout.build_console(lang, categories, state)
+    shell = layout.build_console(lang, categories, state,
+                                 layout.build_breadcrumb(crumbs, state_query(state), lang))
     return [shell]
+
+
+def _crumbs(conn, code: str | None) -> list[dict]:
+    """The breadcrumb of the region the console opens on (the panels redraw it)."""
+    try:
+        top = _top_code(conn, code)
+        return [] if top is None else [r.as_dict() for r in ancestors_of(conn,
+                                                                        get_region(conn, top))]
+    except UnknownRegion:
+        return []
 
 
 def control_values(state: dict) -> tuple:

@@ -61,6 +61,8 @@ def render_page(pathname: str | None, search: str | None, kind: str | None = Non
     match = REGION_PATH.match(pathname or "/")
     if match:  # the console's drill-down addresses
         auth.require_viewer_code(match.group("code"))
+    elif options.get("region"):  # /?region=CODE, as older bookmarks have it
+        auth.require_viewer_code(options["region"])
     if wanted == kind:
         return no_update, no_update
     lang = options.get("lang") if options.get("lang") in ("zh", "en") else _default_lang()

@@ -213,7 +213,9 @@ def callback_kind(body: dict) -> str:
     outputs = outputs if isinstance(outputs, list) else [outputs]
     output_ids = [o.get("id") if isinstance(o, dict) else None for o in outputs]
     input_ids = [i.get("id") for i in body.get("inputs") or [] if isinstance(i, dict)]
-    if output_ids == [ids.PAGE] and input_ids and set(input_ids) <= {ids.URL}:
+    # the router fills the page and says which shell it mounted (callbacks/pages.py)
+    if output_ids in ([ids.PAGE], [ids.PAGE, ids.PAGE_KIND]) and input_ids \
+            and set(input_ids) <= {ids.URL}:
         return "router"
     if output_ids and all(isinstance(o, str) and o in WALL_IDS for o in output_ids):
         return "wall"

@@ -157,8 +157,10 @@ def build_grid(lang: str) -> dag.AgGrid:
     )
 
 
-def build_console(lang: str, categories: list[tuple[str, str]], state: dict) -> html.Div:
-    """The console's shell: every panel empty, filled by the callbacks."""
+def build_console(lang: str, categories: list[tuple[str, str]], state: dict,
+                  crumbs: list | None = None) -> html.Div:
+    """The console's shell: every panel empty (but the breadcrumb), filled by the
+    callbacks."""
     panel = "panel"
     return html.Div([
         dcc.Store(id=ids.CONSOLE_STATE, data=state),
@@ -170,7 +172,8 @@ def build_console(lang: str, categories: list[tuple[str, str]], state: dict) -> 
         html.Header([
             html.Div([html.H1(t("console_title", lang), id=ids.CONSOLE_TITLE,
                               className="console-h1"),
-                      html.Nav(id=ids.CONSOLE_BREADCRUMB, className="breadcrumb")],
+                      html.Nav(crumbs or [], id=ids.CONSOLE_BREADCRUMB,
+                               className="breadcrumb")],
                      className="console-heading"),
             html.Div(id=ids.CONSOLE_SUBTITLE, className="console-subtitle"),
             html.A(t("language", lang), id="console-lang", className="lang-switch",

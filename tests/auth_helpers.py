@@ -56,12 +56,13 @@ def sign_in(client_or_page, name: str, password: str, base_url: str = "") -> obj
 def router_body(pathname: str = "/", search: str = "") -> dict:
     """The request body Dash's browser side sends to run the router for an address."""
     return {
-        "output": f"{ids.PAGE}.children",
-        "outputs": {"id": ids.PAGE, "property": "children"},
+        "output": f"..{ids.PAGE}.children...{ids.PAGE_KIND}.data..",
+        "outputs": [{"id": ids.PAGE, "property": "children"},
+                    {"id": ids.PAGE_KIND, "property": "data"}],
         "inputs": [{"id": ids.URL, "property": "pathname", "value": pathname},
                    {"id": ids.URL, "property": "search", "value": search}],
         "changedPropIds": [f"{ids.URL}.pathname"],
-        "state": [],
+        "state": [{"id": ids.PAGE_KIND, "property": "data", "value": None}],
     }
 
 
