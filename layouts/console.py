@@ -53,6 +53,23 @@ GRID_THEME = {"function": (
     " rowHoverColor: '#eef4fb', selectedRowBackgroundColor: '#dbe8f6'})")}
 
 
+#: ag-grid's own words (menus, filters, overlays) in Chinese; English is its default.
+GRID_WORDS = {"zh": {
+    "contains": "包含", "notContains": "不包含", "equals": "等于", "notEqual": "不等于",
+    "startsWith": "开头是", "endsWith": "结尾是", "greaterThan": "大于", "lessThan": "小于",
+    "greaterThanOrEqual": "大于等于", "lessThanOrEqual": "小于等于", "inRange": "介于",
+    "blank": "为空", "notBlank": "不为空", "andCondition": "且", "orCondition": "或",
+    "filterOoo": "筛选…", "searchOoo": "搜索…", "applyFilter": "应用", "resetFilter": "重置",
+    "clearFilter": "清除", "cancelFilter": "取消", "loadingOoo": "加载中…",
+    "noRowsToShow": "没有符合条件的事件", "selectAll": "全选", "blanks": "（空白）",
+    "pinColumn": "固定列", "autosizeThisColumn": "自动调整此列宽", "resetColumns": "重置列",
+    "sortAscending": "升序", "sortDescending": "降序", "sortUnSort": "取消排序",
+    "columnFilter": "列筛选", "columnChooser": "选择列", "pinLeft": "固定在左侧",
+    "pinRight": "固定在右侧", "noPin": "不固定", "autosizeAllColumns": "自动调整所有列宽",
+    "ariaChecked": "已选", "ariaUnchecked": "未选",
+}}
+
+
 def console_href(region: str | None, query: dict[str, object], lang: str) -> str:
     """The address of the console on ``region`` with the period and filters of
     ``query`` (parameter → value or list of values)."""
@@ -152,6 +169,7 @@ def build_grid(lang: str) -> dag.AgGrid:
             "cacheBlockSize": 100, "maxBlocksInCache": 20, "infiniteInitialRowCount": 1,
             "rowBuffer": 10, "rowHeight": 30, "headerHeight": 32,
             "suppressCellFocus": False, "animateRows": False,
+            "localeText": GRID_WORDS.get(lang, {}),
         },
         style={"height": "460px", "width": "100%"}, className="case-grid",
     )

@@ -218,15 +218,20 @@ def test_export_csv_and_xlsx_hold_exactly_the_filtered_list(browser, live_server
     county = _county(live_server)
     engine = _engine(live_server)
     with engine.connect() as conn:
-        expected = {code for _, code in conn.execute(
-            _list_query(conn, county).where(Case.status == schema.CLOSED,
-                                            Case.source == "patrol"))}
+        listed = _list_query(conn, county).where(Case.status == schema.CLOSED,
+                                                Case.source == "patrol")
+        expected = {code for _, code in conn.execute(listed)}
+        # the grid's own column filter narrows the export too: grids named "...第1网格"
+        first_grids = select(Region.id).where(Region.name.like("%第1网格%"))
+        narrowed = sorted(code for _, code in conn.execute(
+            listed.where(Case.region_id.in_(first_grids))))
     engine.dispose()
-    assert expected
+    assert expected and narrowed and len(narrowed) < len(expected)
     context, page, log = open_console(browser, live_server, "/?status=closed&src=patrol")
     page.wait_for_selector("#console-grid .ag-row[row-index='0'] [col-id='code']")
     with page.expect_download() as got:
         page.click("#console-export-csv")
+    assert got.value.suggested_filename.endswith(".csv")
     frame = pd.read_csv(io.BytesIO(open(got.value.path(), "rb").read()), encoding="utf-8-sig",
                         dtype=str)
     assert set(frame["案卷编号"]) == expected and len(frame) == len(expected)
@@ -237,6 +242,19 @@ def test_export_csv_and_xlsx_hold_exactly_the_filtered_list(browser, live_server
     rows = list(sheet.iter_rows(values_only=True))
     column = rows[0].index("案卷编号")
     assert {r[column] for r in rows[1:]} == expected and len(rows) - 1 == len(expected)
+    # filter and sort in the grid itself, as a commander does in its column menus
+    page.evaluate("""() => dash_ag_grid.getApiAsync('console-grid').then(api => {
+        api.setFilterModel({place: {filterType: 'text', type: 'contains', filter: '第1网格'}});
+        api.applyColumnState({state: [{colId: 'code', sort: 'asc'}], defaultState: {sort: null}});
+    })""")
+    page.wait_for_function(
+        "n => document.querySelector('#console-count').innerText.replace(/\\D/g, '') == n",
+        arg=str(len(narrowed)))
+    with page.expect_download() as got:
+        page.click("#console-export-csv")
+    frame = pd.read_csv(io.BytesIO(open(got.value.path(), "rb").read()), encoding="utf-8-sig",
+                        dtype=str)
+    assert list(frame["案卷编号"]) == narrowed  # the same rows, in the grid's order
     context.close()
     _assert_clean(log, live_server.host)
 

@@ -360,3 +360,35 @@ def test_postpone_takes_the_end_of_the_chosen_local_day(app):
     params = cb._params("postpone", " 雨季 ", None, None, "2026-03-20", None,
                         __import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
     assert params == {"reason": "雨季", "due_at": __import__("datetime").datetime(2026, 3, 20, 10)}
+
+
+def test_export_sends_the_filtered_list_as_a_file(app):
+    with _as(app):
+        csv = cb.export_list(1, None, _state("/region/C", PERIOD + "&status=closed"), None,
+                             trigger=ids.CONSOLE_EXPORT_CSV)
+        xlsx = cb.export_list(None, 1, _state("/region/T2"), {
+            "sortModel": [{"colId": "code", "sort": "desc"}], "filterModel": {}},
+            trigger=ids.CONSOLE_EXPORT_XLSX)
+    import base64
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    assert csv["filename"].endswith(".csv") and xlsx["filename"].endswith(".xlsx")
+    frame = pd.read_csv(io.BytesIO(base64.b64decode(csv["content"])), encoding="utf-8-sig")
+    assert sorted(frame["案卷编号"]) == ["K1", "K3"]  # by hand: the two closed cases
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"]))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert [r[rows[0].index("案卷编号")] for r in rows[1:]] == ["K4", "K3"]  # T2's, sorted
+
+
+def test_the_detail_of_a_case_and_of_none(app):
+    case_id = _case(app, "K2")[0]
+    with _as(app):
+        shown = cb.show_case(case_id, 0, _state())
+        missing = cb.show_case(99999, 0, _state("/region/C", "?lang=en"))
+    texts = _texts(shown)
+    assert "K2" in texts and "已派遣" in texts
+    assert "清源县 › 城关镇 › 城关镇第2网格" in texts
+    assert missing == "No case has the id 99999"
