@@ -71,7 +71,7 @@ from data.wall import LONG_UNFIXED, daily_trend, ranking, shares
 __all__ = [
     "CaseFilter", "FilterError", "STAGE_LIMITS", "UnknownRegion", "case_count", "case_detail",
     "case_page", "export_cases", "export_filename", "filter_options", "open_case_points",
-    "period_of", "region_shapes", "region_view", "stage_light",
+    "period_of", "prewarm", "region_shapes", "region_view", "stage_light",
 ]
 
 # --- stage time limits --------------------------------------------------------------------
@@ -280,10 +280,12 @@ def period_of(conn: Connection, flt: CaseFilter, now: datetime) -> Period:
     return period_for(last - timedelta(days=(flt.days or DEFAULT_DAYS) - 1), last, tz)
 
 
-def filter_options(conn: Connection, lang: str = "zh") -> dict[str, list[tuple[str, str]]]:
+def filter_options(conn: Connection, lang: str = "zh", *,
+                   cache: metrics.ResultCache | None = None) -> dict[str, list[tuple[str, str]]]:
     """The choices of the console's filters as (value, label) pairs: categories and
     subcategories (from the category table and the cases), sources, statuses (with the
-    ``open`` and ``overdue`` shorthands)."""
+    ``open`` and ``overdue`` shorthands). The cases' distinct categories take a pass over
+    every case; a ``cache`` keeps them (per data version, or ``max_age``)."""
     from data.models import Category
 
     def names(table_column, case_column) -> list[str]:
@@ -291,9 +293,15 @@ def filter_options(conn: Connection, lang: str = "zh") -> dict[str, list[tuple[s
         found |= {v for (v,) in conn.execute(select(case_column).distinct()) if v}
         return sorted(found)
 
+    def both() -> tuple[list[str], list[str]]:
+        return (names(Category.category, Case.category),
+                names(Category.subcategory, Case.subcategory))
+
+    categories, subcategories = both() if cache is None else cache.get_or_compute(
+        cache.key(conn, "filter_options"), both)
     return {
-        "categories": [(n, n) for n in names(Category.category, Case.category)],
-        "subcategories": [(n, n) for n in names(Category.subcategory, Case.subcategory)],
+        "categories": [(n, n) for n in categories],
+        "subcategories": [(n, n) for n in subcategories],
         "sources": [(s, word(s, lang)) for s in schema.SOURCES],
         "statuses": [(s, word(s, lang)) for s in STATUS_CHOICES],
     }
@@ -355,13 +363,17 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+#: "located anywhere": the subtree of a deployment's one top-level region
+_LOCATED = Case.region_id.is_not(None)
+
+
 def _subtree_condition(conn: Connection, region: RegionInfo | None) -> ColumnElement[bool] | None:
     """Cases located in ``region``'s subtree (None: no condition, every case)."""
     if region is None:
         return None
     if region.parent_id is None and len(children_of(conn, None)) == 1:
         # the deployment's one top region holds every located case: no lookup needed
-        return Case.region_id.is_not(None)
+        return _LOCATED
     return Case.region_id.in_(select(RegionAncestor.descendant_id)
                               .where(RegionAncestor.ancestor_id == region.id))
 
@@ -538,7 +550,7 @@ def _grid_filters(filter_model: object, columns: dict[str, _Column], tz: ZoneInf
 
 
 def _column_filter(col_id: str, column: _Column, model: object, tz: ZoneInfo,
-                   lang: str) -> ColumnElement[bool]:
+                   lang: str, nested: bool = False) -> ColumnElement[bool]:
     where = f"filter_model.{col_id}"
     if not isinstance(model, Mapping):
         raise FilterError(where, model, "bad_filter_model")
@@ -551,12 +563,16 @@ def _column_filter(col_id: str, column: _Column, model: object, tz: ZoneInfo,
         conditions = [model.get("condition1"), model.get("condition2")]
     if conditions is not None:
         operator = model.get("operator", "AND")
-        if operator not in ("AND", "OR") or not isinstance(conditions, list) \
+        # one level of AND/OR, as ag-grid's filters send it; deeper nesting is refused
+        if nested or operator not in ("AND", "OR") or not isinstance(conditions, list) \
                 or not 1 <= len(conditions) <= 10:
             raise FilterError(where, model, "bad_filter_model")
-        parts = [_column_filter(col_id, column, {"filterType": kind, **dict(cond)}, tz, lang)
-                 if isinstance(cond, Mapping) else _raise(where, cond)
-                 for cond in conditions]
+        parts = []
+        for cond in conditions:
+            if not isinstance(cond, Mapping):
+                raise FilterError(where, cond, "bad_filter_model")
+            parts.append(_column_filter(col_id, column, {"filterType": kind, **dict(cond)},
+                                        tz, lang, nested=True))
         return and_(*parts) if operator == "AND" else or_(*parts)
     if kind == "set":
         return _set_filter(where, col_id, column, model)
@@ -565,10 +581,6 @@ def _column_filter(col_id: str, column: _Column, model: object, tz: ZoneInfo,
     if kind == "number":
         return _number_filter(where, column, model)
     return _date_filter(where, column, model, tz)
-
-
-def _raise(where: str, value: object):
-    raise FilterError(where, value, "bad_filter_model")
 
 
 def _set_filter(where: str, col_id: str, column: _Column, model: Mapping) -> ColumnElement[bool]:
@@ -770,7 +782,7 @@ def case_page(conn: Connection, flt: CaseFilter, now: datetime, *, start_row: in
     start_row, end_row = _page_bounds(start_row, end_row)
     conditions, columns, tz = _filtered(conn, flt, now, filter_model, lang)
     order = _order_by(sort_model, columns)
-    total = conn.scalar(_list_select([func.count()]).where(*conditions))
+    total = _count(conn, conditions)
     if start_row >= total or end_row == start_row:
         return [], int(total)
     query = (_list_select(_FETCH).where(*conditions).order_by(*order)
@@ -782,6 +794,19 @@ def case_page(conn: Connection, flt: CaseFilter, now: datetime, *, start_row: in
 def case_count(conn: Connection, flt: CaseFilter, now: datetime) -> int:
     """How many cases the list holds (without any grid filter)."""
     conditions, _, _ = _filtered(conn, flt, now, None, "zh")
+    return _count(conn, conditions)
+
+
+def _count(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
+    """How many cases meet ``conditions``. "Reported in P and located" alone (the
+    county's unfiltered list) is counted as reported in P less the unlocated ones: two
+    index-only counts instead of reading every row for its region."""
+    if len(conditions) == 3 and conditions[2] is _LOCATED:
+        period = conditions[:2]
+        everything = conn.scalar(select(func.count()).select_from(Case).where(*period))
+        unlocated = conn.scalar(select(func.count()).select_from(Case)
+                                .where(*period, Case.region_id.is_(None)))
+        return int(everything) - int(unlocated)
     return int(conn.scalar(_list_select([func.count()]).where(*conditions)))
 
 
@@ -890,7 +915,7 @@ def _export_frame(conn: Connection, flt: CaseFilter, now: datetime, lang: str,
              .order_by(*order))
     names = [*_FETCH_NAMES, "description", "address"]
     rows = []
-    for raw in conn.execute(query):
+    for raw in conn.execute(query).all():
         record = dict(zip(names, raw))
         row = _row(record, now, tz)
         row["description"], row["address"] = record["description"], record["address"]
@@ -977,18 +1002,66 @@ def open_case_points(conn: Connection, region_code: str | None, now: datetime,
         conditions.append(subtree)
     query = select(c.id, c.code, c.lon, c.lat, c.status, c.subcategory, c.reported_at,
                    c.filed_at, c.dispatched_at, c.resolved_at, c.due_at).where(*conditions)
-    rows = []
-    for (cid, code, lon, lat, status, sub, reported, filed, dispatched, resolved,
-         due) in conn.execute(query.order_by(c.id)):
-        since = stage_start(status, reported, filed, dispatched, resolved)
-        rows.append((cid, code, lon, lat, status, stage_light(status, since, due, now),
-                     bool(status in schema.OPEN_STATUSES and status != schema.SUSPENDED
-                          and due is not None and due < now - LONG_UNFIXED),
-                     sub, _local_text(reported, tz)))
-    frame = pd.DataFrame(rows, columns=list(POINT_COLUMNS), dtype=object)
+    times = ["reported_at", "filed_at", "dispatched_at", "resolved_at", "due_at"]
+    # thousands of points: the driver's rows, and times parsed per column, not per row
+    raw = pd.DataFrame(metrics.plain_rows(conn.execute(query.order_by(c.id))),
+                       columns=["id", "code", "lon", "lat", "status", "subcategory", *times])
+    for column in times:
+        raw[column] = _utc_times(raw[column])
+    frame = raw[["id", "code", "lon", "lat", "status"]].astype(object)
+    frame["stage_light"] = stage_lights(raw, now)
+    frame["long_unfixed"] = (raw["status"].isin(schema.OPEN_STATUSES)
+                             & (raw["status"] != schema.SUSPENDED)
+                             & (raw["due_at"] < now - LONG_UNFIXED)).astype(bool)
+    frame["subcategory"] = raw["subcategory"].astype(object)
+    frame["reported_at"] = _local_texts(raw["reported_at"], tz)
     # numbers as numbers; texts stay objects so a missing light is None, not NaN
     return frame.astype({"id": "int64", "lon": "float64", "lat": "float64",
                          "long_unfixed": "bool"})
+
+
+def _utc_times(values: pd.Series) -> pd.Series:
+    """Stored naive-UTC times (datetimes, or SQLite's text) as ``datetime64``."""
+    return pd.to_datetime(values, format="ISO8601") if values.dtype == object or \
+        values.dtype == "str" else pd.to_datetime(values)
+
+
+def stage_lights(cases: pd.DataFrame, now: datetime) -> pd.Series:
+    """:func:`stage_light` for a whole frame of cases at once (columns status,
+    reported_at, filed_at, dispatched_at, resolved_at, due_at as ``datetime64``); the
+    same rule, in whole-number time arithmetic, so the edges fall exactly where
+    :func:`stage_light` puts them. Values green/yellow/red or None."""
+    status = cases["status"]
+    since = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[us]")
+    limit = pd.Series(pd.NaT, index=cases.index, dtype="timedelta64[us]")
+    starts = {schema.REPORTED: cases["reported_at"],
+              schema.FILED: cases["filed_at"].fillna(cases["reported_at"]),
+              schema.RESOLVED: cases["resolved_at"]}
+    for key, stage_limit in STAGE_LIMITS.items():
+        here = status == key
+        since[here] = starts[key][here]
+        limit[here] = stage_limit
+    dispatched = status == schema.DISPATCHED
+    since[dispatched] = cases["dispatched_at"][dispatched]
+    limit[dispatched] = (cases["due_at"] - cases["dispatched_at"])[dispatched]
+    elapsed = pd.Timestamp(now) - since
+    numerator, denominator = YELLOW_FROM
+    known = since.notna() & limit.notna()
+    green = known & (elapsed * denominator < limit * numerator)
+    yellow = known & ~green & (elapsed <= limit)
+    red = known & ~green & ~yellow
+    out = pd.Series([None] * len(cases), index=cases.index, dtype=object)
+    out[green], out[yellow], out[red] = "green", "yellow", "red"
+    return out
+
+
+def _local_texts(moments: pd.Series, tz: ZoneInfo) -> pd.Series:
+    """:func:`_local_text` for a whole column at once (None stays None)."""
+    if moments.empty:
+        return moments
+    local = (pd.to_datetime(moments).dt.tz_localize("UTC").dt.tz_convert(tz)
+             .dt.strftime("%Y-%m-%d %H:%M:%S"))
+    return local.astype(object).where(local.notna(), None)
 
 
 def region_shapes(conn: Connection, region_code: str | None,
@@ -1045,9 +1118,10 @@ CHILD_METRICS = ("reported", "closure_rate", "on_time_closure_rate", "overdue",
 def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now: datetime,
                 lang: str = "zh", top: int = 10, *,
                 cache: metrics.ResultCache | None = None) -> dict[str, object]:
-    """Everything the console's panels show for one region (``None``: the whole
-    deployment) over the filter's period, with its categories and sources applied to
-    every figure (statuses and text are the list's, not the metrics'):
+    """Everything the console's panels show for one region (``region_code``; ``None``:
+    the whole deployment; ``flt.region_code`` is not read) over the filter's period, with
+    its categories and sources applied to every figure (statuses and text are the
+    list's, not the metrics'):
 
     ``region`` (code/name/level/depth/is_leaf), ``breadcrumb`` (ancestors top-down,
     itself last), ``children`` (code/name/level/is_leaf), ``period`` (from/to/as_of as
@@ -1087,6 +1161,10 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
     before = metrics.compute(conn, None if region is None else [region.id], previous,
                              min(now, previous.end), scope=scope, cache=cache)
     kid_dicts = [{**k.as_dict(), "is_leaf": k.id not in with_children} for k in kids]
+    # a few regions are counted alone unless the cache holds every region's counts already
+    alone = cache is None or (
+        region is not None and metrics.few_regions(conn, [region.id])
+        and cache.get(cache.key(conn, "trend", period, scope)) is None)
     whole = {"code": None, "name": word("all", lang), "level": None, "depth": -1,
              "is_leaf": False}
     return {
@@ -1105,10 +1183,10 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
             {**kd, **{m: per_child[k.id][m] for m in CHILD_METRICS}}
             for k, kd in zip(kids, kid_dicts)],
         "trend": (daily_trend(conn, region, now, period=period, scope=scope)
-                  if cache is None else _cached_trend(conn, region, period, scope, cache)),
+                  if alone else _cached_trend(conn, region, period, scope, cache)),
         "categories": (shares(conn, region, now, Case.subcategory, top=top, period=period,
                               scope=scope)
-                       if cache is None else
+                       if alone else
                        _cached_categories(conn, region, period, scope, cache, top)),
         "ranking": ranking(conn, region, now, values=per_child),
     }
@@ -1139,7 +1217,8 @@ def _cached_trend(conn: Connection, region: RegionInfo | None, period: Period,
             query = metrics.scoped(select(place, hour, func.count())
                                    .where(column >= period.start, column < period.end)
                                    .group_by(place, hour), scope)
-            rows = pd.DataFrame(conn.execute(query).all(), columns=["region", "hour", "n"])
+            rows = pd.DataFrame(metrics.plain_rows(conn.execute(query)),
+                                columns=["region", "hour", "n"])
             hours = pd.Series(rows["hour"].unique())
             day_of = dict(zip(hours, pd.to_datetime(hours, format="%Y-%m-%d %H")
                               .dt.tz_localize("UTC").dt.tz_convert(tz).dt.date))
@@ -1168,9 +1247,24 @@ def _cached_categories(conn: Connection, region: RegionInfo | None, period: Peri
                                .where(Case.reported_at >= period.start,
                                       Case.reported_at < period.end)
                                .group_by(place, key), scope)
-        return pd.DataFrame(conn.execute(query).all(), columns=["region", "key", "n"])
+        return pd.DataFrame(metrics.plain_rows(conn.execute(query)),
+                            columns=["region", "key", "n"])
 
     kept = cache.get_or_compute(cache.key(conn, "subcategories", period, scope), every_region)
     sums = _region_rows(conn, region, kept).groupby("key", as_index=False)["n"].sum()
     sums = sums.sort_values(["n", "key"], ascending=[False, True], kind="stable")
     return sums.head(top).reset_index(drop=True)[["key", "n"]]
+
+
+def prewarm(conn: Connection, cache: metrics.ResultCache, now: datetime,
+            flt: CaseFilter | None = None) -> None:
+    """Count every region's figures for ``flt``'s period (default: the default period)
+    into ``cache`` ahead of any click, so the next :func:`region_view` of any region
+    with that period and scope only adds up. A server may call it from a background
+    thread every minute, or after the data changed."""
+    tops = children_of(conn, None)
+    code = tops[0].code if len(tops) == 1 else None
+    base = flt or CaseFilter()
+    region_view(conn, code, CaseFilter(region_code=code, first=base.first, last=base.last,
+                                       categories=base.categories, sources=base.sources,
+                                       days=base.days), now, cache=cache)

@@ -8,6 +8,9 @@ Python only shape the result. The definitions are in :mod:`data.metric_registry`
 
 from __future__ import annotations
 
+import threading
+import time as _time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
@@ -23,7 +26,6 @@ from sqlalchemy import (
     distinct,
     exists,
     func,
-    literal,
     or_,
     select,
     union,
@@ -35,7 +37,7 @@ from data import schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, Region, RegionAncestor
 from data.regions import RegionInfo, UnknownRegion, children_of, get_region
-from data.store import deployment_timezone, utcnow
+from data.store import data_version, deployment_timezone, utcnow
 
 __all__ = ["CaseScope", "Period", "UnknownRegion", "compute", "patrol_coverage", "period_for",
            "summarize"]
@@ -161,25 +163,27 @@ class ResultCache:
     """
 
     def __init__(self, size: int = 48, max_age: float | None = None) -> None:
-        from collections import OrderedDict
-        from threading import Lock
-
         self.size = size
         self.max_age = max_age
         self._items: "OrderedDict[tuple, tuple[float, object]]" = OrderedDict()
-        self._lock = Lock()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple):
+        """The value kept under ``key`` and young enough, else None."""
+        with self._lock:
+            held = self._items.get(key)
+            if held is None or (self.max_age is not None
+                                and _time.monotonic() - held[0] > self.max_age):
+                return None
+            self._items.move_to_end(key)
+            return held[1]
 
     def get_or_compute(self, key: tuple, make):
         """The value kept under ``key``, or ``make()``'s, kept from now on."""
-        from time import monotonic
-
-        with self._lock:
-            held = self._items.get(key)
-            if held is not None and (self.max_age is None
-                                     or monotonic() - held[0] <= self.max_age):
-                self._items.move_to_end(key)
-                return held[1]
-        made = monotonic()
+        held = self.get(key)
+        if held is not None:
+            return held
+        made = _time.monotonic()
         value = make()  # outside the lock: a slow query must not stall other threads
         with self._lock:
             self._items[key] = (made, value)
@@ -191,8 +195,6 @@ class ResultCache:
     def key(self, conn: Connection, *parts) -> tuple:
         """A key for ``parts`` in this store (at its current data version, unless the
         cache ages entries by ``max_age`` instead)."""
-        from data.store import data_version
-
         if self.max_age is not None:
             return (str(conn.engine.url), *parts)
         return (str(conn.engine.url), data_version(conn), *parts)
@@ -202,12 +204,21 @@ class ResultCache:
 
 
 def _cached(conn: Connection, cache: ResultCache | None, parts: tuple,
-            group_ids: list[int] | None, make) -> list:
+            group_ids: list[int] | None, make):
     """Per-region rows from ``make(only)``: with a cache, every region's rows (kept);
-    without one, only the rows of the regions under ``group_ids``."""
-    if cache is not None:
-        return cache.get_or_compute(cache.key(conn, *parts), lambda: make(None))
-    return make(_under(conn, group_ids))
+    without one, only the rows of the regions under ``group_ids``. A few regions asked
+    of a cache that does not hold the rows yet are read alone (a click on a grid right
+    after the data changed should not wait for the whole deployment's counts)."""
+    if cache is None:
+        return make(_under(conn, group_ids))
+    key = cache.key(conn, *parts)
+    held = cache.get(key)
+    if held is not None:
+        return held
+    only = _under(conn, group_ids)
+    if isinstance(only, _Few):
+        return make(only)
+    return cache.get_or_compute(key, lambda: make(None))
 
 
 @dataclass(frozen=True)
@@ -215,6 +226,7 @@ class _Few:
     """Cases of a few regions (a small part of the tree): read best by region."""
 
     condition: ColumnElement[bool]
+    ids: tuple[int, ...] = ()
 
 
 #: A subtree holding at most this share of the regions is read through the region index.
@@ -236,9 +248,15 @@ def _under(conn: Connection, group_ids: list[int] | None):
         .distinct())]
     total = conn.execute(select(func.count()).select_from(Region)).scalar() or 1
     if len(ids) <= _FEW_SHARE * total:
-        return _Few(Case.region_id.in_(ids))
+        return _Few(Case.region_id.in_(ids), tuple(ids))
     return Case.region_id.in_(select(RegionAncestor.descendant_id)
                               .where(RegionAncestor.ancestor_id.in_(group_ids)))
+
+
+def few_regions(conn: Connection, group_ids: list[int] | None) -> bool:
+    """Whether the regions under ``group_ids`` are a small part of the tree (read best
+    by region, and not worth counting the whole deployment for)."""
+    return isinstance(_under(conn, group_ids), _Few)
 
 
 # --- the aggregation ------------------------------------------------------------------------
@@ -249,16 +267,6 @@ def _within(column: ColumnElement, period: Period) -> ColumnElement[bool]:
 
 def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _grouped(query, column, group_ids: list[int] | None):
-    """Attach the region group key to a query over rows whose region is ``column``."""
-    if group_ids is None:
-        return query.add_columns(literal(_ALL).label("g")), None
-    query = query.join(RegionAncestor, RegionAncestor.descendant_id == column).where(
-        RegionAncestor.ancestor_id.in_(group_ids)
-    )
-    return query.add_columns(RegionAncestor.ancestor_id.label("g")), RegionAncestor.ancestor_id
 
 
 _CASE_KEYS = ("reported", "filed", "dispatched", "resolved", "closed", "closed_on_time",
@@ -335,7 +343,7 @@ def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | 
         query = query.where(_touched(p, as_of))
         if only is not None:
             query = query.where(only)
-    return conn.execute(query).all()
+    return _plain(conn.execute(query))
 
 
 _EVENT_KEYS = ("dispatches", "returns", "reworks", "postponed")
@@ -370,7 +378,7 @@ def _event_rows(conn: Connection, p: Period, scope: CaseScope | None,
     query = scoped(query, scope)
     if only is not None:
         query = query.where(getattr(only, "condition", only))
-    return conn.execute(query).all()
+    return _plain(conn.execute(query))
 
 
 _UNLOCATED = -1
@@ -408,9 +416,24 @@ def _region_key(column: ColumnElement) -> ColumnElement[int]:
 
 def _closure(conn: Connection, group_ids: list[int]) -> pd.DataFrame:
     """(g, region) for every region under each group (the group itself included)."""
-    return pd.DataFrame(conn.execute(
+    return pd.DataFrame(_plain(conn.execute(
         select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id)
-        .where(RegionAncestor.ancestor_id.in_(group_ids))).all(), columns=["g", "region"])
+        .where(RegionAncestor.ancestor_id.in_(group_ids)))), columns=["g", "region"])
+
+
+def _plain(result) -> list[tuple]:
+    """Result rows as plain tuples straight from the driver's cursor, for queries whose
+    columns are numbers and texts (no type needs SQLAlchemy's processing; PostgreSQL's
+    numerics come as Decimal). Building SQLAlchemy rows costs several times the query
+    on large results, and pandas reads Row objects a hundred times slower still."""
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return [tuple(row) for row in rows]
+
+
+plain_rows = _plain
 
 
 def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None
@@ -438,55 +461,60 @@ def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
     values for an even count, as the registry says)."""
     rows = _cached(conn, cache, ("hours", p, scope), group_ids,
                    lambda only: _hours_rows(conn, p, scope, only))
-    frame = pd.DataFrame(rows, columns=["region", "hours"])
+    frame = rows
     if frame.empty:
         return {}
     if group_ids is None:
-        return {_ALL: float(frame["hours"].astype(float).median())}
+        return {_ALL: float(frame["hours"].median())}
     closure = _closure(conn, group_ids)
     medians = closure.merge(frame, on="region").groupby("g")["hours"].median()
     return {int(g): float(value) for g, value in medians.items()}
 
 
 def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,
-                only: ColumnElement[bool] | None) -> list:
+                only: ColumnElement[bool] | None) -> pd.DataFrame:
     hours = (_epoch_hours(Case.closed_at) - _epoch_hours(Case.reported_at)).label("hours")
     query = scoped(select(_region_key(Case.region_id), hours).select_from(Case)
                    .where(_within(Case.closed_at, p)), scope)
     if only is not None:
         query = query.where(getattr(only, "condition", only))
-    return conn.execute(query).all()
+    frame = pd.DataFrame(_plain(conn.execute(query)), columns=["region", "hours"])
+    return frame.astype({"region": "int64", "hours": "float64"})
 
 
-def _patrol_coverage(conn: Connection, group_ids: list[int] | None,
-                     p: Period) -> dict[int, tuple[int, int]]:
+def _patrol_coverage(conn: Connection, group_ids: list[int] | None, p: Period,
+                     cache: ResultCache | None = None) -> dict[int, tuple[int, int]]:
+    """(leaves patrolled in P, leaves) under each group. The database lists the leaf
+    regions and the regions patrolled in P; pandas counts them per group."""
     if conn.scalar(select(Patrol.id).limit(1)) is None:
         return {}  # a deployment that records no patrols: coverage is unknown, not 0%
-    child = Region.__table__.alias("child")
-    is_leaf = ~exists().where(child.c.parent_id == Region.id)
-    leaves, key = _grouped(select(func.count().label("n")).select_from(Region).where(is_leaf),
-                           Region.id, group_ids)
-    if key is not None:
-        leaves = leaves.group_by(key)
-    totals = {row.g: int(row.n) for row in conn.execute(leaves)}
 
-    patrolled_leaf = (
-        select(Patrol.region_id.label("region_id"))
-        .where(_within(Patrol.started_at, p))
-        .distinct()
-        .subquery()
-    )
-    covered = (
-        select(func.count().label("n"))
-        .select_from(Region)
-        .join(patrolled_leaf, patrolled_leaf.c.region_id == Region.id)
-        .where(is_leaf)
-    )
-    covered, key = _grouped(covered, Region.id, group_ids)
-    if key is not None:
-        covered = covered.group_by(key)
-    done = {row.g: int(row.n) for row in conn.execute(covered)}
-    return {g: (done.get(g, 0), n) for g, n in totals.items()}
+    def leaf_ids() -> frozenset[int]:
+        child = Region.__table__.alias("child")
+        return frozenset(rid for (rid,) in conn.execute(
+            select(Region.id).where(~exists().where(child.c.parent_id == Region.id))))
+
+    def patrolled_ids(regions: tuple[int, ...] | None) -> frozenset[int]:
+        query = select(Patrol.region_id).where(_within(Patrol.started_at, p)).distinct()
+        if regions is not None:
+            query = query.where(Patrol.region_id.in_(regions))
+        return frozenset(rid for (rid,) in conn.execute(query))
+
+    if cache is None:
+        leaves = leaf_ids()
+        only = _under(conn, group_ids)
+        patrolled = patrolled_ids(only.ids if isinstance(only, _Few) else None)
+    else:
+        leaves = cache.get_or_compute(cache.key(conn, "leaves"), leaf_ids)
+        patrolled = cache.get_or_compute(cache.key(conn, "patrolled", p),
+                                         lambda: patrolled_ids(None))
+    if group_ids is None:
+        return {_ALL: (len(patrolled & leaves), len(leaves))} if leaves else {}
+    closure = _closure(conn, group_ids)
+    closure = closure[closure["region"].isin(leaves)]
+    totals = closure.groupby("g").size()
+    done = closure[closure["region"].isin(patrolled)].groupby("g").size()
+    return {int(g): (int(done.get(g, 0)), int(n)) for g, n in totals.items()}
 
 
 def patrol_coverage(conn: Connection, groups: Iterable[int] | None,
@@ -567,7 +595,7 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
     events = _event_counts(conn, group_ids, period, scope, cache)
     medians = _median_hours(conn, group_ids, period, scope, cache)
-    patrols = _patrol_coverage(conn, group_ids, period)
+    patrols = _patrol_coverage(conn, group_ids, period, cache)
     keys = [_ALL] if group_ids is None else group_ids
     return {
         g: _shape(counts.get(g, {}), events.get(g, {}), medians.get(g), patrols.get(g, (0, 0)))

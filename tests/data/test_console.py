@@ -179,8 +179,12 @@ def test_the_period_of_a_filter(hand):
 
 
 def test_filter_options(hand):
+    cache = metrics.ResultCache()
     with hand.connect() as conn:
         options = console.filter_options(conn, lang="en")
+        assert console.filter_options(conn, lang="en", cache=cache) == options
+        assert console.filter_options(conn, lang="en", cache=cache) == options
+    assert len(cache) == 1
     assert [v for v, _ in options["categories"]] == sorted([SHI, GONG, JIE])
     assert {v for v, _ in options["subcategories"]} == {"暴露垃圾", "井盖", "违规停车", "占道经营"}
     assert ("hotline", "12345 hotline") in options["sources"]
@@ -325,6 +329,11 @@ def test_filter_models(hand, model, expected):
                                       "dateFrom": "yesterday"}}},
     {"filter_model": {"stage_light": {"filterType": "set", "values": ["purple"]}}},
     {"filter_model": ["code"]},
+    {"filter_model": {"code": {"filterType": "text", "operator": "OR", "conditions": [
+        {"filterType": "text", "operator": "OR", "conditions": [
+            {"filterType": "text", "type": "equals", "filter": "A1"}]}]}}},  # nested
+    {"filter_model": {"code": {"filterType": "text", "operator": "XOR", "conditions": [
+        {"filterType": "text", "type": "equals", "filter": "A1"}]}}},
 ])
 def test_bad_sort_and_filter_models_are_refused(hand, kw):
     with hand.connect() as conn:
@@ -476,6 +485,8 @@ def test_the_database_lights_agree_at_the_edges(engine):
     with engine.connect() as conn:
         rows, _ = console.case_page(conn, flt(), now, end_row=100)
         assert {r["code"]: r["stage_light"] for r in rows} == expected
+        points = console.open_case_points(conn, "C", now)  # the rule per column
+        assert dict(zip(points["code"], points["stage_light"])) == expected
         for light in ("green", "yellow", "red"):
             got, _ = console.case_page(conn, flt(), now, end_row=100, filter_model={
                 "stage_light": {"filterType": "set", "values": [light]}})
@@ -649,10 +660,14 @@ def test_every_way_of_reading_gives_the_same_metrics(hand, monkeypatch, few_shar
                 whole = metrics.compute(conn, [1, *ids], period, NOW, scope=sc)
                 assert plain == cached, ids
                 assert all(plain[i] == whole[i] for i in ids), ids
-    assert len(cache) == 6  # cases, events, hours for each scope: each read once
+    # cases, events, hours for each scope, each read once for every region; a cache is
+    # not filled by a few regions read alone
+    assert len(cache) == (6 if few_share == 0.0 else 0)
 
 
-def test_a_cached_region_view_equals_a_fresh_one(hand):
+@pytest.mark.parametrize("few_share", [0.05, 1.0])  # the hand store's grids: many, few
+def test_a_cached_region_view_equals_a_fresh_one(hand, monkeypatch, few_share):
+    monkeypatch.setattr(metrics, "_FEW_SHARE", few_share)
     cache = metrics.ResultCache()
     now = NOW.replace(minute=0)  # on the minute: the cached view's figures are as of it
     with hand.connect() as conn:
@@ -676,7 +691,8 @@ def test_a_cached_region_view_equals_a_fresh_one(hand):
     with hand.connect() as conn:
         after = console.region_view(conn, "T2", flt(region_code="T2"), now, cache=cache)
     assert after["metrics"]["reported"] == 4  # A5 A6 A7 + NEW
-    assert len(cache) > sizes
+    # counted again for every region under the new version; or, a few regions, alone
+    assert len(cache) > sizes if few_share < 1 else len(cache) == sizes
 
 
 def test_a_cache_by_age_shows_a_change_once_its_entries_are_old(hand, monkeypatch):
@@ -697,3 +713,43 @@ def test_a_cache_by_age_shows_a_change_once_its_entries_are_old(hand, monkeypatc
         fresh = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
     assert before["metrics"]["reported"] == held["metrics"]["reported"] == 3
     assert fresh["metrics"]["reported"] == 4
+
+
+@pytest.mark.parametrize("few_share", [0.0, 1.0])
+def test_cached_metrics_with_patrols_and_events_equal_fresh_ones(engine, monkeypatch,
+                                                                 few_share):
+    """The metric tests' store (events, patrols, disputes) read every way gives the
+    numbers those tests count by hand."""
+    from tests.data import test_metrics as hand_metrics
+
+    hand_metrics.build(engine)
+    monkeypatch.setattr(metrics, "_FEW_SHARE", few_share)
+    cache = metrics.ResultCache()
+    with engine.connect() as conn:
+        period = metrics.period_for(hand_metrics.START, hand_metrics.END,
+                                    store.deployment_timezone(conn))
+        for groups in (None, [1, 2, 3], [2], [4], [6]):
+            fresh = metrics.compute(conn, groups, period, period.end)
+            kept = metrics.compute(conn, groups, period, period.end, cache=cache)
+            assert kept == fresh, groups
+        county = metrics.compute(conn, [1], period, period.end, cache=cache)[1]
+        town = metrics.compute(conn, [2], period, period.end, cache=cache)[2]
+    assert county["patrol_coverage"] == pytest.approx(1 / 3)  # G1 of G1 G2 G3
+    assert town["patrol_coverage"] == pytest.approx(1 / 2)  # G1 of G1 G2
+    assert county["dispatches"] == 10 and county["postponement_rate"] == pytest.approx(1 / 9)
+
+
+def test_prewarm_fills_the_cache_for_every_region(hand, monkeypatch):
+    cache = metrics.ResultCache()
+    now = NOW.replace(minute=0)
+    with hand.connect() as conn:
+        console.prewarm(conn, cache, now, flt())
+        held = len(cache)
+        assert held > 0
+        calls = []
+        original = metrics._case_rows
+        monkeypatch.setattr(metrics, "_case_rows", lambda *a, **k: calls.append(a) or
+                            original(*a, **k))
+        view = console.region_view(conn, "G2", flt(region_code="G2"), now, cache=cache)
+    assert calls == [] and len(cache) == held  # nothing counted again
+    assert view["metrics"]["reported"] == 3  # A3 A4 A12
