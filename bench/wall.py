@@ -37,6 +37,7 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from callbacks import wall as wall_callbacks  # noqa: E402
 from dashboard import Settings, create_app  # noqa: E402
+from data import users  # noqa: E402
 from data import demo, store  # noqa: E402
 from data.models import Case, Region  # noqa: E402
 
@@ -147,7 +148,9 @@ def bench_browser(url: str, grids: int, soak_minutes: float) -> dict[str, object
     app = create_app(Settings(database_url=url, wall_refresh_seconds=1))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    address = f"http://127.0.0.1:{server.server_port}/wall"
+    engine = app.server.extensions["grid_dashboard"]["engine"]
+    token = users.create_display_token(engine, None, label="bench")  # a wall's own address
+    address = f"http://127.0.0.1:{server.server_port}/wall?token={token}"
     feed = CaseFeed(url)
     out: dict[str, object] = {}
     with sync_playwright() as pw:
@@ -179,6 +182,7 @@ def bench_browser(url: str, grids: int, soak_minutes: float) -> dict[str, object
         out["heap_max_mb"] = round(max(samples, default=0) / 2**20, 2)
         browser.close()
     server.shutdown()
+    users.revoke_display_token(engine, users.check_display_token(engine, token).id)
     return out
 
 

@@ -207,15 +207,16 @@ def _json_refusal(key: str, status: int = 403, **values: object) -> Response:
 
 
 def callback_kind(body: dict) -> str:
-    """What a ``/_dash-update-component`` request runs: ``"router"`` (the page for the
-    address), ``"wall"`` (every output is a wall component) or ``"other"``."""
+    """What a ``/_dash-update-component`` request runs: ``"router"`` (fills the page from
+    the address alone: it writes the page and reads only the address, and itself refuses a
+    display token anything but the wall), ``"wall"`` (every output is a wall component)
+    or ``"other"``."""
     outputs = body.get("outputs")
     outputs = outputs if isinstance(outputs, list) else [outputs]
     output_ids = [o.get("id") if isinstance(o, dict) else None for o in outputs]
-    input_ids = [i.get("id") for i in body.get("inputs") or [] if isinstance(i, dict)]
-    # the router fills the page and says which shell it mounted (callbacks/pages.py)
-    if output_ids in ([ids.PAGE], [ids.PAGE, ids.PAGE_KIND]) and input_ids \
-            and set(input_ids) <= {ids.URL}:
+    inputs = body.get("inputs") or []
+    input_ids = [i.get("id") if isinstance(i, dict) else None for i in inputs]
+    if ids.PAGE in output_ids and input_ids and set(input_ids) == {ids.URL}:
         return "router"
     if output_ids and all(isinstance(o, str) and o in WALL_IDS for o in output_ids):
         return "wall"
@@ -267,9 +268,10 @@ def _guard_callback() -> Response | None:
         return _json_refusal("auth_display_only")
     if kind == "wall" and principal.region_id is not None:
         codes = wall_regions(body)
-        if not principal.covers(_region_ids(codes)):
-            outside = next(c for c, r in zip(codes, _region_ids(codes))
-                           if not principal.can_see(r))
+        region_ids = _region_ids(codes)
+        if not principal.covers(region_ids):
+            outside = next((c for c, r in zip(codes, region_ids) if not principal.can_see(r)),
+                           None)
             return _json_refusal("auth_out_of_scope", region=outside or "*")
     return None
 
@@ -376,7 +378,15 @@ def _login_page(lang: str, next_url: str, error: str = "", name: str = "",
 
 
 def login() -> Response:
-    """GET: the form. POST: check the password, start the session, go to ``next``."""
+    """GET: the form. POST: check the password, start the session, go to ``next``.
+    With the store unreachable: a plain notice that retries, not an error page."""
+    try:
+        return _login()
+    except SQLAlchemyError:
+        return _notice("auth_unavailable", status=503, retry=30)
+
+
+def _login() -> Response:
     lang = _lang()
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":

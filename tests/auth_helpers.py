@@ -4,6 +4,8 @@
     sign_in(app.server.test_client(), "t1", password)           # a Flask test client
     sign_in(page, "t1", password, base_url=live_server.url)     # a Playwright page/context
     post_callback(client, router_body("/", "?region=T1"))       # a callback, as the browser
+    with acting_as(app, "t1"):                                  # call a callback directly
+        render_page("/", "")
 
 Passwords are made fresh per account (strong enough for :mod:`data.users`' rules).
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import contextmanager
+from typing import Iterator
 
 from sqlalchemy import Engine
 
@@ -53,8 +57,38 @@ def sign_in(client_or_page, name: str, password: str, base_url: str = "") -> obj
                                                 "csrf": csrf, "next": "/"})
 
 
-def router_body(pathname: str = "/", search: str = "") -> dict:
-    """The request body Dash's browser side sends to run the router for an address."""
+def _parts(key: str) -> list[str]:
+    """The "id.property" outputs of a callback map key (``..a.b...c.d..`` or ``a.b``)."""
+    return key[2:-2].split("...") if key.startswith("..") else [key]
+
+
+def callback_body(app, output: str, values: dict[str, object] | None = None) -> dict:
+    """The request body Dash's browser side sends to run the server callback of ``app``
+    whose output is ``output`` (``"page.children"``, or any one of its outputs), with
+    ``values`` for its inputs and state by ``"id.property"`` (others None). Built from
+    the app's own callback map, so it follows the callback's signature as it changes."""
+    key = next(k for k in app.callback_map
+               if output in (part.split("@")[0] for part in _parts(k)))
+    entry = app.callback_map[key]
+    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in _parts(key)]
+    values = values or {}
+
+    def filled(items):
+        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")}
+                for item in items]
+
+    inputs = filled(entry["inputs"])
+    return {"output": key, "outputs": outputs if key.startswith("..") else outputs[0],
+            "inputs": inputs, "state": filled(entry["state"]),
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+
+
+def router_body(pathname: str = "/", search: str = "", app=None) -> dict:
+    """The request body Dash's browser side sends to run the router for an address (from
+    ``app``'s callback map when given; else the router's signature of today)."""
+    if app is not None:
+        return callback_body(app, f"{ids.PAGE}.children",
+                             {f"{ids.URL}.pathname": pathname, f"{ids.URL}.search": search})
     return {
         "output": f"..{ids.PAGE}.children...{ids.PAGE_KIND}.data..",
         "outputs": [{"id": ids.PAGE, "property": "children"},
@@ -70,3 +104,20 @@ def post_callback(client, body: dict, token: str | None = None):
     """POST ``body`` to ``/_dash-update-component`` (with a display token if given)."""
     headers = {"X-Display-Token": token} if token else {}
     return client.post("/_dash-update-component", json=body, headers=headers)
+
+
+@contextmanager
+def acting_as(app, name: str | None = None, token: str | None = None) -> Iterator[None]:
+    """A request context in which :func:`dashboard.auth.current_user` is account ``name``
+    (signed in, as by the form) or the wall of display ``token``; neither: signed out.
+    For calling callbacks directly, as tests/callbacks do, with someone asking."""
+    from flask import session
+
+    engine = app.server.extensions["grid_dashboard"]["engine"]
+    headers = {"X-Display-Token": token} if token else {}
+    with app.server.test_request_context("/_dash-update-component", method="POST",
+                                         headers=headers):
+        if name is not None:
+            user = users.get_user(engine, name)
+            session["uid"], session["stamp"] = user.id, user.stamp
+        yield

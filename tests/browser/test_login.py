@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 LOCAL_SCHEMES = ("data:", "blob:")
 #: How long the soak test keeps a wall refreshing (a longer run: WALL_SOAK_SECONDS=600).
-SOAK_SECONDS = int(os.environ.get("WALL_SOAK_SECONDS", "75"))
+SOAK_SECONDS = int(os.environ.get("WALL_SOAK_SECONDS", "125"))
 
 # Records, from the moment the page starts, anything that looks like a sign-in form or a
 # refusal, and every address the page was at: a wall must never show any of them.

@@ -19,7 +19,9 @@ from data import store, users
 from data.models import Region
 from layouts import ids
 from tests import tiny_store
-from tests.auth_helpers import make_user, make_wall_token, post_callback, router_body, sign_in
+from tests.auth_helpers import (
+    acting_as, make_user, make_wall_token, post_callback, router_body, sign_in,
+)
 
 ACTION_OUT, ACTION_BUTTON, ACTION_REGION = "test-action-out", "test-action-button", "test-region"
 
@@ -87,6 +89,11 @@ def _meta(app, key):
         return store.get_meta(conn, key)
 
 
+def _page(app, pathname: str, search: str = "") -> dict:
+    """The router's request body for an address, as the browser sends it."""
+    return router_body(pathname, search, app=app)
+
+
 def _text(response) -> str:
     return json.dumps(response.get_json(), ensure_ascii=False)
 
@@ -131,8 +138,8 @@ def test_a_commander_of_the_county_may_act_in_any_of_its_towns(app, client):
 
 
 def test_signed_out_callbacks_are_refused_router_and_wall_alike(app, client):
-    _refused(post_callback(client, router_body("/", "")), "auth_signed_out")
-    _refused(post_callback(client, router_body("/wall", "")), "auth_signed_out")
+    _refused(post_callback(client, _page(app, "/", "")), "auth_signed_out")
+    _refused(post_callback(client, _page(app, "/wall", "")), "auth_signed_out")
     _refused(post_callback(client, _wall_body("C")), "auth_signed_out")
     assert app.server.extensions["grid_dashboard"].get("wall_pages", {}) == {}
 
@@ -140,28 +147,28 @@ def test_signed_out_callbacks_are_refused_router_and_wall_alike(app, client):
 def test_a_viewer_sees_only_their_town_in_the_console_and_on_the_wall(app, client):
     password = make_user(_engine(app), "viewer1", "viewer", "T1")
     sign_in(client, "viewer1", password)
-    own = post_callback(client, router_body("/", ""))
-    assert own.status_code == 200
-    assert "城关镇" in _text(own)  # opens on T1: its name heads the page
-    _refused(post_callback(client, router_body("/", "?region=T2")), "auth_out_of_scope")
-    _refused(post_callback(client, router_body("/", "?region=C")), "auth_out_of_scope")
-    _refused(post_callback(client, router_body("/wall", "?region=T2")), "auth_out_of_scope")
-    _refused(post_callback(client, router_body("/region/G3", "")), "auth_out_of_scope")
-    assert post_callback(client, router_body("/", "?region=G1")).status_code == 200
+    assert post_callback(client, _page(app, "/", "")).status_code == 200
+    wall = post_callback(client, _page(app, "/wall", ""))
+    assert wall.status_code == 200  # opens on T1, not on the whole county
+    assert "城关镇" in _text(wall) and "青山镇" not in _text(wall)
+    # (what the console shows for ?region=OTHER is refused by the console's own callbacks)
+    _refused(post_callback(client, _page(app, "/wall", "?region=T2")), "auth_out_of_scope")
+    _refused(post_callback(client, _page(app, "/region/G3", "")), "auth_out_of_scope")
+    assert post_callback(client, _page(app, "/region/G1", "")).status_code == 200
     _refused(post_callback(client, _wall_body("T2")), "auth_out_of_scope")
     assert post_callback(client, _wall_body("T1")).status_code == 200
 
 
 def test_a_wall_token_runs_only_the_walls_callbacks_in_its_region(app, client):
     token = make_wall_token(_engine(app), "T1")
-    wall = post_callback(client, router_body("/wall", ""), token=token)
+    wall = post_callback(client, _page(app, "/wall", ""), token=token)
     assert wall.status_code == 200 and "城关镇" in _text(wall)
-    _refused(post_callback(client, router_body("/", ""), token=token), "auth_display_only")
-    _refused(post_callback(client, router_body("/wall", "?region=T2"), token=token),
+    _refused(post_callback(client, _page(app, "/", ""), token=token), "auth_display_only")
+    _refused(post_callback(client, _page(app, "/wall", "?region=T2"), token=token),
              "auth_out_of_scope")
-    _refused(post_callback(client, router_body("/wall", "?region=C"), token=token),
+    _refused(post_callback(client, _page(app, "/wall", "?region=C"), token=token),
              "auth_out_of_scope")
-    _refused(post_callback(client, router_body("/wall", "?region=T1&rotate=5&show=T2"),
+    _refused(post_callback(client, _page(app, "/wall", "?region=T1&rotate=5&show=T2"),
                            token=token), "auth_out_of_scope")
     pages = app.server.extensions["grid_dashboard"].setdefault("wall_pages", {})
     remembered = dict(pages)
@@ -180,7 +187,7 @@ def test_a_revoked_token_is_refused_from_its_next_request(app, client):
     assert post_callback(client, _wall_body("C"), token=token).status_code == 200
     users.revoke_display_token(_engine(app), users.list_display_tokens(_engine(app))[0].id)
     _refused(post_callback(client, _wall_body("C"), token=token), "auth_token_invalid")
-    _refused(post_callback(client, router_body("/wall", ""), token="made-up"),
+    _refused(post_callback(client, _page(app, "/wall", ""), token="made-up"),
              "auth_token_invalid")
 
 
@@ -188,7 +195,7 @@ def test_a_revoked_token_is_refused_even_with_a_signed_in_session(app, client):
     """A token, when presented, decides: a wall never runs on someone's session."""
     password = make_user(_engine(app), "boss", "admin")
     sign_in(client, "boss", password)
-    _refused(post_callback(client, router_body("/wall", ""), token="made-up"),
+    _refused(post_callback(client, _page(app, "/wall", ""), token="made-up"),
              "auth_token_invalid")
 
 
@@ -196,7 +203,8 @@ def test_a_revoked_token_is_refused_even_with_a_signed_in_session(app, client):
 
 def test_signed_out_console_pages_redirect_to_login_with_next(client):
     for path, target in (("/", "/login?next=%2F"),
-                         ("/?region=T1&lang=en", "/login?next=%2F%3Fregion%3DT1%26lang%3Den&lang=en"),
+                         ("/?region=T1&lang=en",
+                          "/login?next=%2F%3Fregion%3DT1%26lang%3Den&lang=en"),
                          ("/region/T1", "/login?next=%2Fregion%2FT1")):
         response = client.get(path)
         assert response.status_code == 302 and response.headers["Location"] == target
@@ -251,9 +259,9 @@ def test_sign_in_sets_a_safe_session_cookie_and_goes_to_next(app, client):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert password not in cookie
     assert client.get("/").status_code == 200
-    assert post_callback(client, router_body("/", "")).status_code == 200
+    assert post_callback(client, _page(app, "/", "")).status_code == 200
     client.get("/logout")
-    _refused(post_callback(client, router_body("/", "")), "auth_signed_out")
+    _refused(post_callback(client, _page(app, "/", "")), "auth_signed_out")
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x",
@@ -270,10 +278,11 @@ def test_next_never_leads_off_the_server(app, client, target):
 def test_a_wrong_password_says_so_and_signs_nobody_in(app, client):
     make_user(_engine(app), "boss", "admin")
     response = sign_in(client, "boss", "not-the-password")
-    assert response.status_code == 401 and "账号或密码不正确" in response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "账号或密码不正确" in response.get_data(as_text=True)
     unknown = sign_in(client, "nobody", "not-the-password")
     assert unknown.get_data(as_text=True).count("账号或密码不正确") == 1  # the same words
-    _refused(post_callback(client, router_body("/", "")), "auth_signed_out")
+    _refused(post_callback(client, _page(app, "/", "")), "auth_signed_out")
 
 
 def test_a_form_without_its_csrf_field_is_refused(app, client):
@@ -281,7 +290,7 @@ def test_a_form_without_its_csrf_field_is_refused(app, client):
     client.get("/login")
     response = client.post("/login", data={"name": "boss", "password": password})
     assert response.status_code == 400
-    _refused(post_callback(client, router_body("/", "")), "auth_signed_out")
+    _refused(post_callback(client, _page(app, "/", "")), "auth_signed_out")
 
 
 def test_failed_sign_ins_are_rate_limited_per_name(app, client):
@@ -310,13 +319,13 @@ def test_the_throttle_forgets_failures_after_its_window():
 def test_a_disabled_account_or_a_changed_password_ends_the_session(app, client):
     password = make_user(_engine(app), "boss", "admin")
     sign_in(client, "boss", password)
-    assert post_callback(client, router_body("/", "")).status_code == 200
+    assert post_callback(client, _page(app, "/", "")).status_code == 200
     users.set_password(_engine(app), "boss", "a-brand-new-one")
-    _refused(post_callback(client, router_body("/", "")), "auth_signed_out")
+    _refused(post_callback(client, _page(app, "/", "")), "auth_signed_out")
     sign_in(client, "boss", "a-brand-new-one")
-    assert post_callback(client, router_body("/", "")).status_code == 200
+    assert post_callback(client, _page(app, "/", "")).status_code == 200
     users.disable(_engine(app), "boss")
-    _refused(post_callback(client, router_body("/", "")), "auth_signed_out")
+    _refused(post_callback(client, _page(app, "/", "")), "auth_signed_out")
 
 
 def test_a_session_survives_a_restart_and_works_on_another_process(app, engine):
@@ -330,7 +339,7 @@ def test_a_session_survives_a_restart_and_works_on_another_process(app, engine):
     assert again.server.secret_key == app.server.secret_key
     second = again.server.test_client()
     second.set_cookie("dashboard_session", cookie.value)
-    assert post_callback(second, router_body("/", "")).status_code == 200
+    assert post_callback(second, _page(app, "/", "")).status_code == 200
     _engine(again).dispose()
 
 
@@ -372,6 +381,11 @@ def test_require_functions_inside_a_request(app):
 
 def test_callback_kind_tells_the_wall_from_the_rest():
     assert auth.callback_kind(router_body("/wall", "")) == "router"
+    # a router that also keeps what kind of page is up (state) is still the router
+    with_kind = router_body("/wall", "")
+    with_kind["outputs"] = [with_kind["outputs"], {"id": "page-kind", "property": "data"}]
+    with_kind["state"] = [{"id": "page-kind", "property": "data", "value": "wall"}]
+    assert auth.callback_kind(with_kind) == "router"
     assert auth.callback_kind(_wall_body("C")) == "wall"
     assert auth.callback_kind(_action_body("T1")) == "other"
     mixed = _wall_body("C")
@@ -405,3 +419,64 @@ def test_the_demo_login_page_offers_its_accounts_and_wall_and_no_other_store_doe
         assert f"<td>{account.name}</td><td>{account.password}</td>" in page
     assert f'href="/wall?token={token}"' in page
     assert client.get(f"/wall?token={token}").status_code == 200
+
+
+def test_acting_as_lets_tests_call_callbacks_directly_as_someone(app):
+    from callbacks.pages import render_page
+
+    make_user(_engine(app), "viewer1", "viewer", "T1")
+    token = make_wall_token(_engine(app), "T2")
+    with acting_as(app, "viewer1"):
+        assert auth.current_user().name == "viewer1"
+        wall = json.dumps(render_page("/wall", ""), ensure_ascii=False,
+                          default=lambda c: c.to_plotly_json())
+        assert "城关镇" in wall and "青山镇" not in wall
+        with pytest.raises(auth.Forbidden):
+            render_page("/wall", "?region=T2")
+    with acting_as(app, token=token):
+        assert auth.current_user().is_display
+        with pytest.raises(auth.Forbidden) as refused:
+            render_page("/", "")
+        assert refused.value.key == "auth_display_only"
+    with acting_as(app):
+        assert auth.current_user() is None
+        with pytest.raises(auth.Forbidden):
+            render_page("/wall", "")
+
+
+def test_the_router_opens_a_scoped_principal_on_its_region_and_checks_every_named_one(app):
+    from callbacks.pages import _scoped
+
+    engine = _engine(app)
+    make_user(engine, "viewer1", "viewer", "T1")
+    make_user(engine, "boss", "admin")
+    with acting_as(app, "viewer1"):
+        me = auth.current_user()
+        assert _scoped(me, {"lang": "en"}, ("region",)) == {"lang": "en", "region": "T1"}
+        assert _scoped(me, {"region": "G2"}, ("region",)) == {"region": "G2"}
+        with pytest.raises(auth.Forbidden):
+            _scoped(me, {"region": "T1", "show": "T2"}, ("region", "show"))
+    with acting_as(app, "boss"):
+        assert _scoped(auth.current_user(), {}, ("region",)) == {}  # the whole deployment
+
+
+def test_with_the_store_down_pages_say_so_and_walls_are_told_to_retry(app, client, monkeypatch):
+    """A wall whose store is unreachable goes stale and retries (503), it is not refused
+    (403) or sent to a login page; the sign-in page says so plainly."""
+    from sqlalchemy.exc import OperationalError
+
+    token = make_wall_token(_engine(app), None)
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(users, "check_display_token", down)
+    monkeypatch.setattr(users, "get_user_by_id", down)
+    monkeypatch.setattr(users, "demo_sign_in_hints", down)
+    response = post_callback(client, _wall_body("C"), token=token)
+    assert response.status_code == 503
+    assert response.get_json()["error"]["key"] == "auth_unavailable"
+    page = client.get(f"/wall?token={token}")
+    assert page.status_code == 503 and "<form" not in page.get_data(as_text=True)
+    login = client.get("/login")
+    assert login.status_code == 503 and "暂时无法核验身份" in login.get_data(as_text=True)
