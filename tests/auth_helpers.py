@@ -90,13 +90,12 @@ def router_body(pathname: str = "/", search: str = "", app=None) -> dict:
         return callback_body(app, f"{ids.PAGE}.children",
                              {f"{ids.URL}.pathname": pathname, f"{ids.URL}.search": search})
     return {
-        "output": f"..{ids.PAGE}.children...{ids.PAGE_KIND}.data..",
-        "outputs": [{"id": ids.PAGE, "property": "children"},
-                    {"id": ids.PAGE_KIND, "property": "data"}],
+        "output": f"{ids.PAGE}.children",
+        "outputs": {"id": ids.PAGE, "property": "children"},
         "inputs": [{"id": ids.URL, "property": "pathname", "value": pathname},
                    {"id": ids.URL, "property": "search", "value": search}],
         "changedPropIds": [f"{ids.URL}.pathname"],
-        "state": [{"id": ids.PAGE_KIND, "property": "data", "value": None}],
+        "state": [],
     }
 
 
