@@ -67,6 +67,14 @@ def _click_map_label(page, name: str) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
+def _first_code(page) -> str:
+    """The code in the list's first row, once its block has arrived from the server."""
+    page.wait_for_function(
+        "() => { const c = document.querySelector(\"#console-grid .ag-row[row-index='0'] "
+        "[col-id='code']\"); return c && c.innerText.trim().length > 0; }")
+    return page.inner_text("#console-grid .ag-row[row-index='0'] [col-id='code']").strip()
+
+
 def _count_shown(page) -> int:
     text = page.inner_text("#console-count")
     return int("".join(ch for ch in text if ch.isdigit()))
@@ -197,10 +205,8 @@ def test_sorting_and_scrolling_load_rows_from_the_server(browser, live_server):
 
 def test_a_case_click_shows_its_details_and_timeline(browser, live_server):
     context, page, log = open_console(browser, live_server, "/")
-    cell = page.locator("#console-grid .ag-row[row-index='0'] [col-id='code']")
-    cell.wait_for()
-    code = cell.inner_text()
-    cell.click()
+    code = _first_code(page)
+    page.click("#console-grid .ag-row[row-index='0'] [col-id='code']")
     page.wait_for_selector("#console-detail .detail-table")
     engine = _engine(live_server)
     with engine.connect() as conn:
@@ -208,6 +214,7 @@ def test_a_case_click_shows_its_details_and_timeline(browser, live_server):
         events = conn.execute(select(CaseEvent.action).where(CaseEvent.case_id == case_id)
                               .order_by(CaseEvent.at, CaseEvent.id)).scalars().all()
     engine.dispose()
+    assert case_id is not None
     assert code in page.inner_text("#console-detail .detail-table")
     assert page.locator("#console-detail .timeline .tl-item").count() == len(events) > 0
     context.close()
