@@ -14,6 +14,9 @@ signed-in user may see (or act on) the regions concerned, and turns a refusal in
 from __future__ import annotations
 
 import re
+import sys
+import threading
+import time
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
@@ -283,6 +286,7 @@ def _records(value) -> list[dict]:
 
 RESULTS_CACHE = "console_results"
 RESULTS_SECONDS = 60
+PREWARM_SECONDS = 30
 
 
 def _region_view(conn, code: str | None, flt, now: datetime, lang: str) -> dict:
@@ -295,9 +299,37 @@ def _region_view(conn, code: str | None, flt, now: datetime, lang: str) -> dict:
     wall's 30-day panels): a centre's intake changes the store every few seconds, and
     counts keyed by its version would never be reused. A commander's own action forgets
     them (:func:`forget_counts`), so its effect shows at once."""
-    cache = services.extension().setdefault(
+    return console.region_view(conn, code, flt, now, lang=lang, cache=_results_cache())
+
+
+def _results_cache() -> "metrics.ResultCache":
+    return services.extension().setdefault(
         RESULTS_CACHE, metrics.ResultCache(size=96, max_age=RESULTS_SECONDS))
-    return console.region_view(conn, code, flt, now, lang=lang, cache=cache)
+
+
+def prewarm_once(app: Dash, now: datetime | None = None) -> None:
+    """Count every region's figures of the default view into the server's cache, so
+    the next click on any region only adds up (:func:`data.console.prewarm`)."""
+    with app.server.app_context():
+        with services.engine().connect() as conn:
+            console.prewarm(conn, _results_cache(), utcnow() if now is None else now)
+
+
+def start_prewarm(app: Dash, every: float = PREWARM_SECONDS) -> threading.Thread:
+    """Keep the default view's counts warm while the server runs: :func:`prewarm_once`
+    now and every ``every`` seconds, in a background thread (started by ``serve``, never
+    on import or by ``create_app``)."""
+    def run() -> None:
+        while True:
+            try:
+                prewarm_once(app)
+            except Exception as exc:  # noqa: BLE001 - a failed warm-up only costs speed
+                print(f"console prewarm: {exc}", file=sys.stderr, flush=True)
+            time.sleep(every)
+
+    thread = threading.Thread(target=run, name="console-prewarm", daemon=True)
+    thread.start()
+    return thread
 
 
 def forget_counts() -> None:

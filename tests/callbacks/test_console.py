@@ -392,3 +392,16 @@ def test_the_detail_of_a_case_and_of_none(app):
     assert "K2" in texts and "已派遣" in texts
     assert "清源县 › 城关镇 › 城关镇第2网格" in texts
     assert missing == "No case has the id 99999"
+
+
+def test_prewarm_fills_the_servers_cache(app):
+    from dashboard import services
+
+    cb.prewarm_once(app)
+    with app.server.app_context():
+        assert len(services.extension()[cb.RESULTS_CACHE]) > 0
+    with _as(app):  # and a view from the warm cache still equals the summary
+        out = cb.update_panels(_state("/region/T1", ""), 0)
+    expected = metrics.summarize(_engine(app), "T1")
+    values = _tile_values(dict(zip(cb.PANEL_KEYS, out))["tiles"])
+    assert values["reported"] == format_value(expected["metrics"]["reported"], "count")
