@@ -379,11 +379,11 @@ def _subtree_condition(conn: Connection, region: RegionInfo | None) -> ColumnEle
 
 
 def _now_hours(now: datetime) -> ColumnElement:
-    return metrics._epoch_hours(literal(now, DateTime()))
+    return metrics.epoch_hours(literal(now, DateTime()))
 
 
 def _hours(column) -> ColumnElement:
-    return metrics._epoch_hours(column)
+    return metrics.epoch_hours(column)
 
 
 def _overdue_sql(now: datetime) -> ColumnElement[bool]:
@@ -415,7 +415,9 @@ def _light_rank_sql(now: datetime) -> ColumnElement[int]:
                       c.due_at.is_not(None))
     # green: elapsed < 0.8 limit, i.e. now - start < 0.8 (due - start). Hours are floats
     # here: a margin of a few milliseconds keeps the exact edges where stage_light has them
-    parts.append((and_(dispatched, (now_h - start) * 5 < (due - start) * 4 - _EDGE), 1))
+    numerator, denominator = YELLOW_FROM
+    parts.append((and_(dispatched, (now_h - start) * denominator
+                       < (due - start) * numerator - _EDGE), 1))
     parts.append((and_(dispatched, now_h - start <= due - start + _EDGE), 2))
     parts.append((dispatched, 3))
     return case(*parts, else_=0)

@@ -66,6 +66,10 @@ def _epoch_hours_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
     return f"(extract(epoch from {compiler.process(element.clauses, **kw)}) / 3600.0)"
 
 
+#: Hours since an epoch of a timestamp column, in either dialect (differences are hours).
+epoch_hours = _epoch_hours
+
+
 # --- periods --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -280,7 +284,7 @@ def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
                  cache: "ResultCache | None" = None) -> dict[int, dict[str, int]]:
     rows = _cached(conn, cache, ("cases", p, as_of, scope), group_ids,
                    lambda only: _case_rows(conn, p, as_of, scope, only))
-    return _roll_up(conn, rows, list(_CASE_KEYS), group_ids)
+    return _roll_up(conn, rows, list(_CASE_KEYS), group_ids, cache)
 
 
 def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | None,
@@ -354,7 +358,7 @@ def _event_counts(conn: Connection, group_ids: list[int] | None,
                   cache: "ResultCache | None" = None) -> dict[int, dict[str, int]]:
     rows = _cached(conn, cache, ("events", p, scope), group_ids,
                    lambda only: _event_rows(conn, p, scope, only))
-    return _roll_up(conn, rows, list(_EVENT_KEYS), group_ids)
+    return _roll_up(conn, rows, list(_EVENT_KEYS), group_ids, cache)
 
 
 def _event_rows(conn: Connection, p: Period, scope: CaseScope | None,
@@ -371,13 +375,21 @@ def _event_rows(conn: Connection, p: Period, scope: CaseScope | None,
         )
         .select_from(e)
         .join(Case, Case.id == e.case_id)
-        .where(e.action.in_([*counted, "postpone"]), _within(e.at, p))
         .group_by(region)
     )
     assert (*counted.values(), "postponed") == _EVENT_KEYS
     query = scoped(query, scope)
-    if only is not None:
-        query = query.where(getattr(only, "condition", only))
+    action, at = e.action, e.at
+    if isinstance(only, _Few):
+        # a few regions: their cases first (region index), then those cases' events
+        # (case index), not every event of the period checked for its region; wrapping
+        # the action and time keeps a database from choosing their index instead
+        action, at = func.coalesce(e.action, ""), func.coalesce(e.at, e.at)
+        query = query.where(only.condition,
+                            e.case_id.in_(select(Case.id).where(only.condition)))
+    elif only is not None:
+        query = query.where(only)
+    query = query.where(action.in_([*counted, "postpone"]), _within(at, p))
     return _plain(conn.execute(query))
 
 
@@ -414,8 +426,12 @@ def _region_key(column: ColumnElement) -> ColumnElement[int]:
     return func.coalesce(column, _UNLOCATED).label("region")
 
 
-def _closure(conn: Connection, group_ids: list[int]) -> pd.DataFrame:
+def _closure(conn: Connection, group_ids: list[int],
+             cache: ResultCache | None = None) -> pd.DataFrame:
     """(g, region) for every region under each group (the group itself included)."""
+    if cache is not None:
+        return cache.get_or_compute(cache.key(conn, "closure", tuple(group_ids)),
+                                    lambda: _closure(conn, group_ids))
     return pd.DataFrame(_plain(conn.execute(
         select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id)
         .where(RegionAncestor.ancestor_id.in_(group_ids)))), columns=["g", "region"])
@@ -436,7 +452,8 @@ def _plain(result) -> list[tuple]:
 plain_rows = _plain
 
 
-def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None
+def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None,
+             cache: ResultCache | None = None
              ) -> dict[int, dict[str, int]]:
     """Per-region counts summed up to each requested region (through the closure table),
     or to the whole deployment (unlocated cases included) when ``group_ids`` is None.
@@ -448,7 +465,7 @@ def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | Non
         return {}
     if group_ids is None:
         return {_ALL: {k: int(frame[k].sum()) for k in keys}}
-    closure = _closure(conn, group_ids)
+    closure = _closure(conn, group_ids, cache)
     summed = closure.merge(frame, on="region").groupby("g")[keys].sum()
     return {int(g): {k: int(row[k]) for k in keys} for g, row in summed.iterrows()}
 
@@ -466,7 +483,7 @@ def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
         return {}
     if group_ids is None:
         return {_ALL: float(frame["hours"].median())}
-    closure = _closure(conn, group_ids)
+    closure = _closure(conn, group_ids, cache)
     medians = closure.merge(frame, on="region").groupby("g")["hours"].median()
     return {int(g): float(value) for g, value in medians.items()}
 
@@ -510,7 +527,7 @@ def _patrol_coverage(conn: Connection, group_ids: list[int] | None, p: Period,
                                          lambda: patrolled_ids(None))
     if group_ids is None:
         return {_ALL: (len(patrolled & leaves), len(leaves))} if leaves else {}
-    closure = _closure(conn, group_ids)
+    closure = _closure(conn, group_ids, cache)
     closure = closure[closure["region"].isin(leaves)]
     totals = closure.groupby("g").size()
     done = closure[closure["region"].isin(patrolled)].groupby("g").size()

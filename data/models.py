@@ -204,7 +204,11 @@ class Patrol(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     distance_m: Mapped[float | None] = mapped_column(Float)
 
-    __table_args__ = (Index("ix_patrols_region_started", "region_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_patrols_region_started", "region_id", "started_at"),
+        # which grids were patrolled in a period: a range of this index, nothing else read
+        Index("ix_patrols_started_region", "started_at", "region_id"),
+    )
 
 
 class PatrolPoint(Base):

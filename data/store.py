@@ -48,8 +48,15 @@ def make_engine(url: str) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table and index that does not exist yet (idempotent)."""
+    """Create every table and index that does not exist yet (idempotent).
+
+    ``create_all`` makes the indexes of the tables it creates; an index added to a table
+    that already exists (a store made by an older version) is made here too."""
     Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
 
 def drop_all(engine: Engine) -> None:

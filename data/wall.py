@@ -278,9 +278,13 @@ def _utc_hour_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24')"
 
 
-def _subtree(query, column, region: RegionInfo | None):
+def _subtree(query, column, region: RegionInfo | None, conn: Connection | None = None):
+    """``query`` narrowed to rows whose region (``column``) lies under ``region``. Given
+    ``conn``, the deployment's one top-level region is "any region" (no join at all)."""
     if region is None:
         return query
+    if conn is not None and region.parent_id is None and len(children_of(conn, None)) == 1:
+        return query.where(column.is_not(None))
     return query.join(RegionAncestor, RegionAncestor.descendant_id == column).where(
         RegionAncestor.ancestor_id == region.id)
 
@@ -301,7 +305,7 @@ def daily_trend(conn: Connection, region: RegionInfo | None, now: datetime,
         hour = _utc_hour(column).label("hour")
         query = _subtree(select(hour, func.count()).where(column >= period.start,
                                                           column < period.end),
-                         Case.region_id, region).group_by(hour)
+                         Case.region_id, region, conn).group_by(hour)
         query = scoped(query, scope)
         rows = pd.DataFrame(conn.execute(query).all(), columns=["hour", "n"])
         if rows.empty:
@@ -327,7 +331,7 @@ def shares(conn: Connection, region: RegionInfo | None, now: datetime, column,
     key = func.coalesce(column, "").label("key")
     query = _subtree(select(key, func.count().label("n"))
                      .where(Case.reported_at >= period.start, Case.reported_at < period.end),
-                     Case.region_id, region).group_by(key).order_by(func.count().desc(), key)
+                     Case.region_id, region, conn).group_by(key).order_by(func.count().desc(), key)
     query = scoped(query, scope)
     if top:
         query = query.limit(top)

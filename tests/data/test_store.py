@@ -79,3 +79,16 @@ def test_deadline_refuses_unknown_units_and_negative_limits():
         deadline(datetime(2026, 1, 1), 1, "fortnights", SHANGHAI)
     with pytest.raises(ValueError, match="negative"):
         deadline(datetime(2026, 1, 1), -1, "hours", SHANGHAI)
+
+
+def test_init_db_adds_an_index_a_store_made_earlier_lacks(engine):
+    from sqlalchemy import inspect, text
+
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_patrols_started_region"))
+    assert "ix_patrols_started_region" not in {
+        i["name"] for i in inspect(engine).get_indexes("patrols")}
+    store.init_db(engine)
+    store.init_db(engine)  # and again: nothing to do
+    assert "ix_patrols_started_region" in {
+        i["name"] for i in inspect(engine).get_indexes("patrols")}

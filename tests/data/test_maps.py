@@ -1,0 +1,40 @@
+"""The shared map geometry (data/maps.py) and the wall's shapes built from it."""
+
+from __future__ import annotations
+
+import shapely
+from shapely import MultiPolygon, Polygon, box, to_wkb
+
+from data import maps, wall
+from tests.data.test_metrics import build
+
+
+def test_simplified_drops_needless_points_and_rounds():
+    # a square with a point in the middle of its bottom edge, off by far less than 10 m
+    square = Polygon([(0, 0), (0.5, 0.000001), (1, 0), (1, 1), (0, 1)])
+    geom = maps.simplified(to_wkb(square))
+    assert len(geom.exterior.coords) == 5  # the middle point is gone
+    fine = Polygon([(0.1234567, 0), (1, 0), (1, 1), (0, 1)])
+    xs = [x for x, _ in maps.simplified(to_wkb(fine)).exterior.coords]
+    assert 0.12346 in xs  # five decimals
+
+
+def test_outline_and_label_point():
+    two = MultiPolygon([box(0, 0, 1, 1), box(2, 0, 3, 1)])
+    rings = maps.outline(two)
+    assert len(rings) == 2 and rings[0][0] == rings[0][-1]
+    u_shape = Polygon([(0, 0), (3, 0), (3, 3), (2, 3), (2, 1), (1, 1), (1, 3), (0, 3)])
+    lon, lat = maps.label_point(u_shape)
+    assert u_shape.contains(shapely.Point(lon, lat))  # the centroid (1.5, 1.3) is not
+
+
+def test_wall_grid_shapes(engine):
+    build(engine)
+    with engine.connect() as conn:
+        county = wall.root_region(conn, "C")
+        shapes = wall.grid_shapes(conn, county)
+    features = {f["id"]: f["properties"]["code"] for f in shapes["grids"]["features"]}
+    assert features == {4: "G1", 5: "G2", 6: "G3"}  # in no particular order
+    assert len(shapes["outlines"]) == 2  # T1 and T2
+    assert sorted(label["code"] for label in shapes["labels"]) == ["T1", "T2"]
+    assert shapes["points"][4] == [4.5, 0.5]  # G1 is box(4, 0, 5, 1)
