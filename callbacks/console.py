@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from datetime import date, datetime, time, timedelta, timezone
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 from zoneinfo import ZoneInfo
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
@@ -49,6 +49,13 @@ class BadAddress(ValueError):
 
 # --- the address ----------------------------------------------------------------------------
 
+def region_of_path(pathname: str | None) -> str | None:
+    """The region code of a ``/region/CODE`` address (codes are quoted in addresses:
+    real ones hold spaces, e.g. LA's "REGION 2"); None for any other address."""
+    match = REGION_PATH.match(pathname or "/")
+    return unquote(match.group("code")) if match else None
+
+
 def is_console_path(pathname: str | None) -> bool:
     """Whether ``pathname`` is a console page (``/`` or ``/region/CODE``)."""
     path = pathname or "/"
@@ -63,9 +70,8 @@ def parse_address(pathname: str | None, search: str | None, default_lang: str = 
     ``cat``, ``src`` and ``status`` filters, ``closed=show`` to draw closed cases on the
     map, and ``lang``; ``/?region=CODE`` is read as ``/region/CODE`` (older bookmarks).
     Raises :class:`BadAddress` naming the first bad parameter."""
-    match = REGION_PATH.match(pathname or "/")
     query = parse_qs((search or "").lstrip("?"))
-    region = match.group("code") if match else (query.get("region") or [None])[0] or None
+    region = region_of_path(pathname) or (query.get("region") or [None])[0] or None
 
     def one(name: str, default: str | None = None) -> str | None:
         return (query.get(name) or [default])[0]

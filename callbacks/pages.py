@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from dash import Dash, Input, Output, State, no_update
 
-from callbacks.console import REGION_PATH, is_console_path, render_console
+from callbacks.console import is_console_path, region_of_path, render_console
 from callbacks.wall import render_wall
 from dashboard import auth, services
 from layouts import ids
@@ -58,9 +58,9 @@ def render_page(pathname: str | None, search: str | None, kind: str | None = Non
         return render_wall(_search(query, options)), wanted
     if principal.is_display:
         raise auth.Forbidden("auth_display_only")
-    match = REGION_PATH.match(pathname or "/")
-    if match:  # the console's drill-down addresses
-        auth.require_viewer_code(match.group("code"))
+    code = region_of_path(pathname)
+    if code is not None:  # the console's drill-down addresses
+        auth.require_viewer_code(code)
     elif options.get("region"):  # /?region=CODE, as older bookmarks have it
         auth.require_viewer_code(options["region"])
     if wanted == kind:

@@ -12,7 +12,7 @@ components as plain strings, which React renders as text, never as HTML.
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import dash_ag_grid as dag
 from dash import dcc, html
@@ -73,7 +73,7 @@ GRID_WORDS = {"zh": {
 def console_href(region: str | None, query: dict[str, object], lang: str) -> str:
     """The address of the console on ``region`` with the period and filters of
     ``query`` (parameter → value or list of values)."""
-    path = "/" if region is None else f"/region/{region}"
+    path = "/" if region is None else f"/region/{quote(region, safe='')}"
     params = {k: v for k, v in query.items() if v not in (None, "", [], ())}
     if lang != "zh":
         params["lang"] = lang

@@ -405,3 +405,13 @@ def test_prewarm_fills_the_servers_cache(app):
     expected = metrics.summarize(_engine(app), "T1")
     values = _tile_values(dict(zip(cb.PANEL_KEYS, out))["tiles"])
     assert values["reported"] == format_value(expected["metrics"]["reported"], "count")
+
+
+def test_region_codes_are_quoted_in_addresses():
+    from layouts.console import console_href
+
+    href = console_href("REGION 2/A", {"src": ["patrol"]}, "zh")
+    assert href == "/region/REGION%202%2FA?src=patrol"
+    path, _, query = href.partition("?")
+    assert cb.parse_address(path, "?" + query)["region"] == "REGION 2/A"
+    assert cb.region_of_path("/wall") is None
