@@ -382,8 +382,8 @@ def panels(state: dict, now: datetime | None = None) -> dict:
                         title=t("map_metric", lang), revision=f"map-{code}",
                         height=layout.MAP_HEIGHT)
     crumbs = list(view.get("breadcrumb") or [])
-    if region.get("code") and (not crumbs or crumbs[-1].get("code") != region["code"]):
-        crumbs.append(region)
+    if not crumbs or crumbs[-1].get("code") != region.get("code"):
+        crumbs.append(region)  # the region itself, or "all" for the whole deployment
     trend = view["trend"]
     trend_rows = _records(trend)
     top = _records(view["categories"])
