@@ -374,7 +374,7 @@ def test_english_and_unknown_region(browser, live_server, artifacts_dir):
     page.wait_for_selector("#console-grid .ag-row[row-index='0']")
     page.screenshot(path=str(artifacts_dir / "console-en.png"), full_page=True)
     page.goto(f"{live_server.url}/region/NO-SUCH-REGION")
-    page.wait_for_function(
-        "() => document.querySelector('#console-message').innerText.includes('NO-SUCH-REGION')")
+    page.wait_for_function("() => document.body.innerText.includes('NO-SUCH-REGION')")
+    assert "没有编码为 NO-SUCH-REGION 的区域" in page.inner_text("body")
     context.close()
     _assert_clean(log, live_server.host)
