@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import sys
 import threading
-import time
 from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import parse_qs, unquote
 from zoneinfo import ZoneInfo
@@ -325,13 +324,15 @@ def start_prewarm(app: Dash, every: float = PREWARM_SECONDS) -> threading.Thread
     """Keep the default view's counts warm while the server runs: :func:`prewarm_once`
     now and every ``every`` seconds, in a background thread (started by ``serve``, never
     on import or by ``create_app``)."""
+    pause = threading.Event()  # never set: its wait is the thread's sleep
+
     def run() -> None:
         while True:
             try:
                 prewarm_once(app)
             except Exception as exc:  # noqa: BLE001 - a failed warm-up only costs speed
                 print(f"console prewarm: {exc}", file=sys.stderr, flush=True)
-            time.sleep(every)
+            pause.wait(every)
 
     thread = threading.Thread(target=run, name="console-prewarm", daemon=True)
     thread.start()

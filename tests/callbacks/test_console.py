@@ -415,3 +415,20 @@ def test_region_codes_are_quoted_in_addresses():
     path, _, query = href.partition("?")
     assert cb.parse_address(path, "?" + query)["region"] == "REGION 2/A"
     assert cb.region_of_path("/wall") is None
+
+
+def test_the_prewarm_thread_keeps_running(app, monkeypatch):
+    import threading
+
+    passes = []
+    done = threading.Event()
+
+    def counted(app_, now=None):
+        passes.append(1)
+        if len(passes) >= 2:
+            done.set()
+
+    monkeypatch.setattr(cb, "prewarm_once", counted)
+    thread = cb.start_prewarm(app, every=0.01)
+    assert done.wait(5), "the thread should warm up again after its pause"
+    assert thread.daemon and thread.is_alive()
