@@ -16,16 +16,17 @@ from __future__ import annotations
 import re
 import sys
 import threading
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from urllib.parse import parse_qs, unquote
 from zoneinfo import ZoneInfo
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import auth, services
 from data import console, dispatch, metrics, schema, workflow
 from data import wall as wall_data
 from data.console_scope import case_region_ids
+from data.metric_registry import metric_label
 from data.regions import UnknownRegion, ancestors_of, get_region
 from data.store import deployment_timezone, utcnow
 from layouts import console as layout
@@ -360,7 +361,6 @@ def panels(state: dict, now: datetime | None = None) -> dict:
     with services.engine().connect() as conn:
         code = _top_code(conn, state["region"])
         _viewer(conn, code)
-        tz = deployment_timezone(conn)
         flt = case_filter(state, code)
         view = _region_view(conn, code, flt, now, lang)
         shapes = _shapes(conn, code)
@@ -408,16 +408,11 @@ def panels(state: dict, now: datetime | None = None) -> dict:
         "compare_table": layout.build_compare_table(compare, query, lang),
         "compare_bars": compare_bars(
             [c["name"] for c in compare], [c["code"] for c in compare],
-            [(_label("closure_rate", lang), [c.get("closure_rate") for c in compare]),
-             (_label("on_time_closure_rate", lang),
+            [(metric_label("closure_rate", lang), [c.get("closure_rate") for c in compare]),
+             (metric_label("on_time_closure_rate", lang),
               [c.get("on_time_closure_rate") for c in compare])], height=200),
         "message": "",
     }
-
-
-def _label(key: str, lang: str) -> str:
-    from data.metric_registry import metric_label
-    return metric_label(key, lang)
 
 
 def _child_metrics(view: dict) -> dict[str, dict]:
@@ -614,7 +609,7 @@ def open_form(clicks: list, cancel: int | None, targets: list | None, state: dic
     if action == "dispatch":
         department_options, officer_options, department, officer, hint = \
             dispatch_choices([int(x["id"]) for x in targets], lang)
-    hint_block = [html_div(text) for text in hint]
+    hint_block = [html.Div(text) for text in hint]
     return (action, {"display": "block"}, *rows, department_options, officer_options,
             department, officer, hint_block, "")
 
@@ -658,11 +653,6 @@ def dispatch_choices(case_ids: list[int], lang: str, now: datetime | None = None
         due = first.due_at.replace(tzinfo=timezone.utc).astimezone(tz)
         hint.append(t("suggest_due", lang, due=f"{due:%Y-%m-%d %H:%M}"))
     return department_options, officer_options, department, officer, hint
-
-
-def html_div(text: str):
-    from dash import html
-    return html.Div(text)
 
 
 def _pairs(values) -> list[tuple[object, str]]:

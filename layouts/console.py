@@ -11,7 +11,6 @@ components as plain strings, which React renders as text, never as HTML.
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote, urlencode
 
 import dash_ag_grid as dag
@@ -422,12 +421,6 @@ def build_console_message(text: str, lang: str) -> list:
     return [html.Div([html.Header([html.H1(t("console_title", lang), className="console-h1")],
                                   className="console-header"),
                       html.Div(text, className="message")], className="console")]
-
-
-def period_dates(first: date | None, last: date | None) -> tuple[str | None, str | None]:
-    """The date picker's values."""
-    return (None if first is None else first.isoformat(),
-            None if last is None else last.isoformat())
 
 
 def build_page() -> html.Div:
