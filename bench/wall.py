@@ -46,7 +46,7 @@ RESULTS = ROOT / "bench" / "results"
 SCALE_OF = {1000: "county", 10000: "city"}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync",
-                 "--enable-precise-memory-info"]
+                 "--enable-precise-memory-info", "--js-flags=--expose-gc"]
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -167,19 +167,30 @@ def bench_browser(url: str, grids: int, soak_minutes: float) -> dict[str, object
             renders.append(time.perf_counter() - start)
         out["first_render"] = _stats(renders)
         heap = "() => { window.gc && window.gc(); return performance.memory.usedJSHeapSize; }"
+        nodes = "() => document.getElementsByTagName('*').length"
+        refreshes = []
+        page.on("response", lambda r: refreshes.append(1)
+                if "_dash-update-component" in r.url else None)
         page.wait_for_timeout(5000)
+        out["gc_forced"] = page.evaluate("() => typeof window.gc === 'function'")
         out["heap_start_mb"] = round(page.evaluate(heap) / 2**20, 2)
-        stop = time.monotonic() + soak_minutes * 60
+        out["dom_nodes_start"] = page.evaluate(nodes)
+        began = time.monotonic()
+        stop = began + soak_minutes * 60
         samples = []
         while time.monotonic() < stop:
             feed.add()
             page.wait_for_timeout(3000)
-            samples.append(page.evaluate(heap))
+            samples.append((time.monotonic() - began, page.evaluate(heap)))
         out["soak_minutes"] = soak_minutes
         out["cases_added_during_soak"] = feed.n
+        out["refreshes_answered"] = len(refreshes)
+        out["heap_after_5_min_mb"] = round(next(
+            (b for t, b in samples if t >= 300), samples[-1][1] if samples else 0) / 2**20, 2)
         out["heap_end_mb"] = round(page.evaluate(heap) / 2**20, 2)
         out["heap_growth"] = round(out["heap_end_mb"] / out["heap_start_mb"] - 1, 4)
-        out["heap_max_mb"] = round(max(samples, default=0) / 2**20, 2)
+        out["heap_max_mb"] = round(max((b for _, b in samples), default=0) / 2**20, 2)
+        out["dom_nodes_end"] = page.evaluate(nodes)
         browser.close()
     server.shutdown()
     users.revoke_display_token(engine, users.check_display_token(engine, token).id)

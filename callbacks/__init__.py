@@ -2,11 +2,11 @@
 
 from dash import Dash
 
-from callbacks import home, pages, wall
+from callbacks import console, pages, wall
 
 
 def register_all(app: Dash) -> None:
     """Connect every page's callbacks to ``app``."""
-    home.register(app)
+    console.register(app)
     pages.register(app)
     wall.register(app)

@@ -1,48 +1,76 @@
-"""The router: the address's path picks the page (``/`` overview, ``/wall`` the big screen).
+"""The router: the address's path picks the page (``/`` and ``/region/CODE`` the console,
+``/wall`` the big screen).
 
 It also applies who is asking (:func:`dashboard.auth.current_user`): a region-scoped user
 or wall opens on its own region, and a region outside the scope is refused (403, which the
 page shows as a message). The server's guard has already refused anyone signed out.
+
+The console's shell is built once per page and language: a drill or a filter changes the
+address, and the console's own callbacks refill its panels (checking the scope again)
+without rebuilding the page.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, State, no_update
 
-from callbacks.home import render_home
+from callbacks.console import is_console_path, region_of_path, render_console
 from callbacks.wall import render_wall
-from dashboard import auth
+from dashboard import auth, services
 from layouts import ids
 from layouts.auth import build_user_badge
+from layouts.console import build_console_message
+from layouts.text import t
 
 
 def register(app: Dash) -> None:
-    app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"),
-                 Input(ids.URL, "search"))(render_page)
+    app.callback(Output(ids.PAGE, "children"), Output(ids.PAGE_KIND, "data"),
+                 Input(ids.URL, "pathname"), Input(ids.URL, "search"),
+                 State(ids.PAGE_KIND, "data"))(render_page)
 
 
-def render_page(pathname: str | None, search: str | None):
-    """The page for ``pathname`` with the options in ``search``, for the principal asking."""
+def page_kind(pathname: str | None, search: str | None) -> str:
+    """Which shell an address needs: ``wall`` (every address of a wall is its own page),
+    ``console:LANG``, or ``missing``."""
+    path = (pathname or "/").rstrip("/") or "/"
+    if path.endswith("/wall"):
+        return "wall"
+    if is_console_path(pathname):
+        lang = (parse_qs((search or "").lstrip("?")).get("lang") or [""])[0]
+        return f"console:{lang if lang in ('zh', 'en') else _default_lang()}"
+    return "missing"
+
+
+def render_page(pathname: str | None, search: str | None, kind: str | None = None):
+    """The page for ``pathname`` with the options in ``search``, for the principal asking;
+    nothing when the console is already on screen in the same language (its own
+    callbacks follow the address)."""
     principal = auth.current_user()
     if principal is None:
         raise auth.Forbidden("auth_signed_out")
-    path = (pathname or "/").rstrip("/")
+    wanted = page_kind(pathname, search)
     query = parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
     options = dict(query)
-    if path.endswith("/wall"):
+    if wanted == "wall":
         options = _scoped(principal, options, ("region", "show"))
-        return render_wall(_search(query, options))
+        return render_wall(_search(query, options)), wanted
     if principal.is_display:
         raise auth.Forbidden("auth_display_only")
-    if path.startswith("/region/"):  # the console's drill-down addresses
-        auth.require_viewer_code(path.split("/")[2] or None)
-    options = _scoped(principal, options, ("region",))
-    lang = options.get("lang") if options.get("lang") in ("zh", "en") else None
-    page = render_home(_search(query, options))
-    badge = build_user_badge(principal, lang or _default_lang())
-    return [*page, badge] if isinstance(page, list) else [page, badge]
+    code = region_of_path(pathname)
+    if code is not None:  # the console's drill-down addresses
+        auth.require_viewer_code(code)
+    elif options.get("region"):  # /?region=CODE, as older bookmarks have it
+        auth.require_viewer_code(options["region"])
+    if wanted == kind:
+        return no_update, no_update
+    lang = options.get("lang") if options.get("lang") in ("zh", "en") else _default_lang()
+    if wanted == "missing":
+        page = build_console_message(t("unknown_region", lang, code=pathname), lang)
+    else:
+        page = render_console(pathname, search)
+    return [*page, build_user_badge(principal, lang)], wanted
 
 
 def _scoped(principal, options: dict[str, str], keys: tuple[str, ...]) -> dict[str, str]:
@@ -66,7 +94,4 @@ def _search(query: list[tuple[str, str]], options: dict[str, str]) -> str:
 
 
 def _default_lang() -> str:
-    from dashboard import services
-
     return services.settings().language
-

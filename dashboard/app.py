@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     ``assets/``, system fonts. No CDN, no outside request.
     """
     from callbacks import register_all
-    from layouts.home import build_page
+    from layouts.console import build_page
     from layouts.text import t
 
     settings = Settings.from_env() if settings is None else settings

@@ -134,6 +134,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_feed:
         _start_demo_feed(engine)
     app = create_app(settings)
+    from callbacks.console import start_prewarm
+
+    start_prewarm(app)  # the console's first clicks only add up kept counts
     _announce_demo_access(engine, f"http://{args.host}:{args.port}")
     print(f"serving on http://{args.host}:{args.port}/", flush=True)
     if args.dev:

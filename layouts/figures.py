@@ -127,3 +127,135 @@ def top_bars(labels: list[str], values: list[int], *, width: int, height: int) -
     fig.update_xaxes(visible=False)
     fig.update_yaxes(color="#c9d7ee", tickfont=dict(size=15))
     return fig
+
+
+# --- the commander console (a light desk theme) -------------------------------------------------
+#: Pale-to-hot colours for counts on a light page.
+LIGHT_COLORSCALE = [[0.0, "#eef4fb"], [0.3, "#a9cbe8"], [0.6, "#4a90c9"], [0.8, "#f08a3c"],
+                    [1.0, "#d62d2d"]]
+#: Stage traffic lights (DOMAIN.md), and grey for closed cases.
+LIGHT_COLOURS = {"green": "#2e9e4f", "yellow": "#e8a70c", "red": "#d62d2d", None: "#8c8c8c"}
+CLOSED_COLOUR = "#a0a0a0"
+LIGHT_LAYOUT = dict(paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+                    font=dict(family="Noto Sans CJK SC, sans-serif", color="#333a45", size=12),
+                    margin=dict(l=40, r=12, t=8, b=28))
+
+
+def region_map(features: list[dict], values: dict[str, float], outline: list[list[list[float]]],
+               labels: list[dict], points: list[dict], *, title: str, revision: str,
+               height: int = 460,
+               bounds: tuple[float, float, float, float] | None = None) -> go.Figure:
+    """The console's map: the region's children (``features``: GeoJSON features whose id
+    is the child's code) coloured by ``values`` (code → number), the region's outline,
+    the children's names (``labels``: name, lon, lat) and case points (``points``: id,
+    code, lon, lat, light, closed, long_unfixed).
+
+    Clicking a child gives ``points[0].location`` = its code; clicking a case point gives
+    ``points[0].customdata`` = the case id. ``revision`` keeps the user's zoom while it
+    stays the same (one region), and resets it on a drill. ``bounds`` (west, south, east,
+    north) frames the map; without them it fits every child.
+
+    Trace order: 0 children, 1 outline, 2 labels, 3 cases, 4 long-unfixed marks."""
+    codes = [f["id"] for f in features]
+    names = [f.get("properties", {}).get("name", f["id"]) for f in features]
+    z = [values.get(code) for code in codes]
+    top = max((v for v in z if v is not None), default=0)
+    coloured = bool(values)  # a single grid is drawn plain: its cases are the points
+    fig = go.Figure()
+    fig.add_trace(go.Choropleth(
+        geojson={"type": "FeatureCollection", "features": features}, locations=codes,
+        z=[0 if v is None else v for v in z], featureidkey="id", text=names,
+        hovertemplate="%{text}: %{z}<extra></extra>" if coloured else "%{text}<extra></extra>",
+        colorscale=LIGHT_COLORSCALE, zmin=0, zmax=max(top, 1), showscale=coloured,
+        marker_line_color="#ffffff", marker_line_width=1,
+        colorbar=dict(title=dict(text=title, font=dict(size=12)), thickness=10, len=0.45,
+                      x=0.99, y=0.25, tickformat=",d", dtick=max(1, -(-top // 5)),
+                      outlinewidth=0)))
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for ring in outline:
+        lons += [p[0] for p in ring] + [None]
+        lats += [p[1] for p in ring] + [None]
+    fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
+                                line=dict(color="#24466e", width=2), showlegend=False))
+    fig.add_trace(go.Scattergeo(
+        lon=[label["lon"] for label in labels], lat=[label["lat"] for label in labels],
+        text=[label["name"] for label in labels], mode="text", hoverinfo="skip",
+        textfont=dict(color="#1d2733", size=12), showlegend=False))
+    fig.add_trace(go.Scattergeo(
+        lon=[p["lon"] for p in points], lat=[p["lat"] for p in points], mode="markers",
+        customdata=[p["id"] for p in points], text=[p["code"] for p in points],
+        hovertemplate="%{text}<extra></extra>", showlegend=False,
+        marker=dict(size=9, line=dict(color="#ffffff", width=1),
+                    color=[CLOSED_COLOUR if p.get("closed") else
+                           LIGHT_COLOURS.get(p.get("light"), LIGHT_COLOURS[None])
+                           for p in points])))
+    flagged = [p for p in points if p.get("long_unfixed")]
+    fig.add_trace(go.Scattergeo(
+        lon=[p["lon"] for p in flagged], lat=[p["lat"] for p in flagged], mode="markers",
+        customdata=[p["id"] for p in flagged], text=[p["code"] for p in flagged],
+        hovertemplate="%{text}<extra></extra>", showlegend=False,
+        marker=dict(symbol="circle-open", size=17, color="#7a0000", line=dict(width=2.5))))
+    fig.update_geos(visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator",
+                    **view_ranges(bounds))
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), paper_bgcolor="#ffffff",
+                      uirevision=revision, clickmode="event",
+                      font=dict(family="Noto Sans CJK SC, sans-serif"))
+    return fig
+
+
+def light_trend(days: list[str], reported: list[int], closed: list[int], *,
+                names: tuple[str, str], height: int = 220) -> go.Figure:
+    """Reported (bars) against closed (line) per day, on the light page."""
+    fig = go.Figure([
+        go.Bar(x=days, y=reported, name=names[0], marker_color="#4a90c9"),
+        go.Scatter(x=days, y=closed, name=names[1], mode="lines+markers",
+                   line=dict(color="#2e9e4f", width=2), marker=dict(size=4)),
+    ])
+    fig.update_layout(height=height, bargap=0.2, **LIGHT_LAYOUT, uirevision="trend",
+                      legend=dict(orientation="h", x=0, y=1.15))
+    fig.update_xaxes(showgrid=False, tickformat="%m-%d")
+    fig.update_yaxes(gridcolor="#e6e9ee", rangemode="tozero")
+    return fig
+
+
+def light_bars(labels: list[str], values: list[float], *, height: int = 220,
+               colour: str = "#e8a70c", percent: bool = False,
+               customdata: list[str] | None = None) -> go.Figure:
+    """Horizontal bars, largest at the top; ``customdata`` (region codes) makes them
+    clickable for a drill."""
+    shown = [None if v is None else (v * 100 if percent else v) for v in values]
+    texts = ["—" if v is None else (f"{v:.1f}%" if percent else f"{v:,.0f}") for v in shown]
+    fig = go.Figure(go.Bar(
+        x=shown[::-1], y=labels[::-1], orientation="h", marker_color=colour,
+        text=texts[::-1], textposition="outside", cliponaxis=False,
+        customdata=None if customdata is None else customdata[::-1],
+        hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig.update_layout(height=height, **{**LIGHT_LAYOUT, "margin": dict(l=8, r=48, t=4, b=4)},
+                      uirevision="bars")
+    fig.update_xaxes(visible=False, range=[0, 100] if percent else None)
+    fig.update_yaxes(automargin=True, tickfont=dict(size=12))
+    return fig
+
+
+def compare_bars(names: list[str], codes: list[str], series: list[tuple[str, list]], *,
+                 height: int = 240) -> go.Figure:
+    """Children side by side: one group of bars per child, one bar per rate in
+    ``series`` ((label, fractions)); a click gives ``customdata`` = the child's code."""
+    colours = ["#4a90c9", "#2e9e4f", "#e8a70c", "#d62d2d"]
+    fig = go.Figure([
+        go.Bar(x=names, y=[None if v is None else v * 100 for v in values], name=label,
+               customdata=codes, marker_color=colours[i % len(colours)],
+               hovertemplate="%{x} " + label + ": %{y:.1f}%<extra></extra>")
+        for i, (label, values) in enumerate(series)
+    ])
+    fig.update_layout(height=height, barmode="group", bargap=0.25, **LIGHT_LAYOUT,
+                      uirevision="compare", legend=dict(orientation="h", x=0, y=1.18))
+    if not names:  # a grid has no children to compare
+        fig.update_layout(showlegend=False)
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return fig
+    fig.update_yaxes(range=[0, 100], ticksuffix="%", gridcolor="#e6e9ee")
+    fig.update_xaxes(tickangle=0, automargin=True)
+    return fig

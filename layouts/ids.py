@@ -22,3 +22,59 @@ WALL_TOP = "wall-top"
 WALL_RANKING = "wall-ranking"
 WALL_ROTATE = "wall-rotate"  # moves a rotating wall to its next view
 WALL_REGION = "wall-region"  # the name of the region on screen
+
+# --- the commander console ------------------------------------------------------------------
+PAGE_KIND = "page-kind"  # which page shell is mounted ("console:zh", "wall"): the router
+#                          rebuilds the shell only when it changes, never on a drill
+CONSOLE = "console"
+CONSOLE_STATE = "console-state"  # what the address asks for: region, period, filters, lang
+CONSOLE_REFRESH = "console-refresh"  # bumped after an action changed cases: panels recount
+CONSOLE_TITLE = "console-title"
+CONSOLE_SUBTITLE = "console-subtitle"
+CONSOLE_BREADCRUMB = "console-breadcrumb"
+CONSOLE_MESSAGE = "console-message"  # refusals and bad addresses, in words
+CONSOLE_PERIOD = "console-period"
+CONSOLE_DATES = "console-dates"
+CONSOLE_CATEGORY = "console-category"
+CONSOLE_SOURCE = "console-source"
+CONSOLE_STATUS = "console-status"
+CONSOLE_HIDE_CLOSED = "console-hide-closed"
+CONSOLE_TEXT = "console-text"  # free text: code, description, address
+CONSOLE_MAP = "console-map"
+CONSOLE_TILES = "console-tiles"
+CONSOLE_TREND = "console-trend"
+CONSOLE_CATEGORIES = "console-categories"
+CONSOLE_RANKING = "console-ranking"
+CONSOLE_COMPARE_TABLE = "console-compare-table"
+CONSOLE_COMPARE_BARS = "console-compare-bars"
+CONSOLE_GRID = "console-grid"
+CONSOLE_COUNT = "console-count"
+CONSOLE_EXPORT_CSV = "console-export-csv"
+CONSOLE_EXPORT_XLSX = "console-export-xlsx"
+CONSOLE_DOWNLOAD = "console-download"
+CONSOLE_CASE = "console-case"  # the id of the case whose details are open
+CONSOLE_DETAIL = "console-detail"
+CONSOLE_TARGETS = "console-targets"  # the cases an action applies to: id, version, status
+CONSOLE_ACTIONS = "console-actions"  # the buttons of the actions allowed now
+CONSOLE_ACTION = "console-action"  # the action whose form is open
+CONSOLE_FORM = "console-form"
+ACTION_REASON = "action-reason"
+ACTION_DEPARTMENT = "action-department"
+ACTION_OFFICER = "action-officer"
+ACTION_DUE = "action-due"
+ACTION_LEVEL = "action-level"
+ACTION_NOTE = "action-note"
+ACTION_HINT = "action-hint"  # why the suggestion, the deadline that follows
+ACTION_SUBMIT = "action-submit"
+ACTION_CANCEL = "action-cancel"
+ACTION_FEEDBACK = "action-feedback"
+
+
+def action_button(action: str) -> dict[str, str]:
+    """The id of the button that opens the form of a workflow ``action``."""
+    return {"type": "console-action-button", "action": action}
+
+
+def field_row(field: str) -> dict[str, str]:
+    """The id of the row holding one field of the action form (shown per action)."""
+    return {"type": "console-form-row", "field": field}

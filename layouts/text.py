@@ -66,6 +66,187 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
     table = TEXT.get(lang, TEXT["zh"])
     return table.get(key, TEXT["zh"].get(key, key)).format(**values)
 
+
+# --- the commander console (appended; the keys above stay as they are) ---------------------
+TEXT["zh"].update({
+    "console_title": "指挥调度台",
+    "period_today": "今日", "period_7d": "近7日", "period_30d": "近30日", "period_custom": "自定义",
+    "filter_category": "问题类别", "filter_source": "来源", "filter_status": "状态",
+    "hide_closed": "地图隐藏已结案", "status_open": "在办", "status_overdue": "超期",
+    "map_title": "区域地图（点击下钻）", "map_metric": "在办事件",
+    "trend": "每日上报与结案", "top_categories": "高发问题", "ranking_title": "按期结案率排名",
+    "compare_title": "下级区域对比", "case_list": "事件列表", "case_count": "共 {n} 件",
+    "export_csv": "导出 CSV", "export_xlsx": "导出 Excel",
+    "detail_title": "事件详情", "detail_empty": "点击列表中的事件查看详情与流转记录",
+    "timeline": "流转记录", "no_case": "没有编号为 {id} 的事件",
+    "actions_title": "处置操作", "actions_none": "所选事件当前没有可执行的操作",
+    "actions_select": "勾选或点击事件后可执行操作", "selected_n": "已选 {n} 件",
+    "col_code": "编号", "col_reported_at": "上报时间", "col_category": "大类",
+    "col_subcategory": "小类", "col_source": "来源", "col_status": "状态", "col_urgent": "紧急",
+    "col_place": "网格", "col_department": "处置部门", "col_officer": "网格员",
+    "col_due_at": "处置时限", "col_stage_light": "阶段", "col_overdue_hours": "超期(小时)",
+    "light_green": "正常", "light_yellow": "临期", "light_red": "超时",
+    "legend_long_unfixed": "超期7日以上", "legend_closed": "已结案",
+    "field_reason": "原因", "field_department": "处置部门", "field_officer": "网格员",
+    "field_due": "新的处置时限", "field_level": "解决层级", "field_note": "备注",
+    "submit": "确定", "cancel": "取消",
+    "action_file": "立案", "action_void": "作废", "action_dispatch": "派遣", "action_return": "回退",
+    "action_postpone": "延期", "action_resolve": "处置完成", "action_close": "核查结案",
+    "action_rework": "返工", "action_suspend": "挂账", "action_resume": "恢复",
+    "action_urge": "督办",
+    "suggested": "建议", "suggest_department": "按问题类别建议：{name}",
+    "suggest_officer": "建议网格员：{name}（{why}）", "suggest_due": "处置时限：{due}",
+    "suggest_none": "无建议：{why}", "batch_officer": "批量派遣时网格员按各案件建议",
+    "done": "已完成：{action} {n} 件", "done_partly": "完成 {ok} 件，未完成 {failed} 件：",
+    "forbidden": "无权访问：{why}", "bad_address": "地址参数有误：{why}",
+    "detail_region": "所在区域", "detail_description": "问题描述", "detail_address": "地址",
+    "detail_reporter": "上报人", "detail_deadline": "处置时限", "detail_version": "版本",
+    "detail_class": "类别", "detail_resolved_level": "解决层级",
+    "detail_satisfaction": "满意度", "detail_times": "时间",
+    "step_reported_at": "上报", "step_filed_at": "立案", "step_dispatched_at": "派遣",
+    "step_resolved_at": "处置", "step_closed_at": "结案", "step_voided_at": "作废",
+    "unlocated": "未定位", "up": "返回上级",
+})
+TEXT["en"].update({
+    "console_title": "Command Console",
+    "period_today": "Today", "period_7d": "7 days", "period_30d": "30 days",
+    "period_custom": "Custom",
+    "filter_category": "Category", "filter_source": "Source", "filter_status": "Status",
+    "hide_closed": "Hide closed on map", "status_open": "Open", "status_overdue": "Overdue",
+    "map_title": "Map (click to drill down)", "map_metric": "Open cases",
+    "trend": "Reported and closed per day", "top_categories": "Top problems",
+    "ranking_title": "On-time closure ranking", "compare_title": "Sub-regions side by side",
+    "case_list": "Cases", "case_count": "{n} cases",
+    "export_csv": "Export CSV", "export_xlsx": "Export Excel",
+    "detail_title": "Case details", "detail_empty": "Click a case in the list for its details and history",
+    "timeline": "History", "no_case": "No case has the id {id}",
+    "actions_title": "Actions", "actions_none": "No action is possible on the selected cases now",
+    "actions_select": "Tick or click cases to act on them", "selected_n": "{n} selected",
+    "col_code": "Code", "col_reported_at": "Reported", "col_category": "Category",
+    "col_subcategory": "Subcategory", "col_source": "Source", "col_status": "Status",
+    "col_urgent": "Urgent", "col_place": "Grid", "col_department": "Department",
+    "col_officer": "Officer", "col_due_at": "Due", "col_stage_light": "Stage",
+    "col_overdue_hours": "Overdue (h)",
+    "light_green": "On time", "light_yellow": "Due soon", "light_red": "Late",
+    "legend_long_unfixed": "Over 7 days overdue", "legend_closed": "Closed",
+    "field_reason": "Reason", "field_department": "Department", "field_officer": "Officer",
+    "field_due": "New deadline", "field_level": "Resolved at", "field_note": "Note",
+    "submit": "OK", "cancel": "Cancel",
+    "action_file": "File", "action_void": "Void", "action_dispatch": "Dispatch",
+    "action_return": "Return", "action_postpone": "Postpone", "action_resolve": "Resolve",
+    "action_close": "Verify & close", "action_rework": "Rework", "action_suspend": "Suspend",
+    "action_resume": "Resume", "action_urge": "Urge",
+    "suggested": "suggested", "suggest_department": "From the category table: {name}",
+    "suggest_officer": "Suggested officer: {name} ({why})", "suggest_due": "Deadline: {due}",
+    "suggest_none": "No suggestion: {why}",
+    "batch_officer": "In a batch, each case gets its own suggested officer",
+    "done": "Done: {action}, {n} case(s)", "done_partly": "{ok} done, {failed} not done:",
+    "forbidden": "Not allowed: {why}", "bad_address": "The address is wrong: {why}",
+    "detail_region": "Region", "detail_description": "Description", "detail_address": "Address",
+    "detail_reporter": "Reporter", "detail_deadline": "Deadline", "detail_version": "Version",
+    "detail_class": "Class", "detail_resolved_level": "Resolved at",
+    "detail_satisfaction": "Satisfaction", "detail_times": "Times",
+    "step_reported_at": "Reported", "step_filed_at": "Filed", "step_dispatched_at": "Dispatched",
+    "step_resolved_at": "Resolved", "step_closed_at": "Closed", "step_voided_at": "Voided",
+    "unlocated": "Unlocated", "up": "Up one level",
+})
+#: How errors from the workflow, the filters and sign-in read (``key`` → words with the
+#: error's ``values`` as placeholders; a missing value shows as "?").
+TEXT["zh"].update({
+    "err_case_changed": "案件已被他人修改（当前状态：{status}，版本 {version}），请刷新后重试",
+    "err_illegal_transition": "当前状态“{status}”下不能执行“{action}”，可执行：{allowed}",
+    "err_invalid_parameter": "“{parameter}”的值“{value}”无效：{problem}",
+    "err_case_not_found": "案件 {case_id} 不存在",
+    "err_forbidden": "无权执行此操作",
+    "err_unknown": "操作未完成：{detail}",
+    "err_bad_filter": "参数 {parameter} 的值 {value} 无效",
+})
+TEXT["en"].update({
+    "err_case_changed": "The case changed in the meantime (now {status}, version {version}): refresh and try again",
+    "err_illegal_transition": "“{action}” is not possible while the case is {status}; possible: {allowed}",
+    "err_invalid_parameter": "{parameter} “{value}” is not valid: {problem}",
+    "err_case_not_found": "No case {case_id}",
+    "err_forbidden": "You may not do this",
+    "err_unknown": "Not done: {detail}",
+    "err_bad_filter": "The parameter {parameter} has a bad value {value}",
+})
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def t_error(key: str, values: dict | None, lang: str = "zh") -> str:
+    """An error (a stable ``key`` and its ``values``) in words; unknown keys read as the
+    generic "not done" message with the key, never as a stack trace."""
+    table = TEXT.get(lang, TEXT["zh"])
+    template = table.get(f"err_{key}") or TEXT["zh"].get(f"err_{key}")
+    values = {k: ("" if v is None else v) for k, v in (values or {}).items()}
+    for name, prefix in (("problem", "problem_"), ("parameter", "param_"),
+                         ("action", "action_")):
+        if name in values and f"{prefix}{values[name]}" in table:
+            values[name] = table[f"{prefix}{values[name]}"]
+    if "status" in values:
+        from data.schema import label
+        values["status"] = label(str(values["status"]), lang)
+    if isinstance(values.get("allowed"), (list, tuple)):
+        values["allowed"] = ("、" if lang == "zh" else ", ").join(table.get(f"action_{a}", str(a)) for a in values["allowed"]) \
+            or "—"
+    if template is None:
+        template, values = table["err_unknown"], {"detail": key, **values}
+    return template.format_map(_Blank(values))
+
+
+TEXT["zh"].update({
+    "problem_required": "必须填写", "problem_unknown_parameter": "不是此操作的参数",
+    "problem_unknown_action": "没有这个操作", "problem_unknown_department": "没有这个部门",
+    "problem_unknown_officer": "没有这个网格员", "problem_not_an_id": "不是有效的编号",
+    "problem_unknown_resolved_level": "不是有效的解决层级",
+    "problem_not_a_datetime": "不是有效的时间", "problem_not_after_now": "必须晚于现在",
+    "problem_not_after_current_deadline": "必须晚于当前处置时限",
+    "problem_no_time_limit": "该问题类别没有处置时限，请指定",
+    "param_reason": "原因", "param_note": "备注", "param_department_id": "处置部门",
+    "param_officer_id": "网格员", "param_due_at": "处置时限", "param_resolved_level": "解决层级",
+})
+TEXT["en"].update({
+    "problem_required": "required", "problem_unknown_parameter": "not a parameter of this action",
+    "problem_unknown_action": "no such action", "problem_unknown_department": "no such department",
+    "problem_unknown_officer": "no such officer", "problem_not_an_id": "not an id",
+    "problem_unknown_resolved_level": "not a level a case is resolved at",
+    "problem_not_a_datetime": "not a date and time", "problem_not_after_now": "must be after now",
+    "problem_not_after_current_deadline": "must be after the current deadline",
+    "problem_no_time_limit": "the category has no time limit: give a deadline",
+    "param_reason": "Reason", "param_note": "Note", "param_department_id": "Department",
+    "param_officer_id": "Officer", "param_due_at": "Deadline", "param_resolved_level": "Resolved at",
+})
+
+
+TEXT["zh"].update({
+    "why_on_duty": "正在本网格巡查", "why_covering": "正在巡查本网格", "why_assigned": "本网格网格员",
+    "why_nearest_fix": "最近定位最近", "why_no_location": "案件没有位置",
+    "why_no_officer_seen": "近12小时无网格员定位", "why_category": "按问题类别",
+    "why_no_subcategory": "案件没有小类", "why_no_category": "小类不在类别表中",
+    "why_category_has_no_department": "类别表未指定部门",
+})
+TEXT["en"].update({
+    "why_on_duty": "on patrol in the grid", "why_covering": "patrolling the grid",
+    "why_assigned": "the grid's officer", "why_nearest_fix": "nearest latest fix",
+    "why_no_location": "the case has no location",
+    "why_no_officer_seen": "no officer seen in 12 hours", "why_category": "from the category",
+    "why_no_subcategory": "the case has no subcategory",
+    "why_no_category": "subcategory not in the category table",
+    "why_category_has_no_department": "the category names no department",
+})
+
+TEXT["zh"].update({"yes": "是", "search": "搜索编号、描述、地址"})
+TEXT["en"].update({"yes": "yes", "search": "Search code, description, address"})
+TEXT["zh"].update({"date_from": "开始日期", "date_to": "结束日期"})
+TEXT["en"].update({"date_from": "From", "date_to": "To"})
+TEXT["zh"].update({"action_report": "上报", "action_import": "导入", "action_mediate": "调解",
+                   "action_rate": "评价"})
+TEXT["en"].update({"action_report": "Reported", "action_import": "Imported",
+                   "action_mediate": "Mediated", "action_rate": "Rated"})
 # --- sign-in, roles and scope (dashboard/auth.py, the login page, data/users.py errors) -------
 TEXT["zh"].update({
     "login_title": "登录", "login_name": "账号", "login_password": "密码",

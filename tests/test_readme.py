@@ -24,5 +24,5 @@ def test_every_metric_definition_is_in_the_readme_as_written_in_the_registry():
         assert f"| `{metric.key}` | {metric.zh} | {metric.definition} |" in README, metric.key
 
 
-def test_the_overview_picture_exists():
-    assert (ROOT / "docs" / "overview.png").stat().st_size > 10_000
+def test_the_console_picture_exists():
+    assert (ROOT / "docs" / "console.png").stat().st_size > 10_000

@@ -157,3 +157,37 @@ def open_page(browser, width: int, height: int):
     page.on("pageerror", lambda e: log.page_errors.append(str(e)))
     page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
     return context, page, log
+
+
+def open_console(browser, server, path: str = "/", user: tuple[str, str] | None = None,
+                 width: int = 1920, height: int = 1080):
+    """Open a console address as ``user`` ((name, password); default the tests' admin)
+    on ``server`` (anything with ``url``): (context, page, log). Every console test opens
+    its pages here, so signing in happens in one place."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                  accept_downloads=True)
+    name, password = user or (ACCESS["admin"], ACCESS["admin_password"])
+    sign_in(context, name, password, base_url=server.url)
+    page = context.new_page()
+    log = PageLog()
+    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    page.goto(f"{server.url}{path}")
+    return context, page, log
+
+
+@pytest.fixture
+def console_server(demo_database: str, tmp_path: Path):
+    """A server of its own on a copy of the demo store, for console tests that change
+    cases (dispatching)."""
+    source = Path(demo_database.removeprefix("sqlite:///"))
+    copy = tmp_path / "console.sqlite3"
+    engine = store.make_engine(demo_database)
+    with engine.connect() as conn:  # fold the WAL into the file before copying it
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    shutil.copyfile(source, copy)
+    server = RestartableServer(f"sqlite:///{copy}")
+    yield server
+    server.stop()
