@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 from dash import Dash, Input, Output, State, no_update
 
 from callbacks.console import is_console_path, region_of_path, render_console
+from callbacks.briefing import render_briefing
 from callbacks.wall import render_wall
 from dashboard import auth, services
 from layouts import ids
@@ -37,6 +38,8 @@ def page_kind(pathname: str | None, search: str | None) -> str:
     path = (pathname or "/").rstrip("/") or "/"
     if path.endswith("/wall"):
         return "wall"
+    if path.endswith("/briefing"):
+        return "briefing"
     if is_console_path(pathname):
         lang = (parse_qs((search or "").lstrip("?")).get("lang") or [""])[0]
         return f"console:{lang if lang in ('zh', 'en') else _default_lang()}"
@@ -56,6 +59,9 @@ def render_page(pathname: str | None, search: str | None, kind: str | None = Non
     if wanted == "wall":
         options = _scoped(principal, options, ("region", "show"))
         return render_wall(_search(query, options)), wanted
+    if wanted == "briefing":  # read-only, like the wall: a display token may print it
+        options = _scoped(principal, options, ("region",))
+        return render_briefing(_search(query, options)), wanted
     if principal.is_display:
         raise auth.Forbidden("auth_display_only")
     code = region_of_path(pathname)

@@ -247,6 +247,8 @@ def _guard() -> Response | None:
             return _json_refusal("auth_signed_out")
         if path.rstrip("/").endswith("/wall"):
             return _guard_wall_page()
+        if path.rstrip("/").endswith("/briefing"):
+            return _guard_briefing_page()
         return _guard_console_page()
     except SQLAlchemyError:
         # the store is down: a wall goes stale and retries, it is not sent to a login page
@@ -287,6 +289,19 @@ def _guard_wall_page() -> Response | None:
     if current_user() is not None:
         return None
     return _notice("auth_wall_needs_token", status=403, retry=300)
+
+
+def _guard_briefing_page() -> Response | None:
+    """The briefing's page: read-only, so a signed-in user or a display token (the CLI's
+    one-off token, made for a run and revoked after it) may open it; the router checks
+    the region's scope. Anyone else signs in first."""
+    if current_user() is not None:
+        return None
+    if presented_token():
+        return _notice("auth_token_invalid", status=403, retry=0)
+    target = request.full_path if request.query_string else request.path
+    lang = "&lang=en" if request.args.get("lang") == "en" else ""
+    return redirect(f"/login?next={quote(target, safe='')}{lang}")
 
 
 def _guard_console_page() -> Response | None:

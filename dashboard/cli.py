@@ -1,4 +1,4 @@
-"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token``.
+"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|briefing``.
 
 Every command reads :class:`~dashboard.settings.Settings` from the environment
 (``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
@@ -242,6 +242,45 @@ def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
+    """The weekly briefing as a PDF, or one PNG per page, printed by headless Chromium
+    from the dashboard's own ``/briefing`` page (see :mod:`dashboard.briefing_export`)."""
+    from data import briefing, wall
+    from dashboard.briefing_export import BriefingRequest, export_briefing
+
+    began = time.perf_counter()
+    week = briefing.parse_week(args.week)  # a malformed week fails before anything starts
+    kind = args.format
+    out = Path(args.out)
+    if kind == "pdf" and (out.suffix.lower() != ".pdf" or out.is_dir()):
+        raise UsageError(f"--out {args.out}: a PDF needs a file name ending in .pdf "
+                         "(or add --format png and name a directory)")
+    if kind == "png" and out.exists() and not out.is_dir():
+        raise UsageError(f"--out {args.out}: PNG pages go into a directory, and this is a file")
+    if args.lang not in ("zh", "en"):
+        raise UsageError(f"--lang {args.lang}: zh or en")
+    engine = _open_store(settings)
+    with engine.connect() as conn:
+        region = wall.root_region(conn, args.region)  # UnknownRegion for a code nobody has
+    request = BriefingRequest(str(week), None if region is None else region.code, args.lang,
+                              kind)
+    try:
+        files = export_briefing(settings, request, out, url=args.url, engine=engine)
+    except Exception as exc:
+        from dashboard.briefing_export import BriefingExportFailed
+
+        if isinstance(exc, BriefingExportFailed):
+            raise UsageError(f"briefing {week}: {exc}") from None
+        raise
+    seconds = time.perf_counter() - began
+    if kind == "pdf":
+        print(f"wrote {files[0]} ({week}, {request.region or 'all regions'}) in {seconds:.1f} s")
+    else:
+        print(f"wrote {len(files)} pages to {out}/ ({week}, {request.region or 'all regions'}) "
+              f"in {seconds:.1f} s")
+    return 0
+
+
 def _announce_demo_access(engine: Engine, base_url: str | None = None) -> None:
     """On the demo county: make its accounts if it has none, and print those that still
     have their demo password; with ``base_url``, print a wall address with the demo's
@@ -331,6 +370,18 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--base-url", default="http://127.0.0.1:8050",
                        help="the server's address, for the printed wall address")
     token.set_defaults(run=cmd_wall_token)
+
+    brief = sub.add_parser("briefing", help="the weekly briefing as a PDF or PNG pages")
+    brief.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
+    brief.add_argument("--region", help="region code (default: the top-level region)")
+    brief.add_argument("--lang", default="zh", help="zh (default) or en")
+    brief.add_argument("--out", required=True,
+                       help="the PDF file, or the directory for --format png")
+    brief.add_argument("--format", choices=["pdf", "png"], default="pdf",
+                       help="pdf: A4 landscape pages; png: one 16:9 picture per page")
+    brief.add_argument("--url", help="a running dashboard on the same store (default: "
+                                     "start one for the run)")
+    brief.set_defaults(run=cmd_briefing)
     return parser
 
 

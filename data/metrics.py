@@ -132,10 +132,12 @@ class CaseScope:
 
     categories: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    #: Department ids (the briefing's per-department ranking); empty means all.
+    departments: tuple[int, ...] = ()
 
     @property
     def is_everything(self) -> bool:
-        return not self.categories and not self.sources
+        return not self.categories and not self.sources and not self.departments
 
     def condition(self) -> ColumnElement[bool] | None:
         """The SQL condition on :class:`Case` rows; None when the scope keeps every case."""
@@ -145,6 +147,8 @@ class CaseScope:
             parts.append(or_(Case.category.in_(names), Case.subcategory.in_(names)))
         if self.sources:
             parts.append(Case.source.in_(list(self.sources)))
+        if self.departments:
+            parts.append(Case.department_id.in_(list(self.departments)))
         return and_(*parts) if parts else None
 
 

@@ -259,3 +259,81 @@ def compare_bars(names: list[str], codes: list[str], series: list[tuple[str, lis
     fig.update_yaxes(range=[0, 100], ticksuffix="%", gridcolor="#e6e9ee")
     fig.update_xaxes(tickangle=0, automargin=True)
     return fig
+
+
+# --- the weekly briefing: light, print-ready figures -----------------------------------------
+
+#: Light colours for counts on paper.
+PRINT_COLORSCALE = [[0.0, "#f2f5f9"], [0.2, "#c6dbef"], [0.5, "#6baed6"], [0.8, "#e6550d"],
+                    [1.0, "#a50f15"]]
+#: The briefing's plotly config: static (a printed page does not zoom), no base map fetched.
+PRINT_CONFIG = {"displayModeBar": False, "staticPlot": True,
+                "topojsonURL": "/assets/topojson/", "responsive": False}
+PRINT_LAYOUT = dict(paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+                    font=dict(family="Noto Sans CJK SC, sans-serif", color="#1d2733", size=13),
+                    margin=dict(l=44, r=12, t=8, b=28))
+
+
+def print_grid_map(shapes: dict, values: dict, *, width: int, height: int,
+                   title: str) -> go.Figure:
+    """The week's map for print: every leaf region of ``shapes`` (from
+    :func:`data.wall.grid_shapes`) coloured by ``values`` (region id → count, missing is
+    0) on white, with the outlines and names of the level below the region."""
+    features = shapes["grids"]["features"]
+    ids = [f["id"] for f in features]
+    z = [int(values.get(i, 0)) for i in ids]
+    names = [f["properties"]["name"] for f in features]
+    fig = go.Figure()
+    fig.add_trace(go.Choropleth(
+        geojson=shapes["grids"], locations=ids, z=z, featureidkey="id", text=names,
+        hovertemplate="%{text}: %{z}<extra></extra>", colorscale=PRINT_COLORSCALE,
+        zmin=0, zmax=max(max(z, default=0), 1), marker_line_color="#ffffff",
+        marker_line_width=0.3,
+        colorbar=dict(title=dict(text=title, font=dict(size=12)), thickness=10, len=0.45,
+                      tickformat=",d", x=0.99, y=0.25, outlinewidth=0)))
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for ring in shapes["outlines"]:
+        lons += [p[0] for p in ring] + [None]
+        lats += [p[1] for p in ring] + [None]
+    fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
+                                line=dict(color="#31475e", width=1.1), showlegend=False))
+    fig.add_trace(go.Scattergeo(
+        lon=[label["lon"] for label in shapes["labels"]],
+        lat=[label["lat"] for label in shapes["labels"]],
+        text=[label["name"] for label in shapes["labels"]], mode="text", hoverinfo="skip",
+        textfont=dict(color="#10202f", size=12), showlegend=False))
+    fig.update_geos(visible=False, bgcolor="#ffffff", projection_type="mercator",
+                    **view_ranges(shapes.get("view")))
+    fig.update_layout(width=width, height=height, margin=dict(l=0, r=0, t=0, b=0),
+                      paper_bgcolor="#ffffff", font=PRINT_LAYOUT["font"])
+    return fig
+
+
+def print_trend(days: list[str], reported: list[int], closed: list[int], *,
+                names: tuple[str, str], width: int, height: int) -> go.Figure:
+    """Reported (bars) against closed (line) per day, for print."""
+    fig = go.Figure([
+        go.Bar(x=days, y=reported, name=names[0], marker_color="#4a90c8",
+               text=reported, textposition="outside", cliponaxis=False),
+        go.Scatter(x=days, y=closed, name=names[1], mode="lines+markers",
+                   line=dict(color="#2e9e5b", width=3), marker=dict(size=6)),
+    ])
+    fig.update_layout(width=width, height=height, bargap=0.35, **PRINT_LAYOUT,
+                      legend=dict(orientation="h", x=0, y=1.1))
+    fig.update_xaxes(showgrid=False, type="category", color="#3d4b5c")
+    fig.update_yaxes(gridcolor="#e3e8ef", color="#3d4b5c", rangemode="tozero")
+    return fig
+
+
+def print_bars(labels: list[str], values: list[int], *, width: int, height: int,
+               colour: str = "#e08a1e") -> go.Figure:
+    """Horizontal bars, largest at the top, for print."""
+    fig = go.Figure(go.Bar(x=values[::-1], y=labels[::-1], orientation="h",
+                           marker_color=colour, text=values[::-1], textposition="outside",
+                           cliponaxis=False))
+    fig.update_layout(width=width, height=height,
+                      **{**PRINT_LAYOUT, "margin": dict(l=120, r=40, t=4, b=4)})
+    fig.update_xaxes(visible=False, rangemode="tozero")
+    fig.update_yaxes(color="#1d2733", tickfont=dict(size=13))
+    return fig

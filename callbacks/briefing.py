@@ -1,0 +1,54 @@
+"""The briefing page (``/briefing?week=2026-W47&region=CODE[&lang=en][&format=slides]``).
+
+The router (:mod:`callbacks.pages`) checks who is asking and the region's scope, then
+calls :func:`render_briefing`, which reads the address, asks :mod:`data.briefing` for the
+week's data and hands it to :mod:`layouts.briefing`. The page has no callbacks of its own:
+it is drawn once, which is what a printer or a screenshot wants.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from dash import html
+
+from dashboard import services
+from data import briefing
+from data.regions import UnknownRegion
+from data.store import utcnow
+from layouts.briefing import FORMATS, build_briefing, build_briefing_message
+from layouts.text import t
+
+
+def parse_briefing_query(search: str | None, default_lang: str) -> tuple[str, str | None, str,
+                                                                         str]:
+    """(week text, region code or None, lang, format) from the address's query; a missing
+    week is the current one (empty text here)."""
+    params = parse_qs((search or "").lstrip("?"))
+
+    def one(key: str) -> str:
+        return (params.get(key) or [""])[0].strip()
+
+    lang = one("lang") if one("lang") in ("zh", "en") else default_lang
+    return one("week"), one("region") or None, lang, one("format") or "print"
+
+
+def render_briefing(search: str | None) -> html.Div:
+    """The briefing named by ``search``, or a page saying why there is none."""
+    week_text, region, lang, fmt = parse_briefing_query(search, services.settings().language)
+    if fmt not in FORMATS:
+        return build_briefing_message(t("brief_bad_format", lang, value=fmt), "bad_format", lang)
+    now = utcnow()
+    engine = services.engine()
+    with engine.connect() as conn:
+        try:
+            week = briefing.parse_week(week_text) if week_text else \
+                briefing.current_week(conn, now)
+            data = briefing.briefing_data(conn, region, week, now, lang)
+        except briefing.BriefingError as exc:
+            return build_briefing_message(t(f"brief_{exc.key}", lang, **exc.values), exc.key,
+                                          lang)
+        except UnknownRegion as exc:
+            return build_briefing_message(t("brief_unknown_region", lang, code=exc.code),
+                                          "unknown_region", lang)
+    return build_briefing(data, lang, fmt)
