@@ -12,7 +12,7 @@ Comparisons:
   Week 53 exists only in some years; when the previous year has no week 53, week 52 of
   that year stands for it (:func:`year_earlier`).
 
-A comparison period that lies before the store's first case has "no comparable data"
+A comparison period that ends before the store's first case has "no comparable data"
 (None), not zeros: a rise "from 0" would be a lie about a week nobody recorded.
 
 Nothing here knows Dash; layouts word the data (``lang``) and draw it.
@@ -280,9 +280,9 @@ def _first_case_at(conn: Connection) -> datetime | None:
 
 
 def _comparable(first_case: datetime | None, period: Period) -> bool:
-    """Whether the store recorded cases through ``period``: it holds a case reported
-    before the period's end and the first case came no later than its start."""
-    return first_case is not None and first_case <= period.start
+    """Whether the store had begun recording cases by the end of ``period`` (its first
+    case came before then); a period entirely before the data is not comparable."""
+    return first_case is not None and first_case < period.end
 
 
 def _under(region: RegionInfo | None):
