@@ -12,6 +12,7 @@
       if (plot._fullLayout && plot.querySelector(".main-svg")) { drawn += 1; }
     });
     if (drawn < wanted) { return; }
+    if (root.getAttribute("data-title")) { document.title = root.getAttribute("data-title"); }
     var fonts = document.fonts ? document.fonts.ready : Promise.resolve();
     fonts.then(function () {
       window.requestAnimationFrame(function () {

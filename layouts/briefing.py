@@ -323,7 +323,9 @@ def build_briefing(data: dict, lang: str, fmt: str = "print") -> html.Div:
     ], className="briefing-toolbar")
     return html.Div([toolbar, *pages], className=f"briefing briefing-{fmt}", lang=lang,
                     **{"data-graphs": str(graphs), "data-pages": str(len(pages)),
-                       "data-week": week})
+                       "data-week": week,
+                       "data-title": f"{data['region']['name']} {t('brief_title', lang)} "
+                                     f"{week}"})
 
 
 def _count_graphs(component) -> int:
