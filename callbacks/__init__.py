@@ -2,7 +2,7 @@
 
 from dash import Dash
 
-from callbacks import console, pages, wall
+from callbacks import briefing, console, pages, wall
 
 
 def register_all(app: Dash) -> None:
@@ -10,3 +10,4 @@ def register_all(app: Dash) -> None:
     console.register(app)
     pages.register(app)
     wall.register(app)
+    briefing.register(app)

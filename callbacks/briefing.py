@@ -10,14 +10,21 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from dash import html
+from dash import Dash, Input, Output, html
 
 from dashboard import services
 from data import briefing
 from data.regions import UnknownRegion
 from data.store import utcnow
-from layouts.briefing import FORMATS, build_briefing, build_briefing_message
+from layouts import ids
+from layouts.briefing import FORMATS, briefing_href, build_briefing, build_briefing_message
 from layouts.text import t
+
+
+def register(app: Dash) -> None:
+    """The console's "export the briefing" link follows the console's address."""
+    app.callback(Output(ids.CONSOLE_BRIEFING, "href"), Input(ids.URL, "pathname"),
+                 Input(ids.URL, "search"))(briefing_link)
 
 
 def parse_briefing_query(search: str | None, default_lang: str) -> tuple[str, str | None, str,
@@ -52,3 +59,24 @@ def render_briefing(search: str | None) -> html.Div:
             return build_briefing_message(t("brief_unknown_region", lang, code=exc.code),
                                           "unknown_region", lang)
     return build_briefing(data, lang, fmt)
+
+
+def briefing_link(pathname: str | None, search: str | None) -> str:
+    """The briefing of what the console looks at: its region, and the ISO week of its
+    period's last day (for the default periods, today or the newest case's day), in its
+    language. A console address that cannot be read links to the current briefing."""
+    from callbacks.console import BadAddress, case_filter, parse_address
+    from data import console
+
+    from dashboard import auth
+
+    default = services.settings().language
+    try:
+        state = parse_address(pathname, search, default)
+    except BadAddress:
+        return "/briefing"
+    auth.require_viewer_code(state["region"])
+    with services.engine().connect() as conn:
+        period = console.period_of(conn, case_filter(state, state["region"]), utcnow())
+    week = briefing.week_of(period.last)
+    return briefing_href(str(week), state["region"], state["lang"])

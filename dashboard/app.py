@@ -37,4 +37,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     auth.init_app(app, engine, settings)  # sign-in, sessions, the guard on every request
     app.layout = build_page
     register_all(app)
+    from dashboard import briefing_export
+
+    briefing_export.init_app(app)  # /briefing.pdf, printed by Chromium like the CLI's
     return app

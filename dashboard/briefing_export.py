@@ -197,3 +197,61 @@ def export_briefing(settings, request: BriefingRequest, out: Path, *,
     finally:
         if own_engine:
             engine.dispose()
+
+
+# --- the server's download: /briefing.pdf -------------------------------------------------------
+
+#: One PDF at a time per server process: Chromium is heavy, and command-centre servers small.
+_ONE_AT_A_TIME = threading.Semaphore(1)
+
+
+def pdf_download():
+    """``GET /briefing.pdf?week=2026-W47&region=CODE[&lang=en]``: the same PDF as the
+    CLI's, made by Chromium against this very server (a one-off token, revoked after).
+    The guard has let only signed-in users through; the region must lie in their scope."""
+    from flask import Response, request
+
+    from dashboard import auth, services
+    from data import briefing, wall
+    from data.regions import UnknownRegion
+    from layouts.text import t
+
+    lang = request.args.get("lang") if request.args.get("lang") in ("zh", "en") else \
+        services.settings().language
+
+    def plain(text: str, status: int) -> Response:
+        return Response(text, status=status, mimetype="text/plain; charset=utf-8")
+
+    try:
+        week = briefing.parse_week(request.args.get("week") or "")
+    except briefing.BriefingError as exc:
+        return plain(t(f"brief_{exc.key}", lang, **exc.values), 400)
+    engine = services.engine()
+    try:
+        with engine.connect() as conn:
+            region = wall.root_region(conn, request.args.get("region") or None)
+    except UnknownRegion as exc:
+        return plain(t("brief_unknown_region", lang, code=exc.code), 404)
+    code = None if region is None else region.code
+    auth.require_viewer_code(code)
+    if not _ONE_AT_A_TIME.acquire(timeout=5):
+        return plain(t("brief_busy", lang), 503)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            out = Path(folder) / "briefing.pdf"
+            with one_off_token(engine, code) as token:
+                capture(request.host_url, BriefingRequest(str(week), code, lang, "pdf"), out,
+                        token)
+            body = out.read_bytes()
+    except BriefingExportFailed as exc:
+        return plain(str(exc), 500)
+    finally:
+        _ONE_AT_A_TIME.release()
+    name = f"briefing-{code or 'all'}-{week}.pdf"
+    return Response(body, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def init_app(app) -> None:
+    """Serve ``/briefing.pdf`` from ``app``'s server."""
+    app.server.add_url_rule("/briefing.pdf", "briefing_pdf", pdf_download, methods=["GET"])

@@ -78,3 +78,6 @@ def action_button(action: str) -> dict[str, str]:
 def field_row(field: str) -> dict[str, str]:
     """The id of the row holding one field of the action form (shown per action)."""
     return {"type": "console-form-row", "field": field}
+
+# --- the weekly briefing (appended) -----------------------------------------------------------
+CONSOLE_BRIEFING = "console-briefing"  # the console's "export the briefing" link

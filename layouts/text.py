@@ -348,6 +348,7 @@ TEXT["zh"].update({
     "brief_no_such_week": "没有这一周：{value}（该年只有{weeks}周）",
     "brief_unknown_region": "没有编码为 {code} 的区域",
     "brief_bad_format": "版式“{value}”无法识别：可选 print 或 slides",
+    "brief_busy": "正在生成另一份周报，请稍后再试",
 })
 TEXT["en"].update({
     "brief_title": "Weekly Governance Briefing", "brief_export": "Export briefing",
@@ -389,4 +390,5 @@ TEXT["en"].update({
     "brief_no_such_week": "No such week: {value} (that year has {weeks} weeks)",
     "brief_unknown_region": "No region has the code {code}",
     "brief_bad_format": "Unknown layout \"{value}\": print or slides",
+    "brief_busy": "Another briefing is being made: try again in a moment",
 })

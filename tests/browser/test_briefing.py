@@ -233,3 +233,49 @@ def test_the_cli_revokes_its_one_off_token(outputs, demo_database):
     engine.dispose()
     assert len(mine) == 2  # one per run, the PDF's and the PNGs'
     assert all(t.revoked_at is not None for t in mine)
+
+
+# --- from the console --------------------------------------------------------------------------
+
+def test_the_console_links_to_its_briefing_and_the_server_makes_the_pdf(page_with_log,
+                                                                       live_server, county,
+                                                                       tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from data.store import utcnow
+
+    page, log = page_with_log
+    page.goto(f"{live_server.url}/region/{county['code']}")
+    link = page.locator("#console-briefing")
+    # the console's default period ends today (the demo's data runs up to now)
+    today = utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai"))
+    year, week, _ = today.date().isocalendar()
+    expected = f"/briefing?week={year}-W{week:02d}&region={county['code']}"
+    page.wait_for_function("e => e.getAttribute('href') !== '/briefing'",
+                           arg=link.element_handle(), timeout=30_000)
+    assert link.get_attribute("href") == expected
+    assert link.get_attribute("target") == "_blank"
+    assert link.inner_text() == "导出周报"
+    response = page.context.request.get(
+        f"{live_server.url}/briefing.pdf?week={WEEK}&region={county['code']}", timeout=120_000)
+    assert response.status == 200, response.text()
+    assert response.headers["content-type"] == "application/pdf"
+    assert f"briefing-{county['code']}-{WEEK}.pdf" in response.headers["content-disposition"]
+    pdf = tmp_path / "served.pdf"
+    pdf.write_bytes(response.body())
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"^Pages:\s+6$", info, re.M), info
+    expected_reported = county["summary"]["metrics"]["reported"]
+    assert f"本周共受理事件{expected_reported:,}件" in _pdf_text(pdf)
+    _assert_clean(log, live_server.host)
+
+
+def test_the_pdf_route_needs_a_signed_in_user_in_scope(browser, live_server, county):
+    context = browser.new_context()
+    response = context.request.get(f"{live_server.url}/briefing.pdf?week={WEEK}",
+                                   max_redirects=0)
+    assert response.status == 302 and "/login" in response.headers["location"]
+    page = context.request.get(f"{live_server.url}/briefing?week={WEEK}", max_redirects=0)
+    assert page.status == 302 and "/login" in page.headers["location"]
+    context.close()

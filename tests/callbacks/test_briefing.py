@@ -1,0 +1,97 @@
+"""The briefing's page and download on the server: who may open them, and for which region.
+
+Called as the browser calls them (the router through ``/_dash-update-component``, the PDF
+by its address), on the hand-built tiny store; Chromium itself is in tests/browser/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from callbacks.briefing import briefing_link, render_briefing
+from callbacks.pages import render_page
+from dashboard import Settings, create_app, auth
+from data import store
+from tests import tiny_store
+from tests.auth_helpers import acting_as, make_user, make_wall_token, sign_in
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'brief.sqlite3'}"
+    engine = store.make_engine(url)
+    store.init_db(engine)
+    tiny_store.build(engine)
+    engine.dispose()
+    return create_app(Settings(database_url=url))
+
+
+@pytest.fixture
+def engine(app):
+    return app.server.extensions["grid_dashboard"]["engine"]
+
+
+def _text(component) -> str:
+    if isinstance(component, str):
+        return component
+    if isinstance(component, (list, tuple)):
+        return " ".join(_text(c) for c in component)
+    children = getattr(component, "children", None)
+    return "" if children is None else _text(children)
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(app):
+    client = app.server.test_client()
+    for path in ("/briefing?week=2026-W10", "/briefing.pdf?week=2026-W10"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_display_token_sees_the_briefing_of_its_own_region_only(app, engine):
+    token = make_wall_token(engine, "T1")
+    with acting_as(app, token=token):
+        page, kind = render_page("/briefing", "?week=2026-W10")
+        assert kind == "briefing"
+        assert page.className == "briefing briefing-print"
+        assert "城关镇" in _text(page)  # its own region by default
+        with pytest.raises(auth.Forbidden):
+            render_page("/briefing", "?week=2026-W10&region=C")
+        with pytest.raises(auth.Forbidden):  # and still nothing of the console
+            render_page("/", "")
+
+
+def test_the_pdf_download_checks_the_scope_and_the_week(app, engine):
+    password = make_user(engine, "town", "commander", region="T1")
+    client = app.server.test_client()
+    sign_in(client, "town", password)
+    outside = client.get("/briefing.pdf?week=2026-W10&region=C")
+    assert outside.status_code == 403
+    assert outside.get_json()["error"]["key"] == "auth_out_of_scope"
+    bad = client.get("/briefing.pdf?week=2026-10&region=T1")
+    assert bad.status_code == 400
+    assert "2026-10" in bad.get_data(as_text=True) and "2026-W47" in bad.get_data(as_text=True)
+    unknown = client.get("/briefing.pdf?week=2026-W10&region=NOPE&lang=en")
+    assert unknown.status_code == 404 and "NOPE" in unknown.get_data(as_text=True)
+
+
+def test_bad_addresses_give_a_message_page(app, engine):
+    make_user(engine, "boss", "admin")
+    with acting_as(app, "boss"):
+        for search, key in (("?week=2026-W99", "no_such_week"), ("?week=x", "bad_week"),
+                            ("?week=2026-W10&region=NOPE", "unknown_region"),
+                            ("?week=2026-W10&format=a3", "bad_format")):
+            page = render_briefing(search)
+            assert page.to_plotly_json()["props"]["data-error"] == key, search
+
+
+def test_the_console_link_follows_the_console_address(app, engine):
+    make_user(engine, "boss", "admin")
+    with acting_as(app, "boss"):
+        # a custom period ending on Tuesday 2026-03-10 lies in ISO week 2026-W11
+        assert briefing_link("/region/T1", "?period=custom&from=2026-03-01&to=2026-03-10"
+                             "&lang=en") == "/briefing?week=2026-W11&region=T1&lang=en"
+        # the default period of an old store ends on its newest case's day (2026-03-04,
+        # a Wednesday in W10)
+        assert briefing_link("/", "") == "/briefing?week=2026-W10"
