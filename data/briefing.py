@@ -13,7 +13,7 @@ Comparisons:
   that year stands for it (:func:`year_earlier`).
 
 A comparison period that ends before the store's first case has "no comparable data"
-(None), not zeros: a rise "from 0" would be a lie about a week nobody recorded.
+(None), not zeros (and its patrol coverage is None when it ends before the first patrol): a rise "from 0" would be a lie about a week nobody recorded.
 
 Nothing here knows Dash; layouts word the data (``lang``) and draw it.
 """
@@ -30,7 +30,7 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 
 from data import schema, wall
 from data.metrics import CaseScope, Period, compute, local_date, period_for
-from data.models import Case, Department, Region, RegionAncestor
+from data.models import Case, Department, Patrol, Region, RegionAncestor
 from data.regions import RegionInfo, UnknownRegion, children_of, get_region
 from data.store import deployment_timezone, get_meta
 
@@ -460,6 +460,12 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
         if _comparable(first_case, previous) else None
     year_ago = compute(conn, group, ago, min(now, ago.end))[key] \
         if _comparable(first_case, ago) else None
+    # patrol records may begin later than cases: a comparison week before the first
+    # patrol has no comparable coverage (not 0%)
+    first_patrol = conn.scalar(select(func.min(Patrol.started_at)))
+    for other, span in ((before, previous), (year_ago, ago)):
+        if other is not None and not _comparable(first_patrol, span):
+            other["patrol_coverage"] = None
     this = current[key]
     children = wall.ranking(conn, region, now, values=per_child)
     child_rows = []

@@ -26,3 +26,7 @@ def test_every_metric_definition_is_in_the_readme_as_written_in_the_registry():
 
 def test_the_console_picture_exists():
     assert (ROOT / "docs" / "console.png").stat().st_size > 10_000
+
+
+def test_the_briefing_picture_exists():
+    assert (ROOT / "docs" / "briefing.png").stat().st_size > 10_000

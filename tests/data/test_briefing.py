@@ -276,3 +276,23 @@ def test_the_default_region_is_the_single_top_level_one(filled):
         data = briefing.briefing_data(conn, None, IsoWeek(2026, 10), NOW)
         assert briefing.current_week(conn, NOW) == IsoWeek(2026, 12)
     assert data["region"]["code"] == "C"
+
+
+def test_patrol_coverage_before_the_first_patrol_is_not_comparable(filled):
+    from data.models import Officer, Patrol
+
+    with store.transaction(filled) as conn:
+        conn.execute(insert(Officer), [{"id": 1, "code": "O1", "name": "张三", "region_id": 4}])
+        conn.execute(insert(Patrol), [{"id": 1, "officer_id": 1, "region_id": 4,
+                                       "started_at": datetime(2026, 3, 3, 8),
+                                       "ended_at": datetime(2026, 3, 3, 10)}])
+    with filled.connect() as conn:
+        data = briefing.briefing_data(conn, "C", "2026-W10", NOW, "zh")
+        later = briefing.briefing_data(conn, "C", "2026-W11", NOW, "zh")
+    assert data["metrics"]["patrol_coverage"] == pytest.approx(1 / 3)  # G1 of G1..G3
+    assert data["previous"]["patrol_coverage"] is None  # W09 ends before the first patrol
+    assert data["year_ago"]["patrol_coverage"] is None
+    assert data["year_ago"]["reported"] == 1  # the cases still compare
+    assert later["metrics"]["patrol_coverage"] == 0.0
+    assert later["previous"]["patrol_coverage"] == pytest.approx(1 / 3)
+    assert "环比下降33.3个百分点" in "".join(later["sentences"])
