@@ -264,8 +264,8 @@ def compare_bars(names: list[str], codes: list[str], series: list[tuple[str, lis
 # --- the weekly briefing: light, print-ready figures -----------------------------------------
 
 #: Light colours for counts on paper.
-PRINT_COLORSCALE = [[0.0, "#f2f5f9"], [0.2, "#c6dbef"], [0.5, "#6baed6"], [0.8, "#e6550d"],
-                    [1.0, "#a50f15"]]
+PRINT_COLORSCALE = [[0.0, "#f5f5f0"], [0.15, "#ffeda0"], [0.4, "#feb24c"], [0.7, "#f03b20"],
+                    [1.0, "#9e0012"]]
 #: The briefing's plotly config: static (a printed page does not zoom), no base map fetched.
 PRINT_CONFIG = {"displayModeBar": False, "staticPlot": True,
                 "topojsonURL": "/assets/topojson/", "responsive": False}
