@@ -271,6 +271,9 @@ def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
 
         if isinstance(exc, BriefingExportFailed):
             raise UsageError(f"briefing {week}: {exc}") from None
+        if type(exc).__module__.startswith("playwright"):  # the browser itself failed
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise UsageError(f"briefing {week}: the browser failed: {first}") from None
         raise
     seconds = time.perf_counter() - began
     if kind == "pdf":

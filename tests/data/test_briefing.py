@@ -296,3 +296,18 @@ def test_patrol_coverage_before_the_first_patrol_is_not_comparable(filled):
     assert later["metrics"]["patrol_coverage"] == 0.0
     assert later["previous"]["patrol_coverage"] == pytest.approx(1 / 3)
     assert "环比下降33.3个百分点" in "".join(later["sentences"])
+
+
+def test_a_deployment_of_several_top_level_regions(filled):
+    with store.transaction(filled) as conn:
+        conn.execute(insert(Region), [{"id": 7, "code": "C2", "name": "青山县", "level": "区县",
+                                       "depth": 0, "parent_id": None,
+                                       "geometry": to_wkb(box(7, 0, 8, 1))}])
+        store.rebuild_region_ancestors(conn)
+    with filled.connect() as conn:
+        data = briefing.briefing_data(conn, None, "2026-W10", NOW, "en")
+        summary = metrics.summarize(conn, None, date(2026, 3, 2), date(2026, 3, 8), now=NOW)
+    assert data["region"]["code"] is None and data["region"]["name"] == "All regions"
+    assert data["metrics"] == summary["metrics"]
+    assert {c["code"] for c in data["children"]} == {"C", "C2"}
+    assert len(data["shapes"]["grids"]["features"]) == 4  # G1..G3 and the leaf C2
