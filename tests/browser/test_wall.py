@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -10,7 +11,8 @@ from sqlalchemy import func, insert, select
 from data import metrics, store
 from data.models import Case, Region, RegionAncestor
 from layouts.format import format_value
-from tests.browser.conftest import open_page
+from tests.auth_helpers import make_wall_token
+from tests.browser.conftest import PageLog, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -256,18 +258,25 @@ def la_server(tmp_path_factory):
     importer.import_regions(engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json",
                             LA311 / "regions.toml")
     importer.import_cases(engine, LA311 / "data" / "requests.csv", LA311 / "cases.toml")
+    token = make_wall_token(engine)
     engine.dispose()
     settings = Settings(database_url=url)
     server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", url
+    yield f"http://127.0.0.1:{server.server_port}", url, token
     server.shutdown()
 
 
 def test_the_wall_on_an_old_real_export_shows_its_last_days(browser, la_server, artifacts_dir):
-    address, url = la_server
-    context, page, log = open_page(browser, 1920, 1080)
-    page.goto(f"{address}/wall")
+    address, url, token = la_server
+    # as a wall is set up: the bookmarked address carries its display token
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    log = PageLog()
+    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    page.goto(f"{address}/wall?token={token}")
     page.wait_for_selector(".wall-map .geo")
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "wall-la311.png"))
