@@ -90,11 +90,7 @@ def page_with_log(browser, live_server):
     """A fresh 1920×1080 page, signed in as the admin, and the log of what it did."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     sign_in(context, ACCESS["admin"], ACCESS["admin_password"], base_url=live_server.url)
-    page = context.new_page()
-    log = PageLog()
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    page, log = logged_page(context)
     yield page, log
     context.close()
 
@@ -145,17 +141,31 @@ def wall_server(demo_database: str, tmp_path: Path):
     server.stop()
 
 
+def logged_page(context) -> tuple[object, PageLog]:
+    """A new page of ``context`` and the log of what it does (errors, hosts asked)."""
+    page = context.new_page()
+    log = PageLog()
+    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    return page, log
+
+
+def plain_page(browser, width: int = 1920, height: int = 1080):
+    """A page with no session and no token header, as a wall's browser has before its
+    bookmarked address is opened: (context, page, log)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page, log = logged_page(context)
+    return context, page, log
+
+
 def open_page(browser, width: int, height: int):
     """A page of the given size, carrying the wall's display token (as ``assets/auth.js``
     sends it for ``/wall?token=...``), and the log of what it did."""
     context = browser.new_context(viewport={"width": width, "height": height},
                                   locale="zh-CN",
                                   extra_http_headers={"X-Display-Token": ACCESS["wall_token"]})
-    page = context.new_page()
-    log = PageLog()
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    page, log = logged_page(context)
     return context, page, log
 
 
@@ -168,11 +178,7 @@ def open_console(browser, server, path: str = "/", user: tuple[str, str] | None 
                                   accept_downloads=True)
     name, password = user or (ACCESS["admin"], ACCESS["admin_password"])
     sign_in(context, name, password, base_url=server.url)
-    page = context.new_page()
-    log = PageLog()
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    page, log = logged_page(context)
     page.goto(f"{server.url}{path}")
     return context, page, log
 

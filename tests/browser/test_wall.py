@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlparse
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -12,7 +11,7 @@ from data import metrics, store
 from data.models import Case, Region, RegionAncestor
 from layouts.format import format_value
 from tests.auth_helpers import make_wall_token
-from tests.browser.conftest import PageLog, open_page
+from tests.browser.conftest import open_page, plain_page
 
 pytestmark = pytest.mark.browser
 
@@ -270,12 +269,7 @@ def la_server(tmp_path_factory):
 def test_the_wall_on_an_old_real_export_shows_its_last_days(browser, la_server, artifacts_dir):
     address, url, token = la_server
     # as a wall is set up: the bookmarked address carries its display token
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    page = context.new_page()
-    log = PageLog()
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    context, page, log = plain_page(browser)
     page.goto(f"{address}/wall?token={token}")
     page.wait_for_selector(".wall-map .geo")
     page.wait_for_timeout(500)
