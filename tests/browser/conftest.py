@@ -125,18 +125,21 @@ class RestartableServer:
         self._server.server_close()
 
 
-@pytest.fixture
-def wall_server(demo_database: str, tmp_path: Path):
-    """A server of its own on a copy of the demo store, for tests that change data or
-    stop the server."""
-    source = Path(demo_database.removeprefix("sqlite:///"))
-    copy = tmp_path / "wall.sqlite3"
+def server_on_copy(demo_database: str, copy: Path) -> "RestartableServer":
+    """A server of its own on a copy (at ``copy``) of the demo store."""
     engine = store.make_engine(demo_database)
     with engine.connect() as conn:  # fold the WAL into the file before copying it
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    shutil.copyfile(source, copy)
-    server = RestartableServer(f"sqlite:///{copy}")
+    shutil.copyfile(Path(demo_database.removeprefix("sqlite:///")), copy)
+    return RestartableServer(f"sqlite:///{copy}")
+
+
+@pytest.fixture
+def wall_server(demo_database: str, tmp_path: Path):
+    """A server of its own on a copy of the demo store, for tests that change data or
+    stop the server."""
+    server = server_on_copy(demo_database, tmp_path / "wall.sqlite3")
     yield server
     server.stop()
 
@@ -187,13 +190,6 @@ def open_console(browser, server, path: str = "/", user: tuple[str, str] | None 
 def console_server(demo_database: str, tmp_path: Path):
     """A server of its own on a copy of the demo store, for console tests that change
     cases (dispatching)."""
-    source = Path(demo_database.removeprefix("sqlite:///"))
-    copy = tmp_path / "console.sqlite3"
-    engine = store.make_engine(demo_database)
-    with engine.connect() as conn:  # fold the WAL into the file before copying it
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    shutil.copyfile(source, copy)
-    server = RestartableServer(f"sqlite:///{copy}")
+    server = server_on_copy(demo_database, tmp_path / "console.sqlite3")
     yield server
     server.stop()
