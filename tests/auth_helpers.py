@@ -62,13 +62,18 @@ def _parts(key: str) -> list[str]:
     return key[2:-2].split("...") if key.startswith("..") else [key]
 
 
-def callback_body(app, output: str, values: dict[str, object] | None = None) -> dict:
+def callback_body(app, output: str, values: dict[str, object] | None = None,
+                  trigger: str | None = None) -> dict:
     """The request body Dash's browser side sends to run the server callback of ``app``
     whose output is ``output`` (``"page.children"``, or any one of its outputs), with
     ``values`` for its inputs and state by ``"id.property"`` (others None). Built from
     the app's own callback map, so it follows the callback's signature as it changes."""
-    key = next(k for k in app.callback_map
-               if output in (part.split("@")[0] for part in _parts(k)))
+    def fires(entry) -> bool:  # a server callback (not a clientside one) run by ``trigger``
+        return "callback" in entry and (trigger is None or trigger in (
+            f"{item['id']}.{item['property']}" for item in entry["inputs"]))
+
+    key = next(k for k, entry in app.callback_map.items()
+               if output in (part.split("@")[0] for part in _parts(k)) and fires(entry))
     entry = app.callback_map[key]
     outputs = [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in _parts(key)]
     values = values or {}
@@ -78,9 +83,9 @@ def callback_body(app, output: str, values: dict[str, object] | None = None) -> 
                 for item in items]
 
     inputs = filled(entry["inputs"])
+    changed = trigger or f"{inputs[0]['id']}.{inputs[0]['property']}"
     return {"output": key, "outputs": outputs if key.startswith("..") else outputs[0],
-            "inputs": inputs, "state": filled(entry["state"]),
-            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+            "inputs": inputs, "state": filled(entry["state"]), "changedPropIds": [changed]}
 
 
 def router_body(pathname: str = "/", search: str = "", app=None) -> dict:

@@ -90,11 +90,7 @@ def page_with_log(browser, live_server):
     """A fresh 1920×1080 page, signed in as the admin, and the log of what it did."""
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
     sign_in(context, ACCESS["admin"], ACCESS["admin_password"], base_url=live_server.url)
-    page = context.new_page()
-    log = PageLog()
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    page, log = logged_page(context)
     yield page, log
     context.close()
 
@@ -129,20 +125,41 @@ class RestartableServer:
         self._server.server_close()
 
 
-@pytest.fixture
-def wall_server(demo_database: str, tmp_path: Path):
-    """A server of its own on a copy of the demo store, for tests that change data or
-    stop the server."""
-    source = Path(demo_database.removeprefix("sqlite:///"))
-    copy = tmp_path / "wall.sqlite3"
+def server_on_copy(demo_database: str, copy: Path) -> "RestartableServer":
+    """A server of its own on a copy (at ``copy``) of the demo store."""
     engine = store.make_engine(demo_database)
     with engine.connect() as conn:  # fold the WAL into the file before copying it
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-    shutil.copyfile(source, copy)
-    server = RestartableServer(f"sqlite:///{copy}")
+    shutil.copyfile(Path(demo_database.removeprefix("sqlite:///")), copy)
+    return RestartableServer(f"sqlite:///{copy}")
+
+
+@pytest.fixture
+def wall_server(demo_database: str, tmp_path: Path):
+    """A server of its own on a copy of the demo store, for tests that change data or
+    stop the server."""
+    server = server_on_copy(demo_database, tmp_path / "wall.sqlite3")
     yield server
     server.stop()
+
+
+def logged_page(context) -> tuple[object, PageLog]:
+    """A new page of ``context`` and the log of what it does (errors, hosts asked)."""
+    page = context.new_page()
+    log = PageLog()
+    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    return page, log
+
+
+def plain_page(browser, width: int = 1920, height: int = 1080):
+    """A page with no session and no token header, as a wall's browser has before its
+    bookmarked address is opened: (context, page, log)."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page, log = logged_page(context)
+    return context, page, log
 
 
 def open_page(browser, width: int, height: int):
@@ -151,11 +168,7 @@ def open_page(browser, width: int, height: int):
     context = browser.new_context(viewport={"width": width, "height": height},
                                   locale="zh-CN",
                                   extra_http_headers={"X-Display-Token": ACCESS["wall_token"]})
-    page = context.new_page()
-    log = PageLog()
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    page, log = logged_page(context)
     return context, page, log
 
 
@@ -168,11 +181,7 @@ def open_console(browser, server, path: str = "/", user: tuple[str, str] | None 
                                   accept_downloads=True)
     name, password = user or (ACCESS["admin"], ACCESS["admin_password"])
     sign_in(context, name, password, base_url=server.url)
-    page = context.new_page()
-    log = PageLog()
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
+    page, log = logged_page(context)
     page.goto(f"{server.url}{path}")
     return context, page, log
 
@@ -181,13 +190,6 @@ def open_console(browser, server, path: str = "/", user: tuple[str, str] | None 
 def console_server(demo_database: str, tmp_path: Path):
     """A server of its own on a copy of the demo store, for console tests that change
     cases (dispatching)."""
-    source = Path(demo_database.removeprefix("sqlite:///"))
-    copy = tmp_path / "console.sqlite3"
-    engine = store.make_engine(demo_database)
-    with engine.connect() as conn:  # fold the WAL into the file before copying it
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    shutil.copyfile(source, copy)
-    server = RestartableServer(f"sqlite:///{copy}")
+    server = server_on_copy(demo_database, tmp_path / "console.sqlite3")
     yield server
     server.stop()

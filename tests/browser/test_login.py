@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from dashboard import create_app
 from data import store, users
 from data.models import Case, Region, RegionAncestor
-from tests.browser.conftest import ACCESS, PageLog
+from tests.browser.conftest import ACCESS, plain_page
 
 pytestmark = pytest.mark.browser
 
@@ -32,15 +32,7 @@ new MutationObserver(() => {
 
 def _plain_page(browser):
     """A page with no session and no token header: what a wall's browser has."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    page = context.new_page()
-    log = PageLog()
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    from urllib.parse import urlparse
-
-    page.on("request", lambda r: log.request_hosts.add(urlparse(r.url).netloc or r.url))
-    return context, page, log
+    return plain_page(browser)
 
 
 def _assert_clean(log, host: str) -> None:

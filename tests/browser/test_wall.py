@@ -10,7 +10,8 @@ from sqlalchemy import func, insert, select
 from data import metrics, store
 from data.models import Case, Region, RegionAncestor
 from layouts.format import format_value
-from tests.browser.conftest import open_page
+from tests.auth_helpers import make_wall_token
+from tests.browser.conftest import open_page, plain_page
 
 pytestmark = pytest.mark.browser
 
@@ -256,18 +257,20 @@ def la_server(tmp_path_factory):
     importer.import_regions(engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json",
                             LA311 / "regions.toml")
     importer.import_cases(engine, LA311 / "data" / "requests.csv", LA311 / "cases.toml")
+    token = make_wall_token(engine)
     engine.dispose()
     settings = Settings(database_url=url)
     server = make_server("127.0.0.1", 0, create_app(settings).server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", url
+    yield f"http://127.0.0.1:{server.server_port}", url, token
     server.shutdown()
 
 
 def test_the_wall_on_an_old_real_export_shows_its_last_days(browser, la_server, artifacts_dir):
-    address, url = la_server
-    context, page, log = open_page(browser, 1920, 1080)
-    page.goto(f"{address}/wall")
+    address, url, token = la_server
+    # as a wall is set up: the bookmarked address carries its display token
+    context, page, log = plain_page(browser)
+    page.goto(f"{address}/wall?token={token}")
     page.wait_for_selector(".wall-map .geo")
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "wall-la311.png"))
