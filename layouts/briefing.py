@@ -16,10 +16,13 @@ that before it prints.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timezone
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from dash import dcc, html
 
+from data.briefing import HEADLINE, change, change_text
 from data.metric_registry import BY_KEY, metric_label
 from data.schema import label
 from layouts import figures
@@ -111,8 +114,6 @@ def _value(values: dict | None, key: str) -> str:
 
 
 def _change(current: dict, other: dict | None, key: str, lang: str) -> tuple[str, str]:
-    from data.briefing import change, change_text
-
     kind = BY_KEY[key].kind
     ch = change(current.get(key), None if other is None else other.get(key), kind)
     better = BY_KEY[key].higher_is_better
@@ -127,8 +128,6 @@ def _change(current: dict, other: dict | None, key: str, lang: str) -> tuple[str
 def build_summary_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
     """Page 1: the week in sentences, and the headline metrics against the previous week
     and the same week a year earlier."""
-    from data.briefing import HEADLINE
-
     week = data["week"]
     notes = []
     if week["future"]:
@@ -242,9 +241,6 @@ def build_rankings_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
 
 def build_cases_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
     """Page 5: the overdue and urgent cases still open at the end of the week."""
-    from datetime import timezone
-    from zoneinfo import ZoneInfo
-
     tz = ZoneInfo(data["week"]["timezone"])
     frame = data["cases"]
     rows = []
