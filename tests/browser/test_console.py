@@ -76,6 +76,10 @@ def _first_code(page) -> str:
 
 
 def _count_shown(page) -> int:
+    """The list's length as the page states it (waiting until it states one: the count
+    may land a moment after the first rows)."""
+    page.wait_for_function("() => /\\d/.test(document.querySelector('#console-count')"
+                           "?.innerText || '')")
     text = page.inner_text("#console-count")
     return int("".join(ch for ch in text if ch.isdigit()))
 
