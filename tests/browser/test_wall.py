@@ -309,3 +309,23 @@ def test_the_wall_on_an_old_real_export_shows_its_last_days(browser, la_server, 
     assert drift["animation"] == "wall-scroll"
     context.close()
     _assert_clean(log, address.removeprefix("http://"))
+
+
+def test_dash_s_undo_history_does_not_grow_for_as_long_as_the_wall_runs(browser, wall_server):
+    """Dash records every input change (the clock's and the refresh's ticks: two a second
+    here) in an undo history it never trims; assets/dash-history.js empties it. Watched
+    for 24 s: the history does fill (so the watch can see it), and is let go."""
+    context, page, log = open_page(browser, 1920, 1080)
+    page.goto(f"{wall_server.url}/wall")
+    page.wait_for_selector(".wall-map .geo")
+    lengths = []
+    for _ in range(48):
+        page.wait_for_timeout(500)
+        lengths.append(page.evaluate(
+            "() => window.dash_stores[0].getState().history.past.length"))
+    assert max(lengths) > 5, lengths  # Dash does record the ticks ...
+    # ... and the history is let go, again and again, instead of growing all the time
+    drops = sum(after < before for before, after in zip(lengths, lengths[1:]))
+    assert drops >= 1 and max(lengths) <= 40, lengths
+    context.close()
+    _assert_clean(log, wall_server.host)
