@@ -152,18 +152,19 @@ def _subtree_ids(conn: Connection, region: RegionInfo | None) -> list[int]:
         select(RegionAncestor.descendant_id).where(RegionAncestor.ancestor_id == region.id))]
 
 
+def live_totals(live: pd.DataFrame) -> dict[str, int]:
+    """The counts of today, this week and now for the whole region, from
+    :func:`live_counts`."""
+    totals = live.sum()
+    return {key: int(totals[key]) for key in
+            ("reported_today", "closed_today", "reported_week", "open", "overdue")}
+
+
 def now_counters(conn: Connection, region: RegionInfo | None, now: datetime,
                  live: pd.DataFrame) -> dict[str, object]:
     """The counters of today, this week and now, from :func:`live_counts`, and today's
     patrol coverage."""
-    totals = live.sum()
-    return {
-        "reported_today": int(totals["reported_today"]),
-        "closed_today": int(totals["closed_today"]),
-        "reported_week": int(totals["reported_week"]),
-        "open": int(totals["open"]), "overdue": int(totals["overdue"]),
-        "patrol_coverage": patrol_today(conn, region, now),
-    }
+    return {**live_totals(live), "patrol_coverage": patrol_today(conn, region, now)}
 
 
 def patrol_today(conn: Connection, region: RegionInfo | None, now: datetime) -> float | None:
@@ -483,14 +484,7 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
                 "patrol_coverage": patrol_today(conn, region, now)}
         cache[key] = held
     slow = held["panels"]
-    totals = live.sum()
-    counters_now = {
-        "reported_today": int(totals["reported_today"]),
-        "closed_today": int(totals["closed_today"]),
-        "reported_week": int(totals["reported_week"]),
-        "open": int(totals["open"]), "overdue": int(totals["overdue"]),
-        "patrol_coverage": held["patrol_coverage"],
-    }
+    counters_now = {**live_totals(live), "patrol_coverage": held["patrol_coverage"]}
     trend = slow["trend"].copy()
     trend.loc[trend["day"] == today, ["reported", "closed"]] = [
         counters_now["reported_today"], counters_now["closed_today"]]

@@ -17,6 +17,17 @@ MAP_CONFIG = {"displayModeBar": False, "topojsonURL": "/assets/topojson/", "resp
               "scrollZoom": True}
 
 
+def ring_lines(rings: list[list[list[float]]]) -> tuple[list, list]:
+    """Rings of ``[lon, lat]`` as one line trace's lon and lat lists, each ring ended by a
+    gap (None), so one trace draws every outline."""
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for ring in rings:
+        lons += [p[0] for p in ring] + [None]
+        lats += [p[1] for p in ring] + [None]
+    return lons, lats
+
+
 def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: list[dict], *,
              width: int, height: int, title: str) -> go.Figure:
     """The grid choropleth: every leaf region coloured by ``values`` (in the order of
@@ -41,11 +52,7 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
                       tickformat=",d",
                       x=0.98, y=0.25, bgcolor="rgba(0,0,0,0)", outlinewidth=0),
     ))
-    lons: list[float | None] = []
-    lats: list[float | None] = []
-    for ring in shapes["outlines"]:
-        lons += [p[0] for p in ring] + [None]
-        lats += [p[1] for p in ring] + [None]
+    lons, lats = ring_lines(shapes["outlines"])
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#6fd3ff", width=1.6), showlegend=False))
     fig.add_trace(go.Scattergeo(
@@ -171,11 +178,7 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
         colorbar=dict(title=dict(text=title, font=dict(size=12)), thickness=10, len=0.45,
                       x=0.99, y=0.25, tickformat=",d", dtick=max(1, -(-top // 5)),
                       outlinewidth=0)))
-    lons: list[float | None] = []
-    lats: list[float | None] = []
-    for ring in outline:
-        lons += [p[0] for p in ring] + [None]
-        lats += [p[1] for p in ring] + [None]
+    lons, lats = ring_lines(outline)
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#24466e", width=2), showlegend=False))
     fig.add_trace(go.Scattergeo(
@@ -291,11 +294,7 @@ def print_grid_map(shapes: dict, values: dict, *, width: int, height: int,
         marker_line_width=0.3,
         colorbar=dict(title=dict(text=title, font=dict(size=12)), thickness=10, len=0.45,
                       tickformat=",d", x=0.99, y=0.25, outlinewidth=0)))
-    lons: list[float | None] = []
-    lats: list[float | None] = []
-    for ring in shapes["outlines"]:
-        lons += [p[0] for p in ring] + [None]
-        lats += [p[1] for p in ring] + [None]
+    lons, lats = ring_lines(shapes["outlines"])
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#31475e", width=1.1), showlegend=False))
     fig.add_trace(go.Scattergeo(

@@ -10,21 +10,9 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli import main
-from dashboard.settings import Settings
 from data import store
-from tests import tiny_store
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    engine = store.make_engine(url)
-    store.init_db(engine)
-    tiny_store.build(engine)
-    engine.dispose()
-    return Settings(database_url=url)
 
 
 def test_summary_json_has_the_documented_shape_and_hand_counted_values(settings, capsys):

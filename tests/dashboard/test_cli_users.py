@@ -17,16 +17,6 @@ PASSWORD = "correct-horse-7"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    engine = store.make_engine(url)
-    store.init_db(engine)
-    tiny_store.build(engine)
-    engine.dispose()
-    return Settings(database_url=url)
-
-
-@pytest.fixture
 def engine(settings):
     engine = store.make_engine(settings.database_url)
     yield engine
