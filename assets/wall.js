@@ -28,6 +28,35 @@
       }
     });
   }
+  // Once a day (at 04:00 unless the address says ?reload=HH:MM, or reload=off) the wall
+  // reloads itself, so a browser left running for weeks starts afresh at an hour nobody
+  // watches. It reloads only once the server answers for the page: with the server away
+  // it keeps its last picture (and says it is stale) and tries again every few seconds.
+  var started = null, asked = 0;
+  function localNow(zone) {  // "YYYY-MM-DD HH:MM:SS" on the wall's own clock
+    return new Intl.DateTimeFormat("sv-SE", {timeZone: zone || undefined, year: "numeric",
+      month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      second: "2-digit", hourCycle: "h23"}).format(new Date());
+  }
+  function reloadDue(canvas) {
+    var at = canvas.getAttribute("data-reload");
+    if (!at) { return false; }
+    var now = localNow(canvas.getAttribute("data-timezone"));
+    if (!started) { started = {text: now, ms: Date.now()}; return false; }
+    if (Date.now() - started.ms >= 86400000) { return true; }
+    var today = now.slice(0, 10);
+    if (now.slice(11) >= at) { return started.text < today + " " + at; }  // today's passed
+    return started.text.slice(0, 10) !== today && started.text.slice(11) < at;  // yesterday's
+  }
+  function reloadWhenDue() {
+    var canvas = document.querySelector(".wall-canvas");
+    if (!canvas || !reloadDue(canvas) || Date.now() - asked < 10000) { return; }
+    asked = Date.now();
+    window.fetch(window.location.href, {cache: "no-store", credentials: "same-origin"})
+      .then(function (answer) { if (answer.ok) { window.location.reload(); } })
+      .catch(function () { /* the server is away: the next try is in a few seconds */ });
+  }
+  window.setInterval(reloadWhenDue, 1000);
   function update() { fit(); drift(); }
   window.addEventListener("resize", update);
   new MutationObserver(update).observe(document.documentElement, {childList: true, subtree: true});

@@ -10,6 +10,7 @@ no other is outstanding (``TICK_JS``), so refreshes never pile up.
 from __future__ import annotations
 
 import threading
+import unicodedata
 import uuid
 from collections import OrderedDict
 from datetime import timezone
@@ -31,6 +32,7 @@ from layouts.wall import (
 )
 
 TILE_KEYS = [key for key, _, _ in TILES]
+DAILY_RELOAD = "04:00"  # when a wall reloads itself each night, unless the address says
 MAX_PAGES = 500  # walls and consoles remembered for partial updates
 _LOCK = threading.Lock()
 
@@ -138,6 +140,7 @@ def render_wall(search: str | None) -> object:
     if metric not in wall.MAP_METRICS:
         metric = "open"
     rotate = _seconds(_query_value(search, "rotate", ""))
+    reload_at = _time_of_day(_query_value(search, "reload", DAILY_RELOAD))
     shown_code = _query_value(search, "show", "") or region_code
     now = utcnow()
     with services.engine().connect() as conn:
@@ -162,7 +165,7 @@ def render_wall(search: str | None) -> object:
     if rotate:
         state["playlist"] = playlist
     return build_wall(snap, shapes, metric, lang, settings.wall_refresh_seconds, state,
-                      rotate_seconds=rotate)
+                      rotate_seconds=rotate, reload_at=reload_at)
 
 
 def rotate_wall(n_intervals: int | None, state: dict | None):
@@ -216,6 +219,22 @@ def _seconds(text: str) -> int:
         return max(int(text), 5) if text else 0
     except ValueError:
         return 0
+
+
+def _time_of_day(text: str) -> str:
+    """A daily reload time as "HH:MM:SS" from "H:MM" or "HH:MM:SS"; "" for ``off`` (never).
+    Nonsense falls back to the default: a mistyped bookmark still gets its nightly reload.
+    Full-width digits and colon (as a Chinese input method types them) are read as such."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.strip().lower() in ("off", "0", "no", "none"):
+        return ""
+    for value in (text, DAILY_RELOAD):
+        parts = value.strip().split(":")
+        if len(parts) in (2, 3) and all(p.isdigit() and len(p) <= 2 for p in parts):
+            hour, minute, second = (int(p) for p in [*parts, "0"][:3])
+            if hour < 24 and minute < 60 and second < 60:
+                return f"{hour:02d}:{minute:02d}:{second:02d}"
+    raise AssertionError("DAILY_RELOAD is not a time of day")
 
 
 def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:

@@ -158,8 +158,9 @@ def wall_parts(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, ob
 
 
 def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds: int,
-               state: dict, rotate_seconds: int = 0) -> html.Div:
-    """The whole wall for one region."""
+               state: dict, rotate_seconds: int = 0, reload_at: str = "") -> html.Div:
+    """The whole wall for one region. ``reload_at`` ("HH:MM:SS", local time, or empty for
+    never) is when ``assets/wall.js`` reloads the page each day, once the server answers."""
     tz = ZoneInfo(snap["timezone"])
     region = snap["region"] or {}
     parts = wall_parts(snap, shapes, metric, lang)
@@ -209,7 +210,8 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
     ], className="wall-body")
     return html.Div([
         html.Div([header, body], className="wall-canvas",
-                 style={"width": f"{CANVAS[0]}px", "height": f"{CANVAS[1]}px"}),
+                 style={"width": f"{CANVAS[0]}px", "height": f"{CANVAS[1]}px"},
+                 **{"data-reload": reload_at, "data-timezone": snap["timezone"]}),
         dcc.Interval(id=ids.WALL_TICK, interval=refresh_seconds * 1000),
         dcc.Interval(id=ids.WALL_CLOCK_TICK, interval=1000),
         dcc.Interval(id=ids.WALL_ROTATE, interval=max(rotate_seconds, 1) * 1000,

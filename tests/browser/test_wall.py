@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -181,6 +183,36 @@ def test_a_lost_server_makes_the_wall_say_stale_and_it_recovers(browser, wall_se
     page.wait_for_selector("#wall-as-of:not(.stale)", timeout=10_000)
     context.close()
     # the outage itself logs failed requests; nothing else may go wrong
+    assert log.page_errors == []
+
+
+def test_the_wall_reloads_itself_at_its_hour_only_once_the_server_answers(browser,
+                                                                         wall_server):
+    """Once a day (here: a few seconds from now, ``?reload=HH:MM:SS``) the wall reloads so a
+    browser left on for weeks starts afresh; with the server away at that moment it keeps
+    its picture, and reloads when the server is back, once."""
+    engine = store.make_engine(wall_server.settings.database_url)
+    with engine.connect() as conn:
+        zone = store.deployment_timezone(conn)
+    engine.dispose()
+    context, page, log = open_page(browser, 1920, 1080)
+    due = datetime.now(zone) + timedelta(seconds=10)
+    page.goto(f"{wall_server.url}/wall?reload={due:%H:%M:%S}")
+    page.wait_for_selector(".wall-tile")
+    page.evaluate("() => { window.wallMark = 'first load'; }")
+    wall_server.stop()
+    page.wait_for_timeout(max((due - datetime.now(zone)).total_seconds(), 0) * 1000 + 4000)
+    # past its hour, but the server is away: no reload into an error page
+    assert page.evaluate("() => window.wallMark") == "first load"
+    assert page.locator(".wall-tile").count() == 12
+    with page.expect_event("load", timeout=30_000):
+        wall_server.start()
+    page.wait_for_selector(".wall-tile")
+    assert page.evaluate("() => window.wallMark") is None  # a new page
+    page.evaluate("() => { window.wallMark = 'reloaded'; }")
+    page.wait_for_timeout(3000)
+    assert page.evaluate("() => window.wallMark") == "reloaded"  # once, not again and again
+    context.close()
     assert log.page_errors == []
 
 
