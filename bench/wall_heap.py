@@ -123,6 +123,15 @@ def main() -> None:
           f"objects; freed since the first: {gone / 2**20:.2f} MB")
     for group, self_size in fresh.most_common(args.top):
         print(f"{self_size / 1024:10.1f} KB {counts[group]:8d}  {group}")
+    net, net_counts = collections.Counter(), collections.Counter()
+    for nodes, sign in ((second, 1), (first, -1)):
+        for group, self_size in nodes.values():
+            net[group] += sign * self_size
+            net_counts[group] += sign
+    print("\nnet change by group (second minus first), largest growth first:")
+    for group, change in net.most_common(args.top):
+        if change > 0:
+            print(f"{change / 1024:+10.1f} KB {net_counts[group]:+8d}  {group}")
 
 
 if __name__ == "__main__":

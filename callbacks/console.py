@@ -431,7 +431,8 @@ def _map_parts(shapes: dict) -> tuple[list[dict], list, list[dict]]:
         point = f.get("properties", {}).get("label")
         if point:
             labels.append({"name": f["properties"].get("name", f["id"]),
-                           "lon": point[0], "lat": point[1]})
+                           "lon": point[0], "lat": point[1],
+                           "weight": f["properties"].get("area", 0)})
     return features, shapes.get("outline") or [], labels
 
 

@@ -274,7 +274,8 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
                 ) -> dict[str, object]:
     """The map's geometry, simplified (``tolerance`` in degrees, ~10 m) and rounded to
     5 decimals: the leaf regions as a GeoJSON FeatureCollection (feature id = region id),
-    the outlines of ``region``'s children, and a label point for each child."""
+    the outlines of ``region``'s children, and a label point for each child (``weight``:
+    its area, so the larger region's name wins where names collide)."""
     leaf_rows = conn.execute(
         select(Region.id, Region.code, Region.name, Region.geometry)
         .where(Region.id.in_(_leaves_under(region)), Region.geometry.is_not(None))).all()
@@ -295,7 +296,8 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
         geom = maps.simplified(wkb, tolerance)
         outlines.extend(maps.outline(geom))
         lon, lat = maps.label_point(geom)
-        labels.append({"code": code, "name": name, "lon": lon, "lat": lat})
+        labels.append({"code": code, "name": name, "lon": lon, "lat": lat,
+                       "weight": geom.area})
     return {"grids": {"type": "FeatureCollection", "features": features},
             "outlines": outlines, "labels": labels, "points": points,
             "view": maps.view_bounds([shapely.from_wkb(row[3]) for row in leaf_rows])}

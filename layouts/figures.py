@@ -8,6 +8,8 @@ from outside.
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 
 #: Dark-to-hot colours for counts on a dark wall.
@@ -66,10 +68,11 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
         marker=dict(size=7, color="#35d07f", line=dict(color="#07101f", width=1)),
         text=[o["name"] for o in officers], hovertemplate="%{text}<extra></extra>",
         showlegend=False))
+    names = placed_labels(shapes["labels"], shapes.get("view"), width=width, height=height,
+                          font_px=16)
     fig.add_trace(go.Scattergeo(
-        lon=[label["lon"] for label in shapes["labels"]],
-        lat=[label["lat"] for label in shapes["labels"]],
-        text=[label["name"] for label in shapes["labels"]], mode="text", hoverinfo="skip",
+        lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
+        text=[label["text"] for label in names], mode="text", hoverinfo="skip",
         textfont=dict(color="#ffffff", size=16), showlegend=False))
     fig.update_geos(visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator",
                     **view_ranges(shapes.get("view")))
@@ -88,6 +91,84 @@ def view_ranges(bounds: tuple[float, float, float, float] | None, pad: float = 0
     pad_x, pad_y = (east - west) * pad, (north - south) * pad
     return {"fitbounds": False, "lonaxis": {"range": [west - pad_x, east + pad_x]},
             "lataxis": {"range": [south - pad_y, north + pad_y]}}
+
+
+def _text_width(text: str, font_px: float) -> float:
+    """About how wide ``text`` is drawn in Noto Sans CJK at ``font_px``: a Han character is
+    one em, Latin capitals and digits about 0.62, small letters 0.52, a space 0.28."""
+    width = 0.0
+    for char in text:
+        if ord(char) >= 0x2E80:
+            width += 1.0
+        elif char == " ":
+            width += 0.28
+        elif char.isupper() or char.isdigit():
+            width += 0.62
+        else:
+            width += 0.52
+    return width * font_px
+
+
+SEPARATORS = {"-", "–", "—", "·", "/", "|"}
+
+
+def _two_lines(text: str) -> str | None:
+    """``text`` broken at a space, or None if it has none: after a separator
+    ("REGION 11 -<br>WEST LA") when it has one, else where the two lines balance best."""
+    words = text.split(" ")
+    if len(words) < 2:
+        return None
+    breaks = [i for i in range(1, len(words)) if words[i - 1] in SEPARATORS] or \
+        list(range(1, len(words)))
+    best = min(breaks, key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
+    return " ".join(words[:best]) + "<br>" + " ".join(words[best:])
+
+
+def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] | None, *,
+                  width: int, height: int, font_px: float, pad: float = 0.04) -> list[dict]:
+    """The region names that can be read on a map ``width`` × ``height`` px framed on
+    ``bounds`` (as :func:`view_ranges` frames it, Mercator): largest region first (a
+    label's ``weight``, else its order), each kept inside the map's frame (a name near the
+    edge moves inwards instead of being cut off), a long name stacked on two lines (and any
+    name when that lets it fit), and left out when it would still overlap a name already placed: overlapping
+    names are read by nobody. Returns dicts of lon, lat and text (``<br>`` for a break)."""
+    if bounds is None or not labels:
+        return [{"lon": x["lon"], "lat": x["lat"], "text": x["name"]} for x in labels]
+    west, south, east, north = bounds
+    pad_x, pad_y = (east - west) * pad, (north - south) * pad
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(max(min(lat, 85), -85)) / 2))
+
+    x0, x1 = math.radians(west - pad_x), math.radians(east + pad_x)
+    y0, y1 = merc(south - pad_y), merc(north + pad_y)
+    scale = min(width / max(x1 - x0, 1e-12), height / max(y1 - y0, 1e-12))
+    frame_w, frame_h = (x1 - x0) * scale, (y1 - y0) * scale
+    line_h = font_px * 1.25
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+    order = sorted(range(len(labels)), key=lambda i: -float(labels[i].get("weight", -i)))
+    for i in order:
+        label = labels[i]
+        cx = (math.radians(label["lon"]) - x0) * scale
+        cy = (y1 - merc(label["lat"])) * scale
+        one, two = label["name"], _two_lines(label["name"])
+        # a long name reads as well on two lines and takes half the width: stack it first
+        tries = (two, one) if _text_width(one, font_px) > 7 * font_px else (one, two)
+        for text in filter(None, tries):
+            lines = text.split("<br>")
+            half_w = max(_text_width(line, font_px) for line in lines) / 2 + 2
+            half_h = line_h * len(lines) / 2
+            x = min(max(cx, half_w), max(frame_w - half_w, half_w))
+            y = min(max(cy, half_h), max(frame_h - half_h, half_h))
+            box = (x - half_w, y - half_h, x + half_w, y + half_h)
+            if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3]
+                   for b in placed):
+                placed.append(box)
+                lat = math.degrees(2 * math.atan(math.exp(y1 - y / scale)) - math.pi / 2)
+                out.append({"lon": math.degrees(x0 + x / scale), "lat": lat, "text": text})
+                break
+    return out
 
 
 DARK_LAYOUT = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
@@ -150,7 +231,7 @@ LIGHT_LAYOUT = dict(paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
 
 def region_map(features: list[dict], values: dict[str, float], outline: list[list[list[float]]],
                labels: list[dict], points: list[dict], *, title: str, revision: str,
-               height: int = 460,
+               height: int = 460, width: int = 800,
                bounds: tuple[float, float, float, float] | None = None) -> go.Figure:
     """The console's map: the region's children (``features``: GeoJSON features whose id
     is the child's code) coloured by ``values`` (code → number), the region's outline,
@@ -160,7 +241,8 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     Clicking a child gives ``points[0].location`` = its code; clicking a case point gives
     ``points[0].customdata`` = the case id. ``revision`` keeps the user's zoom while it
     stays the same (one region), and resets it on a drill. ``bounds`` (west, south, east,
-    north) frames the map; without them it fits every child.
+    north) frames the map; without them it fits every child. ``width`` is the map's
+    usual width on a desk screen (the map itself fills its panel): names are placed for it.
 
     Trace order: 0 children, 1 outline, 2 labels, 3 cases, 4 long-unfixed marks."""
     codes = [f["id"] for f in features]
@@ -181,9 +263,10 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     lons, lats = ring_lines(outline)
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#24466e", width=2), showlegend=False))
+    names = placed_labels(labels, bounds, width=width, height=height, font_px=12)
     fig.add_trace(go.Scattergeo(
-        lon=[label["lon"] for label in labels], lat=[label["lat"] for label in labels],
-        text=[label["name"] for label in labels], mode="text", hoverinfo="skip",
+        lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
+        text=[label["text"] for label in names], mode="text", hoverinfo="skip",
         textfont=dict(color="#1d2733", size=12), showlegend=False))
     fig.add_trace(go.Scattergeo(
         lon=[p["lon"] for p in points], lat=[p["lat"] for p in points], mode="markers",
@@ -297,10 +380,11 @@ def print_grid_map(shapes: dict, values: dict, *, width: int, height: int,
     lons, lats = ring_lines(shapes["outlines"])
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#31475e", width=1.1), showlegend=False))
+    names = placed_labels(shapes["labels"], shapes.get("view"), width=width, height=height,
+                          font_px=12)
     fig.add_trace(go.Scattergeo(
-        lon=[label["lon"] for label in shapes["labels"]],
-        lat=[label["lat"] for label in shapes["labels"]],
-        text=[label["name"] for label in shapes["labels"]], mode="text", hoverinfo="skip",
+        lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
+        text=[label["text"] for label in names], mode="text", hoverinfo="skip",
         textfont=dict(color="#10202f", size=12), showlegend=False))
     fig.update_geos(visible=False, bgcolor="#ffffff", projection_type="mercator",
                     **view_ranges(shapes.get("view")))

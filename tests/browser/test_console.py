@@ -7,6 +7,7 @@ Every expected number is computed here, independently of the page: the metrics b
 from __future__ import annotations
 
 import io
+import time
 from datetime import datetime, timedelta
 
 import openpyxl
@@ -271,21 +272,29 @@ def test_export_csv_and_xlsx_hold_exactly_the_filtered_list(browser, live_server
 
 
 def _filed_case(server) -> tuple[int, str]:
-    """The newest filed case of the server's store; when the demo has none at this hour,
-    the newest reported case is filed first (as a commander would)."""
+    """The newest filed case of the server's store; when the demo has none at this hour
+    (around local midnight it may hold none filed and none waiting), a case reported now
+    is written and filed, as an intake and a commander would."""
     from data import workflow
 
     engine = _engine(server)
     with engine.connect() as conn:
         row = conn.execute(select(Case.id, Case.code).where(Case.status == schema.FILED)
                            .order_by(Case.reported_at.desc())).first()
-        if row is None:
-            waiting = conn.execute(select(Case.id, Case.code, Case.version)
-                                   .where(Case.status == schema.REPORTED)
-                                   .order_by(Case.reported_at.desc())).first()
     if row is None:
-        workflow.apply(engine, waiting[0], "file", actor="test", expected_version=waiting[2])
-        row = waiting
+        with store.transaction(engine) as conn:
+            grid, lon, lat = conn.execute(
+                select(Region.id, Region.centroid_lon, Region.centroid_lat)
+                .where(Region.depth == 3).order_by(Region.code).limit(1)).one()
+            code = f"TEST-{time.time_ns()}"
+            case_id = conn.execute(insert(Case).values(
+                code=code, status=schema.REPORTED, location_method="point", region_id=grid,
+                reported_at=store.utcnow(), lon=lon, lat=lat, subcategory="暴露垃圾",
+                category="市容环境", case_class="incident", source="patrol",
+                version=1)).inserted_primary_key[0]
+            store.bump_data_version(conn)
+        workflow.apply(engine, case_id, "file", actor="test", expected_version=1)
+        row = (case_id, code)
     engine.dispose()
     return int(row[0]), row[1]
 

@@ -1,0 +1,86 @@
+"""Where the maps put region names: readable, inside the frame, never on top of each other."""
+
+from __future__ import annotations
+
+import itertools
+
+from layouts.figures import _text_width, placed_labels
+
+MAP = {"width": 600, "height": 400, "font_px": 16}
+BOUNDS = (118.0, 30.0, 119.0, 30.6)  # about 96 km × 67 km
+
+
+def _boxes(placed, font_px=16, width=600):
+    """Each placed name's box in pixels, measured independently of the placement: the
+    frame is the bounds' Mercator rectangle scaled to fit the map (see view_ranges)."""
+    import math
+
+    west, south, east, north = BOUNDS
+    pad_x, pad_y = (east - west) * 0.04, (north - south) * 0.04
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
+    x0, x1 = math.radians(west - pad_x), math.radians(east + pad_x)
+    y0, y1 = merc(south - pad_y), merc(north + pad_y)
+    scale = min(width / (x1 - x0), 400 / (y1 - y0))
+    out = []
+    for label in placed:
+        lines = label["text"].split("<br>")
+        w = max(_text_width(line, font_px) for line in lines)
+        h = 1.25 * font_px * len(lines)
+        x = (math.radians(label["lon"]) - x0) * scale
+        y = (y1 - merc(label["lat"])) * scale
+        out.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2, (x1 - x0) * scale,
+                    (y1 - y0) * scale))
+    return out
+
+
+def test_names_that_fit_are_all_shown_where_they_are():
+    labels = [{"name": "城关镇", "lon": 118.2, "lat": 30.2}, {"name": "柳河镇", "lon": 118.8,
+                                                             "lat": 30.4}]
+    placed = placed_labels(labels, BOUNDS, **MAP)
+    assert [p["text"] for p in placed] == ["城关镇", "柳河镇"]
+    for given, got in zip(labels, placed):
+        assert abs(given["lon"] - got["lon"]) < 1e-9 and abs(given["lat"] - got["lat"]) < 1e-9
+
+
+def test_a_name_at_the_edge_moves_inside_the_frame_instead_of_being_cut():
+    labels = [{"name": "REGION 2 - NORTH WEST VALLEY", "lon": 118.0, "lat": 30.3}]
+    placed = placed_labels(labels, BOUNDS, **MAP)
+    assert len(placed) == 1 and placed[0]["lon"] > 118.0
+    left, top, right, bottom, frame_w, frame_h = _boxes(placed)[0]
+    assert left >= 0 and right <= frame_w and top >= 0 and bottom <= frame_h
+
+
+def test_colliding_names_never_overlap_and_the_larger_region_keeps_its_name():
+    labels = [{"name": "REGION 1 - NORTH EAST VALLEY", "lon": 118.50, "lat": 30.30, "weight": 1},
+              {"name": "REGION 2 - NORTH WEST VALLEY", "lon": 118.52, "lat": 30.30, "weight": 5},
+              {"name": "REGION 3 - SOUTH VALLEY", "lon": 118.51, "lat": 30.31, "weight": 2}]
+    placed = placed_labels(labels, BOUNDS, **MAP)
+    assert placed[0]["text"].replace("<br>", " ") == "REGION 2 - NORTH WEST VALLEY"
+    assert "<br>" in placed[0]["text"]  # a long name is stacked
+    assert 1 <= len(placed) < 3
+    for a, b in itertools.combinations(_boxes(placed), 2):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+def test_a_long_name_is_stacked_on_two_lines_and_a_short_one_only_to_make_room():
+    labels = [{"name": "NORTH WEST VALLEY", "lon": 118.40, "lat": 30.3, "weight": 2},
+              {"name": "EAST VALLEY", "lon": 118.57, "lat": 30.3, "weight": 1}]
+    one_line = _boxes([{**x, "text": x["name"]} for x in labels])
+    assert one_line[0][2] > one_line[1][0]  # on one line each they would overlap
+    placed = placed_labels(labels, BOUNDS, **MAP)
+    assert [p["text"] for p in placed] == ["NORTH WEST<br>VALLEY", "EAST<br>VALLEY"]
+    for a, b in itertools.combinations(_boxes(placed), 2):
+        assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+
+
+def test_a_name_is_stacked_after_its_separator():
+    labels = [{"name": "REGION 11 - WEST LA", "lon": 118.5, "lat": 30.3},
+              {"name": "NORTH WEST VALLEY OF THE HILLS", "lon": 118.5, "lat": 30.1}]
+    assert [p["text"] for p in placed_labels(labels, BOUNDS, **MAP)] == [
+        "REGION 11 -<br>WEST LA", "NORTH WEST VALLEY<br>OF THE HILLS"]
+
+
+def test_without_a_frame_names_are_left_as_they_are():
+    labels = [{"name": "甲", "lon": 1.0, "lat": 2.0}, {"name": "乙", "lon": 1.0, "lat": 2.0}]
+    assert placed_labels(labels, None, **MAP) == [{"lon": 1.0, "lat": 2.0, "text": "甲"},
+                                                   {"lon": 1.0, "lat": 2.0, "text": "乙"}]
