@@ -10,7 +10,6 @@ no other is outstanding (``TICK_JS``), so refreshes never pile up.
 from __future__ import annotations
 
 import threading
-import unicodedata
 import uuid
 from collections import OrderedDict
 from datetime import timezone
@@ -20,6 +19,7 @@ from dash import Dash, Input, Output, Patch, State, no_update
 
 from callbacks.home import parse_query
 from dashboard import services
+from dashboard.settings import time_of_day
 from data import wall
 from data.regions import UnknownRegion
 from data.store import data_version, utcnow
@@ -32,7 +32,6 @@ from layouts.wall import (
 )
 
 TILE_KEYS = [key for key, _, _ in TILES]
-DAILY_RELOAD = "04:00"  # when a wall reloads itself each night, unless the address says
 MAX_PAGES = 500  # walls and consoles remembered for partial updates
 _LOCK = threading.Lock()
 
@@ -140,7 +139,7 @@ def render_wall(search: str | None) -> object:
     if metric not in wall.MAP_METRICS:
         metric = "open"
     rotate = _seconds(_query_value(search, "rotate", ""))
-    reload_at = _time_of_day(_query_value(search, "reload", DAILY_RELOAD))
+    reload_at = _reload_at(search, settings.wall_reload_at)
     shown_code = _query_value(search, "show", "") or region_code
     now = utcnow()
     with services.engine().connect() as conn:
@@ -221,20 +220,13 @@ def _seconds(text: str) -> int:
         return 0
 
 
-def _time_of_day(text: str) -> str:
-    """A daily reload time as "HH:MM:SS" from "H:MM" or "HH:MM:SS"; "" for ``off`` (never).
-    Nonsense falls back to the default: a mistyped bookmark still gets its nightly reload.
-    Full-width digits and colon (as a Chinese input method types them) are read as such."""
-    text = unicodedata.normalize("NFKC", text)
-    if text.strip().lower() in ("off", "0", "no", "none"):
-        return ""
-    for value in (text, DAILY_RELOAD):
-        parts = value.strip().split(":")
-        if len(parts) in (2, 3) and all(p.isdigit() and len(p) <= 2 for p in parts):
-            hour, minute, second = (int(p) for p in [*parts, "0"][:3])
-            if hour < 24 and minute < 60 and second < 60:
-                return f"{hour:02d}:{minute:02d}:{second:02d}"
-    raise AssertionError("DAILY_RELOAD is not a time of day")
+def _reload_at(search: str | None, default: str) -> str:
+    """The wall's daily reload time from the address (``reload=HH:MM``, ``reload=off``),
+    else the deployment's. A mistyped value keeps the default: a bookmark with a typo
+    still gets its nightly reload."""
+    given = _query_value(search, "reload", "")
+    at = time_of_day(given) if given else None
+    return default if at is None else at
 
 
 def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:

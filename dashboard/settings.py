@@ -6,6 +6,7 @@ Tests build their own :class:`Settings`; nothing else reads ``os.environ``.
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -37,6 +38,20 @@ def _parse_int(name: str, raw: str, minimum: int) -> int:
     return value
 
 
+def time_of_day(text: str) -> str | None:
+    """A daily time as "HH:MM:SS" from "H:MM" or "HH:MM:SS" (full-width digits and colon,
+    as a Chinese input method types them, too); "" for ``off``; None for anything else."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text.lower() in ("off", "0", "no", "none"):
+        return ""
+    parts = text.split(":")
+    if len(parts) in (2, 3) and all(p.isdigit() and len(p) <= 2 for p in parts):
+        hour, minute, second = (int(p) for p in [*parts, "0"][:3])
+        if hour < 24 and minute < 60 and second < 60:
+            return f"{hour:02d}:{minute:02d}:{second:02d}"
+    return None
+
+
 def default_database_url(instance_dir: Path = DEFAULT_INSTANCE) -> str:
     """The embedded SQLite store under ``instance/``."""
     return f"sqlite:///{instance_dir / 'dashboard.sqlite3'}"
@@ -50,17 +65,22 @@ class Settings:
     language: str = "zh"
     centre_name: str = ""
     wall_refresh_seconds: int = 10
+    wall_reload_at: str = "04:00:00"  # walls reload daily at this local time; "" never
     debug: bool = False
     secret_key: str = ""
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
             raise SettingsError(f"language={self.language!r}: expected 'zh' or 'en'")
+        if self.wall_reload_at and time_of_day(self.wall_reload_at) != self.wall_reload_at:
+            raise SettingsError(f"wall_reload_at={self.wall_reload_at!r}: expected HH:MM:SS "
+                                "or '' for never")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read ``DATABASE_URL``, ``DASHBOARD_LANGUAGE``, ``DASHBOARD_CENTRE_NAME``,
-        ``WALL_REFRESH_SECONDS``, ``DASHBOARD_DEBUG`` and ``SECRET_KEY``."""
+        ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG`` and
+        ``SECRET_KEY``."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
         if env.get("DATABASE_URL"):
@@ -73,6 +93,12 @@ class Settings:
             kwargs["wall_refresh_seconds"] = _parse_int(
                 "WALL_REFRESH_SECONDS", env["WALL_REFRESH_SECONDS"], minimum=1
             )
+        if "WALL_RELOAD_AT" in env:
+            at = time_of_day(env["WALL_RELOAD_AT"])
+            if at is None:
+                raise SettingsError(f"WALL_RELOAD_AT={env['WALL_RELOAD_AT']!r}: expected a "
+                                    "time of day such as 04:00, or off")
+            kwargs["wall_reload_at"] = at
         if "DASHBOARD_DEBUG" in env:
             kwargs["debug"] = _parse_bool("DASHBOARD_DEBUG", env["DASHBOARD_DEBUG"])
         if env.get("SECRET_KEY"):

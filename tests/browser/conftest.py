@@ -62,7 +62,8 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def live_server(demo_database: str) -> LiveServer:
-    settings = Settings(database_url=demo_database)
+    # no nightly reload in the middle of a test run (the reload test asks for its own)
+    settings = Settings(database_url=demo_database, wall_reload_at="")
     app = create_app(settings)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -100,7 +101,7 @@ class RestartableServer:
     stopped and started again on the same port, as when a server is restarted."""
 
     def __init__(self, database_url: str, refresh_seconds: int = 1) -> None:
-        self.settings = Settings(database_url=database_url,
+        self.settings = Settings(database_url=database_url, wall_reload_at="",
                                  wall_refresh_seconds=refresh_seconds)
         self.app = create_app(self.settings)
         self.port = 0
