@@ -68,6 +68,19 @@ def nodes_of(snapshot: dict) -> dict[int, tuple[str, int]]:
     return out
 
 
+def names_of(snapshot: dict) -> dict[int, tuple[str, str, int]]:
+    """Node id -> (type, name, self size): a string's name is its text, code's its kind."""
+    meta = snapshot["snapshot"]["meta"]
+    fields = meta["node_fields"]
+    types = meta["node_types"][0]
+    width = len(fields)
+    at = {name: fields.index(name) for name in ("type", "name", "id", "self_size")}
+    flat, strings = snapshot["nodes"], snapshot["strings"]
+    return {flat[i + at["id"]]: (types[flat[i + at["type"]]], strings[flat[i + at["name"]]],
+                                 flat[i + at["self_size"]])
+            for i in range(0, len(flat), width)}
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -77,6 +90,8 @@ def main() -> None:
     parser.add_argument("--warm-minutes", type=float, default=2)
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--keep", help="a folder to keep the two snapshots in "
+                        "(open them in Chromium's DevTools, Memory tab)")
     args = parser.parse_args()
     url = _store(args.grids, args.cases)
     app = create_app(Settings(database_url=url, wall_refresh_seconds=1))
@@ -102,10 +117,19 @@ def main() -> None:
                 feed.add()
                 page.wait_for_timeout(3000)
 
+        def snap(name: str) -> dict:
+            taken = take_snapshot(cdp)
+            if args.keep:
+                Path(args.keep).mkdir(parents=True, exist_ok=True)
+                (Path(args.keep) / f"{name}.heapsnapshot").write_text(json.dumps(taken))
+            return taken
+
         run(args.warm_minutes)
-        first = nodes_of(take_snapshot(cdp))
+        first_snapshot = snap("first")
+        first = nodes_of(first_snapshot)
         run(args.minutes)
-        second = nodes_of(take_snapshot(cdp))
+        second_snapshot = snap("second")
+        second = nodes_of(second_snapshot)
         browser.close()
     server.shutdown()
     users.revoke_display_token(engine, users.check_display_token(engine, token).id)
@@ -128,6 +152,13 @@ def main() -> None:
         for group, self_size in nodes.values():
             net[group] += sign * self_size
             net_counts[group] += sign
+    print("\nnew and alive code and strings, by name:")
+    named = collections.Counter()
+    for node_id, (kind, name, self_size) in names_of(second_snapshot).items():
+        if node_id not in first and kind in ("code", "string", "concatenated string"):
+            named[f"{kind}: {name[:100]!r}"] += self_size
+    for group, self_size in named.most_common(args.top):
+        print(f"{self_size / 1024:10.1f} KB  {group}")
     print("\nnet change by group (second minus first), largest growth first:")
     for group, change in net.most_common(args.top):
         if change > 0:
