@@ -196,9 +196,11 @@ def test_the_wall_reloads_itself_at_its_hour_only_once_the_server_answers(browse
         zone = store.deployment_timezone(conn)
     engine.dispose()
     context, page, log = open_page(browser, 1920, 1080)
-    due = datetime.now(zone) + timedelta(seconds=10)
+    due = datetime.now(zone) + timedelta(seconds=20)
     page.goto(f"{wall_server.url}/wall?reload={due:%H:%M:%S}")
     page.wait_for_selector(".wall-tile")
+    page.wait_for_timeout(1500)  # the page's reload watch has started (it ticks each second)
+    assert datetime.now(zone) < due, "the wall took too long to open for this test"
     page.evaluate("() => { window.wallMark = 'first load'; }")
     wall_server.stop()
     page.wait_for_timeout(max((due - datetime.now(zone)).total_seconds(), 0) * 1000 + 4000)
