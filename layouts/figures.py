@@ -82,13 +82,19 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     return fig
 
 
+PLOTLY_CLIP_PAD = 0.001  # degrees: plotly.js src/plots/geo/constants.js, clipPad
+
+
 def view_ranges(bounds: tuple[float, float, float, float] | None, pad: float = 0.04) -> dict:
     """The geo subplot's settings that show ``bounds`` (west, south, east, north) with a
     margin; fit to every location when there are none."""
     if bounds is None:
         return {"fitbounds": "locations"}
     west, south, east, north = bounds
-    pad_x, pad_y = (east - west) * pad, (north - south) * pad
+    # plotly fits the view to the ranges shrunk by its clip pad on every side, which zooms
+    # a single grid (about 0.01 degrees) a fifth too far and cuts it: give that back
+    pad_x = (east - west) * pad + PLOTLY_CLIP_PAD
+    pad_y = (north - south) * pad + PLOTLY_CLIP_PAD
     return {"fitbounds": False, "lonaxis": {"range": [west - pad_x, east + pad_x]},
             "lataxis": {"range": [south - pad_y, north + pad_y]}}
 

@@ -68,6 +68,29 @@ def _click_map_label(page, name: str) -> None:
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
+def _assert_map_fits(page, level: str) -> None:
+    """The region's areas are drawn whole and fill the map: their outer box lies inside the
+    map's frame with a margin on every side (an area zoomed past the frame is clipped to it
+    and touches all four sides) and spans most of the frame on its fitted side."""
+    page.wait_for_timeout(300)  # let the map settle after a redraw
+    box = page.evaluate("""() => {
+        const f = document.querySelector('#console-map .geo > .bg').getBoundingClientRect();
+        const paths = [...document.querySelectorAll('#console-map .choroplethlocation')]
+            .map(p => p.getBoundingClientRect());
+        return {frame: [f.left, f.top, f.right, f.bottom],
+                drawn: [Math.min(...paths.map(r => r.left)), Math.min(...paths.map(r => r.top)),
+                        Math.max(...paths.map(r => r.right)),
+                        Math.max(...paths.map(r => r.bottom))]};
+    }""")
+    (left, top, right, bottom), (x0, y0, x1, y1) = box["frame"], box["drawn"]
+    margin_x, margin_y = (right - left) / 100, (bottom - top) / 100
+    assert (x0 - left > margin_x and right - x1 > margin_x and y0 - top > margin_y
+            and bottom - y1 > margin_y), \
+        f"{level}: the map cuts its areas: drawn {box['drawn']} in the frame {box['frame']}"
+    fill = max((x1 - x0) / (right - left), (y1 - y0) / (bottom - top))
+    assert fill > 0.8, f"{level}: the areas fill {fill:.0%} of the map"
+
+
 def _first_code(page) -> str:
     """The code in the list's first row, once its block has arrived from the server."""
     page.wait_for_function(
@@ -113,6 +136,7 @@ def test_drill_down_by_clicking_the_map_and_back(browser, live_server, artifacts
     _assert_tiles(page, _summary(live_server, county))
     page.wait_for_selector("#console-map .choroplethlocation")
     page.screenshot(path=str(artifacts_dir / "console-county.png"), full_page=True)
+    _assert_map_fits(page, "county")
 
     path = [county]
     for level in range(3):  # county → town → community → grid
@@ -127,6 +151,9 @@ def test_drill_down_by_clicking_the_map_and_back(browser, live_server, artifacts
         crumbs = page.locator("#console-breadcrumb .crumb").evaluate_all(
             "els => els.map(e => e.dataset.code)")
         assert crumbs == path
+        _assert_map_fits(page, ("town", "community", "grid")[level])
+    # the grid's cases as points: closed ones too (the grid may have none open this hour)
+    page.click("#console-hide-closed input")
     page.wait_for_selector("#console-map .scattergeo path.point", state="attached")
     page.screenshot(path=str(artifacts_dir / "console-grid.png"), full_page=True)
 
@@ -134,10 +161,14 @@ def test_drill_down_by_clicking_the_map_and_back(browser, live_server, artifacts
     page.click(f"#console-breadcrumb .crumb[data-code='{path[1]}'] a")
     _wait_region(page, path[1])
     _assert_tiles(page, _summary(live_server, path[1]))
-    # and the browser's back button: the grid again, then its community
-    page.go_back()
-    _wait_region(page, path[3])
-    _assert_tiles(page, _summary(live_server, path[3]))
+    # and the browser's back button: the grid again (closed cases shown, then hidden as
+    # before the click: the map's filter is a step of the history), then its community
+    for hidden in (False, True):
+        page.go_back()
+        _wait_region(page, path[3])
+        _assert_tiles(page, _summary(live_server, path[3]))
+        page.wait_for_function("hidden => document.querySelector("
+                               "'#console-hide-closed input').checked === hidden", arg=hidden)
     page.go_back()
     _wait_region(page, path[2])
     _assert_tiles(page, _summary(live_server, path[2]))
