@@ -68,12 +68,8 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
         marker=dict(size=7, color="#35d07f", line=dict(color="#07101f", width=1)),
         text=[o["name"] for o in officers], hovertemplate="%{text}<extra></extra>",
         showlegend=False))
-    names = placed_labels(shapes["labels"], shapes.get("view"), width=width, height=height,
-                          font_px=16)
-    fig.add_trace(go.Scattergeo(
-        lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
-        text=[label["text"] for label in names], mode="text", hoverinfo="skip",
-        textfont=dict(color="#ffffff", size=16), showlegend=False))
+    fig.add_trace(name_trace(shapes["labels"], shapes.get("view"), width=width, height=height,
+                             font_px=16, color="#ffffff"))
     fig.update_geos(visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator",
                     **view_ranges(shapes.get("view")))
     fig.update_layout(width=width, height=height, margin=dict(l=0, r=0, t=0, b=0),
@@ -85,18 +81,25 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
 PLOTLY_CLIP_PAD = 0.001  # degrees: plotly.js src/plots/geo/constants.js, clipPad
 
 
+def _framed(bounds: tuple[float, float, float, float], pad: float,
+            extra: float = 0.0) -> tuple[float, float, float, float]:
+    """``bounds`` (west, south, east, north) widened by ``pad`` of their size (and
+    ``extra`` degrees) on every side: the rectangle a map shows."""
+    west, south, east, north = bounds
+    pad_x, pad_y = (east - west) * pad + extra, (north - south) * pad + extra
+    return west - pad_x, south - pad_y, east + pad_x, north + pad_y
+
+
 def view_ranges(bounds: tuple[float, float, float, float] | None, pad: float = 0.04) -> dict:
     """The geo subplot's settings that show ``bounds`` (west, south, east, north) with a
     margin; fit to every location when there are none."""
     if bounds is None:
         return {"fitbounds": "locations"}
-    west, south, east, north = bounds
     # plotly fits the view to the ranges shrunk by its clip pad on every side, which zooms
     # a single grid (about 0.01 degrees) a fifth too far and cuts it: give that back
-    pad_x = (east - west) * pad + PLOTLY_CLIP_PAD
-    pad_y = (north - south) * pad + PLOTLY_CLIP_PAD
-    return {"fitbounds": False, "lonaxis": {"range": [west - pad_x, east + pad_x]},
-            "lataxis": {"range": [south - pad_y, north + pad_y]}}
+    west, south, east, north = _framed(bounds, pad, extra=PLOTLY_CLIP_PAD)
+    return {"fitbounds": False, "lonaxis": {"range": [west, east]},
+            "lataxis": {"range": [south, north]}}
 
 
 def _text_width(text: str, font_px: float) -> float:
@@ -140,14 +143,13 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
     names are read by nobody. Returns dicts of lon, lat and text (``<br>`` for a break)."""
     if bounds is None or not labels:
         return [{"lon": x["lon"], "lat": x["lat"], "text": x["name"]} for x in labels]
-    west, south, east, north = bounds
-    pad_x, pad_y = (east - west) * pad, (north - south) * pad
+    west, south, east, north = _framed(bounds, pad)
 
     def merc(lat: float) -> float:
         return math.log(math.tan(math.pi / 4 + math.radians(max(min(lat, 85), -85)) / 2))
 
-    x0, x1 = math.radians(west - pad_x), math.radians(east + pad_x)
-    y0, y1 = merc(south - pad_y), merc(north + pad_y)
+    x0, x1 = math.radians(west), math.radians(east)
+    y0, y1 = merc(south), merc(north)
     scale = min(width / max(x1 - x0, 1e-12), height / max(y1 - y0, 1e-12))
     frame_w, frame_h = (x1 - x0) * scale, (y1 - y0) * scale
     line_h = font_px * 1.25
@@ -175,6 +177,16 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
                 out.append({"lon": math.degrees(x0 + x / scale), "lat": lat, "text": text})
                 break
     return out
+
+
+def name_trace(labels: list[dict], bounds: tuple[float, float, float, float] | None, *,
+               width: int, height: int, font_px: int, color: str) -> go.Scattergeo:
+    """The map's region names as a text trace, placed by :func:`placed_labels`."""
+    names = placed_labels(labels, bounds, width=width, height=height, font_px=font_px)
+    return go.Scattergeo(
+        lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
+        text=[label["text"] for label in names], mode="text", hoverinfo="skip",
+        textfont=dict(color=color, size=font_px), showlegend=False)
 
 
 DARK_LAYOUT = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
@@ -269,11 +281,8 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     lons, lats = ring_lines(outline)
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#24466e", width=2), showlegend=False))
-    names = placed_labels(labels, bounds, width=width, height=height, font_px=12)
-    fig.add_trace(go.Scattergeo(
-        lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
-        text=[label["text"] for label in names], mode="text", hoverinfo="skip",
-        textfont=dict(color="#1d2733", size=12), showlegend=False))
+    fig.add_trace(name_trace(labels, bounds, width=width, height=height, font_px=12,
+                             color="#1d2733"))
     fig.add_trace(go.Scattergeo(
         lon=[p["lon"] for p in points], lat=[p["lat"] for p in points], mode="markers",
         customdata=[p["id"] for p in points], text=[p["code"] for p in points],
@@ -386,12 +395,8 @@ def print_grid_map(shapes: dict, values: dict, *, width: int, height: int,
     lons, lats = ring_lines(shapes["outlines"])
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#31475e", width=1.1), showlegend=False))
-    names = placed_labels(shapes["labels"], shapes.get("view"), width=width, height=height,
-                          font_px=12)
-    fig.add_trace(go.Scattergeo(
-        lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
-        text=[label["text"] for label in names], mode="text", hoverinfo="skip",
-        textfont=dict(color="#10202f", size=12), showlegend=False))
+    fig.add_trace(name_trace(shapes["labels"], shapes.get("view"), width=width, height=height,
+                             font_px=12, color="#10202f"))
     fig.update_geos(visible=False, bgcolor="#ffffff", projection_type="mercator",
                     **view_ranges(shapes.get("view")))
     fig.update_layout(width=width, height=height, margin=dict(l=0, r=0, t=0, b=0),
