@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard import auth, services
+from dashboard import auth, http_guard, services
 from dashboard.settings import PROJECT_ROOT, Settings
 from data import store
 
@@ -34,6 +34,9 @@ def create_app(settings: Settings | None = None) -> Dash:
         health_endpoint="healthz",
     )
     app.server.extensions[services.EXTENSION] = {"engine": engine, "settings": settings}
+    # malformed requests refused, dispatch's safety net, headers, body limit: before auth's
+    # guard, which reads the body
+    http_guard.init_app(app, settings)
     auth.init_app(app, engine, settings)  # sign-in, sessions, the guard on every request
     app.layout = build_page
     register_all(app)

@@ -145,7 +145,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     import waitress
 
-    waitress.serve(app.server, host=args.host, port=args.port, threads=8, ident="dashboard")
+    from dashboard.http_guard import server_options
+
+    waitress.serve(app.server, host=args.host, port=args.port, **server_options(settings))
     return 0
 
 

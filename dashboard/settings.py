@@ -52,6 +52,31 @@ def time_of_day(text: str) -> str | None:
     return None
 
 
+#: The HTTP server's variables: field, and the smallest value that still serves.
+SERVER_VARIABLES = {
+    "DASHBOARD_THREADS": "server_threads",
+    "DASHBOARD_CONNECTION_LIMIT": "connection_limit",
+    "DASHBOARD_IDLE_TIMEOUT": "idle_timeout",
+    "DASHBOARD_MAX_REQUEST_MB": "max_request_mb",
+}
+_SERVER_MINIMUMS = {"server_threads": 1, "connection_limit": 10, "idle_timeout": 1,
+                    "max_request_mb": 1}
+
+
+def _server_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """The HTTP server's fields set in ``env`` (``DASHBOARD_THREADS``,
+    ``DASHBOARD_CONNECTION_LIMIT``, ``DASHBOARD_IDLE_TIMEOUT``, ``DASHBOARD_MAX_REQUEST_MB``,
+    ``DASHBOARD_SECURE_COOKIES``)."""
+    found: dict[str, object] = {}
+    for variable, name in SERVER_VARIABLES.items():
+        if variable in env:
+            found[name] = _parse_int(variable, env[variable], minimum=_SERVER_MINIMUMS[name])
+    if "DASHBOARD_SECURE_COOKIES" in env:
+        found["secure_cookies"] = _parse_bool("DASHBOARD_SECURE_COOKIES",
+                                              env["DASHBOARD_SECURE_COOKIES"])
+    return found
+
+
 def default_database_url(instance_dir: Path = DEFAULT_INSTANCE) -> str:
     """The embedded SQLite store under ``instance/``."""
     return f"sqlite:///{instance_dir / 'dashboard.sqlite3'}"
@@ -68,10 +93,20 @@ class Settings:
     wall_reload_at: str = "04:00:00"  # walls reload daily at this local time; "" never
     debug: bool = False
     secret_key: str = ""
+    # the HTTP server (dashboard/http_guard.py; README "Serving a deployment")
+    server_threads: int = 8  # requests worked on at once
+    connection_limit: int = 1000  # open connections before new ones wait in the backlog
+    idle_timeout: int = 15  # seconds an idle connection is kept open
+    max_request_mb: int = 4  # a larger request body is refused (413)
+    secure_cookies: bool = False  # the session cookie only over HTTPS
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
             raise SettingsError(f"language={self.language!r}: expected 'zh' or 'en'")
+        for name in ("server_threads", "connection_limit", "idle_timeout", "max_request_mb"):
+            if getattr(self, name) < _SERVER_MINIMUMS[name]:
+                raise SettingsError(f"{name}={getattr(self, name)!r}: must be at least "
+                                    f"{_SERVER_MINIMUMS[name]}")
         if self.wall_reload_at and time_of_day(self.wall_reload_at) != self.wall_reload_at:
             raise SettingsError(f"wall_reload_at={self.wall_reload_at!r}: expected HH:MM:SS "
                                 "or '' for never")
@@ -79,8 +114,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read ``DATABASE_URL``, ``DASHBOARD_LANGUAGE``, ``DASHBOARD_CENTRE_NAME``,
-        ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG`` and
-        ``SECRET_KEY``."""
+        ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``
+        and the server's (:data:`SERVER_VARIABLES`)."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
         if env.get("DATABASE_URL"):
@@ -103,6 +138,7 @@ class Settings:
             kwargs["debug"] = _parse_bool("DASHBOARD_DEBUG", env["DASHBOARD_DEBUG"])
         if env.get("SECRET_KEY"):
             kwargs["secret_key"] = env["SECRET_KEY"]
+        kwargs.update(_server_settings(env))
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> "Settings":

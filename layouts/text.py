@@ -392,3 +392,38 @@ TEXT["en"].update({
     "brief_bad_format": "Unknown layout \"{value}\": print or slides",
     "brief_busy": "Another briefing is being made: try again in a moment",
 })
+
+
+# --- the HTTP server's refusals (issue 11, dashboard/http_guard.py) -------------------------
+TEXT["zh"].update({
+    "http_not_json": "回调请求须为 JSON（Content-Type: application/json）。",
+    "http_bad_json": "请求体不是可读的 JSON。",
+    "http_body_not_object": "请求体应为 JSON 对象。",
+    "http_no_output": "请求缺少字符串字段 output。",
+    "http_unknown_callback": "本服务器没有输出为 {output} 的回调。",
+    "http_not_a_list": "字段 {field} 应为列表。",
+    "http_count": "字段 {field} 应有 {expected} 项，收到 {got} 项。",
+    "http_entry": "字段 {field} 第 {index} 项应为含 id 和 property 的对象。",
+    "http_entry_list": "字段 {field} 第 {index} 项应为由含 id 和 property 的对象组成的列表。",
+    "http_outputs_mismatch": "字段 outputs 与回调 {output} 的输出不符。",
+    "http_changed": "字段 changedPropIds 应为字符串列表。",
+    "http_value_refused": "回调无法处理请求中的值（{error}），未执行任何操作。",
+    "http_too_large": "请求体过大：上限为 {limit} MB。",
+})
+TEXT["en"].update({
+    "http_not_json": "A callback request must be JSON (Content-Type: application/json).",
+    "http_bad_json": "The request body is not readable JSON.",
+    "http_body_not_object": "The request body must be a JSON object.",
+    "http_no_output": "The request has no string field 'output'.",
+    "http_unknown_callback": "This server has no callback whose output is {output}.",
+    "http_not_a_list": "The field '{field}' must be a list.",
+    "http_count": "The field '{field}' must have {expected} entries, not {got}.",
+    "http_entry": "Entry {index} of '{field}' must be an object with an id and a property.",
+    "http_entry_list": "Entry {index} of '{field}' must be a list of objects with an id and "
+                       "a property.",
+    "http_outputs_mismatch": "The field 'outputs' does not match the outputs of {output}.",
+    "http_changed": "The field 'changedPropIds' must be a list of strings.",
+    "http_value_refused": "The callback cannot use the values sent ({error}); nothing was "
+                          "done.",
+    "http_too_large": "The request body is too large: the limit is {limit} MB.",
+})

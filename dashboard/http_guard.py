@@ -1,0 +1,333 @@
+"""The HTTP server's own defences, in front of Dash and of :mod:`dashboard.auth`.
+
+* Callback requests (``POST /_dash-update-component``) are checked before anyone reads
+  them: a JSON object whose ``output`` names a server callback of this app, whose
+  ``outputs`` are that callback's, whose ``inputs`` and ``state`` are lists of
+  ``{id, property, value}`` entries as many as the callback takes, and whose
+  ``changedPropIds`` is a list of strings. Anything else is a 4xx with a short reason
+  (JSON, Chinese and English, as :mod:`dashboard.auth` words its refusals) and one log line;
+  Dash never sees it.
+* Around Dash's dispatch, a safety net: a callback that raises on hostile values (a
+  ``TypeError``, ``ValueError``, ``KeyError``... or a value the database refuses) answers
+  400 with the exception's name and one log line naming where, never a 500 with a traceback.
+  Dash's ``PreventUpdate`` and our :class:`~dashboard.auth.Forbidden` pass as they are.
+* An unknown file under ``/_dash-component-suites/`` is a 404, not a 500.
+* Every response carries security headers (framing only by ourselves, no MIME sniffing, no
+  referrer: a wall's token travels in its address; a Content-Security-Policy that lets only
+  this server's scripts run). Bodies over ``Settings.max_request_mb`` are refused with 413.
+* :func:`server_options`: waitress' limits and timeouts for a wall-and-console deployment
+  (many connections, idle ones closed soon), from the settings.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import traceback
+from typing import Any, Callable, Mapping
+
+from dash import Dash
+from dash._utils import stringify_id
+from dash.exceptions import CallbackException, DependencyException
+from flask import Flask, Response, current_app, jsonify, request
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+
+from dashboard.settings import PROJECT_ROOT, Settings
+from layouts.text import t
+
+EXTENSION = "grid_dashboard_http"
+DISPATCH_PATH = "/_dash-update-component"
+SUITES_PREFIX = "/_dash-component-suites/"
+log = logging.getLogger("dashboard.http")
+
+#: What a callback raises when a value in the request is not what it can use: a 400.
+HOSTILE_VALUE_ERRORS = (TypeError, ValueError, LookupError, AttributeError, ArithmeticError,
+                        RecursionError, CallbackException, DataError)
+_WILDCARDS = ("ALL", "MATCH", "ALLSMALLER")
+#: Longest piece of a request quoted back in a refusal or the log.
+_QUOTE = 80
+
+SECURITY_HEADERS = {
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+#: The Content-Security-Policy; ``{scripts}`` becomes the hashes of Dash's inline scripts.
+CSP = ("default-src 'self'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+       "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'self'")
+
+
+class Refusal(Exception):
+    """A request this server will not run: ``key`` (a text of :mod:`layouts.text`) says
+    why, ``values`` fill its placeholders."""
+
+    def __init__(self, key: str, status: int = 400, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.status, self.values = key, status, values
+
+    def response(self) -> Response:
+        body = {"error": {"key": self.key, "message": {
+            lang: t(self.key, lang, **self.values) for lang in ("zh", "en")}}}
+        answer = jsonify(body)
+        answer.status_code = self.status
+        return answer
+
+
+def _quote(text: object) -> str:
+    text = str(text).replace("\n", " ").replace("\r", " ")
+    return text if len(text) <= _QUOTE else text[:_QUOTE] + "..."
+
+
+# --- the envelope of a callback request ------------------------------------------------------
+
+def _pattern(declared_id: str) -> dict | None:
+    """The wildcard id a callback declared (``{"action": ["ALL"], ...}``), else None."""
+    if not declared_id.startswith("{"):
+        return None
+    found = json.loads(declared_id)
+    if any(isinstance(v, list) and len(v) == 1 and v[0] in _WILDCARDS for v in found.values()):
+        return found
+    return None
+
+
+def _takes_list(pattern: dict | None) -> bool:
+    """Whether a wildcard entry carries a list of components (ALL, ALLSMALLER)."""
+    return pattern is not None and any(v in (["ALL"], ["ALLSMALLER"]) for v in pattern.values())
+
+
+def _is_entry(item: object) -> bool:
+    return (isinstance(item, dict) and isinstance(item.get("id"), (str, dict))
+            and isinstance(item.get("property"), str))
+
+
+def _entry_matches(item: object, declared_id: str, declared_prop: str) -> bool:
+    """Whether output entry ``item`` is the declared output ``declared_id.declared_prop``
+    (``@hash`` suffixes of duplicate outputs aside; a wildcard's free keys match anything)."""
+    if not _is_entry(item) or item["property"].split("@")[0] != declared_prop.split("@")[0]:
+        return False
+    pattern = _pattern(declared_id)
+    if pattern is None:
+        return stringify_id(item["id"]) == declared_id
+    given = item["id"]
+    return isinstance(given, dict) and set(given) == set(pattern) and all(
+        given[key] == value for key, value in pattern.items()
+        if not (isinstance(value, list) and len(value) == 1 and value[0] in _WILDCARDS))
+
+
+def _declared_outputs(output: str) -> list[tuple[str, str]]:
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    return [tuple(part.rsplit(".", 1)) for part in parts]  # type: ignore[misc]
+
+
+def _check_outputs(body: dict, output: str) -> None:
+    declared = _declared_outputs(output)
+    given = body.get("outputs")
+    if output.startswith(".."):
+        if not isinstance(given, list):
+            raise Refusal("http_not_a_list", field="outputs")
+        if len(given) != len(declared):
+            raise Refusal("http_count", field="outputs", expected=len(declared), got=len(given))
+    else:
+        given = [given]
+    for item, (declared_id, prop) in zip(given, declared):
+        items = item if _takes_list(_pattern(declared_id)) else [item]
+        if not isinstance(items, list) or not all(
+                _entry_matches(one, declared_id, prop) for one in items):
+            raise Refusal("http_outputs_mismatch", output=_quote(output))
+
+
+def _check_entries(body: dict, field: str, declared: list[dict]) -> None:
+    given = body.get(field, [])
+    if not isinstance(given, list):
+        raise Refusal("http_not_a_list", field=field)
+    if len(given) != len(declared):
+        raise Refusal("http_count", field=field, expected=len(declared), got=len(given))
+    for index, (item, spec) in enumerate(zip(given, declared)):
+        if _takes_list(_pattern(spec["id"])):
+            if not (isinstance(item, list) and all(_is_entry(one) for one in item)):
+                raise Refusal("http_entry_list", field=field, index=index)
+        elif not _is_entry(item):
+            raise Refusal("http_entry", field=field, index=index)
+
+
+def check_callback_body(body: object, callback_map: Mapping[str, dict]) -> None:
+    """Raise :class:`Refusal` unless ``body`` is a callback request that Dash 4.4's
+    dispatch can run as it assumes (see the module's docstring): the shapes and counts
+    of its parts, and that its outputs are those of the callback it names. The values in
+    the entries are the callback's business; so are the ids of its inputs and state,
+    which Dash passes by position (a callback checks the values it uses)."""
+    if not isinstance(body, dict):
+        raise Refusal("http_body_not_object")
+    output = body.get("output")
+    if not isinstance(output, str):
+        raise Refusal("http_no_output")
+    entry = callback_map.get(output)
+    if entry is None or "callback" not in entry:
+        raise Refusal("http_unknown_callback", output=_quote(output))
+    if not entry.get("no_output"):
+        _check_outputs(body, output)
+    _check_entries(body, "inputs", entry["inputs"])
+    _check_entries(body, "state", entry["state"])
+    changed = body.get("changedPropIds", [])
+    if not (isinstance(changed, list) and all(isinstance(c, str) for c in changed)):
+        raise Refusal("http_changed")
+
+
+# --- hooks -----------------------------------------------------------------------------------
+
+def _check_callback_request() -> Response | None:
+    """``before_request``: refuse a callback request Dash could not dispatch."""
+    if request.endpoint != DISPATCH_PATH or request.method != "POST":
+        return None
+    try:
+        if not request.is_json:
+            raise Refusal("http_not_json", status=415)
+        try:
+            body = json.loads(request.get_data(cache=True))
+        except (ValueError, RecursionError):
+            raise Refusal("http_bad_json") from None
+        try:
+            check_callback_body(body, current_app.extensions[EXTENSION]["dash"].callback_map)
+        except RecursionError:
+            raise Refusal("http_bad_json") from None
+    except Refusal as refused:
+        log.warning("refused a callback request from %s: %s %s", request.remote_addr,
+                    refused.key, _quote(refused.values) if refused.values else "")
+        return refused.response()
+    return None
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost frame of ``exc`` in this project (else the innermost), as path:line."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if f.filename.startswith(str(PROJECT_ROOT))
+            and "/.venv/" not in f.filename] or frames
+    if not ours:
+        return "?"
+    frame = ours[-1]
+    name = frame.filename.removeprefix(str(PROJECT_ROOT) + "/")
+    return f"{name}:{frame.lineno}"
+
+
+def _dispatch_safety_net(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Dash's dispatch, with a callback's failure on the request's values answered 400."""
+
+    @functools.wraps(view)
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except HOSTILE_VALUE_ERRORS as exc:
+            body = request.get_json(silent=True)
+            output = body.get("output") if isinstance(body, dict) else None
+            log.warning("callback %s refused the values sent by %s: %s at %s: %s",
+                        _quote(output), request.remote_addr, type(exc).__name__,
+                        _where(exc), _quote(exc))
+            return Refusal("http_value_refused", error=type(exc).__name__).response()
+
+    return dispatch
+
+
+def _suites_not_found(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Dash's component-suite files, with an unknown package or file answered 404."""
+
+    @functools.wraps(view)
+    def serve(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except (DependencyException, LookupError, OSError, ValueError):
+            raise NotFound() from None
+
+    return serve
+
+
+def _too_large(_error: RequestEntityTooLarge) -> Response:
+    settings: Settings = current_app.extensions[EXTENSION]["settings"]
+    return Refusal("http_too_large", status=413, limit=settings.max_request_mb).response()
+
+
+def content_security_policy(app: Dash) -> str:
+    """The CSP of ``app``: scripts from this server, and Dash's own inline scripts (its
+    renderer's start and the clientside callbacks) by their hashes."""
+    return CSP.format(scripts=" ".join(app.csp_hashes()))
+
+
+def _security_headers(response: Response) -> Response:
+    """``after_request``: the security headers, on every response."""
+    state = current_app.extensions[EXTENSION]
+    if state.get("csp") is None:  # every callback is registered by the first request
+        state["csp"] = content_security_policy(state["dash"])
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Content-Security-Policy", state["csp"])
+    return response
+
+
+def init_app(app: Dash, settings: Settings) -> None:
+    """Put the checks, the safety nets, the headers and the body limit on ``app``'s server.
+    Call it before :func:`dashboard.auth.init_app`, so a malformed request is refused
+    before the sign-in guard reads it."""
+    server: Flask = app.server
+    server.config.update(MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
+                         SESSION_COOKIE_SECURE=settings.secure_cookies)
+    server.extensions[EXTENSION] = {"dash": app, "settings": settings, "csp": None}
+    server.before_request(_check_callback_request)
+    server.after_request(_security_headers)
+    server.register_error_handler(RequestEntityTooLarge, _too_large)
+    for rule in server.url_map.iter_rules():
+        if rule.endpoint == DISPATCH_PATH:
+            server.view_functions[rule.endpoint] = _dispatch_safety_net(
+                server.view_functions[rule.endpoint])
+        elif rule.rule.startswith(SUITES_PREFIX):
+            server.view_functions[rule.endpoint] = _suites_not_found(
+                server.view_functions[rule.endpoint])
+
+
+# --- the server ------------------------------------------------------------------------------
+
+#: Open files kept for the store, logs and PDFs, beyond the connections.
+_SPARE_FILES = 64
+
+
+def _open_file_limit() -> int:
+    """Raise this process' soft limit of open files to its hard limit (as far as allowed)
+    and return it; every connection holds one."""
+    try:
+        import resource
+    except ImportError:  # not on this system: leave waitress' own default
+        return 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def server_options(settings: Settings, open_files: int | None = None) -> dict[str, object]:
+    """waitress' options for ``settings``: threads, a connection limit well above the
+    walls and consoles a centre runs (held under the open-file limit, ``open_files``,
+    default this process' after raising it), idle connections closed after
+    ``idle_timeout`` seconds and looked for every few seconds, a deep backlog, poll()
+    instead of select() (which cannot watch more than 1,024 sockets), the body limit."""
+    open_files = _open_file_limit() if open_files is None else open_files
+    limit = max(10, min(settings.connection_limit, open_files - _SPARE_FILES))
+    return {
+        "threads": settings.server_threads,
+        "connection_limit": limit,
+        "channel_timeout": settings.idle_timeout,
+        "cleanup_interval": max(1, min(5, math.ceil(settings.idle_timeout / 3))),
+        "backlog": 2048,
+        "asyncore_use_poll": True,
+        # waitress cuts off what the app would refuse anyway, before buffering it whole
+        "max_request_body_size": settings.max_request_mb * 1024 * 1024 + 65536,
+        "ident": "dashboard",
+    }
