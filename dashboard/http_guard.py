@@ -29,8 +29,7 @@ import traceback
 from typing import Any, Callable, Mapping
 
 from dash import Dash
-from dash._utils import stringify_id
-from dash.exceptions import CallbackException, DependencyException
+from dash.exceptions import CallbackException, DependencyException, PreventUpdate
 from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
@@ -86,12 +85,19 @@ def _quote(text: object) -> str:
 
 # --- the envelope of a callback request ------------------------------------------------------
 
+def _is_wildcard(value: object) -> bool:
+    return isinstance(value, list) and len(value) == 1 and value[0] in _WILDCARDS
+
+
+def _dict_id(declared_id: str) -> dict | None:
+    """The dict a callback declared as a component id (its key shows it as JSON), else None."""
+    return json.loads(declared_id) if declared_id.startswith("{") else None
+
+
 def _pattern(declared_id: str) -> dict | None:
     """The wildcard id a callback declared (``{"action": ["ALL"], ...}``), else None."""
-    if not declared_id.startswith("{"):
-        return None
-    found = json.loads(declared_id)
-    if any(isinstance(v, list) and len(v) == 1 and v[0] in _WILDCARDS for v in found.values()):
+    found = _dict_id(declared_id)
+    if found is not None and any(_is_wildcard(v) for v in found.values()):
         return found
     return None
 
@@ -108,16 +114,15 @@ def _is_entry(item: object) -> bool:
 
 def _entry_matches(item: object, declared_id: str, declared_prop: str) -> bool:
     """Whether output entry ``item`` is the declared output ``declared_id.declared_prop``
-    (``@hash`` suffixes of duplicate outputs aside; a wildcard's free keys match anything)."""
+    as Dash compares them (``@hash`` suffixes of duplicate outputs aside; a dict id must be
+    a dict, whose wildcard keys match anything)."""
     if not _is_entry(item) or item["property"].split("@")[0] != declared_prop.split("@")[0]:
         return False
-    pattern = _pattern(declared_id)
-    if pattern is None:
-        return stringify_id(item["id"]) == declared_id
-    given = item["id"]
-    return isinstance(given, dict) and set(given) == set(pattern) and all(
-        given[key] == value for key, value in pattern.items()
-        if not (isinstance(value, list) and len(value) == 1 and value[0] in _WILDCARDS))
+    given, declared = item["id"], _dict_id(declared_id)
+    if declared is None:
+        return given == declared_id
+    return isinstance(given, dict) and set(given) == set(declared) and all(
+        given[key] == value for key, value in declared.items() if not _is_wildcard(value))
 
 
 def _declared_outputs(output: str) -> list[tuple[str, str]]:
@@ -222,6 +227,8 @@ def _dispatch_safety_net(view: Callable[..., Any]) -> Callable[..., Any]:
     def dispatch(*args: Any, **kwargs: Any) -> Any:
         try:
             return view(*args, **kwargs)
+        except PreventUpdate:  # one of Dash's CallbackExceptions: "nothing to change", 204
+            raise
         except HOSTILE_VALUE_ERRORS as exc:
             body = request.get_json(silent=True)
             output = body.get("output") if isinstance(body, dict) else None

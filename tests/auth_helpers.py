@@ -12,6 +12,7 @@ Passwords are made fresh per account (strong enough for :mod:`data.users`' rules
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from contextlib import contextmanager
@@ -57,6 +58,11 @@ def sign_in(client_or_page, name: str, password: str, base_url: str = "") -> obj
                                                 "csrf": csrf, "next": "/"})
 
 
+def _component_id(text: str) -> str | dict:
+    """A component id as the browser sends it: a dict id is shown as JSON in the map."""
+    return json.loads(text) if text.startswith("{") else text
+
+
 def _parts(key: str) -> list[str]:
     """The "id.property" outputs of a callback map key (``..a.b...c.d..`` or ``a.b``)."""
     return key[2:-2].split("...") if key.startswith("..") else [key]
@@ -66,8 +72,10 @@ def callback_body(app, output: str, values: dict[str, object] | None = None,
                   trigger: str | None = None) -> dict:
     """The request body Dash's browser side sends to run the server callback of ``app``
     whose output is ``output`` (``"page.children"``, or any one of its outputs), with
-    ``values`` for its inputs and state by ``"id.property"`` (others None). Built from
-    the app's own callback map, so it follows the callback's signature as it changes."""
+    ``values`` for its inputs and state by ``"id.property"`` (others None; a wildcard
+    ``ALL`` input takes the list of entries the browser would send, default none). Built
+    from the app's own callback map, so it follows the callback's signature as it changes;
+    dict ids are sent as dicts, as Dash's browser side sends them."""
     def fires(entry) -> bool:  # a server callback (not a clientside one) run by ``trigger``
         return "callback" in entry and (trigger is None or trigger in (
             f"{item['id']}.{item['property']}" for item in entry["inputs"]))
@@ -75,15 +83,19 @@ def callback_body(app, output: str, values: dict[str, object] | None = None,
     key = next(k for k, entry in app.callback_map.items()
                if output in (part.split("@")[0] for part in _parts(k)) and fires(entry))
     entry = app.callback_map[key]
-    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1))) for part in _parts(key)]
+    outputs = [{"id": _component_id(i), "property": p}
+               for i, p in (part.rsplit(".", 1) for part in _parts(key))]
     values = values or {}
 
     def filled(items):
-        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")}
+        return [values.get(f"{item['id']}.{item['property']}", [])
+                if '["ALL"]' in item["id"] else
+                {"id": _component_id(item["id"]), "property": item["property"],
+                 "value": values.get(f"{item['id']}.{item['property']}")}
                 for item in items]
 
     inputs = filled(entry["inputs"])
-    changed = trigger or f"{inputs[0]['id']}.{inputs[0]['property']}"
+    changed = trigger or "{id}.{property}".format(**entry["inputs"][0])
     return {"output": key, "outputs": outputs if key.startswith("..") else outputs[0],
             "inputs": inputs, "state": filled(entry["state"]), "changedPropIds": [changed]}
 
