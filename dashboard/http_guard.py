@@ -155,9 +155,12 @@ def _check_entries(body: dict, field: str, declared: list[dict]) -> None:
         raise Refusal("http_count", field=field, expected=len(declared), got=len(given))
     for index, (item, spec) in enumerate(zip(given, declared)):
         if _takes_list(_pattern(spec["id"])):
-            if not (isinstance(item, list) and all(_is_entry(one) for one in item)):
+            if not (isinstance(item, list) and all(_is_entry(one) and isinstance(one["id"], dict)
+                                                   for one in item)):
                 raise Refusal("http_entry_list", field=field, index=index)
-        elif not _is_entry(item):
+        # an id is of the declared kind (text or dict); which one it names is not checked
+        elif not _is_entry(item) or (isinstance(item["id"], dict)
+                                     != spec["id"].startswith("{")):
             raise Refusal("http_entry", field=field, index=index)
 
 

@@ -129,6 +129,8 @@ MALFORMED = [  # (how the good probe body is spoiled, status, key)
     (lambda b: {**b, "inputs": [5]}, 400, "http_entry"),
     (lambda b: {**b, "inputs": [{"id": PROBE_IN, "value": 1}]}, 400, "http_entry"),
     (lambda b: {**b, "inputs": [{"id": [1], "property": "value"}]}, 400, "http_entry"),
+    # an id of another kind than declared (text here); which id it names is not checked
+    (lambda b: {**b, "inputs": [{"id": {"a": 1}, "property": "value"}]}, 400, "http_entry"),
     (lambda b: {**b, "state": [{"id": PROBE_STATE, "property": 3}]}, 400, "http_entry"),
     (lambda b: {**b, "state": [[b["state"][0]]]}, 400, "http_entry"),
     (lambda b: {**b, "changedPropIds": "probe-in.value"}, 400, "http_changed"),
