@@ -50,6 +50,16 @@ def _answer_time(port: int, timeout: float) -> float | None:
     return time.monotonic() - started if head.startswith(b"HTTP/1.1 200") else None
 
 
+def _status_of_huge_post(port: int, path: str, length: int) -> bytes:
+    """The status the server gives a POST announcing a ``length``-byte body (sent no
+    further than its first kilobyte)."""
+    with closing(socket.create_connection(("127.0.0.1", port), timeout=5)) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                     f"application/json\r\nContent-Length: {length}\r\n\r\n".encode()
+                     + b"x" * 1024)
+        return sock.recv(64).split(b" ")[1]
+
+
 def _free_port() -> int:
     with closing(socket.socket()) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -98,6 +108,10 @@ def test_a_real_serve_answers_with_300_idle_connections_open(tiny_url):
         time.sleep(1.5)  # the server has taken them all in (as many as it will)
         took = _answer_time(port, 5.0)
         assert took is not None and took < 3, f"not answered with 300 idle sockets: {took}"
+        # a 100 MB body is refused from its headers, before a byte of it is read
+        for path in ("/_dash-update-component", "/login"):
+            assert _status_of_huge_post(port, path, 100 * 1024 * 1024) == b"413"
+        assert _status_of_huge_post(port, "/_dash-update-component", 5 * 1024 * 1024) == b"413"
     finally:
         for sock in idle:
             sock.close()
