@@ -28,7 +28,7 @@ from data import briefing
 from tests import tiny_store
 from tests.auth_helpers import make_user, make_wall_token, sign_in
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=120, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 PRINCIPALS = ("admin", "viewer", "wall", "anonymous")
 
@@ -287,7 +287,7 @@ def test_every_route_with_hostile_requests_never_500(sqlite_world, caplog, monke
     rules = [r for r in world.app.server.url_map.iter_rules() if r.endpoint != DISPATCH_PATH]
     assert {"/briefing.pdf", "/login", "/<path:path>", "/"} <= {r.rule for r in rules}
 
-    @settings(FUZZ, max_examples=150)
+    @settings(FUZZ, max_examples=250)
     @given(request=route_requests(rules), principal=st.sampled_from(PRINCIPALS))
     def run(request, principal):
         if request["path"] == "/logout" and principal in ("admin", "viewer"):
