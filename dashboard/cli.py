@@ -143,11 +143,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         app.run(host=args.host, port=args.port, debug=settings.debug,
                 dev_tools_disable_version_check=True)
         return 0
-    import waitress
+    import logging
 
-    from dashboard.http_guard import server_options
+    from dashboard.http_guard import make_server
 
-    waitress.serve(app.server, host=args.host, port=args.port, **server_options(settings))
+    logging.basicConfig()  # waitress' and the guard's warnings, on stderr
+    make_server(app, args.host, args.port, settings).run()
     return 0
 
 

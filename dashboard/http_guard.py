@@ -25,6 +25,7 @@ import functools
 import json
 import logging
 import math
+import time
 import traceback
 from typing import Any, Callable, Mapping
 
@@ -341,3 +342,45 @@ def server_options(settings: Settings, open_files: int | None = None) -> dict[st
         "max_request_body_size": settings.max_request_mb * 1024 * 1024 + 65536,
         "ident": "dashboard",
     }
+
+
+def _capped_channels(per_client: int) -> Callable[..., Any]:
+    """waitress' channel maker, refusing (closing at once) a connection from an address
+    that already holds ``per_client`` open: one machine cannot fill the server."""
+    from waitress.channel import HTTPChannel
+
+    refused = {"count": 0, "logged": 0.0}
+
+    def make(server: Any, conn: Any, addr: Any, adj: Any, map: Any = None) -> Any:
+        host = addr[0] if isinstance(addr, tuple) else addr
+        held = sum(1 for channel in list(server.active_channels.values())
+                   if isinstance(channel.addr, tuple) and channel.addr[0] == host)
+        if held >= per_client:
+            conn.close()
+            refused["count"] += 1
+            now = time.monotonic()
+            if now - refused["logged"] > 60:  # one line a minute at most, however many
+                refused["logged"] = now
+                log.warning("closed %d connections over the limit of %d per client "
+                            "(the latest from %s)", refused["count"], per_client, host)
+                refused["count"] = 0
+            return None
+        return HTTPChannel(server, conn, addr, adj, map=map)
+
+    return make
+
+
+def make_server(app: Dash, host: str, port: int, settings: Settings) -> Any:
+    """A waitress server for ``app`` on ``host``:``port`` with :func:`server_options`, and
+    at most ``settings.connections_per_client`` open connections from one address (0: no
+    cap). Start it with ``.run()``."""
+    from waitress.server import BaseWSGIServer, create_server
+
+    server = create_server(app.server, host=host, port=port, **server_options(settings))
+    if settings.connections_per_client:
+        make = _capped_channels(settings.connections_per_client)
+        listeners = [server] if isinstance(server, BaseWSGIServer) else [
+            d for d in server.map.values() if isinstance(d, BaseWSGIServer)]
+        for listener in listeners:
+            listener.channel_class = make
+    return server

@@ -56,17 +56,18 @@ def time_of_day(text: str) -> str | None:
 SERVER_VARIABLES = {
     "DASHBOARD_THREADS": "server_threads",
     "DASHBOARD_CONNECTION_LIMIT": "connection_limit",
+    "DASHBOARD_CONNECTIONS_PER_CLIENT": "connections_per_client",
     "DASHBOARD_IDLE_TIMEOUT": "idle_timeout",
     "DASHBOARD_MAX_REQUEST_MB": "max_request_mb",
 }
-_SERVER_MINIMUMS = {"server_threads": 1, "connection_limit": 10, "idle_timeout": 1,
-                    "max_request_mb": 1}
+_SERVER_MINIMUMS = {"server_threads": 1, "connection_limit": 10, "connections_per_client": 0,
+                    "idle_timeout": 1, "max_request_mb": 1}
 
 
 def _server_settings(env: Mapping[str, str]) -> dict[str, object]:
     """The HTTP server's fields set in ``env`` (``DASHBOARD_THREADS``,
-    ``DASHBOARD_CONNECTION_LIMIT``, ``DASHBOARD_IDLE_TIMEOUT``, ``DASHBOARD_MAX_REQUEST_MB``,
-    ``DASHBOARD_SECURE_COOKIES``)."""
+    ``DASHBOARD_CONNECTION_LIMIT``, ``DASHBOARD_CONNECTIONS_PER_CLIENT``,
+    ``DASHBOARD_IDLE_TIMEOUT``, ``DASHBOARD_MAX_REQUEST_MB``, ``DASHBOARD_SECURE_COOKIES``)."""
     found: dict[str, object] = {}
     for variable, name in SERVER_VARIABLES.items():
         if variable in env:
@@ -96,6 +97,7 @@ class Settings:
     # the HTTP server (dashboard/http_guard.py; README "Serving a deployment")
     server_threads: int = 8  # requests worked on at once
     connection_limit: int = 1000  # open connections before new ones wait in the backlog
+    connections_per_client: int = 200  # open connections from one address (0: no cap)
     idle_timeout: int = 15  # seconds an idle connection is kept open
     max_request_mb: int = 4  # a larger request body is refused (413)
     secure_cookies: bool = False  # the session cookie only over HTTPS
@@ -103,7 +105,7 @@ class Settings:
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
             raise SettingsError(f"language={self.language!r}: expected 'zh' or 'en'")
-        for name in ("server_threads", "connection_limit", "idle_timeout", "max_request_mb"):
+        for name in _SERVER_MINIMUMS:
             if getattr(self, name) < _SERVER_MINIMUMS[name]:
                 raise SettingsError(f"{name}={getattr(self, name)!r}: must be at least "
                                     f"{_SERVER_MINIMUMS[name]}")

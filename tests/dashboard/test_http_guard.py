@@ -337,12 +337,14 @@ def test_server_settings_are_read_from_the_environment():
     settings = Settings.from_env({
         "DASHBOARD_THREADS": "16", "DASHBOARD_CONNECTION_LIMIT": "4000",
         "DASHBOARD_IDLE_TIMEOUT": "30", "DASHBOARD_MAX_REQUEST_MB": "8",
-        "DASHBOARD_SECURE_COOKIES": "yes"})
+        "DASHBOARD_SECURE_COOKIES": "yes", "DASHBOARD_CONNECTIONS_PER_CLIENT": "0"})
     assert (settings.server_threads, settings.connection_limit, settings.idle_timeout,
-            settings.max_request_mb, settings.secure_cookies) == (16, 4000, 30, 8, True)
+            settings.max_request_mb, settings.secure_cookies,
+            settings.connections_per_client) == (16, 4000, 30, 8, True, 0)
     defaults = Settings.from_env({})
     assert (defaults.server_threads, defaults.connection_limit, defaults.idle_timeout,
-            defaults.max_request_mb, defaults.secure_cookies) == (8, 1000, 15, 4, False)
+            defaults.max_request_mb, defaults.secure_cookies,
+            defaults.connections_per_client) == (8, 1000, 15, 4, False, 200)
 
 
 @pytest.mark.parametrize("env, words", [
@@ -350,6 +352,7 @@ def test_server_settings_are_read_from_the_environment():
     ({"DASHBOARD_CONNECTION_LIMIT": "5"}, "at least 10"),
     ({"DASHBOARD_IDLE_TIMEOUT": "0"}, "DASHBOARD_IDLE_TIMEOUT='0': must be at least 1"),
     ({"DASHBOARD_THREADS": "-1"}, "DASHBOARD_THREADS"),
+    ({"DASHBOARD_CONNECTIONS_PER_CLIENT": "-1"}, "DASHBOARD_CONNECTIONS_PER_CLIENT='-1'"),
     ({"DASHBOARD_MAX_REQUEST_MB": "0.5"}, "whole number"),
     ({"DASHBOARD_SECURE_COOKIES": "https"}, "DASHBOARD_SECURE_COOKIES='https'"),
 ])

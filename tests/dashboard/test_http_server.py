@@ -19,6 +19,7 @@ from typing import Iterator
 
 import pytest
 import waitress
+from waitress import wasyncore
 
 from dashboard import Settings, create_app, http_guard
 from data import store
@@ -77,18 +78,28 @@ def tiny_url(tmp_path_factory) -> str:
 
 
 @contextmanager
-def _waitress(url: str, **options) -> Iterator[int]:
-    """The app served by waitress in a thread with ``options``; yields its port."""
-    app = create_app(Settings(database_url=url))
-    server = waitress.create_server(app.server, host="127.0.0.1", port=0, **options)
+def _running(server, app) -> Iterator[int]:
+    """``server`` (waitress, serving ``app``) run in a thread; yields its port. At the end
+    its loop closes everything itself (closing its sockets from here would pull them from
+    under its poll)."""
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         yield int(server.effective_port)
     finally:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=1)
-        server.close()
         app.server.extensions["grid_dashboard"]["engine"].dispose()
+
+
+@contextmanager
+def _waitress(url: str, **options) -> Iterator[int]:
+    """The app served by waitress in a thread with ``options``; yields its port."""
+    app = create_app(Settings(database_url=url))
+    server = waitress.create_server(app.server, host="127.0.0.1", port=0, **options)
+    with _running(server, app) as port:
+        yield port
 
 
 def test_a_real_serve_answers_with_300_idle_connections_open(tiny_url):
@@ -104,7 +115,8 @@ def test_a_real_serve_answers_with_300_idle_connections_open(tiny_url):
             assert process.poll() is None, process.stdout.read()
             assert time.monotonic() < deadline, "serve did not start within a minute"
             time.sleep(0.3)
-        idle = _idle_sockets(port, 300)
+        idle = [sock for source in ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+                for sock in _idle_sockets_from(source, port, 100)]
         time.sleep(1.5)  # the server has taken them all in (as many as it will)
         took = _answer_time(port, 5.0)
         assert took is not None and took < 3, f"not answered with 300 idle sockets: {took}"
@@ -151,6 +163,51 @@ def test_idle_connections_are_closed_after_the_idle_timeout(tiny_url):
         finally:
             for sock in idle:
                 sock.close()
+
+
+def _idle_sockets_from(source: str, port: int, count: int) -> list[socket.socket]:
+    """``count`` silent connections to ``port`` from the loopback address ``source``."""
+    opened = []
+    for _ in range(count):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind((source, 0))
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        opened.append(sock)
+    return opened
+
+
+def test_one_address_cannot_fill_the_server(tiny_url):
+    """100 silent sockets from one machine (127.0.0.2), a limit of 50 connections in all
+    and 20 per address: the machine keeps 20, the rest are closed at once, and everyone
+    else (127.0.0.1) is answered. Without the cap the 50 would all be the silent ones."""
+    settings = Settings(database_url=tiny_url, connection_limit=50, connections_per_client=20,
+                        idle_timeout=60, server_threads=2)
+    app = create_app(settings)
+    server = http_guard.make_server(app, "127.0.0.1", 0, settings)
+    with _running(server, app) as port:
+        idle = _idle_sockets_from("127.0.0.2", port, 100)
+        try:
+            _check_the_cap(port, idle)
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def _check_the_cap(port: int, idle: list[socket.socket]) -> None:
+    """Others are answered at once, and the capped address keeps only its share."""
+    time.sleep(1.5)
+    took = _answer_time(port, 3.0)
+    assert took is not None and took < 2, "one address filled the server"
+    closed = 0
+    for sock in idle:
+        sock.setblocking(True)
+        sock.settimeout(0.01)
+        try:
+            closed += sock.recv(1) == b""  # closed by the server
+        except OSError:  # still open (timed out), or reset
+            pass
+    assert 70 <= closed <= 80  # all but the 20 it may keep
 
 
 def test_server_options_make_a_waitress_server():
