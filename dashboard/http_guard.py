@@ -15,8 +15,9 @@
 * Every response carries security headers (framing only by ourselves, no MIME sniffing, no
   referrer: a wall's token travels in its address; a Content-Security-Policy that lets only
   this server's scripts run). Bodies over ``Settings.max_request_mb`` are refused with 413.
-* :func:`server_options`: waitress' limits and timeouts for a wall-and-console deployment
-  (many connections, idle ones closed soon), from the settings.
+* :func:`make_server` (``serve`` uses it): waitress with the limits and timeouts of
+  :func:`server_options` for a wall-and-console deployment (many connections, idle ones
+  closed soon) and a cap on the connections one address may hold, from the settings.
 """
 
 from __future__ import annotations
