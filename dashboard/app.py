@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard import auth, services
+from dashboard import auth, own_address, services
 from dashboard.settings import PROJECT_ROOT, Settings
 from data import store
 
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         health_endpoint="healthz",
     )
     app.server.extensions[services.EXTENSION] = {"engine": engine, "settings": settings}
+    own_address.init_app(app, settings)  # trusted Host names, checked before the guard
     auth.init_app(app, engine, settings)  # sign-in, sessions, the guard on every request
     app.layout = build_page
     register_all(app)

@@ -134,6 +134,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_feed:
         _start_demo_feed(engine)
     app = create_app(settings)
+    from dashboard import own_address
+
+    own_address.record(app, args.host, args.port)  # where /briefing.pdf's browser opens it
     from callbacks.console import start_prewarm
 
     start_prewarm(app)  # the console's first clicks only add up kept counts

@@ -6,13 +6,17 @@ Tests build their own :class:`Settings`; nothing else reads ``os.environ``.
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+#: The longest a briefing print may be allowed (``DASHBOARD_PRINT_TIMEOUT``), in seconds.
+MAX_PRINT_SECONDS = 600
 
 
 class SettingsError(ValueError):
@@ -52,6 +56,50 @@ def time_of_day(text: str) -> str | None:
     return None
 
 
+def internal_url(text: str) -> str:
+    """``text`` as the server's own base URL for its headless browser: ``http(s)://host[:port]``
+    with nothing after it (no path, query, fragment or user), without a trailing slash.
+    Raises :class:`SettingsError` saying what is wrong."""
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - a port out of range raises here
+    except ValueError as exc:
+        raise SettingsError(f"DASHBOARD_INTERNAL_URL={text!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"DASHBOARD_INTERNAL_URL={text!r}: expected an address like "
+                            "http://127.0.0.1:8050")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise SettingsError(f"DASHBOARD_INTERNAL_URL={text!r}: only scheme, host and port "
+                            "(the dashboard is served at the root of its address)")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+#: A host name or IPv4 address as Flask's TRUSTED_HOSTS matches it; a leading dot matches
+#: every subdomain.
+_TRUSTED_HOST = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def trusted_hosts(text: str) -> tuple[str, ...]:
+    """The comma-separated host names of ``DASHBOARD_TRUSTED_HOSTS`` (IDNA-encoded, lower
+    case); empty for none. Raises :class:`SettingsError` naming an entry that is not a
+    plain host name (a scheme, a port, a path, an IPv6 address)."""
+    hosts = []
+    for raw in text.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        try:
+            host = entry.encode("idna").decode("ascii") if not entry.isascii() else entry
+        except UnicodeError:
+            host = ""
+        if not _TRUSTED_HOST.fullmatch(host):
+            raise SettingsError(f"DASHBOARD_TRUSTED_HOSTS: {raw.strip()!r} is not a host name "
+                                "(write names like dash.example.org or .example.org, "
+                                "without scheme, port or path, separated by commas)")
+        hosts.append(host)
+    return tuple(hosts)
+
+
 def default_database_url(instance_dir: Path = DEFAULT_INSTANCE) -> str:
     """The embedded SQLite store under ``instance/``."""
     return f"sqlite:///{instance_dir / 'dashboard.sqlite3'}"
@@ -68,6 +116,15 @@ class Settings:
     wall_reload_at: str = "04:00:00"  # walls reload daily at this local time; "" never
     debug: bool = False
     secret_key: str = ""
+    #: Where the server's headless Chromium opens the briefing to print /briefing.pdf
+    #: (``http://host:port``); "" = the server's own loopback address (see
+    #: :mod:`dashboard.own_address`). Never taken from a request.
+    internal_url: str = ""
+    #: The ``Host`` names the server answers to (Flask's TRUSTED_HOSTS; a leading dot
+    #: matches subdomains); empty = any. The printer's own host is added to a non-empty list.
+    trusted_hosts: tuple[str, ...] = ()
+    #: The longest one briefing print may take (the CLI's and /briefing.pdf's), in seconds.
+    print_timeout_seconds: int = 45
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -75,12 +132,22 @@ class Settings:
         if self.wall_reload_at and time_of_day(self.wall_reload_at) != self.wall_reload_at:
             raise SettingsError(f"wall_reload_at={self.wall_reload_at!r}: expected HH:MM:SS "
                                 "or '' for never")
+        if self.internal_url and internal_url(self.internal_url) != self.internal_url:
+            raise SettingsError(f"internal_url={self.internal_url!r}: expected "
+                                "scheme://host[:port] without a trailing slash")
+        if trusted_hosts(",".join(self.trusted_hosts)) != tuple(self.trusted_hosts):
+            raise SettingsError(f"trusted_hosts={self.trusted_hosts!r}: expected lower-case "
+                                "host names")
+        if not 1 <= self.print_timeout_seconds <= MAX_PRINT_SECONDS:
+            raise SettingsError(f"print_timeout_seconds={self.print_timeout_seconds!r}: "
+                                f"expected 1 to {MAX_PRINT_SECONDS}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read ``DATABASE_URL``, ``DASHBOARD_LANGUAGE``, ``DASHBOARD_CENTRE_NAME``,
-        ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG`` and
-        ``SECRET_KEY``."""
+        ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``,
+        ``DASHBOARD_INTERNAL_URL``, ``DASHBOARD_TRUSTED_HOSTS`` and
+        ``DASHBOARD_PRINT_TIMEOUT``."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
         if env.get("DATABASE_URL"):
@@ -103,6 +170,17 @@ class Settings:
             kwargs["debug"] = _parse_bool("DASHBOARD_DEBUG", env["DASHBOARD_DEBUG"])
         if env.get("SECRET_KEY"):
             kwargs["secret_key"] = env["SECRET_KEY"]
+        if env.get("DASHBOARD_INTERNAL_URL", "").strip():
+            kwargs["internal_url"] = internal_url(env["DASHBOARD_INTERNAL_URL"])
+        if "DASHBOARD_TRUSTED_HOSTS" in env:
+            kwargs["trusted_hosts"] = trusted_hosts(env["DASHBOARD_TRUSTED_HOSTS"])
+        if "DASHBOARD_PRINT_TIMEOUT" in env:
+            seconds = _parse_int("DASHBOARD_PRINT_TIMEOUT", env["DASHBOARD_PRINT_TIMEOUT"],
+                                 minimum=1)
+            if seconds > MAX_PRINT_SECONDS:
+                raise SettingsError(f"DASHBOARD_PRINT_TIMEOUT={seconds}: at most "
+                                    f"{MAX_PRINT_SECONDS} seconds")
+            kwargs["print_timeout_seconds"] = seconds
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> "Settings":

@@ -392,3 +392,28 @@ TEXT["en"].update({
     "brief_bad_format": "Unknown layout \"{value}\": print or slides",
     "brief_busy": "Another briefing is being made: try again in a moment",
 })
+
+
+# --- issue 11, the briefing's PDF on the server (/briefing.pdf): why a print failed ------------
+TEXT["zh"].update({
+    "brief_pdf_no_playwright": "无法生成PDF：服务器未安装 Playwright（pip install -r requirements.txt）",
+    "brief_pdf_no_browser": "无法生成PDF：服务器未安装 Chromium（apt-get install chromium）",
+    "brief_pdf_no_address": "无法生成PDF：服务器不知道自己的访问地址，请设置 DASHBOARD_INTERNAL_URL",
+    "brief_pdf_timeout": "无法生成PDF：{seconds} 秒内未能完成，请稍后再试",
+    "brief_pdf_browser": "无法生成PDF：浏览器出错：{detail}",
+    "brief_pdf_refused": "无法生成PDF：周报页面拒绝了打印：{detail}",
+    "brief_pdf_page_error": "无法生成PDF：周报页面出错：{detail}",
+})
+TEXT["en"].update({
+    "brief_pdf_no_playwright": "Cannot make the PDF: Playwright is not installed on the server "
+                               "(pip install -r requirements.txt)",
+    "brief_pdf_no_browser": "Cannot make the PDF: Chromium is not installed on the server "
+                            "(apt-get install chromium)",
+    "brief_pdf_no_address": "Cannot make the PDF: the server does not know its own address; "
+                            "set DASHBOARD_INTERNAL_URL",
+    "brief_pdf_timeout": "Cannot make the PDF: it was not done within {seconds} s; try again "
+                         "in a moment",
+    "brief_pdf_browser": "Cannot make the PDF: the browser failed: {detail}",
+    "brief_pdf_refused": "Cannot make the PDF: the briefing page refused the printer: {detail}",
+    "brief_pdf_page_error": "Cannot make the PDF: the briefing page failed: {detail}",
+})
