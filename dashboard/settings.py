@@ -100,6 +100,15 @@ def trusted_hosts(text: str) -> tuple[str, ...]:
     return tuple(hosts)
 
 
+def _parses_to(parse, text: str, expected: object = None) -> bool:
+    """Whether ``parse(text)`` gives ``expected`` (``text`` itself by default): a value set
+    in code is as its environment variable would have read."""
+    try:
+        return parse(text) == (text if expected is None else expected)
+    except SettingsError:
+        return False
+
+
 def default_database_url(instance_dir: Path = DEFAULT_INSTANCE) -> str:
     """The embedded SQLite store under ``instance/``."""
     return f"sqlite:///{instance_dir / 'dashboard.sqlite3'}"
@@ -132,12 +141,13 @@ class Settings:
         if self.wall_reload_at and time_of_day(self.wall_reload_at) != self.wall_reload_at:
             raise SettingsError(f"wall_reload_at={self.wall_reload_at!r}: expected HH:MM:SS "
                                 "or '' for never")
-        if self.internal_url and internal_url(self.internal_url) != self.internal_url:
+        if self.internal_url and not _parses_to(internal_url, self.internal_url):
             raise SettingsError(f"internal_url={self.internal_url!r}: expected "
                                 "scheme://host[:port] without a trailing slash")
-        if trusted_hosts(",".join(self.trusted_hosts)) != tuple(self.trusted_hosts):
+        if not _parses_to(trusted_hosts, ",".join(self.trusted_hosts),
+                          tuple(self.trusted_hosts)):
             raise SettingsError(f"trusted_hosts={self.trusted_hosts!r}: expected lower-case "
-                                "host names")
+                                "host names (IDNA), without scheme, port or path")
         if not 1 <= self.print_timeout_seconds <= MAX_PRINT_SECONDS:
             raise SettingsError(f"print_timeout_seconds={self.print_timeout_seconds!r}: "
                                 f"expected 1 to {MAX_PRINT_SECONDS}")
