@@ -169,29 +169,27 @@ def kill_marked(marker: str) -> int:
     return killed
 
 
-def _confine(context, base_url: str, token: str, blocked: list[str]) -> None:
+def _confine(context, base_url: str, token: str) -> None:
     """Let ``context`` reach ``base_url``'s origin only, and send the token there only:
-    every other request is aborted (and listed in ``blocked``), every web socket elsewhere
-    closed unopened."""
+    every other request is aborted, every web socket elsewhere closed unopened. (A
+    redirect is followed without asking again; this server's own are all relative.)"""
     origin = _origin(base_url)
 
     def route(handle) -> None:
-        req = handle.request
-        if _origin(req.url) != origin:
-            blocked.append(req.url)
+        request = handle.request
+        if _origin(request.url) != origin:
             handle.abort("blockedbyclient")
             return
-        handle.continue_(headers={**req.headers, TOKEN_HEADER: token})
+        handle.continue_(headers={**request.headers, TOKEN_HEADER: token})
 
-    def socket(ws) -> None:
-        if _origin(ws.url.replace("ws", "http", 1)) == origin:
+    def web_socket(ws) -> None:
+        if _origin(ws.url.replace("ws", "http", 1)) == origin:  # ws: http, wss: https
             ws.connect_to_server()
         else:
-            blocked.append(ws.url)
             ws.close()
 
     context.route("**/*", route)
-    context.route_web_socket("**/*", socket)
+    context.route_web_socket("**/*", web_socket)
 
 
 def _origin(url: str) -> str:
@@ -210,6 +208,7 @@ def capture(base_url: str, request: BriefingRequest, out: Path, token: str,
     :class:`BriefingExportFailed` with one line saying why."""
     try:
         from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise BriefingExportFailed("no_playwright", "Playwright is not installed "
@@ -230,8 +229,8 @@ def capture(base_url: str, request: BriefingRequest, out: Path, token: str,
             finally:
                 browser.close()
     except PlaywrightError as exc:
-        if watchdog.finished.is_set() or time.monotonic() >= deadline.ends or \
-                type(exc).__name__ == "TimeoutError":
+        if isinstance(exc, PlaywrightTimeout) or watchdog.finished.is_set() or \
+                time.monotonic() >= deadline.ends:
             raise deadline.failure(base_url) from None
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise BriefingExportFailed("browser", f"the browser failed: {first}",
@@ -249,8 +248,7 @@ def _print(browser, base_url: str, request: BriefingRequest, out: Path, token: s
     context = browser.new_context(
         viewport=VIEWPORTS[request.kind], locale="zh-CN", service_workers="block",
         device_scale_factor=SLIDE_SCALE if request.kind == "png" else 1)
-    blocked: list[str] = []
-    _confine(context, base_url, token, blocked)
+    _confine(context, base_url, token)
     page = context.new_page()
     page.goto(url, timeout=deadline.ms())
     try:

@@ -1,8 +1,9 @@
 """``/briefing.pdf`` with real Chromium: the server prints from its own address, whatever
 host a request names, and its browser reaches nothing but that address.
 
-Two Chromium runs in all (a print takes seconds): one real PDF through a real server, and
-one page that tries to reach elsewhere and never gets ready.
+Three Chromium runs in all (a print takes seconds): one real PDF through a real server,
+one page that tries to reach elsewhere and never gets ready, one print stuck in the
+browser until the watchdog ends it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,6 +23,7 @@ from data import store, users
 from tests import tiny_store
 from tests.auth_helpers import make_user
 
+pytestmark = pytest.mark.browser
 #: Generous: the test machine is shared, and a slow print is not what is tested here.
 PRINT_SECONDS = 120
 
@@ -158,3 +159,23 @@ def test_the_printer_reaches_its_own_origin_only_and_gives_up_in_time(tmp_path, 
     assert any(p.startswith("/briefing?") for p in paths) and "/own.js" in paths
     assert {token for _, token in _Page.seen} == {"the-token"}  # on every own request
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_print_stuck_in_the_browser_is_killed_at_its_time(tmp_path, monkeypatch):
+    """A browser call with no limit of its own that never returns (as a hung print would)
+    is ended by the watchdog: Chromium is killed, and the print fails as out of time."""
+    from dashboard import briefing_export
+
+    def stuck(browser, base_url, request, out, token, deadline):
+        page = browser.new_context().new_page()
+        page.evaluate("new Promise(() => {})")  # never settles; evaluate has no timeout
+        raise AssertionError("the promise settled")
+
+    monkeypatch.setattr(briefing_export, "_print", stuck)
+    started = time.monotonic()
+    with pytest.raises(BriefingExportFailed) as failed:
+        capture("http://127.0.0.1:9", BriefingRequest("2026-W10"), tmp_path / "x.pdf",
+                "token", timeout_s=4)
+    took = time.monotonic() - started
+    assert failed.value.key == "timeout", failed.value
+    assert 4 <= took < 4 + briefing_export.WATCHDOG_GRACE_S + 8, took
