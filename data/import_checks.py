@@ -120,13 +120,13 @@ def cell_errors(table: SourceTable, columns: dict[str, str]) -> list[RowError]:
             by_column.setdefault(column, []).append(field_name)
     errors: list[RowError] = []
     for column, fields in by_column.items():
-        values = table.frame[column]
+        values = table.frame[column].tolist()
         limit = min(FIELD_LIMITS.get(f, DEFAULT_LIMIT) for f in fields)
-        lengths = values.str.len().to_numpy()
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
         for i in np.flatnonzero(lengths > limit):
             hint = (" (it holds line breaks: is a quote left open above it?)"
-                    if "\n" in values.iat[i] else "")
-            errors.append(RowError(i, table.row_label(i), column, values.iat[i],
+                    if "\n" in values[i] else "")
+            errors.append(RowError(i, table.row_label(i), column, values[i],
                                    f"{lengths[i]:,} characters; {' and '.join(fields)} may "
                                    f"have at most {limit:,}{hint}"))
         if any(f in IDENTIFIERS for f in fields):
@@ -138,10 +138,13 @@ def cell_errors(table: SourceTable, columns: dict[str, str]) -> list[RowError]:
         else:
             pattern, allowed = _CONTROL_LINE, f"{' and '.join(fields)} is one line of text " \
                                               "with no control characters"
-        flagged = values.str.contains(pattern).to_numpy(dtype=bool)
-        for i in np.flatnonzero(flagged & (lengths <= limit)):
-            found = pattern.search(values.iat[i])
-            errors.append(RowError(i, table.row_label(i), column, values.iat[i],
+        if not pattern.search("\ue000".join(values)):  # one pass over the column when clean
+            continue
+        for i, value in enumerate(values):
+            found = pattern.search(value) if lengths[i] <= limit else None
+            if found is None:
+                continue
+            errors.append(RowError(i, table.row_label(i), column, value,
                                    f"{_char_name(found.group())} at character "
                                    f"{found.start() + 1}; {allowed}"))
     return errors

@@ -125,9 +125,10 @@ def _open(path: Path, mapping_path: Path, kind: str) -> tuple[Mapping, SourceTab
                if column != AT_LOCATION and column not in table.frame.columns]
     if missing:
         found = ", ".join(repr(c) for c in table.frame.columns)
-        hint = (f"; the header row has no name over {', '.join(table.unnamed)}, which hold "
-                "values: merged header cells, a title row above the header, or a header over "
-                "two rows? This import reads one header row" if table.unnamed else "")
+        hint = (f"; {', '.join(table.unnamed)} of the header row {'has' if len(table.unnamed) == 1 else 'have'} "
+                "no name but values below: merged header cells, a title row above the header, "
+                "or a header over two rows? This import reads one header row"
+                if table.unnamed else "")
         raise ImportFailed(f"{path.name}: the mapping {mapping_path.name} names column(s) the "
                            f"file does not have: {', '.join(missing)}; the file's columns are "
                            f"{shown(found)}{hint}")

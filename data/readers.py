@@ -113,11 +113,9 @@ def _build(header: list[str], rows: list[list[str]], numbers: list[int],
             if len(row) > width:
                 extras[i] = row[width:]
             row = (row + [""] * width)[:width]
-        shaped.append(row)
+        shaped.append([cell.strip() for cell in row])
     frame = pd.DataFrame(shaped, columns=names, dtype=object) if shaped else \
         pd.DataFrame(columns=names, dtype=object)
-    for name in names:
-        frame[name] = frame[name].str.strip()
     table.frame = frame
     table.duplicates = {n: w for n, w in seen.items() if len(w) > 1}
     table.unnamed = [_column_name(j + 1, spreadsheet) for j in unnamed_at
