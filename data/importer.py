@@ -28,8 +28,8 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from data import schema, store
 from data.coords import WGS84, is_china_datum, to_wgs84
 from data.deadlines import deadlines
-from data.import_checks import (RowError, cell_errors, only_shape_errors, prepare_geometries,
-                                shape_errors, shown)
+from data.import_checks import (RowError, cell_errors, only_shape_errors, parse_times,
+                                prepare_geometries, shape_errors, shown)
 from data.mapping import AT_LOCATION, TIME_FIELDS, Mapping, MappingError, load
 from data.models import Case, CaseEvent, Category, Department, Region, RegionLevel
 from data.readers import ReadError, SourceTable, read
@@ -125,7 +125,8 @@ def _open(path: Path, mapping_path: Path, kind: str) -> tuple[Mapping, SourceTab
                if column != AT_LOCATION and column not in table.frame.columns]
     if missing:
         found = ", ".join(repr(c) for c in table.frame.columns)
-        hint = (f"; {', '.join(table.unnamed)} of the header row {'has' if len(table.unnamed) == 1 else 'have'} "
+        verb = "has" if len(table.unnamed) == 1 else "have"
+        hint = (f"; {', '.join(table.unnamed)} of the header row {verb} "
                 "no name but values below: merged header cells, a title row above the header, "
                 "or a header over two rows? This import reads one header row"
                 if table.unnamed else "")
@@ -416,64 +417,6 @@ _COMPARED = ("status", "case_class", "category", "subcategory", "source", "urgen
              "resolved_at", "closed_at", "voided_at", "due_at")
 
 
-_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
-
-
-def _parse_times(frame: pd.DataFrame, field_name: str, column: str, fmt: str | None,
-                 tz: ZoneInfo, table: SourceTable, errors: list[RowError]) -> pd.Series:
-    """A column of local (or offset-carrying) times as naive UTC; errors for the unreadable.
-
-    Times without an offset are local to the mapping's ``timezone``; a trailing ``Z`` or
-    ``+08:00`` is honoured. ISO 8601 is read fast; anything else (``2026/3/2 9:30``) is
-    tried one by one; a ``[formats]`` entry is used exactly when given.
-    """
-    raw = frame[column]
-    present = raw != ""
-    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    if not present.any():
-        return result
-    values = raw[present]
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    if fmt:
-        if "%z" in fmt or "%Z" in fmt:
-            stamps = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
-            parsed[:] = stamps.dt.tz_localize(None).astype("datetime64[us]")
-        else:
-            parsed[:] = _local_to_utc(pd.to_datetime(values, format=fmt, errors="coerce"), tz)
-    else:
-        aware = values.str.contains(_OFFSET, regex=True)
-        if aware.any():
-            stamps = pd.to_datetime(values[aware], format="ISO8601", errors="coerce", utc=True)
-            parsed[aware] = stamps.dt.tz_localize(None).astype("datetime64[us]")
-        if (~aware).any():
-            naive = pd.to_datetime(values[~aware], format="ISO8601", errors="coerce")
-            parsed[~aware] = _local_to_utc(naive, tz)
-        for idx in parsed.index[parsed.isna()]:
-            try:
-                stamp = pd.Timestamp(values[idx].replace("/", "-"))
-            except (ValueError, TypeError, OverflowError):
-                continue
-            if stamp.tzinfo is not None:
-                parsed[idx] = stamp.tz_convert("UTC").tz_localize(None)
-            else:
-                parsed[idx] = _local_to_utc(pd.Series([stamp]), tz).iloc[0]
-    for idx in parsed.index[parsed.isna()]:
-        position = raw.index.get_loc(idx)
-        reason = (f"does not match the format {fmt!r} given in [formats]" if fmt else
-                  "not a date and time this import can read; give its strftime format under "
-                  f"[formats], e.g. {field_name} = \"%d/%m/%Y %H:%M\"")
-        errors.append(RowError(position, table.row_label(position), column, raw.at[idx], reason))
-    result[present] = parsed
-    return result
-
-
-def _local_to_utc(stamps: pd.Series, tz: ZoneInfo) -> pd.Series:
-    """Naive local times → naive UTC (``datetime64[us]``)."""
-    stamps = pd.Series(stamps).astype("datetime64[us]")
-    return (stamps.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-            .dt.tz_convert("UTC").dt.tz_localize(None))
-
-
 def _locate(lon: np.ndarray, lat: np.ndarray, regions: pd.DataFrame
             ) -> tuple[np.ndarray, np.ndarray]:
     """For each point, the deepest region whose boundary covers it (-1 if none), and whether
@@ -535,7 +478,7 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
     times: dict[str, pd.Series] = {}
     for name in TIME_FIELDS:
         if name in col:
-            times[name] = _parse_times(frame, name, col[name], mapping.formats.get(name), tz,
+            times[name] = parse_times(frame, name, col[name], mapping.formats.get(name), tz,
                                        table, errors)
     for i in np.flatnonzero((frame[col["reported_at"]] == "").to_numpy()):
         errors.append(RowError(i, label(i), col["reported_at"], "", "the report time is empty"))

@@ -52,8 +52,9 @@ class SourceTable:
     source_crs: str | None = None
     row_numbers: list[int] | None = None  # per data row, when rows were skipped
     line_numbers: list[int] | None = None  # CSV: the line each row starts on
-    row_problems: dict[int, str] = field(default_factory=dict)  # position -> why the row's shape is wrong
-    extra_fields: dict[int, list[str]] = field(default_factory=dict)  # position -> fields past the header
+    # position -> why the row's shape is wrong, and the fields past the header's width
+    row_problems: dict[int, str] = field(default_factory=dict)
+    extra_fields: dict[int, list[str]] = field(default_factory=dict)
     duplicates: dict[str, list[str]] = field(default_factory=dict)  # name -> where it appears
     unnamed: list[str] = field(default_factory=list)  # header cells without a name that hold values
     blank_rows: int = 0
