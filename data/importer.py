@@ -4,7 +4,8 @@ Both imports follow the same plan:
 
 1. read the file and the mapping (:mod:`data.readers`, :mod:`data.mapping`);
 2. check and convert every row *before anything is written*, collecting one error per bad
-   row, naming the file, the row, the column, the value and why;
+   row, naming the file, the row, the column, the value and why (the checks every import
+   shares, and what they refuse, are in :mod:`data.import_checks`);
 3. with any bad row, stop and write nothing (``ImportFailed``), unless ``skip_bad_rows``:
    then the bad rows go to a rejects CSV with their reasons and the good ones are imported;
 4. write everything in one transaction, upserting by region code or case external id, so

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 
 from dashboard import Settings, cli
 from data import importer, store
-from data.import_checks import FIELD_LIMITS
+from data.import_checks import DEFAULT_LIMIT, FIELD_LIMITS
 
 CASES_TOML = """
 [columns]
@@ -445,3 +445,14 @@ def test_the_cli_prints_the_real_cause_in_one_line_and_writes_nothing(tmp_path, 
     engine = store.make_engine(settings.database_url)
     assert snapshot(engine)["cases"] == [] and snapshot(engine)["regions"] == []
     engine.dispose()
+
+
+def test_the_readme_states_every_field_limit():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = [line.strip() for line in readme.splitlines() if line.strip().startswith("| `")]
+    for field_name, limit in FIELD_LIMITS.items():
+        assert any(f"`{field_name}`" in row and row.endswith(f"| {limit:,} |")
+                   for row in rows), field_name
+    assert any(row.startswith("| every other mapped column")
+               and row.endswith(f"| {DEFAULT_LIMIT:,} |") for row in rows + [
+                   line.strip() for line in readme.splitlines()])
