@@ -295,14 +295,21 @@ def _check_dbf_encoding(path: Path, frame: pd.DataFrame, encoding: str | None) -
     for column in frame.columns:
         for value in frame[column]:
             if any("\x80" <= ch <= "\xff" for ch in value):
-                try:
-                    as_gbk = f" (read as GBK: {value.encode('latin-1').decode('gbk')!r})"
-                except (UnicodeEncodeError, UnicodeDecodeError):
-                    as_gbk = ""
                 raise ReadError(
                     f"{path.stem}.dbf: no .cpg file says which encoding its text is in, and "
                     f"the text is not plain ASCII: column {column!r} holds {value[:40]!r}"
-                    f"{as_gbk}; add encoding = \"gbk\" (or \"utf-8\") under [source]")
+                    f"{_as_read(value)}; add encoding = \"gbk\" (or \"utf-8\") under "
+                    "[source]")
+
+
+def _as_read(value: str) -> str:
+    """How Latin-1 text reads in the encodings a Chinese .dbf is likely to be in."""
+    for encoding in ("utf-8", "gbk"):
+        try:
+            return f" (read as {encoding.upper()}: {value.encode('latin-1').decode(encoding)!r})"
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return ""
 
 
 def _read_spatial(path: Path, encoding: str | None) -> SourceTable:
