@@ -456,3 +456,22 @@ def test_the_readme_states_every_field_limit():
     assert any(row.startswith("| every other mapped column")
                and row.endswith(f"| {DEFAULT_LIMIT:,} |") for row in rows + [
                    line.strip() for line in readme.splitlines()])
+
+
+def test_the_cli_names_a_store_refusal_in_one_line(tmp_path, capsys, monkeypatch):
+    """Should a value pass the checks and the store still refuse it, the transaction is rolled
+    back and the command says so in one line, not a traceback."""
+    from sqlalchemy.exc import DataError
+
+    def refuse(*args, **kwargs):
+        raise DataError("INSERT ...", {}, Exception("value too long for type character "
+                                                    "varying(64)\nCONTEXT: ..."))
+
+    monkeypatch.setattr(importer, "import_cases", refuse)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    path = write(tmp_path / "c.csv", HEADER + GOOD)
+    assert cli.main(["import", "cases", str(path), "--mapping", str(cases_toml(tmp_path))],
+                    settings) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: the store refused the data, and nothing was written: value too long for type "
+        "character varying(64)"]
