@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from dashboard.settings import Settings, SettingsError
 
@@ -418,4 +418,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return 2
     except (OperationalError, ProgrammingError) as exc:
         print(f"error: the store could not be used: {exc.orig}", file=sys.stderr)
+        return 2
+    except (DataError, IntegrityError) as exc:  # every write is one transaction: rolled back
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc
+        print(f"error: the store refused the data, and nothing was written: {reason}",
+              file=sys.stderr)
         return 2
