@@ -262,7 +262,7 @@ def _cli_who():
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     """Print the audit log, newest first, as ``/admin/audit`` shows it."""
-    from dashboard.audit_page import parse_filters, row_words
+    from dashboard.audit_page import Filters, parse_filters, row_words
     from data import audit
     from data.store import deployment_timezone
 
@@ -273,6 +273,16 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     engine = _open_store(settings)
     with engine.connect() as conn:
         tz = deployment_timezone(conn)
+    if args.prune_before:
+        try:
+            day = date.fromisoformat(args.prune_before)
+        except ValueError:
+            raise UsageError(f"--prune-before {args.prune_before!r}: not a date like "
+                             "2026-11-22") from None
+        (before, _) = Filters(since=day).bounds(tz)
+        print(f"deleted {audit.prune(engine, before)} audit entries older than "
+              f"{args.prune_before} (local time)")
+        return 0
     since, until = filters.bounds(tz)
     found = audit.query(engine, kinds=filters.kinds, actor=filters.actor or None,
                         since=since, until=until, limit=args.limit)
@@ -430,6 +440,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "token_made, token_revoked, case_action")
     log.add_argument("--actor", help="account name (exactly), or cli:USER")
     log.add_argument("--limit", type=int, default=100, help="rows at most (default 100)")
+    log.add_argument("--prune-before", metavar="DAY",
+                     help="delete the entries older than this local day (retention), "
+                          "and print how many")
     log.set_defaults(run=cmd_audit)
 
     brief = sub.add_parser("briefing", help="the weekly briefing as a PDF or PNG pages")

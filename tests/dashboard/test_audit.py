@@ -137,6 +137,8 @@ def test_cli_account_and_token_changes_are_logged_and_printed(app, monkeypatch, 
     assert token not in "".join(printed)
     assert main(["audit", "--kind", "logon"], settings) == 2
     assert "kind='logon'" in capsys.readouterr().err
+    assert main(["audit", "--prune-before", "2999-01-01"], settings) == 0
+    assert "deleted 3 audit entries" in capsys.readouterr().out and _log(app) == []
 
 
 def test_the_page_is_for_admins_only(app):
