@@ -93,3 +93,8 @@ def _what() -> str:
     body = request.get_json(silent=True)
     output = body.get("output") if isinstance(body, dict) else None
     return f"{request.path} {output}" if isinstance(output, str) else request.path
+
+
+def flush_pending() -> None:
+    """Add the repeats of refusals counted so far to their rows (before the log is read)."""
+    _safely(lambda: _aggregator().flush(services.engine()))

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dash import Dash
 from flask import Response, render_template, request
 
-from dashboard import auth, services
+from dashboard import audit_hooks, auth, services
 from data import audit
 from data.store import deployment_timezone
 from layouts.auth import AUDIT_PATH
@@ -135,6 +135,7 @@ def audit_view() -> Response:
         filters = parse_filters(request.args.to_dict(flat=False))
     except audit.AuditQueryError as bad:
         return _page(lang, status=400, error=str(bad))
+    audit_hooks.flush_pending()  # this process's counted repeats, up to now
     engine = services.engine()
     with engine.connect() as conn:
         tz = deployment_timezone(conn)

@@ -177,23 +177,32 @@ def record_case_action(conn_or_engine: Engine | Connection, who: Who, *, action:
 class _Open:
     row_id: int
     first: datetime
+    last: datetime
+    pending: int = 0  # repeats counted here and not yet added to the row
+    flushed: datetime | None = None
 
 
 class RefusalAggregator:
-    """Identical refusals (or failed sign-ins) of one principal within ``window`` share one
-    row.
+    """Identical refusals (or failed sign-ins) of one principal share one row.
 
     The first one of a kind (same event, actor, source, reason and target) writes a row;
-    the repeats within the window only add to that row's ``count`` and move its
-    ``last_at``. One principal that sprays ``max_targets`` different targets in a window
-    (paths, account names) gets the rest counted under target ``"*"``, and at most
-    ``max_keys`` signatures are remembered, so neither the log nor this memory grows with a
-    flood. Per server process.
+    each repeat within ``window`` of the one before only adds to that row's ``count`` and
+    moves its ``last_at``, for at most ``span`` (so a wall with a revoked token refreshing
+    all night is a row an hour, and the log still says when it went on). Repeats are
+    added to the row at most every ``flush_every`` (a flood costs the store a write every
+    few seconds, not one per request), when the row closes, and on :meth:`flush` (the
+    admin page calls it before reading). One principal that sprays ``max_targets``
+    different targets (paths, account names) gets the rest counted under target ``"*"``,
+    and at most ``max_keys`` signatures are remembered, so neither the log nor this memory
+    grows with a flood. Per server process.
     """
 
-    def __init__(self, window: timedelta = timedelta(minutes=1), max_targets: int = 20,
-                 max_keys: int = 10_000) -> None:
-        self.window, self.max_targets, self.max_keys = window, max_targets, max_keys
+    def __init__(self, window: timedelta = timedelta(minutes=1),
+                 span: timedelta = timedelta(hours=1), max_targets: int = 20,
+                 max_keys: int = 10_000, flush_every: timedelta = timedelta(seconds=5)
+                 ) -> None:
+        self.window, self.span, self.flush_every = window, span, flush_every
+        self.max_targets, self.max_keys = max_targets, max_keys
         self._open: dict[tuple, _Open] = {}
         self._lock = threading.Lock()
 
@@ -206,27 +215,56 @@ class RefusalAggregator:
         target = _clean(target, 300)
         principal = (event, who.kind, who.actor, who.source)
         with self._lock:
-            self._forget_before(at - self.window)
+            due = self._close(lambda o: at - o.last >= self.window or at - o.first >= self.span)
             signature = (*principal, reason, target)
             if signature not in self._open and self._targets_of(principal) >= self.max_targets:
                 target, signature = "*", (*principal, reason, "*")
             found = self._open.get(signature)
+            if found is not None:
+                found.last, found.pending = max(found.last, at), found.pending + 1
+                if at - (found.flushed or found.first) >= self.flush_every:
+                    due.append(self._take(found, at))
+        self._add(engine, due)
         if found is not None:
-            with store.transaction(engine) as conn:
-                conn.execute(update(AuditEntry).where(AuditEntry.id == found.row_id)
-                             .values(count=AuditEntry.count + 1, last_at=at))
             return found.row_id
         facts = {"key" if event == REFUSED else "why": reason, **(detail or {})}
         row_id = record(engine, event, who, target=target, region=region, detail=facts, at=at)
+        evicted = []
         with self._lock:
-            self._open.setdefault(signature, _Open(row_id, at))
-            while len(self._open) > self.max_keys:
-                self._open.pop(next(iter(self._open)))
+            self._open[signature] = _Open(row_id, at, at)
+            while len(self._open) > self.max_keys:  # the oldest go, their counts kept
+                evicted.append(self._take(self._open.pop(next(iter(self._open))), at))
+        self._add(engine, evicted)
         return row_id
 
-    def _forget_before(self, cutoff: datetime) -> None:
-        for signature in [s for s, o in self._open.items() if o.first <= cutoff]:
-            del self._open[signature]
+    def flush(self, engine: Engine | Connection) -> None:
+        """Add every repeat counted so far to its row."""
+        with self._lock:
+            due = [self._take(o, o.last) for o in self._open.values() if o.pending]
+        self._add(engine, due)
+
+    def _close(self, closing) -> list[tuple[int, int, datetime]]:
+        """Forget the rows ``closing`` says are over; their repeats still to add."""
+        due = []
+        for signature in [s for s, o in self._open.items() if closing(o)]:
+            due.append(self._take(self._open.pop(signature), None))
+        return [d for d in due if d[1]]
+
+    @staticmethod
+    def _take(entry: _Open, at: datetime | None) -> tuple[int, int, datetime]:
+        taken = (entry.row_id, entry.pending, entry.last)
+        entry.pending, entry.flushed = 0, at or entry.flushed
+        return taken
+
+    @staticmethod
+    def _add(engine: Engine | Connection, due: list[tuple[int, int, datetime]]) -> None:
+        due = [d for d in due if d[1]]
+        if not due:
+            return
+        with store.transaction(engine) as conn:
+            for row_id, repeats, last in due:
+                conn.execute(update(AuditEntry).where(AuditEntry.id == row_id)
+                             .values(count=AuditEntry.count + repeats, last_at=last))
 
     def _targets_of(self, principal: tuple) -> int:
         return sum(1 for s in self._open if s[:4] == principal)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 
 from data import audit, schema, store, users, workflow
 from data.models import AuditEntry, Case
@@ -74,19 +74,48 @@ def test_a_refusal_storm_is_one_row_with_its_count(sqlite_engine: Engine) -> Non
     wall = audit.Who("lobby wall", audit.DISPLAY, "10.0.0.9")
     storm = audit.RefusalAggregator()
     ids = {storm.note(sqlite_engine, audit.REFUSED, wall, "auth_out_of_scope", "/cb wall",
-                      region="T2", at=T0 + timedelta(seconds=s)) for s in range(0, 50, 2)}
+                      region="T2", at=T0 + timedelta(seconds=s)) for s in range(0, 47, 2)}
     assert len(ids) == 1 and _count(sqlite_engine) == 1
+    (row,) = audit.query(sqlite_engine).rows  # repeats are added every 5 s or so
+    assert (row.count, row.last_at) == (22, T0 + timedelta(seconds=42))
+    storm.flush(sqlite_engine)
     (row,) = audit.query(sqlite_engine).rows
-    assert (row.count, row.last_at, row.region) == (25, T0 + timedelta(seconds=48), "T2")
+    assert (row.count, row.last_at, row.region) == (24, T0 + timedelta(seconds=46), "T2")
     assert row.detail == {"key": "auth_out_of_scope"}
-    # a minute on, the same refusal opens a new row; another reason or wall is its own row
+    # a minute's pause, and the same refusal opens a new row; another reason, another
+    # principal is a row of its own
     storm.note(sqlite_engine, audit.REFUSED, wall, "auth_out_of_scope", "/cb wall",
-               at=T0 + timedelta(seconds=61))
+               at=T0 + timedelta(seconds=108))
     storm.note(sqlite_engine, audit.REFUSED, wall, "auth_display_only", "/cb wall",
-               at=T0 + timedelta(seconds=62))
+               at=T0 + timedelta(seconds=109))
     storm.note(sqlite_engine, audit.REFUSED, ALICE, "auth_out_of_scope", "/cb wall",
-               at=T0 + timedelta(seconds=62))
+               at=T0 + timedelta(seconds=109))
     assert _count(sqlite_engine) == 4
+
+
+def test_a_night_long_storm_is_a_row_an_hour(sqlite_engine: Engine) -> None:
+    """A wall refreshing every 30 s with a revoked token for three hours."""
+    wall = audit.Who("-", audit.ANONYMOUS, "10.0.0.9")
+    storm = audit.RefusalAggregator()
+    for tick in range(3 * 120):
+        storm.note(sqlite_engine, audit.REFUSED, wall, "auth_token_invalid", "/cb wall",
+                   at=T0 + timedelta(seconds=30 * tick))
+    storm.flush(sqlite_engine)
+    rows = audit.query(sqlite_engine).rows
+    assert len(rows) == 3 and sum(r.count for r in rows) == 360
+
+
+def test_a_flood_costs_a_write_every_few_seconds_not_one_per_request(sqlite_engine) -> None:
+    flood = audit.RefusalAggregator()
+    writes = []
+    event.listen(sqlite_engine, "before_cursor_execute",
+                 lambda *args: writes.append(args[2].split()[0]))
+    for n in range(1000):  # ten a second for 100 s
+        flood.note(sqlite_engine, audit.REFUSED, ALICE, "auth_role", "/cb",
+                   at=T0 + timedelta(milliseconds=100 * n))
+    flood.flush(sqlite_engine)
+    assert audit.query(sqlite_engine).rows[0].count == 1000
+    assert writes.count("INSERT") == 1 and writes.count("UPDATE") <= 21
 
 
 def test_a_spray_of_targets_is_capped_per_principal(sqlite_engine: Engine) -> None:
@@ -97,6 +126,7 @@ def test_a_spray_of_targets_is_capped_per_principal(sqlite_engine: Engine) -> No
         spray.note(sqlite_engine, audit.SIGN_IN_FAILED, client, "wrong", f"name{n}",
                    at=T0 + timedelta(milliseconds=n))
     assert _count(sqlite_engine) == 21
+    spray.flush(sqlite_engine)
     with sqlite_engine.connect() as conn:
         star = conn.scalar(select(AuditEntry.count).where(AuditEntry.target == "*"))
     assert star == 480
