@@ -134,7 +134,7 @@ def audit_view() -> Response:
     try:
         filters = parse_filters(request.args.to_dict(flat=False))
     except audit.AuditQueryError as bad:
-        return _page(lang, status=400, error=str(bad))
+        return _page(lang, status=400, error=t("audit_bad_filter", lang, why=bad))
     audit_hooks.flush_pending()  # this process's counted repeats, up to now
     engine = services.engine()
     with engine.connect() as conn:
@@ -163,7 +163,7 @@ def _page(lang: str, status: int = 200, error: str = "", rows: list | None = Non
     html = render_template("audit.html", lang=lang, words=words, error=error,
                            rows=rows or [], filters=filters or Filters(), kinds=kinds,
                            newer=newer, older=older, other_lang=t("other_lang", lang),
-                           show_table=status == 200)
+                           show_form=status in (200, 400), show_rows=status == 200)
     return Response(html, status=status, mimetype="text/html")
 
 

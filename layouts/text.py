@@ -414,6 +414,7 @@ TEXT["zh"].update({
     "audit_why_wrong": "账号或密码错误", "audit_why_throttled": "尝试过多，已限制",
     "audit_why_expired_form": "登录表单已过期",
     "audit_repeated": "共 {n} 次，最后一次 {last}",
+    "audit_bad_filter": "筛选条件有误：{why}",
 })
 TEXT["en"].update({
     "audit_title": "Audit log", "audit_link": "Audit log", "audit_back": "Back to the console",
@@ -436,4 +437,5 @@ TEXT["en"].update({
     "audit_why_wrong": "wrong name or password", "audit_why_throttled": "too many tries",
     "audit_why_expired_form": "the sign-in form had expired",
     "audit_repeated": "{n} times, the last at {last}",
+    "audit_bad_filter": "A filter cannot be used: {why}",
 })

@@ -204,6 +204,7 @@ def test_the_page_filters_pages_and_escapes(app):
         answer = client.get(f"/admin/audit?{bad}")
         assert answer.status_code == 400, bad
         assert bad.split("=")[0] in answer.get_data(as_text=True)
+        assert 'class="audit-filters"' in answer.get_data(as_text=True)  # to fix it in
 
 
 def test_the_badge_links_the_log_for_admins_only(app):
