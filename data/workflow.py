@@ -4,7 +4,8 @@ A commander's action on a case goes through :func:`apply`: it checks the action 
 from the case's status and its parameters make sense, then, in one transaction, updates the
 case only if nobody else changed it since the commander looked (``WHERE version =
 expected``), appends the step to the case's history (``case_events``) and marks the data as
-changed (:func:`data.store.bump_data_version`). Either all three are written or nothing is.
+changed (:func:`data.store.bump_data_version`). Either all three are written or nothing is
+(and, when told who acts and from where, the action's audit row: :mod:`data.audit`).
 
 The transition table (:data:`TRANSITIONS`) is data, so the console can ask
 :func:`allowed_actions` which buttons to offer:
