@@ -697,7 +697,8 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
     items = [(int(x["id"]), int(x["version"]), overrides.get(int(x["id"]), {}))
              for x in targets]
     results = workflow.apply_many(engine, items, action, actor=user.name, now=now,
-                                  note=(note or "").strip() or None, **params)
+                                  note=(note or "").strip() or None,
+                                  audit=services.audit_who(user), **params)
     failed = [r for r in results if not r.ok]
     done = len(results) - len(failed)
     codes = {int(x["id"]): x.get("code") or x["id"] for x in targets}

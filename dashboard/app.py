@@ -41,4 +41,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     from dashboard import briefing_export
 
     briefing_export.init_app(app)  # /briefing.pdf, printed by Chromium like the CLI's
+    from dashboard import audit_page
+
+    audit_page.init_app(app)  # /admin/audit, the audit log for admins
     return app

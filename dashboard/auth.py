@@ -35,6 +35,7 @@ from flask import (
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard import audit_hooks
 from dashboard.settings import Settings
 from data import users
 from data.models import Region
@@ -67,6 +68,7 @@ class Forbidden(Exception):
         super().__init__(f"{key}: {values}" if values else key)
         self.key = key
         self.values = values
+        audit_hooks.refused(key, values, current_user)  # every refusal, worded or 403
 
     def message(self, lang: str = "zh") -> str:
         return t(self.key, lang, **self.values)
@@ -197,6 +199,8 @@ def _lang() -> str:
 
 
 def _json_refusal(key: str, status: int = 403, **values: object) -> Response:
+    if status == 403:
+        audit_hooks.refused(key, values, current_user)
     body = {"error": {"key": key, "message": {lang: t(key, lang, **values)
                                              for lang in ("zh", "en")}}}
     if key == "auth_signed_out":
@@ -319,6 +323,8 @@ def _guard_console_page() -> Response | None:
 
 
 def _notice(key: str, status: int, retry: int) -> Response:
+    if status == 403:
+        audit_hooks.refused(key, {}, current_user)
     lang = _lang()
     html = render_template("notice.html", lang=lang, message=t(key, lang),
                            title=t("wall_title", lang), retry=retry)
@@ -410,17 +416,21 @@ def _login() -> Response:
     password = request.form.get("password") or ""
     expected = session.get("csrf")
     if not expected or request.form.get("csrf") != expected:
+        audit_hooks.sign_in_failed(name, "expired_form")
         return _login_page(lang, next_url, t("login_expired", lang), name, status=400)
     throttle: LoginThrottle = current_app.extensions[EXTENSION]["throttle"]
     wait = throttle.wait_seconds(name)
     if wait:
+        audit_hooks.sign_in_failed(name, "throttled")
         return _login_page(lang, next_url, t("login_throttled", lang, seconds=wait), name,
                            status=429)
     user = users.authenticate(_engine(), name, password)
     if user is None:
         throttle.failed(name)
+        audit_hooks.sign_in_failed(name, "wrong")
         return _login_page(lang, next_url, t("login_wrong", lang), name, status=401)
     throttle.succeeded(name)
+    audit_hooks.signed_in(user.name)
     session.clear()  # a fresh session: nothing carried over from before sign-in
     session.permanent = True
     session["uid"] = user.id
@@ -431,6 +441,7 @@ def _login() -> Response:
 def logout() -> Response:
     """End the session and go back to the sign-in page."""
     lang = _lang()
+    audit_hooks.signed_out(current_user())
     session.clear()
     return redirect("/login" + ("?lang=en" if lang == "en" else ""))
 

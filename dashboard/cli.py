@@ -1,4 +1,5 @@
-"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|briefing``.
+"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|audit|
+briefing``.
 
 Every command reads :class:`~dashboard.settings.Settings` from the environment
 (``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
@@ -199,7 +200,8 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     engine = _open_store(settings)
     if args.action == "add":
         users.check_new_user(engine, args.name, args.role, args.region)  # before the password
-        user = users.add_user(engine, args.name, _read_password(args), args.role, args.region)
+        user = users.add_user(engine, args.name, _read_password(args), args.role, args.region,
+                              audit=_cli_who())
         print(f"account {user.name} created: {user.role}, "
               f"{user.region_code or 'whole deployment'}")
     elif args.action == "list":
@@ -209,10 +211,10 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
                   f"{user.created_at:%Y-%m-%d %H:%M}")
     elif args.action == "passwd":
         users.get_user(engine, args.name)  # an unknown name fails before the password prompt
-        users.set_password(engine, args.name, _read_password(args))
+        users.set_password(engine, args.name, _read_password(args), audit=_cli_who())
         print(f"password of {args.name} changed; its sessions end")
     elif args.action == "disable":
-        users.disable(engine, args.name)
+        users.disable(engine, args.name, audit=_cli_who())
         print(f"account {args.name} disabled; its sessions end")
     return 0
 
@@ -229,7 +231,7 @@ def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
                   f"{token.created_at:%Y-%m-%d %H:%M} {token.label}")
         return 0
     if args.revoke is not None:
-        users.revoke_display_token(engine, args.revoke)
+        users.revoke_display_token(engine, args.revoke, audit=_cli_who())
         print(f"display token {args.revoke} revoked: its walls show a notice from their next "
               "refresh")
         return 0
@@ -237,11 +239,66 @@ def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("give --region CODE (or --region '*' for the whole deployment), "
                          "--list or --revoke ID")
     region = None if args.region == "*" else args.region
-    token = users.create_display_token(engine, region, label=args.label or "")
+    token = users.create_display_token(engine, region, label=args.label or "",
+                                       audit=_cli_who())
     print(f"display token for {region or 'the whole deployment'} (shown once; keep it "
           "like a key):")
     print(token)
     print(f"wall address to bookmark: {args.base_url.rstrip('/')}/wall?token={token}")
+    return 0
+
+
+def _cli_who():
+    """The audit log's "who and from where" of a command: ``cli:`` and the operating
+    system's user, on this machine."""
+    import getpass
+    import socket
+
+    from data import audit
+
+    try:
+        os_user = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
+        os_user = "unknown"
+    return audit.Who(f"cli:{os_user}", audit.CLI, f"cli@{socket.gethostname()}")
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the audit log, newest first, as ``/admin/audit`` shows it."""
+    from dashboard.audit_page import Filters, parse_filters, row_words
+    from data import audit
+    from data.store import deployment_timezone
+
+    filters = parse_filters({"kind": args.kind or [], "actor": [args.actor or ""],
+                             "since": [args.since or ""], "until": [args.until or ""]})
+    if not 1 <= args.limit <= audit.MAX_LIMIT:
+        raise UsageError(f"--limit {args.limit}: from 1 to {audit.MAX_LIMIT}")
+    engine = _open_store(settings)
+    with engine.connect() as conn:
+        tz = deployment_timezone(conn)
+    if args.prune_before:
+        try:
+            day = date.fromisoformat(args.prune_before)
+        except ValueError:
+            raise UsageError(f"--prune-before {args.prune_before!r}: not a date like "
+                             "2026-11-22") from None
+        (before, _) = Filters(since=day).bounds(tz)
+        print(f"deleted {audit.prune(engine, before)} audit entries older than "
+              f"{args.prune_before} (local time)")
+        return 0
+    since, until = filters.bounds(tz)
+    found = audit.query(engine, kinds=filters.kinds, actor=filters.actor or None,
+                        since=since, until=until, limit=args.limit)
+    lang = settings.language
+    for row in found.rows:
+        words = row_words(row, tz, lang)
+        print("  ".join(part for part in (
+            words["at"], words["event"], words["actor"], words["source"], words["target"],
+            words["region"], words["result"], words["detail"]) if part))
+    if found.has_more:
+        print(f"... older entries follow (--limit {args.limit}; narrow with --since/--until)")
+    elif not found.rows:
+        print("no audit entries match")
     return 0
 
 
@@ -376,6 +433,20 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--base-url", default="http://127.0.0.1:8050",
                        help="the server's address, for the printed wall address")
     token.set_defaults(run=cmd_wall_token)
+
+    log = sub.add_parser("audit", help="print the audit log, newest first")
+    log.add_argument("--since", help="first local day, e.g. 2026-11-22")
+    log.add_argument("--until", help="last local day (inclusive)")
+    log.add_argument("--kind", action="append",
+                     help="event kind (repeat, or comma-separated): sign_in, sign_in_failed, "
+                          "sign_out, refused, user_added, password_set, user_disabled, "
+                          "token_made, token_revoked, case_action")
+    log.add_argument("--actor", help="account name (exactly), or cli:USER")
+    log.add_argument("--limit", type=int, default=100, help="rows at most (default 100)")
+    log.add_argument("--prune-before", metavar="DAY",
+                     help="delete the entries older than this local day (retention), "
+                          "and print how many")
+    log.set_defaults(run=cmd_audit)
 
     brief = sub.add_parser("briefing", help="the weekly briefing as a PDF or PNG pages")
     brief.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")

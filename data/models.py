@@ -256,3 +256,33 @@ class DisplayToken(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One line of the audit log: who did what, when, from where (:mod:`data.audit`).
+
+    Append-only, apart from ``count`` and ``last_at``, which aggregate a storm of identical
+    refusals into one line. ``at`` is indexed alone so that "the last month" and a retention
+    purge (``DELETE ... WHERE at < ...``) are index range scans.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    event: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(String(200))
+    target: Mapped[str | None] = mapped_column(String(300))
+    region: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    last_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_event_at", "event", "at"),
+        Index("ix_audit_log_actor_at", "actor", "at"),
+    )

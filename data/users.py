@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from data import audit as audit_log
 from data import store
 from data.models import DisplayToken, Region, RegionAncestor, User
 from data.regions import natural_key
@@ -200,15 +201,18 @@ def _user_query():
 # --- users ------------------------------------------------------------------------------------
 
 def add_user(engine: Engine | Connection, name: str, password: str, role: str,
-             region_code: str | None = None) -> UserInfo:
+             region_code: str | None = None, *, audit: audit_log.Who | None = None
+             ) -> UserInfo:
     """Create an account; refuse a bad name, a weak password, an unknown role or region,
-    or a name already taken. Only the password's hash is stored."""
+    or a name already taken. Only the password's hash is stored. With ``audit`` (who and
+    from where), a ``user_added`` row is written in the same transaction."""
     with store.transaction(engine) as conn:
         name, region_id = check_new_user(conn, name, role, region_code)
         check_password_strength(name, password)
         conn.execute(insert(User).values(
             name=name, password_hash=generate_password_hash(password), role=role,
             region_id=region_id, created_at=store.utcnow(), disabled=False))
+        _audit(conn, audit, audit_log.USER_ADDED, name, region_code, role=role)
         return get_user(conn, name)
 
 
@@ -264,20 +268,34 @@ def authenticate(engine: Engine | Connection, name: str, password: str) -> UserI
     return _user_info(row)
 
 
-def set_password(engine: Engine | Connection, name: str, password: str) -> None:
-    """Give ``name`` a new password (sessions signed in with the old one stop working)."""
+def set_password(engine: Engine | Connection, name: str, password: str, *,
+                 audit: audit_log.Who | None = None) -> None:
+    """Give ``name`` a new password (sessions signed in with the old one stop working);
+    with ``audit``, a ``password_set`` row in the same transaction."""
     with store.transaction(engine) as conn:
         user = get_user(conn, name)
         check_password_strength(user.name, password)
         conn.execute(update(User).where(User.id == user.id)
                      .values(password_hash=generate_password_hash(password)))
+        _audit(conn, audit, audit_log.PASSWORD_SET, user.name, user.region_code)
 
 
-def disable(engine: Engine | Connection, name: str) -> None:
-    """Disable an account: it can no longer sign in, and its sessions stop working."""
+def disable(engine: Engine | Connection, name: str, *,
+            audit: audit_log.Who | None = None) -> None:
+    """Disable an account: it can no longer sign in, and its sessions stop working;
+    with ``audit``, a ``user_disabled`` row in the same transaction."""
     with store.transaction(engine) as conn:
         user = get_user(conn, name)
         conn.execute(update(User).where(User.id == user.id).values(disabled=True))
+        _audit(conn, audit, audit_log.USER_DISABLED, user.name, user.region_code)
+
+
+def _audit(conn: Connection, audit: audit_log.Who | None, event: str, target: str,
+           region_code: str | None, **detail: object) -> None:
+    """The audit row of an account or token change, in the change's own transaction."""
+    if audit is not None:
+        audit_log.record(conn, event, audit, target=target, region=region_code,
+                         detail={k: v for k, v in detail.items() if v})
 
 
 def principal_for_user(engine: Engine, user: UserInfo) -> Principal:
@@ -294,16 +312,18 @@ def _token_hash(token: str) -> str:
 
 
 def create_display_token(engine: Engine | Connection, region_code: str | None = None,
-                         label: str = "") -> str:
+                         label: str = "", *, audit: audit_log.Who | None = None) -> str:
     """A new display token for the wall of ``region_code`` (None: the whole deployment).
 
-    The token is returned once and never stored: only its hash is."""
+    The token is returned once and never stored: only its hash is. With ``audit``, a
+    ``token_made`` row (its id and label, never the token) in the same transaction."""
     token = secrets.token_urlsafe(32)
     with store.transaction(engine) as conn:
         region_id = _region_id(conn, region_code)
-        conn.execute(insert(DisplayToken).values(
+        token_id = conn.execute(insert(DisplayToken).values(
             token_hash=_token_hash(token), region_id=region_id, label=label or "",
-            created_at=store.utcnow(), revoked_at=None))
+            created_at=store.utcnow(), revoked_at=None).returning(DisplayToken.id)).scalar_one()
+        _audit(conn, audit, audit_log.TOKEN_MADE, f"token {token_id}", region_code, label=label)
     return token
 
 
@@ -335,8 +355,10 @@ def list_display_tokens(engine: Engine | Connection) -> list[TokenInfo]:
     return [_token_info(row) for row in rows]
 
 
-def revoke_display_token(engine: Engine | Connection, token_id: int) -> None:
-    """Revoke token ``token_id``: walls using it show a notice from their next refresh."""
+def revoke_display_token(engine: Engine | Connection, token_id: int, *,
+                         audit: audit_log.Who | None = None) -> None:
+    """Revoke token ``token_id``: walls using it show a notice from their next refresh;
+    with ``audit``, a ``token_revoked`` row in the same transaction."""
     with store.transaction(engine) as conn:
         found = conn.scalar(select(DisplayToken.id).where(DisplayToken.id == token_id))
         if found is None:
@@ -345,6 +367,7 @@ def revoke_display_token(engine: Engine | Connection, token_id: int) -> None:
         conn.execute(update(DisplayToken).where(DisplayToken.id == token_id,
                                                 DisplayToken.revoked_at.is_(None))
                      .values(revoked_at=store.utcnow()))
+        _audit(conn, audit, audit_log.TOKEN_REVOKED, f"token {token_id}", None)
 
 
 def _token_query():
