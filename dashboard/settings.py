@@ -11,8 +11,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
+from sqlalchemy.engine import make_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+#: Shortest ``SECRET_KEY`` accepted: a short key can be guessed, and then any cookie forged.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -67,7 +71,10 @@ class Settings:
     wall_refresh_seconds: int = 10
     wall_reload_at: str = "04:00:00"  # walls reload daily at this local time; "" never
     debug: bool = False
+    #: signs session cookies; empty: the key file (:meth:`secret_key_path`) holds it
     secret_key: str = ""
+    #: where the signing key is kept when ``secret_key`` is empty; empty: the default place
+    secret_key_file: str = ""
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -76,11 +83,21 @@ class Settings:
             raise SettingsError(f"wall_reload_at={self.wall_reload_at!r}: expected HH:MM:SS "
                                 "or '' for never")
 
+    def secret_key_path(self) -> Path:
+        """Where the session-signing key is kept: ``secret_key_file`` if set; else
+        ``secret_key`` beside a SQLite store's file; else ``instance/secret_key``."""
+        if self.secret_key_file:
+            return Path(self.secret_key_file)
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).parent / "secret_key"
+        return DEFAULT_INSTANCE / "secret_key"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read ``DATABASE_URL``, ``DASHBOARD_LANGUAGE``, ``DASHBOARD_CENTRE_NAME``,
-        ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG`` and
-        ``SECRET_KEY``."""
+        ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``
+        (at least 32 characters) and ``SECRET_KEY_FILE``."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
         if env.get("DATABASE_URL"):
@@ -102,7 +119,15 @@ class Settings:
         if "DASHBOARD_DEBUG" in env:
             kwargs["debug"] = _parse_bool("DASHBOARD_DEBUG", env["DASHBOARD_DEBUG"])
         if env.get("SECRET_KEY"):
-            kwargs["secret_key"] = env["SECRET_KEY"]
+            key = env["SECRET_KEY"].strip()
+            if len(key) < MIN_SECRET_KEY_LENGTH:
+                raise SettingsError(
+                    f"SECRET_KEY has {len(key)} characters: it needs at least "
+                    f"{MIN_SECRET_KEY_LENGTH} random ones (python -c 'import secrets; "
+                    "print(secrets.token_hex(32))'), or leave it unset to use the key file")
+            kwargs["secret_key"] = key
+        if env.get("SECRET_KEY_FILE"):
+            kwargs["secret_key_file"] = env["SECRET_KEY_FILE"]
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> "Settings":
