@@ -353,3 +353,20 @@ def test_a_new_password_disabling_and_signout_end_every_session_of_that_account(
     assert sessions.user_of(county, third) is None
     users.disable(county, "li")
     assert sessions.user_of(county, hers) is None
+
+
+def test_demo_accounts_reads_nothing_after_its_connection_is_given_back(county):
+    """The sign-in page's 503s under a burst: a result read after its connection went
+    back to the pool fails when that connection is closed or taken meanwhile. With a pool
+    that closes every connection given back, any such read fails every time."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    closing = create_engine(county.url.render_as_string(hide_password=False),
+                            poolclass=NullPool)
+    try:
+        accounts = users.demo_accounts(closing)
+        assert [a.name for a in accounts] == ["admin", "commander", "town", "viewer"]
+        assert next(a for a in accounts if a.name == "town").region_code == "T1"
+    finally:
+        closing.dispose()
