@@ -16,6 +16,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from data import store
 from data.models import SignInSession
@@ -25,6 +26,10 @@ SESSION_HOURS = 12
 #: How stale ``last_seen_at`` may get before a request writes it again: one write a
 #: minute per console at most, not one per callback.
 TOUCH_SECONDS = 60
+#: How long (ms) noting a use may wait for SQLite's write lock before giving up this time;
+#: and the store's usual wait (``store.make_engine``'s 30 s timeout), restored after.
+TOUCH_WAIT_MS = 200
+SQLITE_WAIT_MS = 30_000
 
 
 def _digest(session_id: str) -> str:
@@ -59,14 +64,36 @@ def user_of(engine: Engine | Connection, session_id: str | None,
         row = conn.execute(select(SignInSession.user_id, SignInSession.last_seen_at,
                                   SignInSession.ended_at)
                            .where(SignInSession.id_hash == digest)).one_or_none()
-        if row is None or row.ended_at is not None:
-            return None
-        if now - row.last_seen_at > timedelta(hours=SESSION_HOURS):
-            return None
-        if now - row.last_seen_at > timedelta(seconds=TOUCH_SECONDS):
-            conn.execute(update(SignInSession).where(SignInSession.id_hash == digest)
-                         .values(last_seen_at=now))
+    if row is None or row.ended_at is not None:
+        return None
+    if now - row.last_seen_at > timedelta(hours=SESSION_HOURS):
+        return None
+    if now - row.last_seen_at > timedelta(seconds=TOUCH_SECONDS):
+        _touch(engine, digest, now)
     return row.user_id
+
+
+def _touch(engine: Engine | Connection, digest: str, now: datetime) -> None:
+    """Note that the session was used, if the store lets us write at once. Best effort: a
+    console must not wait on (or fail with) a long import holding SQLite's write lock;
+    the next request a minute on tries again."""
+    statement = (update(SignInSession).where(SignInSession.id_hash == digest)
+                 .values(last_seen_at=now))
+    if isinstance(engine, Connection):
+        engine.execute(statement)
+        return
+    try:
+        with engine.begin() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {TOUCH_WAIT_MS}")
+            try:
+                conn.execute(statement)
+            finally:
+                if sqlite:  # the pooled connection keeps the store's usual patience
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_WAIT_MS}")
+    except OperationalError:
+        pass
 
 
 def end(engine: Engine | Connection, session_id: str | None) -> None:

@@ -370,3 +370,36 @@ def test_demo_accounts_reads_nothing_after_its_connection_is_given_back(county):
         assert next(a for a in accounts if a.name == "town").region_code == "T1"
     finally:
         closing.dispose()
+
+
+def test_a_long_import_holding_sqlites_write_lock_does_not_hold_up_a_console(sqlite_engine):
+    """Checking a session notes its use (a write) at most once a minute; with another
+    writer holding the lock it gives up at once instead of waiting 30 s, and the session
+    still counts."""
+    import time
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from data import sessions
+    from data.models import SignInSession
+
+    tiny_store.build(sqlite_engine)
+    user = users.add_user(sqlite_engine, "zhang", PASSWORD, "viewer")
+    earlier = store.utcnow() - timedelta(minutes=5)
+    sid = sessions.start(sqlite_engine, user.id, now=earlier)
+    importer = sqlite_engine.connect()
+    importer.exec_driver_sql("BEGIN IMMEDIATE")  # what a long import holds
+    try:
+        began = time.monotonic()
+        assert sessions.user_of(sqlite_engine, sid) == user.id
+        assert time.monotonic() - began < 5
+    finally:
+        importer.rollback()
+        importer.close()
+    with sqlite_engine.connect() as conn:
+        assert conn.scalar(select(SignInSession.last_seen_at)) == earlier  # not noted then
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == sessions.SQLITE_WAIT_MS
+    assert sessions.user_of(sqlite_engine, sid) == user.id
+    with sqlite_engine.connect() as conn:
+        assert conn.scalar(select(SignInSession.last_seen_at)) > earlier  # noted now
