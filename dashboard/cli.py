@@ -200,10 +200,13 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
         print(f"account {user.name} created: {user.role}, "
               f"{user.region_code or 'whole deployment'}")
     elif args.action == "list":
+        from data import sessions
+
         for user in users.list_users(engine):
             state = "disabled" if user.disabled else "active"
+            live = sessions.live_count(engine, user.id)
             print(f"{user.name:<20} {user.role:<10} {user.region_code or '*':<16} {state:<9} "
-                  f"{user.created_at:%Y-%m-%d %H:%M}")
+                  f"{user.created_at:%Y-%m-%d %H:%M}  {live} signed in")
     elif args.action == "passwd":
         users.get_user(engine, args.name)  # an unknown name fails before the password prompt
         users.set_password(engine, args.name, _read_password(args))

@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from data import store
@@ -118,10 +118,10 @@ def end_all(conn: Connection, user_id: int) -> int:
 
 
 def live_count(engine: Engine | Connection, user_id: int, now: datetime | None = None) -> int:
-    """How many sessions of ``user_id`` are live now."""
+    """How many sessions of ``user_id`` are live now (``user list`` shows it)."""
     now = now or store.utcnow()
     cutoff = now - timedelta(hours=SESSION_HOURS)
     with store.transaction(engine) as conn:
-        return len(conn.execute(select(SignInSession.id_hash).where(
+        return conn.scalar(select(func.count()).select_from(SignInSession).where(
             SignInSession.user_id == user_id, SignInSession.ended_at.is_(None),
-            SignInSession.last_seen_at >= cutoff)).all())
+            SignInSession.last_seen_at >= cutoff)) or 0

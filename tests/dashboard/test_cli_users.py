@@ -182,8 +182,12 @@ def test_user_signout_ends_the_accounts_sessions_and_says_how_many(settings, eng
 
     user = users.add_user(engine, "zhang", PASSWORD, "viewer")
     live = [sessions.start(engine, user.id) for _ in range(2)]
+    assert main(["user", "list"], settings) == 0
+    assert capsys.readouterr().out.rstrip().endswith("  2 signed in")
     assert main(["user", "signout", "zhang"], settings) == 0
     assert capsys.readouterr().out.strip() == "account zhang: 2 sessions ended"
+    main(["user", "list"], settings)
+    assert capsys.readouterr().out.rstrip().endswith("  0 signed in")
     assert all(sessions.user_of(engine, sid) is None for sid in live)
     assert main(["user", "signout", "ghost"], settings) == 2
     assert "no account is named 'ghost'" in capsys.readouterr().err
