@@ -42,7 +42,7 @@ DISPLAY = "display"
 
 MIN_PASSWORD_LENGTH = 8
 #: The lowest zxcvbn score (0-4) a new password may have: 3 is "safely unguessable",
-#: about 10^10 guesses or more by zxcvbn's estimate (its lists hold common passwords,
+#: 10^8 guesses or more by zxcvbn's estimate (its lists hold common passwords,
 #: English words, names and keyboard patterns such as ``1qaz2wsx``).
 MIN_PASSWORD_SCORE = 3
 #: zxcvbn refuses longer input; a password is judged by its first this many characters.
