@@ -141,7 +141,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from callbacks.console import start_prewarm
 
     start_prewarm(app)  # the console's first clicks only add up kept counts
-    _announce_demo_access(engine, f"http://{args.host}:{args.port}")
+    _announce_demo_access(engine, f"http://{args.host}:{args.port}", app.server.secret_key)
     print(f"serving on http://{args.host}:{args.port}/", flush=True)
     if args.dev:
         app.run(host=args.host, port=args.port, debug=settings.debug,
@@ -205,10 +205,13 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
         print(f"account {user.name} created: {user.role}, "
               f"{user.region_code or 'whole deployment'}")
     elif args.action == "list":
+        from data import sessions
+
         for user in users.list_users(engine):
             state = "disabled" if user.disabled else "active"
+            live = sessions.live_count(engine, user.id)
             print(f"{user.name:<20} {user.role:<10} {user.region_code or '*':<16} {state:<9} "
-                  f"{user.created_at:%Y-%m-%d %H:%M}")
+                  f"{user.created_at:%Y-%m-%d %H:%M}  {live} signed in")
     elif args.action == "passwd":
         users.get_user(engine, args.name)  # an unknown name fails before the password prompt
         users.set_password(engine, args.name, _read_password(args), audit=_cli_who())
@@ -216,6 +219,9 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     elif args.action == "disable":
         users.disable(engine, args.name, audit=_cli_who())
         print(f"account {args.name} disabled; its sessions end")
+    elif args.action == "signout":
+        ended = users.sign_out_everywhere(engine, args.name)
+        print(f"account {args.name}: {ended} session{'s' if ended != 1 else ''} ended")
     return 0
 
 
@@ -344,10 +350,12 @@ def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _announce_demo_access(engine: Engine, base_url: str | None = None) -> None:
+def _announce_demo_access(engine: Engine, base_url: str | None = None,
+                          secret_key: str = "") -> None:
     """On the demo county: make its accounts if it has none, and print those that still
-    have their demo password; with ``base_url``, print a wall address with the demo's
-    display token. Nothing at all on a store of imported data."""
+    have their demo password; with ``base_url`` and the server's signing key, print a wall
+    address with the demo's display token (derived from the key). Nothing at all on a
+    store of imported data."""
     from data import users
 
     users.ensure_demo_accounts(engine)
@@ -357,8 +365,8 @@ def _announce_demo_access(engine: Engine, base_url: str | None = None) -> None:
         for account in still:
             print(f"  {account.name:<10} password {account.password:<18} {account.role}"
                   f" of {account.region_code or 'the whole deployment'}", flush=True)
-    if base_url:
-        token = users.demo_wall_token(engine)
+    if base_url and secret_key:
+        token = users.demo_wall_token(engine, secret_key)
         if token:
             print(f"wall (no sign-in needed): {base_url}/wall?token={token}", flush=True)
 
@@ -407,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(run=cmd_summary)
 
-    user = sub.add_parser("user", help="accounts: add, list, passwd, disable")
+    user = sub.add_parser("user", help="accounts: add, list, passwd, disable, signout")
     user_sub = user.add_subparsers(dest="action", required=True)
     add = user_sub.add_parser("add", help="create an account (the password is asked for)")
     add.add_argument("name")
@@ -423,6 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="read the password from the first line of stdin")
     off = user_sub.add_parser("disable", help="disable an account")
     off.add_argument("name")
+    out = user_sub.add_parser("signout", help="end every session of an account (it may "
+                                              "sign in again)")
+    out.add_argument("name")
     user.set_defaults(run=cmd_user)
 
     token = sub.add_parser("wall-token", help="a long-lived read-only address for a wall")

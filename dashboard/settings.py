@@ -13,10 +13,14 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 #: The longest a briefing print may be allowed (``DASHBOARD_PRINT_TIMEOUT``), in seconds.
 MAX_PRINT_SECONDS = 600
+#: Shortest ``SECRET_KEY`` accepted: a short key can be guessed, and then any cookie forged.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -124,6 +128,7 @@ class Settings:
     wall_refresh_seconds: int = 10
     wall_reload_at: str = "04:00:00"  # walls reload daily at this local time; "" never
     debug: bool = False
+    #: signs session cookies; empty: the key file (:meth:`secret_key_path`) holds it
     secret_key: str = ""
     #: Where the server's headless Chromium opens the briefing to print /briefing.pdf
     #: (``http://host:port``); "" = the server's own loopback address (see
@@ -134,6 +139,8 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()
     #: The longest one briefing print may take (the CLI's and /briefing.pdf's), in seconds.
     print_timeout_seconds: int = 45
+    #: where the signing key is kept when ``secret_key`` is empty; empty: the default place
+    secret_key_file: str = ""
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -152,12 +159,22 @@ class Settings:
             raise SettingsError(f"print_timeout_seconds={self.print_timeout_seconds!r}: "
                                 f"expected 1 to {MAX_PRINT_SECONDS}")
 
+    def secret_key_path(self) -> Path:
+        """Where the session-signing key is kept: ``secret_key_file`` if set; else
+        ``secret_key`` beside a SQLite store's file; else ``instance/secret_key``."""
+        if self.secret_key_file:
+            return Path(self.secret_key_file)
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).parent / "secret_key"
+        return DEFAULT_INSTANCE / "secret_key"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read ``DATABASE_URL``, ``DASHBOARD_LANGUAGE``, ``DASHBOARD_CENTRE_NAME``,
-        ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``,
-        ``DASHBOARD_INTERNAL_URL``, ``DASHBOARD_TRUSTED_HOSTS`` and
-        ``DASHBOARD_PRINT_TIMEOUT``."""
+        ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``
+        (at least 32 characters), ``SECRET_KEY_FILE``, ``DASHBOARD_INTERNAL_URL``,
+        ``DASHBOARD_TRUSTED_HOSTS`` and ``DASHBOARD_PRINT_TIMEOUT``."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
         if env.get("DATABASE_URL"):
@@ -179,7 +196,15 @@ class Settings:
         if "DASHBOARD_DEBUG" in env:
             kwargs["debug"] = _parse_bool("DASHBOARD_DEBUG", env["DASHBOARD_DEBUG"])
         if env.get("SECRET_KEY"):
-            kwargs["secret_key"] = env["SECRET_KEY"]
+            key = env["SECRET_KEY"].strip()
+            if len(key) < MIN_SECRET_KEY_LENGTH:
+                raise SettingsError(
+                    f"SECRET_KEY has {len(key)} characters: it needs at least "
+                    f"{MIN_SECRET_KEY_LENGTH} random ones (python -c 'import secrets; "
+                    "print(secrets.token_hex(32))'), or leave it unset to use the key file")
+            kwargs["secret_key"] = key
+        if env.get("SECRET_KEY_FILE"):
+            kwargs["secret_key_file"] = env["SECRET_KEY_FILE"]
         if env.get("DASHBOARD_INTERNAL_URL", "").strip():
             kwargs["internal_url"] = internal_url(env["DASHBOARD_INTERNAL_URL"])
         if "DASHBOARD_TRUSTED_HOSTS" in env:

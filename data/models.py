@@ -286,3 +286,17 @@ class AuditEntry(Base):
         Index("ix_audit_log_event_at", "event", "at"),
         Index("ix_audit_log_actor_at", "actor", "at"),
     )
+
+
+class SignInSession(Base):
+    """One sign-in on the console: the session cookie carries a random id, of which only
+    the SHA-256 is kept here. Signing out (or a password change, or disabling the account)
+    sets ``ended_at``, and from then on a copy of the cookie is refused."""
+
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -464,3 +464,18 @@ TEXT["en"].update({
     "audit_repeated": "{n} times, the last at {last}",
     "audit_bad_filter": "A filter cannot be used: {why}",
 })
+
+
+# --- accounts: sign-in throttle and password rules (issue 11) --------------------------------
+TEXT["zh"].update({
+    "login_throttled_client": "这台电脑登录失败次数过多，请 {seconds} 秒后再试",
+    "auth_weak_password": "密码太容易被猜到（常见密码、键盘连续键、单词或日期、包含账号名、"
+                          "重复字符，或演示账号公开的密码）",
+})
+TEXT["en"].update({
+    "login_throttled_client": "Too many failed sign-ins from this computer: try again in "
+                              "{seconds} s",
+    "auth_weak_password": "The password is too easy to guess (a common password, a keyboard "
+                          "pattern, words or dates, the account name, repeated characters, "
+                          "or a password the demo publishes)",
+})
