@@ -24,7 +24,7 @@ from data import wall
 from data.regions import UnknownRegion
 from data.store import data_version, utcnow
 from layouts import ids
-from layouts.figures import view_ranges
+from layouts.figures import plot_text, plot_texts, view_ranges
 from layouts.text import t
 from layouts.wall import (
     TILES, build_ranking, build_ticker, build_wall, build_wall_message, flagged_grids,
@@ -230,20 +230,22 @@ def _reload_at(search: str | None, default: str) -> str:
 
 
 def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:
-    """What a wall shows, panel by panel, as plain values to compare between refreshes."""
+    """What a wall shows, panel by panel, as plain values to compare between refreshes;
+    the texts that a refresh patches into figures are escaped for plotly (:func:`plot_text`)."""
     flagged = flagged_grids(snap["grids"], shapes["points"])
     officers = officer_points(snap["patrolling"])
     tops = snap["subcategories"]
+    source_names, source_counts = source_series(snap["sources"], lang)
     return {
         "tiles": tile_texts(snap["counters"], lang),
         "alert": bool(snap["counters"]["overdue"]),
         "ticker": list(snap["newest"]["code"]),
         "map": map_values(snap["grids"], shapes, metric),
         "flagged": [(f["lon"], f["lat"], f["n"]) for f in flagged],
-        "officers": [(o["lon"], o["lat"], o["name"]) for o in officers],
+        "officers": [(o["lon"], o["lat"], plot_text(o["name"])) for o in officers],
         "trend": trend_series(snap["trend"]),
-        "sources": source_series(snap["sources"], lang),
-        "top": (tops["key"].tolist(), tops["n"].tolist()),
+        "sources": (plot_texts(source_names), source_counts),
+        "top": (plot_texts(tops["key"].tolist()), tops["n"].tolist()),
         "ranking": [(row.code, row.value) for row in snap["ranking"].itertuples()],
     }
 
