@@ -123,9 +123,13 @@ def _enough_working_days(cal: WorkCalendar, first, last, most: int):
     import numpy as np
 
     begin, end = _as_day(first), _as_day(last)
-    horizon = end + timedelta(days=most * 2 + 40)
+    step = timedelta(days=most * 2 + 40)
+    horizon = end + step if date.max - end > step else date.max
     while True:
         workdays = cal.working_days(begin, horizon)
         if int((workdays >= np.datetime64(end)).sum()) >= most + 2:
             return workdays
-        horizon += timedelta(days=most * 2 + 40)
+        if horizon == date.max:
+            raise ValueError(f"a deadline of {most} working days from {end.isoformat()} "
+                             f"runs past the calendar's last day {date.max.isoformat()}")
+        horizon = horizon + step if date.max - horizon > step else date.max
