@@ -182,7 +182,8 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
 
     The map keeps the polygons it was sent first (the playlist's whole region) and zooms
     to the next region, colouring only its grids; the other panels get their new content
-    in place. Nothing is unmounted or re-sent, so no panel ever stands empty."""
+    in place. Nothing is unmounted or re-sent (the map's polygons only when new
+    boundaries were imported), so no panel ever stands empty."""
     if not state or not state.get("playlist"):
         return tuple([no_update] * 10)
     playlist = state["playlist"]
@@ -205,8 +206,8 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
     _remember(token, shown)
     parts = wall_parts(snap, shapes, metric, lang)
     # every point moves with the region; the polygons stay unless new ones were imported
-    figure = _map_update({key: page[key] for key in ("shapes",) if key in page}, shown, snap,
-                         shapes, state,
+    drawn = {"shapes": page["shapes"]} if "shapes" in page else {}
+    figure = _map_update(drawn, shown, snap, shapes, state,
                          view=view_ranges(shapes.get("view") if bounds is None else bounds))
     as_of = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(snap["timezone"]))
     new_state = {**state, "region": None if region is None else region.code, "token": token,
