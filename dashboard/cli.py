@@ -87,6 +87,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from data import importer
 
+    if args.kind == "holidays":
+        return _import_holidays(args, settings)
+    if not args.mapping:
+        raise UsageError(f"import {args.kind} needs --mapping, the TOML mapping file")
     engine = _open_store(settings)
     run: Callable = importer.import_regions if args.kind == "regions" else importer.import_cases
     report = run(engine, Path(args.file), Path(args.mapping),
@@ -96,6 +100,19 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         print("\n".join(report.summary_lines(settings.language)))
+    return 0
+
+
+def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
+    """``import holidays FILE``: days off and make-up working days over chinesecalendar's."""
+    from data import holidays
+
+    engine = _open_store(settings)
+    report = holidays.import_holidays(engine, Path(args.file))
+    if args.json:
+        print(json.dumps(report.__dict__, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(report.summary_lines()))
     return 0
 
 
@@ -398,10 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the demo's 'now' in UTC (default: now)")
     demo.set_defaults(run=cmd_demo)
 
-    imp = sub.add_parser("import", help="import regions or cases from CSV/XLSX/GeoJSON/Shapefile")
-    imp.add_argument("kind", choices=["regions", "cases"])
+    imp = sub.add_parser("import", help="import regions or cases from CSV/XLSX/GeoJSON/"
+                                        "Shapefile, or holidays from a CSV (date,day[,note])")
+    imp.add_argument("kind", choices=["regions", "cases", "holidays"])
     imp.add_argument("file")
-    imp.add_argument("--mapping", required=True, help="the TOML mapping file")
+    imp.add_argument("--mapping", help="the TOML mapping file (regions and cases)")
     imp.add_argument("--skip-bad-rows", action="store_true",
                      help="import the good rows; write the bad ones to a rejects CSV")
     imp.add_argument("--rejects", help="where to write the rejects CSV")

@@ -393,6 +393,7 @@ def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
         store.rebuild_region_ancestors(conn)
         if inserts or updates or created:
             store.bump_data_version(conn)
+            store.bump_regions_version(conn)  # maps kept by running walls are drawn anew
     report.seconds = time.perf_counter() - began
     return report
 

@@ -7,10 +7,11 @@ so SQLite and PostgreSQL hold exactly the same bytes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -118,6 +119,17 @@ class Category(Base):
     time_unit: Mapped[str] = mapped_column(String(16))
     filing_condition: Mapped[str | None] = mapped_column(Text)
     closing_condition: Mapped[str | None] = mapped_column(Text)
+
+
+class HolidayDay(Base):
+    """A day the centre marks off or on itself, over the holiday calendar of the
+    ``chinesecalendar`` package (:mod:`data.holidays`): working days count deadlines."""
+
+    __tablename__ = "holidays"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Case(Base):

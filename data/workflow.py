@@ -80,6 +80,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from data import audit as audit_log
 from data import schema, store
 from data.deadlines import deadline
+from data.holidays import work_calendar
 from data.models import Case, CaseEvent, Category, Department, Officer
 
 # --- errors ---------------------------------------------------------------------------------
@@ -468,7 +469,7 @@ def _prepare_dispatch(conn, row, params, now, bad) -> dict[str, Any]:
                   f"subcategory {row.subcategory!r} has no time limit in the category "
                   "table; give a deadline")
     values["due_at"] = deadline(now, limit.time_limit, limit.time_unit,
-                                store.deployment_timezone(conn))
+                                store.deployment_timezone(conn), work_calendar(conn))
     return values
 
 
