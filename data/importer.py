@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from data import schema, store
+from data import holidays, schema, store
 from data.coords import WGS84, is_china_datum, to_wgs84
 from data.deadlines import deadlines
 from data.import_checks import (RowError, cell_errors, only_shape_errors, parse_times,
@@ -605,7 +605,8 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
             due = times["due_at"]
         elif not cats.empty:
             due = deadlines(dispatched, sub.map(cats["time_limit"]), sub.map(cats["time_unit"]),
-                            store.deployment_timezone(conn))
+                            store.deployment_timezone(conn),
+                            calendar=holidays.work_calendar(conn))
             due.index = frame.index
         else:
             due = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")

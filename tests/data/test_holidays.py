@@ -184,3 +184,26 @@ def test_the_command_line_imports_holidays_and_refuses_a_bad_file(tmp_path, caps
         assert conn.scalar(select(func.count()).select_from(HolidayDay)) == 2
         assert conn.scalar(select(func.count()).select_from(Case)) == 0
     engine.dispose()
+
+
+def test_imported_cases_are_dated_by_the_table_too(engine, tmp_path):
+    """A case file with no deadline is dated from the category table over the centre's
+    calendar: Friday 20 November 10:00 + 3 working days is Wednesday 25 November by the
+    library, Thursday 26 November with Monday 23 November made a day off."""
+    from data import importer
+    from data.models import Category
+
+    holidays.import_holidays(engine, _write(tmp_path, "date,day\n2026-11-23,off\n"))
+    with store.transaction(engine) as conn:
+        conn.execute(Category.__table__.insert().values(
+            code="X1", case_class="事件", category="市容环境", subcategory="暴露垃圾",
+            time_limit=3, time_unit=DAYS))
+    (tmp_path / "c.csv").write_text("id,at,status,sub\nA1,2026-11-20 10:00,处置中,暴露垃圾\n",
+                                    encoding="utf-8")
+    (tmp_path / "c.toml").write_text(
+        '[source]\ntimezone = "Asia/Shanghai"\n[columns]\nexternal_id = "id"\n'
+        'reported_at = "at"\nstatus = "status"\nsubcategory = "sub"\n'
+        '[status_values]\n"处置中" = "dispatched"\n', encoding="utf-8")
+    importer.import_cases(engine, tmp_path / "c.csv", tmp_path / "c.toml")
+    with engine.connect() as conn:
+        assert conn.scalar(select(Case.due_at)) == datetime(2026, 11, 26, 2, 0)
