@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
-RUN_PACKAGES  := fonts-noto-cjk
+RUN_PACKAGES  := chromium fonts-noto-cjk
 TEST_PACKAGES := chromium fonts-noto-cjk postgresql poppler-utils
 
 .PHONY: run test install install-test system-run system-test clean

@@ -28,7 +28,7 @@ from data import wall as wall_data
 from data.console_scope import case_region_ids
 from data.metric_registry import metric_label
 from data.regions import UnknownRegion, ancestors_of, get_region
-from data.store import deployment_timezone, utcnow
+from data.store import deployment_timezone, regions_version, utcnow
 from layouts import console as layout
 from layouts import ids
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
@@ -346,7 +346,15 @@ def forget_counts() -> None:
 
 
 def _shapes(conn, code: str | None) -> dict:
-    cache = services.extension().setdefault(SHAPES_CACHE, {})
+    """The map's shapes of region ``code``, made once per region and regions version
+    (:func:`data.store.regions_version`, moved on by every import of regions): the next
+    click after an import draws the new boundaries. Older versions' shapes are let go."""
+    version = regions_version(conn)
+    kept = services.extension().setdefault(SHAPES_CACHE, {})
+    if kept.get("version") != version:  # replaced whole: a reader holds the old dict
+        kept = {"version": version, "shapes": {}}
+        services.extension()[SHAPES_CACHE] = kept
+    cache = kept["shapes"]
     if code not in cache:
         cache[code] = console.region_shapes(conn, code)
     return cache[code]
@@ -697,7 +705,8 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
     items = [(int(x["id"]), int(x["version"]), overrides.get(int(x["id"]), {}))
              for x in targets]
     results = workflow.apply_many(engine, items, action, actor=user.name, now=now,
-                                  note=(note or "").strip() or None, **params)
+                                  note=(note or "").strip() or None,
+                                  audit=services.audit_who(user), **params)
     failed = [r for r in results if not r.ok]
     done = len(results) - len(failed)
     codes = {int(x["id"]): x.get("code") or x["id"] for x in targets}

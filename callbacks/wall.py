@@ -22,13 +22,13 @@ from dashboard import services
 from dashboard.settings import time_of_day
 from data import wall
 from data.regions import UnknownRegion
-from data.store import data_version, utcnow
+from data.store import data_version, regions_version, utcnow
 from layouts import ids
-from layouts.figures import view_ranges
+from layouts.figures import plot_text, plot_texts, view_ranges
 from layouts.text import t
 from layouts.wall import (
     TILES, build_ranking, build_ticker, build_wall, build_wall_message, flagged_grids,
-    map_values, officer_points, source_series, tile_texts, trend_series, wall_parts,
+    map_values, officer_points, source_series, tile_texts, trend_series, wall_map, wall_parts,
 )
 
 TILE_KEYS = [key for key, _, _ in TILES]
@@ -111,12 +111,22 @@ def _cache() -> dict:
 
 
 def _shapes(conn, region) -> dict:
-    """The map's geometry for a region, made once per region and data version of regions."""
+    """The map's geometry for a region, made once per region and regions version
+    (:func:`data.store.regions_version`, which every import of regions moves on), and
+    carrying that version (``regions_version``): a page whose map was drawn from other
+    shapes is sent the whole new map (:func:`_map_update`). Shapes of older versions are
+    let go."""
     cache = _cache()
-    key = ("shapes", None if region is None else region.id)
-    if key not in cache:
-        cache[key] = wall.grid_shapes(conn, region)
-    return cache[key]
+    version = regions_version(conn)
+    key = ("shapes", None if region is None else region.id, version)
+    held = cache.get(key)
+    if held is None:
+        held = {**wall.grid_shapes(conn, region), "regions_version": version}
+        with _LOCK:
+            for old in [k for k in cache if k[0] == "shapes" and k[2] != version]:
+                cache.pop(old, None)
+            cache[key] = held
+    return held
 
 
 def _snapshot(conn, region_code: str | None, now) -> dict:
@@ -158,7 +168,7 @@ def render_wall(search: str | None) -> object:
     _remember(token, shown_values(snap, shapes, metric, lang))
     state = {"version": snap["version"], "region": None if region is None else region.code,
              "metric": metric, "token": token, "lang": lang, "timezone": snap["timezone"],
-             "refresh": settings.wall_refresh_seconds,
+             "refresh": settings.wall_refresh_seconds, "regions": shapes["regions_version"],
              "words": {"stale": t("stale", lang), "as_of": t("data_as_of", lang)}}
     state["map_region"] = state["region"]
     if rotate:
@@ -172,7 +182,8 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
 
     The map keeps the polygons it was sent first (the playlist's whole region) and zooms
     to the next region, colouring only its grids; the other panels get their new content
-    in place. Nothing is unmounted or re-sent, so no panel ever stands empty."""
+    in place. Nothing is unmounted or re-sent (the map's polygons only when new
+    boundaries were imported), so no panel ever stands empty."""
     if not state or not state.get("playlist"):
         return tuple([no_update] * 10)
     playlist = state["playlist"]
@@ -191,19 +202,13 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
     lang, metric = state["lang"], state["metric"]
     token = uuid.uuid4().hex
     shown = shown_values(snap, shapes, metric, lang)
+    page = _pages().get(state.get("token"), {})
     _remember(token, shown)
     parts = wall_parts(snap, shapes, metric, lang)
-    figure = Patch()
-    figure["data"][0]["z"] = shown["map"]
-    figure["data"][0]["zmax"] = max(max((v for v in shown["map"] if v is not None),
-                                        default=0), 1)
-    for index, points in ((2, shown["flagged"]), (3, shown["officers"])):
-        figure["data"][index]["lon"] = [p[0] for p in points]
-        figure["data"][index]["lat"] = [p[1] for p in points]
-        figure["data"][index]["text"] = [str(p[2]) for p in points]
-    figure["data"][2]["marker"]["size"] = [min(6 + p[2] * 2, 18) for p in shown["flagged"]]
-    for key, value in view_ranges(shapes.get("view") if bounds is None else bounds).items():
-        figure["layout"]["geo"][key] = value
+    # every point moves with the region; the polygons stay unless new ones were imported
+    drawn = {"shapes": page["shapes"]} if "shapes" in page else {}
+    figure = _map_update(drawn, shown, snap, shapes, state,
+                         view=view_ranges(shapes.get("view") if bounds is None else bounds))
     as_of = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(snap["timezone"]))
     new_state = {**state, "region": None if region is None else region.code, "token": token,
                  "version": snap["version"]}
@@ -230,22 +235,71 @@ def _reload_at(search: str | None, default: str) -> str:
 
 
 def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:
-    """What a wall shows, panel by panel, as plain values to compare between refreshes."""
+    """What a wall shows, panel by panel, as plain values to compare between refreshes;
+    the texts that a refresh patches into figures are escaped for plotly (:func:`plot_text`)."""
     flagged = flagged_grids(snap["grids"], shapes["points"])
     officers = officer_points(snap["patrolling"])
     tops = snap["subcategories"]
+    source_names, source_counts = source_series(snap["sources"], lang)
     return {
         "tiles": tile_texts(snap["counters"], lang),
         "alert": bool(snap["counters"]["overdue"]),
         "ticker": list(snap["newest"]["code"]),
         "map": map_values(snap["grids"], shapes, metric),
         "flagged": [(f["lon"], f["lat"], f["n"]) for f in flagged],
-        "officers": [(o["lon"], o["lat"], o["name"]) for o in officers],
+        "shapes": shapes.get("regions_version"),
+        "officers": [(o["lon"], o["lat"], plot_text(o["name"])) for o in officers],
         "trend": trend_series(snap["trend"]),
-        "sources": source_series(snap["sources"], lang),
-        "top": (tops["key"].tolist(), tops["n"].tolist()),
+        "sources": (plot_texts(source_names), source_counts),
+        "top": (plot_texts(tops["key"].tolist()), tops["n"].tolist()),
         "ranking": [(row.code, row.value) for row in snap["ranking"].itertuples()],
     }
+
+
+def _map_update(old: dict, new: dict, snap: dict, shapes: dict, state: dict,
+                view: dict | None = None):
+    """What the wall's map is sent, from what the page was last sent (``old``) and what
+    it shows now (``new``, :func:`shown_values`): the whole map when the page's was drawn
+    from other shapes (new boundaries were imported, or a restarted server does not know
+    which it has), framed on the region shown; else a ``Patch`` of what moved (colours,
+    flagged grids, officers) and of the view (``view``, geo settings, for a rotation);
+    nothing when nothing moved. A server that does not remember the page (restarted)
+    goes by the shapes' version the page was first drawn with (``state["regions"]``)."""
+    if old.get("shapes", state.get("regions")) != new["shapes"]:
+        return _whole_map(snap, shapes, state, view)
+    moved = {key for key in ("map", "flagged", "officers") if old.get(key) != new[key]}
+    if not moved and view is None:
+        return no_update
+    figure = Patch()
+    if "map" in moved:
+        figure["data"][0]["z"] = new["map"]
+        figure["data"][0]["zmax"] = max(max((v for v in new["map"] if v is not None),
+                                            default=0), 1)
+    if "flagged" in moved:
+        figure["data"][2]["lon"] = [f[0] for f in new["flagged"]]
+        figure["data"][2]["lat"] = [f[1] for f in new["flagged"]]
+        figure["data"][2]["text"] = [str(f[2]) for f in new["flagged"]]
+        figure["data"][2]["marker"]["size"] = [min(6 + f[2] * 2, 18) for f in new["flagged"]]
+    if "officers" in moved:
+        figure["data"][3]["lon"] = [o[0] for o in new["officers"]]
+        figure["data"][3]["lat"] = [o[1] for o in new["officers"]]
+        figure["data"][3]["text"] = [o[2] for o in new["officers"]]
+    for key, value in (view or {}).items():
+        figure["layout"]["geo"][key] = value
+    return figure
+
+
+def _whole_map(snap: dict, shapes: dict, state: dict, view: dict | None):
+    """The wall's map drawn afresh on ``shapes``, framed by ``view`` (geo settings) or,
+    for a rotating wall showing one of its towns, on that town."""
+    figure = wall_map(snap, shapes, state["metric"], state["lang"])
+    if view is None and state.get("region") != state.get("map_region", state.get("region")):
+        with services.engine().connect() as conn:
+            region = wall.root_region(conn, state["region"])
+            view = view_ranges(wall.region_bounds(conn, region)) if region else None
+    if view:
+        figure.update_geos(**view)
+    return figure
 
 
 def _pages() -> OrderedDict:
@@ -306,22 +360,7 @@ def refresh_wall(request: object, state: dict | None):
                 ticker.prepend(row)
             for _ in range(max(len(shown) + len(fresh) - wall.TICKER_ROWS, 0)):
                 del ticker[-1]
-    figure = no_update
-    if changed("map") or changed("flagged") or changed("officers"):
-        figure = Patch()
-        if changed("map"):
-            figure["data"][0]["z"] = new["map"]
-            figure["data"][0]["zmax"] = max(max((v for v in new["map"] if v is not None),
-                                                default=0), 1)
-        if changed("flagged"):
-            figure["data"][2]["lon"] = [f[0] for f in new["flagged"]]
-            figure["data"][2]["lat"] = [f[1] for f in new["flagged"]]
-            figure["data"][2]["text"] = [str(f[2]) for f in new["flagged"]]
-            figure["data"][2]["marker"]["size"] = [min(6 + f[2] * 2, 18) for f in new["flagged"]]
-        if changed("officers"):
-            figure["data"][3]["lon"] = [o[0] for o in new["officers"]]
-            figure["data"][3]["lat"] = [o[1] for o in new["officers"]]
-            figure["data"][3]["text"] = [o[2] for o in new["officers"]]
+    figure = _map_update(old, new, snap, shapes, state)
     trend_patch = no_update
     if changed("trend"):
         trend_patch = Patch()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard import auth, http_guard, services
+from dashboard import auth, http_guard, own_address, services
 from dashboard.settings import PROJECT_ROOT, Settings
 from data import store
 
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         health_endpoint="healthz",
     )
     app.server.extensions[services.EXTENSION] = {"engine": engine, "settings": settings}
+    own_address.init_app(app, settings)  # trusted Host names, checked before the guard
     # malformed requests refused, dispatch's safety net, headers, body limit: before auth's
     # guard, which reads the body
     http_guard.init_app(app, settings)
@@ -43,4 +44,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     from dashboard import briefing_export
 
     briefing_export.init_app(app)  # /briefing.pdf, printed by Chromium like the CLI's
+    from dashboard import audit_page
+
+    audit_page.init_app(app)  # /admin/audit, the audit log for admins
     return app

@@ -2,8 +2,9 @@
 
 * Sign-in: a plain server-rendered ``/login`` form (zh-CN, ``?lang=en`` English) and
   ``/logout``. The session is Flask's signed cookie (HttpOnly, SameSite=Lax), signed with
-  ``Settings.secret_key`` or else a key made once and kept in the store's ``meta``, so
-  sessions survive restarts and several server processes agree.
+  ``SECRET_KEY`` or the key file (:mod:`dashboard.signing_key`, never the store), and tied
+  to a record in the store (:mod:`dashboard.session_store`) that ``/logout`` ends. Failed
+  sign-ins are throttled per name and per client (:mod:`dashboard.throttle`).
 * The wall: ``/wall?token=T`` with a long-lived display token
   (``python -m dashboard wall-token``). ``assets/auth.js`` sends the token of the page's
   address with every callback (header ``X-Display-Token``), and the server checks it
@@ -20,9 +21,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 from typing import Iterable
 from urllib.parse import quote, urlsplit
@@ -35,19 +33,18 @@ from flask import (
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from dashboard import audit_hooks, session_store, signing_key
 from dashboard.settings import Settings
+from dashboard.throttle import LoginThrottle
 from data import users
 from data.models import Region
+from data.sessions import SESSION_HOURS
 from data.users import Principal
 from layouts import ids
 from layouts.text import t
 
 EXTENSION = "grid_dashboard_auth"
 TOKEN_HEADER = "X-Display-Token"
-SESSION_HOURS = 12
-#: Failed sign-ins allowed per account name in :data:`THROTTLE_WINDOW` seconds.
-THROTTLE_ATTEMPTS = 5
-THROTTLE_WINDOW = 60.0
 
 #: Paths that hold no data and are served to anyone.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_dash-dependencies",
@@ -67,6 +64,7 @@ class Forbidden(Exception):
         super().__init__(f"{key}: {values}" if values else key)
         self.key = key
         self.values = values
+        audit_hooks.refused(key, values, current_user)  # every refusal, worded or 403
 
     def message(self, lang: str = "zh") -> str:
         return t(self.key, lang, **self.values)
@@ -103,12 +101,8 @@ def _look_up_principal() -> Principal | None:
     if token is not None:
         info = users.check_display_token(engine, token)
         return None if info is None else users.principal_for_token(engine, info)
-    user_id = session.get("uid")
-    if user_id is None:
-        return None
-    user = users.get_user_by_id(engine, int(user_id))
-    if user is None or user.disabled or session.get("stamp") != user.stamp:
-        session.clear()  # the account went away, was disabled or got a new password
+    user = session_store.signed_in_user(engine)  # None: signed out, ended, or disabled
+    if user is None:
         return None
     return users.principal_for_user(engine, user)
 
@@ -197,6 +191,8 @@ def _lang() -> str:
 
 
 def _json_refusal(key: str, status: int = 403, **values: object) -> Response:
+    if status == 403:
+        audit_hooks.refused(key, values, current_user)
     body = {"error": {"key": key, "message": {lang: t(key, lang, **values)
                                              for lang in ("zh", "en")}}}
     if key == "auth_signed_out":
@@ -319,6 +315,8 @@ def _guard_console_page() -> Response | None:
 
 
 def _notice(key: str, status: int, retry: int) -> Response:
+    if status == 403:
+        audit_hooks.refused(key, {}, current_user)
     lang = _lang()
     html = render_template("notice.html", lang=lang, message=t(key, lang),
                            title=t("wall_title", lang), retry=retry)
@@ -326,40 +324,6 @@ def _notice(key: str, status: int, retry: int) -> Response:
 
 
 # --- sign-in ------------------------------------------------------------------------------
-
-class LoginThrottle:
-    """Failed sign-ins per account name in a sliding window (per server process)."""
-
-    def __init__(self, attempts: int = THROTTLE_ATTEMPTS,
-                 window: float = THROTTLE_WINDOW) -> None:
-        self.attempts, self.window = attempts, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, name: str, now: float) -> deque[float]:
-        failures = self._failures[name.strip().lower()]
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        return failures
-
-    def wait_seconds(self, name: str, now: float | None = None) -> int:
-        """Seconds until ``name`` may try again (0: now)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            failures = self._recent(name, now)
-            if len(failures) < self.attempts:
-                return 0
-            return max(1, int(failures[0] + self.window - now + 0.999))
-
-    def failed(self, name: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._recent(name, now).append(now)
-
-    def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(name.strip().lower(), None)
-
 
 def safe_next(target: str | None) -> str:
     """``target`` if it is a path on this server, else ``/``: never an outside address."""
@@ -382,7 +346,8 @@ def _login_page(lang: str, next_url: str, error: str = "", name: str = "",
                                           "login_submit", "login_hint", "app_title",
                                           "language")}
     demo, wall_token = users.demo_sign_in_hints(
-        _engine(), current_app.extensions[EXTENSION].setdefault("demo_cache", {}))
+        _engine(), current_app.extensions[EXTENSION].setdefault("demo_cache", {}),
+        secret_key=current_app.secret_key)
     words.update({key: t(key, lang) for key in ("demo_accounts", "demo_wall")})
     roles = {account.name: t("role_" + account.role, lang) for account in demo}
     html = render_template("login.html", lang=lang, words=words, error=error, name=name,
@@ -410,28 +375,33 @@ def _login() -> Response:
     password = request.form.get("password") or ""
     expected = session.get("csrf")
     if not expected or request.form.get("csrf") != expected:
+        audit_hooks.sign_in_failed(name, "expired_form")
         return _login_page(lang, next_url, t("login_expired", lang), name, status=400)
     throttle: LoginThrottle = current_app.extensions[EXTENSION]["throttle"]
-    wait = throttle.wait_seconds(name)
-    if wait:
-        return _login_page(lang, next_url, t("login_throttled", lang, seconds=wait), name,
+    attempt = throttle.begin(name, request.remote_addr)  # counted before the check
+    if attempt.wait:
+        audit_hooks.sign_in_failed(name, "throttled")
+        key = "login_throttled" if attempt.limited_by == "name" else "login_throttled_client"
+        return _login_page(lang, next_url, t(key, lang, seconds=attempt.wait), name,
                            status=429)
     user = users.authenticate(_engine(), name, password)
     if user is None:
-        throttle.failed(name)
+        audit_hooks.sign_in_failed(name, "wrong")
         return _login_page(lang, next_url, t("login_wrong", lang), name, status=401)
-    throttle.succeeded(name)
-    session.clear()  # a fresh session: nothing carried over from before sign-in
-    session.permanent = True
-    session["uid"] = user.id
-    session["stamp"] = user.stamp
+    throttle.succeeded(attempt)
+    audit_hooks.signed_in(user.name)
+    session_store.begin(_engine(), user)  # a fresh session, recorded in the store
     return redirect(next_url)
 
 
 def logout() -> Response:
     """End the session and go back to the sign-in page."""
     lang = _lang()
-    session.clear()
+    audit_hooks.signed_out(current_user())
+    try:
+        session_store.end(_engine())  # every copy of the cookie is refused from now on
+    except SQLAlchemyError:
+        return _notice("auth_unavailable", status=503, retry=30)
     return redirect("/login" + ("?lang=en" if lang == "en" else ""))
 
 
@@ -442,7 +412,7 @@ def _forbidden_response(refused: Forbidden) -> Response:
 def init_app(app: Dash, engine: Engine, settings: Settings) -> None:
     """Put sign-in and the guard in front of ``app``'s server."""
     server: Flask = app.server
-    server.secret_key = settings.secret_key or users.ensure_secret_key(engine)
+    server.secret_key = signing_key.signing_key(settings, engine)  # never kept in the store
     server.config.update(
         SESSION_COOKIE_NAME="dashboard_session",
         SESSION_COOKIE_HTTPONLY=True,

@@ -1,4 +1,5 @@
-"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|briefing``.
+"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|audit|
+briefing``.
 
 Every command reads :class:`~dashboard.settings.Settings` from the environment
 (``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from dashboard.settings import Settings, SettingsError
 
@@ -86,6 +87,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from data import importer
 
+    if args.kind == "holidays":
+        return _import_holidays(args, settings)
+    if not args.mapping:
+        raise UsageError(f"import {args.kind} needs --mapping, the TOML mapping file")
     engine = _open_store(settings)
     run: Callable = importer.import_regions if args.kind == "regions" else importer.import_cases
     report = run(engine, Path(args.file), Path(args.mapping),
@@ -95,6 +100,19 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         print("\n".join(report.summary_lines(settings.language)))
+    return 0
+
+
+def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
+    """``import holidays FILE``: days off and make-up working days over chinesecalendar's."""
+    from data import holidays
+
+    engine = _open_store(settings)
+    report = holidays.import_holidays(engine, Path(args.file))
+    if args.json:
+        print(json.dumps(report.__dict__, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(report.summary_lines()))
     return 0
 
 
@@ -134,10 +152,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_feed:
         _start_demo_feed(engine)
     app = create_app(settings)
+    from dashboard import own_address
+
+    own_address.record(app, args.host, args.port)  # where /briefing.pdf's browser opens it
     from callbacks.console import start_prewarm
 
     start_prewarm(app)  # the console's first clicks only add up kept counts
-    _announce_demo_access(engine, f"http://{args.host}:{args.port}")
+    _announce_demo_access(engine, f"http://{args.host}:{args.port}", app.server.secret_key)
     print(f"serving on http://{args.host}:{args.port}/", flush=True)
     if args.dev:
         app.run(host=args.host, port=args.port, debug=settings.debug,
@@ -199,21 +220,28 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     engine = _open_store(settings)
     if args.action == "add":
         users.check_new_user(engine, args.name, args.role, args.region)  # before the password
-        user = users.add_user(engine, args.name, _read_password(args), args.role, args.region)
+        user = users.add_user(engine, args.name, _read_password(args), args.role, args.region,
+                              audit=_cli_who())
         print(f"account {user.name} created: {user.role}, "
               f"{user.region_code or 'whole deployment'}")
     elif args.action == "list":
+        from data import sessions
+
         for user in users.list_users(engine):
             state = "disabled" if user.disabled else "active"
+            live = sessions.live_count(engine, user.id)
             print(f"{user.name:<20} {user.role:<10} {user.region_code or '*':<16} {state:<9} "
-                  f"{user.created_at:%Y-%m-%d %H:%M}")
+                  f"{user.created_at:%Y-%m-%d %H:%M}  {live} signed in")
     elif args.action == "passwd":
         users.get_user(engine, args.name)  # an unknown name fails before the password prompt
-        users.set_password(engine, args.name, _read_password(args))
+        users.set_password(engine, args.name, _read_password(args), audit=_cli_who())
         print(f"password of {args.name} changed; its sessions end")
     elif args.action == "disable":
-        users.disable(engine, args.name)
+        users.disable(engine, args.name, audit=_cli_who())
         print(f"account {args.name} disabled; its sessions end")
+    elif args.action == "signout":
+        ended = users.sign_out_everywhere(engine, args.name)
+        print(f"account {args.name}: {ended} session{'s' if ended != 1 else ''} ended")
     return 0
 
 
@@ -229,7 +257,7 @@ def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
                   f"{token.created_at:%Y-%m-%d %H:%M} {token.label}")
         return 0
     if args.revoke is not None:
-        users.revoke_display_token(engine, args.revoke)
+        users.revoke_display_token(engine, args.revoke, audit=_cli_who())
         print(f"display token {args.revoke} revoked: its walls show a notice from their next "
               "refresh")
         return 0
@@ -237,11 +265,66 @@ def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("give --region CODE (or --region '*' for the whole deployment), "
                          "--list or --revoke ID")
     region = None if args.region == "*" else args.region
-    token = users.create_display_token(engine, region, label=args.label or "")
+    token = users.create_display_token(engine, region, label=args.label or "",
+                                       audit=_cli_who())
     print(f"display token for {region or 'the whole deployment'} (shown once; keep it "
           "like a key):")
     print(token)
     print(f"wall address to bookmark: {args.base_url.rstrip('/')}/wall?token={token}")
+    return 0
+
+
+def _cli_who():
+    """The audit log's "who and from where" of a command: ``cli:`` and the operating
+    system's user, on this machine."""
+    import getpass
+    import socket
+
+    from data import audit
+
+    try:
+        os_user = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
+        os_user = "unknown"
+    return audit.Who(f"cli:{os_user}", audit.CLI, f"cli@{socket.gethostname()}")
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the audit log, newest first, as ``/admin/audit`` shows it."""
+    from dashboard.audit_page import Filters, parse_filters, row_words
+    from data import audit
+    from data.store import deployment_timezone
+
+    filters = parse_filters({"kind": args.kind or [], "actor": [args.actor or ""],
+                             "since": [args.since or ""], "until": [args.until or ""]})
+    if not 1 <= args.limit <= audit.MAX_LIMIT:
+        raise UsageError(f"--limit {args.limit}: from 1 to {audit.MAX_LIMIT}")
+    engine = _open_store(settings)
+    with engine.connect() as conn:
+        tz = deployment_timezone(conn)
+    if args.prune_before:
+        try:
+            day = date.fromisoformat(args.prune_before)
+        except ValueError:
+            raise UsageError(f"--prune-before {args.prune_before!r}: not a date like "
+                             "2026-11-22") from None
+        (before, _) = Filters(since=day).bounds(tz)
+        print(f"deleted {audit.prune(engine, before)} audit entries older than "
+              f"{args.prune_before} (local time)")
+        return 0
+    since, until = filters.bounds(tz)
+    found = audit.query(engine, kinds=filters.kinds, actor=filters.actor or None,
+                        since=since, until=until, limit=args.limit)
+    lang = settings.language
+    for row in found.rows:
+        words = row_words(row, tz, lang)
+        print("  ".join(part for part in (
+            words["at"], words["event"], words["actor"], words["source"], words["target"],
+            words["region"], words["result"], words["detail"]) if part))
+    if found.has_more:
+        print(f"... older entries follow (--limit {args.limit}; narrow with --since/--until)")
+    elif not found.rows:
+        print("no audit entries match")
     return 0
 
 
@@ -287,10 +370,12 @@ def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _announce_demo_access(engine: Engine, base_url: str | None = None) -> None:
+def _announce_demo_access(engine: Engine, base_url: str | None = None,
+                          secret_key: str = "") -> None:
     """On the demo county: make its accounts if it has none, and print those that still
-    have their demo password; with ``base_url``, print a wall address with the demo's
-    display token. Nothing at all on a store of imported data."""
+    have their demo password; with ``base_url`` and the server's signing key, print a wall
+    address with the demo's display token (derived from the key). Nothing at all on a
+    store of imported data."""
     from data import users
 
     users.ensure_demo_accounts(engine)
@@ -300,8 +385,8 @@ def _announce_demo_access(engine: Engine, base_url: str | None = None) -> None:
         for account in still:
             print(f"  {account.name:<10} password {account.password:<18} {account.role}"
                   f" of {account.region_code or 'the whole deployment'}", flush=True)
-    if base_url:
-        token = users.demo_wall_token(engine)
+    if base_url and secret_key:
+        token = users.demo_wall_token(engine, secret_key)
         if token:
             print(f"wall (no sign-in needed): {base_url}/wall?token={token}", flush=True)
 
@@ -333,10 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the demo's 'now' in UTC (default: now)")
     demo.set_defaults(run=cmd_demo)
 
-    imp = sub.add_parser("import", help="import regions or cases from CSV/XLSX/GeoJSON/Shapefile")
-    imp.add_argument("kind", choices=["regions", "cases"])
+    imp = sub.add_parser("import", help="import regions or cases from CSV/XLSX/GeoJSON/"
+                                        "Shapefile, or holidays from a CSV (date,day[,note])")
+    imp.add_argument("kind", choices=["regions", "cases", "holidays"])
     imp.add_argument("file")
-    imp.add_argument("--mapping", required=True, help="the TOML mapping file")
+    imp.add_argument("--mapping", help="the TOML mapping file (regions and cases)")
     imp.add_argument("--skip-bad-rows", action="store_true",
                      help="import the good rows; write the bad ones to a rejects CSV")
     imp.add_argument("--rejects", help="where to write the rejects CSV")
@@ -350,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(run=cmd_summary)
 
-    user = sub.add_parser("user", help="accounts: add, list, passwd, disable")
+    user = sub.add_parser("user", help="accounts: add, list, passwd, disable, signout")
     user_sub = user.add_subparsers(dest="action", required=True)
     add = user_sub.add_parser("add", help="create an account (the password is asked for)")
     add.add_argument("name")
@@ -366,6 +452,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="read the password from the first line of stdin")
     off = user_sub.add_parser("disable", help="disable an account")
     off.add_argument("name")
+    out = user_sub.add_parser("signout", help="end every session of an account (it may "
+                                              "sign in again)")
+    out.add_argument("name")
     user.set_defaults(run=cmd_user)
 
     token = sub.add_parser("wall-token", help="a long-lived read-only address for a wall")
@@ -376,6 +465,20 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--base-url", default="http://127.0.0.1:8050",
                        help="the server's address, for the printed wall address")
     token.set_defaults(run=cmd_wall_token)
+
+    log = sub.add_parser("audit", help="print the audit log, newest first")
+    log.add_argument("--since", help="first local day, e.g. 2026-11-22")
+    log.add_argument("--until", help="last local day (inclusive)")
+    log.add_argument("--kind", action="append",
+                     help="event kind (repeat, or comma-separated): sign_in, sign_in_failed, "
+                          "sign_out, refused, user_added, password_set, user_disabled, "
+                          "token_made, token_revoked, case_action")
+    log.add_argument("--actor", help="account name (exactly), or cli:USER")
+    log.add_argument("--limit", type=int, default=100, help="rows at most (default 100)")
+    log.add_argument("--prune-before", metavar="DAY",
+                     help="delete the entries older than this local day (retention), "
+                          "and print how many")
+    log.set_defaults(run=cmd_audit)
 
     brief = sub.add_parser("briefing", help="the weekly briefing as a PDF or PNG pages")
     brief.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
@@ -418,4 +521,9 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return 2
     except (OperationalError, ProgrammingError) as exc:
         print(f"error: the store could not be used: {exc.orig}", file=sys.stderr)
+        return 2
+    except (DataError, IntegrityError) as exc:  # every write is one transaction: rolled back
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc
+        print(f"error: the store refused the data, and nothing was written: {reason}",
+              file=sys.stderr)
         return 2

@@ -6,13 +6,21 @@ Tests build their own :class:`Settings`; nothing else reads ``os.environ``.
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+#: The longest a briefing print may be allowed (``DASHBOARD_PRINT_TIMEOUT``), in seconds.
+MAX_PRINT_SECONDS = 600
+#: Shortest ``SECRET_KEY`` accepted: a short key can be guessed, and then any cookie forged.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class SettingsError(ValueError):
@@ -78,6 +86,59 @@ def _server_settings(env: Mapping[str, str]) -> dict[str, object]:
     return found
 
 
+def internal_url(text: str) -> str:
+    """``text`` as the server's own base URL for its headless browser: ``http(s)://host[:port]``
+    with nothing after it (no path, query, fragment or user), without a trailing slash.
+    Raises :class:`SettingsError` saying what is wrong."""
+    try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - a port out of range raises here
+    except ValueError as exc:
+        raise SettingsError(f"DASHBOARD_INTERNAL_URL={text!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"DASHBOARD_INTERNAL_URL={text!r}: expected an address like "
+                            "http://127.0.0.1:8050")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise SettingsError(f"DASHBOARD_INTERNAL_URL={text!r}: only scheme, host and port "
+                            "(the dashboard is served at the root of its address)")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+#: A host name or IPv4 address as Flask's TRUSTED_HOSTS matches it; a leading dot matches
+#: every subdomain.
+_TRUSTED_HOST = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def trusted_hosts(text: str) -> tuple[str, ...]:
+    """The comma-separated host names of ``DASHBOARD_TRUSTED_HOSTS`` (IDNA-encoded, lower
+    case); empty for none. Raises :class:`SettingsError` naming an entry that is not a
+    plain host name (a scheme, a port, a path, an IPv6 address)."""
+    hosts = []
+    for raw in text.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        try:
+            host = entry.encode("idna").decode("ascii") if not entry.isascii() else entry
+        except UnicodeError:
+            host = ""
+        if not _TRUSTED_HOST.fullmatch(host):
+            raise SettingsError(f"DASHBOARD_TRUSTED_HOSTS: {raw.strip()!r} is not a host name "
+                                "(write names like dash.example.org or .example.org, "
+                                "without scheme, port or path, separated by commas)")
+        hosts.append(host)
+    return tuple(hosts)
+
+
+def _parses_to(parse, text: str, expected: object = None) -> bool:
+    """Whether ``parse(text)`` gives ``expected`` (``text`` itself by default): a value set
+    in code is as its environment variable would have read."""
+    try:
+        return parse(text) == (text if expected is None else expected)
+    except SettingsError:
+        return False
+
+
 def default_database_url(instance_dir: Path = DEFAULT_INSTANCE) -> str:
     """The embedded SQLite store under ``instance/``."""
     return f"sqlite:///{instance_dir / 'dashboard.sqlite3'}"
@@ -93,6 +154,7 @@ class Settings:
     wall_refresh_seconds: int = 10
     wall_reload_at: str = "04:00:00"  # walls reload daily at this local time; "" never
     debug: bool = False
+    #: signs session cookies; empty: the key file (:meth:`secret_key_path`) holds it
     secret_key: str = ""
     # the HTTP server (dashboard/http_guard.py; README "Serving a deployment")
     server_threads: int = 8  # requests worked on at once
@@ -101,6 +163,17 @@ class Settings:
     idle_timeout: int = 15  # seconds an idle connection is kept open
     max_request_mb: int = 4  # a larger request body is refused (413)
     secure_cookies: bool = False  # the session cookie only over HTTPS
+    #: Where the server's headless Chromium opens the briefing to print /briefing.pdf
+    #: (``http://host:port``); "" = the server's own loopback address (see
+    #: :mod:`dashboard.own_address`). Never taken from a request.
+    internal_url: str = ""
+    #: The ``Host`` names the server answers to (Flask's TRUSTED_HOSTS; a leading dot
+    #: matches subdomains); empty = any. The printer's own host is added to a non-empty list.
+    trusted_hosts: tuple[str, ...] = ()
+    #: The longest one briefing print may take (the CLI's and /briefing.pdf's), in seconds.
+    print_timeout_seconds: int = 45
+    #: where the signing key is kept when ``secret_key`` is empty; empty: the default place
+    secret_key_file: str = ""
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -112,12 +185,34 @@ class Settings:
         if self.wall_reload_at and time_of_day(self.wall_reload_at) != self.wall_reload_at:
             raise SettingsError(f"wall_reload_at={self.wall_reload_at!r}: expected HH:MM:SS "
                                 "or '' for never")
+        if self.internal_url and not _parses_to(internal_url, self.internal_url):
+            raise SettingsError(f"internal_url={self.internal_url!r}: expected "
+                                "scheme://host[:port] without a trailing slash")
+        if not _parses_to(trusted_hosts, ",".join(self.trusted_hosts),
+                          tuple(self.trusted_hosts)):
+            raise SettingsError(f"trusted_hosts={self.trusted_hosts!r}: expected lower-case "
+                                "host names (IDNA), without scheme, port or path")
+        if not 1 <= self.print_timeout_seconds <= MAX_PRINT_SECONDS:
+            raise SettingsError(f"print_timeout_seconds={self.print_timeout_seconds!r}: "
+                                f"expected 1 to {MAX_PRINT_SECONDS}")
+
+    def secret_key_path(self) -> Path:
+        """Where the session-signing key is kept: ``secret_key_file`` if set; else
+        ``secret_key`` beside a SQLite store's file; else ``instance/secret_key``."""
+        if self.secret_key_file:
+            return Path(self.secret_key_file)
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).parent / "secret_key"
+        return DEFAULT_INSTANCE / "secret_key"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read ``DATABASE_URL``, ``DASHBOARD_LANGUAGE``, ``DASHBOARD_CENTRE_NAME``,
         ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``
-        and the server's (:data:`SERVER_VARIABLES`)."""
+        (at least 32 characters), ``SECRET_KEY_FILE``, ``DASHBOARD_INTERNAL_URL``,
+        ``DASHBOARD_TRUSTED_HOSTS``, ``DASHBOARD_PRINT_TIMEOUT`` and the server's
+        (:data:`SERVER_VARIABLES`, ``DASHBOARD_SECURE_COOKIES``)."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
         if env.get("DATABASE_URL"):
@@ -139,7 +234,26 @@ class Settings:
         if "DASHBOARD_DEBUG" in env:
             kwargs["debug"] = _parse_bool("DASHBOARD_DEBUG", env["DASHBOARD_DEBUG"])
         if env.get("SECRET_KEY"):
-            kwargs["secret_key"] = env["SECRET_KEY"]
+            key = env["SECRET_KEY"].strip()
+            if len(key) < MIN_SECRET_KEY_LENGTH:
+                raise SettingsError(
+                    f"SECRET_KEY has {len(key)} characters: it needs at least "
+                    f"{MIN_SECRET_KEY_LENGTH} random ones (python -c 'import secrets; "
+                    "print(secrets.token_hex(32))'), or leave it unset to use the key file")
+            kwargs["secret_key"] = key
+        if env.get("SECRET_KEY_FILE"):
+            kwargs["secret_key_file"] = env["SECRET_KEY_FILE"]
+        if env.get("DASHBOARD_INTERNAL_URL", "").strip():
+            kwargs["internal_url"] = internal_url(env["DASHBOARD_INTERNAL_URL"])
+        if "DASHBOARD_TRUSTED_HOSTS" in env:
+            kwargs["trusted_hosts"] = trusted_hosts(env["DASHBOARD_TRUSTED_HOSTS"])
+        if "DASHBOARD_PRINT_TIMEOUT" in env:
+            seconds = _parse_int("DASHBOARD_PRINT_TIMEOUT", env["DASHBOARD_PRINT_TIMEOUT"],
+                                 minimum=1)
+            if seconds > MAX_PRINT_SECONDS:
+                raise SettingsError(f"DASHBOARD_PRINT_TIMEOUT={seconds}: at most "
+                                    f"{MAX_PRINT_SECONDS} seconds")
+            kwargs["print_timeout_seconds"] = seconds
         kwargs.update(_server_settings(env))
         return cls(**kwargs)  # type: ignore[arg-type]
 

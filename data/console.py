@@ -41,6 +41,7 @@ import csv
 import io
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Mapping, Sequence
@@ -898,14 +899,36 @@ class _Record:
 
 # --- exports --------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: What a spreadsheet reads as the start of a formula once it has skipped blanks: the ASCII
+#: signs, and (after NFKC folding) their fullwidth and small forms, ＝ ＋ － ＠ ﹦ ﹢ ﹣ ﹫,
+#: which Excel and WPS with a Chinese or Japanese input method turn into ``=`` ``+`` ``-``
+#: ``@`` (the minus sign U+2212 too, to be safe).
+_FORMULA_SIGNS = frozenset("=+-@\u2212")
+
+
+def _formula_like(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula (OWASP's CSV injection
+    advice, widened): it starts with a control character (tab, carriage return, line feed:
+    triggers themselves, and some importers strip them), or its first visible character,
+    after any spaces (ASCII, no-break, ideographic) and invisible format characters
+    (zero-width space, BOM, direction marks), which importers may trim, is a formula sign
+    in any width."""
+    for char in text:
+        kind = unicodedata.category(char)
+        if kind == "Cc":
+            return True
+        if kind in ("Zs", "Zl", "Zp", "Cf"):
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in _FORMULA_SIGNS
+    return False
 
 
 def neutralise(value: object) -> object:
-    """A text that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab,
-    carriage return first) gets a leading apostrophe, so it is shown, never run (OWASP's
-    advice against CSV injection). Other values are returned as they are."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A text that a spreadsheet would read as a formula (:func:`_formula_like`: ``=``,
+    ``+``, ``-``, ``@`` in ASCII or fullwidth, after blanks, or a control character
+    first) gets a leading apostrophe, so it is shown, never run. Other values are
+    returned as they are."""
+    if isinstance(value, str) and _formula_like(value):
         return "'" + value
     return value
 

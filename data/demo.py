@@ -773,6 +773,9 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
         "max_lon": bounds[:, 2], "max_lat": bounds[:, 3],
     })
 
+    # a running server keeps maps and counts by these numbers: they must move on, never
+    # start again at 1 and meet a number an older store had
+    previous = store.versions(engine)
     store.drop_all(engine)
     store.init_db(engine)
     bulky = [Case.__table__, CaseEvent.__table__, PatrolPoint.__table__, Patrol.__table__]
@@ -802,7 +805,7 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
                 index.create(conn)
         _reset_sequences(conn, ["regions", "departments", "categories", "officers", "cases",
                                 "case_events", "patrols", "patrol_points"])
-        store.bump_data_version(conn)
+        store.carry_versions(conn, previous)  # data and regions both changed
 
     return DemoReport(
         scale=scale, seed=seed, as_of=as_of, regions=len(region_rows), grids=len(leaf),

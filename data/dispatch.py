@@ -50,6 +50,7 @@ from sqlalchemy import Connection, Engine, func, or_, select
 
 from data import store
 from data.deadlines import deadline
+from data.holidays import work_calendar
 from data.models import Case, Category, Department, Officer, Patrol, PatrolPoint, Region
 from data.workflow import CaseNotFound
 
@@ -273,6 +274,7 @@ def suggest_many(conn: Connection | Engine, case_ids: Iterable[int],
             select(Category.subcategory, Category.department_id, Category.time_limit,
                    Category.time_unit))}
         tz = store.deployment_timezone(conn)
+        calendar = work_calendar(conn)
         world = _world(conn, now)
     out: dict[int, Suggestion] = {}
     for case_id in ids:
@@ -288,7 +290,7 @@ def suggest_many(conn: Connection | Engine, case_ids: Iterable[int],
             department_id = category.department_id
             department_reason = ("category" if department_id is not None
                                  else "category_has_no_department")
-            due_at = deadline(now, category.time_limit, category.time_unit, tz)
+            due_at = deadline(now, category.time_limit, category.time_unit, tz, calendar)
             due_reason = "category"
         ranked, why_none = _ranked(world, row.region_id, _point(row), limit=1)
         best = ranked[0] if ranked else None

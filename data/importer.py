@@ -4,7 +4,8 @@ Both imports follow the same plan:
 
 1. read the file and the mapping (:mod:`data.readers`, :mod:`data.mapping`);
 2. check and convert every row *before anything is written*, collecting one error per bad
-   row, naming the file, the row, the column, the value and why;
+   row, naming the file, the row, the column, the value and why (the checks every import
+   shares, and what they refuse, are in :mod:`data.import_checks`);
 3. with any bad row, stop and write nothing (``ImportFailed``), unless ``skip_bad_rows``:
    then the bad rows go to a rejects CSV with their reasons and the good ones are imported;
 4. write everything in one transaction, upserting by region code or case external id, so
@@ -25,9 +26,11 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from data import schema, store
+from data import holidays, schema, store
 from data.coords import WGS84, is_china_datum, to_wgs84
 from data.deadlines import deadlines
+from data.import_checks import (RowError, cell_errors, only_shape_errors, parse_times,
+                                prepare_geometries, shape_errors, shown)
 from data.mapping import AT_LOCATION, TIME_FIELDS, Mapping, MappingError, load
 from data.models import Case, CaseEvent, Category, Department, Region, RegionLevel
 from data.readers import ReadError, SourceTable, read
@@ -37,23 +40,6 @@ CHUNK = 900  # ids per IN (...) list: below SQLite's variable limit on every bui
 
 class ImportFailed(Exception):
     """The import cannot go on; nothing was written. The message says what, where and why."""
-
-
-@dataclass
-class RowError:
-    position: int  # 0-based position in the file's data rows
-    label: str  # "row 7" / "feature 3"
-    column: str | None
-    value: str | None
-    reason: str
-
-    def message(self, file: str) -> str:
-        where = f"{file}, {self.label}"
-        if self.column:
-            where += f", column {self.column!r}"
-        if self.value is not None:
-            where += f", value {self.value!r}"
-        return f"{where}: {self.reason}"
 
 
 @dataclass
@@ -122,26 +108,53 @@ class ImportReport:
 # --- shared steps ---------------------------------------------------------------------------
 
 def _open(path: Path, mapping_path: Path, kind: str) -> tuple[Mapping, SourceTable]:
+    """The checked mapping and the file's table; refuses what makes the whole file unusable
+    (a column the mapping needs is missing or named twice, no data rows)."""
     try:
         mapping = load(mapping_path, kind)
         table = read(path, mapping.encoding)
     except (MappingError, ReadError) as exc:
         raise ImportFailed(str(exc)) from None
+    used = {column for column in mapping.columns.values() if column != AT_LOCATION}
+    twice = sorted(name for name in table.duplicates if name in used)
+    if twice:
+        where = "; ".join(f"{name!r} is the header of {' and '.join(table.duplicates[name])}"
+                          for name in twice)
+        raise ImportFailed(f"{path.name}: the header names a column the mapping uses more than "
+                           f"once ({where}); rename one of them so it is clear which to import")
     missing = [f"{field_}={column!r}" for field_, column in mapping.columns.items()
                if column != AT_LOCATION and column not in table.frame.columns]
     if missing:
         found = ", ".join(repr(c) for c in table.frame.columns)
+        verb = "has" if len(table.unnamed) == 1 else "have"
+        hint = (f"; {', '.join(table.unnamed)} of the header row {verb} "
+                "no name but values below: merged header cells, a title row above the header, "
+                "or a header over two rows? This import reads one header row"
+                if table.unnamed else "")
         raise ImportFailed(f"{path.name}: the mapping {mapping_path.name} names column(s) the "
                            f"file does not have: {', '.join(missing)}; the file's columns are "
-                           f"{found}")
+                           f"{shown(found)}{hint}")
     if table.frame.empty:
         raise ImportFailed(f"{path.name}: the file has no data rows")
+    if table.duplicates:
+        table.notes.append(
+            f"{path.name}: the header names {', '.join(repr(n) for n in table.duplicates)} "
+            "more than once; the mapping uses none of them, so they were not read")
+    if table.blank_rows:
+        table.notes.append(f"{path.name}: {table.blank_rows} empty row(s) skipped")
     return mapping, table
+
+
+def _row_errors(table: SourceTable, mapping: Mapping) -> list[RowError]:
+    """What every import refuses first: rows of the wrong shape, over-long cells, control
+    characters (:mod:`data.import_checks`)."""
+    return shape_errors(table) + cell_errors(table, mapping.columns)
 
 
 def _finish_errors(path: Path, table: SourceTable, errors: list[RowError], skip: bool,
                    rejects_path: Path | None, report: ImportReport) -> set[int]:
     """Raise on bad rows, or write them to the rejects file and return their positions."""
+    errors = only_shape_errors(errors, table)
     if not errors:
         return set()
     errors.sort(key=lambda e: e.position)
@@ -158,19 +171,14 @@ def _finish_errors(path: Path, table: SourceTable, errors: list[RowError], skip:
     target = rejects_path or path.with_name(f"{path.stem}.rejects.csv")
     frame = table.frame.iloc[sorted(bad)].copy()
     frame.insert(0, "_row", [table.row_label(p) for p in sorted(bad)])
-    frame["_error"] = ["; ".join(_short(e) for e in bad[p]) for p in sorted(bad)]
+    frame["_error"] = ["; ".join(e.short() for e in bad[p]) for p in sorted(bad)]
+    if any(p in table.extra_fields for p in bad):
+        frame["_extra"] = [",".join(table.extra_fields.get(p, [])) for p in sorted(bad)]
     target.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(target, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_MINIMAL)
     report.rejected = len(bad)
     report.rejects_path = str(target)
     return set(bad)
-
-
-def _short(error: RowError) -> str:
-    head = f"column {error.column!r}" if error.column else ""
-    if error.value is not None:
-        head += f" value {error.value!r}"
-    return f"{head.strip()}: {error.reason}" if head else error.reason
 
 
 # --- regions --------------------------------------------------------------------------------
@@ -187,77 +195,6 @@ def _levels(conn: Connection) -> dict[str, int]:
                                                                RegionLevel.name))}
 
 
-def _prepare_geometries(table: SourceTable, mapping: Mapping, errors: list[RowError],
-                        report: ImportReport) -> list:
-    """Polygons in WGS-84 per row (None where the row has none), errors for bad ones."""
-    frame = table.frame
-    n = len(frame)
-    if table.geometry is not None:
-        series = table.geometry
-        if table.source_crs and not is_china_datum(mapping.crs) and mapping.crs == WGS84:
-            if table.source_crs not in ("EPSG:4326", "OGC:CRS84") and series.crs is not None:
-                series = series.to_crs(WGS84)
-        elif not is_china_datum(mapping.crs) and mapping.crs != WGS84:
-            series = series.set_crs(mapping.crs, allow_override=True).to_crs(WGS84)
-        geoms = list(series.values)
-    elif "geometry" in mapping.columns:
-        geoms = []
-        column = mapping.columns["geometry"]
-        for i, value in enumerate(frame[column]):
-            if not value:
-                geoms.append(None)
-                continue
-            try:
-                geoms.append(shapely.from_wkt(value))
-            except shapely.errors.GEOSException as exc:
-                errors.append(RowError(i, table.row_label(i), column, value[:60],
-                                       f"not a WKT geometry ({exc})"))
-                geoms.append(None)
-        if mapping.crs not in (WGS84,) and not is_china_datum(mapping.crs):
-            import geopandas as gpd
-
-            series = gpd.GeoSeries(geoms, crs=mapping.crs).to_crs(WGS84)
-            geoms = list(series.values)
-    else:
-        return [None] * n
-    if is_china_datum(mapping.crs):
-        geoms = [None if g is None else shapely.transform(
-            g, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], mapping.crs)))
-            for g in geoms]
-    out: list = []
-    for i, geom in enumerate(geoms):
-        if geom is None or geom.is_empty:
-            out.append(None)
-            continue
-        if geom.geom_type not in ("Polygon", "MultiPolygon"):
-            errors.append(RowError(i, table.row_label(i), "geometry", geom.geom_type,
-                                   "a region's boundary must be a Polygon or MultiPolygon"))
-            out.append(None)
-            continue
-        if not geom.is_valid:
-            why = shapely.is_valid_reason(geom)
-            fixed = shapely.make_valid(geom)
-            if fixed.geom_type == "GeometryCollection":
-                parts = [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
-                fixed = shapely.union_all(parts) if parts else shapely.Polygon()
-            if fixed.is_empty or fixed.area == 0:
-                errors.append(RowError(i, table.row_label(i), "geometry", None,
-                                       f"invalid polygon that cannot be repaired ({why})"))
-                out.append(None)
-                continue
-            report.repaired += 1
-            geom = fixed
-        bounds = geom.bounds
-        if bounds[0] < -180 or bounds[2] > 180 or bounds[1] < -90 or bounds[3] > 90:
-            errors.append(RowError(i, table.row_label(i), "geometry", None,
-                                   f"coordinates {bounds} are not longitude/latitude; set crs "
-                                   "in [source] to the file's coordinate system"))
-            out.append(None)
-            continue
-        out.append(geom)
-    return out
-
-
 def _geometry_fields(geom) -> dict[str, object]:
     if geom is None:
         return {"geometry": None, "centroid_lon": None, "centroid_lat": None,
@@ -270,31 +207,13 @@ def _geometry_fields(geom) -> dict[str, object]:
             "max_lon": maxx, "max_lat": maxy}
 
 
-def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
-                   skip_bad_rows: bool = False, rejects_path: Path | None = None
-                   ) -> ImportReport:
-    """Import one level of regions from ``path`` as ``mapping_path`` says."""
-    began = time.perf_counter()
-    path, mapping_path = Path(path), Path(mapping_path)
-    mapping, table = _open(path, mapping_path, "regions")
-    report = ImportReport(file=str(path), kind="regions", rows_read=len(table.frame))
-    frame = table.frame
-    columns = mapping.columns
-    level = mapping.source["level"]
-    parent_level = mapping.source.get("parent_level")
-    parent_column = columns.get("parent")
-    errors: list[RowError] = []
-    geoms = _prepare_geometries(table, mapping, errors, report)
-
-    codes = frame[columns["code"]]
-    names = frame[columns["name"]]
+def _check_region_codes(table: SourceTable, codes: pd.Series, names: pd.Series,
+                        columns: dict[str, str], errors: list[RowError]) -> dict[str, int]:
+    """Empty and repeated codes, empty names; returns code -> first position."""
     seen: dict[str, int] = {}
     for i, (code, name) in enumerate(zip(codes, names)):
         if not code:
             errors.append(RowError(i, table.row_label(i), columns["code"], "", "the code is empty"))
-        elif len(code) > 64:
-            errors.append(RowError(i, table.row_label(i), columns["code"], code,
-                                   "a code has at most 64 characters"))
         elif code in seen:
             errors.append(RowError(i, table.row_label(i), columns["code"], code,
                                    f"the same code is on {table.row_label(seen[code])}"))
@@ -302,6 +221,40 @@ def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
             seen[code] = i
         if not name:
             errors.append(RowError(i, table.row_label(i), columns["name"], "", "the name is empty"))
+    return seen
+
+
+def _note_repaired(report: ImportReport, repaired: list[tuple[int, str]], bad: set[int]
+                   ) -> None:
+    """Count and name the boundaries ``make_valid`` repaired among the rows imported."""
+    repaired = [text_ for i, text_ in repaired if i not in bad]
+    report.repaired = len(repaired)
+    if repaired:
+        listed = "; ".join(repaired[:5]) + (f"; and {len(repaired) - 5} more"
+                                            if len(repaired) > 5 else "")
+        report.notes.append(f"{len(repaired)} invalid boundar{'y' if len(repaired) == 1 else 'ies'}"
+                            f" repaired with shapely's make_valid: {listed}")
+
+
+def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
+                   skip_bad_rows: bool = False, rejects_path: Path | None = None
+                   ) -> ImportReport:
+    """Import one level of regions from ``path`` as ``mapping_path`` says."""
+    began = time.perf_counter()
+    path, mapping_path = Path(path), Path(mapping_path)
+    mapping, table = _open(path, mapping_path, "regions")
+    report = ImportReport(file=str(path), kind="regions", rows_read=len(table.frame),
+                          notes=list(table.notes))
+    frame = table.frame
+    columns = mapping.columns
+    level = mapping.source["level"]
+    parent_level = mapping.source.get("parent_level")
+    parent_column = columns.get("parent")
+    codes = frame[columns["code"]]
+    names = frame[columns["name"]]
+    errors = _row_errors(table, mapping)
+    geoms, repaired = prepare_geometries(table, mapping, codes, errors)
+    seen = _check_region_codes(table, codes, names, columns, errors)
 
     with store.transaction(engine) as conn:
         existing = _region_lookup(conn)
@@ -369,11 +322,17 @@ def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
                     errors.append(RowError(i, table.row_label(i), parent_column, value,
                                            f"that code belongs to a region not of level "
                                            f"{parent_level!r}"))
+                elif len(value) > 64:
+                    errors.append(RowError(i, table.row_label(i), parent_column, value,
+                                           "no region has this code or name; a parent is "
+                                           "created with it as its code, and a code has at "
+                                           "most 64 characters"))
                 else:
                     new_parents.setdefault(value, []).append(i)
 
         bad = _finish_errors(path, table, errors, skip_bad_rows, rejects_path, report)
         good = [i for i in range(len(frame)) if i not in bad]
+        _note_repaired(report, repaired, bad)
 
         if new_parents:
             store.ensure_level(conn, parent_level, depth - 1)
@@ -434,6 +393,7 @@ def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
         store.rebuild_region_ancestors(conn)
         if inserts or updates or created:
             store.bump_data_version(conn)
+            store.bump_regions_version(conn)  # maps kept by running walls are drawn anew
     report.seconds = time.perf_counter() - began
     return report
 
@@ -457,64 +417,6 @@ _COMPARED = ("status", "case_class", "category", "subcategory", "source", "urgen
              "description", "address", "lon", "lat", "region_id", "location_method",
              "department_id", "reporter", "reported_at", "filed_at", "dispatched_at",
              "resolved_at", "closed_at", "voided_at", "due_at")
-
-
-_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
-
-
-def _parse_times(frame: pd.DataFrame, field_name: str, column: str, fmt: str | None,
-                 tz: ZoneInfo, table: SourceTable, errors: list[RowError]) -> pd.Series:
-    """A column of local (or offset-carrying) times as naive UTC; errors for the unreadable.
-
-    Times without an offset are local to the mapping's ``timezone``; a trailing ``Z`` or
-    ``+08:00`` is honoured. ISO 8601 is read fast; anything else (``2026/3/2 9:30``) is
-    tried one by one; a ``[formats]`` entry is used exactly when given.
-    """
-    raw = frame[column]
-    present = raw != ""
-    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    if not present.any():
-        return result
-    values = raw[present]
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    if fmt:
-        if "%z" in fmt or "%Z" in fmt:
-            stamps = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
-            parsed[:] = stamps.dt.tz_localize(None).astype("datetime64[us]")
-        else:
-            parsed[:] = _local_to_utc(pd.to_datetime(values, format=fmt, errors="coerce"), tz)
-    else:
-        aware = values.str.contains(_OFFSET, regex=True)
-        if aware.any():
-            stamps = pd.to_datetime(values[aware], format="ISO8601", errors="coerce", utc=True)
-            parsed[aware] = stamps.dt.tz_localize(None).astype("datetime64[us]")
-        if (~aware).any():
-            naive = pd.to_datetime(values[~aware], format="ISO8601", errors="coerce")
-            parsed[~aware] = _local_to_utc(naive, tz)
-        for idx in parsed.index[parsed.isna()]:
-            try:
-                stamp = pd.Timestamp(values[idx].replace("/", "-"))
-            except (ValueError, TypeError, OverflowError):
-                continue
-            if stamp.tzinfo is not None:
-                parsed[idx] = stamp.tz_convert("UTC").tz_localize(None)
-            else:
-                parsed[idx] = _local_to_utc(pd.Series([stamp]), tz).iloc[0]
-    for idx in parsed.index[parsed.isna()]:
-        position = raw.index.get_loc(idx)
-        reason = (f"does not match the format {fmt!r} given in [formats]" if fmt else
-                  "not a date and time this import can read; give its strftime format under "
-                  f"[formats], e.g. {field_name} = \"%d/%m/%Y %H:%M\"")
-        errors.append(RowError(position, table.row_label(position), column, raw.at[idx], reason))
-    result[present] = parsed
-    return result
-
-
-def _local_to_utc(stamps: pd.Series, tz: ZoneInfo) -> pd.Series:
-    """Naive local times → naive UTC (``datetime64[us]``)."""
-    stamps = pd.Series(stamps).astype("datetime64[us]")
-    return (stamps.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-            .dt.tz_convert("UTC").dt.tz_localize(None))
 
 
 def _locate(lon: np.ndarray, lat: np.ndarray, regions: pd.DataFrame
@@ -556,10 +458,10 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
     mapping, table = _open(path, mapping_path, "cases")
     frame = table.frame
     n = len(frame)
-    report = ImportReport(file=str(path), kind="cases", rows_read=n)
+    report = ImportReport(file=str(path), kind="cases", rows_read=n, notes=list(table.notes))
     col = mapping.columns
     tz = ZoneInfo(mapping.source.get("timezone", store.DEFAULT_TIMEZONE))
-    errors: list[RowError] = []
+    errors = _row_errors(table, mapping)
 
     def label(i: int) -> str:
         return table.row_label(i)
@@ -568,9 +470,6 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
     ext = frame[col["external_id"]]
     for i in np.flatnonzero((ext == "").to_numpy()):
         errors.append(RowError(i, label(i), col["external_id"], "", "the external id is empty"))
-    for i in np.flatnonzero((ext.str.len() > 64).to_numpy()):
-        errors.append(RowError(i, label(i), col["external_id"], ext.iat[i],
-                               "an external id has at most 64 characters"))
     duplicated = ext.duplicated(keep="first") & (ext != "")
     first_at = {v: i for i, v in reversed(list(enumerate(ext)))}
     for i in np.flatnonzero(duplicated.to_numpy()):
@@ -581,7 +480,7 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
     times: dict[str, pd.Series] = {}
     for name in TIME_FIELDS:
         if name in col:
-            times[name] = _parse_times(frame, name, col[name], mapping.formats.get(name), tz,
+            times[name] = parse_times(frame, name, col[name], mapping.formats.get(name), tz,
                                        table, errors)
     for i in np.flatnonzero((frame[col["reported_at"]] == "").to_numpy()):
         errors.append(RowError(i, label(i), col["reported_at"], "", "the report time is empty"))
@@ -641,10 +540,6 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
     text_of = {name: frame[col[name]] if name in col else pd.Series([""] * n)
                for name in ("category", "subcategory", "department", "source", "address",
                             "description", "region_code", "urgent", "reporter")}
-    for name in ("category", "subcategory", "department"):
-        for i in np.flatnonzero((text_of[name].str.len() > 100).to_numpy()):
-            errors.append(RowError(i, label(i), col[name], text_of[name].iat[i][:40] + "…",
-                                   "at most 100 characters"))
     urgent = text_of["urgent"].str.lower().isin(["1", "true", "yes", "y", "是", "急", "紧急"])
 
     with store.transaction(engine) as conn:
@@ -710,7 +605,8 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
             due = times["due_at"]
         elif not cats.empty:
             due = deadlines(dispatched, sub.map(cats["time_limit"]), sub.map(cats["time_unit"]),
-                            store.deployment_timezone(conn))
+                            store.deployment_timezone(conn),
+                            calendar=holidays.work_calendar(conn))
             due.index = frame.index
         else:
             due = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")

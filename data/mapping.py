@@ -135,6 +135,11 @@ def load(path: Path, kind: str) -> Mapping:
     if kind == "regions":
         if "level" not in source:
             raise MappingError(f"{where}: [source] must give level, the level name of the rows")
+        for key in ("level", "parent_level"):
+            name = source.get(key)
+            if name is not None and not (0 < len(name) <= 64 and name.isprintable()):
+                raise MappingError(f"{where}: [source] {key} = {name!r} must be 1 to 64 "
+                                   "characters on one line")
         if columns.get("parent") and "parent_level" not in source:
             raise MappingError(f"{where}: [columns] parent needs [source] parent_level")
     else:

@@ -37,7 +37,7 @@ from data import schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, Region, RegionAncestor
 from data.regions import RegionInfo, UnknownRegion, children_of, get_region
-from data.store import data_version, deployment_timezone, utcnow
+from data.store import data_version, deployment_timezone, regions_version, utcnow
 
 __all__ = ["CaseScope", "Period", "UnknownRegion", "compute", "patrol_coverage", "period_for",
            "summarize"]
@@ -202,9 +202,10 @@ class ResultCache:
 
     def key(self, conn: Connection, *parts) -> tuple:
         """A key for ``parts`` in this store (at its current data version, unless the
-        cache ages entries by ``max_age`` instead)."""
+        cache ages entries by ``max_age`` instead; then at its regions version, so counts
+        kept per region never outlive an import of regions)."""
         if self.max_age is not None:
-            return (str(conn.engine.url), *parts)
+            return (str(conn.engine.url), "regions", regions_version(conn), *parts)
         return (str(conn.engine.url), data_version(conn), *parts)
 
     def __len__(self) -> int:

@@ -7,10 +7,11 @@ so SQLite and PostgreSQL hold exactly the same bytes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -118,6 +119,17 @@ class Category(Base):
     time_unit: Mapped[str] = mapped_column(String(16))
     filing_condition: Mapped[str | None] = mapped_column(Text)
     closing_condition: Mapped[str | None] = mapped_column(Text)
+
+
+class HolidayDay(Base):
+    """A day the centre marks off or on itself, over the holiday calendar of the
+    ``chinesecalendar`` package (:mod:`data.holidays`): working days count deadlines."""
+
+    __tablename__ = "holidays"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Case(Base):
@@ -256,3 +268,47 @@ class DisplayToken(Base):
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditEntry(Base):
+    """One line of the audit log: who did what, when, from where (:mod:`data.audit`).
+
+    Append-only, apart from ``count`` and ``last_at``, which aggregate a storm of identical
+    refusals into one line. ``at`` is indexed alone so that "the last month" and a retention
+    purge (``DELETE ... WHERE at < ...``) are index range scans.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    event: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(String(200))
+    target: Mapped[str | None] = mapped_column(String(300))
+    region: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    last_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_event_at", "event", "at"),
+        Index("ix_audit_log_actor_at", "actor", "at"),
+    )
+
+
+class SignInSession(Base):
+    """One sign-in on the console: the session cookie carries a random id, of which only
+    the SHA-256 is kept here. Signing out (or a password change, or disabling the account)
+    sets ``ended_at``, and from then on a copy of the cookie is refused."""
+
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)

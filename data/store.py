@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, select, update
-from sqlalchemy import Integer, Text, cast
+from sqlalchemy import Connection, Engine, Integer, Text, cast, create_engine, delete, event
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
@@ -20,6 +20,9 @@ from data import schema
 from data.models import Base, Meta, Region, RegionAncestor, RegionLevel
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+#: ``meta`` keys of the counters live views compare to skip work (see bump_*_version).
+DATA_VERSION = "data_version"
+REGIONS_VERSION = "regions_version"
 
 
 class StoreError(RuntimeError):
@@ -107,8 +110,8 @@ def deployment_timezone(conn: Connection) -> ZoneInfo:
         raise StoreError(f"meta.timezone={name!r} is not a known IANA time zone") from None
 
 
-def bump_data_version(conn: Connection) -> int:
-    """Mark that the data changed; live views compare this number to skip redraws.
+def _bump_counter(conn: Connection, key: str) -> int:
+    """Add one to the counter ``meta.<key>`` (made at 0 first), in the database.
 
     The increment happens in the database (``SET value = value + 1``), not read here and
     written back: two writers committing at once (two commanders on PostgreSQL) then move it
@@ -117,18 +120,52 @@ def bump_data_version(conn: Connection) -> int:
     """
     if conn.dialect.name in ("postgresql", "sqlite"):
         dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        conn.execute(dialect_insert(Meta).values(key="data_version", value="0")
+        conn.execute(dialect_insert(Meta).values(key=key, value="0")
                      .on_conflict_do_nothing(index_elements=[Meta.key]))
-    elif get_meta(conn, "data_version") is None:
-        set_meta(conn, "data_version", "0")
-    conn.execute(update(Meta).where(Meta.key == "data_version")
+    elif get_meta(conn, key) is None:
+        set_meta(conn, key, "0")
+    conn.execute(update(Meta).where(Meta.key == key)
                  .values(value=cast(cast(Meta.value, Integer) + 1, Text)))
-    return data_version(conn)
+    return int(get_meta(conn, key, "0") or 0)
+
+
+def bump_data_version(conn: Connection) -> int:
+    """Mark that the data changed; live views compare this number to skip redraws."""
+    return _bump_counter(conn, DATA_VERSION)
 
 
 def data_version(conn: Connection) -> int:
     """The number :func:`bump_data_version` last wrote (0 for an empty store)."""
-    return int(get_meta(conn, "data_version", "0") or 0)
+    return int(get_meta(conn, DATA_VERSION, "0") or 0)
+
+
+def bump_regions_version(conn: Connection) -> int:
+    """Mark that regions (their boundaries, names or hierarchy) changed: every writer of
+    ``regions`` calls it in its transaction, and the maps' shapes the server keeps are
+    keyed by :func:`regions_version`, so running walls and consoles draw the new ones."""
+    return _bump_counter(conn, REGIONS_VERSION)
+
+
+def regions_version(conn: Connection) -> int:
+    """The number :func:`bump_regions_version` last wrote (0 for a store that never
+    had its regions written since this counter exists)."""
+    return int(get_meta(conn, REGIONS_VERSION, "0") or 0)
+
+
+def carry_versions(conn: Connection, previous: dict[str, int]) -> None:
+    """After a store was emptied and filled again (the demo builder), set each counter to
+    one past ``previous`` (:func:`versions` read before): a running server that kept
+    shapes or counts for an old number must never meet that number again."""
+    for key, value in previous.items():
+        set_meta(conn, key, str(int(value) + 1))
+
+
+def versions(engine: Engine) -> dict[str, int]:
+    """The data and regions counters of a store (0 where it has none, or no tables yet)."""
+    if not inspect(engine).has_table(Meta.__tablename__):
+        return {DATA_VERSION: 0, REGIONS_VERSION: 0}
+    with engine.connect() as conn:
+        return {DATA_VERSION: data_version(conn), REGIONS_VERSION: regions_version(conn)}
 
 
 # --- region levels and the closure table -------------------------------------------------------

@@ -1,9 +1,12 @@
 """Accounts, roles, region scope and the wall's display tokens.
 
 No Dash and no Flask here: the command line, the web server and the tests all use these
-functions. Passwords are hashed with werkzeug's ``generate_password_hash`` (salted scrypt);
-a display token is a random string of which only the SHA-256 is stored, so a copy of the
-store gives away neither.
+functions. Passwords are hashed with werkzeug's ``generate_password_hash`` (salted scrypt)
+and must pass zxcvbn's estimate (:func:`check_password_strength`); a display token is a
+random string of which only the SHA-256 is stored, so a copy of the store gives away
+neither. Nor does it hold the key that signs session cookies (see
+:mod:`dashboard.signing_key`): a store made by an older release had one in ``meta``, and
+:func:`legacy_secret_key` / :func:`forget_legacy_secrets` move it out.
 
 Errors are :class:`AccountError`: a ``key`` and ``values`` that layouts word in Chinese or
 English, and an English message for the command line.
@@ -11,18 +14,22 @@ English, and an English message for the command line.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
-from data import store
-from data.models import DisplayToken, Region, RegionAncestor, User
+from data import audit as audit_log
+from data import sessions, store
+from data.models import DisplayToken, Meta, Region, RegionAncestor, User
 from data.regions import natural_key
 
 VIEWER = "viewer"
@@ -35,17 +42,31 @@ ACTING_ROLES: tuple[str, ...] = (COMMANDER, ADMIN)
 DISPLAY = "display"
 
 MIN_PASSWORD_LENGTH = 8
-#: Passwords refused whatever their length (the first ones every scanner tries).
-COMMON_PASSWORDS = frozenset({
-    "password", "password1", "12345678", "123456789", "1234567890", "qwertyui", "qwerty123",
-    "11111111", "88888888", "abcdefgh", "abc12345", "iloveyou", "admin123", "admin1234",
-    "administrator", "welcome1", "changeme", "passw0rd", "00000000", "66666666",
-})
+#: The lowest zxcvbn score (0-4) a new password may have: 3 is "safely unguessable",
+#: 10^8 guesses or more by zxcvbn's estimate (its lists hold common passwords,
+#: English words, names and keyboard patterns such as ``1qaz2wsx``).
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn refuses longer input; a password is judged by its first this many characters.
+ZXCVBN_MAX_LENGTH = 72
+#: The demo county's accounts and their published passwords (README: signing in). The demo
+#: creates its accounts with them on purpose; nobody may choose one of them afterwards.
+DEMO_PASSWORDS: dict[str, str] = {
+    "admin": "qy-guanli-2026", "commander": "qy-zhihui-2026", "town": "qy-zhenji-2026",
+    "viewer": "qy-chakan-2026",
+}
+#: Words anyone guessing a password here would try first.
+_PRODUCT_WORDS = ("dashboard", "grid", "wangge", "qingyuan", "zhihui", "admin", "commander",
+                  "viewer")
 #: A hash to check against when the name is unknown, so that a wrong name costs as much
 #: time as a wrong password and the answer's timing gives no hint which one was wrong.
 _DUMMY_HASH = generate_password_hash("not a real password, only for timing")
+#: Where releases before the key file kept the session-signing key (now moved out).
 SECRET_KEY_META = "secret_key"
+#: Where releases before kept the demo wall's token in clear (now revoked and deleted).
 DEMO_TOKEN_META = "demo_wall_token"
+#: How many demo wall tokens were revoked: the demo's token is derived from the signing
+#: key and this number, so the store holds only the token's hash.
+DEMO_WALL_SERIAL_META = "demo_wall_serial"
 
 
 class AccountError(ValueError):
@@ -156,7 +177,13 @@ def _check_role(role: str) -> None:
 
 
 def check_password_strength(name: str, password: str) -> None:
-    """Refuse an empty, short, common or name-like password, saying why."""
+    """Refuse an empty, short or guessable password, saying why.
+
+    Guessable: the account's name in it, one or two characters repeated, one of the demo's
+    published passwords, or a zxcvbn score under :data:`MIN_PASSWORD_SCORE` (common
+    passwords such as ``12341234``, keyboard walks such as ``qwertyuiop`` or ``1qaz2wsx``,
+    words, dates, and the account's name and the demo's passwords as zxcvbn's own inputs).
+    """
     if not password or not password.strip():
         raise AccountError("auth_empty_password", "the password is empty")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -165,11 +192,22 @@ def check_password_strength(name: str, password: str) -> None:
             f"the password has {len(password)} characters; it needs at least "
             f"{MIN_PASSWORD_LENGTH}", length=len(password), minimum=MIN_PASSWORD_LENGTH)
     lowered = password.lower()
-    if (lowered in COMMON_PASSWORDS or len(set(password)) < 3
-            or (len(name) >= 3 and name.lower() in lowered)):
-        raise AccountError("auth_weak_password",
-                           "the password is too easy to guess (a common password, the "
-                           "account's name, or one or two characters repeated)")
+    if len(name) >= 3 and name.lower() in lowered:
+        _weak("it contains the account's name")
+    if len(set(password)) < 3:
+        _weak("it repeats one or two characters")
+    if password in DEMO_PASSWORDS.values():
+        _weak("it is a password the demo publishes")
+    judged = zxcvbn(password[:ZXCVBN_MAX_LENGTH],
+                    user_inputs=[name, *DEMO_PASSWORDS.values(), *_PRODUCT_WORDS])
+    if judged["score"] < MIN_PASSWORD_SCORE:
+        warning = judged["feedback"].get("warning") or "it is a common pattern"
+        _weak(f"{warning.rstrip('.')} (zxcvbn score {judged['score']} of 4; at least "
+              f"{MIN_PASSWORD_SCORE} is needed)")
+
+
+def _weak(why: str) -> None:
+    raise AccountError("auth_weak_password", f"the password is too easy to guess: {why}")
 
 
 def _check_name(name: str) -> str:
@@ -200,16 +238,25 @@ def _user_query():
 # --- users ------------------------------------------------------------------------------------
 
 def add_user(engine: Engine | Connection, name: str, password: str, role: str,
-             region_code: str | None = None) -> UserInfo:
+             region_code: str | None = None, *, audit: audit_log.Who | None = None
+             ) -> UserInfo:
     """Create an account; refuse a bad name, a weak password, an unknown role or region,
-    or a name already taken. Only the password's hash is stored."""
+    or a name already taken. Only the password's hash is stored. With ``audit`` (who and
+    from where), a ``user_added`` row is written in the same transaction."""
     with store.transaction(engine) as conn:
         name, region_id = check_new_user(conn, name, role, region_code)
         check_password_strength(name, password)
-        conn.execute(insert(User).values(
-            name=name, password_hash=generate_password_hash(password), role=role,
-            region_id=region_id, created_at=store.utcnow(), disabled=False))
-        return get_user(conn, name)
+        user = _insert_user(conn, name, password, role, region_id)
+        _audit(conn, audit, audit_log.USER_ADDED, name, region_code, role=role)
+        return user
+
+
+def _insert_user(conn: Connection, name: str, password: str, role: str,
+                 region_id: int | None) -> UserInfo:
+    conn.execute(insert(User).values(
+        name=name, password_hash=generate_password_hash(password), role=role,
+        region_id=region_id, created_at=store.utcnow(), disabled=False))
+    return get_user(conn, name)
 
 
 def check_new_user(engine: Engine | Connection, name: str, role: str,
@@ -264,20 +311,42 @@ def authenticate(engine: Engine | Connection, name: str, password: str) -> UserI
     return _user_info(row)
 
 
-def set_password(engine: Engine | Connection, name: str, password: str) -> None:
-    """Give ``name`` a new password (sessions signed in with the old one stop working)."""
+def set_password(engine: Engine | Connection, name: str, password: str, *,
+                 audit: audit_log.Who | None = None) -> None:
+    """Give ``name`` a new password (sessions signed in with the old one stop working);
+    with ``audit``, a ``password_set`` row in the same transaction."""
     with store.transaction(engine) as conn:
         user = get_user(conn, name)
         check_password_strength(user.name, password)
         conn.execute(update(User).where(User.id == user.id)
                      .values(password_hash=generate_password_hash(password)))
+        sessions.end_all(conn, user.id)
+        _audit(conn, audit, audit_log.PASSWORD_SET, user.name, user.region_code)
 
 
-def disable(engine: Engine | Connection, name: str) -> None:
-    """Disable an account: it can no longer sign in, and its sessions stop working."""
+def disable(engine: Engine | Connection, name: str, *,
+            audit: audit_log.Who | None = None) -> None:
+    """Disable an account: it can no longer sign in, and its sessions stop working;
+    with ``audit``, a ``user_disabled`` row in the same transaction."""
     with store.transaction(engine) as conn:
         user = get_user(conn, name)
         conn.execute(update(User).where(User.id == user.id).values(disabled=True))
+        sessions.end_all(conn, user.id)
+        _audit(conn, audit, audit_log.USER_DISABLED, user.name, user.region_code)
+
+
+def _audit(conn: Connection, audit: audit_log.Who | None, event: str, target: str,
+           region_code: str | None, **detail: object) -> None:
+    """The audit row of an account or token change, in the change's own transaction."""
+    if audit is not None:
+        audit_log.record(conn, event, audit, target=target, region=region_code,
+                         detail={k: v for k, v in detail.items() if v})
+
+
+def sign_out_everywhere(engine: Engine | Connection, name: str) -> int:
+    """End every session of account ``name`` (a lost laptop); the number ended."""
+    with store.transaction(engine) as conn:
+        return sessions.end_all(conn, get_user(conn, name).id)
 
 
 def principal_for_user(engine: Engine, user: UserInfo) -> Principal:
@@ -294,17 +363,22 @@ def _token_hash(token: str) -> str:
 
 
 def create_display_token(engine: Engine | Connection, region_code: str | None = None,
-                         label: str = "") -> str:
+                         label: str = "", *, audit: audit_log.Who | None = None) -> str:
     """A new display token for the wall of ``region_code`` (None: the whole deployment).
 
-    The token is returned once and never stored: only its hash is."""
+    The token is returned once and never stored: only its hash is. With ``audit``, a
+    ``token_made`` row (its id and label, never the token) in the same transaction."""
     token = secrets.token_urlsafe(32)
     with store.transaction(engine) as conn:
-        region_id = _region_id(conn, region_code)
-        conn.execute(insert(DisplayToken).values(
-            token_hash=_token_hash(token), region_id=region_id, label=label or "",
-            created_at=store.utcnow(), revoked_at=None))
+        token_id = _insert_token(conn, token, _region_id(conn, region_code), label)
+        _audit(conn, audit, audit_log.TOKEN_MADE, f"token {token_id}", region_code, label=label)
     return token
+
+
+def _insert_token(conn: Connection, token: str, region_id: int | None, label: str) -> int:
+    return conn.execute(insert(DisplayToken).values(
+        token_hash=_token_hash(token), region_id=region_id, label=label or "",
+        created_at=store.utcnow(), revoked_at=None).returning(DisplayToken.id)).scalar_one()
 
 
 def check_display_token(engine: Engine | Connection, token: str | None) -> TokenInfo | None:
@@ -335,8 +409,10 @@ def list_display_tokens(engine: Engine | Connection) -> list[TokenInfo]:
     return [_token_info(row) for row in rows]
 
 
-def revoke_display_token(engine: Engine | Connection, token_id: int) -> None:
-    """Revoke token ``token_id``: walls using it show a notice from their next refresh."""
+def revoke_display_token(engine: Engine | Connection, token_id: int, *,
+                         audit: audit_log.Who | None = None) -> None:
+    """Revoke token ``token_id``: walls using it show a notice from their next refresh;
+    with ``audit``, a ``token_revoked`` row in the same transaction."""
     with store.transaction(engine) as conn:
         found = conn.scalar(select(DisplayToken.id).where(DisplayToken.id == token_id))
         if found is None:
@@ -345,6 +421,7 @@ def revoke_display_token(engine: Engine | Connection, token_id: int) -> None:
         conn.execute(update(DisplayToken).where(DisplayToken.id == token_id,
                                                 DisplayToken.revoked_at.is_(None))
                      .values(revoked_at=store.utcnow()))
+        _audit(conn, audit, audit_log.TOKEN_REVOKED, f"token {token_id}", None)
 
 
 def _token_query():
@@ -360,23 +437,27 @@ def _token_info(row) -> TokenInfo:
                      revoked_at=row.revoked_at)
 
 
-# --- the web server's signing key ---------------------------------------------------------------
+# --- secrets older releases kept in the store ------------------------------------------------
 
-def ensure_secret_key(engine: Engine) -> str:
-    """The key that signs session cookies: made once and kept in ``meta``, so sessions
-    survive a restart and several server processes on one store agree."""
+def legacy_secret_key(engine: Engine) -> str | None:
+    """The session-signing key an older release kept in ``meta`` (None: there is none).
+    :mod:`dashboard.signing_key` writes it to the key file, so sessions survive the
+    upgrade, and then calls :func:`forget_legacy_secrets`."""
     with engine.connect() as conn:
-        key = store.get_meta(conn, SECRET_KEY_META)
-    if key:
-        return key
-    try:
-        with store.transaction(engine) as conn:
-            if store.get_meta(conn, SECRET_KEY_META) is None:
-                store.set_meta(conn, SECRET_KEY_META, secrets.token_hex(32))
-    except IntegrityError:  # another process made it first: use theirs
-        pass
-    with engine.connect() as conn:
-        return store.get_meta(conn, SECRET_KEY_META) or ""
+        return store.get_meta(conn, SECRET_KEY_META) or None
+
+
+def forget_legacy_secrets(engine: Engine) -> None:
+    """Delete the signing key from ``meta``, and revoke and delete the demo wall token an
+    older release kept there in clear: a backup of the store then holds neither."""
+    with store.transaction(engine) as conn:
+        clear_token = store.get_meta(conn, DEMO_TOKEN_META)
+        if clear_token:
+            conn.execute(update(DisplayToken)
+                         .where(DisplayToken.token_hash == _token_hash(clear_token),
+                                DisplayToken.revoked_at.is_(None))
+                         .values(revoked_at=store.utcnow()))
+        conn.execute(delete(Meta).where(Meta.key.in_([SECRET_KEY_META, DEMO_TOKEN_META])))
 
 
 # --- the demo's accounts -------------------------------------------------------------------------
@@ -389,6 +470,11 @@ class DemoAccount:
     region_code: str | None
 
 
+def _is_demo(engine: Engine | Connection) -> bool:
+    with store.transaction(engine) as conn:
+        return store.get_meta(conn, "source") == "demo"
+
+
 def demo_accounts(engine: Engine | Connection) -> list[DemoAccount]:
     """The accounts the demo county comes with (README: signing in).
 
@@ -399,21 +485,27 @@ def demo_accounts(engine: Engine | Connection) -> list[DemoAccount]:
                             .order_by(Region.code)).first()
         if root is None:
             return []
-        towns = conn.execute(select(Region.code).where(Region.parent_id == root.id)).scalars()
+        # read here, while the connection is ours: a result read after it went back to
+        # the pool fails when another request has taken that connection meanwhile
+        towns = conn.execute(select(Region.code).where(Region.parent_id == root.id)
+                             ).scalars().all()
     first_town = min(towns, key=natural_key, default=None)
     accounts = [
-        DemoAccount("admin", "qy-guanli-2026", ADMIN, None),
-        DemoAccount("commander", "qy-zhihui-2026", COMMANDER, root.code),
-        DemoAccount("viewer", "qy-chakan-2026", VIEWER, root.code),
+        DemoAccount("admin", DEMO_PASSWORDS["admin"], ADMIN, None),
+        DemoAccount("commander", DEMO_PASSWORDS["commander"], COMMANDER, root.code),
+        DemoAccount("viewer", DEMO_PASSWORDS["viewer"], VIEWER, root.code),
     ]
     if first_town is not None:
-        accounts.insert(2, DemoAccount("town", "qy-zhenji-2026", COMMANDER, first_town))
+        accounts.insert(2, DemoAccount("town", DEMO_PASSWORDS["town"], COMMANDER, first_town))
     return accounts
 
 
 def ensure_demo_accounts(engine: Engine) -> list[DemoAccount]:
     """On the demo county with no accounts yet, create :func:`demo_accounts` and return
-    them; otherwise create nothing and return []. Never touches a store of imported data."""
+    them; otherwise create nothing and return []. Never touches a store of imported data.
+
+    They get the demo's published passwords on purpose, past :func:`check_password_strength`
+    (which refuses exactly those passwords to anyone choosing one later)."""
     with engine.connect() as conn:
         if store.get_meta(conn, "source") != "demo":
             return []
@@ -422,36 +514,63 @@ def ensure_demo_accounts(engine: Engine) -> list[DemoAccount]:
     accounts = demo_accounts(engine)
     with store.transaction(engine) as conn:
         for account in accounts:
-            add_user(conn, account.name, account.password, account.role, account.region_code)
+            name, region_id = check_new_user(conn, account.name, account.role,
+                                             account.region_code)
+            _insert_user(conn, name, account.password, account.role, region_id)
     return accounts
 
 
-def demo_wall_token(engine: Engine) -> str | None:
-    """On the demo county, the display token whose wall address ``serve`` prints: the same
-    one on every start (kept in ``meta``, as a demo may), a new one if it was revoked.
-    None on a store of imported data, whose tokens are only made by ``wall-token``."""
-    with engine.connect() as conn:
-        if store.get_meta(conn, "source") != "demo":
-            return None
-        token = store.get_meta(conn, DEMO_TOKEN_META)
-    if token and check_display_token(engine, token) is not None:
-        return token
-    token = create_display_token(engine, None, label="demo wall")
-    with store.transaction(engine) as conn:
-        store.set_meta(conn, DEMO_TOKEN_META, token)
-    return token
+def _derived_demo_token(secret_key: str, serial: int) -> str:
+    mac = hmac.new(secret_key.encode(), f"demo wall token {serial}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
-def demo_sign_in_hints(engine: Engine, cache: dict | None = None) -> tuple[list[DemoAccount],
-                                                                          str | None]:
+def _demo_serial(conn: Connection) -> int:
+    raw = store.get_meta(conn, DEMO_WALL_SERIAL_META) or "0"
+    return int(raw) if raw.isdigit() else 0
+
+
+def demo_wall_token(engine: Engine, secret_key: str) -> str | None:
+    """On the demo county, the display token whose wall address ``serve`` prints and the
+    sign-in page links: the same one on every start, a new one once it is revoked.
+
+    It is derived from ``secret_key`` (HMAC-SHA256 of a counter), so the store keeps only
+    its hash, as for every other token. None on a store of imported data, whose tokens are
+    only made by ``wall-token``."""
+    if not secret_key or not _is_demo(engine):
+        return None
+    for _ in range(3):  # another process may be making the same token at the same moment
+        try:
+            with store.transaction(engine) as conn:
+                serial = _demo_serial(conn)
+                token = _derived_demo_token(secret_key, serial)
+                revoked = conn.execute(select(DisplayToken.revoked_at)
+                                       .where(DisplayToken.token_hash == _token_hash(token))
+                                       ).one_or_none()
+                if revoked is not None and revoked.revoked_at is None:
+                    return token
+                if revoked is not None:  # revoked by an operator: the next in line
+                    serial += 1
+                    store.set_meta(conn, DEMO_WALL_SERIAL_META, str(serial))
+                    token = _derived_demo_token(secret_key, serial)
+                _insert_token(conn, token, None, "demo wall")
+                return token
+        except IntegrityError:
+            continue
+    raise RuntimeError("the demo wall token could not be made (three clashes in a row)")
+
+
+def demo_sign_in_hints(engine: Engine, cache: dict | None = None,
+                       secret_key: str | None = None) -> tuple[list[DemoAccount], str | None]:
     """On the demo county: the demo accounts that still have their printed password, and
-    the demo wall's token, for the sign-in page to offer a newcomer. Nothing elsewhere.
+    (given the signing key) the demo wall's token if it is still valid, for the sign-in
+    page to offer a newcomer. Nothing elsewhere.
 
     ``cache`` (by account and password stamp) spares a hash check per page view."""
     with engine.connect() as conn:
         if store.get_meta(conn, "source") != "demo":
             return [], None
-        token = store.get_meta(conn, DEMO_TOKEN_META)
+        serial = _demo_serial(conn)
         stored = dict(conn.execute(select(User.name, User.password_hash)
                                    .where(User.disabled.is_(False))).all())
     cache = {} if cache is None else cache
@@ -465,6 +584,7 @@ def demo_sign_in_hints(engine: Engine, cache: dict | None = None) -> tuple[list[
             cache[key] = check_password_hash(digest, account.password)
         if cache[key]:
             still.append(account)
+    token = _derived_demo_token(secret_key, serial) if secret_key else None
     if token and check_display_token(engine, token) is None:
         token = None
     return still, token

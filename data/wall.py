@@ -25,7 +25,7 @@ from data.metrics import (DEFAULT_DAYS, CaseScope, Period, compute, local_date, 
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
 from data.regions import RegionInfo, children_of, get_region
-from data.store import data_version, deployment_timezone, get_meta
+from data.store import data_version, deployment_timezone, get_meta, regions_version
 
 #: Map metrics a wall can colour its grids by (``/wall?metric=...``).
 MAP_METRICS = ("open", "overdue", "reported_week")
@@ -66,10 +66,12 @@ class Subtree:
         return cls(tuple(_subtree_ids(conn, region)), leaves, whole)
 
 
-def regions_fingerprint(conn: Connection) -> tuple[int, int]:
-    """Changes whenever regions are added or removed (count and highest id): a cached
-    :class:`Subtree` or map is stale when this moved."""
-    return tuple(conn.execute(select(func.count(), func.max(Region.id))).one())
+def regions_fingerprint(conn: Connection) -> tuple[int, int, int]:
+    """Changes whenever regions are written (:func:`data.store.regions_version`), and
+    whenever they are added or removed (count and highest id), even by a writer that did
+    not say so: a cached :class:`Subtree` or map is stale when this moved."""
+    count, highest = conn.execute(select(func.count(), func.max(Region.id))).one()
+    return regions_version(conn), count, highest
 
 
 def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
@@ -466,7 +468,7 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
     """Everything a wall refresh needs. The counts of today and now are fresh; the
     30-day panels and today's patrol coverage come from ``cache`` (a dict the caller
     keeps) when they were counted less than :data:`SLOW_SECONDS` ago on the same local
-    day. The region's subtree is kept there too, until regions are added or removed."""
+    day. The region's subtree is kept there too, until regions are written again."""
     cache = {} if cache is None else cache
     region = root_region(conn, region_code)
     tz = deployment_timezone(conn)

@@ -4,7 +4,8 @@ A commander's action on a case goes through :func:`apply`: it checks the action 
 from the case's status and its parameters make sense, then, in one transaction, updates the
 case only if nobody else changed it since the commander looked (``WHERE version =
 expected``), appends the step to the case's history (``case_events``) and marks the data as
-changed (:func:`data.store.bump_data_version`). Either all three are written or nothing is.
+changed (:func:`data.store.bump_data_version`). Either all three are written or nothing is
+(and, when told who acts and from where, the action's audit row: :mod:`data.audit`).
 
 The transition table (:data:`TRANSITIONS`) is data, so the console can ask
 :func:`allowed_actions` which buttons to offer:
@@ -74,9 +75,12 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from data import audit as audit_log
 from data import schema, store
 from data.deadlines import deadline
+from data.holidays import work_calendar
 from data.models import Case, CaseEvent, Category, Department, Officer
 
 # --- errors ---------------------------------------------------------------------------------
@@ -253,7 +257,7 @@ _CASE_COLUMNS = (Case.id, Case.code, Case.status, Case.version, Case.department_
 
 def apply(engine_or_conn: Engine | Connection, case_id: int, action: str, *, actor: str,
           expected_version: int, now: datetime | None = None, note: str | None = None,
-          **params: Any) -> CaseState:
+          audit: audit_log.Who | None = None, **params: Any) -> CaseState:
     """Apply a workflow ``action`` to a case, in one transaction, if nobody changed it.
 
     Parameters
@@ -274,6 +278,10 @@ def apply(engine_or_conn: Engine | Connection, case_id: int, action: str, *, act
         When the action happens (naive UTC; default: now).
     note
         A free note for the history (serves as the reason when ``reason`` is not given).
+    audit
+        Who acts and from where, for the audit log: the ``case_action`` row of a success
+        is written in the same transaction as the case, so both are kept or neither; a
+        refused or failed action gets a ``failed`` row (with the error's key) of its own.
     **params
         The action's parameters: ``reason``, ``department_id``, ``officer_id``, ``due_at``
         (naive UTC; an aware datetime is converted), ``resolved_level``.
@@ -289,14 +297,41 @@ def apply(engine_or_conn: Engine | Connection, case_id: int, action: str, *, act
         Nothing is written in any of these cases.
     """
     now = _naive_utc(now)
-    with store.transaction(engine_or_conn) as conn:
-        return _apply(conn, case_id, action, actor=actor, expected_version=expected_version,
-                      now=now, note=note, params=params)
+    try:
+        with store.transaction(engine_or_conn) as conn:
+            state = _apply(conn, case_id, action, actor=actor,
+                           expected_version=expected_version, now=now, note=note,
+                           params=params)
+            if audit is not None:
+                audit_log.record_case_action(conn, audit, action=action, case_id=case_id,
+                                             code=state.code, ok=True, at=now)
+            return state
+    except Exception as error:
+        if audit is not None:
+            _audit_failure(engine_or_conn, audit, action, case_id, error, now)
+        raise
+
+
+def _audit_failure(engine_or_conn: Engine | Connection, audit: audit_log.Who, action: str,
+                   case_id: int, error: Exception, now: datetime) -> None:
+    """The ``failed`` audit row of an action whose transaction was rolled back (or, given
+    a caller's connection, that wrote nothing): a refusal has its key, anything else its
+    type. Never hides the error itself: a store that cannot take the row is let be."""
+    workflow_error = isinstance(error, WorkflowError)
+    if not workflow_error and isinstance(engine_or_conn, Connection):
+        return  # the caller's transaction is failing: it cannot hold the row
+    why = error.key if workflow_error else type(error).__name__
+    code = getattr(error, "values", {}).get("code") if workflow_error else None
+    try:
+        audit_log.record_case_action(engine_or_conn, audit, action=action, case_id=case_id,
+                                     code=code, ok=False, why=why, at=now)
+    except SQLAlchemyError:
+        pass
 
 
 def apply_many(engine: Engine, items: Iterable[Sequence[Any]], action: str, *, actor: str,
                now: datetime | None = None, note: str | None = None,
-               **params: Any) -> list[BatchResult]:
+               audit: audit_log.Who | None = None, **params: Any) -> list[BatchResult]:
     """Apply one action to several cases (batch dispatch), each in its own transaction.
 
     Not all-or-nothing, on purpose: a commander dispatching forty cases at once should
@@ -313,8 +348,8 @@ def apply_many(engine: Engine, items: Iterable[Sequence[Any]], action: str, *, a
         where ``overrides`` is a dict of parameters for that case only (e.g. the department
         :func:`data.dispatch.suggest_many` suggested for it), taking precedence over
         ``params``.
-    action, actor, now, note, **params
-        As for :func:`apply`, shared by every case.
+    action, actor, now, note, audit, **params
+        As for :func:`apply`, shared by every case (one audit row per case).
 
     Returns
     -------
@@ -331,7 +366,7 @@ def apply_many(engine: Engine, items: Iterable[Sequence[Any]], action: str, *, a
         try:
             state = apply(engine, case_id, action, actor=actor,
                           expected_version=expected_version, now=now, note=note,
-                          **{**params, **overrides})
+                          audit=audit, **{**params, **overrides})
         except WorkflowError as error:
             results.append(BatchResult(case_id, None, error))
         else:
@@ -434,7 +469,7 @@ def _prepare_dispatch(conn, row, params, now, bad) -> dict[str, Any]:
                   f"subcategory {row.subcategory!r} has no time limit in the category "
                   "table; give a deadline")
     values["due_at"] = deadline(now, limit.time_limit, limit.time_unit,
-                                store.deployment_timezone(conn))
+                                store.deployment_timezone(conn), work_calendar(conn))
     return values
 
 

@@ -8,6 +8,7 @@ from outside.
 
 from __future__ import annotations
 
+import html
 import math
 
 import plotly.graph_objects as go
@@ -17,6 +18,26 @@ COLORSCALE = [[0.0, "#0f2a4a"], [0.25, "#1f5f8b"], [0.5, "#e0a526"], [0.75, "#f0
               [1.0, "#ff2d2d"]]
 MAP_CONFIG = {"displayModeBar": False, "topojsonURL": "/assets/topojson/", "responsive": False,
               "scrollZoom": True}
+
+
+def plot_text(value: object) -> str:
+    """Data text (a region, officer, category or case name) as plotly must be given it to
+    show it literally.
+
+    Plotly's text is not plain: plotly.js (``src/lib/svg_text_utils.js``) splits every
+    label, title, tick and hover text at ``<...>``, turns ``<a href>``, ``<b>``, ``<i>``,
+    ``<em>``, ``<s>``, ``<u>``, ``<sup>``, ``<sub>``, ``<span style>`` and ``<br>`` into
+    SVG (a live link, for ``<a>``), and decodes the entities ``&lt;`` ``&gt;`` ``&amp;``
+    ``&#60;`` ``&#x3c;`` (and a few named ones) in the text between, once. Escaping ``&``,
+    ``<`` and ``>`` leaves no ``<`` to start a tag, and every ``&`` becomes ``&amp;``,
+    which decodes back to ``&`` alone: ``&lt;`` in the data shows as ``&lt;``. None is
+    shown as nothing."""
+    return "" if value is None else html.escape(str(value), quote=False)
+
+
+def plot_texts(values) -> list[str]:
+    """:func:`plot_text` of each of ``values``."""
+    return [plot_text(v) for v in values]
 
 
 def ring_lines(rings: list[list[list[float]]]) -> tuple[list, list]:
@@ -41,7 +62,7 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     3 officers, 4 labels."""
     features = shapes["grids"]["features"]
     ids = [f["id"] for f in features]
-    names = [f["properties"]["name"] for f in features]
+    names = plot_texts(f["properties"]["name"] for f in features)
     top = max((v for v in values if v is not None), default=0)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
@@ -66,7 +87,7 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     fig.add_trace(go.Scattergeo(
         lon=[o["lon"] for o in officers], lat=[o["lat"] for o in officers], mode="markers",
         marker=dict(size=7, color="#35d07f", line=dict(color="#07101f", width=1)),
-        text=[o["name"] for o in officers], hovertemplate="%{text}<extra></extra>",
+        text=plot_texts(o["name"] for o in officers), hovertemplate="%{text}<extra></extra>",
         showlegend=False))
     fig.add_trace(name_trace(shapes["labels"], shapes.get("view"), width=width, height=height,
                              font_px=16, color="#ffffff"))
@@ -121,16 +142,16 @@ def _text_width(text: str, font_px: float) -> float:
 SEPARATORS = {"-", "–", "—", "·", "/", "|"}
 
 
-def _two_lines(text: str) -> str | None:
-    """``text`` broken at a space, or None if it has none: after a separator
-    ("REGION 11 -<br>WEST LA") when it has one, else where the two lines balance best."""
+def _two_lines(text: str) -> tuple[str, str] | None:
+    """``text`` broken at a space into two lines, or None if it has none: after a
+    separator ("REGION 11 -" / "WEST LA") when it has one, else where they balance best."""
     words = text.split(" ")
     if len(words) < 2:
         return None
     breaks = [i for i in range(1, len(words)) if words[i - 1] in SEPARATORS] or \
         list(range(1, len(words)))
     best = min(breaks, key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
-    return " ".join(words[:best]) + "<br>" + " ".join(words[best:])
+    return " ".join(words[:best]), " ".join(words[best:])
 
 
 def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] | None, *,
@@ -140,9 +161,11 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
     label's ``weight``, else its order), each kept inside the map's frame (a name near the
     edge moves inwards instead of being cut off), a long name stacked on two lines (and any
     name when that lets it fit), and left out when it would still overlap a name already placed: overlapping
-    names are read by nobody. Returns dicts of lon, lat and text (``<br>`` for a break)."""
+    names are read by nobody. Returns dicts of lon, lat and text: plotly's markup, each
+    line escaped by :func:`plot_text`, ``<br>`` between two lines."""
     if bounds is None or not labels:
-        return [{"lon": x["lon"], "lat": x["lat"], "text": x["name"]} for x in labels]
+        return [{"lon": x["lon"], "lat": x["lat"], "text": plot_text(x["name"])}
+                for x in labels]
     west, south, east, north = _framed(bounds, pad)
 
     def merc(lat: float) -> float:
@@ -160,11 +183,11 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
         label = labels[i]
         cx = (math.radians(label["lon"]) - x0) * scale
         cy = (y1 - merc(label["lat"])) * scale
-        one, two = label["name"], _two_lines(label["name"])
+        name = str(label["name"])
+        one, two = (name,), _two_lines(name)
         # a long name reads as well on two lines and takes half the width: stack it first
-        tries = (two, one) if _text_width(one, font_px) > 7 * font_px else (one, two)
-        for text in filter(None, tries):
-            lines = text.split("<br>")
+        tries = (two, one) if _text_width(name, font_px) > 7 * font_px else (one, two)
+        for lines in filter(None, tries):
             half_w = max(_text_width(line, font_px) for line in lines) / 2 + 2
             half_h = line_h * len(lines) / 2
             x = min(max(cx, half_w), max(frame_w - half_w, half_w))
@@ -174,7 +197,8 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
                    for b in placed):
                 placed.append(box)
                 lat = math.degrees(2 * math.atan(math.exp(y1 - y / scale)) - math.pi / 2)
-                out.append({"lon": math.degrees(x0 + x / scale), "lat": lat, "text": text})
+                out.append({"lon": math.degrees(x0 + x / scale), "lat": lat,
+                            "text": "<br>".join(plot_texts(lines))})
                 break
     return out
 
@@ -212,7 +236,7 @@ def trend(days: list[str], reported: list[int], closed: list[int], *, names: tup
 
 def source_split(labels: list[str], values: list[int], *, width: int, height: int) -> go.Figure:
     """The share of each source (channel) as a ring."""
-    fig = go.Figure(go.Pie(labels=labels, values=values, hole=0.55, sort=False,
+    fig = go.Figure(go.Pie(labels=plot_texts(labels), values=values, hole=0.55, sort=False,
                            marker=dict(colors=SOURCE_COLOURS[:len(labels)],
                                        line=dict(color="#07101f", width=2)),
                            textinfo="percent", textfont=dict(size=14),
@@ -225,7 +249,7 @@ def source_split(labels: list[str], values: list[int], *, width: int, height: in
 
 def top_bars(labels: list[str], values: list[int], *, width: int, height: int) -> go.Figure:
     """The most reported subcategories, largest at the top."""
-    fig = go.Figure(go.Bar(x=values[::-1], y=labels[::-1], orientation="h",
+    fig = go.Figure(go.Bar(x=values[::-1], y=plot_texts(labels[::-1]), orientation="h",
                            marker_color="#e0a526", text=values[::-1], textposition="outside",
                            cliponaxis=False))
     fig.update_layout(width=width, height=height,
@@ -264,7 +288,7 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
 
     Trace order: 0 children, 1 outline, 2 labels, 3 cases, 4 long-unfixed marks."""
     codes = [f["id"] for f in features]
-    names = [f.get("properties", {}).get("name", f["id"]) for f in features]
+    names = plot_texts(f.get("properties", {}).get("name", f["id"]) for f in features)
     z = [values.get(code) for code in codes]
     top = max((v for v in z if v is not None), default=0)
     coloured = bool(values)  # a single grid is drawn plain: its cases are the points
@@ -285,7 +309,7 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
                              color="#1d2733"))
     fig.add_trace(go.Scattergeo(
         lon=[p["lon"] for p in points], lat=[p["lat"] for p in points], mode="markers",
-        customdata=[p["id"] for p in points], text=[p["code"] for p in points],
+        customdata=[p["id"] for p in points], text=plot_texts(p["code"] for p in points),
         hovertemplate="%{text}<extra></extra>", showlegend=False,
         marker=dict(size=9, line=dict(color="#ffffff", width=1),
                     color=[CLOSED_COLOUR if p.get("closed") else
@@ -294,7 +318,7 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     flagged = [p for p in points if p.get("long_unfixed")]
     fig.add_trace(go.Scattergeo(
         lon=[p["lon"] for p in flagged], lat=[p["lat"] for p in flagged], mode="markers",
-        customdata=[p["id"] for p in flagged], text=[p["code"] for p in flagged],
+        customdata=[p["id"] for p in flagged], text=plot_texts(p["code"] for p in flagged),
         hovertemplate="%{text}<extra></extra>", showlegend=False,
         marker=dict(symbol="circle-open", size=17, color="#7a0000", line=dict(width=2.5))))
     fig.update_geos(visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator",
@@ -328,7 +352,7 @@ def light_bars(labels: list[str], values: list[float], *, height: int = 220,
     shown = [None if v is None else (v * 100 if percent else v) for v in values]
     texts = ["—" if v is None else (f"{v:.1f}%" if percent else f"{v:,.0f}") for v in shown]
     fig = go.Figure(go.Bar(
-        x=shown[::-1], y=labels[::-1], orientation="h", marker_color=colour,
+        x=shown[::-1], y=plot_texts(labels[::-1]), orientation="h", marker_color=colour,
         text=texts[::-1], textposition="outside", cliponaxis=False,
         customdata=None if customdata is None else customdata[::-1],
         hovertemplate="%{y}: %{text}<extra></extra>"))
@@ -345,7 +369,8 @@ def compare_bars(names: list[str], codes: list[str], series: list[tuple[str, lis
     ``series`` ((label, fractions)); a click gives ``customdata`` = the child's code."""
     colours = ["#4a90c9", "#2e9e4f", "#e8a70c", "#d62d2d"]
     fig = go.Figure([
-        go.Bar(x=names, y=[None if v is None else v * 100 for v in values], name=label,
+        go.Bar(x=plot_texts(names), y=[None if v is None else v * 100 for v in values],
+               name=label,
                customdata=codes, marker_color=colours[i % len(colours)],
                hovertemplate="%{x} " + label + ": %{y:.1f}%<extra></extra>")
         for i, (label, values) in enumerate(series)
@@ -383,7 +408,7 @@ def print_grid_map(shapes: dict, values: dict, *, width: int, height: int,
     features = shapes["grids"]["features"]
     ids = [f["id"] for f in features]
     z = [int(values.get(i, 0)) for i in ids]
-    names = [f["properties"]["name"] for f in features]
+    names = plot_texts(f["properties"]["name"] for f in features)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
         geojson=shapes["grids"], locations=ids, z=z, featureidkey="id", text=names,
@@ -423,7 +448,7 @@ def print_trend(days: list[str], reported: list[int], closed: list[int], *,
 def print_bars(labels: list[str], values: list[int], *, width: int, height: int,
                colour: str = "#e08a1e") -> go.Figure:
     """Horizontal bars, largest at the top, for print."""
-    fig = go.Figure(go.Bar(x=values[::-1], y=labels[::-1], orientation="h",
+    fig = go.Figure(go.Bar(x=values[::-1], y=plot_texts(labels[::-1]), orientation="h",
                            marker_color=colour, text=values[::-1], textposition="outside",
                            cliponaxis=False))
     fig.update_layout(width=width, height=height,

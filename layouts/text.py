@@ -394,6 +394,93 @@ TEXT["en"].update({
 })
 
 
+# --- issue 11, the briefing's PDF on the server (/briefing.pdf): why a print failed ------------
+TEXT["zh"].update({
+    "brief_pdf_no_playwright": "无法生成PDF：服务器未安装 Playwright（pip install -r requirements.txt）",
+    "brief_pdf_no_browser": "无法生成PDF：服务器未安装 Chromium（apt-get install chromium）",
+    "brief_pdf_no_address": "无法生成PDF：服务器不知道自己的访问地址，请设置 DASHBOARD_INTERNAL_URL",
+    "brief_pdf_timeout": "无法生成PDF：{seconds} 秒内未能完成，请稍后再试",
+    "brief_pdf_browser": "无法生成PDF：浏览器出错：{detail}",
+    "brief_pdf_refused": "无法生成PDF：周报页面拒绝了打印：{detail}",
+    "brief_pdf_page_error": "无法生成PDF：周报页面出错：{detail}",
+})
+TEXT["en"].update({
+    "brief_pdf_no_playwright": "Cannot make the PDF: Playwright is not installed on the server "
+                               "(pip install -r requirements.txt)",
+    "brief_pdf_no_browser": "Cannot make the PDF: Chromium is not installed on the server "
+                            "(apt-get install chromium)",
+    "brief_pdf_no_address": "Cannot make the PDF: the server does not know its own address; "
+                            "set DASHBOARD_INTERNAL_URL",
+    "brief_pdf_timeout": "Cannot make the PDF: it was not done within {seconds} s; try again "
+                         "in a moment",
+    "brief_pdf_browser": "Cannot make the PDF: the browser failed: {detail}",
+    "brief_pdf_refused": "Cannot make the PDF: the briefing page refused the printer: {detail}",
+    "brief_pdf_page_error": "Cannot make the PDF: the briefing page failed: {detail}",
+})
+
+
+# --- the audit log (issue 11): /admin/audit, `dashboard audit`, the badge's link ---------------
+TEXT["zh"].update({
+    "audit_title": "审计日志", "audit_link": "审计日志", "audit_back": "返回指挥调度台",
+    "audit_kind": "事件类型", "audit_actor": "操作人", "audit_since": "起始日期",
+    "audit_until": "截止日期", "audit_filter": "筛选", "audit_all": "全部",
+    "audit_at": "时间", "audit_event": "事件", "audit_who": "操作人", "audit_source": "来源地址",
+    "audit_target": "对象", "audit_region": "区域", "audit_result": "结果",
+    "audit_detail": "详情", "audit_none": "没有符合条件的记录",
+    "audit_newer": "← 较新", "audit_older": "较早 →",
+    "audit_event_sign_in": "登录", "audit_event_sign_in_failed": "登录失败",
+    "audit_event_sign_out": "退出登录", "audit_event_refused": "拒绝访问",
+    "audit_event_user_added": "新增账号", "audit_event_password_set": "修改密码",
+    "audit_event_user_disabled": "停用账号", "audit_event_token_made": "生成显示令牌",
+    "audit_event_token_revoked": "撤销显示令牌", "audit_event_case_action": "案件操作",
+    "audit_actor_user": "账号", "audit_actor_display": "大屏令牌",
+    "audit_actor_anonymous": "未登录", "audit_actor_cli": "命令行",
+    "audit_result_ok": "成功", "audit_result_failed": "失败",
+    "audit_why_wrong": "账号或密码错误", "audit_why_throttled": "尝试过多，已限制",
+    "audit_why_expired_form": "登录表单已过期",
+    "audit_repeated": "共 {n} 次，最后一次 {last}",
+    "audit_bad_filter": "筛选条件有误：{why}",
+})
+TEXT["en"].update({
+    "audit_title": "Audit log", "audit_link": "Audit log", "audit_back": "Back to the console",
+    "audit_kind": "Event", "audit_actor": "Actor", "audit_since": "From",
+    "audit_until": "To", "audit_filter": "Filter", "audit_all": "All",
+    "audit_at": "Time", "audit_event": "Event", "audit_who": "Actor", "audit_source": "From",
+    "audit_target": "Target", "audit_region": "Region", "audit_result": "Result",
+    "audit_detail": "Detail", "audit_none": "No entries match",
+    "audit_newer": "← Newer", "audit_older": "Older →",
+    "audit_event_sign_in": "Signed in", "audit_event_sign_in_failed": "Sign-in failed",
+    "audit_event_sign_out": "Signed out", "audit_event_refused": "Refused",
+    "audit_event_user_added": "Account added", "audit_event_password_set": "Password set",
+    "audit_event_user_disabled": "Account disabled",
+    "audit_event_token_made": "Display token made",
+    "audit_event_token_revoked": "Display token revoked",
+    "audit_event_case_action": "Case action",
+    "audit_actor_user": "account", "audit_actor_display": "wall token",
+    "audit_actor_anonymous": "not signed in", "audit_actor_cli": "command line",
+    "audit_result_ok": "ok", "audit_result_failed": "failed",
+    "audit_why_wrong": "wrong name or password", "audit_why_throttled": "too many tries",
+    "audit_why_expired_form": "the sign-in form had expired",
+    "audit_repeated": "{n} times, the last at {last}",
+    "audit_bad_filter": "A filter cannot be used: {why}",
+})
+
+
+# --- accounts: sign-in throttle and password rules (issue 11) --------------------------------
+TEXT["zh"].update({
+    "login_throttled_client": "这台电脑登录失败次数过多，请 {seconds} 秒后再试",
+    "auth_weak_password": "密码太容易被猜到（常见密码、键盘连续键、单词或日期、包含账号名、"
+                          "重复字符，或演示账号公开的密码）",
+})
+TEXT["en"].update({
+    "login_throttled_client": "Too many failed sign-ins from this computer: try again in "
+                              "{seconds} s",
+    "auth_weak_password": "The password is too easy to guess (a common password, a keyboard "
+                          "pattern, words or dates, the account name, repeated characters, "
+                          "or a password the demo publishes)",
+})
+
+
 # --- the HTTP server's refusals (issue 11, dashboard/http_guard.py) -------------------------
 TEXT["zh"].update({
     "http_not_json": "回调请求须为 JSON（Content-Type: application/json）。",

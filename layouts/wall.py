@@ -133,6 +133,15 @@ def _panel(title: str, body, css: str) -> html.Section:
     return html.Section([html.H2(title), body], className=f"wall-panel {css}")
 
 
+def wall_map(snap: dict, shapes: dict, metric: str, lang: str):
+    """The wall's map of a snapshot drawn on ``shapes``: grids coloured by ``metric``,
+    long-overdue grids flagged, officers on patrol."""
+    return grid_map(shapes, map_values(snap["grids"], shapes, metric),
+                    flagged_grids(snap["grids"], shapes["points"]),
+                    officer_points(snap["patrolling"]), width=MAP_SIZE[0],
+                    height=MAP_SIZE[1], title=t(MAP_TITLES[metric], lang))
+
+
 def wall_parts(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:
     """The content of every panel for a snapshot: the first picture is made of these, and
     a rotating wall swaps them in place (the components stay, so nothing blinks)."""
@@ -144,10 +153,7 @@ def wall_parts(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, ob
         "ticker": build_ticker(snap["newest"], tz, lang),
         "ranking": build_ranking(snap["ranking"], lang),
         "region": (snap["region"] or {}).get("name", ""),
-        "map": grid_map(shapes, map_values(snap["grids"], shapes, metric),
-                        flagged_grids(snap["grids"], shapes["points"]),
-                        officer_points(snap["patrolling"]), width=MAP_SIZE[0],
-                        height=MAP_SIZE[1], title=t(MAP_TITLES[metric], lang)),
+        "map": wall_map(snap, shapes, metric, lang),
         "trend": trend(days, reported, closed, width=TREND_SIZE[0], height=TREND_SIZE[1],
                        names=(t("series_reported", lang), t("series_closed", lang))),
         "sources": source_split(*source_series(snap["sources"], lang), width=PIE_SIZE[0],

@@ -20,6 +20,7 @@ from typing import Iterator
 
 from sqlalchemy import Engine
 
+from dashboard import session_store
 from data import users
 from layouts import ids
 
@@ -127,13 +128,10 @@ def acting_as(app, name: str | None = None, token: str | None = None) -> Iterato
     """A request context in which :func:`dashboard.auth.current_user` is account ``name``
     (signed in, as by the form) or the wall of display ``token``; neither: signed out.
     For calling callbacks directly, as tests/callbacks do, with someone asking."""
-    from flask import session
-
     engine = app.server.extensions["grid_dashboard"]["engine"]
     headers = {"X-Display-Token": token} if token else {}
     with app.server.test_request_context("/_dash-update-component", method="POST",
                                          headers=headers):
         if name is not None:
-            user = users.get_user(engine, name)
-            session["uid"], session["stamp"] = user.id, user.stamp
+            session_store.begin(engine, users.get_user(engine, name))  # as the form does
         yield

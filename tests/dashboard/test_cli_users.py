@@ -159,3 +159,35 @@ def test_the_readme_lists_the_demo_accounts(tmp_path):
         assert re.search(rf"`{account.name}`\s*\|\s*`{re.escape(account.password)}`", section), \
             account.name
     engine.dispose()
+
+
+def test_serve_prints_the_demo_wall_address_derived_from_the_signing_key(settings, engine,
+                                                                          capsys):
+    from dashboard.cli import _announce_demo_access
+
+    with store.transaction(engine) as conn:
+        store.set_meta(conn, "source", "demo")
+    _announce_demo_access(engine, "http://127.0.0.1:8050", "k" * 64)
+    out = capsys.readouterr().out
+    token = re.search(r"http://127\.0\.0\.1:8050/wall\?token=(\S+)", out).group(1)
+    assert users.check_display_token(engine, token) is not None
+    with engine.connect() as conn:
+        assert token not in " ".join(conn.exec_driver_sql("SELECT value FROM meta").scalars())
+    _announce_demo_access(engine, "http://127.0.0.1:8050", "k" * 64)  # a restart: the same
+    assert f"/wall?token={token}" in capsys.readouterr().out
+
+
+def test_user_signout_ends_the_accounts_sessions_and_says_how_many(settings, engine, capsys):
+    from data import sessions
+
+    user = users.add_user(engine, "zhang", PASSWORD, "viewer")
+    live = [sessions.start(engine, user.id) for _ in range(2)]
+    assert main(["user", "list"], settings) == 0
+    assert capsys.readouterr().out.rstrip().endswith("  2 signed in")
+    assert main(["user", "signout", "zhang"], settings) == 0
+    assert capsys.readouterr().out.strip() == "account zhang: 2 sessions ended"
+    main(["user", "list"], settings)
+    assert capsys.readouterr().out.rstrip().endswith("  0 signed in")
+    assert all(sessions.user_of(engine, sid) is None for sid in live)
+    assert main(["user", "signout", "ghost"], settings) == 2
+    assert "no account is named 'ghost'" in capsys.readouterr().err

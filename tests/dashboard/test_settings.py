@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from dashboard.settings import Settings, SettingsError, default_database_url
@@ -31,3 +33,43 @@ def test_values_are_parsed_explicitly():
 def test_bad_values_are_refused_with_the_name_and_value(env, words):
     with pytest.raises(SettingsError, match=words.replace("(", r"\(")):
         Settings.from_env(env)
+
+
+def test_the_printer_and_host_settings():
+    s = Settings.from_env({})
+    assert (s.internal_url, s.trusted_hosts, s.print_timeout_seconds) == ("", (), 45)
+    s = Settings.from_env({"DASHBOARD_INTERNAL_URL": " http://127.0.0.1:8050/ ",
+                           "DASHBOARD_TRUSTED_HOSTS": "Dash.Example.org, .corp.example,,指挥.中国",
+                           "DASHBOARD_PRINT_TIMEOUT": "30"})
+    assert s.internal_url == "http://127.0.0.1:8050"
+    assert s.trusted_hosts == ("dash.example.org", ".corp.example", "xn--xuuoc.xn--fiqs8s")
+    assert s.print_timeout_seconds == 30
+    assert Settings.from_env({"DASHBOARD_TRUSTED_HOSTS": " , "}).trusted_hosts == ()
+
+
+@pytest.mark.parametrize("env, words", [
+    ({"DASHBOARD_INTERNAL_URL": "127.0.0.1:8050"}, "expected an address like"),
+    ({"DASHBOARD_INTERNAL_URL": "ftp://host"}, "expected an address like"),
+    ({"DASHBOARD_INTERNAL_URL": "http://host/dash"}, "only scheme, host and port"),
+    ({"DASHBOARD_INTERNAL_URL": "http://user@host"}, "only scheme, host and port"),
+    ({"DASHBOARD_INTERNAL_URL": "http://host:99999"}, "DASHBOARD_INTERNAL_URL='http://host:99999'"),
+    ({"DASHBOARD_TRUSTED_HOSTS": "dash.example.org,http://evil"}, "'http://evil' is not a host"),
+    ({"DASHBOARD_TRUSTED_HOSTS": "dash.example.org:8050"}, "without scheme, port or path"),
+    ({"DASHBOARD_TRUSTED_HOSTS": "[::1]"}, "'[::1]' is not a host name"),
+    ({"DASHBOARD_PRINT_TIMEOUT": "0"}, "at least 1"),
+    ({"DASHBOARD_PRINT_TIMEOUT": "601"}, "at most 600"),
+    ({"DASHBOARD_PRINT_TIMEOUT": "soon"}, "whole number"),
+])
+def test_bad_printer_and_host_settings_are_refused(env, words):
+    with pytest.raises(SettingsError, match=re.escape(words)):
+        Settings.from_env(env)
+
+
+
+def test_settings_made_in_code_are_checked_too():
+    with pytest.raises(SettingsError, match="internal_url"):
+        Settings(internal_url="http://host/")
+    with pytest.raises(SettingsError, match="trusted_hosts"):
+        Settings(trusted_hosts=("Evil Host",))
+    with pytest.raises(SettingsError, match="print_timeout_seconds"):
+        Settings(print_timeout_seconds=0)

@@ -14,6 +14,7 @@ from data.users import AccountError, Principal
 from tests import tiny_store
 
 PASSWORD = "correct-horse-7"
+KEY = "a-signing-key-for-tests-" + "0" * 40
 
 
 def _user_count(engine) -> int:
@@ -191,18 +192,29 @@ def test_the_principal_of_a_token_is_read_only(county):
 
 # --- the signing key and the demo's accounts ----------------------------------------------------
 
-def test_the_secret_key_is_made_once_and_kept(engine):
-    first = users.ensure_secret_key(engine)
-    assert len(first) >= 32
-    assert users.ensure_secret_key(engine) == first
-    with engine.connect() as conn:
-        assert store.get_meta(conn, users.SECRET_KEY_META) == first
+def test_secrets_an_older_release_kept_in_meta_are_read_then_forgotten(county):
+    assert users.legacy_secret_key(county) is None
+    with store.transaction(county) as conn:
+        store.set_meta(conn, "source", "demo")
+    clear = users.create_display_token(county, None, label="demo wall")
+    other = users.create_display_token(county, "T1")
+    with store.transaction(county) as conn:
+        store.set_meta(conn, users.SECRET_KEY_META, "k" * 64)
+        store.set_meta(conn, users.DEMO_TOKEN_META, clear)
+    assert users.legacy_secret_key(county) == "k" * 64
+    users.forget_legacy_secrets(county)
+    assert users.legacy_secret_key(county) is None
+    with county.connect() as conn:
+        everything = " ".join(conn.execute(select(Meta.value)).scalars().all())
+    assert "k" * 64 not in everything and clear not in everything
+    assert users.check_display_token(county, clear) is None  # it was readable: revoked
+    assert users.check_display_token(county, other) is not None  # only that one
 
 
 def test_demo_accounts_only_on_the_demo_and_only_once(county):
     assert users.ensure_demo_accounts(county) == []  # tiny_store is not the demo
     assert _user_count(county) == 0
-    assert users.demo_wall_token(county) is None
+    assert users.demo_wall_token(county, KEY) is None
     with store.transaction(county) as conn:
         store.set_meta(conn, "source", "demo")
     made = users.ensure_demo_accounts(county)
@@ -218,12 +230,28 @@ def test_demo_accounts_only_on_the_demo_and_only_once(county):
 def test_the_demo_wall_token_is_the_same_each_start_until_revoked(county):
     with store.transaction(county) as conn:
         store.set_meta(conn, "source", "demo")
-    token = users.demo_wall_token(county)
-    assert token and users.demo_wall_token(county) == token
+    token = users.demo_wall_token(county, KEY)
+    assert token and users.demo_wall_token(county, KEY) == token
     assert users.check_display_token(county, token).region_id is None
     users.revoke_display_token(county, users.list_display_tokens(county)[0].id)
-    fresh = users.demo_wall_token(county)
+    fresh = users.demo_wall_token(county, KEY)
     assert fresh != token and users.check_display_token(county, fresh) is not None
+    assert users.demo_wall_token(county, KEY) == fresh
+    assert len(users.list_display_tokens(county)) == 2
+
+
+def test_the_demo_wall_token_is_kept_only_as_a_hash_and_follows_the_key(county):
+    """The README says the store keeps only tokens' hashes: the demo's is no exception."""
+    with store.transaction(county) as conn:
+        store.set_meta(conn, "source", "demo")
+    token = users.demo_wall_token(county, KEY)
+    with county.connect() as conn:
+        meta = " ".join(conn.execute(select(Meta.value)).scalars().all())
+        tokens = " ".join(str(v) for row in conn.execute(select(DisplayToken)).all()
+                          for v in row)
+    assert token not in meta and token not in tokens
+    other_key = users.demo_wall_token(county, "another-key-" + "x" * 40)
+    assert other_key != token  # without the key, the token cannot be worked out
 
 
 def test_the_sign_in_page_hints_only_demo_passwords_that_still_work(county):
@@ -231,11 +259,147 @@ def test_the_sign_in_page_hints_only_demo_passwords_that_still_work(county):
     with store.transaction(county) as conn:
         store.set_meta(conn, "source", "demo")
     made = users.ensure_demo_accounts(county)
-    token = users.demo_wall_token(county)
+    token = users.demo_wall_token(county, KEY)
     cache: dict = {}
-    hints, wall = users.demo_sign_in_hints(county, cache)
+    hints, wall = users.demo_sign_in_hints(county, cache, secret_key=KEY)
     assert hints == made and wall == token
+    assert users.demo_sign_in_hints(county, cache)[1] is None  # no key, no token
     users.set_password(county, "admin", "changed-by-the-operator")
     users.disable(county, "viewer")
     hints, _ = users.demo_sign_in_hints(county, cache)
     assert [a.name for a in hints] == [a.name for a in made if a.name not in ("admin", "viewer")]
+
+
+# --- password rules (zxcvbn) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("password", [
+    "12341234", "qwertyuiop", "1qaz2wsx", "password123", "iloveyou", "abcd1234efgh",
+    "qy-guanli-2026", "qy-zhihui-2026", "qy-zhenji-2026", "qy-chakan-2026",  # the demo's
+    "Zhang2026", "dashboard2026",
+])
+def test_common_patterned_and_published_passwords_are_refused(county, password):
+    with pytest.raises(AccountError) as refused:
+        users.add_user(county, "zhang", password, "viewer")
+    assert refused.value.key == "auth_weak_password"
+    assert "too easy to guess" in str(refused.value)
+    assert _user_count(county) == 0
+
+
+def test_a_weak_new_password_is_refused_and_the_old_one_kept(county):
+    users.add_user(county, "zhang", PASSWORD, "viewer")
+    for weak in ("1qaz2wsx", "qy-zhihui-2026"):
+        with pytest.raises(AccountError):
+            users.set_password(county, "zhang", weak)
+    assert users.authenticate(county, "zhang", PASSWORD) is not None
+
+
+def test_strong_passwords_pass_including_the_test_helpers_and_very_long_ones(county):
+    from tests.auth_helpers import make_user
+
+    for n in range(5):  # generated ones are random: try a few
+        assert make_user(county, f"helper{n}", "viewer")
+    users.add_user(county, "li", "Mountain-Kettle-49-Orchid", "viewer")
+    users.add_user(county, "wang", "x9!Kq" * 40, "viewer")  # past zxcvbn's 72 characters
+    assert _user_count(county) == 7
+
+
+def test_the_demo_accounts_are_made_with_the_passwords_nobody_may_choose(county):
+    with store.transaction(county) as conn:
+        store.set_meta(conn, "source", "demo")
+    for account in users.ensure_demo_accounts(county):
+        assert users.authenticate(county, account.name, account.password) is not None
+        with pytest.raises(AccountError):
+            users.set_password(county, account.name, account.password)
+
+
+# --- session records ------------------------------------------------------------------------------
+
+def test_a_session_lives_until_ended_or_unused_for_its_hours(county):
+    from datetime import timedelta
+
+    from data import sessions
+    from data.models import SignInSession
+
+    user = users.add_user(county, "zhang", PASSWORD, "viewer")
+    start = store.utcnow()
+    sid = sessions.start(county, user.id, now=start)
+    with county.connect() as conn:
+        stored = conn.execute(select(SignInSession.id_hash)).scalars().all()
+    assert sid not in stored and stored == [hashlib.sha256(sid.encode()).hexdigest()]
+    assert sessions.user_of(county, sid, now=start) == user.id
+    later = start + timedelta(hours=sessions.SESSION_HOURS - 1)
+    assert sessions.user_of(county, sid, now=later) == user.id  # used: its clock restarts
+    idle = later + timedelta(hours=sessions.SESSION_HOURS, seconds=1)
+    assert sessions.user_of(county, sid, now=idle) is None
+    assert sessions.user_of(county, sid + "x", now=start) is None
+    assert sessions.user_of(county, None) is None and sessions.user_of(county, 123) is None
+    other = sessions.start(county, user.id)
+    sessions.end(county, other)
+    assert sessions.user_of(county, other) is None
+
+
+def test_a_new_password_disabling_and_signout_end_every_session_of_that_account(county):
+    from data import sessions
+
+    zhang = users.add_user(county, "zhang", PASSWORD, "viewer")
+    li = users.add_user(county, "li", "Mountain-Kettle-49-Orchid", "viewer")
+    first, second = sessions.start(county, zhang.id), sessions.start(county, zhang.id)
+    hers = sessions.start(county, li.id)
+    users.set_password(county, "zhang", "another-good-one")
+    assert sessions.user_of(county, first) is None and sessions.user_of(county, second) is None
+    assert sessions.user_of(county, hers) == li.id  # only that account's
+    third = sessions.start(county, zhang.id)
+    assert users.sign_out_everywhere(county, "zhang") == 1
+    assert sessions.user_of(county, third) is None
+    users.disable(county, "li")
+    assert sessions.user_of(county, hers) is None
+
+
+def test_demo_accounts_reads_nothing_after_its_connection_is_given_back(county):
+    """The sign-in page's 503s under a burst: a result read after its connection went
+    back to the pool fails when that connection is closed or taken meanwhile. With a pool
+    that closes every connection given back, any such read fails every time."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    closing = create_engine(county.url.render_as_string(hide_password=False),
+                            poolclass=NullPool)
+    try:
+        accounts = users.demo_accounts(closing)
+        assert [a.name for a in accounts] == ["admin", "commander", "town", "viewer"]
+        assert next(a for a in accounts if a.name == "town").region_code == "T1"
+    finally:
+        closing.dispose()
+
+
+def test_a_long_import_holding_sqlites_write_lock_does_not_hold_up_a_console(sqlite_engine):
+    """Checking a session notes its use (a write) at most once a minute; with another
+    writer holding the lock it gives up at once instead of waiting 30 s, and the session
+    still counts."""
+    import time
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from data import sessions
+    from data.models import SignInSession
+
+    tiny_store.build(sqlite_engine)
+    user = users.add_user(sqlite_engine, "zhang", PASSWORD, "viewer")
+    earlier = store.utcnow() - timedelta(minutes=5)
+    sid = sessions.start(sqlite_engine, user.id, now=earlier)
+    importer = sqlite_engine.connect()
+    importer.exec_driver_sql("BEGIN IMMEDIATE")  # what a long import holds
+    try:
+        began = time.monotonic()
+        assert sessions.user_of(sqlite_engine, sid) == user.id
+        assert time.monotonic() - began < 5
+    finally:
+        importer.rollback()
+        importer.close()
+    with sqlite_engine.connect() as conn:
+        assert conn.scalar(select(SignInSession.last_seen_at)) == earlier  # not noted then
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == sessions.SQLITE_WAIT_MS
+    assert sessions.user_of(sqlite_engine, sid) == user.id
+    with sqlite_engine.connect() as conn:
+        assert conn.scalar(select(SignInSession.last_seen_at)) > earlier  # noted now
