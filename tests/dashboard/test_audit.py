@@ -100,7 +100,7 @@ def test_a_refused_callback_says_who_what_and_from_where_and_a_storm_is_one_row(
         "refused", "lobby wall", "display", "10.9.9.9", 30)
     assert row.detail["key"] == "auth_display_only"
     assert row.target.startswith("/_dash-update-component") and ids.CONSOLE_REFRESH in row.target
-    assert post_callback(client, router_body("/")).status_code == 403  # signed out
+    assert post_callback(client, router_body("/", app=app)).status_code == 403  # signed out
     assert [(r.actor, r.actor_kind, r.detail["key"]) for r in _log(app)][0] == (
         "-", "anonymous", "auth_signed_out")
 
