@@ -392,3 +392,26 @@ TEXT["en"].update({
     "brief_bad_format": "Unknown layout \"{value}\": print or slides",
     "brief_busy": "Another briefing is being made: try again in a moment",
 })
+
+# --- issue 11, authorization inside the callbacks (dashboard/auth.py require_*) ------------
+TEXT["zh"].update({
+    "auth_case_refused": "无法查看或处理此案卷：案卷不存在，或不在您的辖区内",
+    "auth_officer_refused": "无法派遣给此网格员：网格员不存在，或不在您的辖区内",
+    "auth_bad_state": "无法读取大屏的页面状态，请刷新页面",
+    "auth_bad_region": "区域编码应为文字，收到的是 {value}",
+    "auth_bad_case": "案卷编号应为整数，收到的是 {value}",
+    "auth_bad_officer": "网格员编号应为整数，收到的是 {value}",
+    "auth_bad_version": "案卷版本号应为整数，收到的是 {value}，请刷新页面",
+    "why_outside_area": "最合适的网格员不在您的辖区内",
+})
+TEXT["en"].update({
+    "auth_case_refused": "This case cannot be shown or acted on: it does not exist, or lies "
+                         "outside your area",
+    "auth_officer_refused": "Cannot dispatch to this officer: unknown, or outside your area",
+    "auth_bad_state": "Cannot read the wall's page state: reload the page",
+    "auth_bad_region": "A region code must be text, not {value}",
+    "auth_bad_case": "A case id must be a whole number, not {value}",
+    "auth_bad_officer": "An officer id must be a whole number, not {value}",
+    "auth_bad_version": "A case version must be a whole number, not {value}: reload the page",
+    "why_outside_area": "the best officer is outside your area",
+})
