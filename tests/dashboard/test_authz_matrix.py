@@ -650,3 +650,159 @@ def test_logout(world):
         assert refused.status_code == 403 and "Town-One" not in response_text(refused)
     for who in (PRINCIPALS[0], PRINCIPALS[1]):  # signed out, a wall: nothing to end
         assert world.get(who, "/logout").status_code == 302
+
+
+# --- the issue's findings, one by one ---------------------------------------------------------
+
+def _who(name: str) -> Who:
+    return next(who for who in PRINCIPALS if who.name == name)
+
+
+def test_a_renamed_wall_state_still_has_its_regions_checked(world):
+    """Finding 1: the state entry renamed, the refresh and the rotation are still refused
+    for any region outside the wall's, the county included, with the region named."""
+    for callback in ("refresh_wall", "rotate_wall"):
+        for region in ("T2", None):
+            sent = renamed(CALLBACKS[callback].bodies(world, region or "*")[0])
+            assert sent["state"][0]["id"] != ids.WALL_STATE
+            for who in ("wall-T1", "viewer-T1", "commander-T1"):
+                response = world.post(_who(who), sent)
+                assert response.status_code == 403, (callback, region, who)
+                error = response.get_json()["error"]
+                assert error["key"] == "auth_out_of_scope"
+                assert error["message"]["en"] == f"Region {region or '*'} is outside your area"
+    # a playlist through another town, and a map of the county under T1's own region
+    for state in (wall_state("T1", ["T1", "T2"]), {**wall_state("T1"), "map_region": "C"}):
+        sent = renamed(body(world, "rotate_wall", {f"{ids.WALL_ROTATE}.n_intervals": 1,
+                                                   f"{ids.WALL_STATE}.data": state}))
+        assert world.post(_who("wall-T1"), sent).status_code == 403
+    # a state that is not a wall's state at all: a short 400, no traceback
+    for bad in ({"region": ["T1"]}, {"region": "T1", "playlist": "T2"}, 7):
+        sent = body(world, "refresh_wall", {f"{ids.WALL_REQUEST}.data": 1,
+                                            f"{ids.WALL_STATE}.data": bad})
+        response = world.post(_who("wall-T1"), sent)
+        assert response.status_code == 400 and response.get_json()["error"]["key"] in (
+            "auth_bad_state", "auth_bad_region")
+
+
+def test_a_display_token_cannot_name_a_console_callback_behind_wall_outputs(world):
+    """The callback Dash runs is the one the body's ``output`` names: a wall's token is
+    refused it, whatever ``outputs`` says (Dash would also refuse the mismatch itself)."""
+    sent = wall_outputs(CALLBACKS["grid_rows"].bodies(world, "T1")[0])
+    response = world.post(_who("wall-T1"), sent)
+    assert response.status_code == 403 and response.get_json()["error"]["key"] == \
+        "auth_display_only"
+
+
+def test_unlocated_and_unknown_cases_are_refused_to_a_town_and_alike(world):
+    """Finding 2 and the medium one: a town commander cannot act on an unlocated case,
+    alone or beside one of their own; an unknown id gets the very same words."""
+    own, nowhere = world.case_ids["CASE-T1-DISPATCHED"], world.case_ids["CASE-NOWHERE"]
+    answers = []
+    for targets in ([nowhere], [own, nowhere], [UNKNOWN_CASE], [own, UNKNOWN_CASE],
+                    [world.case_ids["CASE-T2-DISPATCHED"]]):
+        before = fingerprint(world.engine)
+        sent = body(world, "submit_action", {
+            f"{ids.ACTION_SUBMIT}.n_clicks": 1, f"{ids.CONSOLE_ACTION}.data": "urge",
+            f"{ids.CONSOLE_TARGETS}.data": [{"id": i, "version": _version(world, i)}
+                                            for i in targets],
+            STATE: console_state(None)}, trigger=f"{ids.ACTION_SUBMIT}.n_clicks")
+        response = world.post(_who("commander-T1"), sent)
+        answers.append(response.get_json()["response"][ids.ACTION_FEEDBACK]["children"])
+        assert fingerprint(world.engine) == before
+    assert len(set(answers)) == 1 and "outside your area" in answers[0]
+    shown = []
+    for case_id in (nowhere, UNKNOWN_CASE, world.case_ids["CASE-T2-DISPATCHED"]):
+        sent = body(world, "show_case", {f"{ids.CONSOLE_CASE}.data": case_id,
+                                         STATE: console_state(None)})
+        shown.append(world.post(_who("viewer-T1"), sent).get_json()["response"][
+            ids.CONSOLE_DETAIL]["children"])
+    assert len(set(shown)) == 1 and "G3" not in shown[0] and "Grid" not in shown[0]
+
+
+def test_the_targets_are_read_from_the_store_not_from_the_rows_sent(world):
+    own = world.case_ids["CASE-T1-DISPATCHED"]
+    sent = body(world, "choose_targets", {
+        f"{ids.CONSOLE_GRID}.selectedRows": [{"id": own, "version": 99, "status": "filed",
+                                              "code": "FORGED"}],
+        STATE: console_state(None)}, trigger=f"{ids.CONSOLE_GRID}.selectedRows")
+    response = world.post(_who("commander-T1"), sent).get_json()["response"]
+    (target,) = response[ids.CONSOLE_TARGETS]["data"]
+    assert target == {"id": own, "code": "CASE-T1-DISPATCHED", "status": schema.DISPATCHED,
+                      "version": _version(world, own)}
+    buttons = json.dumps(response[ids.CONSOLE_ACTIONS]["children"])
+    assert '"urge"' in buttons and '"dispatch"' not in buttons  # a dispatched case's actions
+
+
+def test_a_town_commander_dispatches_only_to_officers_of_the_town(world):
+    """The pick list offers only officers inside the commander's area (T2's officer and
+    the floater, though nearest to T1's filed case, are not), and a dispatch naming one
+    outside, or an officer no one is, is refused with nothing written; T1's own officer
+    is accepted."""
+    filed = world.case_ids["CASE-T1-FILED"]
+    form = body(world, "open_form", {
+        "ALL.n_clicks": [{"id": ids.action_button("dispatch"), "property": "n_clicks",
+                          "value": 1}],
+        f"{ids.CONSOLE_TARGETS}.data": [{"id": filed, "version": 1}],
+        STATE: console_state(None)},
+        trigger=json.dumps(ids.action_button("dispatch"), separators=(",", ":"),
+                           sort_keys=True) + ".n_clicks")
+    mine = world.post(_who("commander-T1"), form).get_json()["response"]
+    everyone = world.post(_who("admin"), form).get_json()["response"]
+    assert mine[ids.ACTION_OFFICER]["options"] == []
+    assert mine[ids.ACTION_OFFICER]["value"] is None
+    assert "the best officer is outside your area" in json.dumps(mine[ids.ACTION_HINT])
+    assert {o["label"].split(" (")[0] for o in everyone[ids.ACTION_OFFICER]["options"]} == {
+        "Officer-of-T2", "Officer-floating"}
+
+    def dispatch(officer):
+        return body(world, "submit_action", {
+            f"{ids.ACTION_SUBMIT}.n_clicks": 1, f"{ids.CONSOLE_ACTION}.data": "dispatch",
+            f"{ids.CONSOLE_TARGETS}.data": [{"id": filed, "version": _version(world, filed)}],
+            f"{ids.ACTION_DEPARTMENT}.value": 1, f"{ids.ACTION_OFFICER}.value": officer,
+            STATE: console_state(None)}, trigger=f"{ids.ACTION_SUBMIT}.n_clicks")
+
+    before = fingerprint(world.engine)
+    said = set()
+    for officer in (2, 3, 999):  # T2's, the floater, nobody
+        response = world.post(_who("commander-T1"), dispatch(officer)).get_json()
+        said.add(response["response"][ids.ACTION_FEEDBACK]["children"])
+        assert fingerprint(world.engine) == before
+    assert len(said) == 1 and "Officer" not in said.pop()
+    bad = world.post(_who("commander-T1"), dispatch("2; drop table"))
+    assert bad.status_code == 200 and fingerprint(world.engine) == before
+    assert world.post(_who("commander-T1"), dispatch(1)).status_code == 200
+    with world.engine.connect() as conn:
+        assert conn.execute(select(Case.status, Case.officer_id)
+                            .where(Case.id == filed)).one() == (schema.DISPATCHED, 1)
+
+
+def test_the_findings_hold_on_postgresql_too(postgres_engine):
+    """One smoke run of the findings on PostgreSQL (the matrix runs on SQLite)."""
+    store.drop_all(postgres_engine)
+    store.init_db(postgres_engine)
+    build(postgres_engine)
+    app = create_app(Settings(database_url=postgres_engine.url.render_as_string(
+        hide_password=False)))
+    engine = app.server.extensions["grid_dashboard"]["engine"]
+    try:
+        pg = World(app, engine)
+        with engine.connect() as conn:
+            pg.case_ids = dict(conn.execute(select(Case.code, Case.id)).all())
+        pg.keys = {_callback_name(e): k for k, e in app.callback_map.items() if _callback_name(e)}
+        wall = app.server.test_client()
+        token = make_wall_token(engine, "T1")
+        commander = app.server.test_client()
+        sign_in(commander, "pg-t1", make_user(engine, "pg-t1", "commander", "T1"))
+        stolen = renamed(CALLBACKS["refresh_wall"].bodies(pg, "T2")[0])
+        assert post_callback(wall, stolen, token=token).status_code == 403
+        mine = CALLBACKS["refresh_wall"].bodies(pg, "T1")[0]
+        assert "CASE-T1-" in response_text(post_callback(wall, renamed(mine), token=token))
+        before = fingerprint(engine)
+        said = post_callback(commander, _urge(pg, "*")[0]).get_json()
+        assert "outside your area" in said["response"][ids.ACTION_FEEDBACK]["children"]
+        assert fingerprint(engine) == before
+        assert post_callback(commander, _urge(pg, "T1")[0]).status_code == 200
+        assert fingerprint(engine) != before
+    finally:
+        engine.dispose()
