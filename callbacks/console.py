@@ -22,10 +22,13 @@ from zoneinfo import ZoneInfo
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from callbacks.console_targets import (
+    dispatch_choices, suggested_officers, target_ids, target_versions,
+)
 from dashboard import auth, services
-from data import console, dispatch, metrics, schema, workflow
+from data import console, metrics, schema, workflow
 from data import wall as wall_data
-from data.console_scope import case_facts, officer_region_ids
+from data.console_scope import case_facts
 from data.metric_registry import metric_label
 from data.regions import UnknownRegion, ancestors_of, get_region
 from data.store import deployment_timezone, utcnow
@@ -159,14 +162,6 @@ def _top_code(conn, code: str | None) -> str | None:
 def _viewer(conn, code: str | None):
     """The signed-in principal when it may see ``code`` (None: the whole deployment)."""
     return auth.require_viewer(None if code is None else get_region(conn, code).id)
-
-
-def _target_ids(targets) -> list[int]:
-    """The case ids of the console's targets (rows or ``{"id": ...}``), in order, once
-    each: :class:`auth.Malformed` for one that is not a whole number."""
-    items = targets if isinstance(targets, list) else [targets]
-    return list(dict.fromkeys(auth.case_ids(
-        item.get("id") if isinstance(item, dict) else item for item in items)))
 
 
 # --- routing and state ------------------------------------------------------------------------
@@ -583,8 +578,8 @@ def choose_targets(selected: list | None, case_id: int | None, refresh: int | No
     lang = state["lang"]
     rows = [r for r in (selected if isinstance(selected, list) else []) if r]
     try:
-        wanted = _target_ids(rows) if rows else \
-            ([] if case_id is None else _target_ids([case_id]))
+        wanted = target_ids(rows) if rows else \
+            ([] if case_id is None else target_ids([case_id]))
         auth.require_cases(wanted)
     except auth.Forbidden as refused:
         return [], [refused.message(lang)]
@@ -615,7 +610,7 @@ def open_form(clicks: list, cancel: int | None, targets: list | None, state: dic
     if not isinstance(trigger, dict) or not any(clicks or []):
         return nothing
     try:
-        case_ids = _target_ids(targets)
+        case_ids = target_ids(targets)
         auth.require_cases(case_ids, act=True)
     except auth.Forbidden as refused:
         return (None, hidden, *rows, [], [], None, None, [], refused.message(lang))
@@ -631,55 +626,6 @@ def open_form(clicks: list, cancel: int | None, targets: list | None, state: dic
     hint_block = [html.Div(text) for text in hint]
     return (action, {"display": "block"}, *rows, department_options, officer_options,
             department, officer, hint_block, "")
-
-
-#: Officers the dispatch form offers.
-OFFICER_CHOICES = 8
-
-
-def dispatch_choices(case_ids: list[int], lang: str, now: datetime | None = None):
-    """The dispatch form's pick lists and preselections: every department, with the one
-    the category table names preselected; the officers nearest the (first) case among
-    those inside the user's area, the best of them preselected and why; and the deadline that follows. For several cases the officer is left to each
-    case's own suggestion. The caller has checked the cases' scope."""
-    now = utcnow() if now is None else now
-    with services.engine().connect() as conn:
-        departments = dispatch.departments(conn)
-        suggestions = dispatch.suggest_many(conn, case_ids, now)
-        ranked = dispatch.officers_near(conn, case_ids[0], now, limit=None)
-        tz = deployment_timezone(conn)
-    visible = auth.visible_regions({o.region_id for o in ranked})
-    officers = [o for o in ranked if o.region_id in visible][:OFFICER_CHOICES]
-    names = {d.id: d.name for d in departments}
-    department_options = [{"label": d.name, "value": d.id} for d in departments]
-    officer_options = [{"label": f"{o.name}（{t('why_' + o.reason, lang)}）"
-                        if lang == "zh" else f"{o.name} ({t('why_' + o.reason, lang)})",
-                        "value": o.id} for o in officers]
-    first = suggestions[case_ids[0]]
-    chosen = {s.department_id for s in suggestions.values()}
-    department = first.department_id if len(chosen) == 1 else None
-    hint: list[str] = []
-    if department is not None:
-        hint.append(t("suggest_department", lang, name=names.get(department, department)))
-    else:
-        hint.append(t("suggest_none", lang, why=t("why_" + first.department_reason, lang)))
-    officer = None
-    if len(case_ids) == 1:
-        if officers:  # the best by the same rules among those the user may dispatch to
-            best = officers[0]
-            officer = best.id
-            why = first.officer_reason if best.id == first.officer_id else best.reason
-            hint.append(t("suggest_officer", lang, name=best.name, why=t("why_" + why, lang)))
-        elif first.officer_id is not None:  # somebody, but outside the user's area
-            hint.append(t("suggest_none", lang, why=t("why_outside_area", lang)))
-        else:
-            hint.append(t("suggest_none", lang, why=t("why_" + first.officer_reason, lang)))
-    else:
-        hint.append(t("batch_officer", lang))
-    if first.due_at is not None:
-        due = first.due_at.replace(tzinfo=timezone.utc).astimezone(tz)
-        hint.append(t("suggest_due", lang, due=f"{due:%Y-%m-%d %H:%M}"))
-    return department_options, officer_options, department, officer, hint
 
 
 def _pairs(values) -> list[tuple[object, str]]:
@@ -711,7 +657,7 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
     now = utcnow()
     engine = services.engine()
     try:
-        versions = _target_versions(targets)
+        versions = target_versions(targets)
         user = auth.require_cases(list(versions), act=True)
         if officer is not None and "officer" in layout.ACTION_FIELDS.get(action, ()):
             officer = auth.require_officer(officer)
@@ -720,7 +666,7 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
             codes = {cid: facts["code"] for cid, facts in case_facts(conn, versions).items()}
             overrides = {}
             if action == "dispatch" and len(versions) > 1 and officer is None:
-                overrides = _suggested_officers(conn, list(versions), now)
+                overrides = suggested_officers(conn, list(versions), now)
     except auth.Forbidden as refused:
         return refused.message(lang), no_update, no_update
     params = _params(action, reason, department, officer, due, level, tz)
@@ -742,31 +688,6 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
         forget_counts()
     bump = (refresh or 0) + 1 if done or changed else no_update
     return text, bump, bool(done) or no_update
-
-
-def _target_versions(targets) -> dict[int, int]:
-    """case id → the version the commander saw, from the form's targets (each once):
-    :class:`auth.Malformed` for a target that is not ``{"id": n, "version": n}``."""
-    items = targets if isinstance(targets, list) else [targets]
-    if not all(isinstance(item, dict) for item in items):
-        raise auth.Malformed("auth_bad_case", value="targets")
-    case_ids = auth.case_ids(item.get("id") for item in items)
-    versions = [item.get("version") for item in items]
-    if any(isinstance(v, bool) or not isinstance(v, int) for v in versions):
-        raise auth.Malformed("auth_bad_version", value=next(
-            repr(v)[:40] for v in versions if isinstance(v, bool) or not isinstance(v, int)))
-    return dict(zip(case_ids, versions))
-
-
-def _suggested_officers(conn, case_ids: list[int], now: datetime) -> dict[int, dict]:
-    """Each case's suggested officer for a batch dispatch, when the user may dispatch to
-    them (an officer outside the user's area is left out: the case keeps its own)."""
-    suggested = {cid: s.officer_id for cid, s in dispatch.suggest_many(conn, case_ids, now)
-                 .items() if s.officer_id is not None}
-    homes = officer_region_ids(conn, suggested.values())
-    visible = auth.visible_regions(homes.values())
-    return {cid: {"officer_id": oid} for cid, oid in suggested.items()
-            if oid in homes and homes[oid] in visible}
 
 
 def _params(action: str, reason: str | None, department, officer, due: str | None,
