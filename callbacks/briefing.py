@@ -65,18 +65,18 @@ def briefing_link(pathname: str | None, search: str | None) -> str:
     """The briefing of what the console looks at: its region, and the ISO week of its
     period's last day (for the default periods, today or the newest case's day), in its
     language. A console address that cannot be read links to the current briefing."""
-    from callbacks.console import BadAddress, case_filter, parse_address
+    from callbacks.console import BadAddress, _top_code, case_filter, parse_address
     from data import console
-
-    from dashboard import auth
 
     default = services.settings().language
     try:
         state = parse_address(pathname, search, default)
     except BadAddress:
         return "/briefing"
-    auth.require_viewer_code(state["region"])
     with services.engine().connect() as conn:
-        period = console.period_of(conn, case_filter(state, state["region"]), utcnow())
+        # the region the console shows (the user's own when the address names none),
+        # once the user may see it: the period's last day is read for that region only
+        code = _top_code(conn, state["region"])
+        period = console.period_of(conn, case_filter(state, code), utcnow())
     week = briefing.week_of(period.last)
     return briefing_href(str(week), state["region"], state["lang"])

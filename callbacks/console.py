@@ -22,10 +22,13 @@ from zoneinfo import ZoneInfo
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from callbacks.console_targets import (
+    dispatch_choices, suggested_officers, target_ids, target_versions,
+)
 from dashboard import auth, services
-from data import console, dispatch, metrics, schema, workflow
+from data import console, metrics, schema, workflow
 from data import wall as wall_data
-from data.console_scope import case_region_ids
+from data.console_scope import case_facts
 from data.metric_registry import metric_label
 from data.regions import UnknownRegion, ancestors_of, get_region
 from data.store import deployment_timezone, regions_version, utcnow
@@ -144,11 +147,14 @@ def case_filter(state: dict, region_code: str | None) -> console.CaseFilter:
 
 
 def _top_code(conn, code: str | None) -> str | None:
-    """The region the console shows: the one named; else the signed-in user's own
-    region, or the single top-level region."""
+    """The region the console shows, once the principal asking may see it: the one named;
+    else the signed-in user's own region, or the single top-level region. Raises
+    :class:`auth.Forbidden` (a display token, signed out, outside the scope, or a code no
+    region has when the principal is scoped) before reading anything."""
     if code is None:
         principal = auth.current_user()
         code = getattr(principal, "region_code", None)
+    auth.require_viewer_code(code)
     region = wall_data.root_region(conn, code)
     return None if region is None else region.code
 
@@ -554,39 +560,40 @@ def open_case(cell: dict | None, map_click: dict | None, trigger: object = None)
 
 
 def show_case(case_id: int | None, refresh: int | None, state: dict | None):
-    """The details and timeline of the open case."""
+    """The details and timeline of the open case. A case id no case has and a case
+    outside the user's area get the same words (:func:`auth.require_cases`)."""
     if case_id is None or not state:
         return no_update
     lang = state["lang"]
+    try:
+        auth.require_cases([case_id])
+    except auth.Forbidden as refused:
+        return refused.message(lang)
     with services.engine().connect() as conn:
         detail = console.case_detail(conn, int(case_id), utcnow(), lang=lang)
-        if detail is None:
-            return t("no_case", lang, id=case_id)
-        try:
-            regions = case_region_ids(conn, [int(case_id)])
-            region_id = regions.get(int(case_id))
-            auth.require_viewer(region_id)
-        except auth.Forbidden as refused:
-            return refused.message(lang)
+    if detail is None:  # deleted since the check: the same words
+        return t("auth_case_refused", lang)
     return layout.build_detail(detail, lang)
 
 
 def choose_targets(selected: list | None, case_id: int | None, refresh: int | None,
                    state: dict | None):
-    """The cases an action would apply to (the ticked rows, else the open case), with the
-    version the commander saw, and the buttons of the actions allowed on all of them."""
+    """The cases an action would apply to (the ticked rows, else the open case), once the
+    user may see every one, with their code, status and version as the store has them
+    now (never as the request says), and the buttons of the actions allowed on all."""
     if not state:
         return no_update, no_update
     lang = state["lang"]
-    targets = [{"id": int(r["id"]), "version": int(r["version"]), "status": r["status"],
-                "code": r.get("code")} for r in (selected or []) if r and "id" in r]
-    if not targets and case_id is not None:
-        with services.engine().connect() as conn:
-            detail = console.case_detail(conn, int(case_id), utcnow(), lang=lang)
-        if detail is not None:
-            targets = [{"id": int(case_id), "version": int(detail["version"]),
-                        "status": detail.get("status_key") or detail["status"],
-                        "code": detail["code"]}]
+    rows = [r for r in (selected if isinstance(selected, list) else []) if r]
+    try:
+        wanted = target_ids(rows) if rows else \
+            ([] if case_id is None else target_ids([case_id]))
+        auth.require_cases(wanted)
+    except auth.Forbidden as refused:
+        return [], [refused.message(lang)]
+    with services.engine().connect() as conn:
+        facts = case_facts(conn, wanted)
+    targets = [{"id": cid, **facts[cid]} for cid in wanted if cid in facts]
     allowed: list[str] | None = None
     for target in targets:
         mine = workflow.allowed_actions(target["status"])
@@ -597,7 +604,8 @@ def choose_targets(selected: list | None, case_id: int | None, refresh: int | No
 def open_form(clicks: list, cancel: int | None, targets: list | None, state: dict | None,
               trigger: object = None):
     """An action button opens its form: which fields show, the department and officer
-    suggested for a dispatch (and why), the deadline that follows; cancel closes it."""
+    suggested for a dispatch (and why), the deadline that follows; cancel closes it.
+    Only a commander of every target case's area gets a form."""
     hidden = {"display": "none"}
     nothing = (no_update,) * 14
     if not state:
@@ -609,6 +617,11 @@ def open_form(clicks: list, cancel: int | None, targets: list | None, state: dic
         return (None, hidden, *rows, no_update, no_update, None, None, [], "")
     if not isinstance(trigger, dict) or not any(clicks or []):
         return nothing
+    try:
+        case_ids = target_ids(targets)
+        auth.require_cases(case_ids, act=True)
+    except auth.Forbidden as refused:
+        return (None, hidden, *rows, [], [], None, None, [], refused.message(lang))
     action = trigger["action"]
     wanted = layout.ACTION_FIELDS.get(action, ("note",))
     rows = [{"display": "block"} if f in wanted else hidden for f in layout.FORM_FIELDS]
@@ -617,51 +630,10 @@ def open_form(clicks: list, cancel: int | None, targets: list | None, state: dic
     hint: list = []
     if action == "dispatch":
         department_options, officer_options, department, officer, hint = \
-            dispatch_choices([int(x["id"]) for x in targets], lang)
+            dispatch_choices(case_ids, lang)
     hint_block = [html.Div(text) for text in hint]
     return (action, {"display": "block"}, *rows, department_options, officer_options,
             department, officer, hint_block, "")
-
-
-def dispatch_choices(case_ids: list[int], lang: str, now: datetime | None = None):
-    """The dispatch form's pick lists and preselections: every department, with the one
-    the category table names preselected; the officers nearest the (first) case, with
-    the suggested one preselected and why; and the deadline that follows. For several
-    cases the officer is left to each case's own suggestion."""
-    now = utcnow() if now is None else now
-    with services.engine().connect() as conn:
-        departments = dispatch.departments(conn)
-        suggestions = dispatch.suggest_many(conn, case_ids, now)
-        officers = dispatch.officers_near(conn, case_ids[0], now, limit=8)
-        tz = deployment_timezone(conn)
-    names = {d.id: d.name for d in departments}
-    department_options = [{"label": d.name, "value": d.id} for d in departments]
-    officer_options = [{"label": f"{o.name}（{t('why_' + o.reason, lang)}）"
-                        if lang == "zh" else f"{o.name} ({t('why_' + o.reason, lang)})",
-                        "value": o.id} for o in officers]
-    first = suggestions[case_ids[0]]
-    chosen = {s.department_id for s in suggestions.values()}
-    department = first.department_id if len(chosen) == 1 else None
-    hint: list[str] = []
-    if department is not None:
-        hint.append(t("suggest_department", lang, name=names.get(department, department)))
-    else:
-        hint.append(t("suggest_none", lang, why=t("why_" + first.department_reason, lang)))
-    officer = None
-    if len(case_ids) == 1:
-        officer = first.officer_id
-        if officer is not None:
-            name = next((o.name for o in officers if o.id == officer), str(officer))
-            hint.append(t("suggest_officer", lang, name=name,
-                          why=t("why_" + first.officer_reason, lang)))
-        else:
-            hint.append(t("suggest_none", lang, why=t("why_" + first.officer_reason, lang)))
-    else:
-        hint.append(t("batch_officer", lang))
-    if first.due_at is not None:
-        due = first.due_at.replace(tzinfo=timezone.utc).astimezone(tz)
-        hint.append(t("suggest_due", lang, due=f"{due:%Y-%m-%d %H:%M}"))
-    return department_options, officer_options, department, officer, hint
 
 
 def _pairs(values) -> list[tuple[object, str]]:
@@ -682,34 +654,36 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
                   due: str | None, level: str | None, note: str | None,
                   refresh: int | None, state: dict | None):
     """Apply the open form's action to the target cases, each with the version the
-    commander saw; say what happened, in words, and refresh everything on success."""
+    commander saw; say what happened, in words, and refresh everything on success.
+
+    Nothing is written unless the user is a commander of every case's area (an unlocated
+    case or an id no case has is refused like one of another area) and the officer a
+    dispatch names, if any, is inside that area too."""
     if not n_clicks or not action or not targets or not state:
         return no_update, no_update, no_update
     lang = state["lang"]
     now = utcnow()
     engine = services.engine()
     try:
+        versions = target_versions(targets)
+        user = auth.require_cases(list(versions), act=True)
+        if officer is not None and "officer" in layout.ACTION_FIELDS.get(action, ()):
+            officer = auth.require_officer(officer)
         with engine.connect() as conn:
-            regions = case_region_ids(conn, [int(x["id"]) for x in targets])
-            user = auth.require_commander([r for r in regions.values() if r is not None])
             tz = deployment_timezone(conn)
+            codes = {cid: facts["code"] for cid, facts in case_facts(conn, versions).items()}
             overrides = {}
-            if action == "dispatch" and len(targets) > 1 and officer is None:
-                suggested = dispatch.suggest_many(conn, [int(x["id"]) for x in targets], now)
-                overrides = {cid: {"officer_id": s.officer_id}
-                             for cid, s in suggested.items() if s.officer_id is not None}
+            if action == "dispatch" and len(versions) > 1 and officer is None:
+                overrides = suggested_officers(conn, list(versions), now)
     except auth.Forbidden as refused:
-        return refused.message(lang), \
-            no_update, no_update
+        return refused.message(lang), no_update, no_update
     params = _params(action, reason, department, officer, due, level, tz)
-    items = [(int(x["id"]), int(x["version"]), overrides.get(int(x["id"]), {}))
-             for x in targets]
+    items = [(cid, version, overrides.get(cid, {})) for cid, version in versions.items()]
     results = workflow.apply_many(engine, items, action, actor=user.name, now=now,
                                   note=(note or "").strip() or None,
                                   audit=services.audit_who(user), **params)
     failed = [r for r in results if not r.ok]
     done = len(results) - len(failed)
-    codes = {int(x["id"]): x.get("code") or x["id"] for x in targets}
     if not failed:
         text = t("done", lang, action=t(f"action_{action}", lang), n=done)
     else:

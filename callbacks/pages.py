@@ -46,6 +46,7 @@ def page_kind(pathname: str | None, search: str | None) -> str:
     return "missing"
 
 
+@auth.for_displays
 def render_page(pathname: str | None, search: str | None, kind: str | None = None):
     """The page for ``pathname`` with the options in ``search``, for the principal asking;
     nothing when the console is already on screen in the same language (its own
@@ -87,7 +88,7 @@ def _scoped(principal, options: dict[str, str], keys: tuple[str, ...]) -> dict[s
         options["region"] = principal.region_code
     for key in keys:
         if key == "region" or options.get(key):
-            auth.require_viewer_code(options.get(key) or None)
+            auth.require_viewer_code(options.get(key) or None, display=True)
     return options
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dash import Dash, Input, Output, Patch, State, no_update
 
 from callbacks.home import parse_query
-from dashboard import services
+from dashboard import auth, services
 from dashboard.settings import time_of_day
 from data import wall
 from data.regions import UnknownRegion
@@ -177,17 +177,22 @@ def render_wall(search: str | None) -> object:
                       rotate_seconds=rotate, reload_at=reload_at)
 
 
+@auth.for_displays
 def rotate_wall(n_intervals: int | None, state: dict | None):
     """A rotating wall moves on to the next region of its playlist.
 
     The map keeps the polygons it was sent first (the playlist's whole region) and zooms
     to the next region, colouring only its grids; the other panels get their new content
     in place. Nothing is unmounted or re-sent (the map's polygons only when new
-    boundaries were imported), so no panel ever stands empty."""
-    if not state or not state.get("playlist"):
+    boundaries were imported), so no panel ever stands empty. Every region the state
+    names must lie in the asker's scope (:func:`auth.require_wall_state`)."""
+    if not state:
+        return tuple([no_update] * 10)
+    auth.require_wall_state(state)
+    if not state.get("playlist"):
         return tuple([no_update] * 10)
     playlist = state["playlist"]
-    here = playlist.index(state["region"]) if state["region"] in playlist else -1
+    here = playlist.index(state.get("region")) if state.get("region") in playlist else -1
     following = playlist[(here + 1) % len(playlist)]
     now = utcnow()
     with services.engine().connect() as conn:
@@ -196,8 +201,9 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
         except UnknownRegion:  # removed since the wall started: back to the start
             region = wall.root_region(conn, playlist[0])
         snap = _snapshot(conn, None if region is None else region.code, now)
-        shapes = _shapes(conn, wall.root_region(conn, state["map_region"]))
-        bounds = None if region is None or region.code == state["map_region"] else \
+        map_region = state.get("map_region", state.get("region"))
+        shapes = _shapes(conn, wall.root_region(conn, map_region))
+        bounds = None if region is None or region.code == map_region else \
             wall.region_bounds(conn, region)
     lang, metric = state["lang"], state["metric"]
     token = uuid.uuid4().hex
@@ -316,11 +322,14 @@ def _remember(token: str, shown: dict) -> None:
             pages.popitem(last=False)
 
 
+@auth.for_displays
 def refresh_wall(request: object, state: dict | None):
     """One refresh: nothing but "alive" when the data did not change; else, panel by
-    panel, only what changed since this page was last sent something."""
+    panel, only what changed since this page was last sent something. Every region the
+    state names must lie in the asker's scope (:func:`auth.require_wall_state`)."""
     if not state:
         return tuple([no_update] * 9)
+    auth.require_wall_state(state)
     now = utcnow()
     tz = ZoneInfo(state["timezone"])
     as_of = now.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%H:%M:%S")
@@ -328,8 +337,9 @@ def refresh_wall(request: object, state: dict | None):
         version = data_version(conn)
         if version == state["version"]:
             return (*[no_update] * 8, {"as_of": as_of})
-        snap = _snapshot(conn, state["region"], now)
-        shapes = _shapes(conn, wall.root_region(conn, state.get("map_region", state["region"])))
+        snap = _snapshot(conn, state.get("region"), now)
+        shapes = _shapes(conn, wall.root_region(conn, state.get("map_region",
+                                                                state.get("region"))))
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)
     old = _pages().get(state.get("token"), {})  # empty after a server restart: send all

@@ -12,11 +12,19 @@
 * A ``before_request`` hook lets through only what holds no data (the login page, static
   assets, Dash's scripts and its layout shell, the health endpoint, the wall's page);
   every ``/_dash-update-component`` needs a signed-in user or a valid display token
-  (403 JSON otherwise, which ``assets/auth.js`` shows as a message), a display token may
-  only run the wall's callbacks, and the region a wall asks about must lie in scope.
-* Inside callbacks, :func:`require_viewer`, :func:`require_commander` and
-  :func:`require_admin` check role and region scope and raise :class:`Forbidden`, which
-  the server answers with 403 JSON (never a stack trace).
+  (403 JSON otherwise, which ``assets/auth.js`` shows as a message), and a display token
+  may only run the callbacks marked :func:`for_displays`, as named by the body's
+  ``output`` (the key Dash itself looks the callback up by; the ids in the body are never
+  trusted). That is a cheap first filter, not the check.
+* The check is inside the callbacks, on the values they actually use, whatever the
+  request's shape (Dash binds inputs and state by position and never checks their ids):
+  :func:`require_viewer`, :func:`require_viewer_code`, :func:`require_commander`,
+  :func:`require_admin`, :func:`require_wall_state` (every region a wall's state names),
+  :func:`require_cases` (every case id: unknown, unlocated and out-of-scope cases are
+  refused alike, so ids cannot be probed) and :func:`require_officer`. They raise
+  :class:`Forbidden`, which the server answers with 403 JSON (never a stack trace);
+  console callbacks turn it into words. Only :func:`for_displays` callbacks and the
+  wall's and briefing's pages accept a display token (``display=True``).
 """
 
 from __future__ import annotations
@@ -37,10 +45,10 @@ from dashboard import audit_hooks, session_store, signing_key
 from dashboard.settings import Settings
 from dashboard.throttle import LoginThrottle
 from data import users
-from data.models import Region
+from data.console_scope import case_region_ids, officer_region_ids
+from data.models import Region, RegionAncestor
 from data.sessions import SESSION_HOURS
 from data.users import Principal
-from layouts import ids
 from layouts.text import t
 
 EXTENSION = "grid_dashboard_auth"
@@ -50,9 +58,6 @@ TOKEN_HEADER = "X-Display-Token"
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_dash-dependencies",
                           "/_favicon.ico", "/healthz", "/_reload-hash"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
-#: Component ids of the wall: a display token may run callbacks whose outputs are all here.
-WALL_IDS = frozenset(value for name, value in vars(ids).items()
-                     if name.startswith("WALL_") and isinstance(value, str))
 _NOT_LOOKED_UP = object()
 
 
@@ -66,8 +71,17 @@ class Forbidden(Exception):
         self.values = values
         audit_hooks.refused(key, values, current_user)  # every refusal, worded or 403
 
+    status = 403
+
     def message(self, lang: str = "zh") -> str:
         return t(self.key, lang, **self.values)
+
+
+class Malformed(Forbidden):
+    """A value a callback needs to check its scope is not of the kind it must be (a region
+    code that is not text, a case id that is not a whole number): refused with 400."""
+
+    status = 400
 
 
 # --- who is asking --------------------------------------------------------------------------
@@ -110,6 +124,7 @@ def _look_up_principal() -> Principal | None:
 def _region_ids(codes: Iterable[str | None]) -> list[int | None]:
     """Region ids of ``codes`` (None stays None: the whole deployment); an unknown code
     is refused as out of scope, so a guess learns nothing."""
+    codes = [_checked_code(code) for code in codes]
     wanted = {c for c in codes if c is not None}
     found: dict[str, int] = {}
     if wanted:
@@ -127,12 +142,43 @@ def _region_ids(codes: Iterable[str | None]) -> list[int | None]:
     return result
 
 
-def require_viewer(region_id: int | None) -> Principal:
-    """The principal, if signed in (any role, or a display token) with ``region_id`` in
-    scope (None: the whole deployment, which only unscoped principals may see)."""
+def _shown(value: object) -> str:
+    """A hostile value, short enough to quote in a refusal."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _checked_code(code: object) -> str | None:
+    """``code`` if it can be a region code (text, or None for the whole deployment)."""
+    if code is not None and not isinstance(code, str):
+        raise Malformed("auth_bad_region", value=_shown(code))
+    return code
+
+
+def _whole_number(value: object, key: str) -> int:
+    """``value`` as an id: an int (not a bool), or digits."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Malformed(key, value=_shown(value))
+    return value
+
+
+def _signed_in(display: bool) -> Principal:
+    """Whoever asks, if anyone; a display token only where ``display`` allows one."""
     principal = current_user()
     if principal is None:
         raise Forbidden("auth_signed_out")
+    if principal.is_display and not display:
+        raise Forbidden("auth_display_only")
+    return principal
+
+
+def require_viewer(region_id: int | None, *, display: bool = False) -> Principal:
+    """The principal, if signed in (any role; a display token only with ``display``) with
+    ``region_id`` in scope (None: the whole deployment, which only unscoped principals may
+    see)."""
+    principal = _signed_in(display)
     if not principal.can_see(region_id):
         raise Forbidden("auth_out_of_scope", region=_code_of(region_id))
     return principal
@@ -163,15 +209,89 @@ def require_admin() -> Principal:
     return principal
 
 
-def require_viewer_code(code: str | None) -> Principal:
-    """:func:`require_viewer` for a region named by its code (None: the whole deployment)."""
-    principal = current_user()
-    if principal is None:
-        raise Forbidden("auth_signed_out")
+def require_viewer_code(code: str | None, *, display: bool = False) -> Principal:
+    """:func:`require_viewer` for a region named by its code (None: the whole deployment);
+    a code no region has is refused as out of scope (an unscoped principal is not asked:
+    the caller says the region is unknown)."""
+    principal = _signed_in(display)
+    _checked_code(code)
     if principal.region_id is None:
         return principal
     (region_id,) = _region_ids([code])
-    return require_viewer(region_id)
+    return require_viewer(region_id, display=display)
+
+
+def require_wall_state(state: object) -> Principal:
+    """The principal (a display token too), if every region the wall's page ``state``
+    makes the wall read lies in its scope: ``region``, ``map_region`` (``region`` when
+    absent, as the wall's callbacks read it) and each ``playlist`` entry. The state is
+    checked whatever entry of the request carried it."""
+    principal = _signed_in(display=True)
+    if not isinstance(state, dict):
+        raise Malformed("auth_bad_state")
+    playlist = state.get("playlist") or []
+    if not isinstance(playlist, list):
+        raise Malformed("auth_bad_state")
+    codes = [state.get("region"), state.get("map_region", state.get("region")), *playlist]
+    codes = [_checked_code(code) for code in codes]
+    if principal.region_id is not None:
+        region_ids = _region_ids(codes)
+        if not principal.covers(region_ids):
+            outside = next(c for c, r in zip(codes, region_ids) if not principal.can_see(r))
+            raise Forbidden("auth_out_of_scope", region=outside or "*")
+    return principal
+
+
+def case_ids(values: Iterable[object]) -> list[int]:
+    """``values`` as case ids (whole numbers, or digits): :class:`Malformed` naming the
+    first that is not one."""
+    return [_whole_number(value, "auth_bad_case") for value in values]
+
+
+def require_cases(values: Iterable[object], *, act: bool = False) -> Principal:
+    """The principal, if it may see (``act``: change, as a commander or admin) every case
+    whose id is among ``values``. A case id no case has, a case of another area and an
+    unlocated case (it belongs to the whole deployment: only unscoped principals) are
+    refused with the same words, which name none of them, so ids cannot be probed."""
+    principal = require_commander([]) if act else _signed_in(display=False)
+    wanted = case_ids(values)
+    if not wanted:
+        return principal
+    with _engine().connect() as conn:
+        regions = case_region_ids(conn, wanted)
+    if any(case_id not in regions for case_id in wanted) or not principal.covers(
+            regions.values()):
+        raise Forbidden("auth_case_refused")
+    return principal
+
+
+def visible_regions(region_ids: Iterable[int | None]) -> set[int | None]:
+    """Which of ``region_ids`` the principal asking may see (one lookup): all for an
+    unscoped principal; for a scoped one those inside its region (never None)."""
+    principal = _signed_in(display=True)
+    wanted = set(region_ids)
+    if principal.region_id is None:
+        return wanted
+    numbers = {int(r) for r in wanted if r is not None}
+    if not numbers:
+        return set()
+    with _engine().connect() as conn:
+        return set(conn.scalars(select(RegionAncestor.descendant_id).where(
+            RegionAncestor.ancestor_id == principal.region_id,
+            RegionAncestor.descendant_id.in_(numbers))).all())
+
+
+def require_officer(officer_id: object) -> int:
+    """``officer_id``, if an officer has it and the commander asking may dispatch to them:
+    one assigned inside the commander's area (an officer assigned to no grid belongs to the
+    whole deployment). Unknown and out-of-scope officers are refused alike."""
+    require_commander([])
+    wanted = _whole_number(officer_id, "auth_bad_officer")
+    with _engine().connect() as conn:
+        found = officer_region_ids(conn, [wanted])
+    if wanted not in found or not visible_regions([found[wanted]]):
+        raise Forbidden("auth_officer_refused")
+    return wanted
 
 
 def _code_of(region_id: int | None) -> str:
@@ -179,7 +299,6 @@ def _code_of(region_id: int | None) -> str:
         return "*"
     with _engine().connect() as conn:
         return conn.scalar(select(Region.code).where(Region.id == region_id)) or str(region_id)
-
 
 # --- the guard in front of every request ----------------------------------------------------------
 
@@ -202,34 +321,23 @@ def _json_refusal(key: str, status: int = 403, **values: object) -> Response:
     return response
 
 
-def callback_kind(body: dict) -> str:
-    """What a ``/_dash-update-component`` request runs: ``"router"`` (fills the page from
-    the address alone: it writes the page and reads only the address, and itself refuses a
-    display token anything but the wall), ``"wall"`` (every output is a wall component)
-    or ``"other"``."""
-    outputs = body.get("outputs")
-    outputs = outputs if isinstance(outputs, list) else [outputs]
-    output_ids = [o.get("id") if isinstance(o, dict) else None for o in outputs]
-    inputs = body.get("inputs") or []
-    input_ids = [i.get("id") if isinstance(i, dict) else None for i in inputs]
-    if ids.PAGE in output_ids and input_ids and set(input_ids) == {ids.URL}:
-        return "router"
-    if output_ids and all(isinstance(o, str) and o in WALL_IDS for o in output_ids):
-        return "wall"
-    return "other"
+def for_displays(callback):
+    """Mark a server callback a wall's display token may run (the wall's refresh and
+    rotation, the router): it checks the scope of the values it reads itself
+    (:func:`require_wall_state`, :func:`require_viewer_code` with ``display=True``). Dash
+    keeps the mark on the function it runs (``functools.wraps`` copies it)."""
+    callback.display_allowed = True
+    return callback
 
 
-def wall_regions(body: dict) -> list[str | None]:
-    """The region codes a wall callback would read (from the page's wall state)."""
-    for item in list(body.get("state") or []) + list(body.get("inputs") or []):
-        if isinstance(item, dict) and item.get("id") == ids.WALL_STATE:
-            state = item.get("value") or {}
-            if not isinstance(state, dict):
-                return []
-            codes = [state.get("region"), state.get("map_region", state.get("region"))]
-            codes += list(state.get("playlist") or [])
-            return [c if isinstance(c, str) or c is None else str(c) for c in codes]
-    return []
+def display_may_run(output: object) -> bool:
+    """Whether the server callback Dash would run for a request body's ``output`` (the key
+    Dash looks the callback up by; the ids of the body's ``outputs`` and inputs decide
+    nothing) is one marked :func:`for_displays`."""
+    callbacks = current_app.extensions[EXTENSION].get("callbacks") or {}
+    entry = callbacks.get(output) if isinstance(output, str) else None
+    function = entry.get("callback") if isinstance(entry, dict) else None
+    return bool(getattr(function, "display_allowed", False))
 
 
 def _guard() -> Response | None:
@@ -252,25 +360,20 @@ def _guard() -> Response | None:
             return _json_refusal("auth_unavailable", status=503)
         return _notice("auth_unavailable", status=503, retry=30)
     except Forbidden as refused:
-        return _json_refusal(refused.key, **refused.values)
+        return _json_refusal(refused.key, refused.status, **refused.values)
 
 
 def _guard_callback() -> Response | None:
+    """A cheap first filter: someone must be asking, and a display token may only run a
+    :func:`for_displays` callback. Scope is checked inside the callbacks, on the values
+    they use (Dash binds them by position, whatever ids the body gives them)."""
     principal = current_user()
     if principal is None:
         return _json_refusal("auth_token_invalid" if presented_token() else "auth_signed_out")
     body = request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
-    kind = callback_kind(body)
-    if principal.is_display and kind == "other":
+    output = body.get("output") if isinstance(body, dict) else None
+    if principal.is_display and not display_may_run(output):
         return _json_refusal("auth_display_only")
-    if kind == "wall" and principal.region_id is not None:
-        codes = wall_regions(body)
-        region_ids = _region_ids(codes)
-        if not principal.covers(region_ids):
-            outside = next((c for c, r in zip(codes, region_ids) if not principal.can_see(r)),
-                           None)
-            return _json_refusal("auth_out_of_scope", region=outside or "*")
     return None
 
 
@@ -406,7 +509,7 @@ def logout() -> Response:
 
 
 def _forbidden_response(refused: Forbidden) -> Response:
-    return _json_refusal(refused.key, **refused.values)
+    return _json_refusal(refused.key, refused.status, **refused.values)
 
 
 def init_app(app: Dash, engine: Engine, settings: Settings) -> None:
@@ -421,6 +524,7 @@ def init_app(app: Dash, engine: Engine, settings: Settings) -> None:
     )
     server.extensions[EXTENSION] = {"engine": engine, "settings": settings,
                                     "throttle": LoginThrottle()}
+    server.extensions[EXTENSION]["callbacks"] = app.callback_map  # for display_may_run
     server.before_request(_guard)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
     server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])

@@ -425,9 +425,11 @@ def pdf_download():
     except briefing.BriefingError as exc:
         return plain(t(f"brief_{exc.key}", lang, **exc.values), 400)
     engine = services.engine()
+    requested = request.args.get("region") or None
+    auth.require_viewer_code(requested)  # before the lookup: an unknown code is refused alike
     try:
         with engine.connect() as conn:
-            region = wall.root_region(conn, request.args.get("region") or None)
+            region = wall.root_region(conn, requested)
     except UnknownRegion as exc:
         return plain(t("brief_unknown_region", lang, code=exc.code), 404)
     code = None if region is None else region.code

@@ -269,7 +269,6 @@ TEXT["zh"].update({
     "auth_unknown_role": "未知角色 {role}，可选：{roles}",
     "auth_empty_password": "密码不能为空",
     "auth_short_password": "密码只有 {length} 个字符，至少需要 {minimum} 个",
-    "auth_weak_password": "密码太容易被猜到（常见密码、包含账号名，或重复字符）",
     "auth_bad_name": "账号名 {name} 不可用（1–64 个字符，不含空格）",
     "auth_duplicate_name": "账号 {name} 已存在",
     "auth_unknown_user": "没有名为 {name} 的账号",
@@ -298,8 +297,6 @@ TEXT["en"].update({
     "auth_unknown_role": "Unknown role {role}: expected one of {roles}",
     "auth_empty_password": "The password is empty",
     "auth_short_password": "The password has {length} characters; it needs at least {minimum}",
-    "auth_weak_password": "The password is too easy to guess (common, contains the account "
-                          "name, or repeats one or two characters)",
     "auth_bad_name": "{name} is not a usable account name (1-64 characters, no spaces)",
     "auth_duplicate_name": "An account named {name} exists",
     "auth_unknown_user": "No account is named {name}",
@@ -478,6 +475,30 @@ TEXT["en"].update({
     "auth_weak_password": "The password is too easy to guess (a common password, a keyboard "
                           "pattern, words or dates, the account name, repeated characters, "
                           "or a password the demo publishes)",
+})
+
+
+# --- issue 11, authorization inside the callbacks (dashboard/auth.py require_*) ------------
+TEXT["zh"].update({
+    "auth_case_refused": "无法查看或处理此案卷：案卷不存在，或不在您的辖区内",
+    "auth_officer_refused": "无法派遣给此网格员：网格员不存在，或不在您的辖区内",
+    "auth_bad_state": "无法读取大屏的页面状态，请刷新页面",
+    "auth_bad_region": "区域编码应为文字，收到的是 {value}",
+    "auth_bad_case": "案卷编号应为整数，收到的是 {value}",
+    "auth_bad_officer": "网格员编号应为整数，收到的是 {value}",
+    "auth_bad_version": "案卷版本号应为整数，收到的是 {value}，请刷新页面",
+    "why_outside_area": "最合适的网格员不在您的辖区内",
+})
+TEXT["en"].update({
+    "auth_case_refused": "This case cannot be shown or acted on: it does not exist, or lies "
+                         "outside your area",
+    "auth_officer_refused": "Cannot dispatch to this officer: unknown, or outside your area",
+    "auth_bad_state": "Cannot read the wall's page state: reload the page",
+    "auth_bad_region": "A region code must be text, not {value}",
+    "auth_bad_case": "A case id must be a whole number, not {value}",
+    "auth_bad_officer": "An officer id must be a whole number, not {value}",
+    "auth_bad_version": "A case version must be a whole number, not {value}: reload the page",
+    "why_outside_area": "the best officer is outside your area",
 })
 
 

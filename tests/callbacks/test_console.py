@@ -352,7 +352,11 @@ def test_a_commander_of_another_town_may_not_act(app):
     case_id, version, _ = _case(app, "K2")  # K2 lies in G2, under T1
     with _as(app, "commander", region="T2"):
         said, refresh, _ = _submit(app, "urge", [{"id": case_id, "version": version}], note="x")
-    assert "G2" in said and refresh is no_update
+    # refused in words that name neither the case's grid nor whether the case exists
+    assert "G2" not in said and "辖区" in said and refresh is no_update
+    with _as(app, "commander", region="T2"):
+        unknown, _, _ = _submit(app, "urge", [{"id": 99999, "version": 1}], note="x")
+    assert unknown == said
     assert _case(app, "K2")[1] == version
 
 
@@ -388,10 +392,14 @@ def test_the_detail_of_a_case_and_of_none(app):
     with _as(app):
         shown = cb.show_case(case_id, 0, _state())
         missing = cb.show_case(99999, 0, _state("/region/C", "?lang=en"))
+    with _as(app, "viewer", region="T2"):
+        outside = cb.show_case(case_id, 0, _state("/region/T2", "?lang=en"))
     texts = _texts(shown)
     assert "K2" in texts and "已派遣" in texts
     assert "清源县 › 城关镇 › 城关镇第2网格" in texts
-    assert missing == "No case has the id 99999"
+    # no such case, and a case outside the area, are refused alike, naming neither
+    assert missing == outside and "does not exist, or lies outside your area" in missing
+    assert "G2" not in outside and "99999" not in missing
 
 
 def test_prewarm_fills_the_servers_cache(app):

@@ -119,7 +119,7 @@ def test_an_action_through_the_console_and_a_refused_one_are_both_logged(app):
     assert (done.actor, done.source, done.target, done.result, done.detail["action"]) == (
         "t1boss", "10.0.0.5", "K2", "ok", "urge")
     (no,) = _log(app, kinds=["refused"])
-    assert (no.actor, no.detail["key"]) == ("t2boss", "auth_out_of_scope")
+    assert (no.actor, no.detail["key"]) == ("t2boss", "auth_case_refused")
 
 
 def test_cli_account_and_token_changes_are_logged_and_printed(app, monkeypatch, capsys):

@@ -350,10 +350,13 @@ def test_require_functions_inside_a_request(app):
             auth.require_viewer(4)
         assert refused.value.key == "auth_signed_out"
     with app.server.test_request_context("/", headers={auth.TOKEN_HEADER: token}):
-        principal = auth.require_viewer(4)  # G1 is in T1
+        with pytest.raises(auth.Forbidden) as refused:  # only where a wall may read
+            auth.require_viewer(4)
+        assert refused.value.key == "auth_display_only"
+        principal = auth.require_viewer(4, display=True)  # G1 is in T1
         assert principal.is_display and principal.region_code == "T1"
         with pytest.raises(auth.Forbidden) as refused:
-            auth.require_viewer(6)
+            auth.require_viewer(6, display=True)
         assert refused.value.key == "auth_out_of_scope" and refused.value.values == {
             "region": "G3"}
         assert refused.value.message("en") == "Region G3 is outside your area"
@@ -367,23 +370,17 @@ def test_require_functions_inside_a_request(app):
         assert auth.current_user() is None
 
 
-def test_callback_kind_tells_the_wall_from_the_rest():
-    assert auth.callback_kind(router_body("/wall", "")) == "router"
-    # a router that also keeps what kind of page is up (state) is still the router
-    with_kind = router_body("/wall", "")
-    with_kind["outputs"] = [with_kind["outputs"], {"id": "page-kind", "property": "data"}]
-    with_kind["state"] = [{"id": "page-kind", "property": "data", "value": "wall"}]
-    assert auth.callback_kind(with_kind) == "router"
-    assert auth.callback_kind(_wall_body("C")) == "wall"
-    assert auth.callback_kind(_action_body("T1")) == "other"
-    mixed = _wall_body("C")
-    mixed["outputs"].append({"id": ACTION_OUT, "property": "children"})
-    assert auth.callback_kind(mixed) == "other"
-    page_with_more_inputs = router_body("/", "")
-    page_with_more_inputs["inputs"].append({"id": ACTION_BUTTON, "property": "n_clicks",
-                                            "value": 1})
-    assert auth.callback_kind(page_with_more_inputs) == "other"
-    assert auth.callback_kind({}) == "other"
+def test_what_a_display_may_run_is_decided_by_the_callback_dash_runs(app):
+    """The body's ``output`` picks the callback (Dash looks it up there); the ids of its
+    ``outputs`` and inputs decide nothing."""
+    wall_key = _wall_body("C")["output"]
+    router_key = router_body("/wall", "", app=app)["output"]
+    with app.server.test_request_context("/"):
+        assert auth.display_may_run(wall_key) and auth.display_may_run(router_key)
+        assert not auth.display_may_run(_action_body("T1")["output"])
+        assert not auth.display_may_run(f"{ids.CONSOLE_GRID}.getRowsResponse")  # clientside
+        for nonsense in (None, 3, ["a"], {"id": ids.WALL_TILES}, "", wall_key + "x"):
+            assert not auth.display_may_run(nonsense)
 
 
 @pytest.mark.parametrize("target, expected", [

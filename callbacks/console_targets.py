@@ -1,0 +1,101 @@
+"""The cases and officers a console action is for, checked against who is asking.
+
+:func:`target_ids` and :func:`target_versions` read the action's targets from a request
+(refusing a value that is not an id); :func:`dispatch_choices` fills the dispatch form
+with the officers the user may dispatch to; :func:`suggested_officers` keeps a batch
+dispatch's suggestions inside the user's area. The callbacks of :mod:`callbacks.console`
+call them after :func:`dashboard.auth.require_cases` agreed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from dashboard import auth, services
+from data import dispatch
+from data.console_scope import officer_region_ids
+from data.store import deployment_timezone, utcnow
+from layouts.text import t
+
+
+def target_ids(targets) -> list[int]:
+    """The case ids of the console's targets (rows or ``{"id": ...}``), in order, once
+    each: :class:`auth.Malformed` for one that is not a whole number."""
+    items = targets if isinstance(targets, list) else [targets]
+    return list(dict.fromkeys(auth.case_ids(
+        item.get("id") if isinstance(item, dict) else item for item in items)))
+
+
+def target_versions(targets) -> dict[int, int]:
+    """case id → the version the commander saw, from the form's targets (each once):
+    :class:`auth.Malformed` for a target that is not ``{"id": n, "version": n}``."""
+    items = targets if isinstance(targets, list) else [targets]
+    odd = next((item for item in items if not isinstance(item, dict)), None)
+    if odd is not None or not items:
+        raise auth.Malformed("auth_bad_case", value=repr(odd)[:40])
+    case_ids = auth.case_ids(item.get("id") for item in items)
+    versions = [item.get("version") for item in items]
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in versions):
+        raise auth.Malformed("auth_bad_version", value=next(
+            repr(v)[:40] for v in versions if isinstance(v, bool) or not isinstance(v, int)))
+    return dict(zip(case_ids, versions))
+
+
+def suggested_officers(conn, case_ids: list[int], now: datetime) -> dict[int, dict]:
+    """Each case's suggested officer for a batch dispatch, when the user may dispatch to
+    them (an officer outside the user's area is left out: the case keeps its own)."""
+    suggested = {cid: s.officer_id for cid, s in dispatch.suggest_many(conn, case_ids, now)
+                 .items() if s.officer_id is not None}
+    homes = officer_region_ids(conn, suggested.values())
+    visible = auth.visible_regions(homes.values())
+    return {cid: {"officer_id": oid} for cid, oid in suggested.items()
+            if oid in homes and homes[oid] in visible}
+
+
+#: Officers the dispatch form offers.
+OFFICER_CHOICES = 8
+
+
+def dispatch_choices(case_ids: list[int], lang: str, now: datetime | None = None):
+    """The dispatch form's pick lists and preselections: every department, with the one
+    the category table names preselected; the officers nearest the (first) case among
+    those inside the user's area, the best of them preselected and why; and the deadline that follows. For several cases the officer is left to each
+    case's own suggestion. The caller has checked the cases' scope."""
+    now = utcnow() if now is None else now
+    with services.engine().connect() as conn:
+        departments = dispatch.departments(conn)
+        suggestions = dispatch.suggest_many(conn, case_ids, now)
+        ranked = dispatch.officers_near(conn, case_ids[0], now, limit=None)
+        tz = deployment_timezone(conn)
+    visible = auth.visible_regions({o.region_id for o in ranked})
+    officers = [o for o in ranked if o.region_id in visible][:OFFICER_CHOICES]
+    names = {d.id: d.name for d in departments}
+    department_options = [{"label": d.name, "value": d.id} for d in departments]
+    officer_options = [{"label": f"{o.name}（{t('why_' + o.reason, lang)}）"
+                        if lang == "zh" else f"{o.name} ({t('why_' + o.reason, lang)})",
+                        "value": o.id} for o in officers]
+    first = suggestions[case_ids[0]]
+    chosen = {s.department_id for s in suggestions.values()}
+    department = first.department_id if len(chosen) == 1 else None
+    hint: list[str] = []
+    if department is not None:
+        hint.append(t("suggest_department", lang, name=names.get(department, department)))
+    else:
+        hint.append(t("suggest_none", lang, why=t("why_" + first.department_reason, lang)))
+    officer = None
+    if len(case_ids) == 1:
+        if officers:  # the best by the same rules among those the user may dispatch to
+            best = officers[0]
+            officer = best.id
+            why = first.officer_reason if best.id == first.officer_id else best.reason
+            hint.append(t("suggest_officer", lang, name=best.name, why=t("why_" + why, lang)))
+        elif first.officer_id is not None:  # somebody, but outside the user's area
+            hint.append(t("suggest_none", lang, why=t("why_outside_area", lang)))
+        else:
+            hint.append(t("suggest_none", lang, why=t("why_" + first.officer_reason, lang)))
+    else:
+        hint.append(t("batch_officer", lang))
+    if first.due_at is not None:
+        due = first.due_at.replace(tzinfo=timezone.utc).astimezone(tz)
+        hint.append(t("suggest_due", lang, due=f"{due:%Y-%m-%d %H:%M}"))
+    return department_options, officer_options, department, officer, hint

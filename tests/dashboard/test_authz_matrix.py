@@ -1,0 +1,394 @@
+"""The authorization matrix: every server callback and every route of the app, asked by
+everyone who can ask, with honest request bodies and hostile ones, over HTTP.
+
+Who asks: signed out, a wall's display token of another town (T2) and of the town asked
+about (T1), a viewer of T1, a commander of T2, a commander of T1, an admin.
+
+What they ask: each callback with bodies built from the app's own callback map, aimed at
+T1, at T2, at the whole county, at a region no one has, and (for the case callbacks) at a
+case of T1, of T2, an unlocated case and an id no case has. Each honest body is also sent
+with its entries renamed (Dash binds values by position and never reads the ids) and
+moved from state to inputs; the T2 bodies also reordered, with an entry missing, with an
+extra one, and with ``outputs`` naming the wall's components while ``output`` names the
+callback.
+
+What must hold: whoever may see the target gets it (so the test can fail); nobody else
+gets a single name of a region, case or officer outside their scope (the store's names
+are unique markers: ``Town-Two``, ``CASE-T2-...``, ``Officer-of-T2``...), and nothing is
+written unless the asker is a commander of the case's area. A callback or route added
+to the app fails :func:`test_every_server_callback_is_in_the_matrix` (or the route test)
+until it is listed here with what it may show to whom. The store, the askers and the
+bodies are in tests/authz_world.py; the routes' matrix is test_authz_routes.py.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from sqlalchemy import select
+
+from dashboard import Settings, auth, create_app
+from data import schema, store
+from data.models import Case
+from layouts import ids
+from tests.auth_helpers import make_user, make_wall_token, post_callback, sign_in
+from tests.authz_world import (
+    MARKERS, PRINCIPALS, STATE, TARGET_CASE, UNKNOWN_CASE, Who, World, body, build,
+    callback_name, case_id_of, console_state, extra, fingerprint, make_world, missing, moved,
+    principal_named, renamed, reordered, response_text, version_of, wall_outputs, wall_state,
+)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> World:
+    world = make_world(f"sqlite:///{tmp_path_factory.mktemp('authz') / 'matrix.sqlite3'}")
+    yield world
+    world.engine.dispose()
+
+
+
+
+# Each callback: how it is asked about a target, what it needs of the asker ("none": it
+# reads nothing of the store; "read": a user who sees the target; "act": a commander or
+# admin who sees it; "wall": anyone, a wall's token too, who sees it), and the marker
+# that proves an allowed asker got the target's data.
+
+@dataclass(frozen=True)
+class Spec:
+    needs: str
+    targets: tuple[str, ...]
+    bodies: Callable[[World, str], list[dict]]
+    marker: Callable[[str], str | None] = lambda target: None
+    changes_store: bool = False
+
+
+def _region_marker(target: str) -> str | None:
+    return {"T1": "Town-One", "T2": "Town-Two", "*": "County-Root"}.get(target)
+
+
+def _code(target: str) -> str | None:
+    return {"*": None, "NOPE": "NOPE"}.get(target, target)
+
+
+REGION_TARGETS = ("T1", "T2", "*", "NOPE")
+CASE_TARGETS = ("T1", "T2", "*", "UNKNOWN")
+
+
+def _rows_request(world, target):
+    return [body(world, "grid_rows", {f"{ids.CONSOLE_GRID}.getRowsRequest":
+                                      {"startRow": 0, "endRow": 100},
+                                      STATE: console_state(_code(target))})]
+
+
+def _dispatch_form(world, target):
+    case_id = case_id_of(world, target)
+    button = {"id": ids.action_button("dispatch"), "property": "n_clicks", "value": 1}
+    trigger = json.dumps(ids.action_button("dispatch"), separators=(",", ":"),
+                         sort_keys=True) + ".n_clicks"
+    return [body(world, "open_form", {
+        "ALL.n_clicks": [button],
+        f"{ids.CONSOLE_TARGETS}.data": [{"id": case_id, "version": 1}],
+        STATE: console_state(None)}, trigger=trigger)]
+
+
+def _urge(world, target):
+    case_id = case_id_of(world, target)
+    return [body(world, "submit_action", {
+        f"{ids.ACTION_SUBMIT}.n_clicks": 1, f"{ids.CONSOLE_ACTION}.data": "urge",
+        f"{ids.CONSOLE_TARGETS}.data": [{"id": case_id, "version": version_of(world, case_id)}],
+        f"{ids.ACTION_NOTE}.value": "hurry", STATE: console_state(None)},
+        trigger=f"{ids.ACTION_SUBMIT}.n_clicks")]
+
+
+CALLBACKS: dict[str, Spec] = {
+    "sync_state": Spec("none", ("T2",), lambda w, t: [body(w, "sync_state", {
+        f"{ids.URL}.pathname": f"/region/{t}", f"{ids.URL}.search": ""})]),
+    "navigate": Spec("none", ("T2",), lambda w, t: [body(w, "navigate", {
+        f"{ids.CONSOLE_PERIOD}.value": "7d", STATE: console_state(t),
+        f"{ids.URL}.pathname": f"/region/{t}", f"{ids.URL}.search": ""},
+        trigger=f"{ids.CONSOLE_PERIOD}.value")]),
+    "open_case": Spec("none", ("T2",), lambda w, t: [body(w, "open_case", {
+        f"{ids.CONSOLE_GRID}.cellClicked": {"rowId": str(case_id_of(w, t))}},
+        trigger=f"{ids.CONSOLE_GRID}.cellClicked")]),
+    "update_panels": Spec("read", REGION_TARGETS, lambda w, t: [body(w, "update_panels", {
+        STATE: console_state(_code(t)), f"{ids.CONSOLE_REFRESH}.data": 0})],
+        marker=_region_marker),
+    "grid_rows": Spec("read", REGION_TARGETS, _rows_request,
+                      marker=lambda t: {"T1": "CASE-T1-", "T2": "CASE-T2-"}.get(t)),
+    "export_list": Spec("read", REGION_TARGETS, lambda w, t: [body(w, "export_list", {
+        f"{ids.CONSOLE_EXPORT_CSV}.n_clicks": 1, STATE: console_state(_code(t)),
+        f"{ids.CONSOLE_GRID}.getRowsRequest": {}}, trigger=f"{ids.CONSOLE_EXPORT_CSV}.n_clicks")],
+        marker=lambda t: {"T1": "CASE-T1-", "T2": "CASE-T2-"}.get(t)),
+    "briefing_link": Spec("read", REGION_TARGETS, lambda w, t: [body(w, "briefing_link", {
+        f"{ids.URL}.pathname": "/" if _code(t) is None else f"/region/{_code(t)}",
+        f"{ids.URL}.search": ""})], marker=lambda t: "/briefing?week="),
+    "show_case": Spec("read", CASE_TARGETS, lambda w, t: [body(w, "show_case", {
+        f"{ids.CONSOLE_CASE}.data": case_id_of(w, t), STATE: console_state(None)})],
+        marker=lambda t: TARGET_CASE.get(t)),
+    "choose_targets": Spec("read", CASE_TARGETS, lambda w, t: [body(w, "choose_targets", {
+        f"{ids.CONSOLE_GRID}.selectedRows": [{"id": case_id_of(w, t)}],
+        STATE: console_state(None)}, trigger=f"{ids.CONSOLE_GRID}.selectedRows")],
+        marker=lambda t: TARGET_CASE.get(t)),
+    "open_form": Spec("act", CASE_TARGETS, _dispatch_form,
+                      marker=lambda t: {"T1": "Officer-of-T1", "T2": "Officer-of-T2"}.get(t)),
+    "submit_action": Spec("act", CASE_TARGETS, _urge, changes_store=True),
+    "render_page": Spec("page", REGION_TARGETS, lambda w, t: [
+        body(w, "render_page", {f"{ids.URL}.pathname": path, f"{ids.URL}.search": search})
+        for path, search in (
+            ("/wall", "?lang=en" + ("" if _code(t) is None else f"&region={_code(t)}")),
+            ("/" if _code(t) is None else f"/region/{_code(t)}", "?lang=en"),
+            ("/briefing", "?lang=en" + ("" if _code(t) is None else f"&region={_code(t)}")))],
+        marker=_region_marker),
+    "refresh_wall": Spec("wall", REGION_TARGETS, lambda w, t: [
+        body(w, "refresh_wall", {f"{ids.WALL_REQUEST}.data": 1,
+                                 f"{ids.WALL_STATE}.data": wall_state(_code(t))})],
+        marker=lambda t: {"T1": "CASE-T1-", "T2": "CASE-T2-", "*": "CASE-T"}.get(t)),
+    "rotate_wall": Spec("wall", REGION_TARGETS, lambda w, t: [
+        body(w, "rotate_wall", {f"{ids.WALL_ROTATE}.n_intervals": 1,
+                                f"{ids.WALL_STATE}.data": wall_state(_code(t), [_code(t)])})],
+        marker=_region_marker),
+}
+
+
+def allowed(who: Who, spec: Spec, target: str, body: dict) -> bool:
+    """Whether ``who`` may run this honest body and get the target's data."""
+    if who.scope is None:
+        return False
+    page_kind = None
+    if spec.needs == "page":
+        path = body["inputs"][0]["value"]
+        page_kind = "wall" if path == "/wall" else "briefing" if path == "/briefing" else "console"
+    display_ok = spec.needs == "wall" or page_kind in ("wall", "briefing")
+    if who.display and not display_ok:
+        return False
+    if spec.needs == "none":
+        return True
+    if spec.needs == "act" and not who.acts:
+        return False
+    if target in ("NOPE", "UNKNOWN"):
+        return False
+    if page_kind in ("wall", "briefing") and target == "*" and who.scope != "*":
+        return False
+    return who.sees(target) if target != "*" else who.scope == "*"
+
+
+SAME_AS_HONEST = (renamed, moved)
+GARBLED = (reordered, missing, extra, wall_outputs)
+
+
+def check(world: World, who: Who, spec: Spec, target: str, sent: dict, honest_ok: bool,
+          exact: bool, label: str, guard: bool = True) -> None:
+    before = fingerprint(world.engine)
+    response = world.post(who, sent)
+    text = response_text(response)
+    where = f"{label} as {who.name} on {target}: HTTP {response.status_code} {text[:300]}"
+    hidden = who.hidden() + ([] if honest_ok else [
+        m for scope in (target,) if scope in MARKERS for m in MARKERS[scope]])
+    leaked = [m for m in hidden if m in text]
+    assert not leaked, f"{leaked} leaked to {where}"
+    assert "Traceback" not in text, where
+    after = fingerprint(world.engine)
+    if exact and honest_ok:
+        assert response.status_code == 200, where
+        marker = spec.marker(target)
+        assert marker is None or marker in text, f"{marker!r} missing from {where}"
+        if spec.changes_store:
+            assert after != before, f"nothing written by {where}"
+    elif not (honest_ok and spec.changes_store):
+        assert after == before, f"the store changed after {where}"
+    if who.scope is None or (guard and who.display and spec.needs not in ("wall", "page")):
+        assert response.status_code == 403, where  # the guard's first filter
+
+
+# --- the matrix ---------------------------------------------------------------------------
+
+def test_every_server_callback_is_in_the_matrix(world):
+    assert set(world.keys) == set(CALLBACKS)
+
+
+@pytest.mark.parametrize("name", sorted(CALLBACKS))
+def test_callback_matrix(world, name):
+    spec = CALLBACKS[name]
+    for target in spec.targets:
+        for who in PRINCIPALS:
+            for n, honest in enumerate(spec.bodies(world, target)):
+                ok = allowed(who, spec, target, honest)
+                check(world, who, spec, target, honest, ok, True, f"{name} honest")
+                if target != "T2" or n:  # T2: inside the scope of some, outside of others
+                    continue  # (and of the router's three pages, the wall's: it takes tokens)
+                for variant in SAME_AS_HONEST:  # afresh: a case's new version, a new wall page
+                    fresh = spec.bodies(world, target)[n]
+                    check(world, who, spec, target, variant(fresh), ok, True,
+                          f"{name} {variant.__name__}")
+                for variant in GARBLED:
+                    check(world, who, spec, target, variant(honest), ok, False,
+                          f"{name} {variant.__name__}")
+
+
+def test_callbacks_hold_by_themselves_without_the_guard_s_filter(world, monkeypatch):
+    """The guard's "a display token runs only the wall's callbacks" is a first filter:
+    with it switched off, every callback still refuses a wall what is not the wall's."""
+    monkeypatch.setattr(auth, "display_may_run", lambda output: True)
+    walls = [who for who in PRINCIPALS if who.display]
+    for name, spec in sorted(CALLBACKS.items()):
+        for target in spec.targets:
+            for who in walls:
+                for honest in spec.bodies(world, target):
+                    ok = allowed(who, spec, target, honest)
+                    check(world, who, spec, target, renamed(honest), ok, spec.needs != "none",
+                          f"{name} unguarded", guard=False)
+
+
+# --- the issue's findings, one by one ---------------------------------------------------------
+
+def test_a_renamed_wall_state_still_has_its_regions_checked(world):
+    """Finding 1: the state entry renamed, the refresh and the rotation are still refused
+    for any region outside the wall's, the county included, with the region named."""
+    for callback in ("refresh_wall", "rotate_wall"):
+        for region in ("T2", None):
+            sent = renamed(CALLBACKS[callback].bodies(world, region or "*")[0])
+            assert sent["state"][0]["id"] != ids.WALL_STATE
+            for name in ("wall-T1", "viewer-T1", "commander-T1"):
+                response = world.post(principal_named(name), sent)
+                assert response.status_code == 403, (callback, region, name)
+                error = response.get_json()["error"]
+                assert error["key"] == "auth_out_of_scope"
+                assert error["message"]["en"] == f"Region {region or '*'} is outside your area"
+    # a playlist through another town, and a map of the county under T1's own region
+    for state in (wall_state("T1", ["T1", "T2"]), {**wall_state("T1"), "map_region": "C"}):
+        sent = renamed(body(world, "rotate_wall", {f"{ids.WALL_ROTATE}.n_intervals": 1,
+                                                   f"{ids.WALL_STATE}.data": state}))
+        assert world.post(principal_named("wall-T1"), sent).status_code == 403
+    # a state that is not a wall's state at all: a short 400, no traceback
+    for bad in ({"region": ["T1"]}, {"region": "T1", "playlist": "T2"}, 7):
+        sent = body(world, "refresh_wall", {f"{ids.WALL_REQUEST}.data": 1,
+                                            f"{ids.WALL_STATE}.data": bad})
+        response = world.post(principal_named("wall-T1"), sent)
+        assert response.status_code == 400 and response.get_json()["error"]["key"] in (
+            "auth_bad_state", "auth_bad_region")
+
+
+def test_a_display_token_cannot_name_a_console_callback_behind_wall_outputs(world):
+    """The callback Dash runs is the one the body's ``output`` names: a wall's token is
+    refused it, whatever ``outputs`` says (Dash would also refuse the mismatch itself)."""
+    sent = wall_outputs(CALLBACKS["grid_rows"].bodies(world, "T1")[0])
+    response = world.post(principal_named("wall-T1"), sent)
+    assert response.status_code == 403 and response.get_json()["error"]["key"] == \
+        "auth_display_only"
+
+
+def test_unlocated_and_unknown_cases_are_refused_to_a_town_and_alike(world):
+    """Finding 2 and the medium one: a town commander cannot act on an unlocated case,
+    alone or beside one of their own; an unknown id gets the very same words."""
+    own, nowhere = world.case_ids["CASE-T1-DISPATCHED"], world.case_ids["CASE-NOWHERE"]
+    answers = []
+    for targets in ([nowhere], [own, nowhere], [UNKNOWN_CASE], [own, UNKNOWN_CASE],
+                    [world.case_ids["CASE-T2-DISPATCHED"]]):
+        before = fingerprint(world.engine)
+        sent = body(world, "submit_action", {
+            f"{ids.ACTION_SUBMIT}.n_clicks": 1, f"{ids.CONSOLE_ACTION}.data": "urge",
+            f"{ids.CONSOLE_TARGETS}.data": [{"id": i, "version": version_of(world, i)}
+                                            for i in targets],
+            STATE: console_state(None)}, trigger=f"{ids.ACTION_SUBMIT}.n_clicks")
+        response = world.post(principal_named("commander-T1"), sent)
+        answers.append(response.get_json()["response"][ids.ACTION_FEEDBACK]["children"])
+        assert fingerprint(world.engine) == before
+    assert len(set(answers)) == 1 and "outside your area" in answers[0]
+    shown = []
+    for case_id in (nowhere, UNKNOWN_CASE, world.case_ids["CASE-T2-DISPATCHED"]):
+        sent = body(world, "show_case", {f"{ids.CONSOLE_CASE}.data": case_id,
+                                         STATE: console_state(None)})
+        shown.append(world.post(principal_named("viewer-T1"), sent).get_json()["response"][
+            ids.CONSOLE_DETAIL]["children"])
+    assert len(set(shown)) == 1 and "G3" not in shown[0] and "Grid" not in shown[0]
+
+
+def test_the_targets_are_read_from_the_store_not_from_the_rows_sent(world):
+    own = world.case_ids["CASE-T1-DISPATCHED"]
+    sent = body(world, "choose_targets", {
+        f"{ids.CONSOLE_GRID}.selectedRows": [{"id": own, "version": 99, "status": "filed",
+                                              "code": "FORGED"}],
+        STATE: console_state(None)}, trigger=f"{ids.CONSOLE_GRID}.selectedRows")
+    response = world.post(principal_named("commander-T1"), sent).get_json()["response"]
+    (target,) = response[ids.CONSOLE_TARGETS]["data"]
+    assert target == {"id": own, "code": "CASE-T1-DISPATCHED", "status": schema.DISPATCHED,
+                      "version": version_of(world, own)}
+    buttons = json.dumps(response[ids.CONSOLE_ACTIONS]["children"])
+    assert '"urge"' in buttons and '"dispatch"' not in buttons  # a dispatched case's actions
+
+
+def test_a_town_commander_dispatches_only_to_officers_of_the_town(world):
+    """The pick list offers only officers inside the commander's area (T2's officer and
+    the floater, though nearest to T1's filed case, are not), and a dispatch naming one
+    outside, or an officer no one is, is refused with nothing written; T1's own officer
+    is accepted."""
+    filed = world.case_ids["CASE-T1-FILED"]
+    form = body(world, "open_form", {
+        "ALL.n_clicks": [{"id": ids.action_button("dispatch"), "property": "n_clicks",
+                          "value": 1}],
+        f"{ids.CONSOLE_TARGETS}.data": [{"id": filed, "version": 1}],
+        STATE: console_state(None)},
+        trigger=json.dumps(ids.action_button("dispatch"), separators=(",", ":"),
+                           sort_keys=True) + ".n_clicks")
+    mine = world.post(principal_named("commander-T1"), form).get_json()["response"]
+    everyone = world.post(principal_named("admin"), form).get_json()["response"]
+    assert mine[ids.ACTION_OFFICER]["options"] == []
+    assert mine[ids.ACTION_OFFICER]["value"] is None
+    assert "the best officer is outside your area" in json.dumps(mine[ids.ACTION_HINT])
+    assert {o["label"].split(" (")[0] for o in everyone[ids.ACTION_OFFICER]["options"]} == {
+        "Officer-of-T2", "Officer-floating"}
+
+    def dispatch(officer):
+        return body(world, "submit_action", {
+            f"{ids.ACTION_SUBMIT}.n_clicks": 1, f"{ids.CONSOLE_ACTION}.data": "dispatch",
+            f"{ids.CONSOLE_TARGETS}.data": [{"id": filed, "version": version_of(world, filed)}],
+            f"{ids.ACTION_DEPARTMENT}.value": 1, f"{ids.ACTION_OFFICER}.value": officer,
+            STATE: console_state(None)}, trigger=f"{ids.ACTION_SUBMIT}.n_clicks")
+
+    before = fingerprint(world.engine)
+    said = set()
+    for officer in (2, 3, 999):  # T2's, the floater, nobody
+        response = world.post(principal_named("commander-T1"), dispatch(officer)).get_json()
+        said.add(response["response"][ids.ACTION_FEEDBACK]["children"])
+        assert fingerprint(world.engine) == before
+    assert len(said) == 1 and "Officer" not in said.pop()
+    bad = world.post(principal_named("commander-T1"), dispatch("2; drop table"))
+    assert bad.status_code == 200 and fingerprint(world.engine) == before
+    assert world.post(principal_named("commander-T1"), dispatch(1)).status_code == 200
+    with world.engine.connect() as conn:
+        assert conn.execute(select(Case.status, Case.officer_id)
+                            .where(Case.id == filed)).one() == (schema.DISPATCHED, 1)
+
+
+def test_the_findings_hold_on_postgresql_too(postgres_engine):
+    """One smoke run of the findings on PostgreSQL (the matrix runs on SQLite)."""
+    store.drop_all(postgres_engine)
+    store.init_db(postgres_engine)
+    build(postgres_engine)
+    app = create_app(Settings(database_url=postgres_engine.url.render_as_string(
+        hide_password=False)))
+    engine = app.server.extensions["grid_dashboard"]["engine"]
+    try:
+        pg = World(app, engine)
+        with engine.connect() as conn:
+            pg.case_ids = dict(conn.execute(select(Case.code, Case.id)).all())
+        pg.keys = {callback_name(e): k for k, e in app.callback_map.items() if callback_name(e)}
+        wall = app.server.test_client()
+        token = make_wall_token(engine, "T1")
+        commander = app.server.test_client()
+        sign_in(commander, "pg-t1", make_user(engine, "pg-t1", "commander", "T1"))
+        stolen = renamed(CALLBACKS["refresh_wall"].bodies(pg, "T2")[0])
+        assert post_callback(wall, stolen, token=token).status_code == 403
+        mine = CALLBACKS["refresh_wall"].bodies(pg, "T1")[0]
+        assert "CASE-T1-" in response_text(post_callback(wall, renamed(mine), token=token))
+        before = fingerprint(engine)
+        said = post_callback(commander, _urge(pg, "*")[0]).get_json()
+        assert "outside your area" in said["response"][ids.ACTION_FEEDBACK]["children"]
+        assert fingerprint(engine) == before
+        assert post_callback(commander, _urge(pg, "T1")[0]).status_code == 200
+        assert fingerprint(engine) != before
+    finally:
+        engine.dispose()
