@@ -35,8 +35,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     )
     app.server.extensions[services.EXTENSION] = {"engine": engine, "settings": settings}
     own_address.init_app(app, settings)  # trusted Host names, checked before the guard
-    # malformed requests refused, dispatch's safety net, headers, body limit: before auth's
-    # guard, which reads the body
+    # bodies that are not JSON refused before auth's guard reads them; malformed envelopes
+    # after it, before Dash; dispatch's safety net, headers, body limit
     http_guard.init_app(app, settings)
     auth.init_app(app, engine, settings)  # sign-in, sessions, the guard on every request
     app.layout = build_page

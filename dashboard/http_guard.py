@@ -1,9 +1,10 @@
 """The HTTP server's own defences, in front of Dash and of :mod:`dashboard.auth`.
 
-* Callback requests (``POST /_dash-update-component``) are checked before anyone reads
-  them: a JSON object whose ``output`` names a server callback of this app, whose
+* Callback requests (``POST /_dash-update-component``): the body must be JSON before the
+  sign-in guard reads it, and, once the guard let the request through, before Dash's
+  dispatch sees it: a JSON object whose ``output`` names a server callback of this app, whose
   ``outputs`` are that callback's, whose ``inputs`` and ``state`` are lists of
-  ``{id, property, value}`` entries as many as the callback takes, and whose
+  ``{id, property, value}`` entries, together as many as the callback takes, and whose
   ``changedPropIds`` is a list of strings. Anything else is a 4xx with a short reason
   (JSON, Chinese and English, as :mod:`dashboard.auth` words its refusals) and one log line;
   Dash never sees it.
@@ -149,13 +150,21 @@ def _check_outputs(body: dict, output: str) -> None:
             raise Refusal("http_outputs_mismatch", output=_quote(output))
 
 
-def _check_entries(body: dict, field: str, declared: list[dict]) -> None:
-    given = body.get(field, [])
-    if not isinstance(given, list):
-        raise Refusal("http_not_a_list", field=field)
+def _check_entries(body: dict, entry: dict) -> None:
+    """``inputs`` and ``state``: lists whose entries, taken together in that order (Dash
+    passes them to the callback so, by position), are as many and of the kinds the
+    callback declared."""
+    given: list = []
+    for field in ("inputs", "state"):
+        items = body.get(field, [])
+        if not isinstance(items, list):
+            raise Refusal("http_not_a_list", field=field)
+        given += [(field, index, item) for index, item in enumerate(items)]
+    declared = entry["inputs"] + entry["state"]
     if len(given) != len(declared):
-        raise Refusal("http_count", field=field, expected=len(declared), got=len(given))
-    for index, (item, spec) in enumerate(zip(given, declared)):
+        raise Refusal("http_count", field="inputs + state", expected=len(declared),
+                      got=len(given))
+    for (field, index, item), spec in zip(given, declared):
         if _takes_list(_pattern(spec["id"])):
             if not (isinstance(item, list) and all(_is_entry(one) and isinstance(one["id"], dict)
                                                    for one in item)):
@@ -182,8 +191,7 @@ def check_callback_body(body: object, callback_map: Mapping[str, dict]) -> None:
         raise Refusal("http_unknown_callback", output=_quote(output))
     if not entry.get("no_output"):
         _check_outputs(body, output)
-    _check_entries(body, "inputs", entry["inputs"])
-    _check_entries(body, "state", entry["state"])
+    _check_entries(body, entry)
     changed = body.get("changedPropIds", [])
     if not (isinstance(changed, list) and all(isinstance(c, str) for c in changed)):
         raise Refusal("http_changed")
@@ -191,25 +199,39 @@ def check_callback_body(body: object, callback_map: Mapping[str, dict]) -> None:
 
 # --- hooks -----------------------------------------------------------------------------------
 
-def _check_callback_request() -> Response | None:
-    """``before_request``: refuse a callback request Dash could not dispatch."""
+def _refused(refused: Refusal) -> Response:
+    log.warning("refused a callback request from %s: %s %s", request.remote_addr,
+                refused.key, _quote(refused.values) if refused.values else "")
+    return refused.response()
+
+
+def _check_callback_json() -> Response | None:
+    """``before_request``, ahead of the sign-in guard: a callback request's body is JSON
+    (the guard and Dash parse it; JSON nested past Python's recursion limit would fail
+    them with a 500)."""
     if request.endpoint != DISPATCH_PATH or request.method != "POST":
         return None
     try:
         if not request.is_json:
             raise Refusal("http_not_json", status=415)
         try:
-            body = json.loads(request.get_data(cache=True))
+            json.loads(request.get_data(cache=True))
         except (ValueError, RecursionError):
             raise Refusal("http_bad_json") from None
-        try:
-            check_callback_body(body, current_app.extensions[EXTENSION]["dash"].callback_map)
-        except RecursionError:
-            raise Refusal("http_bad_json") from None
     except Refusal as refused:
-        log.warning("refused a callback request from %s: %s %s", request.remote_addr,
-                    refused.key, _quote(refused.values) if refused.values else "")
-        return refused.response()
+        return _refused(refused)
+    return None
+
+
+def _envelope_problem() -> Refusal | None:
+    """Why the body of this callback request cannot be dispatched, if it cannot."""
+    try:
+        check_callback_body(json.loads(request.get_data(cache=True)),
+                            current_app.extensions[EXTENSION]["dash"].callback_map)
+    except Refusal as refused:
+        return refused
+    except (ValueError, RecursionError):
+        return Refusal("http_bad_json")
     return None
 
 
@@ -226,10 +248,14 @@ def _where(exc: BaseException) -> str:
 
 
 def _dispatch_safety_net(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Dash's dispatch, with a callback's failure on the request's values answered 400."""
+    """Dash's dispatch, behind the envelope's check (after the sign-in guard let the
+    request through), with a callback's failure on the request's values answered 400."""
 
     @functools.wraps(view)
     def dispatch(*args: Any, **kwargs: Any) -> Any:
+        problem = _envelope_problem()
+        if problem is not None:
+            return _refused(problem)
         try:
             return view(*args, **kwargs)
         except PreventUpdate:  # one of Dash's CallbackExceptions: "nothing to change", 204
@@ -282,13 +308,14 @@ def _security_headers(response: Response) -> Response:
 
 def init_app(app: Dash, settings: Settings) -> None:
     """Put the checks, the safety nets, the headers and the body limit on ``app``'s server.
-    Call it before :func:`dashboard.auth.init_app`, so a malformed request is refused
-    before the sign-in guard reads it."""
+    Call it before :func:`dashboard.auth.init_app`, so a body that is not JSON is refused
+    before the sign-in guard reads it; the envelope is checked after the guard (which
+    refuses the signed-out and a wall's token first), just before Dash's dispatch."""
     server: Flask = app.server
     server.config.update(MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
                          SESSION_COOKIE_SECURE=settings.secure_cookies)
     server.extensions[EXTENSION] = {"dash": app, "settings": settings, "csp": None}
-    server.before_request(_check_callback_request)
+    server.before_request(_check_callback_json)
     server.after_request(_security_headers)
     server.register_error_handler(RequestEntityTooLarge, _too_large)
     for rule in server.url_map.iter_rules():

@@ -126,6 +126,7 @@ MALFORMED = [  # (how the good probe body is spoiled, status, key)
     (lambda b: {**b, "inputs": []}, 400, "http_count"),
     (lambda b: {**b, "inputs": b["inputs"] * 2}, 400, "http_count"),
     (lambda b: _without(b, "state"), 400, "http_count"),
+    (lambda b: {**b, "inputs": b["inputs"] + b["state"] * 2, "state": []}, 400, "http_count"),
     (lambda b: {**b, "inputs": [5]}, 400, "http_entry"),
     (lambda b: {**b, "inputs": [{"id": PROBE_IN, "value": 1}]}, 400, "http_entry"),
     (lambda b: {**b, "inputs": [{"id": [1], "property": "value"}]}, 400, "http_entry"),
@@ -149,10 +150,16 @@ def test_a_malformed_callback_request_is_refused_with_its_reason_and_one_log_lin
 
 
 def test_the_good_probe_body_runs(app, admin):
-    """The bodies spoiled above, unspoiled, run: so each refusal is the spoiling's doing."""
+    """The bodies spoiled above, unspoiled, run: so each refusal is the spoiling's doing.
+    State moved to the end of the inputs runs too: Dash passes inputs and state together,
+    by position (the callback checks the values it gets)."""
     response = post_callback(admin, _probe_body("fine", {"a": 1}))
     assert response.status_code == 200
     assert "ok fine {'a': 1}" in response.get_data(as_text=True)
+    body = _probe_body("fine", {"a": 1})
+    moved = post_callback(admin, {**body, "inputs": body["inputs"] + body["state"],
+                                  "state": []})
+    assert "ok fine {'a': 1}" in moved.get_data(as_text=True)
 
 
 def test_bodies_that_are_not_json_are_refused(app, admin, caplog):
@@ -170,19 +177,22 @@ def test_bodies_that_are_not_json_are_refused(app, admin, caplog):
     assert len(_log_lines(caplog)) == 4
 
 
-def test_malformed_requests_are_refused_before_the_sign_in_guard_reads_them(app):
-    """Signed out or with a wall's token: a malformed body is still a 4xx, never a 500
-    from the guard reading a body it did not expect (an id that is a dict, a number)."""
+def test_the_sign_in_guard_answers_first_and_only_json_reaches_it(app):
+    """Signed out or with a wall's token, a malformed envelope is refused by the sign-in
+    guard (403) before anything reads it further; a body that is not JSON, or nested past
+    what the parser can follow, is refused before the guard reads it (400): never a 500."""
     client = app.server.test_client()
     engine = app.server.extensions["grid_dashboard"]["engine"]
     token = make_wall_token(engine, "T1")
-    spoiled = {**router_body("/", ""), "inputs": [{"id": {"a": 1}, "property": "x"}, 5]}
+    spoiled = {**router_body("/", ""), "inputs": [{"id": {"a": 1}, "property": "x"}, 5],
+               "state": 7}
+    deep = b"[" * 100_000 + b"]" * 100_000
     for headers in ({}, {"X-Display-Token": token}):
         response = client.post("/_dash-update-component", json=spoiled, headers=headers)
-        assert response.status_code == 400, response.get_data(as_text=True)[:300]
-        response = client.post("/_dash-update-component", json={**spoiled, "state": 7},
-                               headers=headers)
-        assert response.status_code == 400
+        assert response.status_code == 403, response.get_data(as_text=True)[:300]
+        response = client.post("/_dash-update-component", data=deep,
+                               content_type="application/json", headers=headers)
+        _refusal(response, 400, "http_bad_json")
 
 
 def test_wildcard_inputs_must_be_lists_of_entries(app, admin):
@@ -316,6 +326,7 @@ def test_a_body_over_the_limit_is_413_with_a_reason(url):
         error = _refusal(response, 413, "http_too_large")
         assert "1 MB" in error["message"]["en"] and "1 MB" in error["message"]["zh"]
     # just under the limit is read (and refused for what it is, not for its size)
+    sign_in(client, "boss", ADMIN_PASSWORD)
     under = b'{"output": "' + b"x" * (1024 * 1024 - 100) + b'"}'
     response = client.post("/_dash-update-component", data=under,
                            content_type="application/json")
