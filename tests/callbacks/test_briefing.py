@@ -72,7 +72,14 @@ def test_the_pdf_download_checks_the_scope_and_the_week(app, engine):
     bad = client.get("/briefing.pdf?week=2026-10&region=T1")
     assert bad.status_code == 400
     assert "2026-10" in bad.get_data(as_text=True) and "2026-W47" in bad.get_data(as_text=True)
+    # a town user learns nothing from a guess: an unknown code is refused like another's
     unknown = client.get("/briefing.pdf?week=2026-W10&region=NOPE&lang=en")
+    assert unknown.status_code == 403
+    assert unknown.get_json()["error"]["key"] == "auth_out_of_scope"
+    # the whole deployment's admin is told that no region has the code
+    admin = app.server.test_client()
+    sign_in(admin, "boss", make_user(engine, "boss", "admin"))
+    unknown = admin.get("/briefing.pdf?week=2026-W10&region=NOPE&lang=en")
     assert unknown.status_code == 404 and "NOPE" in unknown.get_data(as_text=True)
 
 
