@@ -76,7 +76,10 @@ def briefing_link(pathname: str | None, search: str | None) -> str:
     with services.engine().connect() as conn:
         # the region the console shows (the user's own when the address names none),
         # once the user may see it: the period's last day is read for that region only
-        code = _top_code(conn, state["region"])
+        try:
+            code = _top_code(conn, state["region"])
+        except UnknownRegion:  # the console says no region has the code
+            return "/briefing"
         period = console.period_of(conn, case_filter(state, code), utcnow())
     week = briefing.week_of(period.last)
     return briefing_href(str(week), state["region"], state["lang"])

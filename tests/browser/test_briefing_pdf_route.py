@@ -137,6 +137,26 @@ class _Page(BaseHTTPRequestHandler):
         pass
 
 
+def _capture(*args, **kwargs):
+    """``capture`` in a thread of its own, as the server and the CLI run it: the browser
+    fixtures of other tests keep Playwright's event loop on this thread, and Playwright's
+    sync API refuses to start inside a running loop."""
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = capture(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def test_the_printer_reaches_its_own_origin_only_and_gives_up_in_time(tmp_path, listener):
     _Page.seen, _Page.others = [], f"127.0.0.1:{listener.port}"
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
@@ -145,7 +165,7 @@ def test_the_printer_reaches_its_own_origin_only_and_gives_up_in_time(tmp_path, 
     started = time.monotonic()
     try:
         with pytest.raises(BriefingExportFailed) as failed:
-            capture(f"http://127.0.0.1:{server.server_port}", BriefingRequest("2026-W10"),
+            _capture(f"http://127.0.0.1:{server.server_port}", BriefingRequest("2026-W10"),
                     out, "the-token", timeout_s=10)
     finally:
         server.shutdown()
@@ -174,7 +194,7 @@ def test_a_print_stuck_in_the_browser_is_killed_at_its_time(tmp_path, monkeypatc
     monkeypatch.setattr(briefing_export, "_print", stuck)
     started = time.monotonic()
     with pytest.raises(BriefingExportFailed) as failed:
-        capture("http://127.0.0.1:9", BriefingRequest("2026-W10"), tmp_path / "x.pdf",
+        _capture("http://127.0.0.1:9", BriefingRequest("2026-W10"), tmp_path / "x.pdf",
                 "token", timeout_s=4)
     took = time.monotonic() - started
     assert failed.value.key == "timeout", failed.value

@@ -102,3 +102,5 @@ def test_the_console_link_follows_the_console_address(app, engine):
         # the default period of an old store ends on its newest case's day (2026-03-04,
         # a Wednesday in W10)
         assert briefing_link("/", "") == "/briefing?week=2026-W10"
+        # a console on a code no region has (it says so) links to the current briefing
+        assert briefing_link("/region/NO-SUCH", "") == "/briefing"
