@@ -46,7 +46,7 @@ from dashboard.settings import Settings
 from dashboard.throttle import LoginThrottle
 from data import users
 from data.console_scope import case_region_ids, officer_region_ids
-from data.models import Region, RegionAncestor
+from data.models import Region
 from data.sessions import SESSION_HOURS
 from data.users import Principal
 from layouts.text import t
@@ -266,19 +266,8 @@ def require_cases(values: Iterable[object], *, act: bool = False) -> Principal:
 
 
 def visible_regions(region_ids: Iterable[int | None]) -> set[int | None]:
-    """Which of ``region_ids`` the principal asking may see (one lookup): all for an
-    unscoped principal; for a scoped one those inside its region (never None)."""
-    principal = _signed_in(display=True)
-    wanted = set(region_ids)
-    if principal.region_id is None:
-        return wanted
-    numbers = {int(r) for r in wanted if r is not None}
-    if not numbers:
-        return set()
-    with _engine().connect() as conn:
-        return set(conn.scalars(select(RegionAncestor.descendant_id).where(
-            RegionAncestor.ancestor_id == principal.region_id,
-            RegionAncestor.descendant_id.in_(numbers))).all())
+    """Which of ``region_ids`` the principal asking may see (:meth:`Principal.visible`)."""
+    return _signed_in(display=True).visible(region_ids)
 
 
 def require_officer(officer_id: object) -> int:

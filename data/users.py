@@ -145,17 +145,23 @@ class Principal:
             return True
         if any(r is None for r in wanted):
             return False
-        wanted_set = {int(r) for r in wanted}
-        if not wanted_set:
-            return True
+        return {int(r) for r in wanted} <= self.visible(wanted)
+
+    def visible(self, region_ids: Iterable[int | None]) -> set[int | None]:
+        """Which of ``region_ids`` this principal may see, in one lookup: all of them for
+        an unscoped principal; for a scoped one those inside its region (never None)."""
+        wanted = set(region_ids)
+        if self.region_id is None:
+            return wanted
+        numbers = {int(r) for r in wanted if r is not None}
+        if not numbers:
+            return set()
         if self.engine is None:
             raise RuntimeError("a scoped principal needs the store to check its scope")
         with self.engine.connect() as conn:
-            inside = conn.scalar(
-                select(func.count()).select_from(RegionAncestor)
-                .where(RegionAncestor.ancestor_id == self.region_id,
-                       RegionAncestor.descendant_id.in_(wanted_set)))
-        return inside == len(wanted_set)
+            return set(conn.scalars(select(RegionAncestor.descendant_id).where(
+                RegionAncestor.ancestor_id == self.region_id,
+                RegionAncestor.descendant_id.in_(numbers))).all())
 
 
 # --- helpers ----------------------------------------------------------------------------------
