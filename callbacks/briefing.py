@@ -66,7 +66,7 @@ def briefing_link(pathname: str | None, search: str | None) -> str:
     period's last day (for the default periods, today or the newest case's day), in its
     language. A console address that cannot be read links to the current briefing."""
     from callbacks.console import BadAddress, _top_code, case_filter, parse_address
-    from data import console
+    from data.cases.filter import period_of
 
     default = services.settings().language
     try:
@@ -80,6 +80,6 @@ def briefing_link(pathname: str | None, search: str | None) -> str:
             code = _top_code(conn, state["region"])
         except UnknownRegion:  # the console says no region has the code
             return "/briefing"
-        period = console.period_of(conn, case_filter(state, code), utcnow())
+        period = period_of(conn, case_filter(state, code), utcnow())
     week = briefing.week_of(period.last)
     return briefing_href(str(week), state["region"], state["lang"])

@@ -17,6 +17,7 @@ import re
 import sys
 import threading
 from datetime import date, datetime, time, timezone
+from functools import partial
 from urllib.parse import parse_qs, unquote
 from zoneinfo import ZoneInfo
 
@@ -28,14 +29,19 @@ from callbacks.console_targets import (
 from dashboard import auth, services
 from data import console, metrics, schema, workflow
 from data import wall as wall_data
-from data.console_scope import case_facts
+from data.cases.detail import case_detail
+from data.cases.export import export_cases, export_filename
+from data.cases.filter import CaseFilter, FilterError, filter_options
+from data.cases.listing import case_page
+from data.cases.points import open_case_points
+from data.cases.scope import case_facts
 from data.metric_registry import metric_label
 from data.regions import UnknownRegion, ancestors_of, get_region
 from data.store import deployment_timezone, regions_version, utcnow
 from layouts import console as layout
 from layouts import ids
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
-from layouts.text import t, t_error
+from layouts.text import t, t_error, word
 
 REGION_PATH = re.compile(r"^/region/(?P<code>[^/]+)/?$")
 SHAPES_CACHE = "console_shapes"
@@ -95,7 +101,7 @@ def parse_address(pathname: str | None, search: str | None, default_lang: str = 
             raise BadAddress("src", value)
     statuses = query.get("status", [])
     for value in statuses:
-        if value not in layout.STATUS_CHOICES:
+        if value not in schema.STATUS_CHOICES:
             raise BadAddress("status", value)
     closed = one("closed", "hide")
     if closed not in ("hide", "show"):
@@ -132,7 +138,7 @@ def state_query(state: dict) -> dict[str, object]:
     return query
 
 
-def case_filter(state: dict, region_code: str | None) -> console.CaseFilter:
+def case_filter(state: dict, region_code: str | None) -> CaseFilter:
     """The data layer's filter for the console's state: today and 7 days are the last
     1 and 7 local days, 30 days the data layer's default (both follow old data to its
     newest case), custom the range given."""
@@ -140,10 +146,10 @@ def case_filter(state: dict, region_code: str | None) -> console.CaseFilter:
     days = {"today": 1, "7d": 7}.get(state["period"])
     if state["period"] == "custom":
         first, last = date.fromisoformat(state["first"]), date.fromisoformat(state["last"])
-    return console.CaseFilter(region_code=region_code, first=first, last=last, days=days,
-                              categories=tuple(state["categories"]),
-                              sources=tuple(state["sources"]),
-                              statuses=tuple(state["statuses"]), text=state.get("text", ""))
+    return CaseFilter(region_code=region_code, first=first, last=last, days=days,
+                      categories=tuple(state["categories"]),
+                      sources=tuple(state["sources"]),
+                      statuses=tuple(state["statuses"]), text=state.get("text", ""))
 
 
 def _top_code(conn, code: str | None) -> str | None:
@@ -181,7 +187,7 @@ def render_console(pathname: str | None, search: str | None) -> list:
     with services.engine().connect() as conn:
         if not wall_data.children_of(conn, None):
             return layout.build_console_message(t("empty", lang), lang)
-        options = console.filter_options(conn)
+        options = filter_options(conn)
         crumbs = _crumbs(conn, state["region"])
     categories = list(options.get("categories", [])) + [
         pair for pair in options.get("subcategories", [])
@@ -382,8 +388,8 @@ def panels(state: dict, now: datetime | None = None) -> dict:
         at_bottom = not children or all(child.get("is_leaf") for child in children)
         points = []
         if at_bottom and code is not None:
-            frame = console.open_case_points(conn, code, now, flt,
-                                             include_closed=not state["hide_closed"])
+            frame = open_case_points(conn, code, now, flt,
+                                     include_closed=not state["hide_closed"])
             points = [{"id": int(p["id"]), "code": p["code"], "lon": p["lon"], "lat": p["lat"],
                        "light": p.get("stage_light"), "closed": p.get("status") == schema.CLOSED,
                        "long_unfixed": bool(p.get("long_unfixed"))}
@@ -485,14 +491,14 @@ def grid_rows(request: dict | None, state: dict | None):
             code = _top_code(conn, state["region"])
             _viewer(conn, code)
             flt = case_filter(state, code)
-            rows, total = console.case_page(
+            rows, total = case_page(
                 conn, flt, now, start_row=int(request.get("startRow") or 0),
                 end_row=int(request.get("endRow") or 100),
                 sort_model=request.get("sortModel") or None,
-                filter_model=request.get("filterModel") or None, lang=lang)
+                filter_model=request.get("filterModel") or None, label=partial(word, lang=lang))
     except auth.Forbidden:
         return {"rowData": [], "rowCount": 0}, ""
-    except console.FilterError as bad:
+    except FilterError as bad:
         return {"rowData": [], "rowCount": 0}, t_error(
             "bad_filter", {"parameter": bad.param, "value": bad.value}, lang)
     except UnknownRegion as missing:
@@ -537,10 +543,10 @@ def export_list(n_csv: int | None, n_xlsx: int | None, state: dict | None,
         code = _top_code(conn, state["region"])
         _viewer(conn, code)
         flt = case_filter(state, code)
-        content = console.export_cases(conn, flt, now, fmt, lang=state["lang"],
-                                       sort_model=request.get("sortModel") or None,
-                                       filter_model=request.get("filterModel") or None)
-        name = console.export_filename(flt, fmt, now)
+        content = export_cases(conn, flt, now, fmt, label=partial(word, lang=state["lang"]),
+                               sort_model=request.get("sortModel") or None,
+                               filter_model=request.get("filterModel") or None)
+        name = export_filename(flt, fmt, now)
     return dcc.send_bytes(content, name)
 
 
@@ -570,7 +576,7 @@ def show_case(case_id: int | None, refresh: int | None, state: dict | None):
     except auth.Forbidden as refused:
         return refused.message(lang)
     with services.engine().connect() as conn:
-        detail = console.case_detail(conn, int(case_id), utcnow(), lang=lang)
+        detail = case_detail(conn, int(case_id), utcnow())
     if detail is None:  # deleted since the check: the same words
         return t("auth_case_refused", lang)
     return layout.build_detail(detail, lang)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from dashboard import auth, services
 from data import dispatch
-from data.console_scope import officer_region_ids
+from data.cases.scope import officer_region_ids
 from data.store import deployment_timezone, utcnow
 from layouts.text import t
 
