@@ -45,7 +45,7 @@ from dashboard import audit_hooks, session_store, signing_key
 from dashboard.settings import Settings
 from dashboard.throttle import LoginThrottle
 from data import users
-from data.console_scope import case_region_ids, officer_region_ids
+from data.cases.scope import case_region_ids, officer_region_ids
 from data.models import Region
 from data.sessions import SESSION_HOURS
 from data.users import Principal
