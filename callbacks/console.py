@@ -26,16 +26,15 @@ from callbacks.console_targets import (
     dispatch_choices, suggested_officers, target_ids, target_versions,
 )
 from dashboard import auth, services
-from data import console, metrics, schema, workflow
-from data import wall as wall_data
+from data import console, metrics, region_view, schema, workflow
 from data.console_scope import case_facts
 from data.metric_registry import metric_label
-from data.regions import UnknownRegion, ancestors_of, get_region
+from data.regions import UnknownRegion, ancestors_of, children_of, get_region, root_region
 from data.store import deployment_timezone, regions_version, utcnow
 from layouts import console as layout
 from layouts import ids
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
-from layouts.text import t, t_error
+from layouts.text import region_name, t, t_error
 
 REGION_PATH = re.compile(r"^/region/(?P<code>[^/]+)/?$")
 SHAPES_CACHE = "console_shapes"
@@ -155,7 +154,7 @@ def _top_code(conn, code: str | None) -> str | None:
         principal = auth.current_user()
         code = getattr(principal, "region_code", None)
     auth.require_viewer_code(code)
-    region = wall_data.root_region(conn, code)
+    region = root_region(conn, code)
     return None if region is None else region.code
 
 
@@ -179,7 +178,7 @@ def render_console(pathname: str | None, search: str | None) -> list:
             t("bad_address", lang, why=t_error(bad.key, bad.values, lang)), lang)
     lang = state["lang"]
     with services.engine().connect() as conn:
-        if not wall_data.children_of(conn, None):
+        if not children_of(conn, None):
             return layout.build_console_message(t("empty", lang), lang)
         options = console.filter_options(conn)
         crumbs = _crumbs(conn, state["region"])
@@ -302,7 +301,7 @@ PREWARM_SECONDS = 30
 
 
 def _region_view(conn, code: str | None, flt, now: datetime, lang: str) -> dict:
-    """:func:`data.console.region_view` with the server's one
+    """:func:`data.region_view.region_view` with the server's one
     :class:`data.metrics.ResultCache`: every region's cases are counted once per period,
     filter and minute, and later views (a drill down, the back button, another commander)
     only add up what is kept.
@@ -311,7 +310,7 @@ def _region_view(conn, code: str | None, flt, now: datetime, lang: str) -> dict:
     wall's 30-day panels): a centre's intake changes the store every few seconds, and
     counts keyed by its version would never be reused. A commander's own action forgets
     them (:func:`forget_counts`), so its effect shows at once."""
-    return console.region_view(conn, code, flt, now, lang=lang, cache=_results_cache())
+    return region_view.region_view(conn, code, flt, now, cache=_results_cache())
 
 
 def _results_cache() -> "metrics.ResultCache":
@@ -321,10 +320,10 @@ def _results_cache() -> "metrics.ResultCache":
 
 def prewarm_once(app: Dash, now: datetime | None = None) -> None:
     """Count every region's figures of the default view into the server's cache, so
-    the next click on any region only adds up (:func:`data.console.prewarm`)."""
+    the next click on any region only adds up (:func:`data.region_view.prewarm`)."""
     with app.server.app_context():
         with services.engine().connect() as conn:
-            console.prewarm(conn, _results_cache(), utcnow() if now is None else now)
+            region_view.prewarm(conn, _results_cache(), utcnow() if now is None else now)
 
 
 def start_prewarm(app: Dash, every: float = PREWARM_SECONDS) -> threading.Thread:
@@ -362,7 +361,7 @@ def _shapes(conn, code: str | None) -> dict:
         services.extension()[SHAPES_CACHE] = kept
     cache = kept["shapes"]
     if code not in cache:
-        cache[code] = console.region_shapes(conn, code)
+        cache[code] = region_view.region_shapes(conn, code)
     return cache[code]
 
 
@@ -405,7 +404,7 @@ def panels(state: dict, now: datetime | None = None) -> dict:
     ranking = _records(view["ranking"])
     compare = [{**child, **child_metrics.get(child["code"], {})} for child in children]
     period = view["period"]
-    subtitle = (f"{region.get('name', '')} · {t('period', lang)} {period['from']} – "
+    subtitle = (f"{region_name(region, lang)} · {t('period', lang)} {period['from']} – "
                 f"{period['to']} · {t('as_of', lang)} {period['as_of'][:16].replace('T', ' ')}")
     return {
         "map": figure,
@@ -438,7 +437,7 @@ def _child_metrics(view: dict) -> dict[str, dict]:
 
 def _map_parts(shapes: dict) -> tuple[list[dict], list, list[dict]]:
     """The children's features, the region's outline and the children's label points
-    from :func:`data.maps.region_shapes`."""
+    from :func:`data.region_view.region_shapes`."""
     features = shapes.get("features") or []
     labels = []
     for f in features:

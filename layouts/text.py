@@ -18,7 +18,6 @@ TEXT: dict[str, dict[str, str]] = {
         "patrol_today": "今日巡查覆盖率", "disputes_30": "纠纷调解·近30日",
         "series_reported": "上报", "series_closed": "结案",
         "regions": "区域",
-        "whole": "全部区域",
         "period": "统计周期",
         "vs_previous": "较上期",
         "children": "下级区域对比",
@@ -46,7 +45,6 @@ TEXT: dict[str, dict[str, str]] = {
         "patrol_today": "Patrol coverage today", "disputes_30": "Disputes mediated, 30 days",
         "series_reported": "Reported", "series_closed": "Closed",
         "regions": "Regions",
-        "whole": "All regions",
         "period": "Period",
         "vs_previous": "vs previous",
         "children": "Compare sub-regions",
@@ -535,3 +533,19 @@ TEXT["en"].update({
                           "done.",
     "http_too_large": "The request body is too large: the limit is {limit} MB.",
 })
+
+
+# --- issue 12: shared queries -------------------------------------------------------------
+TEXT["zh"].update({
+    "region_all": "全部区域",
+})
+TEXT["en"].update({
+    "region_all": "All regions",
+})
+
+
+def region_name(region: dict, lang: str = "zh") -> str:
+    """The name a region dict shows: its own, or, for the whole deployment (the data's
+    key ``all`` and no code, :func:`data.report.whole_deployment`), the word for it."""
+    key = region.get("key")
+    return t(f"region_{key}", lang) if key else region["name"]
