@@ -271,7 +271,7 @@ class CaseFilter:
 def period_of(conn: Connection, flt: CaseFilter, now: datetime) -> Period:
     """The filter's period: its dates; else the last ``days`` (default 30) local days up to
     today, or up to the newest case's day when the store holds only older data (as
-    :func:`data.metrics.summarize` does)."""
+    :func:`data.report.summarize` does)."""
     tz = deployment_timezone(conn)
     if flt.first is not None and flt.last is not None:
         return period_for(flt.first, flt.last, tz)
