@@ -38,8 +38,8 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
     list's, not the metrics'):
 
     ``region`` (code/name/level/depth/is_leaf; :func:`data.report.whole_deployment` for
-    the whole deployment), ``breadcrumb`` (ancestors top-down,
-    itself last), ``children`` (code/name/level/is_leaf), ``period`` (from/to/as_of as
+    the whole deployment), ``breadcrumb`` (ancestors top-down, itself last),
+    ``children`` (code/name/level/is_leaf), ``period`` (from/to/as_of as
     text), ``metrics`` and ``previous`` (the registry's metrics of the period and of the
     one of equal length before), ``children_metrics`` (per child: :data:`CHILD_METRICS`),
     ``trend`` (DataFrame day/reported/closed), ``categories`` (DataFrame key/n: the
