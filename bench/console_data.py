@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine  # noqa: E402
 
-from data import console, metrics  # noqa: E402
+from data import metrics, region_view  # noqa: E402
 from data.cases.filter import CaseFilter  # noqa: E402
 from data.cases.listing import case_page  # noqa: E402
 from data.cases.points import open_case_points  # noqa: E402
@@ -55,7 +55,7 @@ def click(conn, code: str | None, now: datetime,
     took: dict[str, float] = {}
     cpu = time.process_time()
     start = time.perf_counter()
-    console.region_view(conn, code, flt, now, cache=cache)
+    region_view.region_view(conn, code, flt, now, cache=cache)
     took["region_view"] = time.perf_counter() - start
     mark = time.perf_counter()
     case_page(conn, flt, now, start_row=0, end_row=100)
@@ -64,7 +64,7 @@ def click(conn, code: str | None, now: datetime,
     open_case_points(conn, code, now, flt)
     took["open_case_points"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    console.region_shapes(conn, code)
+    region_view.region_shapes(conn, code)
     took["region_shapes"] = time.perf_counter() - mark
     took["total"] = time.perf_counter() - start
     took["cpu"] = time.process_time() - cpu

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from data import demo, importer, metrics, store  # noqa: E402
+from data import demo, importer, report, store  # noqa: E402
 from data.metrics import local_date  # noqa: E402
 
 LA = ROOT / "examples" / "la311"
@@ -48,10 +48,10 @@ def bench_store(url: str, repeat: int, scale: str) -> dict[str, object]:
     out: dict[str, object] = {}
     build = []
     for _ in range(max(1, repeat // 2)):
-        report = demo.build_demo(engine, scale=scale, seed=42)
-        build.append(report.seconds)
-    out["demo_build"] = {**_stats(build), "cases": report.cases, "grids": report.grids,
-                         "events": report.events}
+        built = demo.build_demo(engine, scale=scale, seed=42)
+        build.append(built.seconds)
+    out["demo_build"] = {**_stats(build), "cases": built.cases, "grids": built.grids,
+                         "events": built.events}
     with engine.connect() as conn:
         root = conn.exec_driver_sql("SELECT code FROM regions WHERE parent_id IS NULL").scalar()
         town = conn.exec_driver_sql(
@@ -62,7 +62,7 @@ def bench_store(url: str, repeat: int, scale: str) -> dict[str, object]:
     for name, code, days in (("summary_county_30d", root, 30), ("summary_county_365d", root, 365),
                              ("summary_town_30d", town, 30)):
         out[name] = _stats(_timed(
-            lambda: metrics.summarize(engine, code, last - timedelta(days=days - 1), last),
+            lambda: report.summarize(engine, code, last - timedelta(days=days - 1), last),
             repeat))
 
     store.drop_all(engine)

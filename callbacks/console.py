@@ -26,7 +26,6 @@ from callbacks.console_targets import (
 )
 from dashboard import auth, console_cache, services
 from data import deadlines, workflow
-from data import wall as wall_data
 from data.cases.detail import case_detail
 from data.cases.export import export_cases, export_filename
 from data.cases.filter import FilterError, filter_options
@@ -34,7 +33,7 @@ from data.cases.listing import case_page
 from data.cases.points import open_case_points
 from data.cases.scope import case_facts
 from data.console_state import BadAddress, ConsoleState, address_lang, is_console_path
-from data.regions import UnknownRegion, ancestors_of, get_region
+from data.regions import UnknownRegion, ancestors_of, children_of, get_region
 from data.store import deployment_timezone, utcnow
 from layouts import console as layout
 from layouts import ids
@@ -58,7 +57,7 @@ def render_console(pathname: str | None, search: str | None) -> list:
             t("bad_address", lang, why=t_error(bad.key, bad.values, lang)), lang)
     lang = state.lang
     with services.engine().connect() as conn:
-        if not wall_data.children_of(conn, None):
+        if not children_of(conn, None):
             return layout.build_console_message(t("empty", lang), lang)
         options = filter_options(conn)
         crumbs = _crumbs(conn, state.region)
@@ -171,7 +170,7 @@ def panels(state: ConsoleState, now: datetime | None = None) -> dict:
         code = region_shown(conn, state.region)
         require_region_viewer(conn, code)
         flt = state.case_filter(code)
-        view = console_cache.region_view(conn, code, flt, now, lang)
+        view = console_cache.region_view(conn, code, flt, now)
         shapes = console_cache.shapes(conn, code)
         children = view["children"]
         at_bottom = not children or all(child.get("is_leaf") for child in children)

@@ -15,9 +15,8 @@ from datetime import datetime, timezone
 
 from dashboard import auth, services
 from data import dispatch
-from data import wall as wall_data
 from data.cases.scope import officer_region_ids
-from data.regions import get_region
+from data.regions import get_region, root_region
 from data.store import deployment_timezone, utcnow
 
 
@@ -30,7 +29,7 @@ def region_shown(conn, code: str | None) -> str | None:
         principal = auth.current_user()
         code = getattr(principal, "region_code", None)
     auth.require_viewer_code(code)
-    region = wall_data.root_region(conn, code)
+    region = root_region(conn, code)
     return None if region is None else region.code
 
 

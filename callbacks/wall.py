@@ -20,8 +20,8 @@ from dash import Dash, Input, Output, Patch, State, no_update
 from callbacks.home import parse_query
 from dashboard import auth, services
 from dashboard.settings import time_of_day
-from data import wall
-from data.regions import UnknownRegion
+from data import panels, wall
+from data.regions import UnknownRegion, children_of, root_region
 from data.store import data_version, regions_version, utcnow
 from layouts import ids
 from layouts.figures import plot_text, plot_texts, view_ranges
@@ -121,7 +121,7 @@ def _shapes(conn, region) -> dict:
     key = ("shapes", None if region is None else region.id, version)
     held = cache.get(key)
     if held is None:
-        held = {**wall.grid_shapes(conn, region), "regions_version": version}
+        held = {**panels.grid_shapes(conn, region), "regions_version": version}
         with _LOCK:
             for old in [k for k in cache if k[0] == "shapes" and k[2] != version]:
                 cache.pop(old, None)
@@ -154,16 +154,16 @@ def render_wall(search: str | None) -> object:
     now = utcnow()
     with services.engine().connect() as conn:
         try:
-            home = wall.root_region(conn, region_code)
-            region = wall.root_region(conn, shown_code)
+            home = root_region(conn, region_code)
+            region = root_region(conn, shown_code)
         except UnknownRegion as missing:
             return build_wall_message(t("unknown_region", lang, code=missing.code))
-        if region is None and region_code is None and not wall.children_of(conn, None):
+        if region is None and region_code is None and not children_of(conn, None):
             return build_wall_message(t("empty", lang))
         snap = _snapshot(conn, None if region is None else region.code, now)
         shapes = _shapes(conn, region)
         playlist = ([None if home is None else home.code]
-                    + [child.code for child in wall.children_of(conn, home)]) if rotate else []
+                    + [child.code for child in children_of(conn, home)]) if rotate else []
     token = uuid.uuid4().hex
     _remember(token, shown_values(snap, shapes, metric, lang))
     state = {"version": snap["version"], "region": None if region is None else region.code,
@@ -197,14 +197,14 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
     now = utcnow()
     with services.engine().connect() as conn:
         try:
-            region = wall.root_region(conn, following)
+            region = root_region(conn, following)
         except UnknownRegion:  # removed since the wall started: back to the start
-            region = wall.root_region(conn, playlist[0])
+            region = root_region(conn, playlist[0])
         snap = _snapshot(conn, None if region is None else region.code, now)
         map_region = state.get("map_region", state.get("region"))
-        shapes = _shapes(conn, wall.root_region(conn, map_region))
+        shapes = _shapes(conn, root_region(conn, map_region))
         bounds = None if region is None or region.code == map_region else \
-            wall.region_bounds(conn, region)
+            panels.region_bounds(conn, region)
     lang, metric = state["lang"], state["metric"]
     token = uuid.uuid4().hex
     shown = shown_values(snap, shapes, metric, lang)
@@ -301,8 +301,8 @@ def _whole_map(snap: dict, shapes: dict, state: dict, view: dict | None):
     figure = wall_map(snap, shapes, state["metric"], state["lang"])
     if view is None and state.get("region") != state.get("map_region", state.get("region")):
         with services.engine().connect() as conn:
-            region = wall.root_region(conn, state["region"])
-            view = view_ranges(wall.region_bounds(conn, region)) if region else None
+            region = root_region(conn, state["region"])
+            view = view_ranges(panels.region_bounds(conn, region)) if region else None
     if view:
         figure.update_geos(**view)
     return figure
@@ -338,7 +338,7 @@ def refresh_wall(request: object, state: dict | None):
         if version == state["version"]:
             return (*[no_update] * 8, {"as_of": as_of})
         snap = _snapshot(conn, state.get("region"), now)
-        shapes = _shapes(conn, wall.root_region(conn, state.get("map_region",
+        shapes = _shapes(conn, root_region(conn, state.get("map_region",
                                                                 state.get("region"))))
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)

@@ -409,8 +409,8 @@ def pdf_download():
     from flask import Response, current_app, request
 
     from dashboard import auth, services
-    from data import briefing, wall
-    from data.regions import UnknownRegion
+    from data import briefing
+    from data.regions import UnknownRegion, root_region
     from layouts.text import t
 
     settings = services.settings()
@@ -429,7 +429,7 @@ def pdf_download():
     auth.require_viewer_code(requested)  # before the lookup: an unknown code is refused alike
     try:
         with engine.connect() as conn:
-            region = wall.root_region(conn, requested)
+            region = root_region(conn, requested)
     except UnknownRegion as exc:
         return plain(t("brief_unknown_region", lang, code=exc.code), 404)
     code = None if region is None else region.code

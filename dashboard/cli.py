@@ -117,20 +117,21 @@ def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from data import metrics
+    from data import report
     from data.metric_registry import BY_KEY, metric_label
     from layouts.format import format_value
+    from layouts.text import region_name
 
     if (args.date_from is None) != (args.date_to is None):
         raise UsageError("give both --from and --to, or neither")
     engine = _open_store(settings)
-    result = metrics.summarize(engine, args.region, args.date_from, args.date_to,
-                               lang=settings.language)
+    result = report.summarize(engine, args.region, args.date_from, args.date_to)
+    lang = settings.language
+    region = {**result["region"], "name": region_name(result["region"], lang)}
+    result = {**result, "region": region}
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    lang = settings.language
-    region = result["region"]
     period = result["period"]
     print(f"{region['name']} ({region['code'] or '*'})  {period['from']} .. {period['to']}")
     for key, value in result["metrics"].items():
@@ -331,7 +332,8 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
     """The weekly briefing as a PDF, or one PNG per page, printed by headless Chromium
     from the dashboard's own ``/briefing`` page (see :mod:`dashboard.briefing_export`)."""
-    from data import briefing, wall
+    from data import briefing
+    from data.regions import root_region
     from dashboard.briefing_export import BriefingRequest, export_briefing
 
     began = time.perf_counter()
@@ -347,7 +349,7 @@ def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"--lang {args.lang}: zh or en")
     engine = _open_store(settings)
     with engine.connect() as conn:
-        region = wall.root_region(conn, args.region)  # UnknownRegion for a code nobody has
+        region = root_region(conn, args.region)  # UnknownRegion for a code nobody has
     request = BriefingRequest(str(week), None if region is None else region.code, args.lang,
                               kind)
     try:

@@ -18,7 +18,8 @@ from datetime import datetime
 from dash import Dash
 
 from dashboard import services
-from data import console, metrics
+from data import metrics
+from data import region_view as views
 from data.store import regions_version, utcnow
 
 RESULTS_CACHE = "console_results"
@@ -27,8 +28,8 @@ PREWARM_SECONDS = 30
 SHAPES_CACHE = "console_shapes"
 
 
-def region_view(conn, code: str | None, flt, now: datetime, lang: str) -> dict:
-    """:func:`data.console.region_view` with the server's one
+def region_view(conn, code: str | None, flt, now: datetime) -> dict:
+    """:func:`data.region_view.region_view` with the server's one
     :class:`data.metrics.ResultCache`: every region's cases are counted once per period,
     filter and minute, and later views (a drill down, the back button, another commander)
     only add up what is kept.
@@ -37,7 +38,7 @@ def region_view(conn, code: str | None, flt, now: datetime, lang: str) -> dict:
     wall's 30-day panels): a centre's intake changes the store every few seconds, and
     counts keyed by its version would never be reused. A commander's own action forgets
     them (:func:`forget_counts`), so its effect shows at once."""
-    return console.region_view(conn, code, flt, now, lang=lang, cache=results_cache())
+    return views.region_view(conn, code, flt, now, cache=results_cache())
 
 
 def results_cache() -> "metrics.ResultCache":
@@ -48,10 +49,10 @@ def results_cache() -> "metrics.ResultCache":
 
 def prewarm_once(app: Dash, now: datetime | None = None) -> None:
     """Count every region's figures of the default view into the server's cache, so
-    the next click on any region only adds up (:func:`data.console.prewarm`)."""
+    the next click on any region only adds up (:func:`data.region_view.prewarm`)."""
     with app.server.app_context():
         with services.engine().connect() as conn:
-            console.prewarm(conn, results_cache(), utcnow() if now is None else now)
+            views.prewarm(conn, results_cache(), utcnow() if now is None else now)
 
 
 def start_prewarm(app: Dash, every: float = PREWARM_SECONDS) -> threading.Thread:
@@ -89,5 +90,5 @@ def shapes(conn, code: str | None) -> dict:
         services.extension()[SHAPES_CACHE] = kept
     cache = kept["shapes"]
     if code not in cache:
-        cache[code] = console.region_shapes(conn, code)
+        cache[code] = views.region_shapes(conn, code)
     return cache[code]

@@ -28,10 +28,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, and_, case, func, or_, select
 
-from data import schema, wall
+from data import schema
 from data.metrics import CaseScope, Period, compute, local_date, period_for
-from data.models import Case, Department, Patrol, Region, RegionAncestor
-from data.regions import RegionInfo, UnknownRegion, children_of, get_region
+from data.models import Case, Department, Region, RegionAncestor
+from data.panels import daily_trend, grid_shapes, leaves_under, ranking, shares
+from data.regions import RegionInfo, UnknownRegion, root_region
+from data.report import region_report
 from data.store import deployment_timezone, get_meta
 
 __all__ = ["BriefingError", "IsoWeek", "UnknownRegion", "briefing_data", "change",
@@ -275,16 +277,6 @@ def sentences(current: dict, previous: dict | None, year_ago: dict | None,
 
 # --- sections ---------------------------------------------------------------------------------
 
-def _first_case_at(conn: Connection) -> datetime | None:
-    return conn.scalar(select(func.min(Case.reported_at)))
-
-
-def _comparable(first_case: datetime | None, period: Period) -> bool:
-    """Whether the store had begun recording cases by the end of ``period`` (its first
-    case came before then); a period entirely before the data is not comparable."""
-    return first_case is not None and first_case < period.end
-
-
 def _under(region: RegionInfo | None):
     """A condition keeping cases located under ``region`` (None: every case)."""
     if region is None:
@@ -301,7 +293,7 @@ def _where(query, region: RegionInfo | None):
 def grid_counts(conn: Connection, region: RegionInfo | None, period: Period) -> pd.DataFrame:
     """Cases reported in ``period`` per leaf region (grid) under ``region``: columns
     region_id, code, name, parent, n (grids without a case included, n 0), most first."""
-    leaves = wall._leaves_under(region).subquery()
+    leaves = leaves_under(region).subquery()
     parent = Region.__table__.alias("parent")
     counted = (select(Case.region_id.label("rid"), func.count().label("n"))
                .where(Case.reported_at >= period.start, Case.reported_at < period.end)
@@ -422,7 +414,8 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
     """Everything the briefing shows for ``region_code`` (None: the deployment's single
     top-level region, or the whole deployment when there are several) in ``week``.
 
-    Keys: ``region`` (code/name/level, None code for the whole deployment), ``week``
+    Keys: ``region`` (code/name/level; :func:`data.report.whole_deployment` for the whole
+    deployment), ``week``
     (text, from, to, previous and year-earlier weeks' dates, ``future`` (the week starts
     after now), ``partial`` (the week is still running), ``as_of``), ``centre``,
     ``metrics``/``previous``/``year_ago`` (the registry's metrics; the comparisons are
@@ -430,7 +423,7 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
     metrics, ranked by on-time closure rate), ``departments``
     (:func:`department_metrics`), ``trend`` (day/reported/closed), ``subcategories``
     (key/n), ``sources`` (key/n), ``grids`` (:func:`grid_counts`), ``shapes`` (the map's
-    geometry, :func:`data.wall.grid_shapes`), ``cases`` (:func:`attention_cases`) with
+    geometry, :func:`data.panels.grid_shapes`), ``cases`` (:func:`attention_cases`) with
     ``cases_overdue``/``cases_total``, ``disputes`` (:func:`disputes`), and
     ``sentences`` in ``lang``.
 
@@ -439,46 +432,25 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
     """
     week = parse_week(week) if isinstance(week, str) else week
     tz = deployment_timezone(conn)
-    region = wall.root_region(conn, region_code)
+    region = root_region(conn, region_code)
     period = week.period(tz)
-    previous = period.previous(tz)
     ago_week = year_earlier(week)
     ago = ago_week.period(tz)
-    as_of = min(now, period.end)
     future = now < period.start
-    kids = children_of(conn, region)
-    kid_ids = [k.id for k in kids]
-    key = 0 if region is None else region.id
-    if region is None:
-        current = compute(conn, None, period, as_of)
-        per_child = compute(conn, kid_ids, period, as_of)
-    else:  # the region and its children in one pass over the week
-        current = per_child = compute(conn, [region.id, *kid_ids], period, as_of)
-    group = None if region is None else [region.id]
-    first_case = _first_case_at(conn)
-    before = compute(conn, group, previous, min(now, previous.end))[key] \
-        if _comparable(first_case, previous) else None
-    year_ago = compute(conn, group, ago, min(now, ago.end))[key] \
-        if _comparable(first_case, ago) else None
-    # patrol records may begin later than cases: a comparison week before the first
-    # patrol has no comparable coverage (not 0%)
-    first_patrol = conn.scalar(select(func.min(Patrol.started_at)))
-    for other, span in ((before, previous), (year_ago, ago)):
-        if other is not None and not _comparable(first_patrol, span):
-            other["patrol_coverage"] = None
-    this = current[key]
-    children = wall.ranking(conn, region, now, values=per_child)
+    report = region_report(conn, region, period, now, year_before=ago, recorded_only=True)
+    previous, as_of = report.previous_period, report.as_of
+    this, before, year_ago = report.metrics, report.previous, report.year_before
+    per_child = report.children_metrics
+    children = ranking(conn, region, now, values=per_child)
     child_rows = []
-    by_code = {k.code: k for k in kids}
+    by_code = {k.code: k for k in report.children}
     for row in children.itertuples(index=False):
         kid = by_code[row.code]
         child_rows.append({"code": kid.code, "name": kid.name, **per_child.get(kid.id, {})})
-    trend = wall.daily_trend(conn, region, now, period=period)
-    whole = {"code": None, "name": "全部区域" if lang == "zh" else "All regions",
-             "level": None}
+    trend = daily_trend(conn, region, now, period=period)
     cases, n_overdue, n_listed = attention_cases(conn, region, as_of)
     return {
-        "region": whole if region is None else region.as_dict(),
+        "region": report.region_dict(),
         "centre": get_meta(conn, "centre_name", "") or "",
         "week": {"text": str(week), "year": week.year, "number": week.week,
                  "from": period.first.isoformat(), "to": period.last.isoformat(),
@@ -494,11 +466,11 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
         "children": child_rows,
         "departments": department_metrics(conn, region, period, as_of),
         "trend": trend,
-        "subcategories": wall.shares(conn, region, now, Case.subcategory,
-                                     top=TOP_SUBCATEGORIES, period=period),
-        "sources": wall.shares(conn, region, now, Case.source, period=period),
+        "subcategories": shares(conn, region, now, Case.subcategory, top=TOP_SUBCATEGORIES,
+                                period=period),
+        "sources": shares(conn, region, now, Case.source, period=period),
         "grids": grid_counts(conn, region, period),
-        "shapes": wall.grid_shapes(conn, region),
+        "shapes": grid_shapes(conn, region),
         "cases": cases,
         "cases_overdue": n_overdue,
         "cases_total": n_listed,

@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import (
     Connection,
-    Engine,
-    Float,
     and_,
     case,
     distinct,
@@ -30,44 +28,18 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement
 
 from data import schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, Region, RegionAncestor
-from data.regions import RegionInfo, UnknownRegion, children_of, get_region
-from data.store import data_version, deployment_timezone, regions_version, utcnow
+from data.sql import count_if, epoch_hours
+from data.store import data_version, regions_version
 
-__all__ = ["CaseScope", "Period", "UnknownRegion", "compute", "patrol_coverage", "period_for",
-           "summarize"]
+__all__ = ["CaseScope", "Period", "compute", "patrol_coverage", "period_for"]
 
 DEFAULT_DAYS = 30
 _ALL = 0  # group key of "the whole deployment"
-
-
-# --- a portable "hours since the epoch" for durations ---------------------------------------
-
-class _epoch_hours(FunctionElement):
-    """Hours since an epoch of a naive timestamp; differences are durations in hours."""
-
-    type = Float()
-    inherit_cache = True
-    name = "epoch_hours"
-
-
-@compiles(_epoch_hours, "sqlite")
-def _epoch_hours_sqlite(element, compiler, **kw):  # pragma: no cover - dialect glue
-    return f"(julianday({compiler.process(element.clauses, **kw)}) * 24.0)"
-
-
-@compiles(_epoch_hours, "postgresql")
-def _epoch_hours_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
-    return f"(extract(epoch from {compiler.process(element.clauses, **kw)}) / 3600.0)"
-
-
-#: Hours since an epoch of a timestamp column, in either dialect (differences are hours).
-epoch_hours = _epoch_hours
 
 
 # --- periods --------------------------------------------------------------------------------
@@ -106,15 +78,6 @@ def period_for(first: date, last: date, tz: ZoneInfo) -> Period:
 def local_date(moment_utc: datetime, tz: ZoneInfo) -> date:
     """The local date of a naive-UTC moment."""
     return moment_utc.replace(tzinfo=timezone.utc).astimezone(tz).date()
-
-
-def _resolve_period(first: date | None, last: date | None, now: datetime, tz: ZoneInfo) -> Period:
-    if (first is None) != (last is None):
-        raise ValueError("give both the first and the last date of the period, or neither")
-    if first is None or last is None:
-        last = local_date(now, tz)
-        first = last - timedelta(days=DEFAULT_DAYS - 1)
-    return period_for(first, last, tz)
 
 
 # --- which cases the counts look at ----------------------------------------------------------
@@ -274,10 +237,6 @@ def _within(column: ColumnElement, period: Period) -> ColumnElement[bool]:
     return and_(column >= period.start, column < period.end)
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 _CASE_KEYS = ("reported", "filed", "dispatched", "resolved", "closed", "closed_on_time",
               "due_to_close", "due_to_close_with_deadline", "due_to_handle", "open", "overdue",
               "resolved_with_level", "resolved_in_grid", "disputes_mediated",
@@ -340,7 +299,7 @@ def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | 
     }
     assert tuple(counts) == _CASE_KEYS
     region = _region_key(c.region_id)
-    query = (select(region, *(_count_if(cond).label(key) for key, cond in counts.items()))
+    query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
              .select_from(c).group_by(region))
     query = scoped(query, scope)
     if isinstance(only, _Few):
@@ -374,7 +333,7 @@ def _event_rows(conn: Connection, p: Period, scope: CaseScope | None,
     query = (
         select(
             region,
-            *(_count_if(e.action == action).label(key) for action, key in counted.items()),
+            *(count_if(e.action == action).label(key) for action, key in counted.items()),
             # a case lies in one region, so distinct cases per region add up exactly
             func.count(distinct(case((e.action == "postpone", e.case_id)))).label("postponed"),
         )
@@ -495,7 +454,7 @@ def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
 
 def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,
                 only: ColumnElement[bool] | None) -> pd.DataFrame:
-    hours = (_epoch_hours(Case.closed_at) - _epoch_hours(Case.reported_at)).label("hours")
+    hours = (epoch_hours(Case.closed_at) - epoch_hours(Case.reported_at)).label("hours")
     query = scoped(select(_region_key(Case.region_id), hours).select_from(Case)
                    .where(_within(Case.closed_at, p)), scope)
     if only is not None:
@@ -623,67 +582,6 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
         g: _shape(counts.get(g, {}), events.get(g, {}), medians.get(g), patrols.get(g, (0, 0)))
         # (0, 0) makes the rate None: no grids, or no patrol records at all
         for g in keys
-    }
-
-
-def summarize(engine: Engine | Connection, region_code: str | None = None,
-              start: date | None = None, end: date | None = None, *,
-              now: datetime | None = None, lang: str = "zh",
-              scope: CaseScope | None = None) -> dict[str, object]:
-    """Every metric for a region (``None``: the whole deployment) and each of its children,
-    over the local dates ``start``..``end`` (default: the 30 days up to today), with the
-    same metrics for the period of equal length just before.
-
-    When no period is given and the newest case is older than the default period, the
-    period is the 30 days up to that case's day instead (an imported old export shows its
-    data, not empty days); ``period.anchored_to_latest_case`` says so.
-
-    ``scope`` narrows every count to some categories and sources (see :class:`CaseScope`).
-
-    Raises :class:`UnknownRegion` for a code no region has and ``ValueError`` for a
-    period that is half given or runs backwards.
-    """
-    if isinstance(engine, Engine):
-        with engine.connect() as conn:
-            return summarize(conn, region_code, start, end, now=now, lang=lang, scope=scope)
-    conn = engine
-    now = utcnow() if now is None else now
-    tz = deployment_timezone(conn)
-    anchor = default_anchor(conn, now) if start is None and end is None else now
-    period = _resolve_period(start, end, anchor, tz)
-    previous = period.previous(tz)
-    region: RegionInfo | None = None if region_code is None else get_region(conn, region_code)
-    children = children_of(conn, region)
-
-    child_ids = [child.id for child in children]
-    as_of = min(now, period.end)
-    if region is None:
-        current = compute(conn, None, period, as_of, scope=scope)
-        per_child = compute(conn, child_ids, period, as_of, scope=scope)
-    else:  # the region and its children in one pass over the period
-        current = per_child = compute(conn, [region.id, *child_ids], period, as_of, scope=scope)
-    before = compute(conn, None if region is None else [region.id], previous,
-                     min(now, previous.end), scope=scope)
-    key = _ALL if region is None else region.id
-
-    whole = {"code": None, "name": "全部" if lang == "zh" else "All", "level": None, "depth": -1}
-    return {
-        "region": whole if region is None else region.as_dict(),
-        "period": {
-            "from": period.first.isoformat(),
-            "to": period.last.isoformat(),
-            "previous_from": previous.first.isoformat(),
-            "previous_to": previous.last.isoformat(),
-            "as_of": min(now, period.end).replace(tzinfo=timezone.utc).astimezone(tz)
-            .isoformat(timespec="seconds"),
-            "timezone": tz.key,
-            "anchored_to_latest_case": anchor is not now,
-        },
-        "metrics": current[key],
-        "previous": before[key],
-        "children": [
-            {**child.as_dict(), "metrics": per_child[child.id]} for child in children
-        ],
     }
 
 

@@ -92,3 +92,12 @@ def level_names(conn: Connection) -> dict[int, tuple[str, str]]:
     """depth → (name, English name) of the deployment's levels."""
     rows = conn.execute(select(RegionLevel.depth, RegionLevel.name, RegionLevel.name_en)).all()
     return {depth: (name, name_en) for depth, name, name_en in rows}
+
+
+def root_region(conn: Connection, code: str | None) -> RegionInfo | None:
+    """The region a view shows: the one named, or the single top-level region (None, the
+    whole deployment, when there are several)."""
+    if code:
+        return get_region(conn, code)
+    tops = children_of(conn, None)
+    return tops[0] if len(tops) == 1 else None

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Engine, Integer, Text, cast, create_engine, delete, event
 from sqlalchemy import insert, inspect, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from data import schema
 from data.models import Base, Meta, Region, RegionAncestor, RegionLevel
+from data.sql import conflict_insert
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 #: ``meta`` keys of the counters live views compare to skip work (see bump_*_version).
@@ -118,8 +118,8 @@ def _bump_counter(conn: Connection, key: str) -> int:
     twice, where a read-then-write would let the second overwrite the first's bump and a
     live view that saw the first change would never see the second.
     """
-    if conn.dialect.name in ("postgresql", "sqlite"):
-        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = conflict_insert(conn)
+    if dialect_insert is not None:
         conn.execute(dialect_insert(Meta).values(key=key, value="0")
                      .on_conflict_do_nothing(index_elements=[Meta.key]))
     elif get_meta(conn, key) is None:

@@ -2,8 +2,8 @@
 
 The counters are the registry's metrics computed by :func:`data.metrics.compute` over the
 wall's windows (today, this week, the last 30 days), so the wall and ``dashboard summary``
-can never disagree. The map's shapes (:func:`grid_shapes`) are made once per region and
-sent to the browser once; a refresh only sends :func:`grid_values`.
+can never disagree. The map's shapes (:func:`data.panels.grid_shapes`) are made once per
+region and sent to the browser once; a refresh only sends :func:`grid_values`.
 """
 
 from __future__ import annotations
@@ -14,17 +14,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-import shapely
-from sqlalchemy import Connection, String, case, func, select, union
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy import Connection, func, select, union
 
-from data import maps, schema
-from data.metrics import (DEFAULT_DAYS, CaseScope, Period, compute, local_date, period_for,
-                          scoped)
+from data import schema
+from data.metrics import DEFAULT_DAYS, compute, local_date, period_for
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
-from data.regions import RegionInfo, children_of, get_region
+from data.panels import daily_trend, leaves_under, ranking, shares, subtree
+from data.regions import RegionInfo, children_of, root_region
+from data.sql import count_if
 from data.store import data_version, deployment_timezone, get_meta, regions_version
 
 #: Map metrics a wall can colour its grids by (``/wall?metric=...``).
@@ -61,8 +59,8 @@ class Subtree:
 
     @classmethod
     def of(cls, conn: Connection, region: "RegionInfo | None") -> "Subtree":
-        leaves = tuple(row[0] for row in conn.execute(_leaves_under(region)))
-        whole = region is None or len(leaves) == len(conn.execute(_leaves_under(None)).all())
+        leaves = tuple(row[0] for row in conn.execute(leaves_under(region)))
+        whole = region is None or len(leaves) == len(conn.execute(leaves_under(None)).all())
         return cls(tuple(_subtree_ids(conn, region)), leaves, whole)
 
 
@@ -84,14 +82,6 @@ def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
     day = local_date(latest, deployment_timezone(conn))
     end = period_for(day, day, deployment_timezone(conn)).end
     return end - timedelta(microseconds=1), True
-
-
-def root_region(conn: Connection, code: str | None) -> RegionInfo | None:
-    """The region a wall shows: the one named, or the single top-level region."""
-    if code:
-        return get_region(conn, code)
-    tops = children_of(conn, None)
-    return tops[0] if len(tops) == 1 else None
 
 
 def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
@@ -120,14 +110,14 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
                & ((c.closed_at > now) | (c.closed_at.is_(None) & (c.status != schema.CLOSED))))
     queries = {
         ("open", "overdue", "long_unfixed"): select(
-            place, _count_if(open_at),
-            _count_if(open_at & (c.status != schema.SUSPENDED) & (c.due_at < now)),
-            _count_if(open_at & (c.status != schema.SUSPENDED)
+            place, count_if(open_at),
+            count_if(open_at & (c.status != schema.SUSPENDED) & (c.due_at < now)),
+            count_if(open_at & (c.status != schema.SUSPENDED)
                       & (c.due_at < now - LONG_UNFIXED)))
         .where(c.id.in_(maybe_open)).group_by(place),
         # today lies within this week: one range read gives both
         ("reported_today", "reported_week"): select(
-            place, _count_if((c.reported_at >= today.start) & (c.reported_at < today.end)),
+            place, count_if((c.reported_at >= today.start) & (c.reported_at < today.end)),
             func.count())
         .where(c.reported_at >= week.start, c.reported_at < week.end).group_by(place),
         ("closed_today",): select(place, func.count())
@@ -213,21 +203,6 @@ def counters(conn: Connection, region: RegionInfo | None, now: datetime
     return {**now_counters(conn, region, now, live), **month_counters(conn, region, now)}
 
 
-def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _leaves_under(region: RegionInfo | None):
-    """Ids of the leaf regions under ``region`` (all leaves for None), as a subquery."""
-    child = Region.__table__.alias("child")
-    leaf = ~select(child.c.id).where(child.c.parent_id == Region.id).exists()
-    query = select(Region.id).where(leaf)
-    if region is not None:
-        query = query.join(RegionAncestor, RegionAncestor.descendant_id == Region.id).where(
-            RegionAncestor.ancestor_id == region.id)
-    return query
-
-
 def grid_values(conn: Connection, region: RegionInfo | None, now: datetime,
                 live: pd.DataFrame | None = None, tree: Subtree | None = None
                 ) -> pd.DataFrame:
@@ -272,148 +247,6 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
     return found.head(limit).drop(columns=["region_id"]).reset_index(drop=True)
 
 
-def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 0.0001,
-                ) -> dict[str, object]:
-    """The map's geometry, simplified (``tolerance`` in degrees, ~10 m) and rounded to
-    5 decimals: the leaf regions as a GeoJSON FeatureCollection (feature id = region id),
-    the outlines of ``region``'s children, and a label point for each child (``weight``:
-    its area, so the larger region's name wins where names collide)."""
-    leaf_rows = conn.execute(
-        select(Region.id, Region.code, Region.name, Region.geometry)
-        .where(Region.id.in_(_leaves_under(region)), Region.geometry.is_not(None))).all()
-    kids = children_of(conn, region)
-    kid_rows = conn.execute(select(Region.id, Region.code, Region.name, Region.geometry)
-                            .where(Region.id.in_([k.id for k in kids]))).all()
-
-    features = []
-    points: dict[int, list[float]] = {}
-    for rid, code, name, wkb in leaf_rows:
-        geom = maps.simplified(wkb, tolerance)
-        features.append(maps.feature(int(rid), geom, {"code": code, "name": name}))
-        points[int(rid)] = maps.label_point(geom)
-    outlines, labels = [], []
-    for rid, code, name, wkb in kid_rows:
-        if wkb is None:
-            continue
-        geom = maps.simplified(wkb, tolerance)
-        outlines.extend(maps.outline(geom))
-        lon, lat = maps.label_point(geom)
-        labels.append({"code": code, "name": name, "lon": lon, "lat": lat,
-                       "weight": geom.area})
-    return {"grids": {"type": "FeatureCollection", "features": features},
-            "outlines": outlines, "labels": labels, "points": points,
-            "view": maps.view_bounds([shapely.from_wkb(row[3]) for row in leaf_rows])}
-
-
-def region_bounds(conn: Connection, region: RegionInfo) -> tuple[float, float, float, float]:
-    """The box a map shows for the region: west, south, east, north (degrees), without
-    far-flung specks (:func:`data.maps.view_bounds`)."""
-    wkb = conn.scalar(select(Region.geometry).where(Region.id == region.id))
-    bounds = None if wkb is None else maps.view_bounds([shapely.from_wkb(wkb)])
-    if bounds is None:
-        return tuple(conn.execute(select(Region.min_lon, Region.min_lat, Region.max_lon,
-                                         Region.max_lat).where(Region.id == region.id)).one())
-    return bounds
-
-
-class _utc_hour(FunctionElement):
-    """A naive UTC timestamp cut to its hour, as text ``YYYY-MM-DD HH`` (portable)."""
-
-    type = String()
-    inherit_cache = True
-    name = "utc_hour"
-
-
-@compiles(_utc_hour, "sqlite")
-def _utc_hour_sqlite(element, compiler, **kw):  # pragma: no cover - dialect glue
-    return f"strftime('%Y-%m-%d %H', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_utc_hour, "postgresql")
-def _utc_hour_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24')"
-
-
-def _subtree(query, column, region: RegionInfo | None, conn: Connection | None = None):
-    """``query`` narrowed to rows whose region (``column``) lies under ``region``. Given
-    ``conn``, the deployment's one top-level region is "any region" (no join at all)."""
-    if region is None:
-        return query
-    if conn is not None and region.parent_id is None and len(children_of(conn, None)) == 1:
-        return query.where(column.is_not(None))
-    return query.join(RegionAncestor, RegionAncestor.descendant_id == column).where(
-        RegionAncestor.ancestor_id == region.id)
-
-
-def daily_trend(conn: Connection, region: RegionInfo | None, now: datetime,
-                days: int = 30, *, period: Period | None = None,
-                scope: CaseScope | None = None) -> pd.DataFrame:
-    """Cases reported and closed per local day over the last ``days`` days (today
-    included), or over ``period`` when given: columns day, reported, closed. The store
-    counts per UTC hour; the hours are then put on their local day here, which is right
-    in every time zone. ``scope`` keeps to some categories and sources (the console)."""
-    tz = deployment_timezone(conn)
-    if period is None:
-        last = local_date(now, tz)
-        period = period_for(last - timedelta(days=days - 1), last, tz)
-    out = pd.DataFrame({"day": pd.date_range(period.first, period.last, freq="D").date})
-    for name, column in (("reported", Case.reported_at), ("closed", Case.closed_at)):
-        hour = _utc_hour(column).label("hour")
-        query = _subtree(select(hour, func.count()).where(column >= period.start,
-                                                          column < period.end),
-                         Case.region_id, region, conn).group_by(hour)
-        query = scoped(query, scope)
-        rows = pd.DataFrame(conn.execute(query).all(), columns=["hour", "n"])
-        if rows.empty:
-            out[name] = 0
-            continue
-        local = (pd.to_datetime(rows["hour"], format="%Y-%m-%d %H").dt.tz_localize("UTC")
-                 .dt.tz_convert(tz).dt.date)
-        per_day = rows.groupby(local)["n"].sum()
-        out[name] = out["day"].map(per_day).fillna(0).astype(int)
-    return out
-
-
-def shares(conn: Connection, region: RegionInfo | None, now: datetime, column,
-           days: int = 30, top: int | None = None, *, period: Period | None = None,
-           scope: CaseScope | None = None) -> pd.DataFrame:
-    """Cases reported in the last ``days`` days (or in ``period``) counted by ``column``
-    (source, subcategory, ...), largest first: columns key, n. ``scope`` keeps to some
-    categories and sources (the console)."""
-    tz = deployment_timezone(conn)
-    if period is None:
-        last = local_date(now, tz)
-        period = period_for(last - timedelta(days=days - 1), last, tz)
-    key = func.coalesce(column, "").label("key")
-    query = _subtree(select(key, func.count().label("n"))
-                     .where(Case.reported_at >= period.start, Case.reported_at < period.end),
-                     Case.region_id, region, conn).group_by(key).order_by(func.count().desc(), key)
-    query = scoped(query, scope)
-    if top:
-        query = query.limit(top)
-    return pd.DataFrame(conn.execute(query).all(), columns=["key", "n"])
-
-
-def ranking(conn: Connection, region: RegionInfo | None, now: datetime,
-            metric: str = "on_time_closure_rate", values: dict | None = None) -> pd.DataFrame:
-    """The region's children ranked by a registry metric over the last 30 days, best
-    first (no value last): columns code, name, value, closed. ``values`` are the
-    children's 30-day metrics by id when the caller has them already."""
-    tz = deployment_timezone(conn)
-    w = Windows.at(now, tz)
-    kids = children_of(conn, region)
-    if not kids:
-        return pd.DataFrame(columns=["code", "name", "value", "closed"])
-    if values is None:
-        period = period_for(w.month_start, w.today, tz)
-        values = compute(conn, [k.id for k in kids], period, min(now, period.end))
-    frame = pd.DataFrame([{"code": k.code, "name": k.name,
-                           "value": values.get(k.id, {}).get(metric),
-                           "closed": values.get(k.id, {}).get("closed", 0)} for k in kids])
-    return frame.sort_values("value", ascending=False, na_position="last", kind="stable"
-                             ).reset_index(drop=True)
-
-
 def officers_on_patrol(conn: Connection, region: RegionInfo | None, now: datetime,
                        ) -> pd.DataFrame:
     """Officers on patrol now (a patrol started in the last 12 hours and not ended) and
@@ -422,7 +255,7 @@ def officers_on_patrol(conn: Connection, region: RegionInfo | None, now: datetim
               .join(Officer, Officer.id == Patrol.officer_id)
               .where(Patrol.ended_at.is_(None), Patrol.started_at <= now,
                      Patrol.started_at >= now - timedelta(hours=12)))
-    recent = _subtree(recent, Patrol.region_id, region).subquery()
+    recent = subtree(recent, Patrol.region_id, region).subquery()
     last_fix = (select(PatrolPoint.patrol_id, func.max(PatrolPoint.at).label("at"))
                 .where(PatrolPoint.patrol_id.in_(select(recent.c.id)), PatrolPoint.at <= now)
                 .group_by(PatrolPoint.patrol_id).subquery())

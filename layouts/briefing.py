@@ -27,7 +27,7 @@ from data.metric_registry import BY_KEY, metric_label
 from data.schema import label
 from layouts import figures
 from layouts.format import format_value
-from layouts.text import t
+from layouts.text import region_name, t
 
 #: The briefing's pages, in order (their count is the PDF's page count).
 PAGES = ("summary", "map", "problems", "rankings", "cases", "disputes")
@@ -65,7 +65,7 @@ def briefing_href(week: str, region: str | None, lang: str, fmt: str = "print") 
 # --- pieces ----------------------------------------------------------------------------------
 
 def _page(key: str, number: int, title: str, data: dict, lang: str, body: list) -> html.Section:
-    region = data["region"]["name"]
+    region = region_name(data["region"], lang)
     week = data["week"]
     head = html.Header([
         html.Div([html.Span(t("brief_title", lang), className="briefing-kicker"),
@@ -320,7 +320,8 @@ def build_briefing(data: dict, lang: str, fmt: str = "print") -> html.Div:
     return html.Div([toolbar, *pages], className=f"briefing briefing-{fmt}", lang=lang,
                     **{"data-graphs": str(graphs), "data-pages": str(len(pages)),
                        "data-week": week,
-                       "data-title": f"{data['region']['name']} {t('brief_title', lang)} "
+                       "data-title": f"{region_name(data['region'], lang)} "
+                                     f"{t('brief_title', lang)} "
                                      f"{week}"})
 
 

@@ -22,7 +22,7 @@ from data.metric_registry import BY_KEY, metric_label
 from layouts import ids
 from layouts.figures import MAP_CONFIG
 from layouts.format import format_change, format_value
-from layouts.text import t
+from layouts.text import region_name, t
 
 #: The counter tiles, in reading order (registry metric keys).
 TILES = (
@@ -270,10 +270,10 @@ def build_breadcrumb(crumbs: list[dict], query: dict, lang: str) -> list:
         if i:
             parts.append(html.Span("›", className="crumb-sep"))
         if i == len(crumbs) - 1:
-            parts.append(html.Span(crumb["name"], className="crumb current",
+            parts.append(html.Span(region_name(crumb, lang), className="crumb current",
                                    **{"data-code": crumb["code"]}))
         else:
-            parts.append(html.Span(dcc.Link(crumb["name"],
+            parts.append(html.Span(dcc.Link(region_name(crumb, lang),
                                             href=console_href(crumb["code"], query, lang)),
                                    className="crumb", **{"data-code": crumb["code"]}))
     return parts

@@ -15,7 +15,7 @@ from data import schema
 from data.metric_registry import metric_label
 from layouts import console as layout
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
-from layouts.text import t, t_error
+from layouts.text import region_name, t, t_error
 
 #: The panels :func:`build_panels` fills, in the order the callback returns them.
 PANEL_KEYS = ("map", "breadcrumb", "subtitle", "tiles", "trend", "categories", "ranking",
@@ -62,7 +62,7 @@ def build_panels(view: dict, shapes: dict, points: list[dict], query: dict, lang
     ranking = records(view["ranking"])
     compare = [{**child, **child_metrics.get(child["code"], {})} for child in view["children"]]
     period = view["period"]
-    subtitle = (f"{region.get('name', '')} · {t('period', lang)} {period['from']} – "
+    subtitle = (f"{region_name(region, lang)} · {t('period', lang)} {period['from']} – "
                 f"{period['to']} · {t('as_of', lang)} {period['as_of'][:16].replace('T', ' ')}")
     return {
         "map": figure,

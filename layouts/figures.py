@@ -403,7 +403,7 @@ PRINT_LAYOUT = dict(paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
 def print_grid_map(shapes: dict, values: dict, *, width: int, height: int,
                    title: str) -> go.Figure:
     """The week's map for print: every leaf region of ``shapes`` (from
-    :func:`data.wall.grid_shapes`) coloured by ``values`` (region id → count, missing is
+    :func:`data.panels.grid_shapes`) coloured by ``values`` (region id → count, missing is
     0) on white, with the outlines and names of the level below the region."""
     features = shapes["grids"]["features"]
     ids = [f["id"] for f in features]

@@ -20,7 +20,6 @@ TEXT: dict[str, dict[str, str]] = {
         "patrol_today": "今日巡查覆盖率", "disputes_30": "纠纷调解·近30日",
         "series_reported": "上报", "series_closed": "结案",
         "regions": "区域",
-        "whole": "全部区域",
         "period": "统计周期",
         "vs_previous": "较上期",
         "children": "下级区域对比",
@@ -48,7 +47,6 @@ TEXT: dict[str, dict[str, str]] = {
         "patrol_today": "Patrol coverage today", "disputes_30": "Disputes mediated, 30 days",
         "series_reported": "Reported", "series_closed": "Closed",
         "regions": "Regions",
-        "whole": "All regions",
         "period": "Period",
         "vs_previous": "vs previous",
         "children": "Compare sub-regions",
@@ -581,3 +579,20 @@ def word(key: str, lang: str = "zh") -> str:
     (``functools.partial(word, lang=lang)``)."""
     table = TEXT.get(lang, TEXT["zh"])
     return table.get(f"cases_{key}") or schema.label(key, lang)
+
+
+
+# --- issue 12: shared queries -------------------------------------------------------------
+TEXT["zh"].update({
+    "region_all": "全部区域",
+})
+TEXT["en"].update({
+    "region_all": "All regions",
+})
+
+
+def region_name(region: dict, lang: str = "zh") -> str:
+    """The name a region dict shows: its own, or, for the whole deployment (the data's
+    key ``all`` and no code, :func:`data.report.whole_deployment`), the word for it."""
+    key = region.get("key")
+    return t(f"region_{key}", lang) if key else region["name"]

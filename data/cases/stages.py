@@ -24,10 +24,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import DateTime, and_, case, func, literal
+from sqlalchemy import and_, case, func
 from sqlalchemy.sql.expression import ColumnElement
 
-from data import metrics, schema
+from data import schema, sql
 from data.models import Case
 
 #: The time limit of each stage that has no deadline of its own (see the module docstring).
@@ -121,14 +121,6 @@ def stage_lights(cases: pd.DataFrame, now: datetime) -> pd.Series:
 
 # --- in SQL -----------------------------------------------------------------------------------
 
-def _now_hours(now: datetime) -> ColumnElement:
-    return metrics.epoch_hours(literal(now, DateTime()))
-
-
-def _hours(column) -> ColumnElement:
-    return metrics.epoch_hours(column)
-
-
 def overdue_sql(now: datetime) -> ColumnElement[bool]:
     """:func:`is_overdue` in SQL."""
     return and_(Case.status.in_(schema.OPEN_STATUSES), Case.status != schema.SUSPENDED,
@@ -137,7 +129,7 @@ def overdue_sql(now: datetime) -> ColumnElement[bool]:
 
 def overdue_hours_sql(now: datetime) -> ColumnElement:
     """The hours an overdue case is past its deadline (NULL for one that is not)."""
-    return case((overdue_sql(now), _now_hours(now) - _hours(Case.due_at)), else_=None)
+    return case((overdue_sql(now), sql.now_hours(now) - sql.epoch_hours(Case.due_at)), else_=None)
 
 
 def light_rank_sql(now: datetime) -> ColumnElement[int]:
@@ -155,7 +147,7 @@ def light_rank_sql(now: datetime) -> ColumnElement[int]:
                            since > now - limit * YELLOW_FROM[0] / YELLOW_FROM[1]), 1))
         parts.append((and_(c.status == status, since.is_not(None), since >= now - limit), 2))
         parts.append((and_(c.status == status, since.is_not(None)), 3))
-    start, due, now_h = _hours(c.dispatched_at), _hours(c.due_at), _now_hours(now)
+    start, due, now_h = sql.epoch_hours(c.dispatched_at), sql.epoch_hours(c.due_at), sql.now_hours(now)
     dispatched = and_(c.status == schema.DISPATCHED, c.dispatched_at.is_not(None),
                       c.due_at.is_not(None))
     # green: elapsed < 0.8 limit, i.e. now - start < 0.8 (due - start). Hours are floats

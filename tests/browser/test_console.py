@@ -1,7 +1,7 @@
 """The commander console in real headless Chromium, on the small demo county.
 
 Every expected number is computed here, independently of the page: the metrics by
-:func:`data.metrics.summarize`, list lengths and exports by direct SQL.
+:func:`data.report.summarize`, list lengths and exports by direct SQL.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select
 
-from data import metrics, schema, store
+from data import report, schema, store
 from data.metrics import local_date, period_for
 from data.models import Case, CaseEvent, Region, RegionAncestor
 from layouts.format import format_value
@@ -42,7 +42,7 @@ def _engine(server):
 def _summary(server, code: str) -> dict:
     engine = _engine(server)
     try:
-        return metrics.summarize(engine, code)
+        return report.summarize(engine, code)
     finally:
         engine.dispose()
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, insert, select
 
-from data import metrics, store
+from data import metrics, report, store
 from data.models import Case, Region, RegionAncestor
 from layouts.format import format_value
 from tests.auth_helpers import make_wall_token
@@ -86,8 +86,8 @@ def test_the_counters_equal_the_summary(browser, live_server):
         root = conn.scalar(select(Region.code).where(Region.parent_id.is_(None)))
         tz = store.deployment_timezone(conn)
     today = metrics.local_date(store.utcnow(), tz)
-    day = metrics.summarize(engine, root, today, today)["metrics"]
-    month = metrics.summarize(engine, root)["metrics"]  # the last 30 days
+    day = report.summarize(engine, root, today, today)["metrics"]
+    month = report.summarize(engine, root)["metrics"]  # the last 30 days
     assert _tile(page, "reported_today") == format_value(day["reported"], "count")
     assert _tile(page, "closed_today") == format_value(day["closed"], "count")
     assert _tile(page, "open") == format_value(day["open"], "count")
@@ -98,7 +98,7 @@ def test_the_counters_equal_the_summary(browser, live_server):
     assert "今日上报" in page.inner_text(".wall-tiles")
     # the ranking board ranks the towns by the same on-time closure rate, best first
     with engine.connect() as conn:
-        towns = metrics.summarize(conn, root)["children"]
+        towns = report.summarize(conn, root)["children"]
     ranked = sorted((c for c in towns if c["metrics"]["on_time_closure_rate"] is not None),
                     key=lambda c: -c["metrics"]["on_time_closure_rate"])
     shown = page.locator(".rank-row").evaluate_all("rows => rows.map(r => r.dataset.code)")
@@ -318,8 +318,8 @@ def test_the_wall_on_an_old_real_export_shows_its_last_days(browser, la_server, 
     # the wall says the data is historical, and which day it ends
     assert last_day.isoformat() in page.inner_text(".wall-historical")
     # "today" is the export's last day; the 30 days are the 30 up to it, as summary has them
-    day = metrics.summarize(engine, None, last_day, last_day)["metrics"]
-    month = metrics.summarize(engine)["metrics"]
+    day = report.summarize(engine, None, last_day, last_day)["metrics"]
+    month = report.summarize(engine)["metrics"]
     engine.dispose()
     assert _tile(page, "reported_today") == format_value(day["reported"], "count")
     assert _tile(page, "closed_today") == format_value(day["closed"], "count")

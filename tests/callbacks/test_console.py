@@ -1,7 +1,7 @@
 """The console's callbacks, called directly in a request of the app, on a hand-built store.
 
 The principal of the request is set as :mod:`dashboard.auth` keeps it (``g._principal``),
-so the real scope checks run. Expected numbers come from :func:`data.metrics.summarize`
+so the real scope checks run. Expected numbers come from :func:`data.report.summarize`
 or are counted by hand from :mod:`tests.tiny_store`.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from callbacks import console as cb
 from dashboard import Settings, console_cache, create_app
-from data import metrics, schema
+from data import report
 from data.console_state import ConsoleState, region_of_path
 from data.models import Case, CaseEvent
 from data.users import Principal
@@ -133,7 +133,7 @@ def test_the_panels_equal_the_summary(app):
     with _as(app):
         out = cb.update_panels(_state("/region/C"), 0)
     shown = dict(zip(PANEL_KEYS, out))
-    expected = metrics.summarize(_engine(app), "C", date(2026, 3, 1), date(2026, 3, 10))
+    expected = report.summarize(_engine(app), "C", date(2026, 3, 1), date(2026, 3, 10))
     values = _tile_values(shown["tiles"])
     for key in ("reported", "closed", "open", "overdue", "closure_rate",
                 "on_time_closure_rate"):
@@ -375,7 +375,7 @@ def test_prewarm_fills_the_servers_cache(app):
         assert len(services.extension()[console_cache.RESULTS_CACHE]) > 0
     with _as(app):  # and a view from the warm cache still equals the summary
         out = cb.update_panels(_state("/region/T1", ""), 0)
-    expected = metrics.summarize(_engine(app), "T1")
+    expected = report.summarize(_engine(app), "T1")
     values = _tile_values(dict(zip(PANEL_KEYS, out))["tiles"])
     assert values["reported"] == format_value(expected["metrics"]["reported"], "count")
 

@@ -2,7 +2,7 @@
 
 The store is built by hand (time zone UTC) so every expected figure below is counted by
 eye from the case table; the headline metrics are also checked against
-:func:`data.metrics.summarize` over the same dates (the registry's route, not the
+:func:`data.report.summarize` over the same dates (the registry's route, not the
 briefing's).
 """
 
@@ -14,7 +14,7 @@ import pytest
 from shapely import box, to_wkb
 from sqlalchemy import insert
 
-from data import briefing, metrics, store
+from data import briefing, report, store
 from data.briefing import BriefingError, IsoWeek, change, change_text, parse_week, year_earlier
 from data.models import Case, Department, Region
 from data.regions import UnknownRegion
@@ -182,7 +182,7 @@ def test_sentences_of_an_empty_week_never_claim_a_rate():
 def test_briefing_of_a_week_counted_by_hand(filled):
     with filled.connect() as conn:
         data = briefing.briefing_data(conn, "C", "2026-W10", NOW, "zh")
-        summary = metrics.summarize(conn, "C", date(2026, 3, 2), date(2026, 3, 8), now=NOW)
+        summary = report.summarize(conn, "C", date(2026, 3, 2), date(2026, 3, 8), now=NOW)
     assert data["week"]["from"] == "2026-03-02" and data["week"]["to"] == "2026-03-08"
     assert not data["week"]["future"] and not data["week"]["partial"]
     # every headline figure is the registry's over the same dates
@@ -254,7 +254,7 @@ def test_an_empty_week_a_future_week_and_week_53(filled):
 def test_a_region_of_one_grid(filled):
     with filled.connect() as conn:
         data = briefing.briefing_data(conn, "G1", "2026-W10", NOW, "zh")
-        summary = metrics.summarize(conn, "G1", date(2026, 3, 2), date(2026, 3, 8), now=NOW)
+        summary = report.summarize(conn, "G1", date(2026, 3, 2), date(2026, 3, 8), now=NOW)
     assert data["region"]["code"] == "G1"
     assert data["children"] == []
     assert list(data["grids"]["code"]) == ["G1"]
@@ -306,8 +306,9 @@ def test_a_deployment_of_several_top_level_regions(filled):
         store.rebuild_region_ancestors(conn)
     with filled.connect() as conn:
         data = briefing.briefing_data(conn, None, "2026-W10", NOW, "en")
-        summary = metrics.summarize(conn, None, date(2026, 3, 2), date(2026, 3, 8), now=NOW)
-    assert data["region"]["code"] is None and data["region"]["name"] == "All regions"
+        summary = report.summarize(conn, None, date(2026, 3, 2), date(2026, 3, 8), now=NOW)
+    assert data["region"]["code"] is None and data["region"]["key"] == "all"
+    assert data["region"] == summary["region"]  # one name for the whole deployment
     assert data["metrics"] == summary["metrics"]
     assert {c["code"] for c in data["children"]} == {"C", "C2"}
     assert len(data["shapes"]["grids"]["features"]) == 4  # G1..G3 and the leaf C2

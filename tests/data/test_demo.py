@@ -16,8 +16,9 @@ import pytest
 import shapely
 from sqlalchemy import Engine, text
 
-from data import demo, metrics, schema, store
+from data import demo, schema, store
 from data.deadlines import deadline, deadlines
+from data.report import summarize
 
 AS_OF = datetime(2026, 11, 20, 9, 0)
 
@@ -263,7 +264,7 @@ def test_summary_of_the_demo_matches_an_independent_count(engine):
     """On both stores: the metrics code and pandas agree on the demo's last 30 days."""
     report = demo.build_demo(engine, scale="small", seed=5, as_of=AS_OF)
     assert report.cases > 5000
-    summary = metrics.summarize(engine, now=AS_OF)
+    summary = summarize(engine, now=AS_OF)
     tz = ZoneInfo(demo.TIMEZONE)
     last = pd.Timestamp(AS_OF, tz="UTC").tz_convert(tz).normalize()
     start = (last - pd.Timedelta(days=29)).tz_convert("UTC").tz_localize(None)

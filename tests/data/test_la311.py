@@ -14,7 +14,7 @@ import pytest
 import shapely
 from sqlalchemy import Engine, text
 
-from data import importer, metrics
+from data import importer, report
 from tests.conftest import LA311
 
 DATA = LA311 / "data"
@@ -103,7 +103,7 @@ def test_la_cases_land_where_an_independent_count_puts_them(engine, expected):
 
 def test_la_summary_per_service_region_adds_up(engine, expected):
     _load(engine)
-    summary = metrics.summarize(engine, lang="en")  # old data: the last 30 days up to it
+    summary = report.summarize(engine)  # old data: the last 30 days up to it
     assert summary["period"]["anchored_to_latest_case"] is True
     assert summary["period"]["to"] == "2020-01-03"
     assert summary["metrics"]["reported"] == 10_000

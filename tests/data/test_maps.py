@@ -5,7 +5,8 @@ from __future__ import annotations
 import shapely
 from shapely import MultiPolygon, Polygon, box, to_wkb
 
-from data import maps, wall
+from data import maps, panels
+from data.regions import root_region
 from tests.data.test_metrics import build
 
 
@@ -31,8 +32,8 @@ def test_outline_and_label_point():
 def test_wall_grid_shapes(engine):
     build(engine)
     with engine.connect() as conn:
-        county = wall.root_region(conn, "C")
-        shapes = wall.grid_shapes(conn, county)
+        county = root_region(conn, "C")
+        shapes = panels.grid_shapes(conn, county)
     features = {f["id"]: f["properties"]["code"] for f in shapes["grids"]["features"]}
     assert features == {4: "G1", 5: "G2", 6: "G3"}  # in no particular order
     assert len(shapes["outlines"]) == 2  # T1 and T2

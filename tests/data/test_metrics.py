@@ -16,7 +16,7 @@ import pytest
 from shapely import box, to_wkb
 from sqlalchemy import Engine, insert
 
-from data import metrics, store
+from data import report, store
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Officer, Patrol, Region
 from data.regions import UnknownRegion
@@ -114,7 +114,7 @@ def hand(engine: Engine) -> Engine:
 
 
 def test_every_metric_of_the_county(hand):
-    got = metrics.summarize(hand, "C", START, END, now=NOW)["metrics"]
+    got = report.summarize(hand, "C", START, END, now=NOW)["metrics"]
     assert list(got) == list(KEYS)
     expected = {
         "reported": 11,          # all but K11 (before P) and K12 (at P's end instant)
@@ -147,7 +147,7 @@ def test_every_metric_of_the_county(hand):
 
 
 def test_children_add_up_and_an_even_median_is_the_middle_mean(hand):
-    summary = metrics.summarize(hand, "C", START, END, now=NOW)
+    summary = report.summarize(hand, "C", START, END, now=NOW)
     children = {c["code"]: c["metrics"] for c in summary["children"]}
     assert list(children) == ["T1", "T2"]
     t1, t2 = children["T1"], children["T2"]
@@ -165,7 +165,7 @@ def test_children_add_up_and_an_even_median_is_the_middle_mean(hand):
 
 
 def test_the_previous_period(hand):
-    summary = metrics.summarize(hand, "C", START, END, now=NOW)
+    summary = report.summarize(hand, "C", START, END, now=NOW)
     assert (summary["period"]["previous_from"], summary["period"]["previous_to"]) == (
         "2026-02-19", "2026-02-28")
     before = summary["previous"]
@@ -178,7 +178,7 @@ def test_the_previous_period(hand):
 
 def test_the_current_period_counts_open_and_due_as_of_now(hand):
     now = d(5, 12)
-    got = metrics.summarize(hand, "C", START, END, now=now)["metrics"]
+    got = report.summarize(hand, "C", START, END, now=now)["metrics"]
     assert got["open"] == 4  # K2 K3 K7 K8 (K4 voided at 03-04 12:00; K1 K5 closed by now)
     assert got["overdue"] == 1  # K2; K3's deadline (03-06) has not come yet
     # deadlines after now are not due yet: K3 (03-06) and K13 (03-10) are not in the
@@ -187,15 +187,15 @@ def test_the_current_period_counts_open_and_due_as_of_now(hand):
 
 
 def test_a_grid_has_no_children_and_an_unknown_code_is_refused(hand):
-    summary = metrics.summarize(hand, "G1", START, END, now=NOW)
+    summary = report.summarize(hand, "G1", START, END, now=NOW)
     assert summary["children"] == [] and summary["region"]["code"] == "G1"
     assert summary["metrics"]["reported"] == 5  # K1 K5 K7 K10 K13
     with pytest.raises(UnknownRegion):
-        metrics.summarize(hand, "NOPE", START, END, now=NOW)
+        report.summarize(hand, "NOPE", START, END, now=NOW)
 
 
 def test_the_shape_of_a_summary(hand):
-    summary = metrics.summarize(hand, None, START, END, now=NOW)
+    summary = report.summarize(hand, None, START, END, now=NOW)
     assert set(summary) == {"region", "period", "metrics", "previous", "children"}
     assert summary["region"]["code"] is None
     assert [c["code"] for c in summary["children"]] == ["C"]
@@ -207,7 +207,7 @@ def test_the_shape_of_a_summary(hand):
 
 
 def test_nothing_due_gives_no_rates_not_zero(hand):
-    got = metrics.summarize(hand, "C", date(2025, 1, 1), date(2025, 1, 10), now=NOW)["metrics"]
+    got = report.summarize(hand, "C", date(2025, 1, 1), date(2025, 1, 10), now=NOW)["metrics"]
     for key in KEYS:
         kind = key.endswith("_rate") or key in ("median_hours_to_close",)
         if kind:
@@ -222,7 +222,7 @@ def test_all_voided(engine):
               ("V2", G3, "voided", "incident", d(3), None, None, None, d(3, 1), None, None, None,
                None, None)]
     build(engine, cases=voided, events=[], patrols=[])
-    got = metrics.summarize(engine, "C", START, END, now=NOW)["metrics"]
+    got = report.summarize(engine, "C", START, END, now=NOW)["metrics"]
     assert got["reported"] == 2 and got["filed"] == 0 and got["open"] == 0
     assert got["closure_rate"] is None and got["on_time_closure_rate"] is None
     assert got["patrol_coverage"] is None  # the store records no patrols at all
@@ -235,14 +235,14 @@ def test_local_days_in_a_time_zone_ahead_of_utc(engine):
            ("S2", G1, "reported", "incident", d(1, 15, 59), None, None, None, None, None, None,
             None, None, None)]
     build(engine, tz="Asia/Shanghai", cases=two, events=[], patrols=[])
-    first = metrics.summarize(engine, "C", date(2026, 3, 1), date(2026, 3, 1), now=NOW)
-    second = metrics.summarize(engine, "C", date(2026, 3, 2), date(2026, 3, 2), now=NOW)
+    first = report.summarize(engine, "C", date(2026, 3, 1), date(2026, 3, 1), now=NOW)
+    second = report.summarize(engine, "C", date(2026, 3, 2), date(2026, 3, 2), now=NOW)
     assert first["metrics"]["reported"] == 1 and second["metrics"]["reported"] == 1
     assert first["period"]["as_of"] == "2026-03-02T00:00:00+08:00"
 
 
 def test_a_period_must_be_whole_and_forward(hand):
     with pytest.raises(ValueError):
-        metrics.summarize(hand, "C", START, None, now=NOW)
+        report.summarize(hand, "C", START, None, now=NOW)
     with pytest.raises(ValueError):
-        metrics.summarize(hand, "C", END, START, now=NOW)
+        report.summarize(hand, "C", END, START, now=NOW)

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, text
 
-from data import demo, maps, metrics, store, wall
+from data import demo, maps, panels, report, store, wall
+from data.regions import root_region
 from data.models import Case, Officer, Patrol, PatrolPoint
 from tests.data.test_metrics import G1, G2, build, d
 
@@ -24,7 +25,7 @@ def hand(engine):
 
 def test_live_counts_per_grid_and_for_the_county(hand):
     with hand.connect() as conn:
-        county = wall.root_region(conn, None)  # the one top-level region
+        county = root_region(conn, None)  # the one top-level region
         assert county.code == "C"
         grids = wall.grid_values(conn, county, NOW)
         counters = wall.counters(conn, county, NOW)
@@ -38,7 +39,7 @@ def test_live_counts_per_grid_and_for_the_county(hand):
     assert (counters["reported_today"], counters["closed_today"]) == (1, 1)  # K13; K3
     assert (counters["open"], counters["overdue"], counters["reported_week"]) == (5, 1, 1)
     # the same numbers as the summary of that day
-    day = metrics.summarize(hand, "C", NOW.date(), NOW.date(), now=NOW)["metrics"]
+    day = report.summarize(hand, "C", NOW.date(), NOW.date(), now=NOW)["metrics"]
     assert (day["reported"], day["closed"], day["open"], day["overdue"]) == (1, 1, 5, 1)
     assert counters["patrol_coverage"] == 0  # no patrol on 03-09
 
@@ -51,7 +52,7 @@ def test_cases_off_the_leaves_count_for_the_county_not_for_a_grid(hand):
             {"id": 101, "code": "NOWHERE", "region_id": None, "status": "filed", "reported_at": d(9, 2),
              "location_method": "none", "version": 1}])
     with hand.connect() as conn:
-        county = wall.root_region(conn, "C")
+        county = root_region(conn, "C")
         assert wall.counters(conn, county, NOW)["reported_today"] == 2  # K13 + TOWN
         assert wall.counters(conn, None, NOW)["reported_today"] == 3  # + the unlocated one
         assert wall.grid_values(conn, county, NOW)["reported_week"].sum() == 1
@@ -59,7 +60,7 @@ def test_cases_off_the_leaves_count_for_the_county_not_for_a_grid(hand):
 
 def test_the_trend_counts_each_local_day(hand):
     with hand.connect() as conn:
-        trend = wall.daily_trend(conn, wall.root_region(conn, "C"), NOW).set_index("day")
+        trend = panels.daily_trend(conn, root_region(conn, "C"), NOW).set_index("day")
     assert len(trend) == 30 and trend.index[-1] == NOW.date()
     day = lambda n, m=3: datetime(2026, m, n).date()  # noqa: E731
     assert trend.loc[day(2), "reported"] == 3  # K1 K2 K8
@@ -74,7 +75,7 @@ def test_the_trend_in_a_time_zone_ahead_of_utc(engine):
              None, None, None, None)]
     build(engine, tz="Asia/Shanghai", cases=late, events=[], patrols=[])
     with engine.connect() as conn:
-        trend = wall.daily_trend(conn, None, NOW).set_index("day")
+        trend = panels.daily_trend(conn, None, NOW).set_index("day")
     # 16:30 UTC on 03-08 is 00:30 on 03-09 in Shanghai
     assert trend.loc[datetime(2026, 3, 9).date(), "reported"] == 1
     assert trend.loc[datetime(2026, 3, 8).date(), "reported"] == 0
@@ -82,7 +83,7 @@ def test_the_trend_in_a_time_zone_ahead_of_utc(engine):
 
 def test_newest_cases_of_a_town_newest_first(hand):
     with hand.connect() as conn:
-        newest = wall.newest_cases(conn, wall.root_region(conn, "T2"), limit=3)
+        newest = wall.newest_cases(conn, root_region(conn, "T2"), limit=3)
     assert list(newest["code"]) == ["K9", "K4", "K3"]
     assert list(newest["place"]) == ["G3", "G3", "G3"]
 
@@ -90,8 +91,8 @@ def test_newest_cases_of_a_town_newest_first(hand):
 def test_the_ranking_follows_the_summary(hand):
     now = d(20)
     with hand.connect() as conn:
-        board = wall.ranking(conn, wall.root_region(conn, "C"), now)
-    children = metrics.summarize(hand, "C", now=now)["children"]
+        board = panels.ranking(conn, root_region(conn, "C"), now)
+    children = report.summarize(hand, "C", now=now)["children"]
     rates = {c["code"]: c["metrics"]["on_time_closure_rate"] for c in children}
     expected = sorted(rates, key=lambda code: (rates[code] is None, -(rates[code] or 0)))
     assert list(board["code"]) == expected
@@ -112,8 +113,8 @@ def test_officers_on_patrol_now_at_their_last_fix(hand):
             for m in (50, 20, 4)] + [
             {"patrol_id": 11, "at": NOW - timedelta(hours=2), "lon": 4.5, "lat": 0.5}])
     with hand.connect() as conn:
-        on_patrol = wall.officers_on_patrol(conn, wall.root_region(conn, "C"), NOW)
-        in_t2 = wall.officers_on_patrol(conn, wall.root_region(conn, "T2"), NOW)
+        on_patrol = wall.officers_on_patrol(conn, root_region(conn, "C"), NOW)
+        in_t2 = wall.officers_on_patrol(conn, root_region(conn, "T2"), NOW)
     assert on_patrol[["name", "lon"]].values.tolist() == [["王伟", 9.0]]
     assert in_t2.empty
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert
 
-from data import console, metrics, store
+from data import metrics, region_view, report, store
 from data.cases.export import export_cases
 from data.cases.filter import CaseFilter
 from data.cases.listing import case_count, case_page
@@ -31,12 +31,12 @@ def hand(engine):
 
 def test_region_shapes(hand):
     with hand.connect() as conn:
-        county = console.region_shapes(conn, "C")
-        town = console.region_shapes(conn, "T1")
-        grid = console.region_shapes(conn, "G1")
-        top = console.region_shapes(conn, None)
+        county = region_view.region_shapes(conn, "C")
+        town = region_view.region_shapes(conn, "T1")
+        grid = region_view.region_shapes(conn, "G1")
+        top = region_view.region_shapes(conn, None)
         with pytest.raises(UnknownRegion):
-            console.region_shapes(conn, "NOPE")
+            region_view.region_shapes(conn, "NOPE")
     assert [f["id"] for f in county["features"]] == ["T1", "T2"]
     assert {f["properties"]["level"] for f in county["features"]} == {"乡镇街道"}
     assert not any(f["properties"]["is_leaf"] for f in county["features"])
@@ -55,8 +55,8 @@ def test_region_shapes(hand):
 
 def test_region_view_equals_the_summary(hand):
     with hand.connect() as conn:
-        view = console.region_view(conn, "C", flt(), NOW)
-    summary = metrics.summarize(hand, "C", FIRST, LAST, now=NOW)
+        view = region_view.region_view(conn, "C", flt(), NOW)
+    summary = report.summarize(hand, "C", FIRST, LAST, now=NOW)
     assert view["metrics"] == summary["metrics"]
     assert view["previous"] == summary["previous"]
     assert view["region"]["code"] == "C" and view["region"]["is_leaf"] is False
@@ -65,7 +65,7 @@ def test_region_view_equals_the_summary(hand):
                                                                       ("T2", False)]
     for child, expected in zip(view["children_metrics"], summary["children"]):
         assert child["code"] == expected["code"]
-        for key in console.CHILD_METRICS:
+        for key in region_view.CHILD_METRICS:
             assert child[key] == expected["metrics"][key], key
     rates = {c["code"]: c["metrics"]["on_time_closure_rate"] for c in summary["children"]}
     assert list(view["ranking"]["code"]) == sorted(
@@ -74,8 +74,8 @@ def test_region_view_equals_the_summary(hand):
 
 def test_region_view_by_hand(hand):
     with hand.connect() as conn:
-        view = console.region_view(conn, "T1", flt(region_code="T1"), NOW)
-        grid = console.region_view(conn, "G2", flt(region_code="G2"), NOW)
+        view = region_view.region_view(conn, "T1", flt(region_code="T1"), NOW)
+        grid = region_view.region_view(conn, "G2", flt(region_code="G2"), NOW)
     m = view["metrics"]
     # T1 = G1 + G2, reported 03-01..03-20: A1 A2 A3 A4 A8 A11 A12
     assert m["reported"] == 7
@@ -94,9 +94,9 @@ def test_region_view_by_hand(hand):
 
 def test_region_view_follows_categories_and_sources_not_statuses(hand):
     with hand.connect() as conn:
-        shi = console.region_view(conn, "C", flt(categories=(SHI,)), NOW)
-        shi_open = console.region_view(conn, "C", flt(categories=(SHI,), statuses=("open",)), NOW)
-        patrol = console.region_view(conn, "C", flt(sources=("patrol",)), NOW)
+        shi = region_view.region_view(conn, "C", flt(categories=(SHI,)), NOW)
+        shi_open = region_view.region_view(conn, "C", flt(categories=(SHI,), statuses=("open",)), NOW)
+        patrol = region_view.region_view(conn, "C", flt(sources=("patrol",)), NOW)
     m = shi["metrics"]
     assert m["reported"] == 5  # A1 A2 A6 A11 A12 (A10 is unlocated: not in C)
     assert m["closed"] == 3  # A1 A11 A12
@@ -114,15 +114,16 @@ def test_region_view_follows_categories_and_sources_not_statuses(hand):
     assert patrol["metrics"]["reported"] == 3  # A1 A5 A11
     assert patrol["metrics"]["closed"] == 3  # A1 A11, and A9 (patrol, closed 03-04)
     # the same numbers as the summary with the same scope
-    scoped = metrics.summarize(hand, "C", FIRST, LAST, now=NOW,
+    scoped = report.summarize(hand, "C", FIRST, LAST, now=NOW,
                                scope=metrics.CaseScope(categories=(SHI,)))
     assert scoped["metrics"] == m
 
 
 def test_region_view_of_the_whole_deployment(hand):
     with hand.connect() as conn:
-        view = console.region_view(conn, None, flt(region_code=None), NOW, lang="en")
-    assert view["region"]["code"] is None and view["region"]["name"] == "All"
+        view = region_view.region_view(conn, None, flt(region_code=None), NOW)
+    assert view["region"]["code"] is None and view["region"]["key"] == "all"
+    assert view["region"]["name"] is None and view["region"]["is_leaf"] is False
     assert view["metrics"]["reported"] == 11  # A10 (unlocated) counts here
     assert [c["code"] for c in view["children"]] == ["C"]
 
@@ -136,15 +137,15 @@ def test_the_la_example(engine):
     now = datetime(2026, 11, 24)
     f = CaseFilter()
     with engine.connect() as conn:
-        view = console.region_view(conn, None, f, now, lang="en")
+        view = region_view.region_view(conn, None, f, now)
         total = case_count(conn, f, now)
         rows, page_total = case_page(conn, f, now, end_row=50)
         region = view["children"][0]["code"]
-        shapes = console.region_shapes(conn, region)
+        shapes = region_view.region_shapes(conn, region)
         points = open_case_points(conn, shapes["features"][0]["id"], now)
         data = export_cases(conn, CaseFilter(region_code=region), now, "csv",
                             partial(word, lang="zh"))
-    summary = metrics.summarize(engine, None, now=now)
+    summary = report.summarize(engine, None, now=now)
     assert view["metrics"] == summary["metrics"]
     assert view["period"]["to"] == "2020-01-03"  # old data: the 30 days up to its newest case
     assert total == page_total == 10_000 and len(rows) == 50
@@ -187,8 +188,8 @@ def test_a_cached_region_view_equals_a_fresh_one(hand, monkeypatch, few_share):
     with hand.connect() as conn:
         for code in ("C", "T1", "T2", "G1", "G3", None):
             for f in (flt(region_code=code), flt(region_code=code, categories=(SHI,))):
-                fresh = console.region_view(conn, code, f, now)
-                kept = console.region_view(conn, code, f, now, cache=cache)
+                fresh = region_view.region_view(conn, code, f, now)
+                kept = region_view.region_view(conn, code, f, now, cache=cache)
                 for key in ("region", "breadcrumb", "children", "period", "metrics",
                             "previous", "children_metrics"):
                     assert kept[key] == fresh[key], (code, key)
@@ -203,7 +204,7 @@ def test_a_cached_region_view_equals_a_fresh_one(hand, monkeypatch, few_share):
                                      "location_method": "point", "version": 1}])
         store.bump_data_version(conn)
     with hand.connect() as conn:
-        after = console.region_view(conn, "T2", flt(region_code="T2"), now, cache=cache)
+        after = region_view.region_view(conn, "T2", flt(region_code="T2"), now, cache=cache)
     assert after["metrics"]["reported"] == 4  # A5 A6 A7 + NEW
     assert len(cache) > sizes  # kept under the new version
 
@@ -213,7 +214,7 @@ def test_a_cache_by_age_shows_a_change_once_its_entries_are_old(hand, monkeypatc
     monkeypatch.setattr("time.monotonic", lambda: clock[0])
     cache = metrics.ResultCache(max_age=60)
     with hand.connect() as conn:
-        before = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
+        before = region_view.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
     with store.transaction(hand) as conn:
         conn.execute(insert(Case), [{"id": 500, "code": "NEW", "region_id": G3,
                                      "status": "reported", "reported_at": t(19),
@@ -221,9 +222,9 @@ def test_a_cache_by_age_shows_a_change_once_its_entries_are_old(hand, monkeypatc
         store.bump_data_version(conn)
     with hand.connect() as conn:
         clock[0] += 30
-        held = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
+        held = region_view.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
         clock[0] += 31
-        fresh = console.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
+        fresh = region_view.region_view(conn, "T2", flt(region_code="T2"), NOW, cache=cache)
     assert before["metrics"]["reported"] == held["metrics"]["reported"] == 3
     assert fresh["metrics"]["reported"] == 4
 
@@ -256,12 +257,12 @@ def test_prewarm_fills_the_cache_for_every_region(hand, monkeypatch):
     cache = metrics.ResultCache()
     now = NOW.replace(minute=0)
     with hand.connect() as conn:
-        console.prewarm(conn, cache, now, flt())
+        region_view.prewarm(conn, cache, now, flt())
         assert len(cache) > 0
         calls = []
         original = metrics._case_rows
         monkeypatch.setattr(metrics, "_case_rows", lambda *a, **k: calls.append(a) or
                             original(*a, **k))
-        view = console.region_view(conn, "G2", flt(region_code="G2"), now, cache=cache)
+        view = region_view.region_view(conn, "G2", flt(region_code="G2"), now, cache=cache)
     assert calls == []  # no case counted again (only G2's closure rows are read)
     assert view["metrics"]["reported"] == 3  # A3 A4 A12

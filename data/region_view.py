@@ -1,38 +1,173 @@
-"""What the commander console reads for one region: its panels and its map's shapes.
+"""The console's view of one region, as plain data: its panels and its map's shapes.
 
-Plain Python and SQL, no Dash. Every figure of a panel comes from the metric registry
-(:func:`data.metrics.compute`), narrowed by the filter's categories and sources; this module
-only chooses which cases and which period. The console's cases (filter, list, detail,
-exports, stage lights, map points) are in :mod:`data.cases`.
+Every figure is the registry's (:func:`data.report.region_report`: the region, its children
+and the period before), narrowed by the filter's categories and sources; the panels
+(trend, top subcategories, ranking) are :mod:`data.panels`'. With a server's
+:class:`data.metrics.ResultCache` every region's counts are counted once per period and
+scope, and :func:`prewarm` counts them ahead of the first click.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, func, select
 
-from data import maps, metrics, schema
+from data import maps, metrics
 from data.cases.filter import CaseFilter, period_of
 from data.metrics import CaseScope, Period
 from data.models import Case, Region, RegionAncestor
+from data.panels import daily_trend, ranking, shares
 from data.regions import RegionInfo, ancestors_of, children_of, get_region
+from data.report import region_report
+from data.sql import utc_hour
 from data.store import deployment_timezone
-from data.wall import daily_trend, ranking, shares
 
-__all__ = ["prewarm", "region_shapes", "region_view"]
-
-#: The name of the whole deployment in the region view.
-WORDS: dict[str, dict[str, str]] = {"zh": {"all": "全部"}, "en": {"all": "All"}}
+CHILD_METRICS = ("reported", "closure_rate", "on_time_closure_rate", "overdue",
+                 "median_hours_to_close", "open")
 
 
-def word(key: str, lang: str = "zh") -> str:
-    """A word of this module's vocabulary, or of :data:`data.schema.LABELS`."""
-    table = WORDS.get(lang, WORDS["zh"])
-    return table[key] if key in table else schema.label(key, lang)
+def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now: datetime,
+                top: int = 10, *,
+                cache: metrics.ResultCache | None = None) -> dict[str, object]:
+    """Everything the console's panels show for one region (``region_code``; ``None``:
+    the whole deployment; ``flt.region_code`` is not read) over the filter's period, with
+    its categories and sources applied to every figure (statuses and text are the
+    list's, not the metrics'):
 
+    ``region`` (code/name/level/depth/is_leaf; :func:`data.report.whole_deployment` for
+    the whole deployment), ``breadcrumb`` (ancestors top-down, itself last),
+    ``children`` (code/name/level/is_leaf), ``period`` (from/to/as_of as
+    text), ``metrics`` and ``previous`` (the registry's metrics of the period and of the
+    one of equal length before), ``children_metrics`` (per child: :data:`CHILD_METRICS`),
+    ``trend`` (DataFrame day/reported/closed), ``categories`` (DataFrame key/n: the
+    ``top`` subcategories) and ``ranking`` (DataFrame code/name/value/closed: children
+    by on-time closure rate, best first, no value last).
+
+    With a ``cache`` (one :class:`data.metrics.ResultCache` kept by the server), the
+    store counts every region's cases once per data version, period, scope and minute,
+    and each later view (a click down or back up) only adds up what is kept; the
+    figures are then as of the start of the current minute (``period.as_of`` says so).
+    Without one, every call counts the region's own cases afresh, as of ``now``.
+    """
+    tz = deployment_timezone(conn)
+    if cache is not None:
+        now = now.replace(second=0, microsecond=0)
+    region = None if region_code is None else get_region(conn, region_code)
+    period = period_of(conn, flt, now)
+    scope = None if flt.scope.is_everything else flt.scope
+    report = region_report(conn, region, period, now, scope=scope, cache=cache)
+    kids = report.children
+    kid_ids = [k.id for k in kids]
+    with_children = {pid for (pid,) in conn.execute(
+        select(Region.parent_id).where(Region.parent_id.in_(
+            kid_ids + ([] if region is None else [region.id]))).distinct())}
+    per_child = report.children_metrics
+    kid_dicts = [{**k.as_dict(), "is_leaf": k.id not in with_children} for k in kids]
+    # a few regions are counted alone unless the cache holds every region's counts already
+    alone = cache is None or (
+        region is not None and metrics.few_regions(conn, [region.id])
+        and cache.get(cache.key(conn, "trend", period, scope)) is None)
+    return {
+        "region": {**report.region_dict(),
+                   "is_leaf": region is not None and region.id not in with_children},
+        "breadcrumb": [] if region is None else [a.as_dict() for a in ancestors_of(conn, region)],
+        "children": kid_dicts,
+        "period": report.period_dict(tz),
+        "metrics": report.metrics,
+        "previous": report.previous,
+        "children_metrics": [
+            {**kd, **{m: per_child[k.id][m] for m in CHILD_METRICS}}
+            for k, kd in zip(kids, kid_dicts)],
+        "trend": (daily_trend(conn, region, now, period=period, scope=scope)
+                  if alone else _cached_trend(conn, region, period, scope, cache)),
+        "categories": (shares(conn, region, now, Case.subcategory, top=top, period=period,
+                              scope=scope)
+                       if alone else
+                       _cached_categories(conn, region, period, scope, cache, top)),
+        "ranking": ranking(conn, region, now, values=per_child),
+    }
+
+
+def _region_rows(conn: Connection, region: RegionInfo | None, frame: pd.DataFrame
+                 ) -> pd.DataFrame:
+    """The rows of a per-region frame that lie under ``region`` (all for None)."""
+    if region is None:
+        return frame
+    ids = {rid for (rid,) in conn.execute(select(RegionAncestor.descendant_id)
+                                          .where(RegionAncestor.ancestor_id == region.id))}
+    return frame[frame["region"].isin(ids)]
+
+
+def _cached_trend(conn: Connection, region: RegionInfo | None, period: Period,
+                  scope: CaseScope | None, cache: metrics.ResultCache) -> pd.DataFrame:
+    """:func:`data.panels.daily_trend` over ``period`` from every region's daily counts,
+    counted once and kept in ``cache``."""
+    def every_region() -> pd.DataFrame:
+        tz = deployment_timezone(conn)
+        parts = []
+        for name, column in (("reported", Case.reported_at), ("closed", Case.closed_at)):
+            hour = utc_hour(column).label("hour")
+            place = func.coalesce(Case.region_id, -1).label("region")
+            query = metrics.scoped(select(place, hour, func.count())
+                                   .where(column >= period.start, column < period.end)
+                                   .group_by(place, hour), scope)
+            rows = pd.DataFrame(metrics.plain_rows(conn.execute(query)),
+                                columns=["region", "hour", "n"])
+            hours = pd.Series(rows["hour"].unique())
+            day_of = dict(zip(hours, pd.to_datetime(hours, format="%Y-%m-%d %H")
+                              .dt.tz_localize("UTC").dt.tz_convert(tz).dt.date))
+            rows["day"] = rows["hour"].map(day_of)
+            parts.append(rows.groupby(["region", "day"])["n"].sum().rename(name))
+        return pd.concat(parts, axis=1).fillna(0).astype(int).reset_index()
+
+    kept = cache.get_or_compute(cache.key(conn, "trend", period, scope), every_region)
+    per_day = _region_rows(conn, region, kept).groupby("day")[["reported", "closed"]].sum()
+    out = pd.DataFrame({"day": pd.date_range(period.first, period.last, freq="D").date})
+    for name in ("reported", "closed"):
+        out[name] = out["day"].map(per_day[name]).fillna(0).astype(int) \
+            if not per_day.empty else 0
+    return out
+
+
+def _cached_categories(conn: Connection, region: RegionInfo | None, period: Period,
+                       scope: CaseScope | None, cache: metrics.ResultCache,
+                       top: int) -> pd.DataFrame:
+    """:func:`data.panels.shares` of subcategories over ``period`` from every region's
+    counts, counted once and kept in ``cache``."""
+    def every_region() -> pd.DataFrame:
+        place = func.coalesce(Case.region_id, -1).label("region")
+        key = func.coalesce(Case.subcategory, "").label("key")
+        query = metrics.scoped(select(place, key, func.count())
+                               .where(Case.reported_at >= period.start,
+                                      Case.reported_at < period.end)
+                               .group_by(place, key), scope)
+        return pd.DataFrame(metrics.plain_rows(conn.execute(query)),
+                            columns=["region", "key", "n"])
+
+    kept = cache.get_or_compute(cache.key(conn, "subcategories", period, scope), every_region)
+    sums = _region_rows(conn, region, kept).groupby("key", as_index=False)["n"].sum()
+    sums = sums.sort_values(["n", "key"], ascending=[False, True], kind="stable")
+    return sums.head(top).reset_index(drop=True)[["key", "n"]]
+
+
+def prewarm(conn: Connection, cache: metrics.ResultCache, now: datetime,
+            flt: CaseFilter | None = None) -> None:
+    """Count every region's figures for ``flt``'s period (default: the default period)
+    into ``cache`` ahead of any click, so the next :func:`region_view` of any region
+    with that period and scope only adds up. A server may call it from a background
+    thread every minute, or after the data changed."""
+    tops = children_of(conn, None)
+    code = tops[0].code if len(tops) == 1 else None
+    base = flt or CaseFilter()
+    region_view(conn, code, CaseFilter(region_code=code, first=base.first, last=base.last,
+                                       categories=base.categories, sources=base.sources,
+                                       days=base.days), now, cache=cache)
+
+
+# --- the map ------------------------------------------------------------------------------
 
 def region_shapes(conn: Connection, region_code: str | None,
                   tolerance: float = maps.DEFAULT_TOLERANCE) -> dict[str, object]:
@@ -79,164 +214,3 @@ def region_shapes(conn: Connection, region_code: str | None,
         None if any(v is None for v in box) else [float(v) for v in box])
     return {"type": "FeatureCollection", "features": features, "outline": outline,
             "bounds": bounds}
-
-
-# --- one region's panels ----------------------------------------------------------------------
-
-CHILD_METRICS = ("reported", "closure_rate", "on_time_closure_rate", "overdue",
-                 "median_hours_to_close", "open")
-
-
-def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now: datetime,
-                lang: str = "zh", top: int = 10, *,
-                cache: metrics.ResultCache | None = None) -> dict[str, object]:
-    """Everything the console's panels show for one region (``region_code``; ``None``:
-    the whole deployment; ``flt.region_code`` is not read) over the filter's period, with
-    its categories and sources applied to every figure (statuses and text are the
-    list's, not the metrics'):
-
-    ``region`` (code/name/level/depth/is_leaf), ``breadcrumb`` (ancestors top-down,
-    itself last), ``children`` (code/name/level/is_leaf), ``period`` (from/to/as_of as
-    text), ``metrics`` and ``previous`` (the registry's metrics of the period and of the
-    one of equal length before), ``children_metrics`` (per child: :data:`CHILD_METRICS`),
-    ``trend`` (DataFrame day/reported/closed), ``categories`` (DataFrame key/n: the
-    ``top`` subcategories) and ``ranking`` (DataFrame code/name/value/closed: children
-    by on-time closure rate, best first, no value last).
-
-    With a ``cache`` (one :class:`data.metrics.ResultCache` kept by the server), the
-    store counts every region's cases once per data version, period, scope and minute,
-    and each later view (a click down or back up) only adds up what is kept; the
-    figures are then as of the start of the current minute (``period.as_of`` says so).
-    Without one, every call counts the region's own cases afresh, as of ``now``.
-    """
-    tz = deployment_timezone(conn)
-    if cache is not None:
-        now = now.replace(second=0, microsecond=0)
-    region = None if region_code is None else get_region(conn, region_code)
-    period = period_of(conn, flt, now)
-    previous = period.previous(tz)
-    as_of = min(now, period.end)
-    scope = None if flt.scope.is_everything else flt.scope
-    kids = children_of(conn, region)
-    kid_ids = [k.id for k in kids]
-    with_children = {pid for (pid,) in conn.execute(
-        select(Region.parent_id).where(Region.parent_id.in_(
-            kid_ids + ([] if region is None else [region.id]))).distinct())}
-    if region is None:
-        current = metrics.compute(conn, None, period, as_of, scope=scope, cache=cache)
-        per_child = metrics.compute(conn, kid_ids, period, as_of, scope=scope, cache=cache)
-        key = 0
-    else:
-        current = per_child = metrics.compute(conn, [region.id, *kid_ids], period, as_of,
-                                              scope=scope, cache=cache)
-        key = region.id
-    before = metrics.compute(conn, None if region is None else [region.id], previous,
-                             min(now, previous.end), scope=scope, cache=cache)
-    kid_dicts = [{**k.as_dict(), "is_leaf": k.id not in with_children} for k in kids]
-    # a few regions are counted alone unless the cache holds every region's counts already
-    alone = cache is None or (
-        region is not None and metrics.few_regions(conn, [region.id])
-        and cache.get(cache.key(conn, "trend", period, scope)) is None)
-    whole = {"code": None, "name": word("all", lang), "level": None, "depth": -1,
-             "is_leaf": False}
-    return {
-        "region": whole if region is None else {**region.as_dict(),
-                                                "is_leaf": region.id not in with_children},
-        "breadcrumb": [] if region is None else [a.as_dict() for a in ancestors_of(conn, region)],
-        "children": kid_dicts,
-        "period": {"from": period.first.isoformat(), "to": period.last.isoformat(),
-                   "previous_from": previous.first.isoformat(),
-                   "previous_to": previous.last.isoformat(),
-                   "as_of": as_of.replace(tzinfo=timezone.utc).astimezone(tz)
-                   .isoformat(timespec="seconds")},
-        "metrics": current[key],
-        "previous": before[key],
-        "children_metrics": [
-            {**kd, **{m: per_child[k.id][m] for m in CHILD_METRICS}}
-            for k, kd in zip(kids, kid_dicts)],
-        "trend": (daily_trend(conn, region, now, period=period, scope=scope)
-                  if alone else _cached_trend(conn, region, period, scope, cache)),
-        "categories": (shares(conn, region, now, Case.subcategory, top=top, period=period,
-                              scope=scope)
-                       if alone else
-                       _cached_categories(conn, region, period, scope, cache, top)),
-        "ranking": ranking(conn, region, now, values=per_child),
-    }
-
-
-def _region_rows(conn: Connection, region: RegionInfo | None, frame: pd.DataFrame
-                 ) -> pd.DataFrame:
-    """The rows of a per-region frame that lie under ``region`` (all for None)."""
-    if region is None:
-        return frame
-    ids = {rid for (rid,) in conn.execute(select(RegionAncestor.descendant_id)
-                                          .where(RegionAncestor.ancestor_id == region.id))}
-    return frame[frame["region"].isin(ids)]
-
-
-def _cached_trend(conn: Connection, region: RegionInfo | None, period: Period,
-                  scope: CaseScope | None, cache: metrics.ResultCache) -> pd.DataFrame:
-    """:func:`data.wall.daily_trend` over ``period`` from every region's daily counts,
-    counted once and kept in ``cache``."""
-    from data.wall import _utc_hour
-
-    def every_region() -> pd.DataFrame:
-        tz = deployment_timezone(conn)
-        parts = []
-        for name, column in (("reported", Case.reported_at), ("closed", Case.closed_at)):
-            hour = _utc_hour(column).label("hour")
-            place = func.coalesce(Case.region_id, -1).label("region")
-            query = metrics.scoped(select(place, hour, func.count())
-                                   .where(column >= period.start, column < period.end)
-                                   .group_by(place, hour), scope)
-            rows = pd.DataFrame(metrics.plain_rows(conn.execute(query)),
-                                columns=["region", "hour", "n"])
-            hours = pd.Series(rows["hour"].unique())
-            day_of = dict(zip(hours, pd.to_datetime(hours, format="%Y-%m-%d %H")
-                              .dt.tz_localize("UTC").dt.tz_convert(tz).dt.date))
-            rows["day"] = rows["hour"].map(day_of)
-            parts.append(rows.groupby(["region", "day"])["n"].sum().rename(name))
-        return pd.concat(parts, axis=1).fillna(0).astype(int).reset_index()
-
-    kept = cache.get_or_compute(cache.key(conn, "trend", period, scope), every_region)
-    per_day = _region_rows(conn, region, kept).groupby("day")[["reported", "closed"]].sum()
-    out = pd.DataFrame({"day": pd.date_range(period.first, period.last, freq="D").date})
-    for name in ("reported", "closed"):
-        out[name] = out["day"].map(per_day[name]).fillna(0).astype(int) \
-            if not per_day.empty else 0
-    return out
-
-
-def _cached_categories(conn: Connection, region: RegionInfo | None, period: Period,
-                       scope: CaseScope | None, cache: metrics.ResultCache,
-                       top: int) -> pd.DataFrame:
-    """:func:`data.wall.shares` of subcategories over ``period`` from every region's
-    counts, counted once and kept in ``cache``."""
-    def every_region() -> pd.DataFrame:
-        place = func.coalesce(Case.region_id, -1).label("region")
-        key = func.coalesce(Case.subcategory, "").label("key")
-        query = metrics.scoped(select(place, key, func.count())
-                               .where(Case.reported_at >= period.start,
-                                      Case.reported_at < period.end)
-                               .group_by(place, key), scope)
-        return pd.DataFrame(metrics.plain_rows(conn.execute(query)),
-                            columns=["region", "key", "n"])
-
-    kept = cache.get_or_compute(cache.key(conn, "subcategories", period, scope), every_region)
-    sums = _region_rows(conn, region, kept).groupby("key", as_index=False)["n"].sum()
-    sums = sums.sort_values(["n", "key"], ascending=[False, True], kind="stable")
-    return sums.head(top).reset_index(drop=True)[["key", "n"]]
-
-
-def prewarm(conn: Connection, cache: metrics.ResultCache, now: datetime,
-            flt: CaseFilter | None = None) -> None:
-    """Count every region's figures for ``flt``'s period (default: the default period)
-    into ``cache`` ahead of any click, so the next :func:`region_view` of any region
-    with that period and scope only adds up. A server may call it from a background
-    thread every minute, or after the data changed."""
-    tops = children_of(conn, None)
-    code = tops[0].code if len(tops) == 1 else None
-    base = flt or CaseFilter()
-    region_view(conn, code, CaseFilter(region_code=code, first=base.first, last=base.last,
-                                       categories=base.categories, sources=base.sources,
-                                       days=base.days), now, cache=cache)
