@@ -295,6 +295,56 @@ def _map_update(old: dict, new: dict, snap: dict, shapes: dict, state: dict,
     return figure
 
 
+def _tiles_update(old: dict, new: dict):
+    """A ``Patch`` of the counter tiles: the texts that moved since the page was last
+    sent ``old`` (every one for a page the server does not remember), and the overdue
+    tile's alert; ``no_update`` when no tile moved."""
+    tiles = no_update
+    if old.get("tiles") != new["tiles"] or old.get("alert") != new["alert"]:
+        tiles = Patch()
+        for i, text in enumerate(new["tiles"]):
+            if not old or old["tiles"][i] != text:  # only the numbers that moved
+                tiles[i]["props"]["children"][1]["props"]["children"] = text[0]
+                if len(text) > 1:
+                    tiles[i]["props"]["children"][2]["props"]["children"] = text[1]
+        tiles[TILE_KEYS.index("overdue")]["props"]["className"] = (
+            "wall-tile alert" if new["alert"] else "wall-tile")
+    return tiles
+
+
+def _chart_updates(old: dict, new: dict) -> tuple:
+    """Patches of the trend, the sources' ring and the top problems' bars from what the
+    page was last sent (``old``) and what it shows now (``new``, :func:`shown_values`):
+    only the values that moved; ``no_update`` for a chart that did not move."""
+    trend_patch = no_update
+    if old.get("trend") != new["trend"]:
+        trend_patch = Patch()
+        days, reported, closed = new["trend"]
+        if old.get("trend") and old["trend"][0] == days:  # same days: only the counts that moved
+            for i, (before, after) in enumerate(zip(old["trend"][1], reported)):
+                if before != after:
+                    trend_patch["data"][0]["y"][i] = after
+            for i, (before, after) in enumerate(zip(old["trend"][2], closed)):
+                if before != after:
+                    trend_patch["data"][1]["y"][i] = after
+        else:
+            for trace, values in ((0, reported), (1, closed)):
+                trend_patch["data"][trace]["x"] = days
+                trend_patch["data"][trace]["y"] = values
+    pie = no_update
+    if old.get("sources") != new["sources"]:
+        pie = Patch()
+        pie["data"][0]["labels"], pie["data"][0]["values"] = new["sources"]
+    bars = no_update
+    if old.get("top") != new["top"]:
+        bars = Patch()
+        labels, counts = new["top"]
+        bars["data"][0]["x"] = counts[::-1]
+        bars["data"][0]["y"] = labels[::-1]
+        bars["data"][0]["text"] = counts[::-1]
+    return trend_patch, pie, bars
+
+
 def _whole_map(snap: dict, shapes: dict, state: dict, view: dict | None):
     """The wall's map drawn afresh on ``shapes``, framed by ``view`` (geo settings) or,
     for a rotating wall showing one of its towns, on that town."""
@@ -348,16 +398,7 @@ def refresh_wall(request: object, state: dict | None):
     def changed(key: str) -> bool:
         return old.get(key) != new[key]
 
-    tiles = no_update
-    if changed("tiles") or changed("alert"):
-        tiles = Patch()
-        for i, text in enumerate(new["tiles"]):
-            if not old or old["tiles"][i] != text:  # only the numbers that moved
-                tiles[i]["props"]["children"][1]["props"]["children"] = text[0]
-                if len(text) > 1:
-                    tiles[i]["props"]["children"][2]["props"]["children"] = text[1]
-        tiles[TILE_KEYS.index("overdue")]["props"]["className"] = (
-            "wall-tile alert" if new["alert"] else "wall-tile")
+    tiles = _tiles_update(old, new)
     ticker = no_update
     if changed("ticker"):
         shown = old.get("ticker")
@@ -371,32 +412,7 @@ def refresh_wall(request: object, state: dict | None):
             for _ in range(max(len(shown) + len(fresh) - wall.TICKER_ROWS, 0)):
                 del ticker[-1]
     figure = _map_update(old, new, snap, shapes, state)
-    trend_patch = no_update
-    if changed("trend"):
-        trend_patch = Patch()
-        days, reported, closed = new["trend"]
-        if old.get("trend") and old["trend"][0] == days:  # same days: only the counts that moved
-            for i, (before, after) in enumerate(zip(old["trend"][1], reported)):
-                if before != after:
-                    trend_patch["data"][0]["y"][i] = after
-            for i, (before, after) in enumerate(zip(old["trend"][2], closed)):
-                if before != after:
-                    trend_patch["data"][1]["y"][i] = after
-        else:
-            for trace, values in ((0, reported), (1, closed)):
-                trend_patch["data"][trace]["x"] = days
-                trend_patch["data"][trace]["y"] = values
-    pie = no_update
-    if changed("sources"):
-        pie = Patch()
-        pie["data"][0]["labels"], pie["data"][0]["values"] = new["sources"]
-    bars = no_update
-    if changed("top"):
-        bars = Patch()
-        labels, counts = new["top"]
-        bars["data"][0]["x"] = counts[::-1]
-        bars["data"][0]["y"] = labels[::-1]
-        bars["data"][0]["text"] = counts[::-1]
+    trend_patch, pie, bars = _chart_updates(old, new)
     ranking = build_ranking(snap["ranking"], lang) if changed("ranking") else no_update
     state_patch = Patch()
     state_patch["version"] = version
