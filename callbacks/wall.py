@@ -24,11 +24,15 @@ from data import wall
 from data.regions import UnknownRegion
 from data.store import data_version, regions_version, utcnow
 from layouts import ids
-from layouts.figures import plot_text, plot_texts, view_ranges
+from layouts.figures import (
+    TRACE_BARS, TRACE_CLOSED, TRACE_FLAGGED, TRACE_GRIDS, TRACE_OFFICERS, TRACE_REPORTED,
+    TRACE_RING, plot_text, plot_texts, view_ranges,
+)
 from layouts.text import t
 from layouts.wall import (
-    TILES, build_ranking, build_ticker, build_wall, build_wall_message, flagged_grids,
-    map_values, officer_points, source_series, tile_texts, trend_series, wall_map, wall_parts,
+    TILE_CHANGE, TILE_VALUE, TILES, build_ranking, build_ticker, build_wall, build_wall_message,
+    flagged_grids, map_values, officer_points, source_series, tile_texts, trend_series, wall_map,
+    wall_parts,
 )
 
 TILE_KEYS = [key for key, _, _ in TILES]
@@ -278,18 +282,20 @@ def _map_update(old: dict, new: dict, snap: dict, shapes: dict, state: dict,
         return no_update
     figure = Patch()
     if "map" in moved:
-        figure["data"][0]["z"] = new["map"]
-        figure["data"][0]["zmax"] = max(max((v for v in new["map"] if v is not None),
-                                            default=0), 1)
+        grids = figure["data"][TRACE_GRIDS]
+        grids["z"] = new["map"]
+        grids["zmax"] = max(max((v for v in new["map"] if v is not None), default=0), 1)
     if "flagged" in moved:
-        figure["data"][2]["lon"] = [f[0] for f in new["flagged"]]
-        figure["data"][2]["lat"] = [f[1] for f in new["flagged"]]
-        figure["data"][2]["text"] = [str(f[2]) for f in new["flagged"]]
-        figure["data"][2]["marker"]["size"] = [min(6 + f[2] * 2, 18) for f in new["flagged"]]
+        marks = figure["data"][TRACE_FLAGGED]
+        marks["lon"] = [f[0] for f in new["flagged"]]
+        marks["lat"] = [f[1] for f in new["flagged"]]
+        marks["text"] = [str(f[2]) for f in new["flagged"]]
+        marks["marker"]["size"] = [min(6 + f[2] * 2, 18) for f in new["flagged"]]
     if "officers" in moved:
-        figure["data"][3]["lon"] = [o[0] for o in new["officers"]]
-        figure["data"][3]["lat"] = [o[1] for o in new["officers"]]
-        figure["data"][3]["text"] = [o[2] for o in new["officers"]]
+        officers = figure["data"][TRACE_OFFICERS]
+        officers["lon"] = [o[0] for o in new["officers"]]
+        officers["lat"] = [o[1] for o in new["officers"]]
+        officers["text"] = [o[2] for o in new["officers"]]
     for key, value in (view or {}).items():
         figure["layout"]["geo"][key] = value
     return figure
@@ -304,9 +310,9 @@ def _tiles_update(old: dict, new: dict):
         tiles = Patch()
         for i, text in enumerate(new["tiles"]):
             if not old or old["tiles"][i] != text:  # only the numbers that moved
-                tiles[i]["props"]["children"][1]["props"]["children"] = text[0]
+                tiles[i]["props"]["children"][TILE_VALUE]["props"]["children"] = text[0]
                 if len(text) > 1:
-                    tiles[i]["props"]["children"][2]["props"]["children"] = text[1]
+                    tiles[i]["props"]["children"][TILE_CHANGE]["props"]["children"] = text[1]
         tiles[TILE_KEYS.index("overdue")]["props"]["className"] = (
             "wall-tile alert" if new["alert"] else "wall-tile")
     return tiles
@@ -323,25 +329,27 @@ def _chart_updates(old: dict, new: dict) -> tuple:
         if old.get("trend") and old["trend"][0] == days:  # same days: only the counts that moved
             for i, (before, after) in enumerate(zip(old["trend"][1], reported)):
                 if before != after:
-                    trend_patch["data"][0]["y"][i] = after
+                    trend_patch["data"][TRACE_REPORTED]["y"][i] = after
             for i, (before, after) in enumerate(zip(old["trend"][2], closed)):
                 if before != after:
-                    trend_patch["data"][1]["y"][i] = after
+                    trend_patch["data"][TRACE_CLOSED]["y"][i] = after
         else:
-            for trace, values in ((0, reported), (1, closed)):
+            for trace, values in ((TRACE_REPORTED, reported), (TRACE_CLOSED, closed)):
                 trend_patch["data"][trace]["x"] = days
                 trend_patch["data"][trace]["y"] = values
     pie = no_update
     if old.get("sources") != new["sources"]:
         pie = Patch()
-        pie["data"][0]["labels"], pie["data"][0]["values"] = new["sources"]
+        ring = pie["data"][TRACE_RING]
+        ring["labels"], ring["values"] = new["sources"]
     bars = no_update
     if old.get("top") != new["top"]:
         bars = Patch()
         labels, counts = new["top"]
-        bars["data"][0]["x"] = counts[::-1]
-        bars["data"][0]["y"] = labels[::-1]
-        bars["data"][0]["text"] = counts[::-1]
+        top = bars["data"][TRACE_BARS]
+        top["x"] = counts[::-1]
+        top["y"] = labels[::-1]
+        top["text"] = counts[::-1]
     return trend_patch, pie, bars
 
 

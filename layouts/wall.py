@@ -57,8 +57,13 @@ def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
     return texts
 
 
+#: Where :func:`build_tiles` puts a tile's parts: the refresh patches them by these names.
+TILE_LABEL, TILE_VALUE, TILE_CHANGE = range(3)
+
+
 def build_tiles(counters: dict[str, object], lang: str) -> list[html.Div]:
-    """The counter tiles; rates carry their change against the previous 30 days."""
+    """The counter tiles (label, value, and for rates the change: :data:`TILE_VALUE`...);
+    rates carry their change against the previous 30 days."""
     tiles = []
     for (key, text_key, kind), shown in zip(TILES, tile_texts(counters, lang)):
         name = t(text_key, lang) if text_key else f"{metric_label(key, lang)}·{t('last_30', lang)}"
