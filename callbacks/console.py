@@ -29,13 +29,12 @@ from dashboard import auth, services
 from data import console, metrics, schema, workflow
 from data import wall as wall_data
 from data.console_scope import case_facts
-from data.metric_registry import metric_label
 from data.regions import UnknownRegion, ancestors_of, get_region
 from data.store import deployment_timezone, regions_version, utcnow
 from layouts import console as layout
 from layouts import ids
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
-from layouts.text import t, t_error
+from layouts.text import label, metric_label, t, t_error
 
 REGION_PATH = re.compile(r"^/region/(?P<code>[^/]+)/?$")
 SHAPES_CACHE = "console_shapes"
@@ -505,8 +504,8 @@ def labelled_row(row: dict, lang: str) -> dict:
     """A list row with the words the grid shows beside the keys it sorts and acts on."""
     light = row.get("stage_light")
     return {**row, "row_id": str(row["id"]),  # ag-grid's row ids are text
-            "status_label": schema.label(row.get("status") or "", lang),
-            "source_label": schema.label(row.get("source") or "", lang),
+            "status_label": label(row.get("status") or "", lang),
+            "source_label": label(row.get("source") or "", lang),
             "light_label": t(f"light_{light}", lang) if light else "",
             "urgent_label": t("yes", lang) if row.get("urgent") else ""}
 

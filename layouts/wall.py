@@ -13,12 +13,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from dash import dcc, html
 
-from data.metric_registry import metric_label
-from data.schema import label
 from layouts import ids
 from layouts.figures import MAP_CONFIG, grid_map, source_split, top_bars, trend
 from layouts.format import format_change, format_value
-from layouts.text import t
+from layouts.text import label, metric_label, t
 
 CANVAS = (1920, 1080)
 #: The counters, in reading order: (snapshot key, text key or metric key, kind).
