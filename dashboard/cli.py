@@ -156,7 +156,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard import own_address
 
     own_address.record(app, args.host, args.port)  # where /briefing.pdf's browser opens it
-    from callbacks.console import start_prewarm
+    from dashboard.console_cache import start_prewarm
 
     start_prewarm(app)  # the console's first clicks only add up kept counts
     _announce_demo_access(engine, f"http://{args.host}:{args.port}", app.server.secret_key)

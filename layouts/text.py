@@ -540,6 +540,14 @@ TEXT["en"].update({
     "http_too_large": "The request body is too large: the limit is {limit} MB.",
 })
 
+# --- issue 12: console state
+TEXT["zh"].update({
+    "officer_choice": "{name}（{why}）",
+})
+TEXT["en"].update({
+    "officer_choice": "{name} ({why})",
+})
+
 
 # --- issue 12: words moved from data/schema.py (the vocabularies' words) --------------------
 #: Words the user reads for the vocabularies of :mod:`data.schema`, per language.
