@@ -24,11 +24,15 @@ from data import panels, wall
 from data.regions import UnknownRegion, children_of, root_region
 from data.store import data_version, regions_version, utcnow
 from layouts import ids
-from layouts.figures import plot_text, plot_texts, view_ranges
+from layouts.figures import (
+    TRACE_BARS, TRACE_CLOSED, TRACE_FLAGGED, TRACE_GRIDS, TRACE_OFFICERS, TRACE_REPORTED,
+    TRACE_RING, plot_text, plot_texts, view_ranges,
+)
 from layouts.text import t
 from layouts.wall import (
-    TILES, build_ranking, build_ticker, build_wall, build_wall_message, flagged_grids,
-    map_values, officer_points, source_series, tile_texts, trend_series, wall_map, wall_parts,
+    TILE_CHANGE, TILE_VALUE, TILES, build_ranking, build_ticker, build_wall, build_wall_message,
+    flagged_grids, map_values, officer_points, source_series, tile_texts, trend_series, wall_map,
+    wall_parts,
 )
 
 TILE_KEYS = [key for key, _, _ in TILES]
@@ -278,21 +282,75 @@ def _map_update(old: dict, new: dict, snap: dict, shapes: dict, state: dict,
         return no_update
     figure = Patch()
     if "map" in moved:
-        figure["data"][0]["z"] = new["map"]
-        figure["data"][0]["zmax"] = max(max((v for v in new["map"] if v is not None),
-                                            default=0), 1)
+        grids = figure["data"][TRACE_GRIDS]
+        grids["z"] = new["map"]
+        grids["zmax"] = max(max((v for v in new["map"] if v is not None), default=0), 1)
     if "flagged" in moved:
-        figure["data"][2]["lon"] = [f[0] for f in new["flagged"]]
-        figure["data"][2]["lat"] = [f[1] for f in new["flagged"]]
-        figure["data"][2]["text"] = [str(f[2]) for f in new["flagged"]]
-        figure["data"][2]["marker"]["size"] = [min(6 + f[2] * 2, 18) for f in new["flagged"]]
+        marks = figure["data"][TRACE_FLAGGED]
+        marks["lon"] = [f[0] for f in new["flagged"]]
+        marks["lat"] = [f[1] for f in new["flagged"]]
+        marks["text"] = [str(f[2]) for f in new["flagged"]]
+        marks["marker"]["size"] = [min(6 + f[2] * 2, 18) for f in new["flagged"]]
     if "officers" in moved:
-        figure["data"][3]["lon"] = [o[0] for o in new["officers"]]
-        figure["data"][3]["lat"] = [o[1] for o in new["officers"]]
-        figure["data"][3]["text"] = [o[2] for o in new["officers"]]
+        officers = figure["data"][TRACE_OFFICERS]
+        officers["lon"] = [o[0] for o in new["officers"]]
+        officers["lat"] = [o[1] for o in new["officers"]]
+        officers["text"] = [o[2] for o in new["officers"]]
     for key, value in (view or {}).items():
         figure["layout"]["geo"][key] = value
     return figure
+
+
+def _tiles_update(old: dict, new: dict):
+    """A ``Patch`` of the counter tiles: the texts that moved since the page was last
+    sent ``old`` (every one for a page the server does not remember), and the overdue
+    tile's alert; ``no_update`` when no tile moved."""
+    tiles = no_update
+    if old.get("tiles") != new["tiles"] or old.get("alert") != new["alert"]:
+        tiles = Patch()
+        for i, text in enumerate(new["tiles"]):
+            if not old or old["tiles"][i] != text:  # only the numbers that moved
+                tiles[i]["props"]["children"][TILE_VALUE]["props"]["children"] = text[0]
+                if len(text) > 1:
+                    tiles[i]["props"]["children"][TILE_CHANGE]["props"]["children"] = text[1]
+        tiles[TILE_KEYS.index("overdue")]["props"]["className"] = (
+            "wall-tile alert" if new["alert"] else "wall-tile")
+    return tiles
+
+
+def _chart_updates(old: dict, new: dict) -> tuple:
+    """Patches of the trend, the sources' ring and the top problems' bars from what the
+    page was last sent (``old``) and what it shows now (``new``, :func:`shown_values`):
+    only the values that moved; ``no_update`` for a chart that did not move."""
+    trend_patch = no_update
+    if old.get("trend") != new["trend"]:
+        trend_patch = Patch()
+        days, reported, closed = new["trend"]
+        if old.get("trend") and old["trend"][0] == days:  # same days: only the counts that moved
+            for i, (before, after) in enumerate(zip(old["trend"][1], reported)):
+                if before != after:
+                    trend_patch["data"][TRACE_REPORTED]["y"][i] = after
+            for i, (before, after) in enumerate(zip(old["trend"][2], closed)):
+                if before != after:
+                    trend_patch["data"][TRACE_CLOSED]["y"][i] = after
+        else:
+            for trace, values in ((TRACE_REPORTED, reported), (TRACE_CLOSED, closed)):
+                trend_patch["data"][trace]["x"] = days
+                trend_patch["data"][trace]["y"] = values
+    pie = no_update
+    if old.get("sources") != new["sources"]:
+        pie = Patch()
+        ring = pie["data"][TRACE_RING]
+        ring["labels"], ring["values"] = new["sources"]
+    bars = no_update
+    if old.get("top") != new["top"]:
+        bars = Patch()
+        labels, counts = new["top"]
+        top = bars["data"][TRACE_BARS]
+        top["x"] = counts[::-1]
+        top["y"] = labels[::-1]
+        top["text"] = counts[::-1]
+    return trend_patch, pie, bars
 
 
 def _whole_map(snap: dict, shapes: dict, state: dict, view: dict | None):
@@ -348,16 +406,7 @@ def refresh_wall(request: object, state: dict | None):
     def changed(key: str) -> bool:
         return old.get(key) != new[key]
 
-    tiles = no_update
-    if changed("tiles") or changed("alert"):
-        tiles = Patch()
-        for i, text in enumerate(new["tiles"]):
-            if not old or old["tiles"][i] != text:  # only the numbers that moved
-                tiles[i]["props"]["children"][1]["props"]["children"] = text[0]
-                if len(text) > 1:
-                    tiles[i]["props"]["children"][2]["props"]["children"] = text[1]
-        tiles[TILE_KEYS.index("overdue")]["props"]["className"] = (
-            "wall-tile alert" if new["alert"] else "wall-tile")
+    tiles = _tiles_update(old, new)
     ticker = no_update
     if changed("ticker"):
         shown = old.get("ticker")
@@ -371,32 +420,7 @@ def refresh_wall(request: object, state: dict | None):
             for _ in range(max(len(shown) + len(fresh) - wall.TICKER_ROWS, 0)):
                 del ticker[-1]
     figure = _map_update(old, new, snap, shapes, state)
-    trend_patch = no_update
-    if changed("trend"):
-        trend_patch = Patch()
-        days, reported, closed = new["trend"]
-        if old.get("trend") and old["trend"][0] == days:  # same days: only the counts that moved
-            for i, (before, after) in enumerate(zip(old["trend"][1], reported)):
-                if before != after:
-                    trend_patch["data"][0]["y"][i] = after
-            for i, (before, after) in enumerate(zip(old["trend"][2], closed)):
-                if before != after:
-                    trend_patch["data"][1]["y"][i] = after
-        else:
-            for trace, values in ((0, reported), (1, closed)):
-                trend_patch["data"][trace]["x"] = days
-                trend_patch["data"][trace]["y"] = values
-    pie = no_update
-    if changed("sources"):
-        pie = Patch()
-        pie["data"][0]["labels"], pie["data"][0]["values"] = new["sources"]
-    bars = no_update
-    if changed("top"):
-        bars = Patch()
-        labels, counts = new["top"]
-        bars["data"][0]["x"] = counts[::-1]
-        bars["data"][0]["y"] = labels[::-1]
-        bars["data"][0]["text"] = counts[::-1]
+    trend_patch, pie, bars = _chart_updates(old, new)
     ranking = build_ranking(snap["ranking"], lang) if changed("ranking") else no_update
     state_patch = Patch()
     state_patch["version"] = version

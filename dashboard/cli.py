@@ -118,9 +118,9 @@ def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     from data import report
-    from data.metric_registry import BY_KEY, metric_label
+    from data.metric_registry import BY_KEY
     from layouts.format import format_value
-    from layouts.text import region_name
+    from layouts.text import metric_label, region_name
 
     if (args.date_from is None) != (args.date_to is None):
         raise UsageError("give both --from and --to, or neither")

@@ -37,7 +37,7 @@ from data.report import region_report
 from data.store import deployment_timezone, get_meta
 
 __all__ = ["BriefingError", "IsoWeek", "UnknownRegion", "briefing_data", "change",
-           "current_week", "parse_week", "sentences", "year_earlier"]
+           "current_week", "parse_week", "year_earlier"]
 
 #: The headline metrics of the briefing's first page, in reading order.
 HEADLINE = ("reported", "filed", "closed", "closure_rate", "on_time_closure_rate",
@@ -132,7 +132,7 @@ def year_earlier(week: IsoWeek) -> IsoWeek:
     return IsoWeek(year, min(week.week, weeks_in(year)))
 
 
-# --- changes and sentences --------------------------------------------------------------------
+# --- changes -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Change:
@@ -163,116 +163,6 @@ def change(current: object, previous: object, kind: str) -> Change:
     if amount == 0:
         return Change("flat", 0.0 if kind != "count" else 0, percent)
     return Change("up" if amount > 0 else "down", amount, percent)
-
-
-_ZH_UP = {"count": "增加", "rate": "上升", "hours": "增加"}
-_ZH_DOWN = {"count": "减少", "rate": "下降", "hours": "减少"}
-_EN_UP = {"count": "up", "rate": "up", "hours": "up"}
-_EN_DOWN = {"count": "down", "rate": "down", "hours": "down"}
-
-
-def change_text(ch: Change, kind: str, lang: str = "zh") -> str:
-    """A change in words: 上升2.1个百分点 / 增加12件（+5.3%）/ 持平 / 无可比数据."""
-    zh = lang == "zh"
-    if ch.direction == "none":
-        return "无可比数据" if zh else "no comparable data"
-    if ch.direction == "flat":
-        return "持平" if zh else "unchanged"
-    size = abs(ch.amount)
-    if kind == "rate":
-        amount = f"{size:.1f}个百分点" if zh else f"{size:.1f} pp"
-    elif kind == "hours":
-        amount = f"{size:.1f}小时" if zh else f"{size:.1f} h"
-    else:
-        amount = f"{int(size):,}件" if zh else f"{int(size):,}"
-        if ch.percent is not None:
-            amount += f"（{ch.percent:+.1f}%）" if zh else f" ({ch.percent:+.1f}%)"
-    if zh:
-        return (_ZH_UP if ch.direction == "up" else _ZH_DOWN)[kind] + amount
-    return f"{(_EN_UP if ch.direction == 'up' else _EN_DOWN)[kind]} {amount}"
-
-
-def _pct(value: object) -> str:
-    return "—" if value is None else f"{float(value) * 100:.1f}%"
-
-
-def sentences(current: dict, previous: dict | None, year_ago: dict | None,
-              lang: str = "zh", *, future: bool = False) -> list[str]:
-    """The week stated in a few plain sentences, from the figures alone.
-
-    ``previous``/``year_ago`` None means no comparable data. Rates without a denominator
-    read "—" and say so; a week with no cases says that instead of "0% closed".
-    """
-    zh = lang == "zh"
-    if future:
-        return ["本周尚未到来，暂无数据。" if zh else "This week has not come yet: no data."]
-    prev = previous or {}
-    ago = year_ago or {}
-
-    def vs(key: str, kind: str, against: dict, have: bool) -> str:
-        return change_text(change(current.get(key), against.get(key) if have else None, kind),
-                           kind, lang)
-
-    out: list[str] = []
-    reported = int(current.get("reported") or 0)
-    have_prev, have_ago = previous is not None, year_ago is not None
-    if zh:
-        first = f"本周共受理事件{reported:,}件，环比{vs('reported', 'count', prev, have_prev)}，" \
-                f"同比{vs('reported', 'count', ago, have_ago)}。"
-    else:
-        first = (f"{reported:,} cases were reported this week, "
-                 f"{vs('reported', 'count', prev, have_prev)} on the previous week and "
-                 f"{vs('reported', 'count', ago, have_ago)} on the same week last year.")
-    if reported == 0 and not current.get("closed"):
-        first = (first[:-1] + "，本周无新受理事件。") if zh else \
-            first + " No case was reported this week."
-    out.append(first)
-
-    closed = int(current.get("closed") or 0)
-    rate = current.get("closure_rate")
-    on_time = current.get("on_time_closure_rate")
-    if zh:
-        if rate is None:
-            out.append(f"本周结案{closed:,}件，本周无应结案件，结案率无从计算（—）。")
-        else:
-            out.append(f"本周结案{closed:,}件，结案率{_pct(rate)}，环比"
-                       f"{vs('closure_rate', 'rate', prev, have_prev)}；按期结案率"
-                       f"{_pct(on_time)}，环比{vs('on_time_closure_rate', 'rate', prev, have_prev)}。")
-    else:
-        if rate is None:
-            out.append(f"{closed:,} cases were closed; none fell due, so there is no "
-                       "closure rate (—).")
-        else:
-            out.append(f"{closed:,} cases were closed: a closure rate of {_pct(rate)} "
-                       f"({vs('closure_rate', 'rate', prev, have_prev)} on the previous "
-                       f"week); on time {_pct(on_time)} "
-                       f"({vs('on_time_closure_rate', 'rate', prev, have_prev)}).")
-    overdue = int(current.get("overdue") or 0)
-    if zh:
-        out.append(f"截至统计时点超期未结事件{overdue:,}件，"
-                   f"较上周{vs('overdue', 'count', prev, have_prev)}。" if overdue or have_prev
-                   else "截至统计时点无超期未结事件。")
-    else:
-        out.append(f"{overdue:,} open cases were past their deadline at the end of the week "
-                   f"({vs('overdue', 'count', prev, have_prev)} on the previous week).")
-    mediated = int(current.get("disputes_mediated") or 0)
-    if zh:
-        out.append(f"调解矛盾纠纷{mediated:,}起，调解成功率{_pct(current.get('mediation_success_rate'))}。"
-                   if mediated else "本周无调解结束的矛盾纠纷。")
-    else:
-        out.append(f"{mediated:,} disputes were mediated, "
-                   f"{_pct(current.get('mediation_success_rate'))} successfully."
-                   if mediated else "No dispute finished mediation this week.")
-    coverage = current.get("patrol_coverage")
-    if zh:
-        out.append("网格巡查覆盖率" + (_pct(coverage) + f"，环比{vs('patrol_coverage', 'rate', prev, have_prev)}。"
-                                 if coverage is not None else "无巡查记录（—）。"))
-    else:
-        out.append("Patrol coverage " + (f"{_pct(coverage)} "
-                                         f"({vs('patrol_coverage', 'rate', prev, have_prev)})."
-                                         if coverage is not None else
-                                         "unknown: no patrol records (—)."))
-    return out
 
 
 # --- sections ---------------------------------------------------------------------------------
@@ -424,8 +314,8 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
     (:func:`department_metrics`), ``trend`` (day/reported/closed), ``subcategories``
     (key/n), ``sources`` (key/n), ``grids`` (:func:`grid_counts`), ``shapes`` (the map's
     geometry, :func:`data.panels.grid_shapes`), ``cases`` (:func:`attention_cases`) with
-    ``cases_overdue``/``cases_total``, ``disputes`` (:func:`disputes`), and
-    ``sentences`` in ``lang``.
+    ``cases_overdue``/``cases_total``, and ``disputes`` (:func:`disputes`). The week in
+    sentences is :func:`layouts.briefing.week_sentences` of this.
 
     Raises :class:`BriefingError` for a malformed week and :class:`UnknownRegion` for a
     code no region has.
@@ -475,5 +365,4 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
         "cases_overdue": n_overdue,
         "cases_total": n_listed,
         "disputes": disputes(conn, region, period),
-        "sentences": sentences(this, before, year_ago, lang, future=future),
     }

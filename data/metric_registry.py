@@ -1,4 +1,5 @@
-"""The one registry of metrics: each has one key, one definition, and its labels.
+"""The one registry of metrics: each has one key and one definition (its zh/en names
+are in :mod:`layouts.text`).
 
 The wall, the drill-down, the briefing and the command line all read metrics through
 :mod:`data.metrics`, which computes exactly the definitions written here.
@@ -20,75 +21,62 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Metric:
-    """One metric: its key, the words a user reads, and how to read its value."""
+    """One metric: its key, its definition, and how to read its value (its names, the
+    words a user reads, are :func:`layouts.text.metric_label`'s)."""
 
     key: str
     kind: str  # "count", "rate" or "hours"
-    zh: str
-    en: str
     definition: str
     higher_is_better: bool | None = True
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("reported", "count", "上报数", "Reported",
-           "cases with reported_at in P", None),
-    Metric("filed", "count", "立案数", "Filed",
-           "cases with reported_at in P whose status is an accepted one "
+    Metric("reported", "count", "cases with reported_at in P", None),
+    Metric("filed", "count", "cases with reported_at in P whose status is an accepted one "
            "(filed, dispatched, resolved, closed, suspended): not voided, not still awaiting "
            "verification", None),
-    Metric("dispatched", "count", "派遣数", "Dispatched",
-           "cases with dispatched_at in P", None),
-    Metric("resolved", "count", "处置数", "Resolved",
-           "cases with resolved_at in P", True),
-    Metric("closed", "count", "结案数", "Closed",
-           "cases with closed_at in P", True),
-    Metric("closed_on_time", "count", "按期结案数", "Closed on time",
+    Metric("dispatched", "count", "cases with dispatched_at in P", None),
+    Metric("resolved", "count", "cases with resolved_at in P", True),
+    Metric("closed", "count", "cases with closed_at in P", True),
+    Metric("closed_on_time", "count",
            "cases with closed_at in P, a deadline, and closed_at <= due_at", True),
-    Metric("due_to_close", "count", "应结案数", "Due to close",
+    Metric("due_to_close", "count",
            "cases not voided and not awaiting verification whose due_at is in P and not after "
            "as_of (a deadline later today is not due yet) and that were not already closed "
            "before P, plus cases with closed_at in P (each case once)", None),
-    Metric("due_to_handle", "count", "应处置数", "Due to handle",
+    Metric("due_to_handle", "count",
            "dispatched cases not voided whose due_at is in P and not after as_of and that were "
            "not already resolved before P, plus cases with resolved_at in P (each case once)",
            None),
-    Metric("closure_rate", "rate", "结案率", "Closure rate",
-           "closed / due_to_close"),
-    Metric("on_time_closure_rate", "rate", "按期结案率", "On-time closure rate",
+    Metric("closure_rate", "rate", "closed / due_to_close"),
+    Metric("on_time_closure_rate", "rate",
            "closed_on_time / (due_to_close cases that have a deadline). Open cases past a "
            "deadline in P stay in the denominator; cases with no deadline at all are left out "
            "of both sides"),
-    Metric("handling_rate", "rate", "处置率", "Handling rate",
-           "resolved / due_to_handle"),
-    Metric("rework_rate", "rate", "返工率", "Rework rate",
-           "rework events with at in P / due_to_close", False),
-    Metric("postponement_rate", "rate", "延期率", "Postponement rate",
+    Metric("handling_rate", "rate", "resolved / due_to_handle"),
+    Metric("rework_rate", "rate", "rework events with at in P / due_to_close", False),
+    Metric("postponement_rate", "rate",
            "distinct cases with a postpone event in P / due_to_handle", False),
-    Metric("open", "count", "在办数", "Open",
-           "cases reported by as_of, not voided, and not closed by as_of", None),
-    Metric("overdue", "count", "超期数", "Overdue",
+    Metric("open", "count", "cases reported by as_of, not voided, and not closed by as_of", None),
+    Metric("overdue", "count",
            "open cases (as above) that are not suspended and whose due_at < as_of", False),
-    Metric("dispatches", "count", "派遣次数", "Dispatches",
-           "dispatch events with at in P", None),
-    Metric("returns", "count", "回退次数", "Returns",
-           "return events with at in P", False),
-    Metric("accurate_dispatch_rate", "rate", "准确派遣率", "Accurate dispatch rate",
-           "(dispatches - returns) / dispatches"),
-    Metric("in_grid_resolution_rate", "rate", "网格内解决率", "In-grid resolution rate",
+    Metric("dispatches", "count", "dispatch events with at in P", None),
+    Metric("returns", "count", "return events with at in P", False),
+    Metric("accurate_dispatch_rate", "rate", "(dispatches - returns) / dispatches"),
+    Metric("in_grid_resolution_rate", "rate",
            "cases with resolved_at in P and resolved_level 'grid' / cases with resolved_at "
            "in P and a known resolved_level"),
-    Metric("disputes_mediated", "count", "调解纠纷数", "Disputes mediated",
+    Metric("disputes_mediated", "count",
            "dispute cases with mediated_at in P and an outcome", None),
-    Metric("mediation_success_rate", "rate", "调解成功率", "Mediation success rate",
+    Metric("mediation_success_rate", "rate",
            "disputes mediated in P with outcome 'success' / disputes_mediated"),
-    Metric("satisfaction_rate", "rate", "满意率", "Satisfaction rate",
+    Metric("satisfaction_rate", "rate",
            "cases with closed_at in P rated satisfied or basically satisfied / cases with "
            "closed_at in P that were rated"),
-    Metric("median_hours_to_close", "hours", "结案时长中位数(小时)", "Median hours to close",
+    Metric("median_hours_to_close", "hours",
            "median of (closed_at - reported_at) in hours over cases with closed_at in P "
            "(the mean of the two middle values for an even count)", False),
-    Metric("patrol_coverage", "rate", "巡查覆盖率", "Patrol coverage",
+    Metric("patrol_coverage", "rate",
            "leaf regions (grids) under the region with a patrol started in P / leaf regions "
            "under the region; None when the store holds no patrol records at all"),
 )
@@ -96,8 +84,3 @@ METRICS: tuple[Metric, ...] = (
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 
-
-def metric_label(key: str, lang: str = "zh") -> str:
-    """The name of a metric in the user's language."""
-    metric = BY_KEY[key]
-    return metric.zh if lang == "zh" else metric.en

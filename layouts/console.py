@@ -18,11 +18,11 @@ from dash import dcc, html
 
 from data import schema
 from data.console_state import PERIODS
-from data.metric_registry import BY_KEY, metric_label
+from data.metric_registry import BY_KEY
 from layouts import ids
 from layouts.figures import MAP_CONFIG
 from layouts.format import format_change, format_value
-from layouts.text import region_name, t
+from layouts.text import GRID_WORDS, label, metric_label, region_name, t
 
 #: The counter tiles, in reading order (registry metric keys).
 TILES = (
@@ -50,23 +50,6 @@ GRID_THEME = {"function": (
     " rowHoverColor: '#eef4fb', selectedRowBackgroundColor: '#dbe8f6'})")}
 
 
-#: ag-grid's own words (menus, filters, overlays) in Chinese; English is its default.
-GRID_WORDS = {"zh": {
-    "contains": "包含", "notContains": "不包含", "equals": "等于", "notEqual": "不等于",
-    "startsWith": "开头是", "endsWith": "结尾是", "greaterThan": "大于", "lessThan": "小于",
-    "greaterThanOrEqual": "大于等于", "lessThanOrEqual": "小于等于", "inRange": "介于",
-    "blank": "为空", "notBlank": "不为空", "andCondition": "且", "orCondition": "或",
-    "filterOoo": "筛选…", "searchOoo": "搜索…", "applyFilter": "应用", "resetFilter": "重置",
-    "clearFilter": "清除", "cancelFilter": "取消", "loadingOoo": "加载中…",
-    "noRowsToShow": "没有符合条件的事件", "selectAll": "全选", "blanks": "（空白）",
-    "pinColumn": "固定列", "autosizeThisColumn": "自动调整此列宽", "resetColumns": "重置列",
-    "sortAscending": "升序", "sortDescending": "降序", "sortUnSort": "取消排序",
-    "columnFilter": "列筛选", "columnChooser": "选择列", "pinLeft": "固定在左侧",
-    "pinRight": "固定在右侧", "noPin": "不固定", "autosizeAllColumns": "自动调整所有列宽",
-    "ariaChecked": "已选", "ariaUnchecked": "未选",
-}}
-
-
 def console_href(region: str | None, query: dict[str, object], lang: str) -> str:
     """The address of the console on ``region`` with the period and filters of
     ``query`` (parameter → value or list of values)."""
@@ -79,13 +62,13 @@ def console_href(region: str | None, query: dict[str, object], lang: str) -> str
 
 
 def _options(values, lang: str) -> list[dict[str, str]]:
-    return [{"label": schema.label(v, lang), "value": v} for v in values]
+    return [{"label": label(v, lang), "value": v} for v in values]
 
 
 def status_options(lang: str) -> list[dict[str, str]]:
     """The status filter's choices in ``lang``."""
     special = {"open": t("status_open", lang), "overdue": t("status_overdue", lang)}
-    return [{"label": special.get(v) or schema.label(v, lang), "value": v}
+    return [{"label": special.get(v) or label(v, lang), "value": v}
             for v in schema.STATUS_CHOICES]
 
 
@@ -343,11 +326,11 @@ def build_detail(case: dict, lang: str) -> list:
                        "voided_at") if case.get(k)]
     table = html.Table([html.Tbody([
         row(t("col_code", lang), case.get("code")),
-        row(t("col_status", lang), schema.label(case.get("status") or "", lang)),
-        row(t("detail_class", lang), schema.label(case.get("case_class") or "", lang)),
+        row(t("col_status", lang), label(case.get("status") or "", lang)),
+        row(t("detail_class", lang), label(case.get("case_class") or "", lang)),
         row(t("col_subcategory", lang),
             " / ".join(str(x) for x in (case.get("category"), case.get("subcategory")) if x)),
-        row(t("col_source", lang), schema.label(case.get("source") or "", lang)),
+        row(t("col_source", lang), label(case.get("source") or "", lang)),
         row(t("detail_region", lang), place),
         row(t("detail_address", lang), case.get("address")),
         row(t("detail_description", lang), case.get("description")),
@@ -357,16 +340,16 @@ def build_detail(case: dict, lang: str) -> list:
         row(t("detail_deadline", lang), _when(case.get("due_at"))),
         row(t("col_stage_light", lang), t(f"light_{light}", lang) if light else None),
         row(t("detail_resolved_level", lang),
-            schema.label(case.get("resolved_level") or "", lang) or None),
+            label(case.get("resolved_level") or "", lang) or None),
         row(t("detail_satisfaction", lang),
-            schema.label(case.get("satisfaction") or "", lang) or None),
+            label(case.get("satisfaction") or "", lang) or None),
         row(t("detail_version", lang), case.get("version")),
     ])], className="detail-table")
     events = case.get("timeline") or []
     timeline = html.Ol([
         html.Li([html.Span(_when(e.get("at")), className="tl-at"),
                  html.Span(action_word(str(e.get("action")), lang), className="tl-action"),
-                 html.Span(" → ".join(schema.label(s, lang) for s in
+                 html.Span(" → ".join(label(s, lang) for s in
                                       (e.get("from_status"), e.get("to_status")) if s),
                            className="tl-status"),
                  html.Span(str(e.get("actor") or ""), className="tl-actor"),

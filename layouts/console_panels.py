@@ -12,10 +12,9 @@ from __future__ import annotations
 from dash import html
 
 from data import schema
-from data.metric_registry import metric_label
 from layouts import console as layout
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
-from layouts.text import region_name, t, t_error
+from layouts.text import label, metric_label, region_name, t, t_error
 
 #: The panels :func:`build_panels` fills, in the order the callback returns them.
 PANEL_KEYS = ("map", "breadcrumb", "subtitle", "tiles", "trend", "categories", "ranking",
@@ -111,8 +110,8 @@ def labelled_row(row: dict, lang: str) -> dict:
     """A list row with the words the grid shows beside the keys it sorts and acts on."""
     light = row.get("stage_light")
     return {**row, "row_id": str(row["id"]),  # ag-grid's row ids are text
-            "status_label": schema.label(row.get("status") or "", lang),
-            "source_label": schema.label(row.get("source") or "", lang),
+            "status_label": label(row.get("status") or "", lang),
+            "source_label": label(row.get("source") or "", lang),
             "light_label": t(f"light_{light}", lang) if light else "",
             "urgent_label": t("yes", lang) if row.get("urgent") else ""}
 

@@ -51,6 +51,11 @@ def ring_lines(rings: list[list[list[float]]]) -> tuple[list, list]:
     return lons, lats
 
 
+#: Where :func:`grid_map` puts its traces: a refresh patches a trace through these names
+#: (``patch["data"][TRACE_FLAGGED]``), never through a bare position.
+TRACE_GRIDS, TRACE_OUTLINES, TRACE_FLAGGED, TRACE_OFFICERS, TRACE_LABELS = range(5)
+
+
 def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: list[dict], *,
              width: int, height: int, title: str) -> go.Figure:
     """The grid choropleth: every leaf region coloured by ``values`` (in the order of
@@ -58,8 +63,8 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     region on top, a marker on each grid with long-overdue cases (``flagged``: dicts with
     lon, lat, n) and a dot for each officer on patrol now (``officers``: name, lon, lat).
 
-    Trace order (the refresh patches by index): 0 grids, 1 outlines, 2 flagged,
-    3 officers, 4 labels."""
+    Trace order (the refresh patches by it): :data:`TRACE_GRIDS`, :data:`TRACE_OUTLINES`,
+    :data:`TRACE_FLAGGED`, :data:`TRACE_OFFICERS`, :data:`TRACE_LABELS`."""
     features = shapes["grids"]["features"]
     ids = [f["id"] for f in features]
     names = plot_texts(f["properties"]["name"] for f in features)
@@ -217,6 +222,12 @@ DARK_LAYOUT = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
                    font=dict(family="Noto Sans CJK SC, sans-serif", color="#c9d7ee", size=14),
                    margin=dict(l=48, r=16, t=10, b=30), uirevision="wall")
 SOURCE_COLOURS = ["#37b6ff", "#35d07f", "#ffc443", "#b07cff", "#ff7a59", "#4fd6c9", "#8fa6c8"]
+
+
+#: Where :func:`trend` puts its two series (the refresh patches them by these names).
+TRACE_REPORTED, TRACE_CLOSED = range(2)
+#: The one trace of :func:`source_split` (the ring) and of :func:`top_bars` (the bars).
+TRACE_RING = TRACE_BARS = 0
 
 
 def trend(days: list[str], reported: list[int], closed: list[int], *, names: tuple[str, str],

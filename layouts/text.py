@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from data import schema
 
+
+from data.schema import (
+    BASICALLY_SATISFIED, CLOSED, DISPATCHED, DISPUTE, DISSATISFIED, FACILITY, FILED, INCIDENT,
+    MEDIATION_FAILURE, MEDIATION_SUCCESS, REPORTED, RESOLVED, SATISFIED, SUSPENDED, VOIDED,
+)
+
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "app_title": "网格化治理指挥中心",
@@ -188,7 +194,6 @@ def t_error(key: str, values: dict | None, lang: str = "zh") -> str:
         if name in values and f"{prefix}{values[name]}" in table:
             values[name] = table[f"{prefix}{values[name]}"]
     if "status" in values:
-        from data.schema import label
         values["status"] = label(str(values["status"]), lang)
     if isinstance(values.get("allowed"), (list, tuple)):
         values["allowed"] = ("、" if lang == "zh" else ", ").join(table.get(f"action_{a}", str(a)) for a in values["allowed"]) \
@@ -578,7 +583,7 @@ def word(key: str, lang: str = "zh") -> str:
     :mod:`data.cases` asks for through its ``label`` argument
     (``functools.partial(word, lang=lang)``)."""
     table = TEXT.get(lang, TEXT["zh"])
-    return table.get(f"cases_{key}") or schema.label(key, lang)
+    return table.get(f"cases_{key}") or label(key, lang)
 
 
 
@@ -596,3 +601,106 @@ def region_name(region: dict, lang: str = "zh") -> str:
     key ``all`` and no code, :func:`data.report.whole_deployment`), the word for it."""
     key = region.get("key")
     return t(f"region_{key}", lang) if key else region["name"]
+
+
+# --- issue 12: words moved from data/schema.py (the vocabularies' words) --------------------
+#: Words the user reads for the vocabularies of :mod:`data.schema`, per language.
+LABELS: dict[str, dict[str, str]] = {
+    "zh": {
+        REPORTED: "已上报", FILED: "已立案", DISPATCHED: "已派遣", RESOLVED: "已处置",
+        CLOSED: "已结案", VOIDED: "已作废", SUSPENDED: "挂账",
+        FACILITY: "部件", INCIDENT: "事件", DISPUTE: "矛盾纠纷",
+        "patrol": "网格员巡查", "hotline": "12345热线", "app": "群众APP", "video": "视频/AI发现",
+        "referral": "上级交办", "online": "大屏在线发现", "other": "其他",
+        "grid": "网格", "community": "社区村", "town": "乡镇街道", "district": "区县", "city": "市级",
+        SATISFIED: "满意", BASICALLY_SATISFIED: "基本满意", DISSATISFIED: "不满意",
+        MEDIATION_SUCCESS: "调解成功", MEDIATION_FAILURE: "调解失败",
+    },
+    "en": {
+        REPORTED: "Reported", FILED: "Filed", DISPATCHED: "Dispatched", RESOLVED: "Resolved",
+        CLOSED: "Closed", VOIDED: "Voided", SUSPENDED: "Suspended",
+        FACILITY: "Facility", INCIDENT: "Incident", DISPUTE: "Dispute",
+        "patrol": "Grid patrol", "hotline": "12345 hotline", "app": "Citizen app",
+        "video": "Video/AI", "referral": "Referral", "online": "Online discovery", "other": "Other",
+        "grid": "Grid", "community": "Community", "town": "Town", "district": "District",
+        "city": "City",
+        SATISFIED: "Satisfied", BASICALLY_SATISFIED: "Basically satisfied",
+        DISSATISFIED: "Dissatisfied",
+        MEDIATION_SUCCESS: "Mediated", MEDIATION_FAILURE: "Mediation failed",
+    },
+}
+
+
+def label(key: str, lang: str = "zh") -> str:
+    """The word a user reads for a vocabulary key; the key itself if none is known."""
+    return LABELS.get(lang, LABELS["zh"]).get(key, key)
+
+
+#: zh/en words of :data:`data.schema.ACTIONS` (the case history's actions), merged into
+#: :data:`LABELS` (no key clashes with the rest).
+ACTION_LABELS: dict[str, dict[str, str]] = {
+    "zh": {"report": "上报", "file": "立案", "void": "作废", "dispatch": "派遣", "return": "回退",
+           "postpone": "延期", "resolve": "处置", "close": "结案", "rework": "返工",
+           "suspend": "挂账", "resume": "恢复办理", "urge": "督办", "mediate": "调解",
+           "rate": "评价", "import": "导入"},
+    "en": {"report": "Report", "file": "File", "void": "Void", "dispatch": "Dispatch",
+           "return": "Return", "postpone": "Postpone", "resolve": "Resolve", "close": "Close",
+           "rework": "Rework", "suspend": "Suspend", "resume": "Resume", "urge": "Urge",
+           "mediate": "Mediate", "rate": "Rate", "import": "Import"},
+}
+LABELS["zh"].update(ACTION_LABELS["zh"])
+LABELS["en"].update(ACTION_LABELS["en"])
+
+
+# --- issue 12: words moved from data/metric_registry.py (the metrics' names) ----------------
+#: The name of each metric of :data:`data.metric_registry.METRICS`, per language.
+METRIC_NAMES: dict[str, dict[str, str]] = {
+    "zh": {
+        "reported": "上报数", "filed": "立案数", "dispatched": "派遣数", "resolved": "处置数", "closed": "结案数",
+        "closed_on_time": "按期结案数", "due_to_close": "应结案数", "due_to_handle": "应处置数",
+        "closure_rate": "结案率", "on_time_closure_rate": "按期结案率", "handling_rate": "处置率",
+        "rework_rate": "返工率", "postponement_rate": "延期率", "open": "在办数", "overdue": "超期数",
+        "dispatches": "派遣次数", "returns": "回退次数", "accurate_dispatch_rate": "准确派遣率",
+        "in_grid_resolution_rate": "网格内解决率", "disputes_mediated": "调解纠纷数",
+        "mediation_success_rate": "调解成功率", "satisfaction_rate": "满意率",
+        "median_hours_to_close": "结案时长中位数(小时)", "patrol_coverage": "巡查覆盖率",
+    },
+    "en": {
+        "reported": "Reported", "filed": "Filed", "dispatched": "Dispatched",
+        "resolved": "Resolved", "closed": "Closed", "closed_on_time": "Closed on time",
+        "due_to_close": "Due to close", "due_to_handle": "Due to handle",
+        "closure_rate": "Closure rate", "on_time_closure_rate": "On-time closure rate",
+        "handling_rate": "Handling rate", "rework_rate": "Rework rate",
+        "postponement_rate": "Postponement rate", "open": "Open", "overdue": "Overdue",
+        "dispatches": "Dispatches", "returns": "Returns",
+        "accurate_dispatch_rate": "Accurate dispatch rate",
+        "in_grid_resolution_rate": "In-grid resolution rate",
+        "disputes_mediated": "Disputes mediated",
+        "mediation_success_rate": "Mediation success rate",
+        "satisfaction_rate": "Satisfaction rate", "median_hours_to_close": "Median hours to close",
+        "patrol_coverage": "Patrol coverage",
+    },
+}
+
+
+def metric_label(key: str, lang: str = "zh") -> str:
+    """The name of a metric in the user's language."""
+    return METRIC_NAMES["zh" if lang == "zh" else "en"][key]
+
+
+# --- issue 12: words moved from layouts/console.py (ag-grid's own words) ------------------
+#: ag-grid's own words (menus, filters, overlays) in Chinese; English is its default.
+GRID_WORDS = {"zh": {
+    "contains": "包含", "notContains": "不包含", "equals": "等于", "notEqual": "不等于",
+    "startsWith": "开头是", "endsWith": "结尾是", "greaterThan": "大于", "lessThan": "小于",
+    "greaterThanOrEqual": "大于等于", "lessThanOrEqual": "小于等于", "inRange": "介于",
+    "blank": "为空", "notBlank": "不为空", "andCondition": "且", "orCondition": "或",
+    "filterOoo": "筛选…", "searchOoo": "搜索…", "applyFilter": "应用", "resetFilter": "重置",
+    "clearFilter": "清除", "cancelFilter": "取消", "loadingOoo": "加载中…",
+    "noRowsToShow": "没有符合条件的事件", "selectAll": "全选", "blanks": "（空白）",
+    "pinColumn": "固定列", "autosizeThisColumn": "自动调整此列宽", "resetColumns": "重置列",
+    "sortAscending": "升序", "sortDescending": "降序", "sortUnSort": "取消排序",
+    "columnFilter": "列筛选", "columnChooser": "选择列", "pinLeft": "固定在左侧",
+    "pinRight": "固定在右侧", "noPin": "不固定", "autosizeAllColumns": "自动调整所有列宽",
+    "ariaChecked": "已选", "ariaUnchecked": "未选",
+}}

@@ -13,12 +13,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from dash import dcc, html
 
-from data.metric_registry import metric_label
-from data.schema import label
 from layouts import ids
 from layouts.figures import MAP_CONFIG, grid_map, source_split, top_bars, trend
 from layouts.format import format_change, format_value
-from layouts.text import t
+from layouts.text import label, metric_label, t
 
 CANVAS = (1920, 1080)
 #: The counters, in reading order: (snapshot key, text key or metric key, kind).
@@ -57,8 +55,13 @@ def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
     return texts
 
 
+#: Where :func:`build_tiles` puts a tile's parts: the refresh patches them by these names.
+TILE_LABEL, TILE_VALUE, TILE_CHANGE = range(3)
+
+
 def build_tiles(counters: dict[str, object], lang: str) -> list[html.Div]:
-    """The counter tiles; rates carry their change against the previous 30 days."""
+    """The counter tiles (label, value, and for rates the change: :data:`TILE_VALUE`...);
+    rates carry their change against the previous 30 days."""
     tiles = []
     for (key, text_key, kind), shown in zip(TILES, tile_texts(counters, lang)):
         name = t(text_key, lang) if text_key else f"{metric_label(key, lang)}·{t('last_30', lang)}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from data.metric_registry import METRICS
+from layouts.text import metric_label
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -21,7 +22,8 @@ def test_the_first_section_gives_exactly_two_commands():
 
 def test_every_metric_definition_is_in_the_readme_as_written_in_the_registry():
     for metric in METRICS:
-        assert f"| `{metric.key}` | {metric.zh} | {metric.definition} |" in README, metric.key
+        name = metric_label(metric.key, "zh")
+        assert f"| `{metric.key}` | {name} | {metric.definition} |" in README, metric.key
 
 
 def test_the_console_picture_exists():

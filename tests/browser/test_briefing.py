@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 
 from data import store
-from data.metric_registry import BY_KEY, metric_label
+from data.metric_registry import BY_KEY
 from data.models import Region
 from layouts.format import format_value
+from layouts.text import metric_label
 from tests.browser.conftest import DEMO_AS_OF
 
 pytestmark = pytest.mark.browser

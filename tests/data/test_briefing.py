@@ -1,4 +1,5 @@
-"""The weekly briefing's data: ISO weeks, comparisons, sentences and every section.
+"""The weekly briefing's data: ISO weeks, comparisons and every section (the week in
+sentences is checked here too, on the figures briefing_data returns).
 
 The store is built by hand (time zone UTC) so every expected figure below is counted by
 eye from the case table; the headline metrics are also checked against
@@ -15,9 +16,10 @@ from shapely import box, to_wkb
 from sqlalchemy import insert
 
 from data import briefing, report, store
-from data.briefing import BriefingError, IsoWeek, change, change_text, parse_week, year_earlier
+from data.briefing import BriefingError, IsoWeek, parse_week, year_earlier
 from data.models import Case, Department, Region
 from data.regions import UnknownRegion
+from layouts.briefing import week_sentences
 
 REGIONS = [
     (1, "C", "清源县", 0, None),
@@ -121,62 +123,6 @@ def test_week_dates_and_the_year_earlier():
     assert year_earlier(IsoWeek(2021, 1)) == IsoWeek(2020, 1)
 
 
-# --- changes and sentences --------------------------------------------------------------------
-
-@pytest.mark.parametrize("current, previous, kind, zh, en", [
-    (0.521, 0.5, "rate", "上升2.1个百分点", "up 2.1 pp"),
-    (0.48, 0.5, "rate", "下降2.0个百分点", "down 2.0 pp"),
-    (0.50004, 0.5, "rate", "持平", "unchanged"),
-    (None, 0.5, "rate", "无可比数据", "no comparable data"),
-    (0.5, None, "rate", "无可比数据", "no comparable data"),
-    (110, 100, "count", "增加10件（+10.0%）", "up 10 (+10.0%)"),
-    (5, 10, "count", "减少5件（-50.0%）", "down 5 (-50.0%)"),
-    (5, 0, "count", "增加5件", "up 5"),
-    (0, 0, "count", "持平", "unchanged"),
-    (12.0, 15.5, "hours", "减少3.5小时", "down 3.5 h"),
-])
-def test_change_in_words(current, previous, kind, zh, en):
-    ch = change(current, previous, kind)
-    assert change_text(ch, kind, "zh") == zh
-    assert change_text(ch, kind, "en") == en
-
-
-def _figures(**values):
-    base = {key: 0 for key in ("reported", "closed", "overdue", "disputes_mediated")}
-    base.update({key: None for key in ("closure_rate", "on_time_closure_rate",
-                                       "mediation_success_rate", "patrol_coverage")})
-    base.update(values)
-    return base
-
-
-def test_sentences_of_an_ordinary_week():
-    now = _figures(reported=120, closed=90, closure_rate=0.9, on_time_closure_rate=0.8,
-                   overdue=3, disputes_mediated=4, mediation_success_rate=0.75,
-                   patrol_coverage=0.5)
-    before = _figures(reported=100, closed=80, closure_rate=0.85, on_time_closure_rate=0.8,
-                      overdue=5, patrol_coverage=0.6)
-    text = "".join(briefing.sentences(now, before, None, "zh"))
-    assert "本周共受理事件120件，环比增加20件（+20.0%），同比无可比数据。" in text
-    assert "结案率90.0%，环比上升5.0个百分点" in text
-    assert "按期结案率80.0%，环比持平" in text
-    assert "超期未结事件3件，较上周减少2件（-40.0%）" in text
-    assert "调解矛盾纠纷4起，调解成功率75.0%" in text
-    assert "网格巡查覆盖率50.0%，环比下降10.0个百分点" in text
-    english = " ".join(briefing.sentences(now, before, None, "en"))
-    assert "120 cases were reported this week, up 20 (+20.0%)" in english
-    assert "up 5.0 pp" in english
-
-
-def test_sentences_of_an_empty_week_never_claim_a_rate():
-    text = "".join(briefing.sentences(_figures(), None, None, "zh"))
-    assert "本周共受理事件0件" in text
-    assert "结案率无从计算（—）" in text
-    assert "0.0%" not in text and "nan" not in text.lower()
-    assert "无巡查记录" in text
-    assert briefing.sentences(_figures(), None, None, "zh", future=True) == \
-        ["本周尚未到来，暂无数据。"]
-
-
 # --- the sections ------------------------------------------------------------------------------
 
 def test_briefing_of_a_week_counted_by_hand(filled):
@@ -221,7 +167,7 @@ def test_briefing_of_a_week_counted_by_hand(filled):
     row = data["disputes"].iloc[0]
     assert (row["key"], row["reported"], row["mediated"], row["success"], row["failure"]) == \
         ("邻里纠纷", 2, 2, 1, 1)
-    text = "".join(data["sentences"])
+    text = "".join(week_sentences(data, "zh"))
     assert "本周共受理事件7件，环比增加7件，同比增加6件（+600.0%）。" in text
 
 
@@ -230,7 +176,7 @@ def test_a_week_before_the_data_has_no_comparison(filled):
         data = briefing.briefing_data(conn, "C", "2026-W05", NOW, "zh")
     assert data["metrics"]["reported"] == 0
     assert data["year_ago"] is None  # 2025-W05 lies before the first case (K0, 2025-W10)
-    assert "同比无可比数据" in "".join(data["sentences"])
+    assert "同比无可比数据" in "".join(week_sentences(data, "zh"))
 
 
 def test_an_empty_week_a_future_week_and_week_53(filled):
@@ -242,9 +188,9 @@ def test_an_empty_week_a_future_week_and_week_53(filled):
     assert list(empty["trend"]["reported"]) == [0] * 7
     assert empty["grids"]["n"].sum() == 0 and empty["subcategories"].empty
     assert empty["departments"] == [] and empty["disputes"].empty
-    assert "本周共受理事件0件" in "".join(empty["sentences"])
+    assert "本周共受理事件0件" in "".join(week_sentences(empty, "zh"))
     assert future["week"]["future"] is True
-    assert future["sentences"] == ["This week has not come yet: no data."]
+    assert week_sentences(future, "en") == ["This week has not come yet: no data."]
     assert future["metrics"]["reported"] == 0
     assert last["week"]["from"] == "2026-12-28" and last["week"]["to"] == "2027-01-03"
     assert last["week"]["year_ago"] == "2025-W52"
@@ -295,7 +241,7 @@ def test_patrol_coverage_before_the_first_patrol_is_not_comparable(filled):
     assert data["year_ago"]["reported"] == 1  # the cases still compare
     assert later["metrics"]["patrol_coverage"] == 0.0
     assert later["previous"]["patrol_coverage"] == pytest.approx(1 / 3)
-    assert "环比下降33.3个百分点" in "".join(later["sentences"])
+    assert "环比下降33.3个百分点" in "".join(week_sentences(later, "zh"))
 
 
 def test_a_deployment_of_several_top_level_regions(filled):

@@ -483,15 +483,6 @@ def test_an_aware_now_is_taken_as_the_moment_it_names(wf: Engine) -> None:
     assert state.due_at == _row(wf, dispatched)["due_at"] == datetime(2026, 11, 25, 2, 0)
 
 
-def test_every_action_has_words_in_both_languages() -> None:
-    for lang in ("zh", "en"):
-        for action in S.ACTIONS:
-            assert S.label(action, lang) != action, (lang, action)  # a word, not the key
-    # the action words did not overwrite a status, source or level word
-    assert S.label("grid") == "网格" and S.label("closed") == "已结案"
-    assert S.label("urge") == "督办" and S.label("return", "en") == "Return"
-
-
 def test_two_commanders_on_two_cases_both_mark_the_data_changed(wf: Engine) -> None:
     """Each write moves the data version, even when two commit at once: a live view that saw
     the first change must still see the second. On PostgreSQL both transactions are held

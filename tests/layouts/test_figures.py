@@ -1,10 +1,13 @@
-"""Where the maps put region names: readable, inside the frame, never on top of each other."""
+"""Where the maps put region names: readable, inside the frame, never on top of each other;
+where each wall figure puts the traces a refresh patches."""
 
 from __future__ import annotations
 
 import itertools
 
+from layouts import figures
 from layouts.figures import _text_width, placed_labels
+from layouts.wall import TILE_CHANGE, TILE_LABEL, TILE_VALUE, TILES, build_tiles
 
 MAP = {"width": 600, "height": 400, "font_px": 16}
 BOUNDS = (118.0, 30.0, 119.0, 30.6)  # about 96 km × 67 km
@@ -84,3 +87,46 @@ def test_without_a_frame_names_are_left_as_they_are():
     labels = [{"name": "甲", "lon": 1.0, "lat": 2.0}, {"name": "乙", "lon": 1.0, "lat": 2.0}]
     assert placed_labels(labels, None, **MAP) == [{"lon": 1.0, "lat": 2.0, "text": "甲"},
                                                    {"lon": 1.0, "lat": 2.0, "text": "乙"}]
+
+
+# --- trace handles: the refresh patches traces by these names, so they must say where each is --
+
+def test_the_wall_map_s_traces_are_where_their_handles_say():
+    square = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]
+    shapes = {"grids": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": 5, "properties": {"name": "一网格"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}]},
+        "outlines": [square], "labels": [{"name": "城关镇", "lon": 0.5, "lat": 0.5}],
+        "view": (0.0, 0.0, 1.0, 1.0)}
+    fig = figures.grid_map(shapes, [3], [{"lon": 0.5, "lat": 0.5, "n": 2}],
+                           [{"name": "张三", "lon": 0.2, "lat": 0.3}],
+                           width=400, height=300, title="t")
+    assert fig.data[figures.TRACE_GRIDS].type == "choropleth"
+    assert list(fig.data[figures.TRACE_GRIDS].z) == [3]
+    assert fig.data[figures.TRACE_OUTLINES].mode == "lines"
+    assert fig.data[figures.TRACE_FLAGGED].marker.symbol == "diamond"
+    assert list(fig.data[figures.TRACE_OFFICERS].text) == ["张三"]
+    assert fig.data[figures.TRACE_LABELS].mode == "text"
+    assert len(fig.data) == 5
+
+
+def test_the_wall_charts_traces_are_where_their_handles_say():
+    trend = figures.trend(["03-01"], [4], [2], names=("r", "c"), width=400, height=200)
+    assert trend.data[figures.TRACE_REPORTED].type == "bar"
+    assert list(trend.data[figures.TRACE_REPORTED].y) == [4]
+    assert list(trend.data[figures.TRACE_CLOSED].y) == [2]
+    ring = figures.source_split(["a"], [1], width=200, height=200)
+    assert ring.data[figures.TRACE_RING].type == "pie" and len(ring.data) == 1
+    bars = figures.top_bars(["a"], [1], width=200, height=200)
+    assert bars.data[figures.TRACE_BARS].type == "bar" and len(bars.data) == 1
+
+
+def test_a_wall_tile_s_parts_are_where_their_handles_say():
+    counters = {"closure_rate": 0.5, "closure_rate_previous": 0.4}
+    tiles = {tile.to_plotly_json()["props"]["data-key"]: tile.children
+             for tile in build_tiles(counters, "zh")}
+    rate = tiles["closure_rate"]
+    assert rate[TILE_LABEL].className == "wall-tile-label"
+    assert rate[TILE_VALUE].className == "wall-tile-value" and rate[TILE_VALUE].children == "50.0%"
+    assert rate[TILE_CHANGE].className == "wall-tile-change"
+    assert len(tiles) == len(TILES)
