@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from data import demo, importer, metrics, store  # noqa: E402
+from data import importer, metrics, store  # noqa: E402
+from data.demo import county  # noqa: E402
 from data.metrics import local_date  # noqa: E402
 
 LA = ROOT / "examples" / "la311"
@@ -48,7 +49,7 @@ def bench_store(url: str, repeat: int, scale: str) -> dict[str, object]:
     out: dict[str, object] = {}
     build = []
     for _ in range(max(1, repeat // 2)):
-        report = demo.build_demo(engine, scale=scale, seed=42)
+        report = county.build_demo(engine, scale=scale, seed=42)
         build.append(report.seconds)
     out["demo_build"] = {**_stats(build), "cases": report.cases, "grids": report.grids,
                          "events": report.events}

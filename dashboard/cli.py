@@ -61,9 +61,8 @@ def _store_is_empty(engine: Engine) -> bool:
 # --- commands -------------------------------------------------------------------------------
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from data import demo
-
     from data import store
+    from data.demo import county
     from data.models import Case
 
     engine = _open_store(settings)
@@ -74,7 +73,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(
             f"the store {settings.database_url} holds imported data ({cases} cases), and "
             "demo would delete it; point DATABASE_URL at another store, or add --replace")
-    report = demo.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of)
+    report = county.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of)
     print(
         f"demo county built ({args.scale}, seed {args.seed}) in {report.seconds:.1f} s: "
         f"{report.regions} regions ({report.grids} grids), {report.cases} cases, "
@@ -143,11 +142,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _open_store(settings)
     if _store_is_empty(engine):
-        from data import demo
+        from data.demo import county
 
         print("the store is empty: building the demo county first (under a minute) ...",
               flush=True)
-        report = demo.build_demo(engine)
+        report = county.build_demo(engine)
         print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
     if not args.no_feed:
         _start_demo_feed(engine)
@@ -177,7 +176,8 @@ def _start_demo_feed(engine: Engine, every: float = 10.0) -> threading.Thread | 
     """On the demo county, keep the world moving while the server runs (new cases, cases
     moving along, patrols): a wall left on the demo for days stays alive. Real data is
     never touched."""
-    from data import demo_feed, store
+    from data import store
+    from data.demo import feed
 
     with engine.connect() as conn:
         if store.get_meta(conn, "source") != "demo":
@@ -187,7 +187,7 @@ def _start_demo_feed(engine: Engine, every: float = 10.0) -> threading.Thread | 
         while True:
             time.sleep(every)
             try:
-                demo_feed.step(engine, seconds=every)
+                feed.step(engine, seconds=every)
             except Exception as exc:  # noqa: BLE001 - a demo hiccup must not stop the server
                 print(f"demo feed: {exc}", file=sys.stderr, flush=True)
 
