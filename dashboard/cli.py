@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from dashboard.settings import Settings, SettingsError
+from layouts.text import t
 
 
 class UsageError(Exception):
@@ -84,21 +85,23 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from data import importer
+    from data import case_import, region_import
 
     if args.kind == "holidays":
         return _import_holidays(args, settings)
     if not args.mapping:
         raise UsageError(f"import {args.kind} needs --mapping, the TOML mapping file")
     engine = _open_store(settings)
-    run: Callable = importer.import_regions if args.kind == "regions" else importer.import_cases
+    run: Callable = (region_import.import_regions if args.kind == "regions"
+                     else case_import.import_cases)
     report = run(engine, Path(args.file), Path(args.mapping),
                  skip_bad_rows=args.skip_bad_rows,
                  rejects_path=Path(args.rejects) if args.rejects else None)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
-        print("\n".join(report.summary_lines(settings.language)))
+        lines = [t(key, settings.language, **values) for key, values in report.summary()]
+        print("\n".join(lines + report.notes))
     return 0
 
 
