@@ -467,7 +467,7 @@ def test_the_cli_names_a_store_refusal_in_one_line(tmp_path, capsys, monkeypatch
         raise DataError("INSERT ...", {}, Exception("value too long for type character "
                                                     "varying(64)\nCONTEXT: ..."))
 
-    monkeypatch.setattr(importer, "import_cases", refuse)
+    monkeypatch.setattr(case_import, "import_cases", refuse)
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     path = write(tmp_path / "c.csv", HEADER + GOOD)
     assert cli.main(["import", "cases", str(path), "--mapping", str(cases_toml(tmp_path))],
