@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from data import briefing, demo, store  # noqa: E402
+from data import briefing, store  # noqa: E402
+from data.demo import county  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
@@ -38,7 +39,7 @@ def _store(week: briefing.IsoWeek) -> str:
         DATA.mkdir(parents=True, exist_ok=True)
         as_of = datetime.combine(week.sunday + timedelta(days=2), datetime.min.time())
         engine = store.make_engine(f"sqlite:///{path}.tmp")
-        report = demo.build_demo(engine, scale="county", seed=42, as_of=as_of)
+        report = county.build_demo(engine, scale="county", seed=42, as_of=as_of)
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()

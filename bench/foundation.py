@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from data import demo, importer, report, store  # noqa: E402
+from data import case_import, region_import, report, store  # noqa: E402
+from data.demo import county  # noqa: E402
 from data.metrics import local_date  # noqa: E402
 
 LA = ROOT / "examples" / "la311"
@@ -48,7 +49,7 @@ def bench_store(url: str, repeat: int, scale: str) -> dict[str, object]:
     out: dict[str, object] = {}
     build = []
     for _ in range(max(1, repeat // 2)):
-        built = demo.build_demo(engine, scale=scale, seed=42)
+        built = county.build_demo(engine, scale=scale, seed=42)
         build.append(built.seconds)
     out["demo_build"] = {**_stats(build), "cases": built.cases, "grids": built.grids,
                          "events": built.events}
@@ -71,11 +72,11 @@ def bench_store(url: str, repeat: int, scale: str) -> dict[str, object]:
     for _ in range(repeat):
         store.drop_all(engine)
         store.init_db(engine)
-        regions_times.append(_timed(lambda: importer.import_regions(
+        regions_times.append(_timed(lambda: region_import.import_regions(
             engine, LA / "data" / "nc-boundary-geojson-2021-01-22.json", LA / "regions.toml"), 1)[0])
-        cases_times.append(_timed(lambda: importer.import_cases(
+        cases_times.append(_timed(lambda: case_import.import_cases(
             engine, LA / "data" / "requests.csv", LA / "cases.toml"), 1)[0])
-    reimport = _timed(lambda: importer.import_cases(
+    reimport = _timed(lambda: case_import.import_cases(
         engine, LA / "data" / "requests.csv", LA / "cases.toml"), repeat)
     out["la_import_regions"] = _stats(regions_times)
     out["la_import_10k_cases"] = _stats(cases_times)

@@ -40,7 +40,8 @@ from werkzeug.serving import make_server  # noqa: E402
 from callbacks import wall as wall_callbacks  # noqa: E402
 from dashboard import Settings, create_app  # noqa: E402
 from data import users  # noqa: E402
-from data import demo, store  # noqa: E402
+from data import store  # noqa: E402
+from data.demo import county  # noqa: E402
 from data.models import Case, Region  # noqa: E402
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per refresh
@@ -65,7 +66,7 @@ def _store(grids: int, cases: int) -> str:
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
         engine = store.make_engine(f"sqlite:///{path}.tmp")
-        report = demo.build_demo(engine, scale=SCALE_OF[grids], seed=42, cases=cases)
+        report = county.build_demo(engine, scale=SCALE_OF[grids], seed=42, cases=cases)
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from dashboard.settings import Settings, SettingsError
+from layouts.text import t
 
 
 class UsageError(Exception):
@@ -61,9 +62,8 @@ def _store_is_empty(engine: Engine) -> bool:
 # --- commands -------------------------------------------------------------------------------
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from data import demo
-
     from data import store
+    from data.demo import county
     from data.models import Case
 
     engine = _open_store(settings)
@@ -74,7 +74,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(
             f"the store {settings.database_url} holds imported data ({cases} cases), and "
             "demo would delete it; point DATABASE_URL at another store, or add --replace")
-    report = demo.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of)
+    report = county.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of)
     print(
         f"demo county built ({args.scale}, seed {args.seed}) in {report.seconds:.1f} s: "
         f"{report.regions} regions ({report.grids} grids), {report.cases} cases, "
@@ -85,21 +85,23 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from data import importer
+    from data import case_import, region_import
 
     if args.kind == "holidays":
         return _import_holidays(args, settings)
     if not args.mapping:
         raise UsageError(f"import {args.kind} needs --mapping, the TOML mapping file")
     engine = _open_store(settings)
-    run: Callable = importer.import_regions if args.kind == "regions" else importer.import_cases
+    run: Callable = (region_import.import_regions if args.kind == "regions"
+                     else case_import.import_cases)
     report = run(engine, Path(args.file), Path(args.mapping),
                  skip_bad_rows=args.skip_bad_rows,
                  rejects_path=Path(args.rejects) if args.rejects else None)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
-        print("\n".join(report.summary_lines(settings.language)))
+        lines = [t(key, settings.language, **values) for key, values in report.summary()]
+        print("\n".join(lines + report.notes))
     return 0
 
 
@@ -144,11 +146,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _open_store(settings)
     if _store_is_empty(engine):
-        from data import demo
+        from data.demo import county
 
         print("the store is empty: building the demo county first (under a minute) ...",
               flush=True)
-        report = demo.build_demo(engine)
+        report = county.build_demo(engine)
         print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
     if not args.no_feed:
         _start_demo_feed(engine)
@@ -178,7 +180,8 @@ def _start_demo_feed(engine: Engine, every: float = 10.0) -> threading.Thread | 
     """On the demo county, keep the world moving while the server runs (new cases, cases
     moving along, patrols): a wall left on the demo for days stays alive. Real data is
     never touched."""
-    from data import demo_feed, store
+    from data import store
+    from data.demo import feed
 
     with engine.connect() as conn:
         if store.get_meta(conn, "source") != "demo":
@@ -188,7 +191,7 @@ def _start_demo_feed(engine: Engine, every: float = 10.0) -> threading.Thread | 
         while True:
             time.sleep(every)
             try:
-                demo_feed.step(engine, seconds=every)
+                feed.step(engine, seconds=every)
             except Exception as exc:  # noqa: BLE001 - a demo hiccup must not stop the server
                 print(f"demo feed: {exc}", file=sys.stderr, flush=True)
 

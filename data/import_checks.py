@@ -10,6 +10,8 @@ reason, never shortened or cleaned on the way in:
   short at it), the other C0/C1 controls, and in ids and codes also line breaks, tabs and
   invisible format characters (zero-width spaces, direction marks). A description or an
   address may hold tabs and line breaks;
+- a longitude or latitude that is not a number, given without the other, or out of range
+  once converted to WGS 84 (:func:`parse_coordinates`);
 - a region boundary that is null, empty, not made of numbers (NaN, infinite), not a polygon,
   or invalid beyond what shapely's ``make_valid`` can repair. Repaired boundaries are
   imported and named in the report.
@@ -209,6 +211,56 @@ def local_to_utc(stamps: pd.Series, tz: ZoneInfo) -> pd.Series:
     stamps = pd.Series(stamps).astype("datetime64[us]")
     return (stamps.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
             .dt.tz_convert("UTC").dt.tz_localize(None))
+
+
+# --- coordinates ---------------------------------------------------------------------------
+
+def parse_coordinates(table: SourceTable, mapping: Mapping, errors: list[RowError]
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's longitude and latitude in WGS 84 (NaN where none), converted from the
+    mapping's ``crs``. Text that is no number, a half pair and a value out of range once
+    converted are errors; (0, 0) in degrees is an export's placeholder for none."""
+    frame, col, label = table.frame, mapping.columns, table.row_label
+    n = len(frame)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    if "lon" in col and "lat" in col:
+        lon_text, lat_text = frame[col["lon"]], frame[col["lat"]]
+        lon = np.array(pd.to_numeric(lon_text.where(lon_text != ""), errors="coerce"), float)
+        lat = np.array(pd.to_numeric(lat_text.where(lat_text != ""), errors="coerce"), float)
+        degrees = mapping.crs == WGS84 or is_china_datum(mapping.crs)
+        for values, text_, name in ((lon, lon_text, col["lon"]), (lat, lat_text, col["lat"])):
+            for i in np.flatnonzero(np.isnan(values) & (text_ != "").to_numpy()):
+                errors.append(RowError(i, label(i), name, text_.iat[i], "not a number"))
+        half = np.isnan(lon) != np.isnan(lat)
+        for i in np.flatnonzero(half):
+            errors.append(RowError(i, label(i), col["lon"] if np.isnan(lon[i]) else col["lat"],
+                                   "", "only one of longitude and latitude is given"))
+        lon[half] = np.nan
+        lat[half] = np.nan
+        if degrees:
+            zero = (lon == 0) & (lat == 0)  # "null island": an export's placeholder for none
+            lon[zero] = np.nan
+            lat[zero] = np.nan
+        if is_china_datum(mapping.crs):
+            lon, lat = to_wgs84(lon, lat, mapping.crs)
+        elif mapping.crs != WGS84:
+            from pyproj import Transformer  # lazy: only a projected crs needs pyproj
+
+            transformer = Transformer.from_crs(mapping.crs, WGS84, always_xy=True)
+            lon, lat = transformer.transform(lon, lat)
+            lon, lat = np.array(lon, dtype=float), np.array(lat, dtype=float)
+            lon[~np.isfinite(lon)] = np.nan
+            lat[~np.isfinite(lat)] = np.nan
+        where = "" if degrees else f" once converted from {mapping.crs}"
+        for values, text_, name, limit in ((lon, lon_text, col["lon"], 180),
+                                           (lat, lat_text, col["lat"], 90)):
+            for i in np.flatnonzero(np.abs(values) > limit):
+                errors.append(RowError(i, label(i), name, text_.iat[i],
+                                       f"outside -{limit}..{limit}{where}: not a longitude/"
+                                       "latitude; is crs in [source] right?"))
+            values[np.abs(values) > limit] = np.nan
+    return lon, lat
 
 
 # --- boundaries -----------------------------------------------------------------------------

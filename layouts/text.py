@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from data import schema
-
-
 from data.schema import (
     BASICALLY_SATISFIED, CLOSED, DISPATCHED, DISPUTE, DISSATISFIED, FACILITY, FILED, INCIDENT,
     MEDIATION_FAILURE, MEDIATION_SUCCESS, REPORTED, RESOLVED, SATISFIED, SUSPENDED, VOIDED,
@@ -704,3 +701,28 @@ GRID_WORDS = {"zh": {
     "pinRight": "固定在右侧", "noPin": "不固定", "autosizeAllColumns": "自动调整所有列宽",
     "ariaChecked": "已选", "ariaUnchecked": "未选",
 }}
+
+
+
+# --- issue 12: import report words (data/importer.py ImportReport.summary) -----------------
+TEXT["zh"].update({
+    "import_title_regions": "导入区域：{file}",
+    "import_title_cases": "导入事件：{file}",
+    "import_counts": "读取 {rows_read} 行；新增 {imported}，更新 {updated}，未变 {unchanged}，"
+                     "拒收 {rejected}",
+    "import_located": "按坐标落位 {located_by_point}，按区域编码落位 {located_by_code}，"
+                      "未落位 {unlocated}，边界重叠 {overlaps}",
+    "import_parents": "新建上级区域 {parents_created}，修复几何 {repaired}，按位置归属重叠 {overlaps}",
+    "import_rejects": "拒收行及原因已写入 {rejects_path}",
+})
+TEXT["en"].update({
+    "import_title_regions": "imported regions from {file}",
+    "import_title_cases": "imported cases from {file}",
+    "import_counts": "{rows_read} rows read: {imported} new, {updated} updated, "
+                     "{unchanged} unchanged, {rejected} rejected",
+    "import_located": "located by point {located_by_point}, by region code {located_by_code}, "
+                      "unlocated {unlocated}, overlaps {overlaps}",
+    "import_parents": "parents created {parents_created}, geometries repaired {repaired}, "
+                      "overlaps {overlaps}",
+    "import_rejects": "rejected rows and reasons written to {rejects_path}",
+})

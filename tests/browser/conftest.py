@@ -16,7 +16,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from dashboard import Settings, create_app
-from data import demo, store
+from data import store
+from data.demo import county
 from tests.auth_helpers import make_user, make_wall_token, sign_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -52,7 +53,7 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("browser") / "demo.sqlite3"
     url = f"sqlite:///{path}"
     engine = store.make_engine(url)
-    demo.build_demo(engine, scale="small", seed=7, as_of=DEMO_AS_OF)
+    county.build_demo(engine, scale="small", seed=7, as_of=DEMO_AS_OF)
     # who the pages are opened as: an admin for the console, a display token for walls
     ACCESS["admin_password"] = make_user(engine, ACCESS["admin"], "admin")
     ACCESS["wall_token"] = make_wall_token(engine)

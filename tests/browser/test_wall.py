@@ -282,15 +282,15 @@ def la_server(tmp_path_factory):
     import threading
 
     from dashboard import Settings, create_app
-    from data import importer
+    from data import case_import, region_import
     from tests.conftest import LA311
 
     url = f"sqlite:///{tmp_path_factory.mktemp('la') / 'la.sqlite3'}"
     engine = store.make_engine(url)
     store.init_db(engine)
-    importer.import_regions(engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json",
+    region_import.import_regions(engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json",
                             LA311 / "regions.toml")
-    importer.import_cases(engine, LA311 / "data" / "requests.csv", LA311 / "cases.toml")
+    case_import.import_cases(engine, LA311 / "data" / "requests.csv", LA311 / "cases.toml")
     token = make_wall_token(engine)
     engine.dispose()
     settings = Settings(database_url=url)

@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 from callbacks import console as console_cb
 from callbacks import wall as wall_cb
 from dashboard import Settings, create_app
-from data import importer, store
+from data import region_import, store
 from data.console_state import ConsoleState
 from data.models import Case, Region
 from layouts import ids
@@ -65,7 +65,7 @@ def _import_grids(engine, folder: Path, grids: dict, name: str):
     frame.to_file(path)
     toml = folder / "grids.toml"
     toml.write_text(GRID_TOML, encoding="utf-8")
-    return importer.import_regions(engine, path, toml)
+    return region_import.import_regions(engine, path, toml)
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def running(tmp_path: Path):
         writer.writerow(["code", "name", "wkt"])
         writer.writerows([code, name, shape.wkt] for code, (name, shape) in TOWNS.items())
     (tmp_path / "towns.toml").write_text(TOWN_TOML, encoding="utf-8")
-    importer.import_regions(engine, towns, tmp_path / "towns.toml")
+    region_import.import_regions(engine, towns, tmp_path / "towns.toml")
     _import_grids(engine, tmp_path, GRIDS, "grids")
     make_user(engine, "admin", "admin")
     return app, engine, make_wall_token(engine), tmp_path

@@ -87,13 +87,13 @@ def test_serve_keeps_the_demo_moving_but_not_real_data(settings, tmp_path):
     import time
 
     from dashboard.cli import _start_demo_feed
-    from data import demo
+    from data.demo import county
 
     real = store.make_engine(settings.database_url)
     assert _start_demo_feed(real, every=0.05) is None  # the tiny store is not the demo
     real.dispose()
     engine = store.make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
-    demo.build_demo(engine, scale="small", seed=4)
+    county.build_demo(engine, scale="small", seed=4)
     with engine.connect() as conn:
         before = store.data_version(conn)
     assert _start_demo_feed(engine, every=0.05) is not None

@@ -16,7 +16,8 @@ import pytest
 import shapely
 from sqlalchemy import Engine, text
 
-from data import demo, schema, store
+from data import schema, store
+from data.demo import county, places, world
 from data.deadlines import deadline, deadlines
 from data.report import summarize
 
@@ -35,11 +36,11 @@ def _times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, demo.DemoReport]:
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, county.DemoReport]:
     """One small demo county in SQLite, shared by the read-only checks below."""
     path = tmp_path_factory.mktemp("demo") / "small.sqlite3"
     engine = store.make_engine(f"sqlite:///{path}")
-    report = demo.build_demo(engine, scale="small", seed=11, as_of=AS_OF)
+    report = county.build_demo(engine, scale="small", seed=11, as_of=AS_OF)
     yield engine, report
     engine.dispose()
 
@@ -61,9 +62,9 @@ def _fingerprint(engine: Engine) -> str:
 def test_same_seed_same_county_other_seed_other_county(tmp_path, small):
     engine, _ = small
     again = store.make_engine(f"sqlite:///{tmp_path / 'again.sqlite3'}")
-    demo.build_demo(again, scale="small", seed=11, as_of=AS_OF)
+    county.build_demo(again, scale="small", seed=11, as_of=AS_OF)
     other = store.make_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    demo.build_demo(other, scale="small", seed=12, as_of=AS_OF)
+    county.build_demo(other, scale="small", seed=12, as_of=AS_OF)
     assert _fingerprint(again) == _fingerprint(engine)
     assert _fingerprint(other) != _fingerprint(engine)
 
@@ -151,7 +152,7 @@ def test_workflow_times_are_in_order_and_match_the_status(small):
     cats = _frame(engine, "SELECT subcategory, time_limit, time_unit FROM categories")
     events = _frame(engine, "SELECT case_id FROM case_events WHERE action = 'postpone'")
     plain = c[c["due_at"].notna() & ~c["id"].isin(events["case_id"])].merge(cats, on="subcategory")
-    tz = ZoneInfo(demo.TIMEZONE)
+    tz = ZoneInfo(world.TIMEZONE)
     sample = plain.sample(300, random_state=1)
     for row in sample.itertuples():
         expected = deadline(row.dispatched_at.to_pydatetime(), row.time_limit, row.time_unit, tz)
@@ -200,7 +201,7 @@ def test_shares_look_like_a_real_centre(small):
     grid = c["resolved_level"].dropna()
     assert 0.55 < (grid == "grid").mean() < 0.85  # "小事不出村"
     # daily rhythm: more cases at 10:00 than at 03:00 local; weekly: weekdays busier
-    local = c["reported_at"].dt.tz_localize("UTC").dt.tz_convert(demo.TIMEZONE)
+    local = c["reported_at"].dt.tz_localize("UTC").dt.tz_convert(world.TIMEZONE)
     by_hour = local.dt.hour.value_counts()
     assert by_hour[10] > 3 * by_hour[3]
     weekday = local.dt.day_of_week
@@ -262,10 +263,10 @@ def test_vectorised_deadlines_equal_the_scalar_rule():
 
 def test_summary_of_the_demo_matches_an_independent_count(engine):
     """On both stores: the metrics code and pandas agree on the demo's last 30 days."""
-    report = demo.build_demo(engine, scale="small", seed=5, as_of=AS_OF)
+    report = county.build_demo(engine, scale="small", seed=5, as_of=AS_OF)
     assert report.cases > 5000
     summary = summarize(engine, now=AS_OF)
-    tz = ZoneInfo(demo.TIMEZONE)
+    tz = ZoneInfo(world.TIMEZONE)
     last = pd.Timestamp(AS_OF, tz="UTC").tz_convert(tz).normalize()
     start = (last - pd.Timedelta(days=29)).tz_convert("UTC").tz_localize(None)
     c = _times(_frame(engine, "SELECT * FROM cases"), "reported_at", "closed_at",
@@ -288,16 +289,16 @@ def test_summary_of_the_demo_matches_an_independent_count(engine):
 
 def test_unknown_scale_is_refused(sqlite_engine):
     with pytest.raises(ValueError, match="scale must be one of"):
-        demo.build_demo(sqlite_engine, scale="province")
+        county.build_demo(sqlite_engine, scale="province")
 
 
 def test_county_and_city_region_trees_have_the_promised_sizes():
-    county = demo._regions(demo.SCALES["county"], np.random.default_rng(42))
+    county = places.region_tree(world.SCALES["county"], np.random.default_rng(42))
     assert county.groupby("depth").size().to_dict() == {0: 1, 1: 10, 2: 100, 3: 1000}
     assert county.iloc[1]["name"] == "城关镇"
-    city = demo._regions(demo.SCALES["city"], np.random.default_rng(42))
+    city = places.region_tree(world.SCALES["city"], np.random.default_rng(42))
     assert city.groupby("depth").size().to_dict() == {0: 1, 1: 10, 2: 100, 3: 1000, 4: 10000}
     assert city.attrs["levels"][0] == "市"
     # a year at county scale is at least 200,000 cases; at city about 2,000,000
-    assert demo.SCALES["county"].cases_per_year >= 200_000
-    assert demo.SCALES["city"].cases_per_year == 2_000_000
+    assert world.SCALES["county"].cases_per_year >= 200_000
+    assert world.SCALES["city"].cases_per_year == 2_000_000

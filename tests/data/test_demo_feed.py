@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from data import demo, demo_feed, store
+from data import store
+from data.demo import county, feed
 from tests import tiny_store
 
 AS_OF = datetime(2026, 11, 18, 2, 0)  # 10:00 in Shanghai, a Wednesday: office hours
@@ -21,7 +22,7 @@ def _frame(engine, sql):
 
 
 def test_a_few_minutes_of_feed(engine):
-    demo.build_demo(engine, scale="small", seed=9, as_of=AS_OF)
+    county.build_demo(engine, scale="small", seed=9, as_of=AS_OF)
     before = _frame(engine, "SELECT id, status, version FROM cases").set_index("id")
     with engine.connect() as conn:
         version = store.data_version(conn)
@@ -29,7 +30,7 @@ def test_a_few_minutes_of_feed(engine):
     totals = {"reported": 0, "advanced": 0, "patrols_ended": 0, "patrols_started": 0,
               "fixes": 0}
     for minute in range(1, 11):
-        done = demo_feed.step(engine, AS_OF + timedelta(minutes=minute), seconds=60, rng=rng)
+        done = feed.step(engine, AS_OF + timedelta(minutes=minute), seconds=60, rng=rng)
         for key in totals:
             totals[key] += done[key]
     after = _frame(engine, "SELECT * FROM cases").set_index("id")
@@ -56,14 +57,14 @@ def test_a_few_minutes_of_feed(engine):
         patrols[column] = pd.to_datetime(patrols[column], format="mixed")
     done = patrols.dropna()
     assert (done["ended_at"] > done["started_at"]).all()
-    late = AS_OF + timedelta(minutes=10) - timedelta(minutes=demo_feed.PATROL_MINUTES)
+    late = AS_OF + timedelta(minutes=10) - timedelta(minutes=feed.PATROL_MINUTES)
     assert patrols.loc[patrols["ended_at"].isna(), "started_at"].min() >= late
 
 
 def test_officers_set_out_in_the_morning(engine):
-    demo.build_demo(engine, scale="small", seed=9, as_of=AS_OF)
+    county.build_demo(engine, scale="small", seed=9, as_of=AS_OF)
     next_morning = AS_OF + timedelta(days=1) - timedelta(hours=1)  # 09:00 local next day
-    done = demo_feed.step(engine, next_morning, seconds=3 * 3600, rng=random.Random(2))
+    done = feed.step(engine, next_morning, seconds=3 * 3600, rng=random.Random(2))
     officers = _frame(engine, "SELECT COUNT(*) AS n FROM officers")["n"][0]
     assert officers * 0.5 < done["patrols_started"] <= officers
     with engine.connect() as conn:
@@ -73,6 +74,6 @@ def test_officers_set_out_in_the_morning(engine):
 
 def test_the_feed_never_writes_into_real_data(engine):
     tiny_store.build(engine)
-    with pytest.raises(demo_feed.NotADemo):
-        demo_feed.step(engine, datetime(2026, 3, 5, 2, 0), seconds=600)
+    with pytest.raises(feed.NotADemo):
+        feed.step(engine, datetime(2026, 3, 5, 2, 0), seconds=600)
     assert _frame(engine, "SELECT COUNT(*) AS n FROM cases")["n"][0] == 4

@@ -190,7 +190,7 @@ def test_imported_cases_are_dated_by_the_table_too(engine, tmp_path):
     """A case file with no deadline is dated from the category table over the centre's
     calendar: Friday 20 November 10:00 + 3 working days is Wednesday 25 November by the
     library, Thursday 26 November with Monday 23 November made a day off."""
-    from data import importer
+    from data import case_import
     from data.models import Category
 
     holidays.import_holidays(engine, _write(tmp_path, "date,day\n2026-11-23,off\n"))
@@ -204,6 +204,6 @@ def test_imported_cases_are_dated_by_the_table_too(engine, tmp_path):
         '[source]\ntimezone = "Asia/Shanghai"\n[columns]\nexternal_id = "id"\n'
         'reported_at = "at"\nstatus = "status"\nsubcategory = "sub"\n'
         '[status_values]\n"处置中" = "dispatched"\n', encoding="utf-8")
-    importer.import_cases(engine, tmp_path / "c.csv", tmp_path / "c.toml")
+    case_import.import_cases(engine, tmp_path / "c.csv", tmp_path / "c.toml")
     with engine.connect() as conn:
         assert conn.scalar(select(Case.due_at)) == datetime(2026, 11, 26, 2, 0)

@@ -18,7 +18,7 @@ from shapely.geometry import box
 from sqlalchemy import Engine, text
 
 from dashboard import Settings, cli
-from data import importer, store
+from data import case_import, importer, region_import, store
 from data.import_checks import DEFAULT_LIMIT, FIELD_LIMITS
 
 CASES_TOML = """
@@ -49,7 +49,7 @@ def cases_toml(tmp_path: Path, extra: str = "") -> Path:
 
 
 def refused(engine: Engine, path: Path, mapping: Path, kind: str = "cases", **options) -> str:
-    run = importer.import_cases if kind == "cases" else importer.import_regions
+    run = case_import.import_cases if kind == "cases" else region_import.import_regions
     with pytest.raises(importer.ImportFailed) as failed:
         run(engine, path, mapping, **options)
     return str(failed.value)
@@ -109,7 +109,7 @@ def test_skipped_rows_of_the_wrong_width_keep_their_extra_fields(sqlite_engine, 
     path = write(tmp_path / "c.csv", HEADER + GOOD + "A2,2026-03-02 08:00,closed,ok,垃圾,x,y\n"
                  + "A3,2026-03-03 08:00\n")
     rejects = tmp_path / "rejects.csv"
-    report = importer.import_cases(sqlite_engine, path, cases_toml(tmp_path),
+    report = case_import.import_cases(sqlite_engine, path, cases_toml(tmp_path),
                                    skip_bad_rows=True, rejects_path=rejects)
     assert (report.imported, report.rejected) == (1, 2)
     with rejects.open(encoding="utf-8-sig") as handle:
@@ -142,7 +142,7 @@ def test_a_description_at_the_limit_is_imported_whole(sqlite_engine, tmp_path):
     limit = FIELD_LIMITS["description"]
     text_ = "问题" * (limit // 2)
     path = write(tmp_path / "c.csv", HEADER + f"A1,2026-03-01 08:00,closed,{text_},垃圾\n")
-    assert importer.import_cases(sqlite_engine, path, cases_toml(tmp_path)).imported == 1
+    assert case_import.import_cases(sqlite_engine, path, cases_toml(tmp_path)).imported == 1
     with sqlite_engine.connect() as conn:
         assert conn.execute(text("SELECT description FROM cases")).scalar() == text_
 
@@ -160,7 +160,7 @@ def test_control_characters_are_refused_where_they_are(engine, tmp_path, row, co
     """NUL: PostgreSQL refuses it, SQLite cut the text short at it; both now refuse it."""
     path = write(tmp_path / "c.csv", HEADER + GOOD.replace("A1", "A0") + row)
     if column is None:
-        assert importer.import_cases(engine, path, cases_toml(tmp_path)).imported == 2
+        assert case_import.import_cases(engine, path, cases_toml(tmp_path)).imported == 2
         return
     message = refused(engine, path, cases_toml(tmp_path))
     assert message.startswith(f"c.csv, row 3, column '{column}', value ")
@@ -171,7 +171,7 @@ def test_control_characters_are_refused_where_they_are(engine, tmp_path, row, co
 def test_tabs_and_line_breaks_in_a_description_are_kept_exactly(engine, tmp_path):
     kept = "第一行\n\t第二行\r\n第三行"
     path = write(tmp_path / "c.csv", HEADER + f'A1,2026-03-01 08:00,closed,"{kept}",垃圾\n')
-    assert importer.import_cases(engine, path, cases_toml(tmp_path)).imported == 1
+    assert case_import.import_cases(engine, path, cases_toml(tmp_path)).imported == 1
     with engine.connect() as conn:
         assert conn.execute(text("SELECT description FROM cases")).scalar() == kept
 
@@ -188,7 +188,7 @@ def test_a_duplicate_header_the_mapping_uses_is_refused_naming_it(sqlite_engine,
 
 def test_a_duplicate_header_the_mapping_does_not_use_is_said(sqlite_engine, tmp_path):
     path = write(tmp_path / "c.csv", "id,time,status,desc,kind,note,note\n" + GOOD[:-1] + ",x,y\n")
-    report = importer.import_cases(sqlite_engine, path, cases_toml(tmp_path))
+    report = case_import.import_cases(sqlite_engine, path, cases_toml(tmp_path))
     assert report.imported == 1
     assert any("'note' more than once" in note for note in report.notes)
 
@@ -209,7 +209,7 @@ def test_blank_lines_are_skipped_and_counted_and_rows_keep_their_numbers(sqlite_
     message = refused(sqlite_engine, path, cases_toml(tmp_path))
     assert message.startswith("c.csv, row 5, column 'time', value 'soon'")
     path = write(tmp_path / "c.csv", HEADER + GOOD + "\n,,,,\n")
-    report = importer.import_cases(sqlite_engine, path, cases_toml(tmp_path))
+    report = case_import.import_cases(sqlite_engine, path, cases_toml(tmp_path))
     assert report.imported == 1 and "c.csv: 2 empty row(s) skipped" in report.notes
 
 
@@ -233,7 +233,7 @@ def test_a_gbk_file_without_encoding_says_what_to_set(sqlite_engine, tmp_path):
 def test_a_bom_decides_the_encoding_and_the_header_the_delimiter(sqlite_engine, tmp_path, data,
                                                                  extra):
     path = write(tmp_path / "c.txt", data)
-    report = importer.import_cases(sqlite_engine, path, cases_toml(tmp_path, extra))
+    report = case_import.import_cases(sqlite_engine, path, cases_toml(tmp_path, extra))
     assert report.imported == 1
     with sqlite_engine.connect() as conn:
         assert conn.execute(text("SELECT external_id, category FROM cases")).one() == ("A1",
@@ -279,7 +279,7 @@ def test_xlsx_duplicate_header_and_row_numbers(sqlite_engine, tmp_path):
 def test_xlsx_other_sheets_are_named_in_the_report(sqlite_engine, tmp_path):
     path = _workbook(tmp_path / "c.xlsx", ["id", "time", "status", "desc", "kind"],
                      ["A1", "2026-03-01 08:00", "closed", "ok", "垃圾"], sheets=3)
-    report = importer.import_cases(sqlite_engine, path, cases_toml(tmp_path))
+    report = case_import.import_cases(sqlite_engine, path, cases_toml(tmp_path))
     assert report.imported == 1
     assert "c.xlsx: read its first sheet 'Sheet' only, of 3 ('sheet2', 'sheet3' not read)" \
         in report.notes
@@ -331,7 +331,7 @@ def test_a_repaired_boundary_is_named_in_the_report(sqlite_engine, tmp_path):
     path = geojson(tmp_path / "r.geojson",
                    feature("R1", {"type": "Polygon", "coordinates": SQUARE}),
                    feature("B7", bowtie))
-    report = importer.import_regions(sqlite_engine, path, write(tmp_path / "r.toml",
+    report = region_import.import_regions(sqlite_engine, path, write(tmp_path / "r.toml",
                                                                 REGIONS_TOML))
     assert (report.imported, report.repaired) == (2, 1)
     assert any("make_valid" in note and "feature 2 (code 'B7'): Self-intersection" in note
@@ -372,7 +372,7 @@ def test_a_gbk_dbf_without_cpg_is_refused_and_imports_with_the_encoding(sqlite_e
     assert "'城关镇'" in message and 'encoding = "gbk"' in message
     toml = write(tmp_path / "r.toml", REGIONS_TOML.replace("[columns]",
                                                           'encoding = "gbk"\n[columns]'))
-    assert importer.import_regions(sqlite_engine, shp, toml).imported == 1
+    assert region_import.import_regions(sqlite_engine, shp, toml).imported == 1
     with sqlite_engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM regions")).scalar() == "城关镇"
 
@@ -406,15 +406,15 @@ def _bad_case_files(tmp_path: Path) -> dict[str, Path]:
 
 
 def test_a_refused_import_changes_nothing_in_either_store(engine, tmp_path):
-    importer.import_regions(engine, geojson(tmp_path / "r.geojson", feature(
+    region_import.import_regions(engine, geojson(tmp_path / "r.geojson", feature(
         "R1", {"type": "Polygon", "coordinates": SQUARE})), write(tmp_path / "r.toml",
                                                                   REGIONS_TOML))
-    importer.import_cases(engine, write(tmp_path / "ok.csv", HEADER + GOOD),
+    case_import.import_cases(engine, write(tmp_path / "ok.csv", HEADER + GOOD),
                           cases_toml(tmp_path))
     before = snapshot(engine)
     for kind, path in _bad_case_files(tmp_path).items():
         with pytest.raises(importer.ImportFailed):
-            importer.import_cases(engine, path, cases_toml(tmp_path))
+            case_import.import_cases(engine, path, cases_toml(tmp_path))
         assert snapshot(engine) == before, kind
     # a boundary file with one good change and one null boundary
     path = geojson(tmp_path / "r2.geojson",
@@ -422,7 +422,7 @@ def test_a_refused_import_changes_nothing_in_either_store(engine, tmp_path):
                                                                       [117, 40], [116, 39]]]}),
                    feature("R2", None))
     with pytest.raises(importer.ImportFailed, match="feature 2 \\(code 'R2'\\)"):
-        importer.import_regions(engine, path, write(tmp_path / "r.toml", REGIONS_TOML))
+        region_import.import_regions(engine, path, write(tmp_path / "r.toml", REGIONS_TOML))
     assert snapshot(engine) == before
 
 
@@ -467,7 +467,7 @@ def test_the_cli_names_a_store_refusal_in_one_line(tmp_path, capsys, monkeypatch
         raise DataError("INSERT ...", {}, Exception("value too long for type character "
                                                     "varying(64)\nCONTEXT: ..."))
 
-    monkeypatch.setattr(importer, "import_cases", refuse)
+    monkeypatch.setattr(case_import, "import_cases", refuse)
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     path = write(tmp_path / "c.csv", HEADER + GOOD)
     assert cli.main(["import", "cases", str(path), "--mapping", str(cases_toml(tmp_path))],

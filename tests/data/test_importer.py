@@ -19,7 +19,7 @@ from shapely.geometry import box
 from sqlalchemy import Engine, text
 
 from dashboard import Settings, cli
-from data import coords, importer
+from data import case_import, coords, importer, region_import
 
 # Two towns side by side near Beijing, three grids; G4 overlaps G3's west part.
 T1 = box(116.0, 39.0, 116.5, 39.5)
@@ -113,7 +113,7 @@ def case_toml(tmp_path: Path, extra: str = "") -> Path:
 @pytest.fixture
 def regions(engine: Engine, tmp_path: Path) -> Engine:
     """The store with the two towns (created from the grids' parent column) and four grids."""
-    importer.import_regions(engine, write_grids(tmp_path / "grids.geojson"),
+    region_import.import_regions(engine, write_grids(tmp_path / "grids.geojson"),
                             write_toml(tmp_path / "grids.toml", GRID_TOML))
     return engine
 
@@ -156,7 +156,7 @@ def test_at_location_puts_each_region_under_the_one_that_holds_it(engine, tmp_pa
     towns = tmp_path / "towns.csv"
     write_csv(towns, [["T1", "城关镇", T1.wkt], ["T2", "青山镇", T2.wkt]],
               header=["编码", "名称", "wkt"])
-    importer.import_regions(engine, towns, write_toml(tmp_path / "towns.toml", """
+    region_import.import_regions(engine, towns, write_toml(tmp_path / "towns.toml", """
 [source]
 level = "乡镇街道"
 [columns]
@@ -165,7 +165,7 @@ name = "名称"
 geometry = "wkt"
 """))
     grids = {k: v for k, v in GRIDS.items() if k != "G4"}
-    report = importer.import_regions(
+    report = region_import.import_regions(
         engine, write_grids(tmp_path / "grids.shp", grids),
         write_toml(tmp_path / "grids.toml",
                    GRID_TOML.replace('parent = "town"', 'parent = "@location"')))
@@ -189,11 +189,11 @@ def test_a_line_is_not_a_boundary_and_a_bowtie_is_repaired(engine, tmp_path):
     toml = write_toml(tmp_path / "r.toml", '[source]\nlevel = "网格"\n[columns]\n'
                                            'code = "code"\nname = "name"\n')
     with pytest.raises(importer.ImportFailed) as failed:
-        importer.import_regions(engine, path, toml)
+        region_import.import_regions(engine, path, toml)
     message = str(failed.value)
     assert "bad.geojson" in message and "feature 2" in message and "LineString" in message
     assert _count(engine, "SELECT COUNT(*) FROM regions") == 0
-    report = importer.import_regions(engine, path, toml, skip_bad_rows=True)
+    report = region_import.import_regions(engine, path, toml, skip_bad_rows=True)
     assert (report.imported, report.repaired, report.rejected) == (1, 1, 1)
 
 
@@ -204,7 +204,7 @@ def test_duplicate_region_codes_are_named(engine, tmp_path):
                                            'code = "code"\nname = "name"\n')
     with pytest.raises(importer.ImportFailed, match=r"r\.csv, row 4, column 'code', value 'X': "
                                                     r"the same code is on row 2"):
-        importer.import_regions(engine, path, toml)
+        region_import.import_regions(engine, path, toml)
 
 
 # --- cases: formats and encodings ---------------------------------------------------------------
@@ -236,14 +236,14 @@ def _assert_the_five_cases(engine: Engine, report) -> None:
 def test_csv_in_each_encoding(regions, tmp_path, encoding):
     path = write_csv(tmp_path / "cases.csv", encoding=encoding)
     extra = f'encoding = "{encoding}"' if encoding == "gbk" else ""
-    report = importer.import_cases(regions, path, case_toml(tmp_path, extra))
+    report = case_import.import_cases(regions, path, case_toml(tmp_path, extra))
     _assert_the_five_cases(regions, report)
 
 
 def test_gbk_read_as_utf8_says_which_encoding_to_set(regions, tmp_path):
     path = write_csv(tmp_path / "cases.csv", encoding="gbk")
     with pytest.raises(importer.ImportFailed) as failed:
-        importer.import_cases(regions, path, case_toml(tmp_path))
+        case_import.import_cases(regions, path, case_toml(tmp_path))
     message = str(failed.value)
     assert "cases.csv" in message and "utf-8" in message and 'encoding = "gbk"' in message
 
@@ -251,7 +251,7 @@ def test_gbk_read_as_utf8_says_which_encoding_to_set(regions, tmp_path):
 def test_xlsx(regions, tmp_path):
     path = tmp_path / "cases.xlsx"
     pd.DataFrame(ROWS, columns=HEADER).to_excel(path, index=False)
-    _assert_the_five_cases(regions, importer.import_cases(regions, path, case_toml(tmp_path)))
+    _assert_the_five_cases(regions, case_import.import_cases(regions, path, case_toml(tmp_path)))
 
 
 def test_geojson_cases(regions, tmp_path):
@@ -261,14 +261,14 @@ def test_geojson_cases(regions, tmp_path):
     path = tmp_path / "cases.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features},
                                ensure_ascii=False), encoding="utf-8")
-    _assert_the_five_cases(regions, importer.import_cases(regions, path, case_toml(tmp_path)))
+    _assert_the_five_cases(regions, case_import.import_cases(regions, path, case_toml(tmp_path)))
 
 
 def test_unsupported_file_type(regions, tmp_path):
     path = tmp_path / "cases.pdf"
     path.write_bytes(b"%PDF-1.4")
     with pytest.raises(importer.ImportFailed, match="unsupported file type .pdf"):
-        importer.import_cases(regions, path, case_toml(tmp_path))
+        case_import.import_cases(regions, path, case_toml(tmp_path))
 
 
 # --- cases: bad input -------------------------------------------------------------------------
@@ -277,7 +277,7 @@ def test_missing_column_names_it_and_lists_what_is_there(regions, tmp_path):
     header = [h if h != "状态" else "status" for h in HEADER]
     path = write_csv(tmp_path / "cases.csv", header=header)
     with pytest.raises(importer.ImportFailed) as failed:
-        importer.import_cases(regions, path, case_toml(tmp_path))
+        case_import.import_cases(regions, path, case_toml(tmp_path))
     message = str(failed.value)
     assert "status='状态'" in message and "'status'" in message and "'编号'" in message
 
@@ -293,7 +293,7 @@ def test_a_bad_value_is_named_and_nothing_is_written(regions, tmp_path, column, 
     rows[2][column] = value
     path = write_csv(tmp_path / "cases.csv", rows)
     with pytest.raises(importer.ImportFailed) as failed:
-        importer.import_cases(regions, path, case_toml(tmp_path))
+        case_import.import_cases(regions, path, case_toml(tmp_path))
     message = str(failed.value)
     assert f"cases.csv, row 4, column '{HEADER[column]}', value '{value}'" in message
     assert reason in message and "nothing was imported" in message
@@ -305,7 +305,7 @@ def test_an_unknown_status_lists_the_known_ones(regions, tmp_path):
     rows = [list(r) for r in ROWS]
     rows[0][3] = "挂起"
     with pytest.raises(importer.ImportFailed, match=r"know \['处置中', '已作废', '已结案'\]"):
-        importer.import_cases(regions, write_csv(tmp_path / "c.csv", rows), case_toml(tmp_path))
+        case_import.import_cases(regions, write_csv(tmp_path / "c.csv", rows), case_toml(tmp_path))
 
 
 def test_skip_bad_rows_imports_the_rest_and_writes_the_rejects(regions, tmp_path):
@@ -314,7 +314,7 @@ def test_skip_bad_rows_imports_the_rest_and_writes_the_rejects(regions, tmp_path
     rows[3][3] = "不知道"
     path = write_csv(tmp_path / "cases.csv", rows)
     rejects = tmp_path / "out" / "rejects.csv"
-    report = importer.import_cases(regions, path, case_toml(tmp_path), skip_bad_rows=True,
+    report = case_import.import_cases(regions, path, case_toml(tmp_path), skip_bad_rows=True,
                                    rejects_path=rejects)
     assert (report.imported, report.rejected) == (3, 2)
     assert set(_cases(regions).index) == {"A1", "A3", "A5"}
@@ -324,7 +324,7 @@ def test_skip_bad_rows_imports_the_rest_and_writes_the_rejects(regions, tmp_path
     assert "2026-13-45" in bad[0]["_error"] and "上报时间" in bad[0]["_error"]
     assert "unknown status" in bad[1]["_error"]
     # by default the rejects go next to the input
-    importer.import_cases(regions, path, case_toml(tmp_path), skip_bad_rows=True)
+    case_import.import_cases(regions, path, case_toml(tmp_path), skip_bad_rows=True)
     assert (tmp_path / "cases.rejects.csv").is_file()
 
 
@@ -333,7 +333,7 @@ def test_a_format_for_day_first_times(regions, tmp_path):
     rows[0][1], rows[0][2] = "05.03.2026 08:00", "05.03.2026 09:30"
     toml = case_toml(tmp_path).read_text() + \
         '\n[formats]\nreported_at = "%d.%m.%Y %H:%M"\nclosed_at = "%d.%m.%Y %H:%M"\n'
-    report = importer.import_cases(regions, write_csv(tmp_path / "c.csv", rows),
+    report = case_import.import_cases(regions, write_csv(tmp_path / "c.csv", rows),
                                    write_toml(tmp_path / "f.toml", toml))
     assert report.imported == 1
     got = pd.Timestamp(_cases(regions).at["A1", "reported_at"])
@@ -354,7 +354,7 @@ def test_a_format_for_day_first_times(regions, tmp_path):
 def test_mapping_mistakes_are_explained(regions, tmp_path, content, match):
     path = write_csv(tmp_path / "cases.csv")
     with pytest.raises(importer.ImportFailed, match=match):
-        importer.import_cases(regions, path, write_toml(tmp_path / "m.toml", content))
+        case_import.import_cases(regions, path, write_toml(tmp_path / "m.toml", content))
 
 
 # --- cases: upsert ----------------------------------------------------------------------------
@@ -362,14 +362,14 @@ def test_mapping_mistakes_are_explained(regions, tmp_path, content, match):
 def test_the_same_file_twice_changes_nothing_and_a_change_is_an_update(regions, tmp_path):
     path = write_csv(tmp_path / "cases.csv")
     toml = case_toml(tmp_path)
-    importer.import_cases(regions, path, toml)
+    case_import.import_cases(regions, path, toml)
     events = _count(regions, "SELECT COUNT(*) FROM case_events")
-    again = importer.import_cases(regions, path, toml)
+    again = case_import.import_cases(regions, path, toml)
     assert (again.imported, again.updated, again.unchanged) == (0, 0, 5)
     assert _count(regions, "SELECT COUNT(*) FROM case_events") == events
     rows = [list(r) for r in ROWS]
     rows[1][2], rows[1][3] = "2026-03-02 18:00", "已结案"  # A2 closed since
-    changed = importer.import_cases(regions, write_csv(path, rows), toml)
+    changed = case_import.import_cases(regions, write_csv(path, rows), toml)
     assert (changed.imported, changed.updated, changed.unchanged) == (0, 1, 4)
     cases = _cases(regions)
     assert cases.at["A2", "status"] == "closed" and cases.at["A2", "version"] == 2
@@ -406,7 +406,7 @@ def test_cases_in_a_chinese_datum_land_where_they_really_are(regions, tmp_path, 
     rows = [list(ROWS[0])]
     rows[0][4], rows[0][5] = f"{float(lon):.7f}", f"{float(lat):.7f}"
     path = write_csv(tmp_path / "c.csv", rows)
-    importer.import_cases(regions, path, case_toml(tmp_path, f'crs = "{crs}"'))
+    case_import.import_cases(regions, path, case_toml(tmp_path, f'crs = "{crs}"'))
     cases = _cases(regions)
     assert cases.at["A1", "region"] == "G1"
     assert abs(cases.at["A1", "lon"] - wlon) < 1e-5 and abs(cases.at["A1", "lat"] - wlat) < 1e-5
@@ -441,7 +441,7 @@ def test_points_on_the_demo_grid_line_are_counted_once(regions, tmp_path):
     """A point exactly on the G1/G2 line touches both: the smaller code takes it."""
     rows = [list(ROWS[0])]
     rows[0][4], rows[0][5] = "116.25", "39.3"
-    report = importer.import_cases(regions, write_csv(tmp_path / "c.csv", rows),
+    report = case_import.import_cases(regions, write_csv(tmp_path / "c.csv", rows),
                                    case_toml(tmp_path))
     assert report.overlaps == 1 and _cases(regions).at["A1", "region"] == "G1"
 
@@ -450,7 +450,7 @@ def test_a_projected_shapefile_is_brought_back_to_longitude_latitude(engine, tmp
     frame = gpd.GeoDataFrame({"code": ["P1"], "name": ["投影网格"]}, geometry=[T1],
                              crs="EPSG:4326").to_crs("EPSG:3857")
     frame.to_file(tmp_path / "projected.shp")
-    report = importer.import_regions(
+    report = region_import.import_regions(
         engine, tmp_path / "projected.shp",
         write_toml(tmp_path / "r.toml", '[source]\nlevel = "网格"\n[columns]\n'
                                         'code = "code"\nname = "name"\n'))
@@ -467,6 +467,6 @@ def test_case_coordinates_in_a_projected_system(regions, tmp_path):
     rows = [list(ROWS[0])]
     rows[0][4], rows[0][5] = f"{x:.3f}", f"{y:.3f}"
     # metres are far outside ±180: with the right crs they are not an error
-    report = importer.import_cases(regions, write_csv(tmp_path / "c.csv", rows),
+    report = case_import.import_cases(regions, write_csv(tmp_path / "c.csv", rows),
                                    case_toml(tmp_path, 'crs = "EPSG:3857"'))
     assert report.imported == 1 and _cases(regions).at["A1", "region"] == "G1"

@@ -14,7 +14,7 @@ import pytest
 import shapely
 from sqlalchemy import Engine, text
 
-from data import importer, report
+from data import case_import, region_import, report
 from tests.conftest import LA311
 
 DATA = LA311 / "data"
@@ -23,8 +23,8 @@ REQUESTS = DATA / "requests.csv"
 
 
 def _load(engine: Engine):
-    regions = importer.import_regions(engine, BOUNDARIES, LA311 / "regions.toml")
-    cases = importer.import_cases(engine, REQUESTS, LA311 / "cases.toml")
+    regions = region_import.import_regions(engine, BOUNDARIES, LA311 / "regions.toml")
+    cases = case_import.import_cases(engine, REQUESTS, LA311 / "cases.toml")
     return regions, cases
 
 

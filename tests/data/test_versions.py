@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from data import demo, store
+from data import store
+from data.demo import county
 
 
 def test_the_regions_version_counts_apart_from_the_data_version(engine):
@@ -29,10 +30,10 @@ def test_building_the_demo_again_moves_both_counters_on(tmp_path):
     # must not start again at a number it kept maps for
     engine = store.make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     as_of = datetime(2026, 11, 20, 9, 0)
-    demo.build_demo(engine, scale="small", seed=3, as_of=as_of)
+    county.build_demo(engine, scale="small", seed=3, as_of=as_of)
     first = store.versions(engine)
     assert first["regions_version"] >= 1 and first["data_version"] >= 1
-    demo.build_demo(engine, scale="small", seed=3, as_of=as_of)
+    county.build_demo(engine, scale="small", seed=3, as_of=as_of)
     again = store.versions(engine)
     assert again["regions_version"] > first["regions_version"]
     assert again["data_version"] > first["data_version"]

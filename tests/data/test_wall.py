@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, text
 
-from data import demo, maps, panels, report, store, wall
+from data import maps, panels, report, store, wall
+from data.demo import county, world
 from data.regions import root_region
 from data.models import Case, Officer, Patrol, PatrolPoint
 from tests.data.test_metrics import G1, G2, build, d
@@ -121,7 +122,7 @@ def test_officers_on_patrol_now_at_their_last_fix(hand):
 
 def test_the_wall_of_a_demo_county_against_pandas(engine):
     as_of = datetime(2026, 11, 20, 9, 0)
-    demo.build_demo(engine, scale="small", seed=3, as_of=as_of)
+    county.build_demo(engine, scale="small", seed=3, as_of=as_of)
     cache: dict = {}
     with engine.connect() as conn:
         snap = wall.snapshot(conn, None, as_of, cache)
@@ -129,7 +130,7 @@ def test_the_wall_of_a_demo_county_against_pandas(engine):
     for column in ("reported_at", "closed_at", "due_at"):
         cases[column] = pd.to_datetime(cases[column], format="mixed")
     # the last 30 local days (Asia/Shanghai), as UTC
-    today = pd.Timestamp(as_of, tz="UTC").tz_convert(demo.TIMEZONE).normalize()
+    today = pd.Timestamp(as_of, tz="UTC").tz_convert(world.TIMEZONE).normalize()
     start = (today - pd.Timedelta(days=29)).tz_convert("UTC").tz_localize(None)
     recent = cases[cases["reported_at"] >= start]
     sources = recent["source"].value_counts()

@@ -7,7 +7,7 @@ standard order (each step with its history row and, on dispatch, its deadline fr
 category table), and ends patrols that have run their two hours. Everything it writes obeys
 the same rules as the demo generator, so the metrics stay meaningful.
 
-Only stores built by :func:`data.demo.build_demo` (``meta.source = demo``) are touched.
+Only stores built by :func:`data.demo.county.build_demo` (``meta.source = demo``) are touched.
 """
 
 from __future__ import annotations

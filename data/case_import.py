@@ -1,0 +1,357 @@
+"""Importing cases from a file, as its mapping says, upserting by external id; the plan
+both imports follow is in :mod:`data.importer`.
+
+Each case goes to the deepest region whose boundary holds its point, else to the region its
+code names, else nowhere (unlocated); workflow steps the file does not date are dated by the
+step before them, and the deadline comes from the file or the category table.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+
+from data import holidays, schema, store
+from data.deadlines import deadlines
+from data.import_checks import RowError, parse_coordinates, parse_times
+from data.importer import ImportReport, finish_errors, open_source, region_lookup, row_errors
+from data.mapping import TIME_FIELDS, Mapping
+from data.models import Case, CaseEvent, Category, Department
+from data.readers import SourceTable
+
+CHUNK = 900  # ids per IN (...) list: below SQLite's variable limit on every build
+
+_COMPARED = ("status", "case_class", "category", "subcategory", "source", "urgent",
+             "description", "address", "lon", "lat", "region_id", "location_method",
+             "department_id", "reporter", "reported_at", "filed_at", "dispatched_at",
+             "resolved_at", "closed_at", "voided_at", "due_at")
+
+
+def _locate(lon: np.ndarray, lat: np.ndarray, regions: pd.DataFrame
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For each point, the deepest region whose boundary covers it (-1 if none), and whether
+    more than one region of that depth did (the smallest code is taken then)."""
+    n = len(lon)
+    chosen = np.full(n, -1, dtype=np.int64)
+    overlap = np.zeros(n, dtype=bool)
+    shaped = regions[regions["geometry"].notna()].reset_index(drop=True)
+    has = ~(np.isnan(lon) | np.isnan(lat))
+    if shaped.empty or not has.any():
+        return chosen, overlap
+    tree = shapely.STRtree(shapely.from_wkb(shaped["geometry"].to_numpy()))
+    idx = np.flatnonzero(has)
+    points = shapely.points(lon[idx], lat[idx])
+    point_i, region_i = tree.query(points, predicate="intersects")
+    if len(point_i) == 0:
+        return chosen, overlap
+    hits = pd.DataFrame({"p": idx[point_i], "depth": shaped["depth"].to_numpy()[region_i],
+                         "code": shaped["code"].to_numpy()[region_i],
+                         "id": shaped["id"].to_numpy()[region_i]})
+    hits = hits.sort_values(["p", "depth", "code"], ascending=[True, False, True])
+    deepest = hits.groupby("p")["depth"].transform("max")
+    hits = hits[hits["depth"] == deepest]
+    per_point = hits.groupby("p")
+    first = per_point.first()
+    chosen[first.index.to_numpy()] = first["id"].to_numpy()
+    many = per_point.size()
+    overlap[many.index[many > 1].to_numpy()] = True
+    return chosen, overlap
+
+
+def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
+                 skip_bad_rows: bool = False, rejects_path: Path | None = None) -> ImportReport:
+    """Import cases from ``path`` as ``mapping_path`` says (upsert by external id)."""
+    began = time.perf_counter()
+    path, mapping_path = Path(path), Path(mapping_path)
+    mapping, table = open_source(path, mapping_path, "cases")
+    frame = table.frame
+    n = len(frame)
+    report = ImportReport(file=str(path), kind="cases", rows_read=n, notes=list(table.notes))
+    tz = ZoneInfo(mapping.source.get("timezone", store.DEFAULT_TIMEZONE))
+    errors = row_errors(table, mapping)
+    ext = _external_ids(table, mapping.columns["external_id"], errors)
+    times = _case_times(table, mapping, tz, errors)
+    status = _statuses(table, mapping, errors)
+    lon, lat = parse_coordinates(table, mapping, errors)
+    text_of = _text_columns(frame, mapping.columns)
+    urgent = text_of["urgent"].str.lower().isin(["1", "true", "yes", "y", "是", "急", "紧急"])
+
+    with store.transaction(engine) as conn:
+        regions = region_lookup(conn)
+        chosen, overlap = _locate(lon, lat, regions)
+        bad = finish_errors(path, table, errors, skip_bad_rows, rejects_path, report)
+        keep = np.array([i not in bad for i in range(n)])
+        region_id, method = _place(regions, chosen, overlap, text_of["region_code"], keep, report)
+        departments = _departments(conn, text_of["department"][keep])
+        cats = _category_table(conn)
+        sub = text_of["subcategory"].where(text_of["subcategory"] != "", text_of["category"])
+        known = sub.map(cats["case_class"]) if not cats.empty else pd.Series([None] * n)
+        status = status.fillna(schema.REPORTED)
+        dated = _workflow_times(conn, frame.index, status, times, sub, cats, keep, report)
+        records = pd.DataFrame({
+            "external_id": ext, "code": ext,
+            "status": status,
+            "case_class": known.fillna(schema.INCIDENT),
+            **_kinds(text_of, sub, cats, mapping),
+            "urgent": urgent,
+            "description": text_of["description"].replace("", None),
+            "address": text_of["address"].replace("", None),
+            "lon": pd.Series(lon).round(7), "lat": pd.Series(lat).round(7),
+            "region_id": pd.Series(region_id).where(region_id >= 0),
+            "location_method": method,
+            "department_id": _department_ids(text_of, sub, cats, departments),
+            "reporter": text_of["reporter"].replace("", None),
+            **dated,
+        })[keep].reset_index(drop=True)
+        rows = _python_rows(records)
+        _upsert_cases(conn, rows, report)
+        if report.imported or report.updated:
+            store.bump_data_version(conn)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def _external_ids(table: SourceTable, column: str, errors: list[RowError]) -> pd.Series:
+    """The external ids, each row's key for re-imports: empty and repeated ones are errors."""
+    label = table.row_label
+    ext = table.frame[column]
+    for i in np.flatnonzero((ext == "").to_numpy()):
+        errors.append(RowError(i, label(i), column, "", "the external id is empty"))
+    duplicated = ext.duplicated(keep="first") & (ext != "")
+    first_at = {v: i for i, v in reversed(list(enumerate(ext)))}
+    for i in np.flatnonzero(duplicated.to_numpy()):
+        errors.append(RowError(i, label(i), column, ext.iat[i],
+                               f"the same external id is on {label(first_at[ext.iat[i]])}"))
+    return ext
+
+
+def _case_times(table: SourceTable, mapping: Mapping, tz: ZoneInfo, errors: list[RowError]
+                ) -> dict[str, pd.Series]:
+    """Every time field the mapping names, as naive UTC; a row needs its report time."""
+    col = mapping.columns
+    times: dict[str, pd.Series] = {}
+    for name in TIME_FIELDS:
+        if name in col:
+            times[name] = parse_times(table.frame, name, col[name], mapping.formats.get(name),
+                                       tz, table, errors)
+    for i in np.flatnonzero((table.frame[col["reported_at"]] == "").to_numpy()):
+        errors.append(RowError(i, table.row_label(i), col["reported_at"], "",
+                               "the report time is empty"))
+    return times
+
+
+def _statuses(table: SourceTable, mapping: Mapping, errors: list[RowError]) -> pd.Series:
+    """Each row's status, through the mapping's ``[status_values]`` if it has them; an
+    unknown one is an error (and missing here)."""
+    column = mapping.columns["status"]
+    raw_status = table.frame[column]
+    if mapping.status_values:
+        status = raw_status.map(mapping.status_values)
+        allowed = sorted(mapping.status_values)
+    else:
+        status = raw_status.where(raw_status.isin(schema.STATUSES))
+        allowed = list(schema.STATUSES)
+    for i in np.flatnonzero(status.isna().to_numpy()):
+        errors.append(RowError(i, table.row_label(i), column, raw_status.iat[i],
+                               f"unknown status; the mapping's [status_values] know {allowed}"))
+    return status
+
+
+def _text_columns(frame: pd.DataFrame, col: dict[str, str]) -> dict[str, pd.Series]:
+    """The text fields, with an empty column for each the mapping does not name."""
+    n = len(frame)
+    return {name: frame[col[name]] if name in col else pd.Series([""] * n)
+            for name in ("category", "subcategory", "department", "source", "address",
+                         "description", "region_code", "urgent", "reporter")}
+
+
+def _place(regions: pd.DataFrame, chosen: np.ndarray, overlap: np.ndarray, codes: pd.Series,
+           keep: np.ndarray, report: ImportReport) -> tuple[np.ndarray, np.ndarray]:
+    """Where each case goes: the region its point lies in, else the region its code names,
+    else nowhere (unlocated); counted in the report for the rows imported."""
+    region_by_code = dict(zip(regions["code"], regions["id"]))
+    by_code = codes.map(region_by_code)
+    # a code no region has cannot place a case: it stays unlocated, and the report says so
+    unknown = (codes != "").to_numpy() & by_code.isna().to_numpy() & (chosen < 0) & keep
+    if unknown.any():
+        examples = ", ".join(repr(c) for c in sorted(set(codes[unknown]))[:5])
+        report.unknown_region_codes = int(unknown.sum())
+        report.notes.append(
+            f"{int(unknown.sum())} case(s) outside every boundary carry a region code no "
+            f"region has ({examples}); they are stored unlocated")
+    region_id = np.where(chosen >= 0, chosen, by_code.fillna(-1).to_numpy(np.int64))
+    method = np.where(chosen >= 0, schema.LOCATED_BY_POINT,
+                      np.where(region_id >= 0, schema.LOCATED_BY_CODE, schema.UNLOCATED))
+    report.located_by_point = int(((chosen >= 0) & keep).sum())
+    report.located_by_code = int(((method == schema.LOCATED_BY_CODE) & keep).sum())
+    report.unlocated = int(((method == schema.UNLOCATED) & keep).sum())
+    report.overlaps = int((overlap & keep).sum())
+    return region_id, method
+
+
+def _departments(conn: Connection, named: pd.Series) -> dict[str, int]:
+    """Department code -> id, after adding the departments the imported rows name."""
+    departments = dict(conn.execute(select(Department.code, Department.id)).all())
+    wanted = sorted(set(named) - {""} - set(departments))
+    if wanted:
+        conn.execute(insert(Department), [{"code": d[:64], "name": d} for d in wanted])
+        departments = dict(conn.execute(select(Department.code, Department.id)).all())
+    return departments
+
+
+def _category_table(conn: Connection) -> pd.DataFrame:
+    """The stored category table, by subcategory."""
+    return pd.DataFrame(conn.execute(select(
+        Category.subcategory, Category.case_class, Category.category,
+        Category.department_id, Category.time_limit, Category.time_unit)).all(),
+        columns=["subcategory", "case_class", "category", "department_id", "time_limit",
+                 "time_unit"]).set_index("subcategory")
+
+
+def _workflow_times(conn: Connection, index: pd.Index, status: pd.Series,
+                    times: dict[str, pd.Series], sub: pd.Series, cats: pd.DataFrame,
+                    keep: np.ndarray, report: ImportReport) -> dict[str, pd.Series]:
+    """The time of each workflow step the status implies: steps the file does not date are
+    dated by the step before them; the deadline from the file, else the category table."""
+    reported = times["reported_at"]
+    closed = times.get("closed_at", pd.Series(pd.NaT, index=index, dtype="datetime64[us]"))
+    accepted = status.isin(schema.ACCEPTED_STATUSES)
+    past_dispatch = status.isin([schema.DISPATCHED, schema.RESOLVED, schema.CLOSED,
+                                 schema.SUSPENDED])
+    is_closed = status == schema.CLOSED
+    # steps the file does not date are dated by the step before them
+    filed = times.get("filed_at", reported).where(accepted)
+    filed = filed.fillna(reported.where(accepted))
+    dispatched = times.get("dispatched_at", filed).where(past_dispatch).fillna(
+        filed.where(past_dispatch))
+    closed_at = closed.where(is_closed)
+    resolved_given = times.get("resolved_at")
+    resolved_mask = status.isin([schema.RESOLVED, schema.CLOSED])
+    resolved = (resolved_given if resolved_given is not None else closed_at)
+    resolved = resolved.where(resolved_mask).fillna(closed_at)
+    voided = (closed.fillna(reported)).where(status == schema.VOIDED)
+    if "due_at" in times:
+        due = times["due_at"]
+    elif not cats.empty:
+        due = deadlines(dispatched, sub.map(cats["time_limit"]), sub.map(cats["time_unit"]),
+                        store.deployment_timezone(conn),
+                        calendar=holidays.work_calendar(conn))
+        due.index = index
+    else:
+        due = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+    no_close = int((is_closed & closed_at.isna() & pd.Series(keep)).sum())
+    if no_close:
+        report.notes.append(
+            f"{no_close} closed case(s) have no close time: they count as closed, but in "
+            "no period's closed figures")
+    return {"reported_at": reported, "filed_at": filed, "dispatched_at": dispatched,
+            "resolved_at": resolved, "closed_at": closed_at, "voided_at": voided,
+            "due_at": due}
+
+
+def _kinds(text_of: dict[str, pd.Series], sub: pd.Series, cats: pd.DataFrame,
+           mapping: Mapping) -> dict[str, pd.Series]:
+    """Category (the file's, else the category table's), subcategory and source (through
+    the mapping's ``[source_values]``; an unknown one is "other")."""
+    source = text_of["source"].map(lambda v: mapping.source_values.get(
+        v, v if v in schema.SOURCES else ("other" if v else None)))
+    category = text_of["category"].where(text_of["category"] != "",
+                                         sub.map(cats["category"]) if not cats.empty
+                                         else None)
+    return {"category": category.replace("", None), "subcategory": sub.replace("", None),
+            "source": source}
+
+
+def _department_ids(text_of: dict[str, pd.Series], sub: pd.Series, cats: pd.DataFrame,
+                    departments: dict[str, int]) -> pd.Series:
+    """The department the file names, else the one the category table gives."""
+    department = text_of["department"].map(departments)
+    return department.where(department.notna(), sub.map(cats["department_id"])
+                            if not cats.empty else None)
+
+
+def _python_rows(frame: pd.DataFrame) -> list[dict]:
+    """Rows of plain Python values (``None`` for missing); every dict has the same keys."""
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            values = np.array(column.dt.to_pydatetime(), dtype=object)
+        elif name in ("region_id", "department_id"):
+            values = np.array([None if pd.isna(v) else int(v) for v in column], dtype=object)
+        elif name == "urgent":
+            values = np.array([bool(v) for v in column], dtype=object)
+        elif name in ("lon", "lat"):
+            values = np.array([None if pd.isna(v) else float(v) for v in column], dtype=object)
+        else:
+            values = column.to_numpy(dtype=object, copy=True)
+        values[column.isna().to_numpy()] = None
+        columns[name] = values
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*columns.values())]
+
+
+def _same(old, new) -> bool:
+    if isinstance(old, float) and isinstance(new, float):
+        return abs(old - new) < 1e-9
+    if isinstance(old, datetime) and isinstance(new, datetime):
+        return old.replace(microsecond=0) == new.replace(microsecond=0) and \
+            abs((old - new).total_seconds()) < 1e-3
+    return old == new
+
+
+def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport) -> None:
+    """Insert new cases, update changed ones (version + 1), leave identical ones alone, and
+    write an ``import`` event for each case inserted or changed."""
+    now = store.utcnow()
+    by_ext: dict[str, dict] = {}
+    ids = [r["external_id"] for r in rows]
+    columns = [getattr(Case, name) for name in _COMPARED]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        for row in conn.execute(select(Case.id, Case.external_id, Case.version, *columns)
+                                .where(Case.external_id.in_(chunk))):
+            by_ext[row.external_id] = row._asdict()
+    taken = set()
+    new_codes = [r["code"] for r in rows if r["external_id"] not in by_ext]
+    for start in range(0, len(new_codes), CHUNK):
+        taken |= set(conn.scalars(select(Case.code).where(Case.code.in_(
+            new_codes[start:start + CHUNK]))))
+    inserts, updates = [], []
+    for row in rows:
+        old = by_ext.get(row["external_id"])
+        if old is None:
+            code = row["code"] if row["code"] not in taken else f"IMP-{row['external_id']}"
+            inserts.append({**row, "code": code, "version": 1, "updated_at": now})
+        elif all(_same(old[name], row[name]) for name in _COMPARED):
+            report.unchanged += 1
+        else:
+            values = {name: row[name] for name in _COMPARED}
+            updates.append({"b_id": old["id"], "b_version": old["version"], **values,
+                            "version": old["version"] + 1, "updated_at": now})
+    for start in range(0, len(inserts), 5000):
+        conn.execute(insert(Case), inserts[start:start + 5000])
+    if updates:
+        conn.execute(update(Case).where(Case.id == bindparam("b_id"),
+                                        Case.version == bindparam("b_version")), updates)
+    report.imported, report.updated = len(inserts), len(updates)
+    touched = [r["external_id"] for r in inserts]
+    id_of: dict[str, int] = {}
+    for start in range(0, len(touched), CHUNK):
+        id_of.update(dict(conn.execute(select(Case.external_id, Case.id).where(
+            Case.external_id.in_(touched[start:start + CHUNK]))).all()))
+    events = [{"case_id": id_of[r["external_id"]], "action": "import", "from_status": None,
+               "to_status": r["status"], "actor": "import", "note": None, "at": now}
+              for r in inserts]
+    events += [{"case_id": u["b_id"], "action": "import", "from_status": None,
+                "to_status": u["status"], "actor": "import", "note": "updated by re-import",
+                "at": now} for u in updates]
+    for start in range(0, len(events), 5000):
+        conn.execute(insert(CaseEvent), events[start:start + 5000])

@@ -1,0 +1,1 @@
+"""The demo county: a deterministic synthetic deployment (county.build_demo) and its live feed."""

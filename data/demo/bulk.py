@@ -1,0 +1,58 @@
+"""Writing the demo's frames fast: one prepared ``executemany`` on SQLite, ``COPY`` on
+PostgreSQL, then the sequences moved past the ids written."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+
+def _columns(frame: pd.DataFrame) -> list[np.ndarray]:
+    """The frame's columns as arrays of plain Python values, ``None`` for missing.
+
+    Times become the text SQLAlchemy itself stores in SQLite (``YYYY-MM-DD HH:MM:SS.ffffff``),
+    which PostgreSQL's COPY also reads as a timestamp.
+    """
+    out: list[np.ndarray] = []
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column):
+            text_ = np.datetime_as_string(column.to_numpy().astype("datetime64[us]"), unit="us")
+            values = np.char.replace(text_, "T", " ").astype(object)
+        elif pd.api.types.is_bool_dtype(column):
+            values = column.to_numpy(dtype=bool).astype(int).astype(object)
+        else:
+            values = column.to_numpy(dtype=object, copy=True)
+        values[column.isna().to_numpy()] = None
+        out.append(values)
+    return out
+
+
+def insert_frame(conn: Connection, table, frame: pd.DataFrame, chunk: int = 200_000) -> None:
+    """Insert a frame's rows fast: one prepared ``executemany`` on SQLite, ``COPY`` on
+    PostgreSQL; a chunk at a time, so a city's millions of rows never exist as Python
+    objects all at once. Only for the demo's trusted, freshly made rows."""
+    names = list(frame.columns)
+    table_name = table.__tablename__
+    sql = f"INSERT INTO {table_name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    for start in range(0, len(frame), chunk):
+        rows = list(zip(*_columns(frame.iloc[start:start + chunk])))
+        if conn.dialect.name == "postgresql":
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cursor:
+                with cursor.copy(f"COPY {table_name} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        else:
+            conn.exec_driver_sql(sql, rows)
+
+
+def reset_sequences(conn: Connection, tables: list[str]) -> None:
+    """After inserting explicit ids, move PostgreSQL's sequences past them."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"))
