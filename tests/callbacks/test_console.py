@@ -18,7 +18,8 @@ from flask import g
 from sqlalchemy import select
 
 from callbacks import console as cb
-from dashboard import Settings, create_app
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import metrics, schema
 from data.models import Case, CaseEvent
 from data.users import Principal

@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from callbacks.console import parse_address
-from dashboard import Settings, audit_hooks, create_app
+from dashboard import audit_hooks
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from dashboard.cli import main
 from data import audit, store
 from data.models import Case

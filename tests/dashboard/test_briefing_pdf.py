@@ -17,7 +17,9 @@ from shapely import box, to_wkb
 from sqlalchemy import insert
 from werkzeug.http import parse_options_header
 
-from dashboard import Settings, briefing_export, create_app, own_address
+from dashboard import briefing_export, own_address
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from dashboard.briefing_export import BriefingExportFailed, PrintLock
 from dashboard.cli import main
 from data import store, users

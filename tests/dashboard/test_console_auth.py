@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from callbacks.console import parse_address
-from dashboard import Settings, create_app
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import store
 from data.models import Case, CaseEvent
 from layouts import ids
