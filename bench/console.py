@@ -39,8 +39,9 @@ from sqlalchemy import create_engine, select  # noqa: E402
 
 from callbacks import console as cb  # noqa: E402
 from callbacks import pages  # noqa: E402
-from dashboard import services  # noqa: E402
+from dashboard import console_cache, services  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
+from data.console_state import ConsoleState  # noqa: E402
 from data.models import Region  # noqa: E402
 from data.users import Principal  # noqa: E402
 from layouts import ids  # noqa: E402
@@ -98,8 +99,8 @@ def click(state: dict, code: str) -> dict:
 
 def _forget() -> None:
     """Empty the server's memory of shapes and counts (as after a restart)."""
-    services.extension().pop(cb.SHAPES_CACHE, None)
-    services.extension().pop(cb.RESULTS_CACHE, None)
+    services.extension().pop(console_cache.SHAPES_CACHE, None)
+    services.extension().pop(console_cache.RESULTS_CACHE, None)
 
 
 def bench_store(path: Path, repeat: int) -> dict:
@@ -108,7 +109,7 @@ def bench_store(path: Path, repeat: int) -> dict:
     app.extensions[services.EXTENSION] = {"engine": engine,
                                           "settings": Settings(database_url="sqlite://")}
     regions = _regions(engine)
-    start = cb.parse_address("/", "")
+    start = ConsoleState.parse("/", "").to_store()
     out: dict[str, object] = {"store": path.name, "regions": regions}
     with app.test_request_context("/"):
         g._principal = Principal("bench", "admin", None, None, engine=engine)

@@ -12,8 +12,10 @@ from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, html
 
+from callbacks.console_targets import region_shown
 from dashboard import services
-from data import briefing
+from data import briefing, console
+from data.console_state import BadAddress, ConsoleState
 from data.regions import UnknownRegion
 from data.store import utcnow
 from layouts import ids
@@ -65,21 +67,18 @@ def briefing_link(pathname: str | None, search: str | None) -> str:
     """The briefing of what the console looks at: its region, and the ISO week of its
     period's last day (for the default periods, today or the newest case's day), in its
     language. A console address that cannot be read links to the current briefing."""
-    from callbacks.console import BadAddress, _top_code, case_filter, parse_address
-    from data import console
-
     default = services.settings().language
     try:
-        state = parse_address(pathname, search, default)
+        state = ConsoleState.parse(pathname, search, default)
     except BadAddress:
         return "/briefing"
     with services.engine().connect() as conn:
         # the region the console shows (the user's own when the address names none),
         # once the user may see it: the period's last day is read for that region only
         try:
-            code = _top_code(conn, state["region"])
+            code = region_shown(conn, state.region)
         except UnknownRegion:  # the console says no region has the code
             return "/briefing"
-        period = console.period_of(conn, case_filter(state, code), utcnow())
+        period = console.period_of(conn, state.case_filter(code), utcnow())
     week = briefing.week_of(period.last)
-    return briefing_href(str(week), state["region"], state["lang"])
+    return briefing_href(str(week), state.region, state.lang)

@@ -1,10 +1,12 @@
-"""The cases and officers a console action is for, checked against who is asking.
+"""The regions, cases and officers of the console, checked against who is asking.
 
 :func:`target_ids` and :func:`target_versions` read the action's targets from a request
-(refusing a value that is not an id); :func:`dispatch_choices` fills the dispatch form
-with the officers the user may dispatch to; :func:`suggested_officers` keeps a batch
-dispatch's suggestions inside the user's area. The callbacks of :mod:`callbacks.console`
-call them after :func:`dashboard.auth.require_cases` agreed.
+(refusing a value that is not an id); :func:`dispatch_choices` finds what fills the
+dispatch form (the officers the user may dispatch to, and why); :func:`suggested_officers`
+keeps a batch dispatch's suggestions inside the user's area. The callbacks of
+:mod:`callbacks.console` call them after :func:`dashboard.auth.require_cases` agreed.
+:func:`region_shown` and :func:`require_region_viewer` check the region the console (and
+its briefing link) shows.
 """
 
 from __future__ import annotations
@@ -13,9 +15,28 @@ from datetime import datetime, timezone
 
 from dashboard import auth, services
 from data import dispatch
+from data import wall as wall_data
 from data.console_scope import officer_region_ids
+from data.regions import get_region
 from data.store import deployment_timezone, utcnow
-from layouts.text import t
+
+
+def region_shown(conn, code: str | None) -> str | None:
+    """The region the console shows, once the principal asking may see it: the one named;
+    else the signed-in user's own region, or the single top-level region. Raises
+    :class:`auth.Forbidden` (a display token, signed out, outside the scope, or a code no
+    region has when the principal is scoped) before reading anything."""
+    if code is None:
+        principal = auth.current_user()
+        code = getattr(principal, "region_code", None)
+    auth.require_viewer_code(code)
+    region = wall_data.root_region(conn, code)
+    return None if region is None else region.code
+
+
+def require_region_viewer(conn, code: str | None):
+    """The signed-in principal when it may see ``code`` (None: the whole deployment)."""
+    return auth.require_viewer(None if code is None else get_region(conn, code).id)
 
 
 def target_ids(targets) -> list[int]:
@@ -56,11 +77,16 @@ def suggested_officers(conn, case_ids: list[int], now: datetime) -> dict[int, di
 OFFICER_CHOICES = 8
 
 
-def dispatch_choices(case_ids: list[int], lang: str, now: datetime | None = None):
+def dispatch_choices(case_ids: list[int], now: datetime | None = None):
     """The dispatch form's pick lists and preselections: every department, with the one
     the category table names preselected; the officers nearest the (first) case among
-    those inside the user's area, the best of them preselected and why; and the deadline that follows. For several cases the officer is left to each
-    case's own suggestion. The caller has checked the cases' scope."""
+    those inside the user's area, the best of them preselected and why; and the deadline
+    that follows. For several cases the officer is left to each case's own suggestion.
+    The caller has checked the cases' scope.
+
+    Returns (department options, officers offered, department, officer, hint): the hint
+    as ``(text key, values)`` pairs (a ``why`` value a ``why_`` key, ``due`` the local
+    deadline) that :func:`layouts.console_panels.dispatch_hint` words."""
     now = utcnow() if now is None else now
     with services.engine().connect() as conn:
         departments = dispatch.departments(conn)
@@ -71,31 +97,28 @@ def dispatch_choices(case_ids: list[int], lang: str, now: datetime | None = None
     officers = [o for o in ranked if o.region_id in visible][:OFFICER_CHOICES]
     names = {d.id: d.name for d in departments}
     department_options = [{"label": d.name, "value": d.id} for d in departments]
-    officer_options = [{"label": f"{o.name}（{t('why_' + o.reason, lang)}）"
-                        if lang == "zh" else f"{o.name} ({t('why_' + o.reason, lang)})",
-                        "value": o.id} for o in officers]
     first = suggestions[case_ids[0]]
     chosen = {s.department_id for s in suggestions.values()}
     department = first.department_id if len(chosen) == 1 else None
-    hint: list[str] = []
+    hint: list[tuple[str, dict]] = []
     if department is not None:
-        hint.append(t("suggest_department", lang, name=names.get(department, department)))
+        hint.append(("suggest_department", {"name": names.get(department, department)}))
     else:
-        hint.append(t("suggest_none", lang, why=t("why_" + first.department_reason, lang)))
+        hint.append(("suggest_none", {"why": first.department_reason}))
     officer = None
     if len(case_ids) == 1:
         if officers:  # the best by the same rules among those the user may dispatch to
             best = officers[0]
             officer = best.id
             why = first.officer_reason if best.id == first.officer_id else best.reason
-            hint.append(t("suggest_officer", lang, name=best.name, why=t("why_" + why, lang)))
+            hint.append(("suggest_officer", {"name": best.name, "why": why}))
         elif first.officer_id is not None:  # somebody, but outside the user's area
-            hint.append(t("suggest_none", lang, why=t("why_outside_area", lang)))
+            hint.append(("suggest_none", {"why": "outside_area"}))
         else:
-            hint.append(t("suggest_none", lang, why=t("why_" + first.officer_reason, lang)))
+            hint.append(("suggest_none", {"why": first.officer_reason}))
     else:
-        hint.append(t("batch_officer", lang))
+        hint.append(("batch_officer", {}))
     if first.due_at is not None:
         due = first.due_at.replace(tzinfo=timezone.utc).astimezone(tz)
-        hint.append(t("suggest_due", lang, due=f"{due:%Y-%m-%d %H:%M}"))
-    return department_options, officer_options, department, officer, hint
+        hint.append(("suggest_due", {"due": due}))
+    return department_options, officers, department, officer, hint

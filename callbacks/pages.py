@@ -12,14 +12,15 @@ without rebuilding the page.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from dash import Dash, Input, Output, State, no_update
 
-from callbacks.console import is_console_path, region_of_path, render_console
+from callbacks.console import render_console
 from callbacks.briefing import render_briefing
 from callbacks.wall import render_wall
 from dashboard import auth, services
+from data.console_state import address_lang, is_console_path, region_of_path
 from layouts import ids
 from layouts.auth import build_user_badge
 from layouts.console import build_console_message
@@ -41,8 +42,7 @@ def page_kind(pathname: str | None, search: str | None) -> str:
     if path.endswith("/briefing"):
         return "briefing"
     if is_console_path(pathname):
-        lang = (parse_qs((search or "").lstrip("?")).get("lang") or [""])[0]
-        return f"console:{lang if lang in ('zh', 'en') else _default_lang()}"
+        return f"console:{address_lang(search, _default_lang())}"
     return "missing"
 
 

@@ -24,6 +24,7 @@ module               layer     what it is
 ``session_store``    service   sessions recorded in the store
 ``signing_key``      service   the session cookie's signing key
 ``audit_hooks``      service   audit rows of sign-ins and refusals
+``console_cache``    service   the console's caches and the thread keeping them warm
 ===================  ========  ======================================================
 
 Any other module here is a service.

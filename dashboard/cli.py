@@ -27,6 +27,7 @@ from dashboard import own_address
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
+from dashboard.console_cache import start_prewarm
 from dashboard.http_guard import make_server
 from dashboard.settings import Settings, SettingsError
 from data import (
@@ -148,8 +149,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         _start_demo_feed(engine)
     app = create_app(settings)
     own_address.record(app, args.host, args.port)  # where /briefing.pdf's browser opens it
-    from callbacks.console import start_prewarm
-
     start_prewarm(app)  # the console's first clicks only add up kept counts
     _announce_demo_access(engine, f"http://{args.host}:{args.port}", app.server.secret_key)
     print(f"serving on http://{args.host}:{args.port}/", flush=True)

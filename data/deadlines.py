@@ -16,6 +16,8 @@ from data.schema import HOURS, WORKING_DAYS
 
 #: When a case that arrives on a day off starts its clock: the next working day at this hour.
 WORKDAY_START = time(8, 30)
+#: When a deadline a commander chooses (a day) falls: the end of that working day.
+WORKDAY_END = time(18, 0)
 
 
 def deadline(start_utc: datetime, limit: float, unit: str, tz: ZoneInfo,
@@ -52,6 +54,13 @@ def deadline(start_utc: datetime, limit: float, unit: str, tz: ZoneInfo,
     while not cal.is_working_day(local.date()):
         local += timedelta(days=1)
     cal.warn_uncovered(first, local.date())
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def chosen_deadline(day: date, tz: ZoneInfo) -> datetime:
+    """The deadline of a day a commander chooses (postponing a case): the end of that
+    working day (:data:`WORKDAY_END`) in the deployment's time zone ``tz``, as naive UTC."""
+    local = datetime.combine(day, WORKDAY_END, tz)
     return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 

@@ -16,6 +16,7 @@ VOIDED = "voided"
 SUSPENDED = "suspended"
 
 STATUSES: tuple[str, ...] = (REPORTED, FILED, DISPATCHED, RESOLVED, CLOSED, VOIDED, SUSPENDED)
+STATUS_CHOICES: tuple[str, ...] = ("open", "overdue") + STATUSES
 #: Statuses of a case that still needs someone to act on it.
 OPEN_STATUSES: tuple[str, ...] = (REPORTED, FILED, DISPATCHED, RESOLVED, SUSPENDED)
 #: Statuses that mean the case was accepted for handling (not waiting, not voided).

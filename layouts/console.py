@@ -17,6 +17,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from data import schema
+from data.console_state import PERIODS
 from data.metric_registry import BY_KEY, metric_label
 from layouts import ids
 from layouts.figures import MAP_CONFIG
@@ -31,7 +32,6 @@ TILES = (
 #: The columns of the children comparison (registry metric keys).
 COMPARED = ("reported", "closure_rate", "on_time_closure_rate", "overdue",
             "median_hours_to_close")
-PERIODS = ("today", "7d", "30d", "custom")
 #: The status filter's choices: the canonical statuses and two shorthands.
 STATUS_CHOICES = ("open", "overdue") + schema.STATUSES
 #: Which form fields each workflow action asks for.

@@ -535,3 +535,11 @@ TEXT["en"].update({
                           "done.",
     "http_too_large": "The request body is too large: the limit is {limit} MB.",
 })
+
+# --- issue 12: console state
+TEXT["zh"].update({
+    "officer_choice": "{name}（{why}）",
+})
+TEXT["en"].update({
+    "officer_choice": "{name} ({why})",
+})

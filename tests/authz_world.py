@@ -25,6 +25,7 @@ from dashboard import auth
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data import schema, store
+from data.console_state import ConsoleState
 from data.models import (
     Case, CaseEvent, Category, Department, Officer, Patrol, PatrolPoint, Region,
 )
@@ -228,10 +229,8 @@ def body(world: World, name: str, values: dict[str, object], trigger: str | None
 
 
 def console_state(region: str | None, lang: str = "en") -> dict:
-    from callbacks.console import parse_address
-
     path = "/" if region is None else f"/region/{region}"
-    return parse_address(path, f"?lang={lang}")
+    return ConsoleState.parse(path, f"?lang={lang}").to_store()
 
 
 def wall_state(region: str | None, playlist: list | None = None) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from dash import no_update
@@ -18,12 +17,15 @@ from flask import g
 from sqlalchemy import select
 
 from callbacks import console as cb
+from dashboard import console_cache
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data import metrics, schema
+from data.console_state import ConsoleState, region_of_path
 from data.models import Case, CaseEvent
 from data.users import Principal
 from layouts import ids
+from layouts.console_panels import PANEL_KEYS
 from layouts.format import format_value
 from tests import tiny_store
 
@@ -54,7 +56,8 @@ def _as(app, role: str = "admin", region: str | None = None, name: str = "tester
 
 
 def _state(path: str = "/region/C", search: str = PERIOD) -> dict:
-    return cb.parse_address(path, search)
+    """The console's state for an address, as the page's store holds it."""
+    return ConsoleState.parse(path, search).to_store()
 
 
 def _texts(component) -> list[str]:
@@ -72,43 +75,6 @@ def _tile_values(tiles) -> dict[str, str]:
         value = tile.children[1]
         out[getattr(value, "data-metric")] = value.children
     return out
-
-
-# --- the address ------------------------------------------------------------------------------
-
-def test_the_address_is_the_state():
-    state = cb.parse_address("/region/T1", "?period=7d&src=patrol&src=hotline&status=open"
-                                           "&cat=市容环境&closed=show&lang=en&q=K1")
-    assert state == {"region": "T1", "period": "7d", "first": None, "last": None,
-                     "categories": ["市容环境"], "sources": ["patrol", "hotline"],
-                     "statuses": ["open"], "hide_closed": False, "text": "K1", "lang": "en"}
-    assert cb.parse_address("/", "")["region"] is None
-    assert cb.parse_address("/", "")["period"] == "30d"
-    # the query string made from a state gives the same state back
-    for search in ("?period=custom&from=2026-03-01&to=2026-03-10&status=closed",
-                   "?period=today&closed=show&q=x", ""):
-        state = cb.parse_address("/region/G1", search)
-        again = cb.parse_address("/region/G1", "?" + urlencode(cb.state_query(state), doseq=True))
-        assert again == state
-
-
-@pytest.mark.parametrize("search, parameter, value", [
-    ("?period=week", "period", "week"),
-    ("?src=pigeon", "src", "pigeon"),
-    ("?status=lost", "status", "lost"),
-    ("?period=custom&from=2026-03-10&to=2026-03-01", "to", "2026-03-01"),
-    ("?period=custom&from=yesterday&to=2026-03-01", "from", "yesterday"),
-    ("?closed=maybe", "closed", "maybe"),
-])
-def test_a_bad_address_names_the_parameter(search, parameter, value):
-    with pytest.raises(cb.BadAddress) as bad:
-        cb.parse_address("/", search)
-    assert bad.value.values == {"parameter": parameter, "value": value}
-
-
-def test_console_paths():
-    assert cb.is_console_path("/") and cb.is_console_path("/region/T1")
-    assert not cb.is_console_path("/wall") and not cb.is_console_path("/region/")
 
 
 # --- navigation -------------------------------------------------------------------------------
@@ -168,7 +134,7 @@ def test_sync_state_sets_the_controls_from_the_address(app):
 def test_the_panels_equal_the_summary(app):
     with _as(app):
         out = cb.update_panels(_state("/region/C"), 0)
-    shown = dict(zip(cb.PANEL_KEYS, out))
+    shown = dict(zip(PANEL_KEYS, out))
     expected = metrics.summarize(_engine(app), "C", date(2026, 3, 1), date(2026, 3, 10))
     values = _tile_values(shown["tiles"])
     for key in ("reported", "closed", "open", "overdue", "closure_rate",
@@ -191,11 +157,11 @@ def test_the_panels_equal_the_summary(app):
 def test_a_grid_shows_its_cases_as_points(app):
     with _as(app):
         out = cb.update_panels(_state("/region/G2", PERIOD + "&closed=show"), 0)
-    figure = dict(zip(cb.PANEL_KEYS, out))["map"]
+    figure = dict(zip(PANEL_KEYS, out))["map"]
     assert list(figure.data[0].locations) == ["G2"]
     # tiny_store's cases have no coordinates: no points to draw, and no error
     assert list(figure.data[3].lon) == []
-    crumbs = _texts(dict(zip(cb.PANEL_KEYS, out))["breadcrumb"])
+    crumbs = _texts(dict(zip(PANEL_KEYS, out))["breadcrumb"])
     assert [c for c in crumbs if c != "›"] == ["清源县", "城关镇", "城关镇第2网格"]
 
 
@@ -203,7 +169,7 @@ def test_a_region_outside_the_scope_is_refused_in_words(app):
     with _as(app, "commander", region="T2"):
         out = cb.update_panels(_state("/region/T1"), 0)
         rows = cb.grid_rows({"startRow": 0, "endRow": 100}, _state("/region/T1"))
-    assert out[:-1] == (no_update,) * (len(cb.PANEL_KEYS) - 1)
+    assert out[:-1] == (no_update,) * (len(PANEL_KEYS) - 1)
     assert "T1" in out[-1] and "无权" in out[-1]
     assert rows[0] == {"rowData": [], "rowCount": 0}
 
@@ -217,7 +183,7 @@ def test_an_unknown_region_is_a_message(app):
 def test_a_scoped_user_opens_on_their_own_region(app):
     with _as(app, "viewer", region="T2"):
         out = cb.update_panels(_state("/"), 0)
-    crumbs = [c for c in _texts(dict(zip(cb.PANEL_KEYS, out))["breadcrumb"]) if c != "›"]
+    crumbs = [c for c in _texts(dict(zip(PANEL_KEYS, out))["breadcrumb"]) if c != "›"]
     assert crumbs == ["清源县", "青山镇"]
 
 
@@ -406,13 +372,13 @@ def test_the_detail_of_a_case_and_of_none(app):
 def test_prewarm_fills_the_servers_cache(app):
     from dashboard import services
 
-    cb.prewarm_once(app)
+    console_cache.prewarm_once(app)
     with app.server.app_context():
-        assert len(services.extension()[cb.RESULTS_CACHE]) > 0
+        assert len(services.extension()[console_cache.RESULTS_CACHE]) > 0
     with _as(app):  # and a view from the warm cache still equals the summary
         out = cb.update_panels(_state("/region/T1", ""), 0)
     expected = metrics.summarize(_engine(app), "T1")
-    values = _tile_values(dict(zip(cb.PANEL_KEYS, out))["tiles"])
+    values = _tile_values(dict(zip(PANEL_KEYS, out))["tiles"])
     assert values["reported"] == format_value(expected["metrics"]["reported"], "count")
 
 
@@ -422,8 +388,8 @@ def test_region_codes_are_quoted_in_addresses():
     href = console_href("REGION 2/A", {"src": ["patrol"]}, "zh")
     assert href == "/region/REGION%202%2FA?src=patrol"
     path, _, query = href.partition("?")
-    assert cb.parse_address(path, "?" + query)["region"] == "REGION 2/A"
-    assert cb.region_of_path("/wall") is None
+    assert ConsoleState.parse(path, "?" + query).region == "REGION 2/A"
+    assert region_of_path("/wall") is None
 
 
 def test_the_prewarm_thread_keeps_running(app, monkeypatch):
@@ -437,7 +403,7 @@ def test_the_prewarm_thread_keeps_running(app, monkeypatch):
         if len(passes) >= 2:
             done.set()
 
-    monkeypatch.setattr(cb, "prewarm_once", counted)
-    thread = cb.start_prewarm(app, every=0.01)
+    monkeypatch.setattr(console_cache, "prewarm_once", counted)
+    thread = console_cache.start_prewarm(app, every=0.01)
     assert done.wait(5), "the thread should warm up again after its pause"
     assert thread.daemon and thread.is_alive()

@@ -25,6 +25,7 @@ from callbacks import wall as wall_cb
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data import importer, store
+from data.console_state import ConsoleState
 from data.models import Case, Region
 from layouts import ids
 from tests.auth_helpers import acting_as, make_user, make_wall_token
@@ -168,7 +169,7 @@ def test_a_rotating_wall_s_next_step_draws_the_new_boundaries(running):
 
 def test_the_console_s_next_click_draws_the_new_boundaries(running):
     app, engine, _, folder = running
-    state = console_cb.parse_address("/region/T1", "")
+    state = ConsoleState.parse("/region/T1", "")
     with acting_as(app, "admin"):
         before = console_cb.panels(state)["map"]
     assert _east_edge(before.data[0].geojson["features"], "G1") == pytest.approx(116.25)

@@ -11,12 +11,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from callbacks.console import parse_address
 from dashboard import audit_hooks
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from dashboard.cli import main
 from data import audit, store
+from data.console_state import ConsoleState
 from data.models import Case
 from layouts import ids
 from layouts.auth import build_user_badge
@@ -58,7 +58,7 @@ def _urge(app, code: str) -> dict:
         f"{ids.CONSOLE_ACTION}.data": "urge",
         f"{ids.CONSOLE_TARGETS}.data": [{"id": cid, "version": version, "code": code}],
         f"{ids.ACTION_NOTE}.value": "请尽快处置",
-        f"{ids.CONSOLE_STATE}.data": parse_address("/region/T1", ""),
+        f"{ids.CONSOLE_STATE}.data": ConsoleState.parse("/region/T1", "").to_store(),
     }, trigger=f"{ids.ACTION_SUBMIT}.n_clicks")
 
 

@@ -11,10 +11,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from callbacks.console import parse_address
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data import store
+from data.console_state import ConsoleState
 from data.models import Case, CaseEvent
 from layouts import ids
 from layouts.text import t
@@ -52,15 +52,15 @@ def _urge(app, code: str) -> dict:
         f"{ids.CONSOLE_ACTION}.data": "urge",
         f"{ids.CONSOLE_TARGETS}.data": [{"id": cid, "version": version, "code": code}],
         f"{ids.ACTION_NOTE}.value": "请尽快处置",
-        f"{ids.CONSOLE_STATE}.data": parse_address("/region/T1", ""),
+        f"{ids.CONSOLE_STATE}.data": ConsoleState.parse("/region/T1", "").to_store(),
     }, trigger=f"{ids.ACTION_SUBMIT}.n_clicks")
 
 
 def _rows(app, region: str) -> dict:
     return callback_body(app, f"{ids.CONSOLE_GRID}.getRowsResponse", {
         f"{ids.CONSOLE_GRID}.getRowsRequest": {"startRow": 0, "endRow": 100},
-        f"{ids.CONSOLE_STATE}.data": parse_address(f"/region/{region}", "?period=custom"
-                                                   "&from=2026-03-01&to=2026-03-10"),
+        f"{ids.CONSOLE_STATE}.data": ConsoleState.parse(
+            f"/region/{region}", "?period=custom&from=2026-03-01&to=2026-03-10").to_store(),
     }, trigger=f"{ids.CONSOLE_GRID}.getRowsRequest")
 
 

@@ -1,0 +1,102 @@
+"""The console's state (:mod:`data.console_state`): its address, store and case filter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from data.console_state import (
+    PERIODS, BadAddress, ConsoleState, address_lang, is_console_path, region_of_path,
+)
+from data.deadlines import chosen_deadline
+
+
+def test_the_address_is_the_state():
+    state = ConsoleState.parse("/region/T1", "?period=7d&src=patrol&src=hotline&status=open"
+                                             "&cat=市容环境&closed=show&lang=en&q=K1")
+    assert state == ConsoleState(region="T1", period="7d", categories=("市容环境",),
+                                 sources=("patrol", "hotline"), statuses=("open",),
+                                 hide_closed=False, text="K1", lang="en")
+    # the page's store keeps the same dict as before the state was typed
+    assert state.to_store() == {
+        "region": "T1", "period": "7d", "first": None, "last": None,
+        "categories": ["市容环境"], "sources": ["patrol", "hotline"], "statuses": ["open"],
+        "hide_closed": False, "text": "K1", "lang": "en"}
+    assert ConsoleState.from_store(state.to_store()) == state
+    assert ConsoleState.parse("/", "").region is None
+    assert ConsoleState.parse("/", "").period == "30d"
+    assert ConsoleState.parse("/", "?region=T2").region == "T2"  # older bookmarks
+    # the query string made from a state gives the same state back
+    for search in ("?period=custom&from=2026-03-01&to=2026-03-10&status=closed",
+                   "?period=today&closed=show&q=x", ""):
+        state = ConsoleState.parse("/region/G1", search)
+        again = ConsoleState.parse("/region/G1", "?" + urlencode(state.to_query(), doseq=True))
+        assert again == state
+
+
+@pytest.mark.parametrize("search, parameter, value", [
+    ("?period=week", "period", "week"),
+    ("?src=pigeon", "src", "pigeon"),
+    ("?status=lost", "status", "lost"),
+    ("?period=custom&from=2026-03-10&to=2026-03-01", "to", "2026-03-01"),
+    ("?period=custom&from=yesterday&to=2026-03-01", "from", "yesterday"),
+    ("?closed=maybe", "closed", "maybe"),
+])
+def test_a_bad_address_names_the_parameter(search, parameter, value):
+    with pytest.raises(BadAddress) as bad:
+        ConsoleState.parse("/", search)
+    assert bad.value.values == {"parameter": parameter, "value": value}
+
+
+def test_console_paths():
+    assert is_console_path("/") and is_console_path("/region/T1")
+    assert not is_console_path("/wall") and not is_console_path("/region/")
+    assert region_of_path("/region/REGION%202") == "REGION 2"
+    assert region_of_path("/wall") is None
+
+
+def test_the_language_of_an_address():
+    assert address_lang("?lang=en&period=week", "zh") == "en"  # the rest need not be good
+    assert address_lang("?lang=fr", "zh") == "zh" and address_lang("", "en") == "en"
+    assert ConsoleState.parse("/", "?lang=fr", "en").lang == "en"
+
+
+def test_the_case_filter_of_each_period():
+    today = ConsoleState.parse("/", "?period=today&cat=a&src=app&status=overdue&q=x")
+    flt = today.case_filter("T1")
+    assert (flt.region_code, flt.days, flt.first, flt.last) == ("T1", 1, None, None)
+    assert (flt.categories, flt.sources, flt.statuses, flt.text) == (
+        ("a",), ("app",), ("overdue",), "x")
+    assert ConsoleState.parse("/", "?period=7d").case_filter(None).days == 7
+    default = ConsoleState.parse("/", "").case_filter(None)
+    assert (default.days, default.first, default.last) == (
+        ConsoleState.parse("/", "?period=30d").case_filter(None).days, None, None)
+    custom = ConsoleState.parse("/", "?period=custom&from=2026-03-01&to=2026-03-10")
+    flt = custom.case_filter(None)
+    assert (flt.first, flt.last, flt.days) == (date(2026, 3, 1), date(2026, 3, 10), None)
+    assert set(PERIODS) == {"today", "7d", "30d", "custom"}
+
+
+def test_a_drill_and_the_controls_make_new_states():
+    state = ConsoleState.parse("/region/C", "?period=7d&src=patrol")
+    assert state.drilled("T1") == ConsoleState(region="T1", period="7d", sources=("patrol",))
+    assert state.drilled("C") is None and state.drilled(None) is None
+    moved = state.with_controls("today", None, None, ["a"], [], ["open"], False, "  k  ")
+    assert moved == ConsoleState(region="C", period="today", categories=("a",),
+                                 statuses=("open",), hide_closed=False, text="k")
+    # dates picked make the period custom; custom needs both dates
+    picked = state.with_controls("7d", "2026-03-01T00:00:00", "2026-03-10", [], [], [], True,
+                                 None, dates_picked=True)
+    assert (picked.period, picked.first, picked.last) == ("custom", "2026-03-01", "2026-03-10")
+    assert state.with_controls("custom", "2026-03-01", None, [], [], [], True, "") is None
+    assert state.with_controls(None, None, None, None, None, None, True, None).period == "30d"
+
+
+def test_a_chosen_deadline_is_the_end_of_the_local_working_day():
+    assert chosen_deadline(date(2026, 3, 20), ZoneInfo("Asia/Shanghai")) == \
+        datetime(2026, 3, 20, 10)
+    assert chosen_deadline(date(2026, 7, 1), ZoneInfo("America/Los_Angeles")) == \
+        datetime(2026, 7, 2, 1)
