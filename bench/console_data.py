@@ -39,6 +39,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine  # noqa: E402
 
 from data import console, metrics  # noqa: E402
+from data.cases.filter import CaseFilter  # noqa: E402
+from data.cases.listing import case_page  # noqa: E402
+from data.cases.points import open_case_points  # noqa: E402
 from data.regions import children_of  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -48,17 +51,17 @@ PARTS = ("region_view", "case_page", "open_case_points", "region_shapes")
 def click(conn, code: str | None, now: datetime,
           cache: metrics.ResultCache | None = None) -> dict[str, float]:
     """Seconds each part of one click on region ``code`` takes, and their ``total``."""
-    flt = console.CaseFilter(region_code=code)
+    flt = CaseFilter(region_code=code)
     took: dict[str, float] = {}
     cpu = time.process_time()
     start = time.perf_counter()
     console.region_view(conn, code, flt, now, cache=cache)
     took["region_view"] = time.perf_counter() - start
     mark = time.perf_counter()
-    console.case_page(conn, flt, now, start_row=0, end_row=100)
+    case_page(conn, flt, now, start_row=0, end_row=100)
     took["case_page"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    console.open_case_points(conn, code, now, flt)
+    open_case_points(conn, code, now, flt)
     took["open_case_points"] = time.perf_counter() - mark
     mark = time.perf_counter()
     console.region_shapes(conn, code)

@@ -14,7 +14,8 @@ from dash import Dash, Input, Output, html
 
 from callbacks.console_targets import region_shown
 from dashboard import services
-from data import briefing, console
+from data import briefing
+from data.cases.filter import period_of
 from data.console_state import BadAddress, ConsoleState
 from data.regions import UnknownRegion
 from data.store import utcnow
@@ -79,6 +80,6 @@ def briefing_link(pathname: str | None, search: str | None) -> str:
             code = region_shown(conn, state.region)
         except UnknownRegion:  # the console says no region has the code
             return "/briefing"
-        period = console.period_of(conn, state.case_filter(code), utcnow())
+        period = period_of(conn, state.case_filter(code), utcnow())
     week = briefing.week_of(period.last)
     return briefing_href(str(week), state.region, state.lang)

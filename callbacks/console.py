@@ -15,6 +15,7 @@ signed-in user may see (or act on) the regions concerned, and turns a refusal in
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
@@ -24,9 +25,14 @@ from callbacks.console_targets import (
     target_versions,
 )
 from dashboard import auth, console_cache, services
-from data import console, deadlines, workflow
+from data import deadlines, workflow
 from data import wall as wall_data
-from data.console_scope import case_facts
+from data.cases.detail import case_detail
+from data.cases.export import export_cases, export_filename
+from data.cases.filter import FilterError, filter_options
+from data.cases.listing import case_page
+from data.cases.points import open_case_points
+from data.cases.scope import case_facts
 from data.console_state import BadAddress, ConsoleState, address_lang, is_console_path
 from data.regions import UnknownRegion, ancestors_of, get_region
 from data.store import deployment_timezone, utcnow
@@ -36,7 +42,7 @@ from layouts.console_panels import (
     PANEL_KEYS, action_outcome, build_panels, case_points, dispatch_hint, labelled_row,
     officer_options,
 )
-from layouts.text import t, t_error
+from layouts.text import t, t_error, word
 
 
 # --- routing and state ------------------------------------------------------------------------
@@ -54,7 +60,7 @@ def render_console(pathname: str | None, search: str | None) -> list:
     with services.engine().connect() as conn:
         if not wall_data.children_of(conn, None):
             return layout.build_console_message(t("empty", lang), lang)
-        options = console.filter_options(conn)
+        options = filter_options(conn)
         crumbs = _crumbs(conn, state.region)
     categories = list(options.get("categories", [])) + [
         pair for pair in options.get("subcategories", [])
@@ -171,7 +177,7 @@ def panels(state: ConsoleState, now: datetime | None = None) -> dict:
         at_bottom = not children or all(child.get("is_leaf") for child in children)
         points = []
         if at_bottom and code is not None:
-            points = case_points(console.open_case_points(
+            points = case_points(open_case_points(
                 conn, code, now, flt, include_closed=not state.hide_closed))
     return build_panels(view, shapes, points, state.to_query(), lang, code)
 
@@ -209,14 +215,15 @@ def grid_rows(request: dict | None, store: dict | None):
             code = region_shown(conn, state.region)
             require_region_viewer(conn, code)
             flt = state.case_filter(code)
-            rows, total = console.case_page(
+            rows, total = case_page(
                 conn, flt, now, start_row=int(request.get("startRow") or 0),
                 end_row=int(request.get("endRow") or 100),
                 sort_model=request.get("sortModel") or None,
-                filter_model=request.get("filterModel") or None, lang=lang)
+                filter_model=request.get("filterModel") or None,
+                label=partial(word, lang=lang))
     except auth.Forbidden:
         return {"rowData": [], "rowCount": 0}, ""
-    except console.FilterError as bad:
+    except FilterError as bad:
         return {"rowData": [], "rowCount": 0}, t_error(
             "bad_filter", {"parameter": bad.param, "value": bad.value}, lang)
     except UnknownRegion as missing:
@@ -251,10 +258,10 @@ def export_list(n_csv: int | None, n_xlsx: int | None, store: dict | None,
         code = region_shown(conn, state.region)
         require_region_viewer(conn, code)
         flt = state.case_filter(code)
-        content = console.export_cases(conn, flt, now, fmt, lang=state.lang,
+        content = export_cases(conn, flt, now, fmt, label=partial(word, lang=state.lang),
                                        sort_model=request.get("sortModel") or None,
                                        filter_model=request.get("filterModel") or None)
-        name = console.export_filename(flt, fmt, now)
+        name = export_filename(flt, fmt, now)
     return dcc.send_bytes(content, name)
 
 
@@ -284,7 +291,7 @@ def show_case(case_id: int | None, refresh: int | None, store: dict | None):
     except auth.Forbidden as refused:
         return refused.message(lang)
     with services.engine().connect() as conn:
-        detail = console.case_detail(conn, int(case_id), utcnow(), lang=lang)
+        detail = case_detail(conn, int(case_id), utcnow())
     if detail is None:  # deleted since the check: the same words
         return t("auth_case_refused", lang)
     return layout.build_detail(detail, lang)

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from dashboard import auth, services
 from data import dispatch
 from data import wall as wall_data
-from data.console_scope import officer_region_ids
+from data.cases.scope import officer_region_ids
 from data.regions import get_region
 from data.store import deployment_timezone, utcnow
 

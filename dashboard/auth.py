@@ -46,7 +46,7 @@ from dashboard import audit_hooks, session_store, signing_key
 from dashboard.settings import Settings
 from dashboard.throttle import LoginThrottle
 from data import users
-from data.console_scope import case_region_ids, officer_region_ids
+from data.cases.scope import case_region_ids, officer_region_ids
 from data.regions import code_of_id, ids_of_codes
 from data.sessions import SESSION_HOURS
 from data.users import Principal

@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import parse_qs, unquote
 
-from data import console, schema
+from data import schema
+from data.cases.filter import CaseFilter
 
 REGION_PATH = re.compile(r"^/region/(?P<code>[^/]+)/?$")
 #: The periods the console offers: today and 7 days are the last 1 and 7 local days,
@@ -166,7 +167,7 @@ class ConsoleState:
                    statuses=tuple(data["statuses"]), hide_closed=data["hide_closed"],
                    text=data.get("text", ""), lang=data["lang"])
 
-    def case_filter(self, region_code: str | None) -> console.CaseFilter:
+    def case_filter(self, region_code: str | None) -> CaseFilter:
         """The data layer's filter for this state: today and 7 days are the last 1 and 7
         local days, 30 days the data layer's default (both follow old data to its newest
         case), custom the range given."""
@@ -174,7 +175,7 @@ class ConsoleState:
         days = PERIOD_DAYS.get(self.period)
         if self.period == "custom":
             first, last = date.fromisoformat(self.first), date.fromisoformat(self.last)
-        return console.CaseFilter(region_code=region_code, first=first, last=last, days=days,
+        return CaseFilter(region_code=region_code, first=first, last=last, days=days,
                                   categories=self.categories, sources=self.sources,
                                   statuses=self.statuses, text=self.text)
 

@@ -1,6 +1,6 @@
 """The commander console: map, breadcrumb, panels, the case list and the action form.
 
-Builders only: they turn what :mod:`data.console` and :mod:`data.workflow` return into
+Builders only: they turn what :mod:`data.cases`, :mod:`data.console` and :mod:`data.workflow` return into
 components, and hold no business logic. The shell (:func:`build_console`) is mounted once
 per page and language; a drill or a filter changes the address, and the callbacks in
 :mod:`callbacks.console` refill the panels in place.
@@ -32,8 +32,6 @@ TILES = (
 #: The columns of the children comparison (registry metric keys).
 COMPARED = ("reported", "closure_rate", "on_time_closure_rate", "overdue",
             "median_hours_to_close")
-#: The status filter's choices: the canonical statuses and two shorthands.
-STATUS_CHOICES = ("open", "overdue") + schema.STATUSES
 #: Which form fields each workflow action asks for.
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
     "file": ("note",), "void": ("reason", "note"),
@@ -88,11 +86,12 @@ def status_options(lang: str) -> list[dict[str, str]]:
     """The status filter's choices in ``lang``."""
     special = {"open": t("status_open", lang), "overdue": t("status_overdue", lang)}
     return [{"label": special.get(v) or schema.label(v, lang), "value": v}
-            for v in STATUS_CHOICES]
+            for v in schema.STATUS_CHOICES]
 
 
-def build_controls(lang: str, categories: list[tuple[str, str]], state: dict) -> html.Div:
-    """The period, the filters and the map toggle, set as the address says (``state``)."""
+def build_controls(lang: str, categories: list[str], state: dict) -> html.Div:
+    """The period, the filters and the map toggle, set as the address says (``state``);
+    ``categories`` are the names the category filter offers."""
     return html.Div([
         dcc.RadioItems(id=ids.CONSOLE_PERIOD, value=state["period"], inline=True,
                        className="period", inputClassName="period-input",
@@ -107,7 +106,7 @@ def build_controls(lang: str, categories: list[tuple[str, str]], state: dict) ->
         dcc.Dropdown(id=ids.CONSOLE_CATEGORY, multi=True, className="filter",
                      value=state["categories"],
                      placeholder=t("filter_category", lang),
-                     options=[{"label": text, "value": value} for value, text in categories]),
+                     options=[{"label": name, "value": name} for name in categories]),
         dcc.Dropdown(id=ids.CONSOLE_SOURCE, multi=True, className="filter",
                      value=state["sources"],
                      placeholder=t("filter_source", lang),
@@ -156,7 +155,7 @@ def grid_columns(lang: str) -> list[dict]:
 
 def build_grid(lang: str) -> dag.AgGrid:
     """The case list: ag-grid's infinite row model; every block of rows, every sort and
-    every column filter is answered by the server (:func:`data.console.case_page`)."""
+    every column filter is answered by the server (:func:`data.cases.listing.case_page`)."""
     return dag.AgGrid(
         id=ids.CONSOLE_GRID, rowModelType="infinite", columnDefs=grid_columns(lang),
         defaultColDef={"sortable": True, "resizable": True, "suppressHeaderMenuButton": False},
@@ -174,7 +173,7 @@ def build_grid(lang: str) -> dag.AgGrid:
     )
 
 
-def build_console(lang: str, categories: list[tuple[str, str]], state: dict,
+def build_console(lang: str, categories: list[str], state: dict,
                   crumbs: list | None = None) -> html.Div:
     """The console's shell: every panel empty (but the breadcrumb), filled by the
     callbacks."""

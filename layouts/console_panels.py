@@ -1,6 +1,6 @@
 """The console's panels, list rows, dispatch hints and action feedback, built from data.
 
-Builders only: given what :mod:`data.console` and :mod:`data.workflow` return for the
+Builders only: given what :mod:`data.cases`, :mod:`data.console` and :mod:`data.workflow` return for the
 console's state (the region view, the map's shapes, the case points, a list row, the
 dispatch suggestions, the results of an action), they make the components, figures and
 sentences the callbacks of :mod:`callbacks.console` return. The words are looked up in
@@ -33,7 +33,7 @@ def records(value) -> list[dict]:
 
 def case_points(frame) -> list[dict]:
     """The map's case points (those with coordinates) from
-    :func:`data.console.open_case_points`."""
+    :func:`data.cases.points.open_case_points`."""
     return [{"id": int(p["id"]), "code": p["code"], "lon": p["lon"], "lat": p["lat"],
              "light": p.get("stage_light"), "closed": p.get("status") == schema.CLOSED,
              "long_unfixed": bool(p.get("long_unfixed"))}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from data import schema
+
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "app_title": "网格化治理指挥中心",
@@ -543,3 +545,39 @@ TEXT["zh"].update({
 TEXT["en"].update({
     "officer_choice": "{name} ({why})",
 })
+
+
+
+# --- issue 12: case list words --------------------------------------------------------------
+# The words of what data/cases/ returns as keys: export headers and values, stage lights,
+# yes/no, the export's sheet; looked up by :func:`word` under "cases_<key>".
+TEXT["zh"].update({
+    "cases_id": "序号", "cases_code": "案卷编号", "cases_reported_at": "上报时间",
+    "cases_category": "大类", "cases_subcategory": "小类", "cases_source": "来源",
+    "cases_status": "状态", "cases_urgent": "紧急", "cases_place": "网格",
+    "cases_department": "处置部门", "cases_officer": "网格员", "cases_due_at": "处置时限",
+    "cases_stage_light": "阶段亮灯", "cases_overdue_hours": "超期(小时)", "cases_version": "版本",
+    "cases_description": "问题描述", "cases_address": "地址",
+    "cases_green": "绿灯", "cases_yellow": "黄灯", "cases_red": "红灯",
+    "cases_yes": "是", "cases_no": "否", "cases_sheet": "案卷",
+})
+TEXT["en"].update({
+    "cases_id": "No.", "cases_code": "Case code", "cases_reported_at": "Reported at",
+    "cases_category": "Category", "cases_subcategory": "Subcategory", "cases_source": "Source",
+    "cases_status": "Status", "cases_urgent": "Urgent", "cases_place": "Grid",
+    "cases_department": "Department", "cases_officer": "Grid officer",
+    "cases_due_at": "Deadline", "cases_stage_light": "Stage light",
+    "cases_overdue_hours": "Overdue (hours)", "cases_version": "Version",
+    "cases_description": "Description", "cases_address": "Address",
+    "cases_green": "Green", "cases_yellow": "Yellow", "cases_red": "Red",
+    "cases_yes": "Yes", "cases_no": "No", "cases_sheet": "cases",
+})
+
+
+def word(key: str, lang: str = "zh") -> str:
+    """The word a user reads for a key the case list's data hands over (a column, a stage
+    light, ``yes``/``no``, ``sheet``), else for a vocabulary key (status, source): what
+    :mod:`data.cases` asks for through its ``label`` argument
+    (``functools.partial(word, lang=lang)``)."""
+    table = TEXT.get(lang, TEXT["zh"])
+    return table.get(f"cases_{key}") or schema.label(key, lang)

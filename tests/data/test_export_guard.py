@@ -11,13 +11,17 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from functools import partial
 
 import openpyxl
 import pytest
 from sqlalchemy import update
 
-from data import console, store
+from data import store
+from data.cases import export
+from data.cases.filter import CaseFilter
 from data.models import Case
+from layouts.text import word
 from tests import tiny_store
 
 RUN = [
@@ -31,16 +35,16 @@ PLAIN = ["正常的描述", "a=1", "1-2", "电话 110", "'=1 already quoted", ""
 
 @pytest.mark.parametrize("text", RUN)
 def test_a_formula_in_any_width_after_any_blank_is_neutralised(text):
-    assert console.neutralise(text) == "'" + text
+    assert export.neutralise(text) == "'" + text
 
 
 @pytest.mark.parametrize("text", PLAIN)
 def test_plain_text_is_left_alone(text):
-    assert console.neutralise(text) == text
+    assert export.neutralise(text) == text
 
 
 def test_values_that_are_not_text_are_left_alone():
-    assert console.neutralise(-3) == -3 and console.neutralise(None) is None
+    assert export.neutralise(-3) == -3 and export.neutralise(None) is None
 
 
 @pytest.fixture
@@ -56,9 +60,9 @@ def hostile(sqlite_engine):
 
 
 def _export(engine, fmt: str) -> bytes:
-    flt = console.CaseFilter(region_code="C", first=date(2026, 3, 1), last=date(2026, 3, 10))
+    flt = CaseFilter(region_code="C", first=date(2026, 3, 1), last=date(2026, 3, 10))
     with engine.connect() as conn:
-        return console.export_cases(conn, flt, datetime(2026, 3, 20), fmt, lang="en")
+        return export.export_cases(conn, flt, datetime(2026, 3, 20), fmt, partial(word, lang="en"))
 
 
 def test_csv_and_xlsx_exports_write_them_as_text(hostile):

@@ -1,0 +1,1 @@
+"""The console's cases: filter, stage lights, list, detail, export, map points."""
