@@ -363,7 +363,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "DATABASE_URL chooses the store (default: SQLite under instance/).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    _store_commands(sub)
+    _account_commands(sub)
+    _report_commands(sub)
+    return parser
 
+
+def _store_commands(sub) -> None:
+    """``serve``, ``demo``, ``import`` and ``summary``."""
     serve = sub.add_parser("serve", help="serve the dashboard (builds the demo county if empty)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -399,6 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(run=cmd_summary)
 
+
+def _account_commands(sub) -> None:
+    """``user`` and ``wall-token``."""
     user = sub.add_parser("user", help="accounts: add, list, passwd, disable, signout")
     user_sub = user.add_subparsers(dest="action", required=True)
     add = user_sub.add_parser("add", help="create an account (the password is asked for)")
@@ -429,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the server's address, for the printed wall address")
     token.set_defaults(run=cmd_wall_token)
 
+
+def _report_commands(sub) -> None:
+    """``audit`` and ``briefing``."""
     log = sub.add_parser("audit", help="print the audit log, newest first")
     log.add_argument("--since", help="first local day, e.g. 2026-11-22")
     log.add_argument("--until", help="last local day (inclusive)")
@@ -454,7 +467,6 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--url", help="a running dashboard on the same store (default: "
                                      "start one for the run)")
     brief.set_defaults(run=cmd_briefing)
-    return parser
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
