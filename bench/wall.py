@@ -38,7 +38,8 @@ from sqlalchemy import insert, select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from callbacks import wall as wall_callbacks  # noqa: E402
-from dashboard import Settings, create_app  # noqa: E402
+from dashboard.app import create_app  # noqa: E402
+from dashboard.settings import Settings  # noqa: E402
 from data import users  # noqa: E402
 from data import store  # noqa: E402
 from data.demo import county  # noqa: E402

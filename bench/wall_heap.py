@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from wall import CHROMIUM_ARGS, CaseFeed, _store  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from dashboard import Settings, create_app  # noqa: E402
+from dashboard.app import create_app  # noqa: E402
+from dashboard.settings import Settings  # noqa: E402
 from data import users  # noqa: E402
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -13,11 +13,11 @@ import threading
 import uuid
 from collections import OrderedDict
 from datetime import timezone
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from dash import Dash, Input, Output, Patch, State, no_update
 
-from callbacks.home import parse_query
 from dashboard import auth, services
 from dashboard.settings import time_of_day
 from data import panels, wall
@@ -427,7 +427,13 @@ def refresh_wall(request: object, state: dict | None):
     return tiles, ticker, figure, trend_patch, pie, bars, ranking, state_patch, {"as_of": as_of}
 
 
-def _query_value(search: str | None, name: str, default: str) -> str:
-    from urllib.parse import parse_qs
+def parse_query(search: str | None, default_lang: str) -> tuple[str | None, str]:
+    """(region code or None, language) from a query string like ``?region=X&lang=en``."""
+    query = parse_qs((search or "").lstrip("?"))
+    region = (query.get("region") or [None])[0] or None
+    lang = (query.get("lang") or [default_lang])[0]
+    return region, lang if lang in ("zh", "en") else default_lang
 
+
+def _query_value(search: str | None, name: str, default: str) -> str:
     return (parse_qs((search or "").lstrip("?")).get(name) or [default])[0]

@@ -1,6 +1,31 @@
-"""The app factory, settings and command line of the command-centre dashboard."""
+"""The top of the command-centre dashboard, and the services its callbacks use.
 
-from dashboard.app import create_app
-from dashboard.settings import Settings
+Two layers share this folder. The top puts the product together; the services are what
+callbacks (and the top) call while a request runs. A service imports no top module and
+nothing of ``callbacks/``, so callbacks can use it without an import circle;
+``tests/test_layers.py`` keeps it so. This package imports nothing itself: import the
+module you need (``from dashboard.app import create_app``,
+``from dashboard.settings import Settings``).
 
-__all__ = ["Settings", "create_app"]
+===================  ========  ======================================================
+module               layer     what it is
+===================  ========  ======================================================
+``app``              top       ``create_app(settings)``: server, layout, callbacks, routes
+``cli``              top       the command line (``python -m dashboard ...``)
+``__main__``         top       ``python -m dashboard``
+``briefing_export``  top       printing the briefing (Chromium) and ``/briefing.pdf``
+``audit_page``       top       the ``/admin/audit`` route, and the rows ``cli audit`` prints
+``auth``             service   sign-in, the guard on every request, the scope checks
+``services``         service   the store and settings of the running app
+``settings``         service   the settings read from the environment
+``http_guard``       service   request checks, headers, the waitress server
+``own_address``      service   trusted Host names, the server's own address
+``throttle``         service   failed sign-ins slowed down
+``session_store``    service   sessions recorded in the store
+``signing_key``      service   the session cookie's signing key
+``audit_hooks``      service   audit rows of sign-ins and refusals
+``console_cache``    service   the console's caches and the thread keeping them warm
+===================  ========  ======================================================
+
+Any other module here is a service.
+"""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard import auth, http_guard, own_address, services
+from callbacks import register_all
+from dashboard import audit_page, auth, briefing_export, http_guard, own_address, services
 from dashboard.settings import PROJECT_ROOT, Settings
 from data import store
+from layouts.console import build_page
+from layouts.text import t
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -15,10 +18,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     Everything the page loads is served by this server: Dash's own scripts, our CSS in
     ``assets/``, system fonts. No CDN, no outside request.
     """
-    from callbacks import register_all
-    from layouts.console import build_page
-    from layouts.text import t
-
     settings = Settings.from_env() if settings is None else settings
     engine = store.make_engine(settings.database_url)
     store.init_db(engine)
@@ -41,10 +40,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     auth.init_app(app, engine, settings)  # sign-in, sessions, the guard on every request
     app.layout = build_page
     register_all(app)
-    from dashboard import briefing_export
-
     briefing_export.init_app(app)  # /briefing.pdf, printed by Chromium like the CLI's
-    from dashboard import audit_page
-
     audit_page.init_app(app)  # /admin/audit, the audit log for admins
     return app

@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Iterable
 from urllib.parse import quote, urlsplit
@@ -38,7 +39,7 @@ from flask import (
     Flask, Response, current_app, g, has_request_context, jsonify, redirect, render_template,
     request, session,
 )
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import audit_hooks, session_store, signing_key
@@ -46,7 +47,7 @@ from dashboard.settings import Settings
 from dashboard.throttle import LoginThrottle
 from data import users
 from data.cases.scope import case_region_ids, officer_region_ids
-from data.models import Region
+from data.regions import code_of_id, ids_of_codes
 from data.sessions import SESSION_HOURS
 from data.users import Principal
 from layouts.text import t
@@ -129,8 +130,7 @@ def _region_ids(codes: Iterable[str | None]) -> list[int | None]:
     found: dict[str, int] = {}
     if wanted:
         with _engine().connect() as conn:
-            found = dict(conn.execute(select(Region.code, Region.id)
-                                      .where(Region.code.in_(wanted))).all())
+            found = ids_of_codes(conn, wanted)
     result: list[int | None] = []
     for code in codes:
         if code is None:
@@ -287,7 +287,7 @@ def _code_of(region_id: int | None) -> str:
     if region_id is None:
         return "*"
     with _engine().connect() as conn:
-        return conn.scalar(select(Region.code).where(Region.id == region_id)) or str(region_id)
+        return code_of_id(conn, region_id) or str(region_id)
 
 # --- the guard in front of every request ----------------------------------------------------------
 
@@ -431,8 +431,6 @@ def safe_next(target: str | None) -> str:
 
 def _login_page(lang: str, next_url: str, error: str = "", name: str = "",
                 status: int = 200) -> Response:
-    import secrets
-
     session["csrf"] = session.get("csrf") or secrets.token_urlsafe(16)
     words = {key: t(key, lang) for key in ("login_title", "login_name", "login_password",
                                           "login_submit", "login_hint", "app_title",

@@ -19,6 +19,7 @@ Used by ``python -m dashboard briefing`` and by the server's ``/briefing.pdf`` r
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -33,10 +34,15 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote, urlencode, urlsplit
 
+from dash import Dash
+from flask import Response, current_app, request
 from sqlalchemy import Engine
+from werkzeug.serving import make_server
 
-from dashboard import own_address
-from data import users
+from dashboard import auth, own_address, services
+from data import briefing, store, users
+from data.regions import UnknownRegion, root_region
+from layouts.text import t
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu",
@@ -92,17 +98,10 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def serving(settings) -> Iterator[str]:
-    """An app on ``settings``' store, served on a free local port for as long as the
-    block runs; yields its base URL."""
-    from werkzeug.serving import make_server
-
-    from dashboard.app import create_app
-
-    import logging
-
+def serving(app: Dash) -> Iterator[str]:
+    """``app`` served on a free local port for as long as the block runs; yields its base
+    URL."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    app = create_app(settings)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     own_address.record(app, "127.0.0.1", server.server_port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -206,7 +205,7 @@ def capture(base_url: str, request: BriefingRequest, out: Path, token: str,
     The browser reaches ``base_url``'s origin and nothing else, and the whole run takes
     at most ``timeout_s`` (a Chromium stuck past it is killed). Every failure is a
     :class:`BriefingExportFailed` with one line saying why."""
-    try:
+    try:  # Playwright is heavy and optional: loaded by a print only, refused when missing
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
         from playwright.sync_api import sync_playwright
@@ -242,6 +241,7 @@ def capture(base_url: str, request: BriefingRequest, out: Path, token: str,
 def _print(browser, base_url: str, request: BriefingRequest, out: Path, token: str,
            deadline: _Deadline) -> list[Path]:
     """The page of ``request`` opened in a new context of ``browser``, then written."""
+    # Playwright is heavy and optional: loaded by a print only (capture has checked it)
     from playwright.sync_api import Error as PlaywrightError
 
     url = base_url.rstrip("/") + request.path()
@@ -304,13 +304,16 @@ def _write_pngs(page, out: Path, deadline: _Deadline) -> list[Path]:
 
 
 def export_briefing(settings, request: BriefingRequest, out: Path, *,
-                    url: str | None = None, engine: Engine | None = None,
+                    url: str | None = None, app: Dash | None = None,
+                    engine: Engine | None = None,
                     timeout_s: float | None = None) -> list[Path]:
     """The whole run: a one-off token in ``settings``' store, the app at ``url`` (it must
-    read the same store) or one served here, Chromium, the files. Returns them. The
-    print takes at most ``timeout_s`` (default ``settings.print_timeout_seconds``)."""
-    from data import store
-
+    read the same store) or ``app`` (on that store) served here, Chromium, the files.
+    Returns them. The print takes at most ``timeout_s`` (default
+    ``settings.print_timeout_seconds``)."""
+    if not url and app is None:
+        raise ValueError("export_briefing needs the url of a running dashboard or an app "
+                         f"to serve; got url={url!r} and no app")
     timeout_s = settings.print_timeout_seconds if timeout_s is None else timeout_s
 
     own_engine = engine is None
@@ -319,7 +322,7 @@ def export_briefing(settings, request: BriefingRequest, out: Path, *,
         with one_off_token(engine, request.region) as token:
             if url:
                 return capture(url, request, out, token, timeout_s)
-            with serving(settings) as base:
+            with serving(app) as base:
                 return capture(base, request, out, token, timeout_s)
     finally:
         if own_engine:
@@ -389,10 +392,6 @@ def attachment(name: str) -> str:
 def _failure(exc: BriefingExportFailed, lang: str):
     """A failed print as one short line in the user's language: 503 for what the server
     lacks or a print that ran out of time, 500 for a page or browser that failed."""
-    from flask import Response, current_app
-
-    from layouts.text import t
-
     current_app.logger.warning("/briefing.pdf not printed (%s): %s", exc.key, exc)
     values = {"seconds": "", "detail": ""} | exc.values
     values["detail"] = " ".join(values["detail"].split())[:200]
@@ -406,13 +405,6 @@ def pdf_download():
     CLI's, made by Chromium against this very server, at its own address (never one a
     request names), with a one-off token revoked after. The guard has let only signed-in
     users through; the region must lie in their scope."""
-    from flask import Response, current_app, request
-
-    from dashboard import auth, services
-    from data import briefing
-    from data.regions import UnknownRegion, root_region
-    from layouts.text import t
-
     settings = services.settings()
     lang = request.args.get("lang") if request.args.get("lang") in ("zh", "en") else \
         settings.language

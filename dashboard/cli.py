@@ -9,7 +9,10 @@ what went wrong, and exit status 2; nothing is half-written.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import logging
+import socket
 import sys
 import threading
 import time
@@ -20,8 +23,24 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
+from dashboard import own_address
+from dashboard.app import create_app
+from dashboard.audit_page import Filters, parse_filters, row_words
+from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
+from dashboard.console_cache import start_prewarm
+from dashboard.http_guard import make_server
 from dashboard.settings import Settings, SettingsError
-from layouts.text import t
+from data import (
+    audit, briefing, case_import, holidays, importer, region_import, report, sessions, store,
+    users,
+)
+from data.demo import county, feed
+from data.metric_registry import BY_KEY
+from data.models import Case, Region
+from data.regions import UnknownRegion, root_region
+from data.store import StoreError, deployment_timezone
+from layouts.format import format_value
+from layouts.text import metric_label, region_name, t
 
 
 class UsageError(Exception):
@@ -45,16 +64,12 @@ def _parse_moment(text: str) -> datetime:
 
 
 def _open_store(settings: Settings) -> Engine:
-    from data import store
-
     engine = store.make_engine(settings.database_url)
     store.init_db(engine)
     return engine
 
 
 def _store_is_empty(engine: Engine) -> bool:
-    from data.models import Region
-
     with engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(Region)) == 0
 
@@ -62,10 +77,6 @@ def _store_is_empty(engine: Engine) -> bool:
 # --- commands -------------------------------------------------------------------------------
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from data import store
-    from data.demo import county
-    from data.models import Case
-
     engine = _open_store(settings)
     with engine.connect() as conn:
         source = store.get_meta(conn, "source")
@@ -85,8 +96,6 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from data import case_import, region_import
-
     if args.kind == "holidays":
         return _import_holidays(args, settings)
     if not args.mapping:
@@ -107,8 +116,6 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
     """``import holidays FILE``: days off and make-up working days over chinesecalendar's."""
-    from data import holidays
-
     engine = _open_store(settings)
     report = holidays.import_holidays(engine, Path(args.file))
     if args.json:
@@ -119,11 +126,6 @@ def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
-    from data import report
-    from data.metric_registry import BY_KEY
-    from layouts.format import format_value
-    from layouts.text import metric_label, region_name
-
     if (args.date_from is None) != (args.date_to is None):
         raise UsageError("give both --from and --to, or neither")
     engine = _open_store(settings)
@@ -142,12 +144,8 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard.app import create_app
-
     engine = _open_store(settings)
     if _store_is_empty(engine):
-        from data.demo import county
-
         print("the store is empty: building the demo county first (under a minute) ...",
               flush=True)
         report = county.build_demo(engine)
@@ -155,11 +153,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_feed:
         _start_demo_feed(engine)
     app = create_app(settings)
-    from dashboard import own_address
-
     own_address.record(app, args.host, args.port)  # where /briefing.pdf's browser opens it
-    from dashboard.console_cache import start_prewarm
-
     start_prewarm(app)  # the console's first clicks only add up kept counts
     _announce_demo_access(engine, f"http://{args.host}:{args.port}", app.server.secret_key)
     print(f"serving on http://{args.host}:{args.port}/", flush=True)
@@ -167,10 +161,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         app.run(host=args.host, port=args.port, debug=settings.debug,
                 dev_tools_disable_version_check=True)
         return 0
-    import logging
-
-    from dashboard.http_guard import make_server
-
     logging.basicConfig()  # waitress' and the guard's warnings, on stderr
     make_server(app, args.host, args.port, settings).run()
     return 0
@@ -180,9 +170,6 @@ def _start_demo_feed(engine: Engine, every: float = 10.0) -> threading.Thread | 
     """On the demo county, keep the world moving while the server runs (new cases, cases
     moving along, patrols): a wall left on the demo for days stays alive. Real data is
     never touched."""
-    from data import store
-    from data.demo import feed
-
     with engine.connect() as conn:
         if store.get_meta(conn, "source") != "demo":
             return None
@@ -210,8 +197,6 @@ def _read_password(args: argparse.Namespace, confirm: bool = True) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
         raise UsageError("no terminal to type the password at: pipe it in with --password-stdin")
-    import getpass
-
     password = getpass.getpass("password: ")
     if confirm and getpass.getpass("password again: ") != password:
         raise UsageError("the two passwords differ; nothing was changed")
@@ -219,8 +204,6 @@ def _read_password(args: argparse.Namespace, confirm: bool = True) -> str:
 
 
 def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
-    from data import users
-
     engine = _open_store(settings)
     if args.action == "add":
         users.check_new_user(engine, args.name, args.role, args.region)  # before the password
@@ -229,8 +212,6 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
         print(f"account {user.name} created: {user.role}, "
               f"{user.region_code or 'whole deployment'}")
     elif args.action == "list":
-        from data import sessions
-
         for user in users.list_users(engine):
             state = "disabled" if user.disabled else "active"
             live = sessions.live_count(engine, user.id)
@@ -250,8 +231,6 @@ def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
-    from data import users
-
     engine = _open_store(settings)
     if args.list:
         for token in users.list_display_tokens(engine):
@@ -281,11 +260,6 @@ def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
 def _cli_who():
     """The audit log's "who and from where" of a command: ``cli:`` and the operating
     system's user, on this machine."""
-    import getpass
-    import socket
-
-    from data import audit
-
     try:
         os_user = getpass.getuser()
     except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
@@ -295,10 +269,6 @@ def _cli_who():
 
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     """Print the audit log, newest first, as ``/admin/audit`` shows it."""
-    from dashboard.audit_page import Filters, parse_filters, row_words
-    from data import audit
-    from data.store import deployment_timezone
-
     filters = parse_filters({"kind": args.kind or [], "actor": [args.actor or ""],
                              "since": [args.since or ""], "until": [args.until or ""]})
     if not 1 <= args.limit <= audit.MAX_LIMIT:
@@ -335,10 +305,6 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
     """The weekly briefing as a PDF, or one PNG per page, printed by headless Chromium
     from the dashboard's own ``/briefing`` page (see :mod:`dashboard.briefing_export`)."""
-    from data import briefing
-    from data.regions import root_region
-    from dashboard.briefing_export import BriefingRequest, export_briefing
-
     began = time.perf_counter()
     week = briefing.parse_week(args.week)  # a malformed week fails before anything starts
     kind = args.format
@@ -356,10 +322,9 @@ def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
     request = BriefingRequest(str(week), None if region is None else region.code, args.lang,
                               kind)
     try:
-        files = export_briefing(settings, request, out, url=args.url, engine=engine)
+        app = None if args.url else create_app(settings)  # served for the run, on this store
+        files = export_briefing(settings, request, out, url=args.url, app=app, engine=engine)
     except Exception as exc:
-        from dashboard.briefing_export import BriefingExportFailed
-
         if isinstance(exc, BriefingExportFailed):
             raise UsageError(f"briefing {week}: {exc}") from None
         if type(exc).__module__.startswith("playwright"):  # the browser itself failed
@@ -381,8 +346,6 @@ def _announce_demo_access(engine: Engine, base_url: str | None = None,
     have their demo password; with ``base_url`` and the server's signing key, print a wall
     address with the demo's display token (derived from the key). Nothing at all on a
     store of imported data."""
-    from data import users
-
     users.ensure_demo_accounts(engine)
     still, _ = users.demo_sign_in_hints(engine)  # made now, or earlier and not yet changed
     if still:
@@ -405,7 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "DATABASE_URL chooses the store (default: SQLite under instance/).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    _store_commands(sub)
+    _account_commands(sub)
+    _report_commands(sub)
+    return parser
 
+
+def _store_commands(sub) -> None:
+    """``serve``, ``demo``, ``import`` and ``summary``."""
     serve = sub.add_parser("serve", help="serve the dashboard (builds the demo county if empty)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -441,6 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--json", action="store_true")
     summary.set_defaults(run=cmd_summary)
 
+
+def _account_commands(sub) -> None:
+    """``user`` and ``wall-token``."""
     user = sub.add_parser("user", help="accounts: add, list, passwd, disable, signout")
     user_sub = user.add_subparsers(dest="action", required=True)
     add = user_sub.add_parser("add", help="create an account (the password is asked for)")
@@ -471,6 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the server's address, for the printed wall address")
     token.set_defaults(run=cmd_wall_token)
 
+
+def _report_commands(sub) -> None:
+    """``audit`` and ``briefing``."""
     log = sub.add_parser("audit", help="print the audit log, newest first")
     log.add_argument("--since", help="first local day, e.g. 2026-11-22")
     log.add_argument("--until", help="last local day (inclusive)")
@@ -496,22 +472,11 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--url", help="a running dashboard on the same store (default: "
                                      "start one for the run)")
     brief.set_defaults(run=cmd_briefing)
-    return parser
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
-    from data.regions import UnknownRegion
-    from data.store import StoreError
-
-    errors: list[type[BaseException]] = [UsageError, SettingsError, UnknownRegion, StoreError,
-                                         ValueError, FileNotFoundError]
-    try:
-        from data.importer import ImportFailed
-
-        errors.append(ImportFailed)
-    except ImportError:  # pragma: no cover - importer always ships
-        pass
-    return tuple(errors)
+    return (UsageError, SettingsError, UnknownRegion, StoreError, ValueError,
+            FileNotFoundError, importer.ImportFailed)
 
 
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:

@@ -31,10 +31,17 @@ import time
 import traceback
 from typing import Any, Callable, Mapping
 
+try:
+    import resource
+except ImportError:  # Unix only: elsewhere the open-file limit stays waitress' default
+    resource = None
+
 from dash import Dash
 from dash.exceptions import CallbackException, DependencyException, PreventUpdate
 from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import DataError
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from dashboard.settings import PROJECT_ROOT, Settings
@@ -336,9 +343,7 @@ _SPARE_FILES = 64
 def _open_file_limit() -> int:
     """Raise this process' soft limit of open files to its hard limit (as far as allowed)
     and return it; every connection holds one."""
-    try:
-        import resource
-    except ImportError:  # not on this system: leave waitress' own default
+    if resource is None:  # not on this system: leave waitress' own default
         return 1024
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > soft:
@@ -375,8 +380,6 @@ def server_options(settings: Settings, open_files: int | None = None) -> dict[st
 def _capped_channels(per_client: int) -> Callable[..., Any]:
     """waitress' channel maker, refusing (closing at once) a connection from an address
     that already holds ``per_client`` open: one machine cannot fill the server."""
-    from waitress.channel import HTTPChannel
-
     refused = {"count": 0, "logged": 0.0}
 
     def make(server: Any, conn: Any, addr: Any, adj: Any, map: Any = None) -> Any:
@@ -402,8 +405,6 @@ def make_server(app: Dash, host: str, port: int, settings: Settings) -> Any:
     """A waitress server for ``app`` on ``host``:``port`` with :func:`server_options`, and
     at most ``settings.connections_per_client`` open connections from one address (0: no
     cap). Start it with ``.run()``."""
-    from waitress.server import BaseWSGIServer, create_server
-
     server = create_server(app.server, host=host, port=port, **server_options(settings))
     if settings.connections_per_client:
         make = _capped_channels(settings.connections_per_client)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
@@ -43,6 +44,17 @@ def get_region(conn: Connection, code: str) -> RegionInfo:
     if row is None:
         raise UnknownRegion(code)
     return RegionInfo(*row)
+
+
+def ids_of_codes(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
+    """code → id of the regions among ``codes``; a code no region has is left out."""
+    return dict(conn.execute(select(Region.code, Region.id)
+                             .where(Region.code.in_(set(codes)))).all())
+
+
+def code_of_id(conn: Connection, region_id: int) -> str | None:
+    """The code of the region with ``region_id``; None if there is none."""
+    return conn.scalar(select(Region.code).where(Region.id == region_id))
 
 
 def children_of(conn: Connection, region: RegionInfo | None) -> list[RegionInfo]:

@@ -21,7 +21,9 @@ from datetime import timedelta
 from shapely import box, to_wkb
 from sqlalchemy import Engine, func, insert, select
 
-from dashboard import Settings, auth, create_app
+from dashboard import auth
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import schema, store
 from data.console_state import ConsoleState
 from data.models import (

@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 import pytest
 from werkzeug.serving import make_server
 
-from dashboard import Settings, create_app
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import store
 from data.demo import county
 from tests.auth_helpers import make_user, make_wall_token, sign_in

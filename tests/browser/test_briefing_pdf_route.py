@@ -17,7 +17,8 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from dashboard import Settings, create_app
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, capture
 from data import store, users
 from tests import tiny_store

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import insert, select
 
-from dashboard import create_app
+from dashboard.app import create_app
 from data import store, users
 from data.models import Case, Region, RegionAncestor
 from tests.browser.conftest import ACCESS, plain_page

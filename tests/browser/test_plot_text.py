@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import update
 from werkzeug.serving import make_server
 
-from dashboard import Settings, create_app
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import store
 from data.models import Case, Region
 from tests import tiny_store

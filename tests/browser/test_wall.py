@@ -281,7 +281,8 @@ def la_server(tmp_path_factory):
     from werkzeug.serving import make_server
     import threading
 
-    from dashboard import Settings, create_app
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
     from data import case_import, region_import
     from tests.conftest import LA311
 

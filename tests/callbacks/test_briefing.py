@@ -12,7 +12,9 @@ import pytest
 
 from callbacks.briefing import briefing_link, render_briefing
 from callbacks.pages import render_page
-from dashboard import Settings, create_app, auth
+from dashboard import auth
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import store
 from tests import tiny_store
 from tests.auth_helpers import acting_as, make_user, make_wall_token, sign_in

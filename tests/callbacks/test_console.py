@@ -17,7 +17,9 @@ from flask import g
 from sqlalchemy import select
 
 from callbacks import console as cb
-from dashboard import Settings, console_cache, create_app
+from dashboard import console_cache
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import report
 from data.console_state import ConsoleState, region_of_path
 from data.models import Case, CaseEvent

@@ -22,7 +22,8 @@ from sqlalchemy import insert, select
 
 from callbacks import console as console_cb
 from callbacks import wall as wall_cb
-from dashboard import Settings, create_app
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import region_import, store
 from data.console_state import ConsoleState
 from data.models import Case, Region

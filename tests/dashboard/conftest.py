@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import Settings
+from dashboard.settings import Settings
 from data import store
 from tests import tiny_store
 

@@ -11,7 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from dashboard import Settings, audit_hooks, create_app
+from dashboard import audit_hooks
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from dashboard.cli import main
 from data import audit, store
 from data.console_state import ConsoleState

@@ -14,7 +14,9 @@ import pytest
 from dash import Input, Output, State
 from sqlalchemy import select
 
-from dashboard import Settings, auth, create_app, throttle
+from dashboard import auth, throttle
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import store, users
 from data.models import Region
 from layouts import ids

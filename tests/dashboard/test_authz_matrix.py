@@ -30,7 +30,9 @@ from typing import Callable
 import pytest
 from sqlalchemy import select
 
-from dashboard import Settings, auth, create_app
+from dashboard import auth
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import schema, store
 from data.models import Case
 from layouts import ids

@@ -17,8 +17,10 @@ from shapely import box, to_wkb
 from sqlalchemy import insert
 from werkzeug.http import parse_options_header
 
-from dashboard import Settings, briefing_export, create_app, own_address
+from dashboard import briefing_export, own_address
+from dashboard.app import create_app
 from dashboard.briefing_export import BriefingExportFailed, PrintLock
+from dashboard.settings import Settings
 from dashboard.cli import main
 from data import store, users
 from data.models import Region
@@ -324,4 +326,17 @@ def test_a_browser_that_will_not_start_is_one_line(tmp_path, monkeypatch, capsys
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1, err
     assert err.startswith("error: briefing 2026-W10: the browser failed: ")
+    assert not (tmp_path / "b.pdf").exists()
+
+
+def test_the_printer_needs_an_address_or_an_app_to_serve(tmp_path):
+    """``export_briefing`` builds no app of its own (the CLI builds one and passes it): with
+    neither a running dashboard's address nor an app it refuses, before making a token."""
+    settings = Settings(database_url=_store(tmp_path))
+    with pytest.raises(ValueError, match="url of a running dashboard or an app"):
+        briefing_export.export_briefing(settings, briefing_export.BriefingRequest("2026-W10"),
+                                        tmp_path / "b.pdf")
+    engine = store.make_engine(settings.database_url)
+    assert users.list_display_tokens(engine) == []
+    engine.dispose()
     assert not (tmp_path / "b.pdf").exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dashboard import Settings
+from dashboard.settings import Settings
 from dashboard.cli import main
 
 

@@ -11,7 +11,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import Settings, create_app
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import store
 from data.console_state import ConsoleState
 from data.models import Case, CaseEvent

@@ -22,7 +22,9 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from dashboard import Settings, briefing_export, create_app
+from dashboard import briefing_export
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from dashboard.http_guard import DISPATCH_PATH
 from data import briefing
 from tests import tiny_store

@@ -16,7 +16,9 @@ import pytest
 from dash import Input, Output, State
 from dash.exceptions import PreventUpdate
 
-from dashboard import Settings, auth, create_app, http_guard
+from dashboard import auth, http_guard
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from dashboard.settings import SettingsError
 from data import store, users
 from tests import tiny_store

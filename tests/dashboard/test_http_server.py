@@ -21,7 +21,9 @@ import pytest
 import waitress
 from waitress import wasyncore
 
-from dashboard import Settings, create_app, http_guard
+from dashboard import http_guard
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from data import store
 from tests import tiny_store
 from tests.conftest import ROOT

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from dashboard import Settings, create_app, throttle
+from dashboard import throttle
+from dashboard.app import create_app
+from dashboard.settings import Settings
 from dashboard.settings import DEFAULT_INSTANCE, SettingsError
 from data import store, users
 from data.models import SignInSession

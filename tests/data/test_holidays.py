@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import Settings, cli
+from dashboard import cli
+from dashboard.settings import Settings
 from data import holidays, store, workflow
 from data import schema as S
 from data.deadlines import deadline, deadlines

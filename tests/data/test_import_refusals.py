@@ -17,7 +17,8 @@ from openpyxl import Workbook
 from shapely.geometry import box
 from sqlalchemy import Engine, text
 
-from dashboard import Settings, cli
+from dashboard import cli
+from dashboard.settings import Settings
 from data import case_import, importer, region_import, store
 from data.import_checks import DEFAULT_LIMIT, FIELD_LIMITS
 

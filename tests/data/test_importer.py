@@ -18,7 +18,8 @@ import shapely
 from shapely.geometry import box
 from sqlalchemy import Engine, text
 
-from dashboard import Settings, cli
+from dashboard import cli
+from dashboard.settings import Settings
 from data import case_import, coords, importer, region_import
 
 # Two towns side by side near Beijing, three grids; G4 overlaps G3's west part.
