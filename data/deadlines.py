@@ -11,6 +11,9 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import pandas as pd
+
 from data.holidays import LIBRARY, WorkCalendar
 from data.schema import HOURS, WORKING_DAYS
 
@@ -64,17 +67,14 @@ def chosen_deadline(day: date, tz: ZoneInfo) -> datetime:
     return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def deadlines(start_utc: "pd.Series", limits: "pd.Series", units: "pd.Series",
-              tz: ZoneInfo, calendar: WorkCalendar | None = None) -> "pd.Series":
+def deadlines(start_utc: pd.Series, limits: pd.Series, units: pd.Series,
+              tz: ZoneInfo, calendar: WorkCalendar | None = None) -> pd.Series:
     """:func:`deadline` for whole columns at once (naive UTC ``datetime64`` in and out).
 
     Gives the same answer as calling :func:`deadline` row by row (with the same
     ``calendar``); the demo generator and the importer use it to date hundreds of
     thousands of cases in a blink. Missing starts or limits give ``NaT``.
     """
-    import numpy as np
-    import pandas as pd
-
     start = pd.to_datetime(pd.Series(start_utc)).reset_index(drop=True)
     limit = pd.Series(limits, dtype="float64").reset_index(drop=True)
     unit = pd.Series(units, dtype="object").reset_index(drop=True)
@@ -129,8 +129,6 @@ def _enough_working_days(cal: WorkCalendar, first, last, most: int):
     """The working days from ``first`` on, reaching ``most`` + 2 working days past
     ``last`` (``datetime64[D]`` bounds): every step a deadline of at most ``most``
     working days can take from a start up to ``last``, and the roll after it."""
-    import numpy as np
-
     begin, end = _as_day(first), _as_day(last)
     step = timedelta(days=most * 2 + 40)
     horizon = end + step if date.max - end > step else date.max

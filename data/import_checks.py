@@ -307,7 +307,7 @@ def _raw_geometries(table: SourceTable, mapping: Mapping, codes: pd.Series,
 
 def _to_wgs84(geoms: list, table: SourceTable, mapping: Mapping) -> list:
     """Boundaries (None where refused) in WGS-84 longitude/latitude."""
-    import geopandas as gpd
+    import geopandas as gpd  # lazy: heavy (GDAL), needed by a boundary import only
 
     if table.geometry is not None:
         series = gpd.GeoSeries(geoms, crs=table.geometry.crs, index=table.geometry.index)

@@ -82,7 +82,7 @@ def _crs_ok(crs: str) -> bool:
     if crs in (WGS84, GCJ02, BD09):
         return True
     try:
-        from pyproj import CRS
+        from pyproj import CRS  # lazy: only a crs other than WGS-84/GCJ-02/BD-09 needs it
 
         CRS.from_user_input(crs)
         return True

@@ -274,7 +274,7 @@ def _check_shapefile(path: Path) -> None:
                             "a Shapefile needs its .shp, .shx and .dbf together")
     prj = _sibling(path, ".prj")
     if prj is not None:
-        from pyproj import CRS
+        from pyproj import CRS  # lazy: only a Shapefile with a .prj needs pyproj
         from pyproj.exceptions import CRSError
 
         try:
@@ -288,7 +288,7 @@ def _check_dbf_encoding(path: Path, frame: pd.DataFrame, encoding: str | None) -
     """A .dbf with no .cpg is read as Latin-1 by GDAL: Chinese text would come out garbled."""
     if encoding or _sibling(path, ".cpg") is not None:
         return
-    import pyogrio
+    import pyogrio  # lazy: GDAL's reader, needed for a Shapefile only
 
     if (pyogrio.read_info(path).get("encoding") or "").upper() not in ("ISO-8859-1", ""):
         return  # the .dbf's own language byte named an encoding
@@ -313,7 +313,7 @@ def _as_read(value: str) -> str:
 
 
 def _read_spatial(path: Path, encoding: str | None) -> SourceTable:
-    import geopandas as gpd
+    import geopandas as gpd  # lazy: heavy (GDAL), needed for a spatial file only
 
     if path.suffix.lower() == ".shp":
         _check_shapefile(path)
