@@ -30,9 +30,9 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 
 from data import schema
 from data.metrics import CaseScope, Period, compute, local_date, period_for
-from data.models import Case, Department, Region, RegionAncestor
+from data.models import Case, Department, Region
 from data.panels import daily_trend, grid_shapes, leaves_under, ranking, shares
-from data.regions import RegionInfo, UnknownRegion, root_region
+from data.regions import RegionInfo, UnknownRegion, root_region, within
 from data.report import region_report
 from data.store import deployment_timezone, get_meta
 
@@ -167,16 +167,8 @@ def change(current: object, previous: object, kind: str) -> Change:
 
 # --- sections ---------------------------------------------------------------------------------
 
-def _under(region: RegionInfo | None):
-    """A condition keeping cases located under ``region`` (None: every case)."""
-    if region is None:
-        return None
-    return Case.region_id.in_(select(RegionAncestor.descendant_id)
-                              .where(RegionAncestor.ancestor_id == region.id))
-
-
 def _where(query, region: RegionInfo | None):
-    condition = _under(region)
+    condition = within(Case.region_id, region)
     return query if condition is None else query.where(condition)
 
 

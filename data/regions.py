@@ -64,6 +64,18 @@ def children_of(conn: Connection, region: RegionInfo | None) -> list[RegionInfo]
     return sorted((RegionInfo(*row) for row in rows), key=lambda r: natural_key(r.code))
 
 
+def within(column, region: RegionInfo | None, conn: Connection | None = None):
+    """A condition keeping rows whose region id (``column``) lies in ``region``'s subtree;
+    None (no condition) for the whole deployment. Given ``conn``, the deployment's one
+    top-level region holds every located row, so no lookup is needed."""
+    if region is None:
+        return None
+    if conn is not None and region.parent_id is None and len(children_of(conn, None)) == 1:
+        return column.is_not(None)
+    return column.in_(select(RegionAncestor.descendant_id)
+                      .where(RegionAncestor.ancestor_id == region.id))
+
+
 def natural_key(code: str) -> tuple:
     """Sort key that puts "REGION 2" before "REGION 10" and "G9" before "G10"."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)

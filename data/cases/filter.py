@@ -21,8 +21,8 @@ from sqlalchemy.sql.expression import ColumnElement
 from data import metrics, schema
 from data.cases.stages import overdue_sql
 from data.metrics import DEFAULT_DAYS, CaseScope, Period, local_date, period_for
-from data.models import Case, Category, RegionAncestor
-from data.regions import RegionInfo, children_of
+from data.models import Case, Category
+from data.regions import RegionInfo, within
 from data.store import deployment_timezone
 
 #: Status filter values beyond the canonical statuses.
@@ -155,13 +155,7 @@ LOCATED = Case.region_id.is_not(None)
 
 def subtree_condition(conn: Connection, region: RegionInfo | None) -> ColumnElement[bool] | None:
     """Cases located in ``region``'s subtree (None: no condition, every case)."""
-    if region is None:
-        return None
-    if region.parent_id is None and len(children_of(conn, None)) == 1:
-        # the deployment's one top region holds every located case: no lookup needed
-        return LOCATED
-    return Case.region_id.in_(select(RegionAncestor.descendant_id)
-                              .where(RegionAncestor.ancestor_id == region.id))
+    return within(Case.region_id, region, conn)
 
 
 def case_conditions(flt: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
