@@ -4,17 +4,24 @@
 PostgreSQL server named by ``TEST_POSTGRES_URL`` (``make test`` starts one). Without that
 variable the PostgreSQL half is skipped locally and fails under CI, so CI never passes
 on SQLite alone.
+
+A fresh store is cheap to hand out: the SQLite half copies a file ``init_db`` made once per
+session, and the PostgreSQL half empties the tables (``TRUNCATE ... RESTART IDENTITY``)
+when the schema is still exactly the one ``init_db`` makes (a test that changed it, or
+dropped it as the demo builder does, gets ``drop_all`` and ``init_db`` as before).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from data import store
+from data.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 LA311 = ROOT / "examples" / "la311"
@@ -23,6 +30,34 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 def _postgres_url() -> str | None:
     return os.environ.get("TEST_POSTGRES_URL") or None
+
+
+#: The schema of a PostgreSQL store as the catalog has it: tables, columns, indexes,
+#: constraints, sequences, views, triggers and types of the current schema.
+_PG_SCHEMA = text("""
+SELECT string_agg(item, E'\\n' ORDER BY item) FROM (
+    SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' '
+           || is_nullable || ' ' || coalesce(column_default, '') AS item
+      FROM information_schema.columns WHERE table_schema = current_schema()
+    UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = current_schema()
+    UNION ALL SELECT 'constraint ' || conrelid::regclass::text || ' ' || conname || ' '
+           || pg_get_constraintdef(oid)
+      FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+    UNION ALL SELECT 'sequence ' || sequence_name
+      FROM information_schema.sequences WHERE sequence_schema = current_schema()
+    UNION ALL SELECT 'view ' || table_name
+      FROM information_schema.views WHERE table_schema = current_schema()
+    UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+      WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace
+    UNION ALL SELECT 'type ' || typname FROM pg_type
+      WHERE typnamespace = current_schema()::regnamespace AND typtype IN ('e', 'c', 'd')
+          AND typrelid = 0
+) AS catalog""")
+
+
+def _pg_schema(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(_PG_SCHEMA).scalar() or ""
 
 
 @pytest.fixture(scope="session")
@@ -37,26 +72,61 @@ def postgres_engine() -> Engine:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _postgres_fresh_schema(postgres_engine: Engine) -> str:
+    """The catalog of a PostgreSQL store just made by ``init_db``."""
+    store.drop_all(postgres_engine)
+    store.init_db(postgres_engine)
+    return _pg_schema(postgres_engine)
+
+
+def _empty_postgres(engine: Engine, fresh_schema: str) -> None:
+    """Make ``engine``'s store what ``drop_all`` + ``init_db`` make: the same schema with
+    every table empty and every id sequence at its start."""
+    if _pg_schema(engine) == fresh_schema:
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        return
+    store.drop_all(engine)
+    store.init_db(engine)
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file just made by ``init_db``, copied for each test that wants an empty store."""
+    path = tmp_path_factory.mktemp("template") / "empty.sqlite3"
+    eng = store.make_engine(f"sqlite:///{path}")
+    store.init_db(eng)
+    with eng.connect() as conn:  # fold the WAL into the file before it is copied
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    eng.dispose()
+    return path
+
+
+def _empty_sqlite(template: Path, path: Path) -> Engine:
+    shutil.copyfile(template, path)
+    return store.make_engine(f"sqlite:///{path}")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
     """An empty store with every table created, on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        eng = store.make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-        store.init_db(eng)
+        eng = _empty_sqlite(request.getfixturevalue("_sqlite_template"),
+                            tmp_path / "test.sqlite3")
         yield eng
         eng.dispose()
     else:
         eng = request.getfixturevalue("postgres_engine")
-        store.drop_all(eng)
-        store.init_db(eng)
+        _empty_postgres(eng, request.getfixturevalue("_postgres_fresh_schema"))
         yield eng
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Engine:
+def sqlite_engine(tmp_path: Path, _sqlite_template: Path) -> Engine:
     """An empty SQLite store, for tests whose subject is not the database."""
-    eng = store.make_engine(f"sqlite:///{tmp_path / 'test.sqlite3'}")
-    store.init_db(eng)
+    eng = _empty_sqlite(_sqlite_template, tmp_path / "test.sqlite3")
     yield eng
     eng.dispose()
 

@@ -14,7 +14,7 @@ import pytest
 import shapely
 from sqlalchemy import Engine, text
 
-from data import case_import, region_import, report
+from data import case_import, region_import, report, store
 from tests.conftest import LA311
 
 DATA = LA311 / "data"
@@ -26,6 +26,23 @@ def _load(engine: Engine):
     regions = region_import.import_regions(engine, BOUNDARIES, LA311 / "regions.toml")
     cases = case_import.import_cases(engine, REQUESTS, LA311 / "cases.toml")
     return regions, cases
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def imported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The example imported once into an empty store, on SQLite and on PostgreSQL:
+    (engine, regions report, cases report). The tests below only read it, except the
+    last, which imports it again and checks that nothing changed."""
+    if request.param == "sqlite":
+        engine = store.make_engine(f"sqlite:///{tmp_path_factory.mktemp('la') / 'la.sqlite3'}")
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        store.drop_all(engine)
+    store.init_db(engine)
+    regions, cases = _load(engine)
+    yield engine, regions, cases
+    if request.param == "sqlite":
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +81,8 @@ def expected() -> dict[str, object]:
             "statuses": Counter(r["status"] for r in rows)}
 
 
-def test_la_regions_make_twelve_service_regions_over_99_councils(engine, expected):
-    report, _ = _load(engine)
+def test_la_regions_make_twelve_service_regions_over_99_councils(imported, expected):
+    engine, report, _ = imported
     assert report.rows_read == 99 and report.imported == 99
     assert report.parents_created == 12
     with engine.connect() as conn:
@@ -78,8 +95,8 @@ def test_la_regions_make_twelve_service_regions_over_99_councils(engine, expecte
     assert tz == "America/Los_Angeles"
 
 
-def test_la_cases_land_where_an_independent_count_puts_them(engine, expected):
-    _, report = _load(engine)
+def test_la_cases_land_where_an_independent_count_puts_them(imported, expected):
+    engine, _, report = imported
     assert report.rows_read == expected["rows"] == 10_000
     assert report.imported == 10_000 and report.rejected == 0
     assert report.unlocated == expected["unlocated"]
@@ -101,8 +118,8 @@ def test_la_cases_land_where_an_independent_count_puts_them(engine, expected):
     assert statuses["dispatched"] == raw["Pending"] + raw["Referred Out"]
 
 
-def test_la_summary_per_service_region_adds_up(engine, expected):
-    _load(engine)
+def test_la_summary_per_service_region_adds_up(imported, expected):
+    engine, _, _ = imported
     summary = report.summarize(engine)  # old data: the last 30 days up to it
     assert summary["period"]["anchored_to_latest_case"] is True
     assert summary["period"]["to"] == "2020-01-03"
@@ -118,8 +135,9 @@ def test_la_summary_per_service_region_adds_up(engine, expected):
     assert summary["metrics"]["patrol_coverage"] is None  # LA records no patrols
 
 
-def test_la_second_import_changes_nothing(engine):
-    _load(engine)
+def test_la_second_import_changes_nothing(imported):
+    """Last in the module: it imports the shared store's files a second time."""
+    engine, _, _ = imported
     with engine.connect() as conn:
         before = conn.execute(text("SELECT COUNT(*), SUM(version) FROM cases")).one()
         events = conn.execute(text("SELECT COUNT(*) FROM case_events")).scalar()
