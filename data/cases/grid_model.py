@@ -216,15 +216,22 @@ def _number(where: str, value: object) -> float:
     return float(value)
 
 
-def _number_filter(where: str, column: GridColumn, model: Mapping) -> ColumnElement[bool]:
+#: ``blank`` / ``notBlank``, the same for every kind of column.
+_EMPTINESS = {"blank": lambda expr: expr.is_(None), "notBlank": lambda expr: expr.is_not(None)}
+
+
+def _operator(where: str, model: Mapping, allowed: tuple[str, ...]) -> str:
+    """The filter's ``type``, once it is one the column's kind knows."""
     op = model.get("type")
-    if op not in _NUMBER_TYPES:
+    if op not in allowed:
         raise FilterError(f"{where}.type", op, "unknown_filter_type")
-    expr = column.expr
-    if op == "blank":
-        return expr.is_(None)
-    if op == "notBlank":
-        return expr.is_not(None)
+    return op
+
+
+def _number_filter(where: str, column: GridColumn, model: Mapping) -> ColumnElement[bool]:
+    op, expr = _operator(where, model, _NUMBER_TYPES), column.expr
+    if op in _EMPTINESS:
+        return _EMPTINESS[op](expr)
     value = _number(f"{where}.filter", model.get("filter"))
     if op == "inRange":
         high = _number(f"{where}.filterTo", model.get("filterTo"))
@@ -248,14 +255,9 @@ def _date_filter(where: str, column: GridColumn, model: Mapping, tz: ZoneInfo
                  ) -> ColumnElement[bool]:
     """Dates are local days: ``equals`` a day, ``lessThan`` before it, ``greaterThan``
     after it, ``inRange`` from the first day to the last, both included."""
-    op = model.get("type")
-    if op not in _DATE_TYPES:
-        raise FilterError(f"{where}.type", op, "unknown_filter_type")
-    expr = column.expr
-    if op == "blank":
-        return expr.is_(None)
-    if op == "notBlank":
-        return expr.is_not(None)
+    op, expr = _operator(where, model, _DATE_TYPES), column.expr
+    if op in _EMPTINESS:
+        return _EMPTINESS[op](expr)
     day = _local_day(f"{where}.dateFrom", model.get("dateFrom"), tz)
     if op == "inRange":
         to = _local_day(f"{where}.dateTo", model.get("dateTo"), tz)
