@@ -46,8 +46,8 @@ from data.models import Region  # noqa: E402
 from data.users import Principal  # noqa: E402
 from layouts import ids  # noqa: E402
 
-STORES = [Path("/work/main/bench/data/wall-1000-1000000.sqlite3"),
-          Path("/work/main/bench/data/wall-10000-1000000.sqlite3")]
+STORES = [ROOT / "bench" / "data" / "wall-1000-1000000.sqlite3",
+          ROOT / "bench" / "data" / "wall-10000-1000000.sqlite3"]
 RESULTS = ROOT / "bench" / "results"
 
 
