@@ -26,8 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import func, select  # noqa: E402
+
 from data import briefing, store  # noqa: E402
 from data.demo import county  # noqa: E402
+from data.models import Case  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
@@ -66,16 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     url = args.store or _store(week)
     engine = store.make_engine(url)
     with engine.connect() as conn:
-        from sqlalchemy import func, select
-
-        from data.models import Case
-
         cases = conn.scalar(select(func.count()).select_from(Case))
         now = conn.scalar(select(func.max(Case.reported_at)))
         data_times = []
         for _ in range(args.repeat):
             began = time.perf_counter()
-            briefing.briefing_data(conn, None, week, now, "zh")
+            briefing.briefing_data(conn, None, week, now)
             data_times.append(time.perf_counter() - began)
     engine.dispose()
     results: dict[str, object] = {"week": str(week), "cases": cases,

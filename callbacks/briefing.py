@@ -54,7 +54,7 @@ def render_briefing(search: str | None) -> html.Div:
         try:
             week = briefing.parse_week(week_text) if week_text else \
                 briefing.current_week(conn, now)
-            data = briefing.briefing_data(conn, region, week, now, lang)
+            data = briefing.briefing_data(conn, region, week, now)
         except briefing.BriefingError as exc:
             return build_briefing_message(t(f"brief_{exc.key}", lang, **exc.values), exc.key,
                                           lang)

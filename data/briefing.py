@@ -15,7 +15,7 @@ Comparisons:
 A comparison period that ends before the store's first case has "no comparable data"
 (None), not zeros (and its patrol coverage is None when it ends before the first patrol): a rise "from 0" would be a lie about a week nobody recorded.
 
-Nothing here knows Dash; layouts word the data (``lang``) and draw it.
+Nothing here knows Dash or words; layouts word the data and draw it.
 """
 
 from __future__ import annotations
@@ -292,7 +292,7 @@ def _local(moment: datetime, tz) -> str:
 
 
 def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str,
-                  now: datetime, lang: str = "zh") -> dict[str, Any]:
+                  now: datetime) -> dict[str, Any]:
     """Everything the briefing shows for ``region_code`` (None: the deployment's single
     top-level region, or the whole deployment when there are several) in ``week``.
 

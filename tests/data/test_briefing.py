@@ -127,7 +127,7 @@ def test_week_dates_and_the_year_earlier():
 
 def test_briefing_of_a_week_counted_by_hand(filled):
     with filled.connect() as conn:
-        data = briefing.briefing_data(conn, "C", "2026-W10", NOW, "zh")
+        data = briefing.briefing_data(conn, "C", "2026-W10", NOW)
         summary = report.summarize(conn, "C", date(2026, 3, 2), date(2026, 3, 8), now=NOW)
     assert data["week"]["from"] == "2026-03-02" and data["week"]["to"] == "2026-03-08"
     assert not data["week"]["future"] and not data["week"]["partial"]
@@ -173,7 +173,7 @@ def test_briefing_of_a_week_counted_by_hand(filled):
 
 def test_a_week_before_the_data_has_no_comparison(filled):
     with filled.connect() as conn:
-        data = briefing.briefing_data(conn, "C", "2026-W05", NOW, "zh")
+        data = briefing.briefing_data(conn, "C", "2026-W05", NOW)
     assert data["metrics"]["reported"] == 0
     assert data["year_ago"] is None  # 2025-W05 lies before the first case (K0, 2025-W10)
     assert "同比无可比数据" in "".join(week_sentences(data, "zh"))
@@ -181,9 +181,9 @@ def test_a_week_before_the_data_has_no_comparison(filled):
 
 def test_an_empty_week_a_future_week_and_week_53(filled):
     with filled.connect() as conn:
-        empty = briefing.briefing_data(conn, "C", "2026-W12", NOW, "zh")
-        future = briefing.briefing_data(conn, "C", "2026-W30", NOW, "en")
-        last = briefing.briefing_data(conn, "C", "2026-W53", datetime(2027, 2, 1), "zh")
+        empty = briefing.briefing_data(conn, "C", "2026-W12", NOW)
+        future = briefing.briefing_data(conn, "C", "2026-W30", NOW)
+        last = briefing.briefing_data(conn, "C", "2026-W53", datetime(2027, 2, 1))
     assert empty["metrics"]["reported"] == 0 and empty["metrics"]["closure_rate"] is None
     assert list(empty["trend"]["reported"]) == [0] * 7
     assert empty["grids"]["n"].sum() == 0 and empty["subcategories"].empty
@@ -199,7 +199,7 @@ def test_an_empty_week_a_future_week_and_week_53(filled):
 
 def test_a_region_of_one_grid(filled):
     with filled.connect() as conn:
-        data = briefing.briefing_data(conn, "G1", "2026-W10", NOW, "zh")
+        data = briefing.briefing_data(conn, "G1", "2026-W10", NOW)
         summary = report.summarize(conn, "G1", date(2026, 3, 2), date(2026, 3, 8), now=NOW)
     assert data["region"]["code"] == "G1"
     assert data["children"] == []
@@ -233,8 +233,8 @@ def test_patrol_coverage_before_the_first_patrol_is_not_comparable(filled):
                                        "started_at": datetime(2026, 3, 3, 8),
                                        "ended_at": datetime(2026, 3, 3, 10)}])
     with filled.connect() as conn:
-        data = briefing.briefing_data(conn, "C", "2026-W10", NOW, "zh")
-        later = briefing.briefing_data(conn, "C", "2026-W11", NOW, "zh")
+        data = briefing.briefing_data(conn, "C", "2026-W10", NOW)
+        later = briefing.briefing_data(conn, "C", "2026-W11", NOW)
     assert data["metrics"]["patrol_coverage"] == pytest.approx(1 / 3)  # G1 of G1..G3
     assert data["previous"]["patrol_coverage"] is None  # W09 ends before the first patrol
     assert data["year_ago"]["patrol_coverage"] is None
@@ -251,7 +251,7 @@ def test_a_deployment_of_several_top_level_regions(filled):
                                        "geometry": to_wkb(box(7, 0, 8, 1))}])
         store.rebuild_region_ancestors(conn)
     with filled.connect() as conn:
-        data = briefing.briefing_data(conn, None, "2026-W10", NOW, "en")
+        data = briefing.briefing_data(conn, None, "2026-W10", NOW)
         summary = report.summarize(conn, None, date(2026, 3, 2), date(2026, 3, 8), now=NOW)
     assert data["region"]["code"] is None and data["region"]["key"] == "all"
     assert data["region"] == summary["region"]  # one name for the whole deployment
