@@ -152,7 +152,7 @@ def _count(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
     """How many cases meet ``conditions``. "Reported in P and located" alone (the
     county's unfiltered list) is counted as reported in P less the unlocated ones: two
     index-only counts instead of reading every row for its region."""
-    if len(conditions) == 3 and conditions[2] is LOCATED:
+    if len(conditions) == 3 and conditions[2].compare(LOCATED):
         period = conditions[:2]
         everything = conn.scalar(select(func.count()).select_from(Case).where(*period))
         unlocated = conn.scalar(select(func.count()).select_from(Case)

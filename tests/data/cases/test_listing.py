@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from data.cases import listing
 from data.cases.detail import case_detail
@@ -77,3 +78,22 @@ def test_times_are_local(engine):
     assert a2["reported_at"] == "2026-03-10 08:00:00" and a2["timeline"][0]["at"] == \
         "2026-03-10 08:00:00"
     assert rows[0]["reported_at"] == "2026-03-10 08:00:00"
+
+
+def test_the_top_region_s_unfiltered_list_is_counted_from_the_index(hand):
+    """The county's unfiltered list (the console's landing page) is counted as "reported in
+    the period" less "unlocated": two index-only counts, never a count that reads every
+    row for its region, and never a lookup of the region tree."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()).lower())
+
+    with hand.connect() as conn:
+        event.listen(conn, "before_cursor_execute", record)
+        total = listing.case_count(conn, flt(), NOW)
+        event.remove(conn, "before_cursor_execute", record)
+    counts = [s for s in seen if "count(" in s]
+    assert total == 10  # A1-A8, A11, A12: counted by hand in hand_store
+    assert counts and any("region_id is null" in s for s in counts)
+    assert not any("region_id is not null" in s or "region_ancestors" in s for s in counts)
