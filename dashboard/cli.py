@@ -418,7 +418,7 @@ def _account_commands(sub) -> None:
     user_sub = user.add_subparsers(dest="action", required=True)
     add = user_sub.add_parser("add", help="create an account (the password is asked for)")
     add.add_argument("name")
-    add.add_argument("--role", required=True, help="viewer, commander or admin")
+    add.add_argument("--role", required=True, help="viewer, operator, commander or admin")
     add.add_argument("--region", help="region code the account is limited to "
                                       "(default: the whole deployment)")
     add.add_argument("--password-stdin", action="store_true",

@@ -86,6 +86,35 @@ def _server_settings(env: Mapping[str, str]) -> dict[str, object]:
     return found
 
 
+#: The live intake's variables: field, parser.
+INTAKE_VARIABLES = {
+    "DASHBOARD_MEDIA_DIR": ("media_dir", str),
+    "DASHBOARD_INTAKE_MAX_MB": ("intake_max_mb", int),
+    "DASHBOARD_INTAKE_RATE": ("intake_rate_per_minute", int),
+    "DASHBOARD_DUPLICATE_RADIUS_M": ("duplicate_radius_m", float),
+    "DASHBOARD_DUPLICATE_HOURS": ("duplicate_hours", float),
+}
+
+
+def _intake_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """The live intake's fields set in ``env`` (:data:`INTAKE_VARIABLES`)."""
+    found: dict[str, object] = {}
+    for variable, (name, kind) in INTAKE_VARIABLES.items():
+        raw = env.get(variable, "").strip()
+        if not raw:
+            continue
+        if kind is int:
+            found[name] = _parse_int(variable, raw, minimum=1)
+        elif kind is float:
+            try:
+                found[name] = float(raw)
+            except ValueError:
+                raise SettingsError(f"{variable}={raw!r}: expected a number") from None
+        else:
+            found[name] = raw
+    return found
+
+
 def internal_url(text: str) -> str:
     """``text`` as the server's own base URL for its headless browser: ``http(s)://host[:port]``
     with nothing after it (no path, query, fragment or user), without a trailing slash.
@@ -174,6 +203,18 @@ class Settings:
     print_timeout_seconds: int = 45
     #: where the signing key is kept when ``secret_key`` is empty; empty: the default place
     secret_key_file: str = ""
+    # live intake (data/intake, dashboard/open311.py; README "Live intake")
+    #: where photos sent with cases are kept; empty: ``media`` beside a SQLite store's file,
+    #: else ``instance/media`` (:meth:`media_path`)
+    media_dir: str = ""
+    #: the largest intake request (fields and up to 3 photos of 5 MB), in MB
+    intake_max_mb: int = 16
+    #: requests one API key may make a minute (a key's own ``rate_per_minute`` overrides it)
+    intake_rate_per_minute: int = 600
+    #: a new case this near (metres) an open case of the same subcategory reported in the
+    #: last ``duplicate_hours`` hours is marked 疑似重复
+    duplicate_radius_m: float = 50.0
+    duplicate_hours: float = 72.0
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -192,9 +233,27 @@ class Settings:
                           tuple(self.trusted_hosts)):
             raise SettingsError(f"trusted_hosts={self.trusted_hosts!r}: expected lower-case "
                                 "host names (IDNA), without scheme, port or path")
+        if not 1 <= self.intake_max_mb <= 200 or self.intake_rate_per_minute < 1:
+            raise SettingsError(f"intake_max_mb={self.intake_max_mb!r} (1 to 200) or "
+                                f"intake_rate_per_minute={self.intake_rate_per_minute!r} "
+                                "(at least 1) is out of range")
+        if not (0 < self.duplicate_radius_m <= 10_000 and 0 < self.duplicate_hours <= 24 * 365):
+            raise SettingsError(f"duplicate_radius_m={self.duplicate_radius_m!r} (0-10000] or "
+                                f"duplicate_hours={self.duplicate_hours!r} (0-8760] is out of "
+                                "range")
         if not 1 <= self.print_timeout_seconds <= MAX_PRINT_SECONDS:
             raise SettingsError(f"print_timeout_seconds={self.print_timeout_seconds!r}: "
                                 f"expected 1 to {MAX_PRINT_SECONDS}")
+
+    def media_path(self) -> Path:
+        """Where photos sent with cases are kept: ``media_dir`` if set; else ``media``
+        beside a SQLite store's file; else ``instance/media``."""
+        if self.media_dir:
+            return Path(self.media_dir)
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return Path(url.database).parent / "media"
+        return DEFAULT_INSTANCE / "media"
 
     def secret_key_path(self) -> Path:
         """Where the session-signing key is kept: ``secret_key_file`` if set; else
@@ -255,6 +314,7 @@ class Settings:
                                     f"{MAX_PRINT_SECONDS} seconds")
             kwargs["print_timeout_seconds"] = seconds
         kwargs.update(_server_settings(env))
+        kwargs.update(_intake_settings(env))
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> "Settings":

@@ -20,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -312,3 +313,91 @@ class SignInSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# --- live intake (data/intake): the doors cases come in through ---------------------------------
+
+
+class ApiKey(Base):
+    """A writer's key for the intake API (``python -m dashboard api-key add``).
+
+    Only the SHA-256 of the key is stored (the key is shown once, when made). ``source`` is
+    the channel every case filed with it gets (:data:`data.schema.SOURCES`); ``region_id``
+    None lets it file anywhere, else only under that region; ``officer_id`` names the grid
+    officer whose phone holds it (their reports record them). ``rate_per_minute`` None: the
+    deployment's default (``Settings.intake_rate_per_minute``).
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(32))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    rate_per_minute: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CaseIntake(Base):
+    """How a case made by a live door came in: one row per such case (imported and demo
+    cases have none). The reporter's phone is kept here, never in a public read; a retried
+    request with the same ``Idempotency-Key`` under the same API key finds its first case
+    by the unique pair (``api_key_id``, ``idempotency_key``)."""
+
+    __tablename__ = "case_intake"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True,
+                                         autoincrement=False)
+    door: Mapped[str] = mapped_column(String(16))  # "open311" | "desk"
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    user_name: Mapped[str | None] = mapped_column(String(64))  # the desk's operator
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    reporter_phone: Mapped[str | None] = mapped_column(String(32))
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("api_key_id", "idempotency_key",
+                                       name="uq_case_intake_idempotency"),)
+
+
+class CaseMedia(Base):
+    """A photo sent with a case: the file (re-encoded, metadata stripped) lies under the
+    deployment's media folder as ``filename``; served only to signed-in users in scope."""
+
+    __tablename__ = "case_media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 in the order sent
+    filename: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CaseLink(Base):
+    """A suspected duplicate (疑似重复): ``case_id`` (the newer) lies near ``other_id`` (an
+    older open case of the same subcategory). ``state`` is ``suspected``, then
+    ``dismissed`` or ``merged`` by a commander (``decided_by`` at ``decided_at``)."""
+
+    __tablename__ = "case_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "duplicate"
+    state: Mapped[str] = mapped_column(String(16))
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("case_id", "other_id", "kind",
+                                       name="uq_case_links_pair"),)

@@ -31,6 +31,18 @@ CASE_CLASSES: tuple[str, ...] = (FACILITY, INCIDENT, DISPUTE)
 # --- sources ------------------------------------------------------------------------------
 SOURCES: tuple[str, ...] = ("patrol", "hotline", "app", "video", "referral", "online", "other")
 
+# --- the live doors a case can come in through (data/intake) --------------------------------
+OPEN311 = "open311"  # the GeoReport v2 API, with an API key
+DESK = "desk"  # the hotline desk in the console (新建事件)
+DOORS: tuple[str, ...] = (OPEN311, DESK)
+#: The channels an API key may give its cases (``api-key add --source``).
+KEY_SOURCES: tuple[str, ...] = ("hotline", "app", "patrol", "video", "referral")
+
+# --- suspected duplicates (case_links) --------------------------------------------------------
+DUPLICATE = "duplicate"
+SUSPECTED, DISMISSED, MERGED = "suspected", "dismissed", "merged"
+LINK_STATES: tuple[str, ...] = (SUSPECTED, DISMISSED, MERGED)
+
 # --- where a case was resolved --------------------------------------------------------------
 RESOLVED_LEVELS: tuple[str, ...] = ("grid", "community", "town", "district", "city")
 GRID_LEVEL = "grid"
@@ -55,7 +67,7 @@ LOCATION_METHODS: tuple[str, ...] = (LOCATED_BY_POINT, LOCATED_BY_CODE, UNLOCATE
 # --- case history actions ------------------------------------------------------------------
 ACTIONS: tuple[str, ...] = (
     "report", "file", "void", "dispatch", "return", "postpone", "resolve", "close",
-    "rework", "suspend", "resume", "urge", "mediate", "rate", "import",
+    "rework", "suspend", "resume", "urge", "mediate", "rate", "import", "merge", "dismiss",
 )
 
 # --- time limit units of the category table ------------------------------------------------

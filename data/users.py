@@ -33,11 +33,16 @@ from data.models import DisplayToken, Meta, Region, RegionAncestor, User
 from data.regions import natural_key
 
 VIEWER = "viewer"
+#: The hotline desk's operator: reads the console of their region and files new cases
+#: there (新建事件), but takes no workflow action on cases.
+OPERATOR = "operator"
 COMMANDER = "commander"
 ADMIN = "admin"
-ROLES: tuple[str, ...] = (VIEWER, COMMANDER, ADMIN)
+ROLES: tuple[str, ...] = (VIEWER, OPERATOR, COMMANDER, ADMIN)
 #: Roles that may act on cases (dispatch, close, ...), inside their region.
 ACTING_ROLES: tuple[str, ...] = (COMMANDER, ADMIN)
+#: Roles that may file a new case at the hotline desk, inside their region.
+REPORTING_ROLES: tuple[str, ...] = (OPERATOR, COMMANDER, ADMIN)
 #: The role a display token's principal has: it may only watch the wall.
 DISPLAY = "display"
 
@@ -137,6 +142,12 @@ class Principal:
         """Whether this principal may change cases of ``region_id``: a commander or an
         admin whose scope covers it. A display token never may."""
         return self.kind == "user" and self.role in ACTING_ROLES and self.can_see(region_id)
+
+    def can_report(self, region_id: int | None) -> bool:
+        """Whether this principal may file a new case in ``region_id`` at the hotline
+        desk: an operator, a commander or an admin whose scope covers it."""
+        return (self.kind == "user" and self.role in REPORTING_ROLES
+                and self.can_see(region_id))
 
     def covers(self, region_ids: Iterable[int | None]) -> bool:
         """Whether every region of ``region_ids`` lies inside this principal's scope."""

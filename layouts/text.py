@@ -257,7 +257,7 @@ TEXT["zh"].update({
     "login_expired": "登录页已过期，请重新提交",
     "login_hint": "账号由管理员用 python -m dashboard user add 创建",
     "signed_in_as": "当前用户", "sign_out": "退出登录", "sign_in_again": "重新登录",
-    "role_viewer": "查看员", "role_commander": "指挥员", "role_admin": "管理员",
+    "role_viewer": "查看员", "role_operator": "受理员", "role_commander": "指挥员", "role_admin": "管理员",
     "role_display": "大屏",
     "auth_signed_out": "未登录或登录已过期，请重新登录",
     "auth_token_invalid": "此大屏的显示令牌无效或已被撤销，请联系管理员重新生成",
@@ -283,7 +283,8 @@ TEXT["en"].update({
     "login_expired": "The sign-in page expired: please submit again",
     "login_hint": "Accounts are created by an administrator with python -m dashboard user add",
     "signed_in_as": "Signed in", "sign_out": "Sign out", "sign_in_again": "Sign in again",
-    "role_viewer": "Viewer", "role_commander": "Commander", "role_admin": "Administrator",
+    "role_viewer": "Viewer", "role_operator": "Operator", "role_commander": "Commander",
+    "role_admin": "Administrator",
     "role_display": "Wall",
     "auth_signed_out": "Not signed in, or the session expired: please sign in again",
     "auth_token_invalid": "This wall's display token is unknown or was revoked: ask an "
@@ -639,11 +640,12 @@ ACTION_LABELS: dict[str, dict[str, str]] = {
     "zh": {"report": "上报", "file": "立案", "void": "作废", "dispatch": "派遣", "return": "回退",
            "postpone": "延期", "resolve": "处置", "close": "结案", "rework": "返工",
            "suspend": "挂账", "resume": "恢复办理", "urge": "督办", "mediate": "调解",
-           "rate": "评价", "import": "导入"},
+           "rate": "评价", "import": "导入", "merge": "合并重复", "dismiss": "排除重复"},
     "en": {"report": "Report", "file": "File", "void": "Void", "dispatch": "Dispatch",
            "return": "Return", "postpone": "Postpone", "resolve": "Resolve", "close": "Close",
            "rework": "Rework", "suspend": "Suspend", "resume": "Resume", "urge": "Urge",
-           "mediate": "Mediate", "rate": "Rate", "import": "Import"},
+           "mediate": "Mediate", "rate": "Rate", "import": "Import",
+           "merge": "Merge duplicate", "dismiss": "Not a duplicate"},
 }
 LABELS["zh"].update(ACTION_LABELS["zh"])
 LABELS["en"].update(ACTION_LABELS["en"])
