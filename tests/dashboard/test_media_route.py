@@ -271,5 +271,4 @@ def test_the_route_on_both_stores(engine, tmp_path):
                  "auth_case_refused")
         _refusal(world.get("commander-T1", "/media/4294967296"), 404, "media_not_found")
     finally:
-        if not url.startswith("sqlite"):
-            world.engine.dispose()
+        world.engine.dispose()
