@@ -42,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from data import schema, store
 from data.deadlines import deadline
 from data.holidays import work_calendar
+from data.intake import media
 from data.intake.duplicates import Suspect, find_suspects, flag
 from data.intake.fields import FIELDS, IntakeRefused, NewCase, Problem, bad_characters
 from data.intake.placement import Placement, locator, place
@@ -185,7 +186,7 @@ def preview(conn: Connection, new: NewCase, door: Door, now: datetime, *,
 
 def create_case(engine: Engine | Connection, new: NewCase, door: Door,
                 now: datetime | None = None, *, idempotency_key: str | None = None,
-                photos: Sequence = (), media_dir: Path | None = None,
+                photos: Sequence[media.Photo] = (), media_dir: Path | None = None,
                 radius_m: float = 50.0, hours: float = 72.0) -> Created:
     """Save a new case, in one transaction; see the module for what is written.
 
@@ -332,13 +333,9 @@ def _insert_history(conn: Connection, case_id: int, new: NewCase, door: Door,
         for action, before, after, note in events])
 
 
-def _store_photos(conn: Connection, case_id: int, photos: Sequence,
+def _store_photos(conn: Connection, case_id: int, photos: Sequence[media.Photo],
                   media_dir: Path | None) -> list[Path]:
     """The photos written under ``media_dir`` with their ``case_media`` rows."""
-    # TODO(integrator): import data.intake.media at the top once i13-media is merged;
-    # until then a case with photos needs that module (the media helper's).
-    from data.intake import media
-
     if media_dir is None:
         raise ValueError("photos need a media_dir to be kept in")
     return media.store(conn, case_id, photos, media_dir)
@@ -346,5 +343,4 @@ def _store_photos(conn: Connection, case_id: int, photos: Sequence,
 
 def _remove_photos(paths: list[Path]) -> None:
     """Take back the files of a case that was not saved."""
-    for path in paths:
-        Path(path).unlink(missing_ok=True)
+    media.remove(paths)

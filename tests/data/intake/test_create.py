@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 from sqlalchemy import insert, select
 
 from data import metrics, schema, store
 from data.intake import create as create_module
+from data.intake import media
 from data.intake.create import Door, create_case, preview
 from data.intake.fields import IntakeRefused
 from data.models import Case, CaseEvent, CaseIntake, CaseLink, HolidayDay
@@ -230,28 +232,54 @@ def test_duplicates_are_flagged_for_the_newer_case(intake):
     assert far.suspected == ()
 
 
+def photos(count: int = 2) -> list[media.Photo]:
+    uploads = []
+    for i in range(count):
+        out = io.BytesIO()
+        Image.new("RGB", (8 + i, 6), (200, 40 * i, 0)).save(out, "PNG")
+        uploads.append(media.Upload(f"p{i}.png", out.getvalue()))
+    return media.prepare(uploads)
+
+
+def test_photos_are_kept_with_the_case(intake, tmp_path):
+    folder = tmp_path / "media"
+    made = create_case(intake, new_case(), HOTLINE, NOW, photos=photos(2), media_dir=folder)
+    with intake.connect() as conn:
+        kept = media.photos_of(conn, made.case_id)
+    assert [(p["position"], p["width"]) for p in kept] == [(1, 8), (2, 9)]
+    assert len(list(folder.iterdir())) == 2
+
+
 def test_a_failure_after_the_photos_leaves_no_case_and_no_file(intake, tmp_path, monkeypatch):
-    kept: list[Path] = []
-
-    def write_photos(conn, case_id, photos, media_dir):
-        path = media_dir / f"{case_id}-1.jpg"
-        path.write_bytes(b"photo")
-        kept.append(path)
-        return [path]
-
     def broken_flag(conn, case_id, suspects, now):
         raise RuntimeError("the store went away")
 
-    media_dir = tmp_path / "media"
-    media_dir.mkdir()
-    monkeypatch.setattr(create_module, "_store_photos", write_photos)
+    folder = tmp_path / "media"
     monkeypatch.setattr(create_module, "flag", broken_flag)
     before = row_counts(intake)
     with pytest.raises(RuntimeError):
-        create_case(intake, new_case(), HOTLINE, NOW, photos=["a photo"], media_dir=media_dir)
-    assert kept and not any(path.exists() for path in kept)
-    assert list(media_dir.iterdir()) == []
+        create_case(intake, new_case(), HOTLINE, NOW, photos=photos(3), media_dir=folder)
+    assert list(folder.iterdir()) == []
     assert row_counts(intake) == before
+
+
+def test_a_raced_request_leaves_no_photo_of_its_own(intake, tmp_path, monkeypatch):
+    folder = tmp_path / "media"
+    winner = create_case(intake, new_case(), HOTLINE, NOW, idempotency_key="r",
+                         photos=photos(1), media_dir=folder)
+    first_files = set(folder.iterdir())
+    real_replay = create_module._replay
+    calls = []
+
+    def not_yet_committed(conn, door, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real_replay(conn, door, key)
+
+    monkeypatch.setattr(create_module, "_replay", not_yet_committed)
+    loser = create_case(intake, new_case(), HOTLINE, NOW, idempotency_key="r",
+                        photos=photos(2), media_dir=folder)
+    assert (loser.case_id, loser.replayed) == (winner.case_id, True)
+    assert set(folder.iterdir()) == first_files
 
 
 def test_a_store_error_propagates_and_writes_nothing(intake):
