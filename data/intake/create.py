@@ -134,7 +134,7 @@ def door_note(door: Door) -> str:
     """The ``report`` event's note: which door, and whose key or desk
     (``open311 · key hotline-12345``, ``desk · operator1``)."""
     if door.api_key_id is not None:
-        return f"{door.kind} · key {door.actor}"
+        return f"{door.kind} · key {door.actor.removeprefix('key:')}"
     return f"{door.kind} · {door.user_name or door.actor}"
 
 
