@@ -1,7 +1,9 @@
-"""How long one new case costs (not a test): ``python -m tests.data.intake.timing [GRIDS]``.
+"""How long one new case costs (not a test):
+``python -m tests.data.intake.timing [GRIDS [CASES [URL]]]``.
 
-Builds a SQLite store of GRIDS square grids (default 1,000) under ten towns, with the
-category table, and times placing a point, a preview and create_case (no photos).
+Builds a store of GRIDS square grids (default 1,000) under ten towns, with the category
+table, and times placing a point, a preview and create_case (no photos), CASES of each. The
+store is a new SQLite file, or the database at URL (emptied first: never a real one).
 """
 
 from __future__ import annotations
@@ -51,9 +53,9 @@ def build(engine, grids: int) -> None:
              "time_unit": schema.WORKING_DAYS}])
 
 
-def main(grids: int = 1000, cases: int = 500) -> None:
-    folder = tempfile.mkdtemp()
-    engine = store.make_engine(f"sqlite:///{folder}/timing.sqlite3")
+def main(grids: int = 1000, cases: int = 500, url: str | None = None) -> None:
+    engine = store.make_engine(url or f"sqlite:///{tempfile.mkdtemp()}/timing.sqlite3")
+    store.drop_all(engine)
     store.init_db(engine)
     build(engine, grids)
     rng = random.Random(13)
@@ -76,10 +78,11 @@ def main(grids: int = 1000, cases: int = 500) -> None:
         create_case(engine, new_case(lon=lon, lat=lat, service_code=f"C0{1 + i % 2}"), DESK,
                     NOW + timedelta(seconds=i))
     creating = (time.perf_counter() - began) / cases
-    print(f"{grids} grids, {cases} cases: place {placing * 1e3:.3f} ms, "
+    print(f"{engine.dialect.name}, {grids} grids, {cases} cases: place {placing * 1e3:.3f} ms, "
           f"preview {previewing * 1e3:.2f} ms, create_case {creating * 1e3:.2f} ms "
           f"({1 / creating:.0f} cases/s)")
 
 
 if __name__ == "__main__":
-    main(*(int(arg) for arg in sys.argv[1:]))
+    numbers = [int(arg) for arg in sys.argv[1:3]]
+    main(*numbers, *sys.argv[3:4])
