@@ -738,3 +738,14 @@ INTAKE_WORDS_MEDIA = {
 }
 TEXT["zh"].update(INTAKE_WORDS_MEDIA["zh"])
 TEXT["en"].update(INTAKE_WORDS_MEDIA["en"])
+
+
+# --- issue 13 (keys): the audit log's words for the intake API's keys ----------------------
+INTAKE_WORDS_KEYS = {
+    "zh": {"audit_event_api_key_made": "生成接口密钥",
+           "audit_event_api_key_revoked": "撤销接口密钥"},
+    "en": {"audit_event_api_key_made": "API key made",
+           "audit_event_api_key_revoked": "API key revoked"},
+}
+TEXT["zh"].update(INTAKE_WORDS_KEYS["zh"])
+TEXT["en"].update(INTAKE_WORDS_KEYS["en"])
