@@ -55,7 +55,7 @@ def _version(value: object) -> int:
     return value
 
 
-def decide(clicks: list | None, refresh: int | None, store: dict | None,
+def decide_duplicate(clicks: list | None, refresh: int | None, store: dict | None,
            trigger: object = None):
     """A 合并 or 不是重复 button was clicked: merge the newer case into the older one, or
     dismiss the hint, once the user may act on both cases. Returns (words, refresh): the
@@ -115,7 +115,7 @@ def register(app: Dash) -> None:
         Input(ids.duplicate_button(ALL, ALL, ALL, ALL, ALL), "n_clicks"),
         State(ids.CONSOLE_REFRESH, "data"), State(ids.CONSOLE_STATE, "data"),
         prevent_initial_call=True,
-    )(decide)
+    )(decide_duplicate)
     app.callback(
         Output(ids.CONSOLE_CASE, "data", allow_duplicate=True),
         Input(ids.linked_case(ALL), "n_clicks"), prevent_initial_call=True,
