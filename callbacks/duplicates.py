@@ -56,7 +56,7 @@ def _version(value: object) -> int:
 
 
 def decide_duplicate(clicks: list | None, refresh: int | None, store: dict | None,
-           trigger: object = None):
+                     trigger: object = None):
     """A 合并 or 不是重复 button was clicked: merge the newer case into the older one, or
     dismiss the hint, once the user may act on both cases. Returns (words, refresh): the
     refresh counter goes up after a change (and when a case changed meanwhile), so every
