@@ -107,6 +107,11 @@ def open_linked(clicks: list | None, trigger: object = None):
     return value
 
 
+def clear_feedback(case_id: object):
+    """Another case opened: what the last decision did is no longer about the case shown."""
+    return ""
+
+
 def register(app: Dash) -> None:
     """Connect the duplicate decisions and the pair links to ``app``."""
     app.callback(
@@ -116,6 +121,10 @@ def register(app: Dash) -> None:
         State(ids.CONSOLE_REFRESH, "data"), State(ids.CONSOLE_STATE, "data"),
         prevent_initial_call=True,
     )(decide_duplicate)
+    app.callback(
+        Output(ids.DUPLICATE_FEEDBACK, "children", allow_duplicate=True),
+        Input(ids.CONSOLE_CASE, "data"), prevent_initial_call=True,
+    )(clear_feedback)
     app.callback(
         Output(ids.CONSOLE_CASE, "data", allow_duplicate=True),
         Input(ids.linked_case(ALL), "n_clicks"), prevent_initial_call=True,

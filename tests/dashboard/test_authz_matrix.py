@@ -131,6 +131,8 @@ CALLBACKS: dict[str, Spec] = {
     "decide_duplicate": Spec("act", CASE_TARGETS, _merge_into_itself,
                              marker=lambda t: "merged into itself"),
     "open_linked": Spec("none", ("T2",), _open_linked),
+    "clear_feedback": Spec("none", ("T2",), lambda w, t: [body(w, "clear_feedback", {
+        f"{ids.CONSOLE_CASE}.data": case_id_of(w, t)})]),
     "sync_state": Spec("none", ("T2",), lambda w, t: [body(w, "sync_state", {
         f"{ids.URL}.pathname": f"/region/{t}", f"{ids.URL}.search": ""})]),
     "navigate": Spec("none", ("T2",), lambda w, t: [body(w, "navigate", {
