@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from data import audit as audit_log
 from data import schema, store
@@ -157,12 +158,9 @@ def merge(engine: Engine | Connection, newer_id: int, older_id: int, *, actor: s
                                              code=code, ok=True, at=now,
                                              detail={"into": older_id})
             return versions
-    except WorkflowError as error:
+    except Exception as error:
         if audit is not None:
-            audit_log.record_case_action(
-                engine, audit, action="merge", case_id=newer_id,
-                code=error.values.get("code"), ok=False, why=error.key, at=now,
-                detail={"into": older_id})
+            _audit_failure(engine, audit, "merge", newer_id, error, now, {"into": older_id})
         raise
 
 
@@ -184,13 +182,28 @@ def dismiss(engine: Engine | Connection, case_id: int, other_id: int, *, actor: 
                                              code=code, ok=True, at=now,
                                              detail={"other": other_id})
             return version
-    except WorkflowError as error:
+    except Exception as error:
         if audit is not None:
-            audit_log.record_case_action(
-                engine, audit, action="dismiss", case_id=case_id,
-                code=error.values.get("code"), ok=False, why=error.key, at=now,
-                detail={"other": other_id})
+            _audit_failure(engine, audit, "dismiss", case_id, error, now, {"other": other_id})
         raise
+
+
+def _audit_failure(engine: Engine | Connection, audit: audit_log.Who, action: str,
+                   case_id: object, error: Exception, now: datetime,
+                   detail: dict[str, Any]) -> None:
+    """The ``failed`` audit row of a refused (or failed) decision, as the workflow writes
+    its own: a refusal has its key, anything else its type; a caller's failing
+    transaction cannot hold the row, and a store that cannot take it is let be."""
+    refused = isinstance(error, WorkflowError)
+    if not refused and isinstance(engine, Connection):
+        return
+    try:
+        audit_log.record_case_action(
+            engine, audit, action=action, case_id=case_id,
+            code=error.values.get("code") if refused else None, ok=False,
+            why=error.key if refused else type(error).__name__, at=now, detail=detail)
+    except SQLAlchemyError:
+        pass
 
 
 def _case(conn: Connection, case_id: Any) -> Any:
