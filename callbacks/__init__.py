@@ -2,12 +2,13 @@
 
 from dash import Dash
 
-from callbacks import briefing, console, pages, wall
+from callbacks import briefing, console, duplicates, pages, wall
 
 
 def register_all(app: Dash) -> None:
     """Connect every page's callbacks to ``app``."""
     console.register(app)
+    duplicates.register(app)
     pages.register(app)
     wall.register(app)
     briefing.register(app)

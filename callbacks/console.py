@@ -24,6 +24,7 @@ from callbacks.console_targets import (
     dispatch_choices, region_shown, require_region_viewer, suggested_officers, target_ids,
     target_versions,
 )
+from callbacks.duplicates import annotate_links
 from dashboard import auth, console_cache, services
 from data import deadlines, workflow
 from data.cases.detail import case_detail
@@ -281,19 +282,22 @@ def open_case(cell: dict | None, map_click: dict | None, trigger: object = None)
 
 def show_case(case_id: int | None, refresh: int | None, store: dict | None):
     """The details and timeline of the open case. A case id no case has and a case
-    outside the user's area get the same words (:func:`auth.require_cases`)."""
+    outside the user's area get the same words (:func:`auth.require_cases`); a wall's
+    display token is refused, so the reporter's name and phone reach only signed-in users
+    of the case's area. Duplicate links are marked with what the reader may see and decide
+    (:func:`callbacks.duplicates.annotate_links`)."""
     if case_id is None or not store:
         return no_update
     lang = ConsoleState.from_store(store).lang
     try:
-        auth.require_cases([case_id])
+        reader = auth.require_cases([case_id])
     except auth.Forbidden as refused:
         return refused.message(lang)
     with services.engine().connect() as conn:
         detail = case_detail(conn, int(case_id), utcnow())
     if detail is None:  # deleted since the check: the same words
         return t("auth_case_refused", lang)
-    return layout.build_detail(detail, lang)
+    return layout.build_detail(annotate_links(reader, detail), lang)
 
 
 def choose_targets(selected: list | None, case_id: int | None, refresh: int | None,

@@ -12,6 +12,11 @@ Conventions used by every definition:
   as they stood at that moment (for the current period: now).
 * A rate whose denominator is zero is ``None`` (shown as "—"), never 0% or 100%.
 * Rates are fractions in [0, 1].
+* Duplicates (live intake, :mod:`data.intake.merge`): a case merged into an older one as
+  its duplicate is voided (status ``voided``, ``voided_at`` the merge's time), as DOMAIN.md
+  says voided cases are not filed. So it counts in ``reported`` (it was reported, in its
+  period) and in ``open`` up to the merge, but not in ``filed``, in no deadline count and
+  in no rate; the older case, which stays, counts once. A dismissed hint changes nothing.
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("reported", "count", "cases with reported_at in P", None),
+    Metric("reported", "count", "cases with reported_at in P (a duplicate merged into an "
+           "older case still counts: it was reported, then voided)", None),
     Metric("filed", "count", "cases with reported_at in P whose status is an accepted one "
-           "(filed, dispatched, resolved, closed, suspended): not voided, not still awaiting "
-           "verification", None),
+           "(filed, dispatched, resolved, closed, suspended): not voided (so not a duplicate "
+           "merged into an older case), not still awaiting verification", None),
     Metric("dispatched", "count", "cases with dispatched_at in P", None),
     Metric("resolved", "count", "cases with resolved_at in P", True),
     Metric("closed", "count", "cases with closed_at in P", True),

@@ -20,6 +20,7 @@ from data import schema
 from data.console_state import PERIODS
 from data.metric_registry import BY_KEY
 from layouts import ids
+from layouts.case_extras import build_links, build_photos, intake_rows
 from layouts.figures import MAP_CONFIG
 from layouts.format import format_change, format_value
 from layouts.text import GRID_WORDS, label, metric_label, region_name, t
@@ -229,6 +230,8 @@ def build_console(lang: str, categories: list[str], state: dict,
                                        className="actions"),
                               build_action_form(lang)], className="actions-panel"),
                 html.Section([html.H2(t("detail_title", lang)),
+                              html.Div(id=ids.DUPLICATE_FEEDBACK, className="feedback",
+                                       role="status"),
                               html.Div(t("detail_empty", lang), id=ids.CONSOLE_DETAIL,
                                        className="detail")], className="detail-panel"),
             ], className=f"{panel} side-panel"),
@@ -314,7 +317,9 @@ def _when(value: object) -> str:
 
 
 def build_detail(case: dict, lang: str) -> list:
-    """A case's fields and the timeline of its history (all shown as text)."""
+    """A case's fields and the timeline of its history (all shown as text); for a case
+    that came in live, how it came in and its photos; its duplicate hints on top
+    (:mod:`layouts.case_extras`)."""
     def row(label: str, value: object) -> html.Tr:
         return html.Tr([html.Th(label), html.Td("—" if value in (None, "") else str(value))])
 
@@ -335,6 +340,7 @@ def build_detail(case: dict, lang: str) -> list:
         row(t("detail_address", lang), case.get("address")),
         row(t("detail_description", lang), case.get("description")),
         row(t("detail_reporter", lang), case.get("reporter")),
+        *intake_rows(case, lang),
         row(t("col_department", lang), case.get("department")),
         row(t("col_officer", lang), case.get("officer")),
         row(t("detail_deadline", lang), _when(case.get("due_at"))),
@@ -355,8 +361,10 @@ def build_detail(case: dict, lang: str) -> list:
                  html.Span(str(e.get("actor") or ""), className="tl-actor"),
                  html.Div(str(e.get("note") or ""), className="tl-note")], className="tl-item")
         for e in events], className="timeline")
-    return [html.Div(steps, className="steps"), table,
-            html.H3(t("timeline", lang)), timeline]
+    extras = [build_links(case.get("links"), lang)]
+    return [part for part in (*extras, html.Div(steps, className="steps"), table,
+                              build_photos(case.get("photos"), lang),
+                              html.H3(t("timeline", lang)), timeline) if part is not None]
 
 
 def action_word(action: str, lang: str) -> str:

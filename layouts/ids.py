@@ -81,3 +81,20 @@ def field_row(field: str) -> dict[str, str]:
 
 # --- the weekly briefing (appended) -----------------------------------------------------------
 CONSOLE_BRIEFING = "console-briefing"  # the console's "export the briefing" link
+
+# --- issue 13: the case detail's duplicate decisions (callbacks/duplicates.py) ---------------
+DUPLICATE_FEEDBACK = "console-duplicate-feedback"  # what a merge or a dismissal did
+
+
+def duplicate_button(decision: str, newer: int, older: int, newer_version: int,
+                     older_version: int) -> dict[str, object]:
+    """The id of a 合并 (``merge``) or 不是重复 (``dismiss``) button of one duplicate hint:
+    the two cases and the versions the commander sees. The server checks the user may act
+    on both cases before it uses them."""
+    return {"type": "console-duplicate", "decision": decision, "newer": newer,
+            "older": older, "newer_version": newer_version, "older_version": older_version}
+
+
+def linked_case(case_id: int) -> dict[str, object]:
+    """The id of a link in the case detail that opens another case (a duplicate's pair)."""
+    return {"type": "console-linked-case", "case": case_id}

@@ -730,6 +730,59 @@ TEXT["en"].update({
 })
 
 
+# --- issue 13: the case detail of a live case and its duplicate decisions (helper "detail") ---
+INTAKE_WORDS_DETAIL: dict[str, dict[str, str]] = {
+    "zh": {
+        "action_merge": "合并重复", "action_dismiss": "排除重复",
+        "intake_channel": "受理渠道", "intake_door": "接入方式",
+        "intake_channel_hotline": "热线", "intake_channel_app": "App",
+        "intake_channel_patrol": "网格员", "intake_channel_video": "视频",
+        "intake_channel_referral": "转办",
+        "intake_door_open311": "Open311 接口", "intake_door_desk": "热线受理台",
+        "intake_key": "接入密钥", "intake_operator": "受理员", "intake_officer": "上报网格员",
+        "intake_received": "接收时间", "detail_phone": "联系电话",
+        "photos_title": "现场照片", "photo_alt": "现场照片 {n}",
+        "dup_suspected": "疑似重复", "dup_of": "可能与此案卷重复：",
+        "dup_has": "此案卷可能重复上报了本案：", "dup_distance": "（相距约 {m} 米）",
+        "dup_outside": "辖区外的另一案卷",
+        "dup_merge": "合并", "dup_dismiss": "不是重复",
+        "dup_merged_into": "作废（重复），已并入", "dup_merged_from": "已合并",
+        "dup_dismissed": "已排除重复提示：",
+        "dup_done_merge": "已将 {newer} 作为重复并入 {older}",
+        "dup_done_dismiss": "已排除 {newer} 与 {older} 的疑似重复提示",
+        "err_no_duplicate_link": "{code} 与 {other_code} 之间没有待判断的疑似重复提示",
+        "problem_same_case": "不能与自身合并",
+        "problem_not_newer": "应将较新的案卷并入较早的案卷",
+        "param_other_id": "合并对象", "param_case_id": "案卷", "param_actor": "操作人",
+    },
+    "en": {
+        "action_merge": "Merge duplicate", "action_dismiss": "Not a duplicate",
+        "intake_channel": "Channel", "intake_door": "Came in through",
+        "intake_channel_hotline": "Hotline", "intake_channel_app": "App",
+        "intake_channel_patrol": "Grid officer", "intake_channel_video": "Video",
+        "intake_channel_referral": "Referral",
+        "intake_door_open311": "Open311 API", "intake_door_desk": "Hotline desk",
+        "intake_key": "API key", "intake_operator": "Taken by", "intake_officer": "Grid officer",
+        "intake_received": "Received", "detail_phone": "Phone",
+        "photos_title": "Photos", "photo_alt": "Photo {n}",
+        "dup_suspected": "Possible duplicate", "dup_of": "May report the same as ",
+        "dup_has": "May have been reported again as ", "dup_distance": " (about {m} m away)",
+        "dup_outside": "another case outside your area",
+        "dup_merge": "Merge", "dup_dismiss": "Not a duplicate",
+        "dup_merged_into": "Voided (duplicate), merged into", "dup_merged_from": "Merged",
+        "dup_dismissed": "Not a duplicate of ",
+        "dup_done_merge": "{newer} merged into {older} as a duplicate",
+        "dup_done_dismiss": "{newer} is no longer marked a duplicate of {older}",
+        "err_no_duplicate_link": "No undecided duplicate hint joins {code} and {other_code}",
+        "problem_same_case": "a case cannot be merged into itself",
+        "problem_not_newer": "merge the newer case into the older one",
+        "param_other_id": "Case to merge into", "param_case_id": "Case",
+        "param_actor": "Who acts",
+    },
+}
+TEXT["zh"].update(INTAKE_WORDS_DETAIL["zh"])
+TEXT["en"].update(INTAKE_WORDS_DETAIL["en"])
+
 # --- issue 13: photos sent with cases (dashboard/media_route.py) -----------------------------
 INTAKE_WORDS_MEDIA = {
     "zh": {"media_not_found": "找不到这张照片：编号不存在，或文件已不在存储目录中"},

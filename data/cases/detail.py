@@ -1,6 +1,9 @@
-"""One case for the console: its fields, where it lies, its stage light and its history.
+"""One case for the console: its fields, where it lies, its stage light and its history;
+for a case that came in live, the door it came through, its photos and its duplicate links.
 
-Plain Python and SQL, no Dash.
+Plain Python and SQL, no Dash. What it returns includes the reporter's name and phone: only
+the console's case detail reads it, for signed-in users of the case's region (never a wall's
+display token).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from sqlalchemy import Connection, select
 from data.cases.filter import FilterError
 from data.cases.listing import local_text
 from data.cases.stages import is_overdue, stage_light, stage_start
-from data.models import Case, CaseEvent, Department, Officer, Region
+from data.intake.media import photos_of
+from data.intake.merge import links_of
+from data.models import ApiKey, Case, CaseEvent, CaseIntake, Department, Officer, Region
 from data.regions import ancestors_of, get_region
 from data.store import deployment_timezone
 
@@ -23,7 +28,12 @@ def case_detail(conn: Connection, case_id: int | str, now: datetime) -> dict | N
     events in the order they happened (action, from_status, to_status, actor, note, at).
     Times are local ``YYYY-MM-DD HH:MM:SS`` text; vocabulary fields (case class, source,
     status, resolved level, satisfaction, mediation outcome) are keys. None when no case
-    has that id."""
+    has that id.
+
+    A case that came in through a live door also has ``intake`` (:func:`intake_of`; None
+    for imported and demo cases), and every case has ``photos``
+    (:func:`data.intake.media.photos_of`) and ``links`` (:func:`data.intake.merge.links_of`,
+    its times as local text)."""
     if isinstance(case_id, str) and case_id.strip().isdigit():
         case_id = int(case_id)
     if isinstance(case_id, bool) or not isinstance(case_id, int):
@@ -59,7 +69,8 @@ def case_detail(conn: Connection, case_id: int | str, now: datetime) -> dict | N
         "source": c.source, "status": c.status,
         "urgent": bool(c.urgent), "description": c.description, "address": c.address,
         "lon": c.lon, "lat": c.lat,
-        "region_code": region_code, "place": region_name, "regions": path,
+        "region_id": c.region_id, "region_code": region_code, "place": region_name,
+        "regions": path,
         "location_method": c.location_method, "reporter": c.reporter,
         "department": department, "officer": officer, "officer_phone": phone,
     }
@@ -78,7 +89,32 @@ def case_detail(conn: Connection, case_id: int | str, now: datetime) -> dict | N
             {"action": action, "from_status": before, "to_status": after, "actor": actor,
              "note": note, "at": local_text(at, tz)}
             for action, before, after, actor, note, at in events],
+        "intake": intake_of(conn, c.id, tz),
+        "photos": photos_of(conn, c.id),
+        "links": [{**link, "created_at": local_text(link["created_at"], tz),
+                   "decided_at": local_text(link["decided_at"], tz)}
+                  for link in links_of(conn, c.id)],
     })
+    return out
+
+
+def intake_of(conn: Connection, case_id: int, tz=None) -> dict | None:
+    """How a case came in live: ``door`` (open311, desk), ``api_key`` (the key's name),
+    ``user_name`` (the desk's operator), ``officer`` (the reporting grid officer's name),
+    ``reporter_phone`` and ``received_at`` (local text when ``tz`` is given); None for a
+    case with no intake row (imported, demo)."""
+    row = conn.execute(
+        select(CaseIntake.door, ApiKey.name.label("api_key"), CaseIntake.user_name,
+               Officer.name.label("officer"), CaseIntake.reporter_phone,
+               CaseIntake.received_at)
+        .outerjoin(ApiKey, ApiKey.id == CaseIntake.api_key_id)
+        .outerjoin(Officer, Officer.id == CaseIntake.officer_id)
+        .where(CaseIntake.case_id == case_id)).mappings().one_or_none()
+    if row is None:
+        return None
+    out = dict(row)
+    if tz is not None:
+        out["received_at"] = local_text(out["received_at"], tz)
     return out
 
 

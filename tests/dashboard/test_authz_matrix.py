@@ -105,7 +105,34 @@ def _urge(world, target):
         trigger=f"{ids.ACTION_SUBMIT}.n_clicks")]
 
 
+def _merge_into_itself(world, target):
+    """A 合并 click naming the target case on both sides: whoever may act on it is told a
+    case cannot be merged into itself (nothing written either way), everyone else is
+    refused before that."""
+    case_id = case_id_of(world, target)
+    version = version_of(world, case_id)
+    pattern = ids.duplicate_button("merge", case_id, case_id, version, version)
+    button = {"id": pattern, "property": "n_clicks", "value": 1}
+    trigger = json.dumps(pattern, separators=(",", ":"), sort_keys=True) + ".n_clicks"
+    return [body(world, "decide_duplicate", {
+        "ALL.n_clicks": [button], f"{ids.CONSOLE_REFRESH}.data": 0,
+        STATE: console_state(None)}, trigger=trigger)]
+
+
+def _open_linked(world, target):
+    pattern = ids.linked_case(case_id_of(world, target))
+    trigger = json.dumps(pattern, separators=(",", ":"), sort_keys=True) + ".n_clicks"
+    return [body(world, "open_linked", {
+        "ALL.n_clicks": [{"id": pattern, "property": "n_clicks", "value": 1}]},
+        trigger=trigger)]
+
+
 CALLBACKS: dict[str, Spec] = {
+    "decide_duplicate": Spec("act", CASE_TARGETS, _merge_into_itself,
+                             marker=lambda t: "merged into itself"),
+    "open_linked": Spec("none", ("T2",), _open_linked),
+    "clear_feedback": Spec("none", ("T2",), lambda w, t: [body(w, "clear_feedback", {
+        f"{ids.CONSOLE_CASE}.data": case_id_of(w, t)})]),
     "sync_state": Spec("none", ("T2",), lambda w, t: [body(w, "sync_state", {
         f"{ids.URL}.pathname": f"/region/{t}", f"{ids.URL}.search": ""})]),
     "navigate": Spec("none", ("T2",), lambda w, t: [body(w, "navigate", {
