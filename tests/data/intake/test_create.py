@@ -15,10 +15,10 @@ from data.intake import create as create_module
 from data.intake import media
 from data.intake.create import Door, create_case, preview
 from data.intake.fields import IntakeRefused
-from data.models import Case, CaseEvent, CaseIntake, CaseLink, HolidayDay
+from data.models import Case, CaseIntake, CaseLink, HolidayDay
 from data.workflow import history
 from tests.data.intake.intake_store import (APP_T1, CGJ, DAILY, DESK, G1, G3, G9, HOTLINE, IN_G1,
-                                            IN_G2, NOW, O1, OFFICER, T2, ZJJ, add_case,
+                                            IN_G2, NOW, O1, OFFICER, ZJJ, add_case,
                                             new_case, row_counts)
 
 CASE_COLUMNS = (Case.code, Case.status, Case.source, Case.case_class, Case.category,

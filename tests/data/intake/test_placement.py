@@ -11,7 +11,7 @@ from data.intake.fields import IntakeRefused
 from data.intake.placement import place, search_places
 from data.models import Case, Region
 from tests.data.intake.intake_store import (G1, G2, G3, G5, G9, IN_G1, IN_T2_ONLY, NOW,
-                                            OUTSIDE, T1, T2)
+                                            OUTSIDE, T2)
 
 
 def refused(conn, **where) -> set[tuple[str, str]]:
