@@ -10,7 +10,9 @@ the console's hotline desk). One path makes every new case, whatever the door:
   duplicates, before saving) and :func:`create_case` (one transaction: the case, its
   ``report`` event naming the door, the intake row, photos, duplicate hints, the data
   version);
-* :mod:`data.intake.duplicates` – 疑似重复: finding, merging and dismissing;
+* :mod:`data.intake.duplicates` – 疑似重复: finding the open cases a new one may repeat;
+* :mod:`data.intake.merge` – a commander's decision on a hint: merge the newer into the
+  older (the newer is voided as a duplicate), or dismiss it;
 * :mod:`data.intake.media` – photos checked by content, metadata stripped, kept on disk;
 * :mod:`data.intake.keys` – the API keys writers use;
 * :mod:`data.intake.open311` – the GeoReport v2 view of categories and cases.
