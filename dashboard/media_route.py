@@ -4,8 +4,10 @@ Only a signed-in *user* gets a photo, and only when their scope covers the case'
 (an unlocated case belongs to the whole deployment: unscoped users only). A wall's display
 token never does, whether it comes as ``?token=`` or in the ``X-Display-Token`` header: a
 wall shows figures, not residents' photos. The refusals are 403 JSON as the auth guard's
-(signed out included: an ``<img>`` gets no login page), an id no photo has is 404, and a
-photo whose file is missing on disk is 404 with a log line.
+(signed out included: an ``<img>`` gets no login page). An id no photo has is 403 for a
+region-scoped user, exactly as one out of their scope (ids are counted up: an answer that
+differed would tell them how many photos other regions hold), and 404 for an unscoped one;
+a photo whose file is missing on disk is 404 with a log line.
 
 The file's name comes from the store (:func:`data.intake.media.find_photo`), yet it is
 still checked: it must be a name :func:`data.intake.media.store` makes, and resolve to a
@@ -58,6 +60,9 @@ def _serve(media_id: int) -> Response:
         raise auth.Forbidden("auth_display_only")
     with services.engine().connect() as conn:
         photo = media.find_photo(conn, media_id)
+    if photo is None and principal.region_id is not None:
+        # a scoped user learns nothing from an id: unknown and out of scope read the same
+        raise auth.Forbidden("auth_case_refused")
     if photo is None:
         return _json_error("media_not_found", 404)
     if not principal.can_see(photo["region_id"]):

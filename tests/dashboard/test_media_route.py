@@ -156,9 +156,17 @@ def test_the_signed_out_get_403_json_whether_the_photo_exists_or_not(world):
         assert "Location" not in response.headers  # an <img> gets no login page
 
 
-def test_an_unknown_id_is_404_for_a_user(world):
+def test_an_unknown_id_is_404_for_a_user_who_sees_everything(world):
     for path in ("/media/987654", "/media/0", "/media/99999999999999999999"):
         _refusal(world.get("admin", path), 404, "media_not_found")
+
+
+def test_a_scoped_user_cannot_tell_an_unknown_id_from_one_out_of_scope(world):
+    unknown = world.get("commander-T1", "/media/987654")
+    elsewhere = world.get("commander-T1", f"/media/{world.ids['T2']}")
+    _refusal(unknown, 403, "auth_case_refused")
+    _refusal(elsewhere, 403, "auth_case_refused")
+    assert unknown.get_json() == elsewhere.get_json()
 
 
 @pytest.mark.parametrize("path", [
@@ -269,6 +277,7 @@ def test_the_route_on_both_stores(engine, tmp_path):
             world.files["T1"]
         _refusal(world.get("commander-T2", f"/media/{world.ids['T1']}"), 403,
                  "auth_case_refused")
-        _refusal(world.get("commander-T1", "/media/4294967296"), 404, "media_not_found")
+        _refusal(world.get("admin", "/media/4294967296"), 404, "media_not_found")
+        _refusal(world.get("commander-T1", "/media/4294967296"), 403, "auth_case_refused")
     finally:
         world.engine.dispose()
