@@ -1,0 +1,252 @@
+"""The Open311 GeoReport v2 door against the spec's field lists (wiki.open311.org/GeoReport_v2):
+every endpoint's fields and their types, the filters, the statuses, the error format, and
+that no public answer ever carries a reporter's name or phone or an officer's name.
+
+The field lists below are written out from the spec, not imported from the code under test.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, insert, select, update
+
+from dashboard.app import create_app
+from dashboard.settings import Settings
+from data import schema, store
+from data.models import Case, CaseIntake, CaseLink
+from tests import workflow_store as ws
+
+SERVICE_FIELDS = {"service_code": str, "service_name": str, "description": str,
+                  "metadata": bool, "type": str, "keywords": str, "group": str}
+REQUEST_FIELDS = {
+    "service_request_id": (str,), "status": (str,), "status_notes": (str, type(None)),
+    "service_name": (str, type(None)), "service_code": (str, type(None)),
+    "description": (str, type(None)), "agency_responsible": (str, type(None)),
+    "service_notice": (str, type(None)), "requested_datetime": (str,),
+    "updated_datetime": (str, type(None)), "expected_datetime": (str, type(None)),
+    "address": (str, type(None)), "address_id": (str, type(None)),
+    "zipcode": (str, type(None)), "lat": (float, type(None)), "long": (float, type(None)),
+    "media_url": (str, type(None)),
+}
+W3C_SHANGHAI = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$")
+REPORTER, PHONE = "李秘密", "13912345678"
+OFFICER_NAMES = [name for _i, _c, name, _r in ws.OFFICERS]
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _set(conn, case_id: int, **values) -> None:
+    conn.execute(update(Case).where(Case.id == case_id).values(**values))
+
+
+@pytest.fixture
+def world(engine: Engine) -> dict:
+    """The workflow store with cases relative to the real clock (the routes ask it):
+    an open dispatched case with a reporter and a phone, a closed one, a voided one merged
+    into the first, one of another service, and one older than the 90-day window."""
+    ws.build(engine)
+    now = store.utcnow().replace(microsecond=0)
+    with store.transaction(engine) as conn:
+        ids = {
+            "open": ws.add_case(conn, schema.DISPATCHED, reported_at=now - timedelta(days=3)),
+            "closed": ws.add_case(conn, schema.CLOSED, reported_at=now - timedelta(days=5)),
+            "merged": ws.add_case(conn, schema.VOIDED, reported_at=now - timedelta(days=2)),
+            "other": ws.add_case(conn, schema.REPORTED, subcategory=ws.DAILY, region_id=ws.G2,
+                                 lon=116.015, reported_at=now - timedelta(days=1)),
+            "old": ws.add_case(conn, schema.REPORTED, reported_at=now - timedelta(days=120)),
+        }
+        _set(conn, ids["open"], reporter=REPORTER, description="井盖缺失 <script>x</script>",
+             address="人民路1号", officer_id=ws.O1)
+        conn.execute(insert(CaseIntake).values(case_id=ids["open"], door=schema.OPEN311,
+                                               reporter_phone=PHONE, received_at=now))
+        _set(conn, ids["merged"], reporter=REPORTER)
+        conn.execute(insert(CaseLink).values(case_id=ids["merged"], other_id=ids["open"],
+                                             kind=schema.DUPLICATE, state=schema.MERGED,
+                                             created_at=now, decided_at=now,
+                                             decided_by="boss"))
+        codes = dict(conn.execute(select(Case.id, Case.code)).all())
+    app = create_app(Settings(database_url=_url(engine)))
+    yield {"client": app.server.test_client(), "ids": ids, "now": now, "engine": engine,
+           "codes": {name: codes[i] for name, i in ids.items()}}
+    app.server.extensions["grid_dashboard"]["engine"].dispose()
+
+
+def _get(world: dict, path: str, status: int = 200):
+    response = world["client"].get("/open311/v2/" + path)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def _public(text: str) -> None:
+    assert REPORTER not in text and PHONE not in text
+    for name in OFFICER_NAMES:
+        assert name not in text
+
+
+def _check_request(item: dict) -> None:
+    assert set(item) == set(REQUEST_FIELDS)
+    for field, types in REQUEST_FIELDS.items():
+        assert isinstance(item[field], types), (field, item[field])
+    assert item["status"] in ("open", "closed")
+    for field in ("requested_datetime", "updated_datetime", "expected_datetime"):
+        if item[field] is not None:
+            assert W3C_SHANGHAI.match(item[field]), (field, item[field])
+
+
+# --- services ----------------------------------------------------------------------------------
+
+def test_services_are_the_category_table(world):
+    found = _get(world, "services.json")
+    assert [s["service_code"] for s in found] == ["C01", "C02", "C03"]
+    for item in found:
+        assert set(item) == set(SERVICE_FIELDS)
+        for field, kind in SERVICE_FIELDS.items():
+            assert isinstance(item[field], kind), (field, item[field])
+        assert item["metadata"] is False and item["type"] == "realtime"
+    first = found[0]
+    assert (first["service_name"], first["group"]) == (ws.HOURLY, "市容环境")
+    assert "incident" in first["keywords"].split(",")
+
+
+def test_service_definition(world):
+    assert _get(world, "services/C02.json") == {"service_code": "C02", "attributes": []}
+    errors = _get(world, "services/NOPE.json", 404)
+    assert errors[0]["code"] == 404 and "NOPE" in errors[0]["description"]
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+def test_requests_default_window_is_ninety_days_newest_first(world):
+    found = _get(world, "requests.json")
+    codes = world["codes"]
+    assert [r["service_request_id"] for r in found] == [
+        codes["other"], codes["merged"], codes["open"], codes["closed"]]
+    for item in found:
+        _check_request(item)
+
+
+def test_one_request_has_public_fields_only(world):
+    code = world["codes"]["open"]
+    response = world["client"].get(f"/open311/v2/requests/{code}.json")
+    assert response.status_code == 200
+    _public(response.get_data(as_text=True))
+    [item] = response.get_json()
+    _check_request(item)
+    assert item["service_request_id"] == code
+    assert (item["status"], item["status_notes"]) == ("open", "dispatched")
+    assert (item["service_code"], item["service_name"]) == ("C01", ws.HOURLY)
+    assert item["agency_responsible"] == "县城市管理局"
+    assert item["description"] == "井盖缺失 <script>x</script>"  # JSON, never HTML
+    assert (item["address"], item["address_id"]) == ("人民路1号", "G1")
+    assert (item["lat"], item["long"]) == (39.905, 116.005)
+    assert item["media_url"] == "" and item["zipcode"] is None
+    # dispatched two days after NOW of workflow_store: 2026-11-20 02:00 UTC, 10:00 local
+    assert item["expected_datetime"] == "2026-11-20T10:00:00+08:00"
+    reported = world["now"] - timedelta(days=3)
+    assert datetime.fromisoformat(item["requested_datetime"]).replace(tzinfo=None) \
+        == reported + timedelta(hours=8)
+
+
+def test_statuses_closed_voided_and_merged(world):
+    codes = world["codes"]
+    closed = _get(world, f"requests/{codes['closed']}.json")[0]
+    assert (closed["status"], closed["status_notes"]) == ("closed", "closed")
+    merged = _get(world, f"requests/{codes['merged']}.json")[0]
+    assert merged["status"] == "closed"
+    assert merged["status_notes"] == f"duplicate of {codes['open']}"
+
+
+def test_no_public_read_names_a_reporter_phone_or_officer(world):
+    codes = world["codes"]
+    for path in ["requests.json", "requests.json?status=open,closed",
+                 f"requests.json?service_request_id={codes['open']},{codes['merged']}",
+                 f"requests/{codes['open']}.json", f"requests/{codes['merged']}.json",
+                 "services.json", "services/C01.json", "discovery.json"]:
+        response = world["client"].get("/open311/v2/" + path)
+        assert response.status_code == 200, path
+        _public(response.get_data(as_text=True))
+
+
+def _ids(world: dict, query: str) -> set[str]:
+    return {r["service_request_id"] for r in _get(world, "requests.json?" + query)}
+
+
+def test_filters(world):
+    codes = world["codes"]
+    assert _ids(world, "status=open") == {codes["open"], codes["other"]}
+    assert _ids(world, "status=closed") == {codes["closed"], codes["merged"]}
+    assert _ids(world, "status=open,closed") == _ids(world, "")
+    assert _ids(world, "service_code=C02") == {codes["other"]}
+    assert _ids(world, "service_code=C02,C01&status=closed") == {codes["closed"],
+                                                                   codes["merged"]}
+    assert _ids(world, "service_code=NOPE") == set()
+    # several ids override every other filter (the old case is outside the window)
+    assert _ids(world, f"service_request_id={codes['old']},{codes['open']}&status=closed"
+                ) == {codes["old"], codes["open"]}
+    assert _ids(world, "service_request_id=NOPE") == set()
+
+
+def test_date_filters(world):
+    codes, now = world["codes"], world["now"]
+    local = lambda t: (t + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%S") + "%2B08:00"  # noqa: E731
+    utc = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    start = now - timedelta(days=4)
+    assert _ids(world, f"start_date={local(start)}") == {
+        codes["open"], codes["merged"], codes["other"]}
+    assert _ids(world, f"start_date={utc(start)}&end_date={utc(now - timedelta(days=2, hours=1))}"
+                ) == {codes["open"]}
+    # only an end: the 90 days before it
+    assert _ids(world, f"end_date={utc(now - timedelta(days=4))}") == {codes["closed"]}
+    assert _ids(world, f"start_date={utc(now - timedelta(days=200))}") == {
+        codes[name] for name in ("open", "closed", "merged", "other", "old")}
+
+
+@pytest.mark.parametrize("query, field", [
+    ("start_date=yesterday", "start_date"), ("end_date=2026-13-01", "end_date"),
+    ("start_date=2026-11-10T00:00:00Z&end_date=2026-11-01T00:00:00Z", "end_date"),
+    ("status=pending", "status"), ("start_date=%00", "start_date"),
+])
+def test_bad_filters_are_400_naming_the_parameter(world, query, field):
+    errors = _get(world, "requests.json?" + query, 400)
+    assert all(set(e) == {"code", "description"} and e["code"] == 400 for e in errors)
+    assert errors[0]["description"].startswith(field + ":")
+
+
+def test_unknown_request_and_formats(world):
+    assert _get(world, "requests/NOPE.json", 404)[0]["code"] == 404
+    assert _get(world, "requests/%00.json", 404)[0]["code"] == 404
+    assert "json" in _get(world, "services.xml", 400)[0]["description"].lower()
+    assert "json" in _get(world, f"requests/{world['codes']['open']}.xml", 400)[0][
+        "description"].lower()
+    assert _get(world, "tokens/x.json", 404)[0]["code"] == 404
+    response = world["client"].delete("/open311/v2/requests.json")
+    assert response.status_code == 405 and response.get_json()[0]["code"] == 405
+    assert "POST" in response.headers["Allow"]
+
+
+def test_reads_need_no_sign_in_and_write_nothing(world):
+    with world["engine"].connect() as conn:
+        before = store.data_version(conn), conn.execute(select(func.count(Case.id))).scalar()
+    _get(world, "requests.json")
+    with world["engine"].connect() as conn:
+        after = store.data_version(conn), conn.execute(select(func.count(Case.id))).scalar()
+    assert before == after
+
+
+def test_store_down_is_503(world, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from data.intake import open311 as georeport
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(georeport, "requests", down)
+    errors = _get(world, "requests.json", 503)
+    assert errors[0]["code"] == 503
