@@ -116,11 +116,11 @@ def _listed(value: object, field: str, longest: int) -> list[str] | None:
     elif isinstance(value, Iterable):
         items = list(value)
     else:
-        raise IntakeRefused([Problem(field, "wrong_type", f"{field} must be text.")])
+        raise IntakeRefused([Problem(field, "wrong_type", f"{field} must be text")])
     if len(items) > _MAX_LISTED:
         raise IntakeRefused([Problem(field, "out_of_range",
                                      f"{field} lists {len(items)} values; at most "
-                                     f"{_MAX_LISTED} are allowed.")])
+                                     f"{_MAX_LISTED} are allowed")])
     codes = [i.strip() for i in items if isinstance(i, str)]
     return [c for c in codes if _plausible(c, longest)]
 
@@ -142,7 +142,7 @@ def parse_datetime(value: object, field: str, tz: ZoneInfo) -> datetime:
         shown = value if isinstance(value, str) and len(value) <= 40 else "the value given"
         raise IntakeRefused([Problem(field, "wrong_type",
                                      f"{field} must be a W3C datetime such as "
-                                     f"2026-11-18T10:00:00+08:00; got {shown!r}.")])
+                                     f"2026-11-18T10:00:00+08:00, not {shown!r}")])
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(timezone.utc).replace(tzinfo=None)
@@ -170,7 +170,7 @@ def _window(start: object, end: object, now: datetime, tz: ZoneInfo
         raise IntakeRefused(problems)
     if lower is not None and upper is not None and upper < lower:
         raise IntakeRefused([Problem("end_date", "out_of_range",
-                                     "end_date is before start_date.")])
+                                     "end_date is before start_date")])
     if lower is None and upper is None:
         return now - DEFAULT_WINDOW, None
     if lower is None:
@@ -183,13 +183,13 @@ def _statuses(value: object) -> set[str] | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise IntakeRefused([Problem("status", "wrong_type", "status must be text.")])
+        raise IntakeRefused([Problem("status", "wrong_type", "status must be text")])
     wanted = {part.strip().lower() for part in value.split(",") if part.strip()}
     wrong = sorted(wanted - {OPEN, CLOSED})
     if wrong:
         shown = wrong[0] if len(wrong[0]) <= 20 else wrong[0][:20] + "..."
         raise IntakeRefused([Problem("status", "out_of_range",
-                                     f"status must be open or closed; got {shown!r}.")])
+                                     f"status must be open or closed, not {shown!r}")])
     return wanted or None
 
 
@@ -319,7 +319,7 @@ def _text_or_problem(form: Mapping, field: str, problems: list[Problem]) -> str 
     value = form.get(field)
     if value is None or isinstance(value, str):
         return value
-    problems.append(Problem(field, "wrong_type", f"{field} must be text."))
+    problems.append(Problem(field, "wrong_type", f"{field} must be text"))
     return None
 
 
@@ -369,7 +369,8 @@ def to_new_case_values(form: Mapping) -> dict:
         value = form.get(field)
         if value is not None and not isinstance(value, str):
             shown = field if isinstance(field, str) and len(field) <= 40 else "a field"
-            problems.append(Problem(shown, "wrong_type", f"{shown} must be text."))
+            problems.append(Problem(shown, "wrong_type", f"{shown} must be text (the field "
+                                    "is ignored, but a value that is not text is a mistake)"))
     if problems:
         raise IntakeRefused(problems)
     return values
@@ -383,6 +384,7 @@ def field_name(ours: str, form: Mapping | None = None) -> str:
     if form is not None:
         if ours == "region_code" and "address_id" not in form and "region_code" in form:
             return "region_code"
-        if ours == "reporter_name" and "first_name" not in form and "name" in form:
-            return "name"
+        if ours == "reporter_name" and "first_name" not in form:
+            return "last_name" if "last_name" in form else "name" if "name" in form \
+                else "first_name"
     return _THEIR_NAMES.get(ours, ours)
