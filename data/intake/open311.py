@@ -63,6 +63,7 @@ _NAME_FIELDS = ("first_name", "last_name", "name")
 _THEIR_NAMES: dict[str, str] = {
     "lon": "long", "address": "address_string", "region_code": "address_id",
     "reporter_name": "first_name", "reporter_phone": "phone",
+    "idempotency_key": "Idempotency-Key",  # the header of a retried request
 }
 #: Longest request id or service code worth looking up (the columns' lengths).
 _CODE_MAX = 64
