@@ -230,9 +230,14 @@ def _json_object() -> dict:
 
 def _uploads() -> list[media.Upload]:
     """The files sent as ``media`` (other file fields are ignored), each read up to one
-    byte past :data:`data.intake.media.MAX_BYTES` (enough to refuse it)."""
-    return [media.Upload(name=storage.filename or "", data=storage.stream.read(
-                media.MAX_BYTES + 1)) for storage in request.files.getlist(media.FIELD)]
+    byte past :data:`data.intake.media.MAX_BYTES` (enough to refuse it). A part with
+    neither a file name nor a byte is a form's empty file input: no file."""
+    found = []
+    for storage in request.files.getlist(media.FIELD):
+        data = storage.stream.read(media.MAX_BYTES + 1)
+        if data or storage.filename:
+            found.append(media.Upload(name=storage.filename or "", data=data))
+    return found
 
 
 def _read_body() -> tuple[Mapping, list[media.Upload]]:

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from PIL import Image
 from sqlalchemy import Engine, func, select
+from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from dashboard.app import create_app
@@ -174,7 +175,9 @@ def test_hostile_multipart(world, files, names, extra, cut, truncate, good_field
     before = _state(world)
     fields = {**(GOOD if good_fields else {}), **extra}
     values = {k: v for k, v in fields.items()}
-    values["media"] = [(io.BytesIO(data), name or "x") for data, name in zip(files, names)]
+    values["media"] = [FileStorage(io.BytesIO(data), filename=name or "x", name="media",
+                                   content_type="image/png")
+                       for data, name in zip(files, names)]
     try:
         boundary, body = encode_multipart(values)
     except (ValueError, UnicodeError):
