@@ -60,7 +60,6 @@ from data.intake.fields import IntakeRefused, NewCase, Problem, parse_new_case
 
 log = logging.getLogger("dashboard.open311")
 
-PREFIX = "/open311/"
 BASE = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 EXTENSION = "grid_dashboard_open311"

@@ -29,6 +29,7 @@ from data import audit, schema, store
 from data.intake import keys
 from data.models import Case, CaseEvent, CaseIntake, CaseLink, CaseMedia
 from tests import workflow_store as ws
+from tests.auth_helpers import make_user, make_wall_token, sign_in
 
 SERVICE_FIELDS = {"service_code": str, "service_name": str, "description": str,
                   "metadata": bool, "type": str, "keywords": str, "group": str}
@@ -553,3 +554,18 @@ def test_waitress_takes_intake_sized_bodies_on_this_path_only(sqlite_engine):
         thread.join(timeout=5)
         server.task_dispatcher.shutdown(timeout=1)
         app.server.extensions["grid_dashboard"]["engine"].dispose()
+
+
+def test_a_session_is_no_key_and_reads_are_the_same_for_everyone(writer):
+    anonymous = writer["client"].application.test_client()
+    signed_in = writer["client"].application.test_client()
+    sign_in(signed_in, "boss", make_user(writer["engine"], "boss", "admin"))
+    token = make_wall_token(writer["engine"])
+    for path in ["requests.json", f"requests/{writer['codes']['open']}.json", "services.json"]:
+        bodies = {client.get("/open311/v2/" + path, headers=headers).get_data()
+                  for client, headers in [(anonymous, {}), (signed_in, {}),
+                                          (anonymous, {"X-Display-Token": token})]}
+        assert len(bodies) == 1, path
+    before = _counts(writer["engine"])
+    _errors(signed_in.post("/open311/v2/requests.json", data=GOOD), 403)
+    assert _counts(writer["engine"]) == before
