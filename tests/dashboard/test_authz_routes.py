@@ -59,7 +59,8 @@ OWN_TEST = {"/_dash-update-component": "the callback matrix", "/logout": "test_l
                 "/open311/v2/discovery.json", "/open311/v2/services.json",
                 "/open311/v2/services/<path:name>", "/open311/v2/requests.json",
                 "/open311/v2/requests/<path:name>", "/open311/v2/<path:rest>",
-                "/open311/<path:rest>")}}
+                "/open311/<path:rest>")},
+            "/media/<int:media_id>": "tests/dashboard/test_media_route.py"}
 
 
 def test_every_route_is_in_the_matrix(world):
