@@ -23,11 +23,12 @@ deployment's offset (``meta.timezone``).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.orm import aliased
 
 from data import schema, store
@@ -194,9 +195,11 @@ def _statuses(value: object) -> set[str] | None:
     return wanted or None
 
 
-def _request_query():
+@functools.cache
+def _request_query() -> Select:
     """Every column a service request is made of: the case, its category, department,
-    region and (for a merged one) the older case it duplicates."""
+    region and (for a merged one) the older case it duplicates. Built once (aliases are
+    costly to make); each call site adds its own conditions to a copy."""
     other = aliased(Case)
     dept_of_category = aliased(Department)
     merged_into = (select(other.code)
