@@ -46,7 +46,7 @@ import logging
 from typing import Callable, Iterable, Mapping
 
 from dash import Dash
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -79,8 +79,8 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def response(self) -> Response:
-        answer = jsonify([{"code": self.status, "description": d} for d in self.descriptions])
-        answer.status_code = self.status
+        answer = json_response([{"code": self.status, "description": d}
+                                for d in self.descriptions], self.status)
         answer.headers.update(self.headers)
         return answer
 
@@ -98,9 +98,10 @@ def problems_error(refused: IntakeRefused, rename: Callable[[str], str] = str) -
 
 
 def json_response(body: object, status: int = 200) -> Response:
-    answer = jsonify(body)
-    answer.status_code = status
-    return answer
+    """``body`` as UTF-8 JSON (Chinese as it is, not ``\\uXXXX``: a hotline system's
+    log stays readable)."""
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+                    status=status, mimetype="application/json")
 
 
 def _json_only(name: str, what: str) -> str:

@@ -19,6 +19,8 @@ key).
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import logging
 import re
@@ -306,7 +308,10 @@ def _audit(conn: Connection, event: str, info: KeyInfo, actor: str | audit_log.W
                      detail={k: v for k, v in facts.items() if v is not None}, at=at)
 
 
+@functools.cache
 def _query():
+    """The key's facts with its region's and officer's codes: built once (a statement is
+    immutable; building it cost ~2 ms of every API request)."""
     region = Region.__table__.alias("key_region")
     return (select(ApiKey.id, ApiKey.name, ApiKey.source, ApiKey.region_id,
                    region.c.code.label("region_code"), ApiKey.officer_id,

@@ -569,3 +569,11 @@ def test_a_session_is_no_key_and_reads_are_the_same_for_everyone(writer):
     before = _counts(writer["engine"])
     _errors(signed_in.post("/open311/v2/requests.json", data=GOOD), 403)
     assert _counts(writer["engine"]) == before
+
+
+def test_chinese_is_sent_as_utf8_text_not_escapes(world):
+    """A hotline system's log of our answers stays readable: the category's Chinese name is
+    in the body's bytes as UTF-8, not as ``\\uXXXX`` escapes."""
+    body = world["client"].get("/open311/v2/services.json").get_data()
+    assert ws.HOURLY.encode("utf-8") in body
+    assert b"\\u" not in body
