@@ -269,9 +269,11 @@ def problem_lines(problems: list, lang: str) -> tuple[list, str]:
     lines: dict[str, list[str]] = {name: [] for name in layout.PROBLEM_LINES}
     other: list[str] = []
     for problem in problems:
-        words = t("desk_problem_line", lang, field=_field_word(problem.field, lang),
-                  problem=_problem_word(problem.code, lang))
         line = layout.problem_line_of(problem.field)
+        # the point's or code's problem is the place's, whichever way it was chosen
+        field = "location" if line == "place" else problem.field
+        words = t("desk_problem_line", lang, field=_field_word(field, lang),
+                  problem=_problem_word(problem.code, lang))
         (lines[line] if line else other).append(words)
     return ["；".join(v) if lang == "zh" else "; ".join(v) for v in lines.values()], \
         " ".join(other)
