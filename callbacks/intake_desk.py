@@ -89,8 +89,12 @@ def _lang(store: object) -> str:
 
 # --- the button and the form --------------------------------------------------------------------
 
-def show_button(store: dict | None):
-    """新建事件 shows for a principal who may file cases in the region on screen."""
+def show_button(store: dict | None, refresh: int | None = None):
+    """新建事件 shows for a principal who may file cases in the region on screen.
+
+    It also listens to the console's refresh counter: the console's state store is an
+    output of the address sync, which answers "no change" on a page's first load, and a
+    callback whose only input waits on such an answer is never run."""
     if not store:
         return HIDDEN
     try:
@@ -299,7 +303,9 @@ def _facts(conn, found, lang: str) -> dict:
         local = found.due_at.replace(tzinfo=timezone.utc).astimezone(tz)
         deadline = f"{local:%Y-%m-%d %H:%M}"
         if found.time_limit is not None:
-            deadline += f"（{found.time_limit:g} {label(found.time_unit or '', lang)}）"
+            unit = t(f"desk_unit_{found.time_unit}", lang)
+            deadline += f"（{found.time_limit:g} {unit}）" if lang == "zh" else \
+                f" ({found.time_limit:g} {unit})"
     lon, lat = getattr(placement, "lon", None), getattr(placement, "lat", None)
     return {
         "path": layout.place_words(placement, lang),
@@ -386,7 +392,8 @@ def save_case(n_clicks: int | None, key: str | None, description: str | None,
 def register(app: Dash) -> None:
     """Connect the desk's callbacks to ``app``."""
     problems = [Output(ids.desk_problem(f), "children") for f in layout.PROBLEM_LINES]
-    app.callback(Output(ids.DESK_OPEN, "style"), Input(ids.CONSOLE_STATE, "data"))(show_button)
+    app.callback(Output(ids.DESK_OPEN, "style"), Input(ids.CONSOLE_STATE, "data"),
+                 Input(ids.CONSOLE_REFRESH, "data"))(show_button)
     app.callback(
         *[Output(i, p) for i, p in OPEN_OUTPUTS],
         Input(ids.DESK_OPEN, "n_clicks"), Input(ids.DESK_AGAIN, "n_clicks"),
