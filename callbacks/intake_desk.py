@@ -30,7 +30,7 @@ from data.intake.create import Door, create_case, preview
 from data.intake.desk import category_choices
 from data.intake.fields import IntakeRefused, Problem, parse_new_case
 from data.intake.placement import place, search_places
-from data.regions import get_region
+from data.regions import UnknownRegion, get_region
 from data.store import deployment_timezone, utcnow
 from data.users import REPORTING_ROLES, Principal
 from layouts import ids
@@ -72,9 +72,12 @@ def _desk_region(store: object) -> tuple[Principal, str | None]:
         state = ConsoleState.from_store(store)
     except Exception:  # a hand-made state the console never stores
         raise auth.Malformed("auth_bad_state") from None
-    with services.engine().connect() as conn:
-        code = region_shown(conn, state.region)
-        region_id = None if code is None else get_region(conn, code).id
+    try:
+        with services.engine().connect() as conn:
+            code = region_shown(conn, state.region)
+            region_id = None if code is None else get_region(conn, code).id
+    except UnknownRegion as missing:  # an admin's address naming no region
+        raise auth.Forbidden("unknown_region", code=missing.code) from None
     if not principal.can_report(region_id):
         raise auth.Forbidden("desk_refused")
     return principal, code
@@ -100,8 +103,6 @@ def show_button(store: dict | None, refresh: int | None = None):
     try:
         _desk_region(store)
     except auth.Forbidden:
-        return HIDDEN
-    except Exception:  # an unknown region: the console says so; no button
         return HIDDEN
     return {"display": "inline-block"}
 
@@ -366,8 +367,8 @@ def save_case(n_clicks: int | None, key: str | None, description: str | None,
         principal, _code = _desk_region(store)
     except auth.Forbidden as refused:
         return (refused.message(lang), no_update, no_update, no_update, no_update, *blank)
-    if not isinstance(key, str) or not 8 <= len(key) <= 64:
-        return (t("desk_refused", lang), no_update, no_update, no_update, no_update, *blank)
+    if not isinstance(key, str) or not 8 <= len(key) <= 64:  # not a key open_desk made
+        return (t("desk_bad_form", lang), no_update, no_update, no_update, no_update, *blank)
     values = _values(description, category, urgent, name, phone, address, chosen)
     engine = services.engine()
     try:

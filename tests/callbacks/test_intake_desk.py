@@ -225,6 +225,7 @@ HOSTILE = [
     {"state": "T1"},
     {"state": {"region": ["T1"]}},
     {"state": {**_state(), "region": "G4"}},
+    {"state": {**_state(), "region": "NOPE"}},
 ]
 
 
@@ -234,6 +235,14 @@ def test_hand_made_values_are_refused_and_nothing_is_written(app, hostile):
     with _as(app):
         out = _save(app, **hostile)
     assert out[3] is no_update and out[4] is no_update  # no case opened, nothing refreshed
+    assert out[0]  # and the operator is told why
+    if hostile.get("state") == {**_state(), "region": "G4"}:
+        return  # another town's console: refused to this operator, an admin's to open
+    with _as(app, role="admin", region=None):  # an unscoped admin: refused the same way
+        admin = _save(app, **hostile)
+        placed = cb.choose_place({"points": [{"lon": "x"}]}, None, None, None, None,
+                                 hostile.get("state", _state()), trigger=ids.DESK_MAP)
+    assert admin[3] is no_update and placed == (no_update,) * 4
     assert _written(app) == before
 
 
@@ -337,3 +346,49 @@ def test_the_preview_of_a_place_outside_the_area_says_so(app):
         shown = cb.preview_case({"lon": IN_G2[0], "lat": IN_G2[1]}, "C01", "", [], "", "", "",
                                 _state("T2"))
     assert "不在您负责的区域内" in shown[1 + layout.PROBLEM_LINES.index("place")]
+
+
+# --- through the real request path: sessions, display tokens, Dash's binding by position -----------
+
+def _save_body(app, state: dict, place: dict | None = None, key: str = "h" * 32) -> dict:
+    from tests.auth_helpers import callback_body
+
+    return callback_body(app, f"{ids.DESK_FEEDBACK}.children", {
+        f"{ids.DESK_SAVE}.n_clicks": 1, f"{ids.DESK_KEY}.data": key,
+        f"{ids.DESK_DESCRIPTION}.value": "路灯不亮", f"{ids.DESK_CATEGORY}.value": "C01",
+        f"{ids.DESK_URGENT}.value": [], f"{ids.DESK_REPORTER_NAME}.value": "赵先生",
+        f"{ids.DESK_REPORTER_PHONE}.value": "13900000000",
+        f"{ids.DESK_ADDRESS}.value": "", f"{ids.DESK_PLACE}.data":
+            place or {"lon": IN_G2[0], "lat": IN_G2[1]},
+        f"{ids.CONSOLE_REFRESH}.data": 0, f"{ids.CONSOLE_STATE}.data": state,
+    }, trigger=f"{ids.DESK_SAVE}.n_clicks")
+
+
+def test_posted_saves_file_for_an_operator_and_nothing_for_anyone_else(app):
+    from tests.auth_helpers import make_user, make_wall_token, post_callback, sign_in
+
+    engine = _engine(app)
+    passwords = {name: make_user(engine, name, role, region) for name, role, region in (
+        ("op1", "operator", "T1"), ("op2", "operator", "T2"), ("view1", "viewer", "T1"))}
+    token = make_wall_token(engine)
+    before = _written(app)
+    # a display token: refused before the callback runs
+    client = app.server.test_client()
+    assert post_callback(client, _save_body(app, _state()), token=token).status_code == 403
+    # a viewer of T1; an operator of T2 on T1's console, or on their own with T1's point
+    for name, state in (("view1", _state()), ("op2", _state()), ("op2", _state("T2"))):
+        client = app.server.test_client()
+        sign_in(client, name, passwords[name])
+        answer = post_callback(client, _save_body(app, state))
+        assert answer.status_code in (200, 400, 403), answer.status_code
+        assert ids.CONSOLE_CASE not in answer.get_data(as_text=True)  # nothing opened
+    assert _written(app) == before
+    client = app.server.test_client()
+    sign_in(client, "op1", passwords["op1"])
+    answer = post_callback(client, _save_body(app, _state()))
+    assert answer.status_code == 200 and ids.CONSOLE_CASE in answer.get_data(as_text=True)
+    again = post_callback(client, _save_body(app, _state()))  # the same form sent twice
+    assert again.status_code == 200
+    with engine.connect() as conn:
+        assert conn.execute(select(Case.region_id, Case.reporter)).all() == [(ws.G2, "赵先生")]
+        assert conn.scalar(select(CaseIntake.user_name)) == "op1"
