@@ -300,6 +300,11 @@ def test_opening_gives_a_fresh_key_the_categories_and_the_map(app):
     assert set(labels) == {code for code, *_ in ws.CATEGORIES}
     lattice = first[3].data[layout.TRACE_LATTICE]
     assert min(lattice.lon) == pytest.approx(116.00) and max(lattice.lon) == pytest.approx(116.03)
+    assert len(lattice.lon) >= layout.LATTICE_STEPS * 2  # a click lands within 1/80 of it
+    with _as(app):  # the console drilled to a grid: the map is that grid
+        grid = cb.open_desk(1, None, None, _state("G2"), trigger=ids.DESK_OPEN)
+    lattice = grid[3].data[layout.TRACE_LATTICE]
+    assert (min(lattice.lon), max(lattice.lon)) == pytest.approx((116.01, 116.02))
 
 
 def test_a_map_click_places_the_point_and_marks_it(app):
