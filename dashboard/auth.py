@@ -59,6 +59,9 @@ TOKEN_HEADER = "X-Display-Token"
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_dash-dependencies",
                           "/_favicon.ico", "/healthz", "/_reload-hash"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
+#: Endpoints whose view checks who asks itself and refuses with 403 JSON, never a login
+#: page (a photo in an ``<img>``): :mod:`dashboard.media_route`.
+SELF_GUARDED = frozenset({"case_media"})
 _NOT_LOOKED_UP = object()
 
 
@@ -332,6 +335,8 @@ def display_may_run(output: object) -> bool:
 def _guard() -> Response | None:
     path = request.path
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return None
+    if request.url_rule is not None and request.url_rule.endpoint in SELF_GUARDED:
         return None
     try:
         if path.endswith("/_dash-update-component"):

@@ -834,3 +834,13 @@ INTAKE_WORDS_DESK: dict[str, dict[str, str]] = {
 }
 TEXT["zh"].update(INTAKE_WORDS_DESK["zh"])
 TEXT["en"].update(INTAKE_WORDS_DESK["en"])
+
+
+# --- issue 13: photos sent with cases (dashboard/media_route.py) -----------------------------
+INTAKE_WORDS_MEDIA = {
+    "zh": {"media_not_found": "找不到这张照片：编号不存在，或文件已不在存储目录中"},
+    "en": {"media_not_found": "No such photo: the id is unknown, or its file is no longer "
+                              "in the media folder"},
+}
+TEXT["zh"].update(INTAKE_WORDS_MEDIA["zh"])
+TEXT["en"].update(INTAKE_WORDS_MEDIA["en"])
