@@ -115,7 +115,7 @@ OPEN_OUTPUTS = (
     (ids.DESK_REPORTER_PHONE, "value"), (ids.DESK_ADDRESS, "value"),
     (ids.DESK_MATCHES, "options"), (ids.DESK_FOUND, "data"), (ids.DESK_LON, "value"), (ids.DESK_LAT, "value"),
     (ids.DESK_PLACE, "data"), (ids.DESK_FEEDBACK, "children"), (ids.DESK_SAVE, "disabled"),
-    (ids.DESK_AGAIN, "style"),
+    (ids.DESK_AGAIN, "style"), (ids.DESK_VIEW, "data"),
 )
 
 
@@ -134,13 +134,14 @@ def open_desk(n_open: int | None, n_again: int | None, n_close: int | None,
     try:
         _principal, code = _desk_region(store)
     except auth.Forbidden as refused:
-        return (SHOWN, None, [], {}, *nothing[4:15], refused.message(lang), True, HIDDEN)
+        return (SHOWN, None, [], {}, *nothing[4:15], refused.message(lang), True, HIDDEN,
+                None)
     with services.engine().connect() as conn:
         options = layout.category_options(category_choices(conn))
         shapes = console_cache.shapes(conn, code)
     figure = layout.desk_map(shapes, revision=f"desk-{code}")
     return (SHOWN, uuid.uuid4().hex, options, figure, "", None, [], "", "", "", [], [], None,
-            None, None, "", False, HIDDEN)
+            None, None, "", False, HIDDEN, None)
 
 
 def _triggered() -> object:
@@ -229,6 +230,55 @@ def _marker(lon: float | None, lat: float | None) -> Patch:
     point = (lon, lat) if lon is not None and lat is not None else None
     patch["data"][layout.TRACE_MARKER] = layout.marker_trace(point).to_plotly_json()
     return patch
+
+
+def _view(relayout: object, view: object) -> dict | None:
+    """The map's zoom and centre after a relayout (which names only what changed), from
+    the last ones kept; None when the relayout moved neither."""
+    if not isinstance(relayout, dict):
+        return None
+    kept = dict(view) if isinstance(view, dict) else {}
+    moved = False
+    for key, name in (("geo.projection.scale", "scale"), ("geo.center.lon", "lon"),
+                      ("geo.center.lat", "lat")):
+        value = _number(relayout.get(key))
+        if value is not None and value == value and abs(value) < 1e6:  # not NaN
+            kept[name], moved = value, True
+    if "geo.center" in relayout and isinstance(relayout["geo.center"], dict):
+        for name in ("lon", "lat"):
+            value = _number(relayout["geo.center"].get(name))
+            if value is not None and value == value and abs(value) < 1e6:
+                kept[name], moved = value, True
+    return kept if moved else None
+
+
+def refine_lattice(relayout: dict | None, view: dict | None, store: dict | None):
+    """Zooming or panning the map moves the click lattice onto the part on screen, so a
+    click is as precise as the zoom (:func:`layouts.intake_desk.visible_window`)."""
+    if not store:
+        return no_update, no_update
+    try:
+        _principal, code = _desk_region(store)
+    except auth.Forbidden:
+        return no_update, no_update
+    kept = _view(relayout, view)
+    if kept is None:
+        return no_update, no_update
+    with services.engine().connect() as conn:
+        bounds = console_cache.shapes(conn, code).get("bounds")
+    centre = (kept["lon"], kept["lat"]) if "lon" in kept and "lat" in kept else None
+    window = layout.visible_window(bounds, float(kept.get("scale", 1.0)), centre)
+    if window is None:
+        return no_update, kept
+    west, south, east, north = window
+    clipped = (max(west, bounds[0]), max(south, bounds[1]), min(east, bounds[2]),
+               min(north, bounds[3]))
+    lons, lats = layout.lattice(clipped) if clipped[0] < clipped[2] and \
+        clipped[1] < clipped[3] else ([], [])
+    patch = Patch()
+    patch["data"][layout.TRACE_LATTICE]["lon"] = lons
+    patch["data"][layout.TRACE_LATTICE]["lat"] = lats
+    return patch, kept
 
 
 # --- preview and save -------------------------------------------------------------------------
@@ -417,6 +467,11 @@ def register(app: Dash) -> None:
         State(ids.DESK_FOUND, "data"), State(ids.CONSOLE_STATE, "data"),
         prevent_initial_call=True,
     )(choose_place)
+    app.callback(
+        Output(ids.DESK_MAP, "figure", allow_duplicate=True), Output(ids.DESK_VIEW, "data"),
+        Input(ids.DESK_MAP, "relayoutData"), State(ids.DESK_VIEW, "data"),
+        State(ids.CONSOLE_STATE, "data"), prevent_initial_call=True,
+    )(refine_lattice)
     app.callback(
         Output(ids.DESK_PREVIEW, "children"), *problems,
         Input(ids.DESK_PLACE, "data"), Input(ids.DESK_CATEGORY, "value"),

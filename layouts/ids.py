@@ -98,6 +98,7 @@ DESK_ADDRESS = "desk-address"  # the address as the caller said it (searched as 
 DESK_MATCHES = "desk-matches"  # the places the address matches: pick one
 DESK_FOUND = "desk-found"  # those matches' points, for the pick
 DESK_MAP = "desk-map"  # the current region: a click places the case
+DESK_VIEW = "desk-view"  # the map's zoom and centre: the click lattice follows them
 DESK_LON = "desk-lon"
 DESK_LAT = "desk-lat"
 DESK_PREVIEW = "desk-preview"  # the grid, department, deadline and 疑似重复 before saving

@@ -11,10 +11,12 @@ points only, never on empty ground, and draws no tiles here (offline). So the ma
 an invisible lattice of points (:func:`lattice`, :data:`LATTICE_STEPS` across the longer
 side of the region, square in metres) over the region's bounds; a click anywhere lands on
 the nearest lattice point (``hoverdistance``), whose ``lon``/``lat`` the click data carries.
-The point is therefore real coordinates, snapped to the lattice: about 1/80 of the region's
-width (≈ 30 m on a 2.5 km town, ≈ 400 m on a 30 km county). The coordinates then fill the
-typed lon/lat fields, where the operator may refine them, and the grid is found from the
-point (:func:`data.intake.placement.place`), never from the polygon under the mouse.
+The point is therefore real coordinates, snapped to the lattice: 1/80 of the width the map
+shows. Zooming the map (scroll, or drag to pan) moves the lattice to the part on screen
+(:func:`visible_window`), so the step shrinks with the zoom: about 200 m on the demo's
+17 km town at first, 50 m at 4×, 12 m at 16×. The coordinates then fill the typed lon/lat
+fields, where the operator may refine them, and the grid is found from the point
+(:func:`data.intake.placement.place`), never from the polygon under the mouse.
 """
 
 from __future__ import annotations
@@ -70,6 +72,24 @@ def lattice(bounds: tuple[float, float, float, float] | None,
             lons.append(round(west + (east - west) * i / (nx - 1), 6))
             lats.append(round(lat, 6))
     return lons, lats
+
+
+def visible_window(bounds: tuple[float, float, float, float] | None, scale: float,
+                   centre: tuple[float, float] | None) -> tuple[float, float, float, float] | None:
+    """The part of the region a zoomed map shows: the map's frame around ``bounds``
+    (:func:`layouts.figures.view_ranges`) shrunk ``scale`` times around ``centre`` (lon,
+    lat; None: the frame's middle), kept inside that frame. Near enough for the lattice:
+    a few hundred metres of Mercator are linear."""
+    if not bounds:
+        return None
+    framed = view_ranges(bounds)
+    (west, east), (south, north) = framed["lonaxis"]["range"], framed["lataxis"]["range"]
+    scale = min(max(scale, 1.0), 4096.0)
+    lon, lat = centre or ((west + east) / 2, (south + north) / 2)
+    half_x, half_y = (east - west) / scale / 2, (north - south) / scale / 2
+    lon = min(max(lon, west + half_x), east - half_x)
+    lat = min(max(lat, south + half_y), north - half_y)
+    return lon - half_x, lat - half_y, lon + half_x, lat + half_y
 
 
 def _rings(geometry: dict | None) -> list[list[list[float]]]:
@@ -203,6 +223,7 @@ def build_desk(lang: str) -> html.Div:
         dcc.Store(id=ids.DESK_KEY),
         dcc.Store(id=ids.DESK_PLACE),
         dcc.Store(id=ids.DESK_FOUND),
+        dcc.Store(id=ids.DESK_VIEW),
         html.Div([html.H2(t("desk_title", lang)),
                   html.Button("×", id=ids.DESK_CLOSE, className="button desk-close",
                               title=t("cancel", lang))], className="desk-head"),

@@ -397,3 +397,23 @@ def test_posted_saves_file_for_an_operator_and_nothing_for_anyone_else(app):
     with engine.connect() as conn:
         assert conn.execute(select(Case.region_id, Case.reporter)).all() == [(ws.G2, "赵先生")]
         assert conn.scalar(select(CaseIntake.user_name)) == "op1"
+
+
+def test_zooming_the_map_moves_the_click_lattice_onto_the_part_on_screen(app):
+    with _as(app):
+        patch, view = cb.refine_lattice({"geo.projection.scale": 4}, None, _state())
+        lons = patch.to_plotly_json()["operations"][0]["params"]["value"]
+        panned, view = cb.refine_lattice({"geo.center.lon": 116.005, "geo.center.lat": 39.905},
+                                         view, _state())
+        hostile = [cb.refine_lattice(r, v, _state()) for r, v in (
+            ("zoom", None), ({"geo.projection.scale": "x"}, None),
+            ({"geo.projection.scale": float("nan")}, None), ({"autosize": True}, None))]
+    # the whole map is 0.03° wide: a quarter of it (with the frame's margin) on screen
+    assert max(lons) - min(lons) < 0.03 / 4 * 1.2
+    assert view == {"scale": 4, "lon": 116.005, "lat": 39.905}
+    moved = panned.to_plotly_json()["operations"][0]["params"]["value"]
+    assert 116.00 <= min(moved) < 116.002 and 116.008 < max(moved) < 116.01  # around G1
+    assert all(h[0] is no_update for h in hostile)
+    with _as(app, role="viewer"):
+        assert cb.refine_lattice({"geo.projection.scale": 4}, None, _state()) == (
+            no_update, no_update)
