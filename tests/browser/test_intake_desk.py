@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from data import schema, store
 from data.models import Case, CaseIntake, Region
+from layouts.intake_desk import TRACE_LATTICE
 from tests.auth_helpers import make_user
 from tests.browser.conftest import open_console, open_page
 
@@ -117,8 +118,17 @@ def test_the_desk_files_a_case_placed_by_a_map_click(browser, desk, artifacts_di
     context, page, log = open_console(browser, server, "/", user=user)
     _open_form(page)
     picked = _fill(page, "路口井盖缺失，晚上看不见", "井盖", "李女士", "138 0000 1111")
-    # a click inside the town's outline: the lattice point under it gives the coordinates
+    # zoom in: the click lattice follows onto the part on screen, with a finer step
+    step = ("() => { const d = document.querySelector('#desk-map .js-plotly-plot')"
+            f".data[{TRACE_LATTICE}]; return d.lon[1] - d.lon[0]; }}")
+    first_step = page.evaluate(step)
     frame = page.locator("#desk-map .js-plotly-plot").bounding_box()
+    page.mouse.move(frame["x"] + frame["width"] * 0.5, frame["y"] + frame["height"] * 0.6)
+    for _ in range(5):
+        page.mouse.wheel(0, -200)
+        page.wait_for_timeout(150)
+    page.wait_for_function(f"() => ({step})() < {first_step / 2}")
+    # a click inside the town's outline: the lattice point under it gives the coordinates
     page.mouse.click(frame["x"] + frame["width"] * 0.5, frame["y"] + frame["height"] * 0.6)
     page.wait_for_function("() => document.querySelector('#desk-lon').value !== ''")
     lon, lat = float(page.input_value("#desk-lon")), float(page.input_value("#desk-lat"))
