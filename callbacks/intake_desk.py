@@ -29,7 +29,7 @@ from data.console_state import ConsoleState
 from data.intake.create import Door, create_case, preview
 from data.intake.desk import category_choices
 from data.intake.fields import IntakeRefused, Problem, parse_new_case
-from data.intake.placement import place, search_places
+from data.intake.placement import search_places
 from data.regions import UnknownRegion, get_region
 from data.store import deployment_timezone, utcnow
 from data.users import REPORTING_ROLES, Principal

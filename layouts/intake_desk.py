@@ -3,8 +3,8 @@
 Builders only: :mod:`callbacks.intake_desk` fills them from :mod:`data.intake` and
 decides who may use them. Everything a caller or an import said (descriptions,
 addresses, region and department names) goes into components as plain strings, which
-React renders as text, never as HTML; on the map it passes through
-:func:`layouts.figures.plot_text`.
+React renders as text, never as HTML; the map's names are drawn by
+:func:`layouts.figures.name_trace`, which escapes them for plotly.
 
 How a click on the map becomes a point: plotly's ``geo`` map reports clicks on data
 points only, never on empty ground, and draws no tiles here (offline). So the map carries
@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from layouts import ids
-from layouts.figures import MAP_CONFIG, name_trace, plot_text, ring_lines, view_ranges
+from layouts.figures import MAP_CONFIG, name_trace, ring_lines, view_ranges
 from layouts.text import t
 
 #: Lattice points across the longer side of the region (the click's resolution).
