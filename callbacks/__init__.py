@@ -2,7 +2,7 @@
 
 from dash import Dash
 
-from callbacks import briefing, console, duplicates, pages, wall
+from callbacks import briefing, console, duplicates, intake_desk, pages, wall
 
 
 def register_all(app: Dash) -> None:
@@ -12,3 +12,4 @@ def register_all(app: Dash) -> None:
     pages.register(app)
     wall.register(app)
     briefing.register(app)
+    intake_desk.register(app)

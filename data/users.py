@@ -57,7 +57,7 @@ ZXCVBN_MAX_LENGTH = 72
 #: creates its accounts with them on purpose; nobody may choose one of them afterwards.
 DEMO_PASSWORDS: dict[str, str] = {
     "admin": "qy-guanli-2026", "commander": "qy-zhihui-2026", "town": "qy-zhenji-2026",
-    "viewer": "qy-chakan-2026",
+    "viewer": "qy-chakan-2026", "operator": "qy-shouli-2026",
 }
 #: Words anyone guessing a password here would try first.
 _PRODUCT_WORDS = ("dashboard", "grid", "wangge", "qingyuan", "zhihui", "admin", "commander",
@@ -496,7 +496,8 @@ def demo_accounts(engine: Engine | Connection) -> list[DemoAccount]:
     """The accounts the demo county comes with (README: signing in).
 
     Only for a store whose ``meta.source`` is ``demo``; an admin, a commander of the whole
-    county, a commander of its first town and a viewer of the county."""
+    county, a commander of its first town, a viewer of the county and a hotline operator
+    (新建事件) of its first town."""
     with store.transaction(engine) as conn:
         root = conn.execute(select(Region.id, Region.code).where(Region.parent_id.is_(None))
                             .order_by(Region.code)).first()
@@ -514,6 +515,8 @@ def demo_accounts(engine: Engine | Connection) -> list[DemoAccount]:
     ]
     if first_town is not None:
         accounts.insert(2, DemoAccount("town", DEMO_PASSWORDS["town"], COMMANDER, first_town))
+        accounts.append(DemoAccount("operator", DEMO_PASSWORDS["operator"], OPERATOR,
+                                    first_town))
     return accounts
 
 

@@ -23,6 +23,7 @@ from layouts import ids
 from layouts.case_extras import build_links, build_photos, intake_rows
 from layouts.figures import MAP_CONFIG
 from layouts.format import format_change, format_value
+from layouts.intake_desk import build_desk, build_desk_button
 from layouts.text import GRID_WORDS, label, metric_label, region_name, t
 
 #: The counter tiles, in reading order (registry metric keys).
@@ -176,6 +177,7 @@ def build_console(lang: str, categories: list[str], state: dict,
                                className="breadcrumb")],
                      className="console-heading"),
             html.Div(id=ids.CONSOLE_SUBTITLE, className="console-subtitle"),
+            build_desk_button(lang),
             html.A(t("brief_export", lang), id=ids.CONSOLE_BRIEFING,
                    className="lang-switch briefing-export", href="/briefing", target="_blank",
                    rel="noopener"),
@@ -236,6 +238,7 @@ def build_console(lang: str, categories: list[str], state: dict,
                                        className="detail")], className="detail-panel"),
             ], className=f"{panel} side-panel"),
         ], className="console-row row-bottom"),
+        build_desk(lang),
     ], className="console", lang="zh-CN" if lang == "zh" else "en")
 
 

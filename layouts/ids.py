@@ -98,3 +98,32 @@ def duplicate_button(decision: str, newer: int, older: int, newer_version: int,
 def linked_case(case_id: int) -> dict[str, object]:
     """The id of a link in the case detail that opens another case (a duplicate's pair)."""
     return {"type": "console-linked-case", "case": case_id}
+
+
+# --- the hotline desk, 新建事件 (issue 13) ---------------------------------------------------
+DESK_OPEN = "desk-open"  # the console header's 新建事件 button (shown to reporters only)
+DESK_AGAIN = "desk-again"  # a fresh form after a case was saved
+DESK_PANEL = "desk-panel"  # the form, over the console
+DESK_CLOSE = "desk-close"
+DESK_KEY = "desk-key"  # the idempotency key of the open form (one per opening)
+DESK_PLACE = "desk-place"  # where the case goes: lon, lat, region_code, how it was chosen
+DESK_DESCRIPTION = "desk-description"
+DESK_CATEGORY = "desk-category"  # searchable: "大类 / 小类 (code)" → categories.code
+DESK_URGENT = "desk-urgent"
+DESK_REPORTER_NAME = "desk-reporter-name"
+DESK_REPORTER_PHONE = "desk-reporter-phone"
+DESK_ADDRESS = "desk-address"  # the address as the caller said it (searched as typed)
+DESK_MATCHES = "desk-matches"  # the places the address matches: pick one
+DESK_FOUND = "desk-found"  # those matches' points, for the pick
+DESK_MAP = "desk-map"  # the current region: a click places the case
+DESK_VIEW = "desk-view"  # the map's zoom and centre: the click lattice follows them
+DESK_LON = "desk-lon"
+DESK_LAT = "desk-lat"
+DESK_PREVIEW = "desk-preview"  # the grid, department, deadline and 疑似重复 before saving
+DESK_SAVE = "desk-save"
+DESK_FEEDBACK = "desk-feedback"  # the saved case's code, or why nothing was saved
+
+
+def desk_problem(field: str) -> dict[str, str]:
+    """The id of the line under one desk field that says what is wrong with it."""
+    return {"type": "desk-problem", "field": field}

@@ -132,7 +132,8 @@ def test_demo_prints_its_accounts_and_they_sign_in(tmp_path, capsys):
     assert main(["demo", "--scale", "small"], settings) == 0
     out = capsys.readouterr().out
     printed = re.findall(r"^\s+(\S+)\s+password (\S+)\s+(\S+)", out, flags=re.M)
-    assert {name for name, _, _ in printed} == {"admin", "commander", "town", "viewer"}
+    assert {name for name, _, _ in printed} == {"admin", "commander", "town", "viewer",
+                                             "operator"}
     engine = store.make_engine(settings.database_url)
     for name, password, role in printed:
         user = users.authenticate(engine, name, password)

@@ -220,11 +220,12 @@ def test_demo_accounts_only_on_the_demo_and_only_once(county):
     made = users.ensure_demo_accounts(county)
     assert {(a.name, a.role, a.region_code) for a in made} == {
         ("admin", "admin", None), ("commander", "commander", "C"),
-        ("town", "commander", "T1"), ("viewer", "viewer", "C")}
+        ("town", "commander", "T1"), ("viewer", "viewer", "C"),
+        ("operator", "operator", "T1")}
     for account in made:
         assert users.authenticate(county, account.name, account.password) is not None
     assert users.ensure_demo_accounts(county) == []  # accounts exist: nothing more
-    assert _user_count(county) == 4
+    assert _user_count(county) == 5
 
 
 def test_the_demo_wall_token_is_the_same_each_start_until_revoked(county):
@@ -275,6 +276,7 @@ def test_the_sign_in_page_hints_only_demo_passwords_that_still_work(county):
 @pytest.mark.parametrize("password", [
     "12341234", "qwertyuiop", "1qaz2wsx", "password123", "iloveyou", "abcd1234efgh",
     "qy-guanli-2026", "qy-zhihui-2026", "qy-zhenji-2026", "qy-chakan-2026",  # the demo's
+    "qy-shouli-2026",
     "Zhang2026", "dashboard2026",
 ])
 def test_common_patterned_and_published_passwords_are_refused(county, password):
@@ -366,7 +368,7 @@ def test_demo_accounts_reads_nothing_after_its_connection_is_given_back(county):
                             poolclass=NullPool)
     try:
         accounts = users.demo_accounts(closing)
-        assert [a.name for a in accounts] == ["admin", "commander", "town", "viewer"]
+        assert [a.name for a in accounts] == ["admin", "commander", "town", "viewer", "operator"]
         assert next(a for a in accounts if a.name == "town").region_code == "T1"
     finally:
         closing.dispose()
