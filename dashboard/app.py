@@ -5,7 +5,9 @@ from __future__ import annotations
 from dash import Dash
 
 from callbacks import register_all
-from dashboard import audit_page, auth, briefing_export, http_guard, own_address, services
+from dashboard import (
+    audit_page, auth, briefing_export, http_guard, open311, own_address, services,
+)
 from dashboard.settings import PROJECT_ROOT, Settings
 from data import store
 from layouts.console import build_page
@@ -42,4 +44,5 @@ def create_app(settings: Settings | None = None) -> Dash:
     register_all(app)
     briefing_export.init_app(app)  # /briefing.pdf, printed by Chromium like the CLI's
     audit_page.init_app(app)  # /admin/audit, the audit log for admins
+    open311.init_app(app)  # /open311/v2/: GeoReport v2, public reads, writes with an API key
     return app

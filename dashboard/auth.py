@@ -58,7 +58,9 @@ TOKEN_HEADER = "X-Display-Token"
 #: Paths that hold no data and are served to anyone.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_dash-dependencies",
                           "/_favicon.ico", "/healthz", "/_reload-hash"})
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/")
+#: (``/open311/``: the GeoReport API answers every request itself: public reads, writes with
+#: an API key, see :mod:`dashboard.open311`.)
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/", "/open311/")
 _NOT_LOOKED_UP = object()
 
 

@@ -371,8 +371,10 @@ def server_options(settings: Settings, open_files: int | None = None) -> dict[st
         "cleanup_interval": max(1, min(5, math.ceil(settings.idle_timeout / 3))),
         "backlog": 2048,
         "asyncore_use_poll": True,
-        # waitress cuts off what the app would refuse anyway, before buffering it whole
-        "max_request_body_size": settings.max_request_mb * 1024 * 1024 + 65536,
+        # waitress cuts off what the app would refuse anyway, before buffering it whole (the
+        # Open311 door takes up to intake_max_mb; every other route refuses past max_request_mb)
+        "max_request_body_size": max(settings.max_request_mb, settings.intake_max_mb)
+        * 1024 * 1024 + 65536,
         "ident": "dashboard",
     }
 

@@ -1,4 +1,5 @@
-"""The audit log: sign-ins, failures, refusals, account and token changes, workflow actions.
+"""The audit log: sign-ins, failures, refusals, account, token and API key changes,
+workflow actions.
 
 Plain Python and SQL (no Flask): the web server, the command line and the workflow all write
 through :func:`record`, and admins read through :func:`query` (the ``/admin/audit`` page and
@@ -38,10 +39,14 @@ PASSWORD_SET = "password_set"
 USER_DISABLED = "user_disabled"
 TOKEN_MADE = "token_made"
 TOKEN_REVOKED = "token_revoked"
+#: A writer's API key for the intake (:mod:`data.intake.keys`).
+API_KEY_MADE = "api_key_made"
+API_KEY_REVOKED = "api_key_revoked"
 CASE_ACTION = "case_action"
 #: Every event kind, in the order the admin page offers them.
 EVENTS: tuple[str, ...] = (SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, REFUSED, USER_ADDED,
-                           PASSWORD_SET, USER_DISABLED, TOKEN_MADE, TOKEN_REVOKED, CASE_ACTION)
+                           PASSWORD_SET, USER_DISABLED, TOKEN_MADE, TOKEN_REVOKED, API_KEY_MADE,
+                           API_KEY_REVOKED, CASE_ACTION)
 
 #: Results of a ``case_action`` row.
 OK = "ok"

@@ -185,6 +185,8 @@ class Case(Base):
         Index("ix_cases_closed", "closed_at"),
         Index("ix_cases_voided", "voided_at"),
         Index("ix_cases_mediated", "mediated_at"),
+        # the live intake's duplicate check: same subcategory, reported in the last hours
+        Index("ix_cases_subcategory_reported", "subcategory", "reported_at"),
     )
 
 

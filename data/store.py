@@ -129,6 +129,12 @@ def _bump_counter(conn: Connection, key: str) -> int:
     return int(get_meta(conn, key, "0") or 0)
 
 
+def next_serial(conn: Connection, key: str) -> int:
+    """The next number of the counter ``meta.<key>`` (1, 2, 3, ...), moved on in the
+    database as :func:`_bump_counter` does, so two writers never draw the same number."""
+    return _bump_counter(conn, key)
+
+
 def bump_data_version(conn: Connection) -> int:
     """Mark that the data changed; live views compare this number to skip redraws."""
     return _bump_counter(conn, DATA_VERSION)

@@ -728,3 +728,14 @@ TEXT["en"].update({
                       "overlaps {overlaps}",
     "import_rejects": "rejected rows and reasons written to {rejects_path}",
 })
+
+
+# --- issue 13 (keys): the audit log's words for the intake API's keys ----------------------
+INTAKE_WORDS_KEYS = {
+    "zh": {"audit_event_api_key_made": "生成接口密钥",
+           "audit_event_api_key_revoked": "撤销接口密钥"},
+    "en": {"audit_event_api_key_made": "API key made",
+           "audit_event_api_key_revoked": "API key revoked"},
+}
+TEXT["zh"].update(INTAKE_WORDS_KEYS["zh"])
+TEXT["en"].update(INTAKE_WORDS_KEYS["en"])
