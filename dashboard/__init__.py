@@ -25,6 +25,7 @@ module               layer     what it is
 ``signing_key``      service   the session cookie's signing key
 ``audit_hooks``      service   audit rows of sign-ins and refusals
 ``console_cache``    service   the console's caches and the thread keeping them warm
+``intake_limits``    service   the intake API's per-key rate limit (in-process)
 ===================  ========  ======================================================
 
 Any other module here is a service.

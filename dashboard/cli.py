@@ -1,5 +1,5 @@
-"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|audit|
-briefing|simulate``.
+"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|api-key|
+audit|briefing|simulate``.
 
 Every command reads :class:`~dashboard.settings.Settings` from the environment
 (``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 import time
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Sequence
@@ -31,12 +32,13 @@ from dashboard.console_cache import start_prewarm
 from dashboard.http_guard import make_server
 from dashboard.settings import Settings, SettingsError
 from data import (
-    audit, briefing, case_import, holidays, importer, region_import, report, sessions, store,
-    users,
+    audit, briefing, case_import, holidays, importer, region_import, report, schema, sessions,
+    store, users,
 )
 from data.demo import county, feed
+from data.intake import keys as api_keys
 from data.metric_registry import BY_KEY
-from data.models import Case, Region
+from data.models import Case, Category, Region
 from data.regions import UnknownRegion, root_region
 from data.store import StoreError, deployment_timezone
 from layouts.format import format_value
@@ -257,6 +259,107 @@ def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- the intake API's keys ----------------------------------------------------------------------
+
+def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    """``api-key add|list|revoke``: the keys writers file cases with (:mod:`data.intake.keys`)."""
+    engine = _open_store(settings)
+    if args.action == "add":
+        rate = _parse_rate(args.rate)
+        token, info = api_keys.add_key(engine, args.name, source=args.source,
+                                       region_code=args.region, officer_code=args.officer,
+                                       rate_per_minute=rate, actor=_cli_who())
+        print(f"API key {info.name} made: {_key_facts(info, settings)}")
+        print("the key (shown once; keep it like a password):")
+        print(token)
+        print("try it: " + _curl_hint(engine, info, token, args.base_url))
+    elif args.action == "list":
+        rows = [("name", "source", "region", "officer", "rate/min", "created (UTC)",
+                 "last used", "revoked")]
+        rows += [(k.name, k.source, k.region_code or "*", k.officer_code or "-",
+                  _rate_words(k, settings), _moment(k.created_at), _moment(k.last_used_at),
+                  _moment(k.revoked_at)) for k in api_keys.list_keys(engine)]
+        widths = [max(_columns(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            print("  ".join(cell + " " * (width - _columns(cell))
+                            for cell, width in zip(row, widths)).rstrip())
+        if len(rows) == 1:
+            print("no API keys yet: python -m dashboard api-key add NAME")
+    else:
+        info = api_keys.revoke_key(engine, args.name, actor=_cli_who())
+        print(f"API key {info.name} revoked {_moment(info.revoked_at)} UTC: its next request "
+              "is refused (403)")
+    return 0
+
+
+def _parse_rate(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"--rate {text!r}: a whole number of requests a minute") from None
+
+
+def _rate_words(info: api_keys.KeyInfo, settings: Settings) -> str:
+    if info.rate_per_minute is not None:
+        return str(info.rate_per_minute)
+    return f"{settings.intake_rate_per_minute} (default)"
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _key_facts(info: api_keys.KeyInfo, settings: Settings) -> str:
+    officer = f", officer {info.officer_code} {info.officer_name}" if info.officer_code else ""
+    rate = info.rate_per_minute or settings.intake_rate_per_minute
+    return (f"source {info.source}, files in {info.region_code or 'any region'}{officer}, "
+            f"{rate} requests a minute{'' if info.rate_per_minute else ' (the default)'}")
+
+
+def _moment(at: datetime | None) -> str:
+    return "-" if at is None else f"{at:%Y-%m-%d %H:%M}"
+
+
+def _curl_hint(engine: Engine, info: api_keys.KeyInfo, token: str, base_url: str) -> str:
+    """A request that files a case with the new key: a real service code, and the middle
+    of the key's region when it has one."""
+    with engine.connect() as conn:
+        service = conn.scalar(select(Category.code).order_by(Category.code).limit(1))
+        middle = conn.execute(select(Region.centroid_lon, Region.centroid_lat)
+                              .where(Region.id == info.region_id)).first()
+    lon, lat = middle if middle and None not in middle else ("LON", "LAT")
+    return (f"curl -H 'X-Api-Key: {token}' -d service_code={service or 'CODE'} "
+            f"-d lat={lat} -d long={lon} -d 'description=...' "
+            f"{base_url.rstrip('/')}/open311/v2/requests.json")
+
+
+def _api_key_parser(sub) -> None:
+    """``api-key add NAME [...]``, ``api-key list``, ``api-key revoke NAME``."""
+    key = sub.add_parser("api-key", help="the intake API's keys (Open311 writers): add, list, "
+                                         "revoke")
+    key_sub = key.add_subparsers(dest="action", required=True)
+    add = key_sub.add_parser("add", help="make a key (printed once)")
+    add.add_argument("name", help="what the key is for, e.g. 12345热线 (unique)")
+    add.add_argument("--source", metavar="|".join(schema.KEY_SOURCES),
+                     help="the source channel of its cases (default: hotline; patrol for an "
+                          "officer's key)")
+    add.add_argument("--region", help="region code it may file in (default: anywhere; the "
+                                      "officer's grid for an officer's key)")
+    add.add_argument("--officer", help="the grid officer's code (officers.code) whose phone "
+                                       "holds it: their reports record them")
+    add.add_argument("--rate", metavar="N", help="requests a minute it may send (default: "
+                                                 "DASHBOARD_INTAKE_RATE, 600 unless set)")
+    add.add_argument("--base-url", default="http://127.0.0.1:8050",
+                     help="the server's address, for the printed curl line")
+    key_sub.add_parser("list", help="list the keys (revoked ones too)")
+    off = key_sub.add_parser("revoke", help="revoke a key: its next request is refused")
+    off.add_argument("name")
+    key.set_defaults(run=cmd_api_key)
+
+
 def _cli_who():
     """The audit log's "who and from where" of a command: ``cli:`` and the operating
     system's user, on this machine."""
@@ -370,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _store_commands(sub)
     _account_commands(sub)
+    _api_key_parser(sub)
     _report_commands(sub)
     _simulate_parser(sub)
     return parser
@@ -454,7 +558,8 @@ def _report_commands(sub) -> None:
     log.add_argument("--kind", action="append",
                      help="event kind (repeat, or comma-separated): sign_in, sign_in_failed, "
                           "sign_out, refused, user_added, password_set, user_disabled, "
-                          "token_made, token_revoked, case_action")
+                          "token_made, token_revoked, api_key_made, api_key_revoked, "
+                          "case_action")
     log.add_argument("--actor", help="account name (exactly), or cli:USER")
     log.add_argument("--limit", type=int, default=100, help="rows at most (default 100)")
     log.add_argument("--prune-before", metavar="DAY",

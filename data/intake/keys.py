@@ -20,17 +20,20 @@ key).
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from data import audit as audit_log
 from data import schema, store
 from data.models import ApiKey, Officer, Region
+
+log = logging.getLogger(__name__)
 
 #: What every key starts with: recognisable in a log, a chat or a secret scanner.
 PREFIX = "o311_"
@@ -196,19 +199,33 @@ def check_key(engine: Engine | Connection, token: object, *,
     if not _TOKEN_SHAPE.fullmatch(token):
         return None
     now = now or store.utcnow()
-    stale = now - TOUCH_EVERY
     with store.transaction(engine) as conn:
         info = _get(conn, ApiKey.key_hash == _hash(token))
-        if info is None or info.revoked:
-            return None
-        if info.last_used_at is None or info.last_used_at <= stale:
-            touched = conn.execute(
-                update(ApiKey).where(ApiKey.id == info.id, or_(
-                    ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= stale))
-                .values(last_used_at=now)).rowcount
-            if touched:
-                info = replace(info, last_used_at=now)
+    if info is None or info.revoked:
+        return None
+    stale = now - TOUCH_EVERY
+    if info.last_used_at is None or info.last_used_at <= stale:
+        if _touch(engine, info.id, now, stale):
+            info = replace(info, last_used_at=now)
     return info
+
+
+def _touch(engine: Engine | Connection, key_id: int, now: datetime, stale: datetime) -> bool:
+    """Write ``last_used_at`` unless another request did since ``stale``; whether this one
+    did. Its own transaction, the update first: on SQLite a read transaction that turns
+    into a write after another process wrote fails at once (busy snapshot). Best effort:
+    a busy store skips it, and a request a moment later writes it."""
+    change = (update(ApiKey).where(ApiKey.id == key_id, or_(
+        ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= stale))
+        .values(last_used_at=now))
+    if isinstance(engine, Connection):  # the caller's transaction: its errors are its own
+        return bool(engine.execute(change).rowcount)
+    try:
+        with store.transaction(engine) as conn:
+            return bool(conn.execute(change).rowcount)
+    except OperationalError as exc:
+        log.warning("API key %s: last use not recorded (%s)", key_id, exc.orig)
+        return False
 
 
 # --- helpers ------------------------------------------------------------------------------------

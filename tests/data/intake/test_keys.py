@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import OperationalError
 
 from data import audit, store
 from data.intake import keys
@@ -195,3 +197,33 @@ def test_audit_rows_name_the_key_never_the_token(world):
         logged = " ".join(str(v) for row in conn.execute(select(AuditEntry.__table__))
                           for v in row)
     assert token[len(keys.PREFIX):][:12] not in logged
+
+
+def test_a_busy_store_skips_the_last_use_but_lets_the_key_in(world, monkeypatch):
+    token, _ = keys.add_key(world, "app", now=T0)
+    real = store.transaction
+    calls = []
+
+    @contextmanager
+    def busy_on_write(engine):
+        calls.append(engine)
+        if len(calls) == 2:  # the second transaction of the check: the touch
+            raise OperationalError("UPDATE api_keys", {}, Exception("database is locked"))
+        with real(engine) as conn:
+            yield conn
+
+    monkeypatch.setattr(store, "transaction", busy_on_write)
+    assert keys.check_key(world, token, now=T0 + timedelta(minutes=5)).last_used_at is None
+    monkeypatch.setattr(store, "transaction", real)
+    assert keys.get_key(world, "app").last_used_at is None
+    assert keys.check_key(world, token, now=T0 + timedelta(minutes=6)).last_used_at == (
+        T0 + timedelta(minutes=6))
+
+
+def test_a_check_inside_the_callers_transaction_uses_it(world):
+    token, _ = keys.add_key(world, "app", now=T0)
+    with store.transaction(world) as conn:
+        seen = keys.check_key(conn, token, now=T0 + timedelta(minutes=2))
+        assert seen.last_used_at == T0 + timedelta(minutes=2)
+        assert keys.check_key(conn, "o311_" + "A" * 43) is None
+    assert keys.get_key(world, "app").last_used_at == T0 + timedelta(minutes=2)
