@@ -16,6 +16,7 @@ module               layer     what it is
 ``briefing_export``  top       printing the briefing (Chromium) and ``/briefing.pdf``
 ``audit_page``       top       the ``/admin/audit`` route, and the rows ``cli audit`` prints
 ``auth``             service   sign-in, the guard on every request, the scope checks
+``media_route``      service   ``/media/<id>``: case photos, for signed-in users in scope
 ``services``         service   the store and settings of the running app
 ``settings``         service   the settings read from the environment
 ``http_guard``       service   request checks, headers, the waitress server

@@ -61,6 +61,9 @@ PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_dash-dependen
 #: (``/open311/``: the GeoReport API answers every request itself: public reads, writes with
 #: an API key, see :mod:`dashboard.open311`.)
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/", "/open311/")
+#: Endpoints whose view checks who asks itself and refuses with 403 JSON, never a login
+#: page (a photo in an ``<img>``): :mod:`dashboard.media_route`.
+SELF_GUARDED = frozenset({"case_media"})
 _NOT_LOOKED_UP = object()
 
 
@@ -334,6 +337,8 @@ def display_may_run(output: object) -> bool:
 def _guard() -> Response | None:
     path = request.path
     if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return None
+    if request.url_rule is not None and request.url_rule.endpoint in SELF_GUARDED:
         return None
     try:
         if path.endswith("/_dash-update-component"):

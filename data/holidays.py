@@ -69,7 +69,7 @@ class WorkCalendar:
         if held is not None:
             return held
         if day.year in LIBRARY_YEARS:
-            return bool(chinese_calendar.is_workday(day))
+            return _library_workday(day)
         return day.weekday() < 5
 
     def working_days(self, first: date, last: date) -> np.ndarray:
@@ -84,6 +84,14 @@ class WorkCalendar:
         for year in missing:
             _warn_once(year)
         return missing
+
+
+@lru_cache(maxsize=8192)
+def _library_workday(day: date) -> bool:
+    """The package's word on ``day``, kept: the package checks every date against its
+    whole table (a max() over thousands of days), and every new case's deadline asks a few
+    days."""
+    return bool(chinese_calendar.is_workday(day))
 
 
 #: The package's calendar alone (no table): what a deadline uses when not told otherwise.

@@ -739,3 +739,12 @@ INTAKE_WORDS_KEYS = {
 }
 TEXT["zh"].update(INTAKE_WORDS_KEYS["zh"])
 TEXT["en"].update(INTAKE_WORDS_KEYS["en"])
+
+# --- issue 13: photos sent with cases (dashboard/media_route.py) -----------------------------
+INTAKE_WORDS_MEDIA = {
+    "zh": {"media_not_found": "找不到这张照片：编号不存在，或文件已不在存储目录中"},
+    "en": {"media_not_found": "No such photo: the id is unknown, or its file is no longer "
+                              "in the media folder"},
+}
+TEXT["zh"].update(INTAKE_WORDS_MEDIA["zh"])
+TEXT["en"].update(INTAKE_WORDS_MEDIA["en"])

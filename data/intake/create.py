@@ -36,12 +36,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from data import schema, store
 from data.deadlines import deadline
 from data.holidays import work_calendar
+from data.intake import media
 from data.intake.duplicates import Suspect, find_suspects, flag
 from data.intake.fields import FIELDS, IntakeRefused, NewCase, Problem, bad_characters
 from data.intake.placement import Placement, locator, place
@@ -53,6 +54,28 @@ SERIAL_KEY = "intake_serial"
 ON_SPOT_NOTE = "就地解决"
 #: The longest ``Idempotency-Key`` kept (``case_intake.idempotency_key``).
 KEY_LENGTH = 128
+
+
+# The statements every new case runs, built once (building a statement costs more than
+# running it on a small table).
+_CATEGORY = (select(Category.case_class, Category.category, Category.subcategory,
+                    Category.department_id, Department.name, Category.time_limit,
+                    Category.time_unit)
+             .outerjoin(Department, Department.id == Category.department_id)
+             .where(Category.code == bindparam("code")))
+_REPLAY = (select(CaseIntake.case_id, Case.code).join(Case, Case.id == CaseIntake.case_id)
+           .where(CaseIntake.idempotency_key == bindparam("key")))
+_REPLAY_BY_API_KEY = _REPLAY.where(CaseIntake.api_key_id == bindparam("api_key_id")).limit(1)
+_REPLAY_AT_DESK = _REPLAY.where(CaseIntake.api_key_id.is_(None),
+                                CaseIntake.door == bindparam("door"),
+                                CaseIntake.user_name == bindparam("user_name")).limit(1)
+_LINKED = (select(CaseLink.other_id)
+           .where(CaseLink.case_id == bindparam("case_id"), CaseLink.kind == schema.DUPLICATE)
+           .order_by(CaseLink.id))
+_OFFICER_NAME = select(Officer.name).where(Officer.id == bindparam("officer_id"))
+_INSERT_CASE = insert(Case)
+_INSERT_EVENT = insert(CaseEvent)
+_INSERT_INTAKE = insert(CaseIntake)
 
 
 @dataclass(frozen=True)
@@ -111,7 +134,7 @@ def door_note(door: Door) -> str:
     """The ``report`` event's note: which door, and whose key or desk
     (``open311 · key hotline-12345``, ``desk · operator1``)."""
     if door.api_key_id is not None:
-        return f"{door.kind} · key {door.actor}"
+        return f"{door.kind} · key {door.actor.removeprefix('key:')}"
     return f"{door.kind} · {door.user_name or door.actor}"
 
 
@@ -133,12 +156,7 @@ def preview(conn: Connection, new: NewCase, door: Door, now: datetime, *,
         placement = place(conn, lon=new.lon, lat=new.lat, region_code=new.region_code)
     except IntakeRefused as refused:
         problems += refused.problems
-    row = conn.execute(
-        select(Category.case_class, Category.category, Category.subcategory,
-               Category.department_id, Department.name, Category.time_limit,
-               Category.time_unit)
-        .outerjoin(Department, Department.id == Category.department_id)
-        .where(Category.code == new.service_code)).first()
+    row = conn.execute(_CATEGORY, {"code": new.service_code}).first()
     if row is None:
         problems.append(Problem("service_code", "unknown_service",
                                 f"no service has the code {new.service_code!r}"))
@@ -168,7 +186,7 @@ def preview(conn: Connection, new: NewCase, door: Door, now: datetime, *,
 
 def create_case(engine: Engine | Connection, new: NewCase, door: Door,
                 now: datetime | None = None, *, idempotency_key: str | None = None,
-                photos: Sequence = (), media_dir: Path | None = None,
+                photos: Sequence[media.Photo] = (), media_dir: Path | None = None,
                 radius_m: float = 50.0, hours: float = 72.0) -> Created:
     """Save a new case, in one transaction; see the module for what is written.
 
@@ -208,10 +226,11 @@ def create_case(engine: Engine | Connection, new: NewCase, door: Door,
             seen = preview(conn, new, door, now, radius_m=radius_m, hours=hours)
             case_id, code = _insert_case(conn, new, door, seen, now)
             _insert_history(conn, case_id, new, door, now)
-            conn.execute(insert(CaseIntake).values(
-                case_id=case_id, door=door.kind, api_key_id=door.api_key_id,
-                user_name=door.user_name, officer_id=door.officer_id,
-                reporter_phone=new.reporter_phone, idempotency_key=key, received_at=now))
+            conn.execute(_INSERT_INTAKE, {
+                "case_id": case_id, "door": door.kind, "api_key_id": door.api_key_id,
+                "user_name": door.user_name, "officer_id": door.officer_id,
+                "reporter_phone": new.reporter_phone, "idempotency_key": key,
+                "received_at": now})
             if photos:
                 written = _store_photos(conn, case_id, photos, media_dir)
             flag(conn, case_id, seen.suspects, now)
@@ -261,19 +280,17 @@ def _idempotency_key(key: object) -> str | None:
 
 def _replay(conn: Connection, door: Door, key: str) -> Created | None:
     """The case made earlier with ``key`` by the same API key (the desk: the same user)."""
-    query = select(CaseIntake.case_id, Case.code).join(Case, Case.id == CaseIntake.case_id) \
-        .where(CaseIntake.idempotency_key == key)
     if door.api_key_id is not None:
-        query = query.where(CaseIntake.api_key_id == door.api_key_id)
-    else:
-        query = query.where(CaseIntake.api_key_id.is_(None), CaseIntake.door == door.kind,
-                            CaseIntake.user_name == door.user_name)
-    row = conn.execute(query.limit(1)).first()
+        row = conn.execute(_REPLAY_BY_API_KEY, {"key": key, "api_key_id": door.api_key_id}
+                           ).first()
+    elif door.user_name is not None:
+        row = conn.execute(_REPLAY_AT_DESK, {"key": key, "door": door.kind,
+                                             "user_name": door.user_name}).first()
+    else:  # nobody to tell one caller's keys from another's: no replay
+        return None
     if row is None:
         return None
-    others = conn.scalars(select(CaseLink.other_id).where(
-        CaseLink.case_id == row.case_id, CaseLink.kind == schema.DUPLICATE)
-        .order_by(CaseLink.id)).all()
+    others = conn.scalars(_LINKED, {"case_id": row.case_id}).all()
     return Created(row.case_id, row.code, True, tuple(others))
 
 
@@ -284,7 +301,7 @@ def _insert_case(conn: Connection, new: NewCase, door: Door, seen: Preview,
     code = f"SJ{local_day:%Y%m%d}{store.next_serial(conn, SERIAL_KEY):07d}"
     reporter = new.reporter_name
     if reporter is None and door.officer_id is not None:
-        reporter = conn.scalar(select(Officer.name).where(Officer.id == door.officer_id))
+        reporter = conn.scalar(_OFFICER_NAME, {"officer_id": door.officer_id})
     where = seen.placement
     values = dict(
         code=code, case_class=seen.case_class, category=seen.category,
@@ -297,7 +314,7 @@ def _insert_case(conn: Connection, new: NewCase, door: Door, seen: Preview,
         values.update(status=schema.RESOLVED, filed_at=now, dispatched_at=now,
                       resolved_at=now, resolved_level=schema.GRID_LEVEL,
                       officer_id=door.officer_id)
-    case_id = conn.execute(insert(Case).values(**values)).inserted_primary_key[0]
+    case_id = conn.execute(_INSERT_CASE, values).inserted_primary_key[0]
     return int(case_id), code
 
 
@@ -310,19 +327,15 @@ def _insert_history(conn: Connection, case_id: int, new: NewCase, door: Door,
         events += [("file", schema.REPORTED, schema.FILED, None),
                    ("resolve", schema.FILED, schema.RESOLVED,
                     new.resolution_note or ON_SPOT_NOTE)]
-    for action, before, after, note in events:
-        conn.execute(insert(CaseEvent).values(
-            case_id=case_id, action=action, from_status=before, to_status=after,
-            actor=door.actor, note=note, at=now))
+    conn.execute(_INSERT_EVENT, [
+        {"case_id": case_id, "action": action, "from_status": before, "to_status": after,
+         "actor": door.actor, "note": note, "at": now}
+        for action, before, after, note in events])
 
 
-def _store_photos(conn: Connection, case_id: int, photos: Sequence,
+def _store_photos(conn: Connection, case_id: int, photos: Sequence[media.Photo],
                   media_dir: Path | None) -> list[Path]:
     """The photos written under ``media_dir`` with their ``case_media`` rows."""
-    # TODO(integrator): import data.intake.media at the top once i13-media is merged;
-    # until then a case with photos needs that module (the media helper's).
-    from data.intake import media
-
     if media_dir is None:
         raise ValueError("photos need a media_dir to be kept in")
     return media.store(conn, case_id, photos, media_dir)
@@ -330,5 +343,4 @@ def _store_photos(conn: Connection, case_id: int, photos: Sequence,
 
 def _remove_photos(paths: list[Path]) -> None:
     """Take back the files of a case that was not saved."""
-    for path in paths:
-        Path(path).unlink(missing_ok=True)
+    media.remove(paths)

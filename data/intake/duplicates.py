@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from data import schema
 from data.models import Case, CaseLink
@@ -34,6 +34,16 @@ from data.models import Case, CaseLink
 EARTH_RADIUS_M = 6_371_008.8
 #: At most this many suspects are kept for one new case, the nearest.
 MOST_SUSPECTS = 5
+
+
+#: Open cases of one subcategory reported in a window, in a box (built once: the intake
+#: runs it for every case).
+_NEAR = (select(Case.id, Case.code, Case.lon, Case.lat, Case.reported_at, Case.status)
+         .where(Case.subcategory == bindparam("subcategory"),
+                Case.reported_at >= bindparam("since"), Case.reported_at <= bindparam("now"),
+                Case.status.in_(schema.OPEN_STATUSES),
+                Case.lat.between(bindparam("south"), bindparam("north")),
+                Case.lon.between(bindparam("west"), bindparam("east"))))
 
 
 @dataclass(frozen=True)
@@ -87,15 +97,10 @@ def find_suspects(conn: Connection, *, subcategory: str | None, lon: float | Non
     dlat = math.degrees(radius_m / EARTH_RADIUS_M) * 1.01
     shrink = math.cos(math.radians(min(89.9, abs(lat) + dlat)))
     dlon = min(180.0, dlat / shrink)
-    query = (select(Case.id, Case.code, Case.lon, Case.lat, Case.reported_at, Case.status)
-             .where(Case.subcategory == subcategory,
-                    Case.reported_at >= now - timedelta(hours=hours),
-                    Case.reported_at <= now,
-                    Case.status.in_(schema.OPEN_STATUSES),
-                    Case.lat.between(lat - dlat, lat + dlat),
-                    Case.lon.between(lon - dlon, lon + dlon)))
     suspects = []
-    for row in conn.execute(query):
+    for row in conn.execute(_NEAR, {
+            "subcategory": subcategory, "since": now - timedelta(hours=hours), "now": now,
+            "south": lat - dlat, "north": lat + dlat, "west": lon - dlon, "east": lon + dlon}):
         if row.id in excluded:
             continue
         far = distance_m(lon, lat, row.lon, row.lat)

@@ -201,7 +201,8 @@ def _clean(data: bytes) -> Photo:
 def _opened(data: bytes) -> Image.Image:
     """``data`` opened (its header read, no pixel decoded) as JPEG or PNG, its size
     checked. Pillow's own bomb warning is silenced here: :func:`_check_pixels` refuses
-    far sooner than its limit."""
+    far sooner than its limit (``catch_warnings`` is process-wide: at worst another
+    thread's bomb warning goes unshown too)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         image = Image.open(io.BytesIO(data), formats=_OPENERS)
@@ -236,6 +237,8 @@ def _verified_format(data: bytes) -> str:
 def _reencoded(image: Image.Image, write_as: str) -> tuple[bytes, int, int]:
     """The pixels of ``image`` alone, in a new image (nothing of the original's ``info``:
     no EXIF, XMP, ICC profile, comment or text), encoded as ``write_as``."""
+    if image.mode.startswith("I"):  # 16-bit grey: scaled to 8 bits, not clipped
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     if write_as == "JPEG":
         mode = "L" if image.mode in ("1", "L") else "RGB"
     elif image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:

@@ -9,9 +9,9 @@ no region has (``unknown_region``).
 
 Placing must cost far less than a millisecond on a county of 10,000 grids (the intake
 serves hundreds of cases a second), so the boundaries are read once into a shapely
-``STRtree`` kept per store and regions fingerprint (:func:`data.store.regions_version`,
-the regions' count and highest id): every writer of regions moves the version on, and the
-next case placed reads the new boundaries.
+``STRtree`` kept per store and regions fingerprint (:func:`data.store.regions_version`
+and the highest region id, read in one small query): every writer of regions moves the
+version on, and the next case placed reads the new boundaries.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy import Connection, func, select
 
 from data import schema, store
 from data.intake.fields import LIMITS, IntakeRefused, Problem, bad_characters
-from data.models import Case, Region
+from data.models import Case, Meta, Region
 
 #: How far back :func:`search_places` looks for cases with the same address.
 ADDRESS_MEMORY = timedelta(days=180)
@@ -106,14 +106,18 @@ class _Locator:
 
 
 _LOCATORS: dict[str, tuple[tuple, _Locator]] = {}
+#: What says the regions changed, in one round trip: the regions version every writer of
+#: regions moves on, and the highest region id (a writer that added regions without it).
+_FINGERPRINT = select(
+    select(Meta.value).where(Meta.key == store.REGIONS_VERSION).scalar_subquery(),
+    select(func.max(Region.id)).scalar_subquery())
 _BUILDING = threading.Lock()
 
 
 def locator(conn: Connection) -> _Locator:
     """The store's regions, read once per regions fingerprint and kept (one per store)."""
     url = str(conn.engine.url)
-    count, highest = conn.execute(select(func.count(), func.max(Region.id))).one()
-    fingerprint = (store.regions_version(conn), count, highest)
+    fingerprint = tuple(conn.execute(_FINGERPRINT).one())
     kept = _LOCATORS.get(url)
     if kept is not None and kept[0] == fingerprint:
         return kept[1]

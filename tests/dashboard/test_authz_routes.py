@@ -53,7 +53,8 @@ PAGES = {
 }
 #: Routes with their own test below.
 OWN_TEST = {"/_dash-update-component": "the callback matrix", "/logout": "test_logout",
-            "/briefing.pdf": "test_the_pdf_route", "/admin/audit": "test_the_audit_page"}
+            "/briefing.pdf": "test_the_pdf_route", "/admin/audit": "test_the_audit_page",
+            "/media/<int:media_id>": "tests/dashboard/test_media_route.py"}
 
 
 def test_every_route_is_in_the_matrix(world):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from data.intake.fields import (FIELDS, LIMITS, PROBLEM_CODES, IntakeRefused, NewCase,
                                 parse_new_case)
@@ -116,3 +118,28 @@ def test_every_problem_is_reported_at_once_in_field_order():
 @pytest.mark.parametrize("values", [None, [], "service_code=C02", 42])
 def test_a_body_that_is_no_set_of_fields(values):
     assert problems(values) == {("body", "bad_body")}
+
+
+# --- whatever arrives: a NewCase or IntakeRefused, never anything else -----------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=60),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                 max_size=3),
+    max_leaves=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(FIELDS + ("other",)), JSON_VALUES, max_size=12))
+def test_any_json_body_is_a_case_or_a_refusal(values):
+    try:
+        got = parse_new_case(values)
+    except IntakeRefused as refused:
+        assert refused.problems and all(p.code in PROBLEM_CODES for p in refused.problems)
+        return
+    assert isinstance(got, NewCase) and got.service_code and got.description
+    assert (got.lon is None) == (got.lat is None)
+    assert got.lon is not None or got.region_code is not None
+    for name, limit in LIMITS.items():
+        text = getattr(got, name)
+        assert text is None or (0 < len(text) <= limit and "\x00" not in text)

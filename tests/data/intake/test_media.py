@@ -5,12 +5,12 @@ Every image here is made by Pillow in the test; the hostile ones are built byte 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import stat
 import struct
 import warnings
 import zlib
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -106,7 +106,7 @@ def test_a_phone_jpeg_is_kept_upright_with_no_metadata_and_no_tail():
     # turned clockwise, the left (red) half is on top and the right (blue) below
     assert top[0] > 200 and top[2] < 60
     assert bottom[2] > 200 and bottom[0] < 60
-    assert photo.sha256 == __import__("hashlib").sha256(photo.data).hexdigest()
+    assert photo.sha256 == hashlib.sha256(photo.data).hexdigest()
     assert photo.size == len(photo.data)
 
 
@@ -146,6 +146,16 @@ def test_three_photos_of_several_kinds_come_back_in_the_order_sent():
         red = first.getpixel((4, 3))
     assert red[0] > 200 and red[1] < 60 and red[2] < 60
     assert prepare([]) == []
+
+
+def test_a_16_bit_png_is_scaled_to_8_bits_not_clipped():
+    deep = Image.new("I;16", (3, 1))
+    for x, value in enumerate((0, 128 * 256, 65535)):
+        deep.putpixel((x, 0), value)
+    (photo,) = prepare([Upload("scan.png", _png(deep))])
+    with Image.open(io.BytesIO(photo.data)) as kept:
+        assert kept.mode == "L"
+        assert [kept.getpixel((x, 0)) for x in range(3)] == [0, 128, 255]
 
 
 def test_the_name_and_claimed_type_decide_nothing():
