@@ -43,7 +43,7 @@ DUPLICATE_OFFSET_M = 15.0
 #: Spread (metres, one standard deviation) of the cases around a hot spot, and of the
 #: scattered ones around an earlier case.
 SPOT_SPREAD_M = 120.0
-SCATTER_SPREAD_M = 300.0
+SCATTER_SPREAD_M = 200.0
 SCATTERED_SHARE = 0.25
 MAX_SPOTS = 12
 METRES_PER_DEGREE = 111_320.0
@@ -485,10 +485,9 @@ class Open311Client:
 
 
 def describe(body: object) -> str:
-    """The first refusal's code and description of a GeoReport error body, briefly."""
+    """The first refusal's description in a GeoReport error body, briefly."""
     if isinstance(body, list) and body and isinstance(body[0], dict):
-        first = body[0]
-        return f"{first.get('code', '')} {first.get('description', '')}".strip()[:160]
+        return str(body[0].get("description", ""))[:160]
     return str(body or "")[:160]
 
 
@@ -572,7 +571,8 @@ def run(options: Options, out: Callable[[str], None] = print,
     tally, start = Tally(), clock()
     next_at = start
     try:
-        while ((options.duration is None or next_at - start < options.duration)
+        while ((options.duration is None or max(next_at, clock()) - start
+                < options.duration - 1e-9)
                and (options.count is None or tally.sent < options.count)):
             wait = next_at - clock()
             if wait > 0:
