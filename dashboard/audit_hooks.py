@@ -86,6 +86,15 @@ def refused(key: str, values: Mapping[str, Any],
     _safely(write)
 
 
+def refused_write(who: audit.Who, reason: str, *, region: str | None = None,
+                  detail: Mapping[str, Any] | None = None) -> None:
+    """A refused write through an API door (``POST /open311/v2/requests.json``): who (an
+    API key's ``key:NAME``, or ``-``), why (``reason``), the path; identical ones of one
+    writer within a minute share a row, as :func:`refused` does. Never the key itself."""
+    _safely(lambda: _aggregator().note(services.engine(), audit.REFUSED, who, reason,
+                                       request.path, region=region, detail=detail))
+
+
 def _what() -> str:
     """The path, and for a callback the outputs it would write (which callback)."""
     if not request.path.endswith("/_dash-update-component"):

@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
@@ -41,6 +42,7 @@ from dash.exceptions import CallbackException, DependencyException, PreventUpdat
 from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import DataError
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, create_server
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
@@ -371,15 +373,51 @@ def server_options(settings: Settings, open_files: int | None = None) -> dict[st
         "cleanup_interval": max(1, min(5, math.ceil(settings.idle_timeout / 3))),
         "backlog": 2048,
         "asyncore_use_poll": True,
-        # waitress cuts off what the app would refuse anyway, before buffering it whole (the
-        # Open311 door takes up to intake_max_mb; every other route refuses past max_request_mb)
-        "max_request_body_size": max(settings.max_request_mb, settings.intake_max_mb)
-        * 1024 * 1024 + 65536,
+        # waitress cuts off what the app would refuse anyway, before buffering it whole: the
+        # largest of any path here, narrowed per path by :func:`_channel_class`
+        "max_request_body_size": _body_limits(settings)[1],
         "ident": "dashboard",
     }
 
 
-def _capped_channels(per_client: int) -> Callable[..., Any]:
+#: Paths whose body may be as large as ``Settings.intake_max_mb`` (the Open311 door, with
+#: photos); every other path keeps ``Settings.max_request_mb``.
+INTAKE_PREFIX = "/open311/"
+
+
+def _body_limits(settings: Settings) -> tuple[int, int]:
+    """The bodies waitress takes (bytes): (every path's, the intake's), with room for the
+    envelope of a multipart body."""
+    narrow = settings.max_request_mb * 1024 * 1024 + 65536
+    return narrow, max(narrow, settings.intake_max_mb * 1024 * 1024 + 65536)
+
+
+def _channel_class(settings: Settings) -> type[HTTPChannel]:
+    """waitress' channel whose request parser refuses (413, from the headers, before
+    buffering the body) a body over ``max_request_mb`` on every path but
+    :data:`INTAKE_PREFIX`'s, which may send up to ``intake_max_mb``."""
+    narrow, _wide = _body_limits(settings)
+    narrowed: dict[int, Any] = {}
+
+    class Parser(HTTPRequestParser):
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            if not self.path.startswith(INTAKE_PREFIX):
+                adj = narrowed.get(id(self.adj))
+                if adj is None:  # one narrowed copy of the server's adjustments
+                    adj = copy.copy(self.adj)
+                    adj.max_request_body_size = narrow
+                    narrowed[id(self.adj)] = adj
+                self.adj = adj
+
+    class Channel(HTTPChannel):
+        parser_class = Parser
+
+    return Channel
+
+
+def _capped_channels(per_client: int, channel_class: type[HTTPChannel] = HTTPChannel
+                     ) -> Callable[..., Any]:
     """waitress' channel maker, refusing (closing at once) a connection from an address
     that already holds ``per_client`` open: one machine cannot fill the server."""
     refused = {"count": 0, "logged": 0.0}
@@ -398,7 +436,7 @@ def _capped_channels(per_client: int) -> Callable[..., Any]:
                             "(the latest from %s)", refused["count"], per_client, host)
                 refused["count"] = 0
             return None
-        return HTTPChannel(server, conn, addr, adj, map=map)
+        return channel_class(server, conn, addr, adj, map=map)
 
     return make
 
@@ -406,12 +444,13 @@ def _capped_channels(per_client: int) -> Callable[..., Any]:
 def make_server(app: Dash, host: str, port: int, settings: Settings) -> Any:
     """A waitress server for ``app`` on ``host``:``port`` with :func:`server_options`, and
     at most ``settings.connections_per_client`` open connections from one address (0: no
-    cap). Start it with ``.run()``."""
+    cap), whose body limit is per path (:func:`_channel_class`). Start it with ``.run()``."""
     server = create_server(app.server, host=host, port=port, **server_options(settings))
+    make = _channel_class(settings)
     if settings.connections_per_client:
-        make = _capped_channels(settings.connections_per_client)
-        listeners = [server] if isinstance(server, BaseWSGIServer) else [
-            d for d in server.map.values() if isinstance(d, BaseWSGIServer)]
-        for listener in listeners:
-            listener.channel_class = make
+        make = _capped_channels(settings.connections_per_client, make)
+    listeners = [server] if isinstance(server, BaseWSGIServer) else [
+        d for d in server.map.values() if isinstance(d, BaseWSGIServer)]
+    for listener in listeners:
+        listener.channel_class = make
     return server

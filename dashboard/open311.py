@@ -50,7 +50,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from dashboard import services
+from dashboard import audit_hooks, services
 from dashboard.intake_limits import KeyRateLimiter
 from data import audit, schema, store
 from data.intake import keys, media
@@ -60,7 +60,6 @@ from data.intake.fields import IntakeRefused, NewCase, Problem, parse_new_case
 
 log = logging.getLogger("dashboard.open311")
 
-PREFIX = "/open311/"
 BASE = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 EXTENSION = "grid_dashboard_open311"
@@ -364,17 +363,13 @@ def _create() -> Response:
 
 
 def _audit_refusal(error: ApiError) -> None:
-    """One audit row for a refused write (identical ones of a writer within a minute
-    share it, :class:`data.audit.RefusalAggregator`). Never the key itself."""
+    """One audit row for a refused write (:func:`dashboard.audit_hooks.refused_write`:
+    identical ones of a writer within a minute share it). Never the key itself."""
     info = g.get("open311_key")
     who = audit.Who(f"key:{info.name}" if info else "-", audit.ANONYMOUS, request.remote_addr)
-    detail = {"status": error.status, "why": [quoted(d) for d in error.descriptions[:10]]}
-    try:
-        _state()["audit"].note(services.engine(), audit.REFUSED, who,
-                               f"open311_{error.status}", request.path, detail=detail,
-                               region=info.region_code if info else None)
-    except SQLAlchemyError as exc:  # the log must not turn an answer into an error
-        log.warning("open311: could not write the audit row of a refusal: %s", quoted(exc))
+    audit_hooks.refused_write(
+        who, f"open311_{error.status}", region=info.region_code if info else None,
+        detail={"status": error.status, "why": [quoted(d) for d in error.descriptions[:10]]})
 
 
 def _state() -> dict:
@@ -416,8 +411,7 @@ _ROUTES: Iterable[tuple[str, str, Callable[..., Response]]] = (
 def init_app(app: Dash) -> None:
     """Serve the GeoReport v2 routes on ``app``'s server (``create_app`` calls it)."""
     server: Flask = app.server
-    server.extensions[EXTENSION] = {"limiter": KeyRateLimiter(),
-                                    "audit": audit.RefusalAggregator()}
+    server.extensions[EXTENSION] = {"limiter": KeyRateLimiter()}
     for rule, name, view in _ROUTES:
         server.add_url_rule(BASE + rule, f"open311_{name}", _answering(view),
                             methods=_ALL_METHODS)

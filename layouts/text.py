@@ -740,6 +740,7 @@ INTAKE_WORDS_KEYS = {
 TEXT["zh"].update(INTAKE_WORDS_KEYS["zh"])
 TEXT["en"].update(INTAKE_WORDS_KEYS["en"])
 
+
 # --- issue 13: photos sent with cases (dashboard/media_route.py) -----------------------------
 INTAKE_WORDS_MEDIA = {
     "zh": {"media_not_found": "找不到这张照片：编号不存在，或文件已不在存储目录中"},

@@ -23,11 +23,12 @@ deployment's offset (``meta.timezone``).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.orm import aliased
 
 from data import schema, store
@@ -194,9 +195,11 @@ def _statuses(value: object) -> set[str] | None:
     return wanted or None
 
 
-def _request_query():
+@functools.cache
+def _request_query() -> Select:
     """Every column a service request is made of: the case, its category, department,
-    region and (for a merged one) the older case it duplicates."""
+    region and (for a merged one) the older case it duplicates. Built once (aliases are
+    costly to make); each call site adds its own conditions to a copy."""
     other = aliased(Case)
     dept_of_category = aliased(Department)
     merged_into = (select(other.code)
@@ -254,6 +257,15 @@ def _request(row: Any, tz: ZoneInfo) -> dict:
     }
 
 
+def _checked(problems: list[Problem], parse: Callable[..., Any], *args: object) -> Any:
+    """``parse(*args)``, or None with its problems added to ``problems``."""
+    try:
+        return parse(*args)
+    except IntakeRefused as refused:
+        problems.extend(refused.problems)
+        return None
+
+
 def requests(conn: Connection, *, ids: object = None, service_codes: object = None,
              start: object = None, end: object = None, status: object = None,
              now: datetime, limit: int = MAX_REQUESTS) -> list[dict]:
@@ -286,9 +298,12 @@ def requests(conn: Connection, *, ids: object = None, service_codes: object = No
             return []
         query = query.where(Case.code.in_(wanted_ids))
     else:
-        codes = _listed(service_codes, "service_code", _SERVICE_CODE_MAX)
-        lower, upper = _window(start, end, now, tz)
-        statuses = _statuses(status)
+        problems: list[Problem] = []
+        codes = _checked(problems, _listed, service_codes, "service_code", _SERVICE_CODE_MAX)
+        lower, upper = _checked(problems, _window, start, end, now, tz) or (None, None)
+        statuses = _checked(problems, _statuses, status)
+        if problems:
+            raise IntakeRefused(problems)
         if codes is not None:
             if not codes:
                 return []

@@ -54,6 +54,12 @@ PAGES = {
 #: Routes with their own test below.
 OWN_TEST = {"/_dash-update-component": "the callback matrix", "/logout": "test_logout",
             "/briefing.pdf": "test_the_pdf_route", "/admin/audit": "test_the_audit_page",
+            # the GeoReport API: public reads of public fields, writes with an API key
+            **{rule: "tests/dashboard/test_open311_contract.py" for rule in (
+                "/open311/v2/discovery.json", "/open311/v2/services.json",
+                "/open311/v2/services/<path:name>", "/open311/v2/requests.json",
+                "/open311/v2/requests/<path:name>", "/open311/v2/<path:rest>",
+                "/open311/<path:rest>")},
             "/media/<int:media_id>": "tests/dashboard/test_media_route.py"}
 
 

@@ -10,20 +10,26 @@ from __future__ import annotations
 import io
 import json
 import re
+import socket
+import threading
+from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlalchemy import Engine, func, insert, select, update
+from waitress import wasyncore
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from dashboard import http_guard
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data import audit, schema, store
 from data.intake import keys
 from data.models import Case, CaseEvent, CaseIntake, CaseLink, CaseMedia
 from tests import workflow_store as ws
+from tests.auth_helpers import make_user, make_wall_token, sign_in
 
 SERVICE_FIELDS = {"service_code": str, "service_name": str, "description": str,
                   "metadata": bool, "type": str, "keywords": str, "group": str}
@@ -515,3 +521,51 @@ def test_an_officers_key_resolves_on_the_spot(writer):
     assert (item["status"], item["status_notes"]) == ("open", schema.RESOLVED)
     response = writer["client"].get(f"/open311/v2/requests/{code}.json")
     _public(response.get_data(as_text=True))  # the officer's name is the reporter: hidden
+
+
+# --- the real server: the intake's body limit is this path's only ---------------------------------
+
+def _first_status(port: int, path: str, length: int, body: bytes = b"x" * 1024) -> bytes:
+    """The status waitress gives a POST announcing ``length`` bytes and sending ``body``."""
+    with closing(socket.create_connection(("127.0.0.1", port), timeout=20)) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                     f"application/json\r\nContent-Length: {length}\r\n\r\n".encode() + body)
+        return sock.recv(64).split(b" ")[1]
+
+
+def test_waitress_takes_intake_sized_bodies_on_this_path_only(sqlite_engine):
+    ws.build(sqlite_engine)
+    settings = Settings(database_url=_url(sqlite_engine), max_request_mb=1, intake_max_mb=3)
+    app = create_app(settings)
+    server = http_guard.make_server(app, "127.0.0.1", 0, settings)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        port = int(server.effective_port)
+        mb = 1024 * 1024
+        assert _first_status(port, "/open311/v2/requests.json", 4 * mb) == b"413"
+        assert _first_status(port, "/_dash-update-component", 2 * mb) == b"413"
+        assert _first_status(port, "/login", 2 * mb) == b"413"
+        # 2 MB reaches the door (which wants a key): past waitress and Flask's 1 MB
+        body = json.dumps({"description": "x" * (2 * mb)}).encode()
+        assert _first_status(port, "/open311/v2/requests.json", len(body), body) == b"403"
+    finally:
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=1)
+        app.server.extensions["grid_dashboard"]["engine"].dispose()
+
+
+def test_a_session_is_no_key_and_reads_are_the_same_for_everyone(writer):
+    anonymous = writer["client"].application.test_client()
+    signed_in = writer["client"].application.test_client()
+    sign_in(signed_in, "boss", make_user(writer["engine"], "boss", "admin"))
+    token = make_wall_token(writer["engine"])
+    for path in ["requests.json", f"requests/{writer['codes']['open']}.json", "services.json"]:
+        bodies = {client.get("/open311/v2/" + path, headers=headers).get_data()
+                  for client, headers in [(anonymous, {}), (signed_in, {}),
+                                          (anonymous, {"X-Display-Token": token})]}
+        assert len(bodies) == 1, path
+    before = _counts(writer["engine"])
+    _errors(signed_in.post("/open311/v2/requests.json", data=GOOD), 403)
+    assert _counts(writer["engine"]) == before

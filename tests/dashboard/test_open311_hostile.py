@@ -118,7 +118,7 @@ def _post(world: dict, data, content_type: str | None, key: bool = True):
     return world["client"].post(PATH, data=data, headers=headers)
 
 
-HYPOTHESIS = settings(max_examples=80, deadline=None, derandomize=True,
+HYPOTHESIS = settings(max_examples=80, deadline=None, derandomize=True, database=None,
                       suppress_health_check=[HealthCheck.too_slow,
                                              HealthCheck.function_scoped_fixture])
 

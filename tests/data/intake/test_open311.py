@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from data import store
 from data.intake import open311 as georeport
 from data.intake.fields import IntakeRefused
 
@@ -88,3 +89,13 @@ def test_bad_datetimes_are_a_problem_of_the_field(value):
     [problem] = refused.value.problems
     assert (problem.field, problem.code) == ("end_date", "wrong_type")
     assert len(problem.detail) < 200
+
+
+def test_every_bad_filter_is_named_at_once(sqlite_engine):
+    with sqlite_engine.connect() as conn:
+        with pytest.raises(IntakeRefused) as refused:
+            georeport.requests(conn, service_codes=5, start="soon", end="later",
+                               status="pending", now=store.utcnow())
+    assert [(p.field, p.code) for p in refused.value.problems] == [
+        ("service_code", "wrong_type"), ("start_date", "wrong_type"),
+        ("end_date", "wrong_type"), ("status", "out_of_range")]
