@@ -361,6 +361,7 @@ class Answer:
     body: object
     seconds: float
     reason: str = ""
+    retry_after: float | None = None  # seconds, from a 429's or a 503's Retry-After
 
     @property
     def accepted(self) -> bool:
@@ -433,7 +434,8 @@ class Open311Client:
             data = json.loads(raw.decode("utf-8")) if raw else None
         except (UnicodeDecodeError, ValueError):
             data = raw[:200].decode("utf-8", "replace")
-        return Answer(reply.status, data, seconds)
+        return Answer(reply.status, data, seconds,
+                      retry_after=_seconds_or_none(reply.getheader("Retry-After")))
 
     def _read(self, path: str) -> object:
         answer = self.request("GET", path, headers={"Accept": "application/json"})
@@ -482,6 +484,14 @@ class Open311Client:
         if name not in self._photo_bytes:
             self._photo_bytes[name] = (SAMPLE_PHOTOS / name).read_bytes()
         return self._photo_bytes[name]
+
+
+def _seconds_or_none(text: str | None) -> float | None:
+    try:
+        seconds = float(text) if text else None
+    except ValueError:  # an HTTP date: not worth parsing for a demo
+        return None
+    return seconds if seconds is not None and 0 <= seconds <= 3600 else None
 
 
 def describe(body: object) -> str:
@@ -588,6 +598,9 @@ def run(options: Options, out: Callable[[str], None] = print,
             if tally.sent % options.report_every == 0:
                 out(tally.progress_line(clock() - start))
             next_at = max(next_at + 1 / options.rate, clock() - 1)  # no burst after a stall
+            if answer.status in (429, 503) and answer.retry_after:  # the server asks a pause
+                out(f"HTTP {answer.status}: waiting {answer.retry_after:g} s as the server asks")
+                next_at = max(next_at, clock() + answer.retry_after)
     except KeyboardInterrupt:
         out("interrupted")
     finally:

@@ -220,9 +220,10 @@ class StandIn:
     service code in ``refuse`` with a 400 and hangs up (no answer) on the POSTs whose
     number is in ``drop``."""
 
-    def __init__(self, refuse: str = "", drop: tuple[int, ...] = ()) -> None:
+    def __init__(self, refuse: str = "", drop: tuple[int, ...] = (),
+                 busy: tuple[int, ...] = ()) -> None:
         self.posts: list[dict] = []
-        self.refuse, self.drop = refuse, drop
+        self.refuse, self.drop, self.busy = refuse, drop, busy
         self.lock = threading.Lock()
         stand_in = self
 
@@ -233,9 +234,11 @@ class StandIn:
             def log_message(self, *args) -> None:
                 pass
 
-            def _send(self, status: int, body: object) -> None:
+            def _send(self, status: int, body: object, **headers: str) -> None:
                 raw = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name.replace("_", "-"), value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(raw)))
                 self.end_headers()
@@ -261,7 +264,10 @@ class StandIn:
                 if number in stand_in.drop:
                     self.close_connection = True
                     return
-                if post["fields"]["service_code"] == stand_in.refuse:
+                if number in stand_in.busy:
+                    self._send(429, [{"code": 429, "description": "api_key: too many"}],
+                               Retry_After="7")
+                elif post["fields"]["service_code"] == stand_in.refuse:
                     self._send(400, [{"code": 400, "description": "service_code: refused"}])
                 else:
                     self._send(201, [{"service_request_id": f"R{number}"}])
@@ -386,3 +392,28 @@ def test_the_command_exits_0_and_prints_the_summary(stand_in, tmp_path, capsys):
     assert len(stand_in.posts) == 12
     assert "sent 12 in" in out and "latency per request: p50" in out
     assert out.count("  sent ") == 2  # a line every 5 cases
+
+
+def test_a_429_with_retry_after_pauses_the_run_as_the_server_asks():
+    server = StandIn(busy=(3,))
+    now, times = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    original = server.parse
+
+    def parse(content_type: str, raw: bytes) -> dict:  # when each POST arrived
+        times.append(now[0])
+        return original(content_type, raw)
+
+    server.parse = parse
+    lines: list[str] = []
+    try:
+        options = Options.parse(url=server.url, key="k", rate="1/s", count=5)
+        tally = simulate.run(options, out=lines.append, clock=lambda: now[0], sleep=sleep)
+    finally:
+        server.close()
+    assert tally.refused == {429: 1} and tally.accepted == 4
+    assert times == [0.0, 1.0, 2.0, 9.0, 10.0]  # 7 s after the 429, then the rate again
+    assert "HTTP 429: waiting 7 s as the server asks" in lines
