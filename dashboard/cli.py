@@ -594,6 +594,9 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
         simulate.run(options, out=lambda line: print(line, flush=True))
     except simulate.SimulateUsage as exc:
         raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:  # before the first case: nothing to sum up
+        print("interrupted before the first case", file=sys.stderr)
+        return 130
     return 0
 
 
