@@ -28,6 +28,7 @@ module               layer     what it is
 ``console_cache``    service   the console's caches and the thread keeping them warm
 ``intake_limits``    service   the intake API's per-key rate limit (in-process)
 ``open311``          service   ``/open311/v2/``: the GeoReport v2 API (public reads, keyed writes)
+``simulate``         service   ``simulate``'s client: cases posted to an Open311 API
 ===================  ========  ======================================================
 
 Any other module here is a service.

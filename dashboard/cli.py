@@ -1,5 +1,5 @@
 """The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|api-key|
-audit|briefing``.
+audit|briefing|simulate``.
 
 Every command reads :class:`~dashboard.settings.Settings` from the environment
 (``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from dashboard import own_address
+from dashboard import own_address, simulate
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
@@ -475,6 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     _account_commands(sub)
     _api_key_parser(sub)
     _report_commands(sub)
+    _simulate_parser(sub)
     return parser
 
 
@@ -577,6 +578,49 @@ def _report_commands(sub) -> None:
     brief.add_argument("--url", help="a running dashboard on the same store (default: "
                                      "start one for the run)")
     brief.set_defaults(run=cmd_briefing)
+
+
+# --- the living demo ---------------------------------------------------------------------------
+
+def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
+    """Post realistic cases to a server's Open311 API (:mod:`dashboard.simulate`); the
+    summary is printed at the end, on Ctrl-C too."""
+    key = sys.stdin.readline().strip() if args.key == "-" else args.key
+    try:
+        options = simulate.Options.parse(
+            url=args.url, key=key, rate=args.rate, duration=args.duration, count=args.count,
+            seed=args.seed, photos=args.photos, duplicates=args.duplicates,
+            on_spot=args.on_spot, area=args.area, report_every=args.report_every)
+        simulate.run(options, out=lambda line: print(line, flush=True))
+    except simulate.SimulateUsage as exc:
+        raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:  # before the first case: nothing to sum up
+        print("interrupted before the first case", file=sys.stderr)
+        return 130
+    return 0
+
+
+def _simulate_parser(sub) -> None:
+    """``simulate``."""
+    sim = sub.add_parser("simulate", help="post realistic cases to a server's Open311 API "
+                                          "(a living demo)")
+    sim.add_argument("--url", default="http://127.0.0.1:8050", help="the server's address")
+    sim.add_argument("--key", required=True,
+                     help="an API key (api-key add); '-' reads it from stdin")
+    sim.add_argument("--rate", default="2/s", help="cases per second or minute: 2/s, 30/m")
+    sim.add_argument("--duration", help="stop after 90s, 10m, 1h (default: at Ctrl-C)")
+    sim.add_argument("--count", type=int, help="stop after this many cases")
+    sim.add_argument("--seed", type=int, default=1, help="the same seed sends the same cases")
+    sim.add_argument("--photos", default="0.2", help="share of cases with photos (0.2)")
+    sim.add_argument("--duplicates", default="0.1",
+                     help="share repeating a case sent minutes before (0.1)")
+    sim.add_argument("--on-spot", default="0",
+                     help="share resolved on the spot (an officer's key; default 0)")
+    sim.add_argument("--area", help="lon1,lat1,lon2,lat2: where to place cases when the "
+                                    "server lists no recent ones")
+    sim.add_argument("--report-every", type=int, default=20, metavar="N",
+                     help="print a line every N cases (20)")
+    sim.set_defaults(run=cmd_simulate)
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
