@@ -344,10 +344,13 @@ def _problem_word(code: str, lang: str) -> str:
     return code if word == f"intake_problem_{code}" else word
 
 
-def _facts(conn, found, lang: str) -> dict:
+def _facts(conn, found, lang: str, principal: Principal) -> dict:
     """The preview's facts in words: the grid path, point, category, department and
-    local deadline, and the suspected duplicates."""
+    local deadline, and the suspected duplicates the principal may see (one across a
+    town's edge may lie outside their area: it is not named)."""
     placement = found.placement
+    suspects = list(found.suspects or ())
+    seen = principal.visible([s.region_id for s in suspects]) if suspects else set()
     tz = deployment_timezone(conn)
     deadline = None
     if found.due_at is not None:
@@ -366,7 +369,7 @@ def _facts(conn, found, lang: str) -> dict:
         "deadline": deadline,
         "suspects": [(str(getattr(s, "code", "")), round(float(getattr(s, "distance_m", 0))),
                       label(str(getattr(s, "status", "") or ""), lang))
-                     for s in found.suspects or ()],
+                     for s in suspects if s.region_id in seen],
     }
 
 
@@ -392,7 +395,7 @@ def preview_case(chosen: dict | None, category: str | None, description: str | N
         with services.engine().connect() as conn:
             found = preview(conn, new, _door(principal), utcnow(), **_radius())
             _check_placed(principal, found)
-            facts = _facts(conn, found, lang)
+            facts = _facts(conn, found, lang, principal)
     except IntakeRefused as refused:
         wanted = [p for p in refused.problems if p.code != "missing"]
         lines, _other = problem_lines(wanted, lang)

@@ -55,7 +55,7 @@ from dashboard.intake_limits import KeyRateLimiter
 from data import audit, schema, store
 from data.intake import keys, media
 from data.intake import open311 as georeport
-from data.intake.create import Door, create_case
+from data.intake.create import Created, Door, create_case
 from data.intake.fields import IntakeRefused, NewCase, Problem, parse_new_case
 
 log = logging.getLogger("dashboard.open311")
@@ -319,11 +319,13 @@ def _new_case(form: Mapping, uploads: list[media.Upload]) -> tuple[NewCase, list
     return new, photos
 
 
-def _notice(code: str) -> str:
+def _notice(created: Created) -> str:
+    """What the caller is told: received, and by when it is expected to be handled."""
+    if created.due_at is None:
+        return "received"
     with services.engine().connect() as conn:
-        found = georeport.request(conn, code)
-    expected = found and found["expected_datetime"]
-    return f"received; expected by {expected}" if expected else "received"
+        tz = store.deployment_timezone(conn)
+    return f"received; expected by {georeport.w3c(created.due_at, tz)}"
 
 
 def _file_request() -> Response:
@@ -349,7 +351,7 @@ def _file_request() -> Response:
         log.warning("open311: could not keep the photos of a new case: %s", quoted(exc))
         raise ApiError(503, "media: the photo store is not available; try again later",
                        headers={"Retry-After": "30"}) from None
-    body = [{"service_request_id": created.code, "service_notice": _notice(created.code),
+    body = [{"service_request_id": created.code, "service_notice": _notice(created),
              "account_id": None, "token": None}]
     return json_response(body, 200 if created.replayed else 201)
 

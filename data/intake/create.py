@@ -63,7 +63,8 @@ _CATEGORY = (select(Category.case_class, Category.category, Category.subcategory
                     Category.time_unit)
              .outerjoin(Department, Department.id == Category.department_id)
              .where(Category.code == bindparam("code")))
-_REPLAY = (select(CaseIntake.case_id, Case.code).join(Case, Case.id == CaseIntake.case_id)
+_REPLAY = (select(CaseIntake.case_id, Case.code, Case.due_at)
+           .join(Case, Case.id == CaseIntake.case_id)
            .where(CaseIntake.idempotency_key == bindparam("key")))
 _REPLAY_BY_API_KEY = _REPLAY.where(CaseIntake.api_key_id == bindparam("api_key_id")).limit(1)
 _REPLAY_AT_DESK = _REPLAY.where(CaseIntake.api_key_id.is_(None),
@@ -122,12 +123,14 @@ class Preview:
 
 @dataclass(frozen=True)
 class Created:
-    """A case made (or found again, ``replayed``), with the older cases it may repeat."""
+    """A case made (or found again, ``replayed``), with the older cases it may repeat and
+    its deadline (naive UTC; what the caller is told to expect)."""
 
     case_id: int
     code: str
     replayed: bool
     suspected: tuple[int, ...]
+    due_at: datetime | None = None
 
 
 def door_note(door: Door) -> str:
@@ -246,7 +249,7 @@ def create_case(engine: Engine | Connection, new: NewCase, door: Door,
     except BaseException:
         _remove_photos(written)
         raise
-    return Created(case_id, code, False, tuple(s.case_id for s in seen.suspects))
+    return Created(case_id, code, False, tuple(s.case_id for s in seen.suspects), seen.due_at)
 
 
 def _naive_utc(now: datetime | None) -> datetime:
@@ -291,7 +294,7 @@ def _replay(conn: Connection, door: Door, key: str) -> Created | None:
     if row is None:
         return None
     others = conn.scalars(_LINKED, {"case_id": row.case_id}).all()
-    return Created(row.case_id, row.code, True, tuple(others))
+    return Created(row.case_id, row.code, True, tuple(others), row.due_at)
 
 
 def _insert_case(conn: Connection, new: NewCase, door: Door, seen: Preview,

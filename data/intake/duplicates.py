@@ -38,7 +38,8 @@ MOST_SUSPECTS = 5
 
 #: Open cases of one subcategory reported in a window, in a box (built once: the intake
 #: runs it for every case).
-_NEAR = (select(Case.id, Case.code, Case.lon, Case.lat, Case.reported_at, Case.status)
+_NEAR = (select(Case.id, Case.code, Case.lon, Case.lat, Case.reported_at, Case.status,
+                Case.region_id)
          .where(Case.subcategory == bindparam("subcategory"),
                 Case.reported_at >= bindparam("since"), Case.reported_at <= bindparam("now"),
                 Case.status.in_(schema.OPEN_STATUSES),
@@ -48,13 +49,16 @@ _NEAR = (select(Case.id, Case.code, Case.lon, Case.lat, Case.reported_at, Case.s
 
 @dataclass(frozen=True)
 class Suspect:
-    """An older open case a new one may repeat, ``distance_m`` away."""
+    """An older open case a new one may repeat, ``distance_m`` away, in ``region_id``
+    (a suspect across a town's edge may lie outside the asker's area: a screen shows
+    only those its principal may see)."""
 
     case_id: int
     code: str
     distance_m: float
     reported_at: datetime
     status: str
+    region_id: int | None = None
 
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -105,7 +109,8 @@ def find_suspects(conn: Connection, *, subcategory: str | None, lon: float | Non
             continue
         far = distance_m(lon, lat, row.lon, row.lat)
         if far <= radius_m:
-            suspects.append(Suspect(row.id, row.code, far, row.reported_at, row.status))
+            suspects.append(Suspect(row.id, row.code, far, row.reported_at, row.status,
+                                    row.region_id))
     suspects.sort(key=lambda s: (s.distance_m, -s.reported_at.timestamp(), s.case_id))
     return suspects[:MOST_SUSPECTS]
 

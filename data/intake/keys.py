@@ -201,8 +201,11 @@ def check_key(engine: Engine | Connection, token: object, *,
     if not _TOKEN_SHAPE.fullmatch(token):
         return None
     now = now or store.utcnow()
-    with store.transaction(engine) as conn:
-        info = _get(conn, ApiKey.key_hash == _hash(token))
+    if isinstance(engine, Connection):
+        info = _get(engine, ApiKey.key_hash == _hash(token))
+    else:  # a read: no transaction to commit (a commit costs a SQLite write of its own)
+        with engine.connect() as conn:
+            info = _get(conn, ApiKey.key_hash == _hash(token))
     if info is None or info.revoked:
         return None
     stale = now - TOUCH_EVERY

@@ -219,7 +219,7 @@ def _request_query() -> Select:
             .outerjoin(Region, Region.id == Case.region_id))
 
 
-def _w3c(moment: datetime | None, tz: ZoneInfo) -> str | None:
+def w3c(moment: datetime | None, tz: ZoneInfo) -> str | None:
     """A naive UTC time of the store as a W3C datetime with the deployment's offset."""
     if moment is None:
         return None
@@ -245,9 +245,9 @@ def _request(row: Any, tz: ZoneInfo) -> dict:
         "description": row.description,
         "agency_responsible": row.agency,
         "service_notice": None,
-        "requested_datetime": _w3c(row.reported_at, tz),
-        "updated_datetime": _w3c(updated, tz),
-        "expected_datetime": _w3c(row.due_at, tz),
+        "requested_datetime": w3c(row.reported_at, tz),
+        "updated_datetime": w3c(updated, tz),
+        "expected_datetime": w3c(row.due_at, tz),
         "address": row.address,
         "address_id": row.region_code,
         "zipcode": None,

@@ -346,6 +346,26 @@ def test_the_preview_names_suspected_duplicates(app):
     assert any(code in s for s in _texts(shown[0]))
 
 
+def test_the_preview_never_names_a_suspect_across_the_town_edge(app):
+    """A case 20 m away, but in the next town: a T1 operator is not told its code (a T2
+    operator filing on their side sees it, so the test can fail)."""
+    east_of_edge = (116.0302, 39.905)  # in G4 (T2), 17 m from the T1 point below
+    with store.transaction(_engine(app)) as conn:
+        other = ws.add_case(conn, region_id=G4, lon=east_of_edge[0], lat=east_of_edge[1],
+                            reported_at=store.utcnow() - timedelta(hours=1))
+        code = conn.scalar(select(Case.code).where(Case.id == other))
+        store.bump_data_version(conn)
+    with _as(app):
+        ours = cb.preview_case({"lon": 116.0298, "lat": 39.905}, "C01", "", [], "", "", "",
+                               _state())
+    with _as(app, region="T2"):
+        theirs = cb.preview_case({"lon": 116.0303, "lat": 39.905}, "C01", "", [], "", "",
+                                 "", _state("T2"))
+    assert any(code in s for s in _texts(theirs[0]))
+    assert not any(code in s for s in _texts(ours[0]))
+    assert any("城关镇" in s for s in _texts(ours[0]))  # the preview itself was shown
+
+
 def test_the_preview_of_a_place_outside_the_area_says_so(app):
     with _as(app, region="T2"):
         shown = cb.preview_case({"lon": IN_G2[0], "lat": IN_G2[1]}, "C01", "", [], "", "", "",

@@ -24,6 +24,7 @@ bodies are in tests/authz_world.py; the routes' matrix is test_authz_routes.py.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Callable
 
@@ -127,7 +128,70 @@ def _open_linked(world, target):
         trigger=trigger)]
 
 
+#: A point inside each target's area.
+_DESK_POINT = {"T1": (116.005, 39.905), "T2": (116.025, 39.905), "*": (116.015, 39.905),
+               "NOPE": (116.005, 39.905)}
+#: A name the desk shows only to someone who may file in the target (its map, its matches).
+_DESK_MARKER = {"T1": "Grid-One-A", "T2": "Grid-Two-A", "*": "Town-Two"}
+
+
+def _desk_place(target):
+    """The form's place: a point in the target's grid; the county's own is its code (every
+    point of it lies in a town, whose commander's console may also show "the county": it
+    lands on their own town, where they may file)."""
+    if target == "*":
+        return {"lon": None, "lat": None, "region_code": "C", "address": None}
+    lon, lat = _DESK_POINT[target]
+    return {"lon": lon, "lat": lat, "region_code": None, "address": None}
+
+
+def _desk(world, name, target, values, trigger=None):
+    """A desk callback's body, the console showing the target (the form's region)."""
+    return body(world, name, {**values, STATE: console_state(_code(target))}, trigger=trigger)
+
+
+def _desk_open(world, target):
+    return [_desk(world, "open_desk", target, {f"{ids.DESK_OPEN}.n_clicks": 1},
+                  trigger=f"{ids.DESK_OPEN}.n_clicks")]
+
+
+def _desk_form(target) -> dict:
+    return {f"{ids.DESK_DESCRIPTION}.value": "Hole in the road", f"{ids.DESK_CATEGORY}.value":
+            "C01", f"{ids.DESK_URGENT}.value": [], f"{ids.DESK_REPORTER_NAME}.value": "Caller",
+            f"{ids.DESK_REPORTER_PHONE}.value": "12345678", f"{ids.DESK_ADDRESS}.value": "",
+            f"{ids.DESK_PLACE}.data": _desk_place(target)}
+
+
+def _desk_save(world, target):
+    """保存 with a fresh form key (each body files anew when allowed)."""
+    return [_desk(world, "save_case", target, {
+        f"{ids.DESK_SAVE}.n_clicks": 1, f"{ids.DESK_KEY}.data": uuid.uuid4().hex,
+        f"{ids.CONSOLE_REFRESH}.data": 0, **_desk_form(target)},
+        trigger=f"{ids.DESK_SAVE}.n_clicks")]
+
+
+DESK_CALLBACKS: dict[str, Spec] = {
+    # the desk's button shows or not: it carries no data of any region
+    "show_button": Spec("none", ("T2",), lambda w, t: [_desk(w, "show_button", t, {
+        f"{ids.CONSOLE_REFRESH}.data": 0})]),
+    "open_desk": Spec("act", REGION_TARGETS, _desk_open, marker=_DESK_MARKER.get),
+    "find_places": Spec("act", REGION_TARGETS, lambda w, t: [_desk(w, "find_places", t, {
+        f"{ids.DESK_ADDRESS}.value": _DESK_MARKER.get(t, "Grid-Two-A")})],
+        marker=_DESK_MARKER.get),
+    "choose_place": Spec("act", REGION_TARGETS, lambda w, t: [_desk(w, "choose_place", t, {
+        f"{ids.DESK_MAP}.clickData": {"points": [dict(zip(("lon", "lat"), _DESK_POINT[t]))]}},
+        trigger=f"{ids.DESK_MAP}.clickData")]),
+    "refine_lattice": Spec("act", REGION_TARGETS, lambda w, t: [_desk(w, "refine_lattice", t, {
+        f"{ids.DESK_MAP}.relayoutData": {"geo.projection.scale": 2.0}})]),
+    "preview_case": Spec("act", REGION_TARGETS, lambda w, t: [_desk(
+        w, "preview_case", t, _desk_form(t))],
+        marker=lambda t: {"T1": "Grid-One-A", "T2": "Grid-Two-A", "*": "County-Root"}.get(t)),
+    "save_case": Spec("act", REGION_TARGETS, _desk_save, changes_store=True),
+}
+
+
 CALLBACKS: dict[str, Spec] = {
+    **DESK_CALLBACKS,
     "decide_duplicate": Spec("act", CASE_TARGETS, _merge_into_itself,
                              marker=lambda t: "merged into itself"),
     "open_linked": Spec("none", ("T2",), _open_linked),

@@ -136,7 +136,8 @@ def test_the_same_key_twice_makes_one_case(intake):
     before = row_counts(intake)
     again = create_case(intake, new_case(description="retried"), HOTLINE,
                         NOW + timedelta(seconds=5), idempotency_key=" req-1 ")
-    assert again == create_module.Created(first.case_id, first.code, True, ())
+    assert again == create_module.Created(first.case_id, first.code, True, (), first.due_at)
+    assert first.due_at is not None  # the replay tells the caller the same deadline
     assert row_counts(intake) == before  # a replay writes nothing, not even the version
     other_key = create_case(intake, new_case(), HOTLINE, NOW, idempotency_key="req-2")
     other_door = create_case(intake, new_case(), APP_T1, NOW, idempotency_key="req-1")

@@ -207,13 +207,14 @@ def test_a_busy_store_skips_the_last_use_but_lets_the_key_in(world, monkeypatch)
     @contextmanager
     def busy_on_write(engine):
         calls.append(engine)
-        if len(calls) == 2:  # the second transaction of the check: the touch
+        if len(calls) == 1:  # the check's only transaction: the touch (the read needs none)
             raise OperationalError("UPDATE api_keys", {}, Exception("database is locked"))
         with real(engine) as conn:
             yield conn
 
     monkeypatch.setattr(store, "transaction", busy_on_write)
     assert keys.check_key(world, token, now=T0 + timedelta(minutes=5)).last_used_at is None
+    assert len(calls) == 1
     monkeypatch.setattr(store, "transaction", real)
     assert keys.get_key(world, "app").last_used_at is None
     assert keys.check_key(world, token, now=T0 + timedelta(minutes=6)).last_used_at == (
