@@ -132,6 +132,11 @@ class Server:
         self.stop()
         raise RuntimeError("the server did not answer within 3 minutes")
 
+    def cpu_seconds(self) -> float:
+        """The server process' CPU time so far (user + system, from /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -238,12 +243,15 @@ def bench_store(url: str, seconds: float, threads: int, media_dir: Path) -> dict
         idle.join()
         wall.phase = "load"
         began = time.monotonic()
+        server_cpu, own_cpu = server.cpu_seconds(), time.process_time()
         clients = [Client(server.url, key, services, seen, 1 + i, began + seconds)
                    for i in range(threads)]
         for client in clients:
             client.start()
         for client in clients:
             client.join()
+        server_cpu = server.cpu_seconds() - server_cpu
+        own_cpu = time.process_time() - own_cpu
     finally:
         wall.stop()
         server.stop()
@@ -254,6 +262,14 @@ def bench_store(url: str, seconds: float, threads: int, media_dir: Path) -> dict
     out["seconds_measured"] = window
     out["accepted_per_second"] = round(len(accepted) / window, 1)
     out["requests"] = len(answers)
+    # the machine's cores are shared by the server, the clients and the wall: what one case
+    # costs the server tells its capacity on a core of its own
+    load_answers = sum(len(c.answers) for c in clients)
+    out["server_cpu_ms_per_request"] = round(1000 * server_cpu / max(1, load_answers), 2)
+    out["server_capacity_per_core_per_second"] = round(
+        load_answers / server_cpu, 1) if server_cpu else None
+    out["load_generator_and_wall_cpu_share"] = round(own_cpu / (own_cpu + server_cpu), 2) \
+        if own_cpu + server_cpu else None
     out["statuses"] = dict(Counter(a[1] for a in answers))
     out["per_request"] = _stats([a[2] for a in answers])
     out["idle_per_request"] = _stats([a[2] for a in idle.answers])

@@ -430,7 +430,7 @@ def save_case(n_clicks: int | None, key: str | None, description: str | None,
             _check_placed(principal, preview(conn, new, _door(principal), utcnow(),
                                              **_radius()))
         created = create_case(engine, new, _door(principal), idempotency_key=key,
-                              **_radius())
+                              audit=services.audit_who(principal), **_radius())
     except IntakeRefused as refused:
         lines, other = problem_lines(list(refused.problems), lang)
         text = " ".join(x for x in (t("desk_not_saved", lang), other) if x)

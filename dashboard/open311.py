@@ -344,7 +344,8 @@ def _file_request() -> Response:
         created = create_case(services.engine(), new, door, idempotency_key=idempotency_key,
                               photos=photos, media_dir=settings.media_path(),
                               radius_m=settings.duplicate_radius_m,
-                              hours=settings.duplicate_hours)
+                              hours=settings.duplicate_hours,
+                              audit=audit.Who(door.actor, audit.API_KEY, request.remote_addr))
     except IntakeRefused as refused:
         raise problems_error(refused, lambda f: georeport.field_name(f, form)) from None
     except OSError as exc:  # the media folder cannot be written: nothing was kept
@@ -369,7 +370,8 @@ def _audit_refusal(error: ApiError) -> None:
     """One audit row for a refused write (:func:`dashboard.audit_hooks.refused_write`:
     identical ones of a writer within a minute share it). Never the key itself."""
     info = g.get("open311_key")
-    who = audit.Who(f"key:{info.name}" if info else "-", audit.ANONYMOUS, request.remote_addr)
+    who = audit.Who(f"key:{info.name}", audit.API_KEY, request.remote_addr) if info else \
+        audit.Who("-", audit.ANONYMOUS, request.remote_addr)
     audit_hooks.refused_write(
         who, f"open311_{error.status}", region=info.region_code if info else None,
         detail={"status": error.status, "why": [quoted(d) for d in error.descriptions[:10]]})

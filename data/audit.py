@@ -57,7 +57,8 @@ USER = "user"
 DISPLAY = "display"
 ANONYMOUS = "anonymous"
 CLI = "cli"
-ACTOR_KINDS: tuple[str, ...] = (USER, DISPLAY, ANONYMOUS, CLI)
+API_KEY = "api_key"  # a writer of the intake API (data/intake/keys.py), named key:NAME
+ACTOR_KINDS: tuple[str, ...] = (USER, DISPLAY, ANONYMOUS, CLI, API_KEY)
 
 #: Rows per page at most (the page and the command line ask for fewer).
 MAX_LIMIT = 1000

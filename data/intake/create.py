@@ -39,6 +39,7 @@ from typing import Sequence
 from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from data import audit as audit_log
 from data import schema, store
 from data.deadlines import deadline
 from data.holidays import work_calendar
@@ -190,7 +191,8 @@ def preview(conn: Connection, new: NewCase, door: Door, now: datetime, *,
 def create_case(engine: Engine | Connection, new: NewCase, door: Door,
                 now: datetime | None = None, *, idempotency_key: str | None = None,
                 photos: Sequence[media.Photo] = (), media_dir: Path | None = None,
-                radius_m: float = 50.0, hours: float = 72.0) -> Created:
+                radius_m: float = 50.0, hours: float = 72.0,
+                audit: audit_log.Who | None = None) -> Created:
     """Save a new case, in one transaction; see the module for what is written.
 
     Parameters
@@ -209,6 +211,9 @@ def create_case(engine: Engine | Connection, new: NewCase, door: Door,
         Photos prepared by :func:`data.intake.media.prepare`, kept under ``media_dir``.
     radius_m, hours
         How near and how recent an open case of the same subcategory is a suspect.
+    audit
+        Who files it and from where: the audit log's ``case_action`` row (action
+        ``report``) is written in the same transaction (a replay writes none).
 
     Raises
     ------
@@ -237,6 +242,11 @@ def create_case(engine: Engine | Connection, new: NewCase, door: Door,
             if photos:
                 written = _store_photos(conn, case_id, photos, media_dir)
             flag(conn, case_id, seen.suspects, now)
+            if audit is not None:
+                audit_log.record_case_action(
+                    conn, audit, action="report", case_id=case_id, code=code, ok=True,
+                    at=now, detail={"door": door.kind, "source": door.source,
+                                    "region": seen.placement.region_code})
             store.bump_data_version(conn)
     except IntegrityError:
         _remove_photos(written)

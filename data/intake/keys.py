@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from data import audit as audit_log
 from data import schema, store
 from data.models import ApiKey, Officer, Region
+from data.users import AccountError
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +58,10 @@ DEFAULT_SOURCE = "hotline"
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-class ApiKeyError(ValueError):
-    """A request about API keys that cannot be done; nothing was written.
-
-    ``key`` names the reason (``api_key_bad_name``, ``api_key_unknown_region``, ...) and
-    ``values`` the facts, so an interface can word it; ``str()`` is English.
-    """
-
-    def __init__(self, key: str, message: str, **values: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.values = values
+class ApiKeyError(AccountError):
+    """A request about API keys that cannot be done; nothing was written. Like every
+    :class:`data.users.AccountError`: ``key`` names the reason (``api_key_bad_name``,
+    ``api_key_unknown_region``, ...), ``values`` the facts; ``str()`` is English."""
 
 
 @dataclass(frozen=True)

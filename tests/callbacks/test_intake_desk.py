@@ -27,7 +27,7 @@ from sqlalchemy import func, insert, select
 from callbacks import intake_desk as cb
 from dashboard.app import create_app
 from dashboard.settings import Settings
-from data import schema, store
+from data import audit, schema, store
 from data.console_state import ConsoleState
 from data.models import Case, CaseEvent, CaseIntake, Region
 from data.users import Principal
@@ -145,6 +145,9 @@ def test_an_operator_files_a_case_placed_by_its_point(app):
     assert (intake.door, intake.user_name, intake.reporter_phone) == (
         schema.DESK, "接线员甲", "138 0000 1111")
     assert events == [("report", "接线员甲")]
+    rows = audit.query(_engine(app), kinds=[audit.CASE_ACTION]).rows
+    assert [(r.actor, r.actor_kind, r.target, r.detail["door"]) for r in rows] == [
+        ("接线员甲", audit.USER, case.code, schema.DESK)]
 
 
 def test_a_double_click_files_one_case(app):

@@ -419,6 +419,19 @@ def test_refusals_are_audited_without_the_key(writer):
     assert all(token not in str(r) for r in rows)
 
 
+def test_a_filed_case_is_audited_as_its_key_and_a_replay_is_not(writer):
+    headers = {"Idempotency-Key": "audit-1"}
+    code = _post(writer, GOOD, headers=headers).get_json()[0]["service_request_id"]
+    assert _post(writer, GOOD, headers=headers).status_code == 200  # the replay
+    rows = [r for r in audit.query(writer["engine"], kinds=[audit.CASE_ACTION]).rows
+            if r.target == code]
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.actor, row.actor_kind, row.result) == ("key:hotline", audit.API_KEY, audit.OK)
+    assert row.detail["action"] == "report" and row.detail["door"] == "open311"
+    assert writer["tokens"]["hotline"] not in str(row)
+
+
 def test_rate_limit_is_429_with_retry_after(writer):
     assert _post(writer, GOOD, key="slow").status_code == 201
     assert _post(writer, {"service_code": "C01"}, key="slow").status_code == 400
