@@ -262,11 +262,11 @@ def bench_store(url: str, seconds: float, threads: int, media_dir: Path) -> dict
     out["seconds_measured"] = window
     out["accepted_per_second"] = round(len(accepted) / window, 1)
     out["requests"] = len(answers)
-    # the machine's cores are shared by the server, the clients and the wall: what one case
-    # costs the server tells its capacity on a core of its own
+    # the machine's cores are shared by the server, the clients and the wall: what one
+    # request costs the server's process (its CPU seconds over the load) is its price
     load_answers = sum(len(c.answers) for c in clients)
     out["server_cpu_ms_per_request"] = round(1000 * server_cpu / max(1, load_answers), 2)
-    out["server_capacity_per_core_per_second"] = round(
+    out["server_requests_per_cpu_second"] = round(
         load_answers / server_cpu, 1) if server_cpu else None
     out["load_generator_and_wall_cpu_share"] = round(own_cpu / (own_cpu + server_cpu), 2) \
         if own_cpu + server_cpu else None

@@ -31,6 +31,8 @@ Decisions, deliberately:
 
 from __future__ import annotations
 
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -226,7 +228,7 @@ def create_case(engine: Engine | Connection, new: NewCase, door: Door,
     key = _idempotency_key(idempotency_key)
     written: list[Path] = []
     try:
-        with store.transaction(engine) as conn:
+        with _one_writer(engine), store.transaction(engine) as conn:
             if key is not None:
                 first = _replay(conn, door, key)
                 if first is not None:
@@ -260,6 +262,19 @@ def create_case(engine: Engine | Connection, new: NewCase, door: Door,
         _remove_photos(written)
         raise
     return Created(case_id, code, False, tuple(s.case_id for s in seen.suspects), seen.due_at)
+
+
+#: SQLite lets one connection write at a time; a second one waits in SQLite's busy handler,
+#: which sleeps in growing steps (up to 100 ms) and retries. This process' writers of new
+#: cases queue here instead, in order, each starting its transaction when the last ended
+#: (another process still waits in SQLite's handler, as before).
+_SQLITE_WRITER = threading.Lock()
+
+
+def _one_writer(engine: Engine | Connection):
+    if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
+        return _SQLITE_WRITER
+    return nullcontext()
 
 
 def _naive_utc(now: datetime | None) -> datetime:
