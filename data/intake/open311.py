@@ -24,6 +24,7 @@ deployment's offset (``meta.timezone``).
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
@@ -339,12 +340,21 @@ def _text_or_problem(form: Mapping, field: str, problems: list[Problem]) -> str 
     return None
 
 
+#: A Chinese, Japanese or Korean character: a name written in them puts the family first.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
 def _reporter_name(form: Mapping, problems: list[Problem]) -> str | None:
-    """``first_name`` and ``last_name`` joined as given, else ``name``."""
+    """``first_name`` and ``last_name`` joined, else ``name``: a Chinese name family name
+    first and without a space (王 + 伟 is 王伟), any other given name first (Jane Doe)."""
     first = _text_or_problem(form, "first_name", problems)
     last = _text_or_problem(form, "last_name", problems)
     name = _text_or_problem(form, "name", problems)
-    joined = " ".join(part.strip() for part in (first, last) if part and part.strip())
+    parts = [part.strip() for part in (first, last) if part and part.strip()]
+    if len(parts) == 2 and all(_CJK.search(part) for part in parts):
+        joined = parts[1] + parts[0]
+    else:
+        joined = " ".join(parts)
     return joined or (name if name is not None else None)
 
 

@@ -334,7 +334,7 @@ def test_a_posted_request_comes_back_with_public_fields_only(writer):
                               .where(CaseIntake.case_id == case.id)).one()
         note = conn.scalar(select(CaseEvent.note).where(CaseEvent.case_id == case.id,
                                                         CaseEvent.action == "report"))
-    assert (case.source, case.region_id, case.reporter) == ("hotline", ws.G1, "秘密 李")
+    assert (case.source, case.region_id, case.reporter) == ("hotline", ws.G1, "李秘密")
     assert (intake.door, intake.reporter_phone) == (schema.OPEN311, PHONE)
     assert "open311" in note
     for path in [f"requests/{code}.json", f"requests.json?service_request_id={code}",

@@ -22,9 +22,19 @@ def test_post_fields_map_to_the_intake_names():
             "resolved_on_spot": "1", "resolution_note": "已处理"}
     assert georeport.to_new_case_values(form) == {
         "service_code": "C01", "description": "井盖缺失", "lat": "39.905", "lon": "116.005",
-        "address": "人民路1号", "region_code": "G1", "reporter_name": "三 张",
+        "address": "人民路1号", "region_code": "G1", "reporter_name": "张三",
         "reporter_phone": "13800000000", "urgent": "true", "resolved_on_spot": "1",
         "resolution_note": "已处理"}
+
+
+@pytest.mark.parametrize("first, last, expected", [
+    ("三", "张", "张三"),  # a Chinese name: the family name first, no space
+    ("Jane", "Doe", "Jane Doe"),  # any other: as the spec's fields read
+    ("Li", "王", "Li 王"), (" 伟 ", "", "伟"), ("", "王", "王"),
+])
+def test_a_reporter_s_name_is_written_the_way_it_is_said(first, last, expected):
+    values = georeport.to_new_case_values({"first_name": first, "last_name": last})
+    assert values["reporter_name"] == expected
 
 
 def test_name_and_region_code_are_accepted_too():
