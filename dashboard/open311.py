@@ -55,7 +55,7 @@ from dashboard.intake_limits import KeyRateLimiter
 from data import audit, schema, store
 from data.intake import keys, media
 from data.intake import open311 as georeport
-from data.intake.create import Created, Door, create_case
+from data.intake.create import Created, Door, create_case, service_problem
 from data.intake.fields import IntakeRefused, NewCase, Problem, parse_new_case
 
 log = logging.getLogger("dashboard.open311")
@@ -310,6 +310,10 @@ def _new_case(form: Mapping, uploads: list[media.Upload]) -> tuple[NewCase, list
     except IntakeRefused as refused:
         problems += [p._replace(field=georeport.field_name(p.field, form))
                      for p in refused.problems]
+        with services.engine().connect() as conn:  # named now too, not after a retry
+            unknown = service_problem(conn, values)
+        if unknown is not None:
+            problems.append(unknown)
     try:
         photos = media.prepare(uploads)
     except IntakeRefused as refused:

@@ -36,7 +36,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -136,6 +136,22 @@ class Created:
     due_at: datetime | None = None
 
 
+def unknown_service(code: str) -> Problem:
+    """The problem of a service code no category has."""
+    return Problem("service_code", "unknown_service", f"no service has the code {code!r}")
+
+
+def service_problem(conn: Connection, values: Mapping[str, object]) -> Problem | None:
+    """``unknown_service`` when ``values`` name a service code (as text) no category has:
+    a door whose other fields were refused names this one in the same answer."""
+    code = values.get("service_code")
+    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+        return None  # missing or malformed: parse_new_case names it
+    if conn.execute(_CATEGORY, {"code": code.strip()}).first() is not None:
+        return None
+    return unknown_service(code.strip())
+
+
 def door_note(door: Door) -> str:
     """The ``report`` event's note: which door, and whose key or desk
     (``open311 · key hotline-12345``, ``desk · operator1``)."""
@@ -164,8 +180,7 @@ def preview(conn: Connection, new: NewCase, door: Door, now: datetime, *,
         problems += refused.problems
     row = conn.execute(_CATEGORY, {"code": new.service_code}).first()
     if row is None:
-        problems.append(Problem("service_code", "unknown_service",
-                                f"no service has the code {new.service_code!r}"))
+        problems.append(unknown_service(new.service_code))
     if placement is not None and door.region_id is not None \
             and not locator(conn).within(placement.region_id, door.region_id):
         field = "region_code" if placement.method == schema.LOCATED_BY_CODE else "lat"

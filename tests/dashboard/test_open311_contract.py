@@ -373,6 +373,11 @@ def test_every_problem_is_named_in_the_callers_words(writer):
     errors = _errors(response, 400)
     fields = [e["description"].split(":")[0] for e in errors]
     assert fields == ["description", "long", "phone"]
+    # an unknown service is named in the same answer as the fields' problems
+    errors = _errors(_post(writer, {"service_code": "NOPE", "lat": "39.9"}), 400)
+    fields = [e["description"].split(":")[0] for e in errors]
+    assert fields == ["description", "long", "service_code"]
+    assert "NOPE" in errors[-1]["description"]
     assert _counts(writer["engine"]) == before
 
 
