@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.wall import walk_components  # noqa: E402
 from callbacks import wall as wall_callbacks  # noqa: E402
 from dashboard import simulate  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
@@ -162,7 +163,8 @@ class Wall:
     def _run(self) -> None:
         with self.app.server.test_request_context(headers={"X-Display-Token": self.token}):
             page = wall_callbacks.render_wall("")
-            state = next(c.data for c in _walk(page) if getattr(c, "id", None) == "wall-state")
+            state = next(c.data for c in walk_components(page)
+                         if getattr(c, "id", None) == "wall-state")
             while not self._stop.wait(1.0):
                 with self.engine.connect() as conn:
                     version = data_version(conn)
@@ -184,16 +186,6 @@ class Wall:
         users.revoke_display_token(self.engine, users.check_display_token(self.engine,
                                                                           self.token).id)
         self.engine.dispose()
-
-
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if isinstance(children, (list, tuple)):
-        for child in children:
-            yield from _walk(child)
-    elif children is not None and not isinstance(children, (str, int, float)):
-        yield from _walk(children)
 
 
 class Client(threading.Thread):

@@ -116,7 +116,8 @@ def bench_server(url: str, repeat: int) -> dict[str, object]:
         page = wall_callbacks.render_wall("")
         out["first_load_server_ms"] = round((time.perf_counter() - start) * 1000, 1)
         out["first_load_bytes"] = _json_size(page)
-        state = next(c.data for c in _walk(page) if getattr(c, "id", None) == "wall-state")
+        state = next(c.data for c in walk_components(page)
+                     if getattr(c, "id", None) == "wall-state")
         # the 30-day panels are counted once a minute, not per refresh: warm them as a
         # running wall has them
         unchanged = []
@@ -141,14 +142,15 @@ def bench_server(url: str, repeat: int) -> dict[str, object]:
     return out
 
 
-def _walk(component):
+def walk_components(component):
+    """``component`` and every component under it (the wall's page is a tree)."""
     yield component
     children = getattr(component, "children", None)
     if isinstance(children, (list, tuple)):
         for child in children:
-            yield from _walk(child)
+            yield from walk_components(child)
     elif children is not None and not isinstance(children, (str, int, float)):
-        yield from _walk(children)
+        yield from walk_components(children)
 
 
 def bench_browser(url: str, grids: int, soak_minutes: float,

@@ -28,7 +28,7 @@ from data import schema
 from data.console_state import ConsoleState
 from data.intake.create import Door, create_case, preview
 from data.intake.desk import category_choices
-from data.intake.fields import IntakeRefused, Problem, parse_new_case
+from data.intake.fields import IntakeRefused, parse_new_case
 from data.intake.placement import search_places
 from data.regions import UnknownRegion, get_region
 from data.store import deployment_timezone, utcnow
@@ -298,6 +298,9 @@ def _values(description, category, urgent, name, phone, address, chosen) -> dict
 
 
 def _door(principal: Principal) -> Door:
+    """The desk's door for ``principal``: its region is the principal's, so
+    :func:`data.intake.create.preview` and :func:`~data.intake.create.create_case` refuse a
+    case the server places outside their area (``region_not_allowed``, on the place)."""
     return Door(kind=schema.DESK, source="hotline", actor=principal.name,
                 region_id=principal.region_id, api_key_id=None, officer_id=None,
                 user_name=principal.name)
@@ -307,15 +310,6 @@ def _radius() -> dict:
     settings = services.settings()
     return {"radius_m": float(settings.duplicate_radius_m),
             "hours": float(settings.duplicate_hours)}
-
-
-def _check_placed(principal: Principal, found) -> None:
-    """Refuse a case placed outside the principal's area (the placed region, found by
-    the server, decides): a :class:`Problem` on the place."""
-    region_id = getattr(found.placement, "region_id", None)
-    if not principal.can_report(region_id):
-        raise IntakeRefused([Problem("location", "region_not_allowed",
-                                     "the place lies outside your area")])
 
 
 def problem_lines(problems: list, lang: str) -> tuple[list, str]:
@@ -394,7 +388,6 @@ def preview_case(chosen: dict | None, category: str | None, description: str | N
         new = parse_new_case(values)
         with services.engine().connect() as conn:
             found = preview(conn, new, _door(principal), utcnow(), **_radius())
-            _check_placed(principal, found)
             facts = _facts(conn, found, lang, principal)
     except IntakeRefused as refused:
         wanted = [p for p in refused.problems if p.code != "missing"]
@@ -426,9 +419,6 @@ def save_case(n_clicks: int | None, key: str | None, description: str | None,
     engine = services.engine()
     try:
         new = parse_new_case(values)
-        with engine.connect() as conn:
-            _check_placed(principal, preview(conn, new, _door(principal), utcnow(),
-                                             **_radius()))
         created = create_case(engine, new, _door(principal), idempotency_key=key,
                               audit=services.audit_who(principal), **_radius())
     except IntakeRefused as refused:

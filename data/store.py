@@ -85,6 +85,16 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def naive_utc(now: datetime | None) -> datetime:
+    """``now`` as the store keeps times: naive UTC (an aware time is converted, not
+    misread); None is :func:`utcnow`."""
+    if now is None:
+        return utcnow()
+    if now.tzinfo is not None:
+        return now.astimezone(timezone.utc).replace(tzinfo=None)
+    return now
+
+
 # --- meta ---------------------------------------------------------------------------------
 
 # Built once: every live write reads and moves these counters (live intake: hundreds a second).

@@ -71,7 +71,7 @@ dict for the interface to word in Chinese or English; ``str()`` is English.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -296,7 +296,7 @@ def apply(engine_or_conn: Engine | Connection, case_id: int, action: str, *, act
     CaseNotFound, CaseChanged, IllegalTransition, InvalidParameter
         Nothing is written in any of these cases.
     """
-    now = _naive_utc(now)
+    now = store.naive_utc(now)
     try:
         with store.transaction(engine_or_conn) as conn:
             state = _apply(conn, case_id, action, actor=actor,
@@ -308,12 +308,13 @@ def apply(engine_or_conn: Engine | Connection, case_id: int, action: str, *, act
             return state
     except Exception as error:
         if audit is not None:
-            _audit_failure(engine_or_conn, audit, action, case_id, error, now)
+            audit_failure(engine_or_conn, audit, action, case_id, error, now)
         raise
 
 
-def _audit_failure(engine_or_conn: Engine | Connection, audit: audit_log.Who, action: str,
-                   case_id: int, error: Exception, now: datetime) -> None:
+def audit_failure(engine_or_conn: Engine | Connection, audit: audit_log.Who, action: str,
+                  case_id: Any, error: Exception, now: datetime,
+                  detail: Mapping[str, Any] | None = None) -> None:
     """The ``failed`` audit row of an action whose transaction was rolled back (or, given
     a caller's connection, that wrote nothing): a refusal has its key, anything else its
     type. Never hides the error itself: a store that cannot take the row is let be."""
@@ -324,7 +325,7 @@ def _audit_failure(engine_or_conn: Engine | Connection, audit: audit_log.Who, ac
     code = getattr(error, "values", {}).get("code") if workflow_error else None
     try:
         audit_log.record_case_action(engine_or_conn, audit, action=action, case_id=case_id,
-                                     code=code, ok=False, why=why, at=now)
+                                     code=code, ok=False, why=why, at=now, detail=detail)
     except SQLAlchemyError:
         pass
 
@@ -358,7 +359,7 @@ def apply_many(engine: Engine, items: Iterable[Sequence[Any]], action: str, *, a
     """
     if isinstance(engine, Connection):
         raise TypeError("apply_many needs an Engine: each case is its own transaction")
-    now = _naive_utc(now)
+    now = store.naive_utc(now)
     results: list[BatchResult] = []
     for item in items:
         case_id, expected_version, *rest = item
@@ -510,15 +511,6 @@ _PREPARE = {"dispatch": _prepare_dispatch, "return": _prepare_return,
             "rework": _prepare_rework, "resume": _prepare_resume}
 
 
-def _naive_utc(now: datetime | None) -> datetime:
-    """Now as the store keeps it: naive UTC (an aware time is converted, not misread)."""
-    if now is None:
-        return store.utcnow()
-    if now.tzinfo is not None:
-        return now.astimezone(timezone.utc).replace(tzinfo=None)
-    return now
-
-
 def _changed(row: Any, expected_version: int) -> CaseChanged:
     return CaseChanged(
         f"case {row.code} changed in the meantime: it is now version {row.version} "
@@ -536,7 +528,7 @@ def _check_future(bad, name: str, value: Any, now: datetime) -> datetime:
     """A deadline as naive UTC (an aware one converted), refused unless after now."""
     if not isinstance(value, datetime):
         raise bad(name, value, "not_a_datetime", "must be a datetime (naive UTC, or aware)")
-    moment = _naive_utc(value)
+    moment = store.naive_utc(value)
     if moment <= now:
         raise bad(name, value, "not_after_now", f"must lie after now ({now})")
     return moment

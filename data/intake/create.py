@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -161,8 +162,10 @@ def door_note(door: Door) -> str:
 
 
 def preview(conn: Connection, new: NewCase, door: Door, now: datetime, *,
-            radius_m: float = 50.0, hours: float = 72.0) -> Preview:
-    """What ``new`` would become if ``door`` filed it at ``now`` (naive UTC).
+            radius_m: float = 50.0, hours: float = 72.0, tz: ZoneInfo | None = None
+            ) -> Preview:
+    """What ``new`` would become if ``door`` filed it at ``now`` (naive UTC); ``tz`` is
+    the deployment's time zone when the caller has read it already.
 
     Raises
     ------
@@ -195,7 +198,7 @@ def preview(conn: Connection, new: NewCase, door: Door, now: datetime, *,
         raise IntakeRefused(sorted(problems, key=lambda p: order.get(p.field, len(order))))
     assert placement is not None and row is not None
     calendar = work_calendar(conn) if row.time_unit == schema.WORKING_DAYS else None
-    due_at = deadline(now, row.time_limit, row.time_unit, store.deployment_timezone(conn),
+    due_at = deadline(now, row.time_limit, row.time_unit, tz or store.deployment_timezone(conn),
                       calendar)
     suspects = find_suspects(conn, subcategory=row.subcategory, lon=placement.lon,
                              lat=placement.lat, region_id=placement.region_id, now=now,
@@ -239,7 +242,7 @@ def create_case(engine: Engine | Connection, new: NewCase, door: Door,
     sqlalchemy.exc.SQLAlchemyError
         The store failed; nothing written, no photo left on disk.
     """
-    now = _naive_utc(now)
+    now = store.naive_utc(now)
     key = _idempotency_key(idempotency_key)
     written: list[Path] = []
     try:
@@ -248,8 +251,9 @@ def create_case(engine: Engine | Connection, new: NewCase, door: Door,
                 first = _replay(conn, door, key)
                 if first is not None:
                     return first
-            seen = preview(conn, new, door, now, radius_m=radius_m, hours=hours)
-            case_id, code = _insert_case(conn, new, door, seen, now)
+            tz = store.deployment_timezone(conn)
+            seen = preview(conn, new, door, now, radius_m=radius_m, hours=hours, tz=tz)
+            case_id, code = _insert_case(conn, new, door, seen, now, tz)
             _insert_history(conn, case_id, new, door, now)
             conn.execute(_INSERT_INTAKE, {
                 "case_id": case_id, "door": door.kind, "api_key_id": door.api_key_id,
@@ -292,14 +296,6 @@ def _one_writer(engine: Engine | Connection):
     return nullcontext()
 
 
-def _naive_utc(now: datetime | None) -> datetime:
-    if now is None:
-        return store.utcnow()
-    if now.tzinfo is not None:
-        return now.astimezone(timezone.utc).replace(tzinfo=None)
-    return now
-
-
 def _idempotency_key(key: object) -> str | None:
     """The key as kept (stripped; blank is none), or a refusal naming what is wrong."""
     if key is None:
@@ -338,9 +334,9 @@ def _replay(conn: Connection, door: Door, key: str) -> Created | None:
 
 
 def _insert_case(conn: Connection, new: NewCase, door: Door, seen: Preview,
-                 now: datetime) -> tuple[int, str]:
-    """The case row; returns its id and code."""
-    local_day = now.replace(tzinfo=timezone.utc).astimezone(store.deployment_timezone(conn))
+                 now: datetime, tz: ZoneInfo) -> tuple[int, str]:
+    """The case row (its code dated by the local day in ``tz``); returns its id and code."""
+    local_day = now.replace(tzinfo=timezone.utc).astimezone(tz)
     code = f"SJ{local_day:%Y%m%d}{store.next_serial(conn, SERIAL_KEY):07d}"
     reporter = new.reporter_name
     if reporter is None and door.officer_id is not None:

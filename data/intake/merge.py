@@ -25,18 +25,17 @@ it is voided, so it is not ``filed`` and is in no rate; ``reported`` still count
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping
 
 from sqlalchemy import Connection, Engine, insert, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 from data import audit as audit_log
 from data import schema, store
 from data.models import Case, CaseEvent, CaseLink
 from data.workflow import (
     TRANSITIONS, CaseChanged, CaseNotFound, IllegalTransition, InvalidParameter,
-    WorkflowError, allowed_actions,
+    WorkflowError, allowed_actions, audit_failure,
 )
 
 #: The statuses a case may be merged away from: those the workflow may void.
@@ -49,15 +48,6 @@ class NoSuchLink(WorkflowError):
     ``state`` (the link's state, None when there is no link)."""
 
     key = "no_duplicate_link"
-
-
-def _naive_utc(now: datetime | None) -> datetime:
-    """Now as the store keeps it: naive UTC (an aware time converted, not misread)."""
-    if now is None:
-        return store.utcnow()
-    if now.tzinfo is not None:
-        return now.astimezone(timezone.utc).replace(tzinfo=None)
-    return now
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -148,7 +138,7 @@ def merge(engine: Engine | Connection, newer_id: int, older_id: int, *, actor: s
         Nothing is written. IllegalTransition names the case whose status forbids it: the
         newer one unless reported or filed, the older one unless open.
     """
-    now = _naive_utc(now)
+    now = store.naive_utc(now)
     try:
         with store.transaction(engine) as conn:
             versions, code = _merge(conn, newer_id, older_id, actor=actor,
@@ -160,7 +150,7 @@ def merge(engine: Engine | Connection, newer_id: int, older_id: int, *, actor: s
             return versions
     except Exception as error:
         if audit is not None:
-            _audit_failure(engine, audit, "merge", newer_id, error, now, {"into": older_id})
+            audit_failure(engine, audit, "merge", newer_id, error, now, {"into": older_id})
         raise
 
 
@@ -173,7 +163,7 @@ def dismiss(engine: Engine | Connection, case_id: int, other_id: int, *, actor: 
     for an unknown newer case and :class:`IllegalTransition` when it is closed or voided
     (final cases take no action); nothing is written then.
     """
-    now = _naive_utc(now)
+    now = store.naive_utc(now)
     try:
         with store.transaction(engine) as conn:
             version, code = _dismiss(conn, case_id, other_id, actor=actor, now=now)
@@ -184,26 +174,10 @@ def dismiss(engine: Engine | Connection, case_id: int, other_id: int, *, actor: 
             return version
     except Exception as error:
         if audit is not None:
-            _audit_failure(engine, audit, "dismiss", case_id, error, now, {"other": other_id})
+            audit_failure(engine, audit, "dismiss", case_id, error, now, {"other": other_id})
         raise
 
 
-def _audit_failure(engine: Engine | Connection, audit: audit_log.Who, action: str,
-                   case_id: object, error: Exception, now: datetime,
-                   detail: dict[str, Any]) -> None:
-    """The ``failed`` audit row of a refused (or failed) decision, as the workflow writes
-    its own: a refusal has its key, anything else its type; a caller's failing
-    transaction cannot hold the row, and a store that cannot take it is let be."""
-    refused = isinstance(error, WorkflowError)
-    if not refused and isinstance(engine, Connection):
-        return
-    try:
-        audit_log.record_case_action(
-            engine, audit, action=action, case_id=case_id,
-            code=error.values.get("code") if refused else None, ok=False,
-            why=error.key if refused else type(error).__name__, at=now, detail=detail)
-    except SQLAlchemyError:
-        pass
 
 
 def _case(conn: Connection, case_id: Any) -> Any:
