@@ -93,6 +93,11 @@ INTAKE_VARIABLES = {
     "DASHBOARD_INTAKE_RATE": ("intake_rate_per_minute", int),
     "DASHBOARD_DUPLICATE_RADIUS_M": ("duplicate_radius_m", float),
     "DASHBOARD_DUPLICATE_HOURS": ("duplicate_hours", float),
+    # the field force (issue 14; README "The field force")
+    "DASHBOARD_PATROL_GAP_MINUTES": ("patrol_gap_minutes", int),
+    "DASHBOARD_PATROL_BATCH_MAX": ("patrol_batch_max", int),
+    "DASHBOARD_BLIND_SPOT_DAYS": ("blind_spot_days", int),
+    "DASHBOARD_ASSESSMENT_WEIGHTS": ("assessment_weights", str),
 }
 
 
@@ -215,6 +220,16 @@ class Settings:
     #: last ``duplicate_hours`` hours is marked 疑似重复
     duplicate_radius_m: float = 50.0
     duplicate_hours: float = 72.0
+    # the field force (data/field, dashboard/patrol_api.py; README "The field force")
+    #: a gap between two GPS fixes of an officer longer than this starts a new patrol
+    patrol_gap_minutes: int = 30
+    #: the most fixes one ``POST /api/patrols/ID/points`` may carry (more: 413)
+    patrol_batch_max: int = 1000
+    #: a grid no one patrolled in this many days is a blind spot (巡查盲区)
+    blind_spot_days: int = 3
+    #: a TOML file of the officers' assessment weights; empty: the documented defaults
+    #: (:data:`data.field.assessment.DEFAULT_WEIGHTS`)
+    assessment_weights: str = ""
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -240,6 +255,12 @@ class Settings:
         if not (0 < self.duplicate_radius_m <= 10_000 and 0 < self.duplicate_hours <= 24 * 365):
             raise SettingsError(f"duplicate_radius_m={self.duplicate_radius_m!r} (0-10000] or "
                                 f"duplicate_hours={self.duplicate_hours!r} (0-8760] is out of "
+                                "range")
+        if not (1 <= self.patrol_gap_minutes <= 24 * 60 and 1 <= self.patrol_batch_max <= 100_000
+                and 1 <= self.blind_spot_days <= 365):
+            raise SettingsError(f"patrol_gap_minutes={self.patrol_gap_minutes!r} (1-1440), "
+                                f"patrol_batch_max={self.patrol_batch_max!r} (1-100000) or "
+                                f"blind_spot_days={self.blind_spot_days!r} (1-365) is out of "
                                 "range")
         if not 1 <= self.print_timeout_seconds <= MAX_PRINT_SECONDS:
             raise SettingsError(f"print_timeout_seconds={self.print_timeout_seconds!r}: "

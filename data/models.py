@@ -403,3 +403,111 @@ class CaseLink(Base):
 
     __table_args__ = (UniqueConstraint("case_id", "other_id", "kind",
                                        name="uq_case_links_pair"),)
+
+
+# --- the field force (issue 14): the roster, where patrols went, mediations, return visits ----
+
+
+class OfficerRoster(Base):
+    """An officer's roster facts (``python -m dashboard import officers``; the demo writes
+    them too). ``role`` is one of :data:`data.schema.OFFICER_ROLES`. An officer a roster
+    re-import no longer lists is kept, ``active`` False from ``left_at`` on: their patrols,
+    cases and assessment history stay. An officer with no row here (a store made before
+    the roster existed) counts as active, role ``other``."""
+
+    __tablename__ = "officer_roster"
+
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), primary_key=True,
+                                            autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime)  # first listed
+    left_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class OfficerRegion(Base):
+    """A region an officer serves: one row per grid (or community) of the roster's
+    ``region_code`` list. ``officers.region_id`` stays the first of them (the home grid);
+    an officer with no rows here serves ``officers.region_id`` alone."""
+
+    __tablename__ = "officer_regions"
+
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True,
+                                           index=True)
+
+
+class PatrolVisit(Base):
+    """Where a patrol went: one row per (patrol, leaf region, local day) its fixes fell in,
+    so a patrol crossing midnight or a grid boundary counts in each day and grid it
+    touched. ``seconds`` and ``distance_m`` are the track's segments ending in this grid
+    on this day (a segment longer than the patrol gap is not counted); ``first_at`` /
+    ``last_at`` the first and last fix here (naive UTC). Patrol coverage and the officers'
+    assessment read this table, never the raw fixes. A patrol with no fixes has no rows
+    (patrols made before this table existed get one row from their own region and start:
+    :func:`data.store.init_db`)."""
+
+    __tablename__ = "patrol_visits"
+
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrols.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    first_at: Mapped[datetime] = mapped_column(DateTime)
+    last_at: Mapped[datetime] = mapped_column(DateTime)
+    fixes: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    distance_m: Mapped[float] = mapped_column(Float, default=0.0)
+
+    __table_args__ = (
+        Index("ix_patrol_visits_first_region", "first_at", "region_id"),
+        Index("ix_patrol_visits_region_first", "region_id", "first_at"),
+        Index("ix_patrol_visits_officer_first", "officer_id", "first_at"),
+    )
+
+
+class Mediation(Base):
+    """One mediation of a dispute (调解): its outcome (:data:`data.schema.MEDIATION_OUTCOMES`),
+    kind (:data:`data.schema.MEDIATION_KINDS`), the mediator (an officer, or a name), the
+    agreement or note. The case's ``mediation_outcome`` / ``mediated_at`` hold its latest
+    mediation, which the registry counts (a dispute mediated twice counts once, by its last
+    outcome). ``origin`` is ``console`` or ``import``."""
+
+    __tablename__ = "mediations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str | None] = mapped_column(String(24))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    mediator: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    origin: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_mediations_officer_at", "officer_id", "at"),
+                      Index("ix_mediations_at", "at"))
+
+
+class ReturnVisit(Base):
+    """One return visit (回访) of a closed case: the resident's satisfaction
+    (:data:`data.schema.VISIT_RESULTS`, ``unreached`` when nobody answered), the channel
+    (:data:`data.schema.VISIT_CHANNELS`), a note, and whether the commander reopened the case
+    (rework) after a 不满意. The case's ``satisfaction`` holds its latest *reached* visit's
+    answer; an unreached visit leaves it as it was. ``origin`` is ``console`` or ``import``."""
+
+    __tablename__ = "return_visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    satisfaction: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False)
+    origin: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_return_visits_at", "at"),)

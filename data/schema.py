@@ -52,11 +52,29 @@ SATISFIED = "satisfied"
 BASICALLY_SATISFIED = "basically_satisfied"
 DISSATISFIED = "dissatisfied"
 SATISFACTIONS: tuple[str, ...] = (SATISFIED, BASICALLY_SATISFIED, DISSATISFIED)
+#: A return visit's result: a satisfaction, or nobody answered (left out of satisfaction).
+UNREACHED = "unreached"
+VISIT_RESULTS: tuple[str, ...] = SATISFACTIONS + (UNREACHED,)
+#: How a return visit (回访) reached the resident.
+VISIT_CHANNELS: tuple[str, ...] = ("phone", "in_person", "app")
 
 # --- mediation outcomes --------------------------------------------------------------------
 MEDIATION_SUCCESS = "success"
 MEDIATION_FAILURE = "failure"
-MEDIATION_OUTCOMES: tuple[str, ...] = (MEDIATION_SUCCESS, MEDIATION_FAILURE)
+MEDIATION_REFERRED = "referred"  # 转入诉讼或仲裁
+MEDIATION_OUTCOMES: tuple[str, ...] = (MEDIATION_SUCCESS, MEDIATION_FAILURE, MEDIATION_REFERRED)
+#: 人民调解, 行政调解, 警民联调, 诉前调解
+MEDIATION_KINDS: tuple[str, ...] = ("people", "administrative", "police_civil",
+                                    "pre_litigation")
+#: Where a mediation or return visit record came from.
+CONSOLE_ORIGIN = "console"
+IMPORT_ORIGIN = "import"
+
+# --- the field force: officers' roles on the roster ------------------------------------------
+#: 专职网格员, 兼职网格员, 网格长, 社区民警, 其他
+FULL_TIME, PART_TIME, GRID_HEAD, POLICE, OTHER_ROLE = (
+    "full_time", "part_time", "grid_head", "police", "other")
+OFFICER_ROLES: tuple[str, ...] = (FULL_TIME, PART_TIME, GRID_HEAD, POLICE, OTHER_ROLE)
 
 # --- how a case was placed in a region ---------------------------------------------------------
 LOCATED_BY_POINT = "point"
@@ -68,6 +86,7 @@ LOCATION_METHODS: tuple[str, ...] = (LOCATED_BY_POINT, LOCATED_BY_CODE, UNLOCATE
 ACTIONS: tuple[str, ...] = (
     "report", "file", "void", "dispatch", "return", "postpone", "resolve", "close",
     "rework", "suspend", "resume", "urge", "mediate", "rate", "import", "merge", "dismiss",
+    "visit",
 )
 
 # --- time limit units of the category table ------------------------------------------------

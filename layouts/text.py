@@ -6,6 +6,7 @@ from data.schema import (
     BASICALLY_SATISFIED, CLOSED, DISPATCHED, DISPUTE, DISSATISFIED, FACILITY, FILED, INCIDENT,
     MEDIATION_FAILURE, MEDIATION_SUCCESS, REPORTED, RESOLVED, SATISFIED, SUSPENDED, VOIDED,
 )
+from layouts.field_words import FIELD_LABELS, FIELD_WORDS
 from layouts.intake_words import INTAKE_WORDS
 
 TEXT: dict[str, dict[str, str]] = {
@@ -652,6 +653,8 @@ ACTION_LABELS: dict[str, dict[str, str]] = {
 }
 LABELS["zh"].update(ACTION_LABELS["zh"])
 LABELS["en"].update(ACTION_LABELS["en"])
+LABELS["zh"].update(FIELD_LABELS["zh"])
+LABELS["en"].update(FIELD_LABELS["en"])
 
 
 # --- issue 12: words moved from data/metric_registry.py (the metrics' names) ----------------
@@ -735,5 +738,11 @@ TEXT["en"].update({
 
 # --- the live intake's words (layouts/intake_words.py) -------------------------------------------
 for _table in INTAKE_WORDS:
+    TEXT["zh"].update(_table["zh"])
+    TEXT["en"].update(_table["en"])
+
+
+# --- the field force's words (layouts/field_words.py) --------------------------------------------
+for _table in FIELD_WORDS:
     TEXT["zh"].update(_table["zh"])
     TEXT["en"].update(_table["en"])

@@ -24,7 +24,8 @@ def test_every_action_has_words_in_both_languages() -> None:
 
 def test_every_vocabulary_key_has_words():
     keys = (*schema.STATUSES, *schema.CASE_CLASSES, *schema.SOURCES, *schema.RESOLVED_LEVELS,
-            *schema.SATISFACTIONS, *schema.MEDIATION_OUTCOMES)
+            *schema.VISIT_RESULTS, *schema.MEDIATION_OUTCOMES, *schema.MEDIATION_KINDS,
+            *schema.VISIT_CHANNELS, *schema.OFFICER_ROLES)
     for lang in ("zh", "en"):
         for key in keys:
             assert label(key, lang) != key, (lang, key)
