@@ -19,6 +19,7 @@ import time
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Callable, Sequence
 
 from sqlalchemy import Engine, func, select
@@ -36,6 +37,7 @@ from data import (
     store, users,
 )
 from data.demo import county, feed
+from data.field import roster
 from data.intake import keys as api_keys
 from data.metric_registry import BY_KEY
 from data.models import Case, Category, Region
@@ -97,14 +99,24 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+#: ``import KIND``: the module and function each kind runs (every one takes the same
+#: arguments and returns an :class:`data.importer.ImportReport`; looked up when run);
+#: "holidays" has its own command below.
+IMPORTS: dict[str, tuple[ModuleType, str]] = {
+    "regions": (region_import, "import_regions"),
+    "cases": (case_import, "import_cases"),
+    "officers": (roster, "import_officers"),
+    # "patrols": (patrol_import, "import_patrols"),
+}
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.kind == "holidays":
         return _import_holidays(args, settings)
     if not args.mapping:
         raise UsageError(f"import {args.kind} needs --mapping, the TOML mapping file")
     engine = _open_store(settings)
-    run: Callable = (region_import.import_regions if args.kind == "regions"
-                     else case_import.import_cases)
+    run: Callable = getattr(*IMPORTS[args.kind])
     report = run(engine, Path(args.file), Path(args.mapping),
                  skip_bad_rows=args.skip_bad_rows,
                  rejects_path=Path(args.rejects) if args.rejects else None)
@@ -498,11 +510,12 @@ def _store_commands(sub) -> None:
                       help="the demo's 'now' in UTC (default: now)")
     demo.set_defaults(run=cmd_demo)
 
-    imp = sub.add_parser("import", help="import regions or cases from CSV/XLSX/GeoJSON/"
-                                        "Shapefile, or holidays from a CSV (date,day[,note])")
-    imp.add_argument("kind", choices=["regions", "cases", "holidays"])
+    imp = sub.add_parser("import", help="import regions, cases or the officers' roster from "
+                                        "CSV/XLSX/GeoJSON/Shapefile, or holidays from a CSV "
+                                        "(date,day[,note])")
+    imp.add_argument("kind", choices=[*IMPORTS, "holidays"])
     imp.add_argument("file")
-    imp.add_argument("--mapping", help="the TOML mapping file (regions and cases)")
+    imp.add_argument("--mapping", help="the TOML mapping file (every kind but holidays)")
     imp.add_argument("--skip-bad-rows", action="store_true",
                      help="import the good rows; write the bad ones to a rejects CSV")
     imp.add_argument("--rejects", help="where to write the rejects CSV")

@@ -44,7 +44,8 @@ FIELD_LIMITS = {
 }
 NO_LIMIT = ("geometry",)  # a WKT boundary is as long as its vertices need
 MULTILINE = ("description", "address")  # may hold tabs and line breaks
-IDENTIFIERS = ("external_id", "code", "region_code")  # also no invisible characters
+IDENTIFIERS = ("external_id", "code", "region_code", "officer",
+               "region_codes")  # also no invisible characters
 
 _CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -1,7 +1,8 @@
-"""Importing real exports: regions (boundaries, :mod:`data.region_import`) and cases
-(:mod:`data.case_import`), with a mapping file each. This module holds what both share.
+"""Importing real exports: regions (boundaries, :mod:`data.region_import`), cases
+(:mod:`data.case_import`) and the officers' roster (:mod:`data.field.roster`), with a
+mapping file each. This module holds what they share.
 
-Both imports follow the same plan:
+They all follow the same plan:
 
 1. read the file and the mapping (:mod:`data.readers`, :mod:`data.mapping`);
 2. check and convert every row *before anything is written*, collecting one error per bad
@@ -9,7 +10,8 @@ Both imports follow the same plan:
    shares, and what they refuse, are in :mod:`data.import_checks`);
 3. with any bad row, stop and write nothing (``ImportFailed``), unless ``skip_bad_rows``:
    then the bad rows go to a rejects CSV with their reasons and the good ones are imported;
-4. write everything in one transaction, upserting by region code or case external id, so
+4. write everything in one transaction, upserting by region code, case external id or
+   officer id, so
    importing the same file twice changes nothing.
 """
 
@@ -50,6 +52,7 @@ class ImportReport:
     unknown_region_codes: int = 0
     parents_created: int = 0
     repaired: int = 0
+    left: int = 0  # officers: no longer listed, made inactive
     rejects_path: str | None = None
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -73,7 +76,9 @@ class ImportReport:
                                              "located_by_code": self.located_by_code,
                                              "unlocated": self.unlocated,
                                              "overlaps": self.overlaps}))
-        else:
+        elif self.kind == "officers":
+            lines.append(("import_officers_left", {"left": self.left}))
+        elif self.kind == "regions":
             lines.append(("import_parents", {"parents_created": self.parents_created,
                                              "repaired": self.repaired,
                                              "overlaps": self.overlaps}))

@@ -20,7 +20,15 @@ A regions mapping::
 A cases mapping has ``[source]`` (``timezone``, ``crs``, ``encoding``), ``[columns]``
 (the case fields of :data:`CASE_FIELDS`), ``[status_values]`` (source value → canonical
 status), optional ``[source_values]`` (source value → channel) and ``[formats]`` (field →
-strftime format).
+strftime format). Its field-force columns (issue 14) ``resolved_level``,
+``mediation_outcome``, ``mediated_at``, ``mediation_kind``, ``satisfaction``, ``visited_at``
+and ``officer`` take values by their key or Chinese word, or through the optional
+``[resolved_level_values]``, ``[mediation_outcome_values]``, ``[mediation_kind_values]`` and
+``[satisfaction_values]`` (source value → key), like ``[status_values]``.
+
+An officers (roster) mapping has ``[source]`` (``encoding``), ``[columns]`` (the fields of
+:data:`OFFICER_FIELDS`) and optional ``[role_values]`` (source value → role key); see
+:mod:`data.field.roster`.
 """
 
 from __future__ import annotations
@@ -39,16 +47,32 @@ CASE_FIELDS = (
     "external_id", "reported_at", "filed_at", "dispatched_at", "resolved_at", "closed_at",
     "due_at", "category", "subcategory", "department", "source", "status", "lon", "lat",
     "address", "description", "region_code", "urgent", "reporter",
+    # the field force (issue 14): where it was resolved, its mediation, its return visit
+    "resolved_level", "mediation_outcome", "mediated_at", "mediation_kind", "satisfaction",
+    "visited_at", "officer",
 )
 CASE_REQUIRED = ("external_id", "reported_at", "status")
-TIME_FIELDS = ("reported_at", "filed_at", "dispatched_at", "resolved_at", "closed_at", "due_at")
+TIME_FIELDS = ("reported_at", "filed_at", "dispatched_at", "resolved_at", "closed_at", "due_at",
+               "mediated_at", "visited_at")
+#: The case fields whose values are keys of a vocabulary, the mapping section that may
+#: translate a source's values, and the vocabulary (:mod:`data.schema`).
+VALUE_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "resolved_level": ("resolved_level_values", schema.RESOLVED_LEVELS),
+    "mediation_outcome": ("mediation_outcome_values", schema.MEDIATION_OUTCOMES),
+    "mediation_kind": ("mediation_kind_values", schema.MEDIATION_KINDS),
+    "satisfaction": ("satisfaction_values", schema.VISIT_RESULTS),
+}
+OFFICER_FIELDS = ("external_id", "name", "phone", "role", "region_code")
+OFFICER_REQUIRED = ("external_id", "name", "region_code")
 AT_LOCATION = "@location"
 
 _SECTIONS = {
     "regions": {"source": {"level", "parent_level", "crs", "encoding"},
                 "columns": set(REGION_FIELDS), "deployment": {"timezone", "centre_name"}},
     "cases": {"source": {"timezone", "crs", "encoding"}, "columns": set(CASE_FIELDS),
-              "status_values": None, "source_values": None, "formats": set(TIME_FIELDS)},
+              "status_values": None, "source_values": None, "formats": set(TIME_FIELDS),
+              **{section: None for section, _ in VALUE_SECTIONS.values()}},
+    "officers": {"source": {"encoding"}, "columns": set(OFFICER_FIELDS), "role_values": None},
 }
 
 
@@ -68,6 +92,8 @@ class Mapping:
     source_values: dict[str, str] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
     deployment: dict[str, str] = field(default_factory=dict)
+    #: section name -> {source value: key}: ``[role_values]``, ``[satisfaction_values]``...
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def crs(self) -> str:
@@ -91,7 +117,8 @@ def _crs_ok(crs: str) -> bool:
 
 
 def load(path: Path, kind: str) -> Mapping:
-    """Read and check the mapping at ``path`` for a ``kind`` ("regions" or "cases") import."""
+    """Read and check the mapping at ``path`` for a ``kind`` ("regions", "cases" or
+    "officers") import."""
     where = str(path)
     if not path.is_file():
         raise MappingError(f"{where}: mapping file not found")
@@ -115,7 +142,8 @@ def load(path: Path, kind: str) -> Mapping:
             if not isinstance(item, str):
                 raise MappingError(f"{where}: [{section}] {key} must be a string, got {item!r}")
     columns = data.get("columns", {})
-    required = REGION_REQUIRED if kind == "regions" else CASE_REQUIRED
+    required = {"regions": REGION_REQUIRED, "cases": CASE_REQUIRED,
+                "officers": OFFICER_REQUIRED}[kind]
     missing = [key for key in required if key not in columns]
     if missing:
         raise MappingError(f"{where}: [columns] must name the source column of {missing}")
@@ -142,7 +170,11 @@ def load(path: Path, kind: str) -> Mapping:
                                    "characters on one line")
         if columns.get("parent") and "parent_level" not in source:
             raise MappingError(f"{where}: [columns] parent needs [source] parent_level")
+    elif kind == "officers":
+        _check_values(where, "role_values", data, schema.OFFICER_ROLES)
     else:
+        for section, vocabulary in VALUE_SECTIONS.values():
+            _check_values(where, section, data, vocabulary)
         bad = {k: v for k, v in data.get("status_values", {}).items()
                if v not in schema.STATUSES}
         if bad:
@@ -158,4 +190,15 @@ def load(path: Path, kind: str) -> Mapping:
         status_values=dict(data.get("status_values", {})),
         source_values=dict(data.get("source_values", {})),
         formats=dict(data.get("formats", {})), deployment=dict(data.get("deployment", {})),
+        values={section: dict(data.get(section, {})) for section in allowed
+                if section.endswith("_values") and section not in ("status_values",
+                                                                   "source_values")},
     )
+
+
+def _check_values(where: str, section: str, data: dict, vocabulary: tuple[str, ...]) -> None:
+    """A ``[..._values]`` section must map to keys of its vocabulary."""
+    bad = {k: v for k, v in data.get(section, {}).items() if v not in vocabulary}
+    if bad:
+        raise MappingError(f"{where}: [{section}] maps to unknown value(s) {bad}; the known "
+                           f"ones are {list(vocabulary)}")

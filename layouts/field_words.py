@@ -36,7 +36,11 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
 
 # --- helper "roster": the officers import -------------------------------------------------------
 FIELD_WORDS_ROSTER: dict[str, dict[str, str]] = {"zh": {
+    "import_title_officers": "导入网格员名册：{file}",
+    "import_officers_left": "名册不再列出、设为离岗 {left} 人（保留其历史）",
 }, "en": {
+    "import_title_officers": "imported the officers' roster from {file}",
+    "import_officers_left": "{left} no longer listed, made inactive (their history kept)",
 }}
 
 
