@@ -46,7 +46,7 @@ COMMUNITIES = [
 PLACE = {code: next(t for c, t, _ in TOWNS if c == town) + name
          for code, name, town, _, _ in COMMUNITIES}
 VACANT = ("990101001002005", "990101001002006", "990101002002006")  # no officer: never patrolled
-LEAVER, LEFT_ON = "WG026", date(2026, 11, 20)  # dropped from officers_update.csv
+LEAVER, LEFT_DAYS = "WG026", 10  # dropped from officers_update.csv; no fixes in the last 10 days
 NEWCOMER = "WG027"  # only in officers_update.csv: takes the leaver's grid
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程"
@@ -316,7 +316,7 @@ def make_fixes(officers: list[Officer], grids: list[Grid], as_of: datetime,
         served = [by_code[c] for c in o.grids]
         for offset in range(PATROL_DAYS):
             day = first + timedelta(days=offset)
-            if o.code == LEAVER and day > LEFT_ON:
+            if o.code == LEAVER and day > as_of.date() - timedelta(days=LEFT_DAYS):
                 break
             for start, minutes, length in patrol_plan(o, day, rng):
                 if start > as_of:
@@ -349,7 +349,8 @@ def make_cases(officers: list[Officer], grids: list[Grid], as_of: datetime,
         grid = grids[rng.integers(len(grids))]
         sub = subs[int(rng.choice(len(subs), p=share / share.sum()))]
         officer = grid_officer.get(grid.code)
-        if officer is not None and officer.code == LEAVER and reported.date() > LEFT_ON:
+        if (officer is not None and officer.code == LEAVER
+                and reported.date() > as_of.date() - timedelta(days=LEFT_DAYS)):
             officer = None
         rows.append(_case_row(seq, reported, grid, sub, officer, police, as_of, rng))
     return rows
