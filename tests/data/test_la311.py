@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from datetime import datetime
 
 import pytest
 import shapely
 from sqlalchemy import Engine, text
 
-from data import case_import, region_import, report, store
+from data import case_import, region_import, report, store, wall
+from layouts.wall import TILES, tile_texts
 from tests.conftest import LA311
 
 DATA = LA311 / "data"
@@ -133,6 +135,24 @@ def test_la_summary_per_service_region_adds_up(imported, expected):
     codes = [c["code"] for c in summary["children"]]
     assert codes.index("REGION 2 - NORTH WEST VALLEY") < codes.index("REGION 10 - SOUTH LA 1")
     assert summary["metrics"]["patrol_coverage"] is None  # LA records no patrols
+
+
+def test_la_wall_shows_what_it_cannot_know_as_a_dash(imported):
+    """LA's export records no resolved level, mediation, return visit or patrol: those tiles
+    read "—", never 0% or 100%, while the closure rates it can count have numbers."""
+    engine, _, _ = imported
+    with engine.connect() as conn:
+        now, anchored = wall.data_now(conn, datetime(2026, 12, 1))
+        counters = wall.counters(conn, None, now)
+    assert anchored and now.date() == datetime(2020, 1, 4).date()  # 2020-01-03 local, in UTC
+    unknown = ("in_grid_resolution_rate", "mediation_success_rate", "satisfaction_rate",
+               "patrol_coverage")
+    shown = dict(zip([key for key, *_ in TILES], tile_texts(counters, "zh")))
+    for key in unknown:
+        assert counters[key] is None, key
+        assert shown[key][0] == "—", key
+    assert counters["closure_rate"] is not None and counters["on_time_closure_rate"] is None
+    assert shown["closure_rate"][0] != "—"
 
 
 def test_la_second_import_changes_nothing(imported):
