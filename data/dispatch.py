@@ -13,8 +13,10 @@ When a commander dispatches a case (派遣) the console proposes:
      grid started in the last :data:`ON_DUTY_HOURS` hours and not ended by now. The grid's
      own officers come first, then anyone covering it (a vacant grid is often patrolled by
      a neighbour), each group nearest first by their last GPS fix.
-  2. ``assigned``: the officer assigned to the grid (``officers.region_id``) even though
-     not on patrol: they know the grid and answer for it (lowest id when several).
+  2. ``assigned``: an officer who serves the grid even though not on patrol: they know the
+     grid and answer for it. Those whose home grid it is (``officers.region_id``) come
+     first, then those who serve it through the roster's ``officer_regions``; lowest id first
+     within each.
   3. ``nearest_fix``: the officer whose latest GPS fix of the last :data:`ON_DUTY_HOURS`
      hours lies nearest the case (great-circle distance). The case's point is its lon/lat,
      or its region's centroid when it has none.
@@ -29,6 +31,9 @@ When a commander dispatches a case (派遣) the console proposes:
   the deployment's time zone) counted from now via :func:`data.deadlines.deadline`, exactly
   as :func:`data.workflow.apply` dates a dispatch without a given deadline. ``due_reason`` is
   ``category``, ``no_subcategory`` or ``no_category``.
+
+Only active officers are suggested or offered (an officer the roster no longer lists is
+inactive: :mod:`data.field.roster`; :func:`data.workflow.apply` refuses to dispatch to one).
 
 The demo county has one officer per grid who patrols most mornings for about two hours
 with a fix every two minutes, so at 10:00 most grids have an officer ``on_duty``, in the
@@ -50,8 +55,11 @@ from sqlalchemy import Connection, Engine, func, or_, select
 
 from data import store
 from data.deadlines import deadline
+from data.field.roster import served_regions
 from data.holidays import work_calendar
-from data.models import Case, Category, Department, Officer, Patrol, PatrolPoint, Region
+from data.models import (
+    Case, Category, Department, Officer, OfficerRoster, Patrol, PatrolPoint, Region,
+)
 from data.workflow import CaseNotFound
 
 #: How long a patrol counts as under way, and a GPS fix as telling where someone is.
@@ -108,7 +116,7 @@ class OfficerOption:
 @dataclass
 class _World:
     officers: dict[int, tuple[str, str, int | None]]  # id -> code, name, region_id
-    assigned: dict[int, list[int]]  # region id -> officer ids (ascending)
+    assigned: dict[int, list[int]]  # region id -> officer ids (home first, then serving)
     patrolling: dict[int, list[tuple[int, datetime]]]  # region id -> (officer, started_at)
     fix_ids: np.ndarray
     fix_lon: np.ndarray
@@ -119,11 +127,17 @@ class _World:
 def _world(conn: Connection, now: datetime) -> _World:
     since = now - timedelta(hours=ON_DUTY_HOURS)
     officers = {r.id: (r.code, r.name, r.region_id) for r in conn.execute(
-        select(Officer.id, Officer.code, Officer.name, Officer.region_id).order_by(Officer.id))}
+        select(Officer.id, Officer.code, Officer.name, Officer.region_id)
+        .outerjoin(OfficerRoster, OfficerRoster.officer_id == Officer.id)
+        .where(or_(OfficerRoster.active.is_(None), OfficerRoster.active.is_(True)))
+        .order_by(Officer.id))}
     assigned: dict[int, list[int]] = {}
     for officer_id, (_, _, region_id) in officers.items():
         if region_id is not None:
             assigned.setdefault(region_id, []).append(officer_id)
+    for officer_id, region_id in served_regions(conn).itertuples(index=False):
+        if officer_id in officers and officer_id not in assigned.get(region_id, ()):
+            assigned.setdefault(int(region_id), []).append(int(officer_id))
     patrolling: dict[int, list[tuple[int, datetime]]] = {}
     for r in conn.execute(
             select(Patrol.region_id, Patrol.officer_id, Patrol.started_at)

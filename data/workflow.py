@@ -80,6 +80,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from data import audit as audit_log
 from data import schema, store
 from data.deadlines import deadline
+from data.field.roster import is_active
 from data.holidays import work_calendar
 from data.models import Case, CaseEvent, Category, Department, Officer
 
@@ -135,7 +136,8 @@ class InvalidParameter(WorkflowError):
 
     ``values``: ``case_id``, ``action``, ``parameter``, ``value`` and ``problem``, a stable
     code of why: ``required``, ``unknown_parameter``, ``unknown_action``,
-    ``unknown_department``, ``unknown_officer``, ``not_an_id``, ``unknown_resolved_level``,
+    ``unknown_department``, ``unknown_officer``, ``inactive_officer`` (an officer the roster
+    no longer lists: :mod:`data.field.roster`), ``not_an_id``, ``unknown_resolved_level``,
     ``not_a_datetime``, ``not_after_now``, ``not_after_current_deadline``, ``no_time_limit``
     (a required parameter given as ``None`` or blank text is ``required`` too).
     """
@@ -459,6 +461,9 @@ def _prepare_dispatch(conn, row, params, now, bad) -> dict[str, Any]:
         _check_id(bad, "officer_id", officer_id)
         if conn.scalar(select(Officer.id).where(Officer.id == officer_id)) is None:
             raise bad("officer_id", officer_id, "unknown_officer", "no officer has this id")
+        if not is_active(conn, officer_id):
+            raise bad("officer_id", officer_id, "inactive_officer",
+                      "this officer has left (the roster no longer lists them)")
         values["officer_id"] = officer_id
     if params.get("due_at") is not None:
         values["due_at"] = _check_future(bad, "due_at", params["due_at"], now)

@@ -38,9 +38,11 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
 FIELD_WORDS_ROSTER: dict[str, dict[str, str]] = {"zh": {
     "import_title_officers": "导入网格员名册：{file}",
     "import_officers_left": "名册不再列出、设为离岗 {left} 人（保留其历史）",
+    "problem_inactive_officer": "该网格员已离岗，不能派遣",
 }, "en": {
     "import_title_officers": "imported the officers' roster from {file}",
     "import_officers_left": "{left} no longer listed, made inactive (their history kept)",
+    "problem_inactive_officer": "this officer has left and cannot be dispatched to",
 }}
 
 

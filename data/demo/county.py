@@ -7,7 +7,8 @@
   (``small``). Each level is a Voronoi partition of its parent (seeds relaxed twice by Lloyd's
   algorithm, denser near the county seat), so children tile their parent exactly;
 * Chinese place names, hierarchical codes in the style of the administrative division codes,
-  departments, the 部件/事件/矛盾纠纷 category table with time limits, one officer per grid;
+  departments, the 部件/事件/矛盾纠纷 category table with time limits, one officer per grid
+  and the officers' roster (roles; each serves their grid: :mod:`data.demo.roster`);
 * 13 months of cases with daily, weekly and seasonal rhythms, hot spots, sources in realistic
   shares, the standard workflow with its timestamps (returns, postponements, rework,
   suspensions), a share closed late and a backlog still overdue, disputes with mediation
@@ -35,9 +36,11 @@ from data.demo.cases import cases_and_history
 from data.demo.catalogue import CATEGORIES, CONDITIONS, DEPARTMENTS
 from data.demo.patrols import patrols_and_tracks
 from data.demo.places import Namer, region_tree
+from data.demo.roster import roster_rows
 from data.demo.world import CASE_DAYS, CENTRE_NAME, SCALES, TIMEZONE, Scale
 from data.models import (
-    Case, CaseEvent, Category, Department, Officer, Patrol, PatrolPoint, Region,
+    Case, CaseEvent, Category, Department, Officer, OfficerRegion, OfficerRoster, Patrol,
+    PatrolPoint, Region,
 )
 
 
@@ -87,6 +90,7 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
     officers = _officers(leaf, rng)
     cases, events = cases_and_history(regions, officers, categories, spec, rng, as_of, tz)
     patrols, points = patrols_and_tracks(leaf, officers, rng, as_of, tz)
+    roster, served = roster_rows(officers, leaf, as_of)
     region_rows = _region_rows(regions)
 
     meta = {"timezone": TIMEZONE, "centre_name": CENTRE_NAME[scale], "source": "demo",
@@ -96,6 +100,8 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
         (Department, departments),
         (Category, categories.drop(columns=["department", "weight"])),
         (Officer, officers),
+        (OfficerRoster, roster),
+        (OfficerRegion, served),
         (Case, cases.loc[:, [c for c in cases.columns if not c.startswith("_")]]),
         (CaseEvent, events),
         (Patrol, patrols),

@@ -302,3 +302,29 @@ def test_county_and_city_region_trees_have_the_promised_sizes():
     # a year at county scale is at least 200,000 cases; at city about 2,000,000
     assert world.SCALES["county"].cases_per_year >= 200_000
     assert world.SCALES["city"].cases_per_year == 2_000_000
+
+
+def test_the_roster_gives_every_officer_a_role_and_their_grid(small):
+    engine, report = small
+    officers = _frame(engine, """
+        SELECT o.id, o.region_id, r.parent_id AS community, ro.role, ro.active, ro.left_at,
+               ro.joined_at, (SELECT COUNT(*) FROM officer_regions s
+                              WHERE s.officer_id = o.id) AS served,
+               (SELECT MIN(s.region_id) FROM officer_regions s
+                WHERE s.officer_id = o.id) AS served_region
+          FROM officers o JOIN regions r ON r.id = o.region_id
+          LEFT JOIN officer_roster ro ON ro.officer_id = o.id""")
+    assert len(officers) == report.officers
+    assert officers["role"].notna().all() and set(officers["role"]) <= set(schema.OFFICER_ROLES)
+    assert officers["active"].astype(bool).all() and officers["left_at"].isna().all()
+    assert (officers["served"] == 1).all()
+    assert (officers["served_region"] == officers["region_id"]).all()
+    heads = officers[officers["role"] == schema.GRID_HEAD].groupby("community").size()
+    assert heads.index.nunique() == officers["community"].nunique()  # one per community
+    assert (heads == 1).all()
+    roles = officers["role"].value_counts()
+    assert roles[schema.FULL_TIME] > len(officers) / 2  # most are full-time
+    assert 0 < roles[schema.PART_TIME] < roles[schema.FULL_TIME]
+    first_case = _frame(engine, "SELECT MIN(reported_at) AS at FROM cases")["at"][0]
+    assert (pd.to_datetime(officers["joined_at"], format="mixed")
+            <= pd.Timestamp(first_case)).all()
