@@ -37,7 +37,7 @@ from data import (
     store, users,
 )
 from data.demo import county, feed
-from data.field import roster
+from data.field import patrol_import, roster
 from data.intake import keys as api_keys
 from data.metric_registry import BY_KEY
 from data.models import Case, Category, Region
@@ -56,6 +56,13 @@ def _parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-22") from None
+
+
+def _gap_minutes(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 24 * 60:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes from 1 "
+                                         "to 1440")
+    return int(text)
 
 
 def _parse_moment(text: str) -> datetime:
@@ -106,7 +113,7 @@ IMPORTS: dict[str, tuple[ModuleType, str]] = {
     "regions": (region_import, "import_regions"),
     "cases": (case_import, "import_cases"),
     "officers": (roster, "import_officers"),
-    # "patrols": (patrol_import, "import_patrols"),
+    "patrols": (patrol_import, "import_patrols"),
 }
 
 
@@ -117,9 +124,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(f"import {args.kind} needs --mapping, the TOML mapping file")
     engine = _open_store(settings)
     run: Callable = getattr(*IMPORTS[args.kind])
+    extra = ({"gap_minutes": args.gap_minutes or settings.patrol_gap_minutes}
+             if args.kind == "patrols" else {})
     report = run(engine, Path(args.file), Path(args.mapping),
                  skip_bad_rows=args.skip_bad_rows,
-                 rejects_path=Path(args.rejects) if args.rejects else None)
+                 rejects_path=Path(args.rejects) if args.rejects else None, **extra)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -510,7 +519,8 @@ def _store_commands(sub) -> None:
                       help="the demo's 'now' in UTC (default: now)")
     demo.set_defaults(run=cmd_demo)
 
-    imp = sub.add_parser("import", help="import regions, cases or the officers' roster from "
+    imp = sub.add_parser("import", help="import regions, cases, the officers' roster or GPS "
+                                        "fixes of patrols from "
                                         "CSV/XLSX/GeoJSON/Shapefile, or holidays from a CSV "
                                         "(date,day[,note])")
     imp.add_argument("kind", choices=[*IMPORTS, "holidays"])
@@ -520,6 +530,9 @@ def _store_commands(sub) -> None:
                      help="import the good rows; write the bad ones to a rejects CSV")
     imp.add_argument("--rejects", help="where to write the rejects CSV")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.add_argument("--gap-minutes", type=_gap_minutes, default=None,
+                     help="patrols: a gap between fixes over this starts a new patrol "
+                          "(default DASHBOARD_PATROL_GAP_MINUTES, 30)")
     imp.set_defaults(run=cmd_import)
 
     summary = sub.add_parser("summary", help="print the metrics of a region and its children")

@@ -17,6 +17,10 @@ A regions mapping::
     [deployment]
     timezone = "Asia/Shanghai"  # optional: the deployment's time zone
 
+A patrols mapping (GPS fixes, :mod:`data.field.patrol_import`) has ``[source]`` (``crs``,
+``timezone``, ``encoding``), ``[columns]`` (``officer``, ``at``, ``lon``, ``lat``, all
+required) and ``[formats]`` (``at`` → strftime format).
+
 A cases mapping has ``[source]`` (``timezone``, ``crs``, ``encoding``), ``[columns]``
 (the case fields of :data:`CASE_FIELDS`), ``[status_values]`` (source value → canonical
 status), optional ``[source_values]`` (source value → channel) and ``[formats]`` (field →
@@ -64,6 +68,9 @@ VALUE_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 OFFICER_FIELDS = ("external_id", "name", "phone", "role", "region_code")
 OFFICER_REQUIRED = ("external_id", "name", "region_code")
+#: A patrols mapping's columns (every one required): the officer (the roster's external
+#: id, ``officers.code``), the fix's time and position.
+PATROL_FIELDS = ("officer", "at", "lon", "lat")
 AT_LOCATION = "@location"
 
 _SECTIONS = {
@@ -73,6 +80,8 @@ _SECTIONS = {
               "status_values": None, "source_values": None, "formats": set(TIME_FIELDS),
               **{section: None for section, _ in VALUE_SECTIONS.values()}},
     "officers": {"source": {"encoding"}, "columns": set(OFFICER_FIELDS), "role_values": None},
+    "patrols": {"source": {"timezone", "crs", "encoding"}, "columns": set(PATROL_FIELDS),
+                "formats": {"at"}},
 }
 
 
@@ -143,7 +152,8 @@ def load(path: Path, kind: str) -> Mapping:
                 raise MappingError(f"{where}: [{section}] {key} must be a string, got {item!r}")
     columns = data.get("columns", {})
     required = {"regions": REGION_REQUIRED, "cases": CASE_REQUIRED,
-                "officers": OFFICER_REQUIRED}[kind]
+                "officers": OFFICER_REQUIRED,
+                "patrols": PATROL_FIELDS}[kind]
     missing = [key for key in required if key not in columns]
     if missing:
         raise MappingError(f"{where}: [columns] must name the source column of {missing}")
@@ -153,7 +163,7 @@ def load(path: Path, kind: str) -> Mapping:
         raise MappingError(f"{where}: [source] crs = {crs!r} is not EPSG:4326, GCJ-02, BD-09 "
                            "or a coordinate system pyproj knows")
     for key in ("timezone",):
-        zone = (source if kind == "cases" else data.get("deployment", {})).get(key)
+        zone = (source if kind != "regions" else data.get("deployment", {})).get(key)
         if zone is not None:
             try:
                 ZoneInfo(zone)

@@ -140,8 +140,9 @@ def visit_rows(fixes: pd.DataFrame, tz: ZoneInfo, gap_minutes: float = 30
     return visits[columns], distance
 
 
-def _fixes_of(conn: Connection, patrol_ids: list[int]) -> pd.DataFrame:
-    """The stored fixes of ``patrol_ids`` with their officer."""
+def stored_fixes(conn: Connection, patrol_ids: list[int]) -> pd.DataFrame:
+    """The stored fixes of ``patrol_ids`` (patrol_id, officer_id, at, lon, lat), each
+    patrol's in time order."""
     rows: list[tuple] = []
     query = (select(PatrolPoint.patrol_id, Patrol.officer_id, PatrolPoint.at, PatrolPoint.lon,
                     PatrolPoint.lat)
@@ -167,7 +168,7 @@ def rebuild_visits(conn: Connection, patrol_ids: Iterable[int], *,
     ids = sorted({int(p) for p in patrol_ids})
     if not ids:
         return
-    fixes = _fixes_of(conn, ids)
+    fixes = stored_fixes(conn, ids)
     fixes["region_id"] = locate_points(conn, fixes["lon"].to_numpy(), fixes["lat"].to_numpy())
     write_visits(conn, ids, fixes, gap_minutes)
 
@@ -198,4 +199,5 @@ def _records(visits: pd.DataFrame) -> list[dict]:
             for p, r, d, o, f, la, n, s, m in visits.itertuples(index=False, name=None)]
 
 
-__all__ = ["haversine_m", "locate_points", "rebuild_visits", "visit_rows", "write_visits"]
+__all__ = ["haversine_m", "locate_points", "rebuild_visits", "stored_fixes", "visit_rows",
+           "write_visits"]

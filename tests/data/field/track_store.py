@@ -1,5 +1,5 @@
 """A hand-built store for the patrol tests: two grids side by side on the equator, in a
-town whose boundary reaches past them (a place in a region but in no grid), Beijing time.
+town whose boundary reaches past them (a place in a region but in no grid), a grid without a boundary, one in Beijing; Beijing time.
 
 Along the equator one thousandth of a degree of longitude is 111.19508 m (the mean Earth
 radius 6,371,008.8 m times pi/180000), which the tests count with.
@@ -26,6 +26,8 @@ REGIONS = [
     (3, "G1", "第1网格", 2, 2, box(0.0, -0.01, 0.01, 0.01)),
     (4, "G2", "第2网格", 2, 2, box(0.01, -0.01, 0.02, 0.01)),
     (5, "G3", "第3网格 (no boundary)", 2, 2, None),
+    # a grid in Beijing, where GCJ-02 differs from WGS-84 (by about 600 m here)
+    (6, "G4", "北京网格", 2, 1, box(116.390, 39.905, 116.400, 39.915)),
 ]
 OFFICERS = [(1, "W1", "张三", 3), (2, "W2", "李四", 4), (3, "W3", "王五", None)]
 
