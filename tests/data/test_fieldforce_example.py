@@ -28,6 +28,7 @@ DATA = EXAMPLE / "data"
 LEVELS = ("county", "towns", "communities", "grids")
 #: Monday 2026-11-30 10:00 in Asia/Shanghai, the moment the example's files end
 NOW = datetime(2026, 11, 30, 2, 0)
+MID = datetime(2026, 11, 30, 1, 30)  # 09:30 local: patrols under way
 TODAY = date(2026, 11, 30)
 MONTH = (date(2026, 11, 1), TODAY)  # the wall's 30 days up to today
 #: The roster update's moment: WG026 leaves then (their fixes stop on 2026-11-20)
@@ -142,20 +143,29 @@ def test_todays_patrol_coverage_is_the_grids_with_a_fix_today(imported):
             len(visited) / len(grids))
 
 
-def test_officers_on_patrol_show_at_their_last_fix(imported):
-    """At 10:00 on the last day eight patrols are under way: the wall's officer layer is
-    not empty, and each officer it shows stands at their last fix of the file."""
+def test_officers_on_patrol_are_those_under_way_at_their_last_fix(imported):
+    """At 09:30 on the last day patrols are under way (a fix before and a fix after): the
+    wall's officer layer shows exactly those officers, each at their last fix so far."""
     engine, _ = imported
     names = {r["人员编号"]: r["姓名"] for r in _rows("officers.csv")}
-    last: dict[str, tuple[str, float, float]] = {}
-    for row in _rows("patrol_fixes.csv"):  # sorted by time
-        last[names[row["人员编号"]]] = (row["定位时间"], float(row["经度"]), float(row["纬度"]))
+    moment = "2026-11-30 09:30:00"  # local: MID in UTC
+    before: dict[str, tuple[str, float, float]] = {}
+    after: set[str] = set()
+    for row in _rows("patrol_fixes.csv"):  # sorted by time; fixes are 1-2 minutes apart
+        if _local_day(row["定位时间"]) != TODAY:
+            continue
+        if row["定位时间"] <= moment:
+            before[row["人员编号"]] = (row["定位时间"], float(row["经度"]), float(row["纬度"]))
+        else:
+            after.add(row["人员编号"])
+    under_way = set(before) & set(after)  # one patrol each that morning
+    assert len(under_way) == 21
     with engine.connect() as conn:
-        patrolling = wall.snapshot(conn, None, NOW)["patrolling"]
-    assert len(patrolling) > 0
+        patrolling = wall.snapshot(conn, None, MID)["patrolling"]
+    by_name = {names[code]: before[code] for code in under_way}
+    assert sorted(patrolling["name"]) == sorted(by_name)
     for row in patrolling.itertuples():
-        stamp, lon, lat = last[row.name]
-        assert _local_day(stamp) == TODAY
+        _, lon, lat = by_name[row.name]
         assert (row.lon, row.lat) == pytest.approx((lon, lat), abs=1e-6)
 
 
