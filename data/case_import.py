@@ -358,13 +358,14 @@ def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport,
     report.imported, report.updated = len(inserts), len(updates)
     id_of = _ids_of(conn, [r["external_id"] for r in inserts])
     if any(kinds):
+        items = []
         for i, row in enumerate(rows):
             ext = row["external_id"]
             case_id = by_ext[ext]["id"] if ext in by_ext else id_of[ext]
-            case_columns.write_records(
-                conn, case_id, records.get(case_id, {}),
-                followups[0][i] if kinds[0] else None, followups[1][i] if kinds[1] else None,
-                kinds)
+            items.append((case_id, records.get(case_id, {}),
+                          followups[0][i] if kinds[0] else None,
+                          followups[1][i] if kinds[1] else None))
+        case_columns.write_records(conn, items, kinds)
     events = [{"case_id": id_of[r["external_id"]], "action": "import", "from_status": None,
                "to_status": r["status"], "actor": "import", "note": None, "at": now}
               for r in inserts]

@@ -124,18 +124,19 @@ def read_values(table: SourceTable, mapping: Mapping, errors: list[RowError]) ->
 
 def _keys(table: SourceTable, column: str, name: str, own: dict[str, str],
           vocabulary: tuple[str, ...], errors: list[RowError]) -> pd.Series:
-    words = WORDS[name]
-    accepted = ", ".join(dict.fromkeys([*own, *vocabulary, *words]))
-    out = []
-    for i, value in enumerate(table.frame[column]):
-        key = own.get(value) or (value if value in vocabulary else words.get(value))
-        if key is None and value != "":
-            section = VALUE_SECTIONS[name][0]
-            errors.append(RowError(i, table.row_label(i), column, value,
-                                   f"unknown {name.replace('_', ' ')}; accepted: {accepted} "
-                                   f"(or add it to the mapping's [{section}])"))
-        out.append(key)
-    return pd.Series(out, index=table.frame.index, dtype=object)
+    """The column's keys: the mapping's own translation first, then the key itself, then
+    its Chinese word; an unknown non-empty value is an error."""
+    lookup = {**WORDS[name], **{key: key for key in vocabulary}, **own}
+    values = table.frame[column]
+    keys = values.map(lookup).astype(object)
+    keys = keys.where(keys.notna(), None)
+    accepted = ", ".join(dict.fromkeys([*own, *vocabulary, *WORDS[name]]))
+    section = VALUE_SECTIONS[name][0]
+    for i in np.flatnonzero((keys.isna() & (values != "")).to_numpy()):
+        errors.append(RowError(i, table.row_label(i), column, values.iat[i],
+                               f"unknown {name.replace('_', ' ')}; accepted: {accepted} "
+                               f"(or add it to the mapping's [{section}])"))
+    return keys
 
 
 def _needs(table: SourceTable, mapping: Mapping, fields: tuple[str, ...], needed: str,
@@ -314,24 +315,24 @@ def _differs(old: dict | None, new: dict | None, fields: tuple[str, ...]) -> boo
     return any(old[f] != new[f] for f in fields)
 
 
-def write_records(conn: Connection, case_id: int, records: dict[str, list[dict]],
-                  mediation: dict | None, visit: dict | None, kinds: tuple[bool, bool]
-                  ) -> None:
-    """Make the case's import-origin mediation and visit what the file gives."""
+def write_records(conn: Connection, items: list[tuple], kinds: tuple[bool, bool]) -> None:
+    """Make each case's import-origin mediation and visit what the file gives: ``items``
+    are (case id, its stored records, the file's mediation, the file's visit). New records
+    are inserted in batches; the few a re-import changes or removes one by one."""
     common = {"actor": "import", "origin": schema.IMPORT_ORIGIN}
-    if kinds[0]:
-        _put(conn, Mediation, case_id, _own(records.get("mediations", [])), mediation,
-             MEDIATION_FIELDS, common)
-    if kinds[1]:
-        _put(conn, ReturnVisit, case_id, _own(records.get("visits", [])), visit, VISIT_FIELDS,
-             {**common, "reopened": False})
-
-
-def _put(conn: Connection, model, case_id: int, old: dict | None, new: dict | None,
-         fields: tuple[str, ...], common: dict) -> None:
-    if old is not None and new is None:
-        conn.execute(delete(model).where(model.id == old["id"]))
-    elif old is None and new is not None:
-        conn.execute(insert(model).values(case_id=case_id, **new, **common))
-    elif old is not None and new is not None and _differs(old, new, fields):
-        conn.execute(update(model).where(model.id == old["id"]).values(**new))
+    plans = [(0, Mediation, "mediations", MEDIATION_FIELDS, common),
+             (1, ReturnVisit, "visits", VISIT_FIELDS, {**common, "reopened": False})]
+    for k, model, name, fields, extra in plans:
+        if not kinds[k]:
+            continue
+        inserts = []
+        for case_id, records, *wanted in items:
+            old, new = _own(records.get(name, [])), wanted[k]
+            if old is not None and new is None:
+                conn.execute(delete(model).where(model.id == old["id"]))
+            elif old is None and new is not None:
+                inserts.append({"case_id": case_id, **new, **extra})
+            elif old is not None and new is not None and _differs(old, new, fields):
+                conn.execute(update(model).where(model.id == old["id"]).values(**new))
+        for start in range(0, len(inserts), 5000):
+            conn.execute(insert(model), inserts[start:start + 5000])
