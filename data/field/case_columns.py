@@ -216,9 +216,11 @@ def wanted_records(mapping: Mapping, columns: Columns, times: dict[str, pd.Serie
         officer = (columns.officer_id if columns.officer_id is not None
                    else pd.Series([None] * n, dtype=object))
         has = outcome.notna().to_numpy()
-        mediations = [({"at": _py(at.iat[i]), "outcome": outcome.iat[i], "kind": kind.iat[i],
-                        "officer_id": _int(officer.iat[i])} if has[i] else None)
-                      for i in range(n) if keep[i]]
+        mediations = [({"at": when, "outcome": what, "kind": how, "officer_id": _int(who)}
+                       if given else None)
+                      for when, what, how, who, given, kept in zip(
+                          _pydates(at), outcome.tolist(), kind.tolist(), officer.tolist(),
+                          has, keep) if kept]
         _note(report, has & fallback & keep, "mediation(s) without mediated_at are dated by "
               "the case's resolve time (else its report time)")
         odd = has & keep & (case_class != schema.DISPUTE).to_numpy()
@@ -229,8 +231,9 @@ def wanted_records(mapping: Mapping, columns: Columns, times: dict[str, pd.Serie
         result = columns.values["satisfaction"]
         at, fallback = _dated(times.get("visited_at"), [dated["closed_at"], reported], n)
         has = result.notna().to_numpy()
-        visits = [({"at": _py(at.iat[i]), "satisfaction": result.iat[i]} if has[i] else None)
-                  for i in range(n) if keep[i]]
+        visits = [({"at": when, "satisfaction": what} if given else None)
+                  for when, what, given, kept in zip(_pydates(at), result.tolist(), has, keep)
+                  if kept]
         _note(report, has & fallback & keep & dated["closed_at"].isna().to_numpy(),
               "return visit(s) without visited_at or a close time are dated by the case's "
               "report time")
@@ -254,8 +257,11 @@ def _note(report: ImportReport, mask: np.ndarray, text: str) -> None:
         report.notes.append(f"{count} {text}")
 
 
-def _py(value) -> datetime | None:
-    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+def _pydates(stamps: pd.Series) -> list[datetime | None]:
+    """Times as Python datetimes, None for NaT."""
+    values = np.array(stamps.dt.to_pydatetime(), dtype=object)
+    values[stamps.isna().to_numpy()] = None
+    return values.tolist()
 
 
 def _int(value) -> int | None:
@@ -267,18 +273,15 @@ def _int(value) -> int | None:
 def stored_records(conn: Connection, case_ids: list[int]) -> dict[int, dict[str, list[dict]]]:
     """The mediations and visits of these cases, oldest first: case id -> kind -> records."""
     out: dict[int, dict[str, list[dict]]] = {}
+    kinds = (("mediations", Mediation, MEDIATION_FIELDS), ("visits", ReturnVisit, VISIT_FIELDS))
     for start in range(0, len(case_ids), CHUNK):
         chunk = case_ids[start:start + CHUNK]
-        for row in conn.execute(select(Mediation.id, Mediation.case_id, Mediation.origin,
-                                       *[getattr(Mediation, f) for f in MEDIATION_FIELDS])
-                                .where(Mediation.case_id.in_(chunk))
-                                .order_by(Mediation.at, Mediation.id)):
-            out.setdefault(row.case_id, {}).setdefault("mediations", []).append(row._asdict())
-        for row in conn.execute(select(ReturnVisit.id, ReturnVisit.case_id, ReturnVisit.origin,
-                                       *[getattr(ReturnVisit, f) for f in VISIT_FIELDS])
-                                .where(ReturnVisit.case_id.in_(chunk))
-                                .order_by(ReturnVisit.at, ReturnVisit.id)):
-            out.setdefault(row.case_id, {}).setdefault("visits", []).append(row._asdict())
+        for name, model, fields in kinds:
+            names = ("id", "case_id", "origin", *fields)
+            for row in conn.execute(select(*[getattr(model, f) for f in names])
+                                    .where(model.case_id.in_(chunk))
+                                    .order_by(model.at, model.id)).tuples():
+                out.setdefault(row[1], {}).setdefault(name, []).append(dict(zip(names, row)))
     return out
 
 
