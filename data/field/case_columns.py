@@ -280,7 +280,7 @@ def stored_records(conn: Connection, case_ids: list[int]) -> dict[int, dict[str,
             names = ("id", "case_id", "origin", *fields)
             for row in conn.execute(select(*[getattr(model, f) for f in names])
                                     .where(model.case_id.in_(chunk))
-                                    .order_by(model.at, model.id)).tuples():
+                                    .order_by(model.at, model.id)):
                 out.setdefault(row[1], {}).setdefault(name, []).append(dict(zip(names, row)))
     return out
 
