@@ -4,6 +4,10 @@ both imports follow is in :mod:`data.importer`.
 Each case goes to the deepest region whose boundary holds its point, else to the region its
 code names, else nowhere (unlocated); workflow steps the file does not date are dated by the
 step before them, and the deadline comes from the file or the category table.
+
+The field-force columns (resolved level, mediation, return visit, officer) and the records
+they make are :mod:`data.field.case_columns`' (what is accepted, refused and how each is
+dated is written there).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from data import holidays, schema, store
 from data.deadlines import deadlines
+from data.field import case_columns
 from data.import_checks import RowError, parse_coordinates, parse_times
 from data.importer import ImportReport, finish_errors, open_source, region_lookup, row_errors
 from data.mapping import TIME_FIELDS, Mapping
@@ -82,10 +87,13 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
     lon, lat = parse_coordinates(table, mapping, errors)
     text_of = _text_columns(frame, mapping.columns)
     urgent = text_of["urgent"].str.lower().isin(["1", "true", "yes", "y", "是", "急", "紧急"])
+    field = case_columns.read_values(table, mapping, errors)
+    case_columns.check_visits(table, mapping, field, status, errors)
 
     with store.transaction(engine) as conn:
         regions = region_lookup(conn)
         chosen, overlap = _locate(lon, lat, regions)
+        case_columns.check_officers(conn, table, mapping, field, errors)
         bad = finish_errors(path, table, errors, skip_bad_rows, rejects_path, report)
         keep = np.array([i not in bad for i in range(n)])
         region_id, method = _place(regions, chosen, overlap, text_of["region_code"], keep, report)
@@ -95,10 +103,11 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
         known = sub.map(cats["case_class"]) if not cats.empty else pd.Series([None] * n)
         status = status.fillna(schema.REPORTED)
         dated = _workflow_times(conn, frame.index, status, times, sub, cats, keep, report)
+        case_class = known.fillna(schema.INCIDENT)
         records = pd.DataFrame({
             "external_id": ext, "code": ext,
             "status": status,
-            "case_class": known.fillna(schema.INCIDENT),
+            "case_class": case_class,
             **_kinds(text_of, sub, cats, mapping),
             "urgent": urgent,
             "description": text_of["description"].replace("", None),
@@ -109,9 +118,12 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
             "department_id": _department_ids(text_of, sub, cats, departments),
             "reporter": text_of["reporter"].replace("", None),
             **dated,
+            **case_columns.case_values(field),
         })[keep].reset_index(drop=True)
         rows = _python_rows(records)
-        _upsert_cases(conn, rows, report)
+        followups = case_columns.wanted_records(mapping, field, times, dated, case_class,
+                                                keep, report)
+        _upsert_cases(conn, rows, report, case_columns.compared(mapping), followups)
         if report.imported or report.updated:
             store.bump_data_version(conn)
     report.seconds = time.perf_counter() - began
@@ -284,7 +296,7 @@ def _python_rows(frame: pd.DataFrame) -> list[dict]:
         column = frame[name]
         if pd.api.types.is_datetime64_any_dtype(column):
             values = np.array(column.dt.to_pydatetime(), dtype=object)
-        elif name in ("region_id", "department_id"):
+        elif name in ("region_id", "department_id", "officer_id"):
             values = np.array([None if pd.isna(v) else int(v) for v in column], dtype=object)
         elif name == "urgent":
             values = np.array([bool(v) for v in column], dtype=object)
@@ -307,33 +319,35 @@ def _same(old, new) -> bool:
     return old == new
 
 
-def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport) -> None:
+def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport,
+                  extra: tuple[str, ...] = (),
+                  followups: tuple[list | None, list | None] = (None, None)) -> None:
     """Insert new cases, update changed ones (version + 1), leave identical ones alone, and
-    write an ``import`` event for each case inserted or changed."""
+    write an ``import`` event for each case inserted or changed. ``extra`` are the
+    field-force columns the mapping names; ``followups`` the import-origin mediation and
+    visit of each row (None: the mapping names no such column), which a change of makes
+    the case changed too (:mod:`data.field.case_columns`)."""
     now = store.utcnow()
-    by_ext: dict[str, dict] = {}
-    ids = [r["external_id"] for r in rows]
-    columns = [getattr(Case, name) for name in _COMPARED]
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        for row in conn.execute(select(Case.id, Case.external_id, Case.version, *columns)
-                                .where(Case.external_id.in_(chunk))):
-            by_ext[row.external_id] = row._asdict()
-    taken = set()
-    new_codes = [r["code"] for r in rows if r["external_id"] not in by_ext]
-    for start in range(0, len(new_codes), CHUNK):
-        taken |= set(conn.scalars(select(Case.code).where(Case.code.in_(
-            new_codes[start:start + CHUNK]))))
+    compared = _COMPARED + extra
+    by_ext = _stored_cases(conn, [r["external_id"] for r in rows], compared)
+    kinds = (followups[0] is not None, followups[1] is not None)
+    records = (case_columns.stored_records(conn, [old["id"] for old in by_ext.values()])
+               if any(kinds) else {})
+    taken = _taken_codes(conn, [r["code"] for r in rows if r["external_id"] not in by_ext])
     inserts, updates = [], []
-    for row in rows:
+    for i, row in enumerate(rows):
         old = by_ext.get(row["external_id"])
+        changed = any(kinds) and case_columns.settle(
+            row, records.get(old["id"], {}) if old else {},
+            followups[0][i] if kinds[0] else None, followups[1][i] if kinds[1] else None,
+            kinds)
         if old is None:
             code = row["code"] if row["code"] not in taken else f"IMP-{row['external_id']}"
             inserts.append({**row, "code": code, "version": 1, "updated_at": now})
-        elif all(_same(old[name], row[name]) for name in _COMPARED):
+        elif not changed and all(_same(old[name], row[name]) for name in compared):
             report.unchanged += 1
         else:
-            values = {name: row[name] for name in _COMPARED}
+            values = {name: row[name] for name in compared}
             updates.append({"b_id": old["id"], "b_version": old["version"], **values,
                             "version": old["version"] + 1, "updated_at": now})
     for start in range(0, len(inserts), 5000):
@@ -342,11 +356,16 @@ def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport) -> N
         conn.execute(update(Case).where(Case.id == bindparam("b_id"),
                                         Case.version == bindparam("b_version")), updates)
     report.imported, report.updated = len(inserts), len(updates)
-    touched = [r["external_id"] for r in inserts]
-    id_of: dict[str, int] = {}
-    for start in range(0, len(touched), CHUNK):
-        id_of.update(dict(conn.execute(select(Case.external_id, Case.id).where(
-            Case.external_id.in_(touched[start:start + CHUNK]))).all()))
+    id_of = _ids_of(conn, [r["external_id"] for r in inserts])
+    if any(kinds):
+        items = []
+        for i, row in enumerate(rows):
+            ext = row["external_id"]
+            case_id = by_ext[ext]["id"] if ext in by_ext else id_of[ext]
+            items.append((case_id, records.get(case_id, {}),
+                          followups[0][i] if kinds[0] else None,
+                          followups[1][i] if kinds[1] else None))
+        case_columns.write_records(conn, items, kinds)
     events = [{"case_id": id_of[r["external_id"]], "action": "import", "from_status": None,
                "to_status": r["status"], "actor": "import", "note": None, "at": now}
               for r in inserts]
@@ -355,3 +374,33 @@ def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport) -> N
                 "at": now} for u in updates]
     for start in range(0, len(events), 5000):
         conn.execute(insert(CaseEvent), events[start:start + 5000])
+
+
+def _stored_cases(conn: Connection, ids: list[str], compared: tuple[str, ...]
+                  ) -> dict[str, dict]:
+    """The stored cases of these external ids: id, version and the compared columns."""
+    by_ext: dict[str, dict] = {}
+    columns = [getattr(Case, name) for name in compared]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        for row in conn.execute(select(Case.id, Case.external_id, Case.version, *columns)
+                                .where(Case.external_id.in_(chunk))):
+            by_ext[row.external_id] = row._asdict()
+    return by_ext
+
+
+def _taken_codes(conn: Connection, codes: list[str]) -> set[str]:
+    """Which of these codes a case already has (a new case then takes ``IMP-<id>``)."""
+    taken: set[str] = set()
+    for start in range(0, len(codes), CHUNK):
+        taken |= set(conn.scalars(select(Case.code).where(Case.code.in_(
+            codes[start:start + CHUNK]))))
+    return taken
+
+
+def _ids_of(conn: Connection, external_ids: list[str]) -> dict[str, int]:
+    id_of: dict[str, int] = {}
+    for start in range(0, len(external_ids), CHUNK):
+        id_of.update(dict(conn.execute(select(Case.external_id, Case.id).where(
+            Case.external_id.in_(external_ids[start:start + CHUNK]))).all()))
+    return id_of
