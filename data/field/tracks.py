@@ -57,31 +57,53 @@ def locate_points(conn: Connection, lon, lat) -> np.ndarray:
     (the placement rule of :mod:`data.intake.placement`, whose kept boundaries this reuses:
     read once per regions version). NaN coordinates are outside.
     """
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
-    if lon.shape != lat.shape:
-        raise ValueError(f"lon and lat differ in shape: {lon.shape} and {lat.shape}")
-    out = np.full(lon.shape[0] if lon.ndim else 0, -1, dtype=np.int64)
-    if out.size == 0:
-        return out
+    lon, lat = _coordinates(lon, lat)
+    if lon.size == 0:
+        return np.full(0, -1, dtype=np.int64)
     found = locator(conn)
-    if len(found.ids) == 0:
-        return out
-    leaf = _leaf_mask(found)
+    return _first_hits(found.tree, found.ids, found.rank, _leaf_mask(found), lon, lat)
+
+
+def locate_in(ids, geometries, codes, lon, lat) -> np.ndarray:
+    """:func:`locate_points` over given leaf boundaries (``ids``, shapely ``geometries``,
+    ``codes`` for the tie rule) instead of a store's: for a builder whose regions are not
+    written yet (the demo)."""
+    lon, lat = _coordinates(lon, lat)
+    ids = np.asarray(ids, dtype=np.int64)
+    if lon.size == 0 or ids.size == 0:
+        return np.full(lon.size, -1, dtype=np.int64)
+    rank = np.empty(ids.size, dtype=np.int64)
+    rank[np.argsort(np.asarray(codes, dtype=object), kind="stable")] = np.arange(ids.size)
+    tree = shapely.STRtree(np.asarray(geometries, dtype=object))
+    return _first_hits(tree, ids, rank, np.ones(ids.size, dtype=bool), lon, lat)
+
+
+def _coordinates(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+    lon = np.atleast_1d(np.asarray(lon, dtype=float))
+    lat = np.atleast_1d(np.asarray(lat, dtype=float))
+    if lon.shape != lat.shape or lon.ndim != 1:
+        raise ValueError(f"lon and lat must be two 1-d arrays of one length, got shapes "
+                         f"{lon.shape} and {lat.shape}")
+    return lon, lat
+
+
+def _first_hits(tree: shapely.STRtree, ids: np.ndarray, rank: np.ndarray, usable: np.ndarray,
+                lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """For each point, the id of the usable shape of lowest rank that covers it, else -1."""
+    out = np.full(lon.size, -1, dtype=np.int64)
     has = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
-    if has.size == 0:
+    if has.size == 0 or ids.size == 0:
         return out
-    point_i, shape_i = found.tree.query(shapely.points(lon[has], lat[has]),
-                                        predicate="intersects")
-    keep = leaf[shape_i]
+    point_i, shape_i = tree.query(shapely.points(lon[has], lat[has]), predicate="intersects")
+    keep = usable[shape_i]
     point_i, shape_i = point_i[keep], shape_i[keep]
     if point_i.size == 0:
         return out
-    order = np.lexsort((found.rank[shape_i], point_i))
+    order = np.lexsort((rank[shape_i], point_i))
     point_i, shape_i = point_i[order], shape_i[order]
     first = np.ones(point_i.size, dtype=bool)
     first[1:] = point_i[1:] != point_i[:-1]
-    out[has[point_i[first]]] = found.ids[shape_i[first]]
+    out[has[point_i[first]]] = ids[shape_i[first]]
     return out
 
 
@@ -199,5 +221,5 @@ def _records(visits: pd.DataFrame) -> list[dict]:
             for p, r, d, o, f, la, n, s, m in visits.itertuples(index=False, name=None)]
 
 
-__all__ = ["haversine_m", "locate_points", "rebuild_visits", "stored_fixes", "visit_rows",
+__all__ = ["haversine_m", "locate_in", "locate_points", "rebuild_visits", "stored_fixes", "visit_rows",
            "write_visits"]
