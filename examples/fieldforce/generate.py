@@ -378,7 +378,9 @@ def _case_row(seq: int, reported: datetime, grid: Grid, sub: str, officer: Offic
         late = rng.random() < 0.12
         hours = limit_hours * (rng.uniform(1.05, 1.8) if late else rng.uniform(0.1, 0.95))
         resolved = dispatched + timedelta(hours=float(hours))
-    closed = resolved + timedelta(hours=float(rng.uniform(1, 20)))
+    closed = resolved + timedelta(hours=float(rng.uniform(0.5, 6)))  # checked, then closed
+    if resolved <= due < closed:
+        closed = due
     voided = rng.random() < 0.01
     lon, lat = point_in(grid.polygon, rng, margin=0.0002)
     t = {"dispatched": dispatched, "resolved": resolved, "closed": closed, "due": due}

@@ -121,11 +121,11 @@ def test_the_rates_equal_a_count_of_the_export(imported):
         counters = wall.counters(conn, None, NOW)
     assert counters["in_grid_resolution_rate"] == pytest.approx(
         sum(r["办结层级"] == "网格" for r in resolved) / len(resolved))
+    assert counters["satisfaction_rate"] == pytest.approx(
+        sum(r["满意度"] in ("满意", "基本满意") for r in rated) / len(rated))
     assert counters["disputes_mediated"] == len(mediated)
     assert counters["mediation_success_rate"] == pytest.approx(
         sum(r["调解结果"] == "调解成功" for r in mediated) / len(mediated))
-    assert counters["satisfaction_rate"] == pytest.approx(
-        sum(r["满意度"] in ("满意", "基本满意") for r in rated) / len(rated))
 
 
 def test_todays_patrol_coverage_is_the_grids_with_a_fix_today(imported):
