@@ -224,12 +224,12 @@ def split_weights(weights: dict | None) -> tuple[dict[str, float], int]:
     return figure_weights, max(1, min_days)
 
 
-def score_shares(weights: dict | None = None) -> list[tuple[str, float]]:
-    """Each figure with a positive weight and its share of the score in percent (for
-    "what the score is made of"), in :data:`FIGURES` order."""
+def score_shares(weights: dict | None = None) -> list[tuple[str, float, float]]:
+    """(figure, weight, share of the score in percent) of each figure with a positive
+    weight (for "what the score is made of"), in :data:`FIGURES` order."""
     figure_weights, _ = split_weights(weights)
     total = sum(figure_weights.values())
-    return [(key, 100.0 * w / total) for key, w in figure_weights.items() if w > 0]
+    return [(key, w, 100.0 * w / total) for key, w in figure_weights.items() if w > 0]
 
 
 # --- the assessment ---------------------------------------------------------------------------
