@@ -2,8 +2,8 @@
 [--weights FILE]``: the grid officers' assessment (网格员考核) as a table or JSON.
 
 The figures, score and standings are :func:`data.field.assessment.assess`'s; the period
-is local days like ``summary``'s (default: the 30 days up to today), ``as_of`` the earlier
-of the period's end and now. The weights come from ``--weights``, else the setting
+is local days like ``summary``'s (default: the 30 days up to today, or up to the newest
+case's day in a store of older data), ``as_of`` the earlier of the period's end and now. The weights come from ``--weights``, else the setting
 ``DASHBOARD_ASSESSMENT_WEIGHTS``, else the documented defaults. Known failures (an unknown
 region, a bad period, a weights file that cannot be used) are one line and exit status 2
 (raised as ``ValueError``/``LookupError`` subclasses that :func:`dashboard.cli.main` prints).
@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from dashboard.settings import Settings
 from data import store
 from data.field.assessment import FIGURE_KEYS, assess, load_weights, split_weights
-from data.metrics import DEFAULT_DAYS, local_date, period_for
+from data.metrics import DEFAULT_DAYS, default_anchor, local_date, period_for
 from data.regions import get_region
 from data.report import whole_deployment
 from layouts.assessment import header_cells, row_cells
@@ -68,7 +68,9 @@ def cmd_officers(args: argparse.Namespace, settings: Settings, *,
     with engine.connect() as conn:
         tz = store.deployment_timezone(conn)
         region = None if args.region is None else get_region(conn, args.region)
-        last = args.date_to or local_date(now, tz)
+        # no period given: the 30 days up to today, or up to the newest case's day when the
+        # store's newest case is older than that (an imported old export), as ``summary``
+        last = args.date_to or local_date(default_anchor(conn, now), tz)
         first = args.date_from or last - timedelta(days=DEFAULT_DAYS - 1)
         period = period_for(first, last, tz)
         as_of = min(now, period.end)

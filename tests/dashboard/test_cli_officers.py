@@ -95,3 +95,12 @@ def test_a_bad_weights_file_is_one_line(settings, capsys, tmp_path: Path) -> Non
 def test_no_officer(settings, capsys) -> None:
     assert main(["officers", "--from", "2026-03-01", "--to", "2026-03-10"], settings) == 0
     assert capsys.readouterr().out.splitlines()[1] == "该区域没有网格员。"
+
+
+def test_the_default_period_ends_at_the_newest_case_of_old_data(county, capsys) -> None:
+    # the store's newest case (K12) was reported on 2026-03-04 local, long before today:
+    # the 30 days up to that day, as `summary` does
+    assert main(["officers", "--json"], county) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["period"] == {"from": "2026-02-03", "to": "2026-03-04",
+                             "as_of": "2026-03-05 00:00"}
