@@ -3,8 +3,9 @@
 
 The figures, score and standings are :func:`data.field.assessment.assess`'s; the period
 is local days like ``summary``'s (default: the 30 days up to today, or up to the newest
-case's day in a store of older data), ``as_of`` the earlier of the period's end and now. The weights come from ``--weights``, else the setting
-``DASHBOARD_ASSESSMENT_WEIGHTS``, else the documented defaults. Known failures (an unknown
+case's day in a store of older data), ``as_of`` the earlier of the period's end and now.
+The weights come from ``--weights``, else the setting ``DASHBOARD_ASSESSMENT_WEIGHTS``,
+else the documented defaults. Known failures (an unknown
 region, a bad period, a weights file that cannot be used) are one line and exit status 2
 (raised as ``ValueError``/``LookupError`` subclasses that :func:`dashboard.cli.main` prints).
 """

@@ -13,7 +13,8 @@ from data.field.assessment import BY_KEY, FIGURE_KEYS
 from layouts.text import label, t
 
 #: The figures a short table (the briefing's top and bottom five) shows beside the score.
-SHORT_FIGURES = ("patrol_days", "own_grid_coverage", "cases_found", "on_time_closure_rate")
+SHORT_FIGURES = ("patrol_days", "own_grid_coverage", "cases_found")
+_NO_WRAP = {"whiteSpace": "nowrap"}
 
 
 def figure_label(key: str, lang: str = "zh") -> str:
@@ -90,14 +91,16 @@ def header_cells(lang: str = "zh", figures: tuple[str, ...] = FIGURE_KEYS) -> li
 def _table(rows: list[dict], lang: str, cls: str) -> html.Table:
     head = [t("assess_rank", lang), t("assess_name", lang), t("assess_home", lang),
             *(figure_label(k, lang) for k in SHORT_FIGURES), t("assess_score", lang)]
+    hover = ["", "", "", *(figure_definition(k, lang) for k in SHORT_FIGURES), ""]
     body = [html.Tr([html.Td(rank_text(r["rank"], r["tied"], lang), className="num"),
                      html.Td(r["name"]), html.Td(r["home_region"] or "—"),
                      *(html.Td(format_figure(r[k], k), className="num")
                        for k in SHORT_FIGURES),
                      html.Td(format_score(r["score"]), className="num strong")],
                     **{"data-officer": r["code"]}) for r in rows]
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
-                      className=f"briefing-table {cls}")
+    return html.Table([html.Thead(html.Tr([html.Th(h, style=_NO_WRAP, title=hint or None)
+                                           for h, hint in zip(head, hover)])),
+                       html.Tbody(body)], className=f"briefing-table {cls}")
 
 
 def officers_body(officers: dict, lang: str) -> list:
@@ -115,7 +118,7 @@ def officers_body(officers: dict, lang: str) -> list:
     bottom = (_table(officers["bottom"], lang, "briefing-officers-bottom")
               if officers["bottom"] else empty)
     shares = html.Table([
-        html.Thead(html.Tr([html.Th(t("assess_title", lang)), html.Th(t("assess_weight", lang)),
+        html.Thead(html.Tr([html.Th(t("assess_figure", lang)), html.Th(t("assess_weight", lang)),
                             html.Th(t("assess_share", lang))])),
         html.Tbody([html.Tr([html.Td(figure_label(key, lang), title=figure_definition(key, lang)),
                              html.Td(f"{weight:g}", className="num"),
@@ -130,7 +133,8 @@ def officers_body(officers: dict, lang: str) -> list:
         html.Div([html.Div([html.H3(t("assess_top", lang), className="briefing-h3"), top],
                            className="briefing-panel"),
                   html.Div([html.H3(t("assess_bottom", lang), className="briefing-h3"), bottom],
-                           className="briefing-panel")], className="briefing-col"),
+                           className="briefing-panel")], className="briefing-col",
+                 style={"flex": 3}),
         html.Div([html.H3(t("assess_made_of_title", lang), className="briefing-h3"), made_of],
-                 className="briefing-panel briefing-officers-made-of"),
+                 className="briefing-panel briefing-officers-made-of", style={"flex": 2}),
     ], className="briefing-row")]

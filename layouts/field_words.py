@@ -99,7 +99,7 @@ FIELD_WORDS_ASSESS: dict[str, dict[str, str]] = {"zh": {
     "assess_made_of_title": "得分构成",
     "assess_made_of": "各项指标先在参与排名人员中以“本人值 ÷ 最高值”折算，再按权重加权，"
                       "满分100；本人无数据的指标，其权重按比例分给其余指标。",
-    "assess_weight": "权重", "assess_share": "占比",
+    "assess_figure": "指标", "assess_weight": "权重", "assess_share": "占比",
     "assess_min_days": "统计期内在岗不足 {days} 天（或未负责网格）者不参与排名。",
     "assess_top": "本周前五名", "assess_bottom": "本周后五名",
     "assess_bad_weights": "考核权重文件无法使用：{reason}",
@@ -139,7 +139,7 @@ FIELD_WORDS_ASSESS: dict[str, dict[str, str]] = {"zh": {
     "assess_made_of": "Each figure is taken as the officer's value / "
                       "the best value among those ranked, weighted, out of 100; a figure an "
                       "officer has no data for gives its weight to their other figures.",
-    "assess_weight": "Weight", "assess_share": "Share",
+    "assess_figure": "Figure", "assess_weight": "Weight", "assess_share": "Share",
     "assess_min_days": "Officers on the roster fewer than {days} days of the period (or "
                        "serving no grid) are not ranked.",
     "assess_top": "This week's top five", "assess_bottom": "This week's bottom five",

@@ -62,8 +62,8 @@ def test_the_briefing_page_body() -> None:
     texts = _texts(officers_body(officers, "zh"))
     joined = "".join(texts)
     assert "参与排名 2 人，数据不足 1 人，已离岗 3 人。" in texts
-    assert ["1", "张伟", "城关镇第1网格", "3", "—", "2", "50.0%", "77.1"] == texts[
-        texts.index("张伟") - 1:texts.index("张伟") + 7]
+    assert ["1", "张伟", "城关镇第1网格", "3", "—", "2", "77.1"] == texts[
+        texts.index("张伟") - 1:texts.index("张伟") + 6]
     assert "2（并列）" in texts
     assert "本周无数据" in texts  # no bottom five
     assert "得分构成" in texts and "不足 3 天" in joined
