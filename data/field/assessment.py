@@ -273,8 +273,7 @@ def _assess(conn: Connection, region_id: int | None, period: Period, as_of: date
         _mediation_figures(conn, figures, ids, period, facts)
     frame = people.join(figures.astype("float64"))
     days_on = _days_on_roster(frame["joined_at"], period.first, elapsed_last, tz)
-    has_grid = pd.Series([bool(own.get(oid)) for oid in frame.index], index=frame.index,
-                         dtype=bool)
+    has_grid = pd.Series(frame.index.isin(own["officer_id"]), index=frame.index, dtype=bool)
     need = max(1, min(min_days, elapsed))
     standing = np.where(~frame["active"].astype(bool), INACTIVE,
                         np.where((days_on >= need) & has_grid & (elapsed > 0),
@@ -307,21 +306,20 @@ def _frame(conn: Connection, served: pd.DataFrame, region_id: int | None,
                    "joined_at"]]
 
 
-def _own_grids(conn: Connection, served: pd.DataFrame,
-               officer_ids) -> dict[int, frozenset[int]]:
-    """Each officer's own grids: their served regions, expanded to the leaves under them."""
+def _own_grids(conn: Connection, served: pd.DataFrame, officer_ids) -> pd.DataFrame:
+    """Each officer's own grids, one row per (officer_id, leaf): their served regions,
+    expanded to the leaf regions under them."""
     served = served[served["officer_id"].isin(list(officer_ids))]
     if served.empty:
-        return {}
+        return pd.DataFrame({"officer_id": [], "leaf": []}, dtype="int64")
     child = Region.__table__.alias("child")
     leaf = ~select(child.c.id).where(child.c.parent_id == RegionAncestor.descendant_id).exists()
     pairs = pd.DataFrame(plain_rows(conn.execute(
         select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id)
         .where(RegionAncestor.ancestor_id.in_([int(r) for r in served["region_id"].unique()]),
                leaf))), columns=["region_id", "leaf"])
-    merged = served.merge(pairs, on="region_id")
-    return {int(oid): frozenset(int(x) for x in group)
-            for oid, group in merged.groupby("officer_id")["leaf"]}
+    merged = served.merge(pairs, on="region_id")[["officer_id", "leaf"]]
+    return merged.drop_duplicates().astype("int64").reset_index(drop=True)
 
 
 def _days_on_roster(joined: pd.Series, first: date, last: date, tz) -> pd.Series:
@@ -357,7 +355,7 @@ def _officer_filter(column, ids: list[int]):
 
 
 def _patrol_figures(conn: Connection, out: pd.DataFrame, ids: list[int],
-                    own: dict[int, frozenset[int]], period: Period, elapsed_last: date,
+                    own: pd.DataFrame, period: Period, elapsed_last: date,
                     elapsed: int, facts: dict[str, bool]) -> None:
     if not facts["visits"]:
         return
@@ -372,7 +370,8 @@ def _patrol_figures(conn: Connection, out: pd.DataFrame, ids: list[int],
     visits = pd.DataFrame(plain_rows(conn.execute(query)),
                           columns=["officer_id", "region_id", "day", "seconds", "distance_m"])
     visits = visits[visits["officer_id"].isin(ids)]
-    visits["day"] = pd.to_datetime(visits["day"]).dt.date
+    # SQLite gives the day as text, PostgreSQL as a date: both read as a timestamp
+    visits["day"] = pd.to_datetime(visits["day"].astype(str), format="%Y-%m-%d")
     grouped = visits.groupby("officer_id")
     out["patrol_days"] = grouped["day"].nunique().astype(float).reindex(out.index).fillna(0.0)
     out["patrol_hours"] = (grouped["seconds"].sum().astype(float) / 3600
@@ -381,16 +380,14 @@ def _patrol_figures(conn: Connection, out: pd.DataFrame, ids: list[int],
                         ).reindex(out.index).fillna(0.0)
     out["grids_covered"] = (grouped["region_id"].nunique().astype(float)
                             .reindex(out.index).fillna(0.0))
-    done = visits[visits["day"] <= elapsed_last]
-    done = done[[rid in own.get(oid, ()) for oid, rid in
-                 zip(done["officer_id"], done["region_id"])]]
-    pairs = done.groupby("officer_id").apply(
-        lambda g: len(set(zip(g["region_id"], g["day"]))), include_groups=False) \
-        if not done.empty else pd.Series(dtype="float64")
-    out["own_grid_coverage"] = [
-        (float(pairs.get(oid, 0)) / (len(own[oid]) * elapsed))
-        if own.get(oid) and elapsed > 0 else np.nan
-        for oid in out.index]
+    done = visits.loc[visits["day"] <= pd.Timestamp(elapsed_last),
+                      ["officer_id", "region_id", "day"]]
+    done = done.merge(own.rename(columns={"leaf": "region_id"}),
+                      on=["officer_id", "region_id"]).drop_duplicates()
+    pairs = done.groupby("officer_id").size().reindex(out.index).fillna(0).astype(float)
+    grids = own.groupby("officer_id").size().reindex(out.index).fillna(0).astype(float)
+    coverage = pairs / (grids * elapsed) if elapsed > 0 else pairs * np.nan
+    out["own_grid_coverage"] = coverage.where(grids > 0)
 
 
 def _case_figures(conn: Connection, out: pd.DataFrame, ids: list[int], period: Period,
