@@ -106,3 +106,19 @@ def test_the_console_link_follows_the_console_address(app, engine):
         assert briefing_link("/", "") == "/briefing?week=2026-W10"
         # a console on a code no region has (it says so) links to the current briefing
         assert briefing_link("/region/NO-SUCH", "") == "/briefing"
+
+
+def test_a_weights_file_that_cannot_be_used_is_a_plain_message(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'weights.sqlite3'}"
+    engine = store.make_engine(url)
+    store.init_db(engine)
+    tiny_store.build(engine)
+    engine.dispose()
+    weights = tmp_path / "weights.toml"
+    weights.write_text("[weights]\npatrol_days = -1\n", encoding="utf-8")
+    app = create_app(Settings(database_url=url, assessment_weights=str(weights)))
+    with acting_as(app):
+        page = render_briefing("?week=2026-W10")
+    assert page.className == "briefing briefing-error"
+    assert getattr(page, "data-error") == "bad_weights"
+    assert "考核权重文件无法使用" in _text(page) and "patrol_days = -1" in _text(page)
