@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ import shapely
 from sqlalchemy import text
 
 from data import case_import, region_import, store, wall
-from data.field import patrol_import, roster
+from data.field import assessment, patrol_import, roster
+from data.metrics import period_for
 from examples.fieldforce.generate import generate
 from layouts.wall import TILES as WALL_TILES
 from layouts.wall import tile_texts
@@ -196,6 +198,25 @@ def test_the_roster_update_keeps_the_leaver_inactive_with_their_history(imported
     assert [ids["WG025"]] == [o for o, regions in regions_of.items() if len(regions) == 2]
     assert regions_of[ids["WG025"]] == ["990101002003001", "990101002003002"]
     assert regions_of[ids["WG001"]] == ["990101001001001"]
+
+
+def test_the_assessment_of_november_counts_each_officers_days_on_patrol(imported):
+    """Patrol days are the local days with a fix (every fix here lies in a grid); the
+    leaver is listed as inactive, the newcomer as too little data, the others ranked."""
+    engine, _ = imported
+    days: dict[str, set[date]] = {}
+    for row in _rows("patrol_fixes.csv"):
+        days.setdefault(row["人员编号"], set()).add(_local_day(row["定位时间"]))
+    period = period_for(*MONTH, ZoneInfo("Asia/Shanghai"))
+    with engine.connect() as conn:
+        table = assessment.assess(conn, None, period, NOW).set_index("code")
+    assert {code: int(n) for code, n in table["patrol_days"].items() if n > 0} == {
+        code: len(found) for code, found in days.items()}
+    standing = table["standing"].to_dict()
+    assert [c for c, s in standing.items() if s == "inactive"] == ["WG026"]
+    assert [c for c, s in standing.items() if s == "too_little_data"] == ["WG027"]
+    assert sum(s == "ranked" for s in standing.values()) == 27  # 29 on the roster
+    assert table.loc["WGZ01", "grids_covered"] == 9  # the 网格长 walks all of 溪口社区
 
 
 def test_the_committed_files_are_what_the_generator_writes(tmp_path: Path):
