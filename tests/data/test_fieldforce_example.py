@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import shapely
@@ -56,7 +56,9 @@ def _in_month(stamp: str) -> bool:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def imported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """The example imported once, in the README's order (regions level by level, the roster,
-    the GPS fixes, the cases, then the roster a month later): (engine, reports by name)."""
+    the GPS fixes, the cases, then the roster a month later): (engine, reports by name).
+    The first roster is dated the day before November, as if imported then, so that
+    November's assessment has officers on the roster the whole month."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("fieldforce") / "ff.sqlite3"
         engine = store.make_engine(f"sqlite:///{path}")
