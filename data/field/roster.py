@@ -34,7 +34,11 @@ home (``officers.region_id``); ``officer_regions`` is replaced by the row's list
 A re-import updates officers by external id; an officer the file no longer lists is made
 inactive (``active`` False, ``left_at`` the import's time), never deleted, so their patrols,
 cases and assessment history stay; one who reappears is active again (``left_at`` cleared,
-``joined_at`` kept). Re-importing the same file changes nothing.
+``joined_at`` kept). Re-importing the same file changes nothing. An officer already in
+the store without a roster row (an older store's, made before the roster existed) gets one
+at the first import: listed, with the file's role and ``joined_at`` that import's time; not
+listed, inactive with role ``other``. An officer whose row is rejected (``--skip-bad-rows``)
+is still on the roster: neither updated nor made inactive.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, insert
 
 from data import dispatch, schema, store, workflow
 from data.models import OfficerRegion, OfficerRoster
-from layouts.text import t
+from layouts.text import t_error
 from tests import workflow_store as ws
 from tests.workflow_store import NOW
 
@@ -90,7 +90,9 @@ def test_a_dispatch_to_an_inactive_officer_is_refused(ds: Engine) -> None:
         ("officer_id", "inactive_officer", ws.O2)
     assert "has left" in str(error)
     assert ws.snapshot(ds, case_id) == before
-    assert t("problem_inactive_officer", "zh") == "该网格员已离岗，不能派遣"
+    assert t_error(error.key, error.values, "zh").endswith("无效：该网格员已离岗，不能派遣")
+    assert t_error(error.key, error.values, "en").endswith(
+        "is not valid: this officer has left and cannot be dispatched to")
     # an active one (O3), and one without a roster row (O1), are dispatched to
     state = workflow.apply(ds, case_id, "dispatch", actor="甲", expected_version=1, now=NOW,
                            department_id=ws.CGJ, officer_id=ws.O3)
