@@ -21,6 +21,7 @@ Local days are the deployment's (:func:`data.store.deployment_timezone`).
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -36,18 +37,30 @@ from data.models import Patrol, PatrolPoint, PatrolVisit
 EARTH_RADIUS_M = 6_371_008.8
 CHUNK = 900  # ids per IN (...) list: below SQLite's variable limit on every build
 
-#: Per kept locator (one per store and regions fingerprint): which of its shapes are leaves.
-_LEAVES: "weakref.WeakKeyDictionary[_Locator, np.ndarray]" = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class _Leaves:
+    """The leaf boundaries of one kept locator: their own search tree (a point meets one
+    grid, not the grid, its community, town and county), ids and tie ranks."""
+
+    tree: shapely.STRtree
+    ids: np.ndarray
+    rank: np.ndarray
 
 
-def _leaf_mask(found: _Locator) -> np.ndarray:
-    """For each shape of ``found``'s tree, whether its region has no children."""
-    mask = _LEAVES.get(found)
-    if mask is None:
+#: Per kept locator (one per store and regions fingerprint), its leaves.
+_LEAVES: "weakref.WeakKeyDictionary[_Locator, _Leaves]" = weakref.WeakKeyDictionary()
+
+
+def _leaves(found: _Locator) -> _Leaves:
+    """The leaves of ``found`` (made once per locator)."""
+    kept = _LEAVES.get(found)
+    if kept is None:
         parents = {region.parent_id for region in found.regions.values()}
-        mask = np.array([int(rid) not in parents for rid in found.ids], dtype=bool)
-        _LEAVES[found] = mask
-    return mask
+        leaf = np.array([int(rid) not in parents for rid in found.ids], dtype=bool)
+        kept = _Leaves(shapely.STRtree(found.tree.geometries[leaf]), found.ids[leaf],
+                       found.rank[leaf])
+        _LEAVES[found] = kept
+    return kept
 
 
 def locate_points(conn: Connection, lon, lat) -> np.ndarray:
@@ -60,8 +73,8 @@ def locate_points(conn: Connection, lon, lat) -> np.ndarray:
     lon, lat = _coordinates(lon, lat)
     if lon.size == 0:
         return np.full(0, -1, dtype=np.int64)
-    found = locator(conn)
-    return _first_hits(found.tree, found.ids, found.rank, _leaf_mask(found), lon, lat)
+    leaves = _leaves(locator(conn))
+    return _first_hits(leaves.tree, leaves.ids, leaves.rank, lon, lat)
 
 
 def locate_in(ids, geometries, codes, lon, lat) -> np.ndarray:
@@ -75,7 +88,7 @@ def locate_in(ids, geometries, codes, lon, lat) -> np.ndarray:
     rank = np.empty(ids.size, dtype=np.int64)
     rank[np.argsort(np.asarray(codes, dtype=object), kind="stable")] = np.arange(ids.size)
     tree = shapely.STRtree(np.asarray(geometries, dtype=object))
-    return _first_hits(tree, ids, rank, np.ones(ids.size, dtype=bool), lon, lat)
+    return _first_hits(tree, ids, rank, lon, lat)
 
 
 def _coordinates(lon, lat) -> tuple[np.ndarray, np.ndarray]:
@@ -87,16 +100,14 @@ def _coordinates(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def _first_hits(tree: shapely.STRtree, ids: np.ndarray, rank: np.ndarray, usable: np.ndarray,
+def _first_hits(tree: shapely.STRtree, ids: np.ndarray, rank: np.ndarray,
                 lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """For each point, the id of the usable shape of lowest rank that covers it, else -1."""
+    """For each point, the id of the shape of lowest rank that covers it, else -1."""
     out = np.full(lon.size, -1, dtype=np.int64)
     has = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))
     if has.size == 0 or ids.size == 0:
         return out
     point_i, shape_i = tree.query(shapely.points(lon[has], lat[has]), predicate="intersects")
-    keep = usable[shape_i]
-    point_i, shape_i = point_i[keep], shape_i[keep]
     if point_i.size == 0:
         return out
     order = np.lexsort((rank[shape_i], point_i))
