@@ -67,7 +67,8 @@ from data.workflow import (
 )
 
 __all__ = ["MEDIATION_STATUSES", "VISIT_STATUSES", "REOPEN_NOTE", "NotADispute",
-           "followup_actions", "mediate", "visit", "records_of", "mediators_for"]
+           "followup_actions", "followup_facts", "mediate", "visit", "records_of",
+           "mediators_for"]
 
 #: The statuses a dispute may be mediated in (accepted ones: verified, not voided).
 MEDIATION_STATUSES: tuple[str, ...] = (schema.FILED, schema.DISPATCHED, schema.RESOLVED,
@@ -405,3 +406,16 @@ def mediators_for(conn: Connection, case_id: int) -> list[dict]:
         .where(serving, or_(OfficerRoster.active.is_(None), OfficerRoster.active.is_(True)))
         .order_by(Officer.name, Officer.id)).all()
     return [{"id": int(i), "code": code, "name": name} for i, code, name in rows]
+
+
+def followup_facts(conn: Connection, case_id: int) -> dict | None:
+    """What the console offers the follow-up steps by: the case's ``code``, ``status``,
+    ``version``, ``case_class``, ``region_id`` and its ``steps``
+    (:func:`followup_actions`), as the store has them now; None for an id no case has."""
+    row = conn.execute(select(Case.code, Case.status, Case.version, Case.case_class,
+                              Case.region_id).where(Case.id == case_id)).first()
+    if row is None:
+        return None
+    return {"code": row.code, "status": row.status, "version": int(row.version),
+            "case_class": row.case_class, "region_id": row.region_id,
+            "steps": followup_actions(row.case_class, row.status)}
