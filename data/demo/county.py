@@ -11,7 +11,8 @@
 * 13 months of cases with daily, weekly and seasonal rhythms, hot spots, sources in realistic
   shares, the standard workflow with its timestamps (returns, postponements, rework,
   suspensions), a share closed late and a backlog still overdue, disputes with mediation
-  outcomes, satisfaction ratings, and the matching case history;
+  outcomes, satisfaction ratings, and the matching case history; the mediations and return
+  visits as records (:mod:`data.demo.followup`);
 * daily patrols of each grid by its officer for 90 days, GPS tracks for the last 7.
 
 Everything derives from ``seed`` and ``as_of``: the same pair gives the same store.
@@ -33,11 +34,13 @@ from data import schema, store
 from data.demo.bulk import insert_frame, reset_sequences
 from data.demo.cases import cases_and_history
 from data.demo.catalogue import CATEGORIES, CONDITIONS, DEPARTMENTS
+from data.demo.followup import followup_records
 from data.demo.patrols import patrols_and_tracks
 from data.demo.places import Namer, region_tree
 from data.demo.world import CASE_DAYS, CENTRE_NAME, SCALES, TIMEZONE, Scale
 from data.models import (
-    Case, CaseEvent, Category, Department, Officer, Patrol, PatrolPoint, Region,
+    Case, CaseEvent, Category, Department, Mediation, Officer, Patrol, PatrolPoint, Region,
+    ReturnVisit,
 )
 
 
@@ -86,6 +89,7 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
     leaf = regions[regions["is_leaf"]].reset_index(drop=True)
     officers = _officers(leaf, rng)
     cases, events = cases_and_history(regions, officers, categories, spec, rng, as_of, tz)
+    cases, events, mediations, visits = followup_records(cases, events, pd.Timestamp(as_of))
     patrols, points = patrols_and_tracks(leaf, officers, rng, as_of, tz)
     region_rows = _region_rows(regions)
 
@@ -98,6 +102,8 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
         (Officer, officers),
         (Case, cases.loc[:, [c for c in cases.columns if not c.startswith("_")]]),
         (CaseEvent, events),
+        (Mediation, mediations),
+        (ReturnVisit, visits),
         (Patrol, patrols),
         (PatrolPoint, points),
     ])
@@ -205,7 +211,8 @@ def _write(engine: Engine, meta: dict[str, str], levels: list[str], region_rows:
             for index in table.indexes:
                 index.create(conn)
         reset_sequences(conn, ["regions", "departments", "categories", "officers", "cases",
-                               "case_events", "patrols", "patrol_points"])
+                               "case_events", "patrols", "patrol_points", "mediations",
+                               "return_visits"])
         store.carry_versions(conn, previous)  # data and regions both changed
 
 
