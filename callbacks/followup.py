@@ -48,20 +48,22 @@ def _lang(store: dict | None) -> str:
 
 def followup_buttons(case_id: object, refresh: int | None, store: dict | None):
     """The open case's 调解 / 回访 buttons (those that apply to it), for a user who may act
-    on it, and the case's id and version they act on. Nothing for anyone else."""
+    on it, and the case's id and version they act on; nothing for anyone else. A form
+    left open closes: it was about the case as it stood before (or another case)."""
+    nothing = ([], None, HIDDEN, None)
     if case_id is None or not store:
-        return [], None
+        return nothing
     try:
         user = auth.require_cases([case_id])
     except auth.Forbidden:
-        return [], None
+        return nothing
     (wanted,) = auth.case_ids([case_id])
     with services.engine().connect() as conn:
         facts = followup.followup_facts(conn, wanted)
     if facts is None or not user.can_act(facts["region_id"]) or not facts["steps"]:
-        return [], None
+        return nothing
     return (build_followup_buttons(facts["steps"], _lang(store)),
-            {"id": wanted, "version": facts["version"]})
+            {"id": wanted, "version": facts["version"]}, HIDDEN, None)
 
 
 def open_followup(clicks: list | None, cancel: int | None, target: dict | None,
@@ -101,8 +103,11 @@ def open_followup(clicks: list | None, cancel: int | None, target: dict | None,
 
 
 def show_reopen(satisfaction: object):
-    """重新办理 is offered after a 不满意 answer only (the form is a commander's already)."""
-    return SHOWN if satisfaction == "dissatisfied" else HIDDEN
+    """重新办理 is offered after a 不满意 answer only (the form is a commander's already);
+    another answer unticks it."""
+    if satisfaction == "dissatisfied":
+        return SHOWN, no_update
+    return HIDDEN, []
 
 
 def submit_followup(n_clicks: int | None, step: str | None, target: dict | None,
@@ -165,6 +170,8 @@ def register(app: Dash) -> None:
     """Connect the follow-up steps to ``app``."""
     app.callback(
         Output(ids.FOLLOWUP_ACTIONS, "children"), Output(ids.FOLLOWUP_CASE, "data"),
+        Output(ids.FOLLOWUP_FORM, "style", allow_duplicate=True),
+        Output(ids.FOLLOWUP_KIND, "data", allow_duplicate=True),
         Input(ids.CONSOLE_CASE, "data"), Input(ids.CONSOLE_REFRESH, "data"),
         State(ids.CONSOLE_STATE, "data"), prevent_initial_call=True,
     )(followup_buttons)
@@ -177,7 +184,8 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )(open_followup)
     app.callback(
-        Output(ids.VISIT_REOPEN_ROW, "style"), Input(ids.VISIT_SATISFACTION, "value"),
+        Output(ids.VISIT_REOPEN_ROW, "style"), Output(ids.VISIT_REOPEN, "value"),
+        Input(ids.VISIT_SATISFACTION, "value"),
         prevent_initial_call=True,
     )(show_reopen)
     app.callback(

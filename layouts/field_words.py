@@ -79,6 +79,7 @@ FIELD_WORDS_FOLLOWUP: dict[str, dict[str, str]] = {"zh": {
     "param_outcome": "调解结果", "param_kind": "调解类型", "param_mediator": "调解员",
     "param_satisfaction": "回访结果", "param_channel": "回访方式", "param_reopen": "重新办理",
     "param_actor": "操作人",
+    "fu_brief_screened": "本周排查矛盾纠纷{n}起，调解成功化解率{rate}（化解数／排查数）。",
 }, "en": {
     "fu_mediate": "Mediate", "fu_visit": "Return visit", "action_visit": "Return visit",
     "fu_title_mediate": "Record a mediation", "fu_title_visit": "Record a return visit",
@@ -108,6 +109,8 @@ FIELD_WORDS_FOLLOWUP: dict[str, dict[str, str]] = {"zh": {
     "param_outcome": "Outcome", "param_kind": "Kind", "param_mediator": "Mediator",
     "param_satisfaction": "Result", "param_channel": "Channel", "param_reopen": "Reopen",
     "param_actor": "Actor",
+    "fu_brief_screened": "{n} disputes screened this week; {rate} of them resolved by a "
+                         "successful mediation.",
 }}
 
 

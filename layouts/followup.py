@@ -43,29 +43,30 @@ def _row(name: str, control, lang: str) -> html.Div:
 def build_followup_form(lang: str) -> html.Div:
     """The form of a mediation and of a return visit (one shows at a time), hidden until a
     button opens it."""
+
     def row(name: str, control) -> html.Div:
         return _row(name, control, lang)
 
     mediate = html.Div([
         row("fu_outcome", dcc.RadioItems(id=ids.MEDIATE_OUTCOME, inline=True,
-                                          options=_options(schema.MEDIATION_OUTCOMES, lang))),
+                                         options=_options(schema.MEDIATION_OUTCOMES, lang))),
         row("fu_kind", dcc.Dropdown(id=ids.MEDIATE_KIND, clearable=True,
-                                     options=_options(schema.MEDIATION_KINDS, lang))),
+                                    options=_options(schema.MEDIATION_KINDS, lang))),
         row("fu_officer", dcc.Dropdown(id=ids.MEDIATE_OFFICER, clearable=True)),
         row("fu_name", dcc.Input(id=ids.MEDIATE_NAME, type="text", maxLength=100,
-                                  className="search")),
+                                 className="search")),
         row("fu_agreement", dcc.Textarea(id=ids.MEDIATE_NOTE, rows=2, className="textarea",
-                                          maxLength=2000)),
+                                         maxLength=2000)),
     ], id=ids.MEDIATE_FIELDS, style=HIDDEN)
     visit = html.Div([
         row("fu_satisfaction", dcc.RadioItems(id=ids.VISIT_SATISFACTION, inline=True,
-                                               options=_options(schema.VISIT_RESULTS, lang))),
+                                              options=_options(schema.VISIT_RESULTS, lang))),
         row("fu_channel", dcc.RadioItems(
             id=ids.VISIT_CHANNEL, inline=True,
             options=[{"label": t(f"fu_channel_{c}", lang), "value": c}
                      for c in schema.VISIT_CHANNELS])),
         row("fu_note", dcc.Textarea(id=ids.VISIT_NOTE, rows=2, className="textarea",
-                                     maxLength=2000)),
+                                    maxLength=2000)),
         html.Div([
             dcc.Checklist(id=ids.VISIT_REOPEN, value=[],
                           options=[{"label": t("fu_reopen", lang), "value": "reopen"}]),

@@ -63,6 +63,12 @@ def _state(lang: str = "zh") -> dict:
     return ConsoleState.parse("/", "" if lang == "zh" else f"?lang={lang}").to_store()
 
 
+def _buttons(*args):
+    buttons, target, form, step = cb.followup_buttons(*args)
+    assert form == HIDDEN and step is None  # a form left open closes
+    return buttons, target
+
+
 def _steps(buttons) -> list[str]:
     return [b.id["step"] for b in buttons[0].children] if buttons else []
 
@@ -88,23 +94,23 @@ def test_the_buttons_follow_the_case_and_the_asker(app):
     closed = _case(app, schema.CLOSED)
     open_incident = _case(app, schema.DISPATCHED)
     with _as(app):
-        assert _steps(cb.followup_buttons(dispute, 0, _state())[0]) == ["mediate"]
-        assert _steps(cb.followup_buttons(closed_dispute, 0, _state())[0]) == [
+        assert _steps(_buttons(dispute, 0, _state())[0]) == ["mediate"]
+        assert _steps(_buttons(closed_dispute, 0, _state())[0]) == [
             "mediate", "visit"]
-        buttons, target = cb.followup_buttons(closed, 0, _state())
+        buttons, target = _buttons(closed, 0, _state())
         assert _steps(buttons) == ["visit"] and target == {"id": closed, "version": 1}
-        assert cb.followup_buttons(open_incident, 0, _state()) == ([], None)
+        assert _buttons(open_incident, 0, _state()) == ([], None)
     with _as(app, role="viewer"):
-        assert cb.followup_buttons(closed, 0, _state()) == ([], None)
+        assert _buttons(closed, 0, _state()) == ([], None)
     with _as(app, region=ws.G2):  # a commander of another grid
-        assert cb.followup_buttons(closed, 0, _state()) == ([], None)
+        assert _buttons(closed, 0, _state()) == ([], None)
 
 
 def test_a_mediation_recorded_through_the_form(app):
     dispute = _case(app, schema.RESOLVED, schema.DISPUTE)
     trigger = ids.followup_button("mediate")
     with _as(app):
-        _, target = cb.followup_buttons(dispute, 0, _state())
+        _, target = _buttons(dispute, 0, _state())
         step, form, mediate, visit, officers, said = cb.open_followup(
             [1], None, target, _state(), trigger=trigger)
         assert (step, form, mediate, visit, said) == ("mediate", SHOWN, SHOWN, HIDDEN, "")
@@ -141,7 +147,8 @@ def test_a_dissatisfied_visit_reopens_when_asked(app):
     assert "dispatched again" in said
     with _engine(app).connect() as conn:
         assert conn.scalar(select(Case.status).where(Case.id == closed)) == schema.DISPATCHED
-    assert cb.show_reopen("dissatisfied") == SHOWN and cb.show_reopen("satisfied") == HIDDEN
+    assert cb.show_reopen("dissatisfied") == (SHOWN, no_update)
+    assert cb.show_reopen("satisfied") == (HIDDEN, [])
 
 
 def test_refusals_write_nothing(app):
