@@ -2,13 +2,14 @@
 
 from dash import Dash
 
-from callbacks import briefing, console, duplicates, intake_desk, pages, wall
+from callbacks import briefing, console, duplicates, followup, intake_desk, pages, wall
 
 
 def register_all(app: Dash) -> None:
     """Connect every page's callbacks to ``app``."""
     console.register(app)
     duplicates.register(app)
+    followup.register(app)
     pages.register(app)
     wall.register(app)
     briefing.register(app)

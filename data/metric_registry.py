@@ -73,12 +73,23 @@ METRICS: tuple[Metric, ...] = (
            "cases with resolved_at in P and resolved_level 'grid' / cases with resolved_at "
            "in P and a known resolved_level"),
     Metric("disputes_mediated", "count",
-           "dispute cases with mediated_at in P and an outcome", None),
+           "dispute cases whose latest mediation (mediation_outcome, mediated_at) has "
+           "mediated_at in P: each dispute once, however often mediated; every outcome "
+           "counts (success, failure, referred to court or arbitration)", None),
     Metric("mediation_success_rate", "rate",
-           "disputes mediated in P with outcome 'success' / disputes_mediated"),
+           "disputes_mediated whose latest outcome is 'success' / disputes_mediated "
+           "(failure and referred are mediated, not successes)"),
+    Metric("disputes_screened", "count",
+           "dispute cases with reported_at in P that are not voided (the disputes screened "
+           "排查; one not yet verified counts)", None),
+    Metric("dispute_resolution_rate", "rate",
+           "disputes_screened whose latest mediation is 'success' and has mediated_at not "
+           "after as_of / disputes_screened"),
     Metric("satisfaction_rate", "rate",
            "cases with closed_at in P rated satisfied or basically satisfied / cases with "
-           "closed_at in P that were rated"),
+           "closed_at in P that were rated (cases.satisfaction holds the latest return "
+           "visit that reached the resident: an unreached visit is left out; a case reopened "
+           "after a visit is not closed and not counted until closed again)"),
     Metric("median_hours_to_close", "hours",
            "median of (closed_at - reported_at) in hours over cases with closed_at in P "
            "(the mean of the two middle values for an even count)", False),

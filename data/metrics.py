@@ -240,7 +240,8 @@ def _within(column: ColumnElement, period: Period) -> ColumnElement[bool]:
 _CASE_KEYS = ("reported", "filed", "dispatched", "resolved", "closed", "closed_on_time",
               "due_to_close", "due_to_close_with_deadline", "due_to_handle", "open", "overdue",
               "resolved_with_level", "resolved_in_grid", "disputes_mediated",
-              "mediation_successes", "rated", "satisfied")
+              "mediation_successes", "disputes_screened", "disputes_resolved", "rated",
+              "satisfied")
 
 
 def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
@@ -277,6 +278,8 @@ def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | 
     resolved_in_p = _within(c.resolved_at, p)
     mediated = and_(c.case_class == schema.DISPUTE, _within(c.mediated_at, p),
                     c.mediation_outcome.is_not(None))
+    screened = and_(c.case_class == schema.DISPUTE, _within(c.reported_at, p),
+                    c.status != schema.VOIDED)
     counts = {
         "reported": _within(c.reported_at, p),
         "filed": and_(_within(c.reported_at, p), c.status.in_(schema.ACCEPTED_STATUSES)),
@@ -293,6 +296,9 @@ def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | 
         "resolved_in_grid": and_(resolved_in_p, c.resolved_level == schema.GRID_LEVEL),
         "disputes_mediated": mediated,
         "mediation_successes": and_(mediated, c.mediation_outcome == schema.MEDIATION_SUCCESS),
+        "disputes_screened": screened,
+        "disputes_resolved": and_(screened, c.mediation_outcome == schema.MEDIATION_SUCCESS,
+                                  c.mediated_at <= as_of),
         "rated": and_(closed_in_p, c.satisfaction.is_not(None)),
         "satisfied": and_(closed_in_p, c.satisfaction.in_(
             [schema.SATISFIED, schema.BASICALLY_SATISFIED])),
@@ -520,7 +526,7 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
                             "closed_on_time", "due_to_close", "due_to_close_with_deadline",
                             "due_to_handle", "open", "overdue", "resolved_with_level",
                             "resolved_in_grid", "disputes_mediated", "mediation_successes",
-                            "rated", "satisfied")}
+                            "disputes_screened", "disputes_resolved", "rated", "satisfied")}
     c.update(counts)
     ev = {"dispatches": 0, "returns": 0, "reworks": 0, "postponed": 0}
     ev.update(events)
@@ -549,6 +555,8 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
         "in_grid_resolution_rate": _ratio(c["resolved_in_grid"], c["resolved_with_level"]),
         "disputes_mediated": c["disputes_mediated"],
         "mediation_success_rate": _ratio(c["mediation_successes"], c["disputes_mediated"]),
+        "disputes_screened": c["disputes_screened"],
+        "dispute_resolution_rate": _ratio(c["disputes_resolved"], c["disputes_screened"]),
         "satisfaction_rate": _ratio(c["satisfied"], c["rated"]),
         "median_hours_to_close": median,
         "patrol_coverage": _ratio(*patrol),

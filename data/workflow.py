@@ -30,8 +30,11 @@ urge 督办      reported, filed, dispatched,  (unchanged)     note*
 
 Decisions on the edge cases, deliberately:
 
-* ``closed`` and ``voided`` are final: no action applies to them (not even urge). A case
-  closed by mistake is a new case, as in the standard's "one case, one code, one life".
+* ``closed`` and ``voided`` are final: no workflow action applies to them (not even
+  urge). A case closed by mistake is a new case, as in the standard's "one case, one code,
+  one life". The one way back is a return visit (回访, :func:`data.field.followup.visit`):
+  after a 不满意 answer the commander may reopen the case, which goes closed → dispatched
+  as a ``rework`` event noted as coming from the visit.
 * Every successful action, urge included, bumps the case's ``version``: any write means
   "the case changed in the meantime" for a commander holding an older view.
 * The version is checked before the status: a commander whose view is stale is told the
@@ -61,8 +64,10 @@ Decisions on the edge cases, deliberately:
   (:class:`InvalidParameter`), so a misspelt keyword cannot be silently ignored.
 * Times (``now``, ``due_at``) are naive UTC as the store keeps them; an aware datetime is
   converted to UTC rather than misread.
-* ``report`` (creating a case), ``import``, ``mediate`` and ``rate`` are history actions of
-  other parts of the system, not workflow steps: :func:`apply` refuses them.
+* ``report`` (creating a case), ``import``, ``mediate``, ``visit`` and ``rate`` are history
+  actions of other parts of the system, not workflow steps: :func:`apply` refuses them
+  (mediations and return visits are :mod:`data.field.followup`'s, with the same version
+  check and the same errors).
 
 Errors all derive from :class:`WorkflowError`, carrying a stable ``key`` and a ``values``
 dict for the interface to word in Chinese or English; ``str()`` is English.

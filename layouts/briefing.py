@@ -399,6 +399,9 @@ def build_disputes_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
         html.P(t("brief_disputes_intro", lang, n=f"{m['disputes_mediated']:,}",
                  rate=format_value(m["mediation_success_rate"], "rate")),
                className="briefing-intro"),
+        html.P(t("fu_brief_screened", lang, n=f"{m.get('disputes_screened') or 0:,}",
+                 rate=format_value(m.get("dispute_resolution_rate"), "rate")),
+               className="briefing-intro briefing-screened"),
         _table(head, rows, "briefing-disputes") if rows else _empty(lang)])
     patrol_rows = [[c["name"], format_value(c.get("patrol_coverage"), "rate")]
                    for c in sorted(data["children"], key=lambda c: c["code"])]

@@ -22,6 +22,7 @@ from data.metric_registry import BY_KEY
 from layouts import ids
 from layouts.case_extras import build_links, build_photos, intake_rows
 from layouts.figures import MAP_CONFIG
+from layouts.followup import build_followup, build_records
 from layouts.format import format_change, format_value
 from layouts.intake_desk import build_desk, build_desk_button
 from layouts.text import GRID_WORDS, label, metric_label, region_name, t
@@ -230,7 +231,8 @@ def build_console(lang: str, categories: list[str], state: dict,
                 html.Section([html.H2(t("actions_title", lang)),
                               html.Div(t("actions_select", lang), id=ids.CONSOLE_ACTIONS,
                                        className="actions"),
-                              build_action_form(lang)], className="actions-panel"),
+                              build_action_form(lang), build_followup(lang)],
+                             className="actions-panel"),
                 html.Section([html.H2(t("detail_title", lang)),
                               html.Div(id=ids.DUPLICATE_FEEDBACK, className="feedback",
                                        role="status"),
@@ -367,6 +369,7 @@ def build_detail(case: dict, lang: str) -> list:
     extras = [build_links(case.get("links"), lang)]
     return [part for part in (*extras, html.Div(steps, className="steps"), table,
                               build_photos(case.get("photos"), lang),
+                              build_records(case.get("followup"), lang),
                               html.H3(t("timeline", lang)), timeline) if part is not None]
 
 

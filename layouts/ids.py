@@ -127,3 +127,31 @@ DESK_FEEDBACK = "desk-feedback"  # the saved case's code, or why nothing was sav
 def desk_problem(field: str) -> dict[str, str]:
     """The id of the line under one desk field that says what is wrong with it."""
     return {"type": "desk-problem", "field": field}
+
+
+# --- mediation and return visits, 调解 / 回访 (issue 14, layouts/followup.py) ----------------
+FOLLOWUP_ACTIONS = "followup-actions"  # the 调解 / 回访 buttons of the open case
+FOLLOWUP_CASE = "followup-case"  # the open case's id and the version its buttons were offered at
+FOLLOWUP_KIND = "followup-kind"  # which form is open: "mediate" or "visit"
+FOLLOWUP_FORM = "followup-form"
+MEDIATE_FIELDS = "mediate-fields"
+MEDIATE_OUTCOME = "mediate-outcome"
+MEDIATE_KIND = "mediate-kind"
+MEDIATE_OFFICER = "mediate-officer"  # an officer serving the case's region
+MEDIATE_NAME = "mediate-name"  # or a mediator's name
+MEDIATE_NOTE = "mediate-note"  # the agreement or a note
+VISIT_FIELDS = "visit-fields"
+VISIT_SATISFACTION = "visit-satisfaction"
+VISIT_CHANNEL = "visit-channel"
+VISIT_NOTE = "visit-note"
+VISIT_REOPEN_ROW = "visit-reopen-row"  # shown for 不满意 only
+VISIT_REOPEN = "visit-reopen"
+VISIT_DUE = "visit-due"
+FOLLOWUP_SUBMIT = "followup-submit"
+FOLLOWUP_CANCEL = "followup-cancel"
+FOLLOWUP_FEEDBACK = "followup-feedback"
+
+
+def followup_button(step: str) -> dict[str, str]:
+    """The id of the open case's 调解 (``mediate``) or 回访 (``visit``) button."""
+    return {"type": "followup-button", "step": step}

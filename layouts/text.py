@@ -667,7 +667,8 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
         "rework_rate": "返工率", "postponement_rate": "延期率", "open": "在办数", "overdue": "超期数",
         "dispatches": "派遣次数", "returns": "回退次数", "accurate_dispatch_rate": "准确派遣率",
         "in_grid_resolution_rate": "网格内解决率", "disputes_mediated": "调解纠纷数",
-        "mediation_success_rate": "调解成功率", "satisfaction_rate": "满意率",
+        "mediation_success_rate": "调解成功率", "disputes_screened": "排查纠纷数",
+        "dispute_resolution_rate": "纠纷化解率", "satisfaction_rate": "满意率",
         "median_hours_to_close": "结案时长中位数(小时)", "patrol_coverage": "巡查覆盖率",
     },
     "en": {
@@ -682,6 +683,8 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
         "in_grid_resolution_rate": "In-grid resolution rate",
         "disputes_mediated": "Disputes mediated",
         "mediation_success_rate": "Mediation success rate",
+        "disputes_screened": "Disputes screened",
+        "dispute_resolution_rate": "Dispute resolution rate",
         "satisfaction_rate": "Satisfaction rate", "median_hours_to_close": "Median hours to close",
         "patrol_coverage": "Patrol coverage",
     },

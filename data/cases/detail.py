@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 from data.cases.filter import FilterError
 from data.cases.listing import local_text
 from data.cases.stages import is_overdue, stage_light, stage_start
+from data.field.followup import records_of
 from data.intake.media import photos_of
 from data.intake.merge import links_of
 from data.models import ApiKey, Case, CaseEvent, CaseIntake, Department, Officer, Region
@@ -31,7 +32,8 @@ def case_detail(conn: Connection, case_id: int | str, now: datetime) -> dict | N
     has that id.
 
     A case that came in through a live door also has ``intake`` (:func:`intake_of`; None
-    for imported and demo cases), and every case has ``photos``
+    for imported and demo cases), and every case has ``followup`` (its mediations and
+    return visits, :func:`data.field.followup.records_of`, times as local text), ``photos``
     (:func:`data.intake.media.photos_of`) and ``links`` (:func:`data.intake.merge.links_of`,
     its times as local text)."""
     if isinstance(case_id, str) and case_id.strip().isdigit():
@@ -90,12 +92,21 @@ def case_detail(conn: Connection, case_id: int | str, now: datetime) -> dict | N
              "note": note, "at": local_text(at, tz)}
             for action, before, after, actor, note, at in events],
         "intake": intake_of(conn, c.id, tz),
+        "followup": _followup(conn, c.id, tz),
         "photos": photos_of(conn, c.id),
         "links": [{**link, "created_at": local_text(link["created_at"], tz),
                    "decided_at": local_text(link["decided_at"], tz)}
                   for link in links_of(conn, c.id)],
     })
     return out
+
+
+def _followup(conn: Connection, case_id: int, tz) -> dict[str, list[dict]]:
+    """The case's mediations and return visits (:func:`data.field.followup.records_of`),
+    their times as local text."""
+    records = records_of(conn, case_id)
+    return {part: [{**row, "at": local_text(row["at"], tz)} for row in rows]
+            for part, rows in records.items()}
 
 
 def intake_of(conn: Connection, case_id: int, tz=None) -> dict | None:

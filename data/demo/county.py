@@ -12,7 +12,8 @@
 * 13 months of cases with daily, weekly and seasonal rhythms, hot spots, sources in realistic
   shares, the standard workflow with its timestamps (returns, postponements, rework,
   suspensions), a share closed late and a backlog still overdue, disputes with mediation
-  outcomes, satisfaction ratings, and the matching case history;
+  outcomes, satisfaction ratings, and the matching case history; the mediations and return
+  visits as records (:mod:`data.demo.followup`);
 * daily patrols of each grid by its officer for 90 days, GPS tracks for the last 7, and
   where they went (patrol_visits: from the track, else the patrol's own grid and day).
 
@@ -35,13 +36,14 @@ from data import schema, store
 from data.demo.bulk import insert_frame, reset_sequences
 from data.demo.cases import cases_and_history
 from data.demo.catalogue import CATEGORIES, CONDITIONS, DEPARTMENTS
+from data.demo.followup import followup_records
 from data.demo.patrols import patrol_visits, patrols_and_tracks
 from data.demo.places import Namer, region_tree
 from data.demo.roster import roster_rows
 from data.demo.world import CASE_DAYS, CENTRE_NAME, SCALES, TIMEZONE, Scale
 from data.models import (
-    Case, CaseEvent, Category, Department, Officer, OfficerRegion, OfficerRoster, Patrol,
-    PatrolPoint, PatrolVisit, Region,
+    Case, CaseEvent, Category, Department, Mediation, Officer, OfficerRegion, OfficerRoster,
+    Patrol, PatrolPoint, PatrolVisit, Region, ReturnVisit,
 )
 
 
@@ -90,6 +92,7 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
     leaf = regions[regions["is_leaf"]].reset_index(drop=True)
     officers = _officers(leaf, rng)
     cases, events = cases_and_history(regions, officers, categories, spec, rng, as_of, tz)
+    cases, events, mediations, return_visits = followup_records(cases, events, pd.Timestamp(as_of))
     patrols, points = patrols_and_tracks(leaf, officers, rng, as_of, tz)
     roster, served = roster_rows(officers, leaf, as_of)
     patrols, visits = patrol_visits(patrols, points, leaf, tz)
@@ -106,6 +109,8 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
         (OfficerRegion, served),
         (Case, cases.loc[:, [c for c in cases.columns if not c.startswith("_")]]),
         (CaseEvent, events),
+        (Mediation, mediations),
+        (ReturnVisit, return_visits),
         (Patrol, patrols),
         (PatrolPoint, points),
         (PatrolVisit, visits),
@@ -215,7 +220,8 @@ def _write(engine: Engine, meta: dict[str, str], levels: list[str], region_rows:
             for index in table.indexes:
                 index.create(conn)
         reset_sequences(conn, ["regions", "departments", "categories", "officers", "cases",
-                               "case_events", "patrols", "patrol_points"])
+                               "case_events", "patrols", "patrol_points", "mediations",
+                               "return_visits"])
         store.carry_versions(conn, previous)  # data and regions both changed
 
 

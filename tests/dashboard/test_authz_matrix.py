@@ -170,6 +170,41 @@ def _desk_save(world, target):
         trigger=f"{ids.DESK_SAVE}.n_clicks")]
 
 
+def _followup_open(world, target):
+    """A 调解 click on the target case (the matrix's cases are no disputes: whoever may act
+    on it is told so, naming the case; everyone else is refused before that)."""
+    pattern = ids.followup_button("mediate")
+    trigger = json.dumps(pattern, separators=(",", ":"), sort_keys=True) + ".n_clicks"
+    return [body(world, "open_followup", {
+        "ALL.n_clicks": [{"id": pattern, "property": "n_clicks", "value": 1}],
+        f"{ids.FOLLOWUP_CASE}.data": {"id": case_id_of(world, target), "version": 1},
+        STATE: console_state(None)}, trigger=trigger)]
+
+
+def _followup_submit(world, target):
+    """A mediation recorded on the target case: refused by the store's rules for those who
+    may act (not a dispute, nothing written), by the area check for everyone else."""
+    case_id = case_id_of(world, target)
+    return [body(world, "submit_followup", {
+        f"{ids.FOLLOWUP_SUBMIT}.n_clicks": 1, f"{ids.FOLLOWUP_KIND}.data": "mediate",
+        f"{ids.FOLLOWUP_CASE}.data": {"id": case_id, "version": version_of(world, case_id)},
+        f"{ids.MEDIATE_OUTCOME}.value": "success", f"{ids.MEDIATE_NAME}.value": "Mediator",
+        STATE: console_state(None)}, trigger=f"{ids.FOLLOWUP_SUBMIT}.n_clicks")]
+
+
+FOLLOWUP_CALLBACKS: dict[str, Spec] = {
+    "followup_buttons": Spec("read", CASE_TARGETS, lambda w, t: [body(w, "followup_buttons", {
+        f"{ids.CONSOLE_CASE}.data": case_id_of(w, t), f"{ids.CONSOLE_REFRESH}.data": 0,
+        STATE: console_state(None)})]),
+    "open_followup": Spec("act", CASE_TARGETS, _followup_open,
+                          marker=lambda t: TARGET_CASE.get(t)),
+    "show_reopen": Spec("none", ("T2",), lambda w, t: [body(w, "show_reopen", {
+        f"{ids.VISIT_SATISFACTION}.value": "dissatisfied"})]),
+    "submit_followup": Spec("act", CASE_TARGETS, _followup_submit,
+                            marker=lambda t: TARGET_CASE.get(t)),
+}
+
+
 DESK_CALLBACKS: dict[str, Spec] = {
     # the desk's button shows or not: it carries no data of any region
     "show_button": Spec("none", ("T2",), lambda w, t: [_desk(w, "show_button", t, {
@@ -192,6 +227,7 @@ DESK_CALLBACKS: dict[str, Spec] = {
 
 CALLBACKS: dict[str, Spec] = {
     **DESK_CALLBACKS,
+    **FOLLOWUP_CALLBACKS,
     "decide_duplicate": Spec("act", CASE_TARGETS, _merge_into_itself,
                              marker=lambda t: "merged into itself"),
     "open_linked": Spec("none", ("T2",), _open_linked),

@@ -214,6 +214,38 @@ def test_shares_look_like_a_real_centre(small):
     assert top > 0.15 * n
 
 
+def test_mediations_and_visits_are_records_the_cases_agree_with(small):
+    """Every mediated dispute has its mediations, the latest one on the case; every answer
+    on a case is a reached visit's; unreached visits leave the case unrated; a few disputes
+    were mediated twice and a few referred."""
+    engine, _ = small
+    m = _times(_frame(engine, "SELECT * FROM mediations"), "at")
+    v = _times(_frame(engine, "SELECT * FROM return_visits"), "at")
+    c = _times(_frame(engine, "SELECT id, case_class, status, satisfaction, mediation_outcome, "
+                              "mediated_at, closed_at FROM cases"), "mediated_at", "closed_at")
+    latest = m.sort_values(["at", "id"]).groupby("case_id").tail(1).set_index("case_id")
+    mediated = c[c["mediation_outcome"].notna()].set_index("id")
+    assert set(latest.index) == set(mediated.index)
+    assert (latest.loc[mediated.index, "outcome"] == mediated["mediation_outcome"]).all()
+    assert (latest.loc[mediated.index, "at"] == mediated["mediated_at"]).all()
+    assert (m.groupby("case_id").size() > 1).sum() > 0
+    assert (mediated["mediation_outcome"] == "referred").sum() > 0
+    assert set(m["kind"]) <= set(schema.MEDIATION_KINDS)
+    assert (c.set_index("id").loc[m["case_id"], "case_class"] == "dispute").all()
+    reached = v[v["satisfaction"] != schema.UNREACHED]
+    rated = c[c["satisfaction"].notna()].set_index("id")
+    answer = reached.sort_values(["at", "id"]).groupby("case_id").tail(1).set_index("case_id")
+    assert set(answer.index) == set(rated.index)
+    assert (answer.loc[rated.index, "satisfaction"] == rated["satisfaction"]).all()
+    nobody = v[v["satisfaction"] == schema.UNREACHED]
+    assert len(nobody) > 0
+    assert c.set_index("id").loc[nobody["case_id"], "satisfaction"].isna().all()
+    assert (c.set_index("id").loc[v["case_id"], "status"] == "closed").all()
+    assert (v["at"] >= c.set_index("id").loc[v["case_id"], "closed_at"].to_numpy()).all()
+    assert set(m["origin"]) == set(v["origin"]) == {"console"}
+    assert not v["reopened"].astype(bool).any()
+
+
 def test_patrols_cover_most_grids_and_tracks_stay_near_them(small):
     engine, _ = small
     p = _times(_frame(engine, "SELECT * FROM patrols"), "started_at", "ended_at")

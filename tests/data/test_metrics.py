@@ -17,6 +17,7 @@ from shapely import box, to_wkb
 from sqlalchemy import Engine, insert
 
 from data import report, store
+from data.field import followup
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Officer, Patrol, Region
 from data.regions import UnknownRegion
@@ -132,6 +133,7 @@ def test_every_metric_of_the_county(hand):
         "dispatches": 10,        # K3 twice
         "returns": 1,
         "disputes_mediated": 2,  # K8 K9
+        "disputes_screened": 2,  # K8 K9 (reported in P, not voided)
     }
     for key, value in expected.items():
         assert got[key] == value, key
@@ -143,6 +145,7 @@ def test_every_metric_of_the_county(hand):
     assert got["accurate_dispatch_rate"] == pytest.approx(9 / 10)
     assert got["in_grid_resolution_rate"] == pytest.approx(3 / 5)  # K1 K5 K10 of five known
     assert got["mediation_success_rate"] == pytest.approx(1 / 2)
+    assert got["dispute_resolution_rate"] == pytest.approx(1 / 2)  # K8 of K8 K9
     assert got["satisfaction_rate"] == pytest.approx(2 / 3)  # K1 K5 of K1 K3 K5
     assert got["median_hours_to_close"] == pytest.approx(24)  # 2 4 24 144 146
     assert got["patrol_coverage"] == pytest.approx(1 / 3)  # G1 only
@@ -248,3 +251,61 @@ def test_a_period_must_be_whole_and_forward(hand):
         report.summarize(hand, "C", START, None, now=NOW)
     with pytest.raises(ValueError):
         report.summarize(hand, "C", END, START, now=NOW)
+
+
+def _plain(code, region, status, klass, reported, closed=None, voided=None):
+    return (code, region, status, klass, reported, reported if status != "reported" else None,
+            closed, closed, voided, None, "grid" if closed else None, None, None, None)
+
+
+FOLLOWUP_CASES = [
+    _plain("D1", G1, "dispatched", "dispute", d(2)),   # mediated twice: failure, then success
+    _plain("D2", G2, "resolved", "dispute", d(3)),     # referred
+    _plain("D3", G3, "closed", "dispute", d(1), closed=d(8)),  # failure
+    _plain("D4", G1, "voided", "dispute", d(4), voided=d(4, 2)),  # voided: not screened
+    _plain("D5", G1, "reported", "dispute", d(5)),     # not verified yet: screened, not mediated
+    _plain("D6", G2, "closed", "dispute", d(20, month=2), closed=d(25, month=2)),  # before P
+    _plain("D7", G3, "dispatched", "dispute", d(6)),   # success only after as_of
+    _plain("V1", G1, "closed", "incident", d(2), closed=d(3)),  # satisfied
+    _plain("V2", G1, "closed", "incident", d(3), closed=d(4)),  # unreached only
+    _plain("V3", G2, "closed", "incident", d(4), closed=d(5)),  # unreached, then basically
+    _plain("V4", G2, "closed", "incident", d(5), closed=d(6)),  # dissatisfied, reopened
+    _plain("V5", G3, "closed", "incident", d(6), closed=d(7)),  # dissatisfied, kept closed
+]
+
+
+def test_mediations_and_visits_recorded_through_the_console_path(engine):
+    build(engine, cases=FOLLOWUP_CASES, events=[], patrols=[])
+    ids = {c[0]: i for i, c in enumerate(FOLLOWUP_CASES, start=1)}
+
+    def mediate(code, version, outcome, at):
+        followup.mediate(engine, ids[code], expected_version=version, outcome=outcome,
+                         mediator="调解员", actor="甲", now=at)
+
+    def visit(code, version, answer, at, **more):
+        followup.visit(engine, ids[code], expected_version=version, satisfaction=answer,
+                       channel="phone", actor="甲", now=at, **more)
+
+    mediate("D1", 1, "failure", d(3))
+    mediate("D1", 2, "success", d(5))
+    mediate("D2", 1, "referred", d(4))
+    mediate("D3", 1, "failure", d(6))
+    mediate("D6", 1, "success", d(2))
+    mediate("D7", 1, "success", d(12))  # after P (and after as_of, 03-11 00:00)
+    visit("V1", 1, "satisfied", d(4))
+    visit("V2", 1, "unreached", d(5))
+    visit("V3", 1, "unreached", d(6))
+    visit("V3", 2, "basically_satisfied", d(7))
+    visit("V4", 1, "dissatisfied", d(7), reopen=True, due_at=d(25))
+    visit("V5", 1, "dissatisfied", d(8))
+    got = report.summarize(engine, "C", START, END, now=NOW)["metrics"]
+    assert got["disputes_mediated"] == 4  # D1 (latest 03-05) D2 D3 D6; D7's is after P
+    assert got["mediation_success_rate"] == pytest.approx(2 / 4)  # D1 D6; referred is not
+    assert got["disputes_screened"] == 5  # D1 D2 D3 D5 D7 (D4 voided, D6 before P)
+    assert got["dispute_resolution_rate"] == pytest.approx(1 / 5)  # D1; D7's after as_of
+    # closed in P: V1 V2 V3 V5 D3 (V4 reopened: not closed); answered: V1 V3 V5
+    assert got["closed"] == 5
+    assert got["satisfaction_rate"] == pytest.approx(2 / 3)  # V1, V3; V2 unreached: left out
+    # the reopening is the one rework event in P; due_to_close: the 5 closed in P (no
+    # deadline falls in P: V4's new one is 03-25)
+    assert got["due_to_close"] == 5 and got["rework_rate"] == pytest.approx(1 / 5)
