@@ -296,3 +296,38 @@ def test_the_wall_shows_the_officers_latest_fix(world):
     live.stop_patrol(world, ws.O1, state.id, now=t(12))
     with world.connect() as conn:
         assert officers_on_patrol(conn, None, t(13)).empty
+
+
+def test_each_batch_rebuilds_the_patrols_visits_in_time_order(world):
+    """Fixes at 02:00 and 02:10 in G1 (0.001° of latitude apart: 111.2 m), 02:20 in G2
+    (0.01° of longitude at 39.906°N: 853.0 m); then 02:05 between the first two, sent
+    late: G1 keeps its 10 minutes and 111.2 m, now in two segments of 5 minutes."""
+    from data.models import PatrolVisit
+
+    state = start(world)
+    add(world, state.id, [fix(0), fix(10, lat=39.906), fix(20, lon=116.015, lat=39.906)])
+
+    def visits():
+        with world.connect() as conn:
+            rows = conn.execute(select(PatrolVisit.region_id, PatrolVisit.day,
+                                       PatrolVisit.fixes, PatrolVisit.first_at,
+                                       PatrolVisit.last_at, PatrolVisit.seconds,
+                                       PatrolVisit.distance_m)
+                                .where(PatrolVisit.patrol_id == state.id)
+                                .order_by(PatrolVisit.region_id)).all()
+            distance = conn.scalar(select(Patrol.distance_m).where(Patrol.id == state.id))
+        return [tuple(r) for r in rows], distance
+
+    day = datetime(2026, 11, 18).date()
+    rows, distance = visits()
+    assert [r[:6] for r in rows] == [(ws.G1, day, 2, t(0), t(10), 600.0),
+                                     (ws.G2, day, 1, t(20), t(20), 600.0)]
+    assert [r[6] for r in rows] == [pytest.approx(111.2, abs=0.1),
+                                    pytest.approx(853.0, abs=0.5)]
+    assert distance == pytest.approx(964.2, abs=0.6)
+    add(world, state.id, [fix(5, lat=39.9055)])
+    rows, distance = visits()
+    assert [r[:6] for r in rows] == [(ws.G1, day, 3, t(0), t(10), 600.0),
+                                     (ws.G2, day, 1, t(20), t(20), 600.0)]
+    assert rows[0][6] == pytest.approx(111.2, abs=0.1)
+    assert distance == pytest.approx(964.2, abs=0.6)
