@@ -351,10 +351,12 @@ def _state(conn: Connection, patrol_id: int, officer_id: int, result: str,
 def _check_when(at: datetime, now: datetime, field: str = "at") -> None:
     if at > now + FUTURE_SKEW:
         raise Refused([Problem(None, field, "in_future",
-                               f"{_utc(at)} is more than {_minutes(FUTURE_SKEW)} minutes ahead of the server's clock")])
+                               f"{_utc(at)} is more than {_minutes(FUTURE_SKEW)} minutes "
+                               "ahead of the server's clock")])
     if at < now - MAX_LATE:
         raise Refused([Problem(None, field, "too_old",
-                               f"{_utc(at)} is more than {int(MAX_LATE.total_seconds() // 3600)} hours ago")])
+                               f"{_utc(at)} is more than "
+                               f"{int(MAX_LATE.total_seconds() // 3600)} hours ago")])
 
 
 def _utc(at: datetime) -> str:
@@ -551,22 +553,7 @@ def add_points(engine: Engine | Connection, officer_id: int, patrol_id: object,
         problems += _against_patrol(checked, patrol, now)
         if problems:
             raise Refused(sorted(problems, key=lambda p: -1 if p.index is None else p.index))
-        stored = set(conn.execute(select(PatrolPoint.at).where(
-            PatrolPoint.patrol_id == patrol.id,
-            PatrolPoint.at.between(min(f.at for f in checked),
-                                   max(f.at for f in checked)))).scalars())
-        _before, _first, latest = _track_span(conn, patrol.id)
-        rows, duplicates, out_of_order = [], 0, 0
-        for fix in checked:
-            if fix.at in stored:
-                duplicates += 1
-                continue
-            if latest is not None and fix.at < latest:
-                out_of_order += 1
-            latest = fix.at if latest is None else max(latest, fix.at)
-            stored.add(fix.at)
-            rows.append({"patrol_id": patrol.id, "at": fix.at, "lon": fix.lon,
-                         "lat": fix.lat})
+        rows, duplicates, out_of_order = _new_rows(conn, patrol.id, checked)
         if rows:
             conn.execute(insert(PatrolPoint), rows)
             tracks.rebuild_visits(conn, [patrol.id], gap_minutes=gap_minutes)
@@ -575,9 +562,31 @@ def add_points(engine: Engine | Connection, officer_id: int, patrol_id: object,
         result = PointsResult(patrol_id=patrol.id, received=len(checked), added=len(rows),
                               duplicates=duplicates, out_of_order=out_of_order, fixes=total,
                               first_at=first_at, last_at=last_at)
-        _audit(conn, audit.PATROL_POINTS, who, patrol, now, received=result.received, added=result.added, duplicates=duplicates,
-               out_of_order=out_of_order)
+        _audit(conn, audit.PATROL_POINTS, who, patrol, now, received=result.received,
+               added=result.added, duplicates=duplicates, out_of_order=out_of_order)
     return result
+
+
+def _new_rows(conn: Connection, patrol_id: int, fixes: list[Fix]
+              ) -> tuple[list[dict], int, int]:
+    """The rows of the fixes not stored yet (in the order sent), the duplicates skipped
+    and how many of the rows come before a fix stored or sent before them."""
+    stored = set(conn.execute(select(PatrolPoint.at).where(
+        PatrolPoint.patrol_id == patrol_id,
+        PatrolPoint.at.between(min(f.at for f in fixes), max(f.at for f in fixes))
+    )).scalars())
+    latest = _track_span(conn, patrol_id)[2]
+    rows, duplicates, out_of_order = [], 0, 0
+    for fix in fixes:
+        if fix.at in stored:
+            duplicates += 1
+            continue
+        if latest is not None and fix.at < latest:
+            out_of_order += 1
+        latest = fix.at if latest is None else max(latest, fix.at)
+        stored.add(fix.at)
+        rows.append({"patrol_id": patrol_id, "at": fix.at, "lon": fix.lon, "lat": fix.lat})
+    return rows, duplicates, out_of_order
 
 
 def _against_patrol(fixes: list[Fix], patrol, now: datetime) -> list[Problem]:

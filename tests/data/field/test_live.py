@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import Engine, func, insert, select
 
-from data import audit, store
+from data import store
 from data.field import live
 from data.models import AuditEntry, OfficerRoster, Patrol, PatrolPoint
 from data.wall import officers_on_patrol
