@@ -331,3 +331,23 @@ def test_each_batch_rebuilds_the_patrols_visits_in_time_order(world):
                                      (ws.G2, day, 1, t(20), t(20), 600.0)]
     assert rows[0][6] == pytest.approx(111.2, abs=0.1)
     assert distance == pytest.approx(964.2, abs=0.6)
+
+
+def test_two_starts_at_once_make_one_patrol(world):
+    """Two phones of one officer (or one retrying) start at the same moment: the officer's
+    row serialises them, so one starts and the other finds it open."""
+    import threading
+
+    barrier, results = threading.Barrier(2), []
+
+    def go():
+        barrier.wait()
+        results.append(live.start_patrol(world, ws.O1, now=NOW).result)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results) == ["already_open", "started"]
+    assert len(patrols(world)) == 1
