@@ -10,6 +10,8 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, insert, select
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -305,3 +307,32 @@ def test_a_store_that_is_down_is_503(shared, monkeypatch):
     answer = start(shared)
     assert errors(answer, 503)[0]["description"].startswith("store:")
     assert answer.headers["Retry-After"] == "30"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                               max_size=4), max_leaves=12)
+FIX = st.fixed_dictionaries({"at": st.one_of(st.text(max_size=30), st.integers(), st.none(),
+                                             st.datetimes().map(lambda d: d.isoformat())),
+                             "lon": JSON, "lat": JSON}, optional={"accuracy_m": JSON})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(body=st.one_of(JSON, st.fixed_dictionaries({"points": st.lists(FIX, max_size=8)}),
+                      st.fixed_dictionaries({"action": st.sampled_from(["start", "stop", 1]),
+                                             "patrol_id": JSON, "at": JSON})),
+       where=st.sampled_from(["/api/patrols", "/api/patrols/1/points"]))
+def test_hostile_bodies_never_500(shared, body, where):
+    """Whatever the body, an answer in the error format (or a write that fits the rules),
+    never a 500."""
+    try:
+        raw = json.dumps(body).encode()
+    except ValueError:
+        raw = b"{"
+    response = post(shared, where, raw=raw, key="phone-w2")
+    assert response.status_code in (200, 201, 400, 404, 413), response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    if response.status_code >= 400:
+        assert all(e["code"] == response.status_code for e in response.get_json())
