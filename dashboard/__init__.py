@@ -29,6 +29,7 @@ module               layer     what it is
 ``intake_limits``    service   the intake API's per-key rate limit (in-process)
 ``open311``          service   ``/open311/v2/``: the GeoReport v2 API (public reads, keyed writes)
 ``simulate``         service   ``simulate``'s client: cases posted to an Open311 API
+``patrol_api``       service   ``/api/patrols``: the patrol feed from officers' phones (keyed)
 ===================  ========  ======================================================
 
 Any other module here is a service.

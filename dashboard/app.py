@@ -7,7 +7,7 @@ from dash import Dash
 from callbacks import register_all
 from dashboard import (
     audit_page, auth, briefing_export, http_guard, media_route, open311, own_address,
-    services,
+    patrol_api, services,
 )
 from dashboard.settings import PROJECT_ROOT, Settings
 from data import store
@@ -46,5 +46,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     briefing_export.init_app(app)  # /briefing.pdf, printed by Chromium like the CLI's
     audit_page.init_app(app)  # /admin/audit, the audit log for admins
     open311.init_app(app)  # /open311/v2/: GeoReport v2, public reads, writes with an API key
+    patrol_api.init_app(app)  # /api/patrols: the patrol feed, with an officer's API key
     media_route.init_app(app)  # /media/<id>, case photos for signed-in users in scope
     return app

@@ -62,8 +62,11 @@ PUBLIC_PATHS = frozenset({"/login", "/logout", "/_dash-layout", "/_dash-dependen
 #: an API key, see :mod:`dashboard.open311`.)
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/static/", "/open311/")
 #: Endpoints whose view checks who asks itself and refuses with 403 JSON, never a login
-#: page (a photo in an ``<img>``): :mod:`dashboard.media_route`.
-SELF_GUARDED = frozenset({"case_media"})
+#: page (a photo in an ``<img>``): :mod:`dashboard.media_route`; the patrol feed from
+#: officers' phones, which checks the officer's API key as the Open311 door does:
+#: :mod:`dashboard.patrol_api` (its endpoints, ``patrol_api_*``).
+SELF_GUARDED = frozenset({"case_media", "patrol_api_patrols", "patrol_api_points",
+                          "patrol_api_elsewhere"})
 _NOT_LOOKED_UP = object()
 
 

@@ -586,7 +586,7 @@ def _report_commands(sub) -> None:
                      help="event kind (repeat, or comma-separated): sign_in, sign_in_failed, "
                           "sign_out, refused, user_added, password_set, user_disabled, "
                           "token_made, token_revoked, api_key_made, api_key_revoked, "
-                          "case_action")
+                          "case_action, patrol_started, patrol_stopped, patrol_points")
     log.add_argument("--actor", help="account name (exactly), or cli:USER")
     log.add_argument("--limit", type=int, default=100, help="rows at most (default 100)")
     log.add_argument("--prune-before", metavar="DAY",

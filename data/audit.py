@@ -43,10 +43,15 @@ TOKEN_REVOKED = "token_revoked"
 API_KEY_MADE = "api_key_made"
 API_KEY_REVOKED = "api_key_revoked"
 CASE_ACTION = "case_action"
+#: An officer's patrol through the patrol feed (:mod:`data.field.live`).
+PATROL_STARTED = "patrol_started"
+PATROL_STOPPED = "patrol_stopped"
+PATROL_POINTS = "patrol_points"
 #: Every event kind, in the order the admin page offers them.
 EVENTS: tuple[str, ...] = (SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, REFUSED, USER_ADDED,
                            PASSWORD_SET, USER_DISABLED, TOKEN_MADE, TOKEN_REVOKED, API_KEY_MADE,
-                           API_KEY_REVOKED, CASE_ACTION)
+                           API_KEY_REVOKED, CASE_ACTION, PATROL_STARTED, PATROL_STOPPED,
+                           PATROL_POINTS)
 
 #: Results of a ``case_action`` row.
 OK = "ok"

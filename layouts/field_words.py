@@ -65,7 +65,11 @@ FIELD_WORDS_TRACKS: dict[str, dict[str, str]] = {"zh": {
 
 # --- helper "patrolapi": the patrol feed from officers' phones ----------------------------------
 FIELD_WORDS_PATROLAPI: dict[str, dict[str, str]] = {"zh": {
+    "audit_event_patrol_started": "开始巡查", "audit_event_patrol_stopped": "结束巡查",
+    "audit_event_patrol_points": "上传巡查轨迹",
 }, "en": {
+    "audit_event_patrol_started": "Patrol started", "audit_event_patrol_stopped": "Patrol stopped",
+    "audit_event_patrol_points": "Patrol fixes uploaded",
 }}
 
 

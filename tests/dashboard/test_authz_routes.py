@@ -60,7 +60,11 @@ OWN_TEST = {"/_dash-update-component": "the callback matrix", "/logout": "test_l
                 "/open311/v2/services/<path:name>", "/open311/v2/requests.json",
                 "/open311/v2/requests/<path:name>", "/open311/v2/<path:rest>",
                 "/open311/<path:rest>")},
-            "/media/<int:media_id>": "tests/dashboard/test_media_route.py"}
+            "/media/<int:media_id>": "tests/dashboard/test_media_route.py",
+            # the patrol feed: an officer's API key, their own patrols only
+            **{rule: "tests/dashboard/test_patrol_api.py" for rule in (
+                "/api/patrols", "/api/patrols/<int:patrol_id>/points",
+                "/api/patrols/<path:rest>")}}
 
 
 def test_every_route_is_in_the_matrix(world):
