@@ -166,6 +166,39 @@ def _officer_names(conn: Connection, region_ids: list[int]) -> dict[int, list[st
     return out
 
 
+def _patrols_query(day: date, tz: ZoneInfo, region_id: int | None, officer_id: int | None):
+    if region_id is None and officer_id is None:
+        raise ValueError("tracks of what: give region_id or officer_id")
+    period = period_for(day, day, tz)
+    # a visit of that day began that day: first_at narrows the index range read
+    wanted = select(PatrolVisit.patrol_id).distinct().where(
+        PatrolVisit.day == day, PatrolVisit.first_at >= period.start,
+        PatrolVisit.first_at < period.end)
+    if region_id is not None:
+        wanted = wanted.where(PatrolVisit.region_id.in_(
+            select(RegionAncestor.descendant_id).where(RegionAncestor.ancestor_id == region_id)))
+    if officer_id is not None:
+        wanted = wanted.where(PatrolVisit.officer_id == officer_id)
+    return wanted
+
+
+def patrols_on(conn: Connection, *, day: date, tz: ZoneInfo, region_id: int | None = None,
+               officer_id: int | None = None) -> list[int]:
+    """The ids of the patrols :func:`tracks` draws for the same arguments, in order."""
+    return sorted(int(pid) for pid in conn.scalars(
+        _patrols_query(day, tz, region_id, officer_id)))
+
+
+def fix_count(conn: Connection, patrol_ids: list[int], day: date, tz: ZoneInfo) -> int:
+    """How many fixes of ``patrol_ids`` fall on local ``day`` (before any thinning)."""
+    if not patrol_ids:
+        return 0
+    period = period_for(day, day, tz)
+    return int(conn.scalar(select(func.count()).select_from(PatrolPoint).where(
+        PatrolPoint.patrol_id.in_(patrol_ids), PatrolPoint.at >= period.start,
+        PatrolPoint.at < period.end)))
+
+
 def tracks(conn: Connection, *, day: date, tz: ZoneInfo, region_id: int | None = None,
            officer_id: int | None = None) -> pd.DataFrame:
     """The GPS fixes of one local ``day`` (in ``tz``) of the patrols that visited
@@ -176,24 +209,15 @@ def tracks(conn: Connection, *, day: date, tz: ZoneInfo, region_id: int | None =
     A patrol is taken when it has a ``patrol_visits`` row on that day; its fixes are
     clipped to the day (a patrol crossing midnight shows its part of each day on each).
     Columns patrol_id, officer_id, officer (the name), at (naive UTC), lon, lat, ordered by
-    patrol and time. At most :data:`MAX_TRACK_POINTS` fixes (see there for the thinning)."""
-    if region_id is None and officer_id is None:
-        raise ValueError("tracks of what: give region_id or officer_id")
+    patrol and time. At most :data:`MAX_TRACK_POINTS` fixes (see there for the thinning).
+    Raises ``ValueError`` when neither region nor officer is given."""
+    wanted = _patrols_query(day, tz, region_id, officer_id)
     period = period_for(day, day, tz)
-    # a visit of that day began that day: first_at narrows the index range read
-    wanted = select(PatrolVisit.patrol_id).where(
-        PatrolVisit.day == day, PatrolVisit.first_at >= period.start,
-        PatrolVisit.first_at < period.end)
-    if region_id is not None:
-        wanted = wanted.where(PatrolVisit.region_id.in_(
-            select(RegionAncestor.descendant_id).where(RegionAncestor.ancestor_id == region_id)))
-    if officer_id is not None:
-        wanted = wanted.where(PatrolVisit.officer_id == officer_id)
     query = (select(PatrolPoint.patrol_id, Patrol.officer_id, Officer.name, PatrolPoint.at,
                     PatrolPoint.lon, PatrolPoint.lat)
              .join(Patrol, Patrol.id == PatrolPoint.patrol_id)
              .join(Officer, Officer.id == Patrol.officer_id)
-             .where(PatrolPoint.patrol_id.in_(wanted.distinct()),
+             .where(PatrolPoint.patrol_id.in_(wanted),
                     and_(PatrolPoint.at >= period.start, PatrolPoint.at < period.end))
              .order_by(PatrolPoint.patrol_id, PatrolPoint.at, PatrolPoint.id))
     frame = pd.DataFrame(conn.execute(query).all(), columns=TRACK_COLUMNS)

@@ -133,3 +133,12 @@ def test_who_serves_what(conn):
     assert list(coverage.officers_serving(conn, None)["code"]) == ["OA", "OB", "OC"]
     assert coverage.officer_of_code(conn, "OB") == 2
     assert coverage.officer_of_code(conn, "nobody") is None
+
+
+def test_the_patrols_and_fixes_a_day_draws(conn):
+    assert coverage.patrols_on(conn, day=date(2026, 3, 10), tz=TZ, region_id=2) == [1]
+    assert coverage.patrols_on(conn, day=date(2026, 3, 5), tz=TZ, officer_id=2) == [2]
+    assert coverage.patrols_on(conn, day=date(2026, 3, 6), tz=TZ, region_id=1) == []
+    assert coverage.fix_count(conn, [1], date(2026, 3, 9), TZ) == 2
+    assert coverage.fix_count(conn, [1, 2], date(2026, 3, 5), TZ) == 3
+    assert coverage.fix_count(conn, [], date(2026, 3, 5), TZ) == 0
