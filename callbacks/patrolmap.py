@@ -126,7 +126,12 @@ def show_patrols(store: dict | None, refresh: int | None, blind_days: object):
             require_region_viewer(conn, code)
             region = None if code is None else get_region(conn, code)
             rid = None if region is None else region.id
-            officers = coverage.officers_serving(conn, rid).to_dict("records")
+            # officers serving no region belong to the whole deployment: offered on a
+            # top-level region to those who may see everything
+            unassigned = (region is None or region.parent_id is None) and \
+                bool(auth.visible_regions([None]))
+            officers = coverage.officers_serving(conn, rid, unassigned=unassigned
+                                                 ).to_dict("records")
             hint = _hint(conn, state, region, officers, lang)
             today = patrol_today(conn, region, now)
             tz = deployment_timezone(conn)

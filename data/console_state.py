@@ -182,6 +182,8 @@ class ConsoleState:
         and ``officer`` may be missing). A value that is not such a dict raises
         ``KeyError`` or ``TypeError``; a ``day`` or ``officer`` the address could not
         carry, :class:`BadAddress`."""
+        if not isinstance(data, dict):
+            raise TypeError(f"a console state is a dict, not {type(data).__name__}")
         day, officer = data.get("day"), data.get("officer")
         if day is not None:
             if not isinstance(day, str):

@@ -83,15 +83,19 @@ def officer_of_code(conn: Connection, code: str) -> int | None:
     return conn.scalar(select(Officer.id).where(Officer.code == code))
 
 
-def officers_serving(conn: Connection, region_id: int | None) -> pd.DataFrame:
-    """The officers serving ``region_id`` or a region under it (every officer for None):
-    columns officer_id, code, name, sorted by name then code."""
+def officers_serving(conn: Connection, region_id: int | None, *,
+                     unassigned: bool = False) -> pd.DataFrame:
+    """The officers serving ``region_id`` or a region under it (every officer for None),
+    and, with ``unassigned``, those serving no region (the whole deployment's): columns
+    officer_id, code, name, sorted by name then code."""
     served = served_pairs()
     query = select(Officer.id, Officer.code, Officer.name).distinct()
     if region_id is not None:
-        query = query.join(served, served.c.officer_id == Officer.id).join(
-            RegionAncestor, RegionAncestor.descendant_id == served.c.region_id).where(
-            RegionAncestor.ancestor_id == region_id)
+        inside = served.c.region_id.in_(select(RegionAncestor.descendant_id).where(
+            RegionAncestor.ancestor_id == region_id))
+        if unassigned:
+            inside = inside | served.c.region_id.is_(None)
+        query = query.join(served, served.c.officer_id == Officer.id).where(inside)
     frame = pd.DataFrame(conn.execute(query).all(), columns=["officer_id", "code", "name"])
     return frame.sort_values(["name", "code"], kind="stable").reset_index(drop=True)
 

@@ -131,6 +131,9 @@ def test_who_serves_what(conn):
     assert list(coverage.officers_serving(conn, 2)["code"]) == ["OA", "OB"]
     assert list(coverage.officers_serving(conn, 7)["code"]) == []
     assert list(coverage.officers_serving(conn, None)["code"]) == ["OA", "OB", "OC"]
+    assert list(coverage.officers_serving(conn, 1)["code"]) == ["OA", "OB"]
+    assert list(coverage.officers_serving(conn, 1, unassigned=True)["code"]) == \
+        ["OA", "OB", "OC"]
     assert coverage.officer_of_code(conn, "OB") == 2
     assert coverage.officer_of_code(conn, "nobody") is None
 
