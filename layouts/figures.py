@@ -376,7 +376,20 @@ def add_patrol_layer(fig: go.Figure, positions: list[dict], patrols: list[dict])
             showlegend=False, line=dict(color=colour, width=3),
             marker=dict(symbol=ends, size=sizes, color=colour,
                         line=dict(color="#ffffff", width=1))))
+    _widen_to(fig, [x for p in patrols for x in p["lons"]], [y for p in patrols for y in p["lats"]])
     return fig
+
+
+def _widen_to(fig: go.Figure, lons: list[float], lats: list[float]) -> None:
+    """Widen the map's framed ranges (when it has them) so the patrol lines that leave the
+    region are drawn whole."""
+    ranges = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
+    if not lons or ranges[0] is None or ranges[1] is None:
+        return
+    west, south, east, north = _framed((min(lons), min(lats), max(lons), max(lats)), 0.04,
+                                       extra=PLOTLY_CLIP_PAD)
+    fig.update_geos(lonaxis_range=[min(ranges[0][0], west), max(ranges[0][1], east)],
+                    lataxis_range=[min(ranges[1][0], south), max(ranges[1][1], north)])
 
 
 def light_trend(days: list[str], reported: list[int], closed: list[int], *,
