@@ -184,7 +184,7 @@ def panels(state: ConsoleState, now: datetime | None = None) -> dict:
         if at_bottom and code is not None:
             points = case_points(open_case_points(
                 conn, code, now, flt, include_closed=not state.hide_closed))
-        positions, patrols = patrol_layer(conn, state, code, now)  # tracks: asked for only
+        positions, patrols = patrol_layer(conn, state, code, now, shapes)  # tracks if asked
     shown = build_panels(view, shapes, points, state.to_query(), lang, code)
     add_patrol_layer(shown["map"], positions, patrols)
     return shown

@@ -23,6 +23,7 @@ from callbacks.console_targets import region_shown, require_region_viewer
 from dashboard import auth, services
 from data.console_state import OFFICER_CODE, BadAddress, ConsoleState
 from data.field import coverage
+from data.maps import containing
 from data.regions import RegionInfo, UnknownRegion, children_of, get_region
 from data.store import deployment_timezone, utcnow
 from data.wall import officers_on_patrol, patrol_today
@@ -67,18 +68,23 @@ def _whose_tracks(conn, state: ConsoleState, region: RegionInfo | None
     return None, None
 
 
-def patrol_layer(conn, state: ConsoleState, code: str | None, now: datetime
-                 ) -> tuple[list[dict], list[dict]]:
+def patrol_layer(conn, state: ConsoleState, code: str | None, now: datetime,
+                 shapes: dict | None = None) -> tuple[list[dict], list[dict]]:
     """What :func:`layouts.figures.add_patrol_layer` draws on the console's map of
     ``code`` (already checked by the caller): the latest position of each officer on
     patrol now, and the tracks of the address's day (none unless one is asked for; none
-    for an officer the asker may not see: :func:`show_patrols` says why)."""
+    for an officer the asker may not see: :func:`show_patrols` says why). Each point
+    carries the code of the map's region it lies in (``shapes``: the map's
+    :func:`data.region_view.region_shapes`), so a click on it drills there as a click
+    on the region itself does."""
     region = None if code is None else get_region(conn, code)
     tz = deployment_timezone(conn)
+    features = (shapes or {}).get("features") or []
     seen = officers_on_patrol(conn, region, now)
-    positions = [{"lon": p.lon, "lat": p.lat,
+    inside = containing(features, seen["lon"].tolist(), seen["lat"].tolist())
+    positions = [{"lon": p.lon, "lat": p.lat, "region": where,
                   "hover": layout.position_hover(p.name, _local(p.at, tz), state.lang)}
-                 for p in seen.itertuples()]
+                 for p, where in zip(seen.itertuples(), inside)]
     try:
         region_id, officer_id = _whose_tracks(conn, state, region)
     except auth.Forbidden:
@@ -87,16 +93,18 @@ def patrol_layer(conn, state: ConsoleState, code: str | None, now: datetime
         return positions, []
     fixes = coverage.tracks(conn, day=date.fromisoformat(state.day), tz=tz,
                             region_id=region_id, officer_id=officer_id)
-    return positions, track_lines(fixes, tz)
+    return positions, track_lines(fixes, tz, features)
 
 
-def track_lines(fixes: pd.DataFrame, tz: ZoneInfo) -> list[dict]:
-    """One line per patrol from :func:`data.field.coverage.tracks`: id, lons, lats and
-    each fix's hover (the officer and the local time)."""
+def track_lines(fixes: pd.DataFrame, tz: ZoneInfo, features: list[dict] | None = None
+                ) -> list[dict]:
+    """One line per patrol from :func:`data.field.coverage.tracks`: id, lons, lats, each
+    fix's hover (the officer and the local time) and the map region it lies in."""
     lines = []
     for patrol_id, rows in fixes.groupby("patrol_id", sort=True):
-        lines.append({"id": int(patrol_id), "lons": rows["lon"].tolist(),
-                      "lats": rows["lat"].tolist(),
+        lons, lats = rows["lon"].tolist(), rows["lat"].tolist()
+        lines.append({"id": int(patrol_id), "lons": lons, "lats": lats,
+                      "regions": containing(features or [], lons, lats),
                       "hovers": [f"{name} {_local(at, tz)}"
                                  for name, at in zip(rows["officer"], rows["at"])]})
     return lines

@@ -353,14 +353,16 @@ POSITION_COLOUR = "#6a3d9a"
 def add_patrol_layer(fig: go.Figure, positions: list[dict], patrols: list[dict]) -> go.Figure:
     """Draw the field force on the console's map (:func:`region_map`'s figure, changed in
     place and returned): a star for each officer's latest position (``positions``: lon,
-    lat, hover) at :data:`TRACE_POSITIONS`, then one line per patrol of the chosen day
-    (``patrols``: id, lons, lats, hovers: the officer and local time of each fix), a
-    circle where it starts and a square where it ends. The layer carries no
-    ``customdata`` and no ``location``, so a click on it neither opens a case nor drills:
-    a click on a grid still does."""
+    lat, hover, region) at :data:`TRACE_POSITIONS`, then one line per patrol of the chosen
+    day (``patrols``: id, lons, lats, hovers: the officer and local time of each fix, and
+    regions), a circle where it starts and a square where it ends. Each point's
+    ``customdata`` is the code of the map's region it lies in (``region``/``regions``;
+    None outside them): a click on it drills there as a click on the region does, and
+    opens no case (a case point's ``customdata`` is a number)."""
     fig.add_trace(go.Scattergeo(
         lon=[p["lon"] for p in positions], lat=[p["lat"] for p in positions], mode="markers",
         text=plot_texts(p["hover"] for p in positions), name="positions",
+        customdata=[p.get("region") for p in positions],
         hovertemplate="%{text}<extra></extra>", showlegend=False,
         marker=dict(symbol="star", size=14, color=POSITION_COLOUR,
                     line=dict(color="#ffffff", width=1))))
@@ -372,11 +374,13 @@ def add_patrol_layer(fig: go.Figure, positions: list[dict], patrols: list[dict])
         fig.add_trace(go.Scattergeo(
             lon=patrol["lons"], lat=patrol["lats"], mode="lines+markers",
             name=f"{PATROL_TRACE_PREFIX}{patrol['id']}",
+            customdata=patrol.get("regions") or [None] * count,
             text=plot_texts(patrol["hovers"]), hovertemplate="%{text}<extra></extra>",
             showlegend=False, line=dict(color=colour, width=3),
             marker=dict(symbol=ends, size=sizes, color=colour,
                         line=dict(color="#ffffff", width=1))))
-    _widen_to(fig, [x for p in patrols for x in p["lons"]], [y for p in patrols for y in p["lats"]])
+    _widen_to(fig, [x for p in patrols for x in p["lons"]],
+              [y for p in patrols for y in p["lats"]])
     return fig
 
 

@@ -112,7 +112,7 @@ def test_the_blind_spots_list_the_grid_no_one_patrolled_and_drill(browser, serve
         context.close()
 
 
-def test_an_officer_picked_draws_their_day_and_a_grid_click_still_drills(browser, server):
+def test_an_officer_picked_draws_their_day_and_a_click_on_it_still_drills(browser, server):
     context, page, log = _open(browser, server, "/region/T1?day=2026-03-10")
     try:
         page.wait_for_selector("#patrol-hint >> text=选择网格员")
@@ -122,10 +122,9 @@ def test_an_officer_picked_draws_their_day_and_a_grid_click_still_drills(browser
         page.wait_for_function("() => location.search.includes('officer=OA')")
         _wait_tracks(page, 1)
         assert _patrol_traces(page) == {"patrol-1": 2}
-        # click where G2's name is written: the console drills there, tracks and all
-        label = page.locator("#console-map .scattergeo text", has_text="城关二网格").first
-        label.wait_for()
-        box = label.bounding_box()
+        # click the track's end, a square in G2: the console drills there, tracks and all
+        end = page.locator("#console-map .scattergeo .point").last
+        box = end.bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_function("() => location.pathname === '/region/G2'")
         assert "officer=OA" in page.evaluate("location.search")

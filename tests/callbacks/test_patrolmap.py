@@ -60,9 +60,23 @@ def test_a_grid_s_tracks_on_a_day_are_drawn_after_the_map_s_own_traces(app):
     assert figure.data[TRACE_FIRST_PATROL].name == "patrol-1"
     assert _patrol_traces(figure) == {"patrol-1": 2}  # P1 after midnight: 16:10, 16:30
     assert list(figure.data[TRACE_FIRST_PATROL].text) == ["Officer A 00:10", "Officer A 00:30"]
-    # nothing in the layer opens a case or drills: no customdata, no locations
-    for trace in figure.data[TRACE_POSITIONS:]:
-        assert trace.customdata is None and getattr(trace, "locations", None) is None
+    # a point of the layer names the map's region it lies in: the grid itself here
+    assert list(figure.data[TRACE_FIRST_PATROL].customdata) == ["G1", None]  # 2nd in G2
+
+
+def test_a_click_on_the_layer_drills_where_it_lies_and_opens_no_case(app):
+    with _as(app):
+        shown = console_cb.panels(ConsoleState.from_store(_state(
+            "/region/T1", "?day=2026-03-10&officer=OA")))
+    line = shown["map"].data[TRACE_FIRST_PATROL]
+    assert list(line.customdata) == ["G1", "G2"]  # 116.006 and 116.012
+    click = {"points": [{"lon": line.lon[1], "lat": line.lat[1],
+                         "customdata": line.customdata[1]}]}
+    store = _state("/region/T1", "?day=2026-03-10&officer=OA")
+    assert console_cb.navigate(click, None, None, None, None, None, None, None, None, None,
+                               store, "/region/T1", "?day=2026-03-10&officer=OA",
+                               trigger="console-map") == ("/region/G2", no_update)
+    assert console_cb.open_case(None, click, trigger="console-map") is no_update
     with _as(app):
         day_before = console_cb.panels(ConsoleState.from_store(_state("/region/G1",
                                                                       "?day=2026-03-09")))
