@@ -33,6 +33,8 @@ from data.store import deployment_timezone
 #: ends where the patrol did.
 MAX_TRACK_POINTS = 5000
 
+#: Region ids asked about in one ``IN (...)`` (well under SQLite's bound-parameter limit).
+CHUNK = 5000
 BLIND_SPOT_COLUMNS = ["region_id", "code", "name", "parent", "last_patrolled", "days_since",
                       "officers", "open_cases"]
 TRACK_COLUMNS = ["patrol_id", "officer_id", "officer", "at", "lon", "lat"]
@@ -116,25 +118,32 @@ def blind_spots(conn: Connection, region_id: int | None, days: int,
     tz = deployment_timezone(conn)
     today = local_date(now, tz)
     since = today - timedelta(days=days - 1)
+    window = period_for(since, today, tz)
     leaves = _leaves(region_id).subquery("leaves")
-    last = (select(PatrolVisit.region_id, func.max(PatrolVisit.day).label("day"),
-                   func.max(PatrolVisit.last_at).label("last_at"))
-            .where(PatrolVisit.day <= today,
-                   PatrolVisit.region_id.in_(select(leaves.c.id)))
-            .group_by(PatrolVisit.region_id).subquery("last"))
-    rows = conn.execute(
-        select(leaves.c.id, leaves.c.code, leaves.c.name, leaves.c.parent, last.c.day,
-               last.c.last_at)
-        .join(last, last.c.region_id == leaves.c.id, isouter=True)
-        .where((last.c.day.is_(None)) | (last.c.day < since))).all()
+    leaf_ids = select(leaves.c.id)
+    # a visit of a day began that day: first_at reads an index range, day says it exactly
+    recent = set(conn.scalars(select(PatrolVisit.region_id).distinct().where(
+        PatrolVisit.first_at >= window.start, PatrolVisit.first_at < window.end,
+        PatrolVisit.day >= since, PatrolVisit.day <= today,
+        PatrolVisit.region_id.in_(leaf_ids))))
+    rows = [row for row in conn.execute(select(leaves)) if row[0] not in recent]
     if not rows:
         return pd.DataFrame(columns=BLIND_SPOT_COLUMNS)
-    ids = [int(r[0]) for r in rows]
-    names = _officer_names(conn, ids)
+    last: dict[int, tuple] = {}
+    blind = [row[0] for row in rows]
+    for at in range(0, len(blind), CHUNK):  # the blind grids' history alone
+        last.update({rid: (day, last_at) for rid, day, last_at in conn.execute(
+            select(PatrolVisit.region_id, func.max(PatrolVisit.day),
+                   func.max(PatrolVisit.last_at))
+            .where(PatrolVisit.region_id.in_(blind[at:at + CHUNK]),
+                   PatrolVisit.first_at < window.start, PatrolVisit.day < since)
+            .group_by(PatrolVisit.region_id))})
+    names = _officer_names(conn, leaf_ids)
     open_cases = dict(conn.execute(
         select(Case.region_id, func.count()).where(
-            Case.region_id.in_(ids), Case.status.in_(schema.OPEN_STATUSES))
+            Case.region_id.in_(leaf_ids), Case.status.in_(schema.OPEN_STATUSES))
         .group_by(Case.region_id)).all())
+    rows = [(*row, *last.get(row[0], (None, None))) for row in rows]
     records = []
     for rid, code, name, parent, day, last_at in rows:
         day = _as_date(day)
@@ -157,8 +166,9 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _officer_names(conn: Connection, region_ids: list[int]) -> dict[int, list[str]]:
-    """region id → the names of the officers serving it, sorted."""
+def _officer_names(conn: Connection, region_ids) -> dict[int, list[str]]:
+    """region id → the names of the officers serving it, sorted, for the regions of
+    ``region_ids`` (a subquery of ids)."""
     served = served_pairs()
     out: dict[int, list[str]] = {}
     for region_id, name in conn.execute(
