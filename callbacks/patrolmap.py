@@ -126,7 +126,8 @@ def show_patrols(store: dict | None, refresh: int | None, blind_days: object):
     try:
         state = ConsoleState.from_store(store)
     except BadAddress as bad:
-        return (no_update, [], None, t_error(bad.key, bad.values, "zh"), "—", [])
+        lang = store.get("lang") if store.get("lang") in ("zh", "en") else "zh"
+        return (no_update, [], None, t_error(bad.key, bad.values, lang), "—", [])
     lang, now, days = state.lang, utcnow(), _blind_days(blind_days)
     try:
         with services.engine().connect() as conn:

@@ -182,3 +182,10 @@ def test_a_long_patrol_day_is_thinned_on_the_map(app, monkeypatch):
     assert list(shown["map"].data[TRACE_FIRST_PATROL].text) == ["Officer B 10:00",
                                                                 "Officer B 11:00"]
     assert hint.endswith("；轨迹点较多，已抽稀显示")
+
+
+def test_a_bad_day_or_officer_in_the_store_is_said_in_words(app):
+    with _as(app):
+        for bad, said in (({"day": "2026-02-30"}, "tracks day"), ({"officer": " x"}, "officer")):
+            panel = cb.show_patrols({**_state("/region/G1", "?lang=en"), **bad}, 0, 3)
+            assert panel[1:3] == ([], None) and said in panel[3]
