@@ -36,6 +36,7 @@ from data import (
     store, users,
 )
 from data.demo import county, feed
+from data.field import patrol_import
 from data.intake import keys as api_keys
 from data.metric_registry import BY_KEY
 from data.models import Case, Category, Region
@@ -54,6 +55,13 @@ def _parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-22") from None
+
+
+def _gap_minutes(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 24 * 60:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes from 1 "
+                                         "to 1440")
+    return int(text)
 
 
 def _parse_moment(text: str) -> datetime:
@@ -97,17 +105,24 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+#: ``import KIND``: the importer of each kind that reads a mapping.
+IMPORTERS: dict[str, Callable] = {"regions": region_import.import_regions,
+                                  "cases": case_import.import_cases,
+                                  "patrols": patrol_import.import_patrols}
+
+
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.kind == "holidays":
         return _import_holidays(args, settings)
     if not args.mapping:
         raise UsageError(f"import {args.kind} needs --mapping, the TOML mapping file")
     engine = _open_store(settings)
-    run: Callable = (region_import.import_regions if args.kind == "regions"
-                     else case_import.import_cases)
+    run: Callable = IMPORTERS[args.kind]
+    extra = ({"gap_minutes": args.gap_minutes or settings.patrol_gap_minutes}
+             if args.kind == "patrols" else {})
     report = run(engine, Path(args.file), Path(args.mapping),
                  skip_bad_rows=args.skip_bad_rows,
-                 rejects_path=Path(args.rejects) if args.rejects else None)
+                 rejects_path=Path(args.rejects) if args.rejects else None, **extra)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -500,13 +515,16 @@ def _store_commands(sub) -> None:
 
     imp = sub.add_parser("import", help="import regions or cases from CSV/XLSX/GeoJSON/"
                                         "Shapefile, or holidays from a CSV (date,day[,note])")
-    imp.add_argument("kind", choices=["regions", "cases", "holidays"])
+    imp.add_argument("kind", choices=["regions", "cases", "patrols", "holidays"])
     imp.add_argument("file")
-    imp.add_argument("--mapping", help="the TOML mapping file (regions and cases)")
+    imp.add_argument("--mapping", help="the TOML mapping file (regions, cases and patrols)")
     imp.add_argument("--skip-bad-rows", action="store_true",
                      help="import the good rows; write the bad ones to a rejects CSV")
     imp.add_argument("--rejects", help="where to write the rejects CSV")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.add_argument("--gap-minutes", type=_gap_minutes, default=None,
+                     help="patrols: a gap between fixes over this starts a new patrol "
+                          "(default DASHBOARD_PATROL_GAP_MINUTES, 30)")
     imp.set_defaults(run=cmd_import)
 
     summary = sub.add_parser("summary", help="print the metrics of a region and its children")

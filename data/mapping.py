@@ -17,6 +17,10 @@ A regions mapping::
     [deployment]
     timezone = "Asia/Shanghai"  # optional: the deployment's time zone
 
+A patrols mapping (GPS fixes, :mod:`data.field.patrol_import`) has ``[source]`` (``crs``,
+``timezone``, ``encoding``), ``[columns]`` (``officer``, ``at``, ``lon``, ``lat``, all
+required) and ``[formats]`` (``at`` → strftime format).
+
 A cases mapping has ``[source]`` (``timezone``, ``crs``, ``encoding``), ``[columns]``
 (the case fields of :data:`CASE_FIELDS`), ``[status_values]`` (source value → canonical
 status), optional ``[source_values]`` (source value → channel) and ``[formats]`` (field →
@@ -41,6 +45,9 @@ CASE_FIELDS = (
     "address", "description", "region_code", "urgent", "reporter",
 )
 CASE_REQUIRED = ("external_id", "reported_at", "status")
+#: A patrols mapping's columns (every one required): the officer (the roster's external
+#: id, ``officers.code``), the fix's time and position.
+PATROL_FIELDS = ("officer", "at", "lon", "lat")
 TIME_FIELDS = ("reported_at", "filed_at", "dispatched_at", "resolved_at", "closed_at", "due_at")
 AT_LOCATION = "@location"
 
@@ -49,6 +56,8 @@ _SECTIONS = {
                 "columns": set(REGION_FIELDS), "deployment": {"timezone", "centre_name"}},
     "cases": {"source": {"timezone", "crs", "encoding"}, "columns": set(CASE_FIELDS),
               "status_values": None, "source_values": None, "formats": set(TIME_FIELDS)},
+    "patrols": {"source": {"timezone", "crs", "encoding"}, "columns": set(PATROL_FIELDS),
+                "formats": {"at"}},
 }
 
 
@@ -115,7 +124,7 @@ def load(path: Path, kind: str) -> Mapping:
             if not isinstance(item, str):
                 raise MappingError(f"{where}: [{section}] {key} must be a string, got {item!r}")
     columns = data.get("columns", {})
-    required = REGION_REQUIRED if kind == "regions" else CASE_REQUIRED
+    required = {"regions": REGION_REQUIRED, "patrols": PATROL_FIELDS}.get(kind, CASE_REQUIRED)
     missing = [key for key in required if key not in columns]
     if missing:
         raise MappingError(f"{where}: [columns] must name the source column of {missing}")
@@ -125,7 +134,7 @@ def load(path: Path, kind: str) -> Mapping:
         raise MappingError(f"{where}: [source] crs = {crs!r} is not EPSG:4326, GCJ-02, BD-09 "
                            "or a coordinate system pyproj knows")
     for key in ("timezone",):
-        zone = (source if kind == "cases" else data.get("deployment", {})).get(key)
+        zone = (source if kind != "regions" else data.get("deployment", {})).get(key)
         if zone is not None:
             try:
                 ZoneInfo(zone)

@@ -83,8 +83,10 @@ METRICS: tuple[Metric, ...] = (
            "median of (closed_at - reported_at) in hours over cases with closed_at in P "
            "(the mean of the two middle values for an even count)", False),
     Metric("patrol_coverage", "rate",
-           "leaf regions (grids) under the region with a patrol started in P / leaf regions "
-           "under the region; None when the store holds no patrol records at all"),
+           "leaf regions (grids) under the region with a patrol visit in P (a patrol's GPS "
+           "fixes there, patrol_visits.first_at in P; a patrol kept without a track counts "
+           "in its own grid on the day it started) / leaf regions under the region; None "
+           "when the store holds no patrol records at all"),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}

@@ -32,7 +32,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from data import schema
 from data.metric_registry import KEYS
-from data.models import Case, CaseEvent, Patrol, Region, RegionAncestor
+from data.models import Case, CaseEvent, Patrol, PatrolVisit, Region, RegionAncestor
 from data.sql import count_if, epoch_hours
 from data.store import data_version, regions_version
 
@@ -466,7 +466,8 @@ def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,
 def _patrol_coverage(conn: Connection, group_ids: list[int] | None, p: Period,
                      cache: ResultCache | None = None) -> dict[int, tuple[int, int]]:
     """(leaves patrolled in P, leaves) under each group. The database lists the leaf
-    regions and the regions patrolled in P; pandas counts them per group."""
+    regions and the regions with a patrol visit (``patrol_visits``: where the fixes fell,
+    per local day) first there in P; pandas counts them per group."""
     if conn.scalar(select(Patrol.id).limit(1)) is None:
         return {}  # a deployment that records no patrols: coverage is unknown, not 0%
 
@@ -476,9 +477,10 @@ def _patrol_coverage(conn: Connection, group_ids: list[int] | None, p: Period,
             select(Region.id).where(~exists().where(child.c.parent_id == Region.id))))
 
     def patrolled_ids(regions: tuple[int, ...] | None) -> frozenset[int]:
-        query = select(Patrol.region_id).where(_within(Patrol.started_at, p)).distinct()
+        query = (select(PatrolVisit.region_id).where(_within(PatrolVisit.first_at, p))
+                 .distinct())
         if regions is not None:
-            query = query.where(Patrol.region_id.in_(regions))
+            query = query.where(PatrolVisit.region_id.in_(regions))
         return frozenset(rid for (rid,) in conn.execute(query))
 
     if cache is None:

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, Text, bindparam, cast, create_engine, delete
 from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.engine import make_url
 
 from data import schema
-from data.models import Base, Meta, Region, RegionAncestor, RegionLevel
+from data.models import Base, Meta, Patrol, PatrolVisit, Region, RegionAncestor, RegionLevel
 from data.sql import conflict_insert
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -54,12 +55,17 @@ def init_db(engine: Engine) -> None:
     """Create every table and index that does not exist yet (idempotent).
 
     ``create_all`` makes the indexes of the tables it creates; an index added to a table
-    that already exists (a store made by an older version) is made here too."""
+    that already exists (a store made by an older version) is made here too. A store made
+    before ``patrol_visits`` existed (patrols, no visit at all) gets its visits from the
+    patrols themselves (:func:`backfill_patrol_visits`), so its coverage reads as before."""
     Base.metadata.create_all(engine)
     with engine.begin() as conn:
         for table in Base.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
+        if conn.scalar(select(PatrolVisit.patrol_id).limit(1)) is None \
+                and conn.scalar(select(Patrol.id).limit(1)) is not None:
+            backfill_patrol_visits(conn)
 
 
 def drop_all(engine: Engine) -> None:
@@ -229,3 +235,45 @@ def rebuild_region_ancestors(conn: Connection) -> None:
     conn.execute(delete(RegionAncestor))
     if pairs:
         conn.execute(insert(RegionAncestor), pairs)
+
+
+# --- patrol visits of patrols kept without them ------------------------------------------------
+
+def start_visits(patrols: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
+    """One ``patrol_visits`` row per patrol of ``patrols`` (columns id, officer_id,
+    region_id, started_at, ended_at, distance_m; naive UTC), as if it spent its whole time
+    in its own grid on the local day it started: what is known of a patrol kept without a
+    track (``fixes`` 0). :mod:`data.field.tracks` makes the visits of patrols with fixes."""
+    started = pd.to_datetime(patrols["started_at"]).astype("datetime64[us]")
+    ended = pd.to_datetime(patrols["ended_at"]).astype("datetime64[us]")
+    seconds = (ended - started).dt.total_seconds().clip(lower=0).fillna(0.0)
+    day = started.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None).dt.date
+    return pd.DataFrame({
+        "patrol_id": patrols["id"].to_numpy(), "region_id": patrols["region_id"].to_numpy(),
+        "day": day.to_numpy(), "officer_id": patrols["officer_id"].to_numpy(),
+        "first_at": started.to_numpy(), "last_at": ended.fillna(started).to_numpy(),
+        "fixes": 0, "seconds": seconds.to_numpy(),
+        "distance_m": pd.to_numeric(patrols["distance_m"]).fillna(0.0).to_numpy()})
+
+
+def backfill_patrol_visits(conn: Connection) -> int:
+    """Give every patrol that has no ``patrol_visits`` row one, from its own grid and the
+    local day it started (:func:`start_visits`); returns how many were written. For stores
+    made before visits were kept: their patrol coverage reads as it did."""
+    visited = select(PatrolVisit.patrol_id)
+    rows = conn.execute(select(Patrol.id, Patrol.officer_id, Patrol.region_id,
+                               Patrol.started_at, Patrol.ended_at, Patrol.distance_m)
+                        .where(Patrol.id.not_in(visited))).all()
+    if not rows:
+        return 0
+    frame = pd.DataFrame(rows, columns=["id", "officer_id", "region_id", "started_at",
+                                        "ended_at", "distance_m"])
+    visits = start_visits(frame, deployment_timezone(conn))
+    records = [{"patrol_id": int(p), "region_id": int(r), "day": d, "officer_id": int(o),
+                "first_at": pd.Timestamp(f).to_pydatetime(),
+                "last_at": pd.Timestamp(la).to_pydatetime(), "fixes": 0,
+                "seconds": float(s), "distance_m": float(m)}
+               for p, r, d, o, f, la, _, s, m in visits.itertuples(index=False, name=None)]
+    for start in range(0, len(records), 50_000):
+        conn.execute(insert(PatrolVisit), records[start:start + 50_000])
+    return len(records)

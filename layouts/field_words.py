@@ -42,7 +42,18 @@ FIELD_WORDS_ROSTER: dict[str, dict[str, str]] = {"zh": {
 
 # --- helper "tracks": the patrols import, coverage ----------------------------------------------
 FIELD_WORDS_TRACKS: dict[str, dict[str, str]] = {"zh": {
+    "import_title_patrols": "导入巡查轨迹：{file}",
+    "import_patrol_counts": "读取 {rows_read} 行；新增定位点 {imported}，已有 {unchanged}，"
+                            "拒收 {rejected}",
+    "import_patrols_made": "新建巡查 {patrols_new}，延续已有巡查 {patrols_extended}；"
+                           "不在任何网格内的定位点 {outside}（计入巡查里程，不计入网格）",
 }, "en": {
+    "import_title_patrols": "imported patrol tracks from {file}",
+    "import_patrol_counts": "{rows_read} rows read: {imported} new fixes, {unchanged} already "
+                            "there, {rejected} rejected",
+    "import_patrols_made": "{patrols_new} new patrols, {patrols_extended} patrols extended; "
+                           "{outside} fixes outside every grid (in the patrols' distance, in "
+                           "no grid's visits)",
 }}
 
 

@@ -12,7 +12,8 @@
   shares, the standard workflow with its timestamps (returns, postponements, rework,
   suspensions), a share closed late and a backlog still overdue, disputes with mediation
   outcomes, satisfaction ratings, and the matching case history;
-* daily patrols of each grid by its officer for 90 days, GPS tracks for the last 7.
+* daily patrols of each grid by its officer for 90 days, GPS tracks for the last 7, and
+  where they went (patrol_visits: from the track, else the patrol's own grid and day).
 
 Everything derives from ``seed`` and ``as_of``: the same pair gives the same store.
 """
@@ -33,11 +34,11 @@ from data import schema, store
 from data.demo.bulk import insert_frame, reset_sequences
 from data.demo.cases import cases_and_history
 from data.demo.catalogue import CATEGORIES, CONDITIONS, DEPARTMENTS
-from data.demo.patrols import patrols_and_tracks
+from data.demo.patrols import patrol_visits, patrols_and_tracks
 from data.demo.places import Namer, region_tree
 from data.demo.world import CASE_DAYS, CENTRE_NAME, SCALES, TIMEZONE, Scale
 from data.models import (
-    Case, CaseEvent, Category, Department, Officer, Patrol, PatrolPoint, Region,
+    Case, CaseEvent, Category, Department, Officer, Patrol, PatrolPoint, PatrolVisit, Region,
 )
 
 
@@ -87,6 +88,7 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
     officers = _officers(leaf, rng)
     cases, events = cases_and_history(regions, officers, categories, spec, rng, as_of, tz)
     patrols, points = patrols_and_tracks(leaf, officers, rng, as_of, tz)
+    patrols, visits = patrol_visits(patrols, points, leaf, tz)
     region_rows = _region_rows(regions)
 
     meta = {"timezone": TIMEZONE, "centre_name": CENTRE_NAME[scale], "source": "demo",
@@ -100,6 +102,7 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
         (CaseEvent, events),
         (Patrol, patrols),
         (PatrolPoint, points),
+        (PatrolVisit, visits),
     ])
     return DemoReport(
         scale=scale, seed=seed, as_of=as_of, regions=len(region_rows), grids=len(leaf),
@@ -186,7 +189,8 @@ def _write(engine: Engine, meta: dict[str, str], levels: list[str], region_rows:
     previous = store.versions(engine)
     store.drop_all(engine)
     store.init_db(engine)
-    bulky = [Case.__table__, CaseEvent.__table__, PatrolPoint.__table__, Patrol.__table__]
+    bulky = [Case.__table__, CaseEvent.__table__, PatrolPoint.__table__, Patrol.__table__,
+             PatrolVisit.__table__]
     with store.transaction(engine) as conn:
         # indexes are built once after the load, not row by row during it
         for table in bulky:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from data import schema, store, workflow
+from data.field.tracks import rebuild_visits
 from data.models import Case, CaseEvent, Category, Officer, Patrol, PatrolPoint, Region
 
 #: Mean new cases per minute in a county (about 700 a day, busiest in office hours).
@@ -46,8 +47,10 @@ def step(engine: Engine, now: datetime | None = None, seconds: float = 10.0,
         if n_new:
             done["reported"] = _report(conn, n_new, now, rng)
         done["advanced"] = _advance(conn, now, rng, seconds)
-        done["patrols_started"] = _start_patrols(conn, now, rng, seconds, local_hour, tz)
-        done["fixes"] = _walk_patrols(conn, now, rng)
+        started = _start_patrols(conn, now, rng, seconds, local_hour, tz)
+        walked = _walk_patrols(conn, now, rng)
+        done["patrols_started"], done["fixes"] = len(started), len(walked)
+        rebuild_visits(conn, started + walked)  # where the patrols went, for coverage
         overdue_patrols = conn.execute(
             select(Patrol.id, Patrol.started_at)
             .where(Patrol.ended_at.is_(None),
@@ -136,10 +139,11 @@ def _advance(conn, now: datetime, rng: random.Random, seconds: float) -> int:
 
 
 def _start_patrols(conn, now: datetime, rng: random.Random, seconds: float, local_hour: int,
-                   tz) -> int:
-    """Between 08:00 and 11:00 local, officers who have not patrolled today set out."""
+                   tz) -> list[int]:
+    """Between 08:00 and 11:00 local, officers who have not patrolled today set out; the
+    ids of the patrols started."""
     if not 8 <= local_hour < 11:
-        return 0
+        return []
     local_midnight = now.replace(tzinfo=timezone.utc).astimezone(tz).replace(
         hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc).replace(tzinfo=None)
     out_today = select(Patrol.officer_id).where(Patrol.started_at >= local_midnight)
@@ -149,16 +153,19 @@ def _start_patrols(conn, now: datetime, rng: random.Random, seconds: float, loca
                            .where(Officer.id.not_in(out_today))).all()
     chance = min(1.0, seconds / (3 * 3600) * 2.5)  # most are out within the three hours
     leaving = [w for w in waiting if rng.random() < chance]
+    started: list[int] = []
     for officer_id, region_id, lon, lat in leaving:
         patrol_id = conn.execute(insert(Patrol).values(
             officer_id=officer_id, region_id=region_id, started_at=now, ended_at=None,
             distance_m=None)).inserted_primary_key[0]
         conn.execute(insert(PatrolPoint).values(patrol_id=patrol_id, at=now, lon=lon, lat=lat))
-    return len(leaving)
+        started.append(patrol_id)
+    return started
 
 
-def _walk_patrols(conn, now: datetime, rng: random.Random) -> int:
-    """Each patrol under way sends a GPS fix a few metres on from its last one."""
+def _walk_patrols(conn, now: datetime, rng: random.Random) -> list[int]:
+    """Each patrol under way sends a GPS fix a few metres on from its last one; the ids of
+    the patrols that moved."""
     last = (select(PatrolPoint.patrol_id, func.max(PatrolPoint.at).label("at"))
             .join(Patrol, Patrol.id == PatrolPoint.patrol_id)
             .where(Patrol.ended_at.is_(None), Patrol.started_at >= now - timedelta(hours=12))
@@ -171,4 +178,4 @@ def _walk_patrols(conn, now: datetime, rng: random.Random) -> int:
         conn.execute(insert(PatrolPoint), [
             {"patrol_id": pid, "at": now, "lon": round(lon + rng.uniform(-4e-4, 4e-4), 6),
              "lat": round(lat + rng.uniform(-3e-4, 3e-4), 6)} for pid, lon, lat in fixes])
-    return len(fixes)
+    return [pid for pid, _, _ in fixes]

@@ -1,5 +1,5 @@
 """The demo's patrols: each grid's officer out on most mornings, with GPS tracks for the
-last days."""
+last days, and where they went (``patrol_visits``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from data import store
 from data.demo.geometry import points_in
 from data.demo.world import PATROL_DAYS, TRACK_DAYS, timespan
+from data.field.tracks import locate_in, visit_rows
 
 
 def patrols_and_tracks(grids: pd.DataFrame, officers: pd.DataFrame, rng: np.random.Generator,
@@ -71,3 +73,27 @@ def patrols_and_tracks(grids: pd.DataFrame, officers: pd.DataFrame, rng: np.rand
         columns=["patrol_id", "at", "lon", "lat"])
     points.insert(0, "id", np.arange(1, len(points) + 1))
     return patrols.drop(columns=["minutes"]), points
+
+
+def patrol_visits(patrols: pd.DataFrame, points: pd.DataFrame, grids: pd.DataFrame,
+                  tz: ZoneInfo) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The patrols (a tracked one's distance is its track's) and their visits: from the
+    track for a patrol with one (:func:`data.field.tracks.visit_rows`, the fixes placed in
+    ``grids``), else one row in its own grid on the day it started (as a store made before
+    visits were kept gets them: :func:`data.store.start_visits`)."""
+    tracked = patrols["id"].isin(points["patrol_id"]).to_numpy()
+    fixes = points.merge(patrols[["id", "officer_id"]].rename(columns={"id": "patrol_id"}),
+                         on="patrol_id")
+    fixes["region_id"] = locate_in(grids["id"].to_numpy(), grids["geom"].to_numpy(),
+                                   grids["code"].to_numpy(), fixes["lon"].to_numpy(),
+                                   fixes["lat"].to_numpy())
+    from_tracks, distance = visit_rows(fixes, tz)
+    patrols = patrols.copy()
+    patrols.loc[tracked, "distance_m"] = (patrols.loc[tracked, "id"].map(distance)
+                                          .round(0).to_numpy())
+    visits = pd.concat([from_tracks, store.start_visits(patrols[~tracked], tz)],
+                       ignore_index=True)
+    visits["day"] = pd.to_datetime(visits["day"]).dt.strftime("%Y-%m-%d")
+    for column in ("first_at", "last_at"):
+        visits[column] = pd.to_datetime(visits[column]).astype("datetime64[us]")
+    return patrols, visits.sort_values(["patrol_id", "day", "region_id"], ignore_index=True)

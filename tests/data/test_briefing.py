@@ -232,6 +232,7 @@ def test_patrol_coverage_before_the_first_patrol_is_not_comparable(filled):
         conn.execute(insert(Patrol), [{"id": 1, "officer_id": 1, "region_id": 4,
                                        "started_at": datetime(2026, 3, 3, 8),
                                        "ended_at": datetime(2026, 3, 3, 10)}])
+        store.backfill_patrol_visits(conn)  # a patrol without a track: its own grid
     with filled.connect() as conn:
         data = briefing.briefing_data(conn, "C", "2026-W10", NOW)
         later = briefing.briefing_data(conn, "C", "2026-W11", NOW)

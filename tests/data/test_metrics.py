@@ -105,6 +105,8 @@ def build(engine: Engine, tz: str = "UTC", cases=CASES, events=EVENTS, patrols=P
             conn.execute(insert(Patrol), [
                 {"officer_id": i, "region_id": grid, "started_at": at}
                 for i, (grid, at) in enumerate(patrols, start=1)])
+            # patrols kept without a track: one visit each, in their grid on their day
+            store.backfill_patrol_visits(conn)
 
 
 @pytest.fixture
