@@ -21,6 +21,8 @@ from layouts.text import t
 BLIND_DAY_CHOICES = (3, 7, 14, 30)
 #: The most blind spots listed; the rest are counted.
 BLIND_ROWS = 50
+#: The most officers the picker offers (a county of thousands: drill down to choose).
+OFFICER_ROWS = 300
 
 
 def blind_day_choices(default: int) -> list[int]:
@@ -68,11 +70,19 @@ def build_patrol_panel(lang: str, state: dict, blind_days: int) -> html.Section:
 
 
 def officer_options(officers: list[dict], current: str | None, lang: str) -> list[dict]:
-    """The officer picker's choices (``officers``: code, name), and the address's own
-    code when it is not among them (so the picker keeps showing what the address says)."""
-    options = [{"label": f"{o['name']} ({o['code']})", "value": o["code"]} for o in officers]
-    if current and current not in {o["code"] for o in officers}:
-        options.append({"label": current, "value": current})
+    """The officer picker's choices (``officers``: code, name; the first
+    :data:`OFFICER_ROWS`, then a line saying how many more a drill would show), and the
+    address's own code when it is not among them (so the picker keeps showing what the
+    address says)."""
+    shown = officers[:OFFICER_ROWS]
+    options = [{"label": f"{o['name']} ({o['code']})", "value": o["code"]} for o in shown]
+    if len(officers) > OFFICER_ROWS:
+        options.append({"label": t("patrol_officer_more", lang, n=len(officers) - OFFICER_ROWS),
+                        "value": "", "disabled": True})
+    if current and current not in {o["code"] for o in shown}:
+        name = next((o["name"] for o in officers if o["code"] == current), None)
+        options.append({"label": current if name is None else f"{name} ({current})",
+                        "value": current})
     return options
 
 

@@ -66,6 +66,12 @@ def test_the_panel_s_words_and_blind_spots():
         "No patrol tracks of this grid on 2026-03-05"
     assert layout.officer_options([{"code": "OA", "name": "A"}], "ZZ", "zh") == [
         {"label": "A (OA)", "value": "OA"}, {"label": "ZZ", "value": "ZZ"}]
+    many = [{"code": f"O{i:04d}", "name": f"N{i:04d}"} for i in range(layout.OFFICER_ROWS + 5)]
+    offered = layout.officer_options(many, "O0302", "en")
+    assert len(offered) == layout.OFFICER_ROWS + 2
+    assert offered[-2] == {"label": "5 more officers: drill down to choose", "value": "",
+                           "disabled": True}
+    assert offered[-1] == {"label": "N0302 (O0302)", "value": "O0302"}
     spots = [{"code": f"G{i}", "name": f"网格{i}", "parent": "镇", "days_since": None,
               "last_local": None, "officers": [], "open_cases": 0} for i in range(52)]
     spots[1].update(days_since=4, last_local="2026-03-05 11:00", officers=["甲", "乙"])
