@@ -23,7 +23,8 @@ from sqlalchemy import Connection, and_, func, select, union_all
 from data import schema
 from data.metrics import local_date, period_for
 from data.models import (
-    Case, Officer, OfficerRegion, Patrol, PatrolPoint, PatrolVisit, Region, RegionAncestor,
+    Case, Officer, OfficerRegion, OfficerRoster, Patrol, PatrolPoint, PatrolVisit, Region,
+    RegionAncestor,
 )
 from data.store import deployment_timezone
 
@@ -110,7 +111,7 @@ def blind_spots(conn: Connection, region_id: int | None, days: int,
     Columns: region_id, code, name, parent (the parent region's name, None at the top),
     last_patrolled (the last fix of the latest visit on or before today, naive UTC; None:
     never patrolled), days_since (local days from that visit's day to today; None: never),
-    officers (a list of the names of the officers serving the grid), open_cases (cases in
+    officers (a list of the names of the active officers serving the grid), open_cases (cases in
     an open status there now). Sorted longest unpatrolled first: never-patrolled grids,
     then by last_patrolled, then by code."""
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
@@ -167,14 +168,17 @@ def _as_date(value) -> date | None:
 
 
 def _officer_names(conn: Connection, region_ids) -> dict[int, list[str]]:
-    """region id → the names of the officers serving it, sorted, for the regions of
+    """region id → the names of the active officers serving it (an officer who left
+    serves no more; one with no roster row counts as active), sorted, for the regions of
     ``region_ids`` (a subquery of ids)."""
     served = served_pairs()
     out: dict[int, list[str]] = {}
     for region_id, name in conn.execute(
             select(served.c.region_id, Officer.name)
             .join(Officer, Officer.id == served.c.officer_id)
-            .where(served.c.region_id.in_(region_ids))
+            .outerjoin(OfficerRoster, OfficerRoster.officer_id == Officer.id)
+            .where(served.c.region_id.in_(region_ids),
+                   OfficerRoster.active.is_not(False))
             .order_by(served.c.region_id, Officer.name)):
         out.setdefault(int(region_id), []).append(name)
     return out

@@ -3,13 +3,16 @@ and PostgreSQL. Every expected value is counted by hand from the store's docstri
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from sqlalchemy import insert
 
+from data import store
 from data.field import coverage
+from data.models import OfficerRoster
 from tests import patrol_store
 
 TZ = ZoneInfo(patrol_store.TZ)
@@ -67,6 +70,24 @@ def test_blind_spots_under_a_town_and_over_a_month(conn):
     # on 03-02 (local), P3's day 03-01 is within 2 days; P1, P2 are in the future
     early = coverage.blind_spots(conn, None, 2, datetime(2026, 3, 2, 4))
     assert list(early["code"]) == ["G1", "G3", "G4"]  # never patrolled by then: by code
+
+
+def test_an_officer_who_left_serves_no_more(engine):
+    patrol_store.build(engine)
+    with store.transaction(engine) as conn:
+        conn.execute(insert(OfficerRoster), [
+            {"officer_id": 2, "role": "full_time", "active": False,
+             "joined_at": datetime(2025, 1, 1), "left_at": datetime(2026, 3, 8),
+             "updated_at": datetime(2026, 3, 8)},
+            {"officer_id": 1, "role": "full_time", "active": True,
+             "joined_at": datetime(2025, 1, 1), "left_at": None,
+             "updated_at": datetime(2025, 1, 1)}])
+    with engine.connect() as conn:
+        frame = coverage.blind_spots(conn, None, 30, NOON_10TH + timedelta(days=30))
+        assert dict(zip(frame["code"], frame["officers"])) == {
+            "G1": ["Officer A"], "G2": [], "G3": [], "G4": []}
+        # the picker still offers them: their past days stay viewable
+        assert list(coverage.officers_serving(conn, 3)["code"]) == ["OB"]
 
 
 def test_blind_spots_refuses_a_bad_number_of_days(conn):
