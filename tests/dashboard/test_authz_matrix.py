@@ -36,7 +36,7 @@ from dashboard import auth
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data import schema, store
-from data.models import Case
+from data.models import Case, Patrol, PatrolVisit
 from layouts import ids
 from tests.auth_helpers import make_user, make_wall_token, post_callback, sign_in
 from tests.authz_world import (
@@ -492,7 +492,6 @@ def test_an_officer_outside_the_scope_is_refused_as_one_no_one_is(world):
     none of their tracks, even on the viewer's own region and a day they patrolled it;
     the admin gets the tracks. Hand-made states (a list, a number, a control character as
     the officer; a day that is no date) are refused with a short 400."""
-    from data.models import Patrol, PatrolVisit  # the world's patrols, visited today
     today = store.utcnow()
     with store.transaction(world.engine) as conn:
         patrol = conn.scalar(select(Patrol.id).where(Patrol.officer_id == 2))
