@@ -2,7 +2,9 @@
 
 from dash import Dash
 
-from callbacks import briefing, console, duplicates, followup, intake_desk, pages, wall
+from callbacks import (
+    briefing, console, duplicates, followup, intake_desk, pages, patrolmap, wall,
+)
 
 
 def register_all(app: Dash) -> None:
@@ -14,3 +16,4 @@ def register_all(app: Dash) -> None:
     wall.register(app)
     briefing.register(app)
     intake_desk.register(app)
+    patrolmap.register(app)

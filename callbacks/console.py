@@ -25,6 +25,7 @@ from callbacks.console_targets import (
     target_versions,
 )
 from callbacks.duplicates import annotate_links
+from callbacks.patrolmap import patrol_layer
 from dashboard import auth, console_cache, services
 from data import deadlines, workflow
 from data.cases.detail import case_detail
@@ -42,6 +43,8 @@ from layouts.console_panels import (
     PANEL_KEYS, action_outcome, build_panels, case_points, dispatch_hint, labelled_row,
     officer_options,
 )
+from layouts.figures import add_patrol_layer
+from layouts.patrolmap import build_patrol_panel
 from layouts.text import t, t_error, word
 
 
@@ -66,7 +69,9 @@ def render_console(pathname: str | None, search: str | None) -> list:
         pair for pair in options.get("subcategories", [])
         if pair not in options.get("categories", [])]
     shell = layout.build_console(lang, categories, state.to_store(),
-                                 layout.build_breadcrumb(crumbs, state.to_query(), lang))
+                                 layout.build_breadcrumb(crumbs, state.to_query(), lang),
+                                 build_patrol_panel(lang, state.to_store(),
+                                                    services.settings().blind_spot_days))
     return [shell]
 
 
@@ -179,7 +184,10 @@ def panels(state: ConsoleState, now: datetime | None = None) -> dict:
         if at_bottom and code is not None:
             points = case_points(open_case_points(
                 conn, code, now, flt, include_closed=not state.hide_closed))
-    return build_panels(view, shapes, points, state.to_query(), lang, code)
+        positions, patrols = patrol_layer(conn, state, code, now, shapes)  # tracks if asked
+    shown = build_panels(view, shapes, points, state.to_query(), lang, code)
+    add_patrol_layer(shown["map"], positions, patrols)
+    return shown
 
 
 def update_panels(store: dict | None, refresh: int | None):

@@ -30,6 +30,9 @@ PERIOD_DAYS = {"today": 1, "7d": 7}
 LANGS: tuple[str, ...] = ("zh", "en")
 #: The longest search text kept.
 MAX_TEXT = 100
+#: An officer's external id (``officers.code``) as an address may carry it: 1 to 64
+#: characters, none of them a control character, no space at either end.
+OFFICER_CODE = re.compile(r"^(?! )[^\x00-\x1f\x7f]{1,64}(?<! )$")
 
 
 class BadAddress(ValueError):
@@ -76,7 +79,8 @@ class ConsoleState:
     one of :data:`PERIODS`, with ``first`` and ``last`` (YYYY-MM-DD, as the address and the
     date picker write them) for a custom one; ``categories``, ``sources`` and ``statuses``
     the list's filters; ``hide_closed`` leaves closed cases off the map; ``text`` the
-    search; ``lang`` the language."""
+    search; ``lang`` the language; ``day`` (YYYY-MM-DD) the local day whose patrol tracks
+    the map draws, of ``officer`` (an officer's code) or, on a grid, of the grid."""
 
     region: str | None = None
     period: str = DEFAULT_PERIOD
@@ -88,6 +92,8 @@ class ConsoleState:
     hide_closed: bool = True
     text: str = ""
     lang: str = "zh"
+    day: str | None = None
+    officer: str | None = None
 
     @classmethod
     def parse(cls, pathname: str | None, search: str | None,
@@ -97,8 +103,10 @@ class ConsoleState:
         ``/region/CODE`` names the region (``/``: the top region); the query string holds
         ``period`` (today, 7d, 30d, custom with ``from`` and ``to`` as YYYY-MM-DD), repeated
         ``cat``, ``src`` and ``status`` filters, ``closed=show`` to draw closed cases on the
-        map, ``q`` (the search) and ``lang``; ``/?region=CODE`` is read as ``/region/CODE``
-        (older bookmarks). Raises :class:`BadAddress` naming the first bad parameter."""
+        map, ``q`` (the search), ``lang``, ``day`` (YYYY-MM-DD: the patrol tracks of that
+        day) and ``officer`` (an officer's code: whose tracks); ``/?region=CODE`` is read
+        as ``/region/CODE`` (older bookmarks). Raises :class:`BadAddress` naming the first
+        bad parameter."""
         query = parse_qs((search or "").lstrip("?"))
         region = region_of_path(pathname) or (query.get("region") or [None])[0] or None
 
@@ -126,12 +134,18 @@ class ConsoleState:
         closed = one("closed", "hide")
         if closed not in ("hide", "show"):
             raise BadAddress("closed", closed)
+        day = one("day")
+        day = None if day is None else _date("day", day).isoformat()
+        officer = one("officer")
+        if officer is not None and not OFFICER_CODE.match(officer):
+            raise BadAddress("officer", officer)
         return cls(region=region, period=period,
                    first=None if first is None else first.isoformat(),
                    last=None if last is None else last.isoformat(),
                    categories=tuple(query.get("cat", [])), sources=tuple(sources),
                    statuses=tuple(statuses), hide_closed=closed == "hide",
-                   text=(one("q", "") or "").strip()[:MAX_TEXT], lang=lang)
+                   text=(one("q", "") or "").strip()[:MAX_TEXT], lang=lang,
+                   day=day, officer=officer)
 
     def to_query(self) -> dict[str, object]:
         """The query parameters (without ``lang``) that give this state back."""
@@ -147,6 +161,10 @@ class ConsoleState:
             query["closed"] = "show"
         if self.text:
             query["q"] = self.text
+        if self.day:
+            query["day"] = self.day
+        if self.officer:
+            query["officer"] = self.officer
         return query
 
     def to_store(self) -> dict:
@@ -155,17 +173,30 @@ class ConsoleState:
                 "first": self.first, "last": self.last,
                 "categories": list(self.categories), "sources": list(self.sources),
                 "statuses": list(self.statuses), "hide_closed": self.hide_closed,
-                "text": self.text, "lang": self.lang}
+                "text": self.text, "lang": self.lang, "day": self.day,
+                "officer": self.officer}
 
     @classmethod
     def from_store(cls, data: dict) -> ConsoleState:
-        """The state a ``dcc.Store`` sent back (:meth:`to_store`'s dict; ``text`` may be
-        missing). A value that is not such a dict raises ``KeyError`` or ``TypeError``."""
+        """The state a ``dcc.Store`` sent back (:meth:`to_store`'s dict; ``text``, ``day``
+        and ``officer`` may be missing). A value that is not such a dict raises
+        ``KeyError`` or ``TypeError``; a ``day`` or ``officer`` the address could not
+        carry, :class:`BadAddress`."""
+        if not isinstance(data, dict):
+            raise TypeError(f"a console state is a dict, not {type(data).__name__}")
+        day, officer = data.get("day"), data.get("officer")
+        if day is not None:
+            if not isinstance(day, str):
+                raise BadAddress("day", repr(day)[:40])
+            day = _date("day", day).isoformat()
+        if officer is not None and not (isinstance(officer, str)
+                                        and OFFICER_CODE.match(officer)):
+            raise BadAddress("officer", repr(officer)[:40])
         return cls(region=data["region"], period=data["period"],
                    first=data["first"], last=data["last"],
                    categories=tuple(data["categories"]), sources=tuple(data["sources"]),
                    statuses=tuple(data["statuses"]), hide_closed=data["hide_closed"],
-                   text=data.get("text", ""), lang=data["lang"])
+                   text=data.get("text", ""), lang=data["lang"], day=day, officer=officer)
 
     def case_filter(self, region_code: str | None) -> CaseFilter:
         """The data layer's filter for this state: today and 7 days are the last 1 and 7

@@ -73,3 +73,18 @@ def view_bounds(geoms: list, share: float = 0.99, reach: float = 0.25
     near = [part for part in parts
             if shapely.intersects(part, shapely.box(west - dx, south - dy, east + dx, north + dy))]
     return tuple(float(v) for v in shapely.total_bounds(near))
+
+
+def containing(features: list[dict], lons: list[float], lats: list[float]) -> list:
+    """The id of the feature (GeoJSON, as :func:`data.region_view.region_shapes` gives
+    them) each point (``lons[i]``, ``lats[i]``) lies in or on, None for a point outside
+    them all: what a click on a marker drawn over a map of regions means."""
+    out: list = [None] * len(lons)
+    if not out or not features:
+        return out
+    tree = shapely.STRtree([shapely.geometry.shape(f["geometry"]) for f in features])
+    hits = tree.query(shapely.points(lons, lats), predicate="intersects")
+    for point, shape in sorted(zip(*hits)):  # on a shared edge: the first feature listed
+        if out[point] is None:
+            out[point] = features[shape]["id"]
+    return out

@@ -160,9 +160,11 @@ def build_grid(lang: str) -> dag.AgGrid:
 
 
 def build_console(lang: str, categories: list[str], state: dict,
-                  crumbs: list | None = None) -> html.Div:
+                  crumbs: list | None = None, patrol_panel: html.Section | None = None
+                  ) -> html.Div:
     """The console's shell: every panel empty (but the breadcrumb), filled by the
-    callbacks."""
+    callbacks; ``patrol_panel`` (:func:`layouts.patrolmap.build_patrol_panel`) under the
+    map."""
     panel = "panel"
     return html.Div([
         dcc.Store(id=ids.CONSOLE_STATE, data=state),
@@ -204,6 +206,8 @@ def build_console(lang: str, categories: list[str], state: dict,
                                         style={"height": "220px"})], className=panel),
             ], className="console-right"),
         ], className="console-row row-top"),
+        *([] if patrol_panel is None else [html.Div([patrol_panel],
+                                                    className="console-row row-patrol")]),
         html.Div([
             html.Section([html.H2(t("top_categories", lang)),
                           dcc.Graph(id=ids.CONSOLE_CATEGORIES, config={"displayModeBar": False},

@@ -340,6 +340,62 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     return fig
 
 
+#: The console map's patrol layer (:func:`add_patrol_layer`) follows :func:`region_map`'s
+#: five traces: the officers' latest positions, then one line per patrol.
+TRACE_POSITIONS = 5
+TRACE_FIRST_PATROL = 6
+#: A patrol line's name starts with this (``patrol-<id>``), so a test or a patch finds it.
+PATROL_TRACE_PREFIX = "patrol-"
+TRACK_COLOURS = ["#7b2ff7", "#e4572e", "#17a398", "#d99a00", "#2d7dd2", "#c9184a"]
+POSITION_COLOUR = "#6a3d9a"
+
+
+def add_patrol_layer(fig: go.Figure, positions: list[dict], patrols: list[dict]) -> go.Figure:
+    """Draw the field force on the console's map (:func:`region_map`'s figure, changed in
+    place and returned): a star for each officer's latest position (``positions``: lon,
+    lat, hover, region) at :data:`TRACE_POSITIONS`, then one line per patrol of the chosen
+    day (``patrols``: id, lons, lats, hovers: the officer and local time of each fix, and
+    regions), a circle where it starts and a square where it ends. Each point's
+    ``customdata`` is the code of the map's region it lies in (``region``/``regions``;
+    None outside them): a click on it drills there as a click on the region does, and
+    opens no case (a case point's ``customdata`` is a number)."""
+    fig.add_trace(go.Scattergeo(
+        lon=[p["lon"] for p in positions], lat=[p["lat"] for p in positions], mode="markers",
+        text=plot_texts(p["hover"] for p in positions), name="positions",
+        customdata=[p.get("region") for p in positions],
+        hovertemplate="%{text}<extra></extra>", showlegend=False,
+        marker=dict(symbol="star", size=14, color=POSITION_COLOUR,
+                    line=dict(color="#ffffff", width=1))))
+    for n, patrol in enumerate(patrols):
+        count = len(patrol["lons"])
+        colour = TRACK_COLOURS[n % len(TRACK_COLOURS)]
+        ends = ["circle"] + ["circle"] * max(count - 2, 0) + (["square"] if count > 1 else [])
+        sizes = [11] + [4] * max(count - 2, 0) + ([11] if count > 1 else [])
+        fig.add_trace(go.Scattergeo(
+            lon=patrol["lons"], lat=patrol["lats"], mode="lines+markers",
+            name=f"{PATROL_TRACE_PREFIX}{patrol['id']}",
+            customdata=patrol.get("regions") or [None] * count,
+            text=plot_texts(patrol["hovers"]), hovertemplate="%{text}<extra></extra>",
+            showlegend=False, line=dict(color=colour, width=3),
+            marker=dict(symbol=ends, size=sizes, color=colour,
+                        line=dict(color="#ffffff", width=1))))
+    _widen_to(fig, [x for p in patrols for x in p["lons"]],
+              [y for p in patrols for y in p["lats"]])
+    return fig
+
+
+def _widen_to(fig: go.Figure, lons: list[float], lats: list[float]) -> None:
+    """Widen the map's framed ranges (when it has them) so the patrol lines that leave the
+    region are drawn whole."""
+    ranges = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
+    if not lons or ranges[0] is None or ranges[1] is None:
+        return
+    west, south, east, north = _framed((min(lons), min(lats), max(lons), max(lats)), 0.04,
+                                       extra=PLOTLY_CLIP_PAD)
+    fig.update_geos(lonaxis_range=[min(ranges[0][0], west), max(ranges[0][1], east)],
+                    lataxis_range=[min(ranges[1][0], south), max(ranges[1][1], north)])
+
+
 def light_trend(days: list[str], reported: list[int], closed: list[int], *,
                 names: tuple[str, str], height: int = 220) -> go.Figure:
     """Reported (bars) against closed (line) per day, on the light page."""

@@ -155,3 +155,12 @@ FOLLOWUP_FEEDBACK = "followup-feedback"
 def followup_button(step: str) -> dict[str, str]:
     """The id of the open case's 调解 (``mediate``) or 回访 (``visit``) button."""
     return {"type": "followup-button", "step": step}
+
+
+# --- issue 14: the console's 巡查 panel (callbacks/patrolmap.py) ------------------------------
+PATROL_DAY = "patrol-day"  # the day whose tracks the map draws (the address's day=)
+PATROL_OFFICER = "patrol-officer"  # whose tracks: an officer's code (the address's officer=)
+PATROL_HINT = "patrol-hint"  # what the map's patrol layer shows, or why not
+PATROL_COVERAGE = "patrol-coverage"  # today's patrol coverage of the region
+PATROL_BLIND_DAYS = "patrol-blind-days"  # N of "no one patrolled in the last N days"
+PATROL_BLIND = "patrol-blind"  # the list of 巡查盲区, each a link to drill

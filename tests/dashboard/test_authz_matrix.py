@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from dataclasses import dataclass
 from typing import Callable
 
@@ -35,7 +36,7 @@ from dashboard import auth
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data import schema, store
-from data.models import Case
+from data.models import Case, Patrol, PatrolVisit
 from layouts import ids
 from tests.auth_helpers import make_user, make_wall_token, post_callback, sign_in
 from tests.authz_world import (
@@ -225,9 +226,38 @@ DESK_CALLBACKS: dict[str, Spec] = {
 }
 
 
+#: The officer of each target (the floater serves no region: the whole deployment's).
+_OFFICER_OF = {"T1": "O-T1", "T2": "O-T2", "*": "O-FL", "NOPE": "O-T1"}
+_OFFICER_MARKER = {"T1": "Officer-of-T1", "T2": "Officer-of-T2", "*": "Officer-floating"}
+
+
+def _patrol_state(target: str, officer: str | None = None, day: str = "2026-03-05") -> dict:
+    """The console's state on the target with a patrol day and (default: the target's own)
+    officer."""
+    return {**console_state(_code(target)), "day": day,
+            "officer": officer or _OFFICER_OF[target]}
+
+
+def _show_patrols(world, target, state=None):
+    return [body(world, "show_patrols", {
+        STATE: state or _patrol_state(target), f"{ids.CONSOLE_REFRESH}.data": 0,
+        f"{ids.PATROL_BLIND_DAYS}.value": 3})]
+
+
+PATROL_CALLBACKS: dict[str, Spec] = {
+    "show_patrols": Spec("read", REGION_TARGETS, _show_patrols, marker=_OFFICER_MARKER.get),
+    # the pickers only change the address: nothing of the store is read
+    "choose_patrol": Spec("none", ("T2",), lambda w, t: [body(w, "choose_patrol", {
+        f"{ids.PATROL_DAY}.date": "2026-03-05", f"{ids.PATROL_OFFICER}.value": "O-T2",
+        STATE: console_state(t), f"{ids.URL}.pathname": f"/region/{t}",
+        f"{ids.URL}.search": ""}, trigger=f"{ids.PATROL_OFFICER}.value")]),
+}
+
+
 CALLBACKS: dict[str, Spec] = {
     **DESK_CALLBACKS,
     **FOLLOWUP_CALLBACKS,
+    **PATROL_CALLBACKS,
     "decide_duplicate": Spec("act", CASE_TARGETS, _merge_into_itself,
                              marker=lambda t: "merged into itself"),
     "open_linked": Spec("none", ("T2",), _open_linked),
@@ -490,6 +520,50 @@ def test_a_town_commander_dispatches_only_to_officers_of_the_town(world):
     with world.engine.connect() as conn:
         assert conn.execute(select(Case.status, Case.officer_id)
                             .where(Case.id == filed)).one() == (schema.DISPATCHED, 1)
+
+
+def test_an_officer_outside_the_scope_is_refused_as_one_no_one_is(world):
+    """The console's patrol layer and panel: a T1 viewer naming T2's officer (or the
+    floater, who belongs to the whole deployment) gets the words an unknown code gets and
+    none of their tracks, even on the viewer's own region and a day they patrolled it;
+    the admin gets the tracks. Hand-made states (a list, a number, a control character as
+    the officer; a day that is no date) are refused with a short 400."""
+    today = store.utcnow()
+    with store.transaction(world.engine) as conn:
+        patrol = conn.scalar(select(Patrol.id).where(Patrol.officer_id == 2))
+        conn.execute(PatrolVisit.__table__.insert().values(
+            patrol_id=patrol, region_id=5, day=today.date(), officer_id=2,
+            first_at=today - timedelta(minutes=10), last_at=today - timedelta(minutes=10),
+            fixes=1, seconds=0.0, distance_m=0.0))
+    try:
+        viewer, admin = principal_named("viewer-T1"), principal_named("admin")
+        words = set()
+        for officer in ("O-T2", "O-FL", "NOBODY"):
+            state = _patrol_state("T1", officer, today.date().isoformat())
+            panel = response_text(world.post(viewer, _show_patrols(world, "T1", state)[0]))
+            drawn = response_text(world.post(viewer, body(world, "update_panels", {
+                STATE: state, f"{ids.CONSOLE_REFRESH}.data": 0})))
+            for text in (panel, drawn):
+                assert "Officer-of-T2" not in text and "Officer-floating" not in text
+            words.add(json.loads(panel[panel.index("{"):].split("\n")[0])["response"][
+                ids.PATROL_HINT]["children"])
+        assert words == {"Cannot show this officer's patrols: unknown, or outside your area"}
+        state = _patrol_state("T1", "O-T2", today.date().isoformat())
+        drawn = response_text(world.post(admin, body(world, "update_panels", {
+            STATE: state, f"{ids.CONSOLE_REFRESH}.data": 0})))
+        assert "patrol-" in drawn and "Officer-of-T2" in drawn
+        for bad in ({"officer": ["O-T1"]}, {"officer": 7}, {"officer": "O\x00"},
+                    {"day": "2026-02-30"}, {"day": 20260305}):
+            sent = _show_patrols(world, "T1", {**_patrol_state("T1"), **bad})[0]
+            response = world.post(viewer, sent)
+            assert response.status_code in (200, 400), bad
+            assert "Traceback" not in response_text(response)
+            drawn = world.post(viewer, body(world, "update_panels", {
+                STATE: {**_patrol_state("T1"), **bad}, f"{ids.CONSOLE_REFRESH}.data": 0}))
+            assert drawn.status_code == 400 and "Traceback" not in response_text(drawn), bad
+    finally:
+        with store.transaction(world.engine) as conn:
+            conn.execute(PatrolVisit.__table__.delete())
 
 
 def test_the_findings_hold_on_postgresql_too(postgres_engine):

@@ -24,7 +24,7 @@ def test_the_address_is_the_state():
     assert state.to_store() == {
         "region": "T1", "period": "7d", "first": None, "last": None,
         "categories": ["市容环境"], "sources": ["patrol", "hotline"], "statuses": ["open"],
-        "hide_closed": False, "text": "K1", "lang": "en"}
+        "hide_closed": False, "text": "K1", "lang": "en", "day": None, "officer": None}
     assert ConsoleState.from_store(state.to_store()) == state
     assert ConsoleState.parse("/", "").region is None
     assert ConsoleState.parse("/", "").period == "30d"
@@ -100,3 +100,44 @@ def test_a_chosen_deadline_is_the_end_of_the_local_working_day():
         datetime(2026, 3, 20, 10)
     assert chosen_deadline(date(2026, 7, 1), ZoneInfo("America/Los_Angeles")) == \
         datetime(2026, 7, 2, 1)
+
+
+def test_the_patrol_day_and_officer_travel_in_the_address():
+    state = ConsoleState.parse("/region/G1", "?day=2026-03-09&officer=OA%20%E7%BD%91-7")
+    assert (state.day, state.officer) == ("2026-03-09", "OA 网-7")
+    assert state.to_query() == {"cat": [], "src": [], "status": [], "day": "2026-03-09",
+                                "officer": "OA 网-7"}
+    assert ConsoleState.from_store(state.to_store()) == state
+    again = ConsoleState.parse("/region/G1", "?" + urlencode(state.to_query(), doseq=True))
+    assert again == state
+    # a drill and the console's controls keep them; an older store has neither
+    assert state.drilled("G2").day == "2026-03-09"
+    assert state.drilled("G2").officer == "OA 网-7"
+    moved = state.with_controls("7d", None, None, [], [], [], True, "")
+    assert (moved.day, moved.officer) == ("2026-03-09", "OA 网-7")
+    old = {k: v for k, v in state.to_store().items() if k not in ("day", "officer")}
+    assert ConsoleState.from_store(old).day is None
+    assert ConsoleState.parse("/", "").day is None
+    assert ConsoleState.parse("/", "?day=&officer=").officer is None  # blank: none
+
+
+@pytest.mark.parametrize("search, parameter, value", [
+    ("?day=2026-13-01", "day", "2026-13-01"),
+    ("?day=09/03/2026", "day", "09/03/2026"),
+    ("?officer=%20OA", "officer", " OA"),
+    ("?officer=O%0AA", "officer", "O\nA"),
+    ("?officer=" + "x" * 65, "officer", "x" * 65),
+])
+def test_a_bad_patrol_day_or_officer_code_is_a_bad_address(search, parameter, value):
+    with pytest.raises(BadAddress) as raised:
+        ConsoleState.parse("/region/G1", search)
+    assert raised.value.values == {"parameter": parameter, "value": value}
+
+
+@pytest.mark.parametrize("day, officer", [
+    ("2026-02-30", None), (20260301, None), (None, 7), (None, ["OA"]), (None, "\x00"),
+])
+def test_a_hand_made_store_with_a_bad_day_or_officer_is_refused(day, officer):
+    data = {**ConsoleState.parse("/region/G1", "").to_store(), "day": day, "officer": officer}
+    with pytest.raises(BadAddress):
+        ConsoleState.from_store(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shapely
+import shapely.geometry
 from shapely import MultiPolygon, Polygon, box, to_wkb
 
 from data import maps, panels
@@ -39,3 +40,14 @@ def test_wall_grid_shapes(engine):
     assert len(shapes["outlines"]) == 2  # T1 and T2
     assert sorted(label["code"] for label in shapes["labels"]) == ["T1", "T2"]
     assert shapes["points"][4] == [4.5, 0.5]  # G1 is box(4, 0, 5, 1)
+
+
+def test_which_region_a_marker_lies_in():
+    features = [{"type": "Feature", "id": code, "properties": {},
+                 "geometry": shapely.geometry.mapping(shapely.box(x, 0, x + 1, 1))}
+                for code, x in (("A", 0), ("B", 1))]
+    # inside A, inside B, on their shared edge (the first listed), outside both
+    assert maps.containing(features, [0.5, 1.5, 1.0, 5.0], [0.5, 0.5, 0.5, 0.5]) == \
+        ["A", "B", "A", None]
+    assert maps.containing(features, [], []) == []
+    assert maps.containing([], [0.5], [0.5]) == [None]
