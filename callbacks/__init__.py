@@ -2,7 +2,7 @@
 
 from dash import Dash
 
-from callbacks import briefing, console, duplicates, intake_desk, pages, wall
+from callbacks import briefing, console, duplicates, intake_desk, officers, pages, wall
 
 
 def register_all(app: Dash) -> None:
@@ -13,3 +13,4 @@ def register_all(app: Dash) -> None:
     wall.register(app)
     briefing.register(app)
     intake_desk.register(app)
+    officers.register(app)

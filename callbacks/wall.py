@@ -28,6 +28,7 @@ from layouts.figures import (
     TRACE_BARS, TRACE_CLOSED, TRACE_FLAGGED, TRACE_GRIDS, TRACE_OFFICERS, TRACE_REPORTED,
     TRACE_RING, plot_text, plot_texts, view_ranges,
 )
+from layouts.officers import build_wall_officers
 from layouts.text import t
 from layouts.wall import (
     TILE_CHANGE, TILE_VALUE, TILES, build_ranking, build_ticker, build_wall, build_wall_message,
@@ -155,6 +156,8 @@ def render_wall(search: str | None) -> object:
     rotate = _seconds(_query_value(search, "rotate", ""))
     reload_at = _reload_at(search, settings.wall_reload_at)
     shown_code = _query_value(search, "show", "") or region_code
+    panel = _query_value(search, "panel", "")
+    panel = panel if panel in wall.PANELS else None  # an unknown panel: the default wall
     now = utcnow()
     with services.engine().connect() as conn:
         try:
@@ -168,6 +171,8 @@ def render_wall(search: str | None) -> object:
         shapes = _shapes(conn, region)
         playlist = ([None if home is None else home.code]
                     + [child.code for child in children_of(conn, home)]) if rotate else []
+        shown_panel = None if panel is None else wall_panel(
+            conn, panel, None if region is None else region.code, now, lang)
     token = uuid.uuid4().hex
     _remember(token, shown_values(snap, shapes, metric, lang))
     state = {"version": snap["version"], "region": None if region is None else region.code,
@@ -177,8 +182,18 @@ def render_wall(search: str | None) -> object:
     state["map_region"] = state["region"]
     if rotate:
         state["playlist"] = playlist
+    if panel is not None:
+        state["panel"] = panel
     return build_wall(snap, shapes, metric, lang, settings.wall_refresh_seconds, state,
-                      rotate_seconds=rotate, reload_at=reload_at)
+                      rotate_seconds=rotate, reload_at=reload_at, panel=shown_panel)
+
+
+def wall_panel(conn, panel: str, region_code: str | None, now, lang: str
+               ) -> tuple[str, str, list]:
+    """The content of the panel ``/wall?panel=NAME`` shows in place of the top problems:
+    (name, title, content)."""
+    ends = wall.officers_panel(conn, region_code, now, _cache())
+    return panel, t("wall_panel_officers", lang), build_wall_officers(ends, lang)
 
 
 @auth.for_displays

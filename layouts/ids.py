@@ -127,3 +127,16 @@ DESK_FEEDBACK = "desk-feedback"  # the saved case's code, or why nothing was sav
 def desk_problem(field: str) -> dict[str, str]:
     """The id of the line under one desk field that says what is wrong with it."""
     return {"type": "desk-problem", "field": field}
+
+
+# --- issue 14: the officers view (/officers, callbacks/officers.py) and the wall's panel ------
+OFFICERS_MESSAGE = "officers-message"  # refusals and bad addresses, in words
+OFFICERS_BREADCRUMB = "officers-breadcrumb"
+OFFICERS_SUBTITLE = "officers-subtitle"  # the region, the period, how many are ranked
+OFFICERS_PERIOD = "officers-period"
+OFFICERS_DATES = "officers-dates"
+OFFICERS_CHILDREN = "officers-children"  # the region's children: click to rank within one
+OFFICERS_GRID = "officers-grid"  # the sortable table of officers
+OFFICERS_CONSOLE = "officers-console"  # back to the console on the same region
+CONSOLE_OFFICERS = "console-officers"  # the console's link to the officers view
+WALL_OFFICERS = "wall-officers"  # /wall?panel=officers: the top and bottom five

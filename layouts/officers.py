@@ -1,0 +1,249 @@
+"""The officers view (网格员考核, ``/officers`` and ``/officers/CODE``) and the wall's
+officers panel (``/wall?panel=officers``).
+
+Builders only: they turn the assessment's rows (:mod:`data.field.officer_view`) into
+components. The view's shell (:func:`build_officers`) is mounted once per language; a drill
+or a new period changes the address, and :mod:`callbacks.officers` refills the table, the
+breadcrumb and the children in place. Names that came from an import are plain strings
+(React renders them as text); the table has no HTML renderer.
+"""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import quote, urlencode
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from data.console_state import PERIODS
+from layouts import ids
+from layouts.console import GRID_THEME, console_href
+from layouts.text import GRID_WORDS, label, region_name, t
+
+#: How each kind of figure reads in the table (ag-grid value formatters; null is "—").
+FORMATTERS = {
+    "rate": "params.value == null ? '—' : (params.value * 100).toFixed(1) + '%'",
+    "hours": "params.value == null ? '—' : params.value.toFixed(1)",
+    "km": "params.value == null ? '—' : params.value.toFixed(1)",
+    "score": "params.value == null ? '—' : params.value.toFixed(1)",
+}
+COUNT_FORMAT = "params.value == null ? '—' : String(Math.round(params.value))"
+#: Where an unranked officer sorts on the rank column (after every ranked one).
+UNRANKED = 1_000_000
+
+
+def officers_href(region: str | None, query: dict[str, object], lang: str) -> str:
+    """The officers view of ``region`` (None: the user's own) with ``query``'s period."""
+    path = "/officers" if region is None else f"/officers/{quote(region, safe='')}"
+    params = {k: v for k, v in query.items() if v not in (None, "")}
+    if lang != "zh":
+        params["lang"] = lang
+    text = urlencode(params)
+    return f"{path}?{text}" if text else path
+
+
+def figure_name(key: str, lang: str) -> str:
+    """A figure's column header: the assessment's own name when it has one."""
+    for word_key in (f"fig_{key}", f"officers_fig_{key}"):
+        word = t(word_key, lang)
+        if word != word_key:
+            return word
+    return key
+
+
+def figure_definition(key: str, lang: str) -> str | None:
+    """A figure's definition in words (the assessment's ``fig_def_<key>``), or None."""
+    word = t(f"fig_def_{key}", lang)
+    return None if word == f"fig_def_{key}" else word
+
+
+def officer_columns(kinds: dict[str, str], lang: str) -> list[dict]:
+    """The table's columns: rank, name, home grid, role, one per figure (its definition
+    on hover), the score and the standing. Plain text cells."""
+    def fmt(expression: str) -> dict:
+        return {"function": expression}
+
+    cols: list[dict] = [
+        {"field": "rank_sort", "colId": "rank", "width": 96, "pinned": "left",
+         "headerName": t("officers_col_rank", lang), "headerTooltip": t("officers_head_rank", lang),
+         "valueFormatter": fmt("params.data ? params.data.rank_label : ''")},
+        {"field": "name", "width": 110, "pinned": "left", "cellClass": "officer-name",
+         "headerName": t("officers_col_name", lang)},
+        {"field": "home", "width": 150, "headerName": t("officers_col_home", lang)},
+        {"field": "role", "width": 110, "headerName": t("officers_col_role", lang)},
+    ]
+    for key, kind in kinds.items():
+        col = {"field": key, "width": 112, "headerName": figure_name(key, lang),
+               "type": "rightAligned",
+               "valueFormatter": fmt(FORMATTERS.get(kind, COUNT_FORMAT))}
+        definition = figure_definition(key, lang)
+        if definition:
+            col["headerTooltip"] = definition
+        cols.append(col)
+    cols += [
+        {"field": "score", "width": 90, "type": "rightAligned",
+         "headerName": t("officers_col_score", lang),
+         "headerTooltip": t("officers_head_score", lang),
+         "valueFormatter": fmt(FORMATTERS["score"])},
+        {"field": "standing_label", "colId": "standing", "width": 100,
+         "headerName": t("officers_col_standing", lang)},
+    ]
+    return cols
+
+
+def _number(value: object) -> float | None:
+    """A figure as the table holds it: a float, or None when unknown (NaN, NA)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def officer_rows(records: list[dict], kinds: dict[str, str], lang: str) -> list[dict]:
+    """The table's rows from the assessment's records (one dict per officer, with
+    ``officer_id``): numbers stay numbers (None for unknown) so columns sort as numbers;
+    the rank reads "3 (tied)", "too little data" or "inactive"."""
+    rows = []
+    for record in records:
+        standing = record.get("standing")
+        rank = record.get("rank")
+        ranked = standing == "ranked" and _number(rank) is not None
+        if ranked:
+            shown = str(int(rank))
+            rank_label = t("officers_rank_tied", lang, rank=shown) if record.get("tied") \
+                else shown
+        else:
+            rank_label = t(f"officers_standing_{standing}", lang)
+        rows.append({
+            "row_id": str(record["officer_id"]), "code": record.get("code") or "",
+            "name": record.get("name") or "—", "home": record.get("home_region") or "—",
+            "role": label(record.get("role") or "", lang) or "—",
+            "rank_sort": int(rank) if ranked else UNRANKED, "rank_label": rank_label,
+            "tied": bool(record.get("tied")) and ranked, "standing": standing,
+            "standing_label": t(f"officers_standing_{standing}", lang),
+            "score": _number(record.get("score")) if ranked else None,
+            **{key: _number(record.get(key)) for key in kinds},
+        })
+    return rows
+
+
+def build_officer_grid(kinds: dict[str, str], lang: str) -> dag.AgGrid:
+    """The sortable table (ag-grid's client-side rows, the console's look); a click on a
+    name opens the console on the officer's home grid (:mod:`callbacks.officers`)."""
+    return dag.AgGrid(
+        id=ids.OFFICERS_GRID, columnDefs=officer_columns(kinds, lang), rowData=[],
+        defaultColDef={"sortable": True, "resizable": True, "suppressHeaderMenuButton": True},
+        getRowId="params.data.row_id",
+        dashGridOptions={"theme": GRID_THEME, "rowHeight": 30, "headerHeight": 40,
+                         "animateRows": False, "enableBrowserTooltips": True,
+                         "suppressCellFocus": True, "localeText": GRID_WORDS.get(lang, {})},
+        style={"height": "560px", "width": "100%"}, className="officer-grid",
+    )
+
+
+def build_officers(lang: str, state: dict, kinds: dict[str, str]) -> html.Div:
+    """The view's shell (``state``: the address's ``period``, ``first``, ``last``): the
+    table, breadcrumb and children empty, filled by :func:`callbacks.officers.fill_officers`."""
+    return html.Div([
+        html.Header([
+            html.Div([html.H1(t("officers_title", lang), className="console-h1"),
+                      html.Nav(id=ids.OFFICERS_BREADCRUMB, className="breadcrumb")],
+                     className="console-heading"),
+            html.Div(id=ids.OFFICERS_SUBTITLE, className="console-subtitle"),
+            dcc.Link(t("officers_console", lang), id=ids.OFFICERS_CONSOLE,
+                     className="lang-switch", href="/"),
+            html.A(t("language", lang), className="lang-switch",
+                   href="?lang=" + t("other_lang", lang)),
+        ], className="console-header"),
+        html.Div([
+            dcc.RadioItems(id=ids.OFFICERS_PERIOD, value=state["period"], inline=True,
+                           className="period", inputClassName="period-input",
+                           labelClassName="period-label",
+                           options=[{"label": t(f"period_{p}", lang), "value": p}
+                                    for p in PERIODS]),
+            dcc.DatePickerRange(id=ids.OFFICERS_DATES, display_format="YYYY-MM-DD",
+                                start_date=state["first"], end_date=state["last"],
+                                first_day_of_week=1, minimum_nights=0, clearable=False,
+                                start_date_placeholder_text=t("date_from", lang),
+                                end_date_placeholder_text=t("date_to", lang),
+                                className="dates"),
+        ], className="controls"),
+        html.Div(id=ids.OFFICERS_MESSAGE, className="console-message", role="alert"),
+        html.Section([html.H2(t("officers_children", lang)),
+                      html.Div(id=ids.OFFICERS_CHILDREN, className="officer-children")],
+                     className="panel officers-children-panel"),
+        html.Section([build_officer_grid(kinds, lang)], className="panel officers-panel"),
+    ], className="console officers", lang="zh-CN" if lang == "zh" else "en")
+
+
+def build_officers_breadcrumb(crumbs: list[dict], query: dict, lang: str) -> list:
+    """Links up the hierarchy, each to that region's officers view; the last crumb is
+    the region shown, as plain text."""
+    parts: list = []
+    for i, crumb in enumerate(crumbs):
+        if i:
+            parts.append(html.Span("›", className="crumb-sep"))
+        name = region_name(crumb, lang)
+        if i == len(crumbs) - 1:
+            parts.append(html.Span(name, className="crumb current",
+                                   **{"data-code": crumb["code"]}))
+        else:
+            parts.append(html.Span(dcc.Link(name, href=officers_href(crumb["code"], query, lang)),
+                                   className="crumb", **{"data-code": crumb["code"]}))
+    return parts
+
+
+def build_officers_children(children: list[dict], query: dict, lang: str) -> list:
+    """The region's children, each a link that ranks the officers within it."""
+    if not children:
+        return [html.Span(t("officers_children_none", lang), className="muted")]
+    return [dcc.Link(region_name(child, lang), href=officers_href(child["code"], query, lang),
+                     className="officer-child", **{"data-code": child["code"]})
+            for child in children]
+
+
+def officers_subtitle(region: str, first: str, last: str, ranked: int, total: int,
+                      lang: str) -> list:
+    """What the table shows: the region, the period, how many are ranked; and how a
+    click on a name leads to the console."""
+    return [html.Span(t("officers_subtitle", lang, region=region, first=first, last=last,
+                        ranked=ranked, total=total)),
+            html.Span(t("officers_click_hint", lang, day=last), className="muted hint")]
+
+
+def officer_console_href(home_code: str, officer_code: str, day: str, lang: str) -> str:
+    """The console on an officer's home grid with their tracks of ``day``."""
+    return console_href(home_code, {"officer": officer_code, "day": day}, lang)
+
+
+# --- the wall's panel (/wall?panel=officers) -----------------------------------------------
+
+def _wall_rows(officers: list[dict]) -> list[html.Div]:
+    return [html.Div([
+        html.Span(str(o["rank"]) + ("=" if o["tied"] else ""),
+                  className=f"rank-no top{o['rank']}" if o["rank"] <= 3 else "rank-no"),
+        html.Span(o["name"], className="rank-name"),
+        html.Span(o["home_region"] or "—", className="officer-home"),
+        html.Span(f"{o['score']:.1f}", className="rank-value"),
+    ], className="officer-row", **{"data-code": o["code"]}) for o in officers]
+
+
+def build_wall_officers(ends: dict, lang: str) -> list:
+    """The wall's officers panel: the top five and the bottom five of the last 7 days
+    (name, home grid, score), and a small line for those left out with too little data."""
+    if not ends["top"]:
+        body: list = [html.Div(t("wall_officers_none", lang), className="wall-officers-none")]
+    else:
+        body = [html.Div(t("wall_officers_top", lang), className="wall-officers-head"),
+                html.Div(_wall_rows(ends["top"]), className="wall-officers-top")]
+        if ends["bottom"]:
+            body += [html.Div(t("wall_officers_bottom", lang), className="wall-officers-head"),
+                     html.Div(_wall_rows(ends["bottom"]), className="wall-officers-bottom")]
+    if ends.get("too_little_data"):
+        body.append(html.Div(t("wall_officers_left_out", lang, n=ends["too_little_data"]),
+                             className="wall-officers-left-out"))
+    return body
