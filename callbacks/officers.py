@@ -13,12 +13,13 @@ link at the region it shows; :func:`refresh_wall_officers` redraws the wall's pa
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, State, ctx, no_update
+from dash import Dash, Input, Output, State, ctx, html, no_update
 
 from callbacks.console_targets import region_shown, require_region_viewer
 from dashboard import auth, services
 from data import wall
 from data.console_state import BadAddress, ConsoleState, address_lang
+from data.field.assessment import WeightsError, load_weights
 from data.field.officer_view import (
     OfficersState, figure_kinds, is_officers_path, officer_console_target, officers_table,
 )
@@ -66,6 +67,13 @@ def register(app: Dash) -> None:
                  prevent_initial_call=True)(refresh_wall_officers)
 
 
+def assessment_weights() -> dict | None:
+    """The deployment's weights (``DASHBOARD_ASSESSMENT_WEIGHTS``, a TOML file), None for
+    the defaults; :class:`WeightsError` names what is wrong with the file."""
+    path = services.settings().assessment_weights
+    return load_weights(path) if path else None
+
+
 def _state(pathname: str | None, search: str | None) -> OfficersState:
     return OfficersState.parse(pathname, search, services.settings().language)
 
@@ -100,6 +108,8 @@ def fill_officers(pathname: str | None, search: str | None):
         return _said(refused.message(lang))
     except UnknownRegion as missing:
         return _said(t("unknown_region", lang, code=missing.code))
+    except WeightsError as bad:
+        return _said(t("officers_bad_weights", lang, why=str(bad)))
     return tuple(shown[key] for key in FILLED)
 
 
@@ -119,7 +129,7 @@ def officers_view(state: OfficersState, now=None) -> dict:
         require_region_viewer(conn, code)
         region = root_region(conn, code)
         period = state.period_of(conn, code, now)
-        frame = officers_table(conn, region, period, now)
+        frame = officers_table(conn, region, period, now, assessment_weights())
         crumbs = [] if region is None else [r.as_dict() for r in ancestors_of(conn, region)]
         children = [c.as_dict() for c in children_of(conn, region)]
     query = state.to_query()
@@ -221,10 +231,21 @@ def refresh_wall_officers(state: dict | None):
     lang = state.get("lang") if state.get("lang") in ("zh", "en") else "zh"
     with services.engine().connect() as conn:
         try:
-            ends = wall.officers_panel(conn, state.get("region"), utcnow(),
-                                       services.extension().setdefault("wall_cache", {}))
+            return wall_officers_content(conn, state.get("region"), lang)
         except UnknownRegion:
             return no_update
+
+
+def wall_officers_content(conn, region_code: str | None, lang: str) -> list:
+    """The wall's officers panel's rows for ``region_code`` (the caller checked its
+    scope); a weights file that cannot be used is said in one line."""
+    try:
+        ends = wall.officers_panel(conn, region_code, utcnow(),
+                                   services.extension().setdefault("wall_cache", {}),
+                                   assessment_weights())
+    except WeightsError as bad:
+        return [html.Div(t("officers_bad_weights", lang, why=str(bad)),
+                         className="wall-officers-left-out")]
     return build_wall_officers(ends, lang)
 
 

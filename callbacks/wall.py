@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dash import Dash, Input, Output, Patch, State, no_update
 
+from callbacks.officers import wall_officers_content
 from dashboard import auth, services
 from dashboard.settings import time_of_day
 from data import panels, wall
@@ -28,7 +29,6 @@ from layouts.figures import (
     TRACE_BARS, TRACE_CLOSED, TRACE_FLAGGED, TRACE_GRIDS, TRACE_OFFICERS, TRACE_REPORTED,
     TRACE_RING, plot_text, plot_texts, view_ranges,
 )
-from layouts.officers import build_wall_officers
 from layouts.text import t
 from layouts.wall import (
     TILE_CHANGE, TILE_VALUE, TILES, build_ranking, build_ticker, build_wall, build_wall_message,
@@ -172,7 +172,7 @@ def render_wall(search: str | None) -> object:
         playlist = ([None if home is None else home.code]
                     + [child.code for child in children_of(conn, home)]) if rotate else []
         shown_panel = None if panel is None else wall_panel(
-            conn, panel, None if region is None else region.code, now, lang)
+            conn, panel, None if region is None else region.code, lang)
     token = uuid.uuid4().hex
     _remember(token, shown_values(snap, shapes, metric, lang))
     state = {"version": snap["version"], "region": None if region is None else region.code,
@@ -188,12 +188,11 @@ def render_wall(search: str | None) -> object:
                       rotate_seconds=rotate, reload_at=reload_at, panel=shown_panel)
 
 
-def wall_panel(conn, panel: str, region_code: str | None, now, lang: str
+def wall_panel(conn, panel: str, region_code: str | None, lang: str
                ) -> tuple[str, str, list]:
     """The content of the panel ``/wall?panel=NAME`` shows in place of the top problems:
     (name, title, content)."""
-    ends = wall.officers_panel(conn, region_code, now, _cache())
-    return panel, t("wall_panel_officers", lang), build_wall_officers(ends, lang)
+    return panel, t("wall_panel_officers", lang), wall_officers_content(conn, region_code, lang)
 
 
 @auth.for_displays

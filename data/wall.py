@@ -301,12 +301,14 @@ def slow_panels(conn: Connection, region: RegionInfo | None, now: datetime
 
 
 def officers_panel(conn: Connection, region_code: str | None, now: datetime,
-                   cache: dict | None = None) -> dict[str, object]:
+                   cache: dict | None = None, weights: dict | None = None
+                   ) -> dict[str, object]:
     """The wall's officers panel (``panel=officers``): the top and bottom five officers of
     the last 7 days up to the wall's data moment (:func:`data_now`), as
     :func:`data.field.officer_view.wall_officers` gives them. Counted only for a wall that
     shows the panel, and like the slow panels at most every :data:`SLOW_SECONDS` per
-    region and local day (kept in ``cache``)."""
+    region and local day (kept in ``cache``); ``weights`` as for
+    :func:`data.field.assessment.assess`."""
     cache = {} if cache is None else cache
     region = root_region(conn, region_code)
     moment, _ = data_now(conn, now)
@@ -314,7 +316,7 @@ def officers_panel(conn: Connection, region_code: str | None, now: datetime,
     key = ("officers", None if region is None else region.id)
     held = cache.get(key)
     if held is None or held["day"] != day or (now - held["at"]).total_seconds() > SLOW_SECONDS:
-        held = {"day": day, "at": now, "ends": wall_officers(conn, region, moment)}
+        held = {"day": day, "at": now, "ends": wall_officers(conn, region, moment, weights)}
         cache[key] = held
     return held["ends"]
 

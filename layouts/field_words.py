@@ -93,6 +93,7 @@ FIELD_WORDS_OFFICERVIEW: dict[str, dict[str, str]] = {"zh": {
     "officers_fig_resolved_on_spot": "就地解决", "officers_fig_on_time_closure_rate": "按期结案率",
     "officers_fig_satisfaction_rate": "满意率", "officers_fig_mediations": "调解次数",
     "officer_refused": "无权查看该网格员",
+    "officers_bad_weights": "考核权重文件有误：{why}",
     "wall_panel_officers": "网格员考核·近7日",
     "wall_officers_top": "前五名", "wall_officers_bottom": "后五名",
     "wall_officers_left_out": "{n} 人数据不足，未列入排名",
@@ -123,6 +124,7 @@ FIELD_WORDS_OFFICERVIEW: dict[str, dict[str, str]] = {"zh": {
     "officers_fig_on_time_closure_rate": "On-time closure", "officers_fig_satisfaction_rate":
     "Satisfaction", "officers_fig_mediations": "Mediations",
     "officer_refused": "You may not see this officer",
+    "officers_bad_weights": "The assessment's weights file cannot be used: {why}",
     "wall_panel_officers": "Officers · last 7 days",
     "wall_officers_top": "Top five", "wall_officers_bottom": "Bottom five",
     "wall_officers_left_out": "{n} with too little data not ranked",

@@ -20,8 +20,8 @@ from sqlalchemy import Connection, select
 
 from data.cases.filter import period_of
 from data.console_state import DEFAULT_PERIOD, ConsoleState
-from data.field.assessment import FIGURES, assess
-from data.metrics import Period, local_date, period_for
+from data.field.assessment import FIGURES, INACTIVE, RANKED, TOO_LITTLE_DATA, assess
+from data.metrics import Period, ResultCache, local_date, period_for
 from data.models import Officer, Region
 from data.regions import RegionInfo
 from data.store import deployment_timezone
@@ -33,8 +33,8 @@ PARAMETERS = ("period", "from", "to", "lang")
 WALL_ENDS = 5
 #: The wall's officers panel looks at the last this many local days (today included).
 WALL_DAYS = 7
-#: An officer's standing in the assessment (its ``standing`` column).
-RANKED, TOO_LITTLE_DATA, INACTIVE = "ranked", "too_little_data", "inactive"
+#: Assessments kept per data version (the view's sorting, drilling and revisits).
+_TABLES = ResultCache(size=16)
 
 
 def is_officers_path(pathname: str | None) -> bool:
@@ -106,12 +106,15 @@ class OfficersState:
 
 
 def officers_table(conn: Connection, region: RegionInfo | None, period: Period,
-                   now: datetime) -> pd.DataFrame:
-    """The assessment of the officers under ``region`` (None: everyone) over ``period``,
-    standing at ``now`` or the period's end, whichever is earlier: one row per officer,
-    sorted by rank then name (:func:`data.field.assessment.assess`'s frame)."""
-    as_of = min(now, period.end)
-    return assess(conn, None if region is None else region.id, period, as_of)
+                   now: datetime, weights: dict | None = None) -> pd.DataFrame:
+    """The assessment of the officers under ``region`` (None: everyone) over ``period``
+    with ``weights`` (:func:`data.field.assessment.load_weights`; None: the defaults),
+    standing at ``now`` (to the minute) or the period's end, whichever is earlier: one row
+    per officer, sorted by rank then name (:func:`data.field.assessment.assess`'s frame),
+    kept per data version for a revisit within the minute."""
+    as_of = min(now.replace(second=0, microsecond=0), period.end)
+    return assess(conn, None if region is None else region.id, period, as_of, weights,
+                  cache=_TABLES)
 
 
 def figure_kinds() -> dict[str, str]:
@@ -145,12 +148,13 @@ def ends_of(frame: pd.DataFrame, n: int = WALL_ENDS) -> dict[str, object]:
             "inactive": int((standing == INACTIVE).sum())}
 
 
-def wall_officers(conn: Connection, region: RegionInfo | None, moment: datetime
-                  ) -> dict[str, object]:
-    """The wall's officers panel for ``region``: :func:`ends_of` the assessment of the
-    last :data:`WALL_DAYS` local days up to ``moment`` (the wall's data moment)."""
+def wall_officers(conn: Connection, region: RegionInfo | None, moment: datetime,
+                  weights: dict | None = None) -> dict[str, object]:
+    """The wall's officers panel for ``region``: :func:`ends_of` the assessment (with
+    ``weights``, None: the defaults) of the last :data:`WALL_DAYS` local days up to
+    ``moment`` (the wall's data moment)."""
     period = wall_period(conn, moment)
-    frame = assess(conn, None if region is None else region.id, period, moment)
+    frame = assess(conn, None if region is None else region.id, period, moment, weights)
     return {**ends_of(frame), "first": period.first, "last": period.last}
 
 
