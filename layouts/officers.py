@@ -201,8 +201,9 @@ def build_officers_children(children: list[dict], query: dict, lang: str) -> lis
     """The region's children, each a link that ranks the officers within it."""
     if not children:
         return [html.Span(t("officers_children_none", lang), className="muted")]
-    return [dcc.Link(region_name(child, lang), href=officers_href(child["code"], query, lang),
-                     className="officer-child", **{"data-code": child["code"]})
+    return [html.Span(dcc.Link(region_name(child, lang),
+                               href=officers_href(child["code"], query, lang)),
+                      className="officer-child", **{"data-code": child["code"]})
             for child in children]
 
 
