@@ -109,7 +109,8 @@ def _wait_rows(page, n: int) -> None:
             '.officer-grid .ag-pinned-left-cols-container .ag-row').length === n""", arg=n)
 
 
-def test_the_view_sorts_by_a_column_drills_and_opens_the_console(browser, server):
+def test_the_view_sorts_by_a_column_drills_and_opens_the_console(browser, server,
+                                                                artifacts_dir):
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     sign_in(context, "officers-admin", server["password"], base_url=server["url"])
     page, log = logged_page(context)
@@ -140,7 +141,7 @@ def test_the_view_sorts_by_a_column_drills_and_opens_the_console(browser, server
     assert _names(page) == ["郑七", "吴六"]
     crumbs = page.inner_text(".officers .breadcrumb")
     assert "清源县" in crumbs and "青山镇" in crumbs
-    page.screenshot(path="/tmp/officers-view.png")
+    page.screenshot(path=str(artifacts_dir / "officers-view.png"))
     # a name opens the console on the officer's home grid, with their tracks of the day
     page.locator('.ag-pinned-left-cols-container .ag-row[row-index="0"] [col-id="name"]').click()
     page.wait_for_url("**/region/G3?officer=W7&day=*")
@@ -150,11 +151,12 @@ def test_the_view_sorts_by_a_column_drills_and_opens_the_console(browser, server
     page.wait_for_function("() => document.querySelector('.officers-link')"
                            ".getAttribute('href').startsWith('/officers/G3')")
     assert link.get_attribute("href") == "/officers/G3"
+    page.screenshot(path=str(artifacts_dir / "officers-console-link.png"))
     context.close()
     _clean(log, server["host"])
 
 
-def test_the_wall_shows_the_top_and_bottom_five(browser, server):
+def test_the_wall_shows_the_top_and_bottom_five(browser, server, artifacts_dir):
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN",
                                   extra_http_headers={"X-Display-Token": server["token"]})
     page, log = logged_page(context)
@@ -168,7 +170,7 @@ def test_the_wall_shows_the_top_and_bottom_five(browser, server):
     assert NEWCOMER not in page.inner_text("#wall-officers")
     assert page.locator(".wall-officers h2").inner_text() == "网格员考核·近7日"
     page.wait_for_timeout(300)
-    page.screenshot(path="/tmp/officers-wall.png")
+    page.screenshot(path=str(artifacts_dir / "officers-wall.png"))
     cut = page.evaluate("""() => Array.from(document.querySelectorAll('.wall-panel'))
         .filter(e => e.scrollHeight > e.clientHeight + 4).map(e => e.className)""")
     assert cut == []
