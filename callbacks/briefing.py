@@ -17,6 +17,7 @@ from dashboard import services
 from data import briefing
 from data.cases.filter import period_of
 from data.console_state import BadAddress, ConsoleState
+from data.field.assessment import WeightsError, load_weights
 from data.regions import UnknownRegion
 from data.store import utcnow
 from layouts import ids
@@ -50,11 +51,16 @@ def render_briefing(search: str | None) -> html.Div:
         return build_briefing_message(t("brief_bad_format", lang, value=fmt), "bad_format", lang)
     now = utcnow()
     engine = services.engine()
+    weights_file = services.settings().assessment_weights
     with engine.connect() as conn:
         try:
+            weights = load_weights(weights_file) if weights_file else None
             week = briefing.parse_week(week_text) if week_text else \
                 briefing.current_week(conn, now)
-            data = briefing.briefing_data(conn, region, week, now)
+            data = briefing.briefing_data(conn, region, week, now, weights=weights)
+        except WeightsError as exc:
+            return build_briefing_message(t("assess_bad_weights", lang, reason=str(exc)),
+                                          "bad_weights", lang)
         except briefing.BriefingError as exc:
             return build_briefing_message(t(f"brief_{exc.key}", lang, **exc.values), exc.key,
                                           lang)

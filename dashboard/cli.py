@@ -1,5 +1,5 @@
 """The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|api-key|
-audit|briefing|simulate``.
+audit|briefing|simulate|officers``.
 
 Every command reads :class:`~dashboard.settings.Settings` from the environment
 (``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from dashboard import own_address, simulate
+from dashboard import cli_officers, own_address, simulate
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
@@ -476,6 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     _api_key_parser(sub)
     _report_commands(sub)
     _simulate_parser(sub)
+    cli_officers.add_parser(sub)  # officers: the grid officers' assessment
     return parser
 
 

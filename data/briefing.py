@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from data import schema
+from data.field.assessment import STANDINGS, assess, score_shares, split_weights
 from data.metrics import CaseScope, Period, compute, local_date, period_for
 from data.models import Case, Department, Region
 from data.panels import daily_trend, grid_shapes, leaves_under, ranking, shares
@@ -287,12 +288,38 @@ def disputes(conn: Connection, region: RegionInfo | None, period: Period) -> pd.
                              kind="stable").reset_index(drop=True)
 
 
+OFFICER_ROWS = 5  # the week's top and bottom five officers
+
+
+def officers(conn: Connection, region: RegionInfo | None, period: Period, as_of: datetime,
+             weights: dict | None = None) -> dict[str, Any]:
+    """The officers' assessment of the week (:func:`data.field.assessment.assess`): ``top``
+    and ``bottom`` (the first and last :data:`OFFICER_ROWS` ranked, each officer once:
+    with fewer than twice as many ranked, the bottom holds those after the top), ``counts``
+    per standing, ``shares`` (figure, weight, percent of the score) and ``min_days``."""
+    frame = assess(conn, None if region is None else region.id, period, as_of, weights)
+    ranked = frame[frame["standing"] == "ranked"]
+    columns = ["code", "name", "home_region", "rank", "tied", "score",
+               "patrol_days", "own_grid_coverage", "cases_found", "on_time_closure_rate"]
+
+    def rows(part: pd.DataFrame) -> list[dict]:
+        return [{**row, "rank": int(row["rank"]), "tied": bool(row["tied"])}
+                for row in part[columns].to_dict("records")]
+
+    top = ranked.head(OFFICER_ROWS)
+    bottom = ranked.iloc[max(len(top), len(ranked) - OFFICER_ROWS):]
+    counts = frame["standing"].value_counts()
+    return {"top": rows(top), "bottom": rows(bottom),
+            "counts": {s: int(counts.get(s, 0)) for s in STANDINGS},
+            "shares": score_shares(weights), "min_days": split_weights(weights)[1]}
+
+
 def _local(moment: datetime, tz) -> str:
     return moment.replace(tzinfo=timezone.utc).astimezone(tz).isoformat(timespec="minutes")
 
 
 def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str,
-                  now: datetime) -> dict[str, Any]:
+                  now: datetime, *, weights: dict | None = None) -> dict[str, Any]:
     """Everything the briefing shows for ``region_code`` (None: the deployment's single
     top-level region, or the whole deployment when there are several) in ``week``.
 
@@ -306,8 +333,10 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
     (:func:`department_metrics`), ``trend`` (day/reported/closed), ``subcategories``
     (key/n), ``sources`` (key/n), ``grids`` (:func:`grid_counts`), ``shapes`` (the map's
     geometry, :func:`data.panels.grid_shapes`), ``cases`` (:func:`attention_cases`) with
-    ``cases_overdue``/``cases_total``, and ``disputes`` (:func:`disputes`). The week in
-    sentences is :func:`layouts.briefing.week_sentences` of this.
+    ``cases_overdue``/``cases_total``, ``disputes`` (:func:`disputes`) and ``officers``
+    (:func:`officers`, scored with ``weights``: :func:`data.field.assessment.load_weights`'
+    dict, None for the defaults). The week in sentences is
+    :func:`layouts.briefing.week_sentences` of this.
 
     Raises :class:`BriefingError` for a malformed week and :class:`UnknownRegion` for a
     code no region has.
@@ -357,4 +386,5 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
         "cases_overdue": n_overdue,
         "cases_total": n_listed,
         "disputes": disputes(conn, region, period),
+        "officers": officers(conn, region, period, as_of, weights),
     }

@@ -25,11 +25,12 @@ from dash import dcc, html
 from data.briefing import HEADLINE, Change, change
 from data.metric_registry import BY_KEY
 from layouts import figures
+from layouts.assessment import officers_body
 from layouts.format import format_value
 from layouts.text import label, metric_label, region_name, t
 
 #: The briefing's pages, in order (their count is the PDF's page count).
-PAGES = ("summary", "map", "problems", "rankings", "cases", "disputes")
+PAGES = ("summary", "map", "problems", "rankings", "cases", "disputes", "officers")
 FORMATS = ("print", "slides")
 
 
@@ -414,8 +415,15 @@ def build_disputes_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
     ], className="briefing-row")])
 
 
+def build_officers_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
+    """Page 7: the grid officers' assessment (网格员考核) of the week
+    (:func:`layouts.assessment.officers_body`)."""
+    return _page("officers", 7, t("assess_title", lang), data, lang,
+                 officers_body(data["officers"], lang))
+
+
 BUILDERS = (build_summary_page, build_map_page, build_problems_page, build_rankings_page,
-            build_cases_page, build_disputes_page)
+            build_cases_page, build_disputes_page, build_officers_page)
 
 
 def build_briefing(data: dict, lang: str, fmt: str = "print") -> html.Div:

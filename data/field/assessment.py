@@ -224,12 +224,12 @@ def split_weights(weights: dict | None) -> tuple[dict[str, float], int]:
     return figure_weights, max(1, min_days)
 
 
-def score_shares(weights: dict | None = None) -> list[tuple[str, float]]:
-    """Each figure with a positive weight and its share of the score in percent (for
-    "what the score is made of"), in :data:`FIGURES` order."""
+def score_shares(weights: dict | None = None) -> list[tuple[str, float, float]]:
+    """(figure, weight, share of the score in percent) of each figure with a positive
+    weight (for "what the score is made of"), in :data:`FIGURES` order."""
     figure_weights, _ = split_weights(weights)
     total = sum(figure_weights.values())
-    return [(key, 100.0 * w / total) for key, w in figure_weights.items() if w > 0]
+    return [(key, w, 100.0 * w / total) for key, w in figure_weights.items() if w > 0]
 
 
 # --- the assessment ---------------------------------------------------------------------------
@@ -261,8 +261,9 @@ def _assess(conn: Connection, region_id: int | None, period: Period, as_of: date
     today = local_date(as_of, tz)
     elapsed_last = min(period.last, today)
     elapsed = max(0, (elapsed_last - period.first).days + 1)
-    people = _frame(conn, region_id, period)
-    own = _own_grids(conn, people.index)
+    served = served_regions(conn)
+    people = _frame(conn, served, region_id, period)
+    own = _own_grids(conn, served, people.index)
     ids = list(people.index)
     facts = _store_facts(conn)
     figures = pd.DataFrame(index=people.index, columns=list(FIGURE_KEYS), dtype="float64")
@@ -282,7 +283,8 @@ def _assess(conn: Connection, region_id: int | None, period: Period, as_of: date
     return _rank(_score(frame, figure_weights))
 
 
-def _frame(conn: Connection, region_id: int | None, period: Period) -> pd.DataFrame:
+def _frame(conn: Connection, served: pd.DataFrame, region_id: int | None,
+           period: Period) -> pd.DataFrame:
     """The officers of the frame: code, name, role, active, joined_at, home region."""
     people = roster(conn)
     if region_id is not None:
@@ -290,7 +292,6 @@ def _frame(conn: Connection, region_id: int | None, period: Period) -> pd.DataFr
             RegionAncestor.ancestor_id == region_id)
         above = select(RegionAncestor.ancestor_id).where(
             RegionAncestor.descendant_id == region_id)
-        served = served_regions(conn)
         inside = {rid for (rid,) in conn.execute(union(under, above))}
         # serving a region under it, or a community or town above it (their grids are in it)
         members = set(served.loc[served["region_id"].isin(inside), "officer_id"])
@@ -306,9 +307,9 @@ def _frame(conn: Connection, region_id: int | None, period: Period) -> pd.DataFr
                    "joined_at"]]
 
 
-def _own_grids(conn: Connection, officer_ids) -> dict[int, frozenset[int]]:
+def _own_grids(conn: Connection, served: pd.DataFrame,
+               officer_ids) -> dict[int, frozenset[int]]:
     """Each officer's own grids: their served regions, expanded to the leaves under them."""
-    served = served_regions(conn)
     served = served[served["officer_id"].isin(list(officer_ids))]
     if served.empty:
         return {}

@@ -28,7 +28,7 @@ from tests.browser.conftest import DEMO_AS_OF
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["summary", "map", "problems", "rankings", "cases", "disputes"]
+PAGES = ["summary", "map", "problems", "rankings", "cases", "disputes", "officers"]
 LOCAL_SCHEMES = ("data:", "blob:")
 
 
@@ -70,7 +70,12 @@ def county(demo_database: str) -> dict:
         [sys.executable, "-m", "dashboard", "summary", "--region", code, "--from",
          MONDAY.isoformat(), "--to", SUNDAY.isoformat(), "--json"],
         env=_env(demo_database), cwd=ROOT, capture_output=True, text=True, check=True)
-    return {"code": code, "grid": grid, "summary": json.loads(done.stdout)}
+    officers = subprocess.run(
+        [sys.executable, "-m", "dashboard", "officers", "--region", code, "--from",
+         MONDAY.isoformat(), "--to", SUNDAY.isoformat(), "--json"],
+        env=_env(demo_database), cwd=ROOT, capture_output=True, text=True, check=True)
+    return {"code": code, "grid": grid, "summary": json.loads(done.stdout),
+            "officers": json.loads(officers.stdout)}
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +113,15 @@ def test_the_page_draws_every_section_with_the_summary_figures(page_with_log, li
         shown = page.inner_text(f"[data-metric={key}]")
         assert shown == format_value(expected[key], BY_KEY[key].kind), key
     assert f"本周共受理事件{expected['reported']:,}件" in page.inner_text(".briefing-sentences")
+    # page 7, 网格员考核: the week's top officers as `dashboard officers` ranks them
+    officers = county["officers"]["officers"]
+    counts = [sum(o["standing"] == s for o in officers)
+              for s in ("ranked", "too_little_data", "inactive")]
+    assert page.get_attribute(".briefing-page-officers [data-counts]", "data-counts") \
+        == ",".join(map(str, counts))
+    top = [o["code"] for o in officers if o["standing"] == "ranked"][:5]
+    assert page.eval_on_selector_all(".briefing-officers-top tr[data-officer]",
+                                     "els => els.map(e => e.dataset.officer)") == top
     # every page block is one A4 landscape sheet (297 x 210 mm at 96 px per inch)
     sizes = page.eval_on_selector_all(
         ".briefing-page", "els => els.map(e => [e.offsetWidth, e.offsetHeight])")
@@ -165,7 +179,7 @@ def _pdf_text(pdf: Path) -> str:
 def test_the_pdf_has_the_designed_pages_and_the_summary_figures(outputs, county):
     info = subprocess.run(["pdfinfo", str(outputs["pdf"])], capture_output=True, text=True,
                           check=True).stdout
-    assert re.search(r"^Pages:\s+6$", info, re.M), info
+    assert re.search(r"^Pages:\s+7$", info, re.M), info
     size = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts \(A4\)", info, re.M)
     assert size, info  # A4 landscape: 297 x 210 mm is 841.9 x 595.3 pt
     assert float(size.group(1)) == pytest.approx(841.9, abs=1)
@@ -186,7 +200,7 @@ def test_the_pdf_has_the_designed_pages_and_the_summary_figures(outputs, county)
         assert row[2] == format_value(before[key], BY_KEY[key].kind), (key, row)
     for town in county["summary"]["children"]:
         assert town["name"] in text
-    assert "第 6 / 6 页" in text or "第6/6页" in text.replace(" ", "")
+    assert "第 7 / 7 页" in text or "第7/7页" in text.replace(" ", "")
 
 
 def test_the_pdf_embeds_its_fonts_and_chinese_renders(outputs):
@@ -203,7 +217,7 @@ def test_the_pdf_embeds_its_fonts_and_chinese_renders(outputs):
 
 def test_the_png_pages_are_16_by_9_and_not_blank(outputs, browser):
     files = sorted(outputs["pngs"].glob("*.png"))
-    assert [f.name for f in files] == [f"briefing-{n:02d}.png" for n in range(1, 7)]
+    assert [f.name for f in files] == [f"briefing-{n:02d}.png" for n in range(1, 8)]
     assert not list(outputs["pngs"].glob(".briefing-*")), "a temporary folder was left"
     context = browser.new_context()
     page = context.new_page()
@@ -266,7 +280,7 @@ def test_the_console_links_to_its_briefing_and_the_server_makes_the_pdf(page_wit
     pdf.write_bytes(response.body())
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
                           check=True).stdout
-    assert re.search(r"^Pages:\s+6$", info, re.M), info
+    assert re.search(r"^Pages:\s+7$", info, re.M), info
     expected_reported = county["summary"]["metrics"]["reported"]
     assert f"本周共受理事件{expected_reported:,}件" in _pdf_text(pdf)
     _assert_clean(log, live_server.host)

@@ -258,3 +258,29 @@ def test_a_deployment_of_several_top_level_regions(filled):
     assert data["metrics"] == summary["metrics"]
     assert {c["code"] for c in data["children"]} == {"C", "C2"}
     assert len(data["shapes"]["grids"]["features"]) == 4  # G1..G3 and the leaf C2
+
+
+def test_the_officers_page_counted_by_hand(engine):
+    """Page 7 (网格员考核) of 2026-W10 on the assessment's hand-counted store (its week)."""
+    from tests.data.field import assessment_store
+
+    assessment_store.build(engine)
+    with engine.connect() as conn:
+        data = briefing.briefing_data(conn, "C", "2026-W10", NOW)
+    officers = data["officers"]
+    # ranked W1 77.1, W5 = W2 66.7 (tied), W7 0; W4 joined on Saturday; W3 left on Thursday
+    assert [(r["code"], r["rank"], r["tied"], r["score"]) for r in officers["top"]] == [
+        ("W1", 1, False, 77.1), ("W5", 2, True, 66.7), ("W2", 2, True, 66.7),
+        ("W7", 4, False, 0.0)]
+    assert officers["bottom"] == []  # four ranked: all in the top five, none twice
+    assert officers["counts"] == {"ranked": 4, "too_little_data": 1, "inactive": 1}
+    assert officers["min_days"] == 3
+    assert [(key, weight) for key, weight, _ in officers["shares"]][:2] == [
+        ("patrol_days", 15.0), ("patrol_hours", 10.0)]
+    with engine.connect() as conn:
+        town = briefing.briefing_data(conn, "T1", "2026-W10", NOW,
+                                      weights={"mediations": 0})["officers"]
+    # without mediations (weight 5 of 100): W1 (77.06 - 2.5) / 95 = 78.5,
+    # W2 (66.67 - 5) / 95 = 64.9
+    assert [(r["code"], r["score"]) for r in town["top"]] == [("W1", 78.5), ("W2", 64.9)]
+    assert [key for key, _, _ in town["shares"]][-1] == "satisfaction_rate"

@@ -153,7 +153,7 @@ def test_cache_keeps_the_frame(county) -> None:
 def test_default_weights_are_documented() -> None:
     assert set(DEFAULT_WEIGHTS) == set(FIGURE_KEYS) == {f.key for f in FIGURES}
     assert sum(DEFAULT_WEIGHTS.values()) == 100
-    shares = dict(score_shares())
+    shares = {key: share for key, _, share in score_shares()}
     assert shares["own_grid_coverage"] == 20.0 and shares["mediations"] == 5.0
 
 
@@ -169,7 +169,9 @@ def test_load_weights(tmp_path: Path) -> None:
     assert weights["patrol_days"] == 30 and weights["mediations"] == 0
     assert weights["patrol_km"] == 5  # not named: the default
     assert weights["min_days"] == 5
-    assert dict(score_shares(weights))["patrol_days"] == pytest.approx(100 * 30 / 110)
+    shares = {key: (weight, share) for key, weight, share in score_shares(weights)}
+    assert shares["patrol_days"] == (30, pytest.approx(100 * 30 / 110))
+    assert "mediations" not in shares  # weight 0: not part of the score
 
 
 @pytest.mark.parametrize("body, words", [
