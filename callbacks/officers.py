@@ -109,7 +109,7 @@ def fill_officers(pathname: str | None, search: str | None):
     except UnknownRegion as missing:
         return _said(t("unknown_region", lang, code=missing.code))
     except WeightsError as bad:
-        return _said(t("officers_bad_weights", lang, why=str(bad)))
+        return _said(t("assess_bad_weights", lang, reason=str(bad)))
     return tuple(shown[key] for key in FILLED)
 
 
@@ -144,7 +144,7 @@ def officers_view(state: OfficersState, now=None) -> dict:
         "subtitle": officers_subtitle(name, period.first.isoformat(), period.last.isoformat(),
                                       ranked, len(rows), state.lang),
         "children": build_officers_children(children, query, state.lang),
-        "message": "" if rows else t("officers_none", state.lang),
+        "message": "" if rows else t("assess_none", state.lang),
         "console": console_href(code, query, state.lang),
         "period": state.period, "start": state.first, "end": state.last,
     }
@@ -244,7 +244,7 @@ def wall_officers_content(conn, region_code: str | None, lang: str) -> list:
                                    services.extension().setdefault("wall_cache", {}),
                                    assessment_weights())
     except WeightsError as bad:
-        return [html.Div(t("officers_bad_weights", lang, why=str(bad)),
+        return [html.Div(t("assess_bad_weights", lang, reason=str(bad)),
                          className="wall-officers-left-out")]
     return build_wall_officers(ends, lang)
 

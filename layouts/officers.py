@@ -18,6 +18,7 @@ from dash import dcc, html
 
 from data.console_state import PERIODS
 from layouts import ids
+from layouts.assessment import figure_definition, figure_label, rank_text, standing_label
 from layouts.console import GRID_THEME, console_href
 from layouts.text import GRID_WORDS, label, region_name, t
 
@@ -43,21 +44,6 @@ def officers_href(region: str | None, query: dict[str, object], lang: str) -> st
     return f"{path}?{text}" if text else path
 
 
-def figure_name(key: str, lang: str) -> str:
-    """A figure's column header: the assessment's own name when it has one."""
-    for word_key in (f"fig_{key}", f"officers_fig_{key}"):
-        word = t(word_key, lang)
-        if word != word_key:
-            return word
-    return key
-
-
-def figure_definition(key: str, lang: str) -> str | None:
-    """A figure's definition in words (the assessment's ``fig_def_<key>``), or None."""
-    word = t(f"fig_def_{key}", lang)
-    return None if word == f"fig_def_{key}" else word
-
-
 def officer_columns(kinds: dict[str, str], lang: str) -> list[dict]:
     """The table's columns: rank, name, home grid, role, one per figure (its definition
     on hover), the score and the standing. Plain text cells."""
@@ -66,28 +52,24 @@ def officer_columns(kinds: dict[str, str], lang: str) -> list[dict]:
 
     cols: list[dict] = [
         {"field": "rank_sort", "colId": "rank", "width": 96, "pinned": "left",
-         "headerName": t("officers_col_rank", lang), "headerTooltip": t("officers_head_rank", lang),
+         "headerName": t("assess_rank", lang), "headerTooltip": t("officers_head_rank", lang),
          "valueFormatter": fmt("params.data ? params.data.rank_label : ''")},
         {"field": "name", "width": 110, "pinned": "left", "cellClass": "officer-name",
-         "headerName": t("officers_col_name", lang)},
-        {"field": "home", "width": 150, "headerName": t("officers_col_home", lang)},
-        {"field": "role", "width": 110, "headerName": t("officers_col_role", lang)},
+         "headerName": t("assess_name", lang)},
+        {"field": "home", "width": 150, "headerName": t("assess_home", lang)},
+        {"field": "role", "width": 110, "headerName": t("assess_role", lang)},
     ]
     for key, kind in kinds.items():
-        col = {"field": key, "width": 112, "headerName": figure_name(key, lang),
-               "type": "rightAligned",
-               "valueFormatter": fmt(FORMATTERS.get(kind, COUNT_FORMAT))}
-        definition = figure_definition(key, lang)
-        if definition:
-            col["headerTooltip"] = definition
-        cols.append(col)
+        cols.append({"field": key, "width": 112, "headerName": figure_label(key, lang),
+                     "headerTooltip": figure_definition(key, lang), "type": "rightAligned",
+                     "valueFormatter": fmt(FORMATTERS.get(kind, COUNT_FORMAT))})
     cols += [
         {"field": "score", "width": 90, "type": "rightAligned",
-         "headerName": t("officers_col_score", lang),
-         "headerTooltip": t("officers_head_score", lang),
+         "headerName": t("assess_score", lang),
+         "headerTooltip": t("assess_made_of", lang),
          "valueFormatter": fmt(FORMATTERS["score"])},
         {"field": "standing_label", "colId": "standing", "width": 100,
-         "headerName": t("officers_col_standing", lang)},
+         "headerName": t("assess_standing", lang)},
     ]
     return cols
 
@@ -106,25 +88,21 @@ def _number(value: object) -> float | None:
 def officer_rows(records: list[dict], kinds: dict[str, str], lang: str) -> list[dict]:
     """The table's rows from the assessment's records (one dict per officer, with
     ``officer_id``): numbers stay numbers (None for unknown) so columns sort as numbers;
-    the rank reads "3 (tied)", "too little data" or "inactive"."""
+    the rank reads "2（并列）", 数据不足 or 已离岗 (:mod:`layouts.assessment`)."""
     rows = []
     for record in records:
         standing = record.get("standing")
         rank = record.get("rank")
         ranked = standing == "ranked" and _number(rank) is not None
-        if ranked:
-            shown = str(int(rank))
-            rank_label = t("officers_rank_tied", lang, rank=shown) if record.get("tied") \
-                else shown
-        else:
-            rank_label = t(f"officers_standing_{standing}", lang)
+        rank_label = rank_text(rank, bool(record.get("tied")), lang) if ranked \
+            else standing_label(standing, lang)
         rows.append({
             "row_id": str(record["officer_id"]), "code": record.get("code") or "",
             "name": record.get("name") or "—", "home": record.get("home_region") or "—",
             "role": label(record.get("role") or "", lang) or "—",
             "rank_sort": int(rank) if ranked else UNRANKED, "rank_label": rank_label,
             "tied": bool(record.get("tied")) and ranked, "standing": standing,
-            "standing_label": t(f"officers_standing_{standing}", lang),
+            "standing_label": standing_label(standing, lang),
             "score": _number(record.get("score")) if ranked else None,
             **{key: _number(record.get(key)) for key in kinds},
         })
@@ -150,7 +128,7 @@ def build_officers(lang: str, state: dict, kinds: dict[str, str]) -> html.Div:
     table, breadcrumb and children empty, filled by :func:`callbacks.officers.fill_officers`."""
     return html.Div([
         html.Header([
-            html.Div([html.H1(t("officers_title", lang), className="console-h1"),
+            html.Div([html.H1(t("assess_title", lang), className="console-h1"),
                       html.Nav(id=ids.OFFICERS_BREADCRUMB, className="breadcrumb")],
                      className="console-heading"),
             html.Div(id=ids.OFFICERS_SUBTITLE, className="console-subtitle"),

@@ -122,6 +122,8 @@ def test_the_view_sorts_by_a_column_drills_and_opens_the_console(browser, server
     # the score's definition on hover (the header's title)
     score_head = page.locator('.ag-header-cell[col-id="score"]')
     assert "加权" in (score_head.get_attribute("title") or "")
+    hours_head = page.locator('.ag-header-cell[col-id="patrol_hours"]')
+    assert "停留时长" in (hours_head.get_attribute("title") or "")
     # 巡查时长 ascending: the newcomer (no patrol) first, then 赵一 (10 minutes)
     hours = page.locator('.ag-header-cell[col-id="patrol_hours"] .ag-header-cell-label')
     hours.click()

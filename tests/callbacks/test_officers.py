@@ -52,7 +52,7 @@ def test_the_county_s_officers_ranked_with_ties_and_the_unranked_said_so(app):
     rows = shown["rows"]
     assert [r["name"] for r in rows] == ["张伟", "刘洋", "李娜", "杨帆", "赵强", "王芳"]
     assert [r["rank_label"] for r in rows] == [
-        "1", "2 (tied)", "2 (tied)", "4", "Too little data", "Inactive"]
+        "1", "=2", "=2", "4", "Too little data", "Left"]
     assert [r["score"] for r in rows] == [77.1, 66.7, 66.7, 0.0, None, None]
     assert [r["rank_sort"] for r in rows[:4]] == [1, 2, 2, 4]
     assert rows[4]["rank_sort"] == rows[5]["rank_sort"] > 4  # the unranked sort last
