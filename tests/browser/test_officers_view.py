@@ -154,6 +154,10 @@ def test_the_view_sorts_by_a_column_drills_and_opens_the_console(browser, server
                            ".getAttribute('href').startsWith('/officers/G3')")
     assert link.get_attribute("href") == "/officers/G3"
     page.screenshot(path=str(artifacts_dir / "officers-console-link.png"))
+    link.click()  # to the officers serving 青山镇第1网格
+    page.wait_for_url("**/officers/G3")
+    _wait_rows(page, 2)
+    assert _names(page) == ["郑七", "吴六"]
     context.close()
     _clean(log, server["host"])
 
