@@ -180,5 +180,13 @@ def test_the_wall_shows_the_top_and_bottom_five(browser, server, artifacts_dir):
     cut = page.evaluate("""() => Array.from(document.querySelectorAll('.wall-panel'))
         .filter(e => e.scrollHeight > e.clientHeight + 4).map(e => e.className)""")
     assert cut == []
+    # every row and the line below them inside the panel, none clipped
+    hidden = page.evaluate("""() => {
+        const box = document.querySelector('#wall-officers').getBoundingClientRect();
+        return Array.from(document.querySelectorAll(
+                '#wall-officers .officer-row, #wall-officers .wall-officers-left-out'))
+            .filter(e => e.getBoundingClientRect().bottom > box.bottom + 1)
+            .map(e => e.innerText); }""")
+    assert hidden == []
     context.close()
     _clean(log, server["host"])
