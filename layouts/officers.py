@@ -114,12 +114,14 @@ def build_officer_grid(kinds: dict[str, str], lang: str) -> dag.AgGrid:
     name opens the console on the officer's home grid (:mod:`callbacks.officers`)."""
     return dag.AgGrid(
         id=ids.OFFICERS_GRID, columnDefs=officer_columns(kinds, lang), rowData=[],
-        defaultColDef={"sortable": True, "resizable": True, "suppressHeaderMenuButton": True},
+        defaultColDef={"sortable": True, "resizable": True, "suppressHeaderMenuButton": True,
+                       "wrapHeaderText": True, "autoHeaderHeight": True},
         getRowId="params.data.row_id",
-        dashGridOptions={"theme": GRID_THEME, "rowHeight": 30, "headerHeight": 40,
+        dashGridOptions={"theme": GRID_THEME, "rowHeight": 30,
                          "animateRows": False, "enableBrowserTooltips": True,
                          "suppressCellFocus": True, "localeText": GRID_WORDS.get(lang, {})},
-        style={"height": "560px", "width": "100%"}, className="officer-grid",
+        style={"height": "calc(100vh - 240px)", "minHeight": "360px", "width": "100%"},
+        className="officer-grid",
     )
 
 
