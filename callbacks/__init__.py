@@ -3,7 +3,7 @@
 from dash import Dash
 
 from callbacks import (
-    briefing, console, duplicates, followup, intake_desk, pages, patrolmap, wall,
+    briefing, console, duplicates, followup, intake_desk, officers, pages, patrolmap, wall,
 )
 
 
@@ -17,3 +17,4 @@ def register_all(app: Dash) -> None:
     briefing.register(app)
     intake_desk.register(app)
     patrolmap.register(app)
+    officers.register(app)

@@ -1,5 +1,5 @@
 """The router: the address's path picks the page (``/`` and ``/region/CODE`` the console,
-``/wall`` the big screen).
+``/wall`` the big screen, ``/officers`` and ``/officers/CODE`` the officers view).
 
 It also applies who is asking (:func:`dashboard.auth.current_user`): a region-scoped user
 or wall opens on its own region, and a region outside the scope is refused (403, which the
@@ -18,9 +18,11 @@ from dash import Dash, Input, Output, State, no_update
 
 from callbacks.console import render_console
 from callbacks.briefing import render_briefing
+from callbacks.officers import render_officers
 from callbacks.wall import render_wall
 from dashboard import auth, services
 from data.console_state import address_lang, is_console_path, region_of_path
+from data.field.officer_view import is_officers_path, officers_region_of_path
 from layouts import ids
 from layouts.auth import build_user_badge
 from layouts.console import build_console_message
@@ -41,6 +43,8 @@ def page_kind(pathname: str | None, search: str | None) -> str:
         return "wall"
     if path.endswith("/briefing"):
         return "briefing"
+    if is_officers_path(pathname):
+        return f"officers:{address_lang(search, _default_lang())}"
     if is_console_path(pathname):
         return f"console:{address_lang(search, _default_lang())}"
     return "missing"
@@ -65,7 +69,7 @@ def render_page(pathname: str | None, search: str | None, kind: str | None = Non
         return render_briefing(_search(query, options)), wanted
     if principal.is_display:
         raise auth.Forbidden("auth_display_only")
-    code = region_of_path(pathname)
+    code = region_of_path(pathname) or officers_region_of_path(pathname)
     if code is not None:  # the console's drill-down addresses
         auth.require_viewer_code(code)
     elif options.get("region"):  # /?region=CODE, as older bookmarks have it
@@ -75,6 +79,8 @@ def render_page(pathname: str | None, search: str | None, kind: str | None = Non
     lang = options.get("lang") if options.get("lang") in ("zh", "en") else _default_lang()
     if wanted == "missing":
         page = build_console_message(t("unknown_region", lang, code=pathname), lang)
+    elif wanted.startswith("officers:"):
+        page = render_officers(pathname, search)
     else:
         page = render_console(pathname, search)
     return [*page, build_user_badge(principal, lang)], wanted

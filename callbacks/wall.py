@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dash import Dash, Input, Output, Patch, State, no_update
 
+from callbacks.officers import wall_officers_content
 from dashboard import auth, services
 from dashboard.settings import time_of_day
 from data import panels, wall
@@ -155,6 +156,8 @@ def render_wall(search: str | None) -> object:
     rotate = _seconds(_query_value(search, "rotate", ""))
     reload_at = _reload_at(search, settings.wall_reload_at)
     shown_code = _query_value(search, "show", "") or region_code
+    panel = _query_value(search, "panel", "")
+    panel = panel if panel in wall.PANELS else None  # an unknown panel: the default wall
     now = utcnow()
     with services.engine().connect() as conn:
         try:
@@ -168,6 +171,8 @@ def render_wall(search: str | None) -> object:
         shapes = _shapes(conn, region)
         playlist = ([None if home is None else home.code]
                     + [child.code for child in children_of(conn, home)]) if rotate else []
+        shown_panel = None if panel is None else wall_panel(
+            conn, panel, None if region is None else region.code, lang)
     token = uuid.uuid4().hex
     _remember(token, shown_values(snap, shapes, metric, lang))
     state = {"version": snap["version"], "region": None if region is None else region.code,
@@ -177,8 +182,17 @@ def render_wall(search: str | None) -> object:
     state["map_region"] = state["region"]
     if rotate:
         state["playlist"] = playlist
+    if panel is not None:
+        state["panel"] = panel
     return build_wall(snap, shapes, metric, lang, settings.wall_refresh_seconds, state,
-                      rotate_seconds=rotate, reload_at=reload_at)
+                      rotate_seconds=rotate, reload_at=reload_at, panel=shown_panel)
+
+
+def wall_panel(conn, panel: str, region_code: str | None, lang: str
+               ) -> tuple[str, str, list]:
+    """The content of the panel ``/wall?panel=NAME`` shows in place of the top problems:
+    (name, title, content)."""
+    return panel, t("wall_panel_officers", lang), wall_officers_content(conn, region_code, lang)
 
 
 @auth.for_displays

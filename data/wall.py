@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select, union
 
 from data import schema
+from data.field.officer_view import wall_officers
 from data.metrics import DEFAULT_DAYS, compute, local_date, period_for
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
@@ -27,6 +28,9 @@ from data.store import data_version, deployment_timezone, get_meta, regions_vers
 
 #: Map metrics a wall can colour its grids by (``/wall?metric=...``).
 MAP_METRICS = ("open", "overdue", "reported_week")
+#: Panels a wall can show in place of its top problems (``/wall?panel=...``); any other
+#: value is ignored (the default wall).
+PANELS = ("officers",)
 #: Cases more than this past their deadline (and not suspended) are flagged on the map.
 LONG_UNFIXED = timedelta(days=7)
 TICKER_ROWS = 20
@@ -294,6 +298,27 @@ def slow_panels(conn: Connection, region: RegionInfo | None, now: datetime
         "subcategories": shares(conn, region, now, Case.subcategory, top=8),
         "ranking": ranking(conn, region, now, values=per_child),
     }
+
+
+def officers_panel(conn: Connection, region_code: str | None, now: datetime,
+                   cache: dict | None = None, weights: dict | None = None
+                   ) -> dict[str, object]:
+    """The wall's officers panel (``panel=officers``): the top and bottom five officers of
+    the last 7 days up to the wall's data moment (:func:`data_now`), as
+    :func:`data.field.officer_view.wall_officers` gives them. Counted only for a wall that
+    shows the panel, and like the slow panels at most every :data:`SLOW_SECONDS` per
+    region and local day (kept in ``cache``); ``weights`` as for
+    :func:`data.field.assessment.assess`."""
+    cache = {} if cache is None else cache
+    region = root_region(conn, region_code)
+    moment, _ = data_now(conn, now)
+    day = local_date(moment, deployment_timezone(conn))
+    key = ("officers", None if region is None else region.id)
+    held = cache.get(key)
+    if held is None or held["day"] != day or (now - held["at"]).total_seconds() > SLOW_SECONDS:
+        held = {"day": day, "at": now, "ends": wall_officers(conn, region, moment, weights)}
+        cache[key] = held
+    return held["ends"]
 
 
 def snapshot(conn: Connection, region_code: str | None, now: datetime,

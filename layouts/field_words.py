@@ -226,7 +226,32 @@ FIELD_WORDS_ASSESS: dict[str, dict[str, str]] = {"zh": {
 
 # --- helper "officerview": the console's officers view, tracks, blind spots, the wall panel ------
 FIELD_WORDS_OFFICERVIEW: dict[str, dict[str, str]] = {"zh": {
+    "officers_link": "网格员考核", "officers_all": "全部区域",
+    "officers_console": "返回指挥调度台",
+    "officers_subtitle": "{region} · {first} 至 {last} · 排名 {ranked} 人，共 {total} 人",
+    "officers_children": "下级区域（点击在其中排名）",
+    "officers_children_none": "没有下级区域",
+    "officers_click_hint": "点击姓名：在指挥调度台查看其 {day} 的巡查轨迹",
+    "officers_head_rank": "按得分排名，得分相同者并列",
+    "officer_refused": "无权查看该网格员",
+    "wall_panel_officers": "网格员考核·近7日",
+    "wall_officers_top": "前五名", "wall_officers_bottom": "后五名",
+    "wall_officers_left_out": "{n} 人数据不足，未列入排名",
+    "wall_officers_none": "近7日没有可排名的网格员",
 }, "en": {
+    "officers_link": "Officers",
+    "officers_all": "All regions",
+    "officers_console": "Back to the console",
+    "officers_subtitle": "{region} · {first} to {last} · {ranked} ranked of {total}",
+    "officers_children": "Sub-regions (click to rank within one)",
+    "officers_children_none": "No sub-regions",
+    "officers_click_hint": "Click a name to see their tracks of {day} in the console",
+    "officers_head_rank": "By score; equal scores share a rank",
+    "officer_refused": "You may not see this officer",
+    "wall_panel_officers": "Officers · last 7 days",
+    "wall_officers_top": "Top five", "wall_officers_bottom": "Bottom five",
+    "wall_officers_left_out": "{n} with too little data not ranked",
+    "wall_officers_none": "No officer ranked in the last 7 days",
 }}
 
 

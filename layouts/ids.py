@@ -164,3 +164,16 @@ PATROL_HINT = "patrol-hint"  # what the map's patrol layer shows, or why not
 PATROL_COVERAGE = "patrol-coverage"  # today's patrol coverage of the region
 PATROL_BLIND_DAYS = "patrol-blind-days"  # N of "no one patrolled in the last N days"
 PATROL_BLIND = "patrol-blind"  # the list of 巡查盲区, each a link to drill
+
+
+# --- issue 14: the officers view (/officers, callbacks/officers.py) and the wall's panel ------
+OFFICERS_MESSAGE = "officers-message"  # refusals and bad addresses, in words
+OFFICERS_BREADCRUMB = "officers-breadcrumb"
+OFFICERS_SUBTITLE = "officers-subtitle"  # the region, the period, how many are ranked
+OFFICERS_PERIOD = "officers-period"
+OFFICERS_DATES = "officers-dates"
+OFFICERS_CHILDREN = "officers-children"  # the region's children: click to rank within one
+OFFICERS_GRID = "officers-grid"  # the sortable table of officers
+OFFICERS_CONSOLE = "officers-console"  # back to the console on the same region
+CONSOLE_OFFICERS = "console-officers"  # the console's link to the officers view
+WALL_OFFICERS = "wall-officers"  # /wall?panel=officers: the top and bottom five

@@ -167,9 +167,12 @@ def wall_parts(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, ob
 
 
 def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds: int,
-               state: dict, rotate_seconds: int = 0, reload_at: str = "") -> html.Div:
+               state: dict, rotate_seconds: int = 0, reload_at: str = "",
+               panel: tuple[str, str, list] | None = None) -> html.Div:
     """The whole wall for one region. ``reload_at`` ("HH:MM:SS", local time, or empty for
-    never) is when ``assets/wall.js`` reloads the page each day, once the server answers."""
+    never) is when ``assets/wall.js`` reloads the page each day, once the server answers.
+    ``panel`` (name, title, content) is shown in place of the top problems
+    (``/wall?panel=NAME``), whose chart stays in the page, hidden, for the refresh."""
     tz = ZoneInfo(snap["timezone"])
     region = snap["region"] or {}
     parts = wall_parts(snap, shapes, metric, lang)
@@ -214,7 +217,9 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
                                      className="wall-ranking-rows"),
                             className="wall-ranking-window wall-scroll"), "wall-ranking"),
             _panel(t("top_subcategories", lang),
-                   dcc.Graph(id=ids.WALL_TOP, figure=bars, config=small), "wall-top"),
+                   dcc.Graph(id=ids.WALL_TOP, figure=bars, config=small), "wall-top")
+            if panel is None else _replaced_panel(panel, dcc.Graph(
+                id=ids.WALL_TOP, figure=bars, config=small, style={"display": "none"})),
         ], className="wall-col"),
     ], className="wall-body")
     return html.Div([
@@ -230,6 +235,18 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
         dcc.Store(id=ids.WALL_SEEN),
         dcc.Store(id=ids.WALL_REQUEST),
     ], className="wall-viewport")
+
+
+#: The id of each panel that can replace the top problems (``/wall?panel=NAME``).
+PANEL_IDS = {"officers": ids.WALL_OFFICERS}
+
+
+def _replaced_panel(panel: tuple[str, str, list], hidden) -> html.Section:
+    """A panel in place of the top problems: its title, its content, the hidden chart."""
+    name, title, content = panel
+    return html.Section([html.H2(title), html.Div(content, id=PANEL_IDS[name],
+                                                  className=f"wall-{name}-rows"), hidden],
+                        className=f"wall-panel wall-top wall-{name}")
 
 
 def _local_day(moment, tz: ZoneInfo) -> str:

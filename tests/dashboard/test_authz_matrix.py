@@ -254,10 +254,43 @@ PATROL_CALLBACKS: dict[str, Spec] = {
 }
 
 
+#: The officers a click in the officers view names, by target (999: no officer).
+_OFFICER = {"T1": 1, "T2": 2, "*": 3, "NOPE": 999}
+
+
+def _officers_path(target):
+    return "/officers" if _code(target) is None else f"/officers/{_code(target)}"
+
+
+OFFICERS_CALLBACKS: dict[str, Spec] = {
+    # the officers view (issue 14): its table from the address, checked on the server
+    "fill_officers": Spec("read", REGION_TARGETS, lambda w, t: [body(w, "fill_officers", {
+        f"{ids.URL}.pathname": _officers_path(t), f"{ids.URL}.search": "?lang=en"})],
+        marker=_region_marker),
+    "navigate_officers": Spec("none", ("T2",), lambda w, t: [body(w, "navigate_officers", {
+        f"{ids.OFFICERS_PERIOD}.value": "7d", f"{ids.URL}.pathname": "/officers/T2",
+        f"{ids.URL}.search": ""}, trigger=f"{ids.OFFICERS_PERIOD}.value")]),
+    "open_officer": Spec("read", REGION_TARGETS, lambda w, t: [body(w, "open_officer", {
+        f"{ids.OFFICERS_GRID}.cellClicked": {"colId": "name", "rowId": str(_OFFICER[t])},
+        f"{ids.URL}.pathname": "/officers", f"{ids.URL}.search": "?lang=en"},
+        trigger=f"{ids.OFFICERS_GRID}.cellClicked")],
+        marker=lambda t: {"T1": "officer=O-T1", "T2": "officer=O-T2",
+                          "*": "officer=O-FL"}.get(t)),
+    "officers_link": Spec("none", ("T2",), lambda w, t: [body(w, "officers_link", {
+        f"{ids.URL}.pathname": "/region/T2", f"{ids.URL}.search": ""})]),
+    "refresh_wall_officers": Spec("wall", REGION_TARGETS, lambda w, t: [
+        body(w, "refresh_wall_officers", {
+            f"{ids.WALL_STATE}.data": {**wall_state(_code(t)), "panel": "officers"}})],
+        marker=lambda t: {"T1": "Officer-of-T1", "T2": "Officer-of-T2",
+                          "*": "Officer-of-T2"}.get(t)),
+}
+
+
 CALLBACKS: dict[str, Spec] = {
     **DESK_CALLBACKS,
     **FOLLOWUP_CALLBACKS,
     **PATROL_CALLBACKS,
+    **OFFICERS_CALLBACKS,
     "decide_duplicate": Spec("act", CASE_TARGETS, _merge_into_itself,
                              marker=lambda t: "merged into itself"),
     "open_linked": Spec("none", ("T2",), _open_linked),

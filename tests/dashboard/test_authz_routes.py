@@ -49,7 +49,8 @@ PAGES = {
     "/": [("/", 302, 403, 200)],
     "/<path:path>": [("/region/T1", 302, 403, 200), ("/region/T2", 302, 403, 200),
                      ("/wall", 403, 200, 200), ("/wall?region=T2", 403, 200, 200),
-                     ("/briefing?region=T2", 302, 200, 200), ("/no-such-page", 302, 403, 200)],
+                     ("/briefing?region=T2", 302, 200, 200), ("/no-such-page", 302, 403, 200),
+                     ("/officers", 302, 403, 200), ("/officers/T2", 302, 403, 200)],
 }
 #: Routes with their own test below.
 OWN_TEST = {"/_dash-update-component": "the callback matrix", "/logout": "test_logout",
