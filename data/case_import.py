@@ -103,7 +103,12 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
         known = sub.map(cats["case_class"]) if not cats.empty else pd.Series([None] * n)
         status = status.fillna(schema.REPORTED)
         dated = _workflow_times(conn, frame.index, status, times, sub, cats, keep, report)
-        case_class = known.fillna(schema.INCIDENT)
+        # a case the category table does not class but that carries a mediation is a
+        # dispute (only disputes are mediated); the rest default to incidents
+        mediated = field.values.get("mediation_outcome")
+        fallback = schema.INCIDENT if mediated is None else pd.Series(
+            np.where(mediated.notna().to_numpy(), schema.DISPUTE, schema.INCIDENT))
+        case_class = known.fillna(fallback)
         records = pd.DataFrame({
             "external_id": ext, "code": ext,
             "status": status,

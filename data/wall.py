@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select, union
+from sqlalchemy import Connection, func, or_, select, union
 
 from data import schema
 from data.field.officer_view import wall_officers
@@ -253,11 +253,13 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
 
 def officers_on_patrol(conn: Connection, region: RegionInfo | None, now: datetime,
                        ) -> pd.DataFrame:
-    """Officers on patrol now (a patrol started in the last 12 hours and not ended) and
-    their last GPS fix: columns name, lon, lat, at."""
+    """Officers on patrol now (a patrol started in the last 12 hours and not ended by now:
+    an imported patrol ends at its last fix, which may lie after ``now``) and their last GPS
+    fix by now: columns name, lon, lat, at."""
     recent = (select(Patrol.id, Officer.name)
               .join(Officer, Officer.id == Patrol.officer_id)
-              .where(Patrol.ended_at.is_(None), Patrol.started_at <= now,
+              .where(or_(Patrol.ended_at.is_(None), Patrol.ended_at > now),
+                     Patrol.started_at <= now,
                      Patrol.started_at >= now - timedelta(hours=12)))
     recent = subtree(recent, Patrol.region_id, region).subquery()
     last_fix = (select(PatrolPoint.patrol_id, func.max(PatrolPoint.at).label("at"))
