@@ -52,7 +52,7 @@ ROWS = [
     # open: mediated (referred), no visit
     ["D3", "2026-03-02 08:00", "", "处置中", "邻里纠纷", "G3", "", "仲裁", "2026-03-03 15:00",
      "诉前调解", "", "", "W1"],
-    # not a dispute (not in the category table): its mediation is kept, with a note
+    # not in the category table: the mediation it carries makes it a dispute
     ["I1", "2026-03-02 09:00", "2026-03-05 10:00", "已结案", "暴露垃圾", "G1", "乡镇街道",
      "success", "", "", "基本满意", "", ""],
 ]
@@ -125,8 +125,11 @@ def test_the_columns_fill_the_case_and_its_records(world, tmp_path):
                       ("I1", at(5, 10), "basically_satisfied", "import")]
     assert "2 mediation(s) without mediated_at are dated by the case's resolve time" in \
         " ".join(report.notes)
-    assert any(n.startswith("1 case(s) not of the dispute class carry a mediation: kept")
-               for n in report.notes)
+    # the category table does not class I1, and a mediated case is a dispute
+    with world.connect() as conn:
+        classes = dict(conn.execute(select(Case.external_id, Case.case_class)).all())
+    assert classes["I1"] == schema.DISPUTE and classes["D2"] == schema.DISPUTE
+    assert not any("not of the dispute class" in n for n in report.notes)
 
 
 def test_reimporting_the_same_file_changes_nothing(world, tmp_path):
