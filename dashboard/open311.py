@@ -203,9 +203,10 @@ def _body_limit() -> int:
     return services.settings().intake_max_mb * _MIB
 
 
-def _check_length(limit: int) -> None:
+def check_length(limit: int, limit_words: str) -> None:
     """Refuse an oversized body from its ``Content-Length``, before reading a byte of
-    it: 413 past ``limit``, 411 for a body of unknown length (chunked)."""
+    it: 413 past ``limit`` (``limit_words`` says which limit, e.g. "this server's limit of
+    16 MB"), 411 for a body of unknown length (chunked). The patrol feed shares it."""
     raw = request.headers.get("Content-Length")
     if raw is None:
         if request.headers.get("Transfer-Encoding"):
@@ -214,8 +215,7 @@ def _check_length(limit: int) -> None:
     if not raw.strip().isdigit():
         raise ApiError(400, f"Content-Length: not a number ({quoted(raw)})")
     if int(raw) > limit:
-        raise ApiError(413, f"body: {int(raw)} bytes is over this server's limit of "
-                            f"{limit // _MIB} MB")
+        raise ApiError(413, f"body: {int(raw)} bytes is over {limit_words}")
 
 
 def _json_object() -> dict:
@@ -335,7 +335,7 @@ def _notice(created: Created) -> str:
 def _file_request() -> Response:
     limit = _body_limit()
     request.max_content_length = limit  # this route's own limit, not max_request_mb
-    _check_length(limit)
+    check_length(limit, f"this server's limit of {limit // _MIB} MB")
     form, uploads = _read_body()
     writer = _writer(form)
     idempotency_key = _idempotency_key()

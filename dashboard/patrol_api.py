@@ -46,7 +46,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import audit_hooks, services
 from dashboard.intake_limits import KeyRateLimiter
-from dashboard.open311 import IDEMPOTENCY_HEADER, KEY_HEADER, ApiError, json_response, quoted
+from dashboard.open311 import (
+    IDEMPOTENCY_HEADER, KEY_HEADER, ApiError, check_length, json_response, quoted,
+)
 from data import audit, store
 from data.field import live
 from data.intake import keys
@@ -87,21 +89,6 @@ def body_limit() -> int:
     settings = services.settings()
     return min(settings.max_request_mb * 1024 * 1024,
                BODY_SLACK + settings.patrol_batch_max * BYTES_PER_FIX)
-
-
-def _check_length(limit: int) -> None:
-    """413 past ``limit`` from ``Content-Length`` before a byte is read; 411 for a body of
-    unknown length."""
-    raw = request.headers.get("Content-Length")
-    if raw is None:
-        if request.headers.get("Transfer-Encoding"):
-            raise ApiError(411, "Content-Length: a body needs its length up front")
-        return
-    if not raw.strip().isdigit():
-        raise ApiError(400, f"Content-Length: not a number ({quoted(raw)})")
-    if int(raw) > limit:
-        raise ApiError(413, f"body: {int(raw)} bytes is over this address's limit of "
-                            f"{limit} bytes")
 
 
 def _json_body() -> dict:
@@ -167,7 +154,7 @@ def _read(limit: int | None = None) -> tuple[dict, keys.KeyInfo]:
     """The body and the officer's key, checked in the module's order."""
     limit = limit or body_limit()
     request.max_content_length = limit
-    _check_length(limit)
+    check_length(limit, f"this address's limit of {limit} bytes")
     body = _json_body()
     return body, _officer_key(body)
 
