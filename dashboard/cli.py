@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from dashboard import cli_officers, own_address, simulate
+from dashboard import cli_db, cli_officers, own_address, simulate
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
@@ -498,6 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     _report_commands(sub)
     _simulate_parser(sub)
     cli_officers.add_parser(sub)  # officers: the grid officers' assessment
+    cli_db.add_parser(sub)  # db: the schema's migrations and backups
     return parser
 
 

@@ -21,6 +21,8 @@ DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 MAX_PRINT_SECONDS = 600
 #: Shortest ``SECRET_KEY`` accepted: a short key can be guessed, and then any cookie forged.
 MIN_SECRET_KEY_LENGTH = 32
+#: ``DASHBOARD_LOG_LEVEL``'s values.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(ValueError):
@@ -230,6 +232,12 @@ class Settings:
     #: a TOML file of the officers' assessment weights; empty: the documented defaults
     #: (:data:`data.field.assessment.DEFAULT_WEIGHTS`)
     assessment_weights: str = ""
+    # production (issue 15; README "Production")
+    #: Redis for what several workers must share (sign-in throttle, the print lock, the
+    #: leader lock of background work); empty: kept in this process
+    redis_url: str = ""
+    #: the level of the server's log (DEBUG, INFO, WARNING, ERROR): one line per request at INFO
+    log_level: str = "INFO"
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -262,6 +270,12 @@ class Settings:
                                 f"patrol_batch_max={self.patrol_batch_max!r} (1-100000) or "
                                 f"blind_spot_days={self.blind_spot_days!r} (1-365) is out of "
                                 "range")
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(f"log_level={self.log_level!r}: expected one of "
+                                f"{', '.join(LOG_LEVELS)}")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError(f"redis_url={self.redis_url!r}: expected redis://host:port/db, "
+                                "rediss://... or unix:///path")
         if not 1 <= self.print_timeout_seconds <= MAX_PRINT_SECONDS:
             raise SettingsError(f"print_timeout_seconds={self.print_timeout_seconds!r}: "
                                 f"expected 1 to {MAX_PRINT_SECONDS}")
@@ -291,7 +305,8 @@ class Settings:
         """Read ``DATABASE_URL``, ``DASHBOARD_LANGUAGE``, ``DASHBOARD_CENTRE_NAME``,
         ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``
         (at least 32 characters), ``SECRET_KEY_FILE``, ``DASHBOARD_INTERNAL_URL``,
-        ``DASHBOARD_TRUSTED_HOSTS``, ``DASHBOARD_PRINT_TIMEOUT`` and the server's
+        ``DASHBOARD_TRUSTED_HOSTS``, ``DASHBOARD_PRINT_TIMEOUT``, ``REDIS_URL``,
+        ``DASHBOARD_LOG_LEVEL`` and the server's
         (:data:`SERVER_VARIABLES`, ``DASHBOARD_SECURE_COOKIES``)."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
@@ -334,6 +349,10 @@ class Settings:
                 raise SettingsError(f"DASHBOARD_PRINT_TIMEOUT={seconds}: at most "
                                     f"{MAX_PRINT_SECONDS} seconds")
             kwargs["print_timeout_seconds"] = seconds
+        if env.get("REDIS_URL", "").strip():
+            kwargs["redis_url"] = env["REDIS_URL"].strip()
+        if env.get("DASHBOARD_LOG_LEVEL", "").strip():
+            kwargs["log_level"] = env["DASHBOARD_LOG_LEVEL"].strip().upper()
         kwargs.update(_server_settings(env))
         kwargs.update(_intake_settings(env))
         return cls(**kwargs)  # type: ignore[arg-type]
