@@ -2,11 +2,22 @@
 
 Each action is a function ``(args, settings) -> exit status`` registered in
 :data:`ACTIONS` with the arguments it takes (:func:`add_parser`).
+
+``db current`` exits 0 when the store is at the code's schema (the head revision), 1 when
+it is not (behind, made before migrations, or empty: ``db upgrade`` brings it there), and
+2 on an error (no store to reach, or a revision this code does not know). ``db upgrade``
+exits 0 when the store is at the head afterwards, 2 on an error (nothing is then changed
+on PostgreSQL, where the upgrade is one transaction).
 """
 
 from __future__ import annotations
 
+import argparse
 from typing import Callable
+
+from dashboard.settings import Settings
+from data import migrate, store
+from data.errors import StoreError
 
 
 #: action name -> (help, add its arguments, run it). Filled below by each part.
@@ -21,3 +32,60 @@ def add_parser(sub) -> None:
         parser = actions.add_parser(name, help=help_text)
         add_arguments(parser)
         parser.set_defaults(run=run)
+
+
+# --- migrations ----------------------------------------------------------------------------------
+
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    """An action that takes no argument."""
+
+
+def _upgrade_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", default="head", metavar="REVISION",
+                        help="the revision to bring the store to (default: head, the code's)")
+
+
+def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the store to the code's schema; print from which revision to which, and what
+    was done."""
+    engine = store.make_engine(settings.database_url)
+    try:
+        report = migrate.upgrade(engine, args.to)
+    finally:
+        engine.dispose()
+    if not report.changed:
+        print(f"the store is at revision {report.after} already: nothing to do")
+        return 0
+    print(f"upgraded the store from revision {report.before} to {report.after}")
+    for note in report.notes:
+        print(f"  {note}")
+    return 0
+
+
+def run_current(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the store's revision, the code's and whether the store is up to date."""
+    engine = store.make_engine(settings.database_url)
+    try:
+        state = migrate.status(engine)
+    finally:
+        engine.dispose()
+    print(f"store revision: {state.describe()}")
+    print(f"code revision:  {state.head} (head)")
+    if state.current:
+        print("the store is up to date")
+        return 0
+    if state.empty:
+        print(f"the store is empty: `{migrate.UPGRADE_COMMAND}` (or any command that opens "
+              "it) creates it at the head")
+        return 1
+    message = migrate.behind_message(state)
+    if state.revision is not None and not migrate.is_known(state.revision):
+        raise StoreError(message)
+    print(message)
+    return 1
+
+
+ACTIONS["upgrade"] = ("bring the store to the code's schema (back it up first)",
+                      _upgrade_arguments, run_upgrade)
+ACTIONS["current"] = ("the store's schema revision and the code's (exit 1: upgrade needed)",
+                      _no_arguments, run_current)

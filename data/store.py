@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, Text, bindparam, cast, create_engine, delete
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
-from data import schema
+from data import migrate, schema
+from data.errors import StoreError  # also raised and caught as store.StoreError
 from data.models import Base, Meta, Patrol, PatrolVisit, Region, RegionAncestor, RegionLevel
 from data.sql import conflict_insert
 
@@ -24,10 +25,6 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 #: ``meta`` keys of the counters live views compare to skip work (see bump_*_version).
 DATA_VERSION = "data_version"
 REGIONS_VERSION = "regions_version"
-
-
-class StoreError(RuntimeError):
-    """The store cannot be opened or is not in the state an operation needs."""
 
 
 def make_engine(url: str) -> Engine:
@@ -52,25 +49,19 @@ def make_engine(url: str) -> Engine:
 
 
 def init_db(engine: Engine) -> None:
-    """Create every table and index that does not exist yet (idempotent).
-
-    ``create_all`` makes the indexes of the tables it creates; an index added to a table
-    that already exists (a store made by an older version) is made here too. A store made
-    before ``patrol_visits`` existed (patrols, no visit at all) gets its visits from the
-    patrols themselves (:func:`backfill_patrol_visits`), so its coverage reads as before."""
-    Base.metadata.create_all(engine)
-    with engine.begin() as conn:
-        for table in Base.metadata.sorted_tables:
-            for index in table.indexes:
-                index.create(conn, checkfirst=True)
-        if conn.scalar(select(PatrolVisit.patrol_id).limit(1)) is None \
-                and conn.scalar(select(Patrol.id).limit(1)) is not None:
-            backfill_patrol_visits(conn)
+    """Open the store at the code's schema: an empty store gets every table (stamped at
+    the head revision), a store at the head is left as it is, and a store behind it (made
+    by an earlier release, or at an older revision) is refused with a :class:`StoreError`
+    that says to run ``python -m dashboard db upgrade`` (:mod:`data.migrate`)."""
+    migrate.ensure_current(engine)
 
 
 def drop_all(engine: Engine) -> None:
-    """Drop every table of the store (the demo builder starts from nothing)."""
+    """Drop every table of the store, its revision stamp too (the demo builder starts from
+    nothing; :func:`init_db` then makes a store at the head)."""
     Base.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE IF EXISTS {migrate.VERSION_TABLE}"))
 
 
 @contextmanager

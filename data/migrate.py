@@ -1,0 +1,194 @@
+"""The store's schema revisions (Alembic): which one a store is at, and bringing it to the
+code's (``python -m dashboard db upgrade``).
+
+The revisions live in ``data/migrations/versions``; the first, ``0001``, is the schema as
+it was when migrations began, and it also adopts a store made before them (no
+``alembic_version`` table): it creates the tables and indexes such a store lacks and
+backfills what they hold. Alembic is configured here, in code: no ``alembic.ini`` needed.
+
+:func:`data.store.init_db` calls :func:`ensure_current` every time a store is opened: an
+empty store is created at the head revision, a store at the head is left as it is (one
+small query), and a store behind is refused with :class:`~data.errors.StoreError` saying
+to run ``db upgrade``. On PostgreSQL, creating and upgrading hold an advisory lock, so two
+workers starting at once on a fresh store do not both create it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from data.errors import StoreError
+from data.models import Base
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version"
+#: the key of PostgreSQL's advisory lock held while a store is created or upgraded
+LOCK_KEY = 0x64617368  # "dash"
+UPGRADE_COMMAND = "python -m dashboard db upgrade"
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a store stands: ``revision`` (None: no ``alembic_version``), whether it has
+    any table at all (``empty``), and the code's ``head``."""
+
+    revision: str | None
+    empty: bool
+    head: str
+
+    @property
+    def current(self) -> bool:
+        """The store is at the code's schema."""
+        return self.revision == self.head
+
+    def describe(self) -> str:
+        """The store's revision in words: ``0001``, ``empty`` or ``none (predates ...)``."""
+        if self.revision is not None:
+            return self.revision
+        return "empty" if self.empty else "none (the store predates migrations)"
+
+
+@dataclass
+class UpgradeReport:
+    """What :func:`upgrade` did: from which revision (as :meth:`Status.describe` words
+    it) to which, and one line per thing done (tables created, rows backfilled)."""
+
+    before: str
+    after: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after or bool(self.notes)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for the store's revisions; ``connection`` (in a transaction)
+    is the one ``env.py`` migrates. Revisions append what they did to
+    ``config.attributes["notes"]``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    config.attributes["notes"] = []
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@lru_cache(maxsize=1)
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    """The revision the code's schema is (the newest in ``data/migrations/versions``)."""
+    head = _scripts().get_current_head()
+    if head is None:  # pragma: no cover - the baseline is always there
+        raise StoreError(f"no revision under {MIGRATIONS}")
+    return head
+
+
+def lock(conn: Connection) -> None:
+    """Hold the store's migration lock until ``conn``'s transaction ends (PostgreSQL; a
+    SQLite file has one writer at a time anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+def _revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return None
+    return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+
+
+def status(engine_or_conn: Engine | Connection) -> Status:
+    """Where the store stands (see :class:`Status`)."""
+    if isinstance(engine_or_conn, Engine):
+        with engine_or_conn.connect() as conn:
+            return status(conn)
+    revision = _revision(engine_or_conn)
+    empty = revision is None and not inspect(engine_or_conn).get_table_names()
+    return Status(revision, empty, head_revision())
+
+
+def current_revision(engine_or_conn: Engine | Connection) -> str | None:
+    """The store's revision; None for a store without one (empty, or made before
+    migrations)."""
+    return status(engine_or_conn).revision
+
+
+def behind_message(state: Status) -> str:
+    """The one line a store that is not at the code's schema is refused with."""
+    if state.revision is not None and not is_known(state.revision):
+        return (f"the store's schema is at revision {state.revision}, which this code does "
+                f"not know (it needs {state.head}): a newer release made or upgraded it; "
+                "run that release, or restore a backup made for this one")
+    return (f"the store's schema is at revision {state.describe()}, the code needs "
+            f"{state.head}: run `{UPGRADE_COMMAND}` (back up the store first)")
+
+
+def is_known(revision: str) -> bool:
+    """The revision is one of the code's (not one a newer release made)."""
+    try:
+        return _scripts().get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def check_current(engine_or_conn: Engine | Connection) -> Status:
+    """The store's :class:`Status`; :class:`StoreError` (:func:`behind_message`) unless it
+    is at the code's schema or empty."""
+    state = status(engine_or_conn)
+    if not (state.current or state.empty):
+        raise StoreError(behind_message(state))
+    return state
+
+
+def ensure_current(engine: Engine) -> None:
+    """Open ``engine``'s store: create an empty one at the head revision (every table of
+    the models, then stamped), do nothing to one at the head, refuse one behind
+    (:class:`StoreError`). Two processes creating the same empty store: one creates it,
+    the other waits for the lock (PostgreSQL) or finds its tables made (SQLite) and
+    sees the head."""
+    if not check_current(engine).empty:
+        return
+    try:
+        with engine.begin() as conn:
+            lock(conn)
+            if not check_current(conn).empty:  # another process made it while we waited
+                return
+            Base.metadata.create_all(conn)
+            MigrationContext.configure(conn).stamp(_scripts(), "head")
+    except (OperationalError, ProgrammingError):
+        # a SQLite file has no advisory lock: the other process's tables were made first
+        if not check_current(engine).current:
+            raise
+
+
+def upgrade(engine: Engine, to: str = "head") -> UpgradeReport:
+    """Bring the store to revision ``to`` (default: the code's), in one transaction where
+    the store allows it (PostgreSQL: the schema and the backfills commit together), under
+    the migration lock. A store made before migrations is adopted by the first revision.
+    Returns what was done; run again, it does nothing."""
+    with engine.begin() as conn:
+        lock(conn)
+        before = status(conn)
+        if before.revision is not None and not is_known(before.revision):
+            raise StoreError(behind_message(before))
+        config = alembic_config(conn)
+        try:
+            command.upgrade(config, to)
+        except CommandError as exc:
+            raise StoreError(f"cannot upgrade the store to {to!r}: {exc}") from None
+        after = status(conn)
+    return UpgradeReport(before.describe(), after.describe(), config.attributes["notes"])
