@@ -6,8 +6,8 @@ Each action is a function ``(args, settings) -> exit status`` registered in
 ``db current`` exits 0 when the store is at the code's schema (the head revision), 1 when
 it is not (behind, made before migrations, or empty: ``db upgrade`` brings it there), and
 2 on an error (no store to reach, or a revision this code does not know). ``db upgrade``
-exits 0 when the store is at the head afterwards, 2 on an error (nothing is then changed
-on PostgreSQL, where the upgrade is one transaction).
+exits 0 when the store is at the head afterwards, 2 on an error (the upgrade is one
+transaction: nothing is then changed).
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, inspect, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from data.errors import StoreError
 from data.models import Base
@@ -99,10 +98,14 @@ def head_revision() -> str:
 
 
 def lock(conn: Connection) -> None:
-    """Hold the store's migration lock until ``conn``'s transaction ends (PostgreSQL; a
-    SQLite file has one writer at a time anyway)."""
+    """Hold the store's migration lock until ``conn``'s transaction ends: PostgreSQL's
+    advisory lock :data:`LOCK_KEY`; on SQLite the file's write lock (``BEGIN IMMEDIATE``),
+    which also makes the schema changes that follow part of the transaction. Call it
+    first thing in the transaction."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    elif conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _revision(conn: Connection) -> str | None:
@@ -157,28 +160,22 @@ def check_current(engine_or_conn: Engine | Connection) -> Status:
 def ensure_current(engine: Engine) -> None:
     """Open ``engine``'s store: create an empty one at the head revision (every table of
     the models, then stamped), do nothing to one at the head, refuse one behind
-    (:class:`StoreError`). Two processes creating the same empty store: one creates it,
-    the other waits for the lock (PostgreSQL) or finds its tables made (SQLite) and
-    sees the head."""
+    (:class:`StoreError`). Two processes opening the same empty store at once: one
+    creates it under the :func:`lock`, the other waits for it and then sees the head."""
     if not check_current(engine).empty:
         return
-    try:
-        with engine.begin() as conn:
-            lock(conn)
-            if not check_current(conn).empty:  # another process made it while we waited
-                return
-            Base.metadata.create_all(conn)
-            MigrationContext.configure(conn).stamp(_scripts(), "head")
-    except (OperationalError, ProgrammingError):
-        # a SQLite file has no advisory lock: the other process's tables were made first
-        if not check_current(engine).current:
-            raise
+    with engine.begin() as conn:
+        lock(conn)
+        if not check_current(conn).empty:  # another process made it while we waited
+            return
+        Base.metadata.create_all(conn)
+        MigrationContext.configure(conn).stamp(_scripts(), "head")
 
 
 def upgrade(engine: Engine, to: str = "head") -> UpgradeReport:
-    """Bring the store to revision ``to`` (default: the code's), in one transaction where
-    the store allows it (PostgreSQL: the schema and the backfills commit together), under
-    the migration lock. A store made before migrations is adopted by the first revision.
+    """Bring the store to revision ``to`` (default: the code's), in one transaction under
+    the migration :func:`lock`: the schema changes and the backfills commit together, or
+    nothing changes. A store made before migrations is adopted by the first revision.
     Returns what was done; run again, it does nothing."""
     with engine.begin() as conn:
         lock(conn)
@@ -188,7 +185,7 @@ def upgrade(engine: Engine, to: str = "head") -> UpgradeReport:
         config = alembic_config(conn)
         try:
             command.upgrade(config, to)
-        except CommandError as exc:
+        except (CommandError, ValueError) as exc:  # an unknown revision; data it cannot move
             raise StoreError(f"cannot upgrade the store to {to!r}: {exc}") from None
         after = status(conn)
     return UpgradeReport(before.describe(), after.describe(), config.attributes["notes"])

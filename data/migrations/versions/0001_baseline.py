@@ -33,7 +33,8 @@ class _Schema:
 
     def __init__(self, bind: sa.Connection) -> None:
         self.bind = bind
-        self.existing = set(sa.inspect(bind).get_table_names())
+        # alembic_version is made by alembic itself before the first revision runs
+        self.existing = set(sa.inspect(bind).get_table_names()) - {"alembic_version"}
         self.tables: list[str] = []
         self.indexes: list[str] = []
 
@@ -101,7 +102,7 @@ def _backfill_patrol_visits(bind: sa.Connection) -> int:
     try:
         tz = ZoneInfo(name or "Asia/Shanghai")
     except (ZoneInfoNotFoundError, ValueError):
-        raise RuntimeError(f"meta.timezone={name!r} is not a known IANA time zone") from None
+        raise ValueError(f"meta.timezone={name!r} is not a known IANA time zone") from None
     patrols = pd.DataFrame(rows, columns=["id", "officer_id", "region_id", "started_at",
                                           "ended_at", "distance_m"])
     started = pd.to_datetime(patrols["started_at"]).astype("datetime64[us]")
