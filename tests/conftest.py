@@ -7,8 +7,9 @@ on SQLite alone.
 
 A fresh store is cheap to hand out: the SQLite half copies a file ``init_db`` made once per
 session, and the PostgreSQL half empties the tables (``TRUNCATE ... RESTART IDENTITY``)
-when the schema is still exactly the one ``init_db`` makes (a test that changed it, or
-dropped it as the demo builder does, gets ``drop_all`` and ``init_db`` as before).
+when the schema is still exactly the one ``init_db`` makes, at the head revision (a test
+that changed it, or dropped it as the demo builder does, or moved its revision, gets
+``drop_all`` and ``init_db`` as before).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from data import store
+from data import migrate, store
 from data.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,10 +81,18 @@ def _postgres_fresh_schema(postgres_engine: Engine) -> str:
     return _pg_schema(postgres_engine)
 
 
+def _pg_revision(engine: Engine) -> list[str]:
+    """The rows of ``alembic_version`` (the fresh schema has that table: a test may have
+    moved its revision without changing the catalog)."""
+    with engine.connect() as conn:
+        return list(conn.execute(text(f"SELECT version_num FROM {migrate.VERSION_TABLE}"))
+                    .scalars())
+
+
 def _empty_postgres(engine: Engine, fresh_schema: str) -> None:
     """Make ``engine``'s store what ``drop_all`` + ``init_db`` make: the same schema with
     every table empty and every id sequence at its start."""
-    if _pg_schema(engine) == fresh_schema:
+    if _pg_schema(engine) == fresh_schema and _pg_revision(engine) == [migrate.head_revision()]:
         tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -81,14 +81,20 @@ def test_deadline_refuses_unknown_units_and_negative_limits():
         deadline(datetime(2026, 1, 1), -1, "hours", SHANGHAI)
 
 
-def test_init_db_adds_an_index_a_store_made_earlier_lacks(engine):
+def test_upgrade_adds_an_index_a_store_made_earlier_lacks(engine):
     from sqlalchemy import inspect, text
 
-    with engine.begin() as conn:
+    from data import migrate
+
+    with engine.begin() as conn:  # a store made before migrations, and before this index
         conn.execute(text("DROP INDEX ix_patrols_started_region"))
+        conn.execute(text("DROP TABLE alembic_version"))
     assert "ix_patrols_started_region" not in {
         i["name"] for i in inspect(engine).get_indexes("patrols")}
+    with pytest.raises(store.StoreError, match="db upgrade"):
+        store.init_db(engine)
+    migrate.upgrade(engine)
+    migrate.upgrade(engine)  # and again: nothing to do
     store.init_db(engine)
-    store.init_db(engine)  # and again: nothing to do
     assert "ix_patrols_started_region" in {
         i["name"] for i in inspect(engine).get_indexes("patrols")}

@@ -1,5 +1,6 @@
-"""Patrol coverage from where the fixes fell (patrol_visits), and the visits init_db gives
-the patrols of a store made before that table (tests/data/field/track_store.py)."""
+"""Patrol coverage from where the fixes fell (patrol_visits), and the visits the baseline
+migration gives the patrols of a store made before that table
+(tests/data/field/track_store.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from data import store
+from data import migrate, store
 from data.field.tracks import rebuild_visits
 from data.metrics import patrol_coverage, period_for
 from data.models import Patrol, PatrolVisit
@@ -55,7 +56,12 @@ def test_coverage_is_unknown_without_patrols_and_zero_with_patrols_elsewhere(eng
         assert patrol_coverage(conn, [2], day) == {2: 0}
 
 
-def test_init_db_gives_an_old_store_one_visit_per_patrol(engine):
+def _made_before_migrations(engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TABLE {migrate.VERSION_TABLE}")
+
+
+def test_upgrade_gives_an_old_store_one_visit_per_patrol(engine):
     track_store.build(engine)
     # made before visits were kept: patrols (one with a track) and no patrol_visits table
     track_store.add_patrol(engine, 1, 1, 3, [(datetime(2026, 3, 1, 17, 0), 0.015, 0.0),
@@ -66,8 +72,11 @@ def test_init_db_gives_an_old_store_one_visit_per_patrol(engine):
             ended_at=None, distance_m=None))
         conn.execute(Patrol.__table__.update().where(Patrol.id == 1).values(distance_m=250.0))
     PatrolVisit.__table__.drop(engine)
-    store.init_db(engine)
-    store.init_db(engine)  # twice: nothing more
+    _made_before_migrations(engine)
+    with pytest.raises(store.StoreError, match="db upgrade"):
+        store.init_db(engine)
+    migrate.upgrade(engine)
+    migrate.upgrade(engine)  # twice: nothing more
     with engine.connect() as conn:
         rows = conn.execute(select(PatrolVisit.patrol_id, PatrolVisit.region_id,
                                    PatrolVisit.day, PatrolVisit.officer_id,
@@ -85,12 +94,13 @@ def test_init_db_gives_an_old_store_one_visit_per_patrol(engine):
     assert coverage == {2: pytest.approx(1 / 3)}  # G1, as "a patrol started in P" said
 
 
-def test_init_db_leaves_a_store_with_visits_alone(engine):
+def test_upgrade_leaves_a_store_with_visits_alone(engine):
     track_store.build(engine)
     track_store.add_patrol(engine, 1, 1, 3, [(datetime(2026, 3, 2, 1, 0), 0.025, 0.0)])
     track_store.add_patrol(engine, 2, 2, 4, [(datetime(2026, 3, 2, 1, 0), 0.015, 0.0)])
     with store.transaction(engine) as conn:
         rebuild_visits(conn, [1, 2])
-    store.init_db(engine)
+    _made_before_migrations(engine)
+    migrate.upgrade(engine)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(PatrolVisit)) == 1  # patrol 2's
