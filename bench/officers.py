@@ -12,7 +12,8 @@ of a county under 500 ms warm. Prints a README line per case.
 
 A store whose patrols have no ``patrol_visits`` rows yet (a demo built before the field
 force wrote them) gets one row per patrol from its own region and local start day, as
-:func:`data.store.init_db` backfills them, so the patrol figures are timed too.
+``db upgrade`` (the baseline revision, ``data/migrations``) backfills them, so the patrol
+figures are timed too.
 """
 
 from __future__ import annotations

@@ -446,7 +446,7 @@ class PatrolVisit(Base):
     ``last_at`` the first and last fix here (naive UTC). Patrol coverage and the officers'
     assessment read this table, never the raw fixes. A patrol with no fixes has no rows
     (patrols made before this table existed get one row from their own region and start:
-    :func:`data.store.init_db`)."""
+    the baseline migration, ``db upgrade``)."""
 
     __tablename__ = "patrol_visits"
 
