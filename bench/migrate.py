@@ -43,7 +43,7 @@ def _p95(values: list[float]) -> float:
 
 
 def _line(name: str, values: list[float]) -> str:
-    return (f"{name:34} median {1000 * statistics.median(values):8.1f} ms   "
+    return (f"{name:40} median {1000 * statistics.median(values):8.1f} ms   "
             f"p95 {1000 * _p95(values):8.1f} ms")
 
 
