@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Callable
 
+from dashboard import cli_backup
 
 #: action name -> (help, add its arguments, run it). Filled below by each part.
 ACTIONS: dict[str, tuple[str, Callable, Callable]] = {}
+ACTIONS.update(cli_backup.ACTIONS)  # backup, restore
 
 
 def add_parser(sub) -> None:
