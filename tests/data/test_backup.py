@@ -247,3 +247,37 @@ def test_a_missing_client_program_names_the_package(monkeypatch):
     with pytest.raises(backup.BackupError, match="pg_dump was not found .* install Debian's "
                                                  "postgresql-client"):
         backup_pg.tool("pg_dump")
+
+
+def test_a_backup_made_while_cases_are_written_is_one_moment(engine, tmp_path):
+    """A writer adds cases the whole time two backups are made: each backup restores (the
+    restore checks every table's rows against the counts taken with the copy) to a number
+    of cases between the store's before and after."""
+    import threading
+
+    tiny_store.build(engine)
+    stop = threading.Event()
+    written: list[int] = []
+
+    def write() -> None:
+        while not stop.is_set():
+            _add_case(engine, f"W{len(written)}")
+            written.append(1)
+
+    before = len(_case_codes(engine))
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(written) < 5:
+            stop.wait(0.01)
+        made = [backup.make_backup(engine, tmp_path / f"{n}.tar", tmp_path / "media")
+                for n in range(2)]
+    finally:
+        stop.set()
+        writer.join()
+    after = len(_case_codes(engine))
+    assert after > before + 5
+    for one in made:
+        backup.restore_backup(engine, one.path, tmp_path / "media", force=True)
+        assert before <= len(_case_codes(engine)) <= after
+        assert _rows(engine)["cases"] == one.tables["cases"]
