@@ -363,7 +363,8 @@ def server_options(settings: Settings, open_files: int | None = None) -> dict[st
     walls and consoles a centre runs (held under the open-file limit, ``open_files``,
     default this process' after raising it), idle connections closed after
     ``idle_timeout`` seconds and looked for every few seconds, a deep backlog, poll()
-    instead of select() (which cannot watch more than 1,024 sockets), the body limit."""
+    instead of select() (which cannot watch more than 1,024 sockets), the body limit, and
+    the proxy's headers dropped unless a proxy is trusted (``proxy_hops``)."""
     open_files = _open_file_limit() if open_files is None else open_files
     limit = max(10, min(settings.connection_limit, open_files - _SPARE_FILES))
     return {
@@ -377,6 +378,9 @@ def server_options(settings: Settings, open_files: int | None = None) -> dict[st
         # largest of any path here, narrowed per path by :func:`_channel_class`
         "max_request_body_size": _body_limits(settings)[1],
         "ident": "dashboard",
+        # waitress drops X-Forwarded-* itself unless told: behind a proxy
+        # (``proxy_hops``) they are left for :func:`dashboard.own_address.trust_proxies`
+        "clear_untrusted_proxy_headers": not settings.proxy_hops,
     }
 
 
