@@ -215,9 +215,11 @@ def _not_a_backup(path: Path, why: str) -> BackupError:
 
 
 def _safe_media_name(name: str) -> bool:
-    parts = PurePosixPath(name[len(MEDIA_PREFIX):]).parts
-    return bool(parts) and not name.startswith("/") and all(
-        part not in ("", ".", "..") for part in parts)
+    """Whether ``media/...`` names a file inside the media folder (no ``..``, not absolute,
+    no backslash)."""
+    rest = PurePosixPath(name[len(MEDIA_PREFIX):])
+    return (bool(rest.parts) and not rest.is_absolute() and "\\" not in name
+            and all(part not in ("", ".", "..") for part in rest.parts))
 
 
 def _checked_manifest(path: Path, manifest: object) -> dict:

@@ -126,6 +126,7 @@ def _damage_store_member(name: str, data: bytes) -> bytes:
     ("no manifest", "it holds no manifest.json"),
     ("a stranger's tar", "its manifest.json is not a dashboard backup's"),
     ("an escaping name", "it holds a member it should not: 'media/../../etc/x'"),
+    ("an absolute name", "it holds a member it should not: 'media//etc/x'"),
 ])
 def test_a_file_that_is_not_a_whole_backup_is_refused_and_the_store_untouched(
         engine, tmp_path, how, words):
@@ -149,8 +150,10 @@ def test_a_file_that_is_not_a_whole_backup_is_refused_and_the_store_untouched(
             manifest = json.loads(data)
             if how == "a stranger's tar":
                 manifest["format"] = "something-else"
-            else:
+            elif how == "an escaping name":
                 manifest["files"]["media/../../etc/x"] = {"size": 1, "sha256": "0"}
+            else:
+                manifest["files"]["media//etc/x"] = {"size": 1, "sha256": "0"}
             return json.dumps(manifest).encode()
         _rewrite(good, bad, change)
     _add_case(engine, "KEPT")
