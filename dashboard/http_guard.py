@@ -448,10 +448,12 @@ def _capped_channels(per_client: int, channel_class: type[HTTPChannel] = HTTPCha
 def make_server(app: Dash, host: str, port: int, settings: Settings) -> Any:
     """A waitress server for ``app`` on ``host``:``port`` with :func:`server_options`, and
     at most ``settings.connections_per_client`` open connections from one address (0: no
-    cap), whose body limit is per path (:func:`_channel_class`). Start it with ``.run()``."""
+    cap; none behind a proxy, ``proxy_hops``, whose connections all come from one address),
+    whose body limit is per path (:func:`_channel_class`). Start it with ``.run()``."""
     server = create_server(app.server, host=host, port=port, **server_options(settings))
     make = _channel_class(settings)
-    if settings.connections_per_client:
+    # behind a proxy every connection is the proxy's: the proxy caps each browser instead
+    if settings.connections_per_client and not settings.proxy_hops:
         make = _capped_channels(settings.connections_per_client, make)
     listeners = [server] if isinstance(server, BaseWSGIServer) else [
         d for d in server.map.values() if isinstance(d, BaseWSGIServer)]

@@ -123,3 +123,21 @@ def test_a_bad_proxy_count_is_refused_naming_it(value, words):
         Settings.from_env({"DASHBOARD_PROXY_HOPS": value})
     assert Settings.from_env({"DASHBOARD_PROXY_HOPS": "1"}).proxy_hops == 1
     assert Settings.from_env({}).proxy_hops == 0
+
+
+def test_behind_a_proxy_the_app_does_not_cap_the_proxy_s_connections(sqlite_engine, tmp_path):
+    """Every connection comes from the proxy: a cap per address would cap them all."""
+    from dashboard import http_guard
+
+    tiny_store.build(sqlite_engine)
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    for hops, capped in ((0, True), (1, False)):
+        settings = Settings(database_url=url, proxy_hops=hops, connections_per_client=20,
+                            secret_key_file=str(tmp_path / "key"))
+        server = http_guard.make_server(create_app(settings), "127.0.0.1", 0, settings)
+        try:
+            # the capped maker is a function; the plain one is waitress' channel class
+            assert (not isinstance(server.channel_class, type)) is capped
+            assert server.adj.clear_untrusted_proxy_headers is capped
+        finally:
+            server.close()
