@@ -93,7 +93,10 @@ def _sqlite_snapshot(engine: Engine, target: Path) -> tuple[dict[str, int], dict
     """Copy the live SQLite store into ``target`` through the backup API (one step, under a
     read lock that writers in WAL mode do not wait for), as a single file; its row counts
     and versions, read from the copy."""
-    source = sqlite3.connect(_sqlite_file(engine), timeout=30)
+    live = _sqlite_file(engine)
+    if not live.is_file():  # connecting would make an empty store there
+        raise BackupError(f"there is no store at {live} to back up")
+    source = sqlite3.connect(live, timeout=30)
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)

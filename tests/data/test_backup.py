@@ -284,3 +284,11 @@ def test_a_backup_made_while_cases_are_written_is_one_moment(engine, tmp_path):
         backup.restore_backup(engine, one.path, tmp_path / "media", force=True)
         assert before <= len(_case_codes(engine)) <= after
         assert _rows(engine)["cases"] == one.tables["cases"]
+
+
+def test_a_sqlite_store_that_is_not_there_is_not_made_by_a_backup(tmp_path):
+    engine = store.make_engine(f"sqlite:///{tmp_path / 'none' / 'dashboard.sqlite3'}")
+    with pytest.raises(backup.BackupError, match="there is no store at .*none/dashboard"):
+        backup.make_backup(engine, tmp_path / "b.tar", tmp_path / "media")
+    assert not (tmp_path / "none" / "dashboard.sqlite3").exists()
+    assert not (tmp_path / "b.tar").exists()
