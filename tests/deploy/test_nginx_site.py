@@ -153,6 +153,11 @@ def test_behind_the_site_the_app_sees_the_browser_over_https(sqlite_engine, tmp_
             assert moved.getheader("Location") == f"https://{HOST}/login?lang=en"
 
             conn = _https(https_port, tmp_path / "dashboard.crt")
+            # the app's own redirects stay on the address the browser used (HTTPS)
+            to_login = _ask(conn, "GET", "/")
+            assert to_login.status == 302
+            location = to_login.getheader("Location")
+            assert location.startswith(("/login", f"https://{HOST}/login")), location
             page = _ask(conn, "GET", "/login")
             assert page.status == 200
             cookie = page.getheader("Set-Cookie")
