@@ -20,7 +20,7 @@ module               layer     what it is
 ``services``         service   the store and settings of the running app
 ``settings``         service   the settings read from the environment
 ``http_guard``       service   request checks, headers, the waitress server
-``own_address``      service   trusted Host names, the server's own address
+``own_address``      service   trusted Host names and proxies, the server's own address
 ``throttle``         service   failed sign-ins slowed down
 ``session_store``    service   sessions recorded in the store
 ``signing_key``      service   the session cookie's signing key
@@ -30,6 +30,7 @@ module               layer     what it is
 ``open311``          service   ``/open311/v2/``: the GeoReport v2 API (public reads, keyed writes)
 ``simulate``         service   ``simulate``'s client: cases posted to an Open311 API
 ``patrol_api``       service   ``/api/patrols``: the patrol feed from officers' phones (keyed)
+``cli_backup``       service   ``db backup`` / ``db restore`` (:mod:`data.backup`)
 ===================  ========  ======================================================
 
 Any other module here is a service.

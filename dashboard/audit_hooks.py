@@ -2,7 +2,8 @@
 
 Each hook is one call from :mod:`dashboard.auth` (sign-in, sign-out, refusals) or a
 callback (:func:`who`, for the workflow). The remote address is the request's
-``remote_addr``: the server answers browsers directly (waitress, no proxy in front).
+``remote_addr``: the browser's, also behind a reverse proxy when ``DASHBOARD_PROXY_HOPS``
+says how many stand in front (:func:`dashboard.own_address.trust_proxies`).
 
 A hook never changes the answer: if the store cannot take the row, the request goes on
 as it would have and the failure goes to the server's log. This module knows nothing of

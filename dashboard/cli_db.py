@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
+from dashboard import cli_backup
 from dashboard.settings import Settings
 from data import migrate, store
 from data.errors import StoreError
-
 
 #: action name -> (help, add its arguments, run it). Filled below by each part.
 ACTIONS: dict[str, tuple[str, Callable, Callable]] = {}
@@ -89,3 +89,4 @@ ACTIONS["upgrade"] = ("bring the store to the code's schema (back it up first)",
                       _upgrade_arguments, run_upgrade)
 ACTIONS["current"] = ("the store's schema revision and the code's (exit 1: upgrade needed)",
                       _no_arguments, run_current)
+ACTIONS.update(cli_backup.ACTIONS)  # backup, restore

@@ -363,7 +363,8 @@ def server_options(settings: Settings, open_files: int | None = None) -> dict[st
     walls and consoles a centre runs (held under the open-file limit, ``open_files``,
     default this process' after raising it), idle connections closed after
     ``idle_timeout`` seconds and looked for every few seconds, a deep backlog, poll()
-    instead of select() (which cannot watch more than 1,024 sockets), the body limit."""
+    instead of select() (which cannot watch more than 1,024 sockets), the body limit, and
+    the proxy's headers dropped unless a proxy is trusted (``proxy_hops``)."""
     open_files = _open_file_limit() if open_files is None else open_files
     limit = max(10, min(settings.connection_limit, open_files - _SPARE_FILES))
     return {
@@ -377,6 +378,9 @@ def server_options(settings: Settings, open_files: int | None = None) -> dict[st
         # largest of any path here, narrowed per path by :func:`_channel_class`
         "max_request_body_size": _body_limits(settings)[1],
         "ident": "dashboard",
+        # waitress drops X-Forwarded-* itself unless told: behind a proxy
+        # (``proxy_hops``) they are left for :func:`dashboard.own_address.trust_proxies`
+        "clear_untrusted_proxy_headers": not settings.proxy_hops,
     }
 
 
@@ -444,10 +448,12 @@ def _capped_channels(per_client: int, channel_class: type[HTTPChannel] = HTTPCha
 def make_server(app: Dash, host: str, port: int, settings: Settings) -> Any:
     """A waitress server for ``app`` on ``host``:``port`` with :func:`server_options`, and
     at most ``settings.connections_per_client`` open connections from one address (0: no
-    cap), whose body limit is per path (:func:`_channel_class`). Start it with ``.run()``."""
+    cap; none behind a proxy, ``proxy_hops``, whose connections all come from one address),
+    whose body limit is per path (:func:`_channel_class`). Start it with ``.run()``."""
     server = create_server(app.server, host=host, port=port, **server_options(settings))
     make = _channel_class(settings)
-    if settings.connections_per_client:
+    # behind a proxy every connection is the proxy's: the proxy caps each browser instead
+    if settings.connections_per_client and not settings.proxy_hops:
         make = _capped_channels(settings.connections_per_client, make)
     listeners = [server] if isinstance(server, BaseWSGIServer) else [
         d for d in server.map.values() if isinstance(d, BaseWSGIServer)]

@@ -12,6 +12,15 @@ headers are the client's to write. Its base URL is, in this order:
    from ``Host``, so other servers are not trusted here);
 
 and otherwise there is none, and the PDF is refused with a reason naming the setting.
+
+Behind a reverse proxy (``Settings.proxy_hops``, ``DASHBOARD_PROXY_HOPS``), the client's
+address and scheme are the proxy's to tell: :func:`trust_proxies` reads them from the last
+``proxy_hops`` entries of ``X-Forwarded-For`` and ``X-Forwarded-Proto`` (werkzeug's
+``ProxyFix``), so the sign-in throttle, the audit log and the log lines see the browser's
+address, and a request that came in over HTTPS is one. With 0 (the default) those headers
+are never read: a client that writes them changes nothing. ``X-Forwarded-Host`` is not
+trusted either way: the proxy passes the browser's ``Host`` as it is, which the trusted-host
+check reads, and the printer's address above never depends on it.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.settings import Settings
 
@@ -105,9 +115,20 @@ def _refuse_untrusted_host() -> None:
         raise request.routing_exception
 
 
+def trust_proxies(server: Flask, hops: int) -> None:
+    """Read the client's address and scheme from the last ``hops`` entries of the
+    ``X-Forwarded-For`` and ``X-Forwarded-Proto`` headers the proxies in front append
+    (none when ``hops`` is 0: nothing changes)."""
+    if hops:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=0,
+                                   x_port=0, x_prefix=0)
+
+
 def init_app(app, settings: Settings) -> None:
-    """Set ``app``'s trusted hosts. Call it before the sign-in guard is installed, so an
-    untrusted ``Host`` is refused before the guard answers (with a redirect, say)."""
+    """Set ``app``'s trusted hosts and proxies. Call it before the sign-in guard is
+    installed, so an untrusted ``Host`` is refused before the guard answers (with a
+    redirect, say)."""
     server: Flask = app.server
     server.config["TRUSTED_HOSTS"] = trusted_hosts(settings)
     server.before_request(_refuse_untrusted_host)
+    trust_proxies(server, settings.proxy_hops)

@@ -23,6 +23,8 @@ MAX_PRINT_SECONDS = 600
 MIN_SECRET_KEY_LENGTH = 32
 #: ``DASHBOARD_LOG_LEVEL``'s values.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+#: Most reverse proxies ``DASHBOARD_PROXY_HOPS`` may name (one nginx is the usual 1).
+MAX_PROXY_HOPS = 5
 
 
 class SettingsError(ValueError):
@@ -238,6 +240,10 @@ class Settings:
     redis_url: str = ""
     #: the level of the server's log (DEBUG, INFO, WARNING, ERROR): one line per request at INFO
     log_level: str = "INFO"
+    #: how many reverse proxies (nginx) stand in front of the server: the client's address
+    #: and scheme are read from that many entries of ``X-Forwarded-For``/``-Proto``
+    #: (:func:`dashboard.own_address.trust_proxies`); 0: those headers are never trusted
+    proxy_hops: int = 0
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -276,6 +282,9 @@ class Settings:
         if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError(f"redis_url={self.redis_url!r}: expected redis://host:port/db, "
                                 "rediss://... or unix:///path")
+        if not 0 <= self.proxy_hops <= MAX_PROXY_HOPS:
+            raise SettingsError(f"proxy_hops={self.proxy_hops!r}: expected 0 (no proxy) to "
+                                f"{MAX_PROXY_HOPS}")
         if not 1 <= self.print_timeout_seconds <= MAX_PRINT_SECONDS:
             raise SettingsError(f"print_timeout_seconds={self.print_timeout_seconds!r}: "
                                 f"expected 1 to {MAX_PRINT_SECONDS}")
@@ -306,7 +315,7 @@ class Settings:
         ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``
         (at least 32 characters), ``SECRET_KEY_FILE``, ``DASHBOARD_INTERNAL_URL``,
         ``DASHBOARD_TRUSTED_HOSTS``, ``DASHBOARD_PRINT_TIMEOUT``, ``REDIS_URL``,
-        ``DASHBOARD_LOG_LEVEL`` and the server's
+        ``DASHBOARD_LOG_LEVEL``, ``DASHBOARD_PROXY_HOPS`` and the server's
         (:data:`SERVER_VARIABLES`, ``DASHBOARD_SECURE_COOKIES``)."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
@@ -353,6 +362,13 @@ class Settings:
             kwargs["redis_url"] = env["REDIS_URL"].strip()
         if env.get("DASHBOARD_LOG_LEVEL", "").strip():
             kwargs["log_level"] = env["DASHBOARD_LOG_LEVEL"].strip().upper()
+        if env.get("DASHBOARD_PROXY_HOPS", "").strip():
+            hops = _parse_int("DASHBOARD_PROXY_HOPS", env["DASHBOARD_PROXY_HOPS"].strip(),
+                              minimum=0)
+            if hops > MAX_PROXY_HOPS:
+                raise SettingsError(f"DASHBOARD_PROXY_HOPS={hops}: at most {MAX_PROXY_HOPS} "
+                                    "(the proxies in front of the server, usually 1)")
+            kwargs["proxy_hops"] = hops
         kwargs.update(_server_settings(env))
         kwargs.update(_intake_settings(env))
         return cls(**kwargs)  # type: ignore[arg-type]
