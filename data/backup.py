@@ -328,10 +328,11 @@ def _unpack(path: Path, manifest: dict, work_dir: Path, media_stage: Path) -> _U
 # --- restoring ----------------------------------------------------------------------------------
 
 def store_is_empty(engine: Engine) -> bool:
-    """Whether no table of the store holds a row (a store not made yet is empty)."""
+    """Whether no table of the store holds a row (a store not made yet is empty); the
+    schema's revision stamp (``alembic_version``) of a store just made is not data."""
     if engine.dialect.name == "sqlite" and not _sqlite_file(engine).exists():
         return True
-    return not any(count_rows(engine).values())
+    return not any(n for name, n in count_rows(engine).items() if name != "alembic_version")
 
 
 def _next_versions(current: dict[str, int], backup: dict[str, int]) -> dict[str, int]:
