@@ -414,8 +414,13 @@ def refresh_wall(request: object, state: dict | None):
                                                                 state.get("region"))))
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)
-    old = _pages().get(state.get("token"), {})  # empty after a server restart: send all
-    _remember(state.get("token", ""), new)
+    # what this page was sent under its token: empty in a worker that did not send it, or
+    # after a restart: then all is sent. Every answer that sends something carries a new
+    # token, so a token names exactly one answer, and a worker never patches a page from
+    # what another worker sent it since (README: Several workers)
+    old = _pages().get(state.get("token"), {})
+    token = uuid.uuid4().hex
+    _remember(token, new)
 
     def changed(key: str) -> bool:
         return old.get(key) != new[key]
@@ -438,6 +443,7 @@ def refresh_wall(request: object, state: dict | None):
     ranking = build_ranking(snap["ranking"], lang) if changed("ranking") else no_update
     state_patch = Patch()
     state_patch["version"] = version
+    state_patch["token"] = token
     return tiles, ticker, figure, trend_patch, pie, bars, ranking, state_patch, {"as_of": as_of}
 
 

@@ -39,7 +39,7 @@ from flask import Response, current_app, request
 from sqlalchemy import Engine
 from werkzeug.serving import make_server
 
-from dashboard import auth, own_address, services
+from dashboard import auth, own_address, services, shared_state
 from data import briefing, store, users
 from data.regions import UnknownRegion, root_region
 from layouts.text import t
@@ -341,7 +341,8 @@ UNAVAILABLE = frozenset({"no_playwright", "no_browser", "no_address", "timeout"}
 
 class PrintLock:
     """One print at a time per server process (Chromium is heavy, command-centre servers
-    small). A print holds the lock for a lease; one stuck past its lease loses it to the
+    small); with Redis, :class:`dashboard.shared_state.RedisLock` holds it for the whole
+    deployment. A print holds the lock for a lease; one stuck past its lease loses it to the
     next request, so a hung print cannot keep every other out."""
 
     def __init__(self, clock=time.monotonic) -> None:
@@ -372,7 +373,7 @@ class PrintLock:
                 self._free.notify()
 
 
-_PRINTER = PrintLock()
+_PRINTER = PrintLock()  # this process' (dashboard.shared_state.SharedState.print_lock)
 
 
 def download_name(code: str | None, week: object) -> str:
@@ -431,7 +432,8 @@ def pdf_download():
     except own_address.NoOwnAddress as exc:
         return _failure(BriefingExportFailed("no_address", str(exc)), lang)
     timeout_s = float(settings.print_timeout_seconds)
-    lease = _PRINTER.acquire(LOCK_WAIT_S, timeout_s + WATCHDOG_GRACE_S + LEASE_GRACE_S)
+    printer = shared_state.of(settings).print_lock()  # Redis: one print in the deployment
+    lease = printer.acquire(LOCK_WAIT_S, timeout_s + WATCHDOG_GRACE_S + LEASE_GRACE_S)
     if lease is None:
         return plain(t("brief_busy", lang), 503)
     try:
@@ -444,7 +446,7 @@ def pdf_download():
     except BriefingExportFailed as exc:
         return _failure(exc, lang)
     finally:
-        _PRINTER.release(lease)
+        printer.release(lease)
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": attachment(download_name(code, week))})
 
