@@ -171,14 +171,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         serving.prepare(engine, settings)
         app = create_app(settings)
         own_address.record(app, args.host, args.port)
-        serving.start_background(app, settings, not args.no_feed)
+        serving.start_background(app, settings, not args.no_feed, args.feed_every)
         _announce_demo_access(engine, f"http://{args.host}:{args.port}", app.server.secret_key)
         app.run(host=args.host, port=args.port, debug=settings.debug,
                 dev_tools_disable_version_check=True)
         return 0
     try:
         serving.serve(settings, args.host, args.port, args.workers, not args.no_feed,
-                      announce=_announce_demo_access)
+                      announce=_announce_demo_access, feed_every=args.feed_every)
     except serving.ServeRefused as exc:
         raise UsageError(str(exc)) from None
     return 0
@@ -481,6 +481,8 @@ def _store_commands(sub) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--dev", action="store_true", help="Flask's development server")
+    serve.add_argument("--feed-every", type=float, default=serving.FEED_SECONDS,
+                       metavar="SECONDS", help="seconds between the demo feed's steps (10)")
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help="worker processes (gunicorn; more than 1 needs PostgreSQL, and "
                             "REDIS_URL to share limits and counts: README, Several workers)")

@@ -111,14 +111,15 @@ def _empty(engine: Engine) -> bool:
         return conn.scalar(select(func.count()).select_from(Region)) == 0
 
 
-def serve_one(settings: Settings, host: str, port: int, with_feed: bool) -> None:
+def serve_one(settings: Settings, host: str, port: int, with_feed: bool,
+              feed_every: float = FEED_SECONDS) -> None:
     """waitress in this process, until stopped (SIGTERM or Ctrl-C): then the lead (if
     held) is let go at once, for another server on the store to take over."""
     from dashboard.http_guard import make_server
 
     app = create_app(settings)
     own_address.record(app, host, port)  # where /briefing.pdf's browser opens it
-    running = start_background(app, settings, with_feed)
+    running = start_background(app, settings, with_feed, feed_every)
     signal.signal(signal.SIGTERM, _exit_on_signal)
     logging.basicConfig()  # waitress' and the guard's warnings, on stderr
     try:
@@ -155,10 +156,10 @@ def gunicorn_options(settings: Settings, host: str, port: int, workers: int) -> 
 
 
 def serve_workers(settings: Settings, host: str, port: int, workers: int,
-                  with_feed: bool) -> None:
+                  with_feed: bool, feed_every: float = FEED_SECONDS) -> None:
     """gunicorn's arbiter with ``workers`` worker processes, until stopped."""
     WorkerApp(settings, gunicorn_options(settings, host, port, workers), host, port,
-              with_feed).run()
+              with_feed, feed_every).run()
 
 
 def _gunicorn_base():
@@ -170,10 +171,11 @@ class WorkerApp(_gunicorn_base()):  # type: ignore[misc]
     """gunicorn serving the dashboard: the app is made in each worker, after its fork."""
 
     def __init__(self, settings: Settings, options: dict, host: str, port: int,
-                 with_feed: bool) -> None:
+                 with_feed: bool, feed_every: float = FEED_SECONDS) -> None:
         self.settings = settings
         self.options = options
         self.host, self.port, self.with_feed = host, port, with_feed
+        self.feed_every = feed_every
         super().__init__()
 
     def load_config(self) -> None:
@@ -183,12 +185,13 @@ class WorkerApp(_gunicorn_base()):  # type: ignore[misc]
     def load(self):
         app = create_app(self.settings)
         own_address.record(app, self.host, self.port)
-        start_background(app, self.settings, self.with_feed)
+        start_background(app, self.settings, self.with_feed, self.feed_every)
         return app.server
 
 
 def serve(settings: Settings, host: str, port: int, workers: int, with_feed: bool,
-          announce: Callable[[Engine, str, str], None]) -> None:
+          announce: Callable[[Engine, str, str], None],
+          feed_every: float = FEED_SECONDS) -> None:
     """``python -m dashboard serve`` (see the module)."""
     engine = store.make_engine(settings.database_url)
     store.init_db(engine)
@@ -202,7 +205,9 @@ def serve(settings: Settings, host: str, port: int, workers: int, with_feed: boo
     engine.dispose()  # nothing of this process' store is carried into a worker
     print(f"serving on http://{host}:{port}/"
           + (f" with {workers} workers" if workers > 1 else ""), flush=True)
+    if not feed_every > 0:
+        raise ServeRefused(f"--feed-every {feed_every}: a number of seconds above 0")
     if workers > 1:
-        serve_workers(settings, host, port, workers, with_feed)
+        serve_workers(settings, host, port, workers, with_feed, feed_every)
     else:
-        serve_one(settings, host, port, with_feed)
+        serve_one(settings, host, port, with_feed, feed_every)
