@@ -339,41 +339,6 @@ LEASE_GRACE_S = 15.0
 UNAVAILABLE = frozenset({"no_playwright", "no_browser", "no_address", "timeout"})
 
 
-class PrintLock:
-    """One print at a time per server process (Chromium is heavy, command-centre servers
-    small); with Redis, :class:`dashboard.shared_state.RedisLock` holds it for the whole
-    deployment. A print holds the lock for a lease; one stuck past its lease loses it to the
-    next request, so a hung print cannot keep every other out."""
-
-    def __init__(self, clock=time.monotonic) -> None:
-        self._clock = clock
-        self._free = threading.Condition()
-        self._holder: object | None = None
-        self._expires = 0.0
-
-    def acquire(self, wait_s: float, lease_s: float) -> object | None:
-        """A lease for ``lease_s`` seconds, waiting at most ``wait_s`` for it; None if
-        another print still holds the lock."""
-        gives_up = self._clock() + wait_s
-        with self._free:
-            while self._holder is not None and self._clock() < self._expires:
-                left = gives_up - self._clock()
-                if left <= 0:
-                    return None
-                self._free.wait(min(left, self._expires - self._clock()))
-            self._holder = object()
-            self._expires = self._clock() + lease_s
-            return self._holder
-
-    def release(self, lease: object) -> None:
-        """Give the lock back, if ``lease`` still holds it (not once it was taken over)."""
-        with self._free:
-            if self._holder is lease:
-                self._holder = None
-                self._free.notify()
-
-
-_PRINTER = PrintLock()  # this process' (dashboard.shared_state.SharedState.print_lock)
 
 
 def download_name(code: str | None, week: object) -> str:
