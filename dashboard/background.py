@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import Callable
 
-from dashboard.shared_state import LeaderLock, SharedUnavailable, holder_id
+from dashboard.shared_state import LeaderLock, holder_id
 
 
 def _say(line: str) -> None:
@@ -66,7 +66,7 @@ class Background:
         while not self.stopping.is_set():
             try:
                 held = self.lock.renew() if self.leading.is_set() else self.lock.acquire()
-            except (SharedUnavailable, Exception) as exc:  # noqa: BLE001 - try again
+            except Exception as exc:  # noqa: BLE001 - Redis or the store down: try again
                 held = False
                 if self.leading.is_set():
                     _say(f"{holder_id()} cannot renew its lead ({exc})")

@@ -26,7 +26,7 @@ import sys
 from typing import Callable
 
 from dash import Dash
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from dashboard import console_cache, own_address, shared_state, signing_key
 from dashboard.app import create_app
@@ -34,6 +34,7 @@ from dashboard.background import Background
 from dashboard.settings import Settings
 from data import store
 from data.demo import feed
+from data.models import Region
 
 #: Seconds between two steps of the demo feed.
 FEED_SECONDS = 10.0
@@ -103,10 +104,6 @@ def prepare(engine: Engine, settings: Settings) -> str:
 
 
 def _empty(engine: Engine) -> bool:
-    from sqlalchemy import func, select
-
-    from data.models import Region
-
     with engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(Region)) == 0
 
@@ -193,11 +190,16 @@ def serve(settings: Settings, host: str, port: int, workers: int, with_feed: boo
           announce: Callable[[Engine, str, str], None],
           feed_every: float = FEED_SECONDS) -> None:
     """``python -m dashboard serve`` (see the module)."""
+    if not feed_every > 0:
+        raise ServeRefused(f"--feed-every {feed_every}: a number of seconds above 0")
     engine = store.make_engine(settings.database_url)
     store.init_db(engine)
     check_workers(workers, settings, engine)
     key = prepare(engine, settings)
     announce(engine, f"http://{host}:{port}", key)
+    if with_feed and demo_feed_job(engine) is not None:
+        print(f"demo county: new cases arrive every {feed_every:g} s, from the one worker "
+              "leading the background work (--no-feed to stop it)", flush=True)
     if workers > 1 and not settings.redis_url:
         print("without REDIS_URL each worker keeps its own sign-in throttle, intake rate "
               "limits, print lock and console counts (README: Several workers)",
@@ -205,8 +207,6 @@ def serve(settings: Settings, host: str, port: int, workers: int, with_feed: boo
     engine.dispose()  # nothing of this process' store is carried into a worker
     print(f"serving on http://{host}:{port}/"
           + (f" with {workers} workers" if workers > 1 else ""), flush=True)
-    if not feed_every > 0:
-        raise ServeRefused(f"--feed-every {feed_every}: a number of seconds above 0")
     if workers > 1:
         serve_workers(settings, host, port, workers, with_feed, feed_every)
     else:
