@@ -429,12 +429,42 @@ def test_background_work_runs_in_one_worker_and_another_takes_over(deployment, g
     _wait_for(lambda: _version(engine) > before, 15, "the feed moves on under the new leader")
 
 
-def test_serve_refuses_several_workers_on_sqlite(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'one.sqlite3'}",
-           "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "dashboard", "serve", "--workers", "2"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2
-    line = done.stderr.strip()
+def test_serve_refuses_several_workers_on_sqlite(tmp_path, capsys):
+    from dashboard.cli import main
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    assert main(["serve", "--workers", "2"], settings) == 2
+    said = capsys.readouterr()
+    line = said.err.strip()
     assert len(line.splitlines()) == 1 and "PostgreSQL" in line and "_SQLITE_WRITER" in line
-    assert "demo county" not in done.stdout  # refused before anything was built
+    assert "demo county" not in said.out  # refused before anything was built
+
+
+def test_the_documented_gunicorn_command_serves_dashboard_wsgi_app(tmp_path):
+    from tests import tiny_store
+
+    url = f"sqlite:///{tmp_path / 'tiny.sqlite3'}"
+    engine = store.make_engine(url)
+    store.init_db(engine)
+    tiny_store.build(engine)
+    engine.dispose()
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen(  # README: Several workers (one worker: SQLite)
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "gthread",
+         "--threads", "2", "--bind", f"127.0.0.1:{port}", "--no-control-socket",
+         "dashboard.wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    try:
+        def answers() -> bool:
+            assert process.poll() is None, process.stdout.read()
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/login", timeout=2)
+            except requests.RequestException:
+                return False
+            return page.status_code == 200 and 'name="csrf"' in page.text
+        _wait_for(answers, 60, "gunicorn serves dashboard.wsgi:app")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
