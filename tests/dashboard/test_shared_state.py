@@ -130,7 +130,10 @@ def test_postgres_advisory_lock_leads_one_process(postgres_engine):
         second._conn.invalidate()  # the leader's session dies with its process
         second._conn.close()
         second._conn = None
-        assert first.acquire()
+        deadline = time.monotonic() + 10  # the server ends the session a moment later
+        while not first.acquire():
+            assert time.monotonic() < deadline, "the dead leader's lock was not let go"
+            time.sleep(0.1)
     finally:
         first.release()
         second.release()
