@@ -414,7 +414,7 @@ def test_serve_with_two_workers_starts_two_worker_processes_that_answer(gunicorn
 def test_background_work_runs_in_one_worker_and_another_takes_over(deployment, gunicorn):
     engine, key = deployment["engine"], namespace(deployment["settings"]) + "leader"
     first = _wait_for(lambda: _leaders(gunicorn), 20, "a worker leads the background work")
-    assert first == _leaders(gunicorn)[:1]  # one of the two leads, the other does not
+    assert len(first) == 1  # one of the two leads, the other does not
     leader = first[0]
     assert deployment["redis"].get(key).decode().endswith(f":{leader}")
     before = _version(engine)
