@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 RUN_PACKAGES  := chromium fonts-noto-cjk
-TEST_PACKAGES := chromium fonts-noto-cjk postgresql poppler-utils
+TEST_PACKAGES := chromium fonts-noto-cjk postgresql poppler-utils redis-server
 
 .PHONY: run test install install-test system-run system-test clean
 
@@ -14,7 +14,8 @@ run: install system-run
 	$(PY) -m dashboard serve --host $(HOST) --port $(PORT)
 
 test: install-test system-test
-	TEST_POSTGRES_URL="$$(scripts/start-postgres.sh)" $(PY) -m pytest $(PYTEST_ARGS)
+	TEST_POSTGRES_URL="$$(scripts/start-postgres.sh)" TEST_REDIS_URL="$$(scripts/start-redis.sh)" \
+		$(PY) -m pytest $(PYTEST_ARGS)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

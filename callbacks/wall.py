@@ -227,7 +227,7 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
     token = uuid.uuid4().hex
     shown = shown_values(snap, shapes, metric, lang)
     page = _pages().get(state.get("token"), {})
-    _remember(token, shown)
+    _remember(token, shown, replaces=state.get("token"))
     parts = wall_parts(snap, shapes, metric, lang)
     # every point moves with the region; the polygons stay unless new ones were imported
     drawn = {"shapes": page["shapes"]} if "shapes" in page else {}
@@ -385,9 +385,12 @@ def _pages() -> OrderedDict:
     return services.extension().setdefault("wall_pages", OrderedDict())
 
 
-def _remember(token: str, shown: dict) -> None:
+def _remember(token: str, shown: dict, replaces: str | None = None) -> None:
+    """Keep what the page of ``token`` was sent; the token it ``replaces`` (the page's
+    previous answer) is let go: one entry per open wall."""
     pages = _pages()
     with _LOCK:  # the server answers walls on several threads
+        pages.pop(replaces, None)
         pages[token] = shown
         pages.move_to_end(token)
         while len(pages) > MAX_PAGES:
@@ -414,8 +417,13 @@ def refresh_wall(request: object, state: dict | None):
                                                                 state.get("region"))))
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)
-    old = _pages().get(state.get("token"), {})  # empty after a server restart: send all
-    _remember(state.get("token", ""), new)
+    # what this page was sent under its token: empty in a worker that did not send it, or
+    # after a restart: then all is sent. Every answer that sends something carries a new
+    # token, so a token names exactly one answer, and a worker never patches a page from
+    # what another worker sent it since (README: Several workers)
+    old = _pages().get(state.get("token"), {})
+    token = uuid.uuid4().hex
+    _remember(token, new, replaces=state.get("token"))
 
     def changed(key: str) -> bool:
         return old.get(key) != new[key]
@@ -438,6 +446,7 @@ def refresh_wall(request: object, state: dict | None):
     ranking = build_ranking(snap["ranking"], lang) if changed("ranking") else no_update
     state_patch = Patch()
     state_patch["version"] = version
+    state_patch["token"] = token
     return tiles, ticker, figure, trend_patch, pie, bars, ranking, state_patch, {"as_of": as_of}
 
 

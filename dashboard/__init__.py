@@ -13,6 +13,8 @@ module               layer     what it is
 ``app``              top       ``create_app(settings)``: server, layout, callbacks, routes
 ``cli``              top       the command line (``python -m dashboard ...``)
 ``__main__``         top       ``python -m dashboard``
+``serving``          top       ``serve``: waitress, or gunicorn's workers; background work
+``wsgi``             top       ``dashboard.wsgi:app`` for a gunicorn started by hand
 ``briefing_export``  top       printing the briefing (Chromium) and ``/briefing.pdf``
 ``audit_page``       top       the ``/admin/audit`` route, and the rows ``cli audit`` prints
 ``auth``             service   sign-in, the guard on every request, the scope checks
@@ -25,8 +27,10 @@ module               layer     what it is
 ``session_store``    service   sessions recorded in the store
 ``signing_key``      service   the session cookie's signing key
 ``audit_hooks``      service   audit rows of sign-ins and refusals
-``console_cache``    service   the console's caches and the thread keeping them warm
-``intake_limits``    service   the intake API's per-key rate limit (in-process)
+``console_cache``    service   the console's caches and the job keeping them warm
+``intake_limits``    service   the intake API's per-key rate limit (in-process or Redis)
+``shared_state``     service   what workers share: in this process, or in Redis
+``background``       service   background work run by the deployment's one leader
 ``open311``          service   ``/open311/v2/``: the GeoReport v2 API (public reads, keyed writes)
 ``simulate``         service   ``simulate``'s client: cases posted to an Open311 API
 ``patrol_api``       service   ``/api/patrols``: the patrol feed from officers' phones (keyed)

@@ -42,7 +42,7 @@ from flask import (
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import audit_hooks, session_store, signing_key
+from dashboard import audit_hooks, session_store, shared_state, signing_key
 from dashboard.settings import Settings
 from dashboard.throttle import LoginThrottle
 from data import users
@@ -478,7 +478,11 @@ def _login() -> Response:
         audit_hooks.sign_in_failed(name, "expired_form")
         return _login_page(lang, next_url, t("login_expired", lang), name, status=400)
     throttle: LoginThrottle = current_app.extensions[EXTENSION]["throttle"]
-    attempt = throttle.begin(name, request.remote_addr)  # counted before the check
+    try:
+        attempt = throttle.begin(name, request.remote_addr)  # counted before the check
+    except shared_state.SharedUnavailable as exc:  # fail closed: no unthrottled guessing
+        current_app.logger.warning("sign-in refused: %s", exc)
+        return _notice("login_shared_unavailable", status=503, retry=30)
     if attempt.wait:
         audit_hooks.sign_in_failed(name, "throttled")
         key = "login_throttled" if attempt.limited_by == "name" else "login_throttled_client"
@@ -488,7 +492,10 @@ def _login() -> Response:
     if user is None:
         audit_hooks.sign_in_failed(name, "wrong")
         return _login_page(lang, next_url, t("login_wrong", lang), name, status=401)
-    throttle.succeeded(attempt)
+    try:
+        throttle.succeeded(attempt)
+    except shared_state.SharedUnavailable as exc:  # the right password still signs in
+        current_app.logger.warning("sign-in throttle not reset: %s", exc)
     audit_hooks.signed_in(user.name)
     session_store.begin(_engine(), user)  # a fresh session, recorded in the store
     return redirect(next_url)
@@ -520,7 +527,7 @@ def init_app(app: Dash, engine: Engine, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
     server.extensions[EXTENSION] = {"engine": engine, "settings": settings,
-                                    "throttle": LoginThrottle()}
+                                    "throttle": shared_state.of(settings).login_throttle()}
     server.extensions[EXTENSION]["callbacks"] = app.callback_map  # for display_may_run
     server.before_request(_guard)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])

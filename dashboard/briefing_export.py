@@ -39,7 +39,7 @@ from flask import Response, current_app, request
 from sqlalchemy import Engine
 from werkzeug.serving import make_server
 
-from dashboard import auth, own_address, services
+from dashboard import auth, own_address, services, shared_state
 from data import briefing, store, users
 from data.regions import UnknownRegion, root_region
 from layouts.text import t
@@ -339,40 +339,6 @@ LEASE_GRACE_S = 15.0
 UNAVAILABLE = frozenset({"no_playwright", "no_browser", "no_address", "timeout"})
 
 
-class PrintLock:
-    """One print at a time per server process (Chromium is heavy, command-centre servers
-    small). A print holds the lock for a lease; one stuck past its lease loses it to the
-    next request, so a hung print cannot keep every other out."""
-
-    def __init__(self, clock=time.monotonic) -> None:
-        self._clock = clock
-        self._free = threading.Condition()
-        self._holder: object | None = None
-        self._expires = 0.0
-
-    def acquire(self, wait_s: float, lease_s: float) -> object | None:
-        """A lease for ``lease_s`` seconds, waiting at most ``wait_s`` for it; None if
-        another print still holds the lock."""
-        gives_up = self._clock() + wait_s
-        with self._free:
-            while self._holder is not None and self._clock() < self._expires:
-                left = gives_up - self._clock()
-                if left <= 0:
-                    return None
-                self._free.wait(min(left, self._expires - self._clock()))
-            self._holder = object()
-            self._expires = self._clock() + lease_s
-            return self._holder
-
-    def release(self, lease: object) -> None:
-        """Give the lock back, if ``lease`` still holds it (not once it was taken over)."""
-        with self._free:
-            if self._holder is lease:
-                self._holder = None
-                self._free.notify()
-
-
-_PRINTER = PrintLock()
 
 
 def download_name(code: str | None, week: object) -> str:
@@ -431,7 +397,8 @@ def pdf_download():
     except own_address.NoOwnAddress as exc:
         return _failure(BriefingExportFailed("no_address", str(exc)), lang)
     timeout_s = float(settings.print_timeout_seconds)
-    lease = _PRINTER.acquire(LOCK_WAIT_S, timeout_s + WATCHDOG_GRACE_S + LEASE_GRACE_S)
+    printer = shared_state.of(settings).print_lock()  # Redis: one print in the deployment
+    lease = printer.acquire(LOCK_WAIT_S, timeout_s + WATCHDOG_GRACE_S + LEASE_GRACE_S)
     if lease is None:
         return plain(t("brief_busy", lang), 503)
     try:
@@ -444,7 +411,7 @@ def pdf_download():
     except BriefingExportFailed as exc:
         return _failure(exc, lang)
     finally:
-        _PRINTER.release(lease)
+        printer.release(lease)
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": attachment(download_name(code, week))})
 

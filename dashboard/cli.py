@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import logging
 import socket
 import sys
-import threading
 import time
 import unicodedata
 from datetime import date, datetime
@@ -25,18 +23,16 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from dashboard import cli_db, cli_officers, own_address, simulate
+from dashboard import cli_db, cli_officers, own_address, serving, simulate
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
-from dashboard.console_cache import start_prewarm
-from dashboard.http_guard import make_server
 from dashboard.settings import Settings, SettingsError
 from data import (
     audit, briefing, case_import, holidays, importer, region_import, report, schema, sessions,
     store, users,
 )
-from data.demo import county, feed
+from data.demo import county
 from data.field import patrol_import, roster
 from data.intake import keys as api_keys
 from data.metric_registry import BY_KEY
@@ -167,48 +163,25 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _open_store(settings)
-    if _store_is_empty(engine):
-        print("the store is empty: building the demo county first (under a minute) ...",
-              flush=True)
-        report = county.build_demo(engine)
-        print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
-    if not args.no_feed:
-        _start_demo_feed(engine)
-    app = create_app(settings)
-    own_address.record(app, args.host, args.port)  # where /briefing.pdf's browser opens it
-    start_prewarm(app)  # the console's first clicks only add up kept counts
-    _announce_demo_access(engine, f"http://{args.host}:{args.port}", app.server.secret_key)
-    print(f"serving on http://{args.host}:{args.port}/", flush=True)
+    """Serve the dashboard: one process, or ``--workers N`` (:mod:`dashboard.serving`)."""
     if args.dev:
+        if args.workers != 1:
+            raise UsageError("--dev serves one process: leave out --workers")
+        engine = _open_store(settings)
+        serving.prepare(engine, settings)
+        app = create_app(settings)
+        own_address.record(app, args.host, args.port)
+        serving.start_background(app, settings, not args.no_feed, args.feed_every)
+        _announce_demo_access(engine, f"http://{args.host}:{args.port}", app.server.secret_key)
         app.run(host=args.host, port=args.port, debug=settings.debug,
                 dev_tools_disable_version_check=True)
         return 0
-    logging.basicConfig()  # waitress' and the guard's warnings, on stderr
-    make_server(app, args.host, args.port, settings).run()
+    try:
+        serving.serve(settings, args.host, args.port, args.workers, not args.no_feed,
+                      announce=_announce_demo_access, feed_every=args.feed_every)
+    except serving.ServeRefused as exc:
+        raise UsageError(str(exc)) from None
     return 0
-
-
-def _start_demo_feed(engine: Engine, every: float = 10.0) -> threading.Thread | None:
-    """On the demo county, keep the world moving while the server runs (new cases, cases
-    moving along, patrols): a wall left on the demo for days stays alive. Real data is
-    never touched."""
-    with engine.connect() as conn:
-        if store.get_meta(conn, "source") != "demo":
-            return None
-
-    def run() -> None:
-        while True:
-            time.sleep(every)
-            try:
-                feed.step(engine, seconds=every)
-            except Exception as exc:  # noqa: BLE001 - a demo hiccup must not stop the server
-                print(f"demo feed: {exc}", file=sys.stderr, flush=True)
-
-    thread = threading.Thread(target=run, name="demo-feed", daemon=True)
-    thread.start()
-    print("demo county: new cases arrive every few seconds (--no-feed to stop it)", flush=True)
-    return thread
 
 
 # --- accounts and wall tokens ------------------------------------------------------------------
@@ -508,6 +481,11 @@ def _store_commands(sub) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument("--dev", action="store_true", help="Flask's development server")
+    serve.add_argument("--feed-every", type=float, default=serving.FEED_SECONDS,
+                       metavar="SECONDS", help="seconds between the demo feed's steps (10)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="worker processes (gunicorn; more than 1 needs PostgreSQL, and "
+                            "REDIS_URL to share limits and counts: README, Several workers)")
     serve.add_argument("--no-feed", action="store_true",
                        help="on the demo county, do not keep adding cases while serving")
     serve.set_defaults(run=cmd_serve)

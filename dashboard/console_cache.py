@@ -1,24 +1,29 @@
-"""The console's server-side caches, and the thread that keeps them warm.
+"""The console's server-side caches, and the job that keeps them warm.
 
 A service of the running app (kept on its ``server.extensions``, :mod:`dashboard.services`):
 the region view's counts (:func:`region_view`, kept a minute, forgotten after an action on
 cases by :func:`forget_counts`) and the map's shapes (:func:`shapes`, kept per regions
-version). :func:`start_prewarm` counts every region's default view in a background thread
-while the server runs (``serve`` starts it, never an import or ``create_app``).
+version). :func:`prewarm_once` counts every region's default view; ``serve`` runs it every
+:data:`PREWARM_SECONDS` as background work of the deployment's leader
+(:mod:`dashboard.background`), never on import or in ``create_app``.
+
+Several workers: the counts live where :mod:`dashboard.shared_state` keeps things. With
+Redis they are shared: what one worker counted (or the leader warmed) serves every worker,
+and :func:`forget_counts` moves a counter in Redis that every worker's keys carry, so a
+commander's action shows at once whichever worker answers next. Without Redis each worker
+keeps its own (the leader's warming helps the leader only), and an action forgets the
+counts of the worker that ran it; the others' show it within :data:`RESULTS_SECONDS`.
 
 It imports neither the app factory nor callbacks.
 """
 
 from __future__ import annotations
 
-import sys
-import threading
 from datetime import datetime
 
 from dash import Dash
 
-from dashboard import services
-from data import metrics
+from dashboard import services, shared_state
 from data import region_view as views
 from data.store import regions_version, utcnow
 
@@ -26,6 +31,8 @@ RESULTS_CACHE = "console_results"
 RESULTS_SECONDS = 60
 PREWARM_SECONDS = 30
 SHAPES_CACHE = "console_shapes"
+#: the counter :func:`forget_counts` moves (shared by the workers with Redis)
+FORGOTTEN = "console_counts_forgotten"
 
 
 def region_view(conn, code: str | None, flt, now: datetime) -> dict:
@@ -41,10 +48,40 @@ def region_view(conn, code: str | None, flt, now: datetime) -> dict:
     return views.region_view(conn, code, flt, now, cache=results_cache())
 
 
-def results_cache() -> "metrics.ResultCache":
-    """The running app's cache of the region view's counts."""
-    return services.extension().setdefault(
-        RESULTS_CACHE, metrics.ResultCache(size=96, max_age=RESULTS_SECONDS))
+def results_cache() -> "_Forgettable":
+    """The running app's cache of the region view's counts (in Redis when shared)."""
+    kept = services.extension().get(RESULTS_CACHE)
+    if kept is None:
+        state = shared_state.of(services.settings())
+        kept = _Forgettable(state.results_cache(size=96, max_age=RESULTS_SECONDS), state)
+        services.extension()[RESULTS_CACHE] = kept
+    return kept
+
+
+class _Forgettable:
+    """A results cache whose keys carry :data:`FORGOTTEN`'s count: moving it on
+    (:func:`forget_counts`) makes every later key new, in every worker that shares it."""
+
+    def __init__(self, cache, state: shared_state.SharedState) -> None:
+        self.cache = cache
+        self.state = state
+        self.max_age = cache.max_age
+
+    def key(self, conn, *parts) -> tuple:
+        try:
+            forgotten = self.state.counter(FORGOTTEN)
+        except shared_state.SharedUnavailable:
+            forgotten = -1  # Redis down: nothing is found, the counts are made
+        return (*self.cache.key(conn, *parts), forgotten)
+
+    def get(self, key: tuple):
+        return None if key[-1] == -1 else self.cache.get(key)
+
+    def get_or_compute(self, key: tuple, make):
+        return make() if key[-1] == -1 else self.cache.get_or_compute(key, make)
+
+    def __len__(self) -> int:
+        return len(self.cache)
 
 
 def prewarm_once(app: Dash, now: datetime | None = None) -> None:
@@ -55,27 +92,13 @@ def prewarm_once(app: Dash, now: datetime | None = None) -> None:
             views.prewarm(conn, results_cache(), utcnow() if now is None else now)
 
 
-def start_prewarm(app: Dash, every: float = PREWARM_SECONDS) -> threading.Thread:
-    """Keep the default view's counts warm while the server runs: :func:`prewarm_once`
-    now and every ``every`` seconds, in a background thread (started by ``serve``, never
-    on import or by ``create_app``)."""
-    pause = threading.Event()  # never set: its wait is the thread's sleep
-
-    def run() -> None:
-        while True:
-            try:
-                prewarm_once(app)
-            except Exception as exc:  # noqa: BLE001 - a failed warm-up only costs speed
-                print(f"console prewarm: {exc}", file=sys.stderr, flush=True)
-            pause.wait(every)
-
-    thread = threading.Thread(target=run, name="console-prewarm", daemon=True)
-    thread.start()
-    return thread
-
-
 def forget_counts() -> None:
-    """Drop the kept counts: the next view counts afresh (after an action on cases)."""
+    """Forget the kept counts: the next view counts afresh (after an action on cases),
+    in every worker that shares them. Redis down: this worker's own are dropped."""
+    try:
+        shared_state.of(services.settings()).bump(FORGOTTEN)
+    except shared_state.SharedUnavailable:
+        pass
     services.extension().pop(RESULTS_CACHE, None)
 
 

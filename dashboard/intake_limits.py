@@ -5,9 +5,9 @@ A token bucket per key: it holds up to N requests (N: the key's ``rate_per_minut
 of N and then N a minute for as long as it likes. One float pair per key, no list of past
 requests.
 
-In-process, per server process (like :mod:`dashboard.throttle`): two waitress processes
-would allow each key twice its rate. Issue 15 moves the buckets to Redis, shared by every
-process; until then one process serves the intake. No Flask here: the route asks
+:class:`KeyRateLimiter` keeps the buckets in this process; :class:`RedisKeyRateLimiter`
+keeps them in Redis, shared by every worker (:mod:`dashboard.shared_state`), so several
+workers allow each key its rate in total, not once per worker. No Flask here: the route asks
 :meth:`KeyRateLimiter.check` and turns a wait into a 429 with ``Retry-After``.
 """
 
@@ -71,3 +71,52 @@ class KeyRateLimiter:
     def __len__(self) -> int:
         with self._lock:
             return len(self._buckets)
+
+
+# One bucket as a Redis hash on Redis' own clock, checked and counted atomically.
+_CHECK = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local rate = tonumber(ARGV[1])
+local refill = rate / 60
+local held = redis.call('HMGET', KEYS[1], 'left', 'at')
+local left = tonumber(held[1]) or rate
+local at = tonumber(held[2]) or now
+left = math.min(rate, left + math.max(0, now - at) * refill)
+local wait = 0
+if left >= 1 - 1e-9 then
+  left = math.max(0, left - 1)
+else
+  wait = math.max(1, math.ceil((1 - left) / refill - 1e-9))
+end
+redis.call('HSET', KEYS[1], 'left', tostring(left), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 61000)
+return wait
+"""
+
+
+class RedisKeyRateLimiter(KeyRateLimiter):
+    """:class:`KeyRateLimiter`'s buckets in Redis (``state``, a
+    :class:`dashboard.shared_state.RedisState`): a bucket refills within a minute, so each
+    expires a minute after its last request. Redis unreachable:
+    :class:`dashboard.shared_state.SharedUnavailable` (the intake answers 503)."""
+
+    def __init__(self, state) -> None:
+        super().__init__()
+        self.state = state
+        self._check = state.script(_CHECK)
+
+    def _name(self, key_id: object) -> str:
+        return f"{self.state.prefix}intake:{key_id}"
+
+    def check(self, key_id: object, per_minute: int, now: float | None = None) -> int:
+        if isinstance(per_minute, bool) or not isinstance(per_minute, int) or per_minute < 1:
+            raise ValueError(f"per_minute {per_minute!r}: expected a whole number, 1 or more")
+        return int(self.state.call(lambda: self._check(keys=[self._name(key_id)],
+                                                       args=[per_minute])))
+
+    def forget(self, key_id: object) -> None:
+        self.state.call(lambda: self.state.client.delete(self._name(key_id)))
+
+    def __len__(self) -> int:
+        return 0

@@ -50,8 +50,8 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from dashboard import audit_hooks, services
-from dashboard.intake_limits import KeyRateLimiter
+from dashboard import audit_hooks, services, shared_state
+from dashboard.shared_state import SharedUnavailable
 from data import audit, schema, store
 from data.intake import keys, media
 from data.intake import open311 as georeport
@@ -395,6 +395,10 @@ def _answering(view: Callable[..., Response]) -> Callable[..., Response]:
     def answer(**kwargs: str) -> Response:
         try:
             return view(**kwargs)
+        except SharedUnavailable as exc:  # the shared rate limits: fail closed
+            log.warning("open311: %s", quoted(exc))
+            return ApiError(503, "limits: the shared rate limits are not available; try "
+                                 "again later", headers={"Retry-After": "30"}).response()
         except ApiError as error:
             return error.response()
         except SQLAlchemyError as exc:
@@ -420,7 +424,8 @@ _ROUTES: Iterable[tuple[str, str, Callable[..., Response]]] = (
 def init_app(app: Dash) -> None:
     """Serve the GeoReport v2 routes on ``app``'s server (``create_app`` calls it)."""
     server: Flask = app.server
-    server.extensions[EXTENSION] = {"limiter": KeyRateLimiter()}
+    settings = server.extensions[services.EXTENSION]["settings"]
+    server.extensions[EXTENSION] = {"limiter": shared_state.of(settings).key_limiter()}
     for rule, name, view in _ROUTES:
         server.add_url_rule(BASE + rule, f"open311_{name}", _answering(view),
                             methods=_ALL_METHODS)

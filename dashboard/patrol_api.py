@@ -44,11 +44,11 @@ from dash import Dash
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import audit_hooks, services
-from dashboard.intake_limits import KeyRateLimiter
+from dashboard import audit_hooks, services, shared_state
 from dashboard.open311 import (
     IDEMPOTENCY_HEADER, KEY_HEADER, ApiError, check_length, json_response, quoted,
 )
+from dashboard.shared_state import SharedUnavailable
 from data import audit, store
 from data.field import live
 from data.intake import keys
@@ -270,6 +270,10 @@ def _answering(view: Callable[..., Response]) -> Callable[..., Response]:
     def answer(**kwargs: Any) -> Response:
         try:
             return view(**kwargs)
+        except SharedUnavailable as exc:  # the shared rate limits: fail closed
+            log.warning("patrol api: %s", quoted(exc))
+            return ApiError(503, "limits: the shared rate limits are not available; try "
+                                 "again later", headers={"Retry-After": "30"}).response()
         except ApiError as error:
             if error.status not in (404, 405) or request.method == "POST":
                 _audit_refusal(error)
@@ -296,7 +300,8 @@ def _audit_refusal(error: ApiError) -> None:
 def init_app(app: Dash) -> None:
     """Serve the patrol feed on ``app``'s server (``create_app`` calls it)."""
     server: Flask = app.server
-    server.extensions[EXTENSION] = {"limiter": KeyRateLimiter()}
+    settings = server.extensions[services.EXTENSION]["settings"]
+    server.extensions[EXTENSION] = {"limiter": shared_state.of(settings).key_limiter()}
     routes = ((BASE, _post_only(_patrols)), (BASE + "/<int:patrol_id>/points",
                                              _post_only(_points)),
               (BASE + "/<path:rest>", _elsewhere))

@@ -13,12 +13,15 @@ passwords gets at most the limit through, not the limit times the number of thre
 
 Memory is bounded: each key keeps at most its limit's number of times, a key falls away
 once its newest failure is older than its window, and at most :data:`MAX_KEYS` keys are
-kept (the least recently failed go first). It is per server process (README: signing in).
+kept (the least recently failed go first). It is per server process (README: signing in);
+:class:`RedisLoginThrottle` keeps the same limits in Redis for several workers
+(:mod:`dashboard.shared_state`), where they hold in total.
 """
 
 from __future__ import annotations
 
 import math
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -45,6 +48,7 @@ class Attempt:
     limited_by: str | None = None
     keys: tuple[tuple[str, str], ...] = ()
     at: float = 0.0
+    token: str = ""  # Redis: this attempt's entry in the client's window
 
 
 class LoginThrottle:
@@ -122,3 +126,68 @@ class LoginThrottle:
                         self._failures[key] = rest
                     else:
                         del self._failures[key]
+
+
+# Each key's failures as a sorted set of Redis' own clock: one check-and-count, atomic across
+# every worker. ARGV: limit and window per key, then this attempt's member.
+_BEGIN = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local n = #KEYS
+for i = 1, n do
+  local limit, window = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+  if redis.call('ZCARD', KEYS[i]) >= limit then
+    local oldest = redis.call('ZRANGE', KEYS[i], -limit, -limit, 'WITHSCORES')
+    return {math.max(1, math.ceil(tonumber(oldest[2]) + window - now)), i}
+  end
+end
+for i = 1, n do
+  local limit, window = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
+  redis.call('ZADD', KEYS[i], now, ARGV[2 * n + 1])
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -limit - 1)
+  redis.call('PEXPIRE', KEYS[i], math.ceil(window * 1000))
+end
+return {0, 0}
+"""
+
+
+class RedisLoginThrottle(LoginThrottle):
+    """:class:`LoginThrottle`'s limits kept in Redis (``state``, a
+    :class:`dashboard.shared_state.RedisState`): every worker counts into the same windows,
+    so wrong passwords spread over workers are limited at the limit in total. Redis
+    unreachable: :class:`dashboard.shared_state.SharedUnavailable` (sign-in answers 503:
+    no guessing goes unthrottled)."""
+
+    def __init__(self, state, **limits) -> None:
+        super().__init__(**limits)
+        self.state = state
+        self._begin = state.script(_BEGIN)
+
+    def _name(self, key: tuple[str, str]) -> str:
+        return f"{self.state.prefix}throttle:{key[0]}:{key[1]}"
+
+    def __len__(self) -> int:
+        return 0  # Redis keeps (and expires) the windows
+
+    def begin(self, name: str, client: str | None = None,
+              now: float | None = None) -> Attempt:
+        keys = self._keys(name, client)
+        token = secrets.token_hex(8)
+        args = [v for key in keys for v in self.limits[key[0]]] + [token]
+        wait, which = self.state.call(lambda: self._begin(
+            keys=[self._name(key) for key in keys], args=args))
+        if wait:
+            return Attempt(wait=int(wait), limited_by=keys[int(which) - 1][0])
+        return Attempt(wait=0, keys=keys, token=token)
+
+    def succeeded(self, attempt: Attempt) -> None:
+        def forget() -> None:
+            with self.state.client.pipeline() as pipe:
+                for key in attempt.keys:
+                    if key[0] == "name":
+                        pipe.delete(self._name(key))
+                    else:
+                        pipe.zrem(self._name(key), attempt.token)
+                pipe.execute()
+        self.state.call(forget)

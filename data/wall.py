@@ -328,7 +328,7 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
     """Everything a wall refresh needs. The counts of today and now are fresh; the
     30-day panels and today's patrol coverage come from ``cache`` (a dict the caller
     keeps) when they were counted less than :data:`SLOW_SECONDS` ago on the same local
-    day. The region's subtree is kept there too, until regions are written again."""
+    day, on the same regions. The region's subtree is kept there too, until regions are written again."""
     cache = {} if cache is None else cache
     region = root_region(conn, region_code)
     tz = deployment_timezone(conn)
@@ -343,8 +343,10 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
     key = ("slow", rid)
     held = cache.get(key)
     today = local_date(now, tz)
-    if held is None or held["day"] != today or (now - held["at"]).total_seconds() > SLOW_SECONDS:
-        held = {"day": today, "at": now, "panels": slow_panels(conn, region, now),
+    if (held is None or held["day"] != today or held["regions"] != fingerprint
+            or (now - held["at"]).total_seconds() > SLOW_SECONDS):  # new regions: at once
+        held = {"day": today, "at": now, "regions": fingerprint,
+                "panels": slow_panels(conn, region, now),
                 "patrol_coverage": patrol_today(conn, region, now)}
         cache[key] = held
     slow = held["panels"]

@@ -74,6 +74,18 @@ def postgres_engine() -> Engine:
 
 
 @pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis named by ``TEST_REDIS_URL`` (``make test`` starts one); like PostgreSQL,
+    skipped locally without it and a failure under CI."""
+    url = os.environ.get("TEST_REDIS_URL") or None
+    if url is None:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail("CI must test Redis too: TEST_REDIS_URL is not set")
+        pytest.skip("TEST_REDIS_URL not set (make test starts a Redis and sets it)")
+    return url
+
+
+@pytest.fixture(scope="session")
 def _postgres_fresh_schema(postgres_engine: Engine) -> str:
     """The catalog of a PostgreSQL store just made by ``init_db``."""
     store.drop_all(postgres_engine)

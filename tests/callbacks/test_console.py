@@ -392,8 +392,10 @@ def test_region_codes_are_quoted_in_addresses():
     assert region_of_path("/wall") is None
 
 
-def test_the_prewarm_thread_keeps_running(app, monkeypatch):
+def test_the_prewarm_job_keeps_running(app, monkeypatch):
     import threading
+
+    from dashboard import serving
 
     passes = []
     done = threading.Event()
@@ -404,6 +406,13 @@ def test_the_prewarm_thread_keeps_running(app, monkeypatch):
             done.set()
 
     monkeypatch.setattr(console_cache, "prewarm_once", counted)
-    thread = console_cache.start_prewarm(app, every=0.01)
-    assert done.wait(5), "the thread should warm up again after its pause"
-    assert thread.daemon and thread.is_alive()
+    monkeypatch.setattr(console_cache, "PREWARM_SECONDS", 0.01)
+    running = serving.start_background(app, services_settings(app), with_feed=False)
+    try:
+        assert done.wait(5), "the job should warm up again after its pause"
+    finally:
+        serving.stop_background(running)
+
+
+def services_settings(app):
+    return app.server.extensions["grid_dashboard"]["settings"]

@@ -177,3 +177,42 @@ def test_the_console_s_next_click_draws_the_new_boundaries(running):
     with acting_as(app, "admin"):
         after = console_cb.panels(state)["map"]
     assert _east_edge(after.data[0].geojson["features"], "G1") == pytest.approx(116.40)
+
+
+def _apply_state(state: dict, patch) -> dict:
+    """The wall's state after the browser applied a refresh's Patch of it."""
+    applied = dict(state)
+    for op in patch.to_plotly_json()["operations"]:
+        assert op["operation"] == "Assign"
+        applied[op["location"][0]] = op["params"]["value"]
+    return applied
+
+
+def test_a_worker_never_patches_a_wall_from_what_another_worker_sent_it(running, tmp_path):
+    """Two workers (two apps on one store) answer one wall's refreshes in turn: each answer
+    carries a new page token, so a worker that did not send the page's last answer sends
+    the whole ticker, never a patch made from an older answer it remembers."""
+    app, engine, token, _ = running
+    other = create_app(app.server.extensions["grid_dashboard"]["settings"])
+    try:
+        with acting_as(app, token=token):
+            state = _find(wall_cb.render_wall(""), ids.WALL_STATE).data
+        _add_case(engine)
+        with acting_as(other, token=token):  # B has never seen this page: sends it all
+            answer = wall_cb.refresh_wall(1, state)
+        assert isinstance(answer[1], list)  # the ticker, whole
+        state = _apply_state(state, answer[7])
+        _add_case(engine)
+        with acting_as(app, token=token):  # A sent the page an older answer: sends it all
+            answer = wall_cb.refresh_wall(2, state)
+        assert isinstance(answer[1], list)
+        state = _apply_state(state, answer[7])
+        _add_case(engine)
+        with acting_as(app, token=token):  # A sent the last answer: a patch, one new row
+            answer = wall_cb.refresh_wall(3, state)
+        assert isinstance(answer[1], Patch)
+        assert sum(op["operation"] == "Prepend"
+                   for op in answer[1].to_plotly_json()["operations"]) == 1
+    finally:
+        other.server.extensions["grid_dashboard"]["engine"].dispose()
+

@@ -17,9 +17,10 @@ from shapely import box, to_wkb
 from sqlalchemy import insert
 from werkzeug.http import parse_options_header
 
-from dashboard import briefing_export, own_address
+from dashboard import briefing_export, own_address, shared_state
 from dashboard.app import create_app
-from dashboard.briefing_export import BriefingExportFailed, PrintLock
+from dashboard.briefing_export import BriefingExportFailed
+from dashboard.shared_state import PrintLock
 from dashboard.settings import Settings
 from dashboard.cli import main
 from data import store, users
@@ -241,7 +242,7 @@ def test_a_failed_or_timed_out_print_gives_the_printer_back(tmp_path, prints):
 
 def test_a_busy_printer_says_so_quickly(tmp_path, prints, monkeypatch):
     lock = PrintLock()
-    monkeypatch.setattr(briefing_export, "_PRINTER", lock)
+    monkeypatch.setattr(shared_state, "_PRINTER", lock)
     monkeypatch.setattr(briefing_export, "LOCK_WAIT_S", 0.2)
     app = _app(tmp_path)
     own_address.record(app, "127.0.0.1", 8050)

@@ -86,22 +86,29 @@ def test_demo_refuses_to_wipe_imported_data_unless_told(settings, capsys):
 def test_serve_keeps_the_demo_moving_but_not_real_data(settings, tmp_path):
     import time
 
-    from dashboard.cli import _start_demo_feed
+    from dashboard.background import Background
+    from dashboard.serving import demo_feed_job
+    from dashboard.shared_state import LeaderLock
     from data.demo import county
 
     real = store.make_engine(settings.database_url)
-    assert _start_demo_feed(real, every=0.05) is None  # the tiny store is not the demo
+    assert demo_feed_job(real, every=0.05) is None  # the tiny store is not the demo
     real.dispose()
     engine = store.make_engine(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     county.build_demo(engine, scale="small", seed=4)
     with engine.connect() as conn:
         before = store.data_version(conn)
-    assert _start_demo_feed(engine, every=0.05) is not None
+    job = demo_feed_job(engine, every=0.05)
+    assert job is not None
+    background = Background(LeaderLock())  # SQLite: this process leads
+    background.add("demo-feed", 0.05, job)
+    background.start()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with engine.connect() as conn:
             if store.data_version(conn) > before:
                 break
         time.sleep(0.1)
+    background.stop()
     with engine.connect() as conn:
         assert store.data_version(conn) > before

@@ -1,0 +1,213 @@
+"""``serve``: one process with waitress, or ``--workers N`` gunicorn worker processes.
+
+:func:`serve` does, once, in the process that was started: open the store (build the demo
+county into an empty one), make the signing key, print the demo's accounts and wall
+address. Then:
+
+* ``--workers 1`` (the default): the app in this process, served by waitress
+  (:func:`dashboard.http_guard.make_server`);
+* ``--workers N`` (N > 1, PostgreSQL only): gunicorn's ``gthread`` workers, each with
+  ``Settings.server_threads`` threads, bound to ``--host``:``--port``. Each worker makes its
+  own app after the fork (:class:`WorkerApp`): engines and Redis connections are never
+  shared across a fork.
+
+Every process serving runs :func:`start_background`: the deployment's background work (the
+demo feed, the console's cache warming) runs in the one process that leads
+(:mod:`dashboard.background`). ``dashboard/wsgi.py`` serves the same app to a gunicorn
+started by hand.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import signal
+import sys
+from typing import Callable
+
+from dash import Dash
+from sqlalchemy import Engine, func, select
+
+from dashboard import console_cache, own_address, shared_state, signing_key
+from dashboard.app import create_app
+from dashboard.background import Background
+from dashboard.settings import Settings
+from data import store
+from data.demo import feed
+from data.models import Region
+
+#: Seconds between two steps of the demo feed.
+FEED_SECONDS = 10.0
+
+
+class ServeRefused(Exception):
+    """``serve`` cannot run as asked; the message says why and what to do instead."""
+
+
+def check_workers(workers: int, settings: Settings, engine: Engine) -> None:
+    """Refuse ``--workers N`` that cannot work: below 1, or above 1 on SQLite."""
+    if workers < 1:
+        raise ServeRefused(f"--workers {workers}: at least 1")
+    if workers > 1 and engine.dialect.name == "sqlite":
+        raise ServeRefused(
+            f"--workers {workers} needs PostgreSQL: SQLite lets one writer at a time, and "
+            "this process' writer lock (data/intake/create.py _SQLITE_WRITER) holds only "
+            "within one process; set DATABASE_URL=postgresql+psycopg://... or serve with "
+            "--workers 1")
+
+
+def demo_feed_job(engine: Engine, every: float = FEED_SECONDS) -> Callable[[], None] | None:
+    """On the demo county, one step of the world moving (new cases, cases moving along,
+    patrols) to run every ``every`` seconds; None on a store of real data, never touched."""
+    with engine.connect() as conn:
+        if store.get_meta(conn, "source") != "demo":
+            return None
+    return lambda: feed.step(engine, seconds=every)
+
+
+def start_background(app: Dash, settings: Settings, with_feed: bool,
+                     feed_every: float = FEED_SECONDS) -> list[Background]:
+    """The background work of a serving process: the deployment's (the demo feed; the
+    console's warming when its counts are shared in Redis) while this process leads; the
+    process' own (the console's warming of its own counts, without Redis)."""
+    engine = app.server.extensions["grid_dashboard"]["engine"]
+    state = shared_state.of(settings)
+    deployment = Background(state.leader_lock(engine))
+    job = demo_feed_job(engine, feed_every) if with_feed else None
+    if job is not None:
+        deployment.add("demo-feed", feed_every, job)
+    warm = ("console-prewarm", console_cache.PREWARM_SECONDS,
+            lambda: console_cache.prewarm_once(app))
+    own = Background(shared_state.LeaderLock())  # this process alone: it always leads
+    (deployment if state.kind == "redis" else own).add(*warm, at_once=True)
+    running = [deployment.start(), own.start()]
+    atexit.register(stop_background, running)  # a stopping worker lets its lead go at once
+    return running
+
+
+def stop_background(running: list[Background]) -> None:
+    for background in running:
+        background.stop()
+
+
+def prepare(engine: Engine, settings: Settings) -> str:
+    """What happens once per ``serve``, before any worker: the demo county in an empty
+    store, and the session-signing key (made now, so workers never race to make it)."""
+    from data.demo import county  # the builder is big: loaded when serving only
+
+    if _empty(engine):
+        print("the store is empty: building the demo county first (under a minute) ...",
+              flush=True)
+        report = county.build_demo(engine)
+        print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
+    return signing_key.signing_key(settings, engine)
+
+
+def _empty(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(Region)) == 0
+
+
+def serve_one(settings: Settings, host: str, port: int, with_feed: bool,
+              feed_every: float = FEED_SECONDS) -> None:
+    """waitress in this process, until stopped (SIGTERM or Ctrl-C): then the lead (if
+    held) is let go at once, for another server on the store to take over."""
+    from dashboard.http_guard import make_server
+
+    app = create_app(settings)
+    own_address.record(app, host, port)  # where /briefing.pdf's browser opens it
+    running = start_background(app, settings, with_feed, feed_every)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    logging.basicConfig()  # waitress' and the guard's warnings, on stderr
+    try:
+        make_server(app, host, port, settings).run()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        stop_background(running)
+
+
+def _exit_on_signal(signum, frame) -> None:
+    raise SystemExit(0)
+
+
+def gunicorn_options(settings: Settings, host: str, port: int, workers: int) -> dict:
+    """gunicorn's settings for ``serve --workers N``: gthread workers with the server's
+    threads, the connection limit, idle connections kept ``idle_timeout`` seconds, a deep
+    backlog, a worker timeout past the longest print, the log level."""
+    return {
+        "bind": [f"{host}:{port}"],
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": settings.server_threads,
+        "worker_connections": settings.connection_limit,
+        "keepalive": settings.idle_timeout,
+        "backlog": 2048,
+        "timeout": max(60, settings.print_timeout_seconds + 60),
+        "graceful_timeout": 10,
+        "loglevel": settings.log_level.lower(),
+        "proc_name": "dashboard",
+        "preload_app": False,  # each worker makes its app after the fork
+        "control_socket_disable": True,  # one path per machine: two servers would clash
+    }
+
+
+def serve_workers(settings: Settings, host: str, port: int, workers: int,
+                  with_feed: bool, feed_every: float = FEED_SECONDS) -> None:
+    """gunicorn's arbiter with ``workers`` worker processes, until stopped."""
+    WorkerApp(settings, gunicorn_options(settings, host, port, workers), host, port,
+              with_feed, feed_every).run()
+
+
+def _gunicorn_base():
+    from gunicorn.app.base import BaseApplication
+    return BaseApplication
+
+
+class WorkerApp(_gunicorn_base()):  # type: ignore[misc]
+    """gunicorn serving the dashboard: the app is made in each worker, after its fork."""
+
+    def __init__(self, settings: Settings, options: dict, host: str, port: int,
+                 with_feed: bool, feed_every: float = FEED_SECONDS) -> None:
+        self.settings = settings
+        self.options = options
+        self.host, self.port, self.with_feed = host, port, with_feed
+        self.feed_every = feed_every
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        app = create_app(self.settings)
+        own_address.record(app, self.host, self.port)
+        start_background(app, self.settings, self.with_feed, self.feed_every)
+        return app.server
+
+
+def serve(settings: Settings, host: str, port: int, workers: int, with_feed: bool,
+          announce: Callable[[Engine, str, str], None],
+          feed_every: float = FEED_SECONDS) -> None:
+    """``python -m dashboard serve`` (see the module)."""
+    if not feed_every > 0:
+        raise ServeRefused(f"--feed-every {feed_every}: a number of seconds above 0")
+    engine = store.make_engine(settings.database_url)
+    store.init_db(engine)
+    check_workers(workers, settings, engine)
+    key = prepare(engine, settings)
+    announce(engine, f"http://{host}:{port}", key)
+    if with_feed and demo_feed_job(engine) is not None:
+        print(f"demo county: new cases arrive every {feed_every:g} s, from the one worker "
+              "leading the background work (--no-feed to stop it)", flush=True)
+    if workers > 1 and not settings.redis_url:
+        print("without REDIS_URL each worker keeps its own sign-in throttle, intake rate "
+              "limits, print lock and console counts (README: Several workers)",
+              file=sys.stderr, flush=True)
+    engine.dispose()  # nothing of this process' store is carried into a worker
+    print(f"serving on http://{host}:{port}/"
+          + (f" with {workers} workers" if workers > 1 else ""), flush=True)
+    if workers > 1:
+        serve_workers(settings, host, port, workers, with_feed, feed_every)
+    else:
+        serve_one(settings, host, port, with_feed, feed_every)
