@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 RUN_PACKAGES  := chromium fonts-noto-cjk
-TEST_PACKAGES := chromium fonts-noto-cjk postgresql poppler-utils redis-server
+TEST_PACKAGES := chromium fonts-noto-cjk postgresql poppler-utils redis-server nginx-light openssl systemd
 
 .PHONY: run test install install-test system-run system-test clean
 

@@ -22,7 +22,7 @@ DEPLOY = ROOT / "deploy"
 UNITS = ["dashboard.service", "dashboard-backup.service", "dashboard-backup.timer"]
 #: What other parts of issue 15 add this round (the page marks them "(this round)"): a
 #: command that does not parse yet must use one of these. Empty this once they are merged.
-ADDED_THIS_ROUND = ("serve --workers", "db upgrade")
+ADDED_THIS_ROUND: tuple[str, ...] = ()
 
 
 def _shell_lines(text: str) -> list[str]:
@@ -111,6 +111,8 @@ def test_the_example_environment_is_a_valid_one():
 def test_the_systemd_units_are_well_formed(tmp_path):
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail("CI must check the units: install systemd (make test does)")
         pytest.skip("systemd-analyze is not installed (package systemd)")
     python = str(ROOT / ".venv" / "bin" / "python")
     if not os.access(python, os.X_OK):
