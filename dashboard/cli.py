@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import logging
 import socket
 import sys
 import threading
@@ -25,7 +24,7 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from dashboard import cli_db, cli_officers, own_address, simulate
+from dashboard import cli_db, cli_officers, logs, own_address, simulate
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
@@ -167,6 +166,7 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    logs.configure(settings)  # the level, one handler, a line per request at INFO
     engine = _open_store(settings)
     if _store_is_empty(engine):
         print("the store is empty: building the demo county first (under a minute) ...",
@@ -184,7 +184,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         app.run(host=args.host, port=args.port, debug=settings.debug,
                 dev_tools_disable_version_check=True)
         return 0
-    logging.basicConfig()  # waitress' and the guard's warnings, on stderr
     make_server(app, args.host, args.port, settings).run()
     return 0
 
