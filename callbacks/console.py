@@ -21,13 +21,13 @@ from zoneinfo import ZoneInfo
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.console_targets import (
-    dispatch_choices, region_shown, require_region_viewer, suggested_officers, target_ids,
-    target_versions,
+    dispatch_choices, suggested_officers, target_ids, target_versions,
 )
 from callbacks.duplicates import annotate_links
 from callbacks.patrolmap import patrol_layer
 from dashboard import auth, console_cache, services
 from dashboard.export_route import csv_address
+from dashboard.region_scope import region_shown, require_region_viewer
 from data import deadlines, workflow
 from data.cases.detail import case_detail
 from data.cases.export import ExportTooLarge, export_cases, export_filename, export_query

@@ -30,6 +30,10 @@ module               layer     what it is
 ``open311``          service   ``/open311/v2/``: the GeoReport v2 API (public reads, keyed writes)
 ``simulate``         service   ``simulate``'s client: cases posted to an Open311 API
 ``patrol_api``       service   ``/api/patrols``: the patrol feed from officers' phones (keyed)
+``export_route``     service   ``/export/cases.csv``: the console's case list, streamed
+``region_scope``     service   the region a console request shows, checked
+``health``           service   ``/healthz``: the store answers, its counters, the newest case
+``logs``             service   the log's configuration, one line per request
 ===================  ========  ======================================================
 
 Any other module here is a service.

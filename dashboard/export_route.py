@@ -8,8 +8,8 @@ neither a worker's memory nor a callback for the minute it takes.
 
 The address is only a request: the checks are made here, on its values, as the export
 callback made them: someone signed in (not a wall's display token), the region named (or
-the user's own) inside their scope (:func:`callbacks.console_targets.region_shown` and
-:func:`~callbacks.console_targets.require_region_viewer`), the filters valid. A refusal
+the user's own) inside their scope (:func:`dashboard.region_scope.region_shown` and
+:func:`~dashboard.region_scope.require_region_viewer`), the filters valid. A refusal
 is 403 JSON, a bad value 400 JSON (the auth guard's shape); nothing is sent before every
 check has passed. The sign-in guard has already sent a signed-out browser to the login
 page (and back here after it).
@@ -25,8 +25,8 @@ from dash import Dash
 from flask import Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from callbacks.console_targets import region_shown, require_region_viewer
-from dashboard import auth, services
+from dashboard.region_scope import region_shown, require_region_viewer
+from dashboard import services
 from data.cases.export import csv_chunks, export_filename
 from data.cases.filter import FilterError
 from data.console_state import BadAddress, ConsoleState
@@ -68,19 +68,13 @@ def export_csv() -> Response:
     """The list as a CSV download (200, streamed), or a JSON refusal (400, 403, 503)."""
     lang = "en" if request.args.get("lang") == "en" else services.settings().language
     try:
-        principal = auth.current_user()
-        if principal is None:
-            raise auth.Forbidden("auth_token_invalid" if auth.presented_token()
-                                 else "auth_signed_out")
-        if principal.is_display:
-            raise auth.Forbidden("auth_display_only")
         state = ConsoleState.parse(None, request.query_string.decode("utf-8", "replace"),
                                    services.settings().language)
         lang = state.lang
         sort_model, filter_model = _model("sort"), _model("filter")
         now = utcnow()
         with services.engine().connect() as conn:
-            code = region_shown(conn, state.region)
+            code = region_shown(conn, state.region)  # a user, not a wall; in scope
             require_region_viewer(conn, code)
         flt = state.case_filter(code)
         chunks = csv_chunks(services.engine(), flt, now, partial(word, lang=lang),

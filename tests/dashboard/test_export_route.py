@@ -22,7 +22,7 @@ from dashboard.settings import Settings
 from data.console_state import ConsoleState
 from tests import tiny_store
 from tests.auth_helpers import make_user, make_wall_token, sign_in
-from tests.authz_world import MARKERS, PRINCIPALS, make_world, response_text
+from tests.authz_world import PRINCIPALS, make_world, response_text
 
 PERIOD = "period=custom&from=2026-03-01&to=2026-03-10"
 
@@ -92,7 +92,7 @@ def test_a_user_outside_the_region_gets_no_row(tiny):
 def test_bad_values_are_400_naming_them(tiny):
     _, clients = tiny
     county = clients["county"]
-    for address, named in ((f"/export/cases.csv?region=C&period=forever", "period"),
+    for address, named in (("/export/cases.csv?region=C&period=forever", "period"),
                            (f"/export/cases.csv?region=C&{PERIOD}&sort=not-json", "sort"),
                            (f"/export/cases.csv?region=C&{PERIOD}&sort="
                             + quote('[{"colId": "password_hash", "sort": "asc"}]'), "sort"),
@@ -150,3 +150,15 @@ def test_a_wall_token_never_exports(sqlite_engine):
                                 headers={"X-Display-Token": token})):
         assert response.status_code in (302, 403)
         assert "K1" not in response.get_data(as_text=True)
+
+
+def test_the_xlsx_cap_is_a_setting():
+    from dashboard.settings import SettingsError
+
+    assert Settings.from_env({}).export_xlsx_max_rows == 50_000
+    assert Settings.from_env({"DASHBOARD_EXPORT_XLSX_MAX_ROWS": "20000"}
+                             ).export_xlsx_max_rows == 20_000
+    for raw, words in (("0", "at least 1"), ("many", "whole number"),
+                       ("1048576", "expected 1 to 1,048,575")):
+        with pytest.raises(SettingsError, match=words):
+            Settings.from_env({"DASHBOARD_EXPORT_XLSX_MAX_ROWS": raw})
