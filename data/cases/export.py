@@ -70,8 +70,9 @@ def neutralise(value: object) -> object:
 
 
 #: The most rows an XLSX export holds unless the caller says otherwise
-#: (``Settings.export_xlsx_max_rows``, ``DASHBOARD_EXPORT_XLSX_MAX_ROWS``): measured on the
-#: county demo, 50,000 rows take about 20 s and 150 MB of a worker (bench/export.py).
+#: (``Settings.export_xlsx_max_rows``, ``DASHBOARD_EXPORT_XLSX_MAX_ROWS``): on the county
+#: demo 45,000 rows take 12 s of a worker's CPU and ~20 MB more memory (bench/export.py);
+#: a year of a county (224,000 rows) took 52 s of CPU and 450 MB before the cap.
 XLSX_MAX_ROWS = 50_000
 #: Rows read from the store and written per block of a CSV stream.
 CSV_CHUNK_ROWS = 2_000
