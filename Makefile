@@ -21,11 +21,12 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The locks pin every distribution of the install, not only the direct ones (scripts/lock.sh)
 install: $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements.lock
 
 install-test: $(PY)
-	$(PY) -m pip install --quiet -r requirements-test.txt
+	$(PY) -m pip install --quiet -r requirements-test.txt -c requirements-test.lock
 
 system-run:
 	@scripts/apt-ensure.sh $(RUN_PACKAGES)

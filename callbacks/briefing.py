@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, html
 
-from callbacks.console_targets import region_shown
+from dashboard.region_scope import region_shown
 from dashboard import services
 from data import briefing
 from data.cases.filter import period_of

@@ -21,15 +21,16 @@ from zoneinfo import ZoneInfo
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.console_targets import (
-    dispatch_choices, region_shown, require_region_viewer, suggested_officers, target_ids,
-    target_versions,
+    dispatch_choices, suggested_officers, target_ids, target_versions,
 )
 from callbacks.duplicates import annotate_links
 from callbacks.patrolmap import patrol_layer
 from dashboard import auth, console_cache, services
+from dashboard.export_route import csv_address
+from dashboard.region_scope import region_shown, require_region_viewer
 from data import deadlines, workflow
 from data.cases.detail import case_detail
-from data.cases.export import export_cases, export_filename
+from data.cases.export import ExportTooLarge, export_cases, export_filename, export_query
 from data.cases.filter import FilterError, filter_options
 from data.cases.listing import case_page
 from data.cases.points import open_case_points
@@ -253,24 +254,51 @@ function(state, refresh) {
 
 def export_list(n_csv: int | None, n_xlsx: int | None, store: dict | None,
                 request: dict | None, trigger: object = None):
-    """The filtered list (with the grid's own column filters and sort) as a CSV or
-    XLSX download."""
+    """The filtered list (with the grid's own column filters and sort) as a file: the
+    CSV's address (:func:`dashboard.export_route.csv_address`, which the browser opens:
+    the route streams it, checking the same scope again), or the XLSX itself, refused
+    with words offering the CSV when the list is longer than
+    ``Settings.export_xlsx_max_rows``. Returns the download, the CSV's address (with the
+    click's count, so the same address twice still opens) and a message."""
     if not store or not (n_csv or n_xlsx):
-        return no_update
+        return no_update, no_update, no_update
     state = ConsoleState.from_store(store)
+    lang = state.lang
     trigger = trigger if trigger is not None else _triggered()
     fmt = "xlsx" if trigger == ids.CONSOLE_EXPORT_XLSX else "csv"
     request = request or {}
+    sort_model = request.get("sortModel") or None
+    filter_model = request.get("filterModel") or None
+    label = partial(word, lang=lang)
     now = utcnow()
-    with services.engine().connect() as conn:
-        code = region_shown(conn, state.region)
-        require_region_viewer(conn, code)
-        flt = state.case_filter(code)
-        content = export_cases(conn, flt, now, fmt, label=partial(word, lang=state.lang),
-                                       sort_model=request.get("sortModel") or None,
-                                       filter_model=request.get("filterModel") or None)
-        name = export_filename(flt, fmt, now)
-    return dcc.send_bytes(content, name)
+    try:
+        with services.engine().connect() as conn:
+            code = region_shown(conn, state.region)
+            require_region_viewer(conn, code)
+            flt = state.case_filter(code)
+            if fmt == "csv":
+                export_query(conn, flt, now, label, sort_model, filter_model)  # checked
+                address = csv_address(state, code, sort_model, filter_model)
+                return no_update, {"url": address, "n": n_csv}, t("export_csv_started", lang)
+            content = export_cases(conn, flt, now, fmt, label, sort_model=sort_model,
+                                   filter_model=filter_model,
+                                   max_rows=services.settings().export_xlsx_max_rows)
+            name = export_filename(flt, fmt, now)
+    except ExportTooLarge as large:
+        return no_update, no_update, t("export_too_large", lang, rows=f"{large.rows:,}",
+                                       limit=f"{large.limit:,}")
+    except FilterError as bad:
+        return no_update, no_update, t_error(
+            "bad_filter", {"parameter": bad.param, "value": bad.value}, lang)
+    return dcc.send_bytes(content, name), no_update, ""
+
+
+#: The browser opens the streamed CSV's address (a download: the page stays).
+OPEN_EXPORT_JS = """
+function(target) {
+    if (target && target.url) { window.location.assign(target.url); }
+}
+"""
 
 
 # --- one case: details, and the actions allowed on the selection ------------------------------
@@ -471,11 +499,14 @@ def register(app: Dash) -> None:
         Input(ids.CONSOLE_GRID, "getRowsRequest"), State(ids.CONSOLE_STATE, "data"),
     )(grid_rows)
     app.callback(
-        Output(ids.CONSOLE_DOWNLOAD, "data"),
+        Output(ids.CONSOLE_DOWNLOAD, "data"), Output(ids.CONSOLE_EXPORT_URL, "data"),
+        Output(ids.CONSOLE_EXPORT_MESSAGE, "children"),
         Input(ids.CONSOLE_EXPORT_CSV, "n_clicks"), Input(ids.CONSOLE_EXPORT_XLSX, "n_clicks"),
         State(ids.CONSOLE_STATE, "data"), State(ids.CONSOLE_GRID, "getRowsRequest"),
         prevent_initial_call=True,
     )(export_list)
+    app.clientside_callback(OPEN_EXPORT_JS, Input(ids.CONSOLE_EXPORT_URL, "data"),
+                            prevent_initial_call=True)
     app.callback(
         Output(ids.CONSOLE_CASE, "data"),
         Input(ids.CONSOLE_GRID, "cellClicked"), Input(ids.CONSOLE_MAP, "clickData"),

@@ -5,8 +5,8 @@
 dispatch form (the officers the user may dispatch to, and why); :func:`suggested_officers`
 keeps a batch dispatch's suggestions inside the user's area. The callbacks of
 :mod:`callbacks.console` call them after :func:`dashboard.auth.require_cases` agreed.
-:func:`region_shown` and :func:`require_region_viewer` check the region the console (and
-its briefing link) shows.
+The region the console shows is checked by :mod:`dashboard.region_scope`, which the export
+route shares.
 """
 
 from __future__ import annotations
@@ -16,26 +16,7 @@ from datetime import datetime, timezone
 from dashboard import auth, services
 from data import dispatch
 from data.cases.scope import officer_region_ids
-from data.regions import get_region, root_region
 from data.store import deployment_timezone, utcnow
-
-
-def region_shown(conn, code: str | None) -> str | None:
-    """The region the console shows, once the principal asking may see it: the one named;
-    else the signed-in user's own region, or the single top-level region. Raises
-    :class:`auth.Forbidden` (a display token, signed out, outside the scope, or a code no
-    region has when the principal is scoped) before reading anything."""
-    if code is None:
-        principal = auth.current_user()
-        code = getattr(principal, "region_code", None)
-    auth.require_viewer_code(code)
-    region = root_region(conn, code)
-    return None if region is None else region.code
-
-
-def require_region_viewer(conn, code: str | None):
-    """The signed-in principal when it may see ``code`` (None: the whole deployment)."""
-    return auth.require_viewer(None if code is None else get_region(conn, code).id)
 
 
 def target_ids(targets) -> list[int]:

@@ -22,7 +22,7 @@ from datetime import timezone
 
 from dash import Dash, Input, Output, Patch, State, ctx, no_update
 
-from callbacks.console_targets import region_shown
+from dashboard.region_scope import region_shown
 from dashboard import auth, console_cache, services
 from data import schema
 from data.console_state import ConsoleState

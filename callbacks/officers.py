@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
-from callbacks.console_targets import region_shown, require_region_viewer
+from dashboard.region_scope import region_shown, require_region_viewer
 from dashboard import auth, services
 from data import wall
 from data.console_state import BadAddress, ConsoleState, address_lang

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from dash import Dash, Input, Output, State, no_update
 
-from callbacks.console_targets import region_shown, require_region_viewer
+from dashboard.region_scope import region_shown, require_region_viewer
 from dashboard import auth, services
 from data.console_state import OFFICER_CODE, BadAddress, ConsoleState
 from data.field import coverage

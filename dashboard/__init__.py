@@ -35,6 +35,10 @@ module               layer     what it is
 ``simulate``         service   ``simulate``'s client: cases posted to an Open311 API
 ``patrol_api``       service   ``/api/patrols``: the patrol feed from officers' phones (keyed)
 ``cli_backup``       service   ``db backup`` / ``db restore`` (:mod:`data.backup`)
+``export_route``     service   ``/export/cases.csv``: the console's case list, streamed
+``region_scope``     service   the region a console request shows, checked
+``health``           service   ``/healthz``: the store answers, its counters, the newest case
+``logs``             service   the log's configuration, one line per request
 ===================  ========  ======================================================
 
 Any other module here is a service.

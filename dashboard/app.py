@@ -6,8 +6,8 @@ from dash import Dash
 
 from callbacks import register_all
 from dashboard import (
-    audit_page, auth, briefing_export, http_guard, media_route, open311, own_address,
-    patrol_api, services,
+    audit_page, auth, briefing_export, export_route, health, http_guard, logs, media_route,
+    open311, own_address, patrol_api, services,
 )
 from dashboard.settings import PROJECT_ROOT, Settings
 from data import store
@@ -33,7 +33,6 @@ def create_app(settings: Settings | None = None) -> Dash:
         serve_locally=True,
         compress=True,
         suppress_callback_exceptions=True,
-        health_endpoint="healthz",
     )
     app.server.extensions[services.EXTENSION] = {"engine": engine, "settings": settings}
     own_address.init_app(app, settings)  # trusted Host names, checked before the guard
@@ -48,4 +47,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     open311.init_app(app)  # /open311/v2/: GeoReport v2, public reads, writes with an API key
     patrol_api.init_app(app)  # /api/patrols: the patrol feed, with an officer's API key
     media_route.init_app(app)  # /media/<id>, case photos for signed-in users in scope
+    export_route.init_app(app)  # /export/cases.csv: the case list, streamed, in scope
+    health.init_app(app)  # /healthz: the store answers, its counters, the newest case's age
+    logs.init_app(app)  # one log line per request (method, path, status, ms), no secrets
     return app

@@ -20,7 +20,6 @@ started by hand.
 from __future__ import annotations
 
 import atexit
-import logging
 import signal
 import sys
 from typing import Callable
@@ -28,7 +27,7 @@ from typing import Callable
 from dash import Dash
 from sqlalchemy import Engine, func, select
 
-from dashboard import console_cache, own_address, shared_state, signing_key
+from dashboard import console_cache, logs, own_address, shared_state, signing_key
 from dashboard.app import create_app
 from dashboard.background import Background
 from dashboard.settings import Settings
@@ -118,7 +117,7 @@ def serve_one(settings: Settings, host: str, port: int, with_feed: bool,
     own_address.record(app, host, port)  # where /briefing.pdf's browser opens it
     running = start_background(app, settings, with_feed, feed_every)
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    logging.basicConfig()  # waitress' and the guard's warnings, on stderr
+    logs.configure(settings)  # the level, one handler, a line per request at INFO
     try:
         make_server(app, host, port, settings).run()
     except (KeyboardInterrupt, SystemExit):
@@ -180,6 +179,7 @@ class WorkerApp(_gunicorn_base()):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self):
+        logs.configure(self.settings)  # in the worker, after its fork
         app = create_app(self.settings)
         own_address.record(app, self.host, self.port)
         start_background(app, self.settings, self.with_feed, self.feed_every)
@@ -192,6 +192,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, with_feed: boo
     """``python -m dashboard serve`` (see the module)."""
     if not feed_every > 0:
         raise ServeRefused(f"--feed-every {feed_every}: a number of seconds above 0")
+    logs.configure(settings)
     engine = store.make_engine(settings.database_url)
     store.init_db(engine)
     check_workers(workers, settings, engine)

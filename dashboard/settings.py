@@ -21,6 +21,8 @@ DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 MAX_PRINT_SECONDS = 600
 #: Shortest ``SECRET_KEY`` accepted: a short key can be guessed, and then any cookie forged.
 MIN_SECRET_KEY_LENGTH = 32
+#: The most rows ``DASHBOARD_EXPORT_XLSX_MAX_ROWS`` may allow: a sheet's 1,048,576 less its header.
+MAX_XLSX_ROWS = 1_048_575
 #: ``DASHBOARD_LOG_LEVEL``'s values.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 #: Most reverse proxies ``DASHBOARD_PROXY_HOPS`` may name (one nginx is the usual 1).
@@ -244,6 +246,8 @@ class Settings:
     #: and scheme are read from that many entries of ``X-Forwarded-For``/``-Proto``
     #: (:func:`dashboard.own_address.trust_proxies`); 0: those headers are never trusted
     proxy_hops: int = 0
+    #: the most rows an XLSX export of the case list holds (longer lists: the CSV, streamed)
+    export_xlsx_max_rows: int = 50_000
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -285,6 +289,10 @@ class Settings:
         if not 0 <= self.proxy_hops <= MAX_PROXY_HOPS:
             raise SettingsError(f"proxy_hops={self.proxy_hops!r}: expected 0 (no proxy) to "
                                 f"{MAX_PROXY_HOPS}")
+        if not 1 <= self.export_xlsx_max_rows <= MAX_XLSX_ROWS:
+            raise SettingsError(f"export_xlsx_max_rows={self.export_xlsx_max_rows!r}: "
+                                f"expected 1 to {MAX_XLSX_ROWS:,} (a sheet's rows, less the "
+                                "header)")
         if not 1 <= self.print_timeout_seconds <= MAX_PRINT_SECONDS:
             raise SettingsError(f"print_timeout_seconds={self.print_timeout_seconds!r}: "
                                 f"expected 1 to {MAX_PRINT_SECONDS}")
@@ -315,7 +323,8 @@ class Settings:
         ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``
         (at least 32 characters), ``SECRET_KEY_FILE``, ``DASHBOARD_INTERNAL_URL``,
         ``DASHBOARD_TRUSTED_HOSTS``, ``DASHBOARD_PRINT_TIMEOUT``, ``REDIS_URL``,
-        ``DASHBOARD_LOG_LEVEL``, ``DASHBOARD_PROXY_HOPS`` and the server's
+        ``DASHBOARD_LOG_LEVEL``, ``DASHBOARD_PROXY_HOPS``, ``DASHBOARD_EXPORT_XLSX_MAX_ROWS`` and
+        the server's
         (:data:`SERVER_VARIABLES`, ``DASHBOARD_SECURE_COOKIES``)."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
@@ -369,6 +378,9 @@ class Settings:
                 raise SettingsError(f"DASHBOARD_PROXY_HOPS={hops}: at most {MAX_PROXY_HOPS} "
                                     "(the proxies in front of the server, usually 1)")
             kwargs["proxy_hops"] = hops
+        if "DASHBOARD_EXPORT_XLSX_MAX_ROWS" in env:
+            kwargs["export_xlsx_max_rows"] = _parse_int(
+                "DASHBOARD_EXPORT_XLSX_MAX_ROWS", env["DASHBOARD_EXPORT_XLSX_MAX_ROWS"], minimum=1)
         kwargs.update(_server_settings(env))
         kwargs.update(_intake_settings(env))
         return cls(**kwargs)  # type: ignore[arg-type]

@@ -15,11 +15,12 @@ once) first.
 
 from __future__ import annotations
 
-from dashboard import serving
+from dashboard import logs, serving
 from dashboard.app import create_app
 from dashboard.settings import Settings
 
 _settings = Settings.from_env()
+logs.configure(_settings)  # the level, one handler, a line per request at INFO
 _dash = create_app(_settings)
 serving.start_background(_dash, _settings, with_feed=True)
 app = _dash.server

@@ -6,6 +6,7 @@ from data.schema import (
     BASICALLY_SATISFIED, CLOSED, DISPATCHED, DISPUTE, DISSATISFIED, FACILITY, FILED, INCIDENT,
     MEDIATION_FAILURE, MEDIATION_SUCCESS, REPORTED, RESOLVED, SATISFIED, SUSPENDED, VOIDED,
 )
+from layouts.export_words import EXPORT_WORDS
 from layouts.field_words import FIELD_LABELS, FIELD_WORDS
 from layouts.intake_words import INTAKE_WORDS
 
@@ -751,3 +752,8 @@ for _table in INTAKE_WORDS:
 for _table in FIELD_WORDS:
     TEXT["zh"].update(_table["zh"])
     TEXT["en"].update(_table["en"])
+
+
+# --- the exports' words (layouts/export_words.py) ------------------------------------------------
+TEXT["zh"].update(EXPORT_WORDS["zh"])
+TEXT["en"].update(EXPORT_WORDS["en"])

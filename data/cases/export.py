@@ -3,24 +3,32 @@
 Plain Python and SQL, no Dash. The words of an export (headers, statuses, lights, yes/no)
 are the caller's: it passes a ``label`` function (key -> word), as the interface words
 them.
+
+Rows are read from the store in blocks and written as they come (a server-side cursor on
+PostgreSQL), never gathered first: :func:`csv_chunks` hands a CSV out block by block for a
+streamed response, whatever the period; an XLSX is built whole (a workbook is a zip file
+written at the end), so :func:`export_cases` refuses one longer than ``max_rows`` with
+:class:`ExportTooLarge` before reading a row (the console offers the CSV instead).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
 
-import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, Select
 
 from data.cases.filter import CaseFilter, FilterError
 from data.cases.grid_model import order_by
-from data.cases.listing import FETCH, FETCH_NAMES, ROW_COLUMNS, filtered, list_row, list_select
+from data.cases.listing import (
+    FETCH, FETCH_NAMES, ROW_COLUMNS, count_rows, filtered, list_row, list_select,
+)
 from data.metrics import DEFAULT_DAYS
 from data.models import Case
 
@@ -61,58 +69,144 @@ def neutralise(value: object) -> object:
     return value
 
 
-def _export_frame(conn: Connection, flt: CaseFilter, now: datetime,
-                  label: Callable[[str], str], sort_model: object, filter_model: object
-                  ) -> pd.DataFrame:
+#: The most rows an XLSX export holds unless the caller says otherwise
+#: (``Settings.export_xlsx_max_rows``, ``DASHBOARD_EXPORT_XLSX_MAX_ROWS``): on the county
+#: demo 45,000 rows take 12 s of a worker's CPU and ~20 MB more memory (bench/export.py);
+#: a year of a county (224,000 rows) took 52 s of CPU and 450 MB before the cap.
+XLSX_MAX_ROWS = 50_000
+#: Rows read from the store and written per block of a CSV stream.
+CSV_CHUNK_ROWS = 2_000
+_NAMES = (*FETCH_NAMES, "description", "address")
+
+
+class ExportTooLarge(Exception):
+    """An XLSX export of ``rows`` rows was asked for, more than ``limit``."""
+
+    def __init__(self, rows: int, limit: int) -> None:
+        super().__init__(f"{rows} rows: an XLSX export holds at most {limit}")
+        self.rows = rows
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class ExportQuery:
+    """What an export reads: the list's query (its filters and order), the deployment's
+    time zone, and how many rows it holds (``count()``: a count, not a read)."""
+
+    query: Select
+    conditions: tuple
+    tz: ZoneInfo
+
+    def count(self, conn: Connection) -> int:
+        return count_rows(conn, list(self.conditions))
+
+
+def export_query(conn: Connection, flt: CaseFilter, now: datetime,
+                 label: Callable[[str], str], sort_model: object = None,
+                 filter_model: object = None) -> ExportQuery:
+    """The query of the list as the grid shows it (``sort_model``/``filter_model``:
+    ag-grid's forms), built and checked, not run: a bad filter raises
+    :class:`FilterError`, an unknown region ``UnknownRegion``, before anything is sent."""
     conditions, columns, tz = filtered(conn, flt, now, filter_model, label)
     order = order_by(sort_model, columns)
     query = (list_select([*FETCH, Case.description, Case.address]).where(*conditions)
              .order_by(*order))
-    names = [*FETCH_NAMES, "description", "address"]
-    rows = []
-    for raw in conn.execute(query).all():
-        record = dict(zip(names, raw))
-        row = list_row(record, now, tz)
-        row["description"], row["address"] = record["description"], record["address"]
-        row["source"] = None if row["source"] is None else label(row["source"])
-        row["status"] = label(row["status"])
-        row["stage_light"] = None if row["stage_light"] is None else label(row["stage_light"])
-        row["urgent"] = label("yes" if row["urgent"] else "no")
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(ROW_COLUMNS) + ["description", "address"])
-    frame = frame[list(EXPORT_COLUMNS)]
-    return frame.rename(columns={c: label(c) for c in EXPORT_COLUMNS})
+    return ExportQuery(query, tuple(conditions), tz)
+
+
+def header(label: Callable[[str], str]) -> list[str]:
+    """The export's first row: the words of :data:`EXPORT_COLUMNS`."""
+    return [label(column) for column in EXPORT_COLUMNS]
+
+
+def _cells(raw: tuple, now: datetime, tz: ZoneInfo, label: Callable[[str], str]) -> list:
+    """One row of the export, in :data:`EXPORT_COLUMNS` order: worded, and neutralised."""
+    record = dict(zip(_NAMES, raw))
+    row = list_row(record, now, tz)
+    row["description"], row["address"] = record["description"], record["address"]
+    row["source"] = None if row["source"] is None else label(row["source"])
+    row["status"] = label(row["status"])
+    row["stage_light"] = None if row["stage_light"] is None else label(row["stage_light"])
+    row["urgent"] = label("yes" if row["urgent"] else "no")
+    return [None if row[column] is None else neutralise(row[column])
+            for column in EXPORT_COLUMNS]
+
+
+def export_rows(conn: Connection, wanted: ExportQuery, now: datetime,
+                label: Callable[[str], str], block: int = CSV_CHUNK_ROWS
+                ) -> Iterator[list]:
+    """The rows of ``wanted``, one list of cells each, read ``block`` rows at a time
+    (PostgreSQL: a server-side cursor), so memory does not grow with the period."""
+    result = conn.execution_options(stream_results=True, yield_per=block).execute(
+        wanted.query)
+    for raw in result:
+        yield _cells(tuple(raw), now, wanted.tz, label)
+
+
+def _csv_block(rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def csv_chunks(engine: Engine, flt: CaseFilter, now: datetime, label: Callable[[str], str],
+               sort_model: object = None, filter_model: object = None,
+               block: int = CSV_CHUNK_ROWS) -> Iterator[bytes]:
+    """The CSV export (as :func:`export_cases` writes it) as blocks of bytes, for a
+    streamed response: the query is built and checked now (bad filters and unknown
+    regions raise here, before a byte is sent); the rows are read on a connection of
+    their own as the blocks are taken, ``block`` at a time, and the connection is given
+    back when the last is taken or the iterator is closed (a client gone)."""
+    with engine.connect() as conn:
+        wanted = export_query(conn, flt, now, label, sort_model, filter_model)
+
+    def blocks() -> Iterator[bytes]:
+        yield "\ufeff".encode("utf-8") + _csv_block([header(label)])
+        with engine.connect() as conn:
+            pending: list[list] = []
+            for row in export_rows(conn, wanted, now, label, block):
+                pending.append(row)
+                if len(pending) >= block:
+                    yield _csv_block(pending)
+                    pending = []
+            if pending:
+                yield _csv_block(pending)
+
+    return blocks()
 
 
 def export_cases(conn: Connection, flt: CaseFilter, now: datetime, fmt: str,
                  label: Callable[[str], str], sort_model: object = None,
-                 filter_model: object = None) -> bytes:
+                 filter_model: object = None, max_rows: int | None = None) -> bytes:
     """Every row of the list as the grid shows it (its filters and order too), not a
     page: CSV (UTF-8 with a BOM, so Excel in China opens it right) or XLSX. Headers and
     vocabulary are the words ``label`` gives for their keys (the columns of
     :data:`EXPORT_COLUMNS`, sources, statuses, the lights green/yellow/red, ``yes`` and
     ``no``, and ``sheet`` for the XLSX sheet's name); texts a spreadsheet would run as
     formulas are neutralised (:func:`neutralise`); descriptions are written as text,
-    never markup."""
+    never markup. An XLSX of more than ``max_rows`` rows raises :class:`ExportTooLarge`
+    before any row is read (a CSV of any length: :func:`csv_chunks` streams it)."""
     if fmt not in EXPORT_FORMATS:
         raise FilterError("format", fmt, "unknown_format", "csv or xlsx")
-    frame = _export_frame(conn, flt, now, label, sort_model, filter_model)
-    cells = [[None if (v is None or (isinstance(v, float) and math.isnan(v)))
-              else neutralise(v) for v in row] for row in frame.itertuples(index=False)]
+    wanted = export_query(conn, flt, now, label, sort_model, filter_model)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(list(frame.columns))
-        writer.writerows(cells)
+        writer.writerow(header(label))
+        writer.writerows(export_rows(conn, wanted, now, label))
         return buffer.getvalue().encode("utf-8-sig")
+    if max_rows is not None:
+        rows = wanted.count(conn)
+        if rows > max_rows:
+            raise ExportTooLarge(rows, max_rows)
     # openpyxl is loaded only when a spreadsheet is asked for (a heavy import)
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(label("sheet"))
-    sheet.append(list(frame.columns))
-    for row in cells:
+    sheet.append(header(label))
+    for row in export_rows(conn, wanted, now, label):
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v
                       for v in row])
     out = io.BytesIO()

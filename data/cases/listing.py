@@ -133,7 +133,7 @@ def case_page(conn: Connection, flt: CaseFilter, now: datetime, *, start_row: in
     start_row, end_row = _page_bounds(start_row, end_row)
     conditions, columns, tz = filtered(conn, flt, now, filter_model, label)
     order = order_by(sort_model, columns)
-    total = _count(conn, conditions)
+    total = count_rows(conn, conditions)
     if start_row >= total or end_row == start_row:
         return [], int(total)
     query = (list_select(FETCH).where(*conditions).order_by(*order)
@@ -145,10 +145,10 @@ def case_page(conn: Connection, flt: CaseFilter, now: datetime, *, start_row: in
 def case_count(conn: Connection, flt: CaseFilter, now: datetime) -> int:
     """How many cases the list holds (without any grid filter)."""
     conditions, _, _ = filtered(conn, flt, now, None, str)
-    return _count(conn, conditions)
+    return count_rows(conn, conditions)
 
 
-def _count(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
+def count_rows(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
     """How many cases meet ``conditions``. "Reported in P and located" alone (the
     county's unfiltered list) is counted as reported in P less the unlocated ones: two
     index-only counts instead of reading every row for its region."""

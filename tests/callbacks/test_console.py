@@ -334,10 +334,11 @@ def test_postpone_takes_the_end_of_the_chosen_local_day(app):
 
 
 def test_export_sends_the_filtered_list_as_a_file(app):
+    """The CSV: an address the browser opens (the route streams it); the XLSX: the file."""
     with _as(app):
-        csv = cb.export_list(1, None, _state("/region/C", PERIOD + "&status=closed"), None,
-                             trigger=ids.CONSOLE_EXPORT_CSV)
-        xlsx = cb.export_list(None, 1, _state("/region/T2"), {
+        _, target, said = cb.export_list(1, None, _state("/region/C", PERIOD + "&status=closed"),
+                                         None, trigger=ids.CONSOLE_EXPORT_CSV)
+        xlsx, _, _ = cb.export_list(None, 1, _state("/region/T2"), {
             "sortModel": [{"colId": "code", "sort": "desc"}], "filterModel": {}},
             trigger=ids.CONSOLE_EXPORT_XLSX)
     import base64
@@ -346,12 +347,40 @@ def test_export_sends_the_filtered_list_as_a_file(app):
     import openpyxl
     import pandas as pd
 
-    assert csv["filename"].endswith(".csv") and xlsx["filename"].endswith(".xlsx")
-    frame = pd.read_csv(io.BytesIO(base64.b64decode(csv["content"])), encoding="utf-8-sig")
+    from tests.auth_helpers import make_user, sign_in
+
+    assert target["url"].startswith("/export/cases.csv?") and target["n"] == 1
+    assert said == "CSV 正在下载"
+    client = app.server.test_client()
+    sign_in(client, "exporter", make_user(_engine(app), "exporter", "viewer", region="C"))
+    response = client.get(target["url"])
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert ".csv" in response.headers["Content-Disposition"]
+    frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig")
     assert sorted(frame["案卷编号"]) == ["K1", "K3"]  # by hand: the two closed cases
+    assert xlsx["filename"].endswith(".xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["content"]))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert [r[rows[0].index("案卷编号")] for r in rows[1:]] == ["K4", "K3"]  # T2's, sorted
+
+
+def test_an_xlsx_longer_than_the_cap_is_refused_with_words_offering_the_csv(app):
+    settings = app.server.extensions["grid_dashboard"]["settings"]
+    app.server.extensions["grid_dashboard"]["settings"] = settings.with_(export_xlsx_max_rows=1)
+    with _as(app):
+        download, target, said = cb.export_list(None, 1, _state("/region/T2"), None,
+                                                trigger=ids.CONSOLE_EXPORT_XLSX)
+        _, _, said_en = cb.export_list(None, 2, _state("/region/C", PERIOD + "&lang=en"),
+                                       None, trigger=ids.CONSOLE_EXPORT_XLSX)
+        one, _, nothing = cb.export_list(None, 3, _state("/region/G1"), None,
+                                         trigger=ids.CONSOLE_EXPORT_XLSX)
+    assert download is no_update and target is no_update
+    # T2 holds K3 and K4 in the period: 2 rows, over a cap of 1
+    assert said == ("当前列表共 2 行，超过 Excel 导出上限 1 行。"
+                    "请改用“导出 CSV”（不限行数），或缩小时间范围、增加筛选条件。")
+    assert said_en.startswith("The list holds 4 rows, more than an Excel export's limit of 1.")
+    assert "Export CSV" in said_en
+    assert one["filename"].endswith(".xlsx") and nothing == ""  # G1: K1 alone, at the cap
 
 
 def test_the_detail_of_a_case_and_of_none(app):

@@ -313,7 +313,8 @@ CALLBACKS: dict[str, Spec] = {
     "export_list": Spec("read", REGION_TARGETS, lambda w, t: [body(w, "export_list", {
         f"{ids.CONSOLE_EXPORT_CSV}.n_clicks": 1, STATE: console_state(_code(t)),
         f"{ids.CONSOLE_GRID}.getRowsRequest": {}}, trigger=f"{ids.CONSOLE_EXPORT_CSV}.n_clicks")],
-        marker=lambda t: {"T1": "CASE-T1-", "T2": "CASE-T2-"}.get(t)),
+        # the CSV's address (the route streams it and checks again: test_export_route.py)
+        marker=lambda t: {"T1": "region=T1", "T2": "region=T2", "*": "region=C"}.get(t)),
     "briefing_link": Spec("read", REGION_TARGETS, lambda w, t: [body(w, "briefing_link", {
         f"{ids.URL}.pathname": "/" if _code(t) is None else f"/region/{_code(t)}",
         f"{ids.URL}.search": ""})], marker=lambda t: "/briefing?week="),

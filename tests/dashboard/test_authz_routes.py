@@ -62,6 +62,7 @@ OWN_TEST = {"/_dash-update-component": "the callback matrix", "/logout": "test_l
                 "/open311/v2/requests/<path:name>", "/open311/v2/<path:rest>",
                 "/open311/<path:rest>")},
             "/media/<int:media_id>": "tests/dashboard/test_media_route.py",
+            "/export/cases.csv": "tests/dashboard/test_export_route.py",
             # the patrol feed: an officer's API key, their own patrols only
             **{rule: "tests/dashboard/test_patrol_api.py" for rule in (
                 "/api/patrols", "/api/patrols/<int:patrol_id>/points",

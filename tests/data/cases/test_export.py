@@ -74,3 +74,42 @@ def test_export_filename():
 def test_neutralise():
     assert [export.neutralise(v) for v in ("=A1", "+1", "-1", "@x", "\tx", "a=b", 5)] == \
         ["'=A1", "'+1", "'-1", "'@x", "'\tx", "a=b", 5]
+
+
+def test_the_csv_stream_is_the_csv_export_block_by_block(hand):
+    f = flt(region_code="T1")
+    sort = [{"colId": "code", "sort": "asc"}]
+    with hand.connect() as conn:
+        whole = export.export_cases(conn, f, NOW, "csv", ZH, sort_model=sort)
+    blocks = list(export.csv_chunks(hand, f, NOW, ZH, sort_model=sort, block=2))
+    assert b"".join(blocks) == whole
+    frame = pd.read_csv(io.BytesIO(whole), encoding="utf-8-sig", dtype=str)
+    rows = len(frame)
+    assert rows == 7  # by hand: A1 A2 A8 A11 (G1), A3 A4 A12 (G2); A9 is of February
+    # the header, then the rows two at a time
+    assert len(blocks) == 1 + (rows + 1) // 2
+    assert [len(b.decode("utf-8-sig").splitlines()) for b in blocks[1:]] == [2, 2, 2, 1]
+
+
+def test_the_csv_stream_checks_before_sending_and_gives_its_connection_back(hand):
+    with pytest.raises(FilterError):  # raised at the call: no response has begun
+        export.csv_chunks(hand, flt(), NOW, ZH, sort_model=[{"colId": "secret", "sort": "asc"}])
+    pool = hand.pool
+    stream = export.csv_chunks(hand, flt(), NOW, ZH, block=1)
+    assert pool.checkedout() == 0  # nothing held until the body is sent
+    next(stream), next(stream)
+    assert pool.checkedout() == 1
+    stream.close()  # the client went away
+    assert pool.checkedout() == 0
+
+
+def test_an_xlsx_over_the_cap_is_refused_before_a_row_is_read(hand):
+    with hand.connect() as conn:
+        with pytest.raises(export.ExportTooLarge) as refused:
+            export.export_cases(conn, flt(), NOW, "xlsx", EN, max_rows=9)
+        at_cap = export.export_cases(conn, flt(), NOW, "xlsx", EN, max_rows=10)
+        csv_any_length = export.export_cases(conn, flt(), NOW, "csv", EN, max_rows=1)
+    # by hand: T1's 7, G3's A5 A6 A7; A10 is unlocated, A9 of February
+    assert (refused.value.rows, refused.value.limit) == (10, 9)
+    assert len(list(openpyxl.load_workbook(io.BytesIO(at_cap)).active.iter_rows())) == 11
+    assert len(csv_any_length.decode("utf-8-sig").splitlines()) == 11
