@@ -59,7 +59,8 @@ class _Redacting(logging.Filter):
 def configure(settings: Settings, stream: IO[str] | None = None) -> logging.Handler:
     """Log at ``settings.log_level`` to ``stream`` (stderr), one handler on the root
     logger whatever the number of calls; werkzeug's own request lines (which quote the
-    query string) are turned off, ours replace them. Returns the handler."""
+    query string) are turned off, ours replace them, and alembic's notes on every store
+    opened are kept for DEBUG. Returns the handler."""
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, _MARK, False)), None)
     if handler is None:
@@ -73,6 +74,9 @@ def configure(settings: Settings, stream: IO[str] | None = None) -> logging.Hand
     level = logging.getLevelName(settings.log_level)
     root.setLevel(level)
     logging.getLogger("werkzeug").setLevel(max(level, logging.WARNING))
+    # alembic says which dialect it drives each time a store is opened: only when debugging
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING)
+                                          if level > logging.DEBUG else level)
     return handler
 
 
