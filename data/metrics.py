@@ -567,13 +567,23 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
 
 def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
             as_of: datetime, *, scope: CaseScope | None = None,
-            cache: "ResultCache | None" = None) -> dict[int, dict[str, object]]:
+            cache: "ResultCache | None" = None,
+            source: str = "auto") -> dict[int, dict[str, object]]:
     """Metrics for each region id in ``groups`` (each with all its descendants).
 
     ``groups=None`` computes one group, the whole deployment (unlocated cases included),
     under the key 0. ``scope`` keeps every case count, event count and the median to the
     cases of some categories and sources (the console's filters); patrol coverage is about
     grids, not cases, and ignores it. No scope gives exactly the unfiltered metrics.
+
+    Without a scope the counts come from the rollups (:mod:`data.rollups`: per region and
+    local day, kept up to date as cases change), so their cost follows the period's days,
+    not the cases it holds; what depends on ``as_of`` (open, overdue, deadlines still to
+    come or met after the period, mediations after ``as_of``), the distinct postponed
+    cases and the median are counted directly over the few cases they can concern. A
+    scope (category, source or department filters) counts directly from the cases, as
+    does a store without rollups, and ``source="direct"`` (the rollups' check). Both ways
+    give the same figures: tests/data/test_rollups.py compares them.
 
     Without ``cache`` the database counts only the cases under ``groups``. With a
     :class:`ResultCache` it counts every region's cases once per store version, period,
@@ -583,8 +593,19 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     group_ids = None if groups is None else list(groups)
     if group_ids == []:
         return {}
-    counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
-    events = _event_counts(conn, group_ids, period, scope, cache)
+    if source not in ("auto", "direct", "rollups"):
+        raise ValueError(f"source must be auto, direct or rollups, got {source!r}")
+    rolled = None
+    if source != "direct" and (scope is None or scope.is_everything):
+        rolled = _rolled_counts(conn, group_ids, period, as_of, cache)
+        if rolled is None and source == "rollups":
+            raise RuntimeError("this store has no usable rollups (python -m dashboard db "
+                               "rollups --rebuild)")
+    if rolled is not None:
+        counts, events = rolled
+    else:
+        counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
+        events = _event_counts(conn, group_ids, period, scope, cache)
     medians = _median_hours(conn, group_ids, period, scope, cache)
     patrols = _patrol_coverage(conn, group_ids, period, cache)
     keys = [_ALL] if group_ids is None else group_ids
@@ -593,6 +614,111 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
         # (0, 0) makes the rate None: no grids, or no patrol records at all
         for g in keys
     }
+
+
+# --- from the rollups -----------------------------------------------------------------------
+
+def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
+                   as_of: datetime, cache: "ResultCache | None"):
+    """(case counts, event counts) per group from the rollups and the direct counts of
+    what depends on ``as_of``; None when the store has no usable rollups."""
+    from data import rollups
+
+    sums = rollups.read(conn, group_ids, p.first, p.last)
+    if sums is None:
+        return None
+    extra = _roll_up(conn, _cached(conn, cache, ("as_of", p, as_of), group_ids,
+                                   lambda only: _as_of_rows(conn, p, as_of, only)),
+                     list(_AS_OF_KEYS), group_ids, cache)
+    postponed = _roll_up(conn, _cached(conn, cache, ("postponed", p), group_ids,
+                                       lambda only: _postponed_rows(conn, p, only)),
+                         ["postponed"], group_ids, cache)
+    counts, events = {}, {}
+    for g, r in sums.items():
+        x = {k: 0 for k in _AS_OF_KEYS}
+        x.update(extra.get(g, {}))
+        close_rest = r["due_open"] - x["due_later_open"] + x["due_closed_after"]
+        handle_rest = r["due_unhandled"] - x["due_later_unhandled"] + x["due_resolved_after"]
+        counts[g] = {
+            **{k: r[k] for k in ("reported", "filed", "dispatched", "resolved", "closed",
+                                 "closed_on_time", "resolved_with_level", "resolved_in_grid",
+                                 "disputes_mediated", "mediation_successes",
+                                 "disputes_screened", "rated", "satisfied")},
+            "due_to_close": r["closed"] + close_rest,
+            "due_to_close_with_deadline": r["closed_with_deadline"] + close_rest,
+            "due_to_handle": r["resolved"] + handle_rest,
+            "open": x["open"],
+            "overdue": x["overdue"],
+            "disputes_resolved": r["screened_success"] - x["resolved_later"],
+        }
+        events[g] = {"dispatches": r["dispatches"], "returns": r["returns"],
+                     "reworks": r["reworks"],
+                     "postponed": postponed.get(g, {}).get("postponed", 0)}
+    return counts, events
+
+
+_AS_OF_KEYS = ("open", "overdue", "due_later_open", "due_closed_after", "due_later_unhandled",
+               "due_resolved_after", "resolved_later")
+
+
+def _as_of_rows(conn: Connection, p: Period, as_of: datetime,
+                only: ColumnElement[bool] | None) -> list:
+    """Each region's counts of what the day rollups cannot hold, read over the cases that
+    can concern them (open ones, and ones with a time after ``as_of`` or the period):
+
+    * open and overdue at ``as_of``;
+    * deadlines in P after ``as_of`` of cases not closed (not resolved): the rollups count
+      them by due day, the registry not yet;
+    * deadlines in P by ``as_of`` of cases closed (resolved) after P: still due in P,
+      which the rollups' "not closed" leaves out;
+    * screened disputes of P mediated successfully after ``as_of``."""
+    c = Case
+    not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
+    handled = and_(c.status != schema.VOIDED, c.dispatched_at.is_not(None))
+    due_in_p = _within(c.due_at, p)
+    open_at = and_(
+        c.reported_at <= as_of,
+        or_(c.status != schema.VOIDED, c.voided_at > as_of),
+        or_(c.closed_at > as_of, and_(c.closed_at.is_(None), c.status != schema.CLOSED)),
+    )
+    counts = {
+        "open": open_at,
+        "overdue": and_(open_at, c.status != schema.SUSPENDED, c.due_at < as_of),
+        "due_later_open": and_(not_waiting, due_in_p, c.due_at > as_of, c.closed_at.is_(None)),
+        "due_closed_after": and_(not_waiting, due_in_p, c.due_at <= as_of,
+                                 c.closed_at >= p.end),
+        "due_later_unhandled": and_(handled, due_in_p, c.due_at > as_of,
+                                    c.resolved_at.is_(None)),
+        "due_resolved_after": and_(handled, due_in_p, c.due_at <= as_of,
+                                   c.resolved_at >= p.end),
+        "resolved_later": and_(c.case_class == schema.DISPUTE, _within(c.reported_at, p),
+                               c.status != schema.VOIDED,
+                               c.mediation_outcome == schema.MEDIATION_SUCCESS,
+                               c.mediated_at > as_of),
+    }
+    assert tuple(counts) == _AS_OF_KEYS
+    region = _region_key(c.region_id)
+    candidates = or_(c.status.in_(schema.OPEN_STATUSES), c.closed_at > as_of,
+                     c.voided_at > as_of, c.closed_at >= p.end, c.resolved_at >= p.end,
+                     and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of)
+    query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
+             .select_from(c).where(candidates).group_by(region))
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    return _plain(conn.execute(query))
+
+
+def _postponed_rows(conn: Connection, p: Period, only: ColumnElement[bool] | None) -> list:
+    """Distinct cases with a postpone event in P per region (not additive over days, and
+    few: read from the events' (action, at) index)."""
+    e = CaseEvent
+    region = _region_key(Case.region_id)
+    query = (select(region, func.count(distinct(e.case_id)).label("postponed"))
+             .select_from(e).join(Case, Case.id == e.case_id)
+             .where(e.action == "postpone", _within(e.at, p)).group_by(region))
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    return _plain(conn.execute(query))
 
 
 def default_anchor(conn: Connection, now: datetime) -> datetime:

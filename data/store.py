@@ -63,6 +63,9 @@ def init_db(engine: Engine) -> None:
         for table in Base.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
+        from data import rollups  # (imports this module)
+
+        rollups.install(conn)  # tables and capture triggers; built on first use
         if conn.scalar(select(PatrolVisit.patrol_id).limit(1)) is None \
                 and conn.scalar(select(Patrol.id).limit(1)) is not None:
             backfill_patrol_visits(conn)
