@@ -34,7 +34,7 @@ from data import schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, PatrolVisit, Region, RegionAncestor
 from data.sql import count_if, epoch_hours
-from data.store import data_version, regions_version
+from data.store import data_version, deployment_timezone, regions_version
 
 __all__ = ["CaseScope", "Period", "compute", "patrol_coverage", "period_for"]
 
@@ -624,9 +624,14 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
     what depends on ``as_of``; None when the store has no usable rollups."""
     from data import rollups
 
-    sums = rollups.read(conn, group_ids, p.first, p.last)
+    tz = deployment_timezone(conn)
+    today = local_date(as_of, tz)
+    sums = rollups.read(conn, group_ids, p.first, p.last, before=today)
     if sums is None:
         return None
+    now_part = _roll_up(conn, _cached(conn, cache, ("open_today", as_of), group_ids,
+                                      lambda only: _open_today_rows(conn, as_of, tz, only)),
+                        ["open", "overdue"], group_ids, cache)
     extra = _roll_up(conn, _cached(conn, cache, ("as_of", p, as_of), group_ids,
                                    lambda only: _as_of_rows(conn, p, as_of, only)),
                      list(_AS_OF_KEYS), group_ids, cache)
@@ -635,8 +640,12 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
                          ["postponed"], group_ids, cache)
     counts, events = {}, {}
     for g, r in sums.items():
-        x = {k: 0 for k in _AS_OF_KEYS}
+        x: dict[str, int] = {k: 0 for k in _AS_OF_KEYS}
         x.update(extra.get(g, {}))
+        today_part = now_part.get(g, {"open": 0, "overdue": 0})
+        x["open"] = r["before_open_in"] - r["before_open_out"] + today_part["open"]
+        x["overdue"] = (r["before_overdue_in"] - r["before_overdue_out"]
+                        + today_part["overdue"])
         close_rest = r["due_open"] - x["due_later_open"] + x["due_closed_after"]
         handle_rest = r["due_unhandled"] - x["due_later_unhandled"] + x["due_resolved_after"]
         counts[g] = {
@@ -657,16 +666,53 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
     return counts, events
 
 
-_AS_OF_KEYS = ("open", "overdue", "due_later_open", "due_closed_after", "due_later_unhandled",
+def _open_today_rows(conn: Connection, as_of: datetime, tz: ZoneInfo,
+                     only: ColumnElement[bool] | None) -> list:
+    """Each region's change to "open" and "overdue" over ``as_of``'s local day up to
+    ``as_of`` (the rollups hold the days before): cases reported, falling due, closed or
+    voided that day by then, read through their time indexes, their spans worked out as
+    the rollups' (:func:`data.rollups.open_spans`)."""
+    from data import rollups
+
+    c = Case
+    start = _local_midnight_utc(local_date(as_of, tz), tz)
+    parts = [and_(column >= start, column <= as_of)
+             for column in (c.reported_at, c.due_at, c.closed_at, c.voided_at)]
+    columns = (c.region_id, c.status, c.reported_at, c.closed_at, c.voided_at, c.due_at)
+    candidates = union(*(select(c.id.label("id")).where(x) for x in parts)).subquery()
+    query = select(*columns).select_from(candidates).join(c, c.id == candidates.c.id)
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    result = conn.execute(query)
+    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    if frame.empty:
+        return []
+    span = rollups.open_spans(frame)
+    moment = pd.Timestamp(as_of)
+    began = pd.Timestamp(start)
+    left = span["leave"].notna() & (span["leave"] >= began) & (span["leave"] <= moment)
+    opened = span["open"] & (span["start"] >= began) & (span["start"] <= moment)
+    due = pd.to_datetime(frame["due_at"])
+    late = (span["overdue"] & (span["overdue_start"] >= began) & (span["start"] <= moment)
+            & (due < moment))
+    frame = pd.DataFrame({
+        "region": frame["region_id"].fillna(_UNLOCATED).astype("int64"),
+        "open": opened.astype("int64") - (span["open"] & left).astype("int64"),
+        "overdue": late.astype("int64") - (span["overdue"] & left).astype("int64"),
+    })
+    summed = frame.groupby("region", as_index=False)[["open", "overdue"]].sum()
+    return [tuple(int(v) for v in row) for row in summed.itertuples(index=False)]
+
+
+_AS_OF_KEYS = ("due_later_open", "due_closed_after", "due_later_unhandled",
                "due_resolved_after", "resolved_later")
 
 
 def _as_of_rows(conn: Connection, p: Period, as_of: datetime,
                 only: ColumnElement[bool] | None) -> list:
     """Each region's counts of what the day rollups cannot hold, read over the cases that
-    can concern them (open ones, and ones with a time after ``as_of`` or the period):
+    can concern them (with a deadline or a time after ``as_of`` or the period):
 
-    * open and overdue at ``as_of``;
     * deadlines in P after ``as_of`` of cases not closed (not resolved): the rollups count
       them by due day, the registry not yet;
     * deadlines in P by ``as_of`` of cases closed (resolved) after P: still due in P,
@@ -676,14 +722,7 @@ def _as_of_rows(conn: Connection, p: Period, as_of: datetime,
     not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
     handled = and_(c.status != schema.VOIDED, c.dispatched_at.is_not(None))
     due_in_p = _within(c.due_at, p)
-    open_at = and_(
-        c.reported_at <= as_of,
-        or_(c.status != schema.VOIDED, c.voided_at > as_of),
-        or_(c.closed_at > as_of, and_(c.closed_at.is_(None), c.status != schema.CLOSED)),
-    )
     counts = {
-        "open": open_at,
-        "overdue": and_(open_at, c.status != schema.SUSPENDED, c.due_at < as_of),
         "due_later_open": and_(not_waiting, due_in_p, c.due_at > as_of, c.closed_at.is_(None)),
         "due_closed_after": and_(not_waiting, due_in_p, c.due_at <= as_of,
                                  c.closed_at >= p.end),
@@ -698,11 +737,19 @@ def _as_of_rows(conn: Connection, p: Period, as_of: datetime,
     }
     assert tuple(counts) == _AS_OF_KEYS
     region = _region_key(c.region_id)
-    candidates = or_(c.status.in_(schema.OPEN_STATUSES), c.closed_at > as_of,
-                     c.voided_at > as_of, c.closed_at >= p.end, c.resolved_at >= p.end,
-                     and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of)
+    # each part a range read on its own index, the ids united: deadlines later in P, and
+    # deadlines met after P (by its deadline range or by the closing times after P,
+    # whichever spans fewer days), and mediations after as_of
+    due_by = min(as_of, p.end)
+    by_deadline = [and_(c.due_at >= p.start, c.due_at <= due_by)]
+    by_finish = [c.closed_at >= p.end, c.resolved_at >= p.end]
+    after_p = min(by_deadline, by_finish, key=lambda parts: sum(
+        conn.scalar(select(func.count()).select_from(c).where(part)) for part in parts))
+    candidates = union(*(select(c.id.label("id")).where(part) for part in (
+        *after_p, and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of))).subquery()
+    # from the candidates to their rows (by primary key), not every row tested against them
     query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
-             .select_from(c).where(candidates).group_by(region))
+             .select_from(candidates).join(c, c.id == candidates.c.id).group_by(region))
     if only is not None:
         query = query.where(getattr(only, "condition", only))
     return _plain(conn.execute(query))

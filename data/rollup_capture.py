@@ -14,7 +14,7 @@ from __future__ import annotations
 #: The case columns the rollups count on (an update touching none of them is not noted).
 CASE_COLUMNS: tuple[str, ...] = (
     "region_id", "status", "case_class", "reported_at", "dispatched_at", "resolved_at",
-    "closed_at", "due_at", "mediated_at", "resolved_level", "satisfaction",
+    "closed_at", "due_at", "mediated_at", "voided_at", "resolved_level", "satisfaction",
     "mediation_outcome",
 )
 #: The event actions counted per day (postpones are counted from the events themselves).

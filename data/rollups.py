@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.exc import OperationalError
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, inspect, select, update
 
 from data import schema
@@ -87,7 +88,7 @@ def case_contributions(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
     f = frame
     status, kind = f["status"], f["case_class"]
     t = {c: _times(f, c) for c in ("reported_at", "dispatched_at", "resolved_at",
-                                   "closed_at", "due_at", "mediated_at")}
+                                   "closed_at", "due_at", "mediated_at", "voided_at")}
     dispute = kind == schema.DISPUTE
     success = f["mediation_outcome"] == schema.MEDIATION_SUCCESS
     screened = dispute & (status != schema.VOIDED)
@@ -124,6 +125,15 @@ def case_contributions(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
             & t["resolved_at"].isna(),
         },
     }
+    span = open_spans(f, t)
+    t["open_from"], t["open_until"] = span["start"], span["leave"]
+    t["overdue_from"], t["overdue_until"] = span["overdue_start"], span["overdue_leave"]
+    families.update({
+        "open_from": {"open_in": span["open"]},
+        "open_until": {"open_out": span["open"]},
+        "overdue_from": {"overdue_in": span["overdue"]},
+        "overdue_until": {"overdue_out": span["overdue"]},
+    })
     region = f["region_id"].fillna(_UNLOCATED).astype("int64").to_numpy()
     sign = f["sign"].astype("int64").to_numpy()
     parts = []
@@ -137,6 +147,40 @@ def case_contributions(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
             part[key] = np.where(mask.fillna(False).to_numpy()[present], sign[present], 0)
         parts.append(part)
     return _sum(parts)
+
+
+def open_spans(f: pd.DataFrame, t: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+    """When each case is open and overdue, as half-open spans [start, leave) (leave NaT:
+    still open), with whether it is ever open (``open``) or overdue (``overdue``).
+
+    The registry's "open at t" (reported by t, not voided by t, not closed by t) is
+    ``start <= t < leave`` with start = reported_at and leave the earlier of voided_at
+    (a voided case) and closed_at; a voided case without voided_at, and a closed one
+    without closed_at, are never open. "Overdue at t" adds: not suspended, due_at < t, so
+    it starts at max(reported_at, due_at) (exclusive at due_at itself, which only the
+    current day's direct count sees)."""
+    if t is None:
+        t = {c: pd.to_datetime(f[c]) for c in ("reported_at", "closed_at", "voided_at",
+                                                "due_at")}
+    status = f["status"]
+    voided = (status == schema.VOIDED).to_numpy()
+    closed_at, voided_at = t["closed_at"], t["voided_at"]
+    leave = closed_at.where(~(voided & voided_at.notna().to_numpy()
+                              & (closed_at.isna() | (voided_at < closed_at)).to_numpy()),
+                            voided_at)
+    never = (voided & voided_at.isna().to_numpy()) | (
+        closed_at.isna() & (status == schema.CLOSED)).to_numpy()
+    start = t["reported_at"]
+    is_open = pd.Series(~never, index=f.index) & start.notna() & (
+        leave.isna() | (start < leave))
+    due = t["due_at"]
+    overdue_start = pd.concat([start, due], axis=1).max(axis=1, skipna=False)
+    is_overdue = (pd.Series(~never, index=f.index) & start.notna() & due.notna()
+                  & (status != schema.SUSPENDED)
+                  & (leave.isna() | ((start < leave) & (due < leave))))
+    return pd.DataFrame({"start": start, "leave": leave, "open": is_open,
+                         "overdue_start": overdue_start, "overdue_leave": leave,
+                         "overdue": is_overdue}, index=f.index)
 
 
 def event_contributions(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
@@ -349,14 +393,15 @@ def _fresh(conn: Connection, state) -> bool:
             and state.regions_version == regions_version(conn))
 
 
-def rebuild(conn: Connection) -> int:
+def rebuild(conn: Connection, wait: bool = True) -> int:
     """Count every case and counted event again into the rollups (one pass, set-based),
     empty the queue, and make the capture triggers if missing. Returns the rows written.
     Runs in ``conn``'s transaction; writers wait for it (a rare, whole-store operation)."""
     install(conn)
     _lock(conn)
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("LOCK TABLE cases, case_events IN SHARE MODE")
+    if conn.dialect.name == "postgresql":  # writers wait (or, not waiting, we give up)
+        conn.exec_driver_sql("LOCK TABLE cases, case_events IN SHARE MODE"
+                             + ("" if wait else " NOWAIT"))
     tz = deployment_timezone(conn)
     result = conn.execute(select(*(getattr(Case, c) for c in CASE_COLUMNS)))
     frame = pd.DataFrame(result.all(), columns=list(CASE_COLUMNS))
@@ -390,13 +435,13 @@ def apply(conn: Connection, wait: bool = True) -> int | None:
     if not _lock(conn, wait):
         return None
     if not _fresh(conn, _state(conn)):
-        rebuild(conn)
+        rebuild(conn, wait)
         return -1
     queue = _queued(conn, REBUILD_ABOVE + 1)
     if queue.empty:
         return 0
     if len(queue) > REBUILD_ABOVE:
-        rebuild(conn)
+        rebuild(conn, wait)
         return -1
     tree = _deltas(conn, queue, deployment_timezone(conn))
     _add(conn, tree)
@@ -436,9 +481,15 @@ def _add(conn: Connection, tree: pd.DataFrame) -> None:
 
 
 def catch_up(engine: Engine, wait: bool = True) -> int | None:
-    """:func:`apply` in a transaction of its own (committed)."""
-    with engine.begin() as conn:
-        return apply(conn, wait)
+    """:func:`apply` in a transaction of its own (committed). Not waiting, None also
+    when a writer holds the tables a rebuild must read still (PostgreSQL)."""
+    try:
+        with engine.begin() as conn:
+            return apply(conn, wait)
+    except OperationalError:
+        if wait:
+            raise
+        return None  # lock not available now: readers add the queue themselves
 
 
 def _may_apply_aside(conn: Connection) -> bool:
@@ -453,11 +504,16 @@ def _may_apply_aside(conn: Connection) -> bool:
     return not conn.connection.dbapi_connection.in_transaction
 
 
-def read(conn: Connection, group_ids: list[int] | None, first: date, last: date
-         ) -> dict[int, dict[str, int]] | None:
+_BEFORE = ("open_in", "open_out", "overdue_in", "overdue_out")
+
+
+def read(conn: Connection, group_ids: list[int] | None, first: date, last: date,
+         before: date | None = None) -> dict[int, dict[str, int]] | None:
     """Sums of every count over the local days ``first`` .. ``last`` for each group (None:
-    the whole deployment, key 0), queued changes included; None when the store has no
-    rollups or they are stale and cannot be rebuilt now (the caller counts directly)."""
+    the whole deployment, key 0), queued changes included, and under ``before_<key>`` the
+    sums of the open/overdue ins and outs over every day before ``before``; None when the
+    store has no rollups or they are stale and cannot be rebuilt now (the caller counts
+    directly)."""
     if not has_tables(conn):
         return None
     if _may_apply_aside(conn):
@@ -473,19 +529,34 @@ def read(conn: Connection, group_ids: list[int] | None, first: date, last: date
         query = (select(Rollup.region_id, *(func.sum(getattr(Rollup, k)) for k in COUNTS))
                  .where(Rollup.region_id.in_(keys), Rollup.day >= lo, Rollup.day <= hi)
                  .group_by(Rollup.region_id))
-        sums = {int(row[0]): {k: int(v or 0) for k, v in zip(COUNTS, row[1:])}
-                for row in conn.execute(query)}
+        zero = {k: 0 for k in (*COUNTS, *(f"before_{b}" for b in _BEFORE))}
+        sums = {g: dict(zero) for g in keys}
+        for row in conn.execute(query):
+            sums[int(row[0])].update({k: int(v or 0) for k, v in zip(COUNTS, row[1:])})
+        if before is not None:
+            cut = day_number(before)
+            history = (select(Rollup.region_id, *(func.sum(getattr(Rollup, b)) for b in _BEFORE))
+                       .where(Rollup.region_id.in_(keys), Rollup.day < cut)
+                       .group_by(Rollup.region_id))
+            for row in conn.execute(history):
+                sums[int(row[0])].update({f"before_{b}": int(v or 0)
+                                          for b, v in zip(_BEFORE, row[1:])})
         queue = _queued(conn)
         if not queue.empty:
             tree = _deltas(conn, queue, deployment_timezone(conn))
-            tree = tree[tree["region"].isin(keys) & (tree["day"] >= lo) & (tree["day"] <= hi)]
-            for region, frame in tree.groupby("region"):
-                into = sums.setdefault(int(region), {k: 0 for k in COUNTS})
+            tree = tree[tree["region"].isin(keys)]
+            within = tree[(tree["day"] >= lo) & (tree["day"] <= hi)]
+            for region, frame in within.groupby("region"):
                 for k in COUNTS:
-                    into[k] += int(frame[k].sum())
+                    sums[int(region)][k] += int(frame[k].sum())
+            if before is not None:
+                earlier = tree[tree["day"] < day_number(before)]
+                for region, frame in earlier.groupby("region"):
+                    for b in _BEFORE:
+                        sums[int(region)][f"before_{b}"] += int(frame[b].sum())
         after = _state(conn)
         if after is not None and after.applied == state.applied:
-            return {g: sums.get(g, {k: 0 for k in COUNTS}) for g in keys}
+            return sums
     return None
 
 
