@@ -622,6 +622,9 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
                    as_of: datetime, cache: "ResultCache | None"):
     """(case counts, event counts) per group from the rollups and the direct counts of
     what depends on ``as_of``; None when the store has no usable rollups."""
+    if cache is not None:  # kept as the direct counts are (by data version or by age)
+        key = cache.key(conn, "rolled", p, as_of, None if group_ids is None else tuple(group_ids))
+        return cache.get_or_compute(key, lambda: _rolled_counts(conn, group_ids, p, as_of, None))
     from data import rollups
 
     tz = deployment_timezone(conn)
