@@ -57,15 +57,15 @@ def init_db(engine: Engine) -> None:
     ``create_all`` makes the indexes of the tables it creates; an index added to a table
     that already exists (a store made by an older version) is made here too. A store made
     before ``patrol_visits`` existed (patrols, no visit at all) gets its visits from the
-    patrols themselves (:func:`backfill_patrol_visits`), so its coverage reads as before."""
+    patrols themselves (:func:`backfill_patrol_visits`), so its coverage reads as before.
+    The rollups' tables come with ``create_all`` and their capture triggers with it too
+    (:mod:`data.models` attaches them), so an older store gets both; the counts are built
+    on first use (:mod:`data.rollups`)."""
     Base.metadata.create_all(engine)
     with engine.begin() as conn:
         for table in Base.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
-        from data import rollups  # (imports this module)
-
-        rollups.install(conn)  # tables and capture triggers; built on first use
         if conn.scalar(select(PatrolVisit.patrol_id).limit(1)) is None \
                 and conn.scalar(select(Patrol.id).limit(1)) is not None:
             backfill_patrol_visits(conn)
