@@ -674,7 +674,7 @@ def _open_today_rows(conn: Connection, as_of: datetime, tz: ZoneInfo,
     """Each region's change to "open" and "overdue" over ``as_of``'s local day up to
     ``as_of`` (the rollups hold the days before): cases reported, falling due, closed or
     voided that day by then, read through their time indexes, their spans worked out as
-    the rollups' (:func:`data.rollups.open_spans`)."""
+    the rollups' (:func:`data.rollups.open_span`)."""
     from data import rollups
 
     c = Case
@@ -686,25 +686,20 @@ def _open_today_rows(conn: Connection, as_of: datetime, tz: ZoneInfo,
     query = select(*columns).select_from(candidates).join(c, c.id == candidates.c.id)
     if only is not None:
         query = query.where(getattr(only, "condition", only))
-    result = conn.execute(query)
-    frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-    if frame.empty:
-        return []
-    span = rollups.open_spans(frame)
-    moment = pd.Timestamp(as_of)
-    began = pd.Timestamp(start)
-    left = span["leave"].notna() & (span["leave"] >= began) & (span["leave"] <= moment)
-    opened = span["open"] & (span["start"] >= began) & (span["start"] <= moment)
-    due = pd.to_datetime(frame["due_at"])
-    late = (span["overdue"] & (span["overdue_start"] >= began) & (span["start"] <= moment)
-            & (due < moment))
-    frame = pd.DataFrame({
-        "region": frame["region_id"].fillna(_UNLOCATED).astype("int64"),
-        "open": opened.astype("int64") - (span["open"] & left).astype("int64"),
-        "overdue": late.astype("int64") - (span["overdue"] & left).astype("int64"),
-    })
-    summed = frame.groupby("region", as_index=False)[["open", "overdue"]].sum()
-    return [tuple(int(v) for v in row) for row in summed.itertuples(index=False)]
+    changes: dict[int, list[int]] = {}
+    for region_id, status, reported_at, closed_at, voided_at, due_at in conn.execute(query):
+        open_from, overdue_from, leave = rollups.open_span(status, reported_at, closed_at,
+                                                           voided_at, due_at)
+        if open_from is None:
+            continue
+        left = leave is not None and start <= leave <= as_of
+        held = changes.setdefault(_UNLOCATED if region_id is None else region_id, [0, 0])
+        held[0] += (start <= open_from <= as_of) - left
+        if overdue_from is not None:
+            # entered that day by as_of: reported by then, and past its deadline (strictly)
+            late = start <= overdue_from and open_from <= as_of and due_at < as_of
+            held[1] += late - left
+    return [(region, n_open, n_overdue) for region, (n_open, n_overdue) in changes.items()]
 
 
 _AS_OF_KEYS = ("due_later_open", "due_closed_after", "due_later_unhandled",

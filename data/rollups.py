@@ -20,10 +20,9 @@ is served by :func:`rebuild`, one set-based pass over the cases.
 from __future__ import annotations
 
 import weakref
-from datetime import date
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pandas as pd
 from sqlalchemy.exc import OperationalError
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, inspect, select, update
@@ -68,170 +67,164 @@ def day_number(day: date) -> int:
 
 # --- what a case contributes --------------------------------------------------------------
 
-def _days(values: pd.Series, tz: ZoneInfo) -> np.ndarray:
-    """Local day numbers of naive-UTC times (NaT stays NaT-like: masked by the caller)."""
-    moments = pd.to_datetime(values)
-    local = moments.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
-    return local.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+_INDEX = {key: i for i, key in enumerate(COUNTS)}
+_SATISFIED = frozenset((schema.SATISFIED, schema.BASICALLY_SATISFIED))
+_ACCEPTED = frozenset(schema.ACCEPTED_STATUSES)
+#: region -> day -> one number per count, signed (what to add to the rollups)
+Tally = dict
 
 
-def _times(frame: pd.DataFrame, column: str) -> pd.Series:
-    return pd.to_datetime(frame[column])
+class _Days:
+    """Local day numbers of naive-UTC moments, worked out once per quarter hour (every
+    zone's offset is a whole number of quarter hours and changes on one, so a local
+    midnight never falls inside a quarter hour of UTC)."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.known: dict[tuple, int] = {}
+
+    def __call__(self, moment: datetime) -> int:
+        slot = (moment.year, moment.month, moment.day, moment.hour, moment.minute // 15)
+        day = self.known.get(slot)
+        if day is None:
+            start = datetime(*slot[:4], slot[4] * 15, tzinfo=timezone.utc)
+            day = self.known[slot] = (start.astimezone(self.tz).date() - _EPOCH).days
+        return day
 
 
-def case_contributions(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
-    """(region, day, every count) of the case versions in ``frame`` (the columns of
-    :data:`CASE_COLUMNS` and a ``sign``, +1 to add, -1 to take away); region -1 for
-    unlocated cases. The predicates are :func:`data.metrics._case_rows`' own."""
-    if frame.empty:
-        return _empty()
-    f = frame
-    status, kind = f["status"], f["case_class"]
-    t = {c: _times(f, c) for c in ("reported_at", "dispatched_at", "resolved_at",
-                                   "closed_at", "due_at", "mediated_at", "voided_at")}
-    dispute = kind == schema.DISPUTE
-    success = f["mediation_outcome"] == schema.MEDIATION_SUCCESS
-    screened = dispute & (status != schema.VOIDED)
-    level = f["resolved_level"]
-    satisfaction = f["satisfaction"]
-    families = {
-        "reported_at": {
-            "reported": pd.Series(True, index=f.index),
-            "filed": status.isin(schema.ACCEPTED_STATUSES),
-            "disputes_screened": screened,
-            "screened_success": screened & success & t["mediated_at"].notna(),
-        },
-        "dispatched_at": {"dispatched": pd.Series(True, index=f.index)},
-        "resolved_at": {
-            "resolved": pd.Series(True, index=f.index),
-            "resolved_with_level": level.notna(),
-            "resolved_in_grid": level == schema.GRID_LEVEL,
-        },
-        "closed_at": {
-            "closed": pd.Series(True, index=f.index),
-            "closed_on_time": t["due_at"].notna() & (t["closed_at"] <= t["due_at"]),
-            "closed_with_deadline": t["due_at"].notna(),
-            "rated": satisfaction.notna(),
-            "satisfied": satisfaction.isin([schema.SATISFIED, schema.BASICALLY_SATISFIED]),
-        },
-        "mediated_at": {
-            "disputes_mediated": dispute & f["mediation_outcome"].notna(),
-            "mediation_successes": dispute & success,
-        },
-        "due_at": {
-            "due_open": ~status.isin([schema.VOIDED, schema.REPORTED])
-            & t["closed_at"].isna(),
-            "due_unhandled": (status != schema.VOIDED) & t["dispatched_at"].notna()
-            & t["resolved_at"].isna(),
-        },
-    }
-    span = open_spans(f, t)
-    t["open_from"], t["open_until"] = span["start"], span["leave"]
-    t["overdue_from"], t["overdue_until"] = span["overdue_start"], span["overdue_leave"]
-    families.update({
-        "open_from": {"open_in": span["open"]},
-        "open_until": {"open_out": span["open"]},
-        "overdue_from": {"overdue_in": span["overdue"]},
-        "overdue_until": {"overdue_out": span["overdue"]},
-    })
-    region = f["region_id"].fillna(_UNLOCATED).astype("int64").to_numpy()
-    sign = f["sign"].astype("int64").to_numpy()
-    parts = []
-    for column, counts in families.items():
-        present = t[column].notna().to_numpy()
-        if not present.any():
-            continue
-        part = pd.DataFrame({"region": region[present],
-                             "day": _days(t[column][present], tz)})
-        for key, mask in counts.items():
-            part[key] = np.where(mask.fillna(False).to_numpy()[present], sign[present], 0)
-        parts.append(part)
-    return _sum(parts)
-
-
-def open_spans(f: pd.DataFrame, t: dict[str, pd.Series] | None = None) -> pd.DataFrame:
-    """When each case is open and overdue, as half-open spans [start, leave) (leave NaT:
-    still open), with whether it is ever open (``open``) or overdue (``overdue``).
+def open_span(status, reported_at, closed_at, voided_at, due_at):
+    """(open from, overdue from, leave) of a case, None for what never happens.
 
     The registry's "open at t" (reported by t, not voided by t, not closed by t) is
-    ``start <= t < leave`` with start = reported_at and leave the earlier of voided_at
-    (a voided case) and closed_at; a voided case without voided_at, and a closed one
-    without closed_at, are never open. "Overdue at t" adds: not suspended, due_at < t, so
-    it starts at max(reported_at, due_at) (exclusive at due_at itself, which only the
-    current day's direct count sees)."""
-    if t is None:
-        t = {c: pd.to_datetime(f[c]) for c in ("reported_at", "closed_at", "voided_at",
-                                                "due_at")}
-    status = f["status"]
-    voided = (status == schema.VOIDED).to_numpy()
-    closed_at, voided_at = t["closed_at"], t["voided_at"]
-    leave = closed_at.where(~(voided & voided_at.notna().to_numpy()
-                              & (closed_at.isna() | (voided_at < closed_at)).to_numpy()),
-                            voided_at)
-    never = (voided & voided_at.isna().to_numpy()) | (
-        closed_at.isna() & (status == schema.CLOSED)).to_numpy()
-    start = t["reported_at"]
-    is_open = pd.Series(~never, index=f.index) & start.notna() & (
-        leave.isna() | (start < leave))
-    due = t["due_at"]
-    overdue_start = pd.concat([start, due], axis=1).max(axis=1, skipna=False)
-    is_overdue = (pd.Series(~never, index=f.index) & start.notna() & due.notna()
-                  & (status != schema.SUSPENDED)
-                  & (leave.isna() | ((start < leave) & (due < leave))))
-    return pd.DataFrame({"start": start, "leave": leave, "open": is_open,
-                         "overdue_start": overdue_start, "overdue_leave": leave,
-                         "overdue": is_overdue}, index=f.index)
+    ``open_from <= t < leave`` (leave None: still open), with leave the earlier of
+    voided_at (a voided case) and closed_at; a voided case without voided_at and a closed
+    one without closed_at are never open. "Overdue at t" adds: not suspended, due_at < t;
+    so from max(reported_at, due_at), exclusive at due_at itself (which only the current
+    day's direct count sees)."""
+    if reported_at is None or (status == schema.VOIDED and voided_at is None) or (
+            closed_at is None and status == schema.CLOSED):
+        return None, None, None
+    leave = closed_at
+    if status == schema.VOIDED and (closed_at is None or voided_at < closed_at):
+        leave = voided_at
+    if leave is not None and reported_at >= leave:
+        return None, None, None
+    overdue_from = None
+    if due_at is not None and status != schema.SUSPENDED and (leave is None or due_at < leave):
+        overdue_from = max(reported_at, due_at)
+    return reported_at, overdue_from, leave
 
 
-def event_contributions(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
-    """(region, day, counts) of events (``region_id``, ``action``, ``at``, ``sign``)."""
-    frame = frame[frame["action"].isin(EVENT_ACTIONS)]
-    if frame.empty:
-        return _empty()
-    part = pd.DataFrame({
-        "region": frame["region_id"].fillna(_UNLOCATED).astype("int64").to_numpy(),
-        "day": _days(_times(frame, "at"), tz)})
-    sign = frame["sign"].astype("int64").to_numpy()
-    action = frame["action"].to_numpy()
-    for name, key in _EVENT_KEY.items():
-        part[key] = np.where(action == name, sign, 0)
-    return _sum([part])
+def case_counts(row) -> list[tuple[str, datetime]]:
+    """The counts a case version adds, each with the moment whose local day it is of:
+    the predicates of :func:`data.metrics._case_rows`, split by the time they hang on.
+    ``row`` maps :data:`CASE_COLUMNS` to values."""
+    out: list[tuple[str, datetime]] = []
+    status, reported = row["status"], row["reported_at"]
+    dispute = row["case_class"] == schema.DISPUTE
+    outcome = row["mediation_outcome"]
+    success = outcome == schema.MEDIATION_SUCCESS
+    dispatched, resolved, closed = row["dispatched_at"], row["resolved_at"], row["closed_at"]
+    due, mediated = row["due_at"], row["mediated_at"]
+    if reported is not None:
+        out.append(("reported", reported))
+        if status in _ACCEPTED:
+            out.append(("filed", reported))
+        if dispute and status != schema.VOIDED:
+            out.append(("disputes_screened", reported))
+            if success and mediated is not None:
+                out.append(("screened_success", reported))
+    if dispatched is not None:
+        out.append(("dispatched", dispatched))
+    if resolved is not None:
+        level = row["resolved_level"]
+        out.append(("resolved", resolved))
+        if level is not None:
+            out.append(("resolved_with_level", resolved))
+            if level == schema.GRID_LEVEL:
+                out.append(("resolved_in_grid", resolved))
+    if closed is not None:
+        satisfaction = row["satisfaction"]
+        out.append(("closed", closed))
+        if due is not None:
+            out.append(("closed_with_deadline", closed))
+            if closed <= due:
+                out.append(("closed_on_time", closed))
+        if satisfaction is not None:
+            out.append(("rated", closed))
+            if satisfaction in _SATISFIED:
+                out.append(("satisfied", closed))
+    if mediated is not None and dispute and outcome is not None:
+        out.append(("disputes_mediated", mediated))
+        if success:
+            out.append(("mediation_successes", mediated))
+    if due is not None:
+        if status not in (schema.VOIDED, schema.REPORTED) and closed is None:
+            out.append(("due_open", due))
+        if status != schema.VOIDED and dispatched is not None and resolved is None:
+            out.append(("due_unhandled", due))
+    open_from, overdue_from, leave = open_span(status, reported, closed, row["voided_at"], due)
+    if open_from is not None:
+        out.append(("open_in", open_from))
+        if leave is not None:
+            out.append(("open_out", leave))
+        if overdue_from is not None:
+            out.append(("overdue_in", overdue_from))
+            if leave is not None:
+                out.append(("overdue_out", leave))
+    return out
 
 
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=["region", "day", *COUNTS], dtype="int64")
+def _region(value) -> int:
+    return _UNLOCATED if value is None else int(value)
 
 
-def _sum(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if not p.empty]
-    if not parts:
-        return _empty()
-    frame = pd.concat(parts, ignore_index=True)
-    for key in COUNTS:
-        if key not in frame:
-            frame[key] = 0
-    frame[list(COUNTS)] = frame[list(COUNTS)].fillna(0).astype("int64")
-    return frame.groupby(["region", "day"], as_index=False)[list(COUNTS)].sum()
+def _add_case(tally: Tally, row, sign: int, days: _Days, region=...) -> None:
+    own = tally.setdefault(_region(row["region_id"] if region is ... else region), {})
+    for key, moment in case_counts(row):
+        day = days(moment)
+        counts = own.get(day)
+        if counts is None:
+            counts = own[day] = [0] * len(COUNTS)
+        counts[_INDEX[key]] += sign
 
 
-def _up_the_tree(conn: Connection, own: pd.DataFrame) -> pd.DataFrame:
+def _add_event(tally: Tally, region, action, at, sign: int, days: _Days) -> None:
+    key = _EVENT_KEY.get(action)
+    if key is None or at is None:
+        return
+    own = tally.setdefault(_region(region), {})
+    day = days(at)
+    counts = own.get(day)
+    if counts is None:
+        counts = own[day] = [0] * len(COUNTS)
+    counts[_INDEX[key]] += sign
+
+
+def _up_the_tree(conn: Connection, own: Tally) -> Tally:
     """Each region's own counts added to every ancestor (itself included) and to region 0;
     rows that add nothing dropped."""
-    if own.empty:
-        return own
-    regions = [int(r) for r in own["region"].unique() if r != _UNLOCATED]
-    links = []
+    regions = [r for r in own if r != _UNLOCATED]
+    ancestors: dict[int, list[int]] = {}
     for start in range(0, len(regions), 900):
-        links.extend(conn.execute(
-            select(RegionAncestor.descendant_id, RegionAncestor.ancestor_id)
-            .where(RegionAncestor.descendant_id.in_(regions[start:start + 900]))).all())
-    closure = pd.DataFrame(links, columns=["region", "ancestor"], dtype="int64")
-    located = own.merge(closure, on="region").drop(columns="region")
-    located = located.rename(columns={"ancestor": "region"})
-    everything = own.assign(region=_ALL)
-    tree = pd.concat([located, everything], ignore_index=True)
-    tree = tree.groupby(["region", "day"], as_index=False)[list(COUNTS)].sum()
-    return tree[(tree[list(COUNTS)] != 0).any(axis=1)].reset_index(drop=True)
+        for descendant, ancestor in conn.execute(
+                select(RegionAncestor.descendant_id, RegionAncestor.ancestor_id)
+                .where(RegionAncestor.descendant_id.in_(regions[start:start + 900]))):
+            ancestors.setdefault(descendant, []).append(ancestor)
+    tree: Tally = {}
+    width = len(COUNTS)
+    for region, days in own.items():
+        for target in (*ancestors.get(region, ()), _ALL):
+            into = tree.setdefault(target, {})
+            for day, counts in days.items():
+                held = into.get(day)
+                if held is None:
+                    into[day] = list(counts)
+                else:
+                    for i in range(width):
+                        held[i] += counts[i]
+    return {region: {day: c for day, c in days.items() if any(c)}
+            for region, days in tree.items()}
 
 
 # --- the queue ----------------------------------------------------------------------------
@@ -240,7 +233,7 @@ _OLD = [getattr(RollupQueue, f"o_{c}") for c in CASE_COLUMNS]
 _NOW = [getattr(Case, c).label(f"n_{c}") for c in CASE_COLUMNS]
 
 
-def _queued(conn: Connection, limit: int | None = None) -> pd.DataFrame:
+def _queued(conn: Connection, limit: int | None = None) -> list:
     """The queue with each case's and event's current row, read in ONE statement (one
     snapshot on PostgreSQL too, so a change committed meanwhile is wholly in or out)."""
     current_case = Case.__table__.alias("event_case")
@@ -258,79 +251,53 @@ def _queued(conn: Connection, limit: int | None = None) -> pd.DataFrame:
     )
     if limit is not None:
         query = query.limit(limit)
-    result = conn.execute(query)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    return conn.execute(query).mappings().all()
 
 
-def _deltas(conn: Connection, queue: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
+def _deltas(conn: Connection, queue: list, tz: ZoneInfo) -> Tally:
     """What the queued changes add to each (region, day) row of the tree."""
-    if queue.empty:
-        return _empty()
-    parts = []
-    cases = queue[queue["kind"].str.startswith("c")]
-    first = cases.drop_duplicates("case_id", keep="first")
-    counted = first[first["kind"] != "ci"]  # the version the rollups hold
-    old = counted[["o_" + c for c in CASE_COLUMNS]].copy()
-    old.columns = list(CASE_COLUMNS)
-    parts.append(case_contributions(old.assign(sign=-1), tz))
-    now = first[first["n_id"].notna()]
-    new = now[["n_" + c for c in CASE_COLUMNS]].copy()
-    new.columns = list(CASE_COLUMNS)
-    parts.append(case_contributions(new.assign(sign=1), tz))
-
-    # the region each queued case's events were counted in (its counted version's)
-    counted_region = {int(k): v for k, v in zip(counted["case_id"], counted["o_region_id"])}
-    fresh = set(int(k) for k in first.loc[first["kind"] == "ci", "case_id"])
-    current_region = {int(k): v for k, v in zip(queue["case_id"], queue["n_region_id"])}
-
-    def region_counted_in(case_id: int):
-        if case_id in counted_region:
-            return counted_region[case_id]
-        return current_region.get(case_id)
-
-    events = queue[queue["kind"].str.startswith("e")]
-    if not events.empty:
-        first_ev = events.drop_duplicates("event_id", keep="first")
-        before = first_ev[(first_ev["kind"] != "ei")
-                          & ~first_ev["case_id"].astype("int64").isin(fresh)]
-        if not before.empty:
-            parts.append(event_contributions(pd.DataFrame({
-                "region_id": [region_counted_in(int(c)) for c in before["case_id"]],
-                "action": before["o_action"].to_numpy(), "at": before["o_at"].to_numpy(),
-                "sign": -1}), tz))
-        after = first_ev[first_ev["e_id"].notna()]
-        if not after.empty:
-            parts.append(event_contributions(pd.DataFrame({
-                "region_id": after["e_region_id"].to_numpy(),
-                "action": after["e_action"].to_numpy(), "at": after["e_at"].to_numpy(),
-                "sign": 1}), tz))
-
-    # a case that moved region takes its already counted events with it
-    moved = counted[counted["n_id"].notna()]
-    moved = moved[[not _same(a, b) for a, b in zip(moved["o_region_id"], moved["n_region_id"])]]
-    if not moved.empty:
-        ids = [int(c) for c in moved["case_id"]]
-        rows = conn.execute(
-            select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at)
-            .where(CaseEvent.case_id.in_(ids), CaseEvent.action.in_(EVENT_ACTIONS),
-                   ~exists().where(RollupQueue.event_id == CaseEvent.id))).all()
-        if rows:
-            held = pd.DataFrame(rows, columns=["case_id", "action", "at"])
-            old_region = dict(zip(moved["case_id"].astype("int64"), moved["o_region_id"]))
-            new_region = dict(zip(moved["case_id"].astype("int64"), moved["n_region_id"]))
-            parts.append(event_contributions(held.assign(
-                region_id=[old_region[c] for c in held["case_id"]], sign=-1), tz))
-            parts.append(event_contributions(held.assign(
-                region_id=[new_region[c] for c in held["case_id"]], sign=1), tz))
-    own = _sum(parts)
-    own = own[(own[list(COUNTS)] != 0).any(axis=1)]
+    if not queue:
+        return {}
+    days = _Days(tz)
+    own: Tally = {}
+    first_case: dict[int, object] = {}
+    first_event: dict[int, object] = {}
+    current_region: dict[int, object] = {}
+    for q in queue:
+        current_region.setdefault(q["case_id"], q["n_region_id"])
+        if q["kind"].startswith("c"):
+            first_case.setdefault(q["case_id"], q)
+        else:
+            first_event.setdefault(q["event_id"], q)
+    counted_region: dict[int, object] = {}
+    fresh: set[int] = set()
+    moved: list[int] = []
+    for case_id, q in first_case.items():
+        if q["kind"] == "ci":  # inserted since the last apply: nothing counted yet
+            fresh.add(case_id)
+        else:  # take away the version the rollups hold
+            old = {c: q[f"o_{c}"] for c in CASE_COLUMNS}
+            _add_case(own, old, -1, days)
+            counted_region[case_id] = old["region_id"]
+        if q["n_id"] is not None:
+            _add_case(own, {c: q[f"n_{c}"] for c in CASE_COLUMNS}, 1, days)
+            if case_id in counted_region and counted_region[case_id] != q["n_region_id"]:
+                moved.append(case_id)
+    for q in first_event.values():
+        case_id = q["case_id"]
+        if q["kind"] != "ei" and case_id not in fresh:
+            region = counted_region.get(case_id, current_region.get(case_id))
+            _add_event(own, region, q["o_action"], q["o_at"], -1, days)
+        if q["e_id"] is not None:
+            _add_event(own, q["e_region_id"], q["e_action"], q["e_at"], 1, days)
+    if moved:  # a case that moved region takes its already counted events with it
+        for case_id, action, at in conn.execute(
+                select(CaseEvent.case_id, CaseEvent.action, CaseEvent.at)
+                .where(CaseEvent.case_id.in_(moved), CaseEvent.action.in_(EVENT_ACTIONS),
+                       ~exists().where(RollupQueue.event_id == CaseEvent.id))):
+            _add_event(own, counted_region[case_id], action, at, -1, days)
+            _add_event(own, current_region[case_id], action, at, 1, days)
     return _up_the_tree(conn, own)
-
-
-def _same(a, b) -> bool:
-    a = None if a is None or pd.isna(a) else int(a)
-    b = None if b is None or pd.isna(b) else int(b)
-    return a == b
 
 
 # --- state, install, rebuild, apply ------------------------------------------------------------
@@ -403,27 +370,33 @@ def rebuild(conn: Connection, wait: bool = True) -> int:
         conn.exec_driver_sql("LOCK TABLE cases, case_events IN SHARE MODE"
                              + ("" if wait else " NOWAIT"))
     tz = deployment_timezone(conn)
-    result = conn.execute(select(*(getattr(Case, c) for c in CASE_COLUMNS)))
-    frame = pd.DataFrame(result.all(), columns=list(CASE_COLUMNS))
-    own = [case_contributions(frame.assign(sign=1), tz)]
-    del frame
-    result = conn.execute(select(Case.region_id, CaseEvent.action, CaseEvent.at)
-                          .join(Case, Case.id == CaseEvent.case_id)
-                          .where(CaseEvent.action.in_(EVENT_ACTIONS)))
-    events = pd.DataFrame(result.all(), columns=["region_id", "action", "at"])
-    own.append(event_contributions(events.assign(sign=1), tz))
-    del events
-    tree = _up_the_tree(conn, _sum(own))
+    days = _Days(tz)
+    own: Tally = {}
+    for row in conn.execute(select(*(getattr(Case, c) for c in CASE_COLUMNS))).mappings():
+        _add_case(own, row, 1, days)
+    for region, action, at in conn.execute(
+            select(Case.region_id, CaseEvent.action, CaseEvent.at)
+            .join(Case, Case.id == CaseEvent.case_id)
+            .where(CaseEvent.action.in_(EVENT_ACTIONS))):
+        _add_event(own, region, action, at, 1, days)
+    tree = _up_the_tree(conn, own)
+    del own
     conn.execute(delete(Rollup))
     conn.execute(delete(RollupQueue))
-    if not tree.empty:
+    rows = _rows(tree)
+    if rows:
         from data.demo.bulk import insert_frame
 
-        insert_frame(conn, Rollup, tree.rename(columns={"region": "region_id"})
-                     .sort_values(["region_id", "day"]))
+        insert_frame(conn, Rollup, pd.DataFrame(rows, columns=["region_id", "day", *COUNTS]))
     conn.execute(update(RollupState).where(RollupState.id == _STATE_ID)
                  .values(zone=tz.key, regions_version=regions_version(conn)))
-    return len(tree)
+    return len(rows)
+
+
+def _rows(tree: Tally) -> list[tuple]:
+    """The tally as (region, day, counts...) rows in key order."""
+    return [(region, day, *tree[region][day])
+            for region in sorted(tree) for day in sorted(tree[region])]
 
 
 def apply(conn: Connection, wait: bool = True) -> int | None:
@@ -438,14 +411,14 @@ def apply(conn: Connection, wait: bool = True) -> int | None:
         rebuild(conn, wait)
         return -1
     queue = _queued(conn, REBUILD_ABOVE + 1)
-    if queue.empty:
+    if not queue:
         return 0
     if len(queue) > REBUILD_ABOVE:
         rebuild(conn, wait)
         return -1
     tree = _deltas(conn, queue, deployment_timezone(conn))
     _add(conn, tree)
-    seqs = [int(s) for s in queue["seq"]]
+    seqs = [q["seq"] for q in queue]
     for start in range(0, len(seqs), 900):
         conn.execute(delete(RollupQueue).where(RollupQueue.seq.in_(seqs[start:start + 900])))
     return len(seqs)
@@ -462,14 +435,12 @@ def settle(conn: Connection) -> None:
         rebuild(conn)
 
 
-def _add(conn: Connection, tree: pd.DataFrame) -> None:
+def _add(conn: Connection, tree: Tally) -> None:
     """``n = n + delta`` upserts, in key order (two appliers never deadlock; they are
     serialised anyway)."""
-    if tree.empty:
+    rows = [{"region_id": r[0], "day": r[1], **dict(zip(COUNTS, r[2:]))} for r in _rows(tree)]
+    if not rows:
         return
-    tree = tree.sort_values(["region", "day"])
-    rows = [{"region_id": int(r.region), "day": int(r.day),
-             **{k: int(getattr(r, k)) for k in COUNTS}} for r in tree.itertuples(index=False)]
     upsert = conflict_insert(conn)
     statement = upsert(Rollup)
     statement = statement.on_conflict_do_update(
@@ -477,7 +448,6 @@ def _add(conn: Connection, tree: pd.DataFrame) -> None:
         set_={k: getattr(Rollup, k) + getattr(statement.excluded, k) for k in COUNTS})
     for start in range(0, len(rows), 500):
         conn.execute(statement, rows[start:start + 500])
-
 
 
 def catch_up(engine: Engine, wait: bool = True) -> int | None:
@@ -542,18 +512,19 @@ def read(conn: Connection, group_ids: list[int] | None, first: date, last: date,
                 sums[int(row[0])].update({f"before_{b}": int(v or 0)
                                           for b, v in zip(_BEFORE, row[1:])})
         queue = _queued(conn)
-        if not queue.empty:
-            tree = _deltas(conn, queue, deployment_timezone(conn))
-            tree = tree[tree["region"].isin(keys)]
-            within = tree[(tree["day"] >= lo) & (tree["day"] <= hi)]
-            for region, frame in within.groupby("region"):
-                for k in COUNTS:
-                    sums[int(region)][k] += int(frame[k].sum())
-            if before is not None:
-                earlier = tree[tree["day"] < day_number(before)]
-                for region, frame in earlier.groupby("region"):
-                    for b in _BEFORE:
-                        sums[int(region)][f"before_{b}"] += int(frame[b].sum())
+        if queue:
+            cut = None if before is None else day_number(before)
+            for region, days in _deltas(conn, queue, deployment_timezone(conn)).items():
+                if region not in sums:
+                    continue
+                into = sums[region]
+                for day, counts in days.items():
+                    if lo <= day <= hi:
+                        for k, n in zip(COUNTS, counts):
+                            into[k] += n
+                    if cut is not None and day < cut:
+                        for b in _BEFORE:
+                            into[f"before_{b}"] += counts[_INDEX[b]]
         after = _state(conn)
         if after is not None and after.applied == state.applied:
             return sums
