@@ -31,7 +31,7 @@ TRIGGER_NAMES: tuple[str, ...] = (
 )
 
 SQLITE: tuple[str, ...] = (
-    f"""CREATE TRIGGER IF NOT EXISTS rollup_case_insert AFTER INSERT ON cases
+    """CREATE TRIGGER IF NOT EXISTS rollup_case_insert AFTER INSERT ON cases
 BEGIN INSERT INTO rollup_queue (case_id, kind) VALUES (NEW.id, 'ci'); END""",
     f"""CREATE TRIGGER IF NOT EXISTS rollup_case_update AFTER UPDATE ON cases
 WHEN {_CHANGED}

@@ -23,7 +23,6 @@ import weakref
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from sqlalchemy.exc import OperationalError
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, inspect, select, update
 
@@ -384,10 +383,9 @@ def rebuild(conn: Connection, wait: bool = True) -> int:
     conn.execute(delete(Rollup))
     conn.execute(delete(RollupQueue))
     rows = _rows(tree)
-    if rows:
-        from data.demo.bulk import insert_frame
-
-        insert_frame(conn, Rollup, pd.DataFrame(rows, columns=["region_id", "day", *COUNTS]))
+    names = ("region_id", "day", *COUNTS)
+    for start in range(0, len(rows), 5000):
+        conn.execute(insert(Rollup), [dict(zip(names, row)) for row in rows[start:start + 5000]])
     conn.execute(update(RollupState).where(RollupState.id == _STATE_ID)
                  .values(zone=tz.key, regions_version=regions_version(conn)))
     return len(rows)

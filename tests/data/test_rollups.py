@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-import pytest
 from sqlalchemy import delete, insert, select, update
 
 from dashboard.cli import main
