@@ -89,4 +89,49 @@ ACTIONS["upgrade"] = ("bring the store to the code's schema (back it up first)",
                       _upgrade_arguments, run_upgrade)
 ACTIONS["current"] = ("the store's schema revision and the code's (exit 1: upgrade needed)",
                       _no_arguments, run_current)
+
+
+# --- rollups (issue 15: the day counts kept as cases change) ---------------------------------
+
+def _rollups_arguments(parser) -> None:
+    parser.add_argument("--rebuild", action="store_true",
+                        help="count every case again into the rollups")
+    parser.add_argument("--check", action="store_true",
+                        help="compare the rollups with direct counts; exit 1 on a difference")
+
+
+def _rollups_run(args, settings) -> int:
+    import time
+
+    from data import rollup_check, rollups, store
+
+    engine = store.make_engine(settings.database_url)
+    store.init_db(engine)
+    began = time.perf_counter()
+    if args.rebuild:
+        with engine.begin() as conn:
+            rows = rollups.rebuild(conn)
+        print(f"rollups rebuilt: {rows} rows in {time.perf_counter() - began:.1f} s")
+    else:
+        applied = rollups.catch_up(engine)
+        if applied:
+            print("rollups rebuilt" if applied < 0 else f"applied {applied} queued changes")
+    with engine.connect() as conn:
+        state = rollups.status(conn)
+    print(f"rollups: {state['rows']} rows, built for {state['zone']} "
+          f"(store: {state['store_zone']}), regions version {state['regions_version']}, "
+          f"{state['queued']} changes queued")
+    if not args.check:
+        return 0
+    with engine.connect() as conn:
+        lines = rollup_check.check(conn, store.utcnow())
+    if lines:
+        print("\n".join(["rollups differ from the direct counts:", *lines]))
+        return 1
+    print("rollups agree with the direct counts")
+    return 0
+
+
+ACTIONS["rollups"] = ("the per-day counts kept as cases change: state, --rebuild, --check",
+                      _rollups_arguments, _rollups_run)
 ACTIONS.update(cli_backup.ACTIONS)  # backup, restore

@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from data import holidays, schema, store
+from data import holidays, rollups, schema, store
 from data.deadlines import deadlines
 from data.field import case_columns
 from data.import_checks import RowError, parse_coordinates, parse_times
@@ -131,6 +131,7 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
         _upsert_cases(conn, rows, report, case_columns.compared(mapping), followups)
         if report.imported or report.updated:
             store.bump_data_version(conn)
+            rollups.settle(conn)  # a big import: recount once here, not in a request
     report.seconds = time.perf_counter() - began
     return report
 

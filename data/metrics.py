@@ -34,7 +34,7 @@ from data import schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, PatrolVisit, Region, RegionAncestor
 from data.sql import count_if, epoch_hours
-from data.store import data_version, regions_version
+from data.store import data_version, deployment_timezone, regions_version
 
 __all__ = ["CaseScope", "Period", "compute", "patrol_coverage", "period_for"]
 
@@ -567,13 +567,23 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
 
 def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
             as_of: datetime, *, scope: CaseScope | None = None,
-            cache: "ResultCache | None" = None) -> dict[int, dict[str, object]]:
+            cache: "ResultCache | None" = None,
+            source: str = "auto") -> dict[int, dict[str, object]]:
     """Metrics for each region id in ``groups`` (each with all its descendants).
 
     ``groups=None`` computes one group, the whole deployment (unlocated cases included),
     under the key 0. ``scope`` keeps every case count, event count and the median to the
     cases of some categories and sources (the console's filters); patrol coverage is about
     grids, not cases, and ignores it. No scope gives exactly the unfiltered metrics.
+
+    Without a scope the counts come from the rollups (:mod:`data.rollups`: per region and
+    local day, kept up to date as cases change), so their cost follows the period's days,
+    not the cases it holds; what depends on ``as_of`` (open, overdue, deadlines still to
+    come or met after the period, mediations after ``as_of``), the distinct postponed
+    cases and the median are counted directly over the few cases they can concern. A
+    scope (category, source or department filters) counts directly from the cases, as
+    does a store without rollups, and ``source="direct"`` (the rollups' check). Both ways
+    give the same figures: tests/data/test_rollups.py compares them.
 
     Without ``cache`` the database counts only the cases under ``groups``. With a
     :class:`ResultCache` it counts every region's cases once per store version, period,
@@ -583,8 +593,19 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     group_ids = None if groups is None else list(groups)
     if group_ids == []:
         return {}
-    counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
-    events = _event_counts(conn, group_ids, period, scope, cache)
+    if source not in ("auto", "direct", "rollups"):
+        raise ValueError(f"source must be auto, direct or rollups, got {source!r}")
+    rolled = None
+    if source != "direct" and (scope is None or scope.is_everything):
+        rolled = _rolled_counts(conn, group_ids, period, as_of, cache)
+        if rolled is None and source == "rollups":
+            raise RuntimeError("this store has no usable rollups (python -m dashboard db "
+                               "rollups --rebuild)")
+    if rolled is not None:
+        counts, events = rolled
+    else:
+        counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
+        events = _event_counts(conn, group_ids, period, scope, cache)
     medians = _median_hours(conn, group_ids, period, scope, cache)
     patrols = _patrol_coverage(conn, group_ids, period, cache)
     keys = [_ALL] if group_ids is None else group_ids
@@ -593,6 +614,156 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
         # (0, 0) makes the rate None: no grids, or no patrol records at all
         for g in keys
     }
+
+
+# --- from the rollups -----------------------------------------------------------------------
+
+def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
+                   as_of: datetime, cache: "ResultCache | None"):
+    """(case counts, event counts) per group from the rollups and the direct counts of
+    what depends on ``as_of``; None when the store has no usable rollups."""
+    if cache is not None:  # kept as the direct counts are (by data version or by age)
+        key = cache.key(conn, "rolled", p, as_of, None if group_ids is None else tuple(group_ids))
+        return cache.get_or_compute(key, lambda: _rolled_counts(conn, group_ids, p, as_of, None))
+    from data import rollups
+
+    tz = deployment_timezone(conn)
+    today = local_date(as_of, tz)
+    sums = rollups.read(conn, group_ids, p.first, p.last, before=today)
+    if sums is None:
+        return None
+    now_part = _roll_up(conn, _cached(conn, cache, ("open_today", as_of), group_ids,
+                                      lambda only: _open_today_rows(conn, as_of, tz, only)),
+                        ["open", "overdue"], group_ids, cache)
+    extra = _roll_up(conn, _cached(conn, cache, ("as_of", p, as_of), group_ids,
+                                   lambda only: _as_of_rows(conn, p, as_of, only)),
+                     list(_AS_OF_KEYS), group_ids, cache)
+    postponed = _roll_up(conn, _cached(conn, cache, ("postponed", p), group_ids,
+                                       lambda only: _postponed_rows(conn, p, only)),
+                         ["postponed"], group_ids, cache)
+    counts, events = {}, {}
+    for g, r in sums.items():
+        x: dict[str, int] = {k: 0 for k in _AS_OF_KEYS}
+        x.update(extra.get(g, {}))
+        today_part = now_part.get(g, {"open": 0, "overdue": 0})
+        x["open"] = r["before_open_in"] - r["before_open_out"] + today_part["open"]
+        x["overdue"] = (r["before_overdue_in"] - r["before_overdue_out"]
+                        + today_part["overdue"])
+        close_rest = r["due_open"] - x["due_later_open"] + x["due_closed_after"]
+        handle_rest = r["due_unhandled"] - x["due_later_unhandled"] + x["due_resolved_after"]
+        counts[g] = {
+            **{k: r[k] for k in ("reported", "filed", "dispatched", "resolved", "closed",
+                                 "closed_on_time", "resolved_with_level", "resolved_in_grid",
+                                 "disputes_mediated", "mediation_successes",
+                                 "disputes_screened", "rated", "satisfied")},
+            "due_to_close": r["closed"] + close_rest,
+            "due_to_close_with_deadline": r["closed_with_deadline"] + close_rest,
+            "due_to_handle": r["resolved"] + handle_rest,
+            "open": x["open"],
+            "overdue": x["overdue"],
+            "disputes_resolved": r["screened_success"] - x["resolved_later"],
+        }
+        events[g] = {"dispatches": r["dispatches"], "returns": r["returns"],
+                     "reworks": r["reworks"],
+                     "postponed": postponed.get(g, {}).get("postponed", 0)}
+    return counts, events
+
+
+def _open_today_rows(conn: Connection, as_of: datetime, tz: ZoneInfo,
+                     only: ColumnElement[bool] | None) -> list:
+    """Each region's change to "open" and "overdue" over ``as_of``'s local day up to
+    ``as_of`` (the rollups hold the days before): cases reported, falling due, closed or
+    voided that day by then, read through their time indexes, their spans worked out as
+    the rollups' (:func:`data.rollups.open_span`)."""
+    from data import rollups
+
+    c = Case
+    start = _local_midnight_utc(local_date(as_of, tz), tz)
+    parts = [and_(column >= start, column <= as_of)
+             for column in (c.reported_at, c.due_at, c.closed_at, c.voided_at)]
+    columns = (c.region_id, c.status, c.reported_at, c.closed_at, c.voided_at, c.due_at)
+    candidates = union(*(select(c.id.label("id")).where(x) for x in parts)).subquery()
+    query = select(*columns).select_from(candidates).join(c, c.id == candidates.c.id)
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    changes: dict[int, list[int]] = {}
+    for region_id, status, reported_at, closed_at, voided_at, due_at in conn.execute(query):
+        open_from, overdue_from, leave = rollups.open_span(status, reported_at, closed_at,
+                                                           voided_at, due_at)
+        if open_from is None:
+            continue
+        left = leave is not None and start <= leave <= as_of
+        held = changes.setdefault(_UNLOCATED if region_id is None else region_id, [0, 0])
+        held[0] += (start <= open_from <= as_of) - left
+        if overdue_from is not None:
+            # entered that day by as_of: reported by then, and past its deadline (strictly)
+            late = start <= overdue_from and open_from <= as_of and due_at < as_of
+            held[1] += late - left
+    return [(region, n_open, n_overdue) for region, (n_open, n_overdue) in changes.items()]
+
+
+_AS_OF_KEYS = ("due_later_open", "due_closed_after", "due_later_unhandled",
+               "due_resolved_after", "resolved_later")
+
+
+def _as_of_rows(conn: Connection, p: Period, as_of: datetime,
+                only: ColumnElement[bool] | None) -> list:
+    """Each region's counts of what the day rollups cannot hold, read over the cases that
+    can concern them (with a deadline or a time after ``as_of`` or the period):
+
+    * deadlines in P after ``as_of`` of cases not closed (not resolved): the rollups count
+      them by due day, the registry not yet;
+    * deadlines in P by ``as_of`` of cases closed (resolved) after P: still due in P,
+      which the rollups' "not closed" leaves out;
+    * screened disputes of P mediated successfully after ``as_of``."""
+    c = Case
+    not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
+    handled = and_(c.status != schema.VOIDED, c.dispatched_at.is_not(None))
+    due_in_p = _within(c.due_at, p)
+    counts = {
+        "due_later_open": and_(not_waiting, due_in_p, c.due_at > as_of, c.closed_at.is_(None)),
+        "due_closed_after": and_(not_waiting, due_in_p, c.due_at <= as_of,
+                                 c.closed_at >= p.end),
+        "due_later_unhandled": and_(handled, due_in_p, c.due_at > as_of,
+                                    c.resolved_at.is_(None)),
+        "due_resolved_after": and_(handled, due_in_p, c.due_at <= as_of,
+                                   c.resolved_at >= p.end),
+        "resolved_later": and_(c.case_class == schema.DISPUTE, _within(c.reported_at, p),
+                               c.status != schema.VOIDED,
+                               c.mediation_outcome == schema.MEDIATION_SUCCESS,
+                               c.mediated_at > as_of),
+    }
+    assert tuple(counts) == _AS_OF_KEYS
+    region = _region_key(c.region_id)
+    # each part a range read on its own index, the ids united: deadlines later in P, and
+    # deadlines met after P (by its deadline range or by the closing times after P,
+    # whichever spans fewer days), and mediations after as_of
+    due_by = min(as_of, p.end)
+    by_deadline = [and_(c.due_at >= p.start, c.due_at <= due_by)]
+    by_finish = [c.closed_at >= p.end, c.resolved_at >= p.end]
+    after_p = min(by_deadline, by_finish, key=lambda parts: sum(
+        conn.scalar(select(func.count()).select_from(c).where(part)) for part in parts))
+    candidates = union(*(select(c.id.label("id")).where(part) for part in (
+        *after_p, and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of))).subquery()
+    # from the candidates to their rows (by primary key), not every row tested against them
+    query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
+             .select_from(candidates).join(c, c.id == candidates.c.id).group_by(region))
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    return _plain(conn.execute(query))
+
+
+def _postponed_rows(conn: Connection, p: Period, only: ColumnElement[bool] | None) -> list:
+    """Distinct cases with a postpone event in P per region (not additive over days, and
+    few: read from the events' (action, at) index)."""
+    e = CaseEvent
+    region = _region_key(Case.region_id)
+    query = (select(region, func.count(distinct(e.case_id)).label("postponed"))
+             .select_from(e).join(Case, Case.id == e.case_id)
+             .where(e.action == "postpone", _within(e.at, p)).group_by(region))
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    return _plain(conn.execute(query))
 
 
 def default_anchor(conn: Connection, now: datetime) -> datetime:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -183,6 +184,8 @@ class Case(Base):
         Index("ix_cases_dispatched", "dispatched_at"),
         Index("ix_cases_resolved", "resolved_at"),
         Index("ix_cases_closed", "closed_at"),
+        # the median of hours to close reads a period's closings from the index alone
+        Index("ix_cases_closed_hours", "closed_at", "region_id", "reported_at"),
         Index("ix_cases_voided", "voided_at"),
         Index("ix_cases_mediated", "mediated_at"),
         # the live intake's duplicate check: same subcategory, reported in the last hours
@@ -511,3 +514,108 @@ class ReturnVisit(Base):
     origin: Mapped[str] = mapped_column(String(16))
 
     __table_args__ = (Index("ix_return_visits_at", "at"),)
+
+
+# --- rollups (issue 15: counts maintained as cases change, data/rollups.py) ----------------
+
+class RollupQueue(Base):
+    """Changes to cases and to counted events not yet added to :class:`Rollup`, written by
+    the database's own triggers (:mod:`data.rollup_capture`). ``kind``: ``ci``/``cu``/``cd``
+    a case inserted, updated or deleted (``o_*``: the values it had before), ``ei``/``eu``/
+    ``ed`` an event (``o_action``/``o_at``: before)."""
+
+    __tablename__ = "rollup_queue"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(2))
+    o_region_id: Mapped[int | None] = mapped_column(Integer)
+    o_status: Mapped[str | None] = mapped_column(String(16))
+    o_case_class: Mapped[str | None] = mapped_column(String(16))
+    o_reported_at: Mapped[datetime | None] = mapped_column(DateTime)
+    o_dispatched_at: Mapped[datetime | None] = mapped_column(DateTime)
+    o_resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    o_closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    o_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    o_mediated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    o_voided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    o_resolved_level: Mapped[str | None] = mapped_column(String(16))
+    o_satisfaction: Mapped[str | None] = mapped_column(String(24))
+    o_mediation_outcome: Mapped[str | None] = mapped_column(String(16))
+    o_action: Mapped[str | None] = mapped_column(String(16))
+    o_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_rollup_queue_event", "event_id"),)
+
+
+#: The per-day counts a :class:`Rollup` row holds (data.rollups says which day each is of).
+ROLLUP_COUNTS: tuple[str, ...] = (
+    "reported", "filed", "disputes_screened", "screened_success",
+    "dispatched",
+    "resolved", "resolved_with_level", "resolved_in_grid",
+    "closed", "closed_on_time", "closed_with_deadline", "rated", "satisfied",
+    "disputes_mediated", "mediation_successes",
+    "due_open", "due_unhandled",
+    "dispatches", "returns", "reworks",
+    "open_in", "open_out", "overdue_in", "overdue_out",
+)
+
+
+class Rollup(Base):
+    """Counts of a region's cases (all its descendants' included; region 0 is the whole
+    deployment, unlocated cases too) per local day of the deployment's time zone."""
+
+    __tablename__ = "rollups"
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    reported: Mapped[int] = mapped_column(Integer, default=0)
+    filed: Mapped[int] = mapped_column(Integer, default=0)
+    disputes_screened: Mapped[int] = mapped_column(Integer, default=0)
+    screened_success: Mapped[int] = mapped_column(Integer, default=0)
+    dispatched: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_with_level: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_in_grid: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    closed_with_deadline: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    disputes_mediated: Mapped[int] = mapped_column(Integer, default=0)
+    mediation_successes: Mapped[int] = mapped_column(Integer, default=0)
+    due_open: Mapped[int] = mapped_column(Integer, default=0)
+    due_unhandled: Mapped[int] = mapped_column(Integer, default=0)
+    dispatches: Mapped[int] = mapped_column(Integer, default=0)
+    returns: Mapped[int] = mapped_column(Integer, default=0)
+    reworks: Mapped[int] = mapped_column(Integer, default=0)
+    open_in: Mapped[int] = mapped_column(Integer, default=0)
+    open_out: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_in: Mapped[int] = mapped_column(Integer, default=0)
+    overdue_out: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupState(Base):
+    """What the rollups were built for (one row): the time zone their days are local to,
+    the regions version their ancestors come from, and how many times changes were
+    applied (readers compare it to see a consistent picture)."""
+
+    __tablename__ = "rollup_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    zone: Mapped[str] = mapped_column(String(64))
+    regions_version: Mapped[int] = mapped_column(Integer)
+    applied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _create_rollup_triggers(target, connection, **_kw) -> None:  # pragma: no cover - DDL glue
+    from sqlalchemy import inspect
+
+    from data.rollup_capture import ensure
+
+    if {"cases", "case_events", "rollup_queue"} <= set(inspect(connection).get_table_names()):
+        ensure(connection)
+
+
+event.listen(Base.metadata, "after_create", _create_rollup_triggers)

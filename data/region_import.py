@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from data import store
+from data import rollups, store
 from data.import_checks import RowError, prepare_geometries
 from data.importer import (ImportFailed, ImportReport, finish_errors, open_source,
                            region_lookup, row_errors)
@@ -114,6 +114,7 @@ def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
         if inserts or updates or created:
             store.bump_data_version(conn)
             store.bump_regions_version(conn)  # maps kept by running walls are drawn anew
+            rollups.rebuild(conn)  # counts held per ancestor: recounted here, not in a request
     report.seconds = time.perf_counter() - began
     return report
 

@@ -33,7 +33,8 @@ def _epoch_hours_sqlite(element, compiler, **kw):  # pragma: no cover - dialect 
 
 @compiles(epoch_hours, "postgresql")
 def _epoch_hours_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
-    return f"(extract(epoch from {compiler.process(element.clauses, **kw)}) / 3600.0)"
+    # date_part gives double precision (extract gives numeric: slower, and Decimals)
+    return f"(date_part('epoch', {compiler.process(element.clauses, **kw)}) / 3600.0)"
 
 
 def now_hours(now: datetime) -> ColumnElement:

@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine
 
-from data import schema, store
+from data import rollups, schema, store
 from data.demo.bulk import insert_frame, reset_sequences
 from data.demo.cases import cases_and_history
 from data.demo.catalogue import CATEGORIES, CONDITIONS, DEPARTMENTS
@@ -207,6 +207,7 @@ def _write(engine: Engine, meta: dict[str, str], levels: list[str], region_rows:
         for table in bulky:
             for index in table.indexes:
                 index.drop(conn)
+        rollups.drop_capture(conn)  # counted once at the end (rebuild), not row by row
         for key, value in meta.items():
             store.set_meta(conn, key, value)
         for depth, name in enumerate(levels):
@@ -223,6 +224,7 @@ def _write(engine: Engine, meta: dict[str, str], levels: list[str], region_rows:
                                "case_events", "patrols", "patrol_points", "mediations",
                                "return_visits"])
         store.carry_versions(conn, previous)  # data and regions both changed
+        rollups.rebuild(conn)  # the day counts, and the capture triggers made again
 
 
 def _level_names(leaf_depth: int) -> list[str]:
