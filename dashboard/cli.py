@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from dashboard import cli_db, cli_officers, own_address, simulate
+from dashboard import cli_db, cli_officers, own_address, progress, simulate
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
@@ -96,7 +96,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(
             f"the store {settings.database_url} holds imported data ({cases} cases), and "
             "demo would delete it; point DATABASE_URL at another store, or add --replace")
-    report = county.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of)
+    with progress.shown(args.quiet, settings.language) as shown:
+        report = county.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of,
+                                   progress=shown)
     print(
         f"demo county built ({args.scale}, seed {args.seed}) in {report.seconds:.1f} s: "
         f"{report.regions} regions ({report.grids} grids), {report.cases} cases, "
@@ -126,9 +128,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     run: Callable = getattr(*IMPORTS[args.kind])
     extra = ({"gap_minutes": args.gap_minutes or settings.patrol_gap_minutes}
              if args.kind == "patrols" else {})
-    report = run(engine, Path(args.file), Path(args.mapping),
-                 skip_bad_rows=args.skip_bad_rows,
-                 rejects_path=Path(args.rejects) if args.rejects else None, **extra)
+    with progress.shown(args.quiet, settings.language) as shown:
+        report = run(engine, Path(args.file), Path(args.mapping),
+                     skip_bad_rows=args.skip_bad_rows,
+                     rejects_path=Path(args.rejects) if args.rejects else None,
+                     progress=shown, **extra)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -140,7 +144,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
     """``import holidays FILE``: days off and make-up working days over chinesecalendar's."""
     engine = _open_store(settings)
-    report = holidays.import_holidays(engine, Path(args.file))
+    with progress.shown(args.quiet, settings.language) as shown:
+        report = holidays.import_holidays(engine, Path(args.file), progress=shown)
     if args.json:
         print(json.dumps(report.__dict__, ensure_ascii=False, indent=2))
     else:
@@ -171,7 +176,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if _store_is_empty(engine):
         print("the store is empty: building the demo county first (under a minute) ...",
               flush=True)
-        report = county.build_demo(engine)
+        with progress.shown(False, settings.language) as shown:
+            report = county.build_demo(engine, progress=shown)
         print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
     if not args.no_feed:
         _start_demo_feed(engine)
@@ -519,6 +525,7 @@ def _store_commands(sub) -> None:
                       help="replace a store that holds imported (not demo) data")
     demo.add_argument("--as-of", type=_parse_moment, default=None,
                       help="the demo's 'now' in UTC (default: now)")
+    demo.add_argument("--quiet", action="store_true", help="no progress on stderr")
     demo.set_defaults(run=cmd_demo)
 
     imp = sub.add_parser("import", help="import regions, cases, the officers' roster or GPS "
@@ -532,6 +539,7 @@ def _store_commands(sub) -> None:
                      help="import the good rows; write the bad ones to a rejects CSV")
     imp.add_argument("--rejects", help="where to write the rejects CSV")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.add_argument("--quiet", action="store_true", help="no progress on stderr")
     imp.add_argument("--gap-minutes", type=_gap_minutes, default=None,
                      help="patrols: a gap between fixes over this starts a new patrol "
                           "(default DASHBOARD_PATROL_GAP_MINUTES, 30)")

@@ -3,6 +3,8 @@ PostgreSQL, then the sequences moved past the ids written."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
@@ -29,10 +31,12 @@ def _columns(frame: pd.DataFrame) -> list[np.ndarray]:
     return out
 
 
-def insert_frame(conn: Connection, table, frame: pd.DataFrame, chunk: int = 200_000) -> None:
+def insert_frame(conn: Connection, table, frame: pd.DataFrame, chunk: int = 200_000,
+                 written: Callable[[int], None] | None = None) -> None:
     """Insert a frame's rows fast: one prepared ``executemany`` on SQLite, ``COPY`` on
     PostgreSQL; a chunk at a time, so a city's millions of rows never exist as Python
-    objects all at once. Only for the demo's trusted, freshly made rows."""
+    objects all at once. Only for the demo's trusted, freshly made rows. ``written`` is
+    told the number of rows of each chunk once it is in."""
     names = list(frame.columns)
     table_name = table.__tablename__
     sql = f"INSERT INTO {table_name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
@@ -46,6 +50,8 @@ def insert_frame(conn: Connection, table, frame: pd.DataFrame, chunk: int = 200_
                         copy.write_row(row)
         else:
             conn.exec_driver_sql(sql, rows)
+        if written is not None:
+            written(len(rows))
 
 
 def reset_sequences(conn: Connection, tables: list[str]) -> None:
