@@ -24,13 +24,13 @@ WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "regions": "划分区域", "generate": "生成演示数据", "write": "写入数据库",
         "index": "建立索引", "rollups": "汇总统计", "read": "读取文件", "check": "检查数据",
-        "locate": "定位", "elapsed": "用时",
+        "locate": "定位", "keys": "检查关联", "elapsed": "用时",
     },
     "en": {
         "regions": "drawing the regions", "generate": "generating the demo",
         "write": "writing to the store", "index": "building indexes", "rollups": "rollups",
         "read": "reading the file", "check": "checking rows", "locate": "locating",
-        "elapsed": "elapsed",
+        "keys": "checking the links", "elapsed": "elapsed",
     },
 }
 

@@ -33,7 +33,7 @@ import shapely
 from sqlalchemy import Engine
 
 from data import schema, store
-from data.demo.bulk import insert_frame, reset_sequences
+from data.demo.bulk import foreign_keys_checked_after, insert_frame, reset_sequences
 from data.importer import Progress, tell
 from data.demo.cases import cases_and_history
 from data.demo.catalogue import CATEGORIES, CONDITIONS, DEPARTMENTS
@@ -238,13 +238,15 @@ def _write(engine: Engine, meta: dict[str, str], levels: list[str], region_rows:
         # parents before children, so the foreign key holds row by row
         insert_frame(conn, Region, region_rows.sort_values(["depth", "id"]), written=written)
         store.rebuild_region_ancestors(conn)
-        for model, frame in frames:
-            insert_frame(conn, model, frame, written=written)
-        indexes = [index for table in bulky for index in table.indexes]
-        tell(progress, "index", 0, len(indexes))
-        for built, index in enumerate(indexes, start=1):
-            index.create(conn)
-            tell(progress, "index", built, len(indexes))
+        with foreign_keys_checked_after(conn, [model.__tablename__ for model, _ in frames],
+                                        lambda done, keys: tell(progress, "keys", done, keys)):
+            for model, frame in frames:
+                insert_frame(conn, model, frame, written=written)
+            indexes = [index for table in bulky for index in table.indexes]
+            tell(progress, "index", 0, len(indexes))
+            for built, index in enumerate(indexes, start=1):
+                index.create(conn)
+                tell(progress, "index", built, len(indexes))
         reset_sequences(conn, ["regions", "departments", "categories", "officers", "cases",
                                "case_events", "patrols", "patrol_points", "mediations",
                                "return_visits"])
