@@ -5,8 +5,9 @@ The data functions take an optional callback ``progress(stage, done, total)``
 
 * on a terminal (stderr is a TTY): one line, rewritten in place (``\\r``), with the stage,
   the count, the percentage and the time since the command began;
-* elsewhere (a log, a pipe): a plain line when a stage begins, when it ends, and at most
-  every ``every`` seconds in between, so a log holds a few lines, not thousands;
+* elsewhere (a log, a pipe): a plain line every ``every`` seconds (:data:`LOG_EVERY`) at
+  most, and the end of each stage that had one: a long build leaves a few lines in its
+  log, not thousands, and a quick command none (its error stays the one line on stderr);
 * quiet: nothing (:func:`for_terminal` returns ``None``).
 
 The stage words live here, in :data:`WORDS` (zh first, en), the one place to word them.
@@ -18,6 +19,9 @@ import sys
 import time
 from contextlib import contextmanager
 from typing import Callable, Iterator, TextIO
+
+#: Seconds between two lines of progress in a log (not a terminal).
+LOG_EVERY = 10.0
 
 #: The stages the data functions report, worded: zh first, en.
 WORDS: dict[str, dict[str, str]] = {
@@ -50,16 +54,18 @@ class TerminalProgress:
     line on a terminal, plain occasional lines elsewhere (see the module docstring)."""
 
     def __init__(self, stream: TextIO | None = None, language: str = "zh",
-                 tty: bool | None = None, every: float = 10.0,
+                 tty: bool | None = None, every: float | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.stream = sys.stderr if stream is None else stream
         self.language = language
         self.tty = self.stream.isatty() if tty is None else tty
-        self.every = every
+        self.every = LOG_EVERY if every is None else every
         self.clock = clock
         self.began = clock()
         self._stage: str | None = None
-        self._last_line = float("-inf")
+        self._last_line = self.began
+        self._stage_shown = False  # a log line of the current stage was written
+        self._stage_ended = False  # and the line of its end
         self._width = 0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -69,13 +75,18 @@ class TerminalProgress:
             self.stream.write("\n")  # the finished stage's line stays on screen
             self._width = 0
         self._stage = stage
+        if new_stage:
+            self._stage_shown = self._stage_ended = False
         line = self._line(stage, done, total, now)
         if self.tty:
             self.stream.write("\r" + line.ljust(self._width))
             self._width = len(line)
-        elif new_stage or done >= total or now - self._last_line >= self.every:
+        elif now - self._last_line >= self.every or (
+                done >= total and self._stage_shown and not self._stage_ended):
             self.stream.write(line + "\n")
             self._last_line = now
+            self._stage_shown = True
+            self._stage_ended = done >= total
         self.stream.flush()
 
     def _line(self, stage: str, done: int, total: int, now: float) -> str:

@@ -31,7 +31,7 @@ def _drawn(tty: bool, every: float = 10.0) -> tuple[progress.TerminalProgress, i
         clock
 
 
-def test_a_log_gets_a_line_when_a_stage_begins_ends_and_every_few_seconds():
+def test_a_log_gets_a_line_every_few_seconds_and_the_end_of_a_stage_it_showed():
     bar, stream, clock = _drawn(tty=False, every=10.0)
     bar("write", 0, 1000)
     for done in range(100, 1000, 100):  # nine calls, 3 s apart: 27 s in all
@@ -39,19 +39,31 @@ def test_a_log_gets_a_line_when_a_stage_begins_ends_and_every_few_seconds():
         bar("write", done, 1000)
     clock.now += 3
     bar("write", 1000, 1000)
-    bar("index", 0, 2)
+    bar("write", 1000, 1000)  # told twice: ended once
+    bar("index", 0, 2)  # a quick stage: no line
     bar("index", 2, 2)
-    lines = stream.getvalue().splitlines()
+    clock.now += 11
+    bar("keys", 0, 1)  # ten seconds since the last line
+    bar("keys", 1, 1)
     assert "\r" not in stream.getvalue()
-    # begin (t=0), ten seconds on (t=12), ten more (t=24), the end (t=30); the next stage
-    assert lines == [
-        "writing to the store: 0/1,000 (0%)  elapsed 0:00",
+    # ten seconds on (t=12), ten more (t=24), the end (t=30); the next line at t=41
+    assert stream.getvalue().splitlines() == [
         "writing to the store: 400/1,000 (40%)  elapsed 0:12",
         "writing to the store: 800/1,000 (80%)  elapsed 0:24",
         "writing to the store: 1,000/1,000 (100%)  elapsed 0:30",
-        "building indexes: 0/2 (0%)  elapsed 0:30",
-        "building indexes: 2/2 (100%)  elapsed 0:30",
+        "checking the links: …  elapsed 0:41",
+        "checking the links: ✓  elapsed 0:41",
     ]
+
+
+def test_a_quick_command_leaves_nothing_in_a_log():
+    bar, stream, clock = _drawn(tty=False, every=10.0)
+    for stage in ("read", "check", "write"):
+        bar(stage, 0, 5)
+        clock.now += 1
+        bar(stage, 5, 5)
+    bar.close()
+    assert stream.getvalue() == ""
 
 
 def test_a_terminal_gets_one_line_rewritten_in_place_per_stage():
@@ -87,7 +99,14 @@ def _fresh_settings(tmp_path, name: str) -> Settings:
     return Settings(database_url=url, language="en")
 
 
-def test_import_prints_progress_on_stderr_and_the_same_report_with_or_without(tmp_path, capsys):
+@pytest.fixture
+def every_call_logged(monkeypatch):
+    """A line in the log for every call (the commands here are quicker than 10 s)."""
+    monkeypatch.setattr(progress, "LOG_EVERY", 0.0)
+
+
+def test_import_prints_progress_on_stderr_and_the_same_report_with_or_without(
+        tmp_path, capsys, every_call_logged):
     grids = write_grids(tmp_path / "grids.geojson")
     mapping = write_toml(tmp_path / "grids.toml", GRID_TOML)
     reports = {}
@@ -108,7 +127,7 @@ def test_import_prints_progress_on_stderr_and_the_same_report_with_or_without(tm
     assert reports[True]["imported"] == 4
 
 
-def test_demo_prints_its_stages_and_quiet_prints_nothing(tmp_path, capsys):
+def test_demo_prints_its_stages_and_quiet_prints_nothing(tmp_path, capsys, every_call_logged):
     settings = _fresh_settings(tmp_path, "demo.sqlite3")
     assert main(["demo", "--scale", "small", "--seed", "5"], settings) == 0
     out, err = capsys.readouterr()
@@ -124,7 +143,8 @@ def test_demo_prints_its_stages_and_quiet_prints_nothing(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("language, word", [("zh", "写入数据库"), ("en", "writing")])
-def test_the_words_follow_the_language_setting(tmp_path, capsys, language, word):
+def test_the_words_follow_the_language_setting(tmp_path, capsys, every_call_logged, language,
+                                               word):
     grids = write_grids(tmp_path / "grids.geojson")
     mapping = write_toml(tmp_path / "grids.toml", GRID_TOML)
     settings = _fresh_settings(tmp_path, "lang.sqlite3")
