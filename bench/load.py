@@ -530,6 +530,8 @@ def main() -> None:
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         raise SystemExit("set DATABASE_URL to the store to serve (the city demo on PostgreSQL)")
+    for workers in args.workers:  # a count the server cannot run is refused before any run
+        server_command(args.server_cmd, workers, 0)
     bodies = Bodies(os.environ["DATABASE_URL"])
     runs = []
     for workers in args.workers:
