@@ -8,7 +8,8 @@ For each number of workers it starts the server itself (``--server-cmd``, format
 ``{workers}`` and ``{port}``, run with this DATABASE_URL), waits until it answers, and then,
 for ``--minutes``:
 
-* ``--walls`` simulated walls, each a display token's page as a browser has it: the page
+* ``--walls`` simulated walls (started together, or spread over ``--ramp`` seconds), each
+  a display token's page as a browser has it: the page
   (``GET /wall?token=``), the router's callback (the first load, which returns the wall's
   state), then the wall's refresh callback every ``--refresh`` seconds (5) with the state the
   last answer left, as the page's interval does (never two at once);
@@ -28,6 +29,10 @@ other than 200, a refused action, an exception: the target is none); the server'
 (RSS of the server process and all its children: every worker, summed) when every wall has
 loaded and at the end (growth target < 10 %). With more than one worker count, the ratio of
 each figure to the first's. Results: bench/results/load.json.
+
+A ``serve`` without ``--workers`` (before gunicorn) runs the default command with the flag
+left out for one worker and refuses more before any run. A request unanswered in 120 s
+counts as an error.
 
 The accounts (``bench-load-N``, commanders) and display tokens it makes are its own; the
 tokens are revoked at the end. The cases it acts on move along the workflow for real: run
@@ -270,8 +275,10 @@ def patched(value: object, update: object) -> object:
 
 
 def run_wall(base: str, token: str, bodies: Bodies, tally: Tally, refresh: float,
-             stop: threading.Event, loaded: threading.Barrier) -> None:
-    """One wall: its page, its first load, then a refresh every ``refresh`` seconds."""
+             stop: threading.Event, loaded: threading.Barrier, delay: float = 0.0) -> None:
+    """One wall: after ``delay`` seconds its page, its first load, then a refresh every
+    ``refresh`` seconds."""
+    time.sleep(delay)
     session = requests.Session()
     session.headers["X-Display-Token"] = token  # as assets/auth.js sends it
     search = f"?token={token}"
@@ -451,18 +458,20 @@ def run_once(args: argparse.Namespace, workers: int, bodies: Bodies) -> dict:
     server = Server(args.server_cmd, workers, url, RESULTS / f"load-server-{workers}.log")
     out: dict[str, object] = {"workers": workers, "command": server.command,
                               "walls": args.walls, "commanders": args.commanders,
-                              "minutes": args.minutes, "refresh_seconds": args.refresh}
+                              "minutes": args.minutes, "refresh_seconds": args.refresh,
+                              "ramp_seconds": args.ramp}
     try:
         out["ready_seconds"] = round(server.wait_ready(args.ready_timeout), 1)
         out["rss_idle_mb"] = server.rss_mb()
         tally, stop = Tally(), threading.Event()
         loaded = threading.Barrier(args.walls + 1)
         threads = [threading.Thread(target=guarded(tally, run_wall), daemon=True, args=(
-            server.base, token, bodies, tally, args.refresh, stop, loaded))
-            for token in tokens]
+            server.base, token, bodies, tally, args.refresh, stop, loaded,
+            args.ramp * i / max(len(tokens), 1)))
+            for i, token in enumerate(tokens)]
         for thread in threads:
             thread.start()
-        loaded.wait()  # every wall has its first load
+        loaded.wait()  # every wall has its first load (or failed it)
         out["rss_start_mb"] = server.rss_mb()
         for name, password, district, cases in people:
             threads.append(threading.Thread(target=guarded(tally, run_commander), daemon=True,
@@ -517,6 +526,9 @@ def main() -> None:
     parser.add_argument("--walls", type=int, default=50)
     parser.add_argument("--commanders", type=int, default=5)
     parser.add_argument("--refresh", type=float, default=5.0, help="a wall's refresh (s)")
+    parser.add_argument("--ramp", type=float, default=0.0,
+                        help="seconds over which the walls' first loads are spread (default "
+                             "0: all at once, as after a restart)")
     parser.add_argument("--think", type=float, default=2.0,
                         help="a commander's pause between actions (s)")
     parser.add_argument("--cases-each", type=int, default=400,
