@@ -29,7 +29,9 @@ import json
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -103,16 +105,24 @@ def _forget() -> None:
     services.extension().pop(console_cache.RESULTS_CACHE, None)
 
 
-def bench_store(path: Path, repeat: int) -> dict:
-    engine = read_only_engine(path)
+@contextmanager
+def console_request(engine) -> Iterator[None]:
+    """A request of a Flask app holding ``engine``, asked by an admin: where :func:`click`
+    runs the console's callbacks as Dash does."""
     app = Flask(__name__)
     app.extensions[services.EXTENSION] = {"engine": engine,
                                           "settings": Settings(database_url="sqlite://")}
+    with app.test_request_context("/"):
+        g._principal = Principal("bench", "admin", None, None, engine=engine)
+        yield
+
+
+def bench_store(path: Path, repeat: int) -> dict:
+    engine = read_only_engine(path)
     regions = _regions(engine)
     start = ConsoleState.parse("/", "").to_store()
     out: dict[str, object] = {"store": path.name, "regions": regions}
-    with app.test_request_context("/"):
-        g._principal = Principal("bench", "admin", None, None, engine=engine)
+    with console_request(engine):
         for name, code in regions.items():
             cold, drill, warm = [], [], []
             for _ in range(repeat):

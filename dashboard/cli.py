@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from dashboard import cli_db, cli_officers, own_address, serving, simulate
+from dashboard import cli_db, cli_officers, own_address, progress, serving, simulate
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
@@ -92,7 +92,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError(
             f"the store {settings.database_url} holds imported data ({cases} cases), and "
             "demo would delete it; point DATABASE_URL at another store, or add --replace")
-    report = county.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of)
+    with progress.shown(args.quiet, settings.language) as shown:
+        report = county.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of,
+                                   progress=shown)
     print(
         f"demo county built ({args.scale}, seed {args.seed}) in {report.seconds:.1f} s: "
         f"{report.regions} regions ({report.grids} grids), {report.cases} cases, "
@@ -122,9 +124,11 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     run: Callable = getattr(*IMPORTS[args.kind])
     extra = ({"gap_minutes": args.gap_minutes or settings.patrol_gap_minutes}
              if args.kind == "patrols" else {})
-    report = run(engine, Path(args.file), Path(args.mapping),
-                 skip_bad_rows=args.skip_bad_rows,
-                 rejects_path=Path(args.rejects) if args.rejects else None, **extra)
+    with progress.shown(args.quiet, settings.language) as shown:
+        report = run(engine, Path(args.file), Path(args.mapping),
+                     skip_bad_rows=args.skip_bad_rows,
+                     rejects_path=Path(args.rejects) if args.rejects else None,
+                     progress=shown, **extra)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -136,7 +140,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
     """``import holidays FILE``: days off and make-up working days over chinesecalendar's."""
     engine = _open_store(settings)
-    report = holidays.import_holidays(engine, Path(args.file))
+    with progress.shown(args.quiet, settings.language) as shown:
+        report = holidays.import_holidays(engine, Path(args.file), progress=shown)
     if args.json:
         print(json.dumps(report.__dict__, ensure_ascii=False, indent=2))
     else:
@@ -497,6 +502,7 @@ def _store_commands(sub) -> None:
                       help="replace a store that holds imported (not demo) data")
     demo.add_argument("--as-of", type=_parse_moment, default=None,
                       help="the demo's 'now' in UTC (default: now)")
+    demo.add_argument("--quiet", action="store_true", help="no progress on stderr")
     demo.set_defaults(run=cmd_demo)
 
     imp = sub.add_parser("import", help="import regions, cases, the officers' roster or GPS "
@@ -510,6 +516,7 @@ def _store_commands(sub) -> None:
                      help="import the good rows; write the bad ones to a rejects CSV")
     imp.add_argument("--rejects", help="where to write the rejects CSV")
     imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.add_argument("--quiet", action="store_true", help="no progress on stderr")
     imp.add_argument("--gap-minutes", type=_gap_minutes, default=None,
                      help="patrols: a gap between fixes over this starts a new patrol "
                           "(default DASHBOARD_PATROL_GAP_MINUTES, 30)")

@@ -27,7 +27,7 @@ from typing import Callable
 from dash import Dash
 from sqlalchemy import Engine, func, select
 
-from dashboard import console_cache, logs, own_address, shared_state, signing_key
+from dashboard import console_cache, logs, own_address, progress, shared_state, signing_key
 from dashboard.app import create_app
 from dashboard.background import Background
 from dashboard.settings import Settings
@@ -97,7 +97,8 @@ def prepare(engine: Engine, settings: Settings) -> str:
     if _empty(engine):
         print("the store is empty: building the demo county first (under a minute) ...",
               flush=True)
-        report = county.build_demo(engine)
+        with progress.shown(False, settings.language) as shown:
+            report = county.build_demo(engine, progress=shown)
         print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
     return signing_key.signing_key(settings, engine)
 

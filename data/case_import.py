@@ -26,7 +26,9 @@ from data import holidays, rollups, schema, store
 from data.deadlines import deadlines
 from data.field import case_columns
 from data.import_checks import RowError, parse_coordinates, parse_times
-from data.importer import ImportReport, finish_errors, open_source, region_lookup, row_errors
+from data.importer import (
+    ImportReport, Progress, finish_errors, open_source, region_lookup, row_errors, tell,
+)
 from data.mapping import TIME_FIELDS, Mapping
 from data.models import Case, CaseEvent, Category, Department
 from data.readers import SourceTable
@@ -71,13 +73,16 @@ def _locate(lon: np.ndarray, lat: np.ndarray, regions: pd.DataFrame
 
 
 def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
-                 skip_bad_rows: bool = False, rejects_path: Path | None = None) -> ImportReport:
-    """Import cases from ``path`` as ``mapping_path`` says (upsert by external id)."""
+                 skip_bad_rows: bool = False, rejects_path: Path | None = None,
+                 progress: Progress | None = None) -> ImportReport:
+    """Import cases from ``path`` as ``mapping_path`` says (upsert by external id);
+    ``progress`` hears the stages read, check, locate and write (the rows written)."""
     began = time.perf_counter()
     path, mapping_path = Path(path), Path(mapping_path)
-    mapping, table = open_source(path, mapping_path, "cases")
+    mapping, table = open_source(path, mapping_path, "cases", progress)
     frame = table.frame
     n = len(frame)
+    tell(progress, "check", 0, n)
     report = ImportReport(file=str(path), kind="cases", rows_read=n, notes=list(table.notes))
     tz = ZoneInfo(mapping.source.get("timezone", store.DEFAULT_TIMEZONE))
     errors = row_errors(table, mapping)
@@ -92,7 +97,10 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
 
     with store.transaction(engine) as conn:
         regions = region_lookup(conn)
+        tell(progress, "check", n, n)
+        tell(progress, "locate", 0, n)
         chosen, overlap = _locate(lon, lat, regions)
+        tell(progress, "locate", n, n)
         case_columns.check_officers(conn, table, mapping, field, errors)
         bad = finish_errors(path, table, errors, skip_bad_rows, rejects_path, report)
         keep = np.array([i not in bad for i in range(n)])
@@ -128,7 +136,7 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
         rows = _python_rows(records)
         followups = case_columns.wanted_records(mapping, field, times, dated, case_class,
                                                 keep, report)
-        _upsert_cases(conn, rows, report, case_columns.compared(mapping), followups)
+        _upsert_cases(conn, rows, report, case_columns.compared(mapping), followups, progress)
         if report.imported or report.updated:
             store.bump_data_version(conn)
             rollups.settle(conn)  # a big import: recount once here, not in a request
@@ -327,7 +335,8 @@ def _same(old, new) -> bool:
 
 def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport,
                   extra: tuple[str, ...] = (),
-                  followups: tuple[list | None, list | None] = (None, None)) -> None:
+                  followups: tuple[list | None, list | None] = (None, None),
+                  progress: Progress | None = None) -> None:
     """Insert new cases, update changed ones (version + 1), leave identical ones alone, and
     write an ``import`` event for each case inserted or changed. ``extra`` are the
     field-force columns the mapping names; ``followups`` the import-origin mediation and
@@ -356,11 +365,14 @@ def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport,
             values = {name: row[name] for name in compared}
             updates.append({"b_id": old["id"], "b_version": old["version"], **values,
                             "version": old["version"] + 1, "updated_at": now})
+    tell(progress, "write", 0, len(rows))
     for start in range(0, len(inserts), 5000):
         conn.execute(insert(Case), inserts[start:start + 5000])
+        tell(progress, "write", min(start + 5000, len(inserts)), len(rows))
     if updates:
         conn.execute(update(Case).where(Case.id == bindparam("b_id"),
                                         Case.version == bindparam("b_version")), updates)
+    tell(progress, "write", len(rows), len(rows))
     report.imported, report.updated = len(inserts), len(updates)
     id_of = _ids_of(conn, [r["external_id"] for r in inserts])
     if any(kinds):

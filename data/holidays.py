@@ -28,6 +28,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, delete, insert, select
 
 from data import store
+from data.importer import Progress, tell
 from data.models import HolidayDay
 
 log = logging.getLogger(__name__)
@@ -188,11 +189,16 @@ def read_holiday_file(path: Path) -> dict[date, tuple[bool, str]]:
     return days
 
 
-def import_holidays(engine: Engine, path: Path) -> HolidayReport:
+def import_holidays(engine: Engine, path: Path, progress: Progress | None = None
+                    ) -> HolidayReport:
     """Import a holiday file (:func:`read_holiday_file`) into the store's ``holidays``
     table, in one transaction: a day already in the table is replaced, others are kept.
-    Deadlines computed from now on follow it (deadlines already set are not moved)."""
+    Deadlines computed from now on follow it (deadlines already set are not moved);
+    ``progress`` hears the stages read and write."""
+    tell(progress, "read", 0)
     days = read_holiday_file(path)
+    tell(progress, "read", 1)
+    tell(progress, "write", 0, len(days))
     report = HolidayReport()
     with store.transaction(engine) as conn:
         known = {_as_date(d) for (d,) in conn.execute(
@@ -204,6 +210,7 @@ def import_holidays(engine: Engine, path: Path) -> HolidayReport:
             {"day": day, "working": working, "note": note}
             for day, (working, note) in sorted(days.items())])
         report.years = sorted(work_calendar(conn).table_years)
+    tell(progress, "write", len(days), len(days))
     report.days_on = sum(1 for working, _ in days.values() if working)
     report.days_off = len(days) - report.days_on
     return report

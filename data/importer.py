@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 from sqlalchemy import Connection, select
@@ -28,6 +29,18 @@ from data.import_checks import RowError, cell_errors, only_shape_errors, shape_e
 from data.mapping import AT_LOCATION, Mapping, MappingError, load
 from data.models import Region
 from data.readers import ReadError, SourceTable, read
+
+
+#: A long job's progress callback: ``progress(stage, done, total)``, called with counts that
+#: grow to ``total`` within each stage (stages such as "read", "check", "write"; the
+#: command line words and draws them: :mod:`dashboard.progress`). ``None``: nobody watches.
+Progress = Callable[[str, int, int], None]
+
+
+def tell(progress: Progress | None, stage: str, done: int, total: int = 1) -> None:
+    """Report ``done`` of ``total`` in ``stage`` to ``progress``, if anyone watches."""
+    if progress is not None:
+        progress(stage, done, total)
 
 
 class ImportFailed(Exception):
@@ -89,14 +102,17 @@ class ImportReport:
 
 # --- shared steps ---------------------------------------------------------------------------
 
-def open_source(path: Path, mapping_path: Path, kind: str) -> tuple[Mapping, SourceTable]:
+def open_source(path: Path, mapping_path: Path, kind: str, progress: Progress | None = None
+                ) -> tuple[Mapping, SourceTable]:
     """The checked mapping and the file's table; refuses what makes the whole file unusable
     (a column the mapping needs is missing or named twice, no data rows)."""
+    tell(progress, "read", 0)
     try:
         mapping = load(mapping_path, kind)
         table = read(path, mapping.encoding)
     except (MappingError, ReadError) as exc:
         raise ImportFailed(str(exc)) from None
+    tell(progress, "read", 1)
     used = {column for column in mapping.columns.values() if column != AT_LOCATION}
     twice = sorted(name for name in table.duplicates if name in used)
     if twice:

@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from data import rollups, store
 from data.import_checks import RowError, prepare_geometries
-from data.importer import (ImportFailed, ImportReport, finish_errors, open_source,
-                           region_lookup, row_errors)
+from data.importer import (ImportFailed, ImportReport, Progress, finish_errors, open_source,
+                           region_lookup, row_errors, tell)
 from data.mapping import AT_LOCATION, Mapping
 from data.models import Region, RegionLevel
 from data.readers import SourceTable
@@ -86,14 +86,16 @@ class _RegionRows:
 
 
 def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
-                   skip_bad_rows: bool = False, rejects_path: Path | None = None
-                   ) -> ImportReport:
-    """Import one level of regions from ``path`` as ``mapping_path`` says."""
+                   skip_bad_rows: bool = False, rejects_path: Path | None = None,
+                   progress: Progress | None = None) -> ImportReport:
+    """Import one level of regions from ``path`` as ``mapping_path`` says; ``progress``
+    hears the stages read, check and write."""
     began = time.perf_counter()
     path, mapping_path = Path(path), Path(mapping_path)
-    mapping, table = open_source(path, mapping_path, "regions")
-    report = ImportReport(file=str(path), kind="regions", rows_read=len(table.frame),
-                          notes=list(table.notes))
+    mapping, table = open_source(path, mapping_path, "regions", progress)
+    n = len(table.frame)
+    report = ImportReport(file=str(path), kind="regions", rows_read=n, notes=list(table.notes))
+    tell(progress, "check", 0, n)
     rows = _read_region_rows(table, mapping)
 
     with store.transaction(engine) as conn:
@@ -102,6 +104,8 @@ def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
         parent_ids, new_parents = _find_parents(rows, mapping, mapping_path, existing, report)
         bad = finish_errors(path, table, rows.errors, skip_bad_rows, rejects_path, report)
         _note_repaired(report, rows.repaired, bad)
+        tell(progress, "check", n, n)
+        tell(progress, "write", 0, n)
         if new_parents:
             store.ensure_level(conn, mapping.source.get("parent_level"), depth - 1)
         store.ensure_level(conn, mapping.source["level"], depth)
@@ -115,6 +119,7 @@ def import_regions(engine: Engine, path: Path, mapping_path: Path, *,
             store.bump_data_version(conn)
             store.bump_regions_version(conn)  # maps kept by running walls are drawn anew
             rollups.rebuild(conn)  # counts held per ancestor: recounted here, not in a request
+        tell(progress, "write", n, n)
     report.seconds = time.perf_counter() - began
     return report
 

@@ -33,7 +33,8 @@ import shapely
 from sqlalchemy import Engine
 
 from data import rollups, schema, store
-from data.demo.bulk import insert_frame, reset_sequences
+from data.demo.bulk import foreign_keys_checked_after, insert_frame, reset_sequences
+from data.importer import Progress, tell
 from data.demo.cases import cases_and_history
 from data.demo.catalogue import CATEGORIES, CONDITIONS, DEPARTMENTS
 from data.demo.followup import followup_records
@@ -72,12 +73,14 @@ class DemoReport:
 
 
 def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
-               as_of: datetime | None = None, cases: int | None = None) -> DemoReport:
+               as_of: datetime | None = None, cases: int | None = None,
+               progress: Progress | None = None) -> DemoReport:
     """Empty the store and build the demo deployment of ``scale`` from ``seed``.
 
     ``as_of`` (naive UTC, default now) is the demo world's present: cases run up to it.
     ``cases`` overrides the scale's number of cases (over the demo's 400 days), for
     benchmarks that want, say, a million cases on a county's 1,000 grids.
+    ``progress`` hears the stages generate (steps), write (rows) and index (indexes).
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}, got {scale!r}")
@@ -87,16 +90,28 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
     tz = ZoneInfo(TIMEZONE)
     rng = np.random.default_rng(seed)
 
-    regions, leaf_depth = _regions_with_leaves(region_tree(spec, rng))
+    steps = 6
+    towns = max(spec.districts, 1) * spec.towns
+    tell(progress, "regions", 0, towns)
+    tree = region_tree(spec, rng, lambda done, total: tell(progress, "regions", done, total))
+    tell(progress, "regions", towns, towns)
+    tell(progress, "generate", 0, steps)
+    regions, leaf_depth = _regions_with_leaves(tree)
     departments, categories = _catalogue()
     leaf = regions[regions["is_leaf"]].reset_index(drop=True)
     officers = _officers(leaf, rng)
+    tell(progress, "generate", 1, steps)
     cases, events = cases_and_history(regions, officers, categories, spec, rng, as_of, tz)
+    tell(progress, "generate", 2, steps)
     cases, events, mediations, return_visits = followup_records(cases, events, pd.Timestamp(as_of))
+    tell(progress, "generate", 3, steps)
     patrols, points = patrols_and_tracks(leaf, officers, rng, as_of, tz)
+    tell(progress, "generate", 4, steps)
     roster, served = roster_rows(officers, leaf, as_of)
     patrols, visits = patrol_visits(patrols, points, leaf, tz)
+    tell(progress, "generate", 5, steps)
     region_rows = _region_rows(regions)
+    tell(progress, "generate", steps, steps)
 
     meta = {"timezone": TIMEZONE, "centre_name": CENTRE_NAME[scale], "source": "demo",
             "demo": f"scale={scale} seed={seed} as_of={as_of.isoformat()}"}
@@ -114,7 +129,7 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
         (Patrol, patrols),
         (PatrolPoint, points),
         (PatrolVisit, visits),
-    ])
+    ], progress)
     return DemoReport(
         scale=scale, seed=seed, as_of=as_of, regions=len(region_rows), grids=len(leaf),
         cases=len(cases), events=len(events), officers=len(officers), patrols=len(patrols),
@@ -192,9 +207,10 @@ def _region_rows(regions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write(engine: Engine, meta: dict[str, str], levels: list[str], region_rows: pd.DataFrame,
-           frames: list[tuple[type, pd.DataFrame]]) -> None:
+           frames: list[tuple[type, pd.DataFrame]], progress: Progress | None = None) -> None:
     """Replace the store's data with the demo's, in one transaction: the meta values, the
-    levels, the regions (parents before children) and then ``frames`` in their order."""
+    levels, the regions (parents before children) and then ``frames`` in their order;
+    ``progress`` hears the rows written and the indexes built."""
     # a running server keeps maps and counts by these numbers: they must move on, never
     # start again at 1 and meet a number an older store had
     previous = store.versions(engine)
@@ -212,19 +228,33 @@ def _write(engine: Engine, meta: dict[str, str], levels: list[str], region_rows:
             store.set_meta(conn, key, value)
         for depth, name in enumerate(levels):
             store.ensure_level(conn, name, depth, "City" if name == "市" else "")
+        total = len(region_rows) + sum(len(frame) for _, frame in frames)
+        done = [0]
+
+        def written(rows: int) -> None:
+            done[0] += rows
+            tell(progress, "write", done[0], total)
+
+        tell(progress, "write", 0, total)
         # parents before children, so the foreign key holds row by row
-        insert_frame(conn, Region, region_rows.sort_values(["depth", "id"]))
+        insert_frame(conn, Region, region_rows.sort_values(["depth", "id"]), written=written)
         store.rebuild_region_ancestors(conn)
-        for model, frame in frames:
-            insert_frame(conn, model, frame)
-        for table in bulky:
-            for index in table.indexes:
+        with foreign_keys_checked_after(conn, [model.__tablename__ for model, _ in frames],
+                                        lambda done, keys: tell(progress, "keys", done, keys)):
+            for model, frame in frames:
+                insert_frame(conn, model, frame, written=written)
+            indexes = [index for table in bulky for index in table.indexes]
+            tell(progress, "index", 0, len(indexes))
+            for built, index in enumerate(indexes, start=1):
                 index.create(conn)
+                tell(progress, "index", built, len(indexes))
         reset_sequences(conn, ["regions", "departments", "categories", "officers", "cases",
                                "case_events", "patrols", "patrol_points", "mediations",
                                "return_visits"])
         store.carry_versions(conn, previous)  # data and regions both changed
+        tell(progress, "rollups", 0, 1)
         rollups.rebuild(conn)  # the day counts, and the capture triggers made again
+        tell(progress, "rollups", 1, 1)
 
 
 def _level_names(leaf_depth: int) -> list[str]:

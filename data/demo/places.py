@@ -3,6 +3,8 @@ a partition of its parent, with unique Chinese names drawn from the seed."""
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -72,8 +74,10 @@ class Namer:
         return self.pick(SURNAMES) + self.pick(GIVEN)
 
 
-def region_tree(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
-    """Every region with id, code, name, level, depth, parent id, geometry and an urban weight."""
+def region_tree(scale: Scale, rng: np.random.Generator,
+                towns_done: Callable[[int, int], None] | None = None) -> pd.DataFrame:
+    """Every region with id, code, name, level, depth, parent id, geometry and an urban weight;
+    ``towns_done(done, total)`` hears each town (or district's town) finished."""
     namer = Namer(rng)
     rows: list[dict] = []
 
@@ -108,6 +112,8 @@ def region_tree(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
         for t, town_geom in enumerate(town_cells):
             name = namer.town(town_index if scale.districts == 0 else 99)
             town_index += 1
+            if towns_done is not None:
+                towns_done(town_index, len(districts) * scale.towns)
             town_code = f"{district_code}{t + 1:03d}"
             town_id = add(town_code, name, level_names[depth + 1], depth + 1, district_id,
                           town_geom, float(urban[t]))

@@ -41,7 +41,9 @@ from sqlalchemy import Connection, Engine, Integer, bindparam, func, insert, sel
 from data import store
 from data.field.tracks import locate_points, stored_fixes, write_visits
 from data.import_checks import RowError, parse_coordinates, parse_times
-from data.importer import ImportReport, finish_errors, open_source, row_errors
+from data.importer import (
+    ImportReport, Progress, finish_errors, open_source, row_errors, tell,
+)
 from data.mapping import Mapping
 from data.models import Officer, Patrol, PatrolPoint
 from data.readers import SourceTable
@@ -76,9 +78,11 @@ class PatrolImportReport(ImportReport):
 
 def import_patrols(engine: Engine, path: Path, mapping_path: Path, *,
                    skip_bad_rows: bool = False, rejects_path: Path | None = None,
-                   gap_minutes: float = 30) -> PatrolImportReport:
+                   gap_minutes: float = 30, progress: Progress | None = None
+                   ) -> PatrolImportReport:
     """Import the GPS fixes of ``path`` as ``mapping_path`` says, cut into patrols by
-    ``gap_minutes`` (see the module's docstring).
+    ``gap_minutes`` (see the module's docstring); ``progress`` hears the stages read,
+    check, locate and write (the fixes written).
 
     Raises
     ------
@@ -90,10 +94,11 @@ def import_patrols(engine: Engine, path: Path, mapping_path: Path, *,
         raise ValueError(f"gap_minutes must be more than 0 and at most 1440, got {gap_minutes!r}")
     began = time.perf_counter()
     path, mapping_path = Path(path), Path(mapping_path)
-    mapping, table = open_source(path, mapping_path, "patrols")
+    mapping, table = open_source(path, mapping_path, "patrols", progress)
     n = len(table.frame)
     report = PatrolImportReport(file=str(path), kind="patrols", rows_read=n,
                                 notes=list(table.notes))
+    tell(progress, "check", 0, n)
     tz = ZoneInfo(mapping.source.get("timezone", store.DEFAULT_TIMEZONE))
     errors = row_errors(table, mapping)
     at = _times(table, mapping, tz, errors)
@@ -103,8 +108,11 @@ def import_patrols(engine: Engine, path: Path, mapping_path: Path, *,
         fixes = pd.DataFrame({"row": np.arange(n), "officer_id": officers["officer_id"],
                               "at": at, "lon": lon, "lat": lat})
         fixes = fixes[~fixes["row"].isin({e.position for e in errors})]
+        tell(progress, "check", n, n)
+        tell(progress, "locate", 0, len(fixes))
         fixes["region_id"] = locate_points(conn, fixes["lon"].to_numpy(),
                                            fixes["lat"].to_numpy())
+        tell(progress, "locate", len(fixes), len(fixes))
         fixes, known = _drop_known(conn, fixes)
         stored = _stored_patrols(conn, fixes, gap_minutes)
         fixes = _cut(fixes, stored, gap_minutes)
@@ -115,9 +123,11 @@ def import_patrols(engine: Engine, path: Path, mapping_path: Path, *,
         report.unchanged = int(known[~known.isin(bad)].size)
         report.imported = len(fixes)
         report.outside = int((fixes["region_id"] < 0).sum())
+        tell(progress, "write", 0, len(fixes))
         if not fixes.empty:
             _write(conn, fixes, home, stored, gap_minutes, report)
             store.bump_data_version(conn)
+        tell(progress, "write", len(fixes), len(fixes))
     report.seconds = time.perf_counter() - began
     return report
 

@@ -53,7 +53,9 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from data import schema, store
 from data.import_checks import RowError
-from data.importer import ImportReport, finish_errors, open_source, row_errors
+from data.importer import (
+    ImportReport, Progress, finish_errors, open_source, row_errors, tell,
+)
 from data.mapping import Mapping
 from data.models import Officer, OfficerRegion, OfficerRoster, Region
 from data.readers import SourceTable
@@ -127,7 +129,8 @@ def is_active(conn: Connection, officer_id: int) -> bool:
 
 def import_officers(engine: Engine, path: Path, mapping_path: Path, *,
                     skip_bad_rows: bool = False, rejects_path: Path | None = None,
-                    now: datetime | None = None) -> ImportReport:
+                    now: datetime | None = None, progress: Progress | None = None
+                    ) -> ImportReport:
     """Import the officers' roster from ``path`` as ``mapping_path`` says (kind "officers").
 
     Upserts officers by external id (``officers.code``); those the file no longer lists are
@@ -136,10 +139,11 @@ def import_officers(engine: Engine, path: Path, mapping_path: Path, *,
     """
     began = time.perf_counter()
     path, mapping_path = Path(path), Path(mapping_path)
-    mapping, table = open_source(path, mapping_path, "officers")
+    mapping, table = open_source(path, mapping_path, "officers", progress)
     now = store.naive_utc(now)
     n = len(table.frame)
     report = ImportReport(file=str(path), kind="officers", rows_read=n, notes=list(table.notes))
+    tell(progress, "check", 0, n)
     errors = _cell_errors(table, mapping)
     text_of = {name: table.frame[mapping.columns[name]] if name in mapping.columns
                else pd.Series([""] * n) for name in ("external_id", "name", "phone", "role",
@@ -156,7 +160,10 @@ def import_officers(engine: Engine, path: Path, mapping_path: Path, *,
                    "regions": served[i]} for i in range(n) if i not in bad]
         # an officer whose row was rejected is still on the roster: not "left"
         kept = set(text_of["external_id"]) - {""}
+        tell(progress, "check", n, n)
+        tell(progress, "write", 0, len(listed))
         _write(conn, listed, kept, now, report)
+        tell(progress, "write", len(listed), len(listed))
         if report.imported or report.updated or report.left:
             store.bump_data_version(conn)
     report.seconds = time.perf_counter() - began
