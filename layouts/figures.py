@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 import plotly.graph_objects as go
 
 #: Dark-to-hot colours for counts on a dark wall.
@@ -76,12 +77,14 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     Trace order (the refresh patches by it): :data:`TRACE_GRIDS`, :data:`TRACE_OUTLINES`,
     :data:`TRACE_FLAGGED`, :data:`TRACE_OFFICERS`, :data:`TRACE_LABELS`."""
     features = shapes["grids"]["features"]
-    ids = [f["id"] for f in features]
-    names = plot_texts(f["properties"]["name"] for f in features)
+    # arrays: plotly checks a list of a city's 10,000 grids value by value, an array at once
+    ids = np.array([f["id"] for f in features])
+    names = np.array(plot_texts(f["properties"]["name"] for f in features), dtype=object)
     top = max((v for v in values if v is not None), default=0)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
-        geojson=SharedGeoJSON(shapes["grids"]), locations=ids, z=values, featureidkey="id",
+        geojson=SharedGeoJSON(shapes["grids"]), locations=ids,
+        z=np.array(values, dtype=object if None in values else None), featureidkey="id",
         text=names, hovertemplate="%{text}: %{z}<extra></extra>",
         colorscale=COLORSCALE, zmin=0, zmax=max(top, 1),
         marker_line_color="#0b1526", marker_line_width=0.4,
