@@ -77,15 +77,16 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     Trace order (the refresh patches by it): :data:`TRACE_GRIDS`, :data:`TRACE_OUTLINES`,
     :data:`TRACE_FLAGGED`, :data:`TRACE_OFFICERS`, :data:`TRACE_LABELS`."""
     features = shapes["grids"]["features"]
-    # arrays: plotly checks a list of a city's 10,000 grids value by value, an array at once
-    ids = np.array([f["id"] for f in features])
+    # arrays: plotly checks a list of a city's 10,000 grids value by value, an array at
+    # once; of objects, so that they go to the page as plain lists (as the refresh's
+    # patches do), not as typed arrays
+    ids = np.array([f["id"] for f in features], dtype=object)
     names = np.array(plot_texts(f["properties"]["name"] for f in features), dtype=object)
     top = max((v for v in values if v is not None), default=0)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
         geojson=SharedGeoJSON(shapes["grids"]), locations=ids,
-        z=np.array(values, dtype=object if None in values else None), featureidkey="id",
-        text=names, hovertemplate="%{text}: %{z}<extra></extra>",
+        z=np.array(values, dtype=object), featureidkey="id", text=names, hovertemplate="%{text}: %{z}<extra></extra>",
         colorscale=COLORSCALE, zmin=0, zmax=max(top, 1),
         marker_line_color="#0b1526", marker_line_width=0.4,
         colorbar=dict(title=dict(text=title, font=dict(color="#8fa6c8", size=14)),
