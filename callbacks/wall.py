@@ -10,6 +10,7 @@ no other is outstanding (``TICK_JS``), so refreshes never pile up.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from datetime import timezone
@@ -175,9 +176,13 @@ def render_wall(search: str | None) -> object:
             return build_wall_message(t("unknown_region", lang, code=missing.code))
         if region is None and region_code is None and not children_of(conn, None):
             return build_wall_message(t("empty", lang))
-        snap = _snapshot(conn, None if region is None else region.code, now,
-                         wait=FIRST_LOAD_WAIT)
+        # the 30-day panels are counted (in the background) while the map is made
+        began = time.monotonic()
+        wall.held_panels(conn, region, wall.data_now(conn, now)[0], _cache(),
+                         engine=services.engine(), wait=0)
         shapes = _shapes(conn, region)
+        snap = _snapshot(conn, None if region is None else region.code, now,
+                         wait=max(FIRST_LOAD_WAIT - (time.monotonic() - began), 0))
         playlist = ([None if home is None else home.code]
                     + [child.code for child in children_of(conn, home)]) if rotate else []
         shown_panel = None if panel is None else wall_panel(

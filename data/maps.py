@@ -98,39 +98,37 @@ def containing(features: list[dict], lons: list[float], lats: list[float]) -> li
 
 def simplified_many(geoms: np.ndarray, tolerance: float = DEFAULT_TOLERANCE) -> np.ndarray:
     """An array of shapes simplified as :func:`simplified` does (topology kept), all at
-    once, with every coordinate rounded to :data:`DECIMALS` (a city's 10,000 grids in a
-    fraction of a second: GEOS over the whole array, and a plain rounding where
-    ``set_precision``'s snapping to a grid costs ten times more for shapes far larger than
-    the grid's 1 m)."""
-    simple = shapely.simplify(geoms, tolerance, preserve_topology=True)
-    return shapely.transform(simple, lambda coords: np.round(coords, DECIMALS))
+    once (GEOS over the whole array: a city's 10,000 grids in a fraction of a second).
+    Not yet rounded: :func:`features` rounds their coordinates all at once."""
+    return shapely.simplify(geoms, tolerance, preserve_topology=True)
 
 
 def features(feature_ids: list, geoms: np.ndarray, properties: list[dict]) -> list[dict]:
-    """GeoJSON Features of an array of shapes, the same as :func:`feature` of each (ids,
-    properties and ``geometry``: ``shapely.geometry.mapping``'s coordinates), made from
-    one array of every coordinate: polygons and multipolygons are cut out of it by
-    their ring offsets; any other shape (an empty one, a collection) goes through
-    :func:`feature`."""
+    """GeoJSON Features of an array of shapes (:func:`simplified_many`'s), as
+    :func:`feature` of each :func:`simplified` one gives them, with coordinates rounded to
+    :data:`DECIMALS`: made from one array of every coordinate, rounded at once, out of
+    which polygons and multipolygons are cut by their ring offsets; any other shape (an
+    empty one, a collection) goes through :func:`feature`."""
     out = [None] * len(feature_ids)
     kinds = shapely.get_type_id(geoms)
     areal = np.flatnonzero(np.isin(kinds, (3, 6)) & ~shapely.is_empty(geoms))
     if len(areal):
         _, coords, offsets = shapely.to_ragged_array(geoms[areal])
         # polygons only: (rings, polygons); with multipolygons: (rings, parts, shapes)
-        ring_ends, part_ends = offsets[0], offsets[1]
-        geom_ends = offsets[2] if len(offsets) == 3 else np.arange(len(areal) + 1)
-        points = list(map(tuple, coords.tolist()))
-        rings = [tuple(points[a:b]) for a, b in zip(ring_ends[:-1], ring_ends[1:])]
-        parts = [tuple(rings[a:b]) for a, b in zip(part_ends[:-1], part_ends[1:])]
-        for k, (i, a, b) in enumerate(zip(areal, geom_ends[:-1], geom_ends[1:])):
+        ring_ends, part_ends = offsets[0].tolist(), offsets[1].tolist()
+        geom_ends = offsets[2].tolist() if len(offsets) == 3 else list(range(len(areal) + 1))
+        points = np.round(coords, DECIMALS).tolist()
+        rings = [points[a:b] for a, b in zip(ring_ends[:-1], ring_ends[1:])]
+        parts = [rings[a:b] for a, b in zip(part_ends[:-1], part_ends[1:])]
+        for i, a, b in zip(areal.tolist(), geom_ends[:-1], geom_ends[1:]):
             geometry = ({"type": "Polygon", "coordinates": parts[a]} if kinds[i] == 3 else
-                        {"type": "MultiPolygon", "coordinates": tuple(parts[a:b])})
+                        {"type": "MultiPolygon", "coordinates": parts[a:b]})
             out[i] = {"type": "Feature", "id": feature_ids[i], "properties": properties[i],
                       "geometry": geometry}
     for i, done in enumerate(out):
         if done is None:
-            out[i] = feature(feature_ids[i], geoms[i], properties[i])
+            out[i] = feature(feature_ids[i], shapely.set_precision(geoms[i], 10.0 ** -DECIMALS),
+                             properties[i])
     return out
 
 
