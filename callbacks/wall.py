@@ -39,9 +39,10 @@ from layouts.wall import (
 
 TILE_KEYS = [key for key, _, _ in TILES]
 MAX_PAGES = 500  # walls and consoles remembered for partial updates
-#: Seconds a wall's first picture (and a rotating wall's next region) waits for 30-day
-#: panels nobody has counted yet today: a city's take seconds to count from the cases,
-#: so the wall shows everything else at once and the panels with a refresh after.
+#: Seconds a wall's first picture (counted from its start) and a rotating wall's next
+#: region wait for 30-day panels nobody has counted yet today: a city's take seconds to
+#: count from the cases, so the wall shows everything else at once and the panels with a
+#: refresh after.
 FIRST_LOAD_WAIT = 0.5
 _LOCK = threading.Lock()
 
@@ -176,10 +177,9 @@ def render_wall(search: str | None) -> object:
             return build_wall_message(t("unknown_region", lang, code=missing.code))
         if region is None and region_code is None and not children_of(conn, None):
             return build_wall_message(t("empty", lang))
-        # the 30-day panels are counted (in the background) while the map is made
+        # the map first (counting the 30-day panels alongside would only slow it down:
+        # one interpreter), then the panels, waited for what is left of FIRST_LOAD_WAIT
         began = time.monotonic()
-        wall.held_panels(conn, region, wall.data_now(conn, now)[0], _cache(),
-                         engine=services.engine(), wait=0)
         shapes = _shapes(conn, region)
         snap = _snapshot(conn, None if region is None else region.code, now,
                          wait=max(FIRST_LOAD_WAIT - (time.monotonic() - began), 0))
