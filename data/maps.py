@@ -133,6 +133,11 @@ def features(feature_ids: list, geoms: np.ndarray, properties: list[dict]) -> li
 
 
 def label_points(geoms: np.ndarray) -> list[list[float]]:
-    """:func:`label_point` of an array of shapes at once."""
-    points = shapely.get_coordinates(shapely.point_on_surface(geoms))
-    return [[round(x, DECIMALS), round(y, DECIMALS)] for x, y in points.tolist()]
+    """A point surely inside each of an array of shapes, rounded, all at once: its
+    centroid where that lies inside it (a grid's, nearly always: the middle a marker
+    belongs in), else :func:`label_point`'s."""
+    centres = shapely.get_coordinates(shapely.centroid(geoms))
+    outside = np.flatnonzero(~shapely.contains_xy(geoms, centres[:, 0], centres[:, 1]))
+    if len(outside):
+        centres[outside] = shapely.get_coordinates(shapely.point_on_surface(geoms[outside]))
+    return np.round(centres, DECIMALS).tolist()

@@ -75,6 +75,9 @@ def test_the_shapes_of_many_regions_at_once_are_those_of_each_alone():
     assert len(many[2]["geometry"]["coordinates"][0]) == 5  # the needless point is gone
     assert 5.12346 in [x for x, _ in many[1]["geometry"]["coordinates"][1][0]]  # 5 decimals
     assert len(many[0]["geometry"]["coordinates"]) == 2  # the hole is kept
-    polygons = [holed, islands, needless]
-    assert maps.label_points(shapely.from_wkb([to_wkb(s) for s in polygons])) == \
-        [maps.label_point(s) for s in polygons]
+    # a point inside each: the middle of a plain one, inside a U whose middle is not
+    u_shape = Polygon([(0, 0), (3, 0), (3, 3), (2, 3), (2, 1), (1, 1), (1, 3), (0, 3)])
+    polygons = [holed, islands, needless, u_shape]
+    points = maps.label_points(shapely.from_wkb([to_wkb(s) for s in polygons]))
+    assert all(s.contains(shapely.Point(p)) for s, p in zip(polygons, points))
+    assert points[2] == [0.5, 0.5] and points[3] == maps.label_point(u_shape)
