@@ -385,7 +385,9 @@ def pending_panels(now: datetime, tz: ZoneInfo) -> dict[str, object]:
 def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cache: dict,
                 engine=None, wait: float | None = None) -> dict | None:
     """The region's 30-day panels and today's patrol coverage, kept in ``cache`` and
-    counted at most every :data:`SLOW_SECONDS` per region and local day.
+    counted at most every :data:`SLOW_SECONDS` per region and local day, on the same
+    regions (:func:`regions_fingerprint`: after an import of regions, never the names
+    and ranking of the boundaries before).
 
     Without ``engine`` they are counted here when missing or stale. With it (a running
     app) a count runs in the background, one per region at a time: stale ones of the same
@@ -394,13 +396,17 @@ def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cach
     they are not ready by then (:func:`pending_panels` stand in for them)."""
     tz = deployment_timezone(conn)
     rid = None if region is None else region.id
-    key, today = ("slow", rid), local_date(now, tz)
+    key, today, regions = ("slow", rid), local_date(now, tz), regions_fingerprint(conn)
+
+    def usable(held: dict | None) -> bool:
+        return held is not None and held["day"] == today and held["regions"] == regions
+
     held = cache.get(key)
-    usable = held is not None and held["day"] == today
-    if usable and (now - held["at"]).total_seconds() <= SLOW_SECONDS:
+    if usable(held) and (now - held["at"]).total_seconds() <= SLOW_SECONDS:
         return held
     if engine is None:
-        held = {"day": today, "at": now, "panels": slow_panels(conn, region, now),
+        held = {"day": today, "at": now, "regions": regions,
+                "panels": slow_panels(conn, region, now),
                 "patrol_coverage": patrol_today(conn, region, now)}
         cache[key] = held
         return held
@@ -408,23 +414,25 @@ def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cach
         job = cache.get(("counting", rid))
         if job is None:
             job = cache[("counting", rid)] = threading.Event()
-            threading.Thread(target=_count_panels, args=(engine, cache, region, now, today, job),
+            threading.Thread(target=_count_panels,
+                             args=(engine, cache, region, now, (today, regions), job),
                              name="wall-panels", daemon=True).start()
-    if usable:
+    if usable(held):
         return held
     job.wait(wait)
     held = cache.get(key)
-    return held if held is not None and held["day"] == today else None
+    return held if usable(held) else None
 
 
 def _count_panels(engine, cache: dict, region: RegionInfo | None, now: datetime,
-                  today: date, done: threading.Event) -> None:
-    """Count a region's 30-day panels into ``cache`` (:func:`held_panels`), on a
-    connection of its own; a failure is logged and the next refresh tries again."""
+                  kept: tuple, done: threading.Event) -> None:
+    """Count a region's 30-day panels into ``cache`` (:func:`held_panels`; ``kept``: the
+    local day and regions they are of), on a connection of its own; a failure is logged
+    and the next refresh tries again."""
     rid = None if region is None else region.id
     try:
         with engine.connect() as conn:
-            cache[("slow", rid)] = {"day": today, "at": now,
+            cache[("slow", rid)] = {"day": kept[0], "regions": kept[1], "at": now,
                                     "panels": slow_panels(conn, region, now),
                                     "patrol_coverage": patrol_today(conn, region, now)}
     except Exception:  # noqa: BLE001 - a thread's failure has nobody else to tell

@@ -251,3 +251,24 @@ def test_the_30_day_panels_are_counted_in_the_background_and_never_waited_for_tw
                 break
             threading.Event().wait(0.05)
         assert counted == [NOW, NOW, later]
+
+
+def test_the_slow_panels_are_recounted_at_once_when_regions_change(hand):
+    """The 30-day panels are kept up to SLOW_SECONDS, but not past an import of regions:
+    a ranking must not name the towns of the boundaries before (a worker's memory must
+    not outlive a change another process made)."""
+    from sqlalchemy import update
+
+    from data.models import Region
+
+    cache: dict = {}
+    with hand.connect() as conn:
+        before = wall.snapshot(conn, None, NOW, cache)
+    with store.transaction(hand) as conn:  # as an import of regions writes it
+        conn.execute(update(Region).where(Region.code == "T2").values(name="新镇名"))
+        store.bump_regions_version(conn)
+        store.bump_data_version(conn)
+    with hand.connect() as conn:
+        after = wall.snapshot(conn, None, NOW + timedelta(seconds=5), cache)
+    assert "新镇名" not in before["ranking"].to_string()
+    assert "新镇名" in after["ranking"].to_string()
