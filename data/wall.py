@@ -449,8 +449,8 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
     """Everything a wall refresh needs. The counts of today and now are fresh; the
     30-day panels and today's patrol coverage come from ``cache`` (a dict the caller
     keeps) when they were counted less than :data:`SLOW_SECONDS` ago on the same local
-    day (:func:`held_panels`, which ``engine`` and ``wait`` go to: ``pending`` is True
-    when they are still being counted). The region's subtree is kept there too, until
+    day, on the same regions (:func:`held_panels`, which ``engine`` and ``wait`` go to:
+    ``pending`` is True when they are still being counted). The region's subtree is kept there too, until
     regions are written again."""
     cache = {} if cache is None else cache
     region = root_region(conn, region_code)
