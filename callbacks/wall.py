@@ -10,6 +10,7 @@ no other is outstanding (``TICK_JS``), so refreshes never pile up.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from datetime import timezone
@@ -38,6 +39,11 @@ from layouts.wall import (
 
 TILE_KEYS = [key for key, _, _ in TILES]
 MAX_PAGES = 500  # walls and consoles remembered for partial updates
+#: Seconds a wall's first picture (counted from its start) and a rotating wall's next
+#: region wait for 30-day panels nobody has counted yet today: a city's take seconds to
+#: count from the cases, so the wall shows everything else at once and the panels with a
+#: refresh after.
+FIRST_LOAD_WAIT = 0.5
 _LOCK = threading.Lock()
 
 # The clock and the stale warning run in the browser, so they keep going when the server
@@ -134,11 +140,15 @@ def _shapes(conn, region) -> dict:
     return held
 
 
-def _snapshot(conn, region_code: str | None, now) -> dict:
+def _snapshot(conn, region_code: str | None, now, wait: float = 0) -> dict:
     """The wall's snapshot at ``now``, or at the end of an old export's last day (with
-    ``historical`` set, so the wall says so)."""
+    ``historical`` set, so the wall says so). Its 30-day panels are counted in the
+    background and waited for up to ``wait`` seconds when there are none yet today
+    (``pending`` while they are not ready: the page's next refreshes bring them); a
+    refresh never waits for them (:func:`data.wall.held_panels`)."""
     moment, historical = wall.data_now(conn, now)
-    snap = wall.snapshot(conn, region_code, moment, _cache())
+    snap = wall.snapshot(conn, region_code, moment, _cache(), engine=services.engine(),
+                         wait=wait)
     # the header's clock shows the real time; the badge says which day the data ends
     return {**snap, "now": now, "historical": historical, "data_moment": moment}
 
@@ -167,8 +177,12 @@ def render_wall(search: str | None) -> object:
             return build_wall_message(t("unknown_region", lang, code=missing.code))
         if region is None and region_code is None and not children_of(conn, None):
             return build_wall_message(t("empty", lang))
-        snap = _snapshot(conn, None if region is None else region.code, now)
+        # the map first (counting the 30-day panels alongside would only slow it down:
+        # one interpreter), then the panels, waited for what is left of FIRST_LOAD_WAIT
+        began = time.monotonic()
         shapes = _shapes(conn, region)
+        snap = _snapshot(conn, None if region is None else region.code, now,
+                         wait=max(FIRST_LOAD_WAIT - (time.monotonic() - began), 0))
         playlist = ([None if home is None else home.code]
                     + [child.code for child in children_of(conn, home)]) if rotate else []
         shown_panel = None if panel is None else wall_panel(
@@ -180,6 +194,8 @@ def render_wall(search: str | None) -> object:
              "refresh": settings.wall_refresh_seconds, "regions": shapes["regions_version"],
              "words": {"stale": t("stale", lang), "as_of": t("data_as_of", lang)}}
     state["map_region"] = state["region"]
+    if snap["pending"]:
+        state["pending"] = True  # the 30-day panels are still being counted
     if rotate:
         state["playlist"] = playlist
     if panel is not None:
@@ -218,7 +234,8 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
             region = root_region(conn, following)
         except UnknownRegion:  # removed since the wall started: back to the start
             region = root_region(conn, playlist[0])
-        snap = _snapshot(conn, None if region is None else region.code, now)
+        snap = _snapshot(conn, None if region is None else region.code, now,
+                         wait=FIRST_LOAD_WAIT)
         map_region = state.get("map_region", state.get("region"))
         shapes = _shapes(conn, root_region(conn, map_region))
         bounds = None if region is None or region.code == map_region else \
@@ -235,7 +252,7 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
                          view=view_ranges(shapes.get("view") if bounds is None else bounds))
     as_of = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(snap["timezone"]))
     new_state = {**state, "region": None if region is None else region.code, "token": token,
-                 "version": snap["version"]}
+                 "version": snap["version"], "pending": snap["pending"]}
     return (parts["tiles"], parts["ticker"], figure, parts["trend"], parts["sources"],
             parts["top"], parts["ranking"], new_state, {"as_of": as_of.strftime("%H:%M:%S")},
             parts["region"])
@@ -399,9 +416,10 @@ def _remember(token: str, shown: dict, replaces: str | None = None) -> None:
 
 @auth.for_displays
 def refresh_wall(request: object, state: dict | None):
-    """One refresh: nothing but "alive" when the data did not change; else, panel by
-    panel, only what changed since this page was last sent something. Every region the
-    state names must lie in the asker's scope (:func:`auth.require_wall_state`)."""
+    """One refresh: nothing but "alive" when the data did not change (and the page has
+    its 30-day panels: ``pending`` says it waits for them); else, panel by panel, only
+    what changed since this page was last sent something. Every region the state names
+    must lie in the asker's scope (:func:`auth.require_wall_state`)."""
     if not state:
         return tuple([no_update] * 9)
     auth.require_wall_state(state)
@@ -410,7 +428,7 @@ def refresh_wall(request: object, state: dict | None):
     as_of = now.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%H:%M:%S")
     with services.engine().connect() as conn:
         version = data_version(conn)
-        if version == state["version"]:
+        if version == state["version"] and not state.get("pending"):
             return (*[no_update] * 8, {"as_of": as_of})
         snap = _snapshot(conn, state.get("region"), now)
         shapes = _shapes(conn, root_region(conn, state.get("map_region",
@@ -447,6 +465,8 @@ def refresh_wall(request: object, state: dict | None):
     state_patch = Patch()
     state_patch["version"] = version
     state_patch["token"] = token
+    if bool(state.get("pending")) != snap["pending"]:
+        state_patch["pending"] = snap["pending"]
     return tiles, ticker, figure, trend_patch, pie, bars, ranking, state_patch, {"as_of": as_of}
 
 

@@ -21,9 +21,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    column,
 )
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from data.schema import OPEN_STATUSES
 
 
 class Base(DeclarativeBase):
@@ -190,6 +193,16 @@ class Case(Base):
         Index("ix_cases_mediated", "mediated_at"),
         # the live intake's duplicate check: same subcategory, reported in the last hours
         Index("ix_cases_subcategory_reported", "subcategory", "reported_at"),
+        # the wall's live counts (data.wall.live_counts) read only these indexes, never the
+        # table: the open cases with all the open/overdue test needs (partial: the few
+        # open cases of a store of millions; status first, so that the planner prefers it
+        # to ix_cases_status for the same lookup), and the regions of the
+        # cases reported in a range of times (today, this week; closed: ix_cases_closed_hours)
+        Index("ix_cases_open_region", "status", "region_id", "reported_at", "due_at",
+              "closed_at", "voided_at",
+              sqlite_where=column("status").in_(OPEN_STATUSES),
+              postgresql_where=column("status").in_(OPEN_STATUSES)),
+        Index("ix_cases_reported_region", "reported_at", "region_id"),
     )
 
 
@@ -226,6 +239,10 @@ class Patrol(Base):
         Index("ix_patrols_region_started", "region_id", "started_at"),
         # which grids were patrolled in a period: a range of this index, nothing else read
         Index("ix_patrols_started_region", "started_at", "region_id"),
+        # who is on patrol now (data.wall.officers_on_patrol): the patrols started in the
+        # last hours and not ended, read from this index alone
+        Index("ix_patrols_started_ended", "started_at", "ended_at", "region_id",
+              "officer_id"),
     )
 
 

@@ -115,8 +115,8 @@ def ranking(conn: Connection, region: RegionInfo | None, now: datetime,
 def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 0.0001,
                 ) -> dict[str, object]:
     """The map's geometry, simplified (``tolerance`` in degrees, ~10 m) and rounded to
-    5 decimals: the leaf regions as a GeoJSON FeatureCollection (feature id = region id),
-    the outlines of ``region``'s children, and a label point for each child (``weight``:
+    5 decimals: the leaf regions as a GeoJSON FeatureCollection (feature id = region id;
+    ``ids``: those ids in the features' order), the outlines of ``region``'s children, and a label point for each child (``weight``:
     its area, so the larger region's name wins where names collide)."""
     leaf_rows = conn.execute(
         select(Region.id, Region.code, Region.name, Region.geometry)
@@ -125,12 +125,14 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
     kid_rows = conn.execute(select(Region.id, Region.code, Region.name, Region.geometry)
                             .where(Region.id.in_([k.id for k in kids]))).all()
 
-    features = []
-    points: dict[int, list[float]] = {}
-    for rid, code, name, wkb in leaf_rows:
-        geom = maps.simplified(wkb, tolerance)
-        features.append(maps.feature(int(rid), geom, {"code": code, "name": name}))
-        points[int(rid)] = maps.label_point(geom)
+    # every grid at once (GEOS over arrays): a city's 10,000 grids in a fraction of a
+    # second, where one shapely call per grid took seconds
+    leaf_geoms = shapely.from_wkb([row[3] for row in leaf_rows])
+    simple = maps.simplified_many(leaf_geoms, tolerance)
+    leaf_ids = [int(row[0]) for row in leaf_rows]
+    features = maps.features(leaf_ids, simple,
+                             [{"code": code, "name": name} for _, code, name, _ in leaf_rows])
+    points = dict(zip(leaf_ids, maps.label_points(simple)))
     outlines, labels = [], []
     for rid, code, name, wkb in kid_rows:
         if wkb is None:
@@ -141,8 +143,8 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
         labels.append({"code": code, "name": name, "lon": lon, "lat": lat,
                        "weight": geom.area})
     return {"grids": {"type": "FeatureCollection", "features": features},
-            "outlines": outlines, "labels": labels, "points": points,
-            "view": maps.view_bounds([shapely.from_wkb(row[3]) for row in leaf_rows])}
+            "ids": leaf_ids, "outlines": outlines, "labels": labels, "points": points,
+            "view": maps.view_bounds(leaf_geoms)}
 
 
 def region_bounds(conn: Connection, region: RegionInfo) -> tuple[float, float, float, float]:

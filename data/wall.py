@@ -8,13 +8,15 @@ region and sent to the browser once; a refresh only sends :func:`grid_values`.
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, or_, select, union
+from sqlalchemy import Connection, Text, bindparam, case, cast, func, or_, select, union
 
 from data import schema
 from data.field.officer_view import wall_officers
@@ -23,7 +25,6 @@ from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
 from data.panels import daily_trend, leaves_under, ranking, shares, subtree
 from data.regions import RegionInfo, children_of, root_region
-from data.sql import count_if
 from data.store import data_version, deployment_timezone, get_meta, regions_version
 
 #: Map metrics a wall can colour its grids by (``/wall?metric=...``).
@@ -35,6 +36,7 @@ PANELS = ("officers",)
 LONG_UNFIXED = timedelta(days=7)
 TICKER_ROWS = 20
 DAY = timedelta(days=1)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,48 +98,73 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
     ``reported``/``closed`` over today and this week; ``long_unfixed`` counts open cases
     more than :data:`LONG_UNFIXED` past their deadline.
 
-    Each query reads through one index (open statuses, a time range) and groups by
-    region; narrowing to the region's subtree happens here, in pandas."""
+    Each query reads one index and never the table (``ix_cases_open_region``: the open
+    cases, partial; ``ix_cases_reported_region``, ``ix_cases_closed_hours``: a time
+    range) and sends the region of each case it counts (:func:`_regions_of`); numpy
+    counts them per region, and drops those outside the region's subtree. A refresh of
+    a city's wall after one new case costs milliseconds, whatever the history behind it."""
     tz = deployment_timezone(conn)
     w = Windows.at(now, tz)
     today = period_for(w.today, w.today, tz)
     week = period_for(w.week_start, w.today, tz)
     c = Case
-    place = func.coalesce(c.region_id, -1).label("region")
-    # open at now, as metrics.open_at says: with consistent data these are the open
-    # statuses; cases closed or voided "later than now" are read too, to match exactly
-    maybe_open = union(select(c.id).where(c.status.in_(schema.OPEN_STATUSES)),
-                       select(c.id).where(c.closed_at > now),
-                       select(c.id).where(c.voided_at > now))
+    # open at now, as metrics.open_at says: with consistent data these are the cases of the
+    # open statuses (the partial index, whose condition the query states word for word,
+    # so both stores' planners use it); cases of other statuses closed or voided "later
+    # than now" are counted too, to match exactly (an index range, empty on a running
+    # store)
+    open_status = c.status.in_(bindparam("open_statuses", schema.OPEN_STATUSES,
+                                         expanding=True, literal_execute=True))
     open_at = ((c.reported_at <= now)
                & ((c.status != schema.VOIDED) | (c.voided_at > now))
                & ((c.closed_at > now) | (c.closed_at.is_(None) & (c.status != schema.CLOSED))))
-    queries = {
-        ("open", "overdue", "long_unfixed"): select(
-            place, count_if(open_at),
-            count_if(open_at & (c.status != schema.SUSPENDED) & (c.due_at < now)),
-            count_if(open_at & (c.status != schema.SUSPENDED)
-                      & (c.due_at < now - LONG_UNFIXED)))
-        .where(c.id.in_(maybe_open)).group_by(place),
-        # today lies within this week: one range read gives both
-        ("reported_today", "reported_week"): select(
-            place, count_if((c.reported_at >= today.start) & (c.reported_at < today.end)),
-            func.count())
-        .where(c.reported_at >= week.start, c.reported_at < week.end).group_by(place),
-        ("closed_today",): select(place, func.count())
-        .where(c.closed_at >= today.start, c.closed_at < today.end).group_by(place),
-    }
+    overdue = open_at & (c.status != schema.SUSPENDED) & (c.due_at < now)
+    long_unfixed = overdue & (c.due_at < now - LONG_UNFIXED)
+    later = union(select(c.id).where(c.closed_at > now), select(c.id).where(c.voided_at > now))
+    counted = (
+        ([open_status], {"open": open_at, "overdue": overdue, "long_unfixed": long_unfixed}),
+        ([c.id.in_(later), ~open_status],
+         {"open": open_at, "overdue": overdue, "long_unfixed": long_unfixed}),
+        ([c.reported_at >= week.start, c.reported_at < week.end],
+         {"reported_week": None,
+          "reported_today": (c.reported_at >= today.start) & (c.reported_at < today.end)}),
+        ([c.closed_at >= today.start, c.closed_at < today.end], {"closed_today": None}),
+    )
     columns = ["open", "overdue", "long_unfixed", "reported_today", "closed_today",
                "reported_week"]
     ids = pd.Index(_subtree_ids(conn, region) if tree is None else list(tree.ids), name="id")
     values = np.zeros((len(ids), len(columns)), dtype=np.int64)
-    for names, query in queries.items():
-        rows = np.array([tuple(row) for row in conn.execute(query)], dtype=np.int64
-                        ).reshape(-1, len(names) + 1)
-        at = ids.get_indexer(rows[:, 0])
-        inside = at >= 0  # rows of regions outside the subtree are dropped here
-        values[np.ix_(at[inside], [columns.index(n) for n in names])] = rows[inside, 1:]
+    for where, conditions in counted:
+        for name, regions in zip(conditions, _regions_of(conn, where, conditions.values())):
+            at = ids.get_indexer(regions)
+            # cases of regions outside the subtree are dropped here
+            values[:, columns.index(name)] += np.bincount(at[at >= 0], minlength=len(ids))
     return pd.DataFrame(values, index=ids, columns=columns)
+
+
+def _regions_of(conn: Connection, where: list, conditions) -> list[np.ndarray]:
+    """For each of ``conditions`` (None: every case), the region (-1 for none) of each
+    case that meets ``where`` and the condition, as an array, one entry per case.
+
+    The store sends each list as one text (``group_concat``/``string_agg``, which leave
+    out the cases a condition turns to NULL) that numpy reads at once: counting per
+    region in SQL and fetching ten thousand rows one by one through the driver cost a
+    city's wall tens of milliseconds, reading the index one."""
+    place = func.coalesce(Case.region_id, -1)
+    chosen = [place if condition is None else case((condition, place))
+              for condition in conditions]
+    if conn.dialect.name == "sqlite":
+        texts = conn.execute(select(*[func.group_concat(e) for e in chosen]).where(*where)
+                             ).one()
+    elif conn.dialect.name == "postgresql":
+        texts = conn.execute(select(*[func.string_agg(cast(e, Text), ",") for e in chosen])
+                             .where(*where)).one()
+    else:  # another store: row by row
+        rows = np.array(conn.execute(select(*chosen).where(*where)).all(), dtype=object)
+        return [np.array([v for v in rows[:, i] if v is not None], dtype=np.int64)
+                if len(rows) else np.zeros(0, dtype=np.int64) for i in range(len(chosen))]
+    return [np.fromstring(text, dtype=np.int64, sep=",") if text
+            else np.zeros(0, dtype=np.int64) for text in texts]
 
 
 def _subtree_ids(conn: Connection, region: RegionInfo | None) -> list[int]:
@@ -192,8 +219,7 @@ def month_counters(conn: Connection, region: RegionInfo | None, now: datetime,
         before = metrics_for(w.month_start - timedelta(days=30),
                              w.month_start - timedelta(days=1))
     out: dict[str, object] = {"disputes_mediated": month["disputes_mediated"]}
-    for rate in ("closure_rate", "on_time_closure_rate", "in_grid_resolution_rate",
-                 "mediation_success_rate", "satisfaction_rate"):
+    for rate in RATES:
         out[rate] = month[rate]
         out[f"{rate}_previous"] = before[rate]
     return out
@@ -252,24 +278,33 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
 
 
 def officers_on_patrol(conn: Connection, region: RegionInfo | None, now: datetime,
-                       ) -> pd.DataFrame:
+                       tree: Subtree | None = None) -> pd.DataFrame:
     """Officers on patrol now (a patrol started in the last 12 hours and not ended by now:
     an imported patrol ends at its last fix, which may lie after ``now``) and their last GPS
-    fix by now: columns name, lon, lat, at."""
-    recent = (select(Patrol.id, Officer.name)
+    fix by now: columns name, lon, lat, at. Given the region's ``tree``, the patrols of
+    the whole deployment are read (``ix_patrols_started_ended`` alone) and those outside
+    it dropped here, without a join to the regions' ancestry."""
+    recent = (select(Patrol.id, Officer.name, Patrol.region_id)
               .join(Officer, Officer.id == Patrol.officer_id)
               .where(or_(Patrol.ended_at.is_(None), Patrol.ended_at > now),
                      Patrol.started_at <= now,
                      Patrol.started_at >= now - timedelta(hours=12)))
-    recent = subtree(recent, Patrol.region_id, region).subquery()
+    if tree is None:
+        recent = subtree(recent, Patrol.region_id, region, conn)
+    recent = recent.subquery()
     last_fix = (select(PatrolPoint.patrol_id, func.max(PatrolPoint.at).label("at"))
                 .where(PatrolPoint.patrol_id.in_(select(recent.c.id)), PatrolPoint.at <= now)
                 .group_by(PatrolPoint.patrol_id).subquery())
-    query = (select(recent.c.name, PatrolPoint.lon, PatrolPoint.lat, PatrolPoint.at)
+    query = (select(recent.c.name, PatrolPoint.lon, PatrolPoint.lat, PatrolPoint.at,
+                    recent.c.region_id)
              .join(last_fix, last_fix.c.patrol_id == recent.c.id)
              .join(PatrolPoint, (PatrolPoint.patrol_id == last_fix.c.patrol_id)
                    & (PatrolPoint.at == last_fix.c.at)))
-    return pd.DataFrame(conn.execute(query).all(), columns=["name", "lon", "lat", "at"])
+    found = pd.DataFrame(conn.execute(query).all(),
+                         columns=["name", "lon", "lat", "at", "region_id"])
+    if tree is not None and not tree.whole:
+        found = found[found["region_id"].isin(set(tree.ids))]
+    return found.drop(columns=["region_id"]).reset_index(drop=True)
 
 
 #: The 30-day panels (rates, ranking, sources, top problems, the trend's earlier days) are
@@ -323,12 +358,99 @@ def officers_panel(conn: Connection, region_code: str | None, now: datetime,
     return held["ends"]
 
 
+#: Rates of the wall's tiles, each with its value over the previous 30 days.
+RATES = ("closure_rate", "on_time_closure_rate", "in_grid_resolution_rate",
+         "mediation_success_rate", "satisfaction_rate")
+_COUNTING = threading.Lock()
+
+
+def pending_panels(now: datetime, tz: ZoneInfo) -> dict[str, object]:
+    """What a wall shows of its 30-day panels while they are being counted for the first
+    time today: no values (``—`` on the tiles, empty charts and ranking), never numbers
+    that are not the registry's. The next refresh brings the counted ones."""
+    w = Windows.at(now, tz)
+    days = pd.date_range(w.month_start, w.today, freq="D").date
+    return {
+        "month": {"disputes_mediated": None,
+                  **{key: None for rate in RATES for key in (rate, f"{rate}_previous")}},
+        "trend": pd.DataFrame({"day": days, "reported": [None] * len(days),
+                               "closed": [None] * len(days)}, dtype=object),
+        "sources": pd.DataFrame(columns=["key", "n"]),
+        "subcategories": pd.DataFrame(columns=["key", "n"]),
+        "ranking": pd.DataFrame(columns=["code", "name", "value", "closed"]),
+    }
+
+
+def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cache: dict,
+                engine=None, wait: float | None = None) -> dict | None:
+    """The region's 30-day panels and today's patrol coverage, kept in ``cache`` and
+    counted at most every :data:`SLOW_SECONDS` per region and local day, on the same
+    regions (:func:`regions_fingerprint`: after an import of regions, never the names
+    and ranking of the boundaries before).
+
+    Without ``engine`` they are counted here when missing or stale. With it (a running
+    app) a count runs in the background, one per region at a time: stale ones of the same
+    day are returned meanwhile (a refresh never waits for a recount), and missing ones
+    are waited for up to ``wait`` seconds (None: as long as the count takes): None when
+    they are not ready by then (:func:`pending_panels` stand in for them)."""
+    tz = deployment_timezone(conn)
+    rid = None if region is None else region.id
+    key, today, regions = ("slow", rid), local_date(now, tz), regions_fingerprint(conn)
+
+    def usable(held: dict | None) -> bool:
+        return held is not None and held["day"] == today and held["regions"] == regions
+
+    held = cache.get(key)
+    if usable(held) and (now - held["at"]).total_seconds() <= SLOW_SECONDS:
+        return held
+    if engine is None:
+        held = {"day": today, "at": now, "regions": regions,
+                "panels": slow_panels(conn, region, now),
+                "patrol_coverage": patrol_today(conn, region, now)}
+        cache[key] = held
+        return held
+    with _COUNTING:
+        job = cache.get(("counting", rid))
+        if job is None:
+            job = cache[("counting", rid)] = threading.Event()
+            threading.Thread(target=_count_panels,
+                             args=(engine, cache, region, now, (today, regions), job),
+                             name="wall-panels", daemon=True).start()
+    if usable(held):
+        return held
+    job.wait(wait)
+    held = cache.get(key)
+    return held if usable(held) else None
+
+
+def _count_panels(engine, cache: dict, region: RegionInfo | None, now: datetime,
+                  kept: tuple, done: threading.Event) -> None:
+    """Count a region's 30-day panels into ``cache`` (:func:`held_panels`; ``kept``: the
+    local day and regions they are of), on a connection of its own; a failure is logged
+    and the next refresh tries again."""
+    rid = None if region is None else region.id
+    try:
+        with engine.connect() as conn:
+            cache[("slow", rid)] = {"day": kept[0], "regions": kept[1], "at": now,
+                                    "panels": slow_panels(conn, region, now),
+                                    "patrol_coverage": patrol_today(conn, region, now)}
+    except Exception:  # noqa: BLE001 - a thread's failure has nobody else to tell
+        log.exception("the wall's 30-day panels of region %s could not be counted", rid)
+    finally:
+        with _COUNTING:
+            cache.pop(("counting", rid), None)
+        done.set()
+
+
 def snapshot(conn: Connection, region_code: str | None, now: datetime,
-             cache: dict | None = None) -> dict[str, object]:
+             cache: dict | None = None, engine=None, wait: float | None = None
+             ) -> dict[str, object]:
     """Everything a wall refresh needs. The counts of today and now are fresh; the
     30-day panels and today's patrol coverage come from ``cache`` (a dict the caller
     keeps) when they were counted less than :data:`SLOW_SECONDS` ago on the same local
-    day, on the same regions. The region's subtree is kept there too, until regions are written again."""
+    day, on the same regions (:func:`held_panels`, which ``engine`` and ``wait`` go to:
+    ``pending`` is True when they are still being counted). The region's subtree is kept there too, until
+    regions are written again."""
     cache = {} if cache is None else cache
     region = root_region(conn, region_code)
     tz = deployment_timezone(conn)
@@ -339,23 +461,18 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         held_tree = (fingerprint, Subtree.of(conn, region))
         cache[("tree", rid)] = held_tree
     tree = held_tree[1]
+    held = held_panels(conn, region, now, cache, engine, wait)
     live = live_counts(conn, region, now, tree)
-    key = ("slow", rid)
-    held = cache.get(key)
     today = local_date(now, tz)
-    if (held is None or held["day"] != today or held["regions"] != fingerprint
-            or (now - held["at"]).total_seconds() > SLOW_SECONDS):  # new regions: at once
-        held = {"day": today, "at": now, "regions": fingerprint,
-                "panels": slow_panels(conn, region, now),
-                "patrol_coverage": patrol_today(conn, region, now)}
-        cache[key] = held
-    slow = held["panels"]
-    counters_now = {**live_totals(live), "patrol_coverage": held["patrol_coverage"]}
+    slow = pending_panels(now, tz) if held is None else held["panels"]
+    counters_now = {**live_totals(live),
+                    "patrol_coverage": None if held is None else held["patrol_coverage"]}
     trend = slow["trend"].copy()
     trend.loc[trend["day"] == today, ["reported", "closed"]] = [
         counters_now["reported_today"], counters_now["closed_today"]]
     return {
         "version": data_version(conn),
+        "pending": held is None,
         "region": None if region is None else region.as_dict(),
         "centre": get_meta(conn, "centre_name", "") or "",
         "counters": {**counters_now, **slow["month"]},
@@ -365,7 +482,7 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         "sources": slow["sources"],
         "subcategories": slow["subcategories"],
         "ranking": slow["ranking"],
-        "patrolling": officers_on_patrol(conn, region, now),
+        "patrolling": officers_on_patrol(conn, region, now, tree),
         "now": now,
         "timezone": tz.key,
     }

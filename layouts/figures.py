@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 
+import numpy as np
 import plotly.graph_objects as go
 
 #: Dark-to-hot colours for counts on a dark wall.
@@ -51,6 +52,16 @@ def ring_lines(rings: list[list[list[float]]]) -> tuple[list, list]:
     return lons, lats
 
 
+class SharedGeoJSON(dict):
+    """A map's GeoJSON, made once per regions version and drawn by every wall: passed on
+    as it is, never copied. Plotly deep-copies a trace's data when it is added to a
+    figure and again when the figure is sent, which for a city's 10,000 grids cost
+    seconds per wall; nothing changes the GeoJSON once it is made, so a copy is itself."""
+
+    def __deepcopy__(self, memo: dict) -> "SharedGeoJSON":
+        return self
+
+
 #: Where :func:`grid_map` puts its traces: a refresh patches a trace through these names
 #: (``patch["data"][TRACE_FLAGGED]``), never through a bare position.
 TRACE_GRIDS, TRACE_OUTLINES, TRACE_FLAGGED, TRACE_OFFICERS, TRACE_LABELS = range(5)
@@ -66,13 +77,16 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     Trace order (the refresh patches by it): :data:`TRACE_GRIDS`, :data:`TRACE_OUTLINES`,
     :data:`TRACE_FLAGGED`, :data:`TRACE_OFFICERS`, :data:`TRACE_LABELS`."""
     features = shapes["grids"]["features"]
-    ids = [f["id"] for f in features]
-    names = plot_texts(f["properties"]["name"] for f in features)
+    # arrays: plotly checks a list of a city's 10,000 grids value by value, an array at
+    # once; of objects, so that they go to the page as plain lists (as the refresh's
+    # patches do), not as typed arrays
+    ids = np.array([f["id"] for f in features], dtype=object)
+    names = np.array(plot_texts(f["properties"]["name"] for f in features), dtype=object)
     top = max((v for v in values if v is not None), default=0)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
-        geojson=shapes["grids"], locations=ids, z=values, featureidkey="id",
-        text=names, hovertemplate="%{text}: %{z}<extra></extra>",
+        geojson=SharedGeoJSON(shapes["grids"]), locations=ids,
+        z=np.array(values, dtype=object), featureidkey="id", text=names, hovertemplate="%{text}: %{z}<extra></extra>",
         colorscale=COLORSCALE, zmin=0, zmax=max(top, 1),
         marker_line_color="#0b1526", marker_line_width=0.4,
         colorbar=dict(title=dict(text=title, font=dict(color="#8fa6c8", size=14)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from dash import dcc, html
 
@@ -98,9 +99,14 @@ def flagged_grids(grids: pd.DataFrame, points: dict) -> list[dict]:
 def map_values(grids: pd.DataFrame, shapes: dict, metric: str) -> list[int | None]:
     """The map metric per grid, in the order of the map's features; None (left blank) for
     grids outside the region on screen, as when a rotating wall zooms into one town."""
-    ids = [f["id"] for f in shapes["grids"]["features"]]
-    values = grids[metric].reindex(ids)
-    return [None if pd.isna(v) else int(v) for v in values.tolist()]
+    ids = [f["id"] for f in shapes["grids"]["features"]] if shapes.get("ids") is None \
+        else shapes["ids"]
+    column = grids[metric]
+    at = column.index.get_indexer(ids)
+    values = column.to_numpy(dtype=np.int64)[at].tolist() if len(at) else []
+    for i in np.flatnonzero(at < 0).tolist():
+        values[i] = None
+    return values
 
 
 def officer_points(patrolling: pd.DataFrame) -> list[dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import plotly
 import pytest
 from dash import no_update
 
@@ -43,7 +44,8 @@ def _filled(result) -> dict:
 
 
 def _text(value) -> str:
-    return json.dumps(value, default=lambda o: o.to_plotly_json(), ensure_ascii=False)
+    # as Dash sends it (plotly's encoder: components, figures and their arrays)
+    return json.dumps(value, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
 
 
 def test_the_county_s_officers_ranked_with_ties_and_the_unranked_said_so(app):

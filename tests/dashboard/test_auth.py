@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import plotly
 import pytest
 from dash import Input, Output, State
 from sqlalchemy import select
@@ -415,8 +416,9 @@ def test_acting_as_lets_tests_call_callbacks_directly_as_someone(app):
     token = make_wall_token(_engine(app), "T2")
     with acting_as(app, "viewer1"):
         assert auth.current_user().name == "viewer1"
+        # as Dash sends it (plotly's encoder: components, figures and their arrays)
         wall = json.dumps(render_page("/wall", ""), ensure_ascii=False,
-                          default=lambda c: c.to_plotly_json())
+                          cls=plotly.utils.PlotlyJSONEncoder)
         assert "城关镇" in wall and "青山镇" not in wall
         with pytest.raises(auth.Forbidden):
             render_page("/wall", "?region=T2")

@@ -51,3 +51,33 @@ def test_which_region_a_marker_lies_in():
         ["A", "B", "A", None]
     assert maps.containing(features, [], []) == []
     assert maps.containing([], [0.5], [0.5]) == [None]
+
+
+def test_the_shapes_of_many_regions_at_once_are_those_of_each_alone():
+    # a square with a hole, two islands, a needless point, an empty shape, a collection
+    holed = Polygon([(0, 0), (1, 0), (1, 1), (0, 1)],
+                    [[(0.2, 0.2), (0.8, 0.2), (0.8, 0.8), (0.2, 0.8)]])
+    islands = MultiPolygon([box(2, 0, 3, 1), box(4, 0, 5.1234567, 1)])
+    needless = Polygon([(0, 0), (0.5, 0.000001), (1, 0), (1, 1), (0, 1)])
+    shapes = [holed, islands, needless, Polygon(),
+              shapely.GeometryCollection([box(6, 0, 7, 1)])]
+    ids, props = [7, 8, 9, 10, 11], [{"code": f"G{i}"} for i in range(5)]
+    many = maps.features(ids, maps.simplified_many(shapely.from_wkb(
+        [to_wkb(s) for s in shapes])), props)
+    alone = [maps.feature(i, maps.simplified(to_wkb(s)), p)
+             for i, s, p in zip(ids, shapes, props)]
+    # the same features, ring for ring (a ring may start at another of its corners)
+    assert [f["id"] for f in many] == ids and [f["properties"] for f in many] == props
+    for got, expected in zip(many, alone):
+        assert got["geometry"]["type"] == expected["geometry"]["type"]
+        assert shapely.geometry.shape(got["geometry"]).normalize().equals_exact(
+            shapely.geometry.shape(expected["geometry"]).normalize(), 1e-9)
+    assert len(many[2]["geometry"]["coordinates"][0]) == 5  # the needless point is gone
+    assert 5.12346 in [x for x, _ in many[1]["geometry"]["coordinates"][1][0]]  # 5 decimals
+    assert len(many[0]["geometry"]["coordinates"]) == 2  # the hole is kept
+    # a point inside each: the middle of a plain one, inside a U whose middle is not
+    u_shape = Polygon([(0, 0), (3, 0), (3, 3), (2, 3), (2, 1), (1, 1), (1, 3), (0, 3)])
+    polygons = [holed, islands, needless, u_shape]
+    points = maps.label_points(shapely.from_wkb([to_wkb(s) for s in polygons]))
+    assert all(s.contains(shapely.Point(p)) for s, p in zip(polygons, points))
+    assert points[2] == [0.5, 0.5] and points[3] == maps.label_point(u_shape)

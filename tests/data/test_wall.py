@@ -169,6 +169,90 @@ def test_an_old_export_is_shown_at_the_end_of_its_last_day(hand):
     assert moment == datetime.combine(moment.date(), datetime.max.time())
 
 
+def test_live_counts_of_a_demo_county_at_an_earlier_moment_against_pandas(engine):
+    # three days back: cases closed or voided since then count as open at that moment
+    as_of = datetime(2026, 11, 20, 9, 0)
+    county.build_demo(engine, scale="small", seed=3, as_of=as_of)
+    moment = as_of - timedelta(days=3, hours=5)
+    with engine.connect() as conn:
+        live = wall.live_counts(conn, None, moment)
+        cases = pd.read_sql_query(text("SELECT * FROM cases"), conn)
+    for column in ("reported_at", "closed_at", "due_at", "voided_at"):
+        cases[column] = pd.to_datetime(cases[column], format="mixed")
+    after = lambda column: cases[column].notna() & (cases[column] > moment)  # noqa: E731
+    open_at = ((cases["reported_at"] <= moment)
+               & ((cases["status"] != "voided") | after("voided_at"))
+               & (after("closed_at") | (cases["closed_at"].isna()
+                                        & (cases["status"] != "closed"))))
+    overdue = open_at & (cases["status"] != "suspended") & (cases["due_at"] < moment)
+    long_unfixed = overdue & (cases["due_at"] < moment - wall.LONG_UNFIXED)
+    assert (open_at & (after("closed_at") | after("voided_at"))
+            & ~cases["status"].isin(["reported", "filed", "dispatched", "resolved",
+                                     "suspended"])).sum() > 0  # the case this checks
+    tz = world.TIMEZONE
+    local_day = pd.Timestamp(moment, tz="UTC").tz_convert(tz).normalize()
+    day_start = local_day.tz_convert("UTC").tz_localize(None)
+    week_start = (local_day - pd.Timedelta(days=local_day.weekday())
+                  ).tz_convert("UTC").tz_localize(None)
+    day_end = day_start + pd.Timedelta(days=1)
+    in_week = (cases["reported_at"] >= week_start) & (cases["reported_at"] < day_end)
+    today = (cases["reported_at"] >= day_start) & (cases["reported_at"] < day_end)
+    closed_today = (cases["closed_at"] >= day_start) & (cases["closed_at"] < day_end)
+    region = cases["region_id"].fillna(-1).astype(int)
+    for name, mask in (("open", open_at), ("overdue", overdue),
+                       ("long_unfixed", long_unfixed), ("reported_week", in_week),
+                       ("reported_today", today), ("closed_today", closed_today)):
+        expected = region[mask].value_counts()
+        got = live[name]
+        assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict(), name
+
+
+def test_the_30_day_panels_are_counted_in_the_background_and_never_waited_for_twice(
+        hand, monkeypatch):
+    import threading
+
+    release, counted = threading.Event(), []
+    real = wall.slow_panels
+
+    def slow(conn, region, now):  # a count that takes as long as the test says
+        release.wait(10)
+        counted.append(now)
+        return real(conn, region, now)
+
+    monkeypatch.setattr(wall, "slow_panels", slow)
+    cache: dict = {}
+    with hand.connect() as conn:
+        county = root_region(conn, "C")
+        # none yet today: waited for 0.05 s, then the wall goes on without them
+        snap = wall.snapshot(conn, "C", NOW, cache, engine=hand, wait=0.05)
+        assert snap["pending"] and snap["counters"]["closure_rate"] is None
+        assert snap["ranking"].empty and snap["trend"]["reported"].iloc[:-1].isna().all()
+        # the counts of now are there at once, and today's bar of the trend with them
+        assert (snap["counters"]["open"], snap["counters"]["reported_today"]) == (5, 1)
+        assert snap["trend"]["reported"].iloc[-1] == 1
+        again = wall.held_panels(conn, county, NOW, cache, engine=hand, wait=0)
+        assert again is None and len([k for k in cache if k[0] == "counting"]) == 1
+        release.set()
+        held = wall.held_panels(conn, county, NOW, cache, engine=hand, wait=10)
+        assert held is not None and counted == [NOW]  # one count, for both askers
+        direct = wall.snapshot(conn, "C", NOW)  # counted here, as before (a second count)
+        snap = wall.snapshot(conn, "C", NOW, cache, engine=hand, wait=0)
+        assert not snap["pending"]
+        assert snap["counters"] == direct["counters"]
+        assert snap["trend"].equals(direct["trend"])
+        # stale ones of the same day are shown while a recount runs, never waited for
+        release.clear()
+        later = NOW + timedelta(seconds=wall.SLOW_SECONDS + 1)
+        stale = wall.held_panels(conn, county, later, cache, engine=hand, wait=10)
+        assert stale is held and counted == [NOW, NOW]
+        release.set()
+        for _ in range(200):
+            if cache[("slow", county.id)]["at"] == later:
+                break
+            threading.Event().wait(0.05)
+        assert counted == [NOW, NOW, later]
+
+
 def test_the_slow_panels_are_recounted_at_once_when_regions_change(hand):
     """The 30-day panels are kept up to SLOW_SECONDS, but not past an import of regions:
     a ranking must not name the towns of the boundaries before (a worker's memory must

@@ -130,3 +130,23 @@ def test_a_wall_tile_s_parts_are_where_their_handles_say():
     assert rate[TILE_VALUE].className == "wall-tile-value" and rate[TILE_VALUE].children == "50.0%"
     assert rate[TILE_CHANGE].className == "wall-tile-change"
     assert len(tiles) == len(TILES)
+
+
+def test_the_wall_map_shares_its_geometry_and_sends_it_whole():
+    import copy
+    import json
+
+    import plotly
+
+    square = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]
+    grids = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": 5, "properties": {"name": "一网格"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}]}
+    shapes = {"grids": grids, "outlines": [], "labels": [], "view": None}
+    fig = figures.grid_map(shapes, [3], [], [], width=400, height=300, title="t")
+    shared = fig.data[figures.TRACE_GRIDS].geojson
+    assert shared["features"] is grids["features"]  # not a copy of a city's polygons
+    assert copy.deepcopy(shared) is shared
+    # what goes to the browser is the whole geometry, as it was made
+    sent = json.loads(json.dumps(fig.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder))
+    assert sent["data"][figures.TRACE_GRIDS]["geojson"] == grids
