@@ -44,6 +44,10 @@ MAX_PAGES = 500  # walls and consoles remembered for partial updates
 #: count from the cases, so the wall shows everything else at once and the panels with a
 #: refresh after.
 FIRST_LOAD_WAIT = 0.5
+#: Seconds a refresh that starts a recount of stale 30-day panels (at most every
+#: data.wall.SLOW_SECONDS) waits for it: a county's recount from the rollups ends within
+#: it, so a change shows in the same refresh; a longer one shows with the next.
+REFRESH_WAIT = 0.3
 _LOCK = threading.Lock()
 
 # The clock and the stale warning run in the browser, so they keep going when the server
@@ -143,9 +147,9 @@ def _shapes(conn, region) -> dict:
 def _snapshot(conn, region_code: str | None, now, wait: float = 0) -> dict:
     """The wall's snapshot at ``now``, or at the end of an old export's last day (with
     ``historical`` set, so the wall says so). Its 30-day panels are counted in the
-    background and waited for up to ``wait`` seconds when there are none yet today
-    (``pending`` while they are not ready: the page's next refreshes bring them); a
-    refresh never waits for them (:func:`data.wall.held_panels`)."""
+    background and waited for up to ``wait`` seconds (``pending`` while there are none
+    yet today: the page's next refreshes bring them; stale ones stand in for a recount
+    not done by then, :func:`data.wall.held_panels`)."""
     moment, historical = wall.data_now(conn, now)
     snap = wall.snapshot(conn, region_code, moment, _cache(), engine=services.engine(),
                          wait=wait)
@@ -430,7 +434,7 @@ def refresh_wall(request: object, state: dict | None):
         version = data_version(conn)
         if version == state["version"] and not state.get("pending"):
             return (*[no_update] * 8, {"as_of": as_of})
-        snap = _snapshot(conn, state.get("region"), now)
+        snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT)
         shapes = _shapes(conn, root_region(conn, state.get("map_region",
                                                                 state.get("region"))))
     lang = state["lang"]

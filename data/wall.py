@@ -389,10 +389,10 @@ def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cach
     and ranking of the boundaries before).
 
     Without ``engine`` they are counted here when missing or stale. With it (a running
-    app) a count runs in the background, one per region at a time: stale ones of the same
-    day are returned meanwhile (a refresh never waits for a recount), and missing ones
-    are waited for up to ``wait`` seconds (None: as long as the count takes): None when
-    they are not ready by then (:func:`pending_panels` stand in for them)."""
+    app) a count runs in the background, one per region at a time, and is waited for up
+    to ``wait`` seconds (None: as long as the count takes; 0: not at all): stale ones of
+    the same day are returned when it is not done by then, and None when there are none
+    (:func:`pending_panels` stand in for them)."""
     tz = deployment_timezone(conn)
     rid = None if region is None else region.id
     key, today, regions = ("slow", rid), local_date(now, tz), regions_fingerprint(conn)
@@ -416,10 +416,12 @@ def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cach
             threading.Thread(target=_count_panels,
                              args=(engine, cache, region, now, (today, regions), job),
                              name="wall-panels", daemon=True).start()
-    if usable(held):
+    if usable(held) and not wait:
         return held
-    job.wait(wait)
-    held = cache.get(key)
+    job.wait(wait)  # a quick recount shows at once; a slow one with a later refresh
+    fresh = cache.get(key)
+    if usable(fresh):
+        return fresh
     return held if usable(held) else None
 
 
@@ -472,7 +474,9 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         counters_now["reported_today"], counters_now["closed_today"]]
     return {
         "version": data_version(conn),
-        "pending": held is None,
+        # still being counted: none yet (the tiles say —), or stale ones shown while a
+        # recount runs; either way the page's next refresh asks again, changed data or not
+        "pending": held is None or ("counting", rid) in cache,
         "region": None if region is None else region.as_dict(),
         "centre": get_meta(conn, "centre_name", "") or "",
         "counters": {**counters_now, **slow["month"]},

@@ -136,7 +136,7 @@ def test_a_mediation_and_a_visit_move_the_wall(browser, console_server, monkeypa
     for key, shown in after.items():
         wall.wait_for_function(
             "([key, text]) => document.querySelector(`[data-key=${key}] .wall-tile-value`)"
-            ".innerText === text", arg=[key, shown], timeout=15000)
+            ".innerText === text", arg=[key, shown], timeout=30000)
     wall.screenshot(path=str(artifacts_dir / "wall-after-followup.png"))
     context.close()
     wall_context.close()
