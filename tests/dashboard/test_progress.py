@@ -133,7 +133,8 @@ def test_demo_prints_its_stages_and_quiet_prints_nothing(tmp_path, capsys, every
     out, err = capsys.readouterr()
     stages = [line.split(":")[0] for line in err.splitlines()]
     assert list(dict.fromkeys(stages)) == ["drawing the regions", "generating the demo",
-                                           "writing to the store", "building indexes"]
+                                           "writing to the store", "building indexes",
+                                           "rollups"]
     assert "demo county built (small" in out and "writing" not in out
     last_write = [line for line in err.splitlines() if line.startswith("writing")][-1]
     assert "(100%)" in last_write
