@@ -14,6 +14,7 @@ that changed it, or dropped it as the demo builder does, or moved its revision, 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -157,3 +158,21 @@ def artifacts_dir() -> Path:
     """Where screenshots and other evidence of a run are kept (``test-artifacts/``)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was():
+    """A test that serves configures the process's log (:func:`dashboard.logs.configure`,
+    a handler on the root logger writing to the stderr pytest captured for that test):
+    put the root logger back afterwards, so no handler on a closed stream outlives it."""
+    root = logging.getLogger()
+    named = ("werkzeug", "alembic")
+    level, handlers = root.level, list(root.handlers)
+    levels = {name: logging.getLogger(name).level for name in named}
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+    for name, was in levels.items():
+        logging.getLogger(name).setLevel(was)
