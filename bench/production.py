@@ -21,7 +21,10 @@ On the store at ``URL`` (SQLite or PostgreSQL; the county demo, the city demo, o
 * ``export_xlsx_365``: the console's XLSX export of a county's 365 days (the top region;
   on a city, its first district)
   (:func:`data.cases.export.export_cases`, which the console's button calls), with its
-  bytes and the process's peak RSS after it.
+  bytes and the process's peak RSS after it; measured uncapped, while the console refuses
+  an XLSX longer than ``DASHBOARD_EXPORT_XLSX_MAX_ROWS`` (50,000) and offers the CSV;
+* ``csv_export_365``: the same rows as the CSV that ``/export/cases.csv`` streams
+  (:func:`data.cases.export.csv_chunks`), with its bytes and peak RSS (run before the XLSX).
 
 The wall's part adds cases to the store (bench/wall.py's ``CaseFeed``: "BENCH-..." codes):
 run it on bench stores only. Results: bench/results/production-LABEL.json.
@@ -50,14 +53,14 @@ from dashboard import services  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
 from data import report, store, users  # noqa: E402
-from data.cases.export import export_cases  # noqa: E402
+from data.cases.export import csv_chunks, export_cases  # noqa: E402
 from data.console_state import ConsoleState  # noqa: E402
 from data.metrics import local_date  # noqa: E402
 from data.models import Case, Region  # noqa: E402
 from layouts.text import word  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-PARTS = ("wall", "console", "summary", "export")
+PARTS = ("wall", "console", "summary", "export", "csv")
 
 
 def _timed(run, repeat: int) -> tuple[dict, object]:
@@ -145,6 +148,25 @@ def bench_export(engine, code: str, first: date, last: date, repeat: int) -> dic
                                        / 1024, 1)}
 
 
+def bench_csv(engine, code: str, first: date, last: date, repeat: int) -> dict:
+    """The CSV of the same 365 days as /export/cases.csv streams it (:func:`csv_chunks`:
+    blocks taken one by one and dropped, as a response sends them), with its bytes and the
+    process's peak RSS after it. (The XLSX above is measured uncapped; the console refuses
+    one longer than ``DASHBOARD_EXPORT_XLSX_MAX_ROWS`` and offers this CSV instead.)"""
+    state = ConsoleState.parse(f"/region/{code}", f"?period=custom&from={first}&to={last}")
+    now = store.utcnow()
+    sizes = []
+
+    def stream():
+        sizes.append(sum(len(block) for block in csv_chunks(
+            engine, state.case_filter(code), now, partial(word, lang=state.lang))))
+
+    stats, _ = _timed(stream, repeat)
+    return {"code": code, "bytes": sizes[-1], **stats,
+            "peak_rss_mb_after": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                                       / 1024, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="the store (a SQLAlchemy URL)")
@@ -165,6 +187,8 @@ def main() -> None:
     steps = [("console_click_cold", lambda: bench_console(engine, two, args.repeat)),
              ("summary_365", lambda: bench_summary(engine, two, first, last, args.repeat)),
              ("wall", lambda: bench_wall(args.url, args.repeat)),
+             ("csv_export_365", lambda: bench_csv(engine, codes["county"], first, last,
+                                                  args.export_repeat)),
              ("export_xlsx_365", lambda: bench_export(engine, codes["county"], first, last,
                                                       args.export_repeat))]
     for name, run in steps:
