@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 
 from data import schema
 from data.models import ROLLUP_COUNTS, Case, CaseEvent, RegionAncestor
-from data.rollup_capture import CASE_COLUMNS, EVENT_ACTIONS
+from data.rollup_capture import EVENT_ACTIONS
 
 __all__ = ["tree_rows", "write_rows"]
 
