@@ -12,9 +12,8 @@ import threading
 import time as _time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import (
@@ -30,54 +29,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement
 
-from data import schema
+from data import rollup_read, rollups, schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, PatrolVisit, Region, RegionAncestor
-from data.sql import count_if, epoch_hours
+from data.periods import Period, local_date, local_midnight_utc, period_for, within
+from data.sql import UNLOCATED, count_if, epoch_hours, plain_rows, region_key
 from data.store import data_version, deployment_timezone, regions_version
 
-__all__ = ["CaseScope", "Period", "compute", "patrol_coverage", "period_for"]
+__all__ = ["CaseScope", "Period", "compute", "local_date", "patrol_coverage", "period_for",
+           "plain_rows"]
 
 DEFAULT_DAYS = 30
 _ALL = 0  # group key of "the whole deployment"
-
-
-# --- periods --------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Period:
-    """Inclusive local dates and the half-open naive-UTC interval they cover."""
-
-    first: date
-    last: date
-    start: datetime
-    end: datetime
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    def previous(self, tz: ZoneInfo) -> "Period":
-        """The period of equal length immediately before this one."""
-        return period_for(self.first - timedelta(days=self.days), self.first - timedelta(days=1), tz)
-
-
-def _local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
-    local = datetime.combine(day, time(0, 0), tzinfo=tz)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def period_for(first: date, last: date, tz: ZoneInfo) -> Period:
-    """The period from local date ``first`` to ``last`` inclusive."""
-    if first > last:
-        raise ValueError(f"the period starts ({first}) after it ends ({last})")
-    return Period(first, last, _local_midnight_utc(first, tz),
-                  _local_midnight_utc(last + timedelta(days=1), tz))
-
-
-def local_date(moment_utc: datetime, tz: ZoneInfo) -> date:
-    """The local date of a naive-UTC moment."""
-    return moment_utc.replace(tzinfo=timezone.utc).astimezone(tz).date()
+# the shared pieces under their former names here (data.periods, data.sql)
+_local_midnight_utc, _within, _plain, _region_key = (local_midnight_utc, within, plain_rows,
+                                                     region_key)
+_UNLOCATED = UNLOCATED
 
 
 # --- which cases the counts look at ----------------------------------------------------------
@@ -233,10 +200,6 @@ def few_regions(conn: Connection, group_ids: list[int] | None) -> bool:
 
 # --- the aggregation ------------------------------------------------------------------------
 
-def _within(column: ColumnElement, period: Period) -> ColumnElement[bool]:
-    return and_(column >= period.start, column < period.end)
-
-
 _CASE_KEYS = ("reported", "filed", "dispatched", "resolved", "closed", "closed_on_time",
               "due_to_close", "due_to_close_with_deadline", "due_to_handle", "open", "overdue",
               "resolved_with_level", "resolved_in_grid", "disputes_mediated",
@@ -363,9 +326,6 @@ def _event_rows(conn: Connection, p: Period, scope: CaseScope | None,
     return _plain(conn.execute(query))
 
 
-_UNLOCATED = -1
-
-
 #: Beyond this span a period reads most cases anyway, and one scan beats many lookups.
 _LOOKUP_SPAN = timedelta(days=120)
 
@@ -390,12 +350,6 @@ def _touched(p: Period, as_of: datetime) -> ColumnElement[bool]:
     return c.id.in_(union(*parts))
 
 
-def _region_key(column: ColumnElement) -> ColumnElement[int]:
-    """The region a row is counted in, -1 for unlocated cases. (Grouping by an expression,
-    not the bare column, also keeps SQLite from walking a region index row by row.)"""
-    return func.coalesce(column, _UNLOCATED).label("region")
-
-
 def _closure(conn: Connection, group_ids: list[int],
              cache: ResultCache | None = None) -> pd.DataFrame:
     """(g, region) for every region under each group (the group itself included)."""
@@ -405,21 +359,6 @@ def _closure(conn: Connection, group_ids: list[int],
     return pd.DataFrame(_plain(conn.execute(
         select(RegionAncestor.ancestor_id, RegionAncestor.descendant_id)
         .where(RegionAncestor.ancestor_id.in_(group_ids)))), columns=["g", "region"])
-
-
-def _plain(result) -> list[tuple]:
-    """Result rows as plain tuples straight from the driver's cursor, for queries whose
-    columns are numbers and texts (no type needs SQLAlchemy's processing; PostgreSQL's
-    numerics come as Decimal). Building SQLAlchemy rows costs several times the query
-    on large results, and pandas reads Row objects a hundred times slower still."""
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
-    return [tuple(row) for row in rows]
-
-
-plain_rows = _plain
 
 
 def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None,
@@ -621,149 +560,27 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
 def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
                    as_of: datetime, cache: "ResultCache | None"):
     """(case counts, event counts) per group from the rollups and the direct counts of
-    what depends on ``as_of``; None when the store has no usable rollups."""
+    what depends on ``as_of`` (:mod:`data.rollup_read`); None when the store has no
+    usable rollups."""
     if cache is not None:  # kept as the direct counts are (by data version or by age)
         key = cache.key(conn, "rolled", p, as_of, None if group_ids is None else tuple(group_ids))
         return cache.get_or_compute(key, lambda: _rolled_counts(conn, group_ids, p, as_of, None))
-    from data import rollups
-
     tz = deployment_timezone(conn)
     today = local_date(as_of, tz)
     sums = rollups.read(conn, group_ids, p.first, p.last, before=today)
     if sums is None:
         return None
     now_part = _roll_up(conn, _cached(conn, cache, ("open_today", as_of), group_ids,
-                                      lambda only: _open_today_rows(conn, as_of, tz, only)),
+                                      lambda only: rollup_read.open_today_rows(conn, as_of, tz,
+                                                                               only)),
                         ["open", "overdue"], group_ids, cache)
     extra = _roll_up(conn, _cached(conn, cache, ("as_of", p, as_of), group_ids,
-                                   lambda only: _as_of_rows(conn, p, as_of, only)),
-                     list(_AS_OF_KEYS), group_ids, cache)
+                                   lambda only: rollup_read.as_of_rows(conn, p, as_of, only)),
+                     list(rollup_read.AS_OF_KEYS), group_ids, cache)
     postponed = _roll_up(conn, _cached(conn, cache, ("postponed", p), group_ids,
-                                       lambda only: _postponed_rows(conn, p, only)),
+                                       lambda only: rollup_read.postponed_rows(conn, p, only)),
                          ["postponed"], group_ids, cache)
-    counts, events = {}, {}
-    for g, r in sums.items():
-        x: dict[str, int] = {k: 0 for k in _AS_OF_KEYS}
-        x.update(extra.get(g, {}))
-        today_part = now_part.get(g, {"open": 0, "overdue": 0})
-        x["open"] = r["before_open_in"] - r["before_open_out"] + today_part["open"]
-        x["overdue"] = (r["before_overdue_in"] - r["before_overdue_out"]
-                        + today_part["overdue"])
-        close_rest = r["due_open"] - x["due_later_open"] + x["due_closed_after"]
-        handle_rest = r["due_unhandled"] - x["due_later_unhandled"] + x["due_resolved_after"]
-        counts[g] = {
-            **{k: r[k] for k in ("reported", "filed", "dispatched", "resolved", "closed",
-                                 "closed_on_time", "resolved_with_level", "resolved_in_grid",
-                                 "disputes_mediated", "mediation_successes",
-                                 "disputes_screened", "rated", "satisfied")},
-            "due_to_close": r["closed"] + close_rest,
-            "due_to_close_with_deadline": r["closed_with_deadline"] + close_rest,
-            "due_to_handle": r["resolved"] + handle_rest,
-            "open": x["open"],
-            "overdue": x["overdue"],
-            "disputes_resolved": r["screened_success"] - x["resolved_later"],
-        }
-        events[g] = {"dispatches": r["dispatches"], "returns": r["returns"],
-                     "reworks": r["reworks"],
-                     "postponed": postponed.get(g, {}).get("postponed", 0)}
-    return counts, events
-
-
-def _open_today_rows(conn: Connection, as_of: datetime, tz: ZoneInfo,
-                     only: ColumnElement[bool] | None) -> list:
-    """Each region's change to "open" and "overdue" over ``as_of``'s local day up to
-    ``as_of`` (the rollups hold the days before): cases reported, falling due, closed or
-    voided that day by then, read through their time indexes, their spans worked out as
-    the rollups' (:func:`data.rollups.open_span`)."""
-    from data import rollups
-
-    c = Case
-    start = _local_midnight_utc(local_date(as_of, tz), tz)
-    parts = [and_(column >= start, column <= as_of)
-             for column in (c.reported_at, c.due_at, c.closed_at, c.voided_at)]
-    columns = (c.region_id, c.status, c.reported_at, c.closed_at, c.voided_at, c.due_at)
-    candidates = union(*(select(c.id.label("id")).where(x) for x in parts)).subquery()
-    query = select(*columns).select_from(candidates).join(c, c.id == candidates.c.id)
-    if only is not None:
-        query = query.where(getattr(only, "condition", only))
-    changes: dict[int, list[int]] = {}
-    for region_id, status, reported_at, closed_at, voided_at, due_at in conn.execute(query):
-        open_from, overdue_from, leave = rollups.open_span(status, reported_at, closed_at,
-                                                           voided_at, due_at)
-        if open_from is None:
-            continue
-        left = leave is not None and start <= leave <= as_of
-        held = changes.setdefault(_UNLOCATED if region_id is None else region_id, [0, 0])
-        held[0] += (start <= open_from <= as_of) - left
-        if overdue_from is not None:
-            # entered that day by as_of: reported by then, and past its deadline (strictly)
-            late = start <= overdue_from and open_from <= as_of and due_at < as_of
-            held[1] += late - left
-    return [(region, n_open, n_overdue) for region, (n_open, n_overdue) in changes.items()]
-
-
-_AS_OF_KEYS = ("due_later_open", "due_closed_after", "due_later_unhandled",
-               "due_resolved_after", "resolved_later")
-
-
-def _as_of_rows(conn: Connection, p: Period, as_of: datetime,
-                only: ColumnElement[bool] | None) -> list:
-    """Each region's counts of what the day rollups cannot hold, read over the cases that
-    can concern them (with a deadline or a time after ``as_of`` or the period):
-
-    * deadlines in P after ``as_of`` of cases not closed (not resolved): the rollups count
-      them by due day, the registry not yet;
-    * deadlines in P by ``as_of`` of cases closed (resolved) after P: still due in P,
-      which the rollups' "not closed" leaves out;
-    * screened disputes of P mediated successfully after ``as_of``."""
-    c = Case
-    not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
-    handled = and_(c.status != schema.VOIDED, c.dispatched_at.is_not(None))
-    due_in_p = _within(c.due_at, p)
-    counts = {
-        "due_later_open": and_(not_waiting, due_in_p, c.due_at > as_of, c.closed_at.is_(None)),
-        "due_closed_after": and_(not_waiting, due_in_p, c.due_at <= as_of,
-                                 c.closed_at >= p.end),
-        "due_later_unhandled": and_(handled, due_in_p, c.due_at > as_of,
-                                    c.resolved_at.is_(None)),
-        "due_resolved_after": and_(handled, due_in_p, c.due_at <= as_of,
-                                   c.resolved_at >= p.end),
-        "resolved_later": and_(c.case_class == schema.DISPUTE, _within(c.reported_at, p),
-                               c.status != schema.VOIDED,
-                               c.mediation_outcome == schema.MEDIATION_SUCCESS,
-                               c.mediated_at > as_of),
-    }
-    assert tuple(counts) == _AS_OF_KEYS
-    region = _region_key(c.region_id)
-    # each part a range read on its own index, the ids united: deadlines later in P, and
-    # deadlines met after P (by its deadline range or by the closing times after P,
-    # whichever spans fewer days), and mediations after as_of
-    due_by = min(as_of, p.end)
-    by_deadline = [and_(c.due_at >= p.start, c.due_at <= due_by)]
-    by_finish = [c.closed_at >= p.end, c.resolved_at >= p.end]
-    after_p = min(by_deadline, by_finish, key=lambda parts: sum(
-        conn.scalar(select(func.count()).select_from(c).where(part)) for part in parts))
-    candidates = union(*(select(c.id.label("id")).where(part) for part in (
-        *after_p, and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of))).subquery()
-    # from the candidates to their rows (by primary key), not every row tested against them
-    query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
-             .select_from(candidates).join(c, c.id == candidates.c.id).group_by(region))
-    if only is not None:
-        query = query.where(getattr(only, "condition", only))
-    return _plain(conn.execute(query))
-
-
-def _postponed_rows(conn: Connection, p: Period, only: ColumnElement[bool] | None) -> list:
-    """Distinct cases with a postpone event in P per region (not additive over days, and
-    few: read from the events' (action, at) index)."""
-    e = CaseEvent
-    region = _region_key(Case.region_id)
-    query = (select(region, func.count(distinct(e.case_id)).label("postponed"))
-             .select_from(e).join(Case, Case.id == e.case_id)
-             .where(e.action == "postpone", _within(e.at, p)).group_by(region))
-    if only is not None:
-        query = query.where(getattr(only, "condition", only))
-    return _plain(conn.execute(query))
+    return rollup_read.combine(sums, now_part, extra, postponed)
 
 
 def default_anchor(conn: Connection, now: datetime) -> datetime:

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import OperationalError
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, inspect, select, update
 
-from data import schema
+from data import rollup_rebuild, schema
 from data.models import (
     ROLLUP_COUNTS,
     Case,
@@ -362,30 +362,19 @@ def _fresh(conn: Connection, state) -> bool:
 def rebuild(conn: Connection, wait: bool = True) -> int:
     """Count every case and counted event again into the rollups (one pass, set-based),
     empty the queue, and make the capture triggers if missing. Returns the rows written.
-    Runs in ``conn``'s transaction; writers wait for it (a rare, whole-store operation)."""
+    Runs in ``conn``'s transaction; writers wait for it (a rare, whole-store operation).
+    The counting is :mod:`data.rollup_rebuild`'s (whole columns at once): the same
+    predicates as :func:`case_counts`, which :func:`apply` uses one case at a time."""
     install(conn)
     _lock(conn)
     if conn.dialect.name == "postgresql":  # writers wait (or, not waiting, we give up)
         conn.exec_driver_sql("LOCK TABLE cases, case_events IN SHARE MODE"
                              + ("" if wait else " NOWAIT"))
     tz = deployment_timezone(conn)
-    days = _Days(tz)
-    own: Tally = {}
-    for row in conn.execute(select(*(getattr(Case, c) for c in CASE_COLUMNS))).mappings():
-        _add_case(own, row, 1, days)
-    for region, action, at in conn.execute(
-            select(Case.region_id, CaseEvent.action, CaseEvent.at)
-            .join(Case, Case.id == CaseEvent.case_id)
-            .where(CaseEvent.action.in_(EVENT_ACTIONS))):
-        _add_event(own, region, action, at, 1, days)
-    tree = _up_the_tree(conn, own)
-    del own
+    rows = rollup_rebuild.tree_rows(conn, tz)  # whole columns at once, not case by case
     conn.execute(delete(Rollup))
     conn.execute(delete(RollupQueue))
-    rows = _rows(tree)
-    names = ("region_id", "day", *COUNTS)
-    for start in range(0, len(rows), 5000):
-        conn.execute(insert(Rollup), [dict(zip(names, row)) for row in rows[start:start + 5000]])
+    rollup_rebuild.write_rows(conn, rows)
     conn.execute(update(RollupState).where(RollupState.id == _STATE_ID)
                  .values(zone=tz.key, regions_version=regions_version(conn)))
     return len(rows)

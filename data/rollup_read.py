@@ -1,0 +1,149 @@
+"""The metrics' counts from the rollups (issue 15): what the per-day rollups
+(:mod:`data.rollups`) cannot hold, read directly over the few cases it can concern, and
+the metrics' counts put together from both. :func:`data.metrics.compute` reads them when
+it has no scope; the direct counts of :mod:`data.metrics` are the definitions they must
+equal (tests/data/test_rollups.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, distinct, func, select, union
+from sqlalchemy.sql.expression import ColumnElement
+
+from data import rollups, schema
+from data.models import Case, CaseEvent
+from data.periods import Period, local_date, local_midnight_utc, within
+from data.sql import UNLOCATED, count_if, plain_rows, region_key
+
+__all__ = ["AS_OF_KEYS", "as_of_rows", "combine", "open_today_rows", "postponed_rows"]
+
+
+def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
+                    only: ColumnElement[bool] | None) -> list:
+    """Each region's change to "open" and "overdue" over ``as_of``'s local day up to
+    ``as_of`` (the rollups hold the days before): cases reported, falling due, closed or
+    voided that day by then, read through their time indexes, their spans worked out as
+    the rollups' (:func:`data.rollups.open_span`)."""
+    c = Case
+    start = local_midnight_utc(local_date(as_of, tz), tz)
+    parts = [and_(column >= start, column <= as_of)
+             for column in (c.reported_at, c.due_at, c.closed_at, c.voided_at)]
+    columns = (c.region_id, c.status, c.reported_at, c.closed_at, c.voided_at, c.due_at)
+    candidates = union(*(select(c.id.label("id")).where(x) for x in parts)).subquery()
+    query = select(*columns).select_from(candidates).join(c, c.id == candidates.c.id)
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    changes: dict[int, list[int]] = {}
+    for region_id, status, reported_at, closed_at, voided_at, due_at in conn.execute(query):
+        open_from, overdue_from, leave = rollups.open_span(status, reported_at, closed_at,
+                                                           voided_at, due_at)
+        if open_from is None:
+            continue
+        left = leave is not None and start <= leave <= as_of
+        held = changes.setdefault(UNLOCATED if region_id is None else region_id, [0, 0])
+        held[0] += (start <= open_from <= as_of) - left
+        if overdue_from is not None:
+            # entered that day by as_of: reported by then, and past its deadline (strictly)
+            late = start <= overdue_from and open_from <= as_of and due_at < as_of
+            held[1] += late - left
+    return [(region, n_open, n_overdue) for region, (n_open, n_overdue) in changes.items()]
+
+
+AS_OF_KEYS = ("due_later_open", "due_closed_after", "due_later_unhandled",
+              "due_resolved_after", "resolved_later")
+
+
+def as_of_rows(conn, p: Period, as_of: datetime,
+                only: ColumnElement[bool] | None) -> list:
+    """Each region's counts of what the day rollups cannot hold, read over the cases that
+    can concern them (with a deadline or a time after ``as_of`` or the period):
+
+    * deadlines in P after ``as_of`` of cases not closed (not resolved): the rollups count
+      them by due day, the registry not yet;
+    * deadlines in P by ``as_of`` of cases closed (resolved) after P: still due in P,
+      which the rollups' "not closed" leaves out;
+    * screened disputes of P mediated successfully after ``as_of``."""
+    c = Case
+    not_waiting = c.status.not_in([schema.VOIDED, schema.REPORTED])
+    handled = and_(c.status != schema.VOIDED, c.dispatched_at.is_not(None))
+    due_in_p = within(c.due_at, p)
+    counts = {
+        "due_later_open": and_(not_waiting, due_in_p, c.due_at > as_of, c.closed_at.is_(None)),
+        "due_closed_after": and_(not_waiting, due_in_p, c.due_at <= as_of,
+                                 c.closed_at >= p.end),
+        "due_later_unhandled": and_(handled, due_in_p, c.due_at > as_of,
+                                    c.resolved_at.is_(None)),
+        "due_resolved_after": and_(handled, due_in_p, c.due_at <= as_of,
+                                   c.resolved_at >= p.end),
+        "resolved_later": and_(c.case_class == schema.DISPUTE, within(c.reported_at, p),
+                               c.status != schema.VOIDED,
+                               c.mediation_outcome == schema.MEDIATION_SUCCESS,
+                               c.mediated_at > as_of),
+    }
+    assert tuple(counts) == AS_OF_KEYS
+    region = region_key(c.region_id)
+    # each part a range read on its own index, the ids united: deadlines later in P, and
+    # deadlines met after P (by its deadline range or by the closing times after P,
+    # whichever spans fewer days), and mediations after as_of
+    due_by = min(as_of, p.end)
+    by_deadline = [and_(c.due_at >= p.start, c.due_at <= due_by)]
+    by_finish = [c.closed_at >= p.end, c.resolved_at >= p.end]
+    after_p = min(by_deadline, by_finish, key=lambda parts: sum(
+        conn.scalar(select(func.count()).select_from(c).where(part)) for part in parts))
+    candidates = union(*(select(c.id.label("id")).where(part) for part in (
+        *after_p, and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of))).subquery()
+    # from the candidates to their rows (by primary key), not every row tested against them
+    query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
+             .select_from(candidates).join(c, c.id == candidates.c.id).group_by(region))
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    return plain_rows(conn.execute(query))
+
+
+def postponed_rows(conn, p: Period, only: ColumnElement[bool] | None) -> list:
+    """Distinct cases with a postpone event in P per region (not additive over days, and
+    few: read from the events' (action, at) index)."""
+    e = CaseEvent
+    region = region_key(Case.region_id)
+    query = (select(region, func.count(distinct(e.case_id)).label("postponed"))
+             .select_from(e).join(Case, Case.id == e.case_id)
+             .where(e.action == "postpone", within(e.at, p)).group_by(region))
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    return plain_rows(conn.execute(query))
+
+
+def combine(sums: dict[int, dict[str, int]], now_part: dict, extra: dict, postponed: dict
+            ) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+    """(case counts, event counts) per group: the rollups' sums (:func:`data.rollups.read`,
+    with the days before ``as_of``'s under ``before_``) put together with the direct
+    counts per group of :func:`open_today_rows` (``now_part``), :func:`as_of_rows`
+    (``extra``) and :func:`postponed_rows`."""
+    counts, events = {}, {}
+    for g, r in sums.items():
+        x: dict[str, int] = {k: 0 for k in AS_OF_KEYS}
+        x.update(extra.get(g, {}))
+        today_part = now_part.get(g, {"open": 0, "overdue": 0})
+        x["open"] = r["before_open_in"] - r["before_open_out"] + today_part["open"]
+        x["overdue"] = (r["before_overdue_in"] - r["before_overdue_out"]
+                        + today_part["overdue"])
+        close_rest = r["due_open"] - x["due_later_open"] + x["due_closed_after"]
+        handle_rest = r["due_unhandled"] - x["due_later_unhandled"] + x["due_resolved_after"]
+        counts[g] = {
+            **{k: r[k] for k in ("reported", "filed", "dispatched", "resolved", "closed",
+                                 "closed_on_time", "resolved_with_level", "resolved_in_grid",
+                                 "disputes_mediated", "mediation_successes",
+                                 "disputes_screened", "rated", "satisfied")},
+            "due_to_close": r["closed"] + close_rest,
+            "due_to_close_with_deadline": r["closed_with_deadline"] + close_rest,
+            "due_to_handle": r["resolved"] + handle_rest,
+            "open": x["open"],
+            "overdue": x["overdue"],
+            "disputes_resolved": r["screened_success"] - x["resolved_later"],
+        }
+        events[g] = {"dispatches": r["dispatches"], "returns": r["returns"],
+                     "reworks": r["reworks"],
+                     "postponed": postponed.get(g, {}).get("postponed", 0)}
+    return counts, events
