@@ -1,7 +1,7 @@
 """Benchmark of the wall: server time and bytes of a refresh, first render, browser memory.
 
     .venv/bin/python bench/wall.py [--grids 1000 10000] [--cases 1000000] [--repeat 200]
-                                   [--warm-minutes 5] [--soak-minutes 60]
+                                   [--warm-minutes 5] [--soak-minutes 60] [--store PATH]
 
 For each size it builds (once, kept under bench/data/) a demo store with that many grids and
 cases, then measures on SQLite:
@@ -125,11 +125,7 @@ def bench_server(url: str, repeat: int) -> dict[str, object]:
         out["first_load_pending"] = bool(state.get("pending"))
         while state.get("pending") and time.perf_counter() - start < 600:
             time.sleep(0.1)
-            answer = wall_callbacks.refresh_wall(1, state)[7]
-            if answer is not wall_callbacks.no_update and any(
-                    op["location"] == ["pending"] and op["params"].get("value") is False
-                    for op in answer.to_plotly_json()["operations"]):
-                state["pending"] = False
+            _apply_state(state, wall_callbacks.refresh_wall(1, state)[7])
         out["complete_picture_server_ms"] = round((time.perf_counter() - start) * 1000, 1)
         # the 30-day panels are counted once a minute, not per refresh: warm them as a
         # running wall has them
@@ -145,7 +141,7 @@ def bench_server(url: str, repeat: int) -> dict[str, object]:
             result = wall_callbacks.refresh_wall(1, state)
             changed.append(time.perf_counter() - start)
             sizes.append(_json_size([r for r in result if r is not wall_callbacks.no_update]))
-            state["version"] += 1
+            _apply_state(state, result[7])
     users.revoke_display_token(engine, users.check_display_token(engine, token).id)
     out["unchanged_refresh"] = _stats(unchanged)
     out["changed_refresh"] = _stats(changed)
@@ -153,6 +149,20 @@ def bench_server(url: str, repeat: int) -> dict[str, object]:
     out["changed_bytes_vs_first_load"] = round(statistics.median(sizes) /
                                                out["first_load_bytes"], 4)
     return out
+
+
+def _apply_state(state: dict, answer) -> None:
+    """Apply a refresh's answer to the page's state as the browser does: its ``Patch``
+    (the new version and page token) or a whole new state."""
+    if answer is wall_callbacks.no_update:
+        return
+    if isinstance(answer, dict):
+        state.clear()
+        state.update(answer)
+        return
+    for op in answer.to_plotly_json()["operations"]:
+        if op["operation"] == "Assign" and len(op["location"]) == 1:
+            state[op["location"][0]] = op["params"]["value"]
 
 
 def walk_components(component):
@@ -254,12 +264,18 @@ def main() -> None:
     parser.add_argument("--warm-minutes", type=float, default=5,
                         help="refreshes before the heap's start reading")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--store", default=None,
+                        help="measure this SQLite file (already built and upgraded) "
+                             "instead of bench/data/'s store; one --grids size only")
     parser.add_argument("--out", default=str(RESULTS / "wall.json"),
                         help="where to write the results (JSON)")
     args = parser.parse_args()
+    if args.store and len(args.grids) != 1:
+        parser.error("--store measures one store: give one --grids size with it")
     results: dict[str, object] = {}
     for grids in args.grids:
-        url = _store(grids, args.cases)
+        url = f"sqlite:///{Path(args.store).resolve()}" if args.store else \
+            _store(grids, args.cases)
         entry = bench_server(url, args.repeat)
         if not args.no_browser:
             entry.update(bench_browser(url, grids, args.soak_minutes, args.warm_minutes))

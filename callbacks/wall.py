@@ -17,6 +17,7 @@ from datetime import timezone
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from dash import Dash, Input, Output, Patch, State, no_update
 
 from callbacks.officers import wall_officers_content
@@ -293,7 +294,10 @@ def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, 
         "trend": trend_series(snap["trend"]),
         "sources": (plot_texts(source_names), source_counts),
         "top": (plot_texts(tops["key"].tolist()), tops["n"].tolist()),
-        "ranking": [(row.code, row.value) for row in snap["ranking"].itertuples()],
+        # a rate of no cases (NaN) is None here: NaN never equals itself, and a ranking
+        # that holds one would be sent again on every refresh
+        "ranking": [(row.code, None if pd.isna(row.value) else row.value)
+                    for row in snap["ranking"].itertuples()],
     }
 
 
