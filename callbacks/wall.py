@@ -141,7 +141,8 @@ def _shapes(conn, region) -> dict:
     return held
 
 
-def _snapshot(conn, region_code: str | None, now, wait: float = 0) -> dict:
+def _snapshot(conn, region_code: str | None, now, wait: float = 0,
+              version: int | None = None) -> dict:
     """The wall's snapshot at ``now``, or at the end of an old export's last day (with
     ``historical`` set, so the wall says so). Its 30-day panels are counted in the
     background and waited for up to ``wait`` seconds when there are none yet today
@@ -149,7 +150,7 @@ def _snapshot(conn, region_code: str | None, now, wait: float = 0) -> dict:
     refresh never waits for them (:func:`data.wall.held_panels`)."""
     moment, historical = wall.data_now(conn, now)
     snap = wall.snapshot(conn, region_code, moment, _cache(), engine=services.engine(),
-                         wait=wait)
+                         wait=wait, version=version)
     # the header's clock shows the real time; the badge says which day the data ends
     return {**snap, "now": now, "historical": historical, "data_moment": moment}
 
@@ -434,7 +435,7 @@ def refresh_wall(request: object, state: dict | None):
         version = data_version(conn)
         if version == state["version"] and not state.get("pending"):
             return (*[no_update] * 8, {"as_of": as_of})
-        snap = _snapshot(conn, state.get("region"), now)
+        snap = _snapshot(conn, state.get("region"), now, version=version)
         shapes = _shapes(conn, root_region(conn, state.get("map_region",
                                                                 state.get("region"))))
     lang = state["lang"]

@@ -513,15 +513,17 @@ def _count_panels(engine, cache: dict, region: RegionInfo | None, now: datetime,
 
 
 def snapshot(conn: Connection, region_code: str | None, now: datetime,
-             cache: dict | None = None, engine=None, wait: float | None = None
-             ) -> dict[str, object]:
+             cache: dict | None = None, engine=None, wait: float | None = None,
+             version: int | None = None) -> dict[str, object]:
     """Everything a wall refresh needs. The counts of today and now are fresh; the
     30-day panels and today's patrol coverage come from ``cache`` (a dict the caller
     keeps) when they were counted less than :data:`SLOW_SECONDS` ago on the same local
     day, on the same regions (:func:`held_panels`, which ``engine`` and ``wait`` go to:
     ``pending`` is True when they are still being counted). The region's subtree is kept there too, until
-    regions are written again."""
+    regions are written again. ``version``: the data version the caller read before
+    calling (read here first otherwise): a change after it is seen by the next refresh."""
     cache = {} if cache is None else cache
+    version = data_version(conn) if version is None else version
     region = root_region(conn, region_code)
     tz = deployment_timezone(conn)
     rid = None if region is None else region.id
@@ -542,7 +544,7 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         trend.iat[row, trend.columns.get_loc("reported")] = counters_now["reported_today"]
         trend.iat[row, trend.columns.get_loc("closed")] = counters_now["closed_today"]
     return {
-        "version": data_version(conn),
+        "version": version,
         "pending": held is None,
         "region": None if region is None else region.as_dict(),
         "centre": get_meta(conn, "centre_name", "") or "",
