@@ -122,14 +122,14 @@ def _cache() -> dict:
     return services.extension().setdefault("wall_cache", {})
 
 
-def _shapes(conn, region) -> dict:
+def _shapes(conn, region, version: int | None = None) -> dict:
     """The map's geometry for a region, made once per region and regions version
     (:func:`data.store.regions_version`, which every import of regions moves on), and
     carrying that version (``regions_version``): a page whose map was drawn from other
     shapes is sent the whole new map (:func:`_map_update`). Shapes of older versions are
-    let go."""
+    let go. ``version``: the regions version when the caller read it already."""
     cache = _cache()
-    version = regions_version(conn)
+    version = regions_version(conn) if version is None else version
     key = ("shapes", None if region is None else region.id, version)
     held = cache.get(key)
     if held is None:
@@ -437,7 +437,8 @@ def refresh_wall(request: object, state: dict | None):
             return (*[no_update] * 8, {"as_of": as_of})
         snap = _snapshot(conn, state.get("region"), now, version=version)
         shapes = _shapes(conn, root_region(conn, state.get("map_region",
-                                                                state.get("region"))))
+                                                                state.get("region"))),
+                         version=snap["regions_version"])
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)
     # what this page was sent under its token: empty in a worker that did not send it, or

@@ -118,13 +118,14 @@ def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
     latest = conn.scalar(select(func.max(Case.reported_at)))
     if latest is None or latest >= now - timedelta(days=DEFAULT_DAYS):
         return now, False
-    day = local_date(latest, deployment_timezone(conn))
-    end = period_for(day, day, deployment_timezone(conn)).end
+    tz = deployment_timezone(conn)
+    day = local_date(latest, tz)
+    end = period_for(day, day, tz).end
     return end - timedelta(microseconds=1), True
 
 
 def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
-                tree: Subtree | None = None) -> pd.DataFrame:
+                tree: Subtree | None = None, tz: ZoneInfo | None = None) -> pd.DataFrame:
     """Per region under ``region`` (every level, -1 for unlocated cases): the counts that
     move all day. ``open`` and ``overdue`` are the registry's definitions at ``now``;
     ``reported_today``, ``closed_today`` and ``reported_week`` count the registry's
@@ -135,8 +136,9 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
     cases, partial; ``ix_cases_reported_region``, ``ix_cases_closed_hours``: a time
     range) and sends the region of each case it counts (:func:`_regions_of`); numpy
     counts them per region, and drops those outside the region's subtree. A refresh of
-    a city's wall after one new case costs milliseconds, whatever the history behind it."""
-    tz = deployment_timezone(conn)
+    a city's wall after one new case costs milliseconds, whatever the history behind it.
+    ``tz``: the deployment's time zone when the caller read it already."""
+    tz = deployment_timezone(conn) if tz is None else tz
     w = Windows.at(now, tz)
     today = period_for(w.today, w.today, tz)
     week = period_for(w.week_start, w.today, tz)
@@ -450,7 +452,8 @@ def pending_panels(now: datetime, tz: ZoneInfo) -> dict[str, object]:
 
 def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cache: dict,
                 engine=None, wait: float | None = None,
-                regions: tuple[int, int, int] | None = None) -> dict | None:
+                regions: tuple[int, int, int] | None = None, tz: ZoneInfo | None = None
+                ) -> dict | None:
     """The region's 30-day panels and today's patrol coverage, kept in ``cache`` and
     counted at most every :data:`SLOW_SECONDS` per region and local day, on the same
     regions (:func:`regions_fingerprint`: after an import of regions, never the names
@@ -461,8 +464,9 @@ def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cach
     day are returned meanwhile (a refresh never waits for a recount), and missing ones
     are waited for up to ``wait`` seconds (None: as long as the count takes): None when
     they are not ready by then (:func:`pending_panels` stand in for them). ``regions``:
-    the :func:`regions_fingerprint` when the caller read it already."""
-    tz = deployment_timezone(conn)
+    the :func:`regions_fingerprint` when the caller read it already, and ``tz`` the
+    deployment's time zone."""
+    tz = deployment_timezone(conn) if tz is None else tz
     rid = None if region is None else region.id
     key, today = ("slow", rid), local_date(now, tz)
     regions = regions_fingerprint(conn) if regions is None else regions
@@ -533,8 +537,8 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         held_tree = (fingerprint, Subtree.of(conn, region))
         cache[("tree", rid)] = held_tree
     tree = held_tree[1]
-    held = held_panels(conn, region, now, cache, engine, wait, regions=fingerprint)
-    live = live_counts(conn, region, now, tree)
+    held = held_panels(conn, region, now, cache, engine, wait, regions=fingerprint, tz=tz)
+    live = live_counts(conn, region, now, tree, tz)
     today = local_date(now, tz)
     slow = pending_panels(now, tz) if held is None else held["panels"]
     counters_now = {**live_totals(live),
@@ -558,4 +562,5 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         "patrolling": officers_on_patrol(conn, region, now, tree),
         "now": now,
         "timezone": tz.key,
+        "regions_version": fingerprint[0],
     }
