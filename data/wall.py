@@ -149,8 +149,9 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
     if tree is None:
         tree = Subtree(tuple(_subtree_ids(conn, region)), (), region is None)
     values = np.zeros((len(tree.ids), len(columns)), dtype=np.int64)
-    for query, names in _live_queries(conn.dialect.name):
-        for name, regions in zip(names, _regions_of(conn, query, params)):
+    for query, names, packed in _live_queries(conn.dialect.name):
+        lists = _regions_of(conn, query, params)
+        for name, regions in zip(names, _unpack(lists[0]) if packed else lists):
             # cases of regions outside the subtree are dropped here
             values[:, columns.index(name)] += np.bincount(tree.rows_of(regions),
                                                           minlength=len(tree.ids))
@@ -181,36 +182,50 @@ def _live_queries(dialect: str) -> list[tuple[object, list[str]]]:
     open_at = ((c.reported_at <= now)
                & ((c.status != schema.VOIDED) | (c.voided_at > now))
                & ((c.closed_at > now) | (c.closed_at.is_(None) & (c.status != schema.CLOSED))))
-    overdue = open_at & (c.status != schema.SUSPENDED) & (c.due_at < now)
-    long_unfixed = overdue & (c.due_at < long_before)
     later = union(select(c.id).where(c.closed_at > now), select(c.id).where(c.voided_at > now))
-    counted = (
-        ([open_status], {"open": open_at, "overdue": overdue, "long_unfixed": long_unfixed}),
-        ([c.id.in_(later), ~open_status],
-         {"open": open_at, "overdue": overdue, "long_unfixed": long_unfixed}),
-        ([c.reported_at >= week_start, c.reported_at < week_end],
-         {"reported_week": None,
-          "reported_today": (c.reported_at >= today_start) & (c.reported_at < today_end)}),
-        ([c.closed_at >= today_start, c.closed_at < today_end], {"closed_today": None}),
-    )
-    held = [(_regions_query(dialect, where, conditions.values()), list(conditions))
-            for where, conditions in counted]
+    # the open cases' three counts as one list: each case's region and three bits (open
+    # at now; not suspended and past its deadline; more than LONG_UNFIXED past it), so
+    # the store evaluates each condition once and sends one text (:func:`_unpack`)
+    packed = ((func.coalesce(c.region_id, -1) + 1) * 8 + case((open_at, 1), else_=0)
+              + case(((c.status != schema.SUSPENDED) & (c.due_at < now), 2), else_=0)
+              + case((c.due_at < long_before, 4), else_=0))
+    open_names = ["open", "overdue", "long_unfixed"]
+    held = [
+        (_regions_query(dialect, [open_status], [None], place=packed), open_names, True),
+        (_regions_query(dialect, [c.id.in_(later), ~open_status], [None], place=packed),
+         open_names, True),
+        (_regions_query(dialect, [c.reported_at >= week_start, c.reported_at < week_end],
+                        [None, (c.reported_at >= today_start) & (c.reported_at < today_end)]),
+         ["reported_week", "reported_today"], False),
+        (_regions_query(dialect, [c.closed_at >= today_start, c.closed_at < today_end],
+                        [None]), ["closed_today"], False),
+    ]
     _LIVE_QUERIES[dialect] = held
     return held
+
+
+def _unpack(codes: np.ndarray) -> list[np.ndarray]:
+    """The regions of the cases open at now, overdue, and long unfixed, from the packed
+    list of :func:`_live_queries` (region + 1, times 8, plus three bits)."""
+    regions = (codes >> 3) - 1
+    is_open = (codes & 1) != 0
+    overdue = is_open & ((codes & 2) != 0)
+    return [regions[is_open], regions[overdue], regions[overdue & ((codes & 4) != 0)]]
 
 
 _LIVE_QUERIES: dict[str, list] = {}
 
 
-def _regions_query(dialect: str, where: list, conditions):
+def _regions_query(dialect: str, where: list, conditions, place=None):
     """The statement of :func:`_regions_of`: for each of ``conditions`` (None: every
     case), the regions (-1 for none) of the cases that meet ``where`` and the condition.
 
     The store sends each list as one text (``group_concat``/``string_agg``, which leave
     out the cases a condition turns to NULL) that numpy reads at once: counting per
     region in SQL and fetching ten thousand rows one by one through the driver cost a
-    city's wall tens of milliseconds, reading the index one."""
-    place = func.coalesce(Case.region_id, -1)
+    city's wall tens of milliseconds, reading the index one. ``place``: what is listed
+    of each case (default its region, -1 for none)."""
+    place = func.coalesce(Case.region_id, -1) if place is None else place
     chosen = [place if condition is None else case((condition, place))
               for condition in conditions]
     if dialect == "sqlite":
