@@ -7,12 +7,16 @@ For each size it builds (once, kept under bench/data/) a demo store with that ma
 cases, then measures on SQLite:
 
 * server time of a refresh when nothing changed (a version read) and when a case arrived
-  (median and p95), calling the refresh callback inside the app as Dash does;
+  (median and p95), calling the refresh callback inside the app as Dash does, the page
+  applying each answer's state (its version and page token) as the browser does;
 * bytes a changed refresh sends, against the first load (the layout with the map);
 * time to the first complete picture in headless Chromium (every grid drawn);
 * the page's JS heap (Chromium's ``performance.memory`` after a forced GC) over
   ``--soak-minutes`` of 1-second refreshes with a case arriving every few seconds, from the
   end of a ``--warm-minutes`` warm-up (and from the load, for comparison).
+
+``--store PATH`` measures an existing SQLite store instead (one ``--grids`` size; a copy
+upgraded with ``python -m dashboard db upgrade``): the refreshes add cases to it.
 
 The machine is shared and noisy: read medians and ratios. Results: bench/results/wall.json.
 """
