@@ -101,7 +101,7 @@ def map_values(grids: pd.DataFrame, shapes: dict, metric: str) -> list[int | Non
     """The map metric per grid, in the order of the map's features; None (left blank) for
     grids outside the region on screen, as when a rotating wall zooms into one town."""
     column = grids[metric]
-    at = _feature_rows(shapes, column.index)
+    at = _feature_rows(shapes, grids.index)  # a column's index is a new view of it
     values = column.to_numpy(dtype=np.int64)[at].tolist() if len(at) else []
     for i in np.flatnonzero(at < 0).tolist():
         values[i] = None
