@@ -1,18 +1,22 @@
 """Benchmark of the wall: server time and bytes of a refresh, first render, browser memory.
 
     .venv/bin/python bench/wall.py [--grids 1000 10000] [--cases 1000000] [--repeat 200]
-                                   [--warm-minutes 5] [--soak-minutes 60]
+                                   [--warm-minutes 5] [--soak-minutes 60] [--store PATH]
 
 For each size it builds (once, kept under bench/data/) a demo store with that many grids and
 cases, then measures on SQLite:
 
 * server time of a refresh when nothing changed (a version read) and when a case arrived
-  (median and p95), calling the refresh callback inside the app as Dash does;
+  (median and p95), calling the refresh callback inside the app as Dash does, the page
+  applying each answer's state (its version and page token) as the browser does;
 * bytes a changed refresh sends, against the first load (the layout with the map);
 * time to the first complete picture in headless Chromium (every grid drawn);
 * the page's JS heap (Chromium's ``performance.memory`` after a forced GC) over
   ``--soak-minutes`` of 1-second refreshes with a case arriving every few seconds, from the
   end of a ``--warm-minutes`` warm-up (and from the load, for comparison).
+
+``--store PATH`` measures an existing SQLite store instead (one ``--grids`` size; a copy
+upgraded with ``python -m dashboard db upgrade``): the refreshes add cases to it.
 
 The machine is shared and noisy: read medians and ratios. Results: bench/results/wall.json.
 """
@@ -125,11 +129,7 @@ def bench_server(url: str, repeat: int) -> dict[str, object]:
         out["first_load_pending"] = bool(state.get("pending"))
         while state.get("pending") and time.perf_counter() - start < 600:
             time.sleep(0.1)
-            answer = wall_callbacks.refresh_wall(1, state)[7]
-            if answer is not wall_callbacks.no_update and any(
-                    op["location"] == ["pending"] and op["params"].get("value") is False
-                    for op in answer.to_plotly_json()["operations"]):
-                state["pending"] = False
+            _apply_state(state, wall_callbacks.refresh_wall(1, state)[7])
         out["complete_picture_server_ms"] = round((time.perf_counter() - start) * 1000, 1)
         # the 30-day panels are counted once a minute, not per refresh: warm them as a
         # running wall has them
@@ -145,7 +145,7 @@ def bench_server(url: str, repeat: int) -> dict[str, object]:
             result = wall_callbacks.refresh_wall(1, state)
             changed.append(time.perf_counter() - start)
             sizes.append(_json_size([r for r in result if r is not wall_callbacks.no_update]))
-            state["version"] += 1
+            _apply_state(state, result[7])
     users.revoke_display_token(engine, users.check_display_token(engine, token).id)
     out["unchanged_refresh"] = _stats(unchanged)
     out["changed_refresh"] = _stats(changed)
@@ -153,6 +153,20 @@ def bench_server(url: str, repeat: int) -> dict[str, object]:
     out["changed_bytes_vs_first_load"] = round(statistics.median(sizes) /
                                                out["first_load_bytes"], 4)
     return out
+
+
+def _apply_state(state: dict, answer) -> None:
+    """Apply a refresh's answer to the page's state as the browser does: its ``Patch``
+    (the new version and page token) or a whole new state."""
+    if answer is wall_callbacks.no_update:
+        return
+    if isinstance(answer, dict):
+        state.clear()
+        state.update(answer)
+        return
+    for op in answer.to_plotly_json()["operations"]:
+        if op["operation"] == "Assign" and len(op["location"]) == 1:
+            state[op["location"][0]] = op["params"]["value"]
 
 
 def walk_components(component):
@@ -254,12 +268,18 @@ def main() -> None:
     parser.add_argument("--warm-minutes", type=float, default=5,
                         help="refreshes before the heap's start reading")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--store", default=None,
+                        help="measure this SQLite file (already built and upgraded) "
+                             "instead of bench/data/'s store; one --grids size only")
     parser.add_argument("--out", default=str(RESULTS / "wall.json"),
                         help="where to write the results (JSON)")
     args = parser.parse_args()
+    if args.store and len(args.grids) != 1:
+        parser.error("--store measures one store: give one --grids size with it")
     results: dict[str, object] = {}
     for grids in args.grids:
-        url = _store(grids, args.cases)
+        url = f"sqlite:///{Path(args.store).resolve()}" if args.store else \
+            _store(grids, args.cases)
         entry = bench_server(url, args.repeat)
         if not args.no_browser:
             entry.update(bench_browser(url, grids, args.soak_minutes, args.warm_minutes))

@@ -17,6 +17,7 @@ from datetime import timezone
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 from dash import Dash, Input, Output, Patch, State, no_update
 
 from callbacks.officers import wall_officers_content
@@ -125,14 +126,14 @@ def _cache() -> dict:
     return services.extension().setdefault("wall_cache", {})
 
 
-def _shapes(conn, region) -> dict:
+def _shapes(conn, region, version: int | None = None) -> dict:
     """The map's geometry for a region, made once per region and regions version
     (:func:`data.store.regions_version`, which every import of regions moves on), and
     carrying that version (``regions_version``): a page whose map was drawn from other
     shapes is sent the whole new map (:func:`_map_update`). Shapes of older versions are
-    let go."""
+    let go. ``version``: the regions version when the caller read it already."""
     cache = _cache()
-    version = regions_version(conn)
+    version = regions_version(conn) if version is None else version
     key = ("shapes", None if region is None else region.id, version)
     held = cache.get(key)
     if held is None:
@@ -144,7 +145,8 @@ def _shapes(conn, region) -> dict:
     return held
 
 
-def _snapshot(conn, region_code: str | None, now, wait: float = 0) -> dict:
+def _snapshot(conn, region_code: str | None, now, wait: float = 0,
+              version: int | None = None) -> dict:
     """The wall's snapshot at ``now``, or at the end of an old export's last day (with
     ``historical`` set, so the wall says so). Its 30-day panels are counted in the
     background and waited for up to ``wait`` seconds (``pending`` while there are none
@@ -152,7 +154,7 @@ def _snapshot(conn, region_code: str | None, now, wait: float = 0) -> dict:
     not done by then, :func:`data.wall.held_panels`)."""
     moment, historical = wall.data_now(conn, now)
     snap = wall.snapshot(conn, region_code, moment, _cache(), engine=services.engine(),
-                         wait=wait)
+                         wait=wait, version=version)
     # the header's clock shows the real time; the badge says which day the data ends
     return {**snap, "now": now, "historical": historical, "data_moment": moment}
 
@@ -297,7 +299,10 @@ def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, 
         "trend": trend_series(snap["trend"]),
         "sources": (plot_texts(source_names), source_counts),
         "top": (plot_texts(tops["key"].tolist()), tops["n"].tolist()),
-        "ranking": [(row.code, row.value) for row in snap["ranking"].itertuples()],
+        # a rate of no cases (NaN) is None here: NaN never equals itself, and a ranking
+        # that holds one would be sent again on every refresh
+        "ranking": [(row.code, None if pd.isna(row.value) else row.value)
+                    for row in snap["ranking"].itertuples()],
     }
 
 
@@ -434,9 +439,10 @@ def refresh_wall(request: object, state: dict | None):
         version = data_version(conn)
         if version == state["version"] and not state.get("pending"):
             return (*[no_update] * 8, {"as_of": as_of})
-        snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT)
+        snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT, version=version)
         shapes = _shapes(conn, root_region(conn, state.get("map_region",
-                                                                state.get("region"))))
+                                                                state.get("region"))),
+                         version=snap["regions_version"])
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)
     # what this page was sent under its token: empty in a worker that did not send it, or

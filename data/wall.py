@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Text, bindparam, case, cast, func, or_, select, union
+from sqlalchemy import Connection, DateTime, Text, bindparam, case, cast, func, or_, select, union
 
 from data import schema
 from data.field.officer_view import wall_officers
@@ -69,6 +70,38 @@ class Subtree:
         whole = region is None or len(leaves) == len(conn.execute(leaves_under(None)).all())
         return cls(tuple(_subtree_ids(conn, region)), leaves, whole)
 
+    @cached_property
+    def position(self) -> np.ndarray:
+        """Where each region id (shifted by one, so -1 is 0) sits in :attr:`ids`, -1 for
+        none: counting per region is then one array look-up and a ``bincount``."""
+        ids = np.asarray(self.ids, dtype=np.int64)
+        table = np.full(int(ids.max(initial=-1)) + 2, -1, dtype=np.int64)
+        table[ids + 1] = np.arange(len(ids))
+        return table
+
+    @cached_property
+    def index(self) -> pd.Index:
+        """:attr:`ids` as the index of :func:`live_counts`."""
+        return pd.Index(self.ids, name="id")
+
+    @cached_property
+    def leaf_index(self) -> pd.Index:
+        """:attr:`leaves` as the index of :func:`grid_values`."""
+        return pd.Index(self.leaves, name="id")
+
+    @cached_property
+    def leaf_rows(self) -> np.ndarray:
+        """The rows of :attr:`leaves` in :attr:`ids`."""
+        return self.position[np.asarray(self.leaves, dtype=np.int64) + 1]
+
+    def rows_of(self, regions: np.ndarray) -> np.ndarray:
+        """The rows in :attr:`ids` of ``regions`` (ids, -1 for none); those outside the
+        subtree are left out."""
+        table = self.position
+        regions = regions[regions + 1 < len(table)]
+        at = table[regions + 1]
+        return at[at >= 0]
+
 
 def regions_fingerprint(conn: Connection) -> tuple[int, int, int]:
     """Changes whenever regions are written (:func:`data.store.regions_version`), and
@@ -85,13 +118,14 @@ def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
     latest = conn.scalar(select(func.max(Case.reported_at)))
     if latest is None or latest >= now - timedelta(days=DEFAULT_DAYS):
         return now, False
-    day = local_date(latest, deployment_timezone(conn))
-    end = period_for(day, day, deployment_timezone(conn)).end
+    tz = deployment_timezone(conn)
+    day = local_date(latest, tz)
+    end = period_for(day, day, tz).end
     return end - timedelta(microseconds=1), True
 
 
 def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
-                tree: Subtree | None = None) -> pd.DataFrame:
+                tree: Subtree | None = None, tz: ZoneInfo | None = None) -> pd.DataFrame:
     """Per region under ``region`` (every level, -1 for unlocated cases): the counts that
     move all day. ``open`` and ``overdue`` are the registry's definitions at ``now``;
     ``reported_today``, ``closed_today`` and ``reported_week`` count the registry's
@@ -102,12 +136,42 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
     cases, partial; ``ix_cases_reported_region``, ``ix_cases_closed_hours``: a time
     range) and sends the region of each case it counts (:func:`_regions_of`); numpy
     counts them per region, and drops those outside the region's subtree. A refresh of
-    a city's wall after one new case costs milliseconds, whatever the history behind it."""
-    tz = deployment_timezone(conn)
+    a city's wall after one new case costs milliseconds, whatever the history behind it.
+    ``tz``: the deployment's time zone when the caller read it already."""
+    tz = deployment_timezone(conn) if tz is None else tz
     w = Windows.at(now, tz)
     today = period_for(w.today, w.today, tz)
     week = period_for(w.week_start, w.today, tz)
+    params = {"now": now, "long_before": now - LONG_UNFIXED, "today_start": today.start,
+              "today_end": today.end, "week_start": week.start, "week_end": week.end}
+    columns = ["open", "overdue", "long_unfixed", "reported_today", "closed_today",
+               "reported_week"]
+    if tree is None:
+        tree = Subtree(tuple(_subtree_ids(conn, region)), (), region is None)
+    values = np.zeros((len(tree.ids), len(columns)), dtype=np.int64)
+    for query, names, packed in _live_queries(conn.dialect.name):
+        lists = _regions_of(conn, query, params)
+        for name, regions in zip(names, _unpack(lists[0]) if packed else lists):
+            # cases of regions outside the subtree are dropped here
+            values[:, columns.index(name)] += np.bincount(tree.rows_of(regions),
+                                                          minlength=len(tree.ids))
+    return pd.DataFrame(values, index=tree.index, columns=columns)
+
+
+def _live_queries(dialect: str) -> list[tuple[object, list[str]]]:
+    """The statements of :func:`live_counts` for a store's dialect, made once per process
+    (their moments are parameters: ``now``, ``long_before``, today's and this week's
+    bounds), each with the counts its columns are: building them anew on every refresh
+    cost more than a city's index takes to read."""
+    held = _LIVE_QUERIES.get(dialect)
+    if held is not None:
+        return held
     c = Case
+    now, long_before = bindparam("now", type_=DateTime), bindparam("long_before", type_=DateTime)
+    today_start = bindparam("today_start", type_=DateTime)
+    today_end = bindparam("today_end", type_=DateTime)
+    week_start = bindparam("week_start", type_=DateTime)
+    week_end = bindparam("week_end", type_=DateTime)
     # open at now, as metrics.open_at says: with consistent data these are the cases of the
     # open statuses (the partial index, whose condition the query states word for word,
     # so both stores' planners use it); cases of other statuses closed or voided "later
@@ -118,51 +182,68 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
     open_at = ((c.reported_at <= now)
                & ((c.status != schema.VOIDED) | (c.voided_at > now))
                & ((c.closed_at > now) | (c.closed_at.is_(None) & (c.status != schema.CLOSED))))
-    overdue = open_at & (c.status != schema.SUSPENDED) & (c.due_at < now)
-    long_unfixed = overdue & (c.due_at < now - LONG_UNFIXED)
     later = union(select(c.id).where(c.closed_at > now), select(c.id).where(c.voided_at > now))
-    counted = (
-        ([open_status], {"open": open_at, "overdue": overdue, "long_unfixed": long_unfixed}),
-        ([c.id.in_(later), ~open_status],
-         {"open": open_at, "overdue": overdue, "long_unfixed": long_unfixed}),
-        ([c.reported_at >= week.start, c.reported_at < week.end],
-         {"reported_week": None,
-          "reported_today": (c.reported_at >= today.start) & (c.reported_at < today.end)}),
-        ([c.closed_at >= today.start, c.closed_at < today.end], {"closed_today": None}),
-    )
-    columns = ["open", "overdue", "long_unfixed", "reported_today", "closed_today",
-               "reported_week"]
-    ids = pd.Index(_subtree_ids(conn, region) if tree is None else list(tree.ids), name="id")
-    values = np.zeros((len(ids), len(columns)), dtype=np.int64)
-    for where, conditions in counted:
-        for name, regions in zip(conditions, _regions_of(conn, where, conditions.values())):
-            at = ids.get_indexer(regions)
-            # cases of regions outside the subtree are dropped here
-            values[:, columns.index(name)] += np.bincount(at[at >= 0], minlength=len(ids))
-    return pd.DataFrame(values, index=ids, columns=columns)
+    # the open cases' three counts as one list: each case's region and three bits (open
+    # at now; not suspended and past its deadline; more than LONG_UNFIXED past it), so
+    # the store evaluates each condition once and sends one text (:func:`_unpack`)
+    packed = ((func.coalesce(c.region_id, -1) + 1) * 8 + case((open_at, 1), else_=0)
+              + case(((c.status != schema.SUSPENDED) & (c.due_at < now), 2), else_=0)
+              + case((c.due_at < long_before, 4), else_=0))
+    open_names = ["open", "overdue", "long_unfixed"]
+    held = [
+        (_regions_query(dialect, [open_status], [None], place=packed), open_names, True),
+        (_regions_query(dialect, [c.id.in_(later), ~open_status], [None], place=packed),
+         open_names, True),
+        (_regions_query(dialect, [c.reported_at >= week_start, c.reported_at < week_end],
+                        [None, (c.reported_at >= today_start) & (c.reported_at < today_end)]),
+         ["reported_week", "reported_today"], False),
+        (_regions_query(dialect, [c.closed_at >= today_start, c.closed_at < today_end],
+                        [None]), ["closed_today"], False),
+    ]
+    _LIVE_QUERIES[dialect] = held
+    return held
 
 
-def _regions_of(conn: Connection, where: list, conditions) -> list[np.ndarray]:
-    """For each of ``conditions`` (None: every case), the region (-1 for none) of each
-    case that meets ``where`` and the condition, as an array, one entry per case.
+def _unpack(codes: np.ndarray) -> list[np.ndarray]:
+    """The regions of the cases open at now, overdue, and long unfixed, from the packed
+    list of :func:`_live_queries` (region + 1, times 8, plus three bits)."""
+    regions = (codes >> 3) - 1
+    is_open = (codes & 1) != 0
+    overdue = is_open & ((codes & 2) != 0)
+    return [regions[is_open], regions[overdue], regions[overdue & ((codes & 4) != 0)]]
+
+
+_LIVE_QUERIES: dict[str, list] = {}
+
+
+def _regions_query(dialect: str, where: list, conditions, place=None):
+    """The statement of :func:`_regions_of`: for each of ``conditions`` (None: every
+    case), the regions (-1 for none) of the cases that meet ``where`` and the condition.
 
     The store sends each list as one text (``group_concat``/``string_agg``, which leave
     out the cases a condition turns to NULL) that numpy reads at once: counting per
     region in SQL and fetching ten thousand rows one by one through the driver cost a
-    city's wall tens of milliseconds, reading the index one."""
-    place = func.coalesce(Case.region_id, -1)
+    city's wall tens of milliseconds, reading the index one. ``place``: what is listed
+    of each case (default its region, -1 for none)."""
+    place = func.coalesce(Case.region_id, -1) if place is None else place
     chosen = [place if condition is None else case((condition, place))
               for condition in conditions]
-    if conn.dialect.name == "sqlite":
-        texts = conn.execute(select(*[func.group_concat(e) for e in chosen]).where(*where)
-                             ).one()
-    elif conn.dialect.name == "postgresql":
-        texts = conn.execute(select(*[func.string_agg(cast(e, Text), ",") for e in chosen])
-                             .where(*where)).one()
-    else:  # another store: row by row
-        rows = np.array(conn.execute(select(*chosen).where(*where)).all(), dtype=object)
+    if dialect == "sqlite":
+        return select(*[func.group_concat(e) for e in chosen]).where(*where)
+    if dialect == "postgresql":
+        return select(*[func.string_agg(cast(e, Text), ",") for e in chosen]).where(*where)
+    return select(*chosen).where(*where)  # another store: row by row
+
+
+def _regions_of(conn: Connection, query, params: dict) -> list[np.ndarray]:
+    """The region lists :func:`_regions_query`'s ``query`` selects, as arrays, one entry
+    per case."""
+    if conn.dialect.name not in ("sqlite", "postgresql"):
+        rows = np.array(conn.execute(query, params).all(), dtype=object)
+        width = len(query.selected_columns)
         return [np.array([v for v in rows[:, i] if v is not None], dtype=np.int64)
-                if len(rows) else np.zeros(0, dtype=np.int64) for i in range(len(chosen))]
+                if len(rows) else np.zeros(0, dtype=np.int64) for i in range(width)]
+    texts = conn.execute(query, params).one()
     return [np.fromstring(text, dtype=np.int64, sep=",") if text
             else np.zeros(0, dtype=np.int64) for text in texts]
 
@@ -240,8 +321,11 @@ def grid_values(conn: Connection, region: RegionInfo | None, now: datetime,
     open cases more than :data:`LONG_UNFIXED` past their deadline. Indexed by region id."""
     tree = Subtree.of(conn, region) if tree is None else tree
     live = live_counts(conn, region, now, tree) if live is None else live
-    return live.reindex(list(tree.leaves), fill_value=0)[["open", "overdue", "reported_week",
-                                                "long_unfixed"]]
+    columns = ["open", "overdue", "reported_week", "long_unfixed"]
+    if live.index is tree.index:  # counted on this tree: its rows are known
+        values = live[columns].to_numpy()[tree.leaf_rows]
+        return pd.DataFrame(values, index=tree.leaf_index, columns=columns)
+    return live.reindex(list(tree.leaves), fill_value=0)[columns]
 
 
 def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKER_ROWS,
@@ -382,7 +466,9 @@ def pending_panels(now: datetime, tz: ZoneInfo) -> dict[str, object]:
 
 
 def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cache: dict,
-                engine=None, wait: float | None = None) -> dict | None:
+                engine=None, wait: float | None = None,
+                regions: tuple[int, int, int] | None = None, tz: ZoneInfo | None = None
+                ) -> dict | None:
     """The region's 30-day panels and today's patrol coverage, kept in ``cache`` and
     counted at most every :data:`SLOW_SECONDS` per region and local day, on the same
     regions (:func:`regions_fingerprint`: after an import of regions, never the names
@@ -392,10 +478,13 @@ def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cach
     app) a count runs in the background, one per region at a time, and is waited for up
     to ``wait`` seconds (None: as long as the count takes; 0: not at all): stale ones of
     the same day are returned when it is not done by then, and None when there are none
-    (:func:`pending_panels` stand in for them)."""
-    tz = deployment_timezone(conn)
+    (:func:`pending_panels` stand in for them). ``regions``: the
+    :func:`regions_fingerprint` when the caller read it already, and ``tz`` the
+    deployment's time zone."""
+    tz = deployment_timezone(conn) if tz is None else tz
     rid = None if region is None else region.id
-    key, today, regions = ("slow", rid), local_date(now, tz), regions_fingerprint(conn)
+    key, today = ("slow", rid), local_date(now, tz)
+    regions = regions_fingerprint(conn) if regions is None else regions
 
     def usable(held: dict | None) -> bool:
         return held is not None and held["day"] == today and held["regions"] == regions
@@ -445,15 +534,17 @@ def _count_panels(engine, cache: dict, region: RegionInfo | None, now: datetime,
 
 
 def snapshot(conn: Connection, region_code: str | None, now: datetime,
-             cache: dict | None = None, engine=None, wait: float | None = None
-             ) -> dict[str, object]:
+             cache: dict | None = None, engine=None, wait: float | None = None,
+             version: int | None = None) -> dict[str, object]:
     """Everything a wall refresh needs. The counts of today and now are fresh; the
     30-day panels and today's patrol coverage come from ``cache`` (a dict the caller
     keeps) when they were counted less than :data:`SLOW_SECONDS` ago on the same local
     day, on the same regions (:func:`held_panels`, which ``engine`` and ``wait`` go to:
     ``pending`` is True when they are still being counted). The region's subtree is kept there too, until
-    regions are written again."""
+    regions are written again. ``version``: the data version the caller read before
+    calling (read here first otherwise): a change after it is seen by the next refresh."""
     cache = {} if cache is None else cache
+    version = data_version(conn) if version is None else version
     region = root_region(conn, region_code)
     tz = deployment_timezone(conn)
     rid = None if region is None else region.id
@@ -463,17 +554,18 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         held_tree = (fingerprint, Subtree.of(conn, region))
         cache[("tree", rid)] = held_tree
     tree = held_tree[1]
-    held = held_panels(conn, region, now, cache, engine, wait)
-    live = live_counts(conn, region, now, tree)
+    held = held_panels(conn, region, now, cache, engine, wait, regions=fingerprint, tz=tz)
+    live = live_counts(conn, region, now, tree, tz)
     today = local_date(now, tz)
     slow = pending_panels(now, tz) if held is None else held["panels"]
     counters_now = {**live_totals(live),
                     "patrol_coverage": None if held is None else held["patrol_coverage"]}
     trend = slow["trend"].copy()
-    trend.loc[trend["day"] == today, ["reported", "closed"]] = [
-        counters_now["reported_today"], counters_now["closed_today"]]
+    for row in np.flatnonzero(trend["day"].to_numpy() == today).tolist():  # today's row
+        trend.iat[row, trend.columns.get_loc("reported")] = counters_now["reported_today"]
+        trend.iat[row, trend.columns.get_loc("closed")] = counters_now["closed_today"]
     return {
-        "version": data_version(conn),
+        "version": version,
         # still being counted: none yet (the tiles say —), or stale ones shown while a
         # recount runs; either way the page's next refresh asks again, changed data or not
         "pending": held is None or ("counting", rid) in cache,
@@ -489,4 +581,5 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         "patrolling": officers_on_patrol(conn, region, now, tree),
         "now": now,
         "timezone": tz.key,
+        "regions_version": fingerprint[0],
     }

@@ -91,22 +91,35 @@ def build_ticker(newest: pd.DataFrame, tz: ZoneInfo, lang: str) -> list[html.Div
 
 def flagged_grids(grids: pd.DataFrame, points: dict) -> list[dict]:
     """Map markers for grids with cases open longer than the wall's limit."""
-    hot = grids[grids["long_unfixed"] > 0]
-    return [{"lon": points[i][0], "lat": points[i][1], "n": int(n)}
-            for i, n in hot["long_unfixed"].items() if i in points]
+    counts = grids["long_unfixed"].to_numpy()
+    hot = np.flatnonzero(counts > 0)
+    return [{"lon": points[i][0], "lat": points[i][1], "n": n}
+            for i, n in zip(grids.index[hot].tolist(), counts[hot].tolist()) if i in points]
 
 
 def map_values(grids: pd.DataFrame, shapes: dict, metric: str) -> list[int | None]:
     """The map metric per grid, in the order of the map's features; None (left blank) for
     grids outside the region on screen, as when a rotating wall zooms into one town."""
-    ids = [f["id"] for f in shapes["grids"]["features"]] if shapes.get("ids") is None \
-        else shapes["ids"]
     column = grids[metric]
-    at = column.index.get_indexer(ids)
+    at = _feature_rows(shapes, grids.index)  # a column's index is a new view of it
     values = column.to_numpy(dtype=np.int64)[at].tolist() if len(at) else []
     for i in np.flatnonzero(at < 0).tolist():
         values[i] = None
     return values
+
+
+def _feature_rows(shapes: dict, index: pd.Index) -> np.ndarray:
+    """The row in ``index`` of each of the map's features (-1 for none), kept in
+    ``shapes`` for the last index asked about: a wall's grids come on the same index
+    refresh after refresh (:func:`data.wall.grid_values`)."""
+    held = shapes.get("_rows")
+    if held is not None and held[0] is index:
+        return held[1]
+    ids = [f["id"] for f in shapes["grids"]["features"]] if shapes.get("ids") is None \
+        else shapes["ids"]
+    at = index.get_indexer(ids)
+    shapes["_rows"] = (index, at)
+    return at
 
 
 def officer_points(patrolling: pd.DataFrame) -> list[dict]:
