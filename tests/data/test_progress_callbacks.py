@@ -85,7 +85,7 @@ def test_the_demo_build_is_heard_and_writes_the_rows_it_counted(sqlite_engine):
     report = county.build_demo(sqlite_engine, scale="small", seed=3,
                                as_of=datetime(2026, 6, 1, 8, 0), progress=heard)
     totals = heard.check()
-    assert list(totals) == ["regions", "generate", "write", "index"]
+    assert list(totals) == ["regions", "generate", "write", "index", "rollups"]
     assert totals["regions"] == 3  # the small county's towns
     with sqlite_engine.connect() as conn:
         stored = {name: conn.execute(text(f"SELECT COUNT(*) FROM {name}")).scalar()
@@ -95,4 +95,4 @@ def test_the_demo_build_is_heard_and_writes_the_rows_it_counted(sqlite_engine):
                    "patrols", "patrol_points", "patrol_visits")
     assert totals["write"] == sum(stored[name] for name in demo_tables)
     assert stored["cases"] == report.cases and asdict(report)["cases"] > 0
-    assert totals["index"] > 0
+    assert totals["index"] > 0 and totals["rollups"] == 1

@@ -26,7 +26,29 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Make the rollup tables and index, the triggers, and count every case."""
+    """Make the rollup tables and index the store lacks, the triggers, and count every
+    case. (A store made by this code before it was stamped, or adopted by 0001 from a
+    copy that had them, holds some already: they are left as they are.)"""
+    inspector = sa.inspect(op.get_bind())
+    existing = set(inspector.get_table_names())
+    if "rollup_queue" not in existing:
+        _queue()
+    if "rollups" not in existing:
+        _rollups()
+    if "rollup_state" not in existing:
+        _state()
+    if "ix_cases_closed_hours" not in {index["name"] for index in inspector.get_indexes("cases")}:
+        op.create_index("ix_cases_closed_hours", "cases",
+                        ["closed_at", "region_id", "reported_at"])
+    from data import rollups  # the triggers and the counting are the code's
+
+    rows = rollups.rebuild(op.get_bind())  # makes the triggers, then counts every case
+    notes = op.get_context().config.attributes.setdefault("notes", [])
+    notes.append(f"0002: rollups made: {rows} rows counted from the cases; capture triggers "
+                 "on cases and case_events")
+
+
+def _queue() -> None:
     op.create_table(
         "rollup_queue",
         sa.Column("seq", sa.Integer(), nullable=False),
@@ -51,6 +73,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq"),
     )
     op.create_index("ix_rollup_queue_event", "rollup_queue", ["event_id"])
+
+
+def _rollups() -> None:
     op.create_table(
         "rollups",
         sa.Column("region_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -81,6 +106,9 @@ def upgrade() -> None:
         sa.Column("overdue_out", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("region_id", "day"),
     )
+
+
+def _state() -> None:
     op.create_table(
         "rollup_state",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -89,13 +117,6 @@ def upgrade() -> None:
         sa.Column("applied", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_cases_closed_hours", "cases", ["closed_at", "region_id", "reported_at"])
-    from data import rollups  # the triggers and the counting are the code's
-
-    rows = rollups.rebuild(op.get_bind())  # makes the triggers, then counts every case
-    notes = op.get_context().config.attributes.setdefault("notes", [])
-    notes.append(f"0002: rollups made: {rows} rows counted from the cases; capture triggers "
-                 "on cases and case_events")
 
 
 def downgrade() -> None:
