@@ -76,11 +76,6 @@ def _open_store(settings: Settings) -> Engine:
     return engine
 
 
-def _store_is_empty(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(Region)) == 0
-
-
 # --- commands -------------------------------------------------------------------------------
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -88,7 +83,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     with engine.connect() as conn:
         source = store.get_meta(conn, "source")
         cases = conn.scalar(select(func.count()).select_from(Case))
-    if not _store_is_empty(engine) and source != "demo" and not args.replace:
+    if not store.holds_no_regions(engine) and source != "demo" and not args.replace:
         raise UsageError(
             f"the store {settings.database_url} holds imported data ({cases} cases), and "
             "demo would delete it; point DATABASE_URL at another store, or add --replace")

@@ -25,7 +25,7 @@ import sys
 from typing import Callable
 
 from dash import Dash
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from dashboard import console_cache, logs, own_address, progress, shared_state, signing_key
 from dashboard.app import create_app
@@ -33,7 +33,6 @@ from dashboard.background import Background
 from dashboard.settings import Settings
 from data import store
 from data.demo import feed
-from data.models import Region
 
 #: Seconds between two steps of the demo feed.
 FEED_SECONDS = 10.0
@@ -94,18 +93,13 @@ def prepare(engine: Engine, settings: Settings) -> str:
     store, and the session-signing key (made now, so workers never race to make it)."""
     from data.demo import county  # the builder is big: loaded when serving only
 
-    if _empty(engine):
+    if store.holds_no_regions(engine):
         print("the store is empty: building the demo county first (under a minute) ...",
               flush=True)
         with progress.shown(False, settings.language) as shown:
             report = county.build_demo(engine, progress=shown)
         print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
     return signing_key.signing_key(settings, engine)
-
-
-def _empty(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(Region)) == 0
 
 
 def serve_one(settings: Settings, host: str, port: int, with_feed: bool,

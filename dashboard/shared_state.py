@@ -5,7 +5,7 @@
 * :class:`SharedState` (no ``REDIS_URL``): everything kept in this process, as one
   process needs: the sign-in throttle (:class:`dashboard.throttle.LoginThrottle`), the
   intake API's per-key buckets (:class:`dashboard.intake_limits.KeyRateLimiter`), the
-  one-print-at-a-time lock (:class:`dashboard.briefing_export.PrintLock`), the console's
+  one-print-at-a-time lock (:class:`PrintLock`), the console's
   counts (:class:`data.metrics.ResultCache`) and a counter that forgets them, and the
   leader lock of background work (a PostgreSQL session advisory lock on PostgreSQL, this
   process itself on SQLite, which one process serves).
@@ -217,7 +217,7 @@ return 0
 
 
 class RedisLock:
-    """:class:`dashboard.briefing_export.PrintLock`'s interface in Redis: one holder in
+    """:class:`PrintLock`'s interface in Redis: one holder in
     the whole deployment, for a lease; Redis unreachable: nobody gets it (None)."""
 
     def __init__(self, state: RedisState, name: str, poll_s: float = 0.1) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, Text, bindparam, cast, create_engine, delete
-from sqlalchemy import event, insert, inspect, select, text, update
+from sqlalchemy import event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
 from data import migrate, schema
@@ -178,6 +178,13 @@ def carry_versions(conn: Connection, previous: dict[str, int]) -> None:
     shapes or counts for an old number must never meet that number again."""
     for key, value in previous.items():
         set_meta(conn, key, str(int(value) + 1))
+
+
+def holds_no_regions(engine: Engine) -> bool:
+    """Whether the store has no region yet: nothing imported or built (``serve`` then
+    builds the demo county; ``demo`` may fill it without ``--replace``)."""
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(Region)) == 0
 
 
 def versions(engine: Engine) -> dict[str, int]:
