@@ -84,16 +84,18 @@ def as_of_rows(conn, p: Period, as_of: datetime,
     }
     assert tuple(counts) == AS_OF_KEYS
     region = region_key(c.region_id)
-    # each part a range read on its own index, the ids united: deadlines later in P, and
-    # deadlines met after P (by its deadline range or by the closing times after P,
-    # whichever spans fewer days), and mediations after as_of
+    # each part a range read on its own index, the ids united: deadlines later in P (few:
+    # a period that has ended has none), deadlines in P met after P (late cases only, read
+    # from the partial indexes of late closings and resolutions: ix_cases_late_close and
+    # ix_cases_late_resolve, whose condition the query repeats so that both stores use
+    # them), and mediations after as_of
     due_by = min(as_of, p.end)
-    by_deadline = [and_(c.due_at >= p.start, c.due_at <= due_by)]
-    by_finish = [c.closed_at >= p.end, c.resolved_at >= p.end]
-    after_p = min(by_deadline, by_finish, key=lambda parts: sum(
-        conn.scalar(select(func.count()).select_from(c).where(part)) for part in parts))
+    late = (and_(c.closed_at > c.due_at, c.due_at >= p.start, c.due_at <= due_by,
+                 c.closed_at >= p.end),
+            and_(c.resolved_at > c.due_at, c.due_at >= p.start, c.due_at <= due_by,
+                 c.resolved_at >= p.end))
     candidates = union(*(select(c.id.label("id")).where(part) for part in (
-        *after_p, and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of))).subquery()
+        *late, and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of))).subquery()
     # from the candidates to their rows (by primary key), not every row tested against them
     query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
              .select_from(candidates).join(c, c.id == candidates.c.id).group_by(region))
