@@ -98,3 +98,18 @@ def test_upgrade_adds_an_index_a_store_made_earlier_lacks(engine):
     store.init_db(engine)
     assert "ix_patrols_started_region" in {
         i["name"] for i in inspect(engine).get_indexes("patrols")}
+
+
+def test_postgres_sessions_run_without_jit_unless_the_address_sets_its_options(
+        postgres_engine):
+    url = postgres_engine.url.render_as_string(hide_password=False)
+    engine = store.make_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+    engine.dispose()
+    own = store.make_engine(url + ("&" if "?" in url else "?") + "options=-c%20work_mem%3D8MB")
+    with own.connect() as conn:  # the address's own options are kept, and jit left alone
+        assert conn.exec_driver_sql("SHOW work_mem").scalar() == "8MB"
+        assert conn.exec_driver_sql("SHOW jit").scalar() == conn.exec_driver_sql(
+            "SELECT boot_val FROM pg_settings WHERE name = 'jit'").scalar()
+    own.dispose()
