@@ -55,7 +55,7 @@ def daily_trend(conn: Connection, region: RegionInfo | None, now: datetime,
     their "reported" and "closed" are these counts, per local day of the region's subtree,
     region 0 the whole deployment), counting directly when the store has none;
     ``"rollups"`` insists on them; ``"direct"`` (the default) counts the cases, the
-    definition the rollups must equal (tests/data/test_trend_rollups.py)."""
+    definition the rollups must equal (tests/data/test_rollup_panels.py)."""
     if source not in ("auto", "direct", "rollups"):
         raise ValueError(f"source must be auto, direct or rollups, got {source!r}")
     tz = deployment_timezone(conn)

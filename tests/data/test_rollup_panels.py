@@ -1,8 +1,10 @@
-"""The daily trend read from the per-day rollups (``daily_trend(source="rollups")``, what
-the console's unfiltered view shows) against its direct definition (``source="direct"``:
-the cases counted per UTC hour, put on their local day): the same days, the same counts,
-on random periods and regions of the small demo, with changes still queued, and across
-the summer-time changes of America/Los_Angeles, on SQLite and on PostgreSQL."""
+"""What the console's unfiltered view reads from the per-day rollups against the direct
+definitions: the daily trend (``daily_trend(source="rollups")`` against
+``source="direct"``: the cases counted per UTC hour, put on their local day) and the case
+list's length (the rollups' "reported" against counting the list's rows): the same days,
+the same counts, on random periods and regions of the small demo, with changes still
+queued, and across the summer-time changes of America/Los_Angeles, on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from data import rollups, store
+from data.cases import listing
+from data.cases.filter import CaseFilter
 from data.demo import county
 from data.metrics import CaseScope, local_date, period_for
 from data.models import Case, Region, RollupQueue
@@ -47,6 +51,12 @@ def _agree(engine, rnd: random.Random, now: datetime, rounds: int,
                 direct = daily_trend(conn, region, now, period=period, source="direct")
                 pd.testing.assert_frame_equal(rolled, direct, check_dtype=False,
                                               obj=f"{period} {region}")
+                flt = CaseFilter(region_code=None if region is None else region.code,
+                                 first=first, last=last)
+                conditions, _, _ = listing.filtered(conn, flt, now, None, str)
+                counted = listing.count_rows(conn, conditions)
+                assert listing._reported_total(conn, flt, now, None) == counted
+                assert listing.case_page(conn, flt, now, end_row=1)[1] == counted
                 checked += 1
     return checked
 
@@ -130,6 +140,10 @@ def test_sources_and_a_scope(engine, monkeypatch):
         pd.testing.assert_frame_equal(scoped, daily_trend(conn, None, now, scope=scope))
         with pytest.raises(ValueError, match="source must be auto, direct or rollups, got 'x'"):
             daily_trend(conn, None, now, source="x")
+        for narrowed in (CaseFilter(categories=(category,)), CaseFilter(statuses=("filed",)),
+                         CaseFilter(text="a")):  # the rollups count none of these
+            assert listing._reported_total(conn, narrowed, now, None) is None
+        assert listing._reported_total(conn, CaseFilter(), now, {"code": {}}) is None
     monkeypatch.setattr(rollups, "catch_up", lambda *a, **k: None)  # no rebuild now
     with engine.connect() as conn:
         conn.exec_driver_sql("UPDATE rollup_state SET zone = 'Asia/Tokyo'")  # not committed
