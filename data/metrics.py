@@ -572,17 +572,14 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
     sums = rollups.read(conn, group_ids, p.first, p.last, before=today)
     if sums is None:
         return None
-    # the groups' closure, read once for the three roll-ups below
-    closure = None if group_ids is None else _closure(conn, group_ids, cache)
-    now_part = _roll_up(conn, _cached(conn, cache, ("open_today", as_of), group_ids,
-                                      lambda only: rollup_read.open_today_rows(conn, as_of, tz,
-                                                                               only)),
+    # (cache is None here) the groups' cases and closure, read once for the three below
+    only = _under(conn, group_ids)
+    closure = None if group_ids is None else _closure(conn, group_ids)
+    now_part = _roll_up(conn, rollup_read.open_today_rows(conn, as_of, tz, only),
                         ["open", "overdue"], group_ids, closure=closure)
-    extra = _roll_up(conn, _cached(conn, cache, ("as_of", p, as_of), group_ids,
-                                   lambda only: rollup_read.as_of_rows(conn, p, as_of, only)),
+    extra = _roll_up(conn, rollup_read.as_of_rows(conn, p, as_of, only),
                      list(rollup_read.AS_OF_KEYS), group_ids, closure=closure)
-    postponed = _roll_up(conn, _cached(conn, cache, ("postponed", p), group_ids,
-                                       lambda only: rollup_read.postponed_rows(conn, p, only)),
+    postponed = _roll_up(conn, rollup_read.postponed_rows(conn, p, only),
                          ["postponed"], group_ids, closure=closure)
     return rollup_read.combine(sums, now_part, extra, postponed)
 
