@@ -84,12 +84,25 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
         "children_metrics": [
             {**kd, **{m: per_child[k.id][m] for m in CHILD_METRICS}}
             for k, kd in zip(kids, kid_dicts)],
-        "trend": (daily_trend(conn, region, now, period=period, scope=scope, source="auto")
-                  if alone or scope is None
-                  else _cached_trend(conn, region, period, scope, cache)),
+        "trend": _trend(conn, region, now, period, scope, cache, alone),
         "categories": _categories(conn, region, now, period, scope, cache, top, alone),
         "ranking": ranking(conn, region, now, values=per_child),
     }
+
+
+def _trend(conn: Connection, region: RegionInfo | None, now: datetime, period: Period,
+           scope: CaseScope | None, cache: metrics.ResultCache | None,
+           alone: bool) -> pd.DataFrame:
+    """The daily trend: without a scope, the region's from the per-day rollups (kept in
+    ``cache`` for this region); a scoped view with a ``cache`` counts every region's once
+    (:func:`_cached_trend`)."""
+    if alone or cache is None:
+        return daily_trend(conn, region, now, period=period, scope=scope, source="auto")
+    if scope is not None:
+        return _cached_trend(conn, region, period, scope, cache)
+    key = cache.key(conn, "trend_of", None if region is None else region.id, period)
+    return cache.get_or_compute(key, lambda: daily_trend(conn, region, now, period=period,
+                                                         source="auto"))
 
 
 def _categories(conn: Connection, region: RegionInfo | None, now: datetime, period: Period,
