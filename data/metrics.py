@@ -23,6 +23,7 @@ from sqlalchemy import (
     distinct,
     exists,
     func,
+    literal,
     or_,
     select,
     union,
@@ -362,19 +363,21 @@ def _closure(conn: Connection, group_ids: list[int],
 
 
 def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | None,
-             cache: ResultCache | None = None
+             cache: ResultCache | None = None, *, closure: pd.DataFrame | None = None
              ) -> dict[int, dict[str, int]]:
     """Per-region counts summed up to each requested region (through the closure table),
     or to the whole deployment (unlocated cases included) when ``group_ids`` is None.
 
     The database counts each region's own cases; adding the counts up the tree is pandas'
-    part, which is the same arithmetic for any depth of hierarchy."""
+    part, which is the same arithmetic for any depth of hierarchy (``closure``: the
+    groups' :func:`_closure` when the caller has it already)."""
     frame = pd.DataFrame(rows, columns=["region", *keys])
     if frame.empty:
         return {}
     if group_ids is None:
         return {_ALL: {k: int(frame[k].sum()) for k in keys}}
-    closure = _closure(conn, group_ids, cache)
+    if closure is None:
+        closure = _closure(conn, group_ids, cache)
     summed = closure.merge(frame, on="region").groupby("g")[keys].sum()
     return {int(g): {k: int(row[k]) for k in keys} for g, row in summed.iterrows()}
 
@@ -410,39 +413,38 @@ def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,
 
 def _patrol_coverage(conn: Connection, group_ids: list[int] | None, p: Period,
                      cache: ResultCache | None = None) -> dict[int, tuple[int, int]]:
-    """(leaves patrolled in P, leaves) under each group. The database lists the leaf
-    regions and the regions with a patrol visit (``patrol_visits``: where the fixes fell,
-    per local day) first there in P; pandas counts them per group."""
+    """(leaves patrolled in P, leaves) under each group (groups without leaves left out).
+    The database counts them: each leaf under the groups is asked once whether a patrol
+    visit (``patrol_visits``: where the fixes fell, per local day) started there in P, a
+    probe of the (region, first_at) index, so the cost follows the leaves shown, not the
+    visits of the period; the flags are then counted per group through the closure."""
     if conn.scalar(select(Patrol.id).limit(1)) is None:
         return {}  # a deployment that records no patrols: coverage is unknown, not 0%
-
-    def leaf_ids() -> frozenset[int]:
-        child = Region.__table__.alias("child")
-        return frozenset(rid for (rid,) in conn.execute(
-            select(Region.id).where(~exists().where(child.c.parent_id == Region.id))))
-
-    def patrolled_ids(regions: tuple[int, ...] | None) -> frozenset[int]:
-        query = (select(PatrolVisit.region_id).where(_within(PatrolVisit.first_at, p))
-                 .distinct())
-        if regions is not None:
-            query = query.where(PatrolVisit.region_id.in_(regions))
-        return frozenset(rid for (rid,) in conn.execute(query))
-
-    if cache is None:
-        leaves = leaf_ids()
-        only = _under(conn, group_ids)
-        patrolled = patrolled_ids(only.ids if isinstance(only, _Few) else None)
-    else:
-        leaves = cache.get_or_compute(cache.key(conn, "leaves"), leaf_ids)
-        patrolled = cache.get_or_compute(cache.key(conn, "patrolled", p),
-                                         lambda: patrolled_ids(None))
+    if cache is not None:
+        key = cache.key(conn, "patrol", p, None if group_ids is None else tuple(group_ids))
+        return cache.get_or_compute(key, lambda: _patrol_coverage(conn, group_ids, p))
+    child = Region.__table__.alias("child")
+    is_leaf = ~exists().where(child.c.parent_id == Region.id)
     if group_ids is None:
-        return {_ALL: (len(patrolled & leaves), len(leaves))} if leaves else {}
-    closure = _closure(conn, group_ids, cache)
-    closure = closure[closure["region"].isin(leaves)]
-    totals = closure.groupby("g").size()
-    done = closure[closure["region"].isin(patrolled)].groupby("g").size()
-    return {int(g): (int(done.get(g, 0)), int(n)) for g, n in totals.items()}
+        leaves = select(Region.id.label("leaf")).where(is_leaf).subquery()
+    else:
+        leaves = (select(RegionAncestor.descendant_id.label("leaf"))
+                  .join(Region, Region.id == RegionAncestor.descendant_id)
+                  .where(RegionAncestor.ancestor_id.in_(group_ids), is_leaf)
+                  .distinct().subquery())
+    visit = PatrolVisit.__table__.alias("visit")
+    patrolled = exists().where(visit.c.region_id == leaves.c.leaf,
+                               _within(visit.c.first_at, p))
+    flags = (select(leaves.c.leaf, count_if(patrolled).label("done"))
+             .group_by(leaves.c.leaf).subquery())
+    if group_ids is None:
+        query = select(literal(_ALL), func.count(), func.sum(flags.c.done)).select_from(flags)
+    else:
+        query = (select(RegionAncestor.ancestor_id, func.count(), func.sum(flags.c.done))
+                 .join(flags, flags.c.leaf == RegionAncestor.descendant_id)
+                 .where(RegionAncestor.ancestor_id.in_(group_ids))
+                 .group_by(RegionAncestor.ancestor_id))
+    return {int(g): (int(done or 0), int(n)) for g, n, done in conn.execute(query) if n}
 
 
 def patrol_coverage(conn: Connection, groups: Iterable[int] | None,
@@ -570,16 +572,15 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
     sums = rollups.read(conn, group_ids, p.first, p.last, before=today)
     if sums is None:
         return None
-    now_part = _roll_up(conn, _cached(conn, cache, ("open_today", as_of), group_ids,
-                                      lambda only: rollup_read.open_today_rows(conn, as_of, tz,
-                                                                               only)),
-                        ["open", "overdue"], group_ids, cache)
-    extra = _roll_up(conn, _cached(conn, cache, ("as_of", p, as_of), group_ids,
-                                   lambda only: rollup_read.as_of_rows(conn, p, as_of, only)),
-                     list(rollup_read.AS_OF_KEYS), group_ids, cache)
-    postponed = _roll_up(conn, _cached(conn, cache, ("postponed", p), group_ids,
-                                       lambda only: rollup_read.postponed_rows(conn, p, only)),
-                         ["postponed"], group_ids, cache)
+    # (cache is None here) the groups' cases and closure, read once for the three below
+    only = _under(conn, group_ids)
+    closure = None if group_ids is None else _closure(conn, group_ids)
+    now_part = _roll_up(conn, rollup_read.open_today_rows(conn, as_of, tz, only),
+                        ["open", "overdue"], group_ids, closure=closure)
+    extra = _roll_up(conn, rollup_read.as_of_rows(conn, p, as_of, only),
+                     list(rollup_read.AS_OF_KEYS), group_ids, closure=closure)
+    postponed = _roll_up(conn, rollup_read.postponed_rows(conn, p, only),
+                         ["postponed"], group_ids, closure=closure)
     return rollup_read.combine(sums, now_part, extra, postponed)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, func, select
 
-from data import maps
+from data import maps, rollup_read
 from data.metrics import CaseScope, Period, compute, local_date, period_for, scoped
 from data.models import Case, Region, RegionAncestor
 from data.regions import RegionInfo, children_of
@@ -45,16 +45,34 @@ def leaves_under(region: RegionInfo | None):
 
 def daily_trend(conn: Connection, region: RegionInfo | None, now: datetime,
                 days: int = 30, *, period: Period | None = None,
-                scope: CaseScope | None = None) -> pd.DataFrame:
+                scope: CaseScope | None = None, source: str = "direct") -> pd.DataFrame:
     """Cases reported and closed per local day over the last ``days`` days (today
     included), or over ``period`` when given: columns day, reported, closed. The store
     counts per UTC hour; the hours are then put on their local day here, which is right
-    in every time zone. ``scope`` keeps to some categories and sources (the console)."""
+    in every time zone. ``scope`` keeps to some categories and sources (the console).
+
+    ``source="auto"`` reads an unscoped trend from the per-day rollups (one row per day:
+    their "reported" and "closed" are these counts, per local day of the region's subtree,
+    region 0 the whole deployment), counting directly when the store has none;
+    ``"rollups"`` insists on them; ``"direct"`` (the default) counts the cases, the
+    definition the rollups must equal (tests/data/test_rollup_panels.py)."""
+    if source not in ("auto", "direct", "rollups"):
+        raise ValueError(f"source must be auto, direct or rollups, got {source!r}")
     tz = deployment_timezone(conn)
     if period is None:
         last = local_date(now, tz)
         period = period_for(last - timedelta(days=days - 1), last, tz)
     out = pd.DataFrame({"day": pd.date_range(period.first, period.last, freq="D").date})
+    if source != "direct" and (scope is None or scope.is_everything):
+        per_day = rollup_read.day_counts(conn, None if region is None else region.id,
+                                         period.first, period.last, ("reported", "closed"))
+        if per_day is None and source == "rollups":
+            raise RuntimeError("this store has no usable rollups (python -m dashboard db "
+                               "rollups --rebuild)")
+        if per_day is not None:
+            for name in ("reported", "closed"):
+                out[name] = [per_day.get(day, {}).get(name, 0) for day in out["day"]]
+            return out
     for name, column in (("reported", Case.reported_at), ("closed", Case.closed_at)):
         hour = utc_hour(column).label("hour")
         query = subtree(select(hour, func.count()).where(column >= period.start,

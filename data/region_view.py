@@ -50,7 +50,9 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
     store counts every region's cases once per data version, period, scope and minute,
     and each later view (a click down or back up) only adds up what is kept; the
     figures are then as of the start of the current minute (``period.as_of`` says so).
-    Without one, every call counts the region's own cases afresh, as of ``now``.
+    Without one, every call counts the region's own cases afresh, as of ``now``. An
+    unfiltered view's trend is read from the per-day rollups (one row per day) and its
+    subcategories are the region's own count, kept per region.
     """
     tz = deployment_timezone(conn)
     if cache is not None:
@@ -66,9 +68,10 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
             kid_ids + ([] if region is None else [region.id]))).distinct())}
     per_child = report.children_metrics
     kid_dicts = [{**k.as_dict(), "is_leaf": k.id not in with_children} for k in kids]
-    # a few regions are counted alone unless the cache holds every region's counts already
+    # a filtered view of a few regions is counted alone unless the cache holds every
+    # region's counts already (an unfiltered one reads the rollups and its own region)
     alone = cache is None or (
-        region is not None and metrics.few_regions(conn, [region.id])
+        scope is not None and region is not None and metrics.few_regions(conn, [region.id])
         and cache.get(cache.key(conn, "trend", period, scope)) is None)
     return {
         "region": {**report.region_dict(),
@@ -81,14 +84,43 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
         "children_metrics": [
             {**kd, **{m: per_child[k.id][m] for m in CHILD_METRICS}}
             for k, kd in zip(kids, kid_dicts)],
-        "trend": (daily_trend(conn, region, now, period=period, scope=scope)
-                  if alone else _cached_trend(conn, region, period, scope, cache)),
-        "categories": (shares(conn, region, now, Case.subcategory, top=top, period=period,
-                              scope=scope)
-                       if alone else
-                       _cached_categories(conn, region, period, scope, cache, top)),
+        "trend": _trend(conn, region, now, period, scope, cache, alone),
+        "categories": _categories(conn, region, now, period, scope, cache, top, alone),
         "ranking": ranking(conn, region, now, values=per_child),
     }
+
+
+def _trend(conn: Connection, region: RegionInfo | None, now: datetime, period: Period,
+           scope: CaseScope | None, cache: metrics.ResultCache | None,
+           alone: bool) -> pd.DataFrame:
+    """The daily trend: without a scope, the region's from the per-day rollups (kept in
+    ``cache`` for this region); a scoped view with a ``cache`` counts every region's once
+    (:func:`_cached_trend`)."""
+    if alone or cache is None:
+        return daily_trend(conn, region, now, period=period, scope=scope, source="auto")
+    if scope is not None:
+        return _cached_trend(conn, region, period, scope, cache)
+    key = cache.key(conn, "trend_of", None if region is None else region.id, period)
+    return cache.get_or_compute(key, lambda: daily_trend(conn, region, now, period=period,
+                                                         source="auto"))
+
+
+def _categories(conn: Connection, region: RegionInfo | None, now: datetime, period: Period,
+                scope: CaseScope | None, cache: metrics.ResultCache | None, top: int,
+                alone: bool) -> pd.DataFrame:
+    """The ``top`` subcategories of the region's cases reported in ``period``: without a
+    scope, the region's own grouped count (its cases of the period through the time and
+    region indexes, kept in ``cache`` for this region); a scoped view with a ``cache``
+    counts every region's once (:func:`_cached_categories`), so a filter's drill-down
+    only adds up."""
+    if alone or cache is None:
+        return shares(conn, region, now, Case.subcategory, top=top, period=period, scope=scope)
+    if scope is not None:
+        return _cached_categories(conn, region, period, scope, cache, top)
+    key = cache.key(conn, "subcategories_of", None if region is None else region.id,
+                    period, top)
+    return cache.get_or_compute(key, lambda: shares(conn, region, now, Case.subcategory,
+                                                    top=top, period=period))
 
 
 def _region_rows(conn: Connection, region: RegionInfo | None, frame: pd.DataFrame
@@ -104,7 +136,7 @@ def _region_rows(conn: Connection, region: RegionInfo | None, frame: pd.DataFram
 def _cached_trend(conn: Connection, region: RegionInfo | None, period: Period,
                   scope: CaseScope | None, cache: metrics.ResultCache) -> pd.DataFrame:
     """:func:`data.panels.daily_trend` over ``period`` from every region's daily counts,
-    counted once and kept in ``cache``."""
+    counted once and kept in ``cache`` (a filtered view: the rollups hold no scope)."""
     def every_region() -> pd.DataFrame:
         tz = deployment_timezone(conn)
         parts = []

@@ -23,6 +23,7 @@ from data.cases.filter import (
     LOCATED, CaseFilter, FilterError, case_conditions, period_of, subtree_condition,
 )
 from data.cases.grid_model import GridColumn, grid_columns, grid_filters, order_by
+from data import rollup_read
 from data.cases.stages import is_overdue, stage_light, stage_start
 from data.metrics import Period
 from data.models import Case, Department, Officer, Region
@@ -133,7 +134,9 @@ def case_page(conn: Connection, flt: CaseFilter, now: datetime, *, start_row: in
     start_row, end_row = _page_bounds(start_row, end_row)
     conditions, columns, tz = filtered(conn, flt, now, filter_model, label)
     order = order_by(sort_model, columns)
-    total = count_rows(conn, conditions)
+    total = _reported_total(conn, flt, now, filter_model)
+    if total is None:
+        total = count_rows(conn, conditions)
     if start_row >= total or end_row == start_row:
         return [], int(total)
     query = (list_select(FETCH).where(*conditions).order_by(*order)
@@ -146,6 +149,21 @@ def case_count(conn: Connection, flt: CaseFilter, now: datetime) -> int:
     """How many cases the list holds (without any grid filter)."""
     conditions, _, _ = filtered(conn, flt, now, None, str)
     return count_rows(conn, conditions)
+
+
+def _reported_total(conn: Connection, flt: CaseFilter, now: datetime,
+                    filter_model: object) -> int | None:
+    """The length of a list narrowed by nothing but its region and period: the cases of
+    the region's subtree reported in the period, which the per-day rollups hold (their
+    "reported", region 0 the whole deployment): one row per day instead of counting the
+    period's cases. None for any other list, or a store without usable rollups."""
+    if filter_model or flt.statuses or flt.text or not flt.scope.is_everything:
+        return None
+    region = None if flt.region_code is None else get_region(conn, flt.region_code)
+    period = period_of(conn, flt, now)
+    per_day = rollup_read.day_counts(conn, None if region is None else region.id,
+                                     period.first, period.last, ("reported",))
+    return None if per_day is None else sum(d["reported"] for d in per_day.values())
 
 
 def count_rows(conn: Connection, conditions: list[ColumnElement[bool]]) -> int:
