@@ -30,7 +30,7 @@ from data.store import data_version, regions_version, utcnow
 from layouts import ids
 from layouts.figures import (
     TRACE_BARS, TRACE_CLOSED, TRACE_FLAGGED, TRACE_GRIDS, TRACE_OFFICERS, TRACE_REPORTED,
-    TRACE_RING, plot_text, plot_texts, view_ranges,
+    TRACE_RING, plot_text, plot_texts, view_ranges, warm_up,
 )
 from layouts.text import t
 from layouts.wall import (
@@ -88,7 +88,9 @@ SEEN_JS = "function(ok) { window.wallBusySince = null; return Date.now(); }"
 
 
 def register(app: Dash) -> None:
-    """Connect the wall's callbacks to ``app``."""
+    """Connect the wall's callbacks to ``app``, and have plotly ready for the first wall
+    (:func:`layouts.figures.warm_up`)."""
+    warm_up()
     app.callback(
         Output(ids.WALL_TILES, "children"), Output(ids.WALL_TICKER, "children"),
         Output(ids.WALL_MAP, "figure"), Output(ids.WALL_TREND, "figure"),
@@ -301,8 +303,8 @@ def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, 
         "top": (plot_texts(tops["key"].tolist()), tops["n"].tolist()),
         # a rate of no cases (NaN) is None here: NaN never equals itself, and a ranking
         # that holds one would be sent again on every refresh
-        "ranking": [(row.code, None if pd.isna(row.value) else row.value)
-                    for row in snap["ranking"].itertuples()],
+        "ranking": [(code, None if pd.isna(value) else value) for code, value in
+                    zip(snap["ranking"]["code"].tolist(), snap["ranking"]["value"].tolist())],
     }
 
 
@@ -453,9 +455,9 @@ def refresh_wall(request: object, state: dict | None):
         if version == state["version"] and not state.get("pending"):
             return (*[no_update] * 8, {"as_of": as_of})
         snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT, version=version)
-        shapes = _shapes(conn, root_region(conn, state.get("map_region",
-                                                                state.get("region"))),
-                         version=snap["regions_version"])
+        shapes = _shapes(conn, wall.held_region(
+            conn, state.get("map_region", state.get("region")), _cache(),
+            snap["regions_fingerprint"]), version=snap["regions_version"])
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)
     # what this page was sent under its token: empty in a worker that did not send it, or

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, DateTime, Integer, bindparam, func, or_, select
 
 from data.field.officer_view import wall_officers
 from data.metrics import DEFAULT_DAYS, compute, local_date, period_for
@@ -42,15 +42,19 @@ def regions_fingerprint(conn: Connection) -> tuple[int, int, int]:
     """Changes whenever regions are written (:func:`data.store.regions_version`), and
     whenever they are added or removed (count and highest id), even by a writer that did
     not say so: a cached :class:`Subtree` or map is stale when this moved."""
-    count, highest = conn.execute(select(func.count(), func.max(Region.id))).one()
+    count, highest = conn.execute(_REGIONS_COUNT).one()
     return regions_version(conn), count, highest
+
+
+_REGIONS_COUNT = select(func.count(), func.max(Region.id))  # made once: a refresh reads it
+_LATEST = select(func.max(Case.reported_at))
 
 
 def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
     """The moment a wall shows: ``now``, or, for an old export whose newest case is more
     than 30 days old, the end of that case's local day (and True), so the wall shows the
     data's last days as ``dashboard summary`` does, not 30 empty ones."""
-    latest = conn.scalar(select(func.max(Case.reported_at)))
+    latest = conn.scalar(_LATEST)
     if latest is None or latest >= now - timedelta(days=DEFAULT_DAYS):
         return now, False
     tz = deployment_timezone(conn)
@@ -63,7 +67,7 @@ def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
 def live_totals(live: pd.DataFrame) -> dict[str, int]:
     """The counts of today, this week and now for the whole region, from
     :func:`live_counts`."""
-    totals = live.sum()
+    totals = dict(zip(live.columns, live.to_numpy().sum(axis=0).tolist()))
     return {key: int(totals[key]) for key in
             ("reported_today", "closed_today", "reported_week", "open", "overdue")}
 
@@ -127,9 +131,26 @@ def grid_values(conn: Connection, region: RegionInfo | None, now: datetime,
     live = live_counts(conn, region, now, tree) if live is None else live
     columns = ["open", "overdue", "reported_week", "long_unfixed"]
     if live.index is tree.index:  # counted on this tree: its rows are known
-        values = live[columns].to_numpy()[tree.leaf_rows]
-        return pd.DataFrame(values, index=tree.leaf_index, columns=columns)
+        at = [live.columns.get_loc(c) for c in columns]
+        values = live.to_numpy()[np.ix_(tree.leaf_rows, at)]
+        return pd.DataFrame(values, index=tree.leaf_index, columns=_GRID_COLUMNS, copy=False)
     return live.reindex(list(tree.leaves), fill_value=0)[columns]
+
+
+_GRID_COLUMNS = pd.Index(["open", "overdue", "reported_week", "long_unfixed"])
+
+
+def held_region(conn: Connection, region_code: str | None, cache: dict,
+                regions: tuple) -> RegionInfo | None:
+    """:func:`data.regions.root_region` of ``region_code``, kept in ``cache`` while the
+    regions stay the same (``regions``: :func:`regions_fingerprint`); an unknown code
+    raises as there, every time."""
+    key = ("region", region_code)
+    held = cache.get(key)
+    if held is None or held[0] != regions:
+        held = (regions, root_region(conn, region_code))
+        cache[key] = held
+    return held[1]
 
 
 def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKER_ROWS,
@@ -138,12 +159,8 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
     status. Looks at the last few days first (an index range), the whole store only if
     those hold too few."""
     c = Case
-    columns = ["id", "code", "reported_at", "place", "category", "status", "region_id"]
-    query = (select(c.id, c.code, c.reported_at, Region.name.label("place"),
-                    func.coalesce(c.subcategory, c.category).label("category"), c.status,
-                    c.region_id)
-             .join(Region, Region.id == c.region_id, isouter=True)
-             .order_by(c.reported_at.desc(), c.id.desc()))
+    columns = list(_NEWEST.selected_columns.keys())
+    query = _NEWEST
     tree = Subtree.of(conn, region) if tree is None else tree
     # the whole deployment (or its one top-level region): simply the newest cases
     leaves = None if tree.whole else set(tree.leaves)
@@ -152,7 +169,7 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
         return frame if leaves is None else frame[frame["region_id"].isin(leaves)]
 
     if leaves is None:  # the whole deployment: simply the newest (no frame work: a refresh)
-        rows = [row[:-1] for row in conn.execute(query.limit(limit))]
+        rows = [row[:-1] for row in conn.execute(_NEWEST_FEW, {"few": limit})]
         return pd.DataFrame(rows if rows else None, columns=columns[:-1])
     latest = conn.scalar(select(func.max(c.reported_at)))
     if latest is None:
@@ -165,6 +182,15 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
         found = pd.DataFrame(conn.execute(
             query.where(c.region_id.in_(sorted(leaves))).limit(limit)).all(), columns=columns)
     return found.head(limit).drop(columns=["region_id"]).reset_index(drop=True)
+
+
+# the newest cases' statement, made once (building it cost a refresh more than reading it)
+_NEWEST = (select(Case.id, Case.code, Case.reported_at, Region.name.label("place"),
+                  func.coalesce(Case.subcategory, Case.category).label("category"),
+                  Case.status, Case.region_id)
+           .join(Region, Region.id == Case.region_id, isouter=True)
+           .order_by(Case.reported_at.desc(), Case.id.desc()))
+_NEWEST_FEW = _NEWEST.limit(bindparam("few", type_=Integer))
 
 
 def officers_on_patrol(conn: Connection, region: RegionInfo | None, now: datetime,
@@ -209,13 +235,8 @@ def held_officers(conn: Connection, region: RegionInfo | None, now: datetime,
     (the highest patrol and fix ids, and how many of the last 12 hours' patrols have not
     ended: index look-ups) and for at most :data:`OFFICERS_SECONDS`: a refresh after a
     new case does not read every patrol's last fix again."""
-    p = Patrol
-    mark = conn.execute(select(
-        select(func.max(p.id)).scalar_subquery(),
-        select(func.max(PatrolPoint.id)).scalar_subquery(),
-        select(func.count()).where(p.started_at >= now - timedelta(hours=12),
-                                   p.started_at <= now, p.ended_at.is_(None))
-        .scalar_subquery())).one()
+    mark = conn.execute(_PATROLS_MARK, {"since": now - timedelta(hours=12),
+                                        "now": now}).one()
     key = ("officers_on_patrol", None if region is None else region.id)
     stamp = (tuple(mark), int(now.timestamp() // OFFICERS_SECONDS))
     held = cache.get(key)
@@ -224,6 +245,14 @@ def held_officers(conn: Connection, region: RegionInfo | None, now: datetime,
     found = officers_on_patrol(conn, region, now, tree)
     cache[key] = (stamp, tree, found)
     return found
+
+
+_PATROLS_MARK = select(
+    select(func.max(Patrol.id)).scalar_subquery(),
+    select(func.max(PatrolPoint.id)).scalar_subquery(),
+    select(func.count()).where(Patrol.started_at >= bindparam("since", type_=DateTime),
+                               Patrol.started_at <= bindparam("now", type_=DateTime),
+                               Patrol.ended_at.is_(None)).scalar_subquery())
 
 
 #: The 30-day panels (rates, ranking, sources, top problems, the trend's earlier days) are
@@ -380,10 +409,10 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
     calling (read here first otherwise): a change after it is seen by the next refresh."""
     cache = {} if cache is None else cache
     version = data_version(conn) if version is None else version
-    region = root_region(conn, region_code)
+    fingerprint = regions_fingerprint(conn)
+    region = held_region(conn, region_code, cache, fingerprint)
     tz = deployment_timezone(conn)
     rid = None if region is None else region.id
-    fingerprint = regions_fingerprint(conn)
     held_tree = cache.get(("tree", rid))
     if held_tree is None or held_tree[0] != fingerprint:
         held_tree = (fingerprint, Subtree.of(conn, region))
@@ -417,4 +446,5 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         "now": now,
         "timezone": tz.key,
         "regions_version": fingerprint[0],
+        "regions_fingerprint": fingerprint,
     }

@@ -70,6 +70,11 @@ class Subtree:
         return table
 
     @cached_property
+    def id_array(self) -> np.ndarray:
+        """:attr:`ids` as an array."""
+        return np.asarray(self.ids, dtype=np.int64)
+
+    @cached_property
     def index(self) -> pd.Index:
         """:attr:`ids` as the index of :func:`live_counts`."""
         return pd.Index(self.ids, name="id")
@@ -134,16 +139,17 @@ def _count(conn: Connection, tree: Subtree, now: datetime, tz: ZoneInfo,
         params["regions"] = [r for r in regions if r != -1]
         only = "in_or_none" if -1 in regions else "in"
     values = np.zeros((len(tree.ids), len(COLUMNS)), dtype=np.int64)
-    for query, names, packed in _live_queries(conn.dialect.name, only):
+    for query, spec in _live_queries(conn.dialect.name, only):
         lists = _regions_of(conn, query, params)
-        for name, found in zip(names, _unpack(lists[0]) if packed else lists):
-            # cases of regions outside the subtree are dropped here
-            values[:, COLUMNS.index(name)] += np.bincount(tree.rows_of(found),
-                                                          minlength=len(tree.ids))
+        for listed, (names, packed) in zip(lists, spec):
+            for name, found in zip(names, _unpack(listed) if packed else [listed]):
+                # cases of regions outside the subtree are dropped here
+                values[:, COLUMNS.index(name)] += np.bincount(tree.rows_of(found),
+                                                              minlength=len(tree.ids))
     return values
 
 
-def _live_queries(dialect: str, only: str = "") -> list[tuple[object, list[str]]]:
+def _live_queries(dialect: str, only: str = "") -> list[tuple[object, list]]:
     """The statements of :func:`live_counts` for a store's dialect, made once per process
     (their moments are parameters: ``now``, ``long_before``, today's and this week's
     bounds), each with the counts its columns are: building them anew on every refresh
@@ -179,18 +185,24 @@ def _live_queries(dialect: str, only: str = "") -> list[tuple[object, list[str]]
               + case(((c.status != schema.SUSPENDED) & (c.due_at < now), 2), else_=0)
               + case((c.due_at < long_before, 4), else_=0))
     open_names = ["open", "overdue", "long_unfixed"]
+    # each statement with what each of its columns lists: the counts, and whether packed
     held = [
-        (_regions_query(dialect, [open_status, *narrow], [None], place=packed), open_names,
-         True),
+        (_regions_query(dialect, [open_status, *narrow], [None], place=packed),
+         [(open_names, True)]),
         (_regions_query(dialect, [c.id.in_(later), ~open_status, *narrow], [None],
-                        place=packed), open_names, True),
+                        place=packed), [(open_names, True)]),
         (_regions_query(dialect, [c.reported_at >= week_start, c.reported_at < week_end,
                                   *narrow],
                         [None, (c.reported_at >= today_start) & (c.reported_at < today_end)]),
-         ["reported_week", "reported_today"], False),
+         [(["reported_week"], False), (["reported_today"], False)]),
         (_regions_query(dialect, [c.closed_at >= today_start, c.closed_at < today_end,
-                                  *narrow], [None]), ["closed_today"], False),
+                                  *narrow], [None]), [(["closed_today"], False)]),
     ]
+    if only and dialect in ("sqlite", "postgresql"):
+        # a few regions' cases: one statement of one row (each list a subquery), not four
+        held = [(select(*[query.with_only_columns(column).scalar_subquery()
+                          for query, _ in held for column in query.selected_columns]),
+                 [listed for _, spec in held for listed in spec])]
     _LIVE_QUERIES[(dialect, only)] = held
     return held
 
@@ -265,13 +277,15 @@ class Held:
     """A region's live counts (:func:`live_counts`' values) at moment ``at``, and what
     they are up to date with: the regions (:func:`data.wall.regions_fingerprint`), the
     local day and week, and the rollups' change queue as read before counting (the
-    number of times it was applied, ``applied``, and the queue rows seen, ``seen``; None:
-    the store keeps no queue, or it could not be read whole)."""
+    number of times it was applied, ``applied``, None: the store keeps no queue, or it
+    could not be read whole; the highest row number then, ``last``; and on PostgreSQL the
+    numbers of the rows seen, ``seen``)."""
 
     regions: tuple
     windows: Windows
     at: datetime
     applied: int | None
+    last: int | None
     seen: frozenset
     values: np.ndarray
 
@@ -280,10 +294,11 @@ class Held:
 class Queued:
     """The rollups' change queue as one statement read it: how many times it was applied
     (rows leave the queue only in a transaction that adds one to this,
-    :func:`data.rollups.apply` and ``rebuild``), and per queue row of a case change, the
-    regions it touched (before and after, -1 for none)."""
+    :func:`data.rollups.apply` and ``rebuild``), its highest row number, and per row of
+    a case change read, the regions it touched (before and after, -1 for none)."""
 
     applied: int | None
+    last: int | None
     rows: dict
 
 
@@ -308,8 +323,14 @@ def held_live(conn: Connection, region: RegionInfo | None, now: datetime, tree: 
     seen early is simply counted again later."""
     key = ("live", None if region is None else region.id)
     windows = Windows.at(now, tz)
-    queued = _queued(conn)  # read BEFORE counting: what commits after is seen next time
     held = cache.get(key)
+    # SQLite has one writer at a time, so a queue row's number is its commit order: only
+    # the rows after the last one seen are read. PostgreSQL's writers may commit out of
+    # order: the whole queue is read (it holds the changes since the last apply) and the
+    # rows seen are told apart by number
+    ordered = conn.dialect.name == "sqlite"
+    after = held.last if ordered and held is not None and held.last is not None else -1
+    queued = _queued(conn, after)  # read BEFORE counting: what commits after is seen next
     rows = None
     if (held is not None and queued.applied is not None and held.applied == queued.applied
             and held.regions == regions and held.windows == windows
@@ -322,36 +343,45 @@ def held_live(conn: Connection, region: RegionInfo | None, now: datetime, tree: 
         if len(touched) <= MAX_TOUCHED:
             rows = np.unique(tree.rows_of(np.fromiter(touched, dtype=np.int64,
                                                       count=len(touched))))
-            values = held.values.copy()
+            values = held.values
             if len(rows):
-                ids = np.asarray(tree.ids, dtype=np.int64)[rows].tolist()
+                values = values.copy()
+                ids = tree.id_array[rows].tolist()
                 values[rows] = _count(conn, tree, now, tz, regions=ids)[rows]
     if rows is None:
         values = _count(conn, tree, now, tz)
-    cache[key] = Held(regions, windows, now, queued.applied, frozenset(queued.rows), values)
-    return pd.DataFrame(values, index=tree.index, columns=COLUMNS), rows
+    cache[key] = Held(regions, windows, now, queued.applied, queued.last,
+                      frozenset() if ordered else frozenset(queued.rows), values)
+    return pd.DataFrame(values, index=tree.index, columns=_COLUMN_INDEX, copy=False), rows
 
 
-def _queued(conn: Connection) -> Queued:
-    """The rollups' change queue, for :func:`held_live`, in one statement (one snapshot:
-    the applied count and the rows agree)."""
+_COLUMN_INDEX = pd.Index(COLUMNS)
+
+
+def _queued(conn: Connection, after: int) -> Queued:
+    """The rollups' change queue, for :func:`held_live`: the rows numbered above
+    ``after``, in one statement (one snapshot: the applied count, the highest number and
+    the rows agree)."""
     if not rollups.has_tables(conn):
-        return Queued(None, {})
+        return Queued(None, None, {})
     statement = _QUEUE.get("statement")
     if statement is None:
         q, c = RollupQueue, Case
         # no state row yet: never applied (the first apply makes it, data.rollups._lock)
         number = cast(null(), Integer)
-        state = select(func.coalesce(func.max(RollupState.applied), 0), number,
-                       cast(null(), Text), number, number, number)
-        changes = (select(cast(null(), Integer), q.seq, q.kind, q.o_region_id, c.id, c.region_id)
+        state = select(func.coalesce(func.max(RollupState.applied), 0),
+                       select(func.max(q.seq)).scalar_subquery(), cast(null(), Text),
+                       number, number, number)
+        changes = (select(number, q.seq, q.kind, q.o_region_id, c.id, c.region_id)
                    .select_from(q).outerjoin(c, c.id == q.case_id)
-                   .where(q.kind.in_(("ci", "cu", "cd"))).limit(MAX_QUEUED + 1))
+                   .where(q.seq > bindparam("after", type_=Integer),
+                          q.kind.in_(("ci", "cu", "cd"))).limit(MAX_QUEUED + 1))
         statement = _QUEUE["statement"] = union_all(state, changes.subquery().select())
-    applied, rows = None, {}
-    for first, seq, kind, old, case_id, now_region in conn.execute(statement):
-        if seq is None:
-            applied = first
+    applied, last, rows = None, None, {}
+    for first, seq, kind, old, case_id, now_region in conn.execute(statement,
+                                                                   {"after": after}):
+        if kind is None:  # the state row: applied, highest number
+            applied, last = first, seq
             continue
         moved = set()
         if kind != "ci":
@@ -359,9 +389,9 @@ def _queued(conn: Connection) -> Queued:
         if case_id is not None:
             moved.add(-1 if now_region is None else now_region)
         rows[seq] = tuple(moved)
-    if len(rows) > MAX_QUEUED:
-        return Queued(None, {})
-    return Queued(None if applied is None else int(applied), rows)
+    if len(rows) > MAX_QUEUED or applied is None:
+        return Queued(None, None, {})
+    return Queued(int(applied), None if last is None else int(last), rows)
 
 
 _QUEUE: dict[str, object] = {}
