@@ -8,6 +8,7 @@ per region in one pass over an index (:func:`live_counts`).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -16,11 +17,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 from sqlalchemy import (
-    Connection, DateTime, Integer, Text, bindparam, case, cast, func, literal, null, or_, select, union,
-    union_all,
+    Connection, DateTime, Engine, Integer, Text, bindparam, case, cast, func, null, or_, select,
+    union, union_all,
 )
 
-from data import rollups, schema
+from data import rollup_capture, rollups, schema
 from data.metrics import local_date, period_for
 from data.models import Case, Region, RegionAncestor, RollupQueue, RollupState
 from data.panels import leaves_under
@@ -362,7 +363,7 @@ def _queued(conn: Connection, after: int) -> Queued:
     """The rollups' change queue, for :func:`held_live`: the rows numbered above
     ``after``, in one statement (one snapshot: the applied count, the highest number and
     the rows agree)."""
-    if not rollups.has_tables(conn):
+    if not _capturing(conn):
         return Queued(None, None, {})
     statement = _QUEUE.get("statement")
     if statement is None:
@@ -395,6 +396,21 @@ def _queued(conn: Connection, after: int) -> Queued:
 
 
 _QUEUE: dict[str, object] = {}
+_CAPTURING: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+def _capturing(conn: Connection) -> bool:
+    """Whether the store notes its changes in the rollups' queue: the tables and every
+    capture trigger are there (remembered per engine once they are; without them every
+    refresh counts everything)."""
+    if conn.engine in _CAPTURING:
+        return True
+    wanted = {"sqlite": set(rollup_capture.TRIGGER_NAMES),
+              "postgresql": {"rollup_case", "rollup_event"}}.get(conn.dialect.name)
+    if wanted and rollups.has_tables(conn) and wanted <= rollup_capture.present(conn):
+        _CAPTURING.add(conn.engine)
+        return True
+    return False
 
 
 def _crossed(conn: Connection, first: datetime, last: datetime) -> set[int]:
