@@ -330,7 +330,9 @@ def held_live(conn: Connection, region: RegionInfo | None, now: datetime, tree: 
     # order: the whole queue is read (it holds the changes since the last apply) and the
     # rows seen are told apart by number
     ordered = conn.dialect.name == "sqlite"
-    after = held.last if ordered and held is not None and held.last is not None else -1
+    after = -1  # PostgreSQL: every row
+    if ordered:  # SQLite: those after the last seen; none for a whole count (its number)
+        after = _NONE_AFTER if held is None or held.last is None else held.last
     queued = _queued(conn, after)  # read BEFORE counting: what commits after is seen next
     rows = None
     if (held is not None and queued.applied is not None and held.applied == queued.applied
@@ -357,6 +359,7 @@ def held_live(conn: Connection, region: RegionInfo | None, now: datetime, tree: 
 
 
 _COLUMN_INDEX = pd.Index(COLUMNS)
+_NONE_AFTER = 2 ** 62  # a queue row number above any: the queue's rows are not read
 
 
 def _queued(conn: Connection, after: int) -> Queued:
@@ -392,7 +395,8 @@ def _queued(conn: Connection, after: int) -> Queued:
         rows[seq] = tuple(moved)
     if len(rows) > MAX_QUEUED or applied is None:
         return Queued(None, None, {})
-    return Queued(int(applied), None if last is None else int(last), rows)
+    # an empty queue: numbering starts again at 1 (rows leave only with ``applied`` moving)
+    return Queued(int(applied), 0 if last is None else int(last), rows)
 
 
 _QUEUE: dict[str, object] = {}
