@@ -30,7 +30,7 @@ from data.store import data_version, regions_version, utcnow
 from layouts import ids
 from layouts.figures import (
     TRACE_BARS, TRACE_CLOSED, TRACE_FLAGGED, TRACE_GRIDS, TRACE_OFFICERS, TRACE_REPORTED,
-    TRACE_RING, plot_text, plot_texts, view_ranges, warm_up,
+    TRACE_RING, plot_text, plot_texts, view_ranges,
 )
 from layouts.text import t
 from layouts.wall import (
@@ -88,9 +88,7 @@ SEEN_JS = "function(ok) { window.wallBusySince = null; return Date.now(); }"
 
 
 def register(app: Dash) -> None:
-    """Connect the wall's callbacks to ``app``, and have plotly ready for the first wall
-    (:func:`layouts.figures.warm_up`)."""
-    warm_up()
+    """Connect the wall's callbacks to ``app``."""
     app.callback(
         Output(ids.WALL_TILES, "children"), Output(ids.WALL_TICKER, "children"),
         Output(ids.WALL_MAP, "figure"), Output(ids.WALL_TREND, "figure"),

@@ -21,14 +21,6 @@ MAP_CONFIG = {"displayModeBar": False, "topojsonURL": "/assets/topojson/", "resp
               "scrollZoom": True}
 
 
-def warm_up() -> None:
-    """Make one figure of each kind the pages draw, once per process: plotly loads its
-    validators and its default template on the first figure made (about half a second),
-    which the first wall or console a server shows would otherwise wait for."""
-    go.Figure([go.Choropleth(), go.Scattergeo(), go.Scatter(), go.Bar(), go.Pie()]
-              ).to_plotly_json()
-
-
 def plot_text(value: object) -> str:
     """Data text (a region, officer, category or case name) as plotly must be given it to
     show it literally.
