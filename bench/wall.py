@@ -16,7 +16,9 @@ cases, then measures on SQLite:
   end of a ``--warm-minutes`` warm-up (and from the load, for comparison).
 
 ``--store PATH`` measures an existing SQLite store instead (one ``--grids`` size; a copy
-upgraded with ``python -m dashboard db upgrade``): the refreshes add cases to it.
+upgraded with ``python -m dashboard db upgrade``): the refreshes add cases to it. ``--url``
+measures any store by its address, e.g. the city demo on PostgreSQL (``--grids 10000
+--no-browser --url postgresql+psycopg://...``), adding ``BENCH-`` cases to it.
 
 The machine is shared and noisy: read medians and ratios. Results: bench/results/wall.json.
 """
@@ -271,15 +273,18 @@ def main() -> None:
     parser.add_argument("--store", default=None,
                         help="measure this SQLite file (already built and upgraded) "
                              "instead of bench/data/'s store; one --grids size only")
+    parser.add_argument("--url", default=None,
+                        help="measure this store, a database URL (the city demo on "
+                             "PostgreSQL: its refreshes add BENCH- cases); one --grids size")
     parser.add_argument("--out", default=str(RESULTS / "wall.json"),
                         help="where to write the results (JSON)")
     args = parser.parse_args()
-    if args.store and len(args.grids) != 1:
-        parser.error("--store measures one store: give one --grids size with it")
+    if (args.store or args.url) and len(args.grids) != 1:
+        parser.error("--store and --url measure one store: give one --grids size with it")
     results: dict[str, object] = {}
     for grids in args.grids:
-        url = f"sqlite:///{Path(args.store).resolve()}" if args.store else \
-            _store(grids, args.cases)
+        url = args.url or (f"sqlite:///{Path(args.store).resolve()}" if args.store else
+                           _store(grids, args.cases))
         entry = bench_server(url, args.repeat)
         if not args.no_browser:
             entry.update(bench_browser(url, grids, args.soak_minutes, args.warm_minutes))

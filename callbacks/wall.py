@@ -17,6 +17,7 @@ from datetime import timezone
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 from dash import Dash, Input, Output, Patch, State, no_update
 
@@ -284,7 +285,6 @@ def _reload_at(search: str | None, default: str) -> str:
 def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:
     """What a wall shows, panel by panel, as plain values to compare between refreshes;
     the texts that a refresh patches into figures are escaped for plotly (:func:`plot_text`)."""
-    flagged = flagged_grids(snap["grids"], shapes["points"])
     officers = officer_points(snap["patrolling"])
     tops = snap["subcategories"]
     source_names, source_counts = source_series(snap["sources"], lang)
@@ -293,7 +293,7 @@ def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, 
         "alert": bool(snap["counters"]["overdue"]),
         "ticker": list(snap["newest"]["code"]),
         "map": map_values(snap["grids"], shapes, metric),
-        "flagged": [(f["lon"], f["lat"], f["n"]) for f in flagged],
+        "flagged": _flagged(snap["grids"], shapes),
         "shapes": shapes.get("regions_version"),
         "officers": [(o["lon"], o["lat"], plot_text(o["name"])) for o in officers],
         "trend": trend_series(snap["trend"]),
@@ -301,9 +301,22 @@ def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, 
         "top": (plot_texts(tops["key"].tolist()), tops["n"].tolist()),
         # a rate of no cases (NaN) is None here: NaN never equals itself, and a ranking
         # that holds one would be sent again on every refresh
-        "ranking": [(row.code, None if pd.isna(row.value) else row.value)
-                    for row in snap["ranking"].itertuples()],
+        "ranking": [(code, None if pd.isna(value) else value) for code, value in
+                    zip(snap["ranking"]["code"].tolist(), snap["ranking"]["value"].tolist())],
     }
+
+
+def _flagged(grids: pd.DataFrame, shapes: dict) -> list[tuple]:
+    """The flagged grids' markers (:func:`layouts.wall.flagged_grids`) as (lon, lat, n),
+    made again only when the long-unfixed counts moved: kept in ``shapes`` (one map's)
+    for the grids' index last asked about, as the map's feature rows are."""
+    counts = grids["long_unfixed"].to_numpy()
+    held = shapes.get("_flagged")
+    if held is not None and held[0] is grids.index and np.array_equal(held[1], counts):
+        return held[2]
+    flagged = [(f["lon"], f["lat"], f["n"]) for f in flagged_grids(grids, shapes["points"])]
+    shapes["_flagged"] = (grids.index, counts.copy(), flagged)
+    return flagged
 
 
 def _map_update(old: dict, new: dict, snap: dict, shapes: dict, state: dict,
@@ -324,7 +337,7 @@ def _map_update(old: dict, new: dict, snap: dict, shapes: dict, state: dict,
     if "map" in moved:
         grids = figure["data"][TRACE_GRIDS]
         grids["z"] = new["map"]
-        grids["zmax"] = max(max((v for v in new["map"] if v is not None), default=0), 1)
+        grids["zmax"] = max(max(filter(None, new["map"]), default=0), 1)
     if "flagged" in moved:
         marks = figure["data"][TRACE_FLAGGED]
         marks["lon"] = [f[0] for f in new["flagged"]]
@@ -440,9 +453,9 @@ def refresh_wall(request: object, state: dict | None):
         if version == state["version"] and not state.get("pending"):
             return (*[no_update] * 8, {"as_of": as_of})
         snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT, version=version)
-        shapes = _shapes(conn, root_region(conn, state.get("map_region",
-                                                                state.get("region"))),
-                         version=snap["regions_version"])
+        shapes = _shapes(conn, wall.held_region(
+            conn, state.get("map_region", state.get("region")), _cache(),
+            snap["regions_fingerprint"]), version=snap["regions_version"])
     lang = state["lang"]
     new = shown_values(snap, shapes, state["metric"], lang)
     # what this page was sent under its token: empty in a worker that did not send it, or

@@ -10,112 +10,51 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, DateTime, Text, bindparam, case, cast, func, or_, select, union
+from sqlalchemy import Connection, DateTime, Integer, bindparam, func, or_, select
 
-from data import schema
 from data.field.officer_view import wall_officers
 from data.metrics import DEFAULT_DAYS, compute, local_date, period_for
 from data.metrics import patrol_coverage as metrics_patrol_coverage
-from data.models import Case, Officer, Patrol, PatrolPoint, Region, RegionAncestor
-from data.panels import daily_trend, leaves_under, ranking, shares, subtree
+from data.models import Case, Officer, Patrol, PatrolPoint, Region
+from data.panels import daily_trend, ranking, shares, subtree
 from data.regions import RegionInfo, children_of, root_region
 from data.store import data_version, deployment_timezone, get_meta, regions_version
+from data.wall_live import (  # noqa: F401 - the wall's live counts, named here as before
+    LONG_UNFIXED, Subtree, Windows, held_live, live_counts,
+)
 
 #: Map metrics a wall can colour its grids by (``/wall?metric=...``).
 MAP_METRICS = ("open", "overdue", "reported_week")
 #: Panels a wall can show in place of its top problems (``/wall?panel=...``); any other
 #: value is ignored (the default wall).
 PANELS = ("officers",)
-#: Cases more than this past their deadline (and not suspended) are flagged on the map.
-LONG_UNFIXED = timedelta(days=7)
 TICKER_ROWS = 20
 DAY = timedelta(days=1)
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Windows:
-    """The wall's periods, as local dates: today, this week (Monday on), the last 30 days."""
-
-    today: date
-    week_start: date
-    month_start: date
-
-    @classmethod
-    def at(cls, now_utc: datetime, tz: ZoneInfo) -> "Windows":
-        today = local_date(now_utc, tz)
-        return cls(today, today - timedelta(days=today.weekday()), today - timedelta(days=29))
-
-
-@dataclass(frozen=True)
-class Subtree:
-    """The region ids a wall reads, worked out once per region: every region under it
-    (itself included; all regions and -1 for unlocated cases when it is the whole
-    deployment), its leaf regions, and whether those are all the deployment's leaves."""
-
-    ids: tuple[int, ...]
-    leaves: tuple[int, ...]
-    whole: bool
-
-    @classmethod
-    def of(cls, conn: Connection, region: "RegionInfo | None") -> "Subtree":
-        leaves = tuple(row[0] for row in conn.execute(leaves_under(region)))
-        whole = region is None or len(leaves) == len(conn.execute(leaves_under(None)).all())
-        return cls(tuple(_subtree_ids(conn, region)), leaves, whole)
-
-    @cached_property
-    def position(self) -> np.ndarray:
-        """Where each region id (shifted by one, so -1 is 0) sits in :attr:`ids`, -1 for
-        none: counting per region is then one array look-up and a ``bincount``."""
-        ids = np.asarray(self.ids, dtype=np.int64)
-        table = np.full(int(ids.max(initial=-1)) + 2, -1, dtype=np.int64)
-        table[ids + 1] = np.arange(len(ids))
-        return table
-
-    @cached_property
-    def index(self) -> pd.Index:
-        """:attr:`ids` as the index of :func:`live_counts`."""
-        return pd.Index(self.ids, name="id")
-
-    @cached_property
-    def leaf_index(self) -> pd.Index:
-        """:attr:`leaves` as the index of :func:`grid_values`."""
-        return pd.Index(self.leaves, name="id")
-
-    @cached_property
-    def leaf_rows(self) -> np.ndarray:
-        """The rows of :attr:`leaves` in :attr:`ids`."""
-        return self.position[np.asarray(self.leaves, dtype=np.int64) + 1]
-
-    def rows_of(self, regions: np.ndarray) -> np.ndarray:
-        """The rows in :attr:`ids` of ``regions`` (ids, -1 for none); those outside the
-        subtree are left out."""
-        table = self.position
-        regions = regions[regions + 1 < len(table)]
-        at = table[regions + 1]
-        return at[at >= 0]
 
 
 def regions_fingerprint(conn: Connection) -> tuple[int, int, int]:
     """Changes whenever regions are written (:func:`data.store.regions_version`), and
     whenever they are added or removed (count and highest id), even by a writer that did
     not say so: a cached :class:`Subtree` or map is stale when this moved."""
-    count, highest = conn.execute(select(func.count(), func.max(Region.id))).one()
+    count, highest = conn.execute(_REGIONS_COUNT).one()
     return regions_version(conn), count, highest
+
+
+_REGIONS_COUNT = select(func.count(), func.max(Region.id))  # made once: a refresh reads it
+_LATEST = select(func.max(Case.reported_at))
 
 
 def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
     """The moment a wall shows: ``now``, or, for an old export whose newest case is more
     than 30 days old, the end of that case's local day (and True), so the wall shows the
     data's last days as ``dashboard summary`` does, not 30 empty ones."""
-    latest = conn.scalar(select(func.max(Case.reported_at)))
+    latest = conn.scalar(_LATEST)
     if latest is None or latest >= now - timedelta(days=DEFAULT_DAYS):
         return now, False
     tz = deployment_timezone(conn)
@@ -124,142 +63,11 @@ def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
     return end - timedelta(microseconds=1), True
 
 
-def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
-                tree: Subtree | None = None, tz: ZoneInfo | None = None) -> pd.DataFrame:
-    """Per region under ``region`` (every level, -1 for unlocated cases): the counts that
-    move all day. ``open`` and ``overdue`` are the registry's definitions at ``now``;
-    ``reported_today``, ``closed_today`` and ``reported_week`` count the registry's
-    ``reported``/``closed`` over today and this week; ``long_unfixed`` counts open cases
-    more than :data:`LONG_UNFIXED` past their deadline.
-
-    Each query reads one index and never the table (``ix_cases_open_region``: the open
-    cases, partial; ``ix_cases_reported_region``, ``ix_cases_closed_hours``: a time
-    range) and sends the region of each case it counts (:func:`_regions_of`); numpy
-    counts them per region, and drops those outside the region's subtree. A refresh of
-    a city's wall after one new case costs milliseconds, whatever the history behind it.
-    ``tz``: the deployment's time zone when the caller read it already."""
-    tz = deployment_timezone(conn) if tz is None else tz
-    w = Windows.at(now, tz)
-    today = period_for(w.today, w.today, tz)
-    week = period_for(w.week_start, w.today, tz)
-    params = {"now": now, "long_before": now - LONG_UNFIXED, "today_start": today.start,
-              "today_end": today.end, "week_start": week.start, "week_end": week.end}
-    columns = ["open", "overdue", "long_unfixed", "reported_today", "closed_today",
-               "reported_week"]
-    if tree is None:
-        tree = Subtree(tuple(_subtree_ids(conn, region)), (), region is None)
-    values = np.zeros((len(tree.ids), len(columns)), dtype=np.int64)
-    for query, names, packed in _live_queries(conn.dialect.name):
-        lists = _regions_of(conn, query, params)
-        for name, regions in zip(names, _unpack(lists[0]) if packed else lists):
-            # cases of regions outside the subtree are dropped here
-            values[:, columns.index(name)] += np.bincount(tree.rows_of(regions),
-                                                          minlength=len(tree.ids))
-    return pd.DataFrame(values, index=tree.index, columns=columns)
-
-
-def _live_queries(dialect: str) -> list[tuple[object, list[str]]]:
-    """The statements of :func:`live_counts` for a store's dialect, made once per process
-    (their moments are parameters: ``now``, ``long_before``, today's and this week's
-    bounds), each with the counts its columns are: building them anew on every refresh
-    cost more than a city's index takes to read."""
-    held = _LIVE_QUERIES.get(dialect)
-    if held is not None:
-        return held
-    c = Case
-    now, long_before = bindparam("now", type_=DateTime), bindparam("long_before", type_=DateTime)
-    today_start = bindparam("today_start", type_=DateTime)
-    today_end = bindparam("today_end", type_=DateTime)
-    week_start = bindparam("week_start", type_=DateTime)
-    week_end = bindparam("week_end", type_=DateTime)
-    # open at now, as metrics.open_at says: with consistent data these are the cases of the
-    # open statuses (the partial index, whose condition the query states word for word,
-    # so both stores' planners use it); cases of other statuses closed or voided "later
-    # than now" are counted too, to match exactly (an index range, empty on a running
-    # store)
-    open_status = c.status.in_(bindparam("open_statuses", schema.OPEN_STATUSES,
-                                         expanding=True, literal_execute=True))
-    open_at = ((c.reported_at <= now)
-               & ((c.status != schema.VOIDED) | (c.voided_at > now))
-               & ((c.closed_at > now) | (c.closed_at.is_(None) & (c.status != schema.CLOSED))))
-    later = union(select(c.id).where(c.closed_at > now), select(c.id).where(c.voided_at > now))
-    # the open cases' three counts as one list: each case's region and three bits (open
-    # at now; not suspended and past its deadline; more than LONG_UNFIXED past it), so
-    # the store evaluates each condition once and sends one text (:func:`_unpack`)
-    packed = ((func.coalesce(c.region_id, -1) + 1) * 8 + case((open_at, 1), else_=0)
-              + case(((c.status != schema.SUSPENDED) & (c.due_at < now), 2), else_=0)
-              + case((c.due_at < long_before, 4), else_=0))
-    open_names = ["open", "overdue", "long_unfixed"]
-    held = [
-        (_regions_query(dialect, [open_status], [None], place=packed), open_names, True),
-        (_regions_query(dialect, [c.id.in_(later), ~open_status], [None], place=packed),
-         open_names, True),
-        (_regions_query(dialect, [c.reported_at >= week_start, c.reported_at < week_end],
-                        [None, (c.reported_at >= today_start) & (c.reported_at < today_end)]),
-         ["reported_week", "reported_today"], False),
-        (_regions_query(dialect, [c.closed_at >= today_start, c.closed_at < today_end],
-                        [None]), ["closed_today"], False),
-    ]
-    _LIVE_QUERIES[dialect] = held
-    return held
-
-
-def _unpack(codes: np.ndarray) -> list[np.ndarray]:
-    """The regions of the cases open at now, overdue, and long unfixed, from the packed
-    list of :func:`_live_queries` (region + 1, times 8, plus three bits)."""
-    regions = (codes >> 3) - 1
-    is_open = (codes & 1) != 0
-    overdue = is_open & ((codes & 2) != 0)
-    return [regions[is_open], regions[overdue], regions[overdue & ((codes & 4) != 0)]]
-
-
-_LIVE_QUERIES: dict[str, list] = {}
-
-
-def _regions_query(dialect: str, where: list, conditions, place=None):
-    """The statement of :func:`_regions_of`: for each of ``conditions`` (None: every
-    case), the regions (-1 for none) of the cases that meet ``where`` and the condition.
-
-    The store sends each list as one text (``group_concat``/``string_agg``, which leave
-    out the cases a condition turns to NULL) that numpy reads at once: counting per
-    region in SQL and fetching ten thousand rows one by one through the driver cost a
-    city's wall tens of milliseconds, reading the index one. ``place``: what is listed
-    of each case (default its region, -1 for none)."""
-    place = func.coalesce(Case.region_id, -1) if place is None else place
-    chosen = [place if condition is None else case((condition, place))
-              for condition in conditions]
-    if dialect == "sqlite":
-        return select(*[func.group_concat(e) for e in chosen]).where(*where)
-    if dialect == "postgresql":
-        return select(*[func.string_agg(cast(e, Text), ",") for e in chosen]).where(*where)
-    return select(*chosen).where(*where)  # another store: row by row
-
-
-def _regions_of(conn: Connection, query, params: dict) -> list[np.ndarray]:
-    """The region lists :func:`_regions_query`'s ``query`` selects, as arrays, one entry
-    per case."""
-    if conn.dialect.name not in ("sqlite", "postgresql"):
-        rows = np.array(conn.execute(query, params).all(), dtype=object)
-        width = len(query.selected_columns)
-        return [np.array([v for v in rows[:, i] if v is not None], dtype=np.int64)
-                if len(rows) else np.zeros(0, dtype=np.int64) for i in range(width)]
-    texts = conn.execute(query, params).one()
-    return [np.fromstring(text, dtype=np.int64, sep=",") if text
-            else np.zeros(0, dtype=np.int64) for text in texts]
-
-
-def _subtree_ids(conn: Connection, region: RegionInfo | None) -> list[int]:
-    """Every region id under ``region`` (itself included); all, and -1, for None."""
-    if region is None:
-        return [rid for (rid,) in conn.execute(select(Region.id))] + [-1]
-    return [rid for (rid,) in conn.execute(
-        select(RegionAncestor.descendant_id).where(RegionAncestor.ancestor_id == region.id))]
-
 
 def live_totals(live: pd.DataFrame) -> dict[str, int]:
     """The counts of today, this week and now for the whole region, from
     :func:`live_counts`."""
-    totals = live.sum()
+    totals = dict(zip(live.columns, live.to_numpy().sum(axis=0).tolist()))
     return {key: int(totals[key]) for key in
             ("reported_today", "closed_today", "reported_week", "open", "overdue")}
 
@@ -323,9 +131,26 @@ def grid_values(conn: Connection, region: RegionInfo | None, now: datetime,
     live = live_counts(conn, region, now, tree) if live is None else live
     columns = ["open", "overdue", "reported_week", "long_unfixed"]
     if live.index is tree.index:  # counted on this tree: its rows are known
-        values = live[columns].to_numpy()[tree.leaf_rows]
-        return pd.DataFrame(values, index=tree.leaf_index, columns=columns)
+        at = [live.columns.get_loc(c) for c in columns]
+        values = live.to_numpy()[np.ix_(tree.leaf_rows, at)]
+        return pd.DataFrame(values, index=tree.leaf_index, columns=_GRID_COLUMNS, copy=False)
     return live.reindex(list(tree.leaves), fill_value=0)[columns]
+
+
+_GRID_COLUMNS = pd.Index(["open", "overdue", "reported_week", "long_unfixed"])
+
+
+def held_region(conn: Connection, region_code: str | None, cache: dict,
+                regions: tuple) -> RegionInfo | None:
+    """:func:`data.regions.root_region` of ``region_code``, kept in ``cache`` while the
+    regions stay the same (``regions``: :func:`regions_fingerprint`); an unknown code
+    raises as there, every time."""
+    key = ("region", region_code)
+    held = cache.get(key)
+    if held is None or held[0] != regions:
+        held = (regions, root_region(conn, region_code))
+        cache[key] = held
+    return held[1]
 
 
 def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKER_ROWS,
@@ -334,12 +159,8 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
     status. Looks at the last few days first (an index range), the whole store only if
     those hold too few."""
     c = Case
-    columns = ["id", "code", "reported_at", "place", "category", "status", "region_id"]
-    query = (select(c.id, c.code, c.reported_at, Region.name.label("place"),
-                    func.coalesce(c.subcategory, c.category).label("category"), c.status,
-                    c.region_id)
-             .join(Region, Region.id == c.region_id, isouter=True)
-             .order_by(c.reported_at.desc(), c.id.desc()))
+    columns = list(_NEWEST.selected_columns.keys())
+    query = _NEWEST
     tree = Subtree.of(conn, region) if tree is None else tree
     # the whole deployment (or its one top-level region): simply the newest cases
     leaves = None if tree.whole else set(tree.leaves)
@@ -347,18 +168,29 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
     def under(frame: pd.DataFrame) -> pd.DataFrame:
         return frame if leaves is None else frame[frame["region_id"].isin(leaves)]
 
+    if leaves is None:  # the whole deployment: simply the newest (no frame work: a refresh)
+        rows = [row[:-1] for row in conn.execute(_NEWEST_FEW, {"few": limit})]
+        return pd.DataFrame(rows if rows else None, columns=columns[:-1])
     latest = conn.scalar(select(func.max(c.reported_at)))
     if latest is None:
         return pd.DataFrame(columns=columns[:-1])
-    # the whole deployment: simply the newest; a part of it: the newest day's, narrowed
-    window = query.limit(limit) if leaves is None else \
-        query.where(c.reported_at >= latest - timedelta(days=1)).limit(3000)
+    # a part of it: the newest day's, narrowed
+    window = query.where(c.reported_at >= latest - timedelta(days=1)).limit(3000)
     recent = pd.DataFrame(conn.execute(window).all(), columns=columns)
     found = under(recent)
     if len(found) < limit and leaves is not None:
         found = pd.DataFrame(conn.execute(
             query.where(c.region_id.in_(sorted(leaves))).limit(limit)).all(), columns=columns)
     return found.head(limit).drop(columns=["region_id"]).reset_index(drop=True)
+
+
+# the newest cases' statement, made once (building it cost a refresh more than reading it)
+_NEWEST = (select(Case.id, Case.code, Case.reported_at, Region.name.label("place"),
+                  func.coalesce(Case.subcategory, Case.category).label("category"),
+                  Case.status, Case.region_id)
+           .join(Region, Region.id == Case.region_id, isouter=True)
+           .order_by(Case.reported_at.desc(), Case.id.desc()))
+_NEWEST_FEW = _NEWEST.limit(bindparam("few", type_=Integer))
 
 
 def officers_on_patrol(conn: Connection, region: RegionInfo | None, now: datetime,
@@ -389,6 +221,38 @@ def officers_on_patrol(conn: Connection, region: RegionInfo | None, now: datetim
     if tree is not None and not tree.whole:
         found = found[found["region_id"].isin(set(tree.ids))]
     return found.drop(columns=["region_id"]).reset_index(drop=True)
+
+
+#: Officers on patrol are looked up again when patrols or fixes were written, and at
+#: least this often as time passes (a patrol more than 12 hours old, or one whose
+#: imported end is reached, leaves the map).
+OFFICERS_SECONDS = 10
+
+
+def held_officers(conn: Connection, region: RegionInfo | None, now: datetime,
+                  tree: Subtree, cache: dict) -> pd.DataFrame:
+    """:func:`officers_on_patrol`, kept in ``cache`` while no patrol or fix was written
+    (the highest patrol and fix ids, and how many of the last 12 hours' patrols have not
+    ended: index look-ups) and for at most :data:`OFFICERS_SECONDS`: a refresh after a
+    new case does not read every patrol's last fix again."""
+    mark = conn.execute(_PATROLS_MARK, {"since": now - timedelta(hours=12),
+                                        "now": now}).one()
+    key = ("officers_on_patrol", None if region is None else region.id)
+    stamp = (tuple(mark), int(now.timestamp() // OFFICERS_SECONDS))
+    held = cache.get(key)
+    if held is not None and held[0] == stamp and held[1] is tree:
+        return held[2]
+    found = officers_on_patrol(conn, region, now, tree)
+    cache[key] = (stamp, tree, found)
+    return found
+
+
+_PATROLS_MARK = select(
+    select(func.max(Patrol.id)).scalar_subquery(),
+    select(func.max(PatrolPoint.id)).scalar_subquery(),
+    select(func.count()).where(Patrol.started_at >= bindparam("since", type_=DateTime),
+                               Patrol.started_at <= bindparam("now", type_=DateTime),
+                               Patrol.ended_at.is_(None)).scalar_subquery())
 
 
 #: The 30-day panels (rates, ranking, sources, top problems, the trend's earlier days) are
@@ -545,17 +409,17 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
     calling (read here first otherwise): a change after it is seen by the next refresh."""
     cache = {} if cache is None else cache
     version = data_version(conn) if version is None else version
-    region = root_region(conn, region_code)
+    fingerprint = regions_fingerprint(conn)
+    region = held_region(conn, region_code, cache, fingerprint)
     tz = deployment_timezone(conn)
     rid = None if region is None else region.id
-    fingerprint = regions_fingerprint(conn)
     held_tree = cache.get(("tree", rid))
     if held_tree is None or held_tree[0] != fingerprint:
         held_tree = (fingerprint, Subtree.of(conn, region))
         cache[("tree", rid)] = held_tree
     tree = held_tree[1]
     held = held_panels(conn, region, now, cache, engine, wait, regions=fingerprint, tz=tz)
-    live = live_counts(conn, region, now, tree, tz)
+    live, _ = held_live(conn, region, now, tree, tz, cache, fingerprint)
     today = local_date(now, tz)
     slow = pending_panels(now, tz) if held is None else held["panels"]
     counters_now = {**live_totals(live),
@@ -578,8 +442,9 @@ def snapshot(conn: Connection, region_code: str | None, now: datetime,
         "sources": slow["sources"],
         "subcategories": slow["subcategories"],
         "ranking": slow["ranking"],
-        "patrolling": officers_on_patrol(conn, region, now, tree),
+        "patrolling": held_officers(conn, region, now, tree, cache),
         "now": now,
         "timezone": tz.key,
         "regions_version": fingerprint[0],
+        "regions_fingerprint": fingerprint,
     }

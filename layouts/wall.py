@@ -123,7 +123,9 @@ def _feature_rows(shapes: dict, index: pd.Index) -> np.ndarray:
 
 
 def officer_points(patrolling: pd.DataFrame) -> list[dict]:
-    return [{"name": r.name, "lon": r.lon, "lat": r.lat} for r in patrolling.itertuples()]
+    return [{"name": name, "lon": lon, "lat": lat} for name, lon, lat in
+            zip(patrolling["name"].tolist(), patrolling["lon"].tolist(),
+                patrolling["lat"].tolist())]
 
 
 def trend_series(trend_frame: pd.DataFrame) -> tuple[list[str], list[int], list[int]]:
