@@ -1,0 +1,234 @@
+"""The median of hours to close, followed as cases change (issue 15).
+
+The registry's ``median_hours_to_close`` is the median of each closed case's duration
+(closed_at - reported_at) taken in whole tenths of an hour (6 minutes), rounded to the
+nearest (a duration exactly halfway between two tenths goes up): :func:`tenths`. A median
+of such durations is a median of a histogram, and histograms add up: ``rollup_hours``
+(:class:`~data.models.RollupHours`) holds, per region (its descendants' cases included,
+region 0 the whole deployment) and local day of closing, how many cases closed with each
+duration, and a period's median for a region merges its days' histograms (:func:`median`).
+
+The histograms are kept by the rollups' machinery (:mod:`data.rollups`): the capture
+triggers' queue applied (:func:`case_closing` of a case's counted and current versions,
+:func:`add` to the stored rows), the column-at-once rebuild
+(:mod:`data.rollup_rebuild`, :func:`tree_rows` here) and the rollups' check. The direct
+count (:func:`data.metrics._median_hours` with a scope, or ``source="direct"``) computes
+the same durations in SQL (:class:`data.sql.duration_tenths`), so both give the same
+figure to the last digit (tests/data/test_rollups.py).
+
+A row's ``counts`` packs its (tenths, how many) pairs, by tenths, as little-endian int32s
+(:func:`pack`, :func:`unpack`): a period's rows are joined and read as one array.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, delete, select, tuple_
+
+from data.models import RollupHours
+from data.sql import conflict_insert
+
+__all__ = ["TENTH_US", "add", "case_closing", "median", "pack", "tenths", "tenths_array",
+           "tree_rows", "unpack", "write_rows"]
+
+#: A tenth of an hour in microseconds.
+TENTH_US = 360_000_000
+_HALF_US = TENTH_US // 2
+_US = timedelta(microseconds=1)
+_PAIR = np.dtype("<i4")
+#: region -> local day number -> {tenths: how many}, signed (what to add to the rows)
+Hours = dict
+
+
+# --- the definition -------------------------------------------------------------------------
+
+def tenths(reported_at: datetime, closed_at: datetime) -> int:
+    """The duration from ``reported_at`` to ``closed_at`` in whole tenths of an hour,
+    rounded to the nearest, a half up (exact: integer microseconds)."""
+    return ((closed_at - reported_at) // _US + _HALF_US) // TENTH_US
+
+
+def tenths_array(reported_us: np.ndarray, closed_us: np.ndarray) -> np.ndarray:
+    """:func:`tenths` over whole columns of int64 microseconds since 1970."""
+    return (np.asarray(closed_us, np.int64) - np.asarray(reported_us, np.int64)
+            + _HALF_US) // TENTH_US
+
+
+def median(values, counts) -> float | None:
+    """The registry's median, in hours, of durations ``values`` (tenths of an hour, in any
+    order, repeats allowed) each counted ``counts`` times: the middle value, or the mean of
+    the two middle values for an even count; None when nothing is counted."""
+    values = np.asarray(values, dtype=np.int64)
+    counts = np.asarray(counts, dtype=np.int64)
+    if values.size == 0:
+        return None
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    if span <= 4 * values.size + 1_000_000:  # durations are mostly hours, not years
+        each = np.bincount(values - low, weights=counts, minlength=span)
+        present = np.flatnonzero(each)
+        unique, each = present + low, each[present]
+    else:
+        unique, where = np.unique(values, return_inverse=True)
+        each = np.bincount(where.reshape(-1), weights=counts)
+    cumulative = np.cumsum(each.astype(np.int64))
+    total = int(cumulative[-1]) if cumulative.size else 0
+    if total <= 0:
+        return None
+    lower = int(unique[np.searchsorted(cumulative, (total - 1) // 2, side="right")])
+    upper = int(unique[np.searchsorted(cumulative, total // 2, side="right")])
+    return (lower + upper) / 20
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+def pack(values, counts) -> bytes:
+    """(tenths, how many) pairs as a row's ``counts`` (``values`` in ascending order)."""
+    pairs = np.empty((len(values), 2), dtype=_PAIR)
+    pairs[:, 0] = values
+    pairs[:, 1] = counts
+    return pairs.tobytes()
+
+
+def unpack(blob: bytes) -> np.ndarray:
+    """A row's (or several rows' joined) ``counts`` as an (n, 2) int64 array."""
+    return np.frombuffer(blob, dtype=_PAIR).reshape(-1, 2).astype(np.int64)
+
+
+def case_closing(row) -> tuple[datetime, int] | None:
+    """(closed_at, its duration in tenths) of a case version that counts in the median
+    (closed, with a report time), else None. ``row`` maps case columns to values."""
+    reported, closed = row["reported_at"], row["closed_at"]
+    if reported is None or closed is None:
+        return None
+    return closed, tenths(reported, closed)
+
+
+def up_the_tree(own: Hours, ancestors: dict[int, list[int]], everything: int) -> Hours:
+    """Each region's own histogram changes added to its ancestors' (``ancestors``: itself
+    included) and to region ``everything``; what adds up to nothing dropped."""
+    tree: Hours = {}
+    for region, days in own.items():
+        for target in (*ancestors.get(region, ()), everything):
+            into = tree.setdefault(target, {})
+            for day, changes in days.items():
+                held = into.setdefault(day, {})
+                for value, n in changes.items():
+                    held[value] = held.get(value, 0) + n
+    out: Hours = {}
+    for region, days in tree.items():
+        for day, changes in days.items():
+            kept = {v: n for v, n in changes.items() if n}
+            if kept:
+                out.setdefault(region, {})[day] = kept
+    return out
+
+
+def add(conn: Connection, tree: Hours) -> None:
+    """Add histogram changes to the stored rows: each row concerned read, changed and
+    written back (appliers are serialised: :func:`data.rollups.apply` holds their lock);
+    a row left counting nothing is deleted."""
+    keys = sorted((region, day) for region, days in tree.items() for day in days)
+    if not keys:
+        return
+    stored: dict[tuple[int, int], bytes] = {}
+    for start in range(0, len(keys), 400):
+        part = keys[start:start + 400]
+        for region, day, blob in conn.execute(
+                select(RollupHours.region_id, RollupHours.day, RollupHours.counts)
+                .where(tuple_(RollupHours.region_id, RollupHours.day).in_(part))):
+            stored[(region, day)] = bytes(blob)
+    writes, gone = [], []
+    for region, day in keys:
+        held: dict[int, int] = {}
+        if (region, day) in stored:
+            pairs = unpack(stored[(region, day)])
+            held = dict(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist()))
+        for value, n in tree[region][day].items():
+            held[value] = held.get(value, 0) + n
+        values = sorted(v for v, n in held.items() if n)
+        if values:
+            writes.append({"region_id": region, "day": day,
+                           "counts": pack(values, [held[v] for v in values])})
+        elif (region, day) in stored:
+            gone.append((region, day))
+    for start in range(0, len(gone), 400):
+        conn.execute(delete(RollupHours).where(
+            tuple_(RollupHours.region_id, RollupHours.day).in_(gone[start:start + 400])))
+    if writes:
+        statement = conflict_insert(conn)(RollupHours)
+        statement = statement.on_conflict_do_update(
+            index_elements=[RollupHours.region_id, RollupHours.day],
+            set_={"counts": statement.excluded.counts})
+        for start in range(0, len(writes), 500):
+            conn.execute(statement, writes[start:start + 500])
+
+
+def read(conn: Connection, keys: list[int], lo: int, hi: int) -> dict[int, np.ndarray]:
+    """Each region's stored (tenths, how many) pairs over the day numbers ``lo`` ..
+    ``hi`` (one array per region, its days' rows joined; repeats not merged)."""
+    blobs: dict[int, list[bytes]] = {g: [] for g in keys}
+    for start in range(0, len(keys), 400):
+        for region, blob in conn.execute(
+                select(RollupHours.region_id, RollupHours.counts)
+                .where(RollupHours.region_id.in_(keys[start:start + 400]),
+                       RollupHours.day >= lo, RollupHours.day <= hi)):
+            blobs[int(region)].append(blob)
+    return {g: unpack(b"".join(parts)) for g, parts in blobs.items()}
+
+
+# --- the rebuild's part (whole columns) ------------------------------------------------------
+
+def own_frame(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """Each region's own (region, day, tenths, n) from chunks of (region, closing day,
+    tenths) of closed cases."""
+    if not parts:
+        return pd.DataFrame({name: np.empty(0, np.int64)
+                             for name in ("region", "day", "tenths", "n")})
+    frame = pd.DataFrame({
+        "region": np.concatenate([p[0] for p in parts]),
+        "day": np.concatenate([p[1] for p in parts]),
+        "tenths": np.concatenate([p[2] for p in parts]),
+    })
+    return frame.groupby(["region", "day", "tenths"], sort=False).size().rename("n") \
+        .reset_index()
+
+
+def tree_rows(own: pd.DataFrame, closure: pd.DataFrame) -> list[tuple[int, int, bytes]]:
+    """Every ``rollup_hours`` row, (region, day, counts) in key order, from each region's
+    own histogram and ``closure`` (region -> target: each ancestor, itself included, and
+    region 0)."""
+    if own.empty:
+        return []
+    tree = (own.merge(closure, on="region").groupby(["target", "day", "tenths"], sort=True)
+            ["n"].sum())
+    target = tree.index.get_level_values(0).to_numpy(dtype=np.int64)
+    day = tree.index.get_level_values(1).to_numpy(dtype=np.int64)
+    pairs = np.empty((len(tree), 2), dtype=_PAIR)
+    pairs[:, 0] = tree.index.get_level_values(2).to_numpy(dtype=np.int64)
+    pairs[:, 1] = tree.to_numpy(dtype=np.int64)
+    buffer = pairs.tobytes()
+    starts = np.flatnonzero(np.r_[True, (target[1:] != target[:-1]) | (day[1:] != day[:-1])])
+    ends = np.r_[starts[1:], len(tree)]
+    size = 2 * _PAIR.itemsize
+    return [(t, d, buffer[s * size:e * size]) for t, d, s, e in
+            zip(target[starts].tolist(), day[starts].tolist(), starts.tolist(), ends.tolist())]
+
+
+def write_rows(conn: Connection, rows: list[tuple[int, int, bytes]],
+               chunk: int = 50_000) -> None:
+    """Insert the rows into an emptied ``rollup_hours`` (``COPY`` on PostgreSQL)."""
+    table = RollupHours.__tablename__
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table} (region_id, day, counts) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    for start in range(0, len(rows), chunk):
+        conn.exec_driver_sql(f"INSERT INTO {table} (region_id, day, counts) VALUES (?, ?, ?)",
+                             rows[start:start + chunk])
