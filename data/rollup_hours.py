@@ -31,8 +31,8 @@ from sqlalchemy import Connection, delete, select, tuple_
 from data.models import RollupHours
 from data.sql import conflict_insert
 
-__all__ = ["TENTH_US", "add", "case_closing", "median", "pack", "tenths", "tenths_array",
-           "tree_rows", "unpack", "write_rows"]
+__all__ = ["TENTH_US", "add", "case_closing", "median", "own_frame", "pack", "tenths",
+           "tenths_array", "tree_rows", "unpack", "up_the_tree", "write_rows"]
 
 #: A tenth of an hour in microseconds.
 TENTH_US = 360_000_000
@@ -67,7 +67,7 @@ def median(values, counts) -> float | None:
         return None
     low = int(values.min())
     span = int(values.max()) - low + 1
-    if span <= 4 * values.size + 1_000_000:  # durations are mostly hours, not years
+    if span <= 4 * values.size + 65_536:  # durations are mostly hours, not years
         each = np.bincount(values - low, weights=counts, minlength=span)
         present = np.flatnonzero(each)
         unique, each = present + low, each[present]
@@ -165,19 +165,6 @@ def add(conn: Connection, tree: Hours) -> None:
             set_={"counts": statement.excluded.counts})
         for start in range(0, len(writes), 500):
             conn.execute(statement, writes[start:start + 500])
-
-
-def read(conn: Connection, keys: list[int], lo: int, hi: int) -> dict[int, np.ndarray]:
-    """Each region's stored (tenths, how many) pairs over the day numbers ``lo`` ..
-    ``hi`` (one array per region, its days' rows joined; repeats not merged)."""
-    blobs: dict[int, list[bytes]] = {g: [] for g in keys}
-    for start in range(0, len(keys), 400):
-        for region, blob in conn.execute(
-                select(RollupHours.region_id, RollupHours.counts)
-                .where(RollupHours.region_id.in_(keys[start:start + 400]),
-                       RollupHours.day >= lo, RollupHours.day <= hi)):
-            blobs[int(region)].append(blob)
-    return {g: unpack(b"".join(parts)) for g, parts in blobs.items()}
 
 
 # --- the rebuild's part (whole columns) ------------------------------------------------------

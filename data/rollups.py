@@ -20,18 +20,31 @@ is served by :func:`rebuild`, one set-based pass over the cases.
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy.exc import OperationalError
-from sqlalchemy import Connection, Engine, delete, exists, func, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 
 from data import rollup_hours, rollup_rebuild, schema
 from data.models import (
     ROLLUP_COUNTS,
     Case,
     CaseEvent,
+    Meta,
     RegionAncestor,
     Rollup,
     RollupHours,
@@ -44,8 +57,13 @@ from data.rollup_capture import (
     ensure,
     drop_statements,
 )
-from data.sql import conflict_insert
-from data.store import deployment_timezone, regions_version
+from data.sql import conflict_insert, plain_rows
+from data.store import (
+    DEFAULT_TIMEZONE,
+    REGIONS_VERSION,
+    deployment_timezone,
+    regions_version,
+)
 
 __all__ = ["COUNTS", "apply", "catch_up", "install", "medians", "rebuild", "rebuild_hours",
            "read", "status"]
@@ -359,9 +377,10 @@ def has_tables(conn: Connection) -> bool:
 
 def install(conn: Connection) -> None:
     """Make the rollup tables and the capture triggers where they are missing (idempotent;
-    for a store made before issue 15: the migration calls it, then :func:`rebuild`)."""
-    for table in (RollupQueue.__table__, Rollup.__table__, RollupState.__table__,
-                  RollupHours.__table__):
+    for a store made before issue 15: the migration calls it, then :func:`rebuild`). The
+    closings' histograms (``rollup_hours``) are revision 0005's: a store on its way there
+    has none yet, and :func:`rebuild` leaves them out until it has."""
+    for table in (RollupQueue.__table__, Rollup.__table__, RollupState.__table__):
         table.create(conn, checkfirst=True)
         for index in table.indexes:
             index.create(conn, checkfirst=True)
@@ -416,12 +435,14 @@ def rebuild(conn: Connection, wait: bool = True) -> int:
                              + ("" if wait else " NOWAIT"))
     tz = deployment_timezone(conn)
     # whole columns at once, not case by case; the closings' histograms in the same pass
-    rows, hour_rows = rollup_rebuild.all_rows(conn, tz)
+    hours = "rollup_hours" in inspect(conn).get_table_names()  # not on the way to 0005
+    rows, hour_rows = rollup_rebuild.all_rows(conn, tz, hours)
     conn.execute(delete(Rollup))
-    conn.execute(delete(RollupHours))
     conn.execute(delete(RollupQueue))
     rollup_rebuild.write_rows(conn, rows)
-    rollup_hours.write_rows(conn, hour_rows)
+    if hours:
+        conn.execute(delete(RollupHours))
+        rollup_hours.write_rows(conn, hour_rows)
     conn.execute(update(RollupState).where(RollupState.id == _STATE_ID)
                  .values(zone=tz.key, regions_version=regions_version(conn)))
     return len(rows)
@@ -434,6 +455,7 @@ def rebuild_hours(conn: Connection) -> int:
     so the histograms count the cases as they are with nothing queued, as the counts do.
     Returns the histogram rows written."""
     install(conn)
+    RollupHours.__table__.create(conn, checkfirst=True)
     if conn.dialect.name == "postgresql":  # writers wait until the transaction ends
         conn.exec_driver_sql("LOCK TABLE cases, case_events IN SHARE MODE")
     if apply(conn, hours=False) == -1:  # the counts were rebuilt: the histograms with them
@@ -469,7 +491,7 @@ def apply(conn: Connection, wait: bool = True, hours: bool = True) -> int | None
         return -1
     tz = deployment_timezone(conn)
     _add(conn, _deltas(conn, queue, tz))
-    if hours:
+    if hours:  # (a store at the code's revision has them; an upgrade to 0005 says no)
         rollup_hours.add(conn, _hour_deltas(conn, queue, tz))
     seqs = [q["seq"] for q in queue]
     for start in range(0, len(seqs), 900):
@@ -589,37 +611,95 @@ def medians(conn: Connection, group_ids: list[int] | None, first: date,
     """The registry's median hours to close of each group (None: the whole deployment, key
     0) over the local days ``first`` .. ``last``, from the closings' histograms with the
     queued changes added (as :func:`read` adds them); None when the store has no rollups
-    or they are stale and cannot be rebuilt now (the caller counts directly)."""
+    or they are stale and cannot be rebuilt now (the caller counts directly).
+
+    A console click asks for two periods of a few regions, so the usual path is two
+    statements: the rows with the rollups' state and the store's zone and regions version
+    (one snapshot), then the state's ``applied`` with whether anything is queued; the
+    same ``applied`` and an empty queue mean nothing changed the rows in between."""
     if not has_tables(conn):
         return None
-    if _may_apply_aside(conn):
-        pending = conn.scalar(select(RollupQueue.seq).limit(1)) is not None
-        if pending or not _fresh(conn, _state(conn)):
-            catch_up(conn.engine, wait=False)
     keys = [_ALL] if group_ids is None else list(dict.fromkeys(group_ids))
     lo, hi = day_number(first), day_number(last)
-    for _attempt in range(3):
-        state = _state(conn)
-        if not _fresh(conn, state):
+    aside = _may_apply_aside(conn)
+    for attempt in range(3):
+        state, stored = _hours_snapshot(conn, keys, lo, hi)
+        if state is None or not _snapshot_fresh(state):
+            if aside and attempt == 0:
+                catch_up(conn.engine, wait=False)
+                continue
             return None
-        stored = rollup_hours.read(conn, keys, lo, hi)
-        queue = _queued(conn)
-        queued: dict[int, list[tuple[int, int]]] = {}
-        if queue:
+        applied, queued = conn.execute(
+            select(RollupState.applied, select(func.min(RollupQueue.seq)).scalar_subquery())
+            .where(RollupState.id == _STATE_ID)).one()
+        if applied != state.applied:
+            continue
+        changes: dict[int, list[tuple[int, int]]] = {}
+        if queued is not None:
+            if aside and attempt == 0:
+                catch_up(conn.engine, wait=False)
+                continue
+            queue = _queued(conn)
             for region, days in _hour_deltas(conn, queue, deployment_timezone(conn)).items():
                 if region in stored:
-                    queued[region] = [pair for day, changes in days.items() if lo <= day <= hi
-                                      for pair in changes.items()]
-        after = _state(conn)
-        if after is not None and after.applied == state.applied:
-            out = {}
-            for g in keys:
-                pairs = stored[g]
-                if queued.get(g):
-                    pairs = np.concatenate([pairs, np.array(queued[g], dtype=np.int64)])
-                out[g] = rollup_hours.median(pairs[:, 0], pairs[:, 1])
-            return out
+                    changes[region] = [pair for day, counted in days.items()
+                                       if lo <= day <= hi for pair in counted.items()]
+            after = _state(conn)
+            if after is None or after.applied != state.applied:
+                continue
+        out: dict[int, float | None] = {}
+        for g in keys:
+            pairs = rollup_hours.unpack(b"".join(stored[g]))
+            if changes.get(g):
+                pairs = np.concatenate([pairs, np.array(changes[g], dtype=np.int64)])
+            out[g] = rollup_hours.median(pairs[:, 0], pairs[:, 1])
+        return out
     return None
+
+
+def _meta_value(key: str):
+    return select(Meta.value).where(Meta.key == key).scalar_subquery()
+
+
+def _hours_snapshot(conn: Connection, keys: list[int], lo: int, hi: int):
+    """(the rollups' state with the store's zone and regions version, None without a
+    state row; each key's histogram rows over the days ``lo`` .. ``hi``), in one
+    statement."""
+    query = (
+        select(RollupState.zone, RollupState.regions_version, RollupState.applied,
+               _meta_value("timezone").label("store_zone"),
+               _meta_value(REGIONS_VERSION).label("store_regions_version"),
+               RollupHours.region_id, RollupHours.counts)
+        .select_from(RollupState)
+        .outerjoin(RollupHours, and_(RollupHours.region_id.in_(keys), RollupHours.day >= lo,
+                                     RollupHours.day <= hi))
+        .where(RollupState.id == _STATE_ID))
+    rows = plain_rows(conn.execute(query))
+    if not rows:
+        return None, {}
+    stored: dict[int, list[bytes]] = {g: [] for g in keys}
+    for row in rows:
+        if row[5] is not None:
+            stored[int(row[5])].append(bytes(row[6]))
+    zone, version, applied, store_zone, store_version = rows[0][:5]
+    return _Snapshot(zone, version, applied, store_zone or DEFAULT_TIMEZONE,
+                     int(store_version or 0)), stored
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    zone: str
+    regions_version: int
+    applied: int
+    store_zone: str
+    store_regions_version: int
+
+
+def _snapshot_fresh(state: _Snapshot) -> bool:
+    """:func:`_fresh` of a snapshot (the zone named in ``meta``, as
+    :func:`data.store.deployment_timezone` reads it)."""
+    return (state.zone == state.store_zone
+            and state.regions_version == state.store_regions_version)
 
 
 def status(conn: Connection) -> dict[str, object]:
