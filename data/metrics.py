@@ -536,9 +536,10 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
 
     Without a scope the counts come from the rollups (:mod:`data.rollups`: per region and
     local day, kept up to date as cases change), so their cost follows the period's days,
-    not the cases it holds; what depends on ``as_of`` (open, overdue, deadlines still to
-    come or met after the period, mediations after ``as_of``), the distinct postponed
-    cases and the median are counted directly over the few cases they can concern. A
+    not the cases it holds; so does the median hours to close, from per-day histograms of
+    the closings (:mod:`data.rollup_hours`); what depends on ``as_of`` (open, overdue,
+    deadlines still to come or met after the period, mediations after ``as_of``) and the
+    distinct postponed cases are counted directly over the few cases they can concern. A
     scope (category, source or department filters) counts directly from the cases, as
     does a store without rollups, and ``source="direct"`` (the rollups' check). Both ways
     give the same figures: tests/data/test_rollups.py compares them.

@@ -170,39 +170,74 @@ def add(conn: Connection, tree: Hours) -> None:
 # --- the rebuild's part (whole columns) ------------------------------------------------------
 
 def own_frame(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    """Each region's own (region, day, tenths, n) from chunks of (region, closing day,
-    tenths) of closed cases."""
+    """Each region's own (region, day, tenths, n), in key order, from chunks of (region,
+    closing day, tenths) of closed cases."""
     if not parts:
         return pd.DataFrame({name: np.empty(0, np.int64)
                              for name in ("region", "day", "tenths", "n")})
-    frame = pd.DataFrame({
-        "region": np.concatenate([p[0] for p in parts]),
-        "day": np.concatenate([p[1] for p in parts]),
-        "tenths": np.concatenate([p[2] for p in parts]),
-    })
-    return frame.groupby(["region", "day", "tenths"], sort=False).size().rename("n") \
-        .reset_index()
+    region, day, value, n = _summed(*(np.concatenate([p[i] for p in parts]).astype(np.int64)
+                                      for i in range(3)), None)
+    return pd.DataFrame({"region": region, "day": day, "tenths": value, "n": n})
+
+
+# one int64 key of (region, day, tenths) when each is in range, so one sort adds them up
+_REGION_BITS, _DAY_BITS, _TENTH_BITS = 22, 17, 24
+
+
+def _summed(region: np.ndarray, day: np.ndarray, value: np.ndarray,
+            n: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """(region, day, tenths, n) summed per distinct (region, day, tenths), in key order
+    (``n`` None: one each)."""
+    n = np.ones(len(region), np.int64) if n is None else n
+    if not len(region):
+        return region, day, value, n
+    day_bias, value_bias = 1 << (_DAY_BITS - 1), 1 << (_TENTH_BITS - 1)
+    fits = (region.min() >= -1 and region.max() < (1 << _REGION_BITS) - 1
+            and -day_bias <= day.min() and day.max() < day_bias
+            and -value_bias <= value.min() and value.max() < value_bias)
+    if fits:
+        code = (((region + 1) << (_DAY_BITS + _TENTH_BITS)) | ((day + day_bias) << _TENTH_BITS)
+                | (value + value_bias))
+        order = np.argsort(code, kind="stable")
+        code = code[order]
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    else:  # a duration of centuries, a day far from now: sort on the three keys
+        order = np.lexsort((value, day, region))
+        r, d, v = region[order], day[order], value[order]
+        starts = np.flatnonzero(np.r_[True, (r[1:] != r[:-1]) | (d[1:] != d[:-1])
+                                      | (v[1:] != v[:-1])])
+    first = order[starts]
+    return region[first], day[first], value[first], np.add.reduceat(n[order], starts)
 
 
 def tree_rows(own: pd.DataFrame, closure: pd.DataFrame) -> list[tuple[int, int, bytes]]:
     """Every ``rollup_hours`` row, (region, day, counts) in key order, from each region's
     own histogram and ``closure`` (region -> target: each ancestor, itself included, and
-    region 0)."""
+    region 0; every region of ``own`` in it)."""
     if own.empty:
         return []
-    tree = (own.merge(closure, on="region").groupby(["target", "day", "tenths"], sort=True)
-            ["n"].sum())
-    target = tree.index.get_level_values(0).to_numpy(dtype=np.int64)
-    day = tree.index.get_level_values(1).to_numpy(dtype=np.int64)
-    pairs = np.empty((len(tree), 2), dtype=_PAIR)
-    pairs[:, 0] = tree.index.get_level_values(2).to_numpy(dtype=np.int64)
-    pairs[:, 1] = tree.to_numpy(dtype=np.int64)
+    closure = closure.sort_values(["region", "target"], kind="stable")
+    links, targets = (closure[c].to_numpy(dtype=np.int64) for c in ("region", "target"))
+    regions, first, each = np.unique(links, return_index=True, return_counts=True)
+    region = own["region"].to_numpy(dtype=np.int64)
+    where = np.searchsorted(regions, region)
+    repeat = each[where]
+    row = np.repeat(np.arange(len(own)), repeat)
+    within = np.arange(len(row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    target = targets[np.repeat(first[where], repeat) + within]
+    target, day, value, n = _summed(
+        target, own["day"].to_numpy(dtype=np.int64)[row],
+        own["tenths"].to_numpy(dtype=np.int64)[row], own["n"].to_numpy(dtype=np.int64)[row])
+    pairs = np.empty((len(target), 2), dtype=_PAIR)
+    pairs[:, 0] = value
+    pairs[:, 1] = n
     buffer = pairs.tobytes()
     starts = np.flatnonzero(np.r_[True, (target[1:] != target[:-1]) | (day[1:] != day[:-1])])
-    ends = np.r_[starts[1:], len(tree)]
+    ends = np.r_[starts[1:], len(target)]
     size = 2 * _PAIR.itemsize
-    return [(t, d, buffer[s * size:e * size]) for t, d, s, e in
-            zip(target[starts].tolist(), day[starts].tolist(), starts.tolist(), ends.tolist())]
+    return [(t, d, buffer[s:e]) for t, d, s, e in
+            zip(target[starts].tolist(), day[starts].tolist(), (starts * size).tolist(),
+                (ends * size).tolist())]
 
 
 def write_rows(conn: Connection, rows: list[tuple[int, int, bytes]],

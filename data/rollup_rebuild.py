@@ -10,7 +10,10 @@ days found once per quarter hour of UTC as :class:`~data.rollups._Days` does (ev
 offset is a whole number of quarter hours), the (region, day, count) triples added up by
 pandas, and the regions' counts carried up the tree by one merge with the closure table.
 Exactness is the point: tests/data/test_rollups.py compares the rows with the per-case
-path's on stores with DST and unlocated cases.
+path's on stores with DST and unlocated cases. The same pass gives the closings'
+histograms (:func:`all_rows`; :func:`hour_rows` reads only the closed cases, for the
+upgrade that makes them), which tests/data/test_rollup_hours.py compares with those the
+queue keeps.
 """
 
 from __future__ import annotations
@@ -74,10 +77,12 @@ def _ints(values, missing: int) -> np.ndarray:
 
 def _moments(values, sqlite: bool) -> np.ndarray:
     """Naive-UTC times as int64 microseconds since 1970, :data:`_NAT` for none."""
-    if sqlite:  # SQLAlchemy's text: 'YYYY-MM-DD HH:MM:SS.ffffff'
-        times = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601")
-    else:
-        times = pd.to_datetime(pd.Series(values, dtype=object))
+    times = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if times.dtype.kind != "M":  # (a driver's datetimes arrive as datetime64 already)
+        if sqlite:  # SQLAlchemy's text: 'YYYY-MM-DD HH:MM:SS.ffffff'
+            times = pd.to_datetime(times.astype(object), format="ISO8601")
+        else:
+            times = pd.to_datetime(times.astype(object))
     return times.to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
@@ -168,14 +173,17 @@ def _count(region: np.ndarray, triples, days: _SlotDays) -> tuple[np.ndarray, np
 
 
 def _chunks(conn: Connection, sql: str):
-    """The statement's rows a chunk at a time, as one object array per column."""
+    """The statement's rows a chunk at a time, as one column (a pandas Series) per
+    selected column: numbers, texts or datetimes as pandas reads them (never each value
+    turned back into a Python object: that cost most of a city's rebuild)."""
     result = conn.exec_driver_sql(sql)
     try:
         while True:
             rows = result.cursor.fetchmany(_CHUNK)
             if not rows:
                 return
-            yield pd.DataFrame.from_records(rows).to_numpy(dtype=object).T
+            frame = pd.DataFrame.from_records(rows)
+            yield [frame[column] for column in frame.columns]
     finally:
         result.close()
 

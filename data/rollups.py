@@ -8,7 +8,10 @@ away and those of its current row added, for the case's region and every ancesto
 region 0, the whole deployment), so a new case costs a handful of row updates whatever the
 history holds. What a row counts is one definition per local day (:data:`FAMILIES`), the
 same predicates as :func:`data.metrics._case_rows`; the metrics that depend on ``as_of``
-stay direct counts over the few cases they can concern (:mod:`data.metrics`).
+stay direct counts over the few cases they can concern (:mod:`data.metrics`). The same
+queue keeps the closings' histograms (:mod:`data.rollup_hours`, ``rollup_hours``: per
+region and local day of closing, how many cases took each duration in tenths of an hour),
+from which :func:`medians` reads the median hours to close.
 
 Readers never wait for an applier: :func:`read` adds the changes still queued (as the
 reader's own transaction sees them) to the stored rows, and checks that no apply committed
@@ -674,7 +677,7 @@ def _hours_snapshot(conn: Connection, keys: list[int], lo: int, hi: int):
         .outerjoin(RollupHours, and_(RollupHours.region_id.in_(keys), RollupHours.day >= lo,
                                      RollupHours.day <= hi))
         .where(RollupState.id == _STATE_ID))
-    rows = plain_rows(conn.execute(query))
+    rows = _binary_rows(conn, query)
     if not rows:
         return None, {}
     stored: dict[int, list[bytes]] = {g: [] for g in keys}
@@ -684,6 +687,19 @@ def _hours_snapshot(conn: Connection, keys: list[int], lo: int, hi: int):
     zone, version, applied, store_zone, store_version = rows[0][:5]
     return _Snapshot(zone, version, applied, store_zone or DEFAULT_TIMEZONE,
                      int(store_version or 0)), stored
+
+
+def _binary_rows(conn: Connection, query) -> list[tuple]:
+    """The query's rows as plain tuples; on PostgreSQL in binary (a period's histograms
+    of a city are a megabyte: as hex text, twice that to send and to decode), on the
+    connection's own transaction."""
+    if conn.dialect.name != "postgresql":
+        return plain_rows(conn.execute(query))
+    compiled = query.compile(dialect=conn.dialect,
+                             compile_kwargs={"render_postcompile": True})
+    with conn.connection.driver_connection.cursor(binary=True) as cursor:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()
 
 
 @dataclass(frozen=True)

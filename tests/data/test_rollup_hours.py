@@ -235,6 +235,26 @@ def test_the_histograms_kept_by_the_queue_equal_a_rebuild(engine):
             assert rollup_check.differences(conn, None, period, now) == []
 
 
+def test_durations_of_a_century_and_negative_ones_rebuild_as_the_queue_keeps_them(engine):
+    tiny_store.build(engine)
+    _medians(engine, [1])  # the histograms built; what follows goes through the queue
+    long_ago, noon = datetime(1900, 1, 1), datetime(2026, 3, 5, 12)
+    with engine.begin() as conn:
+        conn.execute(insert(Case), [
+            _case("L1", 4, "closed", long_ago, closed_at=noon),
+            # closed 4 minutes before its report (bad data): -0.67 tenths, so -1
+            _case("L2", 5, "closed", noon, closed_at=noon - timedelta(minutes=4)),
+        ])
+    century = int((noon - long_ago).total_seconds()) // 360  # a whole number of tenths
+    assert century > 1 << 23  # past the rebuild's one-key sort: the three-key one
+    # the county: -0.1 24 144 and the century; G1: 24 and the century
+    assert _medians(engine, [1, 4, 5]) == {1: 84.0, 4: (240 + century) / 20, 5: -0.1}
+    kept = _hour_rows(engine)
+    with engine.begin() as conn:
+        rollups.rebuild(conn)
+    assert _hour_rows(engine) == kept
+
+
 # --- the upgrade from revision 0004 ------------------------------------------------------------
 
 def test_a_store_at_0004_with_data_and_queued_changes_is_upgraded_to_its_histograms(engine):
