@@ -175,10 +175,10 @@ def test_every_way_of_reading_gives_the_same_metrics(hand, monkeypatch, few_shar
                 whole = metrics.compute(conn, [1, *ids], period, NOW, scope=sc)
                 assert plain == cached, ids
                 assert all(plain[i] == whole[i] for i in ids), ids
-    # unscoped: the rollups' counts kept per list of groups (4), and the hours read once
-    # for every region; scoped: cases, events and hours read once for every region (a
-    # cache is not filled by a few regions read alone); the closure of each list of groups
-    assert len(cache) == 4 + (1 + 3 if few_share == 0.0 else 0) + 4
+    # unscoped: the rollups' counts and medians kept per list of groups (4 + 4); scoped:
+    # cases, events and hours read once for every region (a cache is not filled by a few
+    # regions read alone); the closure of each list of groups
+    assert len(cache) == 4 + 4 + (3 if few_share == 0.0 else 0) + 4
 
 
 @pytest.mark.parametrize("few_share", [0.05, 1.0])  # the hand store's grids: many, few

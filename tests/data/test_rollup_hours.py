@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, insert, select, text, update
 
+from dashboard.cli import main
+from dashboard.settings import Settings
 from data import migrate, rollup_check, rollups, store
 from data.demo import county
 from data.metrics import compute, local_date, period_for
@@ -195,6 +197,23 @@ def test_durations_across_summer_time_and_closings_on_its_local_days(engine):
     with engine.begin() as conn:  # back to UTC: the days are rebuilt
         store.set_meta(conn, "timezone", "UTC")
     assert _medians(engine, [1], _day(8)) == {1: 1.0}  # S1 only; S2 and S3 close on the 9th
+
+
+def test_the_check_command_finds_a_histogram_altered_behind_the_queue(engine, capsys):
+    _hand_store(engine)
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
+    assert main(["db", "rollups", "--rebuild", "--check"], settings) == 0
+    shown = re.search(r"rollups: \d+ rows \((\d+) of hours to close\)", capsys.readouterr().out)
+    # days with closings: 4 (all), 4 (C), 3 + 1 (T1 T2), 2 + 2 + 1 (G1 G2 G3)
+    assert shown and int(shown.group(1)) == 17
+    with engine.begin() as conn:  # the county's 3 March: five closings of 9999 h instead
+        conn.execute(update(RollupHours).where(RollupHours.region_id == 1,
+                                               RollupHours.day == rollups.day_number(
+                                                   date(2026, 3, 3)))
+                     .values(counts=pack([99990], [5])))
+    assert main(["db", "rollups", "--check"], settings) == 1
+    assert "region 1 median_hours_to_close" in capsys.readouterr().out
+    assert main(["db", "rollups", "--rebuild", "--check"], settings) == 0
 
 
 # --- the histograms kept as cases change equal a rebuild --------------------------------------
