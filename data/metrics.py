@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement
 
-from data import rollup_hours, rollup_read, rollups, schema
+from data import rollup_hours, rollup_medians, rollup_read, rollups, schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, PatrolVisit, Region, RegionAncestor
 from data.periods import Period, local_date, local_midnight_utc, period_for, within
@@ -384,7 +384,8 @@ def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
                   source: str = "direct") -> dict[int, float | None]:
     """The registry's median hours to close per group (durations in whole tenths of an
     hour, :mod:`data.rollup_hours`). Without a scope and unless ``source`` is "direct",
-    from the closings' histograms kept per region and day (:func:`data.rollups.medians`);
+    from the closings' histograms kept per region and day
+    (:func:`data.rollup_medians.medians`);
     else the database gives each region's count per duration (:func:`_hours_rows`) and the
     same weighted median is taken of each group's."""
     if source != "direct" and (scope is None or scope.is_everything):
@@ -411,7 +412,7 @@ def _rolled_medians(conn: Connection, group_ids: list[int] | None, p: Period,
         key = cache.key(conn, "rolled_median", p,
                         None if group_ids is None else tuple(group_ids))
         return cache.get_or_compute(key, lambda: _rolled_medians(conn, group_ids, p, None))
-    return rollups.medians(conn, group_ids, p.first, p.last)
+    return rollup_medians.medians(conn, group_ids, p.first, p.last)
 
 
 def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,

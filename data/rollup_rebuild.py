@@ -247,9 +247,9 @@ def _own_counts(conn: Connection, tz: ZoneInfo,
 def _closure(conn: Connection, regions: np.ndarray) -> pd.DataFrame:
     """(region, target) for each of ``regions``: every ancestor of it in
     ``regions_ancestors`` (itself included), and region 0 (unlocated cases too)."""
-    closure = pd.DataFrame(
-        conn.exec_driver_sql(f"SELECT descendant_id, ancestor_id FROM {RegionAncestor.__tablename__}")
-        .fetchall(), columns=["region", "target"]).astype(np.int64)
+    sql = f"SELECT descendant_id, ancestor_id FROM {RegionAncestor.__tablename__}"
+    closure = pd.DataFrame(conn.exec_driver_sql(sql).fetchall(),
+                           columns=["region", "target"]).astype(np.int64)
     closure = closure[closure["region"].isin(regions)]
     everyone = pd.DataFrame({"region": regions, "target": np.full(len(regions), _ALL)})
     return pd.concat([closure, everyone], ignore_index=True)

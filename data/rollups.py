@@ -11,7 +11,7 @@ same predicates as :func:`data.metrics._case_rows`; the metrics that depend on `
 stay direct counts over the few cases they can concern (:mod:`data.metrics`). The same
 queue keeps the closings' histograms (:mod:`data.rollup_hours`, ``rollup_hours``: per
 region and local day of closing, how many cases took each duration in tenths of an hour),
-from which :func:`medians` reads the median hours to close.
+from which :mod:`data.rollup_medians` reads the median hours to close.
 
 Readers never wait for an applier: :func:`read` adds the changes still queued (as the
 reader's own transaction sees them) to the stored rows, and checks that no apply committed
@@ -23,16 +23,13 @@ is served by :func:`rebuild`, one set-based pass over the cases.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from sqlalchemy.exc import OperationalError
 from sqlalchemy import (
     Connection,
     Engine,
-    and_,
     delete,
     exists,
     func,
@@ -47,7 +44,6 @@ from data.models import (
     ROLLUP_COUNTS,
     Case,
     CaseEvent,
-    Meta,
     RegionAncestor,
     Rollup,
     RollupHours,
@@ -60,16 +56,11 @@ from data.rollup_capture import (
     ensure,
     drop_statements,
 )
-from data.sql import conflict_insert, plain_rows
-from data.store import (
-    DEFAULT_TIMEZONE,
-    REGIONS_VERSION,
-    deployment_timezone,
-    regions_version,
-)
+from data.sql import conflict_insert
+from data.store import deployment_timezone, regions_version
 
-__all__ = ["COUNTS", "apply", "catch_up", "install", "medians", "rebuild", "rebuild_hours",
-           "read", "status"]
+__all__ = ["COUNTS", "apply", "catch_up", "install", "rebuild", "rebuild_hours", "read",
+           "status"]
 
 COUNTS: tuple[str, ...] = ROLLUP_COUNTS
 #: A queue longer than this is served by a rebuild (one pass over the cases) instead.
@@ -292,7 +283,7 @@ def _first_cases(queue: list) -> dict[int, object]:
     return first_case
 
 
-def _hour_deltas(conn: Connection, queue: list, tz: ZoneInfo) -> rollup_hours.Hours:
+def hour_deltas(conn: Connection, queue: list, tz: ZoneInfo) -> rollup_hours.Hours:
     """What the queued changes add to each (region, day) histogram of the tree: the
     counted version's closing taken away, the current row's added
     (:func:`data.rollup_hours.case_closing`)."""
@@ -495,7 +486,7 @@ def apply(conn: Connection, wait: bool = True, hours: bool = True) -> int | None
     tz = deployment_timezone(conn)
     _add(conn, _deltas(conn, queue, tz))
     if hours:  # (a store at the code's revision has them; an upgrade to 0005 says no)
-        rollup_hours.add(conn, _hour_deltas(conn, queue, tz))
+        rollup_hours.add(conn, hour_deltas(conn, queue, tz))
     seqs = [q["seq"] for q in queue]
     for start in range(0, len(seqs), 900):
         conn.execute(delete(RollupQueue).where(RollupQueue.seq.in_(seqs[start:start + 900])))
@@ -609,113 +600,9 @@ def read(conn: Connection, group_ids: list[int] | None, first: date, last: date,
     return None
 
 
-def medians(conn: Connection, group_ids: list[int] | None, first: date,
-            last: date) -> dict[int, float | None] | None:
-    """The registry's median hours to close of each group (None: the whole deployment, key
-    0) over the local days ``first`` .. ``last``, from the closings' histograms with the
-    queued changes added (as :func:`read` adds them); None when the store has no rollups
-    or they are stale and cannot be rebuilt now (the caller counts directly).
-
-    A console click asks for two periods of a few regions, so the usual path is two
-    statements: the rows with the rollups' state and the store's zone and regions version
-    (one snapshot), then the state's ``applied`` with whether anything is queued; the
-    same ``applied`` and an empty queue mean nothing changed the rows in between."""
-    if not has_tables(conn):
-        return None
-    keys = [_ALL] if group_ids is None else list(dict.fromkeys(group_ids))
-    lo, hi = day_number(first), day_number(last)
-    aside = _may_apply_aside(conn)
-    for attempt in range(3):
-        state, stored = _hours_snapshot(conn, keys, lo, hi)
-        if state is None or not _snapshot_fresh(state):
-            if aside and attempt == 0:
-                catch_up(conn.engine, wait=False)
-                continue
-            return None
-        applied, queued = conn.execute(
-            select(RollupState.applied, select(func.min(RollupQueue.seq)).scalar_subquery())
-            .where(RollupState.id == _STATE_ID)).one()
-        if applied != state.applied:
-            continue
-        changes: dict[int, list[tuple[int, int]]] = {}
-        if queued is not None:
-            if aside and attempt == 0:
-                catch_up(conn.engine, wait=False)
-                continue
-            queue = _queued(conn)
-            for region, days in _hour_deltas(conn, queue, deployment_timezone(conn)).items():
-                if region in stored:
-                    changes[region] = [pair for day, counted in days.items()
-                                       if lo <= day <= hi for pair in counted.items()]
-            after = _state(conn)
-            if after is None or after.applied != state.applied:
-                continue
-        out: dict[int, float | None] = {}
-        for g in keys:
-            pairs = rollup_hours.unpack(b"".join(stored[g]))
-            if changes.get(g):
-                pairs = np.concatenate([pairs, np.array(changes[g], dtype=np.int64)])
-            out[g] = rollup_hours.median(pairs[:, 0], pairs[:, 1])
-        return out
-    return None
-
-
-def _meta_value(key: str):
-    return select(Meta.value).where(Meta.key == key).scalar_subquery()
-
-
-def _hours_snapshot(conn: Connection, keys: list[int], lo: int, hi: int):
-    """(the rollups' state with the store's zone and regions version, None without a
-    state row; each key's histogram rows over the days ``lo`` .. ``hi``), in one
-    statement."""
-    query = (
-        select(RollupState.zone, RollupState.regions_version, RollupState.applied,
-               _meta_value("timezone").label("store_zone"),
-               _meta_value(REGIONS_VERSION).label("store_regions_version"),
-               RollupHours.region_id, RollupHours.counts)
-        .select_from(RollupState)
-        .outerjoin(RollupHours, and_(RollupHours.region_id.in_(keys), RollupHours.day >= lo,
-                                     RollupHours.day <= hi))
-        .where(RollupState.id == _STATE_ID))
-    rows = _binary_rows(conn, query)
-    if not rows:
-        return None, {}
-    stored: dict[int, list[bytes]] = {g: [] for g in keys}
-    for row in rows:
-        if row[5] is not None:
-            stored[int(row[5])].append(bytes(row[6]))
-    zone, version, applied, store_zone, store_version = rows[0][:5]
-    return _Snapshot(zone, version, applied, store_zone or DEFAULT_TIMEZONE,
-                     int(store_version or 0)), stored
-
-
-def _binary_rows(conn: Connection, query) -> list[tuple]:
-    """The query's rows as plain tuples; on PostgreSQL in binary (a period's histograms
-    of a city are a megabyte: as hex text, twice that to send and to decode), on the
-    connection's own transaction."""
-    if conn.dialect.name != "postgresql":
-        return plain_rows(conn.execute(query))
-    compiled = query.compile(dialect=conn.dialect,
-                             compile_kwargs={"render_postcompile": True})
-    with conn.connection.driver_connection.cursor(binary=True) as cursor:
-        cursor.execute(str(compiled), compiled.params)
-        return cursor.fetchall()
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    zone: str
-    regions_version: int
-    applied: int
-    store_zone: str
-    store_regions_version: int
-
-
-def _snapshot_fresh(state: _Snapshot) -> bool:
-    """:func:`_fresh` of a snapshot (the zone named in ``meta``, as
-    :func:`data.store.deployment_timezone` reads it)."""
-    return (state.zone == state.store_zone
-            and state.regions_version == state.store_regions_version)
+# what data.rollup_medians reads the histograms with, as the counts' read() does
+STATE_ID = _STATE_ID
+queued, state, may_apply_aside = _queued, _state, _may_apply_aside
 
 
 def status(conn: Connection) -> dict[str, object]:

@@ -8,7 +8,9 @@ Created: 2026-12-03
 
 Creates ``rollup_hours`` (:class:`data.models.RollupHours`) and fills it from the closed
 cases (:func:`data.rollups.rebuild_hours`: the rollups' queue applied first, then one pass
-over the closed cases; on the city demo, 2,000,000 closed cases, about a minute). The
+over the closed cases). Measured on the shared 2-core machine: the city demo on PostgreSQL
+(2,060,000 closed cases, 1,860,000 rows, 174 MB) 55 s, 9 s of it in Python; the county
+demo on SQLite (200,000 rows) 10-18 s. The
 capture triggers are the rollups' (revision 0002) and unchanged. A store that has the table
 already (made by this code before it was stamped) keeps it, and it is counted again.
 """
