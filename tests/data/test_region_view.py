@@ -184,7 +184,9 @@ def test_every_way_of_reading_gives_the_same_metrics(hand, monkeypatch, few_shar
 @pytest.mark.parametrize("few_share", [0.05, 1.0])  # the hand store's grids: many, few
 def test_a_cached_region_view_equals_a_fresh_one(hand, monkeypatch, few_share):
     monkeypatch.setattr(metrics, "_FEW_SHARE", few_share)
-    cache = metrics.ResultCache()
+    # room for every entry (the views' counts, medians, trends, closures), so the entries of
+    # a new version below add to it rather than push old ones out
+    cache = metrics.ResultCache(size=256)
     now = NOW.replace(minute=0)  # on the minute: the cached view's figures are as of it
     with hand.connect() as conn:
         for code in ("C", "T1", "T2", "G1", "G3", None):
