@@ -118,7 +118,8 @@ def _rollups_run(args, settings) -> int:
             print("rollups rebuilt" if applied < 0 else f"applied {applied} queued changes")
     with engine.connect() as conn:
         state = rollups.status(conn)
-    print(f"rollups: {state['rows']} rows, built for {state['zone']} "
+    print(f"rollups: {state['rows']} rows ({state['hour_rows']} of hours to close), built "
+          f"for {state['zone']} "
           f"(store: {state['store_zone']}), regions version {state['regions_version']}, "
           f"{state['queued']} changes queued")
     if not args.check:

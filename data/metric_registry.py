@@ -91,8 +91,10 @@ METRICS: tuple[Metric, ...] = (
            "visit that reached the resident: an unreached visit is left out; a case reopened "
            "after a visit is not closed and not counted until closed again)"),
     Metric("median_hours_to_close", "hours",
-           "median of (closed_at - reported_at) in hours over cases with closed_at in P "
-           "(the mean of the two middle values for an even count)", False),
+           "median of (closed_at - reported_at) over cases with closed_at in P, each "
+           "duration taken in whole tenths of an hour (6 minutes), rounded to the nearest "
+           "(exactly halfway, 3 minutes past a tenth, goes up); the mean of the two middle "
+           "values for an even count; in hours", False),
     Metric("patrol_coverage", "rate",
            "leaf regions (grids) under the region with a patrol visit in P (a patrol's GPS "
            "fixes there, patrol_visits.first_at in P; a patrol kept without a track counts "

@@ -30,11 +30,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement
 
-from data import rollup_read, rollups, schema
+from data import rollup_hours, rollup_medians, rollup_read, rollups, schema
 from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, PatrolVisit, Region, RegionAncestor
 from data.periods import Period, local_date, local_midnight_utc, period_for, within
-from data.sql import UNLOCATED, count_if, epoch_hours, plain_rows, region_key
+from data.sql import UNLOCATED, count_if, duration_tenths, plain_rows, region_key
 from data.store import data_version, deployment_timezone, regions_version
 
 __all__ = ["CaseScope", "Period", "compute", "local_date", "patrol_coverage", "period_for",
@@ -383,32 +383,52 @@ def _roll_up(conn: Connection, rows, keys: list[str], group_ids: list[int] | Non
 
 
 def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
-                  scope: CaseScope | None = None,
-                  cache: "ResultCache | None" = None) -> dict[int, float]:
-    """The median of (closed_at - reported_at) in hours per group: the database gives
-    each case's hours and region, pandas takes the medians (the mean of the two middle
-    values for an even count, as the registry says)."""
-    rows = _cached(conn, cache, ("hours", p, scope), group_ids,
-                   lambda only: _hours_rows(conn, p, scope, only))
-    frame = rows
+                  scope: CaseScope | None = None, cache: "ResultCache | None" = None,
+                  source: str = "direct") -> dict[int, float | None]:
+    """The registry's median hours to close per group (durations in whole tenths of an
+    hour, :mod:`data.rollup_hours`). Without a scope and unless ``source`` is "direct",
+    from the closings' histograms kept per region and day
+    (:func:`data.rollup_medians.medians`);
+    else the database gives each region's count per duration (:func:`_hours_rows`) and the
+    same weighted median is taken of each group's."""
+    if source != "direct" and (scope is None or scope.is_everything):
+        rolled = _rolled_medians(conn, group_ids, p, cache)
+        if rolled is not None:
+            return rolled
+        if source == "rollups":
+            raise RuntimeError("this store has no usable rollups (python -m dashboard db "
+                               "rollups --rebuild)")
+    frame = _cached(conn, cache, ("hours", p, scope), group_ids,
+                    lambda only: _hours_rows(conn, p, scope, only))
     if frame.empty:
         return {}
     if group_ids is None:
-        return {_ALL: float(frame["hours"].median())}
-    closure = _closure(conn, group_ids, cache)
-    medians = closure.merge(frame, on="region").groupby("g")["hours"].median()
-    return {int(g): float(value) for g, value in medians.items()}
+        return {_ALL: rollup_hours.median(frame["tenths"], frame["n"])}
+    merged = _closure(conn, group_ids, cache).merge(frame, on="region")
+    return {int(g): rollup_hours.median(part["tenths"], part["n"])
+            for g, part in merged.groupby("g")}
+
+
+def _rolled_medians(conn: Connection, group_ids: list[int] | None, p: Period,
+                    cache: "ResultCache | None") -> dict[int, float | None] | None:
+    if cache is not None:  # kept as the direct counts are (by data version or by age)
+        key = cache.key(conn, "rolled_median", p,
+                        None if group_ids is None else tuple(group_ids))
+        return cache.get_or_compute(key, lambda: _rolled_medians(conn, group_ids, p, None))
+    return rollup_medians.medians(conn, group_ids, p.first, p.last)
 
 
 def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,
                 only: ColumnElement[bool] | None) -> pd.DataFrame:
-    hours = (epoch_hours(Case.closed_at) - epoch_hours(Case.reported_at)).label("hours")
-    query = scoped(select(_region_key(Case.region_id), hours).select_from(Case)
-                   .where(_within(Case.closed_at, p)), scope)
+    """Each region's count of the cases closed in P per duration in tenths of an hour."""
+    tenths = duration_tenths(Case.reported_at, Case.closed_at).label("tenths")
+    region = _region_key(Case.region_id)
+    query = scoped(select(region, tenths, func.count().label("n")).select_from(Case)
+                   .where(_within(Case.closed_at, p)).group_by(region, tenths), scope)
     if only is not None:
         query = query.where(getattr(only, "condition", only))
-    frame = pd.DataFrame(_plain(conn.execute(query)), columns=["region", "hours"])
-    return frame.astype({"region": "int64", "hours": "float64"})
+    frame = pd.DataFrame(_plain(conn.execute(query)), columns=["region", "tenths", "n"])
+    return frame.astype({"region": "int64", "tenths": "int64", "n": "int64"})
 
 
 def _patrol_coverage(conn: Connection, group_ids: list[int] | None, p: Period,
@@ -519,9 +539,10 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
 
     Without a scope the counts come from the rollups (:mod:`data.rollups`: per region and
     local day, kept up to date as cases change), so their cost follows the period's days,
-    not the cases it holds; what depends on ``as_of`` (open, overdue, deadlines still to
-    come or met after the period, mediations after ``as_of``), the distinct postponed
-    cases and the median are counted directly over the few cases they can concern. A
+    not the cases it holds; so does the median hours to close, from per-day histograms of
+    the closings (:mod:`data.rollup_hours`); what depends on ``as_of`` (open, overdue,
+    deadlines still to come or met after the period, mediations after ``as_of``) and the
+    distinct postponed cases are counted directly over the few cases they can concern. A
     scope (category, source or department filters) counts directly from the cases, as
     does a store without rollups, and ``source="direct"`` (the rollups' check). Both ways
     give the same figures: tests/data/test_rollups.py compares them.
@@ -547,7 +568,7 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     else:
         counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
         events = _event_counts(conn, group_ids, period, scope, cache)
-    medians = _median_hours(conn, group_ids, period, scope, cache)
+    medians = _median_hours(conn, group_ids, period, scope, cache, source)
     patrols = _patrol_coverage(conn, group_ids, period, cache)
     keys = [_ALL] if group_ids is None else group_ids
     return {

@@ -622,6 +622,20 @@ class Rollup(Base):
     overdue_out: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class RollupHours(Base):
+    """The durations (closed_at - reported_at, in whole tenths of an hour, rounded to the
+    nearest) of the cases closed on a local day, per region (all its descendants' cases;
+    region 0 is the whole deployment, unlocated cases too): the histogram the registry's
+    median hours to close is read from (:mod:`data.rollup_hours`). ``counts`` packs the
+    (tenths, how many) pairs, by tenths, as little-endian int32s."""
+
+    __tablename__ = "rollup_hours"
+
+    region_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    counts: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class RollupState(Base):
     """What the rollups were built for (one row): the time zone their days are local to,
     the regions version their ancestors come from, and how many times changes were

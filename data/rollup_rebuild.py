@@ -10,7 +10,10 @@ days found once per quarter hour of UTC as :class:`~data.rollups._Days` does (ev
 offset is a whole number of quarter hours), the (region, day, count) triples added up by
 pandas, and the regions' counts carried up the tree by one merge with the closure table.
 Exactness is the point: tests/data/test_rollups.py compares the rows with the per-case
-path's on stores with DST and unlocated cases.
+path's on stores with DST and unlocated cases. The same pass gives the closings'
+histograms (:func:`all_rows`; :func:`hour_rows` reads only the closed cases, for the
+upgrade that makes them), which tests/data/test_rollup_hours.py compares with those the
+queue keeps.
 """
 
 from __future__ import annotations
@@ -23,11 +26,11 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from data import schema
+from data import rollup_hours, schema
 from data.models import ROLLUP_COUNTS, Case, CaseEvent, RegionAncestor
 from data.rollup_capture import EVENT_ACTIONS
 
-__all__ = ["tree_rows", "write_rows"]
+__all__ = ["all_rows", "hour_rows", "tree_rows", "write_rows"]
 
 _CHUNK = 200_000
 _UNLOCATED = -1
@@ -74,10 +77,12 @@ def _ints(values, missing: int) -> np.ndarray:
 
 def _moments(values, sqlite: bool) -> np.ndarray:
     """Naive-UTC times as int64 microseconds since 1970, :data:`_NAT` for none."""
-    if sqlite:  # SQLAlchemy's text: 'YYYY-MM-DD HH:MM:SS.ffffff'
-        times = pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601")
-    else:
-        times = pd.to_datetime(pd.Series(values, dtype=object))
+    times = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if times.dtype.kind != "M":  # (a driver's datetimes arrive as datetime64 already)
+        if sqlite:  # SQLAlchemy's text: 'YYYY-MM-DD HH:MM:SS.ffffff'
+            times = pd.to_datetime(times.astype(object), format="ISO8601")
+        else:
+            times = pd.to_datetime(times.astype(object))
     return times.to_numpy(dtype="datetime64[us]").view(np.int64)
 
 
@@ -168,20 +173,34 @@ def _count(region: np.ndarray, triples, days: _SlotDays) -> tuple[np.ndarray, np
 
 
 def _chunks(conn: Connection, sql: str):
-    """The statement's rows a chunk at a time, as one object array per column."""
+    """The statement's rows a chunk at a time, as one column (a pandas Series) per
+    selected column: numbers, texts or datetimes as pandas reads them (never each value
+    turned back into a Python object: that cost most of a city's rebuild)."""
     result = conn.exec_driver_sql(sql)
     try:
         while True:
             rows = result.cursor.fetchmany(_CHUNK)
             if not rows:
                 return
-            yield pd.DataFrame.from_records(rows).to_numpy(dtype=object).T
+            frame = pd.DataFrame.from_records(rows)
+            yield [frame[column] for column in frame.columns]
     finally:
         result.close()
 
 
-def _own_counts(conn: Connection, tz: ZoneInfo) -> pd.DataFrame:
-    """Each region's own counts per local day: columns region, day and one per count."""
+def _closings(region: np.ndarray, reported: np.ndarray, closed: np.ndarray,
+              days: _SlotDays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(region, local day of closing, duration in tenths) of a chunk's closed cases
+    (:func:`data.rollup_hours.case_closing` over whole columns)."""
+    mask = (reported != _NAT) & (closed != _NAT)
+    return (region[mask], days(closed[mask]),
+            rollup_hours.tenths_array(reported[mask], closed[mask]))
+
+
+def _own_counts(conn: Connection, tz: ZoneInfo,
+                hours: list | None = None) -> pd.DataFrame:
+    """Each region's own counts per local day: columns region, day and one per count;
+    with ``hours``, each chunk's closings (:func:`_closings`) appended to it."""
     sqlite = conn.dialect.name == "sqlite"
     days = _SlotDays(tz)
     parts: list[tuple[np.ndarray, np.ndarray]] = []
@@ -191,6 +210,8 @@ def _own_counts(conn: Connection, tz: ZoneInfo) -> pd.DataFrame:
         regions.append(_ints(values[1], _UNLOCATED))
         times = {name: _moments(values[3 + i], sqlite) for i, name in enumerate(_TIMES)}
         parts.append(_count(regions[-1], _case_triples(_ints(values[2], 0), times), days))
+        if hours is not None:
+            hours.append(_closings(regions[-1], times["reported_at"], times["closed_at"], days))
     # events: each counted in its case's region, found by the case's id
     ids = np.concatenate(ids) if ids else np.empty(0, np.int64)
     regions = np.concatenate(regions) if regions else np.empty(0, np.int64)
@@ -223,19 +244,39 @@ def _own_counts(conn: Connection, tz: ZoneInfo) -> pd.DataFrame:
     return frame
 
 
+def _closure(conn: Connection, regions: np.ndarray) -> pd.DataFrame:
+    """(region, target) for each of ``regions``: every ancestor of it in
+    ``regions_ancestors`` (itself included), and region 0 (unlocated cases too)."""
+    sql = f"SELECT descendant_id, ancestor_id FROM {RegionAncestor.__tablename__}"
+    closure = pd.DataFrame(conn.exec_driver_sql(sql).fetchall(),
+                           columns=["region", "target"]).astype(np.int64)
+    closure = closure[closure["region"].isin(regions)]
+    everyone = pd.DataFrame({"region": regions, "target": np.full(len(regions), _ALL)})
+    return pd.concat([closure, everyone], ignore_index=True)
+
+
 def tree_rows(conn: Connection, tz: ZoneInfo) -> np.ndarray:
     """Every rollup row, (region, day, counts...) in key order as an int64 array: each
     region's own counts added to every ancestor of it in ``regions_ancestors`` (itself
     included) and to region 0 (unlocated cases too); rows that count nothing left out."""
-    own = _own_counts(conn, tz)
+    return all_rows(conn, tz, hours=False)[0]
+
+
+def all_rows(conn: Connection, tz: ZoneInfo,
+             hours: bool = True) -> tuple[np.ndarray, list[tuple[int, int, bytes]]]:
+    """:func:`tree_rows` and, with ``hours``, every ``rollup_hours`` row
+    (:func:`data.rollup_hours.tree_rows`), from one pass over the cases."""
+    closings: list | None = [] if hours else None
+    own = _own_counts(conn, tz, closings)
+    hour_rows = []
+    if closings is not None:
+        hour_own = rollup_hours.own_frame(closings)
+        del closings[:]
+        hour_rows = rollup_hours.tree_rows(
+            hour_own, _closure(conn, hour_own["region"].unique()))
+        del hour_own
     width = len(ROLLUP_COUNTS)
-    closure = pd.DataFrame(
-        conn.exec_driver_sql(f"SELECT descendant_id, ancestor_id FROM {RegionAncestor.__tablename__}")
-        .fetchall(), columns=["region", "target"]).astype(np.int64)
-    regions = own["region"].unique()
-    closure = closure[closure["region"].isin(regions)]
-    everyone = pd.DataFrame({"region": regions, "target": np.full(len(regions), _ALL)})
-    closure = pd.concat([closure, everyone], ignore_index=True)
+    closure = _closure(conn, own["region"].unique())
     tree = (own.merge(closure, on="region").drop(columns="region")
             .groupby(["target", "day"], sort=True)[list(range(width))].sum())
     values = tree.to_numpy(dtype=np.int64)
@@ -243,7 +284,21 @@ def tree_rows(conn: Connection, tz: ZoneInfo) -> np.ndarray:
     index = tree.index[keep]
     keys = np.column_stack([index.get_level_values(0).to_numpy(dtype=np.int64),
                             index.get_level_values(1).to_numpy(dtype=np.int64)])
-    return np.concatenate([keys.reshape(-1, 2), values[keep]], axis=1)
+    return np.concatenate([keys.reshape(-1, 2), values[keep]], axis=1), hour_rows
+
+
+def hour_rows(conn: Connection, tz: ZoneInfo) -> list[tuple[int, int, bytes]]:
+    """Every ``rollup_hours`` row alone, from the closed cases only (a store given the
+    histograms by an upgrade: revision 0005)."""
+    sqlite = conn.dialect.name == "sqlite"
+    days = _SlotDays(tz)
+    closings = []
+    for values in _chunks(conn, f"SELECT region_id, reported_at, closed_at FROM "
+                                f"{Case.__tablename__} WHERE closed_at IS NOT NULL"):
+        closings.append(_closings(_ints(values[0], _UNLOCATED), _moments(values[1], sqlite),
+                                  _moments(values[2], sqlite), days))
+    own = rollup_hours.own_frame(closings)
+    return rollup_hours.tree_rows(own, _closure(conn, own["region"].unique()))
 
 
 def write_rows(conn: Connection, rows: np.ndarray, chunk: int = 100_000) -> None:

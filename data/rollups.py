@@ -8,7 +8,10 @@ away and those of its current row added, for the case's region and every ancesto
 region 0, the whole deployment), so a new case costs a handful of row updates whatever the
 history holds. What a row counts is one definition per local day (:data:`FAMILIES`), the
 same predicates as :func:`data.metrics._case_rows`; the metrics that depend on ``as_of``
-stay direct counts over the few cases they can concern (:mod:`data.metrics`).
+stay direct counts over the few cases they can concern (:mod:`data.metrics`). The same
+queue keeps the closings' histograms (:mod:`data.rollup_hours`, ``rollup_hours``: per
+region and local day of closing, how many cases took each duration in tenths of an hour),
+from which :mod:`data.rollup_medians` reads the median hours to close.
 
 Readers never wait for an applier: :func:`read` adds the changes still queued (as the
 reader's own transaction sees them) to the stored rows, and checks that no apply committed
@@ -24,15 +27,26 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import OperationalError
-from sqlalchemy import Connection, Engine, delete, exists, func, insert, inspect, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    delete,
+    exists,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 
-from data import rollup_rebuild, schema
+from data import rollup_hours, rollup_rebuild, schema
 from data.models import (
     ROLLUP_COUNTS,
     Case,
     CaseEvent,
     RegionAncestor,
     Rollup,
+    RollupHours,
     RollupQueue,
     RollupState,
 )
@@ -45,7 +59,8 @@ from data.rollup_capture import (
 from data.sql import conflict_insert
 from data.store import deployment_timezone, regions_version
 
-__all__ = ["COUNTS", "apply", "catch_up", "install", "rebuild", "read", "status"]
+__all__ = ["COUNTS", "apply", "catch_up", "install", "rebuild", "rebuild_hours", "read",
+           "status"]
 
 COUNTS: tuple[str, ...] = ROLLUP_COUNTS
 #: A queue longer than this is served by a rebuild (one pass over the cases) instead.
@@ -56,7 +71,7 @@ _STATE_ID = 1
 _UNLOCATED = -1
 _ALL = 0
 _EVENT_KEY = {"dispatch": "dispatches", "return": "returns", "rework": "reworks"}
-_TABLES = ("rollups", "rollup_queue", "rollup_state")
+_TABLES = ("rollups", "rollup_queue", "rollup_state", "rollup_hours")
 
 
 def day_number(day: date) -> int:
@@ -200,9 +215,8 @@ def _add_event(tally: Tally, region, action, at, sign: int, days: _Days) -> None
     counts[_INDEX[key]] += sign
 
 
-def _up_the_tree(conn: Connection, own: Tally) -> Tally:
-    """Each region's own counts added to every ancestor (itself included) and to region 0;
-    rows that add nothing dropped."""
+def _ancestors(conn: Connection, own: dict) -> dict[int, list[int]]:
+    """Every ancestor (itself included) of each located region of ``own``."""
     regions = [r for r in own if r != _UNLOCATED]
     ancestors: dict[int, list[int]] = {}
     for start in range(0, len(regions), 900):
@@ -210,6 +224,13 @@ def _up_the_tree(conn: Connection, own: Tally) -> Tally:
                 select(RegionAncestor.descendant_id, RegionAncestor.ancestor_id)
                 .where(RegionAncestor.descendant_id.in_(regions[start:start + 900]))):
             ancestors.setdefault(descendant, []).append(ancestor)
+    return ancestors
+
+
+def _up_the_tree(conn: Connection, own: Tally) -> Tally:
+    """Each region's own counts added to every ancestor (itself included) and to region 0;
+    rows that add nothing dropped."""
+    ancestors = _ancestors(conn, own)
     tree: Tally = {}
     width = len(COUNTS)
     for region, days in own.items():
@@ -251,6 +272,40 @@ def _queued(conn: Connection, limit: int | None = None) -> list:
     if limit is not None:
         query = query.limit(limit)
     return conn.execute(query).mappings().all()
+
+
+def _first_cases(queue: list) -> dict[int, object]:
+    """Each queued case's first queue row (its OLD values are what the rollups counted)."""
+    first_case: dict[int, object] = {}
+    for q in queue:
+        if q["kind"].startswith("c"):
+            first_case.setdefault(q["case_id"], q)
+    return first_case
+
+
+def hour_deltas(conn: Connection, queue: list, tz: ZoneInfo) -> rollup_hours.Hours:
+    """What the queued changes add to each (region, day) histogram of the tree: the
+    counted version's closing taken away, the current row's added
+    (:func:`data.rollup_hours.case_closing`)."""
+    if not queue:
+        return {}
+    days = _Days(tz)
+    own: rollup_hours.Hours = {}
+
+    def add(region, row, sign: int) -> None:
+        closing = rollup_hours.case_closing(row)
+        if closing is not None:
+            held = own.setdefault(_region(region), {}).setdefault(days(closing[0]), {})
+            held[closing[1]] = held.get(closing[1], 0) + sign
+
+    for q in _first_cases(queue).values():
+        if q["kind"] != "ci":  # inserted since the last apply: nothing counted yet
+            add(q["o_region_id"], {"reported_at": q["o_reported_at"],
+                                   "closed_at": q["o_closed_at"]}, -1)
+        if q["n_id"] is not None:
+            add(q["n_region_id"], {"reported_at": q["n_reported_at"],
+                                   "closed_at": q["n_closed_at"]}, 1)
+    return rollup_hours.up_the_tree(own, _ancestors(conn, own), _ALL)
 
 
 def _deltas(conn: Connection, queue: list, tz: ZoneInfo) -> Tally:
@@ -316,7 +371,9 @@ def has_tables(conn: Connection) -> bool:
 
 def install(conn: Connection) -> None:
     """Make the rollup tables and the capture triggers where they are missing (idempotent;
-    for a store made before issue 15: the migration calls it, then :func:`rebuild`)."""
+    for a store made before issue 15: the migration calls it, then :func:`rebuild`). The
+    closings' histograms (``rollup_hours``) are revision 0005's: a store on its way there
+    has none yet, and :func:`rebuild` leaves them out until it has."""
     for table in (RollupQueue.__table__, Rollup.__table__, RollupState.__table__):
         table.create(conn, checkfirst=True)
         for index in table.indexes:
@@ -371,12 +428,35 @@ def rebuild(conn: Connection, wait: bool = True) -> int:
         conn.exec_driver_sql("LOCK TABLE cases, case_events IN SHARE MODE"
                              + ("" if wait else " NOWAIT"))
     tz = deployment_timezone(conn)
-    rows = rollup_rebuild.tree_rows(conn, tz)  # whole columns at once, not case by case
+    # whole columns at once, not case by case; the closings' histograms in the same pass
+    hours = "rollup_hours" in inspect(conn).get_table_names()  # not on the way to 0005
+    rows, hour_rows = rollup_rebuild.all_rows(conn, tz, hours)
     conn.execute(delete(Rollup))
     conn.execute(delete(RollupQueue))
     rollup_rebuild.write_rows(conn, rows)
+    if hours:
+        conn.execute(delete(RollupHours))
+        rollup_hours.write_rows(conn, hour_rows)
     conn.execute(update(RollupState).where(RollupState.id == _STATE_ID)
                  .values(zone=tz.key, regions_version=regions_version(conn)))
+    return len(rows)
+
+
+def rebuild_hours(conn: Connection) -> int:
+    """Count the closings' histograms (``rollup_hours``) alone, from the closed cases (a
+    store given them by an upgrade, revision 0005; cheaper than :func:`rebuild`). The
+    queue is applied to the counts first, writers waiting (PostgreSQL: the cases locked),
+    so the histograms count the cases as they are with nothing queued, as the counts do.
+    Returns the histogram rows written."""
+    install(conn)
+    RollupHours.__table__.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":  # writers wait until the transaction ends
+        conn.exec_driver_sql("LOCK TABLE cases, case_events IN SHARE MODE")
+    if apply(conn, hours=False) == -1:  # the counts were rebuilt: the histograms with them
+        return conn.scalar(select(func.count()).select_from(RollupHours))
+    rows = rollup_rebuild.hour_rows(conn, deployment_timezone(conn))
+    conn.execute(delete(RollupHours))
+    rollup_hours.write_rows(conn, rows)
     return len(rows)
 
 
@@ -386,12 +466,12 @@ def _rows(tree: Tally) -> list[tuple]:
             for region in sorted(tree) for day in sorted(tree[region])]
 
 
-def apply(conn: Connection, wait: bool = True) -> int | None:
-    """Add the queued changes to the rollups in ``conn``'s transaction (the caller
-    commits) and empty those queue rows; rebuild instead when the rollups were made for
-    another time zone or regions version, or the queue is longer than
-    :data:`REBUILD_ABOVE`. Returns how many queue rows were applied (-1: rebuilt), None
-    when another applier is at work and ``wait`` is False."""
+def apply(conn: Connection, wait: bool = True, hours: bool = True) -> int | None:
+    """Add the queued changes to the rollups (with ``hours``, to the closings' histograms
+    too) in ``conn``'s transaction (the caller commits) and empty those queue rows; rebuild
+    instead when the rollups were made for another time zone or regions version, or the
+    queue is longer than :data:`REBUILD_ABOVE`. Returns how many queue rows were applied
+    (-1: rebuilt), None when another applier is at work and ``wait`` is False."""
     if not _lock(conn, wait):
         return None
     if not _fresh(conn, _state(conn)):
@@ -403,8 +483,10 @@ def apply(conn: Connection, wait: bool = True) -> int | None:
     if len(queue) > REBUILD_ABOVE:
         rebuild(conn, wait)
         return -1
-    tree = _deltas(conn, queue, deployment_timezone(conn))
-    _add(conn, tree)
+    tz = deployment_timezone(conn)
+    _add(conn, _deltas(conn, queue, tz))
+    if hours:  # (a store at the code's revision has them; an upgrade to 0005 says no)
+        rollup_hours.add(conn, hour_deltas(conn, queue, tz))
     seqs = [q["seq"] for q in queue]
     for start in range(0, len(seqs), 900):
         conn.execute(delete(RollupQueue).where(RollupQueue.seq.in_(seqs[start:start + 900])))
@@ -518,6 +600,11 @@ def read(conn: Connection, group_ids: list[int] | None, first: date, last: date,
     return None
 
 
+# what data.rollup_medians reads the histograms with, as the counts' read() does
+STATE_ID = _STATE_ID
+queued, state, may_apply_aside = _queued, _state, _may_apply_aside
+
+
 def status(conn: Connection) -> dict[str, object]:
     """What ``db rollups`` shows: whether the store has rollups, the zone and regions
     version they were built for, the queue's length and the rows held."""
@@ -531,5 +618,6 @@ def status(conn: Connection) -> dict[str, object]:
         "fresh": _fresh(conn, state),
         "queued": conn.scalar(select(func.count()).select_from(RollupQueue)),
         "rows": conn.scalar(select(func.count()).select_from(Rollup)),
+        "hour_rows": conn.scalar(select(func.count()).select_from(RollupHours)),
         "store_zone": deployment_timezone(conn).key,
     }

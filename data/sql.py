@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, Float, String, case, func, literal
+from sqlalchemy import Connection, DateTime, Float, Integer, String, case, func, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -40,6 +40,53 @@ def _epoch_hours_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
 def now_hours(now: datetime) -> ColumnElement:
     """:class:`epoch_hours` of the moment ``now`` (a bound naive-UTC timestamp)."""
     return epoch_hours(literal(now, DateTime()))
+
+
+# --- a duration in whole tenths of an hour -----------------------------------------------------
+
+_TENTH_US = 360_000_000  # data.rollup_hours.TENTH_US
+#: tenths added before and taken after the division, so that it floors (a duration more
+#: than 1,100 years negative would not): integer division truncates towards zero
+_TENTHS_BIAS = 10_000_000
+
+
+class duration_tenths(FunctionElement):
+    """``duration_tenths(start, end)``: the time from one naive timestamp to another in
+    whole tenths of an hour, rounded to the nearest, a half up, computed on integer
+    microseconds in either dialect (no floating point): exactly
+    :func:`data.rollup_hours.tenths`."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "duration_tenths"
+
+
+def _tenths_sql(start_us: str, end_us: str) -> str:
+    bias = _TENTH_US // 2 + _TENTHS_BIAS * _TENTH_US
+    return f"(({end_us} - {start_us} + {bias}) / {_TENTH_US} - {_TENTHS_BIAS})"
+
+
+@compiles(duration_tenths, "sqlite")
+def _duration_tenths_sqlite(element, compiler, **kw):  # pragma: no cover - dialect glue
+    # stored as text 'YYYY-MM-DD HH:MM:SS[.ffffff]': the whole seconds, then the digits
+    # after the point (padded to six); strftime would round the fraction to milliseconds
+    def micros(clause) -> str:
+        text_ = compiler.process(clause, **kw)
+        return (f"(CAST(strftime('%s', substr({text_}, 1, 19)) AS INTEGER) * 1000000 + "
+                f"CAST(substr(substr({text_}, 21) || '000000', 1, 6) AS INTEGER))")
+
+    start, end = element.clauses
+    return _tenths_sql(micros(start), micros(end))
+
+
+@compiles(duration_tenths, "postgresql")
+def _duration_tenths_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
+    # extract gives numeric (exact microseconds)
+    def micros(clause) -> str:
+        return f"CAST(extract(epoch from {compiler.process(clause, **kw)}) * 1000000 AS bigint)"
+
+    start, end = element.clauses
+    return _tenths_sql(micros(start), micros(end))
 
 
 # --- a timestamp cut to its hour --------------------------------------------------------------
