@@ -26,13 +26,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import OperationalError
 from sqlalchemy import Connection, Engine, delete, exists, func, insert, inspect, select, update
 
-from data import rollup_rebuild, schema
+from data import rollup_postpones, rollup_rebuild, schema
 from data.models import (
     ROLLUP_COUNTS,
     Case,
     CaseEvent,
     RegionAncestor,
     Rollup,
+    RollupPostpone,
     RollupQueue,
     RollupState,
 )
@@ -45,7 +46,7 @@ from data.rollup_capture import (
 from data.sql import conflict_insert
 from data.store import deployment_timezone, regions_version
 
-__all__ = ["COUNTS", "apply", "catch_up", "install", "rebuild", "read", "status"]
+__all__ = ["COUNTS", "apply", "catch_up", "install", "rebuild", "read", "settled", "status"]
 
 COUNTS: tuple[str, ...] = ROLLUP_COUNTS
 #: A queue longer than this is served by a rebuild (one pass over the cases) instead.
@@ -317,7 +318,8 @@ def has_tables(conn: Connection) -> bool:
 def install(conn: Connection) -> None:
     """Make the rollup tables and the capture triggers where they are missing (idempotent;
     for a store made before issue 15: the migration calls it, then :func:`rebuild`)."""
-    for table in (RollupQueue.__table__, Rollup.__table__, RollupState.__table__):
+    for table in (RollupQueue.__table__, Rollup.__table__, RollupState.__table__,
+                  RollupPostpone.__table__):
         table.create(conn, checkfirst=True)
         for index in table.indexes:
             index.create(conn, checkfirst=True)
@@ -375,6 +377,7 @@ def rebuild(conn: Connection, wait: bool = True) -> int:
     conn.execute(delete(Rollup))
     conn.execute(delete(RollupQueue))
     rollup_rebuild.write_rows(conn, rows)
+    rollup_postpones.rebuild(conn, _Days(tz))
     conn.execute(update(RollupState).where(RollupState.id == _STATE_ID)
                  .values(zone=tz.key, regions_version=regions_version(conn)))
     return len(rows)
@@ -403,8 +406,10 @@ def apply(conn: Connection, wait: bool = True) -> int | None:
     if len(queue) > REBUILD_ABOVE:
         rebuild(conn, wait)
         return -1
-    tree = _deltas(conn, queue, deployment_timezone(conn))
+    tz = deployment_timezone(conn)
+    tree = _deltas(conn, queue, tz)
     _add(conn, tree)
+    rollup_postpones.refresh(conn, (q["case_id"] for q in queue), _Days(tz))
     seqs = [q["seq"] for q in queue]
     for start in range(0, len(seqs), 900):
         conn.execute(delete(RollupQueue).where(RollupQueue.seq.in_(seqs[start:start + 900])))
@@ -459,6 +464,13 @@ def _may_apply_aside(conn: Connection) -> bool:
     if not database or database == ":memory:":
         return False
     return not conn.connection.dbapi_connection.in_transaction
+
+
+def settled(conn: Connection) -> bool:
+    """Whether the rollups are current as they stand: made for the store's zone and
+    regions, nothing queued (what reads kept rows alone, not adding the queue, checks)."""
+    return (has_tables(conn) and _fresh(conn, _state(conn))
+            and conn.scalar(select(RollupQueue.seq).limit(1)) is None)
 
 
 _BEFORE = ("open_in", "open_out", "overdue_in", "overdue_out")
