@@ -636,6 +636,20 @@ class RollupHours(Base):
     counts: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class RollupPostpone(Base):
+    """A case postponed on a local day (one row however many postpones that day), with the
+    case's region (-1: unlocated): the distinct postponed cases of a period, which the
+    per-day counts cannot hold (:mod:`data.rollup_postpones`)."""
+
+    __tablename__ = "rollup_postpones"
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    region_id: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_rollup_postpones_day", "day", "region_id", "case_id"),)
+
+
 class RollupState(Base):
     """What the rollups were built for (one row): the time zone their days are local to,
     the regions version their ancestors come from, and how many times changes were

@@ -17,13 +17,16 @@ CASE_COLUMNS: tuple[str, ...] = (
     "closed_at", "due_at", "mediated_at", "voided_at", "resolved_level", "satisfaction",
     "mediation_outcome",
 )
-#: The event actions counted per day (postpones are counted from the events themselves).
+#: The event actions counted per day.
 EVENT_ACTIONS: tuple[str, ...] = ("dispatch", "return", "rework")
+#: The event actions the triggers note: those counted per day, and the postpones, whose
+#: distinct cases per day data.rollup_postpones keeps.
+CAPTURED_ACTIONS: tuple[str, ...] = (*EVENT_ACTIONS, "postpone")
 
 _OLD = ", ".join(f"o_{c}" for c in CASE_COLUMNS)
 _OLD_VALUES = ", ".join(f"OLD.{c}" for c in CASE_COLUMNS)
 _CHANGED = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in CASE_COLUMNS)
-_ACTIONS = ", ".join(f"'{a}'" for a in EVENT_ACTIONS)
+_ACTIONS = ", ".join(f"'{a}'" for a in CAPTURED_ACTIONS)
 
 TRIGGER_NAMES: tuple[str, ...] = (
     "rollup_case_insert", "rollup_case_update", "rollup_case_delete",

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, distinct, func, select, union
 from sqlalchemy.sql.expression import ColumnElement
 
-from data import rollups, schema
+from data import rollup_postpones, rollups, schema
 from data.models import Case, CaseEvent, Rollup, RollupQueue
 from data.periods import Period, local_date, local_midnight_utc, within
 from data.sql import UNLOCATED, count_if, plain_rows, region_key
@@ -145,8 +145,18 @@ def as_of_rows(conn, p: Period, as_of: datetime,
 
 
 def postponed_rows(conn, p: Period, only: ColumnElement[bool] | None) -> list:
-    """Distinct cases with a postpone event in P per region (not additive over days, and
-    few: read from the events' (action, at) index)."""
+    """Distinct cases with a postpone event in P per region (not additive over days):
+    from the postponed cases by local day (:mod:`data.rollup_postpones`) while they are
+    current, else from the events (:func:`postponed_rows_direct`, the definition)."""
+    if rollups.settled(conn):
+        return rollup_postpones.rows(conn, rollups.day_number(p.first),
+                                     rollups.day_number(p.last), only)
+    return postponed_rows_direct(conn, p, only)
+
+
+def postponed_rows_direct(conn, p: Period, only: ColumnElement[bool] | None) -> list:
+    """Distinct cases with a postpone event in P per region, read from the events'
+    (action, at) index joined to their cases."""
     e = CaseEvent
     region = region_key(Case.region_id)
     query = (select(region, func.count(distinct(e.case_id)).label("postponed"))

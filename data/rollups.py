@@ -39,7 +39,7 @@ from sqlalchemy import (
     update,
 )
 
-from data import rollup_hours, rollup_rebuild, schema
+from data import rollup_hours, rollup_postpones, rollup_rebuild, schema
 from data.models import (
     ROLLUP_COUNTS,
     Case,
@@ -60,7 +60,7 @@ from data.sql import conflict_insert
 from data.store import deployment_timezone, regions_version
 
 __all__ = ["COUNTS", "apply", "catch_up", "install", "rebuild", "rebuild_hours", "read",
-           "status"]
+           "settled", "status"]
 
 COUNTS: tuple[str, ...] = ROLLUP_COUNTS
 #: A queue longer than this is served by a rebuild (one pass over the cases) instead.
@@ -71,7 +71,7 @@ _STATE_ID = 1
 _UNLOCATED = -1
 _ALL = 0
 _EVENT_KEY = {"dispatch": "dispatches", "return": "returns", "rework": "reworks"}
-_TABLES = ("rollups", "rollup_queue", "rollup_state", "rollup_hours")
+_TABLES = ("rollups", "rollup_queue", "rollup_state", "rollup_hours", "rollup_postpones")
 
 
 def day_number(day: date) -> int:
@@ -372,8 +372,9 @@ def has_tables(conn: Connection) -> bool:
 def install(conn: Connection) -> None:
     """Make the rollup tables and the capture triggers where they are missing (idempotent;
     for a store made before issue 15: the migration calls it, then :func:`rebuild`). The
-    closings' histograms (``rollup_hours``) are revision 0005's: a store on its way there
-    has none yet, and :func:`rebuild` leaves them out until it has."""
+    closings' histograms (``rollup_hours``) are revision 0005's, the postponed
+    cases by day (``rollup_postpones``) 0006's: a store on its way there has none yet, and
+    :func:`rebuild` and :func:`apply` leave them out until it has."""
     for table in (RollupQueue.__table__, Rollup.__table__, RollupState.__table__):
         table.create(conn, checkfirst=True)
         for index in table.indexes:
@@ -437,6 +438,8 @@ def rebuild(conn: Connection, wait: bool = True) -> int:
     if hours:
         conn.execute(delete(RollupHours))
         rollup_hours.write_rows(conn, hour_rows)
+    if "rollup_postpones" in inspect(conn).get_table_names():  # not on the way to 0006
+        rollup_postpones.rebuild(conn, _Days(tz))
     conn.execute(update(RollupState).where(RollupState.id == _STATE_ID)
                  .values(zone=tz.key, regions_version=regions_version(conn)))
     return len(rows)
@@ -487,6 +490,8 @@ def apply(conn: Connection, wait: bool = True, hours: bool = True) -> int | None
     _add(conn, _deltas(conn, queue, tz))
     if hours:  # (a store at the code's revision has them; an upgrade to 0005 says no)
         rollup_hours.add(conn, hour_deltas(conn, queue, tz))
+    if hours and has_tables(conn):  # (not on the way to 0006: the upgrade to 0005 says no)
+        rollup_postpones.refresh(conn, (q["case_id"] for q in queue), _Days(tz))
     seqs = [q["seq"] for q in queue]
     for start in range(0, len(seqs), 900):
         conn.execute(delete(RollupQueue).where(RollupQueue.seq.in_(seqs[start:start + 900])))
@@ -541,6 +546,13 @@ def _may_apply_aside(conn: Connection) -> bool:
     if not database or database == ":memory:":
         return False
     return not conn.connection.dbapi_connection.in_transaction
+
+
+def settled(conn: Connection) -> bool:
+    """Whether the rollups are current as they stand: made for the store's zone and
+    regions, nothing queued (what reads kept rows alone, not adding the queue, checks)."""
+    return (has_tables(conn) and _fresh(conn, _state(conn))
+            and conn.scalar(select(RollupQueue.seq).limit(1)) is None)
 
 
 _BEFORE = ("open_in", "open_out", "overdue_in", "overdue_out")

@@ -18,7 +18,7 @@ from data import store
 from tests import previous_store
 
 BEHIND = ("error: the store's schema is at revision none (the store predates migrations), "
-          "the code needs 0005: run `python -m dashboard db upgrade` (back up the store "
+          "the code needs 0006: run `python -m dashboard db upgrade` (back up the store "
           "first)\n")
 
 
@@ -50,7 +50,7 @@ def test_db_current_says_the_store_is_behind_and_exits_1(behind, capsys):
     assert main(["db", "current"], behind) == 1
     assert capsys.readouterr().out == (
         "store revision: none (the store predates migrations)\n"
-        "code revision:  0005 (head)\n" + BEHIND.removeprefix("error: "))
+        "code revision:  0006 (head)\n" + BEHIND.removeprefix("error: "))
 
 
 def test_db_upgrade_says_what_it_did_then_that_nothing_is_left_to_do(behind, capsys):
@@ -60,7 +60,7 @@ def test_db_upgrade_says_what_it_did_then_that_nothing_is_left_to_do(behind, cap
     assert main(["db", "upgrade"], behind) == 0
     out = capsys.readouterr().out
     assert out.startswith(
-        "upgraded the store from revision none (the store predates migrations) to 0005\n"
+        "upgraded the store from revision none (the store predates migrations) to 0006\n"
         "  0001: tables created: officer_regions, officer_roster, mediations, "
         "patrol_visits, return_visits\n"
         "  0001: indexes created: ix_cases_mediated, ix_patrols_started_region\n"
@@ -68,11 +68,14 @@ def test_db_upgrade_says_what_it_did_then_that_nothing_is_left_to_do(behind, cap
     assert re.fullmatch(r"  0002: rollups made: [1-9]\d* rows counted from the cases; capture "
                         r"triggers on cases and case_events\n"
                         r"  0005: hours to close made: [1-9]\d* rows \(region, day\) counted "
-                        r"from the closed cases\n", out.split("visits)\n", 1)[1])
+                        r"from the closed cases\n"
+                        r"  0006: postponed cases by day: [1-9]\d* rows from the postpone events"
+                        r"; capture triggers note postpone events\n",
+                        out.split("visits)\n", 1)[1])
     assert main(["db", "upgrade"], behind) == 0
-    assert capsys.readouterr().out == "the store is at revision 0005 already: nothing to do\n"
+    assert capsys.readouterr().out == "the store is at revision 0006 already: nothing to do\n"
     assert main(["db", "current"], behind) == 0
-    assert capsys.readouterr().out == ("store revision: 0005\ncode revision:  0005 (head)\n"
+    assert capsys.readouterr().out == ("store revision: 0006\ncode revision:  0006 (head)\n"
                                        "the store is up to date\n")
 
 
