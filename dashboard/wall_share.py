@@ -20,8 +20,10 @@ every refresh, and with several workers each worker counted the same again. Here
   counted once per :data:`data.wall.SLOW_SECONDS` in the deployment, not once per worker.
   Everything else in it (subtrees, shapes) stays in the worker.
 
-Without Redis both live in this process (:class:`_LocalShelf`). Redis unreachable: the
-snapshot is made here and kept nowhere (slower, never wrong).
+Each process keeps the last snapshot of each region it showed (:class:`_LocalShelf`), so
+its walls share it; with Redis the deployment's (:class:`_RedisShelf`) is looked up when
+the process' does not serve. Redis unreachable: the snapshot is made here and kept in
+this process only (slower, never wrong).
 
 Keys are per store (:func:`dashboard.shared_state.namespace`) and per region code; a
 snapshot carries the regions version it was made on and serves only while that holds.
@@ -42,14 +44,14 @@ from dashboard import services, shared_state
 from data.store import data_version, regions_version
 
 #: A region's snapshot is made at most this often while the data keeps changing.
-WINDOW_SECONDS = 1.0
+WINDOW_SECONDS = 2.0
 #: A snapshot of the version a wall asks about serves it for this long (the counts of
 #: "now", overdue among them, move with time too).
 MAX_AGE_SECONDS = 10.0
 #: How long a wall waits for the snapshot another one is making before making its own.
 WAIT_SECONDS = 2.0
 #: Seconds between two looks at Redis while waiting there.
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.05
 #: Regions whose last snapshot a process keeps (the newest used).
 MAX_REGIONS = 64
 SHARE = "wall_share"
@@ -83,17 +85,16 @@ class _LocalShelf:
     """The last snapshot of each region, in this process: walls answered by its threads
     share them."""
 
-    kind = "process"
-
     def __init__(self) -> None:
         self._kept: OrderedDict[str, tuple[dict, dict]] = OrderedDict()
         self._making: set[str] = set()
         self._changed = threading.Condition()
 
-    def head(self, region: str) -> dict | None:
+    def served(self, region: str, ready: Callable[[dict | None], bool]) -> dict | None:
+        """The kept snapshot of ``region`` if it is ``ready`` (by its head)."""
         with self._changed:
             held = self._kept.get(region)
-            return None if held is None else held[0]
+            return held[1] if held is not None and ready(held[0]) else None
 
     def body(self, region: str, head: dict) -> dict | None:
         with self._changed:
@@ -137,16 +138,11 @@ class _LocalShelf:
 
 class _RedisShelf:
     """The last snapshot of each region in Redis: a small head (version, regions version,
-    when made, pending, id) and the pickled snapshot under its id; this process keeps the
-    bodies it read last, so an unchanged snapshot is fetched once per worker."""
-
-    kind = "redis"
+    when made, pending, id) and the pickled snapshot under its id."""
 
     def __init__(self, state: shared_state.RedisState) -> None:
         self.state = state
         self.prefix = state.prefix + "wall:"
-        self._bodies: OrderedDict[str, tuple[str, dict]] = OrderedDict()
-        self._lock = threading.Lock()
         self._release = state.script(shared_state._RELEASE)
         self.me = f"{shared_state.holder_id()}:{uuid.uuid4().hex[:8]}"
 
@@ -154,28 +150,11 @@ class _RedisShelf:
         held = self.state.call(lambda: self.state.client.get(self.prefix + "head:" + region))
         return None if held is None else json.loads(held)
 
-    def body(self, region: str, head: dict) -> dict | None:
-        with self._lock:
-            mine = self._bodies.get(region)
-            if mine is not None and mine[0] == head["id"]:
-                self._bodies.move_to_end(region)
-                return mine[1]
+    def body(self, head: dict) -> dict | None:
         held = self.state.call(lambda: self.state.client.get(self.prefix + "body:" + head["id"]))
-        if held is None:
-            return None
-        snap = pickle.loads(held)  # this server's own values only (shared_state's note)
-        self._keep(region, head["id"], snap)
-        return snap
-
-    def _keep(self, region: str, body_id: str, snap: dict) -> None:
-        with self._lock:
-            self._bodies[region] = (body_id, snap)
-            self._bodies.move_to_end(region)
-            while len(self._bodies) > MAX_REGIONS:
-                self._bodies.popitem(last=False)
+        return None if held is None else pickle.loads(held)  # this server's own values
 
     def put(self, region: str, head: dict, snap: dict) -> None:
-        self._keep(region, head["id"], snap)
         life = int(MAX_AGE_SECONDS * 3000)
         pipe = self.state.client.pipeline(transaction=False)
         pipe.set(self.prefix + "body:" + head["id"], pickle.dumps(snap), px=life)
@@ -196,23 +175,26 @@ class _RedisShelf:
 
     def wait(self, region: str, until: float, ready: Callable[[dict | None], bool]
              ) -> dict | None:
-        making = self.prefix + "making:" + region
+        """The head of a snapshot that is ``ready``, looking every :data:`POLL_SECONDS`
+        until ``until`` (:func:`time.monotonic`) or until nobody makes one any more."""
+        names = [self.prefix + "head:" + region, self.prefix + "making:" + region]
         while True:
-            head = self.head(region)
+            head, making = self.state.call(lambda: self.state.client.mget(names))
+            head = None if head is None else json.loads(head)
             if head is not None and ready(head):
                 return head
-            if time.monotonic() >= until or not self.state.call(
-                    lambda: self.state.client.exists(making)):
+            if time.monotonic() >= until or making is None:
                 return None
             time.sleep(POLL_SECONDS)
 
 
-def shelf():
-    """The running app's shelf of wall snapshots (in Redis when the deployment has it)."""
+def shelves() -> tuple[_LocalShelf, _RedisShelf | None]:
+    """The running app's shelves of wall snapshots: this process' and, when the
+    deployment has Redis, the deployment's."""
     kept = services.extension().get(SHARE)
     if kept is None:
         state = shared_state.of(services.settings())
-        kept = _RedisShelf(state) if state.kind == "redis" else _LocalShelf()
+        kept = (_LocalShelf(), _RedisShelf(state) if state.kind == "redis" else None)
         services.extension()[SHARE] = kept
     return kept
 
@@ -220,45 +202,73 @@ def shelf():
 def snapshot(conn, region_code: str | None, version: int | None,
              make: Callable[[], dict], seen: int | None = None) -> dict:
     """The wall snapshot of ``region_code`` for data version ``version`` (read here when
-    None) to a wall showing version ``seen`` (None: a first picture): a shared one that
-    serves (:func:`serves`), else one made by ``make()`` (here, or by the wall or worker
-    already making it, waited for at most :data:`WAIT_SECONDS`) and shared. ``make``
-    returns the snapshot (a dict with ``version`` and ``pending``); the snapshot returned
-    is shared: read it, never change it."""
+    None) to a wall showing version ``seen`` (None: a first picture): a kept one that
+    serves (:func:`serves`), this process' or the deployment's, else one made by
+    ``make()`` and kept. One thread of a process makes or fetches a region's snapshot
+    while the process' others asking for it wait (at most :data:`WAIT_SECONDS`, then
+    make their own); with Redis, one worker makes it while the others wait likewise.
+    ``make`` returns the snapshot (a dict with ``version`` and ``pending``); the
+    snapshot returned is shared: read it, never change it."""
     version = data_version(conn) if version is None else version
     regions = regions_version(conn)
     region = _region_key(region_code)
-    place = shelf()
+    local, shared = shelves()
 
     def ready(head: dict | None) -> bool:
         return serves(head, version, regions, time.time(), seen)
 
-    try:
-        head = place.head(region)
-        found = place.body(region, head) if ready(head) else None
+    found = local.served(region, ready)
+    if found is not None:
+        return found
+    if not local.claim(region):
+        head = local.wait(region, time.monotonic() + WAIT_SECONDS, ready)
+        found = None if head is None else local.body(region, head)
         if found is not None:
             return found
-        if not place.claim(region):
-            head = place.wait(region, time.monotonic() + WAIT_SECONDS, ready)
-            found = None if head is None else place.body(region, head)
-            if found is not None:
-                return found
-            if not place.claim(region):
-                return make()  # the other one is slow: no waiting on it any longer
-    except shared_state.SharedUnavailable:
-        return make()
+        if not local.claim(region):
+            return make()  # the other thread is slow: no waiting on it any longer
     try:
-        made = time.time()
-        snap = make()
-        head = {"version": int(snap.get("version", version)), "regions": regions,
-                "made": made, "pending": bool(snap.get("pending")), "id": uuid.uuid4().hex}
-        try:
-            place.put(region, head, snap)
-        except shared_state.SharedUnavailable:
-            pass
+        head, snap = _made(make, version, regions) if shared is None else \
+            _deployment(shared, region, ready, make, version, regions)
+        local.put(region, head, snap)
         return snap
     finally:
-        place.release(region)
+        local.release(region)
+
+
+def _made(make: Callable[[], dict], version: int, regions: int) -> tuple[dict, dict]:
+    made = time.time()
+    snap = make()
+    return {"version": int(snap.get("version", version)), "regions": regions, "made": made,
+            "pending": bool(snap.get("pending")), "id": uuid.uuid4().hex}, snap
+
+
+def _deployment(shared: _RedisShelf, region: str, ready: Callable[[dict | None], bool],
+                make: Callable[[], dict], version: int, regions: int) -> tuple[dict, dict]:
+    """The snapshot (and its head) from Redis when one there serves, or made by the
+    worker making it (waited for), else made here and put there. Redis unreachable:
+    made here."""
+    try:
+        head = shared.head(region)
+        if not ready(head) and not shared.claim(region):
+            head = shared.wait(region, time.monotonic() + WAIT_SECONDS, ready)
+            if head is None and not shared.claim(region):
+                return _made(make, version, regions)  # the other worker is slow
+        if head is not None and ready(head):
+            snap = shared.body(head)
+            if snap is not None:
+                return head, snap
+    except shared_state.SharedUnavailable:
+        return _made(make, version, regions)
+    try:
+        head, snap = _made(make, version, regions)
+        try:
+            shared.put(region, head, snap)
+        except shared_state.SharedUnavailable:
+            pass
+        return head, snap
+    finally:
+        shared.release(region)
 
 
 # --- the 30-day panels ----------------------------------------------------------------------
@@ -288,7 +298,7 @@ class _CountedElsewhere:
         while self.panels._claimed_elsewhere(self.rid):
             if time.monotonic() >= until:
                 return False
-            time.sleep(POLL_SECONDS * 5)
+            time.sleep(POLL_SECONDS * 2)
         return True
 
     def set(self) -> None:
@@ -353,7 +363,7 @@ class SharedPanels(dict):
                 return
             if kind == "counting":
                 self.state.call(lambda: self.state.client.set(
-                    self._name(key), self.me, nx=True, px=300_000))
+                    self._name(key), self.me, nx=True, px=90_000))
         except shared_state.SharedUnavailable:
             pass
         super().__setitem__(key, value)

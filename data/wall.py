@@ -353,7 +353,8 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
     # the whole deployment: simply the newest; a part of it: the newest day's, narrowed
     window = query.limit(limit) if leaves is None else \
         query.where(c.reported_at >= latest - timedelta(days=1)).limit(3000)
-    recent = pd.DataFrame(conn.execute(window).all(), columns=columns)
+    # plain tuples: a frame made from result rows asks each row for attributes it lacks
+    recent = pd.DataFrame([tuple(row) for row in conn.execute(window)], columns=columns)
     found = under(recent)
     if len(found) < limit and leaves is not None:
         found = pd.DataFrame(conn.execute(
