@@ -78,8 +78,7 @@ def start_background(app: Dash, settings: Settings, with_feed: bool,
     job = demo_feed_job(engine, feed_every) if with_feed else None
     if job is not None:
         deployment.add("demo-feed", feed_every, job)
-    warm = ("console-prewarm", console_cache.PREWARM_SECONDS,
-            lambda: console_cache.prewarm_once(app))
+    warm = ("console-prewarm", console_cache.PREWARM_SECONDS, console_cache.PacedPrewarm(app))
     own = Background(shared_state.LeaderLock())  # this process alone: it always leads
     (deployment if state.kind == "redis" else own).add(*warm, at_once=True)
     own.add("heap-trim", heap.TRIM_SECONDS, heap.trim)
