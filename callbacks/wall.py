@@ -146,14 +146,14 @@ def _shapes(conn, region, version: int | None = None) -> dict:
 
 
 def _snapshot(conn, region_code: str | None, now, wait: float = 0,
-              version: int | None = None, seen: int | None = None) -> dict:
+              version: int | None = None, seen: dict | None = None) -> dict:
     """The wall's snapshot at ``now``, or at the end of an old export's last day (with
     ``historical`` set, so the wall says so). Its 30-day panels are counted in the
     background and waited for up to ``wait`` seconds (``pending`` while there are none
     yet today: the page's next refreshes bring them; stale ones stand in for a recount
     not done by then, :func:`data.wall.held_panels`). One snapshot serves every wall of
     the region, in every worker with Redis (:func:`dashboard.wall_share.snapshot`;
-    ``seen``: the version the asking page shows, None for a first picture)."""
+    ``seen``: the state of the asking page, None for a first picture)."""
     def make() -> dict:
         moment, historical = wall.data_now(conn, now)
         snap = wall.snapshot(conn, region_code, moment, _cache(), engine=services.engine(),
@@ -161,7 +161,9 @@ def _snapshot(conn, region_code: str | None, now, wait: float = 0,
         return {**snap, "historical": historical, "data_moment": moment}
 
     # one snapshot serves every wall of the region (and worker) while it is current
-    shared = wall_share.snapshot(conn, region_code, version, make, seen=seen)
+    shared = wall_share.snapshot(conn, region_code, version, make,
+                                 seen=None if seen is None else seen.get("version"),
+                                 seen_pending=bool(seen and seen.get("pending")))
     # the header's clock shows the real time; the badge says which day the data ends
     return {**shared, "now": now}
 
@@ -447,7 +449,7 @@ def refresh_wall(request: object, state: dict | None):
         if version == state["version"] and not state.get("pending"):
             return (*[no_update] * 8, {"as_of": as_of})
         snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT, version=version,
-                         seen=None if state.get("pending") else state["version"])
+                         seen=state)
         shapes = _shapes(conn, root_region(conn, state.get("map_region",
                                                                 state.get("region"))),
                          version=snap["regions_version"])

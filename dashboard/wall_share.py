@@ -63,18 +63,20 @@ def _region_key(region_code: str | None) -> str:
 
 
 def serves(head: dict | None, version: int, regions: int, clock: float,
-           seen: int | None = None) -> bool:
+           seen: int | None = None, seen_pending: bool = False) -> bool:
     """Whether the snapshot described by ``head`` may answer a wall asking at data version
     ``version`` on regions version ``regions`` at ``clock`` (:func:`time.time`), the wall
-    showing version ``seen`` now (None: nothing yet): one of that version or a later one
-    made less than :data:`MAX_AGE_SECONDS` ago, its panels counted; or any made less than
-    :data:`WINDOW_SECONDS` ago that is newer than what the wall shows."""
+    showing version ``seen`` now (None: nothing yet; ``seen_pending``: without its 30-day
+    panels): one of that version or a later one made less than :data:`MAX_AGE_SECONDS`
+    ago, its panels counted; or any made less than :data:`WINDOW_SECONDS` ago that shows
+    the wall something it does not show yet (a later version, or the panels it lacks)."""
     if head is None or head["regions"] != regions:
         return False
     age = clock - head["made"]
     if age < 0:
         return False
-    if seen is not None and head["version"] <= seen:
+    if seen is not None and (head["version"] < seen or head["version"] == seen and not (
+            seen_pending and not head["pending"])):
         return False  # nothing the wall does not show already: never a step back
     if age < WINDOW_SECONDS:
         return True
@@ -200,9 +202,11 @@ def shelves() -> tuple[_LocalShelf, _RedisShelf | None]:
 
 
 def snapshot(conn, region_code: str | None, version: int | None,
-             make: Callable[[], dict], seen: int | None = None) -> dict:
+             make: Callable[[], dict], seen: int | None = None,
+             seen_pending: bool = False) -> dict:
     """The wall snapshot of ``region_code`` for data version ``version`` (read here when
-    None) to a wall showing version ``seen`` (None: a first picture): a kept one that
+    None) to a wall showing version ``seen`` (None: a first picture; ``seen_pending``:
+    without its 30-day panels): a kept one that
     serves (:func:`serves`), this process' or the deployment's, else one made by
     ``make()`` and kept. One thread of a process makes or fetches a region's snapshot
     while the process' others asking for it wait (at most :data:`WAIT_SECONDS`, then
@@ -215,7 +219,7 @@ def snapshot(conn, region_code: str | None, version: int | None,
     local, shared = shelves()
 
     def ready(head: dict | None) -> bool:
-        return serves(head, version, regions, time.time(), seen)
+        return serves(head, version, regions, time.time(), seen, seen_pending)
 
     found = local.served(region, ready)
     if found is not None:

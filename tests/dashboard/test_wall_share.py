@@ -8,17 +8,15 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import insert
-
 from callbacks import wall as wall_cb
 from dashboard import shared_state, wall_share
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data import store, wall
-from data.models import Case
 from layouts import ids
 from tests.auth_helpers import acting_as, make_wall_token
 from tests.callbacks.test_new_boundaries import _find
+from tests.callbacks.test_wall_refresh import _new_case
 from tests.data.test_metrics import build
 
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens there
@@ -45,6 +43,10 @@ def test_a_snapshot_serves_while_current_and_never_steps_a_wall_back():
     assert not wall_share.serves(_head(6, now - 0.1), 7, 3, now, seen=6)
     assert not wall_share.serves(_head(7, now - 0.1), 7, 3, now, seen=8)
     assert wall_share.serves(_head(7, now - 0.1), 7, 3, now, seen=6)
+    # a wall still without its 30-day panels: one of its version serves only with them
+    assert not wall_share.serves(_head(6, now - 0.1, pending=True), 7, 3, now, seen=6,
+                                 seen_pending=True)
+    assert wall_share.serves(_head(6, now - 0.1), 7, 3, now, seen=6, seen_pending=True)
     # other regions (an import since), or none: never
     assert not wall_share.serves(_head(7, now - 0.1, regions=2), 7, 3, now)
     assert not wall_share.serves(None, 7, 3, now)
@@ -176,14 +178,6 @@ def test_the_30_day_panels_and_their_recount_claim_are_shared(redis_workers):
     # everything else stays in its worker
     mine[("tree", 3)] = "a subtree"
     assert ("tree", 3) in mine and ("tree", 3) not in theirs
-
-
-def _new_case(engine, n: int) -> None:
-    with store.transaction(engine) as conn:
-        conn.execute(insert(Case).values(
-            id=1000 + n, code=f"NEW{n}", region_id=6, status="reported",
-            reported_at=store.utcnow(), location_method="point", version=1))
-        store.bump_data_version(conn)
 
 
 def _settled(app, token: str, search: str) -> dict:
