@@ -206,9 +206,8 @@ def snapshot(conn, region_code: str | None, version: int | None,
              seen_pending: bool = False) -> dict:
     """The wall snapshot of ``region_code`` for data version ``version`` (read here when
     None) to a wall showing version ``seen`` (None: a first picture; ``seen_pending``:
-    without its 30-day panels): a kept one that
-    serves (:func:`serves`), this process' or the deployment's, else one made by
-    ``make()`` and kept. One thread of a process makes or fetches a region's snapshot
+    without its 30-day panels): a kept one that serves (:func:`serves`), this process'
+    or the deployment's, else one made by ``make()`` and kept. One thread of a process makes or fetches a region's snapshot
     while the process' others asking for it wait (at most :data:`WAIT_SECONDS`, then
     make their own); with Redis, one worker makes it while the others wait likewise.
     ``make`` returns the snapshot (a dict with ``version`` and ``pending``); the
