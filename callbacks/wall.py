@@ -22,7 +22,7 @@ import pandas as pd
 from dash import Dash, Input, Output, Patch, State, no_update
 
 from callbacks.officers import wall_officers_content
-from dashboard import auth, services
+from dashboard import auth, services, wall_share
 from dashboard.settings import time_of_day
 from data import panels, wall
 from data.regions import UnknownRegion, children_of, root_region
@@ -124,7 +124,7 @@ def register(app: Dash) -> None:
 
 
 def _cache() -> dict:
-    return services.extension().setdefault("wall_cache", {})
+    return wall_share.panels_cache()  # the 30-day panels in Redis when shared
 
 
 def _shapes(conn, region, version: int | None = None) -> dict:
@@ -140,24 +140,33 @@ def _shapes(conn, region, version: int | None = None) -> dict:
     if held is None:
         held = {**panels.grid_shapes(conn, region), "regions_version": version}
         with _LOCK:
-            for old in [k for k in cache if k[0] == "shapes" and k[2] != version]:
+            for old in [k for k in list(cache) if k[0] == "shapes" and k[2] != version]:
                 cache.pop(old, None)
             cache[key] = held
     return held
 
 
 def _snapshot(conn, region_code: str | None, now, wait: float = 0,
-              version: int | None = None) -> dict:
+              version: int | None = None, seen: dict | None = None) -> dict:
     """The wall's snapshot at ``now``, or at the end of an old export's last day (with
     ``historical`` set, so the wall says so). Its 30-day panels are counted in the
     background and waited for up to ``wait`` seconds (``pending`` while there are none
     yet today: the page's next refreshes bring them; stale ones stand in for a recount
-    not done by then, :func:`data.wall.held_panels`)."""
-    moment, historical = wall.data_now(conn, now)
-    snap = wall.snapshot(conn, region_code, moment, _cache(), engine=services.engine(),
-                         wait=wait, version=version)
+    not done by then, :func:`data.wall.held_panels`). One snapshot serves every wall of
+    the region, in every worker with Redis (:func:`dashboard.wall_share.snapshot`;
+    ``seen``: the state of the asking page, None for a first picture)."""
+    def make() -> dict:
+        moment, historical = wall.data_now(conn, now)
+        snap = wall.snapshot(conn, region_code, moment, _cache(), engine=services.engine(),
+                             wait=wait, version=version)
+        return {**snap, "historical": historical, "data_moment": moment}
+
+    # one snapshot serves every wall of the region (and worker) while it is current
+    shared = wall_share.snapshot(conn, region_code, version, make,
+                                 seen=None if seen is None else seen.get("version"),
+                                 seen_pending=bool(seen and seen.get("pending")))
     # the header's clock shows the real time; the badge says which day the data ends
-    return {**snap, "now": now, "historical": historical, "data_moment": moment}
+    return {**shared, "now": now}
 
 
 def render_wall(search: str | None) -> object:
@@ -452,7 +461,8 @@ def refresh_wall(request: object, state: dict | None):
         version = data_version(conn)
         if version == state["version"] and not state.get("pending"):
             return (*[no_update] * 8, {"as_of": as_of})
-        snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT, version=version)
+        snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT, version=version,
+                         seen=state)
         shapes = _shapes(conn, wall.held_region(
             conn, state.get("map_region", state.get("region")), _cache(),
             snap["regions_fingerprint"]), version=snap["regions_version"])
@@ -486,7 +496,7 @@ def refresh_wall(request: object, state: dict | None):
     trend_patch, pie, bars = _chart_updates(old, new)
     ranking = build_ranking(snap["ranking"], lang) if changed("ranking") else no_update
     state_patch = Patch()
-    state_patch["version"] = version
+    state_patch["version"] = snap["version"]  # what it shows (a shared one: maybe older)
     state_patch["token"] = token
     if bool(state.get("pending")) != snap["pending"]:
         state_patch["pending"] = snap["pending"]

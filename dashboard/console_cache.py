@@ -5,7 +5,8 @@ the region view's counts (:func:`region_view`, kept a minute, forgotten after an
 cases by :func:`forget_counts`) and the map's shapes (:func:`shapes`, kept per regions
 version). :func:`prewarm_once` counts every region's default view; ``serve`` runs it every
 :data:`PREWARM_SECONDS` as background work of the deployment's leader
-(:mod:`dashboard.background`), never on import or in ``create_app``.
+(:mod:`dashboard.background`), never on import or in ``create_app``, and skips the rounds
+after which commanders' actions forgot the counts (:class:`PacedPrewarm`).
 
 Several workers: the counts live where :mod:`dashboard.shared_state` keeps things. With
 Redis they are shared: what one worker counted (or the leader warmed) serves every worker,
@@ -90,6 +91,35 @@ def prewarm_once(app: Dash, now: datetime | None = None) -> None:
     with app.server.app_context():
         with services.engine().connect() as conn:
             views.prewarm(conn, results_cache(), utcnow() if now is None else now)
+
+
+class PacedPrewarm:
+    """:func:`prewarm_once` as background work (``serve``, every :data:`PREWARM_SECONDS`),
+    skipping the rounds that would be wasted: while commanders act, every action forgets
+    the counts (:func:`forget_counts`), and a city's warming (seconds of work) was
+    forgotten within seconds of being made, every round. A round warms only when no
+    action forgot the counts since the previous round; the first round always warms."""
+
+    def __init__(self, app: Dash) -> None:
+        self.app = app
+        self.seen: int | None = None  # the forgetting counter after the last round
+
+    def _forgotten(self) -> int | None:
+        with self.app.server.app_context():
+            try:
+                return shared_state.of(services.settings()).counter(FORGOTTEN)
+            except shared_state.SharedUnavailable:
+                return None
+
+    def __call__(self) -> bool:
+        """One round; True when it warmed."""
+        now = self._forgotten()
+        if self.seen is not None and now != self.seen:
+            self.seen = now  # acted on since: the next calm round warms
+            return False
+        prewarm_once(self.app)
+        self.seen = self._forgotten()
+        return True
 
 
 def forget_counts() -> None:

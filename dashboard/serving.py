@@ -27,7 +27,9 @@ from typing import Callable
 from dash import Dash
 from sqlalchemy import Engine
 
-from dashboard import console_cache, logs, own_address, progress, shared_state, signing_key
+from dashboard import (
+    console_cache, heap, logs, own_address, progress, shared_state, signing_key,
+)
 from dashboard.app import create_app
 from dashboard.background import Background
 from dashboard.settings import Settings
@@ -67,17 +69,19 @@ def start_background(app: Dash, settings: Settings, with_feed: bool,
                      feed_every: float = FEED_SECONDS) -> list[Background]:
     """The background work of a serving process: the deployment's (the demo feed; the
     console's warming when its counts are shared in Redis) while this process leads; the
-    process' own (the console's warming of its own counts, without Redis)."""
+    process' own (the console's warming of its own counts, without Redis; its free heap
+    given back to the OS, :mod:`dashboard.heap`, whose arenas are limited first)."""
+    heap.limit_arenas()
     engine = app.server.extensions["grid_dashboard"]["engine"]
     state = shared_state.of(settings)
     deployment = Background(state.leader_lock(engine))
     job = demo_feed_job(engine, feed_every) if with_feed else None
     if job is not None:
         deployment.add("demo-feed", feed_every, job)
-    warm = ("console-prewarm", console_cache.PREWARM_SECONDS,
-            lambda: console_cache.prewarm_once(app))
+    warm = ("console-prewarm", console_cache.PREWARM_SECONDS, console_cache.PacedPrewarm(app))
     own = Background(shared_state.LeaderLock())  # this process alone: it always leads
     (deployment if state.kind == "redis" else own).add(*warm, at_once=True)
+    own.add("heap-trim", heap.TRIM_SECONDS, heap.trim)
     running = [deployment.start(), own.start()]
     atexit.register(stop_background, running)  # a stopping worker lets its lead go at once
     return running

@@ -176,7 +176,8 @@ def newest_cases(conn: Connection, region: RegionInfo | None, limit: int = TICKE
         return pd.DataFrame(columns=columns[:-1])
     # a part of it: the newest day's, narrowed
     window = query.where(c.reported_at >= latest - timedelta(days=1)).limit(3000)
-    recent = pd.DataFrame(conn.execute(window).all(), columns=columns)
+    # plain tuples: a frame made from result rows asks each row for attributes it lacks
+    recent = pd.DataFrame([tuple(row) for row in conn.execute(window)], columns=columns)
     found = under(recent)
     if len(found) < limit and leaves is not None:
         found = pd.DataFrame(conn.execute(

@@ -273,6 +273,28 @@ def test_a_case_filed_and_dispatched_through_a_is_on_b_s_wall_within_one_refresh
     assert str(after) in ops and ids.WALL_TILES in answer
 
 
+def test_a_wall_snapshot_made_by_a_serves_b_s_walls_of_the_region(deployment, pair):
+    """Walls of one region on two workers: the snapshot A made after a change serves B's
+    refresh (B makes none: the shared head is the one A put), and B's wall shows the
+    change; the region's 30-day panels are kept once, in Redis."""
+    a, b, app = pair
+    engine, client = deployment["engine"], deployment["redis"]
+    prefix = namespace(deployment["settings"]) + "wall:"
+    token = users.create_display_token(engine, None, label="test wall on A and B")
+    on_a, on_b = _open_wall(a, app, token), _open_wall(b, app, token)
+    _a_filed_case(engine)  # a change: the data version moves on
+    after = _version(engine)
+    assert after > max(on_a["version"], on_b["version"])
+    shared = prefix + "head:" + (on_a["region"] or "*")  # the region the wall shows
+    _refresh(a, app, token, on_a)
+    head = json.loads(client.get(shared))
+    assert head["version"] == after
+    answer = _refresh(b, app, token, on_b)
+    assert json.loads(client.get(shared))["id"] == head["id"]  # B made none
+    assert str(after) in json.dumps(answer[ids.WALL_STATE]["data"])
+    assert any(client.scan_iter(prefix + "slow:*"))
+
+
 def test_two_commanders_on_two_workers_race_for_one_case_and_one_wins(deployment, pair):
     a, b, app = pair
     engine = deployment["engine"]
