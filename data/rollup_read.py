@@ -91,6 +91,8 @@ def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
     return [(region, n_open, n_overdue) for region, (n_open, n_overdue) in changes.items()]
 
 
+#: Ids per statement when rows are read by id (under SQLite's and psycopg's bind limits).
+_ID_CHUNK = 5000
 AS_OF_KEYS = ("due_later_open", "due_closed_after", "due_later_unhandled",
               "due_resolved_after", "resolved_later")
 
@@ -135,13 +137,22 @@ def as_of_rows(conn, p: Period, as_of: datetime,
             and_(c.resolved_at > c.due_at, c.due_at >= p.start, c.due_at <= due_by,
                  c.resolved_at >= p.end))
     candidates = union(*(select(c.id.label("id")).where(part) for part in (
-        *late, and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of))).subquery()
-    # from the candidates to their rows (by primary key), not every row tested against them
-    query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
-             .select_from(candidates).join(c, c.id == candidates.c.id).group_by(region))
-    if only is not None:
-        query = query.where(getattr(only, "condition", only))
-    return plain_rows(conn.execute(query))
+        *late, and_(c.due_at > as_of, c.due_at < p.end), c.mediated_at > as_of)))
+    # the candidates' ids first, then their rows by primary key: joined in one statement,
+    # PostgreSQL guesses a third of the cases for "closed after its deadline" and reads the
+    # whole table to join a few thousand ids (0.6 s for a finished year of the city demo)
+    ids = sorted(conn.execute(candidates).scalars())
+    totals: dict[int, list[int]] = {}
+    for start in range(0, len(ids), _ID_CHUNK):
+        query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
+                 .where(c.id.in_(ids[start:start + _ID_CHUNK])).group_by(region))
+        if only is not None:
+            query = query.where(getattr(only, "condition", only))
+        for group, *values in plain_rows(conn.execute(query)):
+            held = totals.setdefault(group, [0] * len(values))
+            for i, value in enumerate(values):
+                held[i] += int(value or 0)
+    return [(group, *values) for group, values in totals.items()]
 
 
 def postponed_rows(conn, p: Period, only: ColumnElement[bool] | None) -> list:

@@ -68,6 +68,8 @@ REBUILD_ABOVE = 20_000
 _LOCK_KEY = 0x15_2011_0F  # pg advisory lock of the appliers
 _EPOCH = date(1970, 1, 1)
 _STATE_ID = 1
+#: How long a rebuild that is not to wait waits for the cases' lock (PostgreSQL), in ms.
+_NOT_WAITING_MS = 3000
 _UNLOCATED = -1
 _ALL = 0
 _EVENT_KEY = {"dispatch": "dispatches", "return": "returns", "rework": "reworks"}
@@ -426,8 +428,14 @@ def rebuild(conn: Connection, wait: bool = True) -> int:
     install(conn)
     _lock(conn)
     if conn.dialect.name == "postgresql":  # writers wait (or, not waiting, we give up)
-        conn.exec_driver_sql("LOCK TABLE cases, case_events IN SHARE MODE"
-                             + ("" if wait else " NOWAIT"))
+        if not wait:
+            # not at once, as NOWAIT would: autovacuum's ANALYZE of cases holds a lock
+            # this one conflicts with, and gives way after deadlock_timeout (1 s) to a
+            # waiting request; a writer's transaction still open after this gives up
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{_NOT_WAITING_MS}ms'")
+        conn.exec_driver_sql("LOCK TABLE cases, case_events IN SHARE MODE")
+        if not wait:
+            conn.exec_driver_sql("RESET lock_timeout")
     tz = deployment_timezone(conn)
     # whole columns at once, not case by case; the closings' histograms in the same pass
     hours = "rollup_hours" in inspect(conn).get_table_names()  # not on the way to 0005
