@@ -127,15 +127,20 @@ def as_of_rows(conn, p: Period, as_of: datetime,
     assert tuple(counts) == AS_OF_KEYS
     region = region_key(c.region_id)
     # each part a range read on its own index, the ids united: deadlines later in P (few:
-    # a period that has ended has none), deadlines in P met after P (late cases only, read
-    # from the partial indexes of late closings and resolutions: ix_cases_late_close and
-    # ix_cases_late_resolve, whose condition the query repeats so that both stores use
-    # them), and mediations after as_of
+    # a period that has ended has none), deadlines in P met after P (for a period that has
+    # ended, late cases only, read from the partial indexes of late closings and
+    # resolutions, ix_cases_late_close and ix_cases_late_resolve, whose condition the query
+    # repeats so that both stores use them), and mediations after as_of
     due_by = min(as_of, p.end)
-    late = (and_(c.closed_at > c.due_at, c.due_at >= p.start, c.due_at <= due_by,
-                 c.closed_at >= p.end),
-            and_(c.resolved_at > c.due_at, c.due_at >= p.start, c.due_at <= due_by,
-                 c.resolved_at >= p.end))
+    if p.end > as_of:
+        # a period still running: closed (resolved) after it means a time still to come,
+        # which the closing (resolving) times' indexes hold next to nothing of
+        late = (c.closed_at >= p.end, c.resolved_at >= p.end)
+    else:
+        late = (and_(c.closed_at > c.due_at, c.due_at >= p.start, c.due_at <= due_by,
+                     c.closed_at >= p.end),
+                and_(c.resolved_at > c.due_at, c.due_at >= p.start, c.due_at <= due_by,
+                     c.resolved_at >= p.end))
     candidates = union(*(select(c.id.label("id")).where(part) for part in (
         *late, and_(c.due_at > as_of, c.due_at < p.end),
         # mediated after as_of: only the successes of disputes reported in P count, and a
