@@ -541,8 +541,9 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     local day, kept up to date as cases change), so their cost follows the period's days,
     not the cases it holds; so does the median hours to close, from per-day histograms of
     the closings (:mod:`data.rollup_hours`); what depends on ``as_of`` (open, overdue,
-    deadlines still to come or met after the period, mediations after ``as_of``) and the
-    distinct postponed cases are counted directly over the few cases they can concern. A
+    deadlines still to come or met after the period, mediations after ``as_of``) is counted
+    directly over the few cases it can concern, and the distinct postponed cases from
+    their kept per-day set (:mod:`data.rollup_postpones`). A
     scope (category, source or department filters) counts directly from the cases, as
     does a store without rollups, and ``source="direct"`` (the rollups' check). Both ways
     give the same figures: tests/data/test_rollups.py compares them.

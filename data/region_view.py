@@ -96,7 +96,7 @@ def _trend(conn: Connection, region: RegionInfo | None, now: datetime, period: P
     """The daily trend: without a scope, the region's from the per-day rollups (kept in
     ``cache`` for this region); a scoped view with a ``cache`` counts every region's once
     (:func:`_cached_trend`)."""
-    if alone or cache is None:
+    if alone:  # (always so without a cache)
         return daily_trend(conn, region, now, period=period, scope=scope, source="auto")
     if scope is not None:
         return _cached_trend(conn, region, period, scope, cache)
@@ -113,7 +113,7 @@ def _categories(conn: Connection, region: RegionInfo | None, now: datetime, peri
     region indexes, kept in ``cache`` for this region); a scoped view with a ``cache``
     counts every region's once (:func:`_cached_categories`), so a filter's drill-down
     only adds up."""
-    if alone or cache is None:
+    if alone:  # (always so without a cache)
         return shares(conn, region, now, Case.subcategory, top=top, period=period, scope=scope)
     if scope is not None:
         return _cached_categories(conn, region, period, scope, cache, top)

@@ -13,10 +13,9 @@ from sqlalchemy import and_, distinct, func, select, union
 from sqlalchemy.sql.expression import ColumnElement
 
 from data import rollup_postpones, rollups, schema
-from data.models import Case, CaseEvent, Rollup, RollupQueue
+from data.models import Case, CaseEvent, Rollup
 from data.periods import Period, local_date, local_midnight_utc, within
 from data.sql import UNLOCATED, count_if, plain_rows, region_key
-from data.store import deployment_timezone
 
 __all__ = ["AS_OF_KEYS", "as_of_rows", "combine", "day_counts", "open_today_rows",
            "postponed_rows"]
@@ -26,38 +25,27 @@ def day_counts(conn, group_id: int | None, first: date, last: date,
                keys: tuple[str, ...]) -> dict[date, dict[str, int]] | None:
     """One group's rollup counts ``keys`` per local day over ``first`` .. ``last`` (days
     with none left out; ``group_id`` None: the whole deployment, unlocated cases too), the
-    changes still queued included, as :func:`data.rollups.read` adds them; None when the
-    store has no usable rollups (the caller counts directly). Reads one row per day."""
-    if not rollups.has_tables(conn):
-        return None
-    if rollups._may_apply_aside(conn):
-        pending = conn.scalar(select(RollupQueue.seq).limit(1)) is not None
-        if pending or not rollups._fresh(conn, rollups._state(conn)):
-            rollups.catch_up(conn.engine, wait=False)
+    changes still queued included (:func:`data.rollups.read_consistently`, as
+    :func:`data.rollups.read`); None when the store has no usable rollups (the caller
+    counts directly). Reads one row per day."""
     group = rollups._ALL if group_id is None else group_id
     lo, hi = rollups.day_number(first), rollups.day_number(last)
     columns = [getattr(Rollup, k) for k in keys]
-    for _attempt in range(3):
-        state = rollups._state(conn)
-        if not rollups._fresh(conn, state):
-            return None
+
+    def once(deltas) -> dict[date, dict[str, int]]:
         per_day = {int(day): dict(zip(keys, (int(v) for v in values)))
                    for day, *values in conn.execute(
                        select(Rollup.day, *columns).where(Rollup.region_id == group,
                                                           Rollup.day >= lo, Rollup.day <= hi))}
-        queue = rollups._queued(conn)
-        if queue:
-            deltas = rollups._deltas(conn, queue, deployment_timezone(conn)).get(group, {})
-            for day, counts in deltas.items():
-                if lo <= day <= hi:
-                    into = per_day.setdefault(day, dict.fromkeys(keys, 0))
-                    for k in keys:
-                        into[k] += counts[rollups._INDEX[k]]
-        after = rollups._state(conn)
-        if after is not None and after.applied == state.applied:
-            return {first + timedelta(days=day - lo): counts
-                    for day, counts in sorted(per_day.items())}
-    return None
+        for day, counts in deltas.get(group, {}).items():
+            if lo <= day <= hi:
+                into = per_day.setdefault(day, dict.fromkeys(keys, 0))
+                for k in keys:
+                    into[k] += counts[rollups._INDEX[k]]
+        return {first + timedelta(days=day - lo): counts
+                for day, counts in sorted(per_day.items())}
+
+    return rollups.read_consistently(conn, once)
 
 
 def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,

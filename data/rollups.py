@@ -59,8 +59,8 @@ from data.rollup_capture import (
 from data.sql import conflict_insert
 from data.store import deployment_timezone, regions_version
 
-__all__ = ["COUNTS", "apply", "catch_up", "install", "rebuild", "rebuild_hours", "read",
-           "settled", "status"]
+__all__ = ["COUNTS", "apply", "catch_up", "install", "read", "read_consistently", "rebuild",
+           "rebuild_hours", "settled", "status"]
 
 COUNTS: tuple[str, ...] = ROLLUP_COUNTS
 #: A queue longer than this is served by a rebuild (one pass over the cases) instead.
@@ -566,6 +566,32 @@ def settled(conn: Connection) -> bool:
 _BEFORE = ("open_in", "open_out", "overdue_in", "overdue_out")
 
 
+def read_consistently(conn: Connection, once):
+    """``once(deltas)`` over one consistent picture of the rollups: it reads the kept rows
+    it needs and adds ``deltas`` (the changes still queued, as the reader's transaction
+    sees them: :func:`_deltas`' region -> day -> counts), and its result is returned when
+    no apply committed meanwhile (``rollup_state.applied`` unchanged; else it runs
+    again). The queue is applied first where that needs no waiting for this connection.
+    None when the store has no rollups or they are stale and cannot be rebuilt now (the
+    caller counts directly)."""
+    if not has_tables(conn):
+        return None
+    if _may_apply_aside(conn):
+        pending = conn.scalar(select(RollupQueue.seq).limit(1)) is not None
+        if pending or not _fresh(conn, _state(conn)):
+            catch_up(conn.engine, wait=False)
+    for _attempt in range(3):
+        state = _state(conn)
+        if not _fresh(conn, state):
+            return None
+        queue = _queued(conn)
+        result = once(_deltas(conn, queue, deployment_timezone(conn)) if queue else {})
+        after = _state(conn)
+        if after is not None and after.applied == state.applied:
+            return result
+    return None
+
+
 def read(conn: Connection, group_ids: list[int] | None, first: date, last: date,
          before: date | None = None) -> dict[int, dict[str, int]] | None:
     """Sums of every count over the local days ``first`` .. ``last`` for each group (None:
@@ -573,18 +599,11 @@ def read(conn: Connection, group_ids: list[int] | None, first: date, last: date,
     sums of the open/overdue ins and outs over every day before ``before``; None when the
     store has no rollups or they are stale and cannot be rebuilt now (the caller counts
     directly)."""
-    if not has_tables(conn):
-        return None
-    if _may_apply_aside(conn):
-        pending = conn.scalar(select(RollupQueue.seq).limit(1)) is not None
-        if pending or not _fresh(conn, _state(conn)):
-            catch_up(conn.engine, wait=False)
     keys = [_ALL] if group_ids is None else list(group_ids)
     lo, hi = day_number(first), day_number(last)
-    for _attempt in range(3):
-        state = _state(conn)
-        if not _fresh(conn, state):
-            return None
+    cut = None if before is None else day_number(before)
+
+    def once(deltas: Tally) -> dict[int, dict[str, int]]:
         query = (select(Rollup.region_id, *(func.sum(getattr(Rollup, k)) for k in COUNTS))
                  .where(Rollup.region_id.in_(keys), Rollup.day >= lo, Rollup.day <= hi)
                  .group_by(Rollup.region_id))
@@ -592,32 +611,27 @@ def read(conn: Connection, group_ids: list[int] | None, first: date, last: date,
         sums = {g: dict(zero) for g in keys}
         for row in conn.execute(query):
             sums[int(row[0])].update({k: int(v or 0) for k, v in zip(COUNTS, row[1:])})
-        if before is not None:
-            cut = day_number(before)
+        if cut is not None:
             history = (select(Rollup.region_id, *(func.sum(getattr(Rollup, b)) for b in _BEFORE))
                        .where(Rollup.region_id.in_(keys), Rollup.day < cut)
                        .group_by(Rollup.region_id))
             for row in conn.execute(history):
                 sums[int(row[0])].update({f"before_{b}": int(v or 0)
                                           for b, v in zip(_BEFORE, row[1:])})
-        queue = _queued(conn)
-        if queue:
-            cut = None if before is None else day_number(before)
-            for region, days in _deltas(conn, queue, deployment_timezone(conn)).items():
-                if region not in sums:
-                    continue
-                into = sums[region]
-                for day, counts in days.items():
-                    if lo <= day <= hi:
-                        for k, n in zip(COUNTS, counts):
-                            into[k] += n
-                    if cut is not None and day < cut:
-                        for b in _BEFORE:
-                            into[f"before_{b}"] += counts[_INDEX[b]]
-        after = _state(conn)
-        if after is not None and after.applied == state.applied:
-            return sums
-    return None
+        for region, days in deltas.items():
+            if region not in sums:
+                continue
+            into = sums[region]
+            for day, counts in days.items():
+                if lo <= day <= hi:
+                    for k, n in zip(COUNTS, counts):
+                        into[k] += n
+                if cut is not None and day < cut:
+                    for b in _BEFORE:
+                        into[f"before_{b}"] += counts[_INDEX[b]]
+        return sums
+
+    return read_consistently(conn, once)
 
 
 # what data.rollup_medians reads the histograms with, as the counts' read() does
