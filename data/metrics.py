@@ -35,7 +35,7 @@ from data.metric_registry import KEYS
 from data.models import Case, CaseEvent, Patrol, PatrolVisit, Region, RegionAncestor
 from data.periods import Period, local_date, local_midnight_utc, period_for, within
 from data.sql import UNLOCATED, count_if, duration_tenths, plain_rows, region_key
-from data.store import data_version, deployment_timezone, regions_version
+from data.store import data_version, deployment_timezone, read_beside, regions_version
 
 __all__ = ["CaseScope", "Period", "compute", "local_date", "patrol_coverage", "period_for",
            "plain_rows"]
@@ -558,6 +558,8 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
         return {}
     if source not in ("auto", "direct", "rollups"):
         raise ValueError(f"source must be auto, direct or rollups, got {source!r}")
+    # grids, not cases: read beside the counts (on PostgreSQL, at once)
+    patrolled = read_beside(conn, lambda c: _patrol_coverage(c, group_ids, period, cache))
     rolled = None
     if source != "direct" and (scope is None or scope.is_everything):
         rolled = _rolled_counts(conn, group_ids, period, as_of, cache)
@@ -570,7 +572,7 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
         counts = _case_counts(conn, group_ids, period, as_of, scope, cache)
         events = _event_counts(conn, group_ids, period, scope, cache)
     medians = _median_hours(conn, group_ids, period, scope, cache, source)
-    patrols = _patrol_coverage(conn, group_ids, period, cache)
+    patrols = patrolled()
     keys = [_ALL] if group_ids is None else group_ids
     return {
         g: _shape(counts.get(g, {}), events.get(g, {}), medians.get(g), patrols.get(g, (0, 0)))
@@ -590,14 +592,18 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
         key = cache.key(conn, "rolled", p, as_of, None if group_ids is None else tuple(group_ids))
         return cache.get_or_compute(key, lambda: _rolled_counts(conn, group_ids, p, as_of, None))
     tz = deployment_timezone(conn)
-    today = local_date(as_of, tz)
-    sums = rollups.read(conn, group_ids, p.first, p.last, before=today)
+    # open and overdue: the rollups' days before as_of's, or through it when the rest of
+    # that day holds fewer cases than its start (open_today_rows then counts back)
+    from_end = rollup_read.counts_from_day_end(as_of, tz)
+    through = local_date(as_of, tz) + timedelta(days=1 if from_end else 0)
+    sums = rollups.read(conn, group_ids, p.first, p.last, before=through)
     if sums is None:
         return None
     # (cache is None here) the groups' cases and closure, read once for the three below
     only = _under(conn, group_ids)
     closure = None if group_ids is None else _closure(conn, group_ids)
-    now_part = _roll_up(conn, rollup_read.open_today_rows(conn, as_of, tz, only),
+    now_part = _roll_up(conn, rollup_read.open_today_rows(conn, as_of, tz, only,
+                                                          from_end=from_end),
                         ["open", "overdue"], group_ids, closure=closure)
     extra = _roll_up(conn, rollup_read.as_of_rows(conn, p, as_of, only),
                      list(rollup_read.AS_OF_KEYS), group_ids, closure=closure)

@@ -23,7 +23,7 @@ from data.panels import daily_trend, ranking, shares
 from data.regions import RegionInfo, ancestors_of, children_of, get_region
 from data.report import region_report
 from data.sql import utc_hour
-from data.store import deployment_timezone
+from data.store import deployment_timezone, read_beside
 
 CHILD_METRICS = ("reported", "closure_rate", "on_time_closure_rate", "overdue",
                  "median_hours_to_close", "open")
@@ -60,6 +60,14 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
     region = None if region_code is None else get_region(conn, region_code)
     period = period_of(conn, flt, now)
     scope = None if flt.scope.is_everything else flt.scope
+    # a filtered view of a few regions is counted alone unless the cache holds every
+    # region's counts already (an unfiltered one reads the rollups and its own region)
+    alone = cache is None or (
+        scope is not None and region is not None and metrics.few_regions(conn, [region.id])
+        and cache.get(cache.key(conn, "trend", period, scope)) is None)
+    # the subcategories are read beside the figures (on PostgreSQL, at once)
+    categories = read_beside(conn, lambda c: _categories(c, region, now, period, scope, cache,
+                                                          top, alone))
     report = region_report(conn, region, period, now, scope=scope, cache=cache)
     kids = report.children
     kid_ids = [k.id for k in kids]
@@ -68,11 +76,6 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
             kid_ids + ([] if region is None else [region.id]))).distinct())}
     per_child = report.children_metrics
     kid_dicts = [{**k.as_dict(), "is_leaf": k.id not in with_children} for k in kids]
-    # a filtered view of a few regions is counted alone unless the cache holds every
-    # region's counts already (an unfiltered one reads the rollups and its own region)
-    alone = cache is None or (
-        scope is not None and region is not None and metrics.few_regions(conn, [region.id])
-        and cache.get(cache.key(conn, "trend", period, scope)) is None)
     return {
         "region": {**report.region_dict(),
                    "is_leaf": region is not None and region.id not in with_children},
@@ -85,7 +88,7 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
             {**kd, **{m: per_child[k.id][m] for m in CHILD_METRICS}}
             for k, kd in zip(kids, kid_dicts)],
         "trend": _trend(conn, region, now, period, scope, cache, alone),
-        "categories": _categories(conn, region, now, period, scope, cache, top, alone),
+        "categories": categories(),
         "ranking": ranking(conn, region, now, values=per_child),
     }
 

@@ -22,7 +22,7 @@ from data.metrics import (DEFAULT_DAYS, CaseScope, Period, ResultCache, compute,
                           default_anchor, local_date, period_for)
 from data.models import Case, Patrol
 from data.regions import RegionInfo, children_of, get_region
-from data.store import deployment_timezone, utcnow
+from data.store import deployment_timezone, read_beside, utcnow
 
 #: The key of the whole deployment (the region of code None), worded by the interface.
 WHOLE = "all"
@@ -88,24 +88,25 @@ def region_report(conn: Connection, region: RegionInfo | None, period: Period,
     as_of = min(now, period.end)
     kids = children_of(conn, region)
     kid_ids = [k.id for k in kids]
-    if region is None:
-        current = compute(conn, None, period, as_of, scope=scope, cache=cache)
-        per_child = compute(conn, kid_ids, period, as_of, scope=scope, cache=cache)
-        key = 0  # compute's key of the whole deployment
-    else:  # the region and its children in one pass over the period
-        current = per_child = compute(conn, [region.id, *kid_ids], period, as_of,
-                                      scope=scope, cache=cache)
-        key = region.id
+    key = 0 if region is None else region.id  # 0: compute's key of the whole deployment
     group = None if region is None else [region.id]
     first_case = _first_case_at(conn) if recorded_only else None
 
-    def over(span: Period) -> dict[str, object] | None:
+    def over(c: Connection, span: Period) -> dict[str, object] | None:
         if recorded_only and not _comparable(first_case, span):
             return None
-        return compute(conn, group, span, min(now, span.end), scope=scope, cache=cache)[key]
+        return compute(c, group, span, min(now, span.end), scope=scope, cache=cache)[key]
 
-    before = over(previous)
-    ago = None if year_before is None else over(year_before)
+    # the comparisons are read beside the period's own figures (on PostgreSQL, at once)
+    comparisons = read_beside(conn, lambda c: (
+        over(c, previous), None if year_before is None else over(c, year_before)))
+    if region is None:
+        current = compute(conn, None, period, as_of, scope=scope, cache=cache)
+        per_child = compute(conn, kid_ids, period, as_of, scope=scope, cache=cache)
+    else:  # the region and its children in one pass over the period
+        current = per_child = compute(conn, [region.id, *kid_ids], period, as_of,
+                                      scope=scope, cache=cache)
+    before, ago = comparisons()
     if recorded_only:
         # patrol records may begin later than cases: a comparison period before the first
         # patrol has no comparable coverage (not 0%)

@@ -15,10 +15,10 @@ from sqlalchemy.sql.expression import ColumnElement
 from data import rollup_postpones, rollups, schema
 from data.models import Case, CaseEvent, Rollup
 from data.periods import Period, local_date, local_midnight_utc, within
-from data.sql import UNLOCATED, count_if, plain_rows, region_key
+from data.sql import UNLOCATED, count_if, id_chunks, plain_rows, region_key
 
-__all__ = ["AS_OF_KEYS", "as_of_rows", "combine", "day_counts", "open_today_rows",
-           "postponed_rows"]
+__all__ = ["AS_OF_KEYS", "as_of_rows", "combine", "counts_from_day_end", "day_counts",
+           "open_today_rows", "postponed_rows"]
 
 
 def day_counts(conn, group_id: int | None, first: date, last: date,
@@ -48,16 +48,39 @@ def day_counts(conn, group_id: int | None, first: date, last: date,
     return rollups.read_consistently(conn, once)
 
 
+def counts_from_day_end(as_of: datetime, tz: ZoneInfo) -> bool:
+    """Whether :func:`open_today_rows` reads ``as_of``'s day back from its end (``as_of``
+    in the later half of its local day) rather than forward from its start: the fewer
+    cases either way (as of now, the rest of today holds little more than deadlines)."""
+    day = local_date(as_of, tz)
+    start = local_midnight_utc(day, tz)
+    end = local_midnight_utc(day + timedelta(days=1), tz)
+    return as_of - start > end - as_of
+
+
 def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
-                    only: ColumnElement[bool] | None) -> list:
-    """Each region's change to "open" and "overdue" over ``as_of``'s local day up to
-    ``as_of`` (the rollups hold the days before): cases reported, falling due, closed or
-    voided that day by then, read through their time indexes, their spans worked out as
-    the rollups' (:func:`data.rollups.open_span`)."""
+                    only: ColumnElement[bool] | None, *, from_end: bool = False) -> list:
+    """Each region's change to "open" and "overdue" within ``as_of``'s local day, read
+    through the time indexes over the cases reported, falling due, closed or voided in
+    the part of the day it concerns, their spans worked out as the rollups'
+    (:func:`data.rollups.open_span`):
+
+    * forward (the rollups hold the days before): the change from the day's start to
+      ``as_of``, over the cases with such a time by ``as_of``;
+    * ``from_end`` (the rollups hold the day itself too): the change from the day's end
+      back to ``as_of``, over the cases with such a time after ``as_of`` that day, or
+      falling due at it."""
     c = Case
-    start = local_midnight_utc(local_date(as_of, tz), tz)
-    parts = [and_(column >= start, column <= as_of)
-             for column in (c.reported_at, c.due_at, c.closed_at, c.voided_at)]
+    day = local_date(as_of, tz)
+    start = local_midnight_utc(day, tz)
+    end = local_midnight_utc(day + timedelta(days=1), tz)
+    if from_end:
+        parts = [and_(column > as_of, column < end)
+                 for column in (c.reported_at, c.closed_at, c.voided_at)]
+        parts.append(and_(c.due_at >= as_of, c.due_at < end))
+    else:
+        parts = [and_(column >= start, column <= as_of)
+                 for column in (c.reported_at, c.due_at, c.closed_at, c.voided_at)]
     columns = (c.region_id, c.status, c.reported_at, c.closed_at, c.voided_at, c.due_at)
     candidates = union(*(select(c.id.label("id")).where(x) for x in parts)).subquery()
     query = select(*columns).select_from(candidates).join(c, c.id == candidates.c.id)
@@ -69,8 +92,16 @@ def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
                                                            voided_at, due_at)
         if open_from is None:
             continue
-        left = leave is not None and start <= leave <= as_of
         held = changes.setdefault(UNLOCATED if region_id is None else region_id, [0, 0])
+        if from_end:
+            # open (overdue) at as_of, less at the day's end as the rollups count it
+            now_open = open_from <= as_of and (leave is None or leave > as_of)
+            stays = leave is None or leave >= end
+            held[0] += now_open - (open_from < end and stays)
+            if overdue_from is not None:
+                held[1] += (now_open and due_at < as_of) - (overdue_from < end and stays)
+            continue
+        left = leave is not None and start <= leave <= as_of
         held[0] += (start <= open_from <= as_of) - left
         if overdue_from is not None:
             # entered that day by as_of: reported by then, and past its deadline (strictly)
@@ -79,8 +110,6 @@ def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
     return [(region, n_open, n_overdue) for region, (n_open, n_overdue) in changes.items()]
 
 
-#: Ids per statement when rows are read by id (under SQLite's and psycopg's bind limits).
-_ID_CHUNK = 5000
 AS_OF_KEYS = ("due_later_open", "due_closed_after", "due_later_unhandled",
               "due_resolved_after", "resolved_later")
 
@@ -140,9 +169,9 @@ def as_of_rows(conn, p: Period, as_of: datetime,
     # whole table to join a few thousand ids (0.6 s for a finished year of the city demo)
     ids = sorted(conn.execute(candidates).scalars())
     totals: dict[int, list[int]] = {}
-    for start in range(0, len(ids), _ID_CHUNK):
+    for among in id_chunks(conn, c.id, ids):
         query = (select(region, *(count_if(cond).label(key) for key, cond in counts.items()))
-                 .where(c.id.in_(ids[start:start + _ID_CHUNK])).group_by(region))
+                 .where(among).group_by(region))
         if only is not None:
             query = query.where(getattr(only, "condition", only))
         for group, *values in plain_rows(conn.execute(query)):
@@ -178,9 +207,9 @@ def postponed_rows_direct(conn, p: Period, only: ColumnElement[bool] | None) -> 
 def combine(sums: dict[int, dict[str, int]], now_part: dict, extra: dict, postponed: dict
             ) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
     """(case counts, event counts) per group: the rollups' sums (:func:`data.rollups.read`,
-    with the days before ``as_of``'s under ``before_``) put together with the direct
-    counts per group of :func:`open_today_rows` (``now_part``), :func:`as_of_rows`
-    (``extra``) and :func:`postponed_rows`."""
+    with the days before ``as_of``'s, or through it, under ``before_``) put together with
+    the direct counts per group of :func:`open_today_rows` (``now_part``, read the same
+    way), :func:`as_of_rows` (``extra``) and :func:`postponed_rows`."""
     counts, events = {}, {}
     for g, r in sums.items():
         x: dict[str, int] = {k: 0 for k in AS_OF_KEYS}

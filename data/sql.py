@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, Float, Integer, String, case, func, literal
+from collections.abc import Iterator, Sequence
+
+from sqlalchemy import (Connection, DateTime, Float, Integer, String, any_, bindparam, case,
+                        func, literal)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
@@ -124,6 +127,25 @@ def conflict_insert(conn: Connection):
     if conn.dialect.name == "sqlite":
         return sqlite.insert
     return None
+
+
+def id_chunks(conn: Connection, column: ColumnElement, ids: Sequence[int]
+              ) -> Iterator[ColumnElement[bool]]:
+    """Conditions "``column`` is one of ``ids``", as few as the dialect allows: on
+    PostgreSQL one array parameter (``= ANY(...)``), which psycopg sends as it is, where an
+    ``IN`` list of thousands of parameters costs more to convert on the client than the
+    query on the server; elsewhere ``IN`` lists of at most 5,000 (under SQLite's limit)."""
+    if not ids:
+        return
+    if conn.dialect.name == "postgresql":
+        yield column == any_(bindparam("ids", list(ids), type_=postgresql.ARRAY(Integer)))
+        return
+    for start in range(0, len(ids), _ID_CHUNK):
+        yield column.in_(ids[start:start + _ID_CHUNK])
+
+
+#: Ids per ``IN`` list (:func:`id_chunks`), under SQLite's and drivers' bind limits.
+_ID_CHUNK = 5000
 
 
 # --- reading grouped counts -----------------------------------------------------------------

@@ -5,10 +5,12 @@ Any script can use this module: it knows nothing of Dash.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -80,6 +82,52 @@ def transaction(engine_or_conn: Engine | Connection) -> Iterator[Connection]:
         return
     with engine_or_conn.begin() as conn:
         yield conn
+
+
+T = TypeVar("T")
+#: Reads running beside their requests' own at once, per process (each holds a connection).
+_BESIDE_SLOTS = 4
+_beside_free = threading.BoundedSemaphore(_BESIDE_SLOTS)
+_beside_pool = ThreadPoolExecutor(max_workers=_BESIDE_SLOTS, thread_name_prefix="read-beside")
+
+
+#: Whether a PostgreSQL transaction sees what another connection would not.
+_OWN_VIEW = text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL"
+                 " OR current_setting('transaction_isolation') <> 'read committed'")
+
+
+def read_beside(conn: Connection, work: Callable[[Connection], T]) -> Callable[[], T]:
+    """Start ``work`` on a second connection to ``conn``'s store, in a thread, and give
+    back the function that waits for its result (raising its error): a read the request
+    needs anyway runs while ``conn`` does the rest, and PostgreSQL answers both at once
+    on two cores (the console's period before beside the period's own figures).
+
+    Where that could answer differently or cannot help, ``work(conn)`` runs when the
+    result is asked for, as if called then: a store other than PostgreSQL (an in-memory
+    SQLite store is one connection), a transaction of ``conn`` that has written (its
+    changes are seen by it alone) or reads one snapshot (repeatable read), or every slot
+    busy (each holds a pooled connection)."""
+    def later() -> T:
+        return work(conn)
+
+    if conn.dialect.name != "postgresql" or conn.scalar(_OWN_VIEW):
+        return later
+    if not _beside_free.acquire(blocking=False):
+        return later
+
+    def run() -> T:
+        try:
+            with conn.engine.connect() as other:
+                return work(other)
+        finally:
+            _beside_free.release()
+
+    try:
+        future = _beside_pool.submit(run)
+    except RuntimeError:  # the interpreter is shutting down
+        _beside_free.release()
+        return later
+    return future.result
 
 
 def utcnow() -> datetime:

@@ -138,6 +138,13 @@ def test_deadlines_at_as_of_later_today_and_a_period_ending_yesterday(engine):
                   closed_at=datetime(2026, 3, 10, 10)),
             # voided today after being reported yesterday
             _case("D4", 6, "voided", datetime(2026, 3, 9, 8), voided_at=datetime(2026, 3, 10, 7)),
+            # reported exactly at tonight's midnight; due later today and closed exactly
+            # then (the day's end, from which the day is counted back to a late as_of)
+            _case("D5", 4, "dispatched", datetime(2026, 3, 11), due_at=datetime(2026, 3, 11, 5),
+                  dispatched_at=datetime(2026, 3, 11, 1)),
+            _case("D6", 5, "closed", datetime(2026, 3, 9, 8), due_at=datetime(2026, 3, 10, 20),
+                  dispatched_at=datetime(2026, 3, 9, 9), resolved_at=datetime(2026, 3, 11),
+                  closed_at=datetime(2026, 3, 11)),
         ])
     today = period_for(date(2026, 3, 10), date(2026, 3, 10), UTC_ZONE)
     yesterday = period_for(date(2026, 3, 9), date(2026, 3, 9), UTC_ZONE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Integer, cast, func, insert, select
 
 from data import sql, store
 from data.models import Case, Meta
@@ -61,3 +61,17 @@ def test_conflict_insert_leaves_an_existing_row_alone(engine):
     with engine.connect() as conn:
         assert conn.execute(select(Meta.value, func.count()).where(Meta.key == "shim_test")
                             .group_by(Meta.value)).all() == [("1", 1)]
+
+
+def test_id_chunks_find_every_id_and_only_those(engine):
+    """Ids beyond one IN list (5,000) on SQLite; one array parameter on PostgreSQL."""
+    with store.transaction(engine) as conn:
+        conn.execute(insert(Meta), [{"key": f"k{i}", "value": str(i)} for i in range(12_001)])
+    wanted = list(range(0, 12_001, 2)) + [99_999]  # 6,001 of them, one that no row has
+    value = cast(Meta.value, Integer)
+    with engine.connect() as conn:
+        parts = list(sql.id_chunks(conn, value, wanted))
+        found = [v for part in parts for (v,) in conn.execute(select(value).where(part))]
+        assert list(sql.id_chunks(conn, value, [])) == []
+    assert sorted(found) == list(range(0, 12_001, 2))
+    assert len(parts) == (1 if engine.dialect.name == "postgresql" else 2)

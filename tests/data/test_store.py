@@ -113,3 +113,50 @@ def test_postgres_sessions_run_without_jit_unless_the_address_sets_its_options(
         assert conn.exec_driver_sql("SHOW jit").scalar() == conn.exec_driver_sql(
             "SELECT boot_val FROM pg_settings WHERE name = 'jit'").scalar()
     own.dispose()
+
+
+def _backend(conn) -> object:
+    """Who answers on ``conn``: PostgreSQL's backend process, SQLite's connection."""
+    if conn.dialect.name == "postgresql":
+        return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    return id(conn.connection.dbapi_connection)
+
+
+def test_a_read_beside_runs_on_another_connection_only_where_it_answers_the_same(engine):
+    with engine.connect() as conn:
+        mine = _backend(conn)
+        beside = store.read_beside(conn, _backend)
+        other = beside()
+        if engine.dialect.name == "postgresql":
+            assert other != mine  # at once, on a connection of its own
+        else:
+            assert other == mine  # SQLite: on the request's connection, when asked
+    with engine.connect() as conn:
+        store.set_meta(conn, "unsaid", "yes")  # a write not committed: seen by conn alone
+        beside = store.read_beside(conn, lambda c: (_backend(c), store.get_meta(c, "unsaid")))
+        assert beside() == (_backend(conn), "yes")
+        conn.rollback()
+
+
+def test_a_read_beside_gives_its_error_and_waits_when_every_slot_is_busy(postgres_engine):
+    def fails(conn):
+        raise LookupError("from beside")
+
+    with postgres_engine.connect() as conn:
+        with pytest.raises(LookupError, match="from beside"):
+            store.read_beside(conn, fails)()
+        held = [store._beside_free.acquire(blocking=False) for _ in range(store._BESIDE_SLOTS)]
+        try:
+            assert all(held)
+            assert store.read_beside(conn, _backend)() == _backend(conn)  # in turn, on conn
+        finally:
+            for _ in held:
+                store._beside_free.release()
+        assert store.read_beside(conn, _backend)() != _backend(conn)  # a slot again
+
+
+def test_a_read_beside_a_snapshot_reads_that_snapshot(postgres_engine):
+    with postgres_engine.connect().execution_options(
+            isolation_level="REPEATABLE READ") as conn:
+        mine = _backend(conn)
+        assert store.read_beside(conn, _backend)() == mine
