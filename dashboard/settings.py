@@ -248,6 +248,9 @@ class Settings:
     proxy_hops: int = 0
     #: the most rows an XLSX export of the case list holds (longer lists: the CSV, streamed)
     export_xlsx_max_rows: int = 50_000
+    #: a TOML file of the early-warning rules' parameters over data/alerts/rules.toml
+    #: (issue 16, :mod:`data.alerts.params`); empty: the defaults
+    alert_rules: str = ""
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -381,6 +384,8 @@ class Settings:
         if "DASHBOARD_EXPORT_XLSX_MAX_ROWS" in env:
             kwargs["export_xlsx_max_rows"] = _parse_int(
                 "DASHBOARD_EXPORT_XLSX_MAX_ROWS", env["DASHBOARD_EXPORT_XLSX_MAX_ROWS"], minimum=1)
+        if env.get("ALERT_RULES", "").strip():
+            kwargs["alert_rules"] = env["ALERT_RULES"].strip()
         kwargs.update(_server_settings(env))
         kwargs.update(_intake_settings(env))
         return cls(**kwargs)  # type: ignore[arg-type]
