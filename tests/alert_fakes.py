@@ -1,37 +1,47 @@
-"""Stand-ins for the early-warning rules' modules (:mod:`data.alerts.registry` names a
-module whose ``detect`` a rule runs): tests set :data:`FOUND` and read :data:`CALLS`.
+"""Stand-ins for the early-warning rules (:mod:`data.alerts.registry`): tests set
+:data:`FOUND` (what each rule finds next) and read :data:`CALLS`.
 
-``detect`` answers for the rule named by its parameters' ``as`` (the tests' own
-parameter), so one module serves every rule. :func:`rules` builds registry entries on
-this module, :data:`BROKEN` one whose module raises, :data:`MISSING` one whose module
-does not exist."""
+:func:`rules` builds registry entries whose detector answers from :data:`FOUND` (put them
+in ``data.alerts.registry.RULES`` with ``monkeypatch`` to stand in for the real rules);
+``tests.alert_fakes_broken`` is a rule module whose detector raises."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from data.alerts.finding import Finding
 from data.alerts.registry import Rule
 
-#: rule key → what its detect returns next
+#: rule key → what its detector returns next
 FOUND: dict[str, list[Finding]] = {}
 #: (rule key, as_of) of every call, in order
 CALLS: list[tuple[str, datetime]] = []
 
 
-def detect(conn, params, as_of) -> list[Finding]:
-    CALLS.append((params["as"], as_of))
-    return list(FOUND.get(params["as"], []))
+@dataclass(frozen=True)
+class FakeRule(Rule):
+    """A rule whose detector returns ``FOUND[key]`` and notes the call."""
+
+    def detector(self) -> Callable:
+        key = self.key
+
+        def detect(conn, params, as_of) -> list[Finding]:
+            CALLS.append((key, as_of))
+            return list(FOUND.get(key, []))
+
+        return detect
 
 
 def rules(*keys: str) -> tuple[Rule, ...]:
-    """Registry entries for ``keys`` that run this module."""
-    return tuple(Rule(key, f"fake {key}", __name__) for key in keys)
+    """Registry entries for ``keys`` answering from :data:`FOUND`."""
+    return tuple(FakeRule(key, f"fake {key}", __name__) for key in keys)
 
 
 def params(*keys: str, **extra: dict) -> dict[str, dict]:
-    """Rule parameters telling :func:`detect` which rule it serves."""
-    return {key: {"enabled": True, "as": key, **extra.get(key, {})} for key in keys}
+    """Parameters enabling ``keys`` (with ``extra[key]`` added to a rule's)."""
+    return {key: {"enabled": True, **extra.get(key, {})} for key in keys}
 
 
 def reset() -> None:

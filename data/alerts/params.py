@@ -175,9 +175,15 @@ def load(path: str | Path | None = None, *,
     for section, smaller, larger in ORDER:
         table = merged.get(section, {})
         if smaller in table and larger in table and table[smaller] > table[larger]:
-            where = origin[section, larger]
-            problems.append(f"{where}: [{section}] {larger} = {table[larger]!r}: must be at "
-                            f"least {smaller} ({table[smaller]!r})")
+            if origin[section, larger] == default_path != origin[section, smaller]:
+                # the centre set the smaller one: that is the value to name
+                problems.append(f"{origin[section, smaller]}: [{section}] {smaller} = "
+                                f"{table[smaller]!r}: must be at most {larger} "
+                                f"({table[larger]!r})")
+                continue
+            problems.append(f"{origin[section, larger]}: [{section}] {larger} = "
+                            f"{table[larger]!r}: must be at least {smaller} "
+                            f"({table[smaller]!r})")
     if problems:
         raise ParamsError(problems)
     return merged
