@@ -9,6 +9,7 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -422,3 +423,31 @@ def test_a_store_at_0006_with_data_is_upgraded_to_0007_and_takes_alerts(engine):
         assert alert.case_ids == tuple(case_ids)
         assert conn.scalar(select(Meta.value).where(Meta.key == book.COMPUTED_VERSION)) \
             == str(store.data_version(conn))
+
+
+def test_two_workers_refreshing_at_once_write_one_alert_per_key(world):
+    alert_fakes.FOUND["surge"] = [_surge(), _surge("surge:G2", region_id=G2)]
+    rules, params = alert_fakes.rules("surge"), alert_fakes.params("surge")
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+    results = []
+
+    def worker(now) -> None:
+        own = store.make_engine(world.url.render_as_string(hide_password=False))
+        try:
+            start.wait()
+            results.append(book.refresh(own, now, params, rules))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            own.dispose()
+
+    threads = [threading.Thread(target=worker, args=(now,)) for now in (NOW, LATER)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(r.created for r in results) == [0, 2]
+    assert sorted(a.key for a in _alerts(world)) == sorted(f.key for f in
+                                                           alert_fakes.FOUND["surge"])
