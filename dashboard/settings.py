@@ -326,8 +326,8 @@ class Settings:
         ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``
         (at least 32 characters), ``SECRET_KEY_FILE``, ``DASHBOARD_INTERNAL_URL``,
         ``DASHBOARD_TRUSTED_HOSTS``, ``DASHBOARD_PRINT_TIMEOUT``, ``REDIS_URL``,
-        ``DASHBOARD_LOG_LEVEL``, ``DASHBOARD_PROXY_HOPS``, ``DASHBOARD_EXPORT_XLSX_MAX_ROWS`` and
-        the server's
+        ``DASHBOARD_LOG_LEVEL``, ``DASHBOARD_PROXY_HOPS``, ``DASHBOARD_EXPORT_XLSX_MAX_ROWS``,
+        ``ALERT_RULES`` and the server's
         (:data:`SERVER_VARIABLES`, ``DASHBOARD_SECURE_COOKIES``)."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
