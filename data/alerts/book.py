@@ -270,28 +270,32 @@ def apply_findings(conn: Connection, now: datetime, findings_by_rule: Mapping[st
         data_version = store.data_version(conn)
     if _already_newer(_stored(conn), data_version, now):
         return RefreshResult(failed=tuple(failed), data_version=data_version, skipped=True)
+    for rule, findings in findings_by_rule.items():
+        for finding in findings:
+            if finding.rule != rule:
+                raise ValueError(f"finding {finding.key} is listed under rule {rule}")
     found = _merged(f for findings in findings_by_rule.values() for f in findings)
-    for finding in found.values():
-        if finding.rule not in findings_by_rule:
-            raise ValueError(f"finding {finding.key} is listed under another rule")
     existing = _existing(conn, list(found), [*findings_by_rule, *disabled])
+    cases = _cases_of(conn, [existing[key].id for key in found if key in existing])
     counts = Counter()
+    new: list[Finding] = []
     seen_only: list[int] = []
     for key, finding in found.items():
         row = existing.get(key)
         if row is None:
-            _insert(conn, finding, now)
-            counts["created"] += 1
+            new.append(finding)
         elif row.state in OPEN_STATES:
-            if _update(conn, row, finding, now):
+            if _update(conn, row, finding, now, cases.get(row.id, ())):
                 counts["updated"] += 1
             else:
                 seen_only.append(row.id)
         elif row.closed_by == SYSTEM:
-            _update(conn, row, finding, now, reopen=True)
+            _update(conn, row, finding, now, cases.get(row.id, ()), reopen=True)
             counts["reopened"] += 1
         else:
             seen_only.append(row.id)  # closed by a person: stays closed
+    _insert(conn, new, now)
+    counts["created"] = len(new)
     if seen_only:
         for condition in id_chunks(conn, Alert.id, seen_only):
             conn.execute(update(Alert).where(condition).values(last_seen_at=now))
@@ -333,23 +337,29 @@ def _existing(conn: Connection, keys: list[str], rules: list[str]) -> dict[str, 
     return rows
 
 
-def _insert(conn: Connection, finding: Finding, now: datetime) -> None:
-    alert_id = conn.execute(insert(Alert).values(
-        rule=finding.rule, key=finding.key, level=finding.level, region_id=finding.region_id,
-        started_at=store.naive_utc(finding.started_at), first_seen_at=now, last_seen_at=now,
-        state=NEW, facts=_facts_json(finding.facts), version=1).returning(Alert.id)
-    ).scalar_one()
-    if finding.case_ids:
-        conn.execute(insert(AlertCase), [{"alert_id": alert_id, "case_id": case_id}
-                                         for case_id in dict.fromkeys(finding.case_ids)])
+def _insert(conn: Connection, findings: list[Finding], now: datetime) -> None:
+    """New alerts and their cases, a statement each for all of them."""
+    if not findings:
+        return
+    made = conn.execute(insert(Alert).returning(Alert.id, sort_by_parameter_order=True), [
+        {"rule": f.rule, "key": f.key, "level": f.level, "region_id": f.region_id,
+         "started_at": store.naive_utc(f.started_at), "first_seen_at": now,
+         "last_seen_at": now, "state": NEW, "facts": _facts_json(f.facts), "version": 1}
+        for f in findings]).scalars().all()
+    links = [{"alert_id": alert_id, "case_id": case_id}
+             for alert_id, finding in zip(made, findings)
+             for case_id in dict.fromkeys(finding.case_ids)]
+    if links:
+        conn.execute(insert(AlertCase), links)
 
 
-def _update(conn: Connection, row: Any, finding: Finding, now: datetime, *,
-            reopen: bool = False) -> bool:
-    """Bring an alert up to its finding; whether anything but ``last_seen_at`` changed."""
+def _update(conn: Connection, row: Any, finding: Finding, now: datetime,
+            have: Sequence[int], *, reopen: bool = False) -> bool:
+    """Bring an alert up to its finding, writing only when something but ``last_seen_at``
+    changed (the caller moves that for the rest at once); whether it wrote."""
     facts = _facts_json(finding.facts)
     started = store.naive_utc(finding.started_at)
-    values: dict[str, Any] = {"last_seen_at": now}
+    values: dict[str, Any] = {}
     if (finding.level, finding.region_id, started, facts) != \
             (row.level, row.region_id, row.started_at, row.facts):
         values.update(level=finding.level, region_id=finding.region_id, started_at=started,
@@ -358,22 +368,16 @@ def _update(conn: Connection, row: Any, finding: Finding, now: datetime, *,
         values.update(state=NEW, closed_at=None, closed_by=None, close_note=None)
     if reopen or finding.level != row.level:
         values["version"] = row.version + 1
-    cases_changed = _set_cases(conn, row.id, finding.case_ids)
-    conn.execute(update(Alert).where(Alert.id == row.id).values(**values))
-    return len(values) > 1 or cases_changed
-
-
-def _set_cases(conn: Connection, alert_id: int, case_ids: Sequence[int]) -> bool:
-    wanted = set(case_ids)
-    have = set(conn.scalars(select(AlertCase.case_id).where(AlertCase.alert_id == alert_id)))
-    if wanted == have:
+    wanted, had = set(finding.case_ids), set(have)
+    if not values and wanted == had:
         return False
-    if have - wanted:
-        conn.execute(delete(AlertCase).where(AlertCase.alert_id == alert_id,
-                                             AlertCase.case_id.in_(sorted(have - wanted))))
-    if wanted - have:
-        conn.execute(insert(AlertCase), [{"alert_id": alert_id, "case_id": case_id}
-                                         for case_id in sorted(wanted - have)])
+    if had - wanted:
+        conn.execute(delete(AlertCase).where(AlertCase.alert_id == row.id,
+                                             AlertCase.case_id.in_(sorted(had - wanted))))
+    if wanted - had:
+        conn.execute(insert(AlertCase), [{"alert_id": row.id, "case_id": case_id}
+                                         for case_id in sorted(wanted - had)])
+    conn.execute(update(Alert).where(Alert.id == row.id).values(last_seen_at=now, **values))
     return True
 
 
