@@ -42,7 +42,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from data import audit as audit_log
 from data import store
 from data import workflow
-from data.alerts.book import ACKNOWLEDGED, ALERTS_VERSION, ASSIGNED, CLOSED, NEW, OPEN_STATES
+from data.alerts.book import (ACKNOWLEDGED, ALERTS_VERSION, ASSIGNED, CLOSED, NEW,
+                              OPEN_STATES, lock)
 from data.intake.create import Door, create_case
 from data.intake.fields import parse_new_case
 from data.models import Alert, AlertCase, Case, Category, Region
@@ -175,6 +176,7 @@ def _act(engine: Engine | Connection, alert_id: int, action: str, actor: str,
     now = store.naive_utc(now)
     try:
         with store.transaction(engine) as conn:
+            lock(conn)  # a refresh writing at once reads the alert after this action
             row = conn.execute(select(*_COLUMNS).where(Alert.id == alert_id)).first()
             if row is None:
                 raise AlertNotFound(f"alert {alert_id} does not exist", alert_id=alert_id)

@@ -74,6 +74,8 @@ COMPUTED_PARAMS = "alerts_params"
 ALERTS_VERSION = "alerts_version"
 #: The longest the alerts stand without a recompute when the data did not change.
 RECOMPUTE_AFTER = timedelta(minutes=10)
+#: The longest key an alert may have (``alerts.key``).
+KEY_LENGTH = 255
 #: PostgreSQL's advisory lock key of the alerts' writer (any fixed number of our own).
 _LOCK_KEY = 16_016_016
 
@@ -150,7 +152,8 @@ def detect_all(conn: Connection, now: datetime, rule_params: Mapping[str, Mappin
 
     A rule is enabled unless its parameters say ``enabled = false``. A rule whose module
     cannot be imported, that raises, or that returns something other than its own
-    :class:`Finding` list is reported in the failures (and logged), and left out of the
+    :class:`Finding` list (keys of at most :data:`KEY_LENGTH` characters) is reported in
+    the failures (and logged), and left out of the
     findings, so its alerts are left as they are; the other rules run as if it did not
     exist. On PostgreSQL each rule runs in a savepoint, so a failed query does not spoil
     the transaction for the next rule."""
@@ -168,6 +171,8 @@ def detect_all(conn: Connection, now: datetime, rule_params: Mapping[str, Mappin
             for finding in findings:
                 if not isinstance(finding, Finding) or finding.rule != rule.key:
                     raise TypeError(f"returned {finding!r}, not a Finding of rule {rule.key}")
+                if len(finding.key) > KEY_LENGTH:
+                    raise ValueError(f"key {finding.key[:40]}... is longer than {KEY_LENGTH}")
         except Exception as error:  # noqa: BLE001 - one rule's failure must not lose the rest
             if savepoint is not None:
                 savepoint.rollback()
@@ -217,7 +222,8 @@ def _merged(findings: Iterable[Finding]) -> dict[str, Finding]:
 
 
 def lock(conn: Connection) -> None:
-    """Serialise the alerts' writers until ``conn``'s transaction ends: PostgreSQL's
+    """Serialise the alerts' writers (a refresh's writes, a person's action) until
+    ``conn``'s transaction ends: PostgreSQL's
     advisory lock; on SQLite a write as the first statement takes the store's write lock
     (waiting in the busy handler) before anything is read."""
     if conn.dialect.name == "postgresql":

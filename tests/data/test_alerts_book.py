@@ -222,6 +222,16 @@ def test_a_rule_returning_another_rules_finding_is_a_failure_of_that_rule(world)
     assert [f.rule for f in result.failed] == ["surge"] and _alerts(world) == []
 
 
+def test_a_key_too_long_for_the_store_is_a_failure_of_its_rule(world):
+    alert_fakes.FOUND["surge"] = [_surge("surge:" + "x" * 250)]
+    alert_fakes.FOUND["stuck_case"] = [Finding("stuck_case", "stuck_case:1", "red", G1, NOW)]
+    result = book.refresh(world, NOW, alert_fakes.params("surge", "stuck_case"),
+                          alert_fakes.rules("surge", "stuck_case"))
+    assert [f.rule for f in result.failed] == ["surge"]
+    assert "longer than 255" in result.failed[0].error
+    assert [a.key for a in _alerts(world)] == ["stuck_case:1"]
+
+
 def test_a_disabled_rule_is_not_run(world):
     params = alert_fakes.params("surge", "stuck_case")
     params["stuck_case"]["enabled"] = False
