@@ -2,10 +2,12 @@
 alerts costs beside the rules' own queries (those are bench/alerts.py's).
 
     .venv/bin/python bench/alerts_book.py --store /work/benchdata/county-r6.sqlite3 [--repeat 7]
+    .venv/bin/python bench/alerts_book.py --url postgresql+psycopg://.../DB [--repeat 7]
 
-Copies the store (never changes the one named) under /work/benchdata, upgrades the copy to
-the code's revision (timed: the 0007 upgrade of a county with data), then times, median and
-p95 of ``--repeat`` runs each:
+Copies the SQLite store (never changes the one named) under /work/benchdata, upgrades the
+copy to the code's revision (timed: the 0007 upgrade of a county with data); or, given
+``--url``, builds the demo county there when it holds no regions (its alerts are emptied
+first and after). Then times, median and p95 of ``--repeat`` runs each:
 
 * ``is_current`` when nothing changed: what a wall or console asking "the alerts now" pays
   (one read of ``meta``);
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import delete, select  # noqa: E402
 
 from data import migrate, store  # noqa: E402
+from data.demo import county  # noqa: E402
 from data.alerts import book  # noqa: E402
 from data.alerts.finding import Finding  # noqa: E402
 from data.models import Alert, AlertCase, Case, Region  # noqa: E402
@@ -66,17 +69,26 @@ def _findings(engine, count: int, shift: int = 0, level: str = "orange") -> list
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--store", required=True, help="a county SQLite store (copied)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--store", help="a county SQLite store (copied)")
+    source.add_argument("--url", help="a PostgreSQL store (the demo county built if empty)")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--findings", type=int, default=1000)
     args = parser.parse_args()
     copy = Path("/work/benchdata") / "alerts-book-county.sqlite3"
-    shutil.copyfile(args.store, copy)
-    engine = store.make_engine(f"sqlite:///{copy}")
-    start = time.perf_counter()
-    report = migrate.upgrade(engine)
-    print(f"upgrade {report.before} -> {report.after}: {time.perf_counter() - start:.1f} s "
-          f"{report.notes}")
+    if args.url:
+        engine = store.make_engine(args.url)
+        store.init_db(engine)
+        if store.holds_no_regions(engine):
+            built = county.build_demo(engine, scale="county", seed=42, as_of=NOW)
+            print(f"built the county: {built.cases} cases in {built.seconds:.0f} s")
+    else:
+        shutil.copyfile(args.store, copy)
+        engine = store.make_engine(f"sqlite:///{copy}")
+        start = time.perf_counter()
+        report = migrate.upgrade(engine)
+        print(f"upgrade {report.before} -> {report.after}: "
+              f"{time.perf_counter() - start:.1f} s {report.notes}")
 
     def clear() -> None:
         with store.transaction(engine) as conn:
@@ -122,8 +134,10 @@ def main() -> None:
             count = len(book.list_alerts(conn, region_id))
             print(f"list the open alerts of {name} ({count}): median {median:.1f} ms, "
                   f"p95 {p95:.1f} ms")
+    clear()
     engine.dispose()
-    copy.unlink()
+    if not args.url:
+        copy.unlink()
 
 
 def _findings_one(engine, finding: Finding) -> Finding:

@@ -47,7 +47,8 @@ ALERT_WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "alert_rule_surge": "Surge", "alert_rule_repeat_location": "Repeat location",
-        "alert_rule_recurring_dispute": "Recurring dispute", "alert_rule_stuck_case": "Stuck case",
+        "alert_rule_recurring_dispute": "Recurring dispute",
+        "alert_rule_stuck_case": "Stuck case",
         "alert_rule_blind_spot": "Blind spot",
         "alert_level_red": "Red", "alert_level_orange": "Orange", "alert_level_yellow": "Yellow",
         "alert_state_new": "New", "alert_state_acknowledged": "Acknowledged",

@@ -247,8 +247,9 @@ def _already_newer(stored: Mapping[str, str], data_version: int, now: datetime) 
         version == data_version and datetime.fromisoformat(stored[COMPUTED_AT]) > now)
 
 
-def apply_findings(conn: Connection, now: datetime, findings_by_rule: Mapping[str, Sequence[Finding]],
-                   *, disabled: Iterable[str] = (), failed: Sequence[RuleFailure] = (),
+def apply_findings(conn: Connection, now: datetime,
+                   findings_by_rule: Mapping[str, Sequence[Finding]], *,
+                   disabled: Iterable[str] = (), failed: Sequence[RuleFailure] = (),
                    data_version: int | None = None, params_digest: str | None = None
                    ) -> RefreshResult:
     """Write what the rules found, in ``conn``'s transaction (see the module).
