@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, Engine, case, delete, insert, select, text, update
+from sqlalchemy import (Connection, Engine, bindparam, case, delete, insert, select, text,
+                        update)
 
 from data import store
 from data.alerts import params as alert_params
@@ -287,20 +288,22 @@ def apply_findings(conn: Connection, now: datetime,
     counts = Counter()
     new: list[Finding] = []
     seen_only: list[int] = []
+    writes = _Writes()
     for key, finding in found.items():
         row = existing.get(key)
         if row is None:
             new.append(finding)
         elif row.state in OPEN_STATES:
-            if _update(conn, row, finding, now, cases.get(row.id, ())):
+            if writes.change(row, finding, now, cases.get(row.id, ())):
                 counts["updated"] += 1
             else:
                 seen_only.append(row.id)
         elif row.closed_by == SYSTEM:
-            _update(conn, row, finding, now, cases.get(row.id, ()), reopen=True)
+            writes.change(row, finding, now, cases.get(row.id, ()), reopen=True)
             counts["reopened"] += 1
         else:
             seen_only.append(row.id)  # closed by a person: stays closed
+    writes.write(conn)
     _insert(conn, new, now)
     counts["created"] = len(new)
     if seen_only:
@@ -360,32 +363,47 @@ def _insert(conn: Connection, findings: list[Finding], now: datetime) -> None:
         conn.execute(insert(AlertCase), links)
 
 
-def _update(conn: Connection, row: Any, finding: Finding, now: datetime,
-            have: Sequence[int], *, reopen: bool = False) -> bool:
-    """Bring an alert up to its finding, writing only when something but ``last_seen_at``
-    changed (the caller moves that for the rest at once); whether it wrote."""
-    facts = _facts_json(finding.facts)
-    started = store.naive_utc(finding.started_at)
-    values: dict[str, Any] = {}
-    if (finding.level, finding.region_id, started, facts) != \
-            (row.level, row.region_id, row.started_at, row.facts):
-        values.update(level=finding.level, region_id=finding.region_id, started_at=started,
-                      facts=facts)
-    if reopen:
-        values.update(state=NEW, closed_at=None, closed_by=None, close_note=None)
-    if reopen or finding.level != row.level:
-        values["version"] = row.version + 1
-    wanted, had = set(finding.case_ids), set(have)
-    if not values and wanted == had:
-        return False
-    if had - wanted:
-        conn.execute(delete(AlertCase).where(AlertCase.alert_id == row.id,
-                                             AlertCase.case_id.in_(sorted(had - wanted))))
-    if wanted - had:
-        conn.execute(insert(AlertCase), [{"alert_id": row.id, "case_id": case_id}
-                                         for case_id in sorted(wanted - had)])
-    conn.execute(update(Alert).where(Alert.id == row.id).values(last_seen_at=now, **values))
-    return True
+@dataclass
+class _Writes:
+    """The changes to open (or reopened) alerts of one refresh, written together: one
+    statement for the rows, one for the cases removed, one for the cases added."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[dict[str, int]] = field(default_factory=list)
+    added: list[dict[str, int]] = field(default_factory=list)
+
+    def change(self, row: Any, finding: Finding, now: datetime, have: Sequence[int], *,
+               reopen: bool = False) -> bool:
+        """Note what brings an alert up to its finding; whether anything but
+        ``last_seen_at`` changes (the caller moves that for the rest at once)."""
+        facts = _facts_json(finding.facts)
+        started = store.naive_utc(finding.started_at)
+        wanted, had = set(finding.case_ids), set(have)
+        same = (finding.level, finding.region_id, started, facts) == \
+            (row.level, row.region_id, row.started_at, row.facts)
+        if same and wanted == had and not reopen:
+            return False
+        moved = reopen or finding.level != row.level
+        # open alerts have no closing facts; a reopened one has them cleared
+        self.rows.append({"b_id": row.id, "level": finding.level,
+                          "region_id": finding.region_id, "started_at": started,
+                          "facts": facts, "last_seen_at": now,
+                          "state": NEW if reopen else row.state,
+                          "version": row.version + 1 if moved else row.version})
+        self.removed += [{"b_alert": row.id, "b_case": c} for c in sorted(had - wanted)]
+        self.added += [{"alert_id": row.id, "case_id": c} for c in sorted(wanted - had)]
+        return True
+
+    def write(self, conn: Connection) -> None:
+        if self.removed:
+            conn.execute(delete(AlertCase).where(AlertCase.alert_id == bindparam("b_alert"),
+                                                 AlertCase.case_id == bindparam("b_case")),
+                         self.removed)
+        if self.added:
+            conn.execute(insert(AlertCase), self.added)
+        if self.rows:
+            conn.execute(update(Alert).where(Alert.id == bindparam("b_id")).values(
+                closed_at=None, closed_by=None, close_note=None), self.rows)
 
 
 # --- refreshing ------------------------------------------------------------------------------
