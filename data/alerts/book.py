@@ -334,16 +334,16 @@ _EXISTING_COLUMNS = (Alert.id, Alert.key, Alert.rule, Alert.state, Alert.level,
 
 
 def _existing(conn: Connection, keys: list[str], rules: list[str]) -> dict[str, Any]:
-    """The alerts of the found keys (any state) and the open alerts of ``rules``."""
+    """The open alerts of ``rules``, and the alerts of the found keys not among them
+    (closed ones, or of another rule): each row read once."""
     rows: dict[str, Any] = {}
-    for start in range(0, len(keys), 1000):
-        for row in conn.execute(select(*_EXISTING_COLUMNS)
-                                .where(Alert.key.in_(keys[start:start + 1000]))):
-            rows[row.key] = row
     if rules:
-        for row in conn.execute(select(*_EXISTING_COLUMNS).where(
-                Alert.state.in_(OPEN_STATES), Alert.rule.in_(rules))):
-            rows[row.key] = row
+        rows.update((row.key, row) for row in conn.execute(select(*_EXISTING_COLUMNS).where(
+            Alert.state.in_(OPEN_STATES), Alert.rule.in_(rules))).all())
+    rest = [key for key in keys if key not in rows]
+    for start in range(0, len(rest), 1000):
+        rows.update((row.key, row) for row in conn.execute(
+            select(*_EXISTING_COLUMNS).where(Alert.key.in_(rest[start:start + 1000]))).all())
     return rows
 
 
@@ -523,7 +523,8 @@ def _cases_of(conn: Connection, alert_ids: list[int]) -> dict[int, tuple[int, ..
     found: dict[int, list[int]] = {}
     for condition in id_chunks(conn, AlertCase.alert_id, alert_ids):
         for alert_id, case_id in conn.execute(select(AlertCase.alert_id, AlertCase.case_id)
-                                              .where(condition).order_by(AlertCase.case_id)):
+                                              .where(condition).order_by(AlertCase.case_id)
+                                              ).all():
             found.setdefault(alert_id, []).append(case_id)
     return {alert_id: tuple(ids) for alert_id, ids in found.items()}
 
