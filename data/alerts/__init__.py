@@ -13,8 +13,10 @@ The parts, one home each:
   returns the :class:`Finding` list of what holds at ``as_of``, reading nothing after it;
 * :mod:`data.alerts.book` — the alerts kept in the store (``alerts``, ``alert_cases``):
   findings turned into alerts, never duplicated (a finding's ``key`` is its identity),
-  closed by themselves when their condition no longer holds, and the people's actions on
-  them (acknowledge, assign as a supervision case, close with a note), with versions.
+  closed by themselves when their condition no longer holds, recomputed only when the
+  data, the parameters or the time moved; read back by region;
+* :mod:`data.alerts.actions` — the people's actions on them (acknowledge, assign as a
+  supervision case, close with a note), with versions and audit rows.
 
 No Dash here: :mod:`layouts` words and draws them, :mod:`callbacks` connects them.
 """
