@@ -1,5 +1,5 @@
 """The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|api-key|
-audit|briefing|simulate|officers``.
+audit|briefing|simulate|officers|db|alerts``.
 
 Every command reads :class:`~dashboard.settings.Settings` from the environment
 (``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from dashboard import cli_db, cli_officers, own_address, progress, serving, simulate
+from dashboard import cli_alerts, cli_db, cli_officers, own_address, progress, serving, simulate
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
@@ -472,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
     _simulate_parser(sub)
     cli_officers.add_parser(sub)  # officers: the grid officers' assessment
     cli_db.add_parser(sub)  # db: the schema's migrations and backups
+    cli_alerts.add_parser(sub)  # alerts: the early warning (预警)
     return parser
 
 

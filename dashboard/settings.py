@@ -248,6 +248,9 @@ class Settings:
     proxy_hops: int = 0
     #: the most rows an XLSX export of the case list holds (longer lists: the CSV, streamed)
     export_xlsx_max_rows: int = 50_000
+    #: a TOML file of the early-warning rules' parameters over data/alerts/rules.toml
+    #: (issue 16, :mod:`data.alerts.params`); empty: the defaults
+    alert_rules: str = ""
 
     def __post_init__(self) -> None:
         if self.language not in ("zh", "en"):
@@ -323,8 +326,8 @@ class Settings:
         ``WALL_REFRESH_SECONDS``, ``WALL_RELOAD_AT``, ``DASHBOARD_DEBUG``, ``SECRET_KEY``
         (at least 32 characters), ``SECRET_KEY_FILE``, ``DASHBOARD_INTERNAL_URL``,
         ``DASHBOARD_TRUSTED_HOSTS``, ``DASHBOARD_PRINT_TIMEOUT``, ``REDIS_URL``,
-        ``DASHBOARD_LOG_LEVEL``, ``DASHBOARD_PROXY_HOPS``, ``DASHBOARD_EXPORT_XLSX_MAX_ROWS`` and
-        the server's
+        ``DASHBOARD_LOG_LEVEL``, ``DASHBOARD_PROXY_HOPS``, ``DASHBOARD_EXPORT_XLSX_MAX_ROWS``,
+        ``ALERT_RULES`` and the server's
         (:data:`SERVER_VARIABLES`, ``DASHBOARD_SECURE_COOKIES``)."""
         env = os.environ if environ is None else environ
         kwargs: dict[str, object] = {}
@@ -381,6 +384,8 @@ class Settings:
         if "DASHBOARD_EXPORT_XLSX_MAX_ROWS" in env:
             kwargs["export_xlsx_max_rows"] = _parse_int(
                 "DASHBOARD_EXPORT_XLSX_MAX_ROWS", env["DASHBOARD_EXPORT_XLSX_MAX_ROWS"], minimum=1)
+        if env.get("ALERT_RULES", "").strip():
+            kwargs["alert_rules"] = env["ALERT_RULES"].strip()
         kwargs.update(_server_settings(env))
         kwargs.update(_intake_settings(env))
         return cls(**kwargs)  # type: ignore[arg-type]

@@ -47,11 +47,13 @@ CASE_ACTION = "case_action"
 PATROL_STARTED = "patrol_started"
 PATROL_STOPPED = "patrol_stopped"
 PATROL_POINTS = "patrol_points"
+#: A person's action on an early-warning alert (:mod:`data.alerts.book`).
+ALERT_ACTION = "alert_action"
 #: Every event kind, in the order the admin page offers them.
 EVENTS: tuple[str, ...] = (SIGN_IN, SIGN_IN_FAILED, SIGN_OUT, REFUSED, USER_ADDED,
                            PASSWORD_SET, USER_DISABLED, TOKEN_MADE, TOKEN_REVOKED, API_KEY_MADE,
                            API_KEY_REVOKED, CASE_ACTION, PATROL_STARTED, PATROL_STOPPED,
-                           PATROL_POINTS)
+                           PATROL_POINTS, ALERT_ACTION)
 
 #: Results of a ``case_action`` row.
 OK = "ok"

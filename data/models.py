@@ -542,6 +542,49 @@ class ReturnVisit(Base):
     __table_args__ = (Index("ix_return_visits_at", "at"),)
 
 
+# --- early warning (issue 16, data/alerts): the alerts the rules raise, and their cases ------
+
+class Alert(Base):
+    """One condition a rule found (:class:`data.alerts.finding.Finding`), kept once by its
+    ``key``: its ``level`` (red/orange/yellow), region, when it started and was first and
+    last found, and what people did (``state`` new → acknowledged → assigned → closed;
+    ``closed_by`` "system" when its condition no longer held). ``facts`` is the JSON its
+    explanation is worded from; ``version`` moves with every change of state or level."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    level: Mapped[str] = mapped_column(String(8))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    assigned_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    close_note: Mapped[str | None] = mapped_column(Text)
+    facts: Mapped[str] = mapped_column(Text, default="{}")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (Index("ix_alerts_state_region", "state", "region_id"),
+                      Index("ix_alerts_region_state", "region_id", "state"))
+
+
+class AlertCase(Base):
+    """A case behind an alert (the cases its rule counted)."""
+
+    __tablename__ = "alert_cases"
+
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True,
+                                         index=True)
+
+
 # --- rollups (issue 15: counts maintained as cases change, data/rollups.py) ----------------
 
 class RollupQueue(Base):

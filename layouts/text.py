@@ -6,6 +6,7 @@ from data.schema import (
     BASICALLY_SATISFIED, CLOSED, DISPATCHED, DISPUTE, DISSATISFIED, FACILITY, FILED, INCIDENT,
     MEDIATION_FAILURE, MEDIATION_SUCCESS, REPORTED, RESOLVED, SATISFIED, SUSPENDED, VOIDED,
 )
+from layouts.alert_words import ALERT_WORDS
 from layouts.export_words import EXPORT_WORDS
 from layouts.field_words import FIELD_LABELS, FIELD_WORDS
 from layouts.intake_words import INTAKE_WORDS
@@ -757,3 +758,8 @@ for _table in FIELD_WORDS:
 # --- the exports' words (layouts/export_words.py) ------------------------------------------------
 TEXT["zh"].update(EXPORT_WORDS["zh"])
 TEXT["en"].update(EXPORT_WORDS["en"])
+
+
+# --- the early warning's words (layouts/alert_words.py) ------------------------------------------
+TEXT["zh"].update(ALERT_WORDS["zh"])
+TEXT["en"].update(ALERT_WORDS["en"])
