@@ -4,7 +4,7 @@
 (single-linkage: a chain of near neighbours is one cluster), reported within the last
 ``days`` days up to ``as_of`` (the interval ``(as_of - days, as_of]``), closed or not;
 voided ones (voided by ``as_of``) and cases without a point (lon/lat) are left out. With
-``same_category`` only cases of one subcategory make a cluster.
+``same_category`` only cases of one subcategory make a cluster (cases without one none).
 
 Distances: the points (WGS-84 lon/lat) are projected to metres by an equirectangular
 projection about the cases' mean latitude (x = R·λ·cos φ₀, y = R·φ): over a county the
@@ -16,11 +16,14 @@ A finding per cluster: key ``repeat_location:<the cluster's earliest case id>`` 
 ``same_category``: ``repeat_location:<subcategory>:<earliest case id>``), which stays as
 the cluster grows, so the same problem keeps one alert. (When a cluster outlives the
 window its earliest case leaves it and the key moves to the next earliest: the old alert
-closes and a new one opens.) Level by size: ``red_cases`` or more red, ``orange_cases``
+closes and a new one opens. A rule that reads only the window cannot know an older
+episode; a spot that reports every day for months changes key each time its earliest
+case ages out.) Level by size: ``red_cases`` or more red, ``orange_cases``
 or more orange, else yellow. ``region_id``: the region holding most of the cluster's
 cases (ties: the smallest region id; None when none is placed). ``started_at``: the
 earliest case's report. ``facts``: ``cases`` (how many), ``radius_m``, ``days``,
-``category`` (the subcategory with ``same_category``, else None).
+``category`` (the subcategory with ``same_category``, else None), ``lon``/``lat`` (the
+mean of the cases' points, where a map puts the alert's marker).
 """
 
 from __future__ import annotations
@@ -64,9 +67,10 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
         return []
     xy = project([row[1] for row in rows], [row[2] for row in rows])
     if same_category:
-        groups: dict[str | None, list[int]] = {}
+        groups: dict[str, list[int]] = {}
         for i, row in enumerate(rows):
-            groups.setdefault(row[3], []).append(i)
+            if row[3] is not None:  # a case of no subcategory is of no one subcategory
+                groups.setdefault(row[3], []).append(i)
         members = [np.array(idx) for idx in groups.values() if len(idx) >= min_cases]
     else:
         members = [np.arange(len(rows))]
@@ -91,9 +95,12 @@ def _finding(rows: list, reported: dict, params: dict, same_category: bool,
     held = Counter(row[4] for row in rows if row[4] is not None)
     region_id = min(held, key=lambda r: (-held[r], r)) if held else None
     return Finding(rule=RULE, key=key, level=level, region_id=region_id,
-                   started_at=min(reported[row[0]] for row in rows), case_ids=tuple(sorted(row[0] for row in rows)),
+                   started_at=min(reported[row[0]] for row in rows),
+                   case_ids=tuple(sorted(row[0] for row in rows)),
                    facts={"cases": n, "radius_m": params["radius_m"], "days": params["days"],
-                          "category": category})
+                          "category": category,
+                          "lon": round(sum(row[1] for row in rows) / n, 6),
+                          "lat": round(sum(row[2] for row in rows) / n, 6)})
 
 
 def project(lon, lat) -> np.ndarray:

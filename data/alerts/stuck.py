@@ -117,7 +117,7 @@ def _event_filter(as_of: datetime, actions: list[str]) -> ColumnElement[bool]:
 
 
 def _events_of(conn: Connection, as_of: datetime, ids: set[int], postponed: int,
-               reworked: int) -> tuple[dict[int, tuple[int, int]], dict[tuple[int, str], datetime]]:
+               reworked: int) -> tuple[dict[int, tuple[int, int]], dict[tuple, datetime]]:
     """The postpone and rework counts of the cases of ``ids`` at or before ``as_of``, and
     when the ``postponed``-th postpone (the ``reworked``-th rework) of each happened."""
     e = CaseEvent

@@ -46,7 +46,8 @@ def test_a_chain_of_near_cases_is_one_cluster(county):
     assert found.level == "yellow"
     assert found.region_id == G1  # two of its three cases
     assert found.started_at == AS_OF - timedelta(days=3)
-    assert found.facts == {"cases": 3, "radius_m": 50, "days": 30, "category": None}
+    assert found.facts == {"cases": 3, "radius_m": 50, "days": 30, "category": None,
+                           "lon": LON, "lat": round(north(40), 6)}
 
 
 def test_two_cases_near_each_other_do_not_alert(county):
