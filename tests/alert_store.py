@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shapely import box, to_wkb
 from sqlalchemy import Engine, insert, select
 
 from data import schema, store
-from data.models import Case, CaseEvent, Region
-from tests.tiny_store import LEVELS, REGIONS
+from data.models import Case, CaseEvent
+from tests import tiny_store
 
 #: Grid ids of the tiny county (G1, G2 in town T1; G3 in town T2) and a town.
 G1, G2, G3, T1 = 4, 5, 6, 2
@@ -29,14 +28,7 @@ def north(metres: float) -> float:
 def build(engine: Engine) -> None:
     """The tiny county's regions, no cases (time zone UTC)."""
     with store.transaction(engine) as conn:
-        store.set_meta(conn, "timezone", "UTC")
-        for depth, name in enumerate(LEVELS):
-            store.ensure_level(conn, name, depth)
-        conn.execute(insert(Region), [
-            {"id": i, "code": code, "name": name, "level": LEVELS[depth], "depth": depth,
-             "parent_id": parent, "geometry": to_wkb(box(i, 0, i + 1, 1))}
-            for i, code, name, depth, parent in REGIONS])
-        store.rebuild_region_ancestors(conn)
+        tiny_store.build_regions(conn)
 
 
 def case(code: str, reported: datetime, *, region_id: int | None = G1,

@@ -8,9 +8,10 @@ voided ones (voided by ``as_of``) and cases without a point (lon/lat) are left o
 
 Distances: the points (WGS-84 lon/lat) are projected to metres by an equirectangular
 projection about the cases' mean latitude (x = R·λ·cos φ₀, y = R·φ): over a county the
-error is well under a metre at 50 m. Neighbours come from a shapely ``STRtree`` query
-(``dwithin``), clusters from the pairs' connected components: no comparison of every
-pair, so a month of a county's cases (~18,000 points) takes milliseconds.
+error is well under a metre at 50 m. Neighbours come from a grid hash (each point
+compared with those of its own and the neighbouring cells, :func:`close_pairs`),
+clusters from the pairs' connected components: no comparison of every pair, so a month
+of a county's cases (~18,000 points) takes milliseconds.
 
 A finding per cluster: key ``repeat_location:<the cluster's earliest case id>`` (with
 ``same_category``: ``repeat_location:<subcategory>:<earliest case id>``), which stays as
@@ -32,7 +33,6 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import numpy as np
-import shapely
 from sqlalchemy import Connection, select
 
 from data.alerts.finding import ORANGE, RED, YELLOW, Finding
@@ -119,15 +119,48 @@ def clusters(xy: np.ndarray, radius: float, min_size: int = 1) -> list[np.ndarra
     n = len(xy)
     if n == 0:
         return []
-    points = shapely.points(xy)
-    tree = shapely.STRtree(points)
-    left, right = tree.query(points, predicate="dwithin", distance=radius)
+    left, right = close_pairs(xy, radius)
     labels = _components(n, left, right)
     sizes = np.bincount(labels, minlength=n)
     kept = np.flatnonzero(sizes[labels] >= min_size)
     order = kept[np.argsort(labels[kept], kind="stable")]
     cuts = np.flatnonzero(np.diff(labels[order])) + 1
     return np.split(order, cuts) if len(order) else []
+
+
+#: The neighbouring cells a cell's points are compared with: itself and half of the eight
+#: around it (the other half compares with it from their side), so each pair once.
+_FORWARD = ((0, 0), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def close_pairs(xy: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of rows of ``xy`` (metres) at most ``radius`` apart, once each: a grid
+    hash of cells ``radius`` wide, so each point is compared only with the points of its
+    own and the neighbouring cells (vectorised: sorted cell keys and range lookups)."""
+    n = len(xy)
+    cell = np.floor(xy / radius).astype(np.int64)
+    cell -= cell.min(axis=0) - 1  # columns from 1, so that a step of -1 stays in range
+    width = int(cell[:, 1].max()) + 2
+    key = cell[:, 0] * width + cell[:, 1]
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    lefts, rights = [], []
+    for dx, dy in _FORWARD:
+        target = key + dx * width + dy
+        start = np.searchsorted(ordered, target, "left")
+        counts = np.searchsorted(ordered, target, "right") - start
+        total = int(counts.sum())
+        left = np.repeat(np.arange(n), counts)
+        within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        right = order[np.repeat(start, counts) + within]
+        if (dx, dy) == (0, 0):
+            keep = left < right
+            left, right = left[keep], right[keep]
+        lefts.append(left)
+        rights.append(right)
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    close = ((xy[left] - xy[right]) ** 2).sum(axis=1) <= radius * radius
+    return left[close], right[close]
 
 
 def _components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:

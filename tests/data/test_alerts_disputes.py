@@ -76,7 +76,9 @@ def test_a_mediated_dispute_at_another_address_does_not_alert(county):
 def test_a_mediation_too_long_before_or_after_the_new_report_does_not_count(county):
     add(county, _mediated("LONG_AGO", 250, 200, address=ADDRESS),
         _mediated("AFTER", 40, 1, address=ADDRESS),
-        _dispute("AGAIN", 2, address=ADDRESS))
+        _dispute("AGAIN", 2, address=ADDRESS),
+        # open since long ago elsewhere: the mediations read reach back 180 days before it
+        _dispute("OLD_OPEN", 100, address="别处"))
     assert _detect(county) == []
     assert len(_detect(county, days=210)) == 1  # LONG_AGO's is 198 days before the report
 
