@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, func, or_, select, union
+from sqlalchemy import Connection, and_, bindparam, or_, select, union
 from sqlalchemy.sql.expression import ColumnElement
 
 from data import schema
 from data.models import Case
-from data.sql import id_chunks
+from data.sql import id_chunks, sqlite_unindexed
 
 
 def not_voided_at(as_of: datetime) -> ColumnElement[bool]:
@@ -47,12 +47,14 @@ def open_candidates(as_of: datetime):
     """The ids of the cases that may be open at ``as_of`` (a superset: :func:`open_at`
     decides), as a union of index reads: the cases of an open status now (the partial
     index of open cases), and those reported by ``as_of`` and closed or voided after it
-    (a range of ``ix_cases_closed_hours``, which holds the report time beside the closing
-    time, and of the voiding times' index). On a running store the ranges are empty; a day
-    long past reads the index entries of the cases closed since, not their rows."""
+    (ranges of the closing and voiding times' indexes). On a running store the ranges are
+    empty; for a day long past SQLite reads the entries of ``ix_cases_closed_hours`` (the
+    report time beside the closing time), not the rows of every case closed since."""
     c = Case
-    # the report time wrapped, so that no planner reads the report times' index instead
-    reported = func.coalesce(c.reported_at, c.reported_at) <= as_of
+    # SQLite: not the report times' index (the closing times' covering index holds them);
+    # PostgreSQL (no index holds both with the id) weighs the two ranges and takes the
+    # narrower: the report times' of a day early in the store, the closings' of a late one
+    reported = sqlite_unindexed(c.reported_at) <= as_of
     return union(select(c.id).where(open_statuses()),
                  select(c.id).where(c.closed_at > as_of, reported),
                  select(c.id).where(c.voided_at > as_of, reported))
