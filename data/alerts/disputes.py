@@ -47,7 +47,9 @@ def normalise(text: str | None) -> str:
     letters and digits kept (no spaces, punctuation or symbols). '' for nothing."""
     if not text:
         return ""
-    return _NOT_LETTER_OR_DIGIT.sub("", unicodedata.normalize("NFKC", text).casefold())
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    # most texts hold nothing to drop: isalnum is the pattern's complement, and quick
+    return folded if folded.isalnum() else _NOT_LETTER_OR_DIGIT.sub("", folded)
 
 
 #: Anything but a letter or a digit (``\w`` less the underscore).
