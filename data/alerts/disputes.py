@@ -81,15 +81,10 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
     findings = []
     for case_id, region_id, address, reported_at, reporter in later:
         start = reported_at - timedelta(days=days)
-
-        def earlier(held: dict, key: str) -> set[tuple]:
-            return {(at, other) for at, other in held.get(key, ())
-                    if other != case_id and start <= at < reported_at}
-
         address_key, party_key = normalise(address), normalise(reporter)
-        at_address = earlier(by_address, address_key) if address_key else set()
-        by_same = (earlier(by_party, party_key)
-                   if party_key and party_key not in not_parties else set())
+        at_address = _earlier(by_address.get(address_key, ()), case_id, start, reported_at)
+        by_same = (_earlier(by_party.get(party_key, ()), case_id, start, reported_at)
+                   if party_key not in not_parties else set())
         matched = at_address | by_same
         if not matched:
             continue
@@ -104,6 +99,11 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
                    "mediations": len(matched), "days": params["days"]}))
     findings.sort(key=lambda f: f.case_ids[0])
     return findings
+
+
+def _earlier(mediations, case_id: int, start: datetime, end: datetime) -> set[tuple]:
+    """The (at, case id) of ``mediations`` of other cases from ``start`` to before ``end``."""
+    return {(at, other) for at, other in mediations if other != case_id and start <= at < end}
 
 
 def _open_disputes(conn: Connection, as_of: datetime) -> list[tuple]:
