@@ -13,18 +13,24 @@ compared with those of its own and the neighbouring cells, :func:`close_pairs`),
 clusters from the pairs' connected components: no comparison of every pair, so a month
 of a county's cases (~18,000 points) takes milliseconds.
 
-A finding per cluster: key ``repeat_location:<the cluster's earliest case id>`` (with
-``same_category``: ``repeat_location:<subcategory>:<earliest case id>``), which stays as
-the cluster grows, so the same problem keeps one alert. (When a cluster outlives the
-window its earliest case leaves it and the key moves to the next earliest: the old alert
-closes and a new one opens. A rule that reads only the window cannot know an older
-episode; a spot that reports every day for months changes key each time its earliest
-case ages out.) Level by size: ``red_cases`` or more red, ``orange_cases``
-or more orange, else yellow. ``region_id``: the region holding most of the cluster's
-cases (ties: the smallest region id; None when none is placed). ``started_at``: the
-earliest case's report. ``facts``: ``cases`` (how many), ``radius_m``, ``days``,
-``category`` (the subcategory with ``same_category``, else None), ``lon``/``lat`` (the
-mean of the cases' points, where a map puts the alert's marker).
+A finding per cluster, keyed by its episode so that the same problem keeps one alert
+while it goes on, even longer than the window: key ``repeat_location:<case id>`` (with
+``same_category``: ``repeat_location:<subcategory>:<case id>``), the case being the
+earliest (smallest id) of the cases linked to the cluster by steps within ``radius_m``
+metres and ``days`` days of each other, among those reported since the start of the
+fixed epoch (``days`` long, counted from :data:`EPOCH`) that holds the window's start.
+The key stays as the cluster grows and as its first cases leave the window; a spot quiet
+for longer than ``days`` starts a new episode; a spot that never goes quiet gets a new
+key at most once an epoch (the rule reads no state, and no further back than that).
+Two clusters of one episode: the one holding its earliest case has that key, the other
+its own earliest case's.
+
+Level by size: ``red_cases`` or more red, ``orange_cases`` or more orange, else yellow.
+``region_id``: the region holding most of the cluster's cases (ties: the smallest region
+id; None when none is placed). ``started_at``: the report of the key's case (the
+episode's start). ``facts``: ``cases`` (how many), ``radius_m``, ``days``, ``category``
+(the subcategory with ``same_category``, else None), ``lon``/``lat`` (the mean of the
+cases' points, where a map puts the alert's marker).
 """
 
 from __future__ import annotations
@@ -33,70 +39,96 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, select
 
 from data.alerts.finding import ORANGE, RED, YELLOW, Finding
 from data.alerts.history import not_voided_at, rows_by_id
 from data.models import Case
-from data.sql import plain_rows
+from data.sql import epoch_hours, plain_rows
 
 RULE = "repeat_location"
 #: The mean Earth radius (metres) of the projection.
 EARTH_RADIUS_M = 6_371_008.8
+#: Where the fixed epochs of the keys are counted from (:func:`epoch_start`).
+EPOCH = datetime(2000, 1, 1)
 
 
 def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
     """The clusters of cases close together at ``as_of`` (naive UTC)."""
     radius = float(params["radius_m"])
-    days = params["days"]
     min_cases = int(params["min_cases"])
     same_category = bool(params["same_category"])
     red_cases, orange_cases = int(params["red_cases"]), int(params["orange_cases"])
     if radius <= 0 or min_cases < 2:
         raise ValueError(f"{RULE}: radius_m must be above 0 and min_cases at least 2, got "
                          f"{params['radius_m']!r} and {params['min_cases']!r}")
+    span = timedelta(days=float(params["days"]))
+    window_start = as_of - span
+    since = epoch_start(window_start, span)
     c = Case
-    # numbers and texts straight from the driver; the report times of the clusters only
-    query = (select(c.id, c.lon, c.lat, c.subcategory, c.region_id)
-             .where(c.reported_at > as_of - timedelta(days=float(days)),
-                    c.reported_at <= as_of, c.lon.is_not(None), c.lat.is_not(None),
-                    not_voided_at(as_of))
+    # numbers and texts straight from the driver: the window's cases and those of the
+    # epoch before it (for the keys), whether in the window, the report in hours
+    query = (select(c.id, c.lon, c.lat, c.subcategory, c.region_id,
+                    case((c.reported_at > window_start, 1), else_=0),
+                    epoch_hours(c.reported_at))
+             .where(c.reported_at > since, c.reported_at <= as_of, c.lon.is_not(None),
+                    c.lat.is_not(None), not_voided_at(as_of))
              .order_by(c.id))
     rows = plain_rows(conn.execute(query))
-    if len(rows) < min_cases:
+    if sum(row[5] for row in rows) < min_cases:
         return []
     xy = project([row[1] for row in rows], [row[2] for row in rows])
+    hours = np.array([row[6] for row in rows], dtype=float)
+    in_window = np.array([row[5] for row in rows], dtype=bool)
     if same_category:
         groups: dict[str, list[int]] = {}
         for i, row in enumerate(rows):
             if row[3] is not None:  # a case of no subcategory is of no one subcategory
                 groups.setdefault(row[3], []).append(i)
-        members = [np.array(idx) for idx in groups.values() if len(idx) >= min_cases]
+        members = [np.array(idx) for idx in groups.values()
+                   if in_window[idx].sum() >= min_cases]
     else:
         members = [np.arange(len(rows))]
-    found = [[rows[i] for i in among[cluster]]
-             for among in members for cluster in clusters(xy[among], radius, min_cases)]
+    found = [(among[cluster], among[anchor]) for among in members
+             for cluster, anchor in anchored_clusters(
+                 xy[among], hours[among], in_window[among], radius,
+                 span.total_seconds() / 3600, min_cases)]
+    # one key per cluster: its episode's earliest case, unless a cluster of the same
+    # episode with an earlier case of its own took it (then its own earliest)
+    found.sort(key=lambda f: f[0][0])
+    taken: set[int] = set()
+    keyed = []
+    for cluster, anchor in found:
+        anchor_id = rows[anchor][0]
+        if anchor_id in taken:
+            anchor_id = rows[cluster[0]][0]
+        taken.add(anchor_id)
+        keyed.append(([rows[i] for i in cluster], anchor_id))
     reported = dict(rows_by_id(conn, [c.id, c.reported_at],
-                               [row[0] for cluster in found for row in cluster]))
-    findings = [_finding(cluster, reported, params, same_category, red_cases, orange_cases)
-                for cluster in found]
+                               [anchor_id for _, anchor_id in keyed]))
+    findings = [_finding(cluster, anchor_id, reported[anchor_id], params, same_category,
+                         red_cases, orange_cases) for cluster, anchor_id in keyed]
     findings.sort(key=lambda f: f.key)
     return findings
 
 
-def _finding(rows: list, reported: dict, params: dict, same_category: bool,
-             red_cases: int, orange_cases: int) -> Finding:
-    """One cluster's finding (``rows``: id, lon, lat, subcategory, region id)."""
-    earliest_id = min(row[0] for row in rows)
+def epoch_start(moment: datetime, span: timedelta) -> datetime:
+    """The start of the fixed epoch of length ``span`` (counted from :data:`EPOCH`) that
+    holds ``moment``: the same for every moment of the epoch."""
+    return EPOCH + span * ((moment - EPOCH) // span)
+
+
+def _finding(rows: list, anchor_id: int, started_at: datetime, params: dict,
+             same_category: bool, red_cases: int, orange_cases: int) -> Finding:
+    """One cluster's finding (``rows``: id, lon, lat, subcategory, region id, ...)."""
     category = rows[0][3] if same_category else None
-    key = f"{RULE}:{category}:{earliest_id}" if same_category else f"{RULE}:{earliest_id}"
+    key = f"{RULE}:{category}:{anchor_id}" if same_category else f"{RULE}:{anchor_id}"
     n = len(rows)
     level = RED if n >= red_cases else ORANGE if n >= orange_cases else YELLOW
     held = Counter(row[4] for row in rows if row[4] is not None)
     region_id = min(held, key=lambda r: (-held[r], r)) if held else None
     return Finding(rule=RULE, key=key, level=level, region_id=region_id,
-                   started_at=min(reported[row[0]] for row in rows),
-                   case_ids=tuple(sorted(row[0] for row in rows)),
+                   started_at=started_at, case_ids=tuple(sorted(row[0] for row in rows)),
                    facts={"cases": n, "radius_m": params["radius_m"], "days": params["days"],
                           "category": category,
                           "lon": round(sum(row[1] for row in rows) / n, 6),
@@ -120,9 +152,33 @@ def clusters(xy: np.ndarray, radius: float, min_size: int = 1) -> list[np.ndarra
     if n == 0:
         return []
     left, right = close_pairs(xy, radius)
-    labels = _components(n, left, right)
-    sizes = np.bincount(labels, minlength=n)
-    kept = np.flatnonzero(sizes[labels] >= min_size)
+    return _groups(_components(n, left, right), np.ones(n, dtype=bool), min_size)
+
+
+def anchored_clusters(xy: np.ndarray, hours: np.ndarray, in_window: np.ndarray,
+                      radius: float, span_hours: float, min_size: int
+                      ) -> list[tuple[np.ndarray, int]]:
+    """The clusters (:func:`clusters`) of the points ``in_window``, each with its anchor:
+    the first point (rows in the order of the cases' ids) of its episode, the points
+    linked to it by steps within ``radius`` metres and ``span_hours`` hours of each other
+    (every point given, the window's and those before it)."""
+    n = len(xy)
+    if n == 0:
+        return []
+    left, right = close_pairs(xy, radius)
+    near = np.abs(hours[left] - hours[right]) <= span_hours
+    episode = _components(n, left[near], right[near])
+    both = in_window[left] & in_window[right]
+    found = _groups(_components(n, left[both], right[both]), in_window, min_size)
+    return [(cluster, int(episode[cluster[0]])) for cluster in found]
+
+
+def _groups(labels: np.ndarray, kept: np.ndarray, min_size: int) -> list[np.ndarray]:
+    """The rows of each label among the ``kept`` rows, for labels of ``min_size`` or more
+    of them, in the order of their first rows."""
+    kept = np.flatnonzero(kept)
+    sizes = np.bincount(labels[kept], minlength=len(labels))
+    kept = kept[sizes[labels[kept]] >= min_size]
     order = kept[np.argsort(labels[kept], kind="stable")]
     cuts = np.flatnonzero(np.diff(labels[order])) + 1
     return np.split(order, cuts) if len(order) else []

@@ -97,6 +97,43 @@ def test_the_key_stays_as_the_cluster_grows(county):
     assert after.key == before.key and after.facts["cases"] == before.facts["cases"] + 1
 
 
+#: An epoch boundary of the keys for 30 days (2000-01-01 + 319 × 30 days).
+EPOCH_EDGE = datetime(2026, 3, 15)
+
+
+def _on(code: str, metres: float, day: float) -> dict:
+    """A case ``metres`` north of the point, reported ``day`` days after EPOCH_EDGE."""
+    return case(code, EPOCH_EDGE + timedelta(days=day), lon=LON, lat=north(metres))
+
+
+def test_the_key_stays_as_the_first_cases_leave_the_window(county):
+    ids = add(county, _on("A", 0, 1), _on("B", 10, 5), _on("C", 20, 10))
+    [before] = _detect(county, as_of=EPOCH_EDGE + timedelta(days=12))
+    add(county, _on("D", 30, 32))
+    [after] = _detect(county, as_of=EPOCH_EDGE + timedelta(days=33))
+    assert ids["A"] not in after.case_ids and after.facts["cases"] == 3
+    assert after.key == before.key == f"repeat_location:{ids['A']}"
+    assert after.started_at == EPOCH_EDGE + timedelta(days=1)
+
+
+def test_a_spot_quiet_for_longer_than_the_days_starts_a_new_key(county):
+    ids = add(county, _on("A", 0, 1), _on("B", 10, 2), _on("C", 20, 3),
+              _on("D", 0, 40), _on("E", 10, 41), _on("F", 20, 42))
+    [found] = _detect(county, as_of=EPOCH_EDGE + timedelta(days=45))
+    assert found.key == f"repeat_location:{ids['D']}"
+    assert found.case_ids == (ids["D"], ids["E"], ids["F"])
+
+
+def test_two_clusters_of_one_episode_keep_two_keys(county):
+    # X (out of the window) is within 49 m of both spots, which are 98 m apart
+    ids = add(county, _on("X", 49, 1), *[_on(f"P{i}", -5 * i, 20 + i) for i in range(3)],
+              *[_on(f"Q{i}", 98 + 5 * i, 20 + i) for i in range(3)])
+    found = _detect(county, as_of=EPOCH_EDGE + timedelta(days=33))
+    assert sorted(f.key for f in found) == sorted(
+        [f"repeat_location:{ids['X']}", f"repeat_location:{ids['Q0']}"])
+    assert all(ids["X"] not in f.case_ids for f in found)
+
+
 def test_same_category_makes_clusters_of_one_subcategory(county):
     ids = add(county, _at("A", 0, 3), _at("B", 10, 2), _at("C", 20, 1),
               _at("X", 5, 1, subcategory="暴露垃圾"))
