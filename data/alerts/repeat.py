@@ -39,12 +39,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, select
 
 from data.alerts.finding import ORANGE, RED, YELLOW, Finding
-from data.alerts.history import not_voided_at
+from data.alerts.history import not_voided_at, rows_by_id
 from data.models import Case
-from data.sql import plain_rows
+from data.sql import epoch_hours, plain_rows
 
 RULE = "repeat_location"
 #: The mean Earth radius (metres) of the projection.
@@ -67,18 +67,19 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
     since = epoch_start(window_start, span)
     c = Case
     # the window's cases and those of the epoch before it (for the keys), straight from
-    # the driver: the report times as they come (SQLite's text, PostgreSQL's datetime),
-    # which numpy reads alike; in the order of the ids, sorted here (SQLite's sort of the
-    # rows took longer than reading them)
-    query = (select(c.id, c.lon, c.lat, c.subcategory, c.region_id, c.reported_at)
+    # the driver (datetimes cost PostgreSQL's driver and numpy more than the query):
+    # whether in the window, the report in hours; in the order of the ids, sorted here
+    # (SQLite's sort of the rows took longer than reading them)
+    query = (select(c.id, c.lon, c.lat, c.subcategory, c.region_id,
+                    case((c.reported_at > window_start, 1), else_=0),
+                    epoch_hours(c.reported_at))
              .where(c.reported_at > since, c.reported_at <= as_of, c.lon.is_not(None),
                     c.lat.is_not(None), not_voided_at(as_of)))
     rows = sorted(plain_rows(conn.execute(query)))
-    reported = np.array([row[5] for row in rows], dtype="datetime64[us]")
-    in_window = reported > np.datetime64(window_start, "us")
+    in_window = np.array([row[5] for row in rows], dtype=bool)
     if in_window.sum() < min_cases:
         return []
-    hours = (reported - reported.min()) / np.timedelta64(1, "h")
+    hours = np.array([row[6] for row in rows], dtype=float)
     xy = project([row[1] for row in rows], [row[2] for row in rows])
     if same_category:
         groups: dict[str, list[int]] = {}
@@ -97,14 +98,16 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
     # episode with an earlier case of its own took it (then its own earliest)
     found.sort(key=lambda f: f[0][0])
     taken: set[int] = set()
-    findings = []
+    keyed = []
     for cluster, anchor in found:
         if rows[anchor][0] in taken:
             anchor = cluster[0]
         taken.add(rows[anchor][0])
-        findings.append(_finding([rows[i] for i in cluster], rows[anchor][0],
-                                 reported[anchor].item(), params, same_category,
-                                 red_cases, orange_cases))
+        keyed.append(([rows[i] for i in cluster], rows[anchor][0]))
+    reported = dict(rows_by_id(conn, [c.id, c.reported_at],
+                               [anchor_id for _, anchor_id in keyed]))
+    findings = [_finding(cluster, anchor_id, reported[anchor_id], params, same_category,
+                         red_cases, orange_cases) for cluster, anchor_id in keyed]
     findings.sort(key=lambda f: f.key)
     return findings
 
