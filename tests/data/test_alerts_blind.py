@@ -6,6 +6,7 @@ as_of not counted)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -44,6 +45,7 @@ def test_a_grid_never_patrolled_with_cases_alerts_from_the_first_patrol(patrols)
     assert found.started_at == datetime(2026, 3, 1, 1)
     assert found.facts == {"days_without_patrol": 9, "cases": 1, "days": 7,
                            "last_visit_at": None}
+    assert json.loads(json.dumps(found.facts)) == found.facts  # the book keeps them as JSON
 
 
 def test_a_grid_patrolled_yesterday_does_not_alert(patrols):

@@ -6,6 +6,7 @@ the new dispute closed)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -65,6 +66,7 @@ def test_a_dispute_at_the_same_address_after_a_mediation_alerts(county):
                            "earlier_case_id": ids["EARLIER"],
                            "mediated_at": (AS_OF - 30 * DAY).isoformat(),
                            "mediations": 1, "days": 180}
+    assert json.loads(json.dumps(found.facts)) == found.facts  # the book keeps them as JSON
 
 
 def test_a_mediated_dispute_at_another_address_does_not_alert(county):

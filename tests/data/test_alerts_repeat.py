@@ -5,6 +5,7 @@ the window, reported after as_of, voided)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -48,6 +49,7 @@ def test_a_chain_of_near_cases_is_one_cluster(county):
     assert found.started_at == AS_OF - timedelta(days=3)
     assert found.facts == {"cases": 3, "radius_m": 50, "days": 30, "category": None,
                            "lon": LON, "lat": round(north(40), 6)}
+    assert json.loads(json.dumps(found.facts)) == found.facts  # the book keeps them as JSON
 
 
 def test_two_cases_near_each_other_do_not_alert(county):

@@ -5,6 +5,7 @@ voided, reported or postponed after as_of)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -48,6 +49,7 @@ def test_open_cases_overdue_by_more_than_the_days_alert(county):
     assert ten.facts["due_at"] == (AS_OF - 10 * DAY).isoformat()
     assert (ten.facts["postponed"], ten.facts["reworked"]) == (0, 0)
     assert found[ids["FORTY"]].level == "red"
+    assert json.loads(json.dumps(ten.facts)) == ten.facts  # the book keeps them as JSON
 
 
 def test_a_case_overdue_by_fewer_days_does_not_alert(county):
