@@ -112,6 +112,33 @@ def _utc_hour_pg(element, compiler, **kw):  # pragma: no cover - dialect glue
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD HH24')"
 
 
+# --- a column SQLite's planner must not read an index of ---------------------------------------
+
+class sqlite_unindexed(FunctionElement):
+    """A column as it is on PostgreSQL, whose planner weighs each index by its statistics;
+    wrapped on SQLite (``coalesce(c, c)``, the same value), whose planner would otherwise
+    take that column's index for a range far wider than another condition's (e.g. a
+    covering index that holds it beside the narrow range's column)."""
+
+    inherit_cache = True
+    name = "sqlite_unindexed"
+
+    @property
+    def type(self):  # the column's own type
+        return self.clauses.clauses[0].type
+
+
+@compiles(sqlite_unindexed, "sqlite")
+def _sqlite_unindexed_sqlite(element, compiler, **kw):  # pragma: no cover - dialect glue
+    column = compiler.process(element.clauses.clauses[0], **kw)
+    return f"coalesce({column}, {column})"
+
+
+@compiles(sqlite_unindexed)
+def _sqlite_unindexed_other(element, compiler, **kw):  # pragma: no cover - dialect glue
+    return compiler.process(element.clauses.clauses[0], **kw)
+
+
 # --- counting and inserting -------------------------------------------------------------------
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:

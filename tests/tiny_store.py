@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shapely import box, to_wkb
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from data import store
 from data.models import Case, Region
@@ -43,14 +43,19 @@ CASES = [
 def build(engine: Engine) -> None:
     """Fill an empty store with :data:`REGIONS` and :data:`CASES` (time zone UTC)."""
     with store.transaction(engine) as conn:
-        store.set_meta(conn, "timezone", "UTC")
-        for depth, name in enumerate(LEVELS):
-            store.ensure_level(conn, name, depth)
-        conn.execute(insert(Region), [
-            {"id": i, "code": code, "name": name, "level": LEVELS[depth], "depth": depth,
-             "parent_id": parent, "geometry": to_wkb(box(i, 0, i + 1, 1))}
-            for i, code, name, depth, parent in REGIONS
-        ])
-        store.rebuild_region_ancestors(conn)
+        build_regions(conn)
         conn.execute(insert(Case), CASES)
         store.bump_data_version(conn)
+
+
+def build_regions(conn: Connection) -> None:
+    """The time zone (UTC), the levels and :data:`REGIONS`, no cases."""
+    store.set_meta(conn, "timezone", "UTC")
+    for depth, name in enumerate(LEVELS):
+        store.ensure_level(conn, name, depth)
+    conn.execute(insert(Region), [
+        {"id": i, "code": code, "name": name, "level": LEVELS[depth], "depth": depth,
+         "parent_id": parent, "geometry": to_wkb(box(i, 0, i + 1, 1))}
+        for i, code, name, depth, parent in REGIONS
+    ])
+    store.rebuild_region_ancestors(conn)

@@ -11,6 +11,8 @@ The parts, one home each:
   (重复投诉), :mod:`data.alerts.disputes` (矛盾反复), :mod:`data.alerts.stuck`
   (久拖未决), :mod:`data.alerts.blind` (巡查盲区); each ``detect(conn, params, as_of)``
   returns the :class:`Finding` list of what holds at ``as_of``, reading nothing after it;
+* :mod:`data.alerts.history` — what the store held at ``as_of`` (open, not yet voided),
+  read from the indexes, for the rules;
 * :mod:`data.alerts.book` — the alerts kept in the store (``alerts``, ``alert_cases``):
   findings turned into alerts, never duplicated (a finding's ``key`` is its identity),
   closed by themselves when their condition no longer holds, recomputed only when the
