@@ -98,7 +98,9 @@ def main() -> int:
     seen: dict[str, dict[str, dict]] = {rule: {} for rule in detectors}
     times: dict[str, list[float]] = {rule: [] for rule in detectors}
     parent_child = 0
-    for day in days:
+    for n, day in enumerate(days, start=1):
+        if n % 30 == 0:
+            print(f"  {day}: {n}/{len(days)} days", file=sys.stderr, flush=True)
         as_of = local_midnight_utc(day + timedelta(days=1), tz) - timedelta(seconds=1)
         with engine.connect() as conn:
             for rule, detect in detectors.items():
@@ -108,10 +110,12 @@ def main() -> int:
                 here = {(f.region_id, f.facts.get("category"), f.facts.get("days")) for f in found}
                 for f in found:
                     entry = seen[rule].setdefault(f.key, {"level": f.level, "days": [],
-                                                          "finding": f})
+                                                          "finding": f, "p": 1.0, "on": {}})
                     if LEVELS.index(f.level) < LEVELS.index(entry["level"]):
                         entry["level"] = f.level
                     entry["days"].append(day)
+                    entry["p"] = min(entry["p"], f.facts.get("p", 1.0))
+                    entry["on"][day] = f.facts.get("p", 1.0)
                     if rule == "surge" and (parent.get(f.region_id), f.facts["category"],
                                             f.facts["days"]) in here:
                         parent_child += 1
@@ -148,6 +152,20 @@ def main() -> int:
         "parent_and_child_same_day": parent_child,
         "detect_ms_median": round(statistics.median(times["surge"]), 1),
         "detect_ms_p95": round(_pct(times["surge"], 0.95), 1),
+        # what other thresholds would give, from the same replay (a finding is kept
+        # below p_yellow; its least p over its days decides its level)
+        "false_red_per_week_if_p_red": {
+            str(t): round(sum(e["p"] < t for e in false) / weeks, 2)
+            for t in (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)},
+        "recall_if_p_below": {
+            str(t): round(sum(1 for s in surge_truth if any(
+                matches(e, s) and any(d.isoformat() in s["days"] and p_ < t
+                                      for d, p_ in e["on"].items())
+                for e in keys.values())) / max(len(surge_truth), 1), 3)
+            for t in (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)},
+        "false_per_day_if_p_below": {
+            str(t): round(sum(e["p"] < t for e in false) / args.days, 2)
+            for t in (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)},
         "missed": [s for s in surge_truth if not any(
             matches(e, s) and any(d.isoformat() in s["days"] for d in e["days"])
             for e in keys.values())],

@@ -60,7 +60,7 @@ from data.alerts.finding import ORANGE, RED, YELLOW, Finding
 from data.holidays import WorkCalendar, work_calendar
 from data.models import Case, Region, RegionAncestor
 from data.periods import local_date, local_midnight_utc
-from data.sql import utc_hour
+from data.sql import plain_rows, region_key, utc_hour
 
 RULE = "surge"
 #: How far back (complete days) an episode's first day is looked for.
@@ -147,9 +147,9 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
 def _targets(conn: Connection, n_levels: int) -> pd.DataFrame:
     """(descendant_id, ancestor_id, distance from the leaves) for every counted region and
     every region under it."""
-    closure = pd.DataFrame(conn.execute(select(
+    closure = pd.DataFrame(plain_rows(conn.execute(select(
         RegionAncestor.ancestor_id, RegionAncestor.descendant_id, RegionAncestor.distance
-    )).all(), columns=["ancestor_id", "descendant_id", "distance"])
+    ))), columns=["ancestor_id", "descendant_id", "distance"])
     parents = {pid for (pid,) in conn.execute(
         select(Region.parent_id).where(Region.parent_id.is_not(None)).distinct())}
     leaf_rows = closure[~closure["descendant_id"].isin(parents)
@@ -166,12 +166,13 @@ def _counts(conn: Connection, first: date, today: date, as_of: datetime, tz,
     to ``as_of``, and those of each day up to ``as_of``'s local time of day."""
     start = local_midnight_utc(first, tz)
     hour = utc_hour(Case.reported_at).label("hour")
-    rows = conn.execute(
-        select(Case.region_id, Case.subcategory, hour, func.count())
+    region = region_key(Case.region_id)  # -1 (unlocated) is in no region's count
+    rows = plain_rows(conn.execute(
+        select(region, Case.subcategory, hour, func.count())
         .where(Case.reported_at >= start, Case.reported_at <= as_of,
-               Case.subcategory.is_not(None), Case.region_id.is_not(None),
+               Case.subcategory.is_not(None),
                or_(Case.voided_at.is_(None), Case.voided_at > as_of))
-        .group_by(Case.region_id, Case.subcategory, hour)).all()
+        .group_by(region, Case.subcategory, hour)))
     if not rows:
         return None
     frame = pd.DataFrame(rows, columns=["region_id", "subcategory", "hour", "n"])
@@ -306,11 +307,13 @@ def _with_cases(conn: Connection, findings: list[Finding], targets: pd.DataFrame
     """``findings`` with the ids of their windows' cases."""
     earliest = min(date.fromisoformat(f.facts["_window_start"]) for f in findings)
     subcategories = sorted({f.facts["category"] for f in findings})
-    rows = conn.execute(select(Case.id, Case.region_id, Case.subcategory, Case.reported_at).where(
-        and_(Case.reported_at >= local_midnight_utc(earliest, tz), Case.reported_at <= as_of,
-             Case.subcategory.in_(subcategories),
-             or_(Case.voided_at.is_(None), Case.voided_at > as_of)))).all()
+    rows = plain_rows(conn.execute(
+        select(Case.id, Case.region_id, Case.subcategory, Case.reported_at).where(
+            and_(Case.reported_at >= local_midnight_utc(earliest, tz), Case.reported_at <= as_of,
+                 Case.subcategory.in_(subcategories),
+                 or_(Case.voided_at.is_(None), Case.voided_at > as_of)))))
     cases = pd.DataFrame(rows, columns=["id", "region_id", "subcategory", "reported_at"])
+    cases["reported_at"] = pd.to_datetime(cases["reported_at"], format="mixed")
     cases = cases.merge(targets, left_on="region_id", right_on="descendant_id")
     out = []
     for f in findings:
@@ -318,7 +321,7 @@ def _with_cases(conn: Connection, findings: list[Finding], targets: pd.DataFrame
         since = local_midnight_utc(date.fromisoformat(facts.pop("_window_start")), tz)
         mine = cases[(cases["ancestor_id"] == f.region_id)
                      & (cases["subcategory"] == f.facts["category"])
-                     & (pd.to_datetime(cases["reported_at"]) >= since)]
+                     & (cases["reported_at"] >= since)]
         out.append(Finding(rule=f.rule, key=f.key, level=f.level, region_id=f.region_id,
                            started_at=f.started_at,
                            case_ids=tuple(sorted(int(x) for x in mine["id"])), facts=facts))
