@@ -52,6 +52,10 @@ def _build(engine: Engine, cases: list[dict]) -> None:
             conn.execute(insert(Case), cases)
 
 
+def _local(day: date, hours: float) -> datetime:
+    return datetime.combine(day, datetime.min.time()) + timedelta(hours=hours)
+
+
 def _days(first: date, last: date):
     return [first + timedelta(i) for i in range((last - first).days + 1)]
 
@@ -72,7 +76,7 @@ def test_a_clear_surge_alerts_with_its_numbers_at_each_counted_level(engine):
     cases = _steady(4, "占道经营", 2, SURGE_DAY - timedelta(1)) \
         + _cases(4, "占道经营", SURGE_DAY, 12)
     _build(engine, cases)
-    found = _detect(engine, datetime.combine(SURGE_DAY, datetime.min.time()) + timedelta(hours=23))
+    found = _detect(engine, _local(SURGE_DAY, 23))
     by_region = {(f.region_id, f.facts["days"]): f for f in found}
     # grid, community and town (levels by distance from the leaf); never the county
     assert sorted(by_region) == [(2, 1), (3, 1), (4, 1)]
@@ -93,25 +97,30 @@ def test_a_clear_surge_alerts_with_its_numbers_at_each_counted_level(engine):
 
 
 def test_the_key_stays_while_the_surge_lasts_and_today_is_compared_like_with_like(engine):
+    day2, calm, again = (SURGE_DAY + timedelta(n) for n in (1, 2, 3))
     cases = _steady(4, "占道经营", 2, SURGE_DAY - timedelta(1)) \
-        + _cases(4, "占道经营", SURGE_DAY, 12) + _cases(4, "占道经营", SURGE_DAY + timedelta(1), 12)
+        + _cases(4, "占道经营", SURGE_DAY, 12) + _cases(4, "占道经营", day2, 12) \
+        + _cases(4, "占道经营", calm, 2) + _cases(4, "占道经营", again, 12)
     _build(engine, cases)
-    next_noon = datetime.combine(SURGE_DAY + timedelta(1), datetime.min.time()) + timedelta(hours=12)
-    grid = {f.facts["days"]: f for f in _detect(engine, next_noon) if f.region_id == 4}
+    grid = {f.facts["days"]: f for f in _detect(engine, _local(day2, 12)) if f.region_id == 4}
     assert grid[1].key == "surge:4:占道经营:1:2026-09-16"
-    # at 10:05 the baseline days' cases (10:00-10:01) are about 1/12 in (10:00-10:05 of
-    # the hour counted pro rata): 2 * 5/60
-    early = datetime.combine(SURGE_DAY + timedelta(1), datetime.min.time()) \
-        + timedelta(hours=10, minutes=5)
-    grid = {f.facts["days"]: f for f in _detect(engine, early) if f.region_id == 4}
+    # after a calm day, a new episode
+    grid = {f.facts["days"]: f for f in _detect(engine, _local(again, 23)) if f.region_id == 4}
+    assert grid[1].key == "surge:4:占道经营:1:2026-09-19"
+    # at 10:05, the baseline days count their cases up to 10:05 too: their 10:00 hour (2
+    # cases) pro rata, 5/60 of it
+    grid = {f.facts["days"]: f for f in _detect(engine, _local(day2, 10) + timedelta(minutes=5))
+            if f.region_id == 4}
     assert grid[1].facts["count"] == 6  # 10:00 to 10:05 inclusive
     assert grid[1].facts["expected"] == pytest.approx(2 * 5 / 60, abs=0.01)
+    assert grid[1].key == "surge:4:占道经营:1:2026-09-16"
 
 
 def test_a_small_grid_going_from_one_to_three_does_not_alert(engine):
-    cases = _steady(5, "暴露垃圾", 1, SURGE_DAY - timedelta(1)) + _cases(5, "暴露垃圾", SURGE_DAY, 3)
+    cases = _steady(5, "暴露垃圾", 1, SURGE_DAY - timedelta(1)) \
+        + _cases(5, "暴露垃圾", SURGE_DAY, 3)
     _build(engine, cases)
-    end = datetime.combine(SURGE_DAY, datetime.min.time()) + timedelta(hours=23)
+    end = _local(SURGE_DAY, 23)
     assert _detect(engine, end) == []
     # the same with enough cases does alert (the test can fail)
     more = _cases(5, "暴露垃圾", SURGE_DAY, 6, hour=11)
@@ -129,7 +138,7 @@ def test_a_holiday_week_busy_like_the_weekends_does_not_alert(engine):
     cases = [c for c in cases if c["reported_at"] < datetime(2026, 10, 7, 16)]
     _build(engine, cases)
     for day in (date(2026, 10, 2), date(2026, 10, 7)):  # a Friday and a Wednesday off
-        end = datetime.combine(day, datetime.min.time()) + timedelta(hours=23)
+        end = _local(day, 23)
         assert _detect(engine, end) == []
     # against working Fridays alone (the holiday ignored), 6 against 1 would alert
     assert surge.poisson_sf(6, 1.0) < PARAMS["p_yellow"]
@@ -138,7 +147,7 @@ def test_a_holiday_week_busy_like_the_weekends_does_not_alert(engine):
 def test_no_history_and_before_the_data_start_do_not_alert(engine):
     cases = _steady(4, "占道经营", 2, SURGE_DAY) + _cases(5, "路灯", SURGE_DAY, 9)
     _build(engine, cases)
-    end = datetime.combine(SURGE_DAY, datetime.min.time()) + timedelta(hours=23)
+    end = _local(SURGE_DAY, 23)
     found = _detect(engine, end)
     assert not [f for f in found if f.facts["category"] == "路灯"]  # expected 0: no history
     assert found == []
@@ -148,9 +157,10 @@ def test_no_history_and_before_the_data_start_do_not_alert(engine):
 
 def test_data_starting_two_weeks_before_is_not_judged(engine):
     first = SURGE_DAY - timedelta(14)
-    cases = [c for d in _days(first, SURGE_DAY - timedelta(1)) for c in _cases(4, "占道经营", d, 1)]
+    cases = [c for d in _days(first, SURGE_DAY - timedelta(1))
+             for c in _cases(4, "占道经营", d, 1)]
     _build(engine, cases + _cases(4, "占道经营", SURGE_DAY, 12))
-    end = datetime.combine(SURGE_DAY, datetime.min.time()) + timedelta(hours=23)
+    end = _local(SURGE_DAY, 23)
     assert _detect(engine, end) == []
     assert {f.region_id for f in _detect(engine, end, {**PARAMS, "min_baseline_days": 2})
             if f.facts["days"] == 1} == {2, 3, 4}
@@ -219,7 +229,8 @@ def test_the_demo_plants_surges_where_its_list_says(small_demo):
     local = (pd.to_datetime(frame["reported_at"], format="mixed") + pd.Timedelta(hours=8))
     frame["day"] = local.dt.date
     for s in planted.surges:
-        mine = frame[(frame["ancestor_id"] == s.region_id) & (frame["subcategory"] == s.subcategory)]
+        mine = frame[(frame["ancestor_id"] == s.region_id)
+                     & (frame["subcategory"] == s.subcategory)]
         assert set(s.case_ids) <= set(mine["id"])
         assert [int((mine["day"] == d).sum()) for d in s.days] == list(s.count)
         assert sum(s.count) > sum(s.expected)
