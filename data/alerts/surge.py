@@ -114,7 +114,8 @@ class _Params:
                    int(params["baseline_weeks"]), int(params["min_count"]),
                    float(params["min_ratio"]), float(params["p_red"]),
                    float(params["p_orange"]), float(params["p_yellow"]),
-                   int(params.get("min_baseline_days", DEFAULT_MIN_BASELINE_DAYS)))
+                   # a day with no baseline day at all has no expected count
+                   max(1, int(params.get("min_baseline_days", DEFAULT_MIN_BASELINE_DAYS))))
 
 
 def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:

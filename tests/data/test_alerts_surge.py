@@ -38,15 +38,15 @@ def _cases(region: int, sub: str, day: date, n: int, hour: int = 10) -> list[dic
             for i in range(n)]
 
 
-def _build(engine: Engine, cases: list[dict]) -> None:
+def _build(engine: Engine, cases: list[dict], regions=REGIONS) -> None:
     with store.transaction(engine) as conn:
         store.set_meta(conn, "timezone", "Asia/Shanghai")
-        for depth, name in enumerate(LEVELS):
+        for depth, name in enumerate(LEVELS[:max(r[2] for r in regions) + 1]):
             store.ensure_level(conn, name, depth)
         conn.execute(insert(Region), [
             {"id": i, "code": code, "name": code, "level": LEVELS[depth], "depth": depth,
              "parent_id": parent, "geometry": to_wkb(box(i, 0, i + 1, 1))}
-            for i, code, depth, parent in REGIONS])
+            for i, code, depth, parent in regions])
         store.rebuild_region_ancestors(conn)
         if cases:
             conn.execute(insert(Case), cases)
@@ -94,6 +94,15 @@ def test_a_clear_surge_alerts_with_its_numbers_at_each_counted_level(engine):
             "SELECT id FROM cases WHERE reported_at >= :t"), {"t": datetime(2026, 9, 15, 16)}
         ).scalars())
     assert set(grid.case_ids) == ids and len(ids) == 12
+
+
+def test_a_deployment_of_one_level_counts_its_regions_as_the_leaves(engine):
+    # regions without parents (like the LA example's neighbourhood councils)
+    flat = [(4, "N1", 0, None), (5, "N2", 0, None)]
+    _build(engine, _steady(4, "占道经营", 2, SURGE_DAY - timedelta(1))
+           + _cases(4, "占道经营", SURGE_DAY, 12), regions=flat)
+    found = _detect(engine, _local(SURGE_DAY, 23))
+    assert {(f.region_id, f.facts["days"], f.facts["level"]) for f in found} == {(4, 1, "grid")}
 
 
 def test_the_key_stays_while_the_surge_lasts_and_today_is_compared_like_with_like(engine):
