@@ -4,6 +4,7 @@ against values computed another way; and the demo's planted anomalies."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from datetime import date, datetime, timedelta
 from decimal import Decimal, getcontext
@@ -209,6 +210,16 @@ def small_demo(tmp_path_factory):
     report = county.build_demo(engine, scale="small", seed=11, as_of=datetime(2026, 11, 20, 9))
     yield engine, report.planted
     engine.dispose()
+
+
+def test_the_planted_list_is_not_in_the_store_and_the_report_carries_it(small_demo, tmp_path):
+    engine, planted = small_demo
+    as_json = json.loads(json.dumps(planted.as_dict()))
+    assert [r["case_ids"] for r in as_json["repeats"]] == [list(r.case_ids)
+                                                           for r in planted.repeats]
+    with engine.connect() as conn:  # nothing of it in the meta table
+        values = " ".join(v for (v,) in conn.execute(text("SELECT value FROM meta")))
+    assert "surge" not in values and "repeat" not in values
 
 
 def test_the_demo_plants_repeats_where_its_list_says(small_demo):
