@@ -21,7 +21,7 @@ local day's last second, running ``surge`` and, when its module imports,
 
 Writes ``bench/results/alerts-<label>.json`` and prints a table.
 
-    .venv/bin/python bench/alerts.py [--label surge] [--days 365] [--store PATH]
+    .venv/bin/python bench/alerts.py [--label surge] [--days 365] [--store PATH] [--url URL]
 """
 
 from __future__ import annotations
@@ -49,13 +49,14 @@ DEFAULT_STORE = Path("/work/benchdata/i16-surge/county.sqlite3")
 RESULTS = ROOT / "bench" / "results"
 
 
-def build(path: Path) -> dict:
-    """The bench store and its planted list (built once)."""
+def build(path: Path, url: str | None = None) -> dict:
+    """The bench store and its planted list (built once): the SQLite file ``path``, or the
+    store at ``url`` (its list kept in ``path``'s place)."""
     planted_path = Path(f"{path}.planted.json")
-    if path.exists() and planted_path.exists():
+    if (url or path.exists()) and planted_path.exists():
         return json.loads(planted_path.read_text(encoding="utf-8"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = store.make_engine(f"sqlite:///{path}")
+    engine = store.make_engine(url or f"sqlite:///{path}")
     report = county.build_demo(engine, scale="county", seed=42, as_of=AS_OF)
     engine.dispose()
     planted = report.planted.as_dict()
@@ -73,10 +74,13 @@ def main() -> int:
     parser.add_argument("--label", default="surge")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    parser.add_argument("--url", default=None,
+                        help="a store URL (PostgreSQL) instead of the SQLite --store; its "
+                             "planted list is kept as <--store>.planted.json")
     args = parser.parse_args()
-    planted = build(args.store)
+    planted = build(args.store, args.url)
     rules = tomllib.loads((ROOT / "data" / "alerts" / "rules.toml").read_text("utf-8"))
-    engine = store.make_engine(f"sqlite:///{args.store}")
+    engine = store.make_engine(args.url or f"sqlite:///{args.store}")
     with engine.connect() as conn:
         tz = store.deployment_timezone(conn)
         parent = dict(conn.exec_driver_sql("SELECT id, parent_id FROM regions").all())
@@ -120,7 +124,7 @@ def main() -> int:
                                             f.facts["days"]) in here:
                         parent_child += 1
     weeks = args.days / 7
-    out: dict = {"label": args.label, "days": args.days, "store": str(args.store),
+    out: dict = {"label": args.label, "days": args.days, "store": args.url or str(args.store),
                  "params": {rule: rules[rule] for rule in detectors}, "rules": {}}
     surge_truth = [s for s in planted["surges"]
                    if date.fromisoformat(s["days"][0]) >= days[0]]

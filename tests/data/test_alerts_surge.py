@@ -35,7 +35,8 @@ def _cases(region: int, sub: str, day: date, n: int, hour: int = 10) -> list[dic
     local = datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
     return [{"code": f"K{next(_CODES)}", "status": "reported",
              "location_method": "point", "region_id": region, "subcategory": sub,
-             "reported_at": local - OFFSET + timedelta(minutes=i), "version": 1}
+             "reported_at": local - OFFSET + timedelta(minutes=i), "voided_at": None,
+             "version": 1}
             for i in range(n)]
 
 
@@ -124,6 +125,16 @@ def test_the_key_stays_while_the_surge_lasts_and_today_is_compared_like_with_lik
     assert grid[1].facts["count"] == 6  # 10:00 to 10:05 inclusive
     assert grid[1].facts["expected"] == pytest.approx(2 * 5 / 60, abs=0.01)
     assert grid[1].key == "surge:4:占道经营:1:2026-09-16"
+
+
+def test_cases_voided_by_as_of_are_not_counted_and_those_voided_later_are(engine):
+    surge_cases = _cases(4, "占道经营", SURGE_DAY, 12)
+    for case in surge_cases[:8]:  # voided at 20:00 local
+        case["voided_at"] = datetime.combine(SURGE_DAY, datetime.min.time()) + timedelta(hours=12)
+    _build(engine, _steady(4, "占道经营", 2, SURGE_DAY - timedelta(1)) + surge_cases)
+    assert _detect(engine, _local(SURGE_DAY, 23)) == []  # 4 left: fewer than min_count
+    grid = [f for f in _detect(engine, _local(SURGE_DAY, 19)) if f.region_id == 4]
+    assert [f.facts["count"] for f in grid] == [12]
 
 
 def test_a_small_grid_going_from_one_to_three_does_not_alert(engine):
