@@ -14,8 +14,10 @@ the rest of the demo is exactly what it was:
   whose expected count that day is at least ``min_expected``; the extra cases (twice the
   expected count, rounded) are spread over the region's grids by each grid's share of that
   subcategory, and taken from the same subcategory's cases of the same local day reported
-  outside the region (not by a patrol, not disputes: those carry the grid's
-  officer or a mediation): a case of that day moves into the region (grid, officer, point,
+  outside the region and outside every other surge of that subcategory and day (a region
+  that gave cases of that subcategory in the surge's days or the 8 weeks before gets no
+  surge of it), not by a patrol, not disputes (those carry the grid's officer or a
+  mediation): a case of that day moves into the region (grid, officer, point,
   address);
 * **repeat locations** (重复投诉): 3 to 5 cases of one grid reported within 25 days, moved
   to within 20 m of one point of that grid (same address): a problem that keeps coming
@@ -41,10 +43,12 @@ from data import schema
 from data.demo.geometry import points_in
 from data.holidays import LIBRARY
 
-#: How many anomalies of each kind a scale plants, and the least expected count of a
-#: surge's (region, subcategory) on its days (the small county has no region that busy:
+#: How many anomalies of each kind a scale plants, the least expected count of a surge's
+#: (region, subcategory) on its days, and whether a surge may be smaller than three times
+#: when its day has too few cases to take from (the small county has no region that busy:
 #: its surges test the planting, not the detector).
-PLAN = {"small": (4, 6, 0.2), "county": (30, 30, 3.0), "city": (60, 60, 3.0)}
+PLAN = {"small": (4, 6, 0.2, True), "county": (30, 30, 3.0, False),
+        "city": (60, 60, 3.0, False)}
 BASELINE_WEEKS = 8
 SURGE_DAYS = 2
 SURGE_FACTOR = 3.0
@@ -114,14 +118,14 @@ def plant(cases: pd.DataFrame, regions: pd.DataFrame, officers: pd.DataFrame, sc
 
     ``regions`` is the region tree with ``is_leaf``, ``geom`` and the grids'
     ``community_name``/``town_name``; ``officers`` one per grid (``region_id``)."""
-    n_surges, n_repeats, min_expected = PLAN.get(scale, PLAN["county"])
+    n_surges, n_repeats, min_expected, partial = PLAN.get(scale, PLAN["county"])
     rng = np.random.default_rng([seed, 16])
     cases = cases.copy()
     day = (cases["reported_at"].dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
            .dt.normalize())
     cases["_day"] = day.dt.date
     world = _World(regions, officers)
-    surges = _plant_surges(cases, world, rng, n_surges, min_expected)
+    surges = _plant_surges(cases, world, rng, n_surges, min_expected, partial)
     repeats = _plant_repeats(cases, world, rng, n_repeats)
     return cases.drop(columns=["_day"]), Planted(tuple(surges), tuple(repeats), seed)
 
@@ -150,7 +154,7 @@ class _World:
 
 
 def _plant_surges(cases: pd.DataFrame, world: _World, rng: np.random.Generator, wanted: int,
-                  min_expected: float) -> list[PlantedSurge]:
+                  min_expected: float, partial: bool) -> list[PlantedSurge]:
     days = sorted(set(cases["_day"]))
     if len(days) < 7 * BASELINE_WEEKS + 14 or wanted <= 0:
         return []
@@ -167,7 +171,8 @@ def _plant_surges(cases: pd.DataFrame, world: _World, rng: np.random.Generator, 
         [ancestors[k], sub, cases["_day"].to_numpy()])).groupby(level=[0, 1, 2]).sum()
         for k in (1, 2)}
     movable = ((cases["source"] != "patrol") & (cases["case_class"] != schema.DISPUTE)).to_numpy()
-    moved: set[int] = set()
+    # a surge's region never gives cases to another, nor gets one where it gave some
+    state = _Taking(movable, partial)
     planted: list[PlantedSurge] = []
     taken: set[tuple[int, str]] = set()
     busy_on: dict[tuple[int, date], list] = {}
@@ -190,7 +195,7 @@ def _plant_surges(cases: pd.DataFrame, world: _World, rng: np.random.Generator, 
         if min(expected) < min_expected:
             continue
         got = _move_into(cases, world, rng, region, distance, subcategory, span, expected,
-                         ancestors, movable, moved)
+                         ancestors, state)
         if got is None:
             continue
         ids, count = got
@@ -208,13 +213,30 @@ def _baseline(table: pd.Series, region: int, subcategory: str, day: date) -> flo
     return total / BASELINE_WEEKS
 
 
+class _Taking:
+    """What the surges planted so far took and gave: the cases moved, the (grid,
+    subcategory, day) of their regions and days (never donors), and those that gave."""
+
+    def __init__(self, movable: np.ndarray, partial: bool) -> None:
+        self.movable = movable
+        self.partial = partial
+        self.moved: set[int] = set()
+        self.protected: set[tuple[int, str, date]] = set()
+        self.gave: set[tuple[int, str, date]] = set()
+
+
 def _move_into(cases: pd.DataFrame, world: _World, rng: np.random.Generator, region: int,
                distance: int, subcategory: str, span: list[date], expected: list[float],
-               ancestors: dict, movable: np.ndarray, moved: set[int]
-               ) -> tuple[list[int], list[int]] | None:
-    """Move twice each day's expected count of ``subcategory`` into ``region``'s grids (as
-    many as that day has to take from, at least one); None (nothing moved) when a day has
-    none."""
+               ancestors: dict, state: _Taking) -> tuple[list[int], list[int]] | None:
+    """Move twice each day's expected count of ``subcategory`` into ``region``'s grids;
+    None (nothing moved) when a day has too few cases to take from (in a ``partial``
+    plan: as many as it has, at least one), or when the region gave cases of it in the
+    span or the baseline weeks before."""
+    region_grids = [int(g) for g in world.grids if world.ancestor(int(g), distance) == region]
+    since = span[0] - timedelta(weeks=BASELINE_WEEKS)
+    if any((g, subcategory, since + timedelta(i)) in state.gave for g in region_grids
+           for i in range((span[-1] - since).days + 1)):
+        return None
     inside = ancestors[distance] == region
     same_sub = (cases["subcategory"] == subcategory).to_numpy()
     grids_here = cases["region_id"].to_numpy()[inside & same_sub]
@@ -223,21 +245,24 @@ def _move_into(cases: pd.DataFrame, world: _World, rng: np.random.Generator, reg
     share = pd.Series(grids_here).value_counts()
     plan = []
     for d, e in zip(span, expected):
+        keep_out = np.isin(cases["region_id"].to_numpy(), region_grids + [
+            g for g, sub, day in state.protected if sub == subcategory and day == d])
         extra = int(round((SURGE_FACTOR - 1) * e))
-        donors = np.flatnonzero(same_sub & movable & ~inside & (cases["_day"] == d).to_numpy())
-        donors = np.array([i for i in donors if int(cases.at[i, "id"]) not in moved])
-        if extra < 1 or len(donors) == 0:
+        donors = np.flatnonzero(same_sub & state.movable & ~keep_out
+                                & (cases["_day"] == d).to_numpy())
+        donors = np.array([i for i in donors if int(cases.at[i, "id"]) not in state.moved])
+        if extra < 1 or len(donors) == 0 or (len(donors) < extra and not state.partial):
             return None
-        # the small county has few cases a day to take from: as many as there are
         plan.append(rng.choice(donors, min(extra, len(donors)), replace=False))
-    region_grids = [g for g in world.grids if world.ancestor(int(g), distance) == region]
+    state.protected.update((g, subcategory, d) for g in region_grids for d in span)
     ids, count = [], []
     for d, rows in zip(span, plan):
         targets = rng.choice(share.index.to_numpy(), len(rows),
                              p=(share / share.sum()).to_numpy())
         for row, grid in zip(rows, targets):
+            state.gave.add((int(cases.at[row, "region_id"]), subcategory, d))
             _relocate(cases, world, rng, int(row), int(grid))
-            moved.add(int(cases.at[row, "id"]))
+            state.moved.add(int(cases.at[row, "id"]))
             ids.append(int(cases.at[row, "id"]))
         in_region = np.isin(cases["region_id"].to_numpy(), region_grids)
         count.append(int(((cases["_day"] == d).to_numpy() & same_sub & in_region).sum()))
