@@ -124,10 +124,11 @@ def plant(cases: pd.DataFrame, regions: pd.DataFrame, officers: pd.DataFrame, sc
     day = (cases["reported_at"].dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
            .dt.normalize())
     cases["_day"] = day.dt.date
+    cases["_ordinal"] = (day - pd.Timestamp("0001-01-01")).dt.days + 1  # date.toordinal()
     world = _World(regions, officers)
     surges = _plant_surges(cases, world, rng, n_surges, min_expected, partial)
     repeats = _plant_repeats(cases, world, rng, n_repeats)
-    return cases.drop(columns=["_day"]), Planted(tuple(surges), tuple(repeats), seed)
+    return cases.drop(columns=["_day", "_ordinal"]), Planted(tuple(surges), tuple(repeats), seed)
 
 
 class _World:
@@ -234,8 +235,9 @@ def _move_into(cases: pd.DataFrame, world: _World, rng: np.random.Generator, reg
     span or the baseline weeks before."""
     region_grids = [int(g) for g in world.grids if world.ancestor(int(g), distance) == region]
     since = span[0] - timedelta(weeks=BASELINE_WEEKS)
-    if any((g, subcategory, since + timedelta(i)) in state.gave for g in region_grids
-           for i in range((span[-1] - since).days + 1)):
+    mine = set(region_grids)
+    if any(g in mine and sub == subcategory and since <= day <= span[-1]
+           for g, sub, day in state.gave):
         return None
     inside = ancestors[distance] == region
     same_sub = (cases["subcategory"] == subcategory).to_numpy()
@@ -249,7 +251,7 @@ def _move_into(cases: pd.DataFrame, world: _World, rng: np.random.Generator, reg
             g for g, sub, day in state.protected if sub == subcategory and day == d])
         extra = int(round((SURGE_FACTOR - 1) * e))
         donors = np.flatnonzero(same_sub & state.movable & ~keep_out
-                                & (cases["_day"] == d).to_numpy())
+                                & (cases["_ordinal"].to_numpy() == d.toordinal()))
         donors = np.array([i for i in donors if int(cases.at[i, "id"]) not in state.moved])
         if extra < 1 or len(donors) == 0 or (len(donors) < extra and not state.partial):
             return None
@@ -265,7 +267,8 @@ def _move_into(cases: pd.DataFrame, world: _World, rng: np.random.Generator, reg
             state.moved.add(int(cases.at[row, "id"]))
             ids.append(int(cases.at[row, "id"]))
         in_region = np.isin(cases["region_id"].to_numpy(), region_grids)
-        count.append(int(((cases["_day"] == d).to_numpy() & same_sub & in_region).sum()))
+        on_day = cases["_ordinal"].to_numpy() == d.toordinal()
+        count.append(int((on_day & same_sub & in_region).sum()))
     return ids, count
 
 
