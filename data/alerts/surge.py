@@ -37,7 +37,7 @@ the key stays the same while the surge lasts and a later surge after a calm day 
 one. ``started_at`` is that day's local midnight (UTC); ``case_ids`` are the window's cases.
 
 ``facts``: ``count``, ``expected`` (2 decimals), ``p``, ``days`` (the window),
-``category`` (the subcategory), ``level`` (the level's name from ``levels``) and
+``category`` (the subcategory), ``region_level`` (its name in ``levels``) and
 ``first_day`` (ISO date).
 
 Cost: one grouped query (cases by region, subcategory and UTC hour over the window, the
@@ -298,7 +298,7 @@ def _window_findings(p: _Params, window: int, pairs: pd.DataFrame, full: np.ndar
             level=level, region_id=region_id, started_at=local_midnight_utc(first_day, tz),
             facts={"count": int(round(count[i])), "expected": round(float(expected[i]), 2),
                    "p": float(f"{pr:.3g}"), "days": window, "category": subcategory,
-                   "level": p.levels[height], "first_day": first_day.isoformat(),
+                   "region_level": p.levels[height], "first_day": first_day.isoformat(),
                    "_window_start": (today - timedelta(days=window - 1)).isoformat()}))
     return findings
 

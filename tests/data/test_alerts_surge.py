@@ -85,7 +85,7 @@ def test_a_clear_surge_alerts_with_its_numbers_at_each_counted_level(engine):
     grid = by_region[4, 1]
     assert grid.facts["count"] == 12 and grid.facts["expected"] == 2.0
     assert grid.facts["category"] == "占道经营" and grid.facts["days"] == 1
-    assert grid.facts["level"] == "grid" and by_region[2, 1].facts["level"] == "town"
+    assert grid.facts["region_level"] == "grid" and by_region[2, 1].facts["region_level"] == "town"
     # P(X >= 12 | 2) = 1 - sum_{i<12} e^-2 2^i / i!  = 1.3646e-06
     assert grid.facts["p"] == pytest.approx(1.3646e-06, rel=5e-3)  # 3 figures
     assert grid.level == RED
@@ -104,7 +104,8 @@ def test_a_deployment_of_one_level_counts_its_regions_as_the_leaves(engine):
     _build(engine, _steady(4, "占道经营", 2, SURGE_DAY - timedelta(1))
            + _cases(4, "占道经营", SURGE_DAY, 12), regions=flat)
     found = _detect(engine, _local(SURGE_DAY, 23))
-    assert {(f.region_id, f.facts["days"], f.facts["level"]) for f in found} == {(4, 1, "grid")}
+    assert {(f.region_id, f.facts["days"], f.facts["region_level"])
+            for f in found} == {(4, 1, "grid")}
 
 
 def test_the_key_stays_while_the_surge_lasts_and_today_is_compared_like_with_like(engine):
