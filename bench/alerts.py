@@ -74,21 +74,26 @@ def main() -> int:
     parser.add_argument("--label", default="surge")
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    parser.add_argument("--rules", nargs="+", default=["surge", "repeat_location"],
+                        choices=["surge", "repeat_location"])
     parser.add_argument("--url", default=None,
                         help="a store URL (PostgreSQL) instead of the SQLite --store; its "
                              "planted list is kept as <--store>.planted.json")
     args = parser.parse_args()
     planted = build(args.store, args.url)
+    if not args.rules:
+        parser.error("--rules needs at least one rule")
     rules = tomllib.loads((ROOT / "data" / "alerts" / "rules.toml").read_text("utf-8"))
     engine = store.make_engine(args.url or f"sqlite:///{args.store}")
     with engine.connect() as conn:
         tz = store.deployment_timezone(conn)
         parent = dict(conn.exec_driver_sql("SELECT id, parent_id FROM regions").all())
-    detectors = {"surge": registry.BY_KEY["surge"].detector()}
-    try:
-        detectors["repeat_location"] = registry.BY_KEY["repeat_location"].detector()
-    except ImportError as error:
-        print(f"repeat_location skipped: {error}")
+    detectors = {}
+    for rule in args.rules:
+        try:
+            detectors[rule] = registry.BY_KEY[rule].detector()
+        except ImportError as error:
+            print(f"{rule} skipped: {error}")
 
     def line(region: int) -> set[int]:
         out = {region}
@@ -101,6 +106,9 @@ def main() -> int:
     days = [last_day - timedelta(days=i) for i in range(args.days - 1, -1, -1)]
     seen: dict[str, dict[str, dict]] = {rule: {} for rule in detectors}
     times: dict[str, list[float]] = {rule: [] for rule in detectors}
+    if not detectors:
+        print("no rule to run")
+        return 1
     parent_child = 0
     for n, day in enumerate(days, start=1):
         if n % 30 == 0:
@@ -114,7 +122,9 @@ def main() -> int:
                 here = {(f.region_id, f.facts.get("category"), f.facts.get("days")) for f in found}
                 for f in found:
                     entry = seen[rule].setdefault(f.key, {"level": f.level, "days": [],
-                                                          "finding": f, "p": 1.0, "on": {}})
+                                                          "finding": f, "p": 1.0, "on": {},
+                                                          "cases": set()})
+                    entry["cases"].update(f.case_ids)  # over the alert's days
                     if LEVELS.index(f.level) < LEVELS.index(entry["level"]):
                         entry["level"] = f.level
                     entry["days"].append(day)
@@ -128,59 +138,59 @@ def main() -> int:
                  "params": {rule: rules[rule] for rule in detectors}, "rules": {}}
     surge_truth = [s for s in planted["surges"]
                    if date.fromisoformat(s["days"][0]) >= days[0]]
-    # surge
-    keys = seen.get("surge", {})
+    if "surge" in detectors:
+        keys = seen.get("surge", {})
 
-    def matches(entry: dict, s: dict) -> bool:
-        f = entry["finding"]
-        if f.facts["category"] != s["subcategory"]:
-            return False
-        region = s["region_id"]
-        if not (f.region_id in line(region) or region in line(f.region_id)):
-            return False
-        sdays = {date.fromisoformat(d) for d in s["days"]}
-        w = f.facts["days"]
-        return any(any(d - timedelta(days=k) in sdays for k in range(w)) for d in entry["days"])
+        def matches(entry: dict, s: dict) -> bool:
+            f = entry["finding"]
+            if f.facts["category"] != s["subcategory"]:
+                return False
+            region = s["region_id"]
+            if not (f.region_id in line(region) or region in line(f.region_id)):
+                return False
+            sdays = {date.fromisoformat(d) for d in s["days"]}
+            w = f.facts["days"]
+            return any(any(d - timedelta(days=k) in sdays for k in range(w)) for d in entry["days"])
 
-    found = sum(1 for s in surge_truth
-                if any(matches(e, s) and any(d.isoformat() in s["days"] for d in e["days"])
-                       for e in keys.values()))
-    false = [e for e in keys.values() if not any(matches(e, s) for s in planted["surges"])]
-    out["rules"]["surge"] = {
-        "planted": len(surge_truth), "found": found,
-        "recall": round(found / len(surge_truth), 3) if surge_truth else None,
-        "alerts": len(keys), "false_alerts": len(false),
-        "false_per_day": round(len(false) / args.days, 2),
-        "false_red_per_week": round(sum(e["level"] == RED for e in false) / weeks, 2),
-        "false_by_level": {lv: sum(e["level"] == lv for e in false) for lv in LEVELS},
-        "parent_and_child_same_day": parent_child,
-        "detect_ms_median": round(statistics.median(times["surge"]), 1),
-        "detect_ms_p95": round(_pct(times["surge"], 0.95), 1),
-        # what other thresholds would give, from the same replay (a finding is kept
-        # below p_yellow; its least p over its days decides its level)
-        "false_red_per_week_if_p_red": {
-            str(t): round(sum(e["p"] < t for e in false) / weeks, 2)
-            for t in (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)},
-        "recall_if_p_below": {
-            str(t): round(sum(1 for s in surge_truth if any(
-                matches(e, s) and any(d.isoformat() in s["days"] and p_ < t
-                                      for d, p_ in e["on"].items())
-                for e in keys.values())) / max(len(surge_truth), 1), 3)
-            for t in (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)},
-        "false_per_day_if_p_below": {
-            str(t): round(sum(e["p"] < t for e in false) / args.days, 2)
-            for t in (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)},
-        "missed": [s for s in surge_truth if not any(
-            matches(e, s) and any(d.isoformat() in s["days"] for d in e["days"])
-            for e in keys.values())],
-    }
+        found = sum(1 for s in surge_truth
+                    if any(matches(e, s) and any(d.isoformat() in s["days"] for d in e["days"])
+                           for e in keys.values()))
+        false = [e for e in keys.values() if not any(matches(e, s) for s in planted["surges"])]
+        out["rules"]["surge"] = {
+            "planted": len(surge_truth), "found": found,
+            "recall": round(found / len(surge_truth), 3) if surge_truth else None,
+            "alerts": len(keys), "false_alerts": len(false),
+            "false_per_day": round(len(false) / args.days, 2),
+            "false_red_per_week": round(sum(e["level"] == RED for e in false) / weeks, 2),
+            "false_by_level": {lv: sum(e["level"] == lv for e in false) for lv in LEVELS},
+            "parent_and_child_same_day": parent_child,
+            "detect_ms_median": round(statistics.median(times["surge"]), 1),
+            "detect_ms_p95": round(_pct(times["surge"], 0.95), 1),
+            # what other thresholds would give, from the same replay (a finding is kept
+            # below p_yellow; its least p over its days decides its level)
+            "false_red_per_week_if_p_red": {
+                str(t): round(sum(e["p"] < t for e in false) / weeks, 2)
+                for t in (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9)},
+            "recall_if_p_below": {
+                str(t): round(sum(1 for s in surge_truth if any(
+                    matches(e, s) and any(d.isoformat() in s["days"] and p_ < t
+                                          for d, p_ in e["on"].items())
+                    for e in keys.values())) / max(len(surge_truth), 1), 3)
+                for t in (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)},
+            "false_per_day_if_p_below": {
+                str(t): round(sum(e["p"] < t for e in false) / args.days, 2)
+                for t in (1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8)},
+            "missed": [s for s in surge_truth if not any(
+                matches(e, s) and any(d.isoformat() in s["days"] for d in e["days"])
+                for e in keys.values())],
+        }
     if "repeat_location" in detectors:
         rkeys = seen["repeat_location"]
         truth = [r for r in planted["repeats"] if date.fromisoformat(r["last_day"]) >= days[0]]
-        hit = sum(1 for r in truth if any(set(r["case_ids"]) <= set(e["finding"].case_ids)
+        hit = sum(1 for r in truth if any(set(r["case_ids"]) <= e["cases"]
                                           for e in rkeys.values()))
         false = [e for e in rkeys.values() if not any(
-            set(r["case_ids"]) & set(e["finding"].case_ids) for r in planted["repeats"])]
+            set(r["case_ids"]) & e["cases"] for r in planted["repeats"])]
         out["rules"]["repeat_location"] = {
             "planted": len(truth), "found": hit,
             "recall": round(hit / len(truth), 3) if truth else None,
