@@ -16,12 +16,12 @@ the rest of the demo is exactly what it was:
   subcategory, and taken from the same subcategory's cases of the same local day reported
   outside the region and outside every other surge of that subcategory and day (a region
   that gave cases of that subcategory in the surge's days or the 8 weeks before gets no
-  surge of it), not by a patrol, not disputes (those carry the grid's officer or a
-  mediation): a case of that day moves into the region (grid, officer, point,
+  surge of it), never voided, not by a patrol, not disputes (those carry the grid's
+  officer or a mediation): a case of that day moves into the region (grid, officer, point,
   address);
-* **repeat locations** (重复投诉): 3 to 5 cases of one grid reported within 25 days, moved
-  to within 20 m of one point of that grid (same address): a problem that keeps coming
-  back. The grid, officer and history of each case stay as they were.
+* **repeat locations** (重复投诉): 3 to 5 cases (never voided) of one grid reported within
+  25 days, moved to within 20 m of one point of that grid (same address): a problem that
+  keeps coming back. The grid, officer and history of each case stay as they were.
 
 Everything draws from its own generator, ``np.random.default_rng([seed, 16])``: the
 generator of the rest of the demo draws exactly what it drew before. The planted list is
@@ -171,7 +171,8 @@ def _plant_surges(cases: pd.DataFrame, world: _World, rng: np.random.Generator, 
     counts = {k: pd.Series(1, index=pd.MultiIndex.from_arrays(
         [ancestors[k], sub, cases["_day"].to_numpy()])).groupby(level=[0, 1, 2]).sum()
         for k in (1, 2)}
-    movable = ((cases["source"] != "patrol") & (cases["case_class"] != schema.DISPUTE)).to_numpy()
+    movable = ((cases["source"] != "patrol") & (cases["case_class"] != schema.DISPUTE)
+               & cases["voided_at"].isna()).to_numpy()
     # a surge's region never gives cases to another, nor gets one where it gave some
     state = _Taking(movable, partial)
     planted: list[PlantedSurge] = []
@@ -305,7 +306,8 @@ def _plant_repeats(cases: pd.DataFrame, world: _World, rng: np.random.Generator,
         last = first + timedelta(days=REPEAT_SPAN_DAYS - 1)
         rows = by_grid[grid]
         in_span = rows[(cases["_day"].to_numpy()[rows] >= first)
-                       & (cases["_day"].to_numpy()[rows] <= last)]
+                       & (cases["_day"].to_numpy()[rows] <= last)
+                       & cases["voided_at"].isna().to_numpy()[rows]]
         k = int(rng.integers(3, 6))
         if len(in_span) < k:
             continue
