@@ -15,7 +15,10 @@
   outcomes, satisfaction ratings, and the matching case history; the mediations and return
   visits as records (:mod:`data.demo.followup`);
 * daily patrols of each grid by its officer for 90 days, GPS tracks for the last 7, and
-  where they went (patrol_visits: from the track, else the patrol's own grid and day).
+  where they went (patrol_visits: from the track, else the patrol's own grid and day);
+* planted anomalies for the early-warning rules (surges, repeat locations:
+  :mod:`data.demo.anomalies`), made by moving some cases; the list is returned in the
+  report (``DemoReport.planted``), never written to the store.
 
 Everything derives from ``seed`` and ``as_of``: the same pair gives the same store.
 """
@@ -23,7 +26,7 @@ Everything derives from ``seed`` and ``as_of``: the same pair gives the same sto
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -35,6 +38,7 @@ from sqlalchemy import Engine
 from data import rollups, schema, store
 from data.demo.bulk import foreign_keys_checked_after, insert_frame, reset_sequences
 from data.importer import Progress, tell
+from data.demo.anomalies import Planted, plant
 from data.demo.cases import cases_and_history
 from data.demo.catalogue import CATEGORIES, CONDITIONS, DEPARTMENTS
 from data.demo.followup import followup_records
@@ -65,10 +69,12 @@ class DemoReport:
     departments: int
     categories: int
     seconds: float
+    planted: Planted = field(default_factory=Planted, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, object]:
         out = asdict(self)
         out["as_of"] = self.as_of.isoformat()
+        out["planted"] = self.planted.as_dict()
         return out
 
 
@@ -102,6 +108,7 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
     officers = _officers(leaf, rng)
     tell(progress, "generate", 1, steps)
     cases, events = cases_and_history(regions, officers, categories, spec, rng, as_of, tz)
+    cases, planted = plant(cases, regions, officers, scale, seed, tz)
     tell(progress, "generate", 2, steps)
     cases, events, mediations, return_visits = followup_records(cases, events, pd.Timestamp(as_of))
     tell(progress, "generate", 3, steps)
@@ -134,7 +141,7 @@ def build_demo(engine: Engine, scale: str = "county", seed: int = 42,
         scale=scale, seed=seed, as_of=as_of, regions=len(region_rows), grids=len(leaf),
         cases=len(cases), events=len(events), officers=len(officers), patrols=len(patrols),
         patrol_points=len(points), departments=len(departments), categories=len(categories),
-        seconds=time.perf_counter() - began,
+        seconds=time.perf_counter() - began, planted=planted,
     )
 
 
