@@ -27,7 +27,7 @@ DEFAULT_PATH = Path(__file__).with_name("rules.toml")
 RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "surge": {"windows": (1, 366), "baseline_weeks": (1, 104), "min_count": (1, None),
               "min_ratio": (1.0, None), "p_red": (1e-12, 0.5), "p_orange": (1e-12, 0.5),
-              "p_yellow": (1e-12, 0.5)},
+              "p_yellow": (1e-12, 0.5), "min_baseline_days": (1, None)},
     "repeat_location": {"radius_m": (1, 10_000), "days": (1, 3660), "min_cases": (2, None),
                         "red_cases": (2, None), "orange_cases": (2, None)},
     "recurring_dispute": {"days": (1, 3660)},

@@ -14,6 +14,11 @@ from data.alerts import params
 from data.alerts.registry import RULES
 
 
+#: rules.toml's own orange surge probability (a centre's red one must not exceed it)
+_DEFAULT_ORANGE = tomllib.loads(
+    params.DEFAULT_PATH.read_text(encoding="utf-8"))["surge"]["p_orange"]
+
+
 def _own(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "centre_rules.toml"
     path.write_text(text, encoding="utf-8")
@@ -58,7 +63,8 @@ def test_a_centres_file_changes_only_what_it_names(tmp_path):
     ("[surge]\np_red = 0.9\n", r"\[surge\] p_red = 0.9: must lie from 1e-12 to 0.5"),
     ("[surge]\nmin_ratio = 0.5\n", r"\[surge\] min_ratio = 0.5: must be at least 1.0"),
     ("[surge]\nmin_ratio = nan\n", r"\[surge\] min_ratio = nan: must be a finite number"),
-    ("[surge]\np_red = 0.005\n", r"\[surge\] p_red = 0.005: must be at most p_orange \(0.001\)"),
+    ("[surge]\np_red = 0.5\n",
+     rf"\[surge\] p_red = 0.5: must be at most p_orange \({_DEFAULT_ORANGE!r}\)"),
     ("[surge]\np_red = 0.005\np_orange = 0.002\n",
      r"\[surge\] p_orange = 0.002: must be at least p_red \(0.005\)"),
     ("[repeat_location]\nred_cases = 3\n",
