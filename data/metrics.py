@@ -414,8 +414,21 @@ def _rolled_medians(conn: Connection, group_ids: list[int] | None, p: Period,
     if cache is not None:  # kept as the direct counts are (by data version or by age)
         key = cache.key(conn, "rolled_median", p,
                         None if group_ids is None else tuple(group_ids))
-        return cache.get_or_compute(key, lambda: _rolled_medians(conn, group_ids, p, None))
+        return _kept_or_none(cache, key, lambda: _rolled_medians(conn, group_ids, p, None))
     return rollup_medians.medians(conn, group_ids, p.first, p.last)
+
+
+#: What a cache keeps for "the rollups could not answer" (a kept None reads as not kept).
+_NO_ROLLUPS = "no usable rollups"
+
+
+def _kept_or_none(cache: "ResultCache", key: tuple, make):
+    """``make()``'s value kept in ``cache``, its None too: a read of the rollups that
+    could not answer (they were being rebuilt by another connection) is kept as such,
+    so the figures counted directly instead stay the ones shown for as long as the
+    cache keeps them, not swapped for the rollups' at the next look."""
+    held = cache.get_or_compute(key, lambda: _NO_ROLLUPS if (made := make()) is None else made)
+    return None if isinstance(held, str) and held == _NO_ROLLUPS else held
 
 
 def _hours_rows(conn: Connection, p: Period, scope: CaseScope | None,
@@ -590,7 +603,7 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
     usable rollups."""
     if cache is not None:  # kept as the direct counts are (by data version or by age)
         key = cache.key(conn, "rolled", p, as_of, None if group_ids is None else tuple(group_ids))
-        return cache.get_or_compute(key, lambda: _rolled_counts(conn, group_ids, p, as_of, None))
+        return _kept_or_none(cache, key, lambda: _rolled_counts(conn, group_ids, p, as_of, None))
     tz = deployment_timezone(conn)
     # open and overdue: the rollups' days before as_of's, or through it when the rest of
     # that day holds fewer cases than its start (open_today_rows then counts back)

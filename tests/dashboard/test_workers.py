@@ -24,7 +24,7 @@ from contextlib import closing
 import pytest
 import redis
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from dashboard.app import create_app
 from dashboard.settings import Settings
@@ -210,16 +210,28 @@ def _dispatch_body(app, case_id: int, version: int, department: int) -> dict:
 
 
 def _a_filed_case(engine) -> tuple[int, int]:
-    """A case ready to be dispatched (id, version): one of the demo's reported cases,
-    filed (受理) first, as an operator does; or, at an hour when the demo built for "now"
-    holds none awaiting verification, one it filed already."""
-    with engine.connect() as conn:
-        case_id, version, status = conn.execute(
-            select(Case.id, Case.version, Case.status)
-            .where(Case.status.in_(["reported", "filed"]), Case.region_id.is_not(None))
-            .order_by(Case.status.desc(), Case.id).limit(1)).one()  # reported ones first
-    if status == "filed":
-        return case_id, version
+    """A case filed (受理) just now, as an operator does, ready to be dispatched (id,
+    version): one of the demo's reported cases, or, at an hour when the demo built for
+    "now" holds none awaiting verification, a new one reported in a demo case's grid.
+    Filing moves the data version on."""
+    with engine.begin() as conn:
+        found = conn.execute(
+            select(Case.id, Case.version)
+            .where(Case.status == "reported", Case.region_id.is_not(None))
+            .order_by(Case.id).limit(1)).first()
+        if found is None:
+            like = conn.execute(
+                select(Case.case_class, Case.category, Case.subcategory, Case.source,
+                       Case.region_id, Case.lon, Case.lat, Case.location_method)
+                .where(Case.region_id.is_not(None)).order_by(Case.id).limit(1)).one()
+            made = conn.execute(insert(Case).values(
+                code=f"TEST-{time.time_ns()}", case_class=like.case_class,
+                category=like.category, subcategory=like.subcategory, source=like.source,
+                status="reported", region_id=like.region_id, lon=like.lon, lat=like.lat,
+                location_method=like.location_method, reported_at=store.utcnow(),
+                version=1)).inserted_primary_key[0]
+            found = (made, 1)
+    case_id, version = found
     done, = workflow.apply_many(engine, [(case_id, version, {})], "file", actor="operator")
     assert done.ok, done
     return case_id, version + 1
