@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import (
     Connection,
     and_,
+    bindparam,
     case,
     distinct,
     exists,
@@ -233,11 +234,7 @@ def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | 
              or_(c.resolved_at.is_(None), c.resolved_at >= p.start)),
         _within(c.resolved_at, p),
     )
-    open_at = and_(
-        c.reported_at <= as_of,
-        or_(c.status != schema.VOIDED, c.voided_at > as_of),
-        or_(c.closed_at > as_of, and_(c.closed_at.is_(None), c.status != schema.CLOSED)),
-    )
+    open_now = open_at(as_of)
     closed_in_p = _within(c.closed_at, p)
     resolved_in_p = _within(c.resolved_at, p)
     mediated = and_(c.case_class == schema.DISPUTE, _within(c.mediated_at, p),
@@ -254,8 +251,8 @@ def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | 
         "due_to_close": due_to_close,
         "due_to_close_with_deadline": and_(due_to_close, c.due_at.is_not(None)),
         "due_to_handle": due_to_handle,
-        "open": open_at,
-        "overdue": and_(open_at, c.status != schema.SUSPENDED, c.due_at < as_of),
+        "open": open_now,
+        "overdue": and_(open_now, c.status != schema.SUSPENDED, c.due_at < as_of),
         "resolved_with_level": and_(resolved_in_p, c.resolved_level.is_not(None)),
         "resolved_in_grid": and_(resolved_in_p, c.resolved_level == schema.GRID_LEVEL),
         "disputes_mediated": mediated,
@@ -333,6 +330,33 @@ _LOOKUP_SPAN = timedelta(days=120)
 
 _TIMES = (Case.reported_at, Case.dispatched_at, Case.resolved_at, Case.closed_at,
           Case.voided_at, Case.due_at, Case.mediated_at)
+
+
+def not_voided_at(as_of) -> ColumnElement[bool]:
+    """A case not voided at ``as_of`` (voided later, or never); ``as_of`` a time or a
+    bound parameter."""
+    return or_(Case.status != schema.VOIDED, Case.voided_at > as_of)
+
+
+def open_at(as_of) -> ColumnElement[bool]:
+    """The registry's "open at ``as_of``": reported by then, neither voided nor closed by
+    then (a closed case without ``closed_at`` never open); ``as_of`` a time or a bound
+    parameter. The one definition the metrics, the wall's live counts and the alert rules
+    use."""
+    c = Case
+    return and_(
+        c.reported_at <= as_of,
+        not_voided_at(as_of),
+        or_(c.closed_at > as_of, and_(c.closed_at.is_(None), c.status != schema.CLOSED)),
+    )
+
+
+def open_statuses() -> ColumnElement[bool]:
+    """``status IN (the open statuses)`` written out literally, so that both stores'
+    planners use the partial index of open cases (``ix_cases_open_region``), whose
+    condition this repeats word for word."""
+    return Case.status.in_(bindparam("open_statuses", schema.OPEN_STATUSES, expanding=True,
+                                     literal_execute=True))
 
 
 def _touched(p: Period, as_of: datetime) -> ColumnElement[bool]:

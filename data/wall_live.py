@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from data import rollup_capture, rollups, schema
-from data.metrics import local_date, period_for
+from data.metrics import local_date, open_at, open_statuses, period_for
 from data.models import Case, Region, RegionAncestor, RollupQueue, RollupState
 from data.panels import leaves_under
 from data.regions import RegionInfo
@@ -173,16 +173,12 @@ def _live_queries(dialect: str, only: str = "") -> list[tuple[object, list]]:
     # so both stores' planners use it); cases of other statuses closed or voided "later
     # than now" are counted too, to match exactly (an index range, empty on a running
     # store)
-    open_status = c.status.in_(bindparam("open_statuses", schema.OPEN_STATUSES,
-                                         expanding=True, literal_execute=True))
-    open_at = ((c.reported_at <= now)
-               & ((c.status != schema.VOIDED) | (c.voided_at > now))
-               & ((c.closed_at > now) | (c.closed_at.is_(None) & (c.status != schema.CLOSED))))
+    open_status, open_now = open_statuses(), open_at(now)
     later = union(select(c.id).where(c.closed_at > now), select(c.id).where(c.voided_at > now))
     # the open cases' three counts as one list: each case's region and three bits (open
     # at now; not suspended and past its deadline; more than LONG_UNFIXED past it), so
     # the store evaluates each condition once and sends one text (:func:`_unpack`)
-    packed = ((func.coalesce(c.region_id, -1) + 1) * 8 + case((open_at, 1), else_=0)
+    packed = ((func.coalesce(c.region_id, -1) + 1) * 8 + case((open_now, 1), else_=0)
               + case(((c.status != schema.SUSPENDED) & (c.due_at < now), 2), else_=0)
               + case((c.due_at < long_before, 4), else_=0))
     open_names = ["open", "overdue", "long_unfixed"]

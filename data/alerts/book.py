@@ -311,11 +311,12 @@ def apply_findings(conn: Connection, now: datetime,
             conn.execute(update(Alert).where(condition).values(last_seen_at=now))
     gone = [row for key, row in existing.items()
             if key not in found and row.state in OPEN_STATES]
-    for row in gone:
-        note = DISABLED_CLOSE_NOTE if row.rule not in findings_by_rule else SYSTEM_CLOSE_NOTE
-        conn.execute(update(Alert).where(Alert.id == row.id).values(
-            state=CLOSED, closed_at=now, closed_by=SYSTEM, close_note=note,
-            version=row.version + 1))
+    if gone:  # one statement for them all
+        conn.execute(update(Alert).where(Alert.id == bindparam("b_id")).values(
+            state=CLOSED, closed_at=now, closed_by=SYSTEM), [
+            {"b_id": row.id, "version": row.version + 1,
+             "close_note": DISABLED_CLOSE_NOTE if row.rule not in findings_by_rule
+             else SYSTEM_CLOSE_NOTE} for row in gone])
     counts["closed"] = len(gone)
     result = RefreshResult(counts["created"], counts["updated"], counts["closed"],
                            counts["reopened"], tuple(failed), data_version)

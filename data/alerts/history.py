@@ -2,45 +2,24 @@
 
 The store keeps each case's latest state and the times it moved (reported, closed,
 voided...). A case closed or voided after ``as_of`` was still open then, and a case
-reported after it did not exist yet; these conditions say so in the registry's words
-(:mod:`data.metrics`' ``open``), so a rule gives the same answer whenever it is run over
-the same history (the bench replays a year day by day).
+reported after it did not exist yet; the registry's conditions say so
+(:func:`data.metrics.open_at`, :func:`~data.metrics.not_voided_at`, handed on here), so
+a rule gives the same answer whenever it is run over the same history (the bench replays
+a year day by day).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, union
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy import Connection, select, union
 
-from data import schema
+from data.metrics import not_voided_at, open_at, open_statuses
 from data.models import Case
 from data.sql import id_chunks, sqlite_unindexed
 
-
-def not_voided_at(as_of: datetime) -> ColumnElement[bool]:
-    """A case not voided at ``as_of`` (voided later, or never)."""
-    return or_(Case.status != schema.VOIDED, Case.voided_at > as_of)
-
-
-def open_at(as_of: datetime) -> ColumnElement[bool]:
-    """A case open at ``as_of``: reported by then, neither voided nor closed by then
-    (:mod:`data.metrics`' ``open``)."""
-    c = Case
-    return and_(
-        c.reported_at <= as_of,
-        not_voided_at(as_of),
-        or_(c.closed_at > as_of, and_(c.closed_at.is_(None), c.status != schema.CLOSED)),
-    )
-
-
-def open_statuses() -> ColumnElement[bool]:
-    """``status IN (the open statuses)`` written out literally, so that both stores'
-    planners use the partial index of open cases (``ix_cases_open_region``), whose
-    condition this repeats word for word."""
-    return Case.status.in_(bindparam("open_statuses", schema.OPEN_STATUSES, expanding=True,
-                                     literal_execute=True))
+__all__ = ["not_voided_at", "open_at", "open_candidates", "open_ids", "open_statuses",
+           "rows_by_id"]
 
 
 def open_candidates(as_of: datetime):
