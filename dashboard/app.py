@@ -11,6 +11,7 @@ from dashboard import (
 )
 from dashboard.settings import PROJECT_ROOT, Settings
 from data import store
+from data.alerts import params as alert_params
 from layouts.console import build_page
 from layouts.text import t
 
@@ -34,7 +35,10 @@ def create_app(settings: Settings | None = None) -> Dash:
         compress=True,
         suppress_callback_exceptions=True,
     )
-    app.server.extensions[services.EXTENSION] = {"engine": engine, "settings": settings}
+    # the early-warning rules' parameters, read and checked once (a bad file stops here)
+    rule_params = alert_params.load(settings.alert_rules or None)
+    app.server.extensions[services.EXTENSION] = {"engine": engine, "settings": settings,
+                                                 "alert_params": rule_params}
     own_address.init_app(app, settings)  # trusted Host names, checked before the guard
     # bodies that are not JSON refused before auth's guard reads them; malformed envelopes
     # after it, before Dash; dispatch's safety net, headers, body limit

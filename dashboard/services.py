@@ -26,6 +26,12 @@ def settings() -> Settings:
     return current_app.extensions[EXTENSION]["settings"]
 
 
+def alert_params() -> dict:
+    """The early-warning rules' parameters the app was started with (``ALERT_RULES`` over
+    ``data/alerts/rules.toml``, checked by :func:`data.alerts.params.load`)."""
+    return current_app.extensions[EXTENSION]["alert_params"]
+
+
 def extension() -> dict:
     """The app's own dict of shared things (engine, settings, caches)."""
     return current_app.extensions[EXTENSION]

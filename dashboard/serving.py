@@ -34,10 +34,17 @@ from dashboard.app import create_app
 from dashboard.background import Background
 from dashboard.settings import Settings
 from data import store
+from data.alerts import book as alert_book
+from data.alerts import params as alert_params
 from data.demo import feed
 
 #: Seconds between two steps of the demo feed.
 FEED_SECONDS = 10.0
+#: Seconds between two looks at whether the alerts need recomputing (one read of ``meta``
+#: when nothing changed; a recompute, ~1.2 s on the county demo, when the data did): an
+#: alert is in the store within this plus one recompute of the cases that raise it,
+#: inside one wall refresh (10 s).
+ALERTS_SECONDS = 2.0
 
 
 class ServeRefused(Exception):
@@ -65,10 +72,17 @@ def demo_feed_job(engine: Engine, every: float = FEED_SECONDS) -> Callable[[], N
     return lambda: feed.step(engine, seconds=every)
 
 
+def alerts_job(engine: Engine, rule_params: dict) -> Callable[[], None]:
+    """The early-warning rules brought up to date (:func:`data.alerts.book.ensure_current`),
+    once per deployment: the walls, consoles and briefings only read the alerts."""
+    return lambda: alert_book.ensure_current(engine, rule_params=rule_params)
+
+
 def start_background(app: Dash, settings: Settings, with_feed: bool,
                      feed_every: float = FEED_SECONDS) -> list[Background]:
     """The background work of a serving process: the deployment's (the demo feed; the
-    console's warming when its counts are shared in Redis) while this process leads; the
+    alerts' recompute; the console's warming when its counts are shared in Redis) while
+    this process leads; the
     process' own (the console's warming of its own counts, without Redis; its free heap
     given back to the OS, :mod:`dashboard.heap`, whose arenas are limited first)."""
     heap.limit_arenas()
@@ -78,6 +92,8 @@ def start_background(app: Dash, settings: Settings, with_feed: bool,
     job = demo_feed_job(engine, feed_every) if with_feed else None
     if job is not None:
         deployment.add("demo-feed", feed_every, job)
+    rule_params = app.server.extensions["grid_dashboard"]["alert_params"]
+    deployment.add("alerts", ALERTS_SECONDS, alerts_job(engine, rule_params), at_once=True)
     warm = ("console-prewarm", console_cache.PREWARM_SECONDS, console_cache.PacedPrewarm(app))
     own = Background(shared_state.LeaderLock())  # this process alone: it always leads
     (deployment if state.kind == "redis" else own).add(*warm, at_once=True)
@@ -97,6 +113,7 @@ def prepare(engine: Engine, settings: Settings) -> str:
     store, and the session-signing key (made now, so workers never race to make it)."""
     from data.demo import county  # the builder is big: loaded when serving only
 
+    alert_params.load(settings.alert_rules or None)  # a bad rules file: one line, before any worker
     if store.holds_no_regions(engine):
         print("the store is empty: building the demo county first (under a minute) ...",
               flush=True)
