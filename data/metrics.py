@@ -649,6 +649,20 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
     return rollup_read.combine(sums, now_part, extra, postponed)
 
 
+def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
+    """The moment a wall shows and the alerts are computed at: ``now``, or, for an old
+    export whose newest case is more than 30 days old, the end of that case's local day
+    (and True), so the wall shows the data's last days as ``dashboard summary`` does, not
+    30 empty ones, and the early-warning rules look at those days."""
+    latest = conn.scalar(select(func.max(Case.reported_at)))
+    if latest is None or latest >= now - timedelta(days=DEFAULT_DAYS):
+        return now, False
+    tz = deployment_timezone(conn)
+    day = local_date(latest, tz)
+    end = period_for(day, day, tz).end
+    return end - timedelta(microseconds=1), True
+
+
 def default_anchor(conn: Connection, now: datetime) -> datetime:
     """The moment the default period ends at: ``now``, or the newest case's time when the
     store's newest case is older than the default period (an imported old export shows

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, DateTime, Integer, bindparam, func, or_, select
 
 from data.field.officer_view import wall_officers
-from data.metrics import DEFAULT_DAYS, compute, local_date, period_for
+from data.metrics import DEFAULT_DAYS, compute, data_now, local_date, period_for  # noqa: F401
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region
 from data.panels import daily_trend, ranking, shares, subtree
@@ -47,20 +47,8 @@ def regions_fingerprint(conn: Connection) -> tuple[int, int, int]:
 
 
 _REGIONS_COUNT = select(func.count(), func.max(Region.id))  # made once: a refresh reads it
-_LATEST = select(func.max(Case.reported_at))
 
 
-def data_now(conn: Connection, now: datetime) -> tuple[datetime, bool]:
-    """The moment a wall shows: ``now``, or, for an old export whose newest case is more
-    than 30 days old, the end of that case's local day (and True), so the wall shows the
-    data's last days as ``dashboard summary`` does, not 30 empty ones."""
-    latest = conn.scalar(_LATEST)
-    if latest is None or latest >= now - timedelta(days=DEFAULT_DAYS):
-        return now, False
-    tz = deployment_timezone(conn)
-    day = local_date(latest, tz)
-    end = period_for(day, day, tz).end
-    return end - timedelta(microseconds=1), True
 
 
 

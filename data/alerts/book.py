@@ -51,6 +51,7 @@ from data.alerts import params as alert_params
 from data.alerts.finding import LEVELS, Finding
 from data.alerts import registry
 from data.alerts.registry import Rule
+from data.metrics import data_now
 from data.models import Alert, AlertCase, Meta, Region, RegionAncestor
 from data.sql import id_chunks
 
@@ -414,6 +415,10 @@ def refresh(engine: Engine | Connection, now: datetime | None = None,
             rules: Sequence[Rule] | None = None) -> RefreshResult:
     """Run the enabled rules and write their findings (see the module).
 
+    The rules look at the data as of ``now``, or, for an old export whose newest case is
+    more than 30 days old, as of the end of that case's day (:func:`data.metrics.data_now`,
+    the moment its wall shows); the alerts' own times (first seen, closed) are ``now``.
+
     Given an engine, the rules read on a connection of their own (no write lock held
     while they work), then one transaction writes; given a connection in a transaction,
     both happen on it. ``rule_params`` defaults to ``rules.toml`` alone
@@ -423,12 +428,12 @@ def refresh(engine: Engine | Connection, now: datetime | None = None,
     digest = fingerprint(rule_params)
     if isinstance(engine, Connection):
         version = store.data_version(engine)
-        found, failures = detect_all(engine, now, rule_params, rules)
+        found, failures = detect_all(engine, data_now(engine, now)[0], rule_params, rules)
         return apply_findings(engine, now, found, disabled=disabled_rules(rule_params, rules),
                               failed=failures, data_version=version, params_digest=digest)
     with engine.connect() as conn, conn.begin():
         version = store.data_version(conn)
-        found, failures = detect_all(conn, now, rule_params, rules)
+        found, failures = detect_all(conn, data_now(conn, now)[0], rule_params, rules)
     with store.transaction(engine) as conn:
         return apply_findings(conn, now, found, disabled=disabled_rules(rule_params, rules),
                               failed=failures, data_version=version, params_digest=digest)

@@ -1,7 +1,8 @@
 """Repeat location (重复投诉): the same spot reporting again and again.
 
-``min_cases`` or more cases, each within ``radius_m`` metres of another of them
-(single-linkage: a chain of near neighbours is one cluster), reported within the last
+``min_cases`` or more cases within ``radius_m`` metres of one of them (a spot: near
+neighbours are linked into clusters, and a cluster spread wider than that, such as a
+chain of graffiti along a street, is cut into spots, :func:`spots`), reported within the last
 ``days`` days up to ``as_of`` (the interval ``(as_of - days, as_of]``), closed or not;
 voided ones (voided by ``as_of``) and cases without a point (lon/lat) are left out. With
 ``same_category`` only cases of one subcategory make a cluster (cases without one none).
@@ -169,8 +170,46 @@ def anchored_clusters(xy: np.ndarray, hours: np.ndarray, in_window: np.ndarray,
     near = np.abs(hours[left] - hours[right]) <= span_hours
     episode = _components(n, left[near], right[near])
     both = in_window[left] & in_window[right]
-    found = _groups(_components(n, left[both], right[both]), in_window, min_size)
-    return [(cluster, int(episode[cluster[0]])) for cluster in found]
+    labels = _components(n, left[both], right[both])
+    found = [spot for cluster in _groups(labels, in_window, min_size)
+             for spot in spots(cluster, left[both], right[both], labels, min_size)]
+    return [(cluster, int(episode[cluster[0]])) for cluster in sorted(found, key=lambda c: c[0])]
+
+
+def spots(cluster: np.ndarray, left: np.ndarray, right: np.ndarray, labels: np.ndarray,
+          min_size: int) -> list[np.ndarray]:
+    """A single-linkage ``cluster`` (row positions, one label of ``labels`` for the close
+    pairs ``left``–``right``) cut into spots, so that a chain along a street is not one
+    "location": each spot is a case and the cases within the radius of it (every pair of
+    a spot at most twice the radius apart). Greedy and deterministic: the case with the
+    most unassigned neighbours (ties: the first row, the smallest id) takes them, while one
+    can still make a spot of ``min_size``; cases left over make none. A cluster whose
+    cases are all within the radius of one of them is one spot, unchanged."""
+    if _one_spot(cluster, left, right, labels):
+        return [cluster]
+    mine = labels[left] == labels[cluster[0]]
+    near: dict[int, set[int]] = {int(i): {int(i)} for i in cluster}
+    for a, b in zip(left[mine].tolist(), right[mine].tolist()):
+        near[a].add(b)
+        near[b].add(a)
+    free = set(near)
+    found = []
+    while free:
+        count, centre = max((len(near[i] & free), -i) for i in free)
+        if count < min_size:
+            break
+        spot = near[-centre] & free
+        found.append(np.array(sorted(spot)))
+        free -= spot
+    return found
+
+
+def _one_spot(cluster: np.ndarray, left: np.ndarray, right: np.ndarray,
+              labels: np.ndarray) -> bool:
+    """Whether some case of ``cluster`` is within the radius of all the others."""
+    mine = labels[left] == labels[cluster[0]]
+    degree = np.bincount(np.concatenate([left[mine], right[mine]]), minlength=len(labels))
+    return bool((degree[cluster] >= len(cluster) - 1).any())
 
 
 def _groups(labels: np.ndarray, kept: np.ndarray, min_size: int) -> list[np.ndarray]:

@@ -19,9 +19,10 @@ the rest of the demo is exactly what it was:
   surge of it), never voided, not by a patrol, not disputes (those carry the grid's
   officer or a mediation): a case of that day moves into the region (grid, officer, point,
   address);
-* **repeat locations** (重复投诉): 3 to 5 cases (never voided) of one grid reported within
-  25 days, moved to within 20 m of one point of that grid (same address): a problem that
-  keeps coming back. The grid, officer and history of each case stay as they were.
+* **repeat locations** (重复投诉): 3 to 5 cases (never voided) of one grid and one
+  subcategory (the grid's most frequent in the span) reported within 25 days, moved to
+  within 20 m of one point of that grid (same address): one problem that keeps coming
+  back. The grid, officer and history of each case stay as they were.
 
 Everything draws from its own generator, ``np.random.default_rng([seed, 16])``: the
 generator of the rest of the demo draws exactly what it drew before. The planted list is
@@ -75,8 +76,8 @@ class PlantedSurge:
 
 @dataclass(frozen=True)
 class PlantedRepeat:
-    """Cases of grid ``region_id`` moved within ``REPEAT_RADIUS_M`` of (lon, lat), all
-    reported from ``first_day`` to ``last_day`` (local)."""
+    """Cases of grid ``region_id`` and of ``subcategory`` moved within ``REPEAT_RADIUS_M``
+    of (lon, lat), all reported from ``first_day`` to ``last_day`` (local)."""
 
     region_id: int
     lon: float
@@ -84,6 +85,7 @@ class PlantedRepeat:
     first_day: date
     last_day: date
     case_ids: tuple[int, ...]
+    subcategory: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class Planted:
         def repeat(r: PlantedRepeat) -> dict:
             return {"region_id": r.region_id, "lon": r.lon, "lat": r.lat,
                     "first_day": r.first_day.isoformat(), "last_day": r.last_day.isoformat(),
-                    "case_ids": list(r.case_ids)}
+                    "case_ids": list(r.case_ids), "subcategory": r.subcategory}
 
         return {"seed": self.seed, "surges": [surge(s) for s in self.surges],
                 "repeats": [repeat(r) for r in self.repeats]}
@@ -308,10 +310,14 @@ def _plant_repeats(cases: pd.DataFrame, world: _World, rng: np.random.Generator,
         in_span = rows[(cases["_day"].to_numpy()[rows] >= first)
                        & (cases["_day"].to_numpy()[rows] <= last)
                        & cases["voided_at"].isna().to_numpy()[rows]]
-        k = int(rng.integers(3, 6))
-        if len(in_span) < k:
+        # one problem coming back: cases of the span's most frequent subcategory there
+        subs = cases["subcategory"].to_numpy()[in_span]
+        values, counts = np.unique(subs.astype(str), return_counts=True)
+        if len(values) == 0 or counts.max() < 3:
             continue
-        chosen = np.sort(rng.choice(in_span, k, replace=False))
+        same = in_span[subs == values[int(np.argmax(counts))]]
+        k = min(int(rng.integers(3, 6)), len(same))
+        chosen = np.sort(rng.choice(same, k, replace=False))
         geom = world.geom[grid]
         # a centre at least ~30 m inside the grid, so every moved point stays in it
         core = geom.buffer(-1.5 * REPEAT_RADIUS_M / _METRES_PER_DEGREE)
@@ -329,7 +335,8 @@ def _plant_repeats(cases: pd.DataFrame, world: _World, rng: np.random.Generator,
         days_of = cases["_day"].to_numpy()[chosen]
         planted.append(PlantedRepeat(grid, round(float(centre[0]), 6), round(float(centre[1]), 6),
                                      min(days_of), max(days_of),
-                                     tuple(int(cases.at[int(r), "id"]) for r in chosen)))
+                                     tuple(int(cases.at[int(r), "id"]) for r in chosen),
+                                     str(cases.at[int(chosen[0]), "subcategory"])))
     return sorted(planted, key=lambda r: (r.first_day, r.region_id))
 
 

@@ -1,5 +1,6 @@
 """Repeat location (data/alerts/repeat.py) on hand-built stores, both stores: the clusters
-that must alert (a chain of near neighbours, levels by size, one subcategory), and the
+that must alert (a chain of near neighbours, a long chain cut into spots, levels by size,
+one subcategory), and the
 quiet cases that must not (two cases, three 60 m apart with radius 50, cases older than
 the window, reported after as_of, voided)."""
 
@@ -50,6 +51,35 @@ def test_a_chain_of_near_cases_is_one_cluster(county):
     assert found.facts == {"cases": 3, "radius_m": 50, "days": 30, "category": None,
                            "lon": LON, "lat": round(north(40), 6)}
     assert json.loads(json.dumps(found.facts)) == found.facts  # the book keeps them as JSON
+
+
+def test_a_chain_along_a_street_is_cut_into_spots(county):
+    # ten cases 40 m apart along a line (a graffiti crew's sweep of a street): 360 m from
+    # end to end is no one place. Each spot is a case and those within 50 m of it; the
+    # tenth case is left over.
+    ids = add(county, *[_at(f"S{i}", 40 * i, 10 - i * 0.5) for i in range(10)])
+    found = sorted(_detect(county), key=lambda f: f.case_ids)
+    assert [f.case_ids for f in found] == [tuple(ids[f"S{i}"] for i in trio)
+                                           for trio in ((0, 1, 2), (3, 4, 5), (6, 7, 8))]
+    # one episode: the first spot has its earliest case's key, the others their own
+    assert [f.key for f in found] == [f"repeat_location:{ids[f'S{i}']}" for i in (0, 3, 6)]
+    for spot in found:
+        lats = [north(40 * i) for i in range(10)
+                if ids[f"S{i}"] in spot.case_ids]
+        assert (max(lats) - min(lats)) * alert_store.M_PER_DEGREE <= 2 * 50 + 1e-6
+
+
+def test_a_spot_with_a_chain_hanging_off_it_keeps_the_spot_whole(county):
+    # five cases at one address (0-8 m), a link 55 m out (within 50 m of the two farthest)
+    # and another 100 m out (within 50 m of the link only): one linked cluster of seven,
+    # no case within 50 m of all. The spot is the address and the link near it (six: red);
+    # the far link alone makes none.
+    ids = add(county, *[_at(f"P{i}", 2 * i, 5 - i * 0.5) for i in range(5)],
+              _at("L1", 55, 1), _at("L2", 100, 0.5))
+    [found] = _detect(county)
+    assert set(found.case_ids) == {ids[f"P{i}"] for i in range(5)} | {ids["L1"]}
+    assert found.level == "red" and found.facts["cases"] == 6
+    assert found.key == f"repeat_location:{ids['P0']}"
 
 
 def test_two_cases_near_each_other_do_not_alert(county):
@@ -179,3 +209,23 @@ def test_clusters_match_the_pairwise_definition_on_random_points():
 def test_bad_parameters_are_refused(county):
     with pytest.raises(ValueError, match="radius_m"):
         _detect(county, radius_m=0)
+
+
+def test_an_old_export_is_judged_as_of_its_newest_day_as_its_wall_shows_it(county):
+    # the cases are of March 2026; refreshed in December, the rules look at the data's
+    # last day (data.metrics.data_now), not at 30 empty days before December
+    from data.alerts import book
+    from data.alerts import params as alert_params
+
+    ids = add(county, _at("A", 0, 3), _at("B", 10, 2), _at("C", 20, 1))
+    later = AS_OF + timedelta(days=250)
+    book.refresh(county, later, alert_params.load())
+    with county.connect() as conn:
+        [alert] = book.list_alerts(conn)
+    assert alert.rule == repeat.RULE and set(alert.case_ids) == set(ids.values())
+    assert alert.first_seen_at == later  # when the system saw it
+    add(county, _at("NOW", 5000, -250))  # a case of December: the data is current again
+    book.refresh(county, later, alert_params.load())
+    with county.connect() as conn:  # judged as of December: March is out of the window
+        [closed] = book.list_alerts(conn, state="closed")
+    assert closed.id == alert.id and closed.closed_by == book.SYSTEM

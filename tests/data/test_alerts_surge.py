@@ -238,11 +238,12 @@ def test_the_demo_plants_repeats_where_its_list_says(small_demo):
     engine, planted = small_demo
     assert len(planted.repeats) >= 3
     with engine.connect() as conn:
-        frame = pd.read_sql_query(text("SELECT id, region_id, lon, lat, reported_at FROM cases"),
-                                  conn).set_index("id")
+        frame = pd.read_sql_query(text("SELECT id, region_id, subcategory, lon, lat, reported_at "
+                                       "FROM cases"), conn).set_index("id")
     for repeat in planted.repeats:
         rows = frame.loc[list(repeat.case_ids)]
         assert 3 <= len(rows) <= 5 and (rows["region_id"] == repeat.region_id).all()
+        assert repeat.subcategory and (rows["subcategory"] == repeat.subcategory).all()
         lat0 = math.radians(repeat.lat)
         dx = (rows["lon"] - repeat.lon) * 111_320 * math.cos(lat0)
         dy = (rows["lat"] - repeat.lat) * 111_320
