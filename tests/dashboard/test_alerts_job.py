@@ -1,5 +1,5 @@
 """The alerts are recomputed in the background, once per deployment
-(:func:`dashboard.serving.alerts_job`, run by the leader of :mod:`dashboard.background`),
+(:class:`dashboard.serving.AlertsJob`, run by the leader of :mod:`dashboard.background`),
 with the rules' parameters the app was started with; a bad rules file stops the start."""
 
 from __future__ import annotations
@@ -73,3 +73,25 @@ def test_a_bad_rules_file_stops_the_app_and_serve_with_one_line(tmp_path, capsys
     assert cli.main(["serve", "--port", "8059", "--no-feed"], settings=settings) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "rules.toml" in err[0] and "min_cases" in err[0], err
+
+
+def test_after_a_recompute_the_job_rests_in_proportion_to_its_cost(monkeypatch):
+    clock = [100.0]
+    calls: list[float] = []
+    answers = iter([object(), None, object()])  # recomputed, nothing to do, recomputed
+
+    def ensure_current(engine, rule_params):
+        calls.append(clock[0])
+        clock[0] += 2.0  # a recompute of 2 s
+        return next(answers)
+
+    monkeypatch.setattr(serving.alert_book, "ensure_current", ensure_current)
+    job = serving.AlertsJob(engine=None, rule_params={}, clock=lambda: clock[0])
+    job()  # recomputes for 2 s: no look again for 5 x 2 s from its start
+    clock[0] = 109.9
+    job()
+    assert calls == [100.0]
+    clock[0] = 110.0
+    job()  # nothing to do: no rest after it
+    job()
+    assert calls == [100.0, 110.0, 112.0]
