@@ -29,7 +29,7 @@ RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
               "min_ratio": (1.0, None), "p_red": (1e-12, 0.5), "p_orange": (1e-12, 0.5),
               "p_yellow": (1e-12, 0.5), "min_baseline_days": (1, None)},
     "repeat_location": {"radius_m": (1, 10_000), "days": (1, 3660), "min_cases": (2, None),
-                        "red_cases": (2, None), "orange_cases": (2, None)},
+                        "min_days": (1, 3660), "red_cases": (2, None), "orange_cases": (2, None)},
     "recurring_dispute": {"days": (1, 3660)},
     "stuck_case": {"overdue_days": (0, 3660), "red_overdue_days": (0, 3660),
                    "postponed": (1, None), "reworked": (1, None)},

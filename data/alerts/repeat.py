@@ -6,6 +6,10 @@ chain of graffiti along a street, is cut into spots, :func:`spots`), reported wi
 ``days`` days up to ``as_of`` (the interval ``(as_of - days, as_of]``), closed or not;
 voided ones (voided by ``as_of``) and cases without a point (lon/lat) are left out. With
 ``same_category`` only cases of one subcategory make a cluster (cases without one none).
+A spot must have been reported on at least ``min_days`` local days of the deployment
+(default 1): a problem that comes back, not one event reported many times over within
+hours (a crew logging each tag of one wall, a crowd calling about one fire: those are
+duplicates, for the intake's duplicate hints).
 
 Distances: the points (WGS-84 lon/lat) are projected to metres by an equirectangular
 projection about the cases' mean latitude (x = R·λ·cos φ₀, y = R·φ): over a county the
@@ -45,7 +49,9 @@ from sqlalchemy import Connection, case, select
 from data.alerts.finding import ORANGE, RED, YELLOW, Finding
 from data.alerts.history import not_voided_at, rows_by_id
 from data.models import Case
+from data.periods import local_date
 from data.sql import epoch_hours, plain_rows
+from data.store import deployment_timezone
 
 RULE = "repeat_location"
 #: The mean Earth radius (metres) of the projection.
@@ -58,6 +64,7 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
     """The clusters of cases close together at ``as_of`` (naive UTC)."""
     radius = float(params["radius_m"])
     min_cases = int(params["min_cases"])
+    min_days = int(params.get("min_days", 1))
     same_category = bool(params["same_category"])
     red_cases, orange_cases = int(params["red_cases"]), int(params["orange_cases"])
     if radius <= 0 or min_cases < 2:
@@ -95,6 +102,8 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
              for cluster, anchor in anchored_clusters(
                  xy[among], hours[among], in_window[among], radius,
                  span.total_seconds() / 3600, min_cases)]
+    if min_days > 1:  # a problem coming back, not one event reported over and over
+        found = _on_days(conn, found, [row[0] for row in rows], min_days)
     # one key per cluster: its episode's earliest case, unless a cluster of the same
     # episode with an earlier case of its own took it (then its own earliest)
     found.sort(key=lambda f: f[0][0])
@@ -111,6 +120,17 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
                          red_cases, orange_cases) for cluster, anchor_id in keyed]
     findings.sort(key=lambda f: f.key)
     return findings
+
+
+def _on_days(conn: Connection, found: list, ids: list[int], min_days: int) -> list:
+    """The ``found`` (cluster rows, anchor row) whose cases were reported on at least
+    ``min_days`` local days of the deployment (``ids``: the case id of each row)."""
+    wanted = sorted({ids[i] for cluster, _ in found for i in cluster})
+    reported = dict(rows_by_id(conn, [Case.id, Case.reported_at], wanted))
+    tz = deployment_timezone(conn)
+    day = {case_id: local_date(at, tz) for case_id, at in reported.items()}
+    return [(cluster, anchor) for cluster, anchor in found
+            if len({day[ids[i]] for i in cluster}) >= min_days]
 
 
 def epoch_start(moment: datetime, span: timedelta) -> datetime:

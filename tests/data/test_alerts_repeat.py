@@ -82,6 +82,36 @@ def test_a_spot_with_a_chain_hanging_off_it_keeps_the_spot_whole(county):
     assert found.key == f"repeat_location:{ids['P0']}"
 
 
+def test_one_event_reported_many_times_in_a_day_is_no_repeat_with_min_days_2(county):
+    # six reports of one spot within an hour (a crew logging one wall): one local day
+    one_day = [case(f"H{i}", AS_OF - timedelta(hours=5, minutes=10 * i), lon=LON,
+                    lat=north(i)) for i in range(6)]
+    ids = add(county, *one_day)
+    assert _detect(county, min_days=2) == []
+    [same_day] = _detect(county, min_days=1)
+    assert set(same_day.case_ids) == set(ids.values())
+    # one more report there on another day: the spot came back
+    ids = add(county, _at("NEXT", 3, 1.5))
+    [back] = _detect(county, min_days=2)
+    assert set(back.case_ids) == set(ids.values()) and back.facts["cases"] == 7
+
+
+def test_days_are_the_deployments_local_days(county):
+    # 23:30 and 00:30 UTC are one local day in Beijing (07:30 and 08:30)
+    from data import store as store_module
+
+    with store_module.transaction(county) as conn:
+        store_module.set_meta(conn, "timezone", "Asia/Shanghai")
+    midnight = datetime(2026, 3, 30)
+    add(county, case("A", midnight - timedelta(minutes=30), lon=LON, lat=north(0)),
+        case("B", midnight + timedelta(minutes=20), lon=LON, lat=north(5)),
+        case("C", midnight + timedelta(minutes=30), lon=LON, lat=north(10)))
+    assert _detect(county, min_days=2) == []
+    with store_module.transaction(county) as conn:  # in UTC they are two days
+        store_module.set_meta(conn, "timezone", "UTC")
+    assert len(_detect(county, min_days=2)) == 1
+
+
 def test_two_cases_near_each_other_do_not_alert(county):
     add(county, _at("A", 0, 2), _at("B", 10, 1))
     assert _detect(county) == []
