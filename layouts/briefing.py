@@ -430,7 +430,8 @@ def build_alerts_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
     """Page 8: the week's alerts (本周预警) and what became of them
     (:func:`layouts.briefing_alerts.alerts_body`)."""
     return _page("alerts", 8, t("alert_brief_title", lang), data, lang,
-                 alerts_body(data["alerts"], lang, ZoneInfo(data["week"]["timezone"])))
+                 alerts_body(data["alerts"], lang, ZoneInfo(data["week"]["timezone"]),
+                             "slides" if canvas == CANVASES["slides"] else "print"))
 
 
 BUILDERS = (build_summary_page, build_map_page, build_problems_page, build_rankings_page,

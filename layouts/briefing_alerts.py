@@ -20,8 +20,9 @@ from data.alerts.weekly import WeekAlert, WeekAlerts
 from layouts.alert_words import explain
 from layouts.text import label, t
 
-#: The most alerts the page lists one by one (the total is always given).
-LIST_ROWS = 12
+#: The most alerts the page lists one by one (the total is always given), by the page
+#: block's height: an A4 sheet, a 16:9 slide. Each note above them takes one row's room.
+LIST_ROWS = {"print": 9, "slides": 9}
 _COUNTED = ("raised", "carried", "closed_by_person", "closed_by_system", "open")
 
 
@@ -87,7 +88,8 @@ def rule_table(week: WeekAlerts, lang: str) -> html.Table:
             t("alert_brief_closed_person", lang), t("alert_brief_closed_system", lang),
             t("alert_brief_open", lang)]
     body = [html.Tr([html.Td(t(f"alert_rule_{row['rule']}", lang)),
-                     *(html.Td(f"{row[k]:,}", className=f"num level-{k}") for k in LEVELS),
+                     *(html.Td(f"{row[k]:,}", className=f"num level-{k}" if row[k] else "num")
+                       for k in LEVELS),
                      *(html.Td(f"{row[k]:,}", className="num") for k in _COUNTED)],
                     **{"data-rule": row["rule"]}) for row in rows]
     total = {k: sum(row[k] for row in rows) for k in (*LEVELS, *_COUNTED)}
@@ -112,13 +114,13 @@ def outcome_text(alert: WeekAlert, lang: str) -> str:
     return t(key, lang)
 
 
-def alert_list(week: WeekAlerts, lang: str, tz: ZoneInfo) -> list:
-    """The red and orange alerts (at most :data:`LIST_ROWS`) with a line saying how many
-    there are."""
+def alert_list(week: WeekAlerts, lang: str, tz: ZoneInfo, limit: int) -> list:
+    """The red and orange alerts (at most ``limit``) with a line saying how many there
+    are."""
     chosen = week.listed()
     if not chosen:
         return [html.P(t("alert_brief_list_none", lang), className="briefing-intro")]
-    shown = chosen[:LIST_ROWS]
+    shown = chosen[:limit]
     rows = []
     for alert in shown:
         level_name = alert.region_level if lang == "zh" else \
@@ -148,9 +150,10 @@ def alert_list(week: WeekAlerts, lang: str, tz: ZoneInfo) -> list:
     return [intro, table]
 
 
-def alerts_body(week: WeekAlerts, lang: str, tz: ZoneInfo) -> list:
-    """The page's content (see the module)."""
+def alerts_body(week: WeekAlerts, lang: str, tz: ZoneInfo, fmt: str = "print") -> list:
+    """The page's content (see the module) for a page block of format ``fmt``."""
     notes = [html.Div(n, className="briefing-note") for n in alert_notes(week, lang, tz)]
+    limit = max(LIST_ROWS[fmt] - len(notes), 4)
     sentences = alert_sentences(week, lang, tz)
     body: list = [*notes]
     if sentences:
@@ -160,7 +163,7 @@ def alerts_body(week: WeekAlerts, lang: str, tz: ZoneInfo) -> list:
         body.append(html.Div([html.H3(t("alert_brief_table", lang), className="briefing-h3"),
                               rule_table(week, lang)], className="briefing-panel"))
         body.append(html.Div([html.H3(t("alert_brief_list", lang), className="briefing-h3"),
-                              *alert_list(week, lang, tz)],
+                              *alert_list(week, lang, tz, limit)],
                              className="briefing-panel briefing-alerts-listed"))
     return [html.Div(body, className="briefing-alerts", **{
         "data-coverage": "future" if week.future else week.coverage,
