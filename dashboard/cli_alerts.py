@@ -3,6 +3,10 @@
 early-warning alerts of a region (预警), one line each: level, rule, region, since when,
 state, and the rule's explanation worded from its facts.
 
+``alerts --backfill DAYS`` instead replays the last DAYS local days on a store whose alerts
+were never computed (:mod:`data.alerts.backfill`), one line per day, so that past weeks
+have the alerts the rules would have raised then.
+
 Before listing, the alerts are brought up to date (:func:`data.alerts.book.ensure_current`:
 recomputed only when the data, the parameters or the time moved; ``--refresh`` recomputes
 anyway). The parameters are ``--rules``, else the setting ``ALERT_RULES``, else the
@@ -22,7 +26,7 @@ from sqlalchemy import Connection, select
 
 from dashboard.settings import Settings
 from data import store
-from data.alerts import book
+from data.alerts import backfill, book
 from data.alerts import params as alert_params
 from data.alerts.finding import LEVELS
 from data.alerts.registry import BY_KEY
@@ -45,6 +49,9 @@ def add_parser(sub) -> None:
                      help="recompute the alerts even if nothing changed")
     cmd.add_argument("--rules", help="a TOML file of the rules' parameters (default: the "
                                      "setting ALERT_RULES, else data/alerts/rules.toml)")
+    cmd.add_argument("--backfill", type=int, metavar="DAYS",
+                     help="replay the rules at the end of each of the last DAYS local days, "
+                          "then now (a store whose alerts were never computed), and stop")
     cmd.add_argument("--lang", choices=("zh", "en"),
                      help="the words' language (default: the setting DASHBOARD_LANGUAGE)")
     cmd.set_defaults(run=cmd_alerts)
@@ -58,6 +65,8 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings, *,
     engine = store.make_engine(settings.database_url)
     store.init_db(engine)
     now = store.naive_utc(now)
+    if args.backfill is not None:
+        return _backfill(engine, args.backfill, now, rule_params, lang)
     with engine.connect() as conn:
         region = None if args.region is None else get_region(conn, args.region)
     result = book.refresh(engine, now, rule_params) if args.refresh \
@@ -86,6 +95,25 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings, *,
         return 0
     for row in rows:
         print(_line(row, lang, tz, levels))
+    return 0
+
+
+def _backfill(engine, days: int, now: datetime, rule_params, lang: str) -> int:
+    """Replay the last ``days`` days and now, one line per pass, then the total."""
+    def told(done: backfill.Pass) -> None:
+        r = done.result
+        when = done.day.isoformat() if done.day is not None else t("alert_backfill_now", lang)
+        print(t("alert_backfill_line", lang, day=when, created=r.created, closed=r.closed,
+                reopened=r.reopened, seconds=f"{done.seconds:.1f}"), flush=True)
+        for failure in r.failed:
+            print(t("alert_failed_rule", lang, rule=failure.rule, error=failure.error),
+                  file=sys.stderr)
+
+    result = backfill.backfill(engine, days, now, rule_params, told=told)
+    with engine.connect() as conn:
+        open_now = len(book.list_alerts(conn, state="open"))
+    print(t("alert_backfill_done", lang, days=days, seconds=f"{result.seconds:.1f}",
+            created=result.created, closed=result.closed, open=open_now))
     return 0
 
 

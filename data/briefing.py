@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from data import schema
+from data.alerts.weekly import week_alerts
 from data.field.assessment import STANDINGS, assess, score_shares, split_weights
 from data.metrics import CaseScope, Period, compute, local_date, period_for
 from data.models import Case, Department, Region
@@ -333,9 +334,10 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
     (:func:`department_metrics`), ``trend`` (day/reported/closed), ``subcategories``
     (key/n), ``sources`` (key/n), ``grids`` (:func:`grid_counts`), ``shapes`` (the map's
     geometry, :func:`data.panels.grid_shapes`), ``cases`` (:func:`attention_cases`) with
-    ``cases_overdue``/``cases_total``, ``disputes`` (:func:`disputes`) and ``officers``
+    ``cases_overdue``/``cases_total``, ``disputes`` (:func:`disputes`), ``officers``
     (:func:`officers`, scored with ``weights``: :func:`data.field.assessment.load_weights`'
-    dict, None for the defaults). The week in sentences is
+    dict, None for the defaults) and ``alerts`` (the week's alerts and what became of them:
+    :func:`data.alerts.weekly.week_alerts`). The week in sentences is
     :func:`layouts.briefing.week_sentences` of this.
 
     Raises :class:`BriefingError` for a malformed week and :class:`UnknownRegion` for a
@@ -387,4 +389,5 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
         "cases_total": n_listed,
         "disputes": disputes(conn, region, period),
         "officers": officers(conn, region, period, as_of, weights),
+        "alerts": week_alerts(conn, region, period, now),
     }

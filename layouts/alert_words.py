@@ -44,6 +44,41 @@ ALERT_WORDS: dict[str, dict[str, str]] = {
         "err_alert_invalid_parameter": "“{parameter}”的值“{value}”无效：{problem}",
         "alert_action_acknowledge": "确认", "alert_action_assign": "转办督办",
         "alert_action_close": "关闭",
+        # --- the weekly briefing's alerts page ---
+        "alert_brief_title": "本周预警",
+        "alert_brief_summary": "本周新增预警{raised}条（红{red}、橙{orange}、黄{yellow}）",
+        "alert_brief_carried": "，另有此前未关闭的{carried}条",
+        "alert_brief_outcome": "；截至{when}，人工处置关闭{person}条，系统自动关闭{system}条，"
+                               "仍有{open}条未关闭",
+        "alert_brief_open_parts": "（新预警{new}条、已确认{acknowledged}条、已转办{assigned}条）",
+        "alert_brief_week_end": "周末", "alert_brief_as_of": "{as_of}",
+        "alert_brief_ack": "本周新增预警中{n}条已确认，确认用时中位数{hours}小时。",
+        "alert_brief_ack_none": "本周新增预警在统计时点前均未确认。",
+        "alert_brief_quiet": "本周无预警。",
+        "alert_brief_before": "预警自{since}起记录：本周在此之前，没有预警数据（不是没有预警）。",
+        "alert_brief_partial": "预警自{since}起记录：本周此前的预警未计入。",
+        "alert_brief_never": "尚未计算过预警：本周没有预警数据。",
+        "alert_brief_running": "本周尚未结束：预警的处置情况截至{as_of}。",
+        "alert_brief_stale": "预警最近一次计算于{at}：此后的变化未计入。",
+        "alert_brief_future": "本周尚未到来，暂无预警。",
+        "alert_brief_table": "各规则预警数", "alert_brief_rule": "规则",
+        "alert_brief_raised": "本周新增", "alert_brief_carried_col": "此前遗留",
+        "alert_brief_closed_person": "人工关闭", "alert_brief_closed_system": "系统关闭",
+        "alert_brief_open": "未关闭", "alert_brief_total": "合计",
+        "alert_brief_list": "红色、橙色预警及处置结果",
+        "alert_brief_list_more": "共{total}条，列出前{shown}条（红色在前，新的在前）。",
+        "alert_brief_list_none": "本周无红色、橙色预警。",
+        "alert_brief_level": "级别", "alert_brief_region": "区域", "alert_brief_explain": "说明",
+        "alert_brief_first_seen": "发现时间", "alert_brief_result": "截至统计时点",
+        "alert_brief_carried_mark": "此前遗留",
+        "alert_brief_out_new": "未处理", "alert_brief_out_acknowledged": "已确认（{who}）",
+        "alert_brief_out_assigned": "已转办督办 {code}（{status}）",
+        "alert_brief_out_closed_by_person": "{who}关闭：{note}",
+        "alert_brief_out_closed_by_system": "条件不再成立，系统自动关闭",
+        "alert_backfill_line": "{day}：新增{created}条，系统关闭{closed}条，重开{reopened}条（{seconds} 秒）",
+        "alert_backfill_now": "现在",
+        "alert_backfill_done": "已回溯{days}日及现在，用时{seconds}秒：新增预警{created}条，"
+                               "系统自动关闭{closed}条，现有未关闭预警{open}条",
     },
     "en": {
         "alert_rule_surge": "Surge", "alert_rule_repeat_location": "Repeat location",
@@ -87,6 +122,52 @@ ALERT_WORDS: dict[str, dict[str, str]] = {
         "err_alert_invalid_parameter": "{parameter} “{value}” is not valid: {problem}",
         "alert_action_acknowledge": "Acknowledge",
         "alert_action_assign": "Assign for supervision", "alert_action_close": "Close",
+        # --- the weekly briefing's alerts page ---
+        "alert_brief_title": "Alerts of the week",
+        "alert_brief_summary": "{raised} alerts were raised this week ({red} red, {orange} "
+                               "orange, {yellow} yellow)",
+        "alert_brief_carried": ", and {carried} raised earlier were still open",
+        "alert_brief_outcome": "; by {when}, {person} were closed by a person, {system} "
+                               "closed themselves and {open} were still open",
+        "alert_brief_open_parts": " ({new} new, {acknowledged} acknowledged, {assigned} "
+                                  "assigned)",
+        "alert_brief_week_end": "the end of the week", "alert_brief_as_of": "{as_of}",
+        "alert_brief_ack": "{n} of the week's new alerts were acknowledged, after a median "
+                           "of {hours} hours.",
+        "alert_brief_ack_none": "None of the week's new alerts was acknowledged.",
+        "alert_brief_quiet": "No alert this week.",
+        "alert_brief_before": "Alerts are recorded since {since}: there is no alert data for "
+                              "this week (which is not the same as no alerts).",
+        "alert_brief_partial": "Alerts are recorded since {since}: the week's earlier alerts "
+                               "are not counted.",
+        "alert_brief_never": "The alerts were never computed: no alert data for this week.",
+        "alert_brief_running": "This week is not over: the alerts' outcomes are as of "
+                               "{as_of}.",
+        "alert_brief_stale": "The alerts were last computed at {at}: later changes are not "
+                             "counted.",
+        "alert_brief_future": "This week has not come yet: no alerts.",
+        "alert_brief_table": "Alerts by rule", "alert_brief_rule": "Rule",
+        "alert_brief_raised": "New", "alert_brief_carried_col": "Earlier",
+        "alert_brief_closed_person": "Closed by a person",
+        "alert_brief_closed_system": "Closed by the system",
+        "alert_brief_open": "Open", "alert_brief_total": "Total",
+        "alert_brief_list": "Red and orange alerts and their outcome",
+        "alert_brief_list_more": "{total} in all; the first {shown} are listed (red first, "
+                                 "newest first).",
+        "alert_brief_list_none": "No red or orange alert this week.",
+        "alert_brief_level": "Level", "alert_brief_region": "Region",
+        "alert_brief_explain": "Why", "alert_brief_first_seen": "Found",
+        "alert_brief_result": "Outcome", "alert_brief_carried_mark": "earlier",
+        "alert_brief_out_new": "Not acted on",
+        "alert_brief_out_acknowledged": "Acknowledged ({who})",
+        "alert_brief_out_assigned": "Assigned as {code} ({status})",
+        "alert_brief_out_closed_by_person": "Closed by {who}: {note}",
+        "alert_brief_out_closed_by_system": "Condition no longer held: closed by the system",
+        "alert_backfill_line": "{day}: {created} raised, {closed} closed by the system, "
+                               "{reopened} reopened ({seconds} s)",
+        "alert_backfill_now": "now",
+        "alert_backfill_done": "backfilled {days} days and now in {seconds} s: {created} "
+                               "alerts raised, {closed} closed by the system, {open} open now",
     },
 }
 

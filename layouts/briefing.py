@@ -26,11 +26,12 @@ from data.briefing import HEADLINE, Change, change
 from data.metric_registry import BY_KEY
 from layouts import figures
 from layouts.assessment import officers_body
+from layouts.briefing_alerts import alerts_body
 from layouts.format import format_value
 from layouts.text import label, metric_label, region_name, t
 
 #: The briefing's pages, in order (their count is the PDF's page count).
-PAGES = ("summary", "map", "problems", "rankings", "cases", "disputes", "officers")
+PAGES = ("summary", "map", "problems", "rankings", "cases", "disputes", "officers", "alerts")
 FORMATS = ("print", "slides")
 
 
@@ -425,8 +426,16 @@ def build_officers_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
                  officers_body(data["officers"], lang))
 
 
+def build_alerts_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
+    """Page 8: the week's alerts (本周预警) and what became of them
+    (:func:`layouts.briefing_alerts.alerts_body`)."""
+    return _page("alerts", 8, t("alert_brief_title", lang), data, lang,
+                 alerts_body(data["alerts"], lang, ZoneInfo(data["week"]["timezone"]),
+                             "slides" if canvas == CANVASES["slides"] else "print"))
+
+
 BUILDERS = (build_summary_page, build_map_page, build_problems_page, build_rankings_page,
-            build_cases_page, build_disputes_page, build_officers_page)
+            build_cases_page, build_disputes_page, build_officers_page, build_alerts_page)
 
 
 def build_briefing(data: dict, lang: str, fmt: str = "print") -> html.Div:

@@ -18,7 +18,11 @@ The parts, one home each:
   closed by themselves when their condition no longer holds, recomputed only when the
   data, the parameters or the time moved; read back by region;
 * :mod:`data.alerts.actions` — the people's actions on them (acknowledge, assign as a
-  supervision case, close with a note), with versions and audit rows.
+  supervision case, close with a note), with versions and audit rows;
+* :mod:`data.alerts.weekly` — a region's week of alerts and what became of them by the
+  week's end (the weekly briefing's page);
+* :mod:`data.alerts.backfill` — the last days replayed on a store whose alerts were never
+  computed (``dashboard alerts --backfill``).
 
 No Dash here: :mod:`layouts` words and draws them, :mod:`callbacks` connects them.
 """

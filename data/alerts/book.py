@@ -73,6 +73,9 @@ DISABLED_CLOSE_NOTE = "预警规则已停用，系统关闭"
 COMPUTED_VERSION = "alerts_data_version"
 COMPUTED_AT = "alerts_computed_at"
 COMPUTED_PARAMS = "alerts_params"
+#: When the alerts were first computed (the earliest ``now`` a refresh wrote at): the
+#: weekly briefing says "alerts recorded since" rather than count a week before as empty.
+FIRST_COMPUTED = "alerts_first_computed_at"
 ALERTS_VERSION = "alerts_version"
 #: The longest the alerts stand without a recompute when the data did not change.
 RECOMPUTE_AFTER = timedelta(minutes=10)
@@ -323,6 +326,9 @@ def apply_findings(conn: Connection, now: datetime,
                            counts["reopened"], tuple(failed), data_version)
     store.set_meta(conn, COMPUTED_VERSION, str(data_version))
     store.set_meta(conn, COMPUTED_AT, now.isoformat())
+    first = store.get_meta(conn, FIRST_COMPUTED)
+    if first is None or datetime.fromisoformat(first) > now:
+        store.set_meta(conn, FIRST_COMPUTED, now.isoformat())
     if params_digest is not None:
         store.set_meta(conn, COMPUTED_PARAMS, params_digest)
     if result.changed:

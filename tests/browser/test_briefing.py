@@ -28,7 +28,7 @@ from tests.browser.conftest import DEMO_AS_OF
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["summary", "map", "problems", "rankings", "cases", "disputes", "officers"]
+PAGES = ["summary", "map", "problems", "rankings", "cases", "disputes", "officers", "alerts"]
 LOCAL_SCHEMES = ("data:", "blob:")
 
 
@@ -179,7 +179,7 @@ def _pdf_text(pdf: Path) -> str:
 def test_the_pdf_has_the_designed_pages_and_the_summary_figures(outputs, county):
     info = subprocess.run(["pdfinfo", str(outputs["pdf"])], capture_output=True, text=True,
                           check=True).stdout
-    assert re.search(r"^Pages:\s+7$", info, re.M), info
+    assert re.search(r"^Pages:\s+8$", info, re.M), info
     size = re.search(r"^Page size:\s+([\d.]+) x ([\d.]+) pts \(A4\)", info, re.M)
     assert size, info  # A4 landscape: 297 x 210 mm is 841.9 x 595.3 pt
     assert float(size.group(1)) == pytest.approx(841.9, abs=1)
@@ -200,7 +200,7 @@ def test_the_pdf_has_the_designed_pages_and_the_summary_figures(outputs, county)
         assert row[2] == format_value(before[key], BY_KEY[key].kind), (key, row)
     for town in county["summary"]["children"]:
         assert town["name"] in text
-    assert "第 7 / 7 页" in text or "第7/7页" in text.replace(" ", "")
+    assert "第 8 / 8 页" in text or "第8/8页" in text.replace(" ", "")
 
 
 def test_the_pdf_embeds_its_fonts_and_chinese_renders(outputs):
@@ -217,7 +217,7 @@ def test_the_pdf_embeds_its_fonts_and_chinese_renders(outputs):
 
 def test_the_png_pages_are_16_by_9_and_not_blank(outputs, browser):
     files = sorted(outputs["pngs"].glob("*.png"))
-    assert [f.name for f in files] == [f"briefing-{n:02d}.png" for n in range(1, 8)]
+    assert [f.name for f in files] == [f"briefing-{n:02d}.png" for n in range(1, 9)]
     assert not list(outputs["pngs"].glob(".briefing-*")), "a temporary folder was left"
     context = browser.new_context()
     page = context.new_page()
@@ -280,7 +280,7 @@ def test_the_console_links_to_its_briefing_and_the_server_makes_the_pdf(page_wit
     pdf.write_bytes(response.body())
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
                           check=True).stdout
-    assert re.search(r"^Pages:\s+7$", info, re.M), info
+    assert re.search(r"^Pages:\s+8$", info, re.M), info
     expected_reported = county["summary"]["metrics"]["reported"]
     assert f"本周共受理事件{expected_reported:,}件" in _pdf_text(pdf)
     _assert_clean(log, live_server.host)

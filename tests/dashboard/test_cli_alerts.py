@@ -6,7 +6,7 @@ bad arguments are one line and exit status 2. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,11 @@ from sqlalchemy import select
 from dashboard.cli import main
 from dashboard.settings import Settings
 from data import store
+from data.alerts import book
 from data.alerts import registry
 from data.alerts.finding import Finding
 from data.alerts.registry import Rule
-from data.models import Case
+from data.models import Alert, AlertCase, Case
 from tests import alert_fakes, workflow_store as ws
 from tests.workflow_store import G1, G2, NOW
 
@@ -126,3 +127,71 @@ def test_bad_arguments_are_one_line_and_status_2(county, capsys, tmp_path: Path)
     assert alert_fakes.CALLS == []
     with pytest.raises(SystemExit):
         main(["alerts", "--state", "opened"], county)
+
+
+# --- --backfill: the last days replayed (the real stuck-case rule, tests/alert_store.py) --------
+
+@pytest.fixture
+def overdue(engine, tmp_path: Path) -> tuple[Settings, datetime]:
+    """Two overdue cases around the last local days (the tiny county's time zone is UTC),
+    the stuck-case rule alone on; returns the settings and today's midnight."""
+    from tests import alert_store as st
+
+    st.build(engine)
+    midnight = store.utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    long_ago = midnight - timedelta(days=40)
+    st.add(engine,
+           # 7.5 days past its deadline at the end of the day three days ago: alerts then
+           st.case("A", long_ago, due_at=midnight - timedelta(days=10, hours=12)),
+           # 7.5 days past it only at the end of the day before yesterday; closed
+           # yesterday at noon, so its alert closes itself at the end of yesterday
+           st.case("B", long_ago, due_at=midnight - timedelta(days=8, hours=12),
+                   status="closed", closed_at=midnight - timedelta(hours=12)))
+    rules = tmp_path / "rules.toml"
+    rules.write_text("".join(f"[{key}]\nenabled = false\n" for key in
+                             ("surge", "repeat_location", "recurring_dispute", "blind_spot")),
+                     encoding="utf-8")
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False),
+                        alert_rules=str(rules))
+    return settings, midnight
+
+
+def test_backfill_replays_each_day_then_now_and_writes_a_sane_history(overdue, capsys):
+    settings, midnight = overdue
+    assert main(["alerts", "--backfill", "3"], settings) == 0
+    lines = capsys.readouterr().out.splitlines()
+    days = [(midnight - timedelta(days=n)).date().isoformat() for n in (3, 2, 1)]
+    assert [line.split("：")[0] for line in lines[:4]] == [*days, "现在"]
+    assert [line.split("（")[0] for line in lines[:4]] == [
+        f"{days[0]}：新增1条，系统关闭0条，重开0条", f"{days[1]}：新增1条，系统关闭0条，重开0条",
+        f"{days[2]}：新增0条，系统关闭1条，重开0条", "现在：新增0条，系统关闭0条，重开0条"]
+    assert lines[4].startswith("已回溯3日及现在") and lines[4].endswith(
+        "新增预警2条，系统自动关闭1条，现有未关闭预警1条")
+    engine = store.make_engine(settings.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(Case.code, Alert.first_seen_at, Alert.closed_at,
+                                   Alert.closed_by, Alert.state)
+                            .join(AlertCase, AlertCase.alert_id == Alert.id)
+                            .join(Case, Case.id == AlertCase.case_id)
+                            .order_by(Case.code)).all()
+        first = store.get_meta(conn, book.FIRST_COMPUTED)
+    engine.dispose()
+    end_of = lambda n: midnight - timedelta(days=n, seconds=1)  # noqa: E731
+    assert [tuple(r) for r in rows] == [
+        ("A", end_of(2), None, None, "new"),
+        ("B", end_of(1), end_of(0), book.SYSTEM, "closed")]
+    assert first == end_of(2).isoformat()
+
+
+def test_backfill_refuses_a_store_whose_alerts_were_computed_and_bad_days(overdue, capsys):
+    settings, _ = overdue
+    assert main(["alerts"], settings) == 0  # computed now
+    capsys.readouterr()
+    assert main(["alerts", "--backfill", "3"], settings) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the alerts were computed already at ") and \
+        err.count("\n") == 1 and "dashboard demo" in err
+    for days in ("0", "367"):
+        assert main(["alerts", "--backfill", days], settings) == 2
+        assert capsys.readouterr().err == (f"error: --backfill {days}: expected a number "
+                                           "of days from 1 to 366\n")
