@@ -146,7 +146,10 @@ def overdue(engine, tmp_path: Path) -> tuple[Settings, datetime]:
            # 7.5 days past it only at the end of the day before yesterday; closed
            # yesterday at noon, so its alert closes itself at the end of yesterday
            st.case("B", long_ago, due_at=midnight - timedelta(days=8, hours=12),
-                   status="closed", closed_at=midnight - timedelta(hours=12)))
+                   status="closed", closed_at=midnight - timedelta(hours=12)),
+           # a case of this week, no deadline: the data is current, not an old export
+           # (which the rules would judge as of its newest case's day)
+           st.case("C", midnight - timedelta(days=4)))
     rules = tmp_path / "rules.toml"
     rules.write_text("".join(f"[{key}]\nenabled = false\n" for key in
                              ("surge", "repeat_location", "recurring_dispute", "blind_spot")),
