@@ -146,6 +146,15 @@ def _filters(state_filter: object, rule: object, level: object) -> tuple[str, st
     return state_filter, rule, level
 
 
+def _listed_region(conn, principal: Principal, code: str | None) -> int | None:
+    """The region whose alerts (its own and below) the list shows: the console's; None
+    (the whole deployment, alerts with no region too) for the top region shown to one who
+    may see the whole deployment (an alert with no region is theirs alone)."""
+    if code is None or (principal.region_id is None and region_shown(conn, None) == code):
+        return None
+    return get_region(conn, code).id
+
+
 def show_alerts(store: dict | None, refresh: object, version: object, state_filter: object,
                 rule: object, level: object, page: object):
     """The alerts of the console's region and below, filtered, one page of them: the rows,
@@ -160,7 +169,7 @@ def show_alerts(store: dict | None, refresh: object, version: object, state_filt
         with services.engine().connect() as conn:
             code = region_shown(conn, state.region)
             principal = require_region_viewer(conn, code)
-            region_id = None if code is None else get_region(conn, code).id
+            region_id = _listed_region(conn, principal, code)
 
             def read(page: int):
                 return book.alert_page(conn, region_id, state=state_filter, rule=rule,
