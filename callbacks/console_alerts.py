@@ -254,6 +254,18 @@ def select_alert(clicks: list | None, clear: object, store: dict | None,
     return (no_update if same_path else path), (no_update if same_query else query)
 
 
+def open_alert_case(clicks: list | None, trigger: object = None):
+    """A case code in the panel opens that case in the details (whose callback checks the
+    reader may see it: :func:`callbacks.console.show_case`). Reads nothing of the store."""
+    trigger = trigger if trigger is not None else _triggered()
+    if not any(clicks or []) or not isinstance(trigger, dict):
+        return no_update
+    value = trigger.get("case")
+    if isinstance(value, bool) or not isinstance(value, int):
+        return no_update
+    return value
+
+
 def _visible_cases(conn, principal: Principal, alert_id: int) -> tuple[list[dict], int]:
     """The alert's cases the principal may see, and how many others it has."""
     cases = book.alert_case_rows(conn, alert_id)
@@ -481,6 +493,10 @@ def register(app: Dash) -> None:
         State(ids.CONSOLE_STATE, "data"), State(ids.URL, "pathname"), State(ids.URL, "search"),
         prevent_initial_call=True,
     )(select_alert)
+    app.callback(
+        Output(ids.CONSOLE_CASE, "data", allow_duplicate=True),
+        Input(ids.alert_case(ALL, ALL), "n_clicks"), prevent_initial_call=True,
+    )(open_alert_case)
     app.callback(
         Output(ids.ALERT_SELECTED, "children"),
         Input(ids.CONSOLE_STATE, "data"), Input(ids.CONSOLE_REFRESH, "data"),

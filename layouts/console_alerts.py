@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from data.alerts.book import ACKNOWLEDGED, ASSIGNED, CLOSED, NEW, OPEN_STATES, SYSTEM
+from data.alerts.book import ACKNOWLEDGED, ASSIGNED, CLOSED, NEW, SYSTEM
 from data.alerts.finding import LEVELS
 from data.alerts.registry import RULES
 from layouts import ids
@@ -148,7 +148,7 @@ def state_words(row, case_codes: dict[int, str], tz: ZoneInfo, lang: str) -> lis
     if row.state == ASSIGNED:
         code = case_codes.get(row.assigned_case_id) if row.assigned_case_id else None
         parts.append(html.Span([t("alert_assigned_to", lang), html.Button(
-            code, id=ids.linked_case(row.assigned_case_id), className="case-link",
+            code, id=ids.alert_case(row.assigned_case_id, "row"), className="case-link",
             **{"data-case": code})] if code else t("alert_assigned_case_gone", lang)))
     return parts
 
@@ -213,7 +213,8 @@ def build_selected(row, explanation: str, cases: list[dict], hidden: int, lang: 
         html.Div(explanation, className="alert-words"),
         html.Div(where, className="muted alert-map-note"),
         html.Ul([html.Li([
-            html.Button(c["code"], id=ids.linked_case(c["id"]), className="case-link",
+            html.Button(c["code"], id=ids.alert_case(c["id"], "selected"),
+                        className="case-link",
                         **{"data-case": c["code"]}),
             html.Span(c.get("subcategory") or "", className="alert-case-sub"),
             html.Span(label(c.get("status") or "", lang), className="alert-case-status"),
@@ -241,7 +242,3 @@ def add_alert_layer(fig: go.Figure, cases: list[dict], lang: str) -> go.Figure:
         marker=dict(symbol="circle-open", size=18, color=ALERT_COLOUR,
                     line=dict(color=ALERT_COLOUR, width=3))))
     return fig
-
-
-def is_open(state: str) -> bool:
-    return state in OPEN_STATES

@@ -212,6 +212,13 @@ def alert_pick(alert_id: int) -> dict[str, object]:
     return {"type": "alert-pick", "alert": alert_id}
 
 
+def alert_case(case_id: int, where: str) -> dict[str, object]:
+    """The id of a case code in the alerts panel (``where``: ``row``, the supervision case
+    on an alert's row; ``selected``, a case behind the selected alert): a click opens the
+    case's details, whose callback checks the reader may see it."""
+    return {"type": "alert-case", "case": case_id, "where": where}
+
+
 def alert_button(action: str, alert_id: int, version: int) -> dict[str, object]:
     """The id of an alert row's 确认 (``acknowledge``), 转办督办 (``assign``) or 关闭
     (``close``) button: the alert and the version the commander sees. The server reads

@@ -131,8 +131,15 @@ def test_an_alert_appears_within_one_refresh_and_is_acknowledged_then_assigned(
             f"预警 #{alert_id} 已转办督办，督办案件 {code} 已立案"
         link = row.locator(f".alert-state [data-case='{code}']")
         assert link.inner_text() == code
-        link.click()  # opens the supervision case in the detail
-        page.wait_for_selector(f"#console-detail:has-text('{code}')")
+        detail = page.locator(f"#console-detail:has-text('{code}')")
+        for _ in range(5):  # the filed case moved the data: the list may redraw under a click
+            link.click()  # opens the supervision case in the detail
+            try:
+                detail.wait_for(timeout=3000)
+                break
+            except Exception:  # noqa: BLE001 - the click fell on a row being replaced
+                continue
+        detail.wait_for(timeout=1000)
         _clean(log, server.host)
     finally:
         context.close()

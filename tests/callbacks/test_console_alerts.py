@@ -271,8 +271,11 @@ def test_a_click_selects_the_alert_in_the_address_and_its_cases_are_marked(app):
         assert f'"data-case": "{code}"' in listed
     assert "地图上标出 2 件；1 件无坐标，仅列出" in listed
     assert "您的账号只能查看预警，不能操作" in listed
-    assert f'"data-alert": "{g1}", "data-state": "new", "data-level": "red"' in rows
     assert "alert-row level-red state-new selected" in rows
+    assert rows.count("selected") == 1
+    assert cb.open_alert_case([1], trigger=ids.alert_case(app.cases["A1"], "selected")) == \
+        app.cases["A1"]
+    assert cb.open_alert_case([1], trigger=ids.alert_case("1", "row")) is no_update
 
 
 def test_only_the_cases_the_reader_may_see_are_listed_and_drawn(app):
@@ -441,11 +444,7 @@ def test_cancel_closes_the_form(app):
     with _as(app, "commander", s.T1):  # an acknowledge button does not open the form
         row = _alert(app, "g1")
         assert cb.open_alert_form([1], None, _store(), trigger=ids.alert_button(
-            "acknowledge", row.id, row.version)) == (no_update,) * layout_outputs()
-
-
-def layout_outputs() -> int:
-    return cb.FORM_OUTPUTS
+            "acknowledge", row.id, row.version)) == (no_update,) * cb.FORM_OUTPUTS
 
 
 def test_an_alert_action_leaves_the_version_check_to_the_store(app):

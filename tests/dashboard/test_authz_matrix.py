@@ -377,6 +377,11 @@ ALERT_CALLBACKS: dict[str, Spec] = {
         STATE: console_state(t), f"{ids.URL}.pathname": f"/region/{t}", f"{ids.URL}.search": ""},
         trigger=json.dumps(ids.alert_pick(_alert_id(w, t)), separators=(",", ":"),
                            sort_keys=True) + ".n_clicks")]),
+    "open_alert_case": Spec("none", ("T2",), lambda w, t: [body(w, "open_alert_case", {
+        "ALL.n_clicks": [{"id": ids.alert_case(case_id_of(w, t), "row"), "property": "n_clicks",
+                          "value": 1}]}, trigger=json.dumps(
+        ids.alert_case(case_id_of(w, t), "row"), separators=(",", ":"), sort_keys=True)
+        + ".n_clicks")]),
     "show_selected": Spec("read", ALERT_TARGETS, lambda w, t: [body(w, "show_selected", {
         STATE: {**console_state(None), "alert": _alert_id(w, t)},
         f"{ids.CONSOLE_REFRESH}.data": 0})], marker=lambda t: TARGET_CASE.get(t)),
