@@ -3,7 +3,8 @@
 from dash import Dash
 
 from callbacks import (
-    briefing, console, duplicates, followup, intake_desk, officers, pages, patrolmap, wall,
+    briefing, console, console_alerts, duplicates, followup, intake_desk, officers, pages,
+    patrolmap, wall,
 )
 
 
@@ -17,4 +18,5 @@ def register_all(app: Dash) -> None:
     briefing.register(app)
     intake_desk.register(app)
     patrolmap.register(app)
+    console_alerts.register(app)
     officers.register(app)

@@ -23,6 +23,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from callbacks.console_targets import (
     dispatch_choices, suggested_officers, target_ids, target_versions,
 )
+from callbacks.console_alerts import alert_layer
 from callbacks.duplicates import annotate_links
 from callbacks.patrolmap import patrol_layer
 from dashboard import auth, console_cache, services
@@ -40,6 +41,7 @@ from data.regions import UnknownRegion, ancestors_of, children_of, get_region
 from data.store import deployment_timezone, utcnow
 from layouts import console as layout
 from layouts import ids
+from layouts.console_alerts import add_alert_layer, build_alerts_panel
 from layouts.console_panels import (
     PANEL_KEYS, action_outcome, build_panels, case_points, dispatch_hint, labelled_row,
     officer_options,
@@ -72,7 +74,9 @@ def render_console(pathname: str | None, search: str | None) -> list:
     shell = layout.build_console(lang, categories, state.to_store(),
                                  layout.build_breadcrumb(crumbs, state.to_query(), lang),
                                  build_patrol_panel(lang, state.to_store(),
-                                                    services.settings().blind_spot_days))
+                                                    services.settings().blind_spot_days),
+                                 build_alerts_panel(lang,
+                                                    services.settings().wall_refresh_seconds))
     return [shell]
 
 
@@ -186,8 +190,10 @@ def panels(state: ConsoleState, now: datetime | None = None) -> dict:
             points = case_points(open_case_points(
                 conn, code, now, flt, include_closed=not state.hide_closed))
         positions, patrols = patrol_layer(conn, state, code, now, shapes)  # tracks if asked
+        marked = alert_layer(conn, state, code)  # the selected alert's cases
     shown = build_panels(view, shapes, points, state.to_query(), lang, code)
     add_patrol_layer(shown["map"], positions, patrols)
+    add_alert_layer(shown["map"], marked, lang)
     return shown
 
 

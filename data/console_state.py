@@ -33,6 +33,8 @@ MAX_TEXT = 100
 #: An officer's external id (``officers.code``) as an address may carry it: 1 to 64
 #: characters, none of them a control character, no space at either end.
 OFFICER_CODE = re.compile(r"^(?! )[^\x00-\x1f\x7f]{1,64}(?<! )$")
+#: An alert's id as an address carries it: digits, at most 18 of them.
+ALERT_ID = re.compile(r"^[0-9]{1,18}$")
 
 
 class BadAddress(ValueError):
@@ -64,6 +66,19 @@ def address_lang(search: str | None, default_lang: str) -> str:
     return lang if lang in LANGS else default_lang
 
 
+def _alert(value: object) -> int | None:
+    """An alert id from an address or a store (None: none selected); anything but a
+    whole number is a :class:`BadAddress`. Whether the reader may see it is checked where
+    it is read (:mod:`callbacks.console_alerts`)."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10 ** 18:
+        return value
+    if isinstance(value, str) and ALERT_ID.match(value):
+        return int(value)
+    raise BadAddress("alert", value[:40] if isinstance(value, str) else repr(value)[:40])
+
+
 def _date(name: str, value: str | None) -> date:
     try:
         return date.fromisoformat(value or "")
@@ -80,7 +95,8 @@ class ConsoleState:
     date picker write them) for a custom one; ``categories``, ``sources`` and ``statuses``
     the list's filters; ``hide_closed`` leaves closed cases off the map; ``text`` the
     search; ``lang`` the language; ``day`` (YYYY-MM-DD) the local day whose patrol tracks
-    the map draws, of ``officer`` (an officer's code) or, on a grid, of the grid."""
+    the map draws, of ``officer`` (an officer's code) or, on a grid, of the grid; ``alert``
+    the id of the alert (预警) selected in the alerts panel, whose cases the map marks."""
 
     region: str | None = None
     period: str = DEFAULT_PERIOD
@@ -94,6 +110,7 @@ class ConsoleState:
     lang: str = "zh"
     day: str | None = None
     officer: str | None = None
+    alert: int | None = None
 
     @classmethod
     def parse(cls, pathname: str | None, search: str | None,
@@ -104,7 +121,8 @@ class ConsoleState:
         ``period`` (today, 7d, 30d, custom with ``from`` and ``to`` as YYYY-MM-DD), repeated
         ``cat``, ``src`` and ``status`` filters, ``closed=show`` to draw closed cases on the
         map, ``q`` (the search), ``lang``, ``day`` (YYYY-MM-DD: the patrol tracks of that
-        day) and ``officer`` (an officer's code: whose tracks); ``/?region=CODE`` is read
+        day), ``officer`` (an officer's code: whose tracks) and ``alert`` (the selected
+        alert's id); ``/?region=CODE`` is read
         as ``/region/CODE`` (older bookmarks). Raises :class:`BadAddress` naming the first
         bad parameter."""
         query = parse_qs((search or "").lstrip("?"))
@@ -145,7 +163,7 @@ class ConsoleState:
                    categories=tuple(query.get("cat", [])), sources=tuple(sources),
                    statuses=tuple(statuses), hide_closed=closed == "hide",
                    text=(one("q", "") or "").strip()[:MAX_TEXT], lang=lang,
-                   day=day, officer=officer)
+                   day=day, officer=officer, alert=_alert(one("alert")))
 
     def to_query(self) -> dict[str, object]:
         """The query parameters (without ``lang``) that give this state back."""
@@ -165,6 +183,8 @@ class ConsoleState:
             query["day"] = self.day
         if self.officer:
             query["officer"] = self.officer
+        if self.alert is not None:
+            query["alert"] = str(self.alert)
         return query
 
     def to_store(self) -> dict:
@@ -174,14 +194,14 @@ class ConsoleState:
                 "categories": list(self.categories), "sources": list(self.sources),
                 "statuses": list(self.statuses), "hide_closed": self.hide_closed,
                 "text": self.text, "lang": self.lang, "day": self.day,
-                "officer": self.officer}
+                "officer": self.officer, "alert": self.alert}
 
     @classmethod
     def from_store(cls, data: dict) -> ConsoleState:
-        """The state a ``dcc.Store`` sent back (:meth:`to_store`'s dict; ``text``, ``day``
-        and ``officer`` may be missing). A value that is not such a dict raises
-        ``KeyError`` or ``TypeError``; a ``day`` or ``officer`` the address could not
-        carry, :class:`BadAddress`."""
+        """The state a ``dcc.Store`` sent back (:meth:`to_store`'s dict; ``text``, ``day``,
+        ``officer`` and ``alert`` may be missing). A value that is not such a dict raises
+        ``KeyError`` or ``TypeError``; a ``day``, ``officer`` or ``alert`` the address
+        could not carry, :class:`BadAddress`."""
         if not isinstance(data, dict):
             raise TypeError(f"a console state is a dict, not {type(data).__name__}")
         day, officer = data.get("day"), data.get("officer")
@@ -196,7 +216,8 @@ class ConsoleState:
                    first=data["first"], last=data["last"],
                    categories=tuple(data["categories"]), sources=tuple(data["sources"]),
                    statuses=tuple(data["statuses"]), hide_closed=data["hide_closed"],
-                   text=data.get("text", ""), lang=data["lang"], day=day, officer=officer)
+                   text=data.get("text", ""), lang=data["lang"], day=day, officer=officer,
+                   alert=_alert(data.get("alert")))
 
     def case_filter(self, region_code: str | None) -> CaseFilter:
         """The data layer's filter for this state: today and 7 days are the last 1 and 7

@@ -79,6 +79,35 @@ ALERT_WORDS: dict[str, dict[str, str]] = {
         "alert_backfill_now": "现在",
         "alert_backfill_done": "已回溯{days}日及现在，用时{seconds}秒：新增预警{created}条，"
                                "系统自动关闭{closed}条，现有未关闭预警{open}条",
+        # --- the console's alert panel ---
+        "alerts_title": "预警", "alerts_filter_rule": "预警规则", "alerts_filter_level": "级别",
+        "alerts_count": "共 {n} 条，显示第 {first}–{last} 条", "alerts_count_none": "共 0 条",
+        "alerts_prev": "上一页", "alerts_next": "下一页",
+        "alert_acknowledged_by": "{who} 于 {at} 确认",
+        "alert_assigned_to": "已转办督办：", "alert_assigned_case_gone": "督办案件已不存在",
+        "alert_closed_by": "{who} 于 {at} 关闭：{note}",
+        "alert_closed_system_at": "{at} 系统自动关闭：预警条件已不再成立",
+        "alert_refused": "无法查看或操作此预警：预警不存在，或不在您的辖区内",
+        "alert_bad_version": "预警版本号应为整数，收到的是 {value}，请刷新页面",
+        "alert_done_acknowledge": "已确认预警 #{alert_id}",
+        "alert_done_assign": "预警 #{alert_id} 已转办督办，督办案件 {code} 已立案",
+        "alert_done_close": "已关闭预警 #{alert_id}",
+        "alert_form_assign": "转办督办：预警 #{alert_id}", "alert_form_close": "关闭预警 #{alert_id}",
+        "alert_field_category": "督办案件类别（默认：相关案件最常见的类别）",
+        "alert_field_description": "督办说明", "alert_field_note": "关闭说明（必填）",
+        "alert_note_required": "请填写关闭说明：关闭预警须说明原因",
+        "alert_description_too_long": "督办说明过长：最多 {limit} 字，现为 {n} 字",
+        "alert_submit": "提交", "alert_cancel": "取消",
+        "alert_selected_none": "点击一条预警，在地图上标出其相关案件（紫色圆圈）并在此列出",
+        "alert_clear": "取消选择",
+        "alert_map_note": "地图上标出 {mapped} 件", "alert_unmapped": "；{n} 件无坐标，仅列出",
+        "alert_hidden_cases": "；另有 {n} 件不在您的辖区内，未显示",
+        "alert_cases_title": "相关案件", "alert_viewer_note": "您的账号只能查看预警，不能操作",
+        "alert_case_hover": "预警案件 {code} {sub}",
+        "param_service_code": "督办案件类别", "param_region_id": "所在区域",
+        "problem_no_region": "预警没有所在区域，无法立案",
+        "problem_no_category": "相关案件没有可用的类别，请选择督办案件类别",
+        "problem_unknown_service": "没有此类别代码",
     },
     "en": {
         "alert_rule_surge": "Surge", "alert_rule_repeat_location": "Repeat location",
@@ -168,6 +197,45 @@ ALERT_WORDS: dict[str, dict[str, str]] = {
         "alert_backfill_now": "now",
         "alert_backfill_done": "backfilled {days} days and now in {seconds} s: {created} "
                                "alerts raised, {closed} closed by the system, {open} open now",
+        # --- the console's alert panel ---
+        "alerts_title": "Alerts", "alerts_filter_rule": "Rule", "alerts_filter_level": "Level",
+        "alerts_count": "{n} alerts, showing {first}–{last}", "alerts_count_none": "0 alerts",
+        "alerts_prev": "Previous", "alerts_next": "Next",
+        "alert_acknowledged_by": "acknowledged by {who} at {at}",
+        "alert_assigned_to": "Assigned as supervision case ",
+        "alert_assigned_case_gone": "its supervision case no longer exists",
+        "alert_closed_by": "closed by {who} at {at}: {note}",
+        "alert_closed_system_at": "closed by the system at {at}: its condition no longer holds",
+        "alert_refused": "This alert cannot be shown or acted on: it does not exist, or lies "
+                         "outside your area",
+        "alert_bad_version": "An alert version must be a whole number, not {value}: reload "
+                             "the page",
+        "alert_done_acknowledge": "Alert #{alert_id} acknowledged",
+        "alert_done_assign": "Alert #{alert_id} assigned: supervision case {code} filed",
+        "alert_done_close": "Alert #{alert_id} closed",
+        "alert_form_assign": "Assign alert #{alert_id} for supervision",
+        "alert_form_close": "Close alert #{alert_id}",
+        "alert_field_category": "Category of the supervision case (default: that of most of "
+                                "its cases)",
+        "alert_field_description": "Description", "alert_field_note": "Why it is closed "
+                                                                       "(required)",
+        "alert_note_required": "Say why the alert is closed: a note is required",
+        "alert_description_too_long": "The description is too long: at most {limit} "
+                                      "characters, not {n}",
+        "alert_submit": "Submit", "alert_cancel": "Cancel",
+        "alert_selected_none": "Click an alert to mark its cases on the map (purple rings) "
+                               "and list them here",
+        "alert_clear": "Unselect",
+        "alert_map_note": "{mapped} marked on the map", "alert_unmapped": "; {n} without a "
+                                                                         "point, listed only",
+        "alert_hidden_cases": "; {n} more outside your area, not shown",
+        "alert_cases_title": "Cases behind it",
+        "alert_viewer_note": "Your account may see alerts, not act on them",
+        "alert_case_hover": "Alert case {code} {sub}",
+        "param_service_code": "Category", "param_region_id": "Region",
+        "problem_no_region": "the alert has no region to file a case in",
+        "problem_no_category": "its cases name no category: choose one",
+        "problem_unknown_service": "no category has this code",
     },
 }
 

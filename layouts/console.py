@@ -160,11 +160,11 @@ def build_grid(lang: str) -> dag.AgGrid:
 
 
 def build_console(lang: str, categories: list[str], state: dict,
-                  crumbs: list | None = None, patrol_panel: html.Section | None = None
-                  ) -> html.Div:
+                  crumbs: list | None = None, patrol_panel: html.Section | None = None,
+                  alerts_panel: html.Section | None = None) -> html.Div:
     """The console's shell: every panel empty (but the breadcrumb), filled by the
-    callbacks; ``patrol_panel`` (:func:`layouts.patrolmap.build_patrol_panel`) under the
-    map."""
+    callbacks; ``alerts_panel`` (:func:`layouts.console_alerts.build_alerts_panel`) and
+    ``patrol_panel`` (:func:`layouts.patrolmap.build_patrol_panel`) under the map."""
     panel = "panel"
     return html.Div([
         dcc.Store(id=ids.CONSOLE_STATE, data=state),
@@ -209,6 +209,8 @@ def build_console(lang: str, categories: list[str], state: dict,
                                         style={"height": "220px"})], className=panel),
             ], className="console-right"),
         ], className="console-row row-top"),
+        *([] if alerts_panel is None else [html.Div([alerts_panel],
+                                                    className="console-row row-alerts")]),
         *([] if patrol_panel is None else [html.Div([patrol_panel],
                                                     className="console-row row-patrol")]),
         html.Div([

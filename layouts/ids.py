@@ -179,3 +179,48 @@ OFFICERS_GRID = "officers-grid"  # the sortable table of officers
 OFFICERS_CONSOLE = "officers-console"  # back to the console on the same region
 CONSOLE_OFFICERS = "console-officers"  # the console's link to the officers view
 WALL_OFFICERS = "wall-officers"  # /wall?panel=officers: the top and bottom five
+
+
+# --- issue 16: the console's alerts panel, 预警 (callbacks/console_alerts.py) ---------------
+ALERTS_TICK = "alerts-tick"  # polls the alerts' version (book.alerts_version)
+ALERTS_VERSION = "alerts-version"  # the alerts' version last seen: the list redraws when it moves
+ALERTS_STATE = "alerts-state"  # the state filter: new, open, closed, all
+ALERTS_RULE = "alerts-rule"  # the rule filter (None: any)
+ALERTS_LEVEL = "alerts-level"  # the level filter (None: any)
+ALERTS_PAGE = "alerts-page"  # which page of the list (0: the first)
+ALERTS_PREV = "alerts-prev"
+ALERTS_NEXT = "alerts-next"
+ALERTS_COUNT = "alerts-count"  # how many alerts the filters hold, and which are shown
+ALERTS_LIST = "alerts-list"
+ALERTS_FEEDBACK = "alerts-feedback"  # what an action did, or why not, in words
+ALERT_SELECTED = "alert-selected"  # the selected alert: its words, state and cases
+ALERT_FORM = "alert-form"  # the 转办督办 / 关闭 form
+ALERT_FORM_TITLE = "alert-form-title"
+ALERT_TARGET = "alert-target"  # the form's alert: id, version seen, action
+ALERT_ASSIGN_FIELDS = "alert-assign-fields"
+ALERT_CATEGORY = "alert-category"  # the supervision case's category (categories.code)
+ALERT_DESCRIPTION = "alert-description"
+ALERT_CLOSE_FIELDS = "alert-close-fields"
+ALERT_NOTE = "alert-note"  # why a person closes the alert (required)
+ALERT_SUBMIT = "alert-submit"
+ALERT_CANCEL = "alert-cancel"
+ALERT_CLEAR = "alert-clear"  # unselect the alert (the address loses alert=)
+
+
+def alert_pick(alert_id: int) -> dict[str, object]:
+    """The id of an alert row's body: a click selects the alert (the address's alert=)."""
+    return {"type": "alert-pick", "alert": alert_id}
+
+
+def alert_case(case_id: int, where: str) -> dict[str, object]:
+    """The id of a case code in the alerts panel (``where``: ``row``, the supervision case
+    on an alert's row; ``selected``, a case behind the selected alert): a click opens the
+    case's details, whose callback checks the reader may see it."""
+    return {"type": "alert-case", "case": case_id, "where": where}
+
+
+def alert_button(action: str, alert_id: int, version: int) -> dict[str, object]:
+    """The id of an alert row's 确认 (``acknowledge``), 转办督办 (``assign``) or 关闭
+    (``close``) button: the alert and the version the commander sees. The server reads
+    the alert by its id and checks the user may act on its region before using them."""
+    return {"type": "alert-action", "action": action, "alert": alert_id, "version": version}

@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import (Connection, Engine, bindparam, case, delete, insert, select, text,
-                        update)
+from sqlalchemy import (Connection, Engine, bindparam, case, delete, func, insert, select,
+                        text, update)
 
 from data import store
 from data.alerts import params as alert_params
@@ -52,7 +52,7 @@ from data.alerts.finding import LEVELS, Finding
 from data.alerts import registry
 from data.alerts.registry import Rule
 from data.metrics import data_now
-from data.models import Alert, AlertCase, Meta, Region, RegionAncestor
+from data.models import Alert, AlertCase, Case, Meta, Region, RegionAncestor
 from data.sql import id_chunks
 
 log = logging.getLogger(__name__)
@@ -496,6 +496,17 @@ def list_alerts(conn: Connection, region_id: int | None = None, *, state: str = 
     ``state`` is one of :data:`STATE_FILTERS`; ``rule`` a rule key, ``level`` one of
     :data:`~data.alerts.finding.LEVELS` (None: any). A filter that is none of these is
     refused with a :class:`ValueError` naming it."""
+    query = _listing(region_id, state, rule, level).order_by(
+        _LEVEL_ORDER, Alert.first_seen_at.desc(), Alert.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    rows = conn.execute(query).all()
+    cases = _cases_of(conn, [row.id for row in rows])
+    return [_row(row, cases.get(row.id, ())) for row in rows]
+
+
+def _listing(region_id: int | None, state: str, rule: str | None, level: str | None):
+    """The listing's query (unordered), its filters checked (see :func:`list_alerts`)."""
     if state not in STATE_FILTERS:
         raise ValueError(f"state={state!r}: expected one of {', '.join(STATE_FILTERS)}")
     if rule is not None and rule not in registry.BY_KEY:
@@ -514,12 +525,34 @@ def list_alerts(conn: Connection, region_id: int | None = None, *, state: str = 
         query = query.where(Alert.rule == rule)
     if level is not None:
         query = query.where(Alert.level == level)
-    query = query.order_by(_LEVEL_ORDER, Alert.first_seen_at.desc(), Alert.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
-    rows = conn.execute(query).all()
+    return query
+
+
+def alert_page(conn: Connection, region_id: int | None = None, *, state: str = "open",
+               rule: str | None = None, level: str | None = None, offset: int = 0,
+               limit: int = 50) -> tuple[list[AlertRow], int]:
+    """One page of :func:`list_alerts` (the same filters and order): the rows from
+    ``offset`` on, at most ``limit``, and how many alerts the filters hold in all (the
+    console's paged list)."""
+    if offset < 0 or limit < 1:
+        raise ValueError(f"offset={offset!r}, limit={limit!r}: expected offset >= 0, limit >= 1")
+    query = _listing(region_id, state, rule, level)
+    total = conn.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = conn.execute(query.order_by(_LEVEL_ORDER, Alert.first_seen_at.desc(),
+                                       Alert.id.desc()).offset(offset).limit(limit)).all()
     cases = _cases_of(conn, [row.id for row in rows])
-    return [_row(row, cases.get(row.id, ())) for row in rows]
+    return [_row(row, cases.get(row.id, ())) for row in rows], int(total)
+
+
+def alert_case_rows(conn: Connection, alert_id: int) -> list[dict[str, Any]]:
+    """The cases behind an alert as the console lists and maps them: ``id``, ``code``,
+    ``status``, ``subcategory``, ``region_id``, ``lon``, ``lat`` (None: no point), by
+    code. The caller decides which of them the reader may see."""
+    rows = conn.execute(select(Case.id, Case.code, Case.status, Case.subcategory,
+                               Case.region_id, Case.lon, Case.lat)
+                        .join(AlertCase, AlertCase.case_id == Case.id)
+                        .where(AlertCase.alert_id == alert_id).order_by(Case.code)).all()
+    return [dict(row._mapping) for row in rows]
 
 
 def get_alert(conn: Connection, alert_id: int) -> AlertRow | None:

@@ -39,16 +39,21 @@ from data import schema, store
 from data.models import Case, Patrol, PatrolVisit
 from layouts import ids
 from tests.auth_helpers import make_user, make_wall_token, post_callback, sign_in
+from data.alerts import book as alert_book
+from data.alerts.finding import Finding
+from data.models import Alert
 from tests.authz_world import (
-    MARKERS, PRINCIPALS, STATE, TARGET_CASE, UNKNOWN_CASE, Who, World, body, build,
-    callback_name, case_id_of, console_state, extra, fingerprint, make_world, missing, moved,
+    MARKERS, PRINCIPALS, REGION_ID, STATE, TARGET_CASE, UNKNOWN_CASE, Who, World, body, build,
+    callback_name, case_id_of, console_state, extra, make_world, missing, moved,
     principal_named, renamed, reordered, response_text, version_of, wall_outputs, wall_state,
 )
+from tests.authz_world import fingerprint as cases_fingerprint
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> World:
     world = make_world(f"sqlite:///{tmp_path_factory.mktemp('authz') / 'matrix.sqlite3'}")
+    _add_alerts(world)
     yield world
     world.engine.dispose()
 
@@ -286,7 +291,112 @@ OFFICERS_CALLBACKS: dict[str, Spec] = {
 }
 
 
+# --- the console's 预警 panel (issue 16, callbacks/console_alerts.py) --------------------------
+#: One alert per target: in T1's grid, in T2's grid, of the whole deployment (no region);
+#: UNKNOWN: an id no alert has.
+_ALERT_REGION = {"T1": "G1", "T2": "G3", "*": None}
+UNKNOWN_ALERT = 987654
+
+
+def _add_alerts(world: World) -> None:
+    """The targets' alerts, each behind its target's case (as the rules write them)."""
+    now = store.utcnow()
+    findings = [Finding("repeat_location", f"repeat_location:{target}", "red",
+                        None if region is None else REGION_ID[region], now,
+                        (world.case_ids[TARGET_CASE[target]],), {"days": 30, "radius_m": 50})
+                for target, region in _ALERT_REGION.items()]
+    with store.transaction(world.engine) as conn:
+        alert_book.apply_findings(conn, now, {"repeat_location": findings})
+        world.alert_ids = dict(conn.execute(select(Alert.key, Alert.id)).all())
+
+
+def _alert_id(world, target) -> int:
+    return world.alert_ids.get(f"repeat_location:{target}", UNKNOWN_ALERT)
+
+
+def _fresh_alert(world, target) -> tuple[int, int]:
+    """The target's alert set back to new (so each honest action has something to do),
+    and its version now."""
+    alert_id = _alert_id(world, target)
+    with store.transaction(world.engine) as conn:
+        conn.execute(Alert.__table__.update().where(Alert.id == alert_id).values(
+            state="new", acknowledged_by=None, acknowledged_at=None, closed_at=None,
+            closed_by=None, close_note=None, assigned_case_id=None,
+            version=Alert.version + 1))
+        version = conn.scalar(select(Alert.version).where(Alert.id == alert_id))
+    return alert_id, version or 1
+
+
+def fingerprint(engine) -> tuple:
+    """The cases' fingerprint and every alert's state and version: an alert action
+    writes no case."""
+    with engine.connect() as conn:
+        alerts = tuple(conn.execute(select(Alert.id, Alert.state, Alert.version)
+                                    .order_by(Alert.id)).all())
+    return cases_fingerprint(engine), alerts
+
+
+def _alert_click(world, name, action, target, extra_values=None):
+    alert_id, version = _fresh_alert(world, target)
+    pattern = ids.alert_button(action, alert_id, version)
+    trigger = json.dumps(pattern, separators=(",", ":"), sort_keys=True) + ".n_clicks"
+    return [body(world, name, {"ALL.n_clicks": [{"id": pattern, "property": "n_clicks",
+                                                 "value": 1}],
+                               STATE: console_state(None), **(extra_values or {})},
+                 trigger=trigger)]
+
+
+def _alert_submit(world, target):
+    alert_id, version = _fresh_alert(world, target)
+    return [body(world, "submit_alert_form", {
+        f"{ids.ALERT_SUBMIT}.n_clicks": 1,
+        f"{ids.ALERT_TARGET}.data": {"id": alert_id, "version": version, "action": "close"},
+        f"{ids.ALERT_NOTE}.value": "checked on site", f"{ids.CONSOLE_REFRESH}.data": 0,
+        STATE: console_state(None)}, trigger=f"{ids.ALERT_SUBMIT}.n_clicks")]
+
+
+def _alert_list(world, target):
+    return [body(world, "show_alerts", {
+        STATE: console_state(_code(target)), f"{ids.CONSOLE_REFRESH}.data": 0,
+        f"{ids.ALERTS_STATE}.value": "all", f"{ids.ALERTS_PAGE}.data": 0})]
+
+
+ALERT_TARGETS = ("T1", "T2", "*", "UNKNOWN")
+ALERT_CALLBACKS: dict[str, Spec] = {
+    "show_alerts": Spec("read", REGION_TARGETS, _alert_list, marker=lambda t: {
+        "T1": "Grid-One-A", "T2": "Grid-Two-A", "*": "Grid-Two-A"}.get(t)),
+    "poll_alerts": Spec("read", REGION_TARGETS, lambda w, t: [body(w, "poll_alerts", {
+        f"{ids.ALERTS_TICK}.n_intervals": 1, STATE: console_state(_code(t))})]),
+    # the pager and the row's click only change the page or the address: nothing is read
+    "turn_page": Spec("none", ("T2",), lambda w, t: [body(w, "turn_page", {
+        f"{ids.ALERTS_NEXT}.n_clicks": 1, f"{ids.ALERTS_PAGE}.data": 0},
+        trigger=f"{ids.ALERTS_NEXT}.n_clicks")]),
+    "select_alert": Spec("none", ("T2",), lambda w, t: [body(w, "select_alert", {
+        "ALL.n_clicks": [{"id": ids.alert_pick(_alert_id(w, t)), "property": "n_clicks",
+                          "value": 1}],
+        STATE: console_state(t), f"{ids.URL}.pathname": f"/region/{t}", f"{ids.URL}.search": ""},
+        trigger=json.dumps(ids.alert_pick(_alert_id(w, t)), separators=(",", ":"),
+                           sort_keys=True) + ".n_clicks")]),
+    "open_alert_case": Spec("none", ("T2",), lambda w, t: [body(w, "open_alert_case", {
+        "ALL.n_clicks": [{"id": ids.alert_case(case_id_of(w, t), "row"), "property": "n_clicks",
+                          "value": 1}]}, trigger=json.dumps(
+        ids.alert_case(case_id_of(w, t), "row"), separators=(",", ":"), sort_keys=True)
+        + ".n_clicks")]),
+    "show_selected": Spec("read", ALERT_TARGETS, lambda w, t: [body(w, "show_selected", {
+        STATE: {**console_state(None), "alert": _alert_id(w, t)},
+        f"{ids.CONSOLE_REFRESH}.data": 0})], marker=lambda t: TARGET_CASE.get(t)),
+    "acknowledge_alert": Spec("act", ALERT_TARGETS, lambda w, t: _alert_click(
+        w, "acknowledge_alert", "acknowledge", t), marker=lambda t: "acknowledged",
+        changes_store=True),
+    "open_alert_form": Spec("act", ALERT_TARGETS, lambda w, t: _alert_click(
+        w, "open_alert_form", "assign", t), marker=lambda t: TARGET_CASE.get(t)),
+    "submit_alert_form": Spec("act", ALERT_TARGETS, _alert_submit,
+                              marker=lambda t: "closed", changes_store=True),
+}
+
+
 CALLBACKS: dict[str, Spec] = {
+    **ALERT_CALLBACKS,
     **DESK_CALLBACKS,
     **FOLLOWUP_CALLBACKS,
     **PATROL_CALLBACKS,

@@ -24,7 +24,8 @@ def test_the_address_is_the_state():
     assert state.to_store() == {
         "region": "T1", "period": "7d", "first": None, "last": None,
         "categories": ["市容环境"], "sources": ["patrol", "hotline"], "statuses": ["open"],
-        "hide_closed": False, "text": "K1", "lang": "en", "day": None, "officer": None}
+        "hide_closed": False, "text": "K1", "lang": "en", "day": None, "officer": None,
+        "alert": None}
     assert ConsoleState.from_store(state.to_store()) == state
     assert ConsoleState.parse("/", "").region is None
     assert ConsoleState.parse("/", "").period == "30d"
@@ -44,11 +45,25 @@ def test_the_address_is_the_state():
     ("?period=custom&from=2026-03-10&to=2026-03-01", "to", "2026-03-01"),
     ("?period=custom&from=yesterday&to=2026-03-01", "from", "yesterday"),
     ("?closed=maybe", "closed", "maybe"),
+    ("?alert=7x", "alert", "7x"),
+    ("?alert=-1", "alert", "-1"),
 ])
 def test_a_bad_address_names_the_parameter(search, parameter, value):
     with pytest.raises(BadAddress) as bad:
         ConsoleState.parse("/", search)
     assert bad.value.values == {"parameter": parameter, "value": value}
+
+
+def test_the_selected_alert_travels_in_the_address_and_the_store():
+    state = ConsoleState.parse("/region/G1", "?period=7d&alert=42")
+    assert state.alert == 42 and state.to_query()["alert"] == "42"
+    assert ConsoleState.from_store(state.to_store()) == state
+    assert ConsoleState.parse("/region/G1", "?" + urlencode(state.to_query(), doseq=True)) == state
+    assert state.drilled("G2").alert == 42  # a drill keeps it; the map marks it anywhere
+    assert ConsoleState.from_store({**state.to_store(), "alert": "43"}).alert == 43
+    for bad in ("4 2", [42], True, 1.5, -3):
+        with pytest.raises(BadAddress):
+            ConsoleState.from_store({**state.to_store(), "alert": bad})
 
 
 def test_console_paths():
