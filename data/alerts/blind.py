@@ -27,7 +27,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import aliased
 
 from data.alerts.finding import ORANGE, RED, Finding
-from data.alerts.history import not_voided_at
+from data.alerts.history import not_voided_at, reports_only
 from data.models import Case, Patrol, PatrolVisit, Region
 from data.periods import local_date
 from data.sql import id_chunks
@@ -83,7 +83,7 @@ def _cases_of_leaves(conn: Connection, start: datetime, as_of: datetime) -> dict
     is_leaf = ~select(child.id).where(child.parent_id == c.region_id).exists()
     query = select(c.region_id, c.id).where(c.reported_at > start, c.reported_at <= as_of,
                                             c.region_id.is_not(None), not_voided_at(as_of),
-                                            is_leaf)
+                                            reports_only(), is_leaf)
     held: dict[int, list] = {}
     for region_id, case_id in conn.execute(query):
         held.setdefault(region_id, []).append(case_id)

@@ -36,7 +36,7 @@ from sqlalchemy import Connection, select
 
 from data import schema
 from data.alerts.finding import ORANGE, RED, Finding
-from data.alerts.history import open_at, open_ids, rows_by_id
+from data.alerts.history import open_at, open_ids, reports_only, rows_by_id
 from data.models import Case, Mediation, Officer
 
 RULE = "recurring_dispute"
@@ -111,7 +111,7 @@ def _open_disputes(conn: Connection, as_of: datetime) -> list[tuple]:
     c = Case
     columns = [c.id, c.region_id, c.address, c.reported_at, c.reporter]
     return sorted(rows_by_id(conn, columns, list(open_ids(conn, as_of)),
-                             c.case_class == schema.DISPUTE, open_at(as_of)))
+                             c.case_class == schema.DISPUTE, open_at(as_of), reports_only()))
 
 
 def _mediations(conn: Connection, since: datetime, as_of: datetime) -> set[tuple]:

@@ -15,11 +15,22 @@ from datetime import datetime
 from sqlalchemy import Connection, select, union
 
 from data.metrics import not_voided_at, open_at, open_statuses
-from data.models import Case
+from data.models import Alert, Case
 from data.sql import id_chunks, sqlite_unindexed
 
 __all__ = ["not_voided_at", "open_at", "open_candidates", "open_ids", "open_statuses",
-           "rows_by_id"]
+           "reports_only", "rows_by_id"]
+
+
+def reports_only():
+    """Not a supervision case an alert was assigned as (转办督办, :func:`data.alerts.actions.assign`):
+    the centre's own follow-up of an alert, not a report from the ground. The rules that
+    count reports (surges, repeat locations, recurring disputes, blind spots) leave them
+    out, so that assigning an alert never feeds it or raises another; a supervision case
+    left open past its deadline is still a stuck case. (A subquery the store runs once:
+    SQLite keeps its ids in a temporary index, PostgreSQL in a hash.)"""
+    return Case.id.not_in(select(Alert.assigned_case_id)
+                          .where(Alert.assigned_case_id.is_not(None)))
 
 
 def open_candidates(as_of: datetime):

@@ -47,7 +47,7 @@ import numpy as np
 from sqlalchemy import Connection, case, select
 
 from data.alerts.finding import ORANGE, RED, YELLOW, Finding
-from data.alerts.history import not_voided_at, rows_by_id
+from data.alerts.history import not_voided_at, reports_only, rows_by_id
 from data.models import Case
 from data.periods import local_date
 from data.sql import epoch_hours, plain_rows
@@ -82,7 +82,7 @@ def detect(conn: Connection, params: dict, as_of: datetime) -> list[Finding]:
                     case((c.reported_at > window_start, 1), else_=0),
                     epoch_hours(c.reported_at))
              .where(c.reported_at > since, c.reported_at <= as_of, c.lon.is_not(None),
-                    c.lat.is_not(None), not_voided_at(as_of)))
+                    c.lat.is_not(None), not_voided_at(as_of), reports_only()))
     rows = sorted(plain_rows(conn.execute(query)))
     in_window = np.array([row[5] for row in rows], dtype=bool)
     if in_window.sum() < min_cases:

@@ -57,6 +57,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from data import store
 from data.alerts.finding import ORANGE, RED, YELLOW, Finding
+from data.alerts.history import reports_only
 from data.holidays import WorkCalendar, work_calendar
 from data.models import Case, Region, RegionAncestor
 from data.periods import local_date, local_midnight_utc
@@ -172,7 +173,7 @@ def _counts(conn: Connection, first: date, today: date, as_of: datetime, tz,
         select(region, Case.subcategory, hour, func.count())
         .where(Case.reported_at >= start, Case.reported_at <= as_of,
                Case.subcategory.is_not(None),
-               or_(Case.voided_at.is_(None), Case.voided_at > as_of))
+               or_(Case.voided_at.is_(None), Case.voided_at > as_of), reports_only())
         .group_by(region, Case.subcategory, hour)))
     if not rows:
         return None
@@ -312,7 +313,7 @@ def _with_cases(conn: Connection, findings: list[Finding], targets: pd.DataFrame
         select(Case.id, Case.region_id, Case.subcategory, Case.reported_at).where(
             and_(Case.reported_at >= local_midnight_utc(earliest, tz), Case.reported_at <= as_of,
                  Case.subcategory.in_(subcategories),
-                 or_(Case.voided_at.is_(None), Case.voided_at > as_of)))))
+                 or_(Case.voided_at.is_(None), Case.voided_at > as_of), reports_only()))))
     cases = pd.DataFrame(rows, columns=["id", "region_id", "subcategory", "reported_at"])
     cases["reported_at"] = pd.to_datetime(cases["reported_at"], format="mixed")
     cases = cases.merge(targets, left_on="region_id", right_on="descendant_id")
