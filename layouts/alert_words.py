@@ -44,6 +44,13 @@ ALERT_WORDS: dict[str, dict[str, str]] = {
         "err_alert_invalid_parameter": "“{parameter}”的值“{value}”无效：{problem}",
         "alert_action_acknowledge": "确认", "alert_action_assign": "转办督办",
         "alert_action_close": "关闭",
+        # --- the wall's alert panel ---
+        "wall_panel_alerts": "研判预警",
+        "wall_alerts_none": "当前没有红色、橙色预警",
+        "wall_alerts_more": "另有 {n} 条红色、橙色预警",
+        "wall_alert_count": "预警",
+        "wall_alert_count_none": "无红橙预警",
+        "wall_alert_marker_more": "另有 {n} 条",
     },
     "en": {
         "alert_rule_surge": "Surge", "alert_rule_repeat_location": "Repeat location",
@@ -87,6 +94,13 @@ ALERT_WORDS: dict[str, dict[str, str]] = {
         "err_alert_invalid_parameter": "{parameter} “{value}” is not valid: {problem}",
         "alert_action_acknowledge": "Acknowledge",
         "alert_action_assign": "Assign for supervision", "alert_action_close": "Close",
+        # --- the wall's alert panel ---
+        "wall_panel_alerts": "Early warning",
+        "wall_alerts_none": "No red or orange alert",
+        "wall_alerts_more": "{n} more red and orange alert(s)",
+        "wall_alert_count": "Alerts",
+        "wall_alert_count_none": "no red or orange alert",
+        "wall_alert_marker_more": "{n} more",
     },
 }
 

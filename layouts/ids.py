@@ -179,3 +179,13 @@ OFFICERS_GRID = "officers-grid"  # the sortable table of officers
 OFFICERS_CONSOLE = "officers-console"  # back to the console on the same region
 CONSOLE_OFFICERS = "console-officers"  # the console's link to the officers view
 WALL_OFFICERS = "wall-officers"  # /wall?panel=officers: the top and bottom five
+# --- the wall's early warnings (issue 16) ---
+WALL_ALERTS = "wall-alerts"  # /wall?panel=alerts: the open red and orange alerts
+WALL_ALERT_COUNT = "wall-alert-count"  # the header's count of open red and orange alerts
+WALL_ALERT_ROW = "wall-alert-row"
+
+
+def wall_alert_row(alert_id: int) -> dict[str, object]:
+    """The id of an alert's row on the wall: the browser keeps the row (and a pulse it
+    plays) for as long as the alert stays on the panel, however the rows move."""
+    return {"type": WALL_ALERT_ROW, "alert": alert_id}
