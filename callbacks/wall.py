@@ -231,7 +231,9 @@ def render_wall(search: str | None) -> object:
         state["playlist"] = playlist
     if panel is not None:
         state["panel"] = panel
-    state.update({"alerts": versions.alerts, **kept})
+    state["alerts"] = versions.alerts
+    if "seen" in kept:
+        state["seen"] = kept["seen"]
     return build_wall(snap, shapes, metric, lang, settings.wall_refresh_seconds, state,
                       rotate_seconds=rotate, reload_at=reload_at, panel=shown_panel,
                       alerts=(build_alert_count(alert_shown["alert_counts"], lang),

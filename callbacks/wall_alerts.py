@@ -4,11 +4,11 @@ alerts version moved (:func:`dashboard.wall_share.alerts` keeps them per region 
 version), and what a page shows of them as plain values to compare between refreshes.
 
 A red alert draws the eye once: the wall's state keeps the ids of the red alerts it has
-seen (``seen``) and of the rows pulsing since they first appeared (``pulsing``). A red
-alert not seen before pulses on the panel (``assets/wall_alerts.css``: three pulses, then
-still); its row keeps the class while it stays on the panel (the browser keeps the row by
-its id, so the pulse is never played again), and an alert seen before, or back on the
-panel after leaving it, never pulses.
+seen (``seen``). A red alert's row on the panel carries ``pulse`` (``assets/wall_alerts.css``:
+three pulses, then still) in the one answer where it is not among them; the rows sent
+after are plain (the browser makes a row anew whenever the panel's rows are sent, so a
+row that kept the class would pulse again), and an alert seen before, or back on the
+panel after leaving it, never pulses. The seen ids are kept by a wall showing the panel.
 """
 
 from __future__ import annotations
@@ -49,20 +49,19 @@ def _ids(value: object) -> set[int]:
 
 def seen_after(alerts: list[WallAlert], state: dict) -> tuple[list[int], list[int]]:
     """The red alerts a wall has seen once it shows ``alerts`` (its state's ``seen`` and
-    the red ones now, the newest :data:`SEEN_LIMIT`), and the rows that pulse: red rows on
-    the panel now that pulsed before or were not seen before."""
+    the red ones now, the newest :data:`SEEN_LIMIT`), and the rows that pulse: the red
+    ones on the panel now that it had not seen."""
     seen = _ids(state.get("seen"))
-    pulsing = _ids(state.get("pulsing"))
-    on_panel = [a.id for a in alerts[:ALERT_ROWS] if a.level == RED]
-    now_pulsing = [i for i in on_panel if i in pulsing or i not in seen]
+    pulsing = [a.id for a in alerts[:ALERT_ROWS] if a.level == RED and a.id not in seen]
     seen |= {a.id for a in alerts if a.level == RED}
-    return sorted(seen)[-SEEN_LIMIT:], now_pulsing
+    return sorted(seen)[-SEEN_LIMIT:], pulsing
 
 
 def alert_values(alerts: list[WallAlert], state: dict, lang: str) -> tuple[dict, dict]:
     """What a wall shows of ``alerts`` as plain values (the markers, the counts and, on
-    the alert panel, its rows) and the state it then has (``seen``, ``pulsing``; only a
-    wall showing the panel keeps them)."""
+    the alert panel, its rows: a row's pulse is not among them, so rows that only stop
+    pulsing are not sent again) and what it keeps in its state (``seen``, on the panel)
+    or passes on to the rows (``pulsing``)."""
     shown: dict[str, object] = {"alert_marks": alert_marks(alerts, lang),
                                 "alert_counts": level_counts(alerts)}
     kept: dict[str, object] = {}
@@ -71,8 +70,7 @@ def alert_values(alerts: list[WallAlert], state: dict, lang: str) -> tuple[dict,
         kept = {"seen": seen, "pulsing": pulsing}
         shown["alert_rows"] = (
             [(a.id, a.level, a.rule, a.region_name, explanation(a, lang),
-              a.started_at.isoformat(), a.id in pulsing) for a in alerts[:ALERT_ROWS]],
-            len(alerts))
+              a.started_at.isoformat()) for a in alerts[:ALERT_ROWS]], len(alerts))
     return shown, kept
 
 
@@ -108,12 +106,11 @@ def marks_patch(figure, old: dict, new: dict):
 
 def state_items(versions: Versions, kept: dict, state: dict) -> dict:
     """The state's entries a refresh moves: the alerts version shown, and on the alert
-    panel the ids seen and pulsing, when they changed."""
+    panel the red ids seen, when they changed."""
     items: dict[str, object] = {}
     if state.get("alerts") != versions.alerts:
         items["alerts"] = versions.alerts
-    for key, value in kept.items():
-        if state.get(key) != value:
-            items[key] = value
+    if "seen" in kept and state.get("seen") != kept["seen"]:
+        items["seen"] = kept["seen"]
     return items
 

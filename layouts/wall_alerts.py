@@ -2,9 +2,10 @@
 count and the alert markers on the map.
 
 Builders only, from :class:`data.wall_alerts.WallAlert` lists (red first, then newest).
-A row whose red alert is new to the wall carries ``pulse`` (``assets/wall_alerts.css``
-plays three slow pulses, then the row stays still); which rows do is decided by the
-callback (:mod:`callbacks.wall_alerts`), which keeps what the wall has seen.
+A row whose red alert is new to the wall carries ``pulse`` in the answer that first shows
+it (``assets/wall_alerts.css`` plays three slow pulses, then the row stays still); which
+rows do is decided by the callback (:mod:`callbacks.wall_alerts`), which keeps what the
+wall has seen.
 """
 
 from __future__ import annotations

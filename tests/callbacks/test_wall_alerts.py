@@ -284,27 +284,38 @@ def test_a_red_alert_new_to_the_wall_pulses_once_and_never_again(app):
     [id_a], [id_o] = _names(app, "a"), _names(app, "o")
     assert _classes(_find(page, ids.WALL_ALERTS).children) == {
         id_a: "wall-alert-row red pulse", id_o: "wall-alert-row orange"}
-    assert (state["seen"], state["pulsing"]) == ([id_a], [id_a])
+    assert state["seen"] == [id_a]
     with acting_as(app, token=app.county_wall):
-        # a new red one pulses; the first keeps its class while it stays (the browser
-        # keeps its row by id: the pulse it played is not played again)
+        # a new red one pulses; the first, seen, is sent plain (the browser makes the
+        # rows anew: a class kept would play its pulse again)
         write(app.store_engine, T0 + timedelta(minutes=1), a, b, orange)
         answer = wall_cb.refresh_wall(1, state)
         [id_b] = _names(app, "b")
         assert _classes(answer[10]) == {id_b: "wall-alert-row red pulse",
-                                        id_a: "wall-alert-row red pulse",
+                                        id_a: "wall-alert-row red",
                                         id_o: "wall-alert-row orange"}
         state = _apply(state, answer[7])
-        assert sorted(state["seen"]) == sorted([id_a, id_b])
+        assert state["seen"] == sorted([id_a, id_b])
+        # an alert change that moves none of the rows sends none (nor a pulse's end)
+        write(app.store_engine, T0 + timedelta(minutes=2), a, b, orange,
+              finding("y", "yellow", G3))
+        quiet = wall_cb.refresh_wall(2, state)
+        assert quiet[9:] == (no_update, no_update)
+        state = _apply(state, quiet[7])
         # the first leaves the panel (its condition no longer holds) and comes back: seen
         # before, so it comes back still
-        write(app.store_engine, T0 + timedelta(minutes=2), b, orange)
-        state = _apply(state, (answer := wall_cb.refresh_wall(2, state))[7])
-        assert id_a not in _classes(answer[10]) and state["pulsing"] == [id_b]
-        write(app.store_engine, T0 + timedelta(minutes=3), a, b, orange)
-        answer = wall_cb.refresh_wall(3, state)
-    assert _classes(answer[10])[id_a] == "wall-alert-row red"
-    assert _classes(answer[10])[id_b] == "wall-alert-row red pulse"
+        write(app.store_engine, T0 + timedelta(minutes=3), b, orange)
+        state = _apply(state, (answer := wall_cb.refresh_wall(3, state))[7])
+        assert id_a not in _classes(answer[10])
+        write(app.store_engine, T0 + timedelta(minutes=4), a, b, orange)
+        answer = wall_cb.refresh_wall(4, state)
+    assert _classes(answer[10]) == {id_a: "wall-alert-row red", id_b: "wall-alert-row red",
+                                    id_o: "wall-alert-row orange"}
+    # an orange alert turned red draws the eye: a red alert the wall has not seen
+    write(app.store_engine, T0 + timedelta(minutes=5), a, b, finding("o", "red", G3))
+    with acting_as(app, token=app.county_wall):
+        answer = wall_cb.refresh_wall(5, _apply(state, answer[7]))
+    assert _classes(answer[10])[id_o] == "wall-alert-row red pulse"
 
 
 def test_a_state_s_seen_ids_are_only_whole_numbers_and_a_wall_without_the_panel_keeps_none(
@@ -312,16 +323,17 @@ def test_a_state_s_seen_ids_are_only_whole_numbers_and_a_wall_without_the_panel_
     write(app.store_engine, T0, finding("a", "red", G1))
     [id_a] = _names(app, "a")
     page, state = _page(app, app.county_wall, "")
-    assert "seen" not in state and "pulsing" not in state
+    assert "seen" not in state
     _, state = _page(app, app.county_wall, "?panel=alerts")
     write(app.store_engine, T0 + timedelta(minutes=1), finding("a", "red", G1),
           finding("b", "red", G2))
     with acting_as(app, token=app.county_wall):
-        answer = wall_cb.refresh_wall(1, {**state, "seen": ["x", True, 2.5, id_a, None],
-                                          "pulsing": "nonsense"})
+        answer = wall_cb.refresh_wall(1, {**state, "seen": ["x", True, 2.5, id_a, None]})
+        garbled = wall_cb.refresh_wall(2, {**state, "seen": "nonsense"})
     classes = _classes(answer[10])
-    assert classes[id_a] == "wall-alert-row red"  # seen (the whole number), not pulsing
+    assert classes[id_a] == "wall-alert-row red"  # seen (the whole number)
     assert classes[_names(app, "b")[0]] == "wall-alert-row red pulse"
+    assert set(_classes(garbled[10]).values()) == {"wall-alert-row red pulse"}
 
 
 def test_a_rotating_wall_shows_each_town_s_alerts(app):
