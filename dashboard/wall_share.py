@@ -19,6 +19,9 @@ every refresh, and with several workers each worker counted the same again. Here
   one worker recounting them, live in Redis (:class:`SharedPanels`): a region's panels are
   counted once per :data:`data.wall.SLOW_SECONDS` in the deployment, not once per worker.
   Everything else in it (subtrees, shapes) stays in the worker.
+* :func:`alerts`: the open red and orange alerts of a region a wall shows, kept by the
+  alerts version and the regions version they were read at (not in the snapshot, which
+  the data version keys), so no wall shows alerts older than the counter it read.
 
 Each process keeps the last snapshot of each region it showed (:class:`_LocalShelf`), so
 its walls share it; with Redis the deployment's (:class:`_RedisShelf`) is looked up when

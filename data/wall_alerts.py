@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 
 from sqlalchemy import Connection, Integer, bindparam, case, select
@@ -49,8 +50,9 @@ def wall_versions(conn: Connection) -> Versions:
 class WallAlert:
     """One open red or orange alert as a wall shows it: its rule and level, its region's
     name and level (``level_name``/``level_name_en``: 网格 / grid, for "this grid"), when
-    it started, its facts (for :func:`layouts.alert_words.explain`), and where its marker
-    goes (None: nowhere, an alert of no located region)."""
+    it started, its facts (for :func:`layouts.alert_words.explain`; kept as the stored
+    JSON text and read when asked: a wall words only the few on its panel), and where its
+    marker goes (None: nowhere, an alert of no located region)."""
 
     id: int
     rule: str
@@ -60,9 +62,14 @@ class WallAlert:
     level_name_en: str | None
     started_at: datetime
     first_seen_at: datetime
-    facts: dict = field(compare=False, hash=False)
+    facts_json: str = field(default="{}", repr=False)
     lon: float | None = None
     lat: float | None = None
+
+    @cached_property
+    def facts(self) -> dict:
+        """The alert's facts (the rule's numbers)."""
+        return json.loads(self.facts_json or "{}")
 
 
 def wall_alerts(conn: Connection, region_code: str | None) -> list[WallAlert]:
@@ -85,11 +92,13 @@ def wall_alerts(conn: Connection, region_code: str | None) -> list[WallAlert]:
               conn.execute(select(RegionLevel.name, RegionLevel.name_en)).all()}
     alerts = []
     for row in rows:
-        facts = json.loads(row.facts or "{}")
-        lon, lat = _point(facts) or (row.centroid_lon, row.centroid_lat)
+        text = row.facts or "{}"
+        # only facts that name a point are read here (a repeat location's)
+        point = _point(json.loads(text)) if '"lon"' in text else None
+        lon, lat = point or (row.centroid_lon, row.centroid_lat)
         names = levels.get(row.region_level or "", (None, None))
         alerts.append(WallAlert(row.id, row.rule, row.level, row.region_name, names[0],
-                                names[1], row.started_at, row.first_seen_at, facts,
+                                names[1], row.started_at, row.first_seen_at, text,
                                 lon, lat))
     return alerts
 

@@ -44,11 +44,6 @@ def explanation(alert: WallAlert, lang: str) -> str:
     return explain(alert.rule, alert.facts, lang, level)
 
 
-def _headline(alert: WallAlert, lang: str) -> str:
-    return "·".join([t(f"alert_level_{alert.level}", lang), t(f"alert_rule_{alert.rule}", lang),
-                     alert.region_name or t("alert_region_all", lang)])
-
-
 def alert_marks(alerts: list[WallAlert], lang: str) -> list[Mark]:
     """One marker per place holding alerts (alerts at the same point share it): the most
     urgent level's colour, its alerts named in the hover text (the first
@@ -58,13 +53,23 @@ def alert_marks(alerts: list[WallAlert], lang: str) -> list[Mark]:
     for alert in alerts:
         if alert.lon is not None and alert.lat is not None:
             places.setdefault((round(alert.lon, 6), round(alert.lat, 6)), []).append(alert)
+    words: dict[tuple[str, str], str] = {}  # level and rule, worded once
+
+    def headline(alert: WallAlert) -> str:
+        said = words.get((alert.level, alert.rule))
+        if said is None:
+            said = words[(alert.level, alert.rule)] = (
+                f"{t(f'alert_level_{alert.level}', lang)}·{t(f'alert_rule_{alert.rule}', lang)}·")
+        return said + plot_text(alert.region_name or t("alert_region_all", lang))
+
     marks = []
     for (lon, lat), here in places.items():
-        level = RED if any(a.level == RED for a in here) else ORANGE
-        here = sorted(here, key=lambda a: a.level != RED)  # red first, newest kept first
-        lines = [plot_text(_headline(a, lang)) for a in here[:MARKER_NAMES]]
+        if len(here) > 1:
+            here = sorted(here, key=lambda a: a.level != RED)  # red first, newest kept first
+        lines = [headline(a) for a in here[:MARKER_NAMES]]
         if len(here) > MARKER_NAMES:
             lines.append(t("wall_alert_marker_more", lang, n=len(here) - MARKER_NAMES))
+        level = RED if here[0].level == RED else ORANGE
         marks.append((lon, lat, level, "<br>".join(lines)))
     return sorted(marks, key=lambda m: m[2] == RED)
 

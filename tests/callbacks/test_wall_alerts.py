@@ -348,3 +348,16 @@ def test_a_rotating_wall_shows_each_town_s_alerts(app):
              if op["location"][:2] == ["data", TRACE_ALERTS]]
     lons = next(op["params"]["value"] for op in marks if op["location"][2] == "lon")
     assert sorted(lons) == sorted([REPEAT_POINT[0], CENTROIDS[G1][0]])
+
+
+def test_the_kept_alerts_are_read_again_when_the_alerts_or_the_regions_version_moves(app):
+    made: list[tuple] = []
+
+    def make(key):
+        return lambda: made.append(key) or [key]
+
+    with app.server.app_context():
+        for key in [(1, 1), (1, 1), (2, 1), (2, 1), (2, 2), (1, 1)]:
+            assert wall_share.alerts("C", key, make(key)) == [key]
+        assert wall_share.alerts("T1", (2, 2), make(("T1",))) == [("T1",)]
+    assert made == [(1, 1), (2, 1), (2, 2), (1, 1), ("T1",)]
