@@ -17,6 +17,7 @@ panel (``?panel=alerts``: every open red and orange alert of the county) and a t
   changed, so this is its cost for any change): the alerts read again, the markers, the
   count and the rows compared and sent; and its parts: the read alone
   (:func:`data.wall_alerts.wall_alerts`) and the values (:func:`alert_values`);
+* the same for two walls of the region, one after the other: the second finds them kept;
 * a refresh when only the data changed (a new case): the alerts are not read (counted);
 * a refresh when both changed.
 
@@ -120,6 +121,18 @@ def bench_wall(app, engine, token: str, search: str, repeat: int, feed: CaseFeed
         reads = counted.reads
         out["refresh_alerts_changed"] = series(lambda: _bump_alerts(engine))
         out["alerts_reads_when_alerts_changed"] = counted.reads - reads
+        # a second wall of the region after the first: the alerts are kept, not read
+        other = next(c.data for c in walk_components(wall_callbacks.render_wall(search))
+                     if getattr(c, "id", None) == "wall-state")
+        firsts, seconds = [], []
+        for _ in range(repeat):
+            _bump_alerts(engine)
+            for asking, times in ((state, firsts), (other, seconds)):
+                start = time.perf_counter()
+                _apply_state(asking, wall_callbacks.refresh_wall(1, asking)[7])
+                times.append(time.perf_counter() - start)
+        out["refresh_alerts_changed_first_wall"] = _stats(firsts)
+        out["refresh_alerts_changed_second_wall"] = _stats(seconds)
         reads = counted.reads
         out["refresh_data_changed"] = series(feed.add)
         out["alerts_reads_when_data_changed"] = counted.reads - reads

@@ -416,7 +416,9 @@ def alerts(region_code: str | None, key: tuple, make: Callable[[], list]) -> lis
     job recomputes them) and with time alone (a case becomes stuck). Reading them again
     costs one statement, so each worker reads its own (no Redis). The list returned is
     shared: read it, never change it."""
-    kept = services.extension().setdefault(ALERTS, _KeptAlerts())
+    kept = services.extension().get(ALERTS)
+    if kept is None:
+        kept = services.extension().setdefault(ALERTS, _KeptAlerts())
     return kept.get(_region_key(region_code), key, make)
 
 

@@ -46,13 +46,14 @@ def wall_versions(conn: Connection) -> Versions:
     return Versions(*(int(found.get(key) or 0) for key in _VERSION_KEYS))
 
 
-@dataclass(frozen=True)
+@dataclass
 class WallAlert:
     """One open red or orange alert as a wall shows it: its rule and level, its region's
     name and level (``level_name``/``level_name_en``: 网格 / grid, for "this grid"), when
     it started, its facts (for :func:`layouts.alert_words.explain`; kept as the stored
     JSON text and read when asked: a wall words only the few on its panel), and where its
-    marker goes (None: nowhere, an alert of no located region)."""
+    marker goes (None: nowhere, an alert of no located region). Shared by the walls of a
+    region: read it, never change it (not frozen: a county's hundreds are made faster)."""
 
     id: int
     rule: str
