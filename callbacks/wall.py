@@ -22,11 +22,16 @@ import pandas as pd
 from dash import Dash, Input, Output, Patch, State, no_update
 
 from callbacks.officers import wall_officers_content
+from callbacks.wall_alerts import (
+    ALERT_KEYS, PANEL as ALERTS_PANEL, alert_outputs, alert_values, held_alerts, marks_patch,
+    panel_rows, state_items,
+)
 from dashboard import auth, services, wall_share
 from dashboard.settings import time_of_day
 from data import panels, wall
 from data.regions import UnknownRegion, children_of, root_region
-from data.store import data_version, regions_version, utcnow
+from data.store import regions_version, utcnow
+from data.wall_alerts import wall_versions
 from layouts import ids
 from layouts.figures import (
     TRACE_BARS, TRACE_CLOSED, TRACE_FLAGGED, TRACE_GRIDS, TRACE_OFFICERS, TRACE_REPORTED,
@@ -38,6 +43,7 @@ from layouts.wall import (
     flagged_grids, map_values, officer_points, source_series, tile_texts, trend_series, wall_map,
     wall_parts,
 )
+from layouts.wall_alerts import TRACE_ALERTS, build_alert_count, patch_marks
 
 TILE_KEYS = [key for key, _, _ in TILES]
 MAX_PAGES = 500  # walls and consoles remembered for partial updates
@@ -94,7 +100,8 @@ def register(app: Dash) -> None:
         Output(ids.WALL_MAP, "figure"), Output(ids.WALL_TREND, "figure"),
         Output(ids.WALL_SOURCES, "figure"), Output(ids.WALL_TOP, "figure"),
         Output(ids.WALL_RANKING, "children"), Output(ids.WALL_STATE, "data"),
-        Output(ids.WALL_OK, "data"),
+        Output(ids.WALL_OK, "data"), Output(ids.WALL_ALERT_COUNT, "children"),
+        Output(ids.WALL_ALERTS, "children"),
         Input(ids.WALL_REQUEST, "data"), State(ids.WALL_STATE, "data"),
         prevent_initial_call=True,
     )(refresh_wall)
@@ -114,6 +121,8 @@ def register(app: Dash) -> None:
         Output(ids.WALL_STATE, "data", allow_duplicate=True),
         Output(ids.WALL_OK, "data", allow_duplicate=True),
         Output(ids.WALL_REGION, "children"),
+        Output(ids.WALL_ALERT_COUNT, "children", allow_duplicate=True),
+        Output(ids.WALL_ALERTS, "children", allow_duplicate=True),
         Input(ids.WALL_ROTATE, "n_intervals"), State(ids.WALL_STATE, "data"),
         prevent_initial_call=True,
     )(rotate_wall)
@@ -186,6 +195,7 @@ def render_wall(search: str | None) -> object:
     panel = panel if panel in wall.PANELS else None  # an unknown panel: the default wall
     now = utcnow()
     with services.engine().connect() as conn:
+        versions = wall_versions(conn)  # first: what is read after is never older
         try:
             home = root_region(conn, region_code)
             region = root_region(conn, shown_code)
@@ -201,10 +211,15 @@ def render_wall(search: str | None) -> object:
                          wait=max(FIRST_LOAD_WAIT - (time.monotonic() - began), 0))
         playlist = ([None if home is None else home.code]
                     + [child.code for child in children_of(conn, home)]) if rotate else []
-        shown_panel = None if panel is None else wall_panel(
+        alerts = held_alerts(conn, None if region is None else region.code, versions)
+        shown_panel = None if panel in (None, ALERTS_PANEL) else wall_panel(
             conn, panel, None if region is None else region.code, lang)
+    alert_shown, kept = alert_values(alerts, {"panel": panel}, lang)
+    if panel == ALERTS_PANEL:
+        shown_panel = (panel, t("wall_panel_alerts", lang),
+                       panel_rows(alerts, kept, ZoneInfo(snap["timezone"]), lang))
     token = uuid.uuid4().hex
-    _remember(token, shown_values(snap, shapes, metric, lang))
+    _remember(token, {**shown_values(snap, shapes, metric, lang), **alert_shown})
     state = {"version": snap["version"], "region": None if region is None else region.code,
              "metric": metric, "token": token, "lang": lang, "timezone": snap["timezone"],
              "refresh": settings.wall_refresh_seconds, "regions": shapes["regions_version"],
@@ -216,8 +231,13 @@ def render_wall(search: str | None) -> object:
         state["playlist"] = playlist
     if panel is not None:
         state["panel"] = panel
+    state["alerts"] = versions.alerts
+    if "seen" in kept:
+        state["seen"] = kept["seen"]
     return build_wall(snap, shapes, metric, lang, settings.wall_refresh_seconds, state,
-                      rotate_seconds=rotate, reload_at=reload_at, panel=shown_panel)
+                      rotate_seconds=rotate, reload_at=reload_at, panel=shown_panel,
+                      alerts=(build_alert_count(alert_shown["alert_counts"], lang),
+                              alert_shown["alert_marks"]))
 
 
 def wall_panel(conn, panel: str, region_code: str | None, lang: str
@@ -237,10 +257,10 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
     boundaries were imported), so no panel ever stands empty. Every region the state
     names must lie in the asker's scope (:func:`auth.require_wall_state`)."""
     if not state:
-        return tuple([no_update] * 10)
+        return tuple([no_update] * 12)
     auth.require_wall_state(state)
     if not state.get("playlist"):
-        return tuple([no_update] * 10)
+        return tuple([no_update] * 12)
     playlist = state["playlist"]
     here = playlist.index(state.get("region")) if state.get("region") in playlist else -1
     following = playlist[(here + 1) % len(playlist)]
@@ -256,9 +276,12 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
         shapes = _shapes(conn, root_region(conn, map_region))
         bounds = None if region is None or region.code == map_region else \
             panels.region_bounds(conn, region)
+        versions = wall_versions(conn)
+        alerts = held_alerts(conn, None if region is None else region.code, versions)
     lang, metric = state["lang"], state["metric"]
     token = uuid.uuid4().hex
-    shown = shown_values(snap, shapes, metric, lang)
+    alert_shown, kept = alert_values(alerts, state, lang)
+    shown = {**shown_values(snap, shapes, metric, lang), **alert_shown}
     page = _pages().get(state.get("token"), {})
     _remember(token, shown, replaces=state.get("token"))
     parts = wall_parts(snap, shapes, metric, lang)
@@ -268,10 +291,12 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
                          view=view_ranges(shapes.get("view") if bounds is None else bounds))
     as_of = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(snap["timezone"]))
     new_state = {**state, "region": None if region is None else region.code, "token": token,
-                 "version": snap["version"], "pending": snap["pending"]}
+                 "version": snap["version"], "pending": snap["pending"],
+                 **state_items(versions, kept, state)}
+    count, rows = alert_outputs({}, shown, alerts, kept, state, lang)  # the new region's
     return (parts["tiles"], parts["ticker"], figure, parts["trend"], parts["sources"],
             parts["top"], parts["ranking"], new_state, {"as_of": as_of.strftime("%H:%M:%S")},
-            parts["region"])
+            parts["region"], count, rows)
 
 
 def _seconds(text: str) -> int:
@@ -338,8 +363,9 @@ def _map_update(old: dict, new: dict, snap: dict, shapes: dict, state: dict,
     nothing when nothing moved. A server that does not remember the page (restarted)
     goes by the shapes' version the page was first drawn with (``state["regions"]``)."""
     if old.get("shapes", state.get("regions")) != new["shapes"]:
-        return _whole_map(snap, shapes, state, view)
-    moved = {key for key in ("map", "flagged", "officers") if old.get(key) != new[key]}
+        return _whole_map(snap, shapes, state, view, new["alert_marks"])
+    moved = {key for key in ("map", "flagged", "officers", "alert_marks")
+             if old.get(key) != new[key]}
     if not moved and view is None:
         return no_update
     figure = Patch()
@@ -358,6 +384,8 @@ def _map_update(old: dict, new: dict, snap: dict, shapes: dict, state: dict,
         officers["lon"] = [o[0] for o in new["officers"]]
         officers["lat"] = [o[1] for o in new["officers"]]
         officers["text"] = [o[2] for o in new["officers"]]
+    if "alert_marks" in moved:
+        patch_marks(figure["data"][TRACE_ALERTS], new["alert_marks"])
     for key, value in (view or {}).items():
         figure["layout"]["geo"][key] = value
     return figure
@@ -415,10 +443,11 @@ def _chart_updates(old: dict, new: dict) -> tuple:
     return trend_patch, pie, bars
 
 
-def _whole_map(snap: dict, shapes: dict, state: dict, view: dict | None):
-    """The wall's map drawn afresh on ``shapes``, framed by ``view`` (geo settings) or,
-    for a rotating wall showing one of its towns, on that town."""
-    figure = wall_map(snap, shapes, state["metric"], state["lang"])
+def _whole_map(snap: dict, shapes: dict, state: dict, view: dict | None, marks: list):
+    """The wall's map drawn afresh on ``shapes`` with the alert markers ``marks``, framed
+    by ``view`` (geo settings) or, for a rotating wall showing one of its towns, on that
+    town."""
+    figure = wall_map(snap, shapes, state["metric"], state["lang"], marks)
     if view is None and state.get("region") != state.get("map_region", state.get("region")):
         with services.engine().connect() as conn:
             region = root_region(conn, state["region"])
@@ -447,41 +476,68 @@ def _remember(token: str, shown: dict, replaces: str | None = None) -> None:
 
 @auth.for_displays
 def refresh_wall(request: object, state: dict | None):
-    """One refresh: nothing but "alive" when the data did not change (and the page has
-    its 30-day panels: ``pending`` says it waits for them); else, panel by panel, only
-    what changed since this page was last sent something. Every region the state names
-    must lie in the asker's scope (:func:`auth.require_wall_state`)."""
+    """One refresh: nothing but "alive" when neither the data nor the alerts changed (and
+    the page has its 30-day panels: ``pending`` says it waits for them); else, panel by
+    panel, only what changed since this page was last sent something. The alerts are
+    read again only when the alerts version moved (:mod:`callbacks.wall_alerts`). Every
+    region the state names must lie in the asker's scope (:func:`auth.require_wall_state`)."""
     if not state:
-        return tuple([no_update] * 9)
+        return tuple([no_update] * 11)
     auth.require_wall_state(state)
     now = utcnow()
     tz = ZoneInfo(state["timezone"])
     as_of = now.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%H:%M:%S")
-    with services.engine().connect() as conn:
-        version = data_version(conn)
-        if version == state["version"] and not state.get("pending"):
-            return (*[no_update] * 8, {"as_of": as_of})
-        snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT, version=version,
-                         seen=state)
-        shapes = _shapes(conn, wall.held_region(
-            conn, state.get("map_region", state.get("region")), _cache(),
-            snap["regions_fingerprint"]), version=snap["regions_version"])
-    lang = state["lang"]
-    new = shown_values(snap, shapes, state["metric"], lang)
     # what this page was sent under its token: empty in a worker that did not send it, or
     # after a restart: then all is sent. Every answer that sends something carries a new
     # token, so a token names exactly one answer, and a worker never patches a page from
     # what another worker sent it since (README: Several workers)
     old = _pages().get(state.get("token"), {})
+    lang = state["lang"]
+    with services.engine().connect() as conn:
+        versions = wall_versions(conn)  # the data's, the alerts' and the regions' at once
+        data_moved = versions.data != state["version"] or bool(state.get("pending"))
+        alerts_moved = versions.alerts != state.get("alerts")
+        if not data_moved and not alerts_moved:
+            return (*[no_update] * 8, {"as_of": as_of}, no_update, no_update)
+        snap = shapes = alerts = None
+        if data_moved:
+            snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT,
+                             version=versions.data, seen=state)
+            shapes = _shapes(conn, wall.held_region(
+                conn, state.get("map_region", state.get("region")), _cache(),
+                snap["regions_fingerprint"]), version=snap["regions_version"])
+        # kept from the page's last answer while the alerts did not move (read again,
+        # from the kept list, for a page this worker does not remember)
+        if alerts_moved or "alert_marks" not in old:
+            alerts = held_alerts(conn, state.get("region"), versions)
+    alert_new, kept = ({key: old[key] for key in ALERT_KEYS if key in old}, {}) \
+        if alerts is None else alert_values(alerts, state, lang)
+    new = {**(old if snap is None else shown_values(snap, shapes, state["metric"], lang)),
+           **alert_new}
     token = uuid.uuid4().hex
     _remember(token, new, replaces=state.get("token"))
+    count, rows = alert_outputs(old, new, alerts, kept, state, lang)
+    state_patch = Patch()
+    state_patch["token"] = token
+    for key, value in state_items(versions, kept, state).items():
+        state_patch[key] = value
+    if snap is None:  # only the alerts moved
+        figure = marks_patch(None, old, new)
+        return (no_update, no_update, no_update if figure is None else figure,
+                *[no_update] * 4, state_patch, {"as_of": as_of}, count, rows)
+    state_patch["version"] = snap["version"]  # what it shows (a shared one: maybe older)
+    if bool(state.get("pending")) != snap["pending"]:
+        state_patch["pending"] = snap["pending"]
+    return (*_data_updates(old, new, snap, shapes, state, tz, lang), state_patch,
+            {"as_of": as_of}, count, rows)
 
-    def changed(key: str) -> bool:
-        return old.get(key) != new[key]
 
-    tiles = _tiles_update(old, new)
+def _data_updates(old: dict, new: dict, snap: dict, shapes: dict, state: dict, tz: ZoneInfo,
+                  lang: str) -> tuple:
+    """The tiles, ticker, map, trend, sources, top problems and ranking a refresh sends
+    after the data changed: each only when it moved since the page was last sent ``old``."""
     ticker = no_update
-    if changed("ticker"):
+    if old.get("ticker") != new["ticker"]:
         shown = old.get("ticker")
         if shown is None:
             ticker = build_ticker(snap["newest"], tz, lang)
@@ -494,13 +550,9 @@ def refresh_wall(request: object, state: dict | None):
                 del ticker[-1]
     figure = _map_update(old, new, snap, shapes, state)
     trend_patch, pie, bars = _chart_updates(old, new)
-    ranking = build_ranking(snap["ranking"], lang) if changed("ranking") else no_update
-    state_patch = Patch()
-    state_patch["version"] = snap["version"]  # what it shows (a shared one: maybe older)
-    state_patch["token"] = token
-    if bool(state.get("pending")) != snap["pending"]:
-        state_patch["pending"] = snap["pending"]
-    return tiles, ticker, figure, trend_patch, pie, bars, ranking, state_patch, {"as_of": as_of}
+    ranking = build_ranking(snap["ranking"], lang) if old.get("ranking") != new["ranking"] \
+        else no_update
+    return _tiles_update(old, new), ticker, figure, trend_patch, pie, bars, ranking
 
 
 def parse_query(search: str | None, default_lang: str) -> tuple[str | None, str]:

@@ -19,6 +19,9 @@ every refresh, and with several workers each worker counted the same again. Here
   one worker recounting them, live in Redis (:class:`SharedPanels`): a region's panels are
   counted once per :data:`data.wall.SLOW_SECONDS` in the deployment, not once per worker.
   Everything else in it (subtrees, shapes) stays in the worker.
+* :func:`alerts`: the open red and orange alerts of a region a wall shows, kept by the
+  alerts version and the regions version they were read at (not in the snapshot, which
+  the data version keys), so no wall shows alerts older than the counter it read.
 
 Each process keeps the last snapshot of each region it showed (:class:`_LocalShelf`), so
 its walls share it; with Redis the deployment's (:class:`_RedisShelf`) is looked up when
@@ -396,3 +399,45 @@ class SharedPanels(dict):
 
 
 _MISSING = object()
+
+
+# --- the alerts ----------------------------------------------------------------------------
+
+ALERTS = "wall_alerts"
+
+
+def alerts(region_code: str | None, key: tuple, make: Callable[[], list]) -> list:
+    """The wall alerts of ``region_code`` (:func:`data.wall_alerts.wall_alerts`) for
+    ``key``, the alerts version and the regions version they were read at: kept in this
+    process, one entry per region (the newest :data:`MAX_REGIONS`), and read again by
+    ``make()`` as soon as either version moved, so no wall shows alerts older than the
+    counter it read. They are not in the region's snapshot (:func:`snapshot`), which is
+    keyed by the data version alone: the alerts change after the data (the background
+    job recomputes them) and with time alone (a case becomes stuck). Reading them again
+    costs one statement, so each worker reads its own (no Redis). The list returned is
+    shared: read it, never change it."""
+    kept = services.extension().get(ALERTS)
+    if kept is None:
+        kept = services.extension().setdefault(ALERTS, _KeptAlerts())
+    return kept.get(_region_key(region_code), key, make)
+
+
+class _KeptAlerts:
+    """The last alerts read per region, by key, in this process."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[str, tuple[tuple, list]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, region: str, key: tuple, make: Callable[[], list]) -> list:
+        with self._lock:
+            held = self._kept.get(region)
+        if held is not None and held[0] == key:
+            return held[1]
+        found = make()
+        with self._lock:
+            self._kept[region] = (key, found)
+            self._kept.move_to_end(region)
+            while len(self._kept) > MAX_REGIONS:
+                self._kept.popitem(last=False)
+        return found

@@ -32,7 +32,7 @@ from data.wall_live import (  # noqa: F401 - the wall's live counts, named here 
 MAP_METRICS = ("open", "overdue", "reported_week")
 #: Panels a wall can show in place of its top problems (``/wall?panel=...``); any other
 #: value is ignored (the default wall).
-PANELS = ("officers",)
+PANELS = ("officers", "alerts")
 TICKER_ROWS = 20
 DAY = timedelta(days=1)
 log = logging.getLogger(__name__)

@@ -108,6 +108,13 @@ ALERT_WORDS: dict[str, dict[str, str]] = {
         "problem_no_region": "预警没有所在区域，无法立案",
         "problem_no_category": "相关案件没有可用的类别，请选择督办案件类别",
         "problem_unknown_service": "没有此类别代码",
+        # --- the wall's alert panel ---
+        "wall_panel_alerts": "研判预警",
+        "wall_alerts_none": "当前没有红色、橙色预警",
+        "wall_alerts_more": "另有 {n} 条红色、橙色预警",
+        "wall_alert_count": "预警",
+        "wall_alert_count_none": "无红橙预警",
+        "wall_alert_marker_more": "另有 {n} 条",
     },
     "en": {
         "alert_rule_surge": "Surge", "alert_rule_repeat_location": "Repeat location",
@@ -236,6 +243,13 @@ ALERT_WORDS: dict[str, dict[str, str]] = {
         "problem_no_region": "the alert has no region to file a case in",
         "problem_no_category": "its cases name no category: choose one",
         "problem_unknown_service": "no category has this code",
+        # --- the wall's alert panel ---
+        "wall_panel_alerts": "Early warning",
+        "wall_alerts_none": "No red or orange alert",
+        "wall_alerts_more": "{n} more red and orange alert(s)",
+        "wall_alert_count": "Alerts",
+        "wall_alert_count_none": "no red or orange alert",
+        "wall_alert_marker_more": "{n} more",
     },
 }
 

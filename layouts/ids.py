@@ -224,3 +224,15 @@ def alert_button(action: str, alert_id: int, version: int) -> dict[str, object]:
     (``close``) button: the alert and the version the commander sees. The server reads
     the alert by its id and checks the user may act on its region before using them."""
     return {"type": "alert-action", "action": action, "alert": alert_id, "version": version}
+
+
+# --- the wall's early warnings (issue 16) ---
+WALL_ALERTS = "wall-alerts"  # /wall?panel=alerts: the open red and orange alerts
+WALL_ALERT_COUNT = "wall-alert-count"  # the header's count of open red and orange alerts
+WALL_ALERT_ROW = "wall-alert-row"
+
+
+def wall_alert_row(alert_id: int) -> dict[str, object]:
+    """The id of an alert's row on the wall: the browser keeps the row (and a pulse it
+    plays) for as long as the alert stays on the panel, however the rows move."""
+    return {"type": WALL_ALERT_ROW, "alert": alert_id}

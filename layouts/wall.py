@@ -18,6 +18,7 @@ from layouts import ids
 from layouts.figures import MAP_CONFIG, grid_map, source_split, top_bars, trend
 from layouts.format import format_change, format_value
 from layouts.text import label, metric_label, t
+from layouts.wall_alerts import alert_trace
 
 CANVAS = (1920, 1080)
 #: The counters, in reading order: (snapshot key, text key or metric key, kind).
@@ -157,18 +158,23 @@ def _panel(title: str, body, css: str) -> html.Section:
     return html.Section([html.H2(title), body], className=f"wall-panel {css}")
 
 
-def wall_map(snap: dict, shapes: dict, metric: str, lang: str):
+def wall_map(snap: dict, shapes: dict, metric: str, lang: str, marks: list | None = None):
     """The wall's map of a snapshot drawn on ``shapes``: grids coloured by ``metric``,
-    long-overdue grids flagged, officers on patrol."""
-    return grid_map(shapes, map_values(snap["grids"], shapes, metric),
-                    flagged_grids(snap["grids"], shapes["points"]),
-                    officer_points(snap["patrolling"]), width=MAP_SIZE[0],
-                    height=MAP_SIZE[1], title=t(MAP_TITLES[metric], lang))
+    long-overdue grids flagged, officers on patrol, and the alert markers ``marks``
+    (:func:`layouts.wall_alerts.alert_marks`) on top (:data:`TRACE_ALERTS`)."""
+    figure = grid_map(shapes, map_values(snap["grids"], shapes, metric),
+                      flagged_grids(snap["grids"], shapes["points"]),
+                      officer_points(snap["patrolling"]), width=MAP_SIZE[0],
+                      height=MAP_SIZE[1], title=t(MAP_TITLES[metric], lang))
+    figure.add_trace(alert_trace(marks or []))
+    return figure
 
 
-def wall_parts(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:
-    """The content of every panel for a snapshot: the first picture is made of these, and
-    a rotating wall swaps them in place (the components stay, so nothing blinks)."""
+def wall_parts(snap: dict, shapes: dict, metric: str, lang: str,
+               marks: list | None = None) -> dict[str, object]:
+    """The content of every panel for a snapshot (``marks``: the alert markers): the first
+    picture is made of these, and a rotating wall swaps them in place (the components
+    stay, so nothing blinks)."""
     tz = ZoneInfo(snap["timezone"])
     days, reported, closed = trend_series(snap["trend"])
     tops = snap["subcategories"]
@@ -177,7 +183,7 @@ def wall_parts(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, ob
         "ticker": build_ticker(snap["newest"], tz, lang),
         "ranking": build_ranking(snap["ranking"], lang),
         "region": (snap["region"] or {}).get("name", ""),
-        "map": wall_map(snap, shapes, metric, lang),
+        "map": wall_map(snap, shapes, metric, lang, marks),
         "trend": trend(days, reported, closed, width=TREND_SIZE[0], height=TREND_SIZE[1],
                        names=(t("series_reported", lang), t("series_closed", lang))),
         "sources": source_split(*source_series(snap["sources"], lang), width=PIE_SIZE[0],
@@ -189,14 +195,19 @@ def wall_parts(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, ob
 
 def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds: int,
                state: dict, rotate_seconds: int = 0, reload_at: str = "",
-               panel: tuple[str, str, list] | None = None) -> html.Div:
+               panel: tuple[str, str, list] | None = None,
+               alerts: tuple[list, list] | None = None) -> html.Div:
     """The whole wall for one region. ``reload_at`` ("HH:MM:SS", local time, or empty for
     never) is when ``assets/wall.js`` reloads the page each day, once the server answers.
     ``panel`` (name, title, content) is shown in place of the top problems
-    (``/wall?panel=NAME``), whose chart stays in the page, hidden, for the refresh."""
+    (``/wall?panel=NAME``), whose chart stays in the page, hidden, for the refresh.
+    ``alerts``: the header's alert count (:func:`layouts.wall_alerts.build_alert_count`)
+    and the map's alert markers; a wall without the alert panel holds its rows' element
+    empty and hidden, so the refresh has one set of outputs for every wall."""
     tz = ZoneInfo(snap["timezone"])
     region = snap["region"] or {}
-    parts = wall_parts(snap, shapes, metric, lang)
+    count, marks = alerts or ([], [])
+    parts = wall_parts(snap, shapes, metric, lang, marks)
     figure, trend_figure, pie, bars = (parts["map"], parts["trend"], parts["sources"],
                                        parts["top"])
     small = {"displayModeBar": False, "staticPlot": True}
@@ -205,6 +216,7 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
         html.Div([html.H1(snap["centre"] or t("wall_title", lang), className="wall-title"),
                   html.Div(region.get("name", ""), id=ids.WALL_REGION,
                            className="wall-region"),
+                  html.Div(count, id=ids.WALL_ALERT_COUNT, className="wall-alert-count"),
                   *([html.Div(t("historical", lang, day=_local_day(snap["data_moment"], tz)),
                               className="wall-historical")] if snap.get("historical") else [])],
                  className="wall-heading"),
@@ -255,11 +267,13 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
         dcc.Store(id=ids.WALL_OK, data={"as_of": local_now.strftime("%H:%M:%S")}),
         dcc.Store(id=ids.WALL_SEEN),
         dcc.Store(id=ids.WALL_REQUEST),
+        *([] if panel is not None and panel[0] == "alerts" else
+          [html.Div(id=ids.WALL_ALERTS, hidden=True)]),
     ], className="wall-viewport")
 
 
 #: The id of each panel that can replace the top problems (``/wall?panel=NAME``).
-PANEL_IDS = {"officers": ids.WALL_OFFICERS}
+PANEL_IDS = {"officers": ids.WALL_OFFICERS, "alerts": ids.WALL_ALERTS}
 
 
 def _replaced_panel(panel: tuple[str, str, list], hidden) -> html.Section:
