@@ -3,8 +3,10 @@ each with the place its map marker goes, and the counters that say when to read 
 
 The alerts themselves are :mod:`data.alerts.book`'s, in the order of
 :func:`~data.alerts.book.list_alerts` (most urgent first, then newest); this module only
-picks the two levels a wall shows and places each alert: at the point its facts name
-(``lon``/``lat``, as a repeat location's have), else at its region's centroid. A wall reads
+picks the two levels a wall shows, puts the alerts of one case (:data:`PER_CASE_RULES`)
+after the others of their level, and places each alert: at the point its facts name
+(``lon``/``lat``, as a repeat location's have), else at its region's centroid, except a
+case's alert, which has no marker. A wall reads
 them again only when :func:`~data.alerts.book.alerts_version` moved
 (:func:`wall_versions` reads it with the data and regions versions in one statement).
 """
@@ -26,6 +28,11 @@ from data.regions import root_region
 
 #: The levels a wall shows, most urgent first (yellow ones stay in the console).
 WALL_LEVELS: tuple[str, ...] = (RED, ORANGE)
+#: Rules with one alert per case (a stuck case): a county holds hundreds of them (221 red
+#: on the demo county), which would bury the few alerts about places and cover the map
+#: in rings. On a wall they come after the other alerts of their level and have no ring:
+#: the overdue counter counts them, and the console lists each.
+PER_CASE_RULES: tuple[str, ...] = ("stuck_case",)
 _VERSION_KEYS = (store.DATA_VERSION, book.ALERTS_VERSION, store.REGIONS_VERSION)
 _VERSIONS = select(Meta.key, Meta.value).where(Meta.key.in_(_VERSION_KEYS))
 
@@ -76,8 +83,9 @@ class WallAlert:
 def wall_alerts(conn: Connection, region_code: str | None) -> list[WallAlert]:
     """The open red and orange alerts of the region ``region_code`` and the regions under
     it (None: the single top-level region, or the whole deployment when there are
-    several, as :func:`data.regions.root_region` says), red first, then newest first:
-    :func:`data.alerts.book.list_alerts`' order, in one statement that reads neither the
+    several, as :func:`data.regions.root_region` says), red first, the alerts of one case
+    (:data:`PER_CASE_RULES`) after the others of their level, then newest first (else
+    :func:`data.alerts.book.list_alerts`' order), in one statement that reads neither the
     yellow ones nor the alerts' cases (a county holds hundreds of open alerts, and a wall
     reads them again whenever one changed).
 
@@ -97,6 +105,8 @@ def wall_alerts(conn: Connection, region_code: str | None) -> list[WallAlert]:
         # only facts that name a point are read here (a repeat location's)
         point = _point(json.loads(text)) if '"lon"' in text else None
         lon, lat = point or (row.centroid_lon, row.centroid_lat)
+        if row.rule in PER_CASE_RULES:
+            lon = lat = None
         names = levels.get(row.region_level or "", (None, None))
         alerts.append(WallAlert(row.id, row.rule, row.level, row.region_name, names[0],
                                 names[1], row.started_at, row.first_seen_at, text,
@@ -113,7 +123,8 @@ _WALL_ALERTS = (
            Region.centroid_lon, Region.centroid_lat)
     .outerjoin(Region, Region.id == Alert.region_id)
     .where(Alert.state.in_(book.OPEN_STATES), Alert.level.in_(WALL_LEVELS))
-    .order_by(_LEVEL_RANK, Alert.first_seen_at.desc(), Alert.id.desc()))
+    .order_by(_LEVEL_RANK, case((Alert.rule.in_(PER_CASE_RULES), 1), else_=0),
+              Alert.first_seen_at.desc(), Alert.id.desc()))
 _WALL_ALERTS_UNDER = _WALL_ALERTS.join(
     RegionAncestor, (RegionAncestor.descendant_id == Alert.region_id)
     & (RegionAncestor.ancestor_id == bindparam("region_id", type_=Integer)))

@@ -22,13 +22,17 @@ T0 = datetime(2026, 11, 20, 8, 0)
 
 
 def _finding(name: str, level: str, region_id: int | None, **facts) -> Finding:
-    return Finding("stuck_case", f"stuck_case:{name}", level, region_id, T0, (),
-                   facts or {"reason": "overdue", "overdue_days": 3})
+    return Finding("blind_spot", f"blind_spot:{name}", level, region_id, T0, (),
+                   facts or {"days_without_patrol": 9, "cases": 2, "days": 7,
+                             "last_visit_at": None})
 
 
 def _write(engine, moment: datetime, *findings: Finding) -> None:
     with store.transaction(engine) as conn:
-        book.apply_findings(conn, moment, {"stuck_case": list(findings)})
+        by_rule: dict[str, list[Finding]] = {"blind_spot": [], "stuck_case": []}
+        for f in findings:
+            by_rule[f.rule].append(f)
+        book.apply_findings(conn, moment, by_rule)
 
 
 def test_the_open_red_and_orange_alerts_in_the_book_s_order(engine):
