@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.console_targets import (
+    moved_to,
     dispatch_choices, suggested_officers, target_ids, target_versions,
 )
 from callbacks.console_alerts import alert_layer
@@ -130,21 +131,7 @@ def navigate(map_click: dict | None, bar_click: dict | None, period: str | None,
         new = state.with_controls(period, start, end, categories, sources, statuses,
                                   "hide" in (hide or []), text,
                                   dates_picked=trigger == ids.CONSOLE_DATES)
-    return _moved(new, pathname, search)
-
-
-def _moved(new: ConsoleState | None, pathname: str | None, search: str | None):
-    """(pathname, search) of the address of ``new``, each no_update where it is the same
-    as now (None: nothing moves)."""
-    if new is None:
-        return no_update, no_update
-    href = layout.console_href(new.region, new.to_query(), new.lang)
-    path, _, query = href.partition("?")
-    query = f"?{query}" if query else ""
-    same_path, same_query = path == (pathname or "/"), query == (search or "")
-    if same_path and same_query:
-        return no_update, no_update
-    return (no_update if same_path else path), (no_update if same_query else query)
+    return moved_to(new, pathname, search)
 
 
 def _triggered() -> object:

@@ -29,6 +29,7 @@ from dataclasses import replace
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
+from callbacks.console_targets import clicked_case, moved_to
 from dashboard import auth, console_cache, services
 from dashboard.region_scope import region_shown, require_region_viewer
 from data.alerts import actions, book, registry
@@ -43,7 +44,6 @@ from data.workflow import WorkflowError
 from layouts import console_alerts as layout
 from layouts import ids
 from layouts.alert_words import explain
-from layouts.console import console_href
 from layouts.intake_desk import category_options
 from layouts.text import t, t_error
 
@@ -244,26 +244,13 @@ def select_alert(clicks: list | None, clear: object, store: dict | None,
             return no_update, no_update
     else:
         return no_update, no_update
-    new = replace(state, alert=chosen)
-    href = console_href(new.region, new.to_query(), new.lang)
-    path, _, query = href.partition("?")
-    query = f"?{query}" if query else ""
-    same_path, same_query = path == (pathname or "/"), query == (search or "")
-    if same_path and same_query:
-        return no_update, no_update
-    return (no_update if same_path else path), (no_update if same_query else query)
+    return moved_to(replace(state, alert=chosen), pathname, search)
 
 
 def open_alert_case(clicks: list | None, trigger: object = None):
     """A case code in the panel opens that case in the details (whose callback checks the
     reader may see it: :func:`callbacks.console.show_case`). Reads nothing of the store."""
-    trigger = trigger if trigger is not None else _triggered()
-    if not any(clicks or []) or not isinstance(trigger, dict):
-        return no_update
-    value = trigger.get("case")
-    if isinstance(value, bool) or not isinstance(value, int):
-        return no_update
-    return value
+    return clicked_case(clicks, trigger if trigger is not None else _triggered())
 
 
 def _visible_cases(conn, principal: Principal, alert_id: int) -> tuple[list[dict], int]:

@@ -1,6 +1,7 @@
 """The regions, cases and officers of the console, checked against who is asking.
 
-:func:`target_ids` and :func:`target_versions` read the action's targets from a request
+:func:`moved_to` is the address a console callback moves to, :func:`clicked_case` the case a
+link opens. :func:`target_ids` and :func:`target_versions` read the action's targets from a request
 (refusing a value that is not an id); :func:`dispatch_choices` finds what fills the
 dispatch form (the officers the user may dispatch to, and why); :func:`suggested_officers`
 keeps a batch dispatch's suggestions inside the user's area. The callbacks of
@@ -13,10 +14,41 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from dash import no_update
+
 from dashboard import auth, services
 from data import dispatch
 from data.cases.scope import officer_region_ids
+from data.console_state import ConsoleState
 from data.store import deployment_timezone, utcnow
+from layouts.console import console_href
+
+
+def moved_to(new: ConsoleState | None, pathname: str | None, search: str | None):
+    """(pathname, search) of the console's address for ``new``, each no_update where it is
+    the same as now (None: nothing moves): what a callback that changes the address
+    returns, so an unchanged address never fires the page's callbacks again."""
+    if new is None:
+        return no_update, no_update
+    href = console_href(new.region, new.to_query(), new.lang)
+    path, _, query = href.partition("?")
+    query = f"?{query}" if query else ""
+    same_path, same_query = path == (pathname or "/"), query == (search or "")
+    if same_path and same_query:
+        return no_update, no_update
+    return (no_update if same_path else path), (no_update if same_query else query)
+
+
+def clicked_case(clicks: list | None, trigger: object):
+    """The case id a clicked case link names (its pattern id's ``case``), for the detail
+    to open (whose callback checks the reader may see it); no_update when nothing was
+    clicked or the id names no integer. Reads nothing of the store."""
+    if not any(clicks or []) or not isinstance(trigger, dict):
+        return no_update
+    value = trigger.get("case")
+    if isinstance(value, bool) or not isinstance(value, int):
+        return no_update
+    return value
 
 
 def target_ids(targets) -> list[int]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
+from callbacks.console_targets import clicked_case
 from dashboard import auth, console_cache, services
 from data.cases.scope import case_facts
 from data.console_state import ConsoleState
@@ -98,13 +99,7 @@ def decide_duplicate(clicks: list | None, refresh: int | None, store: dict | Non
 def open_linked(clicks: list | None, trigger: object = None):
     """A link to the other case of a pair opens it in the detail (whose callback checks
     the reader may see it)."""
-    trigger = trigger if trigger is not None else _triggered()
-    if not any(clicks or []) or not isinstance(trigger, dict):
-        return no_update
-    value = trigger.get("case")
-    if isinstance(value, bool) or not isinstance(value, int):
-        return no_update
-    return value
+    return clicked_case(clicks, trigger if trigger is not None else _triggered())
 
 
 def clear_feedback(case_id: object):

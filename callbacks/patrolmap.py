@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from dash import Dash, Input, Output, State, no_update
 
+from callbacks.console_targets import moved_to
 from dashboard.region_scope import region_shown, require_region_viewer
 from dashboard import auth, services
 from data.console_state import OFFICER_CODE, BadAddress, ConsoleState
@@ -29,7 +30,6 @@ from data.store import deployment_timezone, utcnow
 from data.wall import officers_on_patrol, patrol_today
 from layouts import ids
 from layouts import patrolmap as layout
-from layouts.console import console_href
 from layouts.text import t, t_error
 
 
@@ -190,14 +190,7 @@ def choose_patrol(day: str | None, officer: object, store: dict | None,
         return no_update, no_update
     if officer is not None and not (isinstance(officer, str) and OFFICER_CODE.match(officer)):
         return no_update, no_update
-    new = replace(state, day=day, officer=officer or None)
-    href = console_href(new.region, new.to_query(), new.lang)
-    path, _, query = href.partition("?")
-    query = f"?{query}" if query else ""
-    same_path, same_query = path == (pathname or "/"), query == (search or "")
-    if same_path and same_query:
-        return no_update, no_update
-    return (no_update if same_path else path), (no_update if same_query else query)
+    return moved_to(replace(state, day=day, officer=officer or None), pathname, search)
 
 
 def register(app: Dash) -> None:
