@@ -80,7 +80,8 @@ def test_an_alert_appears_within_one_refresh_and_is_acknowledged_then_assigned(
         page.wait_for_selector("#alerts-count:has-text('共')")
         now = store.utcnow()
         made = alert_store.add(engine, *[alert_store.case(
-            f"ALERT-TEST-{i}", now - timedelta(hours=i + 1), region_id=region_id,
+            # on three days: one spot reporting again (min_days), not one event
+            f"ALERT-TEST-{i}", now - timedelta(days=i, hours=1), region_id=region_id,
             subcategory=subcategory, lon=lon + 0.00003 * i, lat=lat) for i in range(3)])
         ours = {made[f"ALERT-TEST-{i}"] for i in range(3)}
 
