@@ -276,6 +276,6 @@ def test_random_periods_agree_on_the_los_angeles_example(engine):
         assert store.deployment_timezone(conn).key == "America/Los_Angeles"
     rnd = random.Random(311)
     now = latest + timedelta(hours=5)
-    assert _random_round(engine, rnd, now, 20) == 20
+    assert _random_round(engine, rnd, now, 12) == 12
     _random_changes(engine, rnd, now)
-    assert _random_round(engine, rnd, now, 15) == 15
+    assert _random_round(engine, rnd, now, 10) == 10
