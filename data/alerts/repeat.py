@@ -190,26 +190,34 @@ def anchored_clusters(xy: np.ndarray, hours: np.ndarray, in_window: np.ndarray,
     near = np.abs(hours[left] - hours[right]) <= span_hours
     episode = _components(n, left[near], right[near])
     both = in_window[left] & in_window[right]
-    labels = _components(n, left[both], right[both])
-    found = [spot for cluster in _groups(labels, in_window, min_size)
-             for spot in spots(cluster, left[both], right[both], labels, min_size)]
+    left, right = left[both], right[both]
+    labels = _components(n, left, right)
+    # each cluster's own pairs, found once: the pairs sorted by their cluster's label
+    order = np.argsort(labels[left], kind="stable")
+    sorted_labels = labels[left][order]
+    found = []
+    for cluster in _groups(labels, in_window, min_size):
+        label = labels[cluster[0]]
+        mine = order[np.searchsorted(sorted_labels, label, "left"):
+                     np.searchsorted(sorted_labels, label, "right")]
+        found += spots(cluster, left[mine], right[mine], min_size)
     return [(cluster, int(episode[cluster[0]])) for cluster in sorted(found, key=lambda c: c[0])]
 
 
-def spots(cluster: np.ndarray, left: np.ndarray, right: np.ndarray, labels: np.ndarray,
+def spots(cluster: np.ndarray, left: np.ndarray, right: np.ndarray,
           min_size: int) -> list[np.ndarray]:
-    """A single-linkage ``cluster`` (row positions, one label of ``labels`` for the close
-    pairs ``left``–``right``) cut into spots, so that a chain along a street is not one
+    """A single-linkage ``cluster`` (row positions; ``left``–``right``: its close pairs)
+    cut into spots, so that a chain along a street is not one
     "location": each spot is a case and the cases within the radius of it (every pair of
     a spot at most twice the radius apart). Greedy and deterministic: the case with the
     most unassigned neighbours (ties: the first row, the smallest id) takes them, while one
     can still make a spot of ``min_size``; cases left over make none. A cluster whose
     cases are all within the radius of one of them is one spot, unchanged."""
-    if _one_spot(cluster, left, right, labels):
+    degree = np.bincount(np.concatenate([left, right]), minlength=int(cluster.max()) + 1)
+    if (degree[cluster] >= len(cluster) - 1).any():
         return [cluster]
-    mine = labels[left] == labels[cluster[0]]
     near: dict[int, set[int]] = {int(i): {int(i)} for i in cluster}
-    for a, b in zip(left[mine].tolist(), right[mine].tolist()):
+    for a, b in zip(left.tolist(), right.tolist()):
         near[a].add(b)
         near[b].add(a)
     free = set(near)
@@ -222,14 +230,6 @@ def spots(cluster: np.ndarray, left: np.ndarray, right: np.ndarray, labels: np.n
         found.append(np.array(sorted(spot)))
         free -= spot
     return found
-
-
-def _one_spot(cluster: np.ndarray, left: np.ndarray, right: np.ndarray,
-              labels: np.ndarray) -> bool:
-    """Whether some case of ``cluster`` is within the radius of all the others."""
-    mine = labels[left] == labels[cluster[0]]
-    degree = np.bincount(np.concatenate([left[mine], right[mine]]), minlength=len(labels))
-    return bool((degree[cluster] >= len(cluster) - 1).any())
 
 
 def _groups(labels: np.ndarray, kept: np.ndarray, min_size: int) -> list[np.ndarray]:
