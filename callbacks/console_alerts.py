@@ -24,7 +24,6 @@ cases the reader may see are listed and drawn.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
@@ -339,19 +338,6 @@ def acknowledge_alert(clicks: list | None, store: dict | None, trigger: object =
     return t("alert_done_acknowledge", lang, alert_id=row.id), _current_version()
 
 
-def _usual_category(cases: list[dict], choices: list[dict]) -> str | None:
-    """The category code of the subcategory most of the cases have (ties by name), as
-    :func:`data.alerts.actions.assign` picks it when given none: the form shows it."""
-    codes = {}
-    for choice in choices:
-        codes.setdefault(choice["subcategory"], choice["code"])
-    counts = Counter(c["subcategory"] for c in cases if c.get("subcategory"))
-    for subcategory, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        if subcategory in codes:
-            return codes[subcategory]
-    return None
-
-
 def _description(row: book.AlertRow, words: str, codes: list[str], lang: str) -> str:
     """The supervision case's description the form offers: the rule, the explanation, the
     alert's number and (the first :data:`DESCRIBED_CASES` of) its cases."""
@@ -385,6 +371,7 @@ def open_alert_form(clicks: list | None, cancel: object, store: dict | None,
             version = _version(button.get("version"))
             choices = category_choices(conn) if action == "assign" else []
             cases = book.alert_case_rows(conn, row.id) if action == "assign" else []
+            usual = actions.usual_category(conn, row.id) if action == "assign" else None
             words = _explained(row, _level_words(conn, lang), lang)
     except auth.Forbidden as refused:
         return (hidden, "", hidden, hidden, no_update, None, "", "", None,
@@ -394,7 +381,7 @@ def open_alert_form(clicks: list | None, cancel: object, store: dict | None,
     if action == "close":
         return (layout.SHOWN, title, hidden, layout.SHOWN, no_update, None, "", "", target, "")
     return (layout.SHOWN, title, layout.SHOWN, hidden, category_options(choices),
-            _usual_category(cases, choices),
+            usual,
             _description(row, words, [c["code"] for c in cases], lang), "", target, "")
 
 

@@ -137,7 +137,7 @@ def assign(engine: Engine | Connection, alert_id: int, *, actor: str, expected_v
         if region_code is None:
             raise _bad(row.id, "assign", "region_id", row.region_id, "no_region",
                        "the alert has no region to file a case in")
-        code = service_code or _usual_category(conn, row.id)
+        code = service_code or usual_category(conn, row.id)
         if code is None:
             raise _bad(row.id, "assign", "service_code", service_code, "no_category",
                        "the alert's cases name no category of the table: give service_code")
@@ -233,13 +233,16 @@ def _changed(row: Any, expected_version: int) -> AlertChanged:
         state=row.state)
 
 
-def _usual_category(conn: Connection, alert_id: int) -> str | None:
-    """The category code of the subcategory most of the alert's cases have."""
+def usual_category(conn: Connection, alert_id: int) -> str | None:
+    """The category code of the subcategory most of the alert's cases have (ties by
+    name; a subcategory no category has is passed over): what :func:`assign` files the
+    supervision case under when given none, and what the console's form offers first."""
     subcategories = Counter(conn.scalars(
         select(Case.subcategory).join(AlertCase, AlertCase.case_id == Case.id)
         .where(AlertCase.alert_id == alert_id, Case.subcategory.is_not(None))))
     for subcategory, _ in sorted(subcategories.items(), key=lambda kv: (-kv[1], kv[0])):
-        code = conn.scalar(select(Category.code).where(Category.subcategory == subcategory))
+        code = conn.scalar(select(Category.code).where(Category.subcategory == subcategory)
+                           .order_by(Category.code).limit(1))
         if code is not None:
             return code
     return None
