@@ -309,6 +309,16 @@ def _clicked_button(clicks: list | None, trigger: object, wanted: tuple[str, ...
     return trigger
 
 
+def _acting_on(engine, alert: object, version: object):
+    """The commander acting, the alert ``alert`` names (read on the server, in the
+    commander's area to act on) and the version the request says was seen: raises
+    :class:`auth.Forbidden` for anyone else, any other alert or a value that is no id."""
+    user = auth.require_commander([])
+    with engine.connect() as conn:
+        row = require_alert(conn, user, alert, act=True)
+    return user, row, _version(version)
+
+
 def _current_version() -> int:
     with services.engine().connect() as conn:
         return book.alerts_version(conn)
@@ -324,10 +334,7 @@ def acknowledge_alert(clicks: list | None, store: dict | None, trigger: object =
         return no_update, no_update
     engine = services.engine()
     try:
-        user = auth.require_commander([])
-        with engine.connect() as conn:
-            row = require_alert(conn, user, button.get("alert"), act=True)
-        version = _version(button.get("version"))
+        user, row, version = _acting_on(engine, button.get("alert"), button.get("version"))
     except auth.Forbidden as refused:
         return refused.message(lang), no_update
     try:
@@ -401,10 +408,7 @@ def submit_alert_form(n_clicks: object, target: object, category: object,
         return nothing
     engine = services.engine()
     try:
-        user = auth.require_commander([])
-        with engine.connect() as conn:
-            row = require_alert(conn, user, target.get("id"), act=True)
-        version = _version(target.get("version"))
+        user, row, version = _acting_on(engine, target.get("id"), target.get("version"))
     except auth.Forbidden as refused:
         return refused.message(lang), no_update, no_update, no_update, no_update
     text = note.strip() if isinstance(note, str) else ""
