@@ -36,7 +36,7 @@ from data.alerts.finding import LEVELS
 from data.cases.scope import case_facts
 from data.console_state import BadAddress, ConsoleState
 from data.intake.desk import category_choices
-from data.regions import UnknownRegion, get_region, level_names
+from data.regions import UnknownRegion, get_region, level_words
 from data.store import deployment_timezone
 from data.users import ACTING_ROLES, Principal
 from data.workflow import WorkflowError
@@ -108,14 +108,6 @@ def _triggered() -> object:
         return None
 
 
-def _level_words(conn, lang: str) -> dict[str, str]:
-    """Each region level's name as an explanation says "this grid": 网格 / grid."""
-    names = level_names(conn).values()
-    if lang == "zh":
-        return {name: name for name, _ in names}
-    return {name: name_en.lower() for name, name_en in names if name_en}
-
-
 def _explained(row: book.AlertRow, levels: dict[str, str], lang: str) -> str:
     return explain(row.rule, row.facts, lang, levels.get(row.region_level or ""))
 
@@ -180,7 +172,7 @@ def show_alerts(store: dict | None, refresh: object, version: object, state_filt
                 page = max((total - 1) // layout.PAGE_ROWS, 0)
                 rows, total = read(page)
             tz = deployment_timezone(conn)
-            levels = _level_words(conn, lang)
+            levels = level_words(conn, lang)
             codes = {cid: facts["code"] for cid, facts in case_facts(
                 conn, [r.assigned_case_id for r in rows if r.assigned_case_id]).items()}
     except auth.Forbidden as refused:
@@ -289,7 +281,7 @@ def show_selected(store: dict | None, refresh: object, version: object):
             row = require_alert(conn, principal, state.alert)
             cases, hidden = _visible_cases(conn, principal, row.id)
             tz = deployment_timezone(conn)
-            words = _explained(row, _level_words(conn, lang), lang)
+            words = _explained(row, level_words(conn, lang), lang)
     except auth.Forbidden as refused:
         return refused.message(lang)
     except UnknownRegion as missing:
@@ -379,7 +371,7 @@ def open_alert_form(clicks: list | None, cancel: object, store: dict | None,
             choices = category_choices(conn) if action == "assign" else []
             cases = book.alert_case_rows(conn, row.id) if action == "assign" else []
             usual = actions.usual_category(conn, row.id) if action == "assign" else None
-            words = _explained(row, _level_words(conn, lang), lang)
+            words = _explained(row, level_words(conn, lang), lang)
     except auth.Forbidden as refused:
         return (hidden, "", hidden, hidden, no_update, None, "", "", None,
                 refused.message(lang))

@@ -22,16 +22,13 @@ import json
 import sys
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, select
-
 from dashboard.settings import Settings
 from data import store
 from data.alerts import backfill, book
 from data.alerts import params as alert_params
 from data.alerts.finding import LEVELS
 from data.alerts.registry import BY_KEY
-from data.models import RegionLevel
-from data.regions import get_region
+from data.regions import get_region, level_words
 from layouts.alert_words import explain
 from layouts.text import t
 
@@ -78,7 +75,7 @@ def cmd_alerts(args: argparse.Namespace, settings: Settings, *,
         rows = book.list_alerts(conn, None if region is None else region.id,
                                 state=args.state, rule=args.rule, level=args.level)
         tz = store.deployment_timezone(conn)
-        levels = _level_names(conn, lang)
+        levels = level_words(conn, lang)
     if args.json:
         print(json.dumps({
             "region": None if region is None else {"code": region.code, "name": region.name},
@@ -115,14 +112,6 @@ def _backfill(engine, days: int, now: datetime, rule_params, lang: str) -> int:
     print(t("alert_backfill_done", lang, days=days, seconds=f"{result.seconds:.1f}",
             created=result.created, closed=result.closed, open=open_now))
     return 0
-
-
-def _level_names(conn: Connection, lang: str) -> dict[str, str]:
-    """Each region level's name as an explanation says "this grid": 网格 / grid."""
-    rows = conn.execute(select(RegionLevel.name, RegionLevel.name_en)).all()
-    if lang == "zh":
-        return {name: name for name, _ in rows}
-    return {name: name_en.lower() for name, name_en in rows if name_en}
 
 
 def _line(row: book.AlertRow, lang: str, tz, levels: dict[str, str]) -> str:

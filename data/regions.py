@@ -118,6 +118,16 @@ def level_names(conn: Connection) -> dict[int, tuple[str, str]]:
     return {depth: (name, name_en) for depth, name, name_en in rows}
 
 
+def level_words(conn: Connection, lang: str) -> dict[str, str]:
+    """Each level's name → how an alert's explanation names it ("本网格" / "this grid"):
+    the name itself in Chinese; the English name, lower case, in English (a level with
+    none is left out: the explanation then says "this region")."""
+    names = level_names(conn).values()
+    if lang == "zh":
+        return {name: name for name, _ in names}
+    return {name: name_en.lower() for name, name_en in names if name_en}
+
+
 def root_region(conn: Connection, code: str | None) -> RegionInfo | None:
     """The region a view shows: the one named, or the single top-level region (None, the
     whole deployment, when there are several)."""
