@@ -186,8 +186,9 @@ def recorded_since(conn: Connection) -> datetime | None:
     known = [datetime.fromisoformat(first)] if first else []
     if earliest is not None:
         known.append(earliest)
-    if not known and store.get_meta(conn, book.COMPUTED_AT):
-        known.append(datetime.fromisoformat(store.get_meta(conn, book.COMPUTED_AT)))
+    computed = None if known else store.get_meta(conn, book.COMPUTED_AT)
+    if computed:
+        known.append(datetime.fromisoformat(computed))
     return min(known) if known else None
 
 
