@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, DateTime, Integer, bindparam, func, or_, select
 
 from data.field.officer_view import wall_officers
-from data.metrics import DEFAULT_DAYS, compute, data_now, local_date, period_for  # noqa: F401
+from data.metrics import compute, data_now, local_date, period_for
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region
 from data.panels import daily_trend, ranking, shares, subtree
