@@ -26,6 +26,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, inspect, text
 
+from data import rollup_rebuild
 from data.errors import StoreError
 from data.models import Base
 
@@ -183,9 +184,12 @@ def upgrade(engine: Engine, to: str = "head") -> UpgradeReport:
         if before.revision is not None and not is_known(before.revision):
             raise StoreError(behind_message(before))
         config = alembic_config(conn)
+        conn.info[rollup_rebuild.UPGRADING] = True  # the rollups' columns may be fewer
         try:
             command.upgrade(config, to)
         except (CommandError, ValueError) as exc:  # an unknown revision; data it cannot move
             raise StoreError(f"cannot upgrade the store to {to!r}: {exc}") from None
+        finally:
+            conn.info.pop(rollup_rebuild.UPGRADING, None)
         after = status(conn)
     return UpgradeReport(before.describe(), after.describe(), config.attributes["notes"])

@@ -122,6 +122,11 @@ class Category(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     time_limit: Mapped[float] = mapped_column(Float)
     time_unit: Mapped[str] = mapped_column(String(16))
+    #: the time limit of an urgent case (急要件) of the subcategory, where the table gives one
+    urgent_time_limit: Mapped[float | None] = mapped_column(Float)
+    urgent_time_unit: Mapped[str | None] = mapped_column(String(16))
+    #: the Open311 service code the category table gives, where it differs from ``code``
+    service_code: Mapped[str | None] = mapped_column(String(64))
     filing_condition: Mapped[str | None] = mapped_column(Text)
     closing_condition: Mapped[str | None] = mapped_column(Text)
 
@@ -622,12 +627,12 @@ class RollupQueue(Base):
 ROLLUP_COUNTS: tuple[str, ...] = (
     "reported", "filed", "disputes_screened", "screened_success",
     "dispatched",
-    "resolved", "resolved_with_level", "resolved_in_grid",
+    "resolved", "resolved_with_level", "resolved_in_grid", "resolved_with_deadline",
     "closed", "closed_on_time", "closed_with_deadline", "rated", "satisfied",
     "disputes_mediated", "mediation_successes",
     "due_open", "due_unhandled",
     "dispatches", "returns", "reworks",
-    "open_in", "open_out", "overdue_in", "overdue_out",
+    "open_in", "open_out", "overdue_in", "overdue_out", "timed_open_in", "timed_open_out",
 )
 
 
@@ -647,6 +652,7 @@ class Rollup(Base):
     resolved: Mapped[int] = mapped_column(Integer, default=0)
     resolved_with_level: Mapped[int] = mapped_column(Integer, default=0)
     resolved_in_grid: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_with_deadline: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[int] = mapped_column(Integer, default=0)
     closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
     closed_with_deadline: Mapped[int] = mapped_column(Integer, default=0)
@@ -663,6 +669,8 @@ class Rollup(Base):
     open_out: Mapped[int] = mapped_column(Integer, default=0)
     overdue_in: Mapped[int] = mapped_column(Integer, default=0)
     overdue_out: Mapped[int] = mapped_column(Integer, default=0)
+    timed_open_in: Mapped[int] = mapped_column(Integer, default=0)
+    timed_open_out: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RollupHours(Base):

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect
 
 from data import rollup_hours, schema
 from data.models import ROLLUP_COUNTS, Case, CaseEvent, RegionAncestor
@@ -126,6 +126,7 @@ def _case_triples(flags: np.ndarray, times: dict[str, np.ndarray]):
         ("resolved", has["resolved_at"], res),
         ("resolved_with_level", has["resolved_at"] & f["level"], res),
         ("resolved_in_grid", has["resolved_at"] & f["grid"], res),
+        ("resolved_with_deadline", has["resolved_at"] & has["due_at"], res),
         ("closed", has["closed_at"], c),
         ("closed_with_deadline", has["closed_at"] & has["due_at"], c),
         ("closed_on_time", has["closed_at"] & has["due_at"] & (c <= due), c),
@@ -150,7 +151,9 @@ def _case_triples(flags: np.ndarray, times: dict[str, np.ndarray]):
     out += [("open_in", valid, r),
             ("open_out", valid & has_leave, leave),
             ("overdue_in", overdue, np.maximum(r, due)),
-            ("overdue_out", overdue & has_leave, leave)]
+            ("overdue_out", overdue & has_leave, leave),
+            ("timed_open_in", valid & has["due_at"], r),
+            ("timed_open_out", valid & has["due_at"] & has_leave, leave)]
     return out
 
 
@@ -301,10 +304,30 @@ def hour_rows(conn: Connection, tz: ZoneInfo) -> list[tuple[int, int, bytes]]:
     return rollup_hours.tree_rows(own, _closure(conn, own["region"].unique()))
 
 
+#: Set in a connection's ``info`` while :func:`data.migrate.upgrade` runs on it.
+UPGRADING = "upgrading"
+
+
+def stored_counts(conn: Connection) -> tuple[str, ...]:
+    """The counts the store's ``rollups`` table has columns for: all of
+    :data:`~data.models.ROLLUP_COUNTS`, but fewer in a store on its way up from an older
+    revision (revision 0008 adds three and counts them again), which only an upgrade's
+    connection (:data:`UPGRADING`) can meet, and only it asks the table."""
+    if not conn.info.get(UPGRADING):
+        return ROLLUP_COUNTS
+    have = {c["name"] for c in inspect(conn).get_columns("rollups")}
+    return tuple(name for name in ROLLUP_COUNTS if name in have)
+
+
 def write_rows(conn: Connection, rows: np.ndarray, chunk: int = 100_000) -> None:
     """Insert the rows into an emptied ``rollups``: one prepared ``executemany`` per chunk
-    on SQLite, ``COPY`` on PostgreSQL."""
+    on SQLite, ``COPY`` on PostgreSQL. A store on its way up from an older revision gets
+    the counts its table has (revision 0008 adds three and counts them again)."""
     names = ("region_id", "day", *ROLLUP_COUNTS)
+    stored = stored_counts(conn)
+    if len(stored) < len(ROLLUP_COUNTS):
+        kept = [0, 1, *(2 + ROLLUP_COUNTS.index(name) for name in stored)]
+        rows, names = rows[:, kept], ("region_id", "day", *stored)
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         if conn.dialect.name == "postgresql":

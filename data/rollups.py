@@ -30,12 +30,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy import (
     Connection,
     Engine,
+    column,
     delete,
     exists,
     func,
     insert,
     inspect,
     select,
+    table,
     update,
 )
 
@@ -159,6 +161,8 @@ def case_counts(row) -> list[tuple[str, datetime]]:
             out.append(("resolved_with_level", resolved))
             if level == schema.GRID_LEVEL:
                 out.append(("resolved_in_grid", resolved))
+        if due is not None:
+            out.append(("resolved_with_deadline", resolved))
     if closed is not None:
         satisfaction = row["satisfaction"]
         out.append(("closed", closed))
@@ -184,6 +188,10 @@ def case_counts(row) -> list[tuple[str, datetime]]:
         out.append(("open_in", open_from))
         if leave is not None:
             out.append(("open_out", leave))
+        if due is not None:
+            out.append(("timed_open_in", open_from))
+            if leave is not None:
+                out.append(("timed_open_out", leave))
         if overdue_from is not None:
             out.append(("overdue_in", overdue_from))
             if leave is not None:
@@ -520,14 +528,17 @@ def settle(conn: Connection) -> None:
 def _add(conn: Connection, tree: Tally) -> None:
     """``n = n + delta`` upserts, in key order (two appliers never deadlock; they are
     serialised anyway)."""
-    rows = [{"region_id": r[0], "day": r[1], **dict(zip(COUNTS, r[2:]))} for r in _rows(tree)]
+    stored = rollup_rebuild.stored_counts(conn)  # fewer on the way up from before 0008
+    rows = [{"region_id": r[0], "day": r[1],
+             **{k: v for k, v in zip(COUNTS, r[2:]) if k in stored}} for r in _rows(tree)]
     if not rows:
         return
-    upsert = conflict_insert(conn)
-    statement = upsert(Rollup)
+    target = Rollup.__table__ if stored == COUNTS else table(
+        "rollups", *(column(k) for k in ("region_id", "day", *stored)))
+    statement = conflict_insert(conn)(target)
     statement = statement.on_conflict_do_update(
-        index_elements=[Rollup.region_id, Rollup.day],
-        set_={k: getattr(Rollup, k) + getattr(statement.excluded, k) for k in COUNTS})
+        index_elements=[target.c.region_id, target.c.day],
+        set_={k: target.c[k] + statement.excluded[k] for k in stored})
     for start in range(0, len(rows), 500):
         conn.execute(statement, rows[start:start + 500])
 

@@ -18,7 +18,7 @@ from data import store
 from tests import previous_store
 
 BEHIND = ("error: the store's schema is at revision none (the store predates migrations), "
-          "the code needs 0007: run `python -m dashboard db upgrade` (back up the store "
+          "the code needs 0008: run `python -m dashboard db upgrade` (back up the store "
           "first)\n")
 
 
@@ -50,7 +50,7 @@ def test_db_current_says_the_store_is_behind_and_exits_1(behind, capsys):
     assert main(["db", "current"], behind) == 1
     assert capsys.readouterr().out == (
         "store revision: none (the store predates migrations)\n"
-        "code revision:  0007 (head)\n" + BEHIND.removeprefix("error: "))
+        "code revision:  0008 (head)\n" + BEHIND.removeprefix("error: "))
 
 
 def test_db_upgrade_says_what_it_did_then_that_nothing_is_left_to_do(behind, capsys):
@@ -60,7 +60,7 @@ def test_db_upgrade_says_what_it_did_then_that_nothing_is_left_to_do(behind, cap
     assert main(["db", "upgrade"], behind) == 0
     out = capsys.readouterr().out
     assert out.startswith(
-        "upgraded the store from revision none (the store predates migrations) to 0007\n"
+        "upgraded the store from revision none (the store predates migrations) to 0008\n"
         "  0001: tables created: officer_regions, officer_roster, mediations, "
         "patrol_visits, return_visits\n"
         "  0001: indexes created: ix_cases_mediated, ix_patrols_started_region\n"
@@ -70,12 +70,15 @@ def test_db_upgrade_says_what_it_did_then_that_nothing_is_left_to_do(behind, cap
                         r"  0005: hours to close made: [1-9]\d* rows \(region, day\) counted "
                         r"from the closed cases\n"
                         r"  0006: postponed cases by day: [1-9]\d* rows from the postpone events"
-                        r"; capture triggers note postpone events\n",
+                        r"; capture triggers note postpone events\n"
+                        r"  0008: deadline coverage: rollups counted again \([1-9]\d* rows\); "
+                        r"the category table can hold urgent time limits and Open311 service "
+                        r"codes\n",
                         out.split("visits)\n", 1)[1])
     assert main(["db", "upgrade"], behind) == 0
-    assert capsys.readouterr().out == "the store is at revision 0007 already: nothing to do\n"
+    assert capsys.readouterr().out == "the store is at revision 0008 already: nothing to do\n"
     assert main(["db", "current"], behind) == 0
-    assert capsys.readouterr().out == ("store revision: 0007\ncode revision:  0007 (head)\n"
+    assert capsys.readouterr().out == ("store revision: 0008\ncode revision:  0008 (head)\n"
                                        "the store is up to date\n")
 
 

@@ -33,33 +33,37 @@ def _url(engine: Engine) -> str:
 
 def test_a_new_store_is_made_at_the_head_and_reopened_as_it_is(engine):
     state = migrate.status(engine)
-    assert state.revision == migrate.head_revision() == "0007"
+    assert state.revision == migrate.head_revision() == "0008"
     assert state.current and not state.empty
     store.init_db(engine)  # at the head: nothing to do, no error
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() \
-            == ["0007"]
+            == ["0008"]
 
 
 def test_the_previous_releases_store_is_refused_then_upgraded_with_every_row(engine):
     previous_store.load(engine)
     assert migrate.current_revision(engine) is None
-    with pytest.raises(store.StoreError, match=r"predates migrations\), the code needs 0007: "
+    with pytest.raises(store.StoreError, match=r"predates migrations\), the code needs 0008: "
                                                r"run `python -m dashboard db upgrade` "
                                                r"\(back up the store first\)"):
         store.init_db(engine)
 
     report = migrate.upgrade(engine)
 
-    assert (report.before, report.after) == ("none (the store predates migrations)", "0007")
-    # that release made every table and index of 0001 already; 0002, 0005, 0006 count its cases
-    assert len(report.notes) == 3
+    assert (report.before, report.after) == ("none (the store predates migrations)", "0008")
+    # that release made every table and index of 0001 already; 0002, 0005, 0006, 0008 count
+    # its cases
+    assert len(report.notes) == 4
     assert re.fullmatch(r"0002: rollups made: [1-9]\d* rows counted from the cases; capture "
                         r"triggers on cases and case_events", report.notes[0])
     assert re.fullmatch(r"0005: hours to close made: [1-9]\d* rows \(region, day\) counted "
                         r"from the closed cases", report.notes[1])
     assert re.fullmatch(r"0006: postponed cases by day: [1-9]\d* rows from the postpone "
                         r"events; capture triggers note postpone events", report.notes[2])
+    assert re.fullmatch(r"0008: deadline coverage: rollups counted again \([1-9]\d* rows\); "
+                        r"the category table can hold urgent time limits and Open311 service "
+                        r"codes", report.notes[3])
     with engine.connect() as conn:  # the counts the migration made are the direct counts
         assert rollup_check.check(conn, datetime(2026, 12, 1, 4, 0)) == []
     assert previous_store.row_counts(engine) == previous_store.ROWS
@@ -90,7 +94,7 @@ def test_an_older_store_gets_its_missing_tables_indexes_and_patrol_visits(engine
 
     report = migrate.upgrade(engine)
 
-    assert report.after == "0007"
+    assert report.after == "0008"
     assert report.notes[:3] == [
         "0001: tables created: officer_regions, officer_roster, mediations, patrol_visits, "
         "return_visits",
@@ -126,14 +130,16 @@ def test_upgrading_an_empty_store_gives_exactly_the_models_schema(engine):
 
     report = migrate.upgrade(engine)
 
-    assert (report.before, report.after) == ("empty", "0007")
+    assert (report.before, report.after) == ("empty", "0008")
     assert report.notes == [
         f"0001: {len(Base.metadata.tables) - 7} tables created (an empty store)",
         "0002: rollups made: 0 rows counted from the cases; capture triggers on cases and "
         "case_events",
         "0005: hours to close made: 0 rows (region, day) counted from the closed cases",
         "0006: postponed cases by day: 0 rows from the postpone events; capture triggers "
-        "note postpone events"]
+        "note postpone events",
+        "0008: deadline coverage: rollups counted again (0 rows); the category table can hold "
+        "urgent time limits and Open311 service codes"]
     assert _schema_differences(engine) == []
     assert set(inspect(engine).get_table_names()) == {*Base.metadata.tables, "alembic_version"}
 
@@ -146,7 +152,7 @@ def test_upgrading_twice_does_nothing_the_second_time(engine):
 
     again = migrate.upgrade(engine)
 
-    assert (again.before, again.after, again.notes, again.changed) == ("0007", "0007", [], False)
+    assert (again.before, again.after, again.notes, again.changed) == ("0008", "0008", [], False)
     assert previous_store.row_counts(engine) == previous_store.ROWS
     with engine.connect() as conn:
         assert conn.execute(text("SELECT * FROM patrol_visits ORDER BY patrol_id, day")).all() \
@@ -166,13 +172,13 @@ def test_a_failed_upgrade_changes_nothing(engine):
     assert not {"patrol_visits", "mediations"} & set(inspect(engine).get_table_names())
     with store.transaction(engine) as conn:
         store.set_meta(conn, "timezone", "Asia/Shanghai")
-    assert migrate.upgrade(engine).after == "0007"
+    assert migrate.upgrade(engine).after == "0008"
 
 
 def test_a_store_at_a_revision_the_code_does_not_know_is_refused(engine):
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'ffff'"))
-    message = r"revision ffff, which this code does not know \(it needs 0007\)"
+    message = r"revision ffff, which this code does not know \(it needs 0008\)"
     with pytest.raises(store.StoreError, match=message):
         store.init_db(engine)
     with pytest.raises(store.StoreError, match=message):
@@ -202,5 +208,5 @@ def test_two_processes_opening_one_empty_store_at_once_make_it_once(engine):
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() \
-            == ["0007"]
+            == ["0008"]
     assert _schema_differences(engine) == []

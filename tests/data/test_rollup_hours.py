@@ -298,9 +298,10 @@ def test_a_store_at_0004_with_data_and_queued_changes_is_upgraded_to_its_histogr
 
     report = migrate.upgrade(engine)
 
-    assert (report.before, report.after) == ("0004", "0007")
-    note, postpones = report.notes
+    assert (report.before, report.after) == ("0004", "0008")
+    note, postpones, recounted = report.notes
     assert postpones.startswith("0006: postponed cases by day: ")
+    assert recounted.startswith("0008: deadline coverage: rollups counted again ")
     made = re.fullmatch(r"0005: hours to close made: (\d+) rows \(region, day\) counted from "
                         r"the closed cases", note)
     assert made and int(made.group(1)) > 50
