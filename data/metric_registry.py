@@ -12,6 +12,11 @@ Conventions used by every definition:
   as they stood at that moment (for the current period: now).
 * A rate whose denominator is zero is ``None`` (shown as "—"), never 0% or 100%.
 * Rates are fractions in [0, 1].
+* Deadlines (issue 17): the figures that stand on a deadline (closure, on-time closure and
+  handling rates, overdue) are read over the cases that have one, and are ``None`` when
+  none of their basis has one (a store with no category table): never closed / closed =
+  100%, never 0 overdue of cases that cannot be late. The ``*_deadline_coverage`` rates
+  say what share of the basis has a deadline (the wall shows "覆盖 62%" under 100%).
 * Duplicates (live intake, :mod:`data.intake.merge`): a case merged into an older one as
   its duplicate is voided (status ``voided``, ``voided_at`` the merge's time), as DOMAIN.md
   says voided cases are not filed. So it counts in ``reported`` (it was reported, in its
@@ -54,18 +59,35 @@ METRICS: tuple[Metric, ...] = (
            "dispatched cases not voided whose due_at is in P and not after as_of and that were "
            "not already resolved before P, plus cases with resolved_at in P (each case once)",
            None),
-    Metric("closure_rate", "rate", "closed / due_to_close"),
+    Metric("closure_rate", "rate",
+           "(closed cases that have a deadline) / (due_to_close cases that have a deadline). "
+           "A case without a deadline is never due, so it is left out of both sides (counted, "
+           "it would make closed / closed = 100%); None when no case of due_to_close has one "
+           "(see deadline_coverage)"),
     Metric("on_time_closure_rate", "rate",
            "closed_on_time / (due_to_close cases that have a deadline). Open cases past a "
            "deadline in P stay in the denominator; cases with no deadline at all are left out "
            "of both sides"),
-    Metric("handling_rate", "rate", "resolved / due_to_handle"),
+    Metric("handling_rate", "rate",
+           "(resolved cases that have a deadline) / (due_to_handle cases that have a "
+           "deadline); None when none has one (see handling_deadline_coverage)"),
+    Metric("deadline_coverage", "rate",
+           "(due_to_close cases that have a deadline) / due_to_close: the share of the cases "
+           "the closure and on-time closure rates could concern that they are read over",
+           None),
+    Metric("handling_deadline_coverage", "rate",
+           "(due_to_handle cases that have a deadline) / due_to_handle: the share the handling "
+           "rate is read over", None),
     Metric("rework_rate", "rate", "rework events with at in P / due_to_close", False),
     Metric("postponement_rate", "rate",
            "distinct cases with a postpone event in P / due_to_handle", False),
     Metric("open", "count", "cases reported by as_of, not voided, and not closed by as_of", None),
     Metric("overdue", "count",
-           "open cases (as above) that are not suspended and whose due_at < as_of", False),
+           "open cases (as above) that are not suspended and whose due_at < as_of; None "
+           "(unknown, not 0) when cases are open and none of them has a deadline", False),
+    Metric("open_deadline_coverage", "rate",
+           "(open cases that have a deadline) / open: the share of the open cases that can "
+           "be overdue at all", None),
     Metric("dispatches", "count", "dispatch events with at in P", None),
     Metric("returns", "count", "return events with at in P", False),
     Metric("accurate_dispatch_rate", "rate", "(dispatches - returns) / dispatches"),

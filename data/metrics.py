@@ -206,7 +206,8 @@ _CASE_KEYS = ("reported", "filed", "dispatched", "resolved", "closed", "closed_o
               "due_to_close", "due_to_close_with_deadline", "due_to_handle", "open", "overdue",
               "resolved_with_level", "resolved_in_grid", "disputes_mediated",
               "mediation_successes", "disputes_screened", "disputes_resolved", "rated",
-              "satisfied")
+              "satisfied", "closed_with_deadline", "resolved_with_deadline",
+              "due_to_handle_with_deadline", "open_with_deadline")
 
 
 def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
@@ -235,6 +236,7 @@ def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | 
         _within(c.resolved_at, p),
     )
     open_now = open_at(as_of)
+    timed = c.due_at.is_not(None)
     closed_in_p = _within(c.closed_at, p)
     resolved_in_p = _within(c.resolved_at, p)
     mediated = and_(c.case_class == schema.DISPUTE, _within(c.mediated_at, p),
@@ -263,6 +265,10 @@ def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | 
         "rated": and_(closed_in_p, c.satisfaction.is_not(None)),
         "satisfied": and_(closed_in_p, c.satisfaction.in_(
             [schema.SATISFIED, schema.BASICALLY_SATISFIED])),
+        "closed_with_deadline": and_(closed_in_p, timed),
+        "resolved_with_deadline": and_(resolved_in_p, timed),
+        "due_to_handle_with_deadline": and_(due_to_handle, timed),
+        "open_with_deadline": and_(open_now, timed),
     }
     assert tuple(counts) == _CASE_KEYS
     region = _region_key(c.region_id)
@@ -524,7 +530,9 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
                             "closed_on_time", "due_to_close", "due_to_close_with_deadline",
                             "due_to_handle", "open", "overdue", "resolved_with_level",
                             "resolved_in_grid", "disputes_mediated", "mediation_successes",
-                            "disputes_screened", "disputes_resolved", "rated", "satisfied")}
+                            "disputes_screened", "disputes_resolved", "rated", "satisfied",
+                            "closed_with_deadline", "resolved_with_deadline",
+                            "due_to_handle_with_deadline", "open_with_deadline")}
     c.update(counts)
     ev = {"dispatches": 0, "returns": 0, "reworks": 0, "postponed": 0}
     ev.update(events)
@@ -537,13 +545,20 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
         "closed_on_time": c["closed_on_time"],
         "due_to_close": c["due_to_close"],
         "due_to_handle": c["due_to_handle"],
-        "closure_rate": _ratio(c["closed"], c["due_to_close"]),
+        # over the cases with a deadline only: a case without one is never "due", so
+        # counting it would make closed / closed = 100% (issue 17)
+        "closure_rate": _ratio(c["closed_with_deadline"], c["due_to_close_with_deadline"]),
         "on_time_closure_rate": _ratio(c["closed_on_time"], c["due_to_close_with_deadline"]),
-        "handling_rate": _ratio(c["resolved"], c["due_to_handle"]),
+        "handling_rate": _ratio(c["resolved_with_deadline"], c["due_to_handle_with_deadline"]),
+        "deadline_coverage": _ratio(c["due_to_close_with_deadline"], c["due_to_close"]),
+        "handling_deadline_coverage": _ratio(c["due_to_handle_with_deadline"],
+                                             c["due_to_handle"]),
         "rework_rate": _ratio(ev["reworks"], c["due_to_close"]),
         "postponement_rate": _ratio(ev["postponed"], c["due_to_handle"]),
         "open": c["open"],
-        "overdue": c["overdue"],
+        # unknown while open cases exist and none of them has a deadline
+        "overdue": None if c["open"] and not c["open_with_deadline"] else c["overdue"],
+        "open_deadline_coverage": _ratio(c["open_with_deadline"], c["open"]),
         "dispatches": ev["dispatches"],
         "returns": ev["returns"],
         "accurate_dispatch_rate": (
@@ -641,7 +656,8 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
     closure = None if group_ids is None else _closure(conn, group_ids)
     now_part = _roll_up(conn, rollup_read.open_today_rows(conn, as_of, tz, only,
                                                           from_end=from_end),
-                        ["open", "overdue"], group_ids, closure=closure)
+                        ["open", "overdue", "open_with_deadline"], group_ids,
+                        closure=closure)
     extra = _roll_up(conn, rollup_read.as_of_rows(conn, p, as_of, only),
                      list(rollup_read.AS_OF_KEYS), group_ids, closure=closure)
     postponed = _roll_up(conn, rollup_read.postponed_rows(conn, p, only),

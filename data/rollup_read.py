@@ -60,7 +60,8 @@ def counts_from_day_end(as_of: datetime, tz: ZoneInfo) -> bool:
 
 def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
                     only: ColumnElement[bool] | None, *, from_end: bool = False) -> list:
-    """Each region's change to "open" and "overdue" within ``as_of``'s local day, read
+    """Each region's change to "open", "overdue" and "timed open" (open with a deadline)
+    within ``as_of``'s local day, read
     through the time indexes over the cases reported, falling due, closed or voided in
     the part of the day it concerns, their spans worked out as the rollups'
     (:func:`data.rollups.open_span`):
@@ -92,22 +93,27 @@ def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
                                                            voided_at, due_at)
         if open_from is None:
             continue
-        held = changes.setdefault(UNLOCATED if region_id is None else region_id, [0, 0])
+        held = changes.setdefault(UNLOCATED if region_id is None else region_id, [0, 0, 0])
+        timed = due_at is not None  # a case with a deadline counts in "timed open" too
         if from_end:
             # open (overdue) at as_of, less at the day's end as the rollups count it
             now_open = open_from <= as_of and (leave is None or leave > as_of)
             stays = leave is None or leave >= end
-            held[0] += now_open - (open_from < end and stays)
+            change = now_open - (open_from < end and stays)
+            held[0] += change
+            held[2] += change if timed else 0
             if overdue_from is not None:
                 held[1] += (now_open and due_at < as_of) - (overdue_from < end and stays)
             continue
         left = leave is not None and start <= leave <= as_of
-        held[0] += (start <= open_from <= as_of) - left
+        change = (start <= open_from <= as_of) - left
+        held[0] += change
+        held[2] += change if timed else 0
         if overdue_from is not None:
             # entered that day by as_of: reported by then, and past its deadline (strictly)
             late = start <= overdue_from and open_from <= as_of and due_at < as_of
             held[1] += late - left
-    return [(region, n_open, n_overdue) for region, (n_open, n_overdue) in changes.items()]
+    return [(region, *counts) for region, counts in changes.items()]
 
 
 AS_OF_KEYS = ("due_later_open", "due_closed_after", "due_later_unhandled",
@@ -214,10 +220,12 @@ def combine(sums: dict[int, dict[str, int]], now_part: dict, extra: dict, postpo
     for g, r in sums.items():
         x: dict[str, int] = {k: 0 for k in AS_OF_KEYS}
         x.update(extra.get(g, {}))
-        today_part = now_part.get(g, {"open": 0, "overdue": 0})
+        today_part = now_part.get(g, {"open": 0, "overdue": 0, "open_with_deadline": 0})
         x["open"] = r["before_open_in"] - r["before_open_out"] + today_part["open"]
         x["overdue"] = (r["before_overdue_in"] - r["before_overdue_out"]
                         + today_part["overdue"])
+        x["open_with_deadline"] = (r["before_timed_open_in"] - r["before_timed_open_out"]
+                                   + today_part["open_with_deadline"])
         close_rest = r["due_open"] - x["due_later_open"] + x["due_closed_after"]
         handle_rest = r["due_unhandled"] - x["due_later_unhandled"] + x["due_resolved_after"]
         counts[g] = {
@@ -228,7 +236,11 @@ def combine(sums: dict[int, dict[str, int]], now_part: dict, extra: dict, postpo
             "due_to_close": r["closed"] + close_rest,
             "due_to_close_with_deadline": r["closed_with_deadline"] + close_rest,
             "due_to_handle": r["resolved"] + handle_rest,
+            "closed_with_deadline": r["closed_with_deadline"],
+            "resolved_with_deadline": r["resolved_with_deadline"],
+            "due_to_handle_with_deadline": r["resolved_with_deadline"] + handle_rest,
             "open": x["open"],
+            "open_with_deadline": x["open_with_deadline"],
             "overdue": x["overdue"],
             "disputes_resolved": r["screened_success"] - x["resolved_later"],
         }

@@ -574,7 +574,7 @@ def settled(conn: Connection) -> bool:
             and conn.scalar(select(RollupQueue.seq).limit(1)) is None)
 
 
-_BEFORE = ("open_in", "open_out", "overdue_in", "overdue_out")
+_BEFORE = ("open_in", "open_out", "overdue_in", "overdue_out", "timed_open_in", "timed_open_out")
 
 
 def read_consistently(conn: Connection, once):

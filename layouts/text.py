@@ -674,6 +674,8 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
         "mediation_success_rate": "调解成功率", "disputes_screened": "排查纠纷数",
         "dispute_resolution_rate": "纠纷化解率", "satisfaction_rate": "满意率",
         "median_hours_to_close": "结案时长中位数(小时)", "patrol_coverage": "巡查覆盖率",
+        "deadline_coverage": "结案时限覆盖率", "handling_deadline_coverage": "处置时限覆盖率",
+        "open_deadline_coverage": "在办时限覆盖率",
     },
     "en": {
         "reported": "Reported", "filed": "Filed", "dispatched": "Dispatched",
@@ -691,6 +693,9 @@ METRIC_NAMES: dict[str, dict[str, str]] = {
         "dispute_resolution_rate": "Dispute resolution rate",
         "satisfaction_rate": "Satisfaction rate", "median_hours_to_close": "Median hours to close",
         "patrol_coverage": "Patrol coverage",
+        "deadline_coverage": "Deadline coverage (closing)",
+        "handling_deadline_coverage": "Deadline coverage (handling)",
+        "open_deadline_coverage": "Deadline coverage (open cases)",
     },
 }
 

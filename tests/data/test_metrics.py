@@ -137,9 +137,13 @@ def test_every_metric_of_the_county(hand):
     }
     for key, value in expected.items():
         assert got[key] == value, key
-    assert got["closure_rate"] == pytest.approx(5 / 8)
-    assert got["on_time_closure_rate"] == pytest.approx(3 / 7)  # K10 is on neither side
-    assert got["handling_rate"] == pytest.approx(6 / 9)
+    # over the cases with a deadline: K10 (none) is on neither side of these three
+    assert got["closure_rate"] == pytest.approx(4 / 7)  # K1 K3 K5 K8 of the 8 less K10
+    assert got["on_time_closure_rate"] == pytest.approx(3 / 7)
+    assert got["handling_rate"] == pytest.approx(5 / 8)  # K1 K3 K5 K8 K9 of the 9 less K10
+    assert got["deadline_coverage"] == pytest.approx(7 / 8)
+    assert got["handling_deadline_coverage"] == pytest.approx(8 / 9)
+    assert got["open_deadline_coverage"] == pytest.approx(4 / 6)  # K6 K12 have none
     assert got["rework_rate"] == pytest.approx(1 / 8)
     assert got["postponement_rate"] == pytest.approx(1 / 9)  # K2 postponed twice: one case
     assert got["accurate_dispatch_rate"] == pytest.approx(9 / 10)
