@@ -403,6 +403,8 @@ def _tiles_update(old: dict, new: dict):
                 tiles[i]["props"]["children"][TILE_VALUE]["props"]["children"] = text[0]
                 if len(text) > 1:
                     tiles[i]["props"]["children"][TILE_CHANGE]["props"]["children"] = text[1]
+                if len(text) > 2:  # a figure that stands on deadlines: why, on hover
+                    tiles[i]["props"]["title"] = text[2]
         tiles[TILE_KEYS.index("overdue")]["props"]["className"] = (
             "wall-tile alert" if new["alert"] else "wall-tile")
     return tiles

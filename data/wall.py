@@ -52,12 +52,19 @@ _REGIONS_COUNT = select(func.count(), func.max(Region.id))  # made once: a refre
 
 
 
-def live_totals(live: pd.DataFrame) -> dict[str, int]:
+def live_totals(live: pd.DataFrame) -> dict[str, int | float | None]:
     """The counts of today, this week and now for the whole region, from
-    :func:`live_counts`."""
+    :func:`live_counts`, and the share of the open cases that have a deadline (overdue is
+    None when cases are open and none has one)."""
     totals = dict(zip(live.columns, live.to_numpy().sum(axis=0).tolist()))
-    return {key: int(totals[key]) for key in
-            ("reported_today", "closed_today", "reported_week", "open", "overdue")}
+    out: dict[str, int | float | None] = {key: int(totals[key]) for key in (
+        "reported_today", "closed_today", "reported_week", "open", "overdue")}
+    # the registry's overdue is unknown while cases are open and none has a deadline
+    timed = int(totals["open_with_deadline"])
+    if out["open"] and not timed:
+        out["overdue"] = None
+    out["open_deadline_coverage"] = timed / out["open"] if out["open"] else None
+    return out
 
 
 def now_counters(conn: Connection, region: RegionInfo | None, now: datetime,
@@ -95,7 +102,8 @@ def month_counters(conn: Connection, region: RegionInfo | None, now: datetime,
     if before is None:
         before = metrics_for(w.month_start - timedelta(days=30),
                              w.month_start - timedelta(days=1))
-    out: dict[str, object] = {"disputes_mediated": month["disputes_mediated"]}
+    out: dict[str, object] = {"disputes_mediated": month["disputes_mediated"],
+                              "deadline_coverage": month["deadline_coverage"]}
     for rate in RATES:
         out[rate] = month[rate]
         out[f"{rate}_previous"] = before[rate]
@@ -308,7 +316,7 @@ def pending_panels(now: datetime, tz: ZoneInfo) -> dict[str, object]:
     w = Windows.at(now, tz)
     days = pd.date_range(w.month_start, w.today, freq="D").date
     return {
-        "month": {"disputes_mediated": None,
+        "month": {"disputes_mediated": None, "deadline_coverage": None,
                   **{key: None for rate in RATES for key in (rate, f"{rate}_previous")}},
         "trend": pd.DataFrame({"day": days, "reported": [None] * len(days),
                                "closed": [None] * len(days)}, dtype=object),

@@ -106,7 +106,8 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
     move all day. ``open`` and ``overdue`` are the registry's definitions at ``now``;
     ``reported_today``, ``closed_today`` and ``reported_week`` count the registry's
     ``reported``/``closed`` over today and this week; ``long_unfixed`` counts open cases
-    more than :data:`LONG_UNFIXED` past their deadline.
+    more than :data:`LONG_UNFIXED` past their deadline; ``open_with_deadline`` the open
+    cases that have one (no open case with a deadline: ``overdue`` is unknown, issue 17).
 
     Each query reads one index and never the table (``ix_cases_open_region``: the open
     cases, partial; ``ix_cases_reported_region``, ``ix_cases_closed_hours``: a time
@@ -122,7 +123,7 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
 
 #: The columns of :func:`live_counts`.
 COLUMNS = ["open", "overdue", "long_unfixed", "reported_today", "closed_today",
-           "reported_week"]
+           "reported_week", "open_with_deadline"]
 
 
 def _count(conn: Connection, tree: Subtree, now: datetime, tz: ZoneInfo,
@@ -178,10 +179,11 @@ def _live_queries(dialect: str, only: str = "") -> list[tuple[object, list]]:
     # the open cases' three counts as one list: each case's region and three bits (open
     # at now; not suspended and past its deadline; more than LONG_UNFIXED past it), so
     # the store evaluates each condition once and sends one text (:func:`_unpack`)
-    packed = ((func.coalesce(c.region_id, -1) + 1) * 8 + case((open_now, 1), else_=0)
+    packed = ((func.coalesce(c.region_id, -1) + 1) * 16 + case((open_now, 1), else_=0)
               + case(((c.status != schema.SUSPENDED) & (c.due_at < now), 2), else_=0)
-              + case((c.due_at < long_before, 4), else_=0))
-    open_names = ["open", "overdue", "long_unfixed"]
+              + case((c.due_at < long_before, 4), else_=0)
+              + case((c.due_at.is_not(None), 8), else_=0))
+    open_names = ["open", "overdue", "long_unfixed", "open_with_deadline"]
     # each statement with what each of its columns lists: the counts, and whether packed
     held = [
         (_regions_query(dialect, [open_status, *narrow], [None], place=packed),
@@ -205,12 +207,14 @@ def _live_queries(dialect: str, only: str = "") -> list[tuple[object, list]]:
 
 
 def _unpack(codes: np.ndarray) -> list[np.ndarray]:
-    """The regions of the cases open at now, overdue, and long unfixed, from the packed
-    list of :func:`_live_queries` (region + 1, times 8, plus three bits)."""
-    regions = (codes >> 3) - 1
+    """The regions of the cases open at now, overdue, long unfixed, and open with a
+    deadline, from the packed list of :func:`_live_queries` (region + 1, times 16, plus
+    four bits)."""
+    regions = (codes >> 4) - 1
     is_open = (codes & 1) != 0
     overdue = is_open & ((codes & 2) != 0)
-    return [regions[is_open], regions[overdue], regions[overdue & ((codes & 4) != 0)]]
+    return [regions[is_open], regions[overdue], regions[overdue & ((codes & 4) != 0)],
+            regions[is_open & ((codes & 8) != 0)]]
 
 
 _LIVE_QUERIES: dict[tuple[str, str], list] = {}

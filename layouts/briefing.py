@@ -27,7 +27,7 @@ from data.metric_registry import BY_KEY
 from layouts import figures
 from layouts.assessment import officers_body
 from layouts.briefing_alerts import alerts_body
-from layouts.format import format_value
+from layouts.format import coverage_share, deadline_note, format_value
 from layouts.text import label, metric_label, region_name, t
 
 #: The briefing's pages, in order (their count is the PDF's page count).
@@ -128,33 +128,8 @@ def sentences(current: dict, previous: dict | None, year_ago: dict | None,
             first + " No case was reported this week."
     out.append(first)
 
-    closed = int(current.get("closed") or 0)
-    rate = current.get("closure_rate")
-    on_time = current.get("on_time_closure_rate")
-    if zh:
-        if rate is None:
-            out.append(f"本周结案{closed:,}件，本周无应结案件，结案率无从计算（—）。")
-        else:
-            out.append(f"本周结案{closed:,}件，结案率{_pct(rate)}，环比"
-                       f"{vs('closure_rate', 'rate', prev, have_prev)}；按期结案率"
-                       f"{_pct(on_time)}，环比{vs('on_time_closure_rate', 'rate', prev, have_prev)}。")
-    else:
-        if rate is None:
-            out.append(f"{closed:,} cases were closed; none fell due, so there is no "
-                       "closure rate (—).")
-        else:
-            out.append(f"{closed:,} cases were closed: a closure rate of {_pct(rate)} "
-                       f"({vs('closure_rate', 'rate', prev, have_prev)} on the previous "
-                       f"week); on time {_pct(on_time)} "
-                       f"({vs('on_time_closure_rate', 'rate', prev, have_prev)}).")
-    overdue = int(current.get("overdue") or 0)
-    if zh:
-        out.append(f"截至统计时点超期未结事件{overdue:,}件，"
-                   f"较上周{vs('overdue', 'count', prev, have_prev)}。" if overdue or have_prev
-                   else "截至统计时点无超期未结事件。")
-    else:
-        out.append(f"{overdue:,} open cases were past their deadline at the end of the week "
-                   f"({vs('overdue', 'count', prev, have_prev)} on the previous week).")
+    out.extend(_deadline_sentences(current, lambda key, kind: vs(key, kind, prev, have_prev),
+                                   have_prev, lang))
     mediated = int(current.get("disputes_mediated") or 0)
     if zh:
         out.append(f"调解矛盾纠纷{mediated:,}起，调解成功率{_pct(current.get('mediation_success_rate'))}。"
@@ -172,6 +147,55 @@ def sentences(current: dict, previous: dict | None, year_ago: dict | None,
                                          f"({vs('patrol_coverage', 'rate', prev, have_prev)})."
                                          if coverage is not None else
                                          "unknown: no patrol records (—)."))
+    return out
+
+
+def _deadline_sentences(current: dict, vs, have_prev: bool, lang: str) -> list[str]:
+    """The closure and overdue sentences: figures that stand on deadlines, said over the
+    cases that have one, and said to be unknown when none has one (issue 17), never
+    closed / closed = 100% nor "no overdue case"."""
+    zh = lang == "zh"
+    closed = int(current.get("closed") or 0)
+    rate, on_time = current.get("closure_rate"), current.get("on_time_closure_rate")
+    coverage = current.get("deadline_coverage")
+    out = []
+    if rate is None and coverage == 0:
+        out.append(f"本周结案{closed:,}件；应结案件均无处置时限，结案率、按期结案率无从计算（—），"
+                   "请导入分类表。" if zh else
+                   f"{closed:,} cases were closed; none of the cases due had a deadline, so "
+                   "there is no closure or on-time closure rate (—): import a category table.")
+    elif rate is None:
+        out.append(f"本周结案{closed:,}件，本周无应结案件，结案率无从计算（—）。" if zh else
+                   f"{closed:,} cases were closed; none fell due, so there is no "
+                   "closure rate (—).")
+    elif zh:
+        out.append(f"本周结案{closed:,}件，结案率{_pct(rate)}，环比{vs('closure_rate', 'rate')}；"
+                   f"按期结案率{_pct(on_time)}，环比{vs('on_time_closure_rate', 'rate')}。")
+    else:
+        out.append(f"{closed:,} cases were closed: a closure rate of {_pct(rate)} "
+                   f"({vs('closure_rate', 'rate')} on the previous week); on time "
+                   f"{_pct(on_time)} ({vs('on_time_closure_rate', 'rate')}).")
+    if rate is not None and coverage is not None and coverage < 1:
+        share = coverage_share(coverage)
+        out[-1] += (f"（两率只按有处置时限的案件计算，占应结案件的{share}。）" if zh else
+                    f" (Both rates count the cases with a deadline: {share} of those due.)")
+    overdue = current.get("overdue")
+    if overdue is None:
+        out.append("在办案件均无处置时限，超期数无从计算（—）。" if zh else
+                   "No open case has a deadline, so none can be overdue: unknown (—).")
+        return out
+    overdue = int(overdue)
+    if zh:
+        out.append(f"截至统计时点超期未结事件{overdue:,}件，较上周{vs('overdue', 'count')}。"
+                   if overdue or have_prev else "截至统计时点无超期未结事件。")
+    else:
+        out.append(f"{overdue:,} open cases were past their deadline at the end of the week "
+                   f"({vs('overdue', 'count')} on the previous week).")
+    open_coverage = current.get("open_deadline_coverage")
+    if open_coverage is not None and open_coverage < 1:
+        share = coverage_share(open_coverage)
+        out[-1] += (f"（有处置时限的在办案件占{share}。）" if zh else
+                    f" ({share} of the open cases have a deadline.)")
     return out
 
 
@@ -259,8 +283,13 @@ def build_summary_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
     for key in HEADLINE:
         prev_text, prev_tone = _change(data["metrics"], data["previous"], key, lang)
         ago_text, ago_tone = _change(data["metrics"], data["year_ago"], key, lang)
+        note, _ = deadline_note(key, data["metrics"], lang)  # over part of the cases, or none
+        name = [metric_label(key, lang)]
+        if note:
+            name.append(html.Span(f"（{note}）" if lang == "zh" else f" ({note})",
+                                  className="briefing-note-inline"))
         rows.append(html.Tr([
-            html.Td(metric_label(key, lang)),
+            html.Td(name),
             html.Td(_value(data["metrics"], key), className="num strong",
                     **{"data-metric": key}),
             html.Td(_value(data["previous"], key), className="num"),

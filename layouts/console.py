@@ -23,7 +23,7 @@ from layouts import ids
 from layouts.case_extras import build_links, build_photos, intake_rows
 from layouts.figures import MAP_CONFIG
 from layouts.followup import build_followup, build_records
-from layouts.format import format_change, format_value
+from layouts.format import deadline_note, format_change, format_value
 from layouts.intake_desk import build_desk, build_desk_button
 from layouts.text import GRID_WORDS, label, metric_label, region_name, t
 
@@ -287,13 +287,18 @@ def build_tiles(metrics: dict, previous: dict, lang: str) -> list[html.Div]:
     for key in TILES:
         kind = BY_KEY[key].kind
         current, before = metrics.get(key), previous.get(key)
-        tiles.append(html.Div([
+        parts = [
             html.Div(metric_label(key, lang), className="tile-label"),
             html.Div(format_value(current, kind), className="tile-value",
                      **{"data-metric": key}),
             html.Div(f"{t('vs_previous', lang)} {format_change(current, before, kind, lang)}",
                      className="tile-change"),
-        ], className="tile"))
+        ]
+        # a figure over part of the cases, or none: say so, the reason on hover
+        note, hint = deadline_note(key, metrics, lang)
+        if note:
+            parts.append(html.Div(note, className="tile-note", **{"data-note": key}))
+        tiles.append(html.Div(parts, className="tile", **({"title": hint} if hint else {})))
     return tiles
 
 

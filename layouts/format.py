@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from layouts.text import t
+
 
 def format_value(value: object, kind: str) -> str:
     """A metric value as text: ``—`` when there is none, rates as percentages."""
@@ -25,3 +27,37 @@ def format_change(current: object, previous: object, kind: str, lang: str = "zh"
     if float(previous) == 0:
         return "—"
     return f"{(float(current) - float(previous)) / float(previous) * 100:+.1f}%"
+
+
+#: The figures that stand on deadlines, each with the registry's rate of how much of its
+#: basis has a deadline (issue 17).
+DEADLINE_COVERAGE = {"closure_rate": "deadline_coverage",
+                     "on_time_closure_rate": "deadline_coverage",
+                     "handling_rate": "handling_deadline_coverage",
+                     "overdue": "open_deadline_coverage"}
+
+
+def coverage_share(coverage: float) -> str:
+    """A coverage below 100% as a percentage that never rounds up to 100% (nor down to 0%)."""
+    percent = float(coverage) * 100
+    if percent < 1:
+        return "<1%"
+    return f"{min(int(percent), 99)}%"
+
+
+def deadline_note(key: str, values: dict, lang: str = "zh", short: bool = False
+                  ) -> tuple[str, str]:
+    """(short note, hover text) of a figure that stands on deadlines, from ``values`` (a
+    region's metrics, with the coverage rates): "无处置时限" when none of its basis has a
+    deadline (the figure is unknown), "覆盖 62% 的案件" when only part has; ("", "") when
+    the whole basis has one, there is no basis, or ``key`` stands on no deadline.
+    ``short``: "覆盖62%", for the wall's tiles."""
+    coverage = values.get(DEADLINE_COVERAGE.get(key, ""))
+    if coverage is None or coverage >= 1:
+        return "", ""
+    if coverage == 0 or values.get(key) is None:
+        return t("no_deadlines", lang), t("no_deadlines_hint", lang)
+    share = coverage_share(coverage)
+    return (t("deadline_covers_short" if short else "deadline_covers", lang, share=share),
+            t("deadline_covers_hint", lang, share=share))
+

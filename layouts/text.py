@@ -7,6 +7,7 @@ from data.schema import (
     MEDIATION_FAILURE, MEDIATION_SUCCESS, REPORTED, RESOLVED, SATISFIED, SUSPENDED, VOIDED,
 )
 from layouts.alert_words import ALERT_WORDS
+from layouts.deadline_words import DEADLINE_WORDS
 from layouts.export_words import EXPORT_WORDS
 from layouts.field_words import FIELD_LABELS, FIELD_WORDS
 from layouts.intake_words import INTAKE_WORDS
@@ -768,3 +769,5 @@ TEXT["en"].update(EXPORT_WORDS["en"])
 # --- the early warning's words (layouts/alert_words.py) ------------------------------------------
 TEXT["zh"].update(ALERT_WORDS["zh"])
 TEXT["en"].update(ALERT_WORDS["en"])
+TEXT["zh"].update(DEADLINE_WORDS["zh"])
+TEXT["en"].update(DEADLINE_WORDS["en"])

@@ -16,7 +16,7 @@ from dash import dcc, html
 
 from layouts import ids
 from layouts.figures import MAP_CONFIG, grid_map, source_split, top_bars, trend
-from layouts.format import format_change, format_value
+from layouts.format import deadline_note, format_change, format_value
 from layouts.text import label, metric_label, t
 from layouts.wall_alerts import alert_trace
 
@@ -44,8 +44,14 @@ TOP_SIZE = (434, 196)
 MAP_TITLES = {"open": "map_open", "overdue": "map_overdue", "reported_week": "map_reported_week"}
 
 
+#: The tiles whose figure stands on deadlines: they always carry a second line and a hover
+#: text, which say when the figure covers part of the cases or none (issue 17).
+DEADLINE_TILES = ("overdue", "closure_rate", "on_time_closure_rate")
+
+
 def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
-    """What each tile shows: [value] or [value, change], in the order of :data:`TILES`."""
+    """What each tile shows: [value], [value, change], or for :data:`DEADLINE_TILES`
+    [value, second line, hover text], in the order of :data:`TILES`."""
     texts = []
     for key, _, kind in TILES:
         value = counters.get(key)
@@ -53,6 +59,12 @@ def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
         if kind == "rate" and f"{key}_previous" in counters:
             change = format_change(value, counters.get(f"{key}_previous"), kind, lang)
             shown.append(f"{t('vs_previous', lang)} {change}")
+        if key in DEADLINE_TILES:
+            note, hint = deadline_note(key, counters, lang, short=True)
+            second = shown[1] if len(shown) > 1 else ""
+            if note:  # unknown: the reason alone; part: how much, then the change
+                second = note if value is None or not second else f"{note} · {second}"
+            shown = [shown[0], second, hint]
         texts.append(shown)
     return texts
 
@@ -72,7 +84,8 @@ def build_tiles(counters: dict[str, object], lang: str) -> list[html.Div]:
         if len(shown) > 1:
             parts.append(html.Div(shown[1], className="wall-tile-change"))
         css = "wall-tile alert" if key == "overdue" and counters.get(key) else "wall-tile"
-        tiles.append(html.Div(parts, className=css, **{"data-key": key}))
+        hover = {"title": shown[2]} if len(shown) > 2 else {}
+        tiles.append(html.Div(parts, className=css, **{"data-key": key}, **hover))
     return tiles
 
 

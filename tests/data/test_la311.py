@@ -138,8 +138,8 @@ def test_la_summary_per_service_region_adds_up(imported, expected):
 
 
 def test_la_wall_shows_what_it_cannot_know_as_a_dash(imported):
-    """LA's export records no resolved level, mediation, return visit or patrol: those tiles
-    read "—", never 0% or 100%, while the closure rates it can count have numbers."""
+    """LA's export records no resolved level, mediation, return visit, patrol or deadline:
+    those tiles read "—", never 0% or 100%."""
     engine, _, _ = imported
     with engine.connect() as conn:
         now, anchored = wall.data_now(conn, datetime(2026, 12, 1))
@@ -151,8 +151,14 @@ def test_la_wall_shows_what_it_cannot_know_as_a_dash(imported):
     for key in unknown:
         assert counters[key] is None, key
         assert shown[key][0] == "—", key
-    assert counters["closure_rate"] is not None and counters["on_time_closure_rate"] is None
-    assert shown["closure_rate"][0] != "—"
+    # no category table, so no deadlines: the figures that stand on them are unknown, and
+    # say why (issue 17), not closed / closed = 100% and 0 overdue of 5,907 open cases
+    assert counters["open"] > 5000
+    for key in ("closure_rate", "on_time_closure_rate", "overdue"):
+        assert counters[key] is None, key
+        assert shown[key][:2] == ["—", "无处置时限"], key
+        assert "导入分类表" in shown[key][2], key
+    assert counters["deadline_coverage"] == counters["open_deadline_coverage"] == 0.0
 
 
 def test_la_second_import_changes_nothing(imported):

@@ -1,0 +1,28 @@
+"""The words of figures that stand on deadlines (issue 17: no category table, or one that
+times part of the cases), zh and en: a plain table that :mod:`layouts.text` merges into its
+own, so ``t(key, lang)`` stays the one way to word anything."""
+
+from __future__ import annotations
+
+DEADLINE_WORDS: dict[str, dict[str, str]] = {
+    "zh": {
+        "no_deadlines": "无处置时限",
+        "no_deadlines_hint": "范围内没有案件有处置时限，此项无从计算（不是 0，也不是 100%）。"
+                             "导入分类表（python -m dashboard import categories）后即可计算。",
+        "deadline_covers": "覆盖 {share} 的案件",
+        "deadline_covers_short": "覆盖{share}",
+        "deadline_covers_hint": "范围内只有 {share} 的案件有处置时限，此项只按这些案件计算；"
+                                "其余案件的分类没有时限，请在分类表中补全。",
+    },
+    "en": {
+        "no_deadlines": "No deadlines",
+        "no_deadlines_hint": "No case in scope has a deadline, so this cannot be counted (it "
+                             "is neither 0 nor 100%). Import a category table (python -m "
+                             "dashboard import categories) to count it.",
+        "deadline_covers": "covers {share} of cases",
+        "deadline_covers_short": "covers {share}",
+        "deadline_covers_hint": "Only {share} of the cases in scope have a deadline; this "
+                                "figure is counted over those. The others' categories have "
+                                "no time limit: complete the category table.",
+    },
+}
