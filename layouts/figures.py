@@ -186,8 +186,9 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
     edge moves inwards instead of being cut off), a long name stacked on two lines (and any
     name when that lets it fit; one too long for two lines of :data:`MAP_NAME_COLUMNS`
     shortened by :func:`layouts.labels.short_lines`), and left out when it would still
-    overlap a name already placed: overlapping names are read by nobody. Returns dicts of lon, lat and text: plotly's markup, each
-    line escaped by :func:`plot_text`, ``<br>`` between two lines."""
+    overlap a name already placed: overlapping names are read by nobody. Returns dicts of
+    lon, lat and text: plotly's markup, each line escaped by :func:`plot_text`, ``<br>``
+    between two lines."""
     if bounds is None or not labels:
         return [{"lon": x["lon"], "lat": x["lat"], "text": plot_text(x["name"])}
                 for x in labels]

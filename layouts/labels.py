@@ -2,10 +2,11 @@
 
 A name is measured in columns, as a terminal would: a Chinese (or other East Asian wide)
 character is two columns, anything else one. A name wider than the limit is wrapped onto
-at most ``lines`` lines, broken at a space, after a hyphen or between wide characters (a
-break after a separator, as in ``REGION 11 -`` / ``WEST LA``, is preferred when the rest
-then fits), and whatever still does not fit ends in "…". The full name is for the hover:
-the figure builders in :mod:`layouts.figures` put it there.
+at most ``lines`` lines, broken at a space, after a hyphen or a slash inside a word, or
+between wide characters; on two lines, after a separator when both parts then fit
+(``REGION 11 -`` / ``WEST LA``), else where they are most even. Whatever still does not
+fit ends in "…". The full name is for the hover: the figure builders in
+:mod:`layouts.figures` put it there.
 
 Plain text in, plain lines out: the caller escapes each line for plotly
 (:func:`layouts.figures.plot_text`) and joins them with ``<br>``, so shortening never cuts
@@ -33,8 +34,8 @@ def _wide(char: str) -> bool:
 
 def _breaks(text: str) -> list[tuple[int, int]]:
     """Where ``text`` may be broken, as (end of the first line, start of the next): at a
-    space (which is dropped), after a hyphen inside a word, and between two characters of
-    which one is wide (Chinese breaks anywhere)."""
+    space (which is dropped), after a hyphen or a slash inside a word, and between two
+    characters of which one is wide (Chinese breaks anywhere)."""
     out = []
     for i in range(1, len(text)):
         before, after = text[i - 1], text[i]
