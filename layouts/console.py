@@ -222,8 +222,9 @@ def build_console(lang: str, categories: list[str], state: dict,
                          className=panel),
             html.Section([html.H2(t("compare_title", lang)),
                           html.Div(id=ids.CONSOLE_COMPARE_TABLE, className="compare-wrap"),
+                          # as tall as its figure: a row per child (figures.compare_height)
                           dcc.Graph(id=ids.CONSOLE_COMPARE_BARS, config={"displayModeBar": False},
-                                    style={"height": "200px"})],
+                                    className="compare-bars")],
                          className=f"{panel} compare-panel"),
         ], className="console-row row-middle"),
         html.Div([

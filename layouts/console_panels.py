@@ -80,7 +80,7 @@ def build_panels(view: dict, shapes: dict, points: list[dict], query: dict, lang
             [c["name"] for c in compare], [c["code"] for c in compare],
             [(metric_label("closure_rate", lang), [c.get("closure_rate") for c in compare]),
              (metric_label("on_time_closure_rate", lang),
-              [c.get("on_time_closure_rate") for c in compare])], height=200),
+              [c.get("on_time_closure_rate") for c in compare])]),
         "message": "",
     }
 

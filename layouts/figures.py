@@ -14,6 +14,8 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from layouts.labels import ELLIPSIS, SEPARATORS, distinct_short_lines, short_lines
+
 #: Dark-to-hot colours for counts on a dark wall.
 COLORSCALE = [[0.0, "#0f2a4a"], [0.25, "#1f5f8b"], [0.5, "#e0a526"], [0.75, "#f0652f"],
               [1.0, "#ff2d2d"]]
@@ -158,9 +160,6 @@ def _text_width(text: str, font_px: float) -> float:
     return width * font_px
 
 
-SEPARATORS = {"-", "–", "—", "·", "/", "|"}
-
-
 def _two_lines(text: str) -> tuple[str, str] | None:
     """``text`` broken at a space into two lines, or None if it has none: after a
     separator ("REGION 11 -" / "WEST LA") when it has one, else where they balance best."""
@@ -173,15 +172,23 @@ def _two_lines(text: str) -> tuple[str, str] | None:
     return " ".join(words[:best]), " ".join(words[best:])
 
 
+#: The widest a name is written on a map, on each of its two lines (in
+#: :func:`layouts.labels.columns`); a longer one is shortened with "…", and the map's hover
+#: (the region under it) has it whole.
+MAP_NAME_COLUMNS = 24
+
+
 def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] | None, *,
                   width: int, height: int, font_px: float, pad: float = 0.04) -> list[dict]:
     """The region names that can be read on a map ``width`` × ``height`` px framed on
     ``bounds`` (as :func:`view_ranges` frames it, Mercator): largest region first (a
     label's ``weight``, else its order), each kept inside the map's frame (a name near the
     edge moves inwards instead of being cut off), a long name stacked on two lines (and any
-    name when that lets it fit), and left out when it would still overlap a name already placed: overlapping
-    names are read by nobody. Returns dicts of lon, lat and text: plotly's markup, each
-    line escaped by :func:`plot_text`, ``<br>`` between two lines."""
+    name when that lets it fit; one too long for two lines of :data:`MAP_NAME_COLUMNS`
+    shortened by :func:`layouts.labels.short_lines`), and left out when it would still
+    overlap a name already placed: overlapping names are read by nobody. Returns dicts of
+    lon, lat and text: plotly's markup, each line escaped by :func:`plot_text`, ``<br>``
+    between two lines."""
     if bounds is None or not labels:
         return [{"lon": x["lon"], "lat": x["lat"], "text": plot_text(x["name"])}
                 for x in labels]
@@ -206,6 +213,9 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
         one, two = (name,), _two_lines(name)
         # a long name reads as well on two lines and takes half the width: stack it first
         tries = (two, one) if _text_width(name, font_px) > 7 * font_px else (one, two)
+        short = short_lines(name, MAP_NAME_COLUMNS, 2)
+        if short[-1].endswith(ELLIPSIS):  # too long for two lines: shortened, on two
+            tries = (tuple(short),)
         for lines in filter(None, tries):
             half_w = max(_text_width(line, font_px) for line in lines) / 2 + 2
             half_h = line_h * len(lines) / 2
@@ -444,27 +454,57 @@ def light_bars(labels: list[str], values: list[float], *, height: int = 220,
     return fig
 
 
+#: How wide (in :func:`layouts.labels.columns`: a Chinese character is 2) and on how many
+#: lines a child's name is written beside its bars; the hover has the full name.
+COMPARE_NAME_COLUMNS = 30
+COMPARE_NAME_LINES = 2
+
+
+def compare_height(lines_per_name: list[int]) -> int:
+    """The comparison chart's height in px for children whose names take
+    ``lines_per_name`` lines: a row per child, tall enough for its two bars and its name
+    (so that twelve or fifteen names never print over each other), the legend above
+    and the axis below."""
+    row = 22 if max(lines_per_name, default=1) < 2 else 32
+    return 64 + row * max(len(lines_per_name), 1)
+
+
 def compare_bars(names: list[str], codes: list[str], series: list[tuple[str, list]], *,
-                 height: int = 240) -> go.Figure:
-    """Children side by side: one group of bars per child, one bar per rate in
-    ``series`` ((label, fractions)); a click gives ``customdata`` = the child's code."""
+                 height: int | None = None) -> go.Figure:
+    """Children side by side: a row per child (in the given order, top to bottom), one bar
+    per rate in ``series`` ((label, fractions)); a click gives ``customdata`` = the child's
+    code.
+
+    The rows are the children's codes (so two children never share a row); beside them
+    is each name shortened by :func:`layouts.labels.distinct_short_lines` to
+    :data:`COMPARE_NAME_COLUMNS` on at most :data:`COMPARE_NAME_LINES` lines, and the
+    hover gives the full name. ``height`` defaults to :func:`compare_height`."""
     colours = ["#4a90c9", "#2e9e4f", "#e8a70c", "#d62d2d"]
+    short = distinct_short_lines(names, COMPARE_NAME_COLUMNS, COMPARE_NAME_LINES)
+    full = plot_texts(names)
     fig = go.Figure([
-        go.Bar(x=plot_texts(names), y=[None if v is None else v * 100 for v in values],
-               name=label,
-               customdata=codes, marker_color=colours[i % len(colours)],
-               hovertemplate="%{x} " + label + ": %{y:.1f}%<extra></extra>")
+        go.Bar(y=codes, x=[None if v is None else v * 100 for v in values], orientation="h",
+               name=label, customdata=codes, hovertext=full,
+               marker_color=colours[i % len(colours)],
+               hovertemplate="%{hovertext} " + plot_text(label)
+               + ": %{x:.1f}%<extra></extra>")
         for i, (label, values) in enumerate(series)
     ])
-    fig.update_layout(height=height, barmode="group", bargap=0.25, **LIGHT_LAYOUT,
-                      uirevision="compare", legend=dict(orientation="h", x=0, y=1.18))
+    fig.update_layout(height=compare_height([len(s) for s in short]) if height is None
+                      else height, barmode="group", bargap=0.3, **LIGHT_LAYOUT,
+                      uirevision="compare", legend=dict(orientation="h", x=0, y=1.0,
+                                                        yanchor="bottom"))
     if not names:  # a grid has no children to compare
         fig.update_layout(showlegend=False)
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         return fig
-    fig.update_yaxes(range=[0, 100], ticksuffix="%", gridcolor="#e6e9ee")
-    fig.update_xaxes(tickangle=0, automargin=True)
+    fig.update_layout(margin=dict(l=8, r=16, t=30, b=24))
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", gridcolor="#e6e9ee", side="bottom")
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=codes,
+                     autorange="reversed", tickvals=codes,
+                     ticktext=["<br>".join(plot_texts(lines)) for lines in short],
+                     automargin=True, tickfont=dict(size=12))
     return fig
 
 

@@ -98,14 +98,16 @@ def _labels() -> list[dict]:
 
 
 def _texts(figure) -> list[str]:
-    """Every text the figure gives plotly to draw: trace texts and labels, category
-    ticks, names placed on the map."""
+    """Every text the figure gives plotly to draw: trace texts, hover texts and labels,
+    category ticks and the ticks' own texts, names placed on the map."""
     out = []
     for trace in figure.data:
-        for key in ("text", "labels", "x", "y"):
+        for key in ("text", "hovertext", "labels", "x", "y"):
             values = getattr(trace, key, None)
             if values is not None and not isinstance(values, str):
                 out.extend(v for v in values if isinstance(v, str))
+    for axis in (figure.layout.xaxis, figure.layout.yaxis):
+        out.extend(axis.ticktext or ())
     return out
 
 
@@ -127,13 +129,25 @@ def test_wall_map_names_officers_and_labels():
 
 
 def test_placed_names_are_escaped_line_by_line():
+    name = "<b>REGION 2</b> - NORTH <a href='x'>VALLEY</a>"  # 46 columns: two lines
+    placed = figures.placed_labels([{"name": name, "lon": 118.5, "lat": 30.3}],
+                                   (118.0, 30.0, 119.0, 30.6), width=300, height=200,
+                                   font_px=16)
+    lines, tags = _plotly_reads(placed[0]["text"])
+    assert tags == []  # stacked on two lines, by our own break only
+    assert lines == ["<b>REGION 2</b> -", "NORTH <a href='x'>VALLEY</a>"]
+
+
+def test_a_shortened_map_name_is_cut_before_it_is_escaped():
     long_name = "<b>REGION 2</b> - NORTH WEST <a href='http://evil.example/'>VALLEY</a>"
     placed = figures.placed_labels([{"name": long_name, "lon": 118.5, "lat": 30.3}],
                                    (118.0, 30.0, 119.0, 30.6), width=300, height=200,
                                    font_px=16)
     lines, tags = _plotly_reads(placed[0]["text"])
-    assert tags == [] and len(lines) == 2  # stacked on two lines, by our own break only
-    assert " ".join(lines) == long_name
+    assert tags == []
+    # 24 columns a line (MAP_NAME_COLUMNS): the first up to the last space that fits, the
+    # second 23 characters and "…"; no "&lt;" or "&amp;" cut in half
+    assert lines == ["<b>REGION 2</b> - NORTH", "WEST <a href='http://ev…"]
 
 
 def test_console_figures():
