@@ -77,7 +77,8 @@ def _wall_body(region: str | None, **extra) -> dict:
                (ids.WALL_MAP, "figure"), (ids.WALL_TREND, "figure"),
                (ids.WALL_SOURCES, "figure"), (ids.WALL_TOP, "figure"),
                (ids.WALL_RANKING, "children"), (ids.WALL_STATE, "data"), (ids.WALL_OK, "data"),
-               (ids.WALL_ALERT_COUNT, "children"), (ids.WALL_ALERTS, "children")]
+               (ids.WALL_ALERT_COUNT, "children"), (ids.WALL_ALERTS, "children"),
+               (ids.WALL_RANKING_TITLE, "children")]
     state = {"version": -1, "region": region, "map_region": region, "metric": "open",
              "token": "test-page", "lang": "zh", "timezone": "UTC", "refresh": 10,
              "words": {"stale": "", "as_of": ""}, **extra}
