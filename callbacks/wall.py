@@ -570,7 +570,7 @@ def _data_updates(old: dict, new: dict, snap: dict, shapes: dict, state: dict, t
     if old.get("ranking") != new["ranking"]:
         board = snap["ranking"].by(rank)
         ranking = build_ranking(board, lang)
-        if old.get("ranking", ())[:2] != new["ranking"][:2]:
+        if old.get("ranking", ())[:3] != new["ranking"][:3]:  # wanted, metric, why
             title = ranking_title(board, lang)
     return _tiles_update(old, new), ticker, figure, trend_patch, pie, bars, ranking, title
 

@@ -10,6 +10,9 @@ from data.ranking import Ranking
 from layouts.format import format_value
 from layouts.text import metric_label, t
 
+#: How full the bar of a board's worst row is where lower is better (:func:`rank_fills`).
+SLIVER = 0.05
+
 
 def ranking_title(ranking: Ranking, lang: str, period: bool = True) -> str:
     """A ranking board's title: what it ranks by, and, when that is not the metric asked
@@ -47,16 +50,17 @@ def rank_text(value: object, kind: str, lang: str) -> str:
 
 def rank_fills(ranking: Ranking) -> list[float]:
     """How full each row's bar is (0-1), in the rows' order: a rate's own share; a count
-    against the largest; a figure where lower is better (hours to close) against the best,
-    best / value (the best full, one twice as slow half full; a tenth of an hour at least
-    on both sides, so a quickest of 0 h leaves the others a bar). Unknown: empty."""
+    against the largest; a figure where lower is better (hours to close) between the best
+    and the worst of the board: the best full, the worst a sliver (:data:`SLIVER`), the
+    others in a straight line between (all full when they are equal). Unknown: empty."""
     values = [None if pd.isna(v) else float(v) for v in ranking.rows["value"].tolist()]
     known = [v for v in values if v is not None]
     if not known:
         return [0.0] * len(values)
     if BY_KEY[ranking.metric].higher_is_better is False:
-        best = max(min(known), 0.1)
-        return [0.0 if v is None else min(best / max(v, 0.1), 1.0) for v in values]
+        best, worst = min(known), max(known)
+        return [0.0 if v is None else 1.0 if worst == best else
+                SLIVER + (1 - SLIVER) * (worst - v) / (worst - best) for v in values]
     if ranking.kind == "rate":
         return [0.0 if v is None else min(max(v, 0.0), 1.0) for v in values]
     top = max(known)
