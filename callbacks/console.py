@@ -479,8 +479,9 @@ def register(app: Dash) -> None:
         Output(ids.CONSOLE_MAP, "figure"), Output(ids.CONSOLE_BREADCRUMB, "children"),
         Output(ids.CONSOLE_SUBTITLE, "children"), Output(ids.CONSOLE_TILES, "children"),
         Output(ids.CONSOLE_TREND, "figure"), Output(ids.CONSOLE_CATEGORIES, "figure"),
-        Output(ids.CONSOLE_RANKING, "children"), Output(ids.CONSOLE_COMPARE_TABLE, "children"),
-        Output(ids.CONSOLE_COMPARE_BARS, "figure"), Output(ids.CONSOLE_MESSAGE, "children"),
+        Output(ids.CONSOLE_RANKING, "children"), Output(ids.CONSOLE_RANKING_TITLE, "children"),
+        Output(ids.CONSOLE_COMPARE_TABLE, "children"), Output(ids.CONSOLE_COMPARE_BARS, "figure"),
+        Output(ids.CONSOLE_MESSAGE, "children"),
         Input(ids.CONSOLE_STATE, "data"), Input(ids.CONSOLE_REFRESH, "data"),
     )(update_panels)
     app.clientside_callback(

@@ -29,6 +29,7 @@ from callbacks.wall_alerts import (
 from dashboard import auth, services, wall_share
 from dashboard.settings import time_of_day
 from data import panels, wall
+from data.ranking import DEFAULT as DEFAULT_RANK, UnknownRankMetric, accepted_names, rank_metric
 from data.regions import UnknownRegion, children_of, root_region
 from data.store import regions_version, utcnow
 from data.wall_alerts import wall_versions
@@ -37,6 +38,7 @@ from layouts.figures import (
     TRACE_BARS, TRACE_CLOSED, TRACE_FLAGGED, TRACE_GRIDS, TRACE_OFFICERS, TRACE_REPORTED,
     TRACE_RING, plot_text, plot_texts, view_ranges,
 )
+from layouts.ranking import ranking_title
 from layouts.text import t
 from layouts.wall import (
     TILE_CHANGE, TILE_VALUE, TILES, build_ranking, build_ticker, build_wall, build_wall_message,
@@ -101,7 +103,7 @@ def register(app: Dash) -> None:
         Output(ids.WALL_SOURCES, "figure"), Output(ids.WALL_TOP, "figure"),
         Output(ids.WALL_RANKING, "children"), Output(ids.WALL_STATE, "data"),
         Output(ids.WALL_OK, "data"), Output(ids.WALL_ALERT_COUNT, "children"),
-        Output(ids.WALL_ALERTS, "children"),
+        Output(ids.WALL_ALERTS, "children"), Output(ids.WALL_RANKING_TITLE, "children"),
         Input(ids.WALL_REQUEST, "data"), State(ids.WALL_STATE, "data"),
         prevent_initial_call=True,
     )(refresh_wall)
@@ -123,6 +125,7 @@ def register(app: Dash) -> None:
         Output(ids.WALL_REGION, "children"),
         Output(ids.WALL_ALERT_COUNT, "children", allow_duplicate=True),
         Output(ids.WALL_ALERTS, "children", allow_duplicate=True),
+        Output(ids.WALL_RANKING_TITLE, "children", allow_duplicate=True),
         Input(ids.WALL_ROTATE, "n_intervals"), State(ids.WALL_STATE, "data"),
         prevent_initial_call=True,
     )(rotate_wall)
@@ -193,6 +196,11 @@ def render_wall(search: str | None) -> object:
     shown_code = _query_value(search, "show", "") or region_code
     panel = _query_value(search, "panel", "")
     panel = panel if panel in wall.PANELS else None  # an unknown panel: the default wall
+    try:  # a wall ranking by something nobody meant would mislead: refused, by name
+        rank = rank_metric(_query_value(search, "rank", ""))
+    except UnknownRankMetric as unknown:
+        return build_wall_message(t("wall_unknown_rank", lang, value=_shown(unknown.value),
+                                    names=", ".join(accepted_names())))
     now = utcnow()
     with services.engine().connect() as conn:
         versions = wall_versions(conn)  # first: what is read after is never older
@@ -219,7 +227,7 @@ def render_wall(search: str | None) -> object:
         shown_panel = (panel, t("wall_panel_alerts", lang),
                        panel_rows(alerts, kept, ZoneInfo(snap["timezone"]), lang))
     token = uuid.uuid4().hex
-    _remember(token, {**shown_values(snap, shapes, metric, lang), **alert_shown})
+    _remember(token, {**shown_values(snap, shapes, metric, lang, rank), **alert_shown})
     state = {"version": snap["version"], "region": None if region is None else region.code,
              "metric": metric, "token": token, "lang": lang, "timezone": snap["timezone"],
              "refresh": settings.wall_refresh_seconds, "regions": shapes["regions_version"],
@@ -231,11 +239,13 @@ def render_wall(search: str | None) -> object:
         state["playlist"] = playlist
     if panel is not None:
         state["panel"] = panel
+    if rank != DEFAULT_RANK:
+        state["rank"] = rank
     state["alerts"] = versions.alerts
     if "seen" in kept:
         state["seen"] = kept["seen"]
     return build_wall(snap, shapes, metric, lang, settings.wall_refresh_seconds, state,
-                      rotate_seconds=rotate, reload_at=reload_at, panel=shown_panel,
+                      rotate_seconds=rotate, reload_at=reload_at, panel=shown_panel, rank=rank,
                       alerts=(build_alert_count(alert_shown["alert_counts"], lang),
                               alert_shown["alert_marks"]))
 
@@ -257,10 +267,11 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
     boundaries were imported), so no panel ever stands empty. Every region the state
     names must lie in the asker's scope (:func:`auth.require_wall_state`)."""
     if not state:
-        return tuple([no_update] * 12)
+        return tuple([no_update] * 13)
     auth.require_wall_state(state)
+    rank = state_rank(state)
     if not state.get("playlist"):
-        return tuple([no_update] * 12)
+        return tuple([no_update] * 13)
     playlist = state["playlist"]
     here = playlist.index(state.get("region")) if state.get("region") in playlist else -1
     following = playlist[(here + 1) % len(playlist)]
@@ -281,10 +292,10 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
     lang, metric = state["lang"], state["metric"]
     token = uuid.uuid4().hex
     alert_shown, kept = alert_values(alerts, state, lang)
-    shown = {**shown_values(snap, shapes, metric, lang), **alert_shown}
+    shown = {**shown_values(snap, shapes, metric, lang, rank), **alert_shown}
     page = _pages().get(state.get("token"), {})
     _remember(token, shown, replaces=state.get("token"))
-    parts = wall_parts(snap, shapes, metric, lang)
+    parts = wall_parts(snap, shapes, metric, lang, rank=rank)
     # every point moves with the region; the polygons stay unless new ones were imported
     drawn = {"shapes": page["shapes"]} if "shapes" in page else {}
     figure = _map_update(drawn, shown, snap, shapes, state,
@@ -296,7 +307,7 @@ def rotate_wall(n_intervals: int | None, state: dict | None):
     count, rows = alert_outputs({}, shown, alerts, kept, state, lang)  # the new region's
     return (parts["tiles"], parts["ticker"], figure, parts["trend"], parts["sources"],
             parts["top"], parts["ranking"], new_state, {"as_of": as_of.strftime("%H:%M:%S")},
-            parts["region"], count, rows)
+            parts["region"], count, rows, parts["ranking_title"])
 
 
 def _seconds(text: str) -> int:
@@ -316,9 +327,12 @@ def _reload_at(search: str | None, default: str) -> str:
     return default if at is None else at
 
 
-def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, object]:
+def shown_values(snap: dict, shapes: dict, metric: str, lang: str,
+                 rank: str = DEFAULT_RANK) -> dict[str, object]:
     """What a wall shows, panel by panel, as plain values to compare between refreshes;
-    the texts that a refresh patches into figures are escaped for plotly (:func:`plot_text`)."""
+    the texts that a refresh patches into figures are escaped for plotly (:func:`plot_text`).
+    ``rank``: the metric the ranking board is asked to rank by (``ranking``: what it
+    ranks by and its rows, :meth:`data.ranking.Ranking.shown`)."""
     officers = officer_points(snap["patrolling"])
     tops = snap["subcategories"]
     source_names, source_counts = source_series(snap["sources"], lang)
@@ -333,10 +347,9 @@ def shown_values(snap: dict, shapes: dict, metric: str, lang: str) -> dict[str, 
         "trend": trend_series(snap["trend"]),
         "sources": (plot_texts(source_names), source_counts),
         "top": (plot_texts(tops["key"].tolist()), tops["n"].tolist()),
-        # a rate of no cases (NaN) is None here: NaN never equals itself, and a ranking
+        # a rate of no cases (NaN) is None there: NaN never equals itself, and a ranking
         # that holds one would be sent again on every refresh
-        "ranking": [(code, None if pd.isna(value) else value) for code, value in
-                    zip(snap["ranking"]["code"].tolist(), snap["ranking"]["value"].tolist())],
+        "ranking": snap["ranking"].by(rank).shown(),
     }
 
 
@@ -484,8 +497,9 @@ def refresh_wall(request: object, state: dict | None):
     read again only when the alerts version moved (:mod:`callbacks.wall_alerts`). Every
     region the state names must lie in the asker's scope (:func:`auth.require_wall_state`)."""
     if not state:
-        return tuple([no_update] * 11)
+        return tuple([no_update] * 12)
     auth.require_wall_state(state)
+    rank = state_rank(state)
     now = utcnow()
     tz = ZoneInfo(state["timezone"])
     as_of = now.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%H:%M:%S")
@@ -500,7 +514,7 @@ def refresh_wall(request: object, state: dict | None):
         data_moved = versions.data != state["version"] or bool(state.get("pending"))
         alerts_moved = versions.alerts != state.get("alerts")
         if not data_moved and not alerts_moved:
-            return (*[no_update] * 8, {"as_of": as_of}, no_update, no_update)
+            return (*[no_update] * 8, {"as_of": as_of}, no_update, no_update, no_update)
         snap = shapes = alerts = None
         if data_moved:
             snap = _snapshot(conn, state.get("region"), now, wait=REFRESH_WAIT,
@@ -514,7 +528,7 @@ def refresh_wall(request: object, state: dict | None):
             alerts = held_alerts(conn, state.get("region"), versions)
     alert_new, kept = ({key: old[key] for key in ALERT_KEYS if key in old}, {}) \
         if alerts is None else alert_values(alerts, state, lang)
-    new = {**(old if snap is None else shown_values(snap, shapes, state["metric"], lang)),
+    new = {**(old if snap is None else shown_values(snap, shapes, state["metric"], lang, rank)),
            **alert_new}
     token = uuid.uuid4().hex
     _remember(token, new, replaces=state.get("token"))
@@ -526,18 +540,20 @@ def refresh_wall(request: object, state: dict | None):
     if snap is None:  # only the alerts moved
         figure = marks_patch(None, old, new)
         return (no_update, no_update, no_update if figure is None else figure,
-                *[no_update] * 4, state_patch, {"as_of": as_of}, count, rows)
+                *[no_update] * 4, state_patch, {"as_of": as_of}, count, rows, no_update)
     state_patch["version"] = snap["version"]  # what it shows (a shared one: maybe older)
     if bool(state.get("pending")) != snap["pending"]:
         state_patch["pending"] = snap["pending"]
-    return (*_data_updates(old, new, snap, shapes, state, tz, lang), state_patch,
-            {"as_of": as_of}, count, rows)
+    *updates, board, title = _data_updates(old, new, snap, shapes, state, tz, lang, rank)
+    return (*updates, board, state_patch, {"as_of": as_of}, count, rows, title)
 
 
 def _data_updates(old: dict, new: dict, snap: dict, shapes: dict, state: dict, tz: ZoneInfo,
-                  lang: str) -> tuple:
-    """The tiles, ticker, map, trend, sources, top problems and ranking a refresh sends
-    after the data changed: each only when it moved since the page was last sent ``old``."""
+                  lang: str, rank: str) -> tuple:
+    """The tiles, ticker, map, trend, sources, top problems, ranking and the ranking's
+    title a refresh sends after the data changed: each only when it moved since the page
+    was last sent ``old`` (the title when the board ranks by another metric: a category
+    table imported, on-time figures appear and the board goes back to them)."""
     ticker = no_update
     if old.get("ticker") != new["ticker"]:
         shown = old.get("ticker")
@@ -552,9 +568,33 @@ def _data_updates(old: dict, new: dict, snap: dict, shapes: dict, state: dict, t
                 del ticker[-1]
     figure = _map_update(old, new, snap, shapes, state)
     trend_patch, pie, bars = _chart_updates(old, new)
-    ranking = build_ranking(snap["ranking"], lang) if old.get("ranking") != new["ranking"] \
-        else no_update
-    return _tiles_update(old, new), ticker, figure, trend_patch, pie, bars, ranking
+    ranking = title = no_update
+    if old.get("ranking") != new["ranking"]:
+        board = snap["ranking"].by(rank)
+        ranking = build_ranking(board, lang)
+        if old.get("ranking", ())[:3] != new["ranking"][:3]:  # wanted, metric, why
+            title = ranking_title(board, lang)
+    return _tiles_update(old, new), ticker, figure, trend_patch, pie, bars, ranking, title
+
+
+def state_rank(state: dict) -> str:
+    """The ranking metric a wall's page ``state`` names (:data:`DEFAULT_RANK` when none),
+    checked as its regions are: the page only ever holds a registry key the address chose
+    (:func:`render_wall`), so anything else is a state not made here (400)."""
+    value = state.get("rank")
+    try:
+        key = rank_metric(value)
+    except UnknownRankMetric:
+        raise auth.Malformed("auth_bad_state") from None
+    if value is not None and value != key:  # an alias: never written in a state
+        raise auth.Malformed("auth_bad_state")
+    return key
+
+
+def _shown(value: object) -> str:
+    """A value from the address, short enough to quote on the wall."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def parse_query(search: str | None, default_lang: str) -> tuple[str | None, str]:

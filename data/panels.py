@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 from data import maps, rollup_read
 from data.metrics import CaseScope, Period, compute, local_date, period_for, scoped
 from data.models import Case, Region, RegionAncestor
+from data.ranking import DEFAULT, Ranking, child_values, rank
 from data.regions import RegionInfo, children_of
 from data.sql import utc_hour
 from data.store import deployment_timezone
@@ -111,23 +112,28 @@ def shares(conn: Connection, region: RegionInfo | None, now: datetime, column,
 
 
 def ranking(conn: Connection, region: RegionInfo | None, now: datetime,
-            metric: str = "on_time_closure_rate", values: dict | None = None) -> pd.DataFrame:
-    """The region's children ranked by a registry metric over the last 30 days, best
-    first (no value last): columns code, name, value, closed. ``values`` are the
-    children's metrics by id when the caller has them already (of its own period)."""
-    tz = deployment_timezone(conn)
+            metric: str = DEFAULT, values: dict | None = None) -> pd.DataFrame:
+    """The region's children ranked by a metric of :data:`data.ranking.RANKABLE` over the
+    last 30 days, best first (no value last; :mod:`data.ranking`'s order), never falling
+    back to another: columns code, name, value, closed. ``values`` are the children's
+    metrics by id when the caller has them already (of its own period)."""
+    return ranked(conn, region, now, metric, values, fall_back=False).rows
+
+
+def ranked(conn: Connection, region: RegionInfo | None, now: datetime,
+           wanted: str = DEFAULT, values: dict | None = None, *,
+           fall_back: bool = True) -> Ranking:
+    """The ranking board of the region's children (:class:`data.ranking.Ranking`) by
+    ``wanted`` over the last 30 days, or by the first known metric when ``wanted`` is
+    unknown for every child (:func:`data.ranking.rank`); ``values`` as for
+    :func:`ranking`."""
     kids = children_of(conn, region)
-    if not kids:
-        return pd.DataFrame(columns=["code", "name", "value", "closed"])
-    if values is None:
+    if kids and values is None:
+        tz = deployment_timezone(conn)
         today = local_date(now, tz)  # the last 30 days, as the wall's windows
         period = period_for(today - timedelta(days=29), today, tz)
         values = compute(conn, [k.id for k in kids], period, min(now, period.end))
-    frame = pd.DataFrame([{"code": k.code, "name": k.name,
-                           "value": values.get(k.id, {}).get(metric),
-                           "closed": values.get(k.id, {}).get("closed", 0)} for k in kids])
-    return frame.sort_values("value", ascending=False, na_position="last", kind="stable"
-                             ).reset_index(drop=True)
+    return rank(child_values(kids, values or {}), wanted, fall_back=fall_back)
 
 
 def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 0.0001,

@@ -19,7 +19,7 @@ from data import maps, metrics
 from data.cases.filter import CaseFilter, period_of
 from data.metrics import CaseScope, Period
 from data.models import Case, Region, RegionAncestor
-from data.panels import daily_trend, ranking, shares
+from data.panels import daily_trend, ranked, shares
 from data.regions import RegionInfo, ancestors_of, children_of, get_region
 from data.report import region_report
 from data.sql import utc_hour
@@ -43,8 +43,9 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
     text), ``metrics`` and ``previous`` (the registry's metrics of the period and of the
     one of equal length before), ``children_metrics`` (per child: :data:`CHILD_METRICS`),
     ``trend`` (DataFrame day/reported/closed), ``categories`` (DataFrame key/n: the
-    ``top`` subcategories) and ``ranking`` (DataFrame code/name/value/closed: children
-    by on-time closure rate, best first, no value last).
+    ``top`` subcategories) and ``ranking`` (a :class:`data.ranking.Ranking`: children
+    by on-time closure rate, best first, no value last, or by the first metric known when
+    no child has one).
 
     With a ``cache`` (one :class:`data.metrics.ResultCache` kept by the server), the
     store counts every region's cases once per data version, period, scope and minute,
@@ -89,7 +90,7 @@ def region_view(conn: Connection, region_code: str | None, flt: CaseFilter, now:
             for k, kd in zip(kids, kid_dicts)],
         "trend": _trend(conn, region, now, period, scope, cache, alone),
         "categories": categories(),
-        "ranking": ranking(conn, region, now, values=per_child),
+        "ranking": ranked(conn, region, now, values=per_child),
     }
 
 

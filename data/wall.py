@@ -21,7 +21,8 @@ from data.field.officer_view import wall_officers
 from data.metrics import compute, data_now, local_date, period_for
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region
-from data.panels import daily_trend, ranking, shares, subtree
+from data.panels import daily_trend, ranked, shares, subtree
+from data.ranking import DEFAULT as DEFAULT_RANK, rank
 from data.regions import RegionInfo, children_of, root_region
 from data.store import data_version, deployment_timezone, get_meta, regions_version
 from data.wall_live import (  # noqa: F401 - the wall's live counts, named here as before
@@ -278,7 +279,9 @@ def slow_panels(conn: Connection, region: RegionInfo | None, now: datetime
         "trend": daily_trend(conn, region, now),
         "sources": shares(conn, region, now, Case.source),
         "subcategories": shares(conn, region, now, Case.subcategory, top=8),
-        "ranking": ranking(conn, region, now, values=per_child),
+        # by the default metric, with every child's rankable figures: a wall that asks for
+        # another (/wall?rank=) re-ranks them (Ranking.by), nothing counted again
+        "ranking": ranked(conn, region, now, values=per_child),
     }
 
 
@@ -322,7 +325,7 @@ def pending_panels(now: datetime, tz: ZoneInfo) -> dict[str, object]:
                                "closed": [None] * len(days)}, dtype=object),
         "sources": pd.DataFrame(columns=["key", "n"]),
         "subcategories": pd.DataFrame(columns=["key", "n"]),
-        "ranking": pd.DataFrame(columns=["code", "name", "value", "closed"]),
+        "ranking": rank((), DEFAULT_RANK),
     }
 
 

@@ -19,12 +19,14 @@ from dash import dcc, html
 from data import schema
 from data.console_state import PERIODS
 from data.metric_registry import BY_KEY
+from data.ranking import Ranking
 from layouts import ids
 from layouts.case_extras import build_links, build_photos, intake_rows
 from layouts.figures import MAP_CONFIG
 from layouts.followup import build_followup, build_records
 from layouts.format import deadline_note, format_change, format_value
 from layouts.intake_desk import build_desk, build_desk_button
+from layouts.ranking import fallback_hint, rank_text, ranking_title
 from layouts.text import GRID_WORDS, label, metric_label, region_name, t
 
 #: The counter tiles, in reading order (registry metric keys).
@@ -217,7 +219,7 @@ def build_console(lang: str, categories: list[str], state: dict,
             html.Section([html.H2(t("top_categories", lang)),
                           dcc.Graph(id=ids.CONSOLE_CATEGORIES, config={"displayModeBar": False},
                                     style={"height": "250px"})], className=panel),
-            html.Section([html.H2(t("ranking_title", lang)),
+            html.Section([html.H2(t("ranking_title", lang), id=ids.CONSOLE_RANKING_TITLE),
                           html.Div(id=ids.CONSOLE_RANKING, className="ranking")],
                          className=panel),
             html.Section([html.H2(t("compare_title", lang)),
@@ -303,18 +305,27 @@ def build_tiles(metrics: dict, previous: dict, lang: str) -> list[html.Div]:
     return tiles
 
 
-def build_ranking(ranking: list[dict], query: dict, lang: str) -> html.Ol | html.Div:
-    """Children by on-time closure rate, best first, each a link to drill."""
-    if not ranking:
+def build_ranking(ranking: Ranking, query: dict, lang: str) -> html.Ol | html.Div:
+    """The children best first by the metric the board ranks by
+    (:class:`data.ranking.Ranking`: on-time closure rate, or the first known metric when
+    no child has one), each a link to drill."""
+    if ranking.rows.empty:
         return html.Div("—", className="muted")
     return html.Ol([
         html.Li([html.Span(str(i + 1), className="rank-no"),
                  dcc.Link(row["name"], href=console_href(row["code"], query, lang),
                           className="rank-name"),
-                 html.Span(format_value(row.get("value"), "rate"),
+                 html.Span(rank_text(row["value"], ranking.kind, lang),
                            className="rank-value")], className="rank-row")
-        for i, row in enumerate(ranking)
+        for i, row in enumerate(ranking.rows.to_dict("records"))
     ], className="rank-list")
+
+
+def build_ranking_title(ranking: Ranking, lang: str) -> html.Span:
+    """The ranking panel's title (:func:`layouts.ranking.ranking_title`), saying on hover
+    why when it fell back."""
+    hint = fallback_hint(ranking, lang)
+    return html.Span(ranking_title(ranking, lang, period=False), title=hint or None)
 
 
 def build_compare_table(children: list[dict], query: dict, lang: str) -> html.Table | html.Div:

@@ -18,7 +18,7 @@ from layouts.text import label, metric_label, region_name, t, t_error
 
 #: The panels :func:`build_panels` fills, in the order the callback returns them.
 PANEL_KEYS = ("map", "breadcrumb", "subtitle", "tiles", "trend", "categories", "ranking",
-              "compare_table", "compare_bars", "message")
+              "ranking_title", "compare_table", "compare_bars", "message")
 
 
 def records(value) -> list[dict]:
@@ -58,7 +58,7 @@ def build_panels(view: dict, shapes: dict, points: list[dict], query: dict, lang
     trend = view["trend"]
     trend_rows = records(trend)
     top = records(view["categories"])
-    ranking = records(view["ranking"])
+    ranking = view["ranking"]
     compare = [{**child, **child_metrics.get(child["code"], {})} for child in view["children"]]
     period = view["period"]
     subtitle = (f"{region_name(region, lang)} · {t('period', lang)} {period['from']} – "
@@ -75,6 +75,7 @@ def build_panels(view: dict, shapes: dict, points: list[dict], query: dict, lang
         "categories": light_bars([str(r["key"]) for r in top[:10]], [r["n"] for r in top[:10]],
                                  height=250),
         "ranking": layout.build_ranking(ranking, query, lang),
+        "ranking_title": layout.build_ranking_title(ranking, lang),
         "compare_table": layout.build_compare_table(compare, query, lang),
         "compare_bars": compare_bars(
             [c["name"] for c in compare], [c["code"] for c in compare],

@@ -20,6 +20,7 @@ WALL_TREND = "wall-trend"
 WALL_SOURCES = "wall-sources"
 WALL_TOP = "wall-top"
 WALL_RANKING = "wall-ranking"
+WALL_RANKING_TITLE = "wall-ranking-title"  # what the board ranks by (it may fall back)
 WALL_ROTATE = "wall-rotate"  # moves a rotating wall to its next view
 WALL_REGION = "wall-region"  # the name of the region on screen
 
@@ -45,6 +46,7 @@ CONSOLE_TILES = "console-tiles"
 CONSOLE_TREND = "console-trend"
 CONSOLE_CATEGORIES = "console-categories"
 CONSOLE_RANKING = "console-ranking"
+CONSOLE_RANKING_TITLE = "console-ranking-title"  # what the board ranks by (it may fall back)
 CONSOLE_COMPARE_TABLE = "console-compare-table"
 CONSOLE_COMPARE_BARS = "console-compare-bars"
 CONSOLE_GRID = "console-grid"

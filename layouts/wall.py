@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 from dash import dcc, html
 
+from data.ranking import DEFAULT as DEFAULT_RANK, Ranking
 from layouts import ids
 from layouts.figures import MAP_CONFIG, grid_map, source_split, top_bars, trend
 from layouts.format import deadline_note, format_change, format_value
+from layouts.ranking import rank_fills, rank_text, ranking_title
 from layouts.text import label, metric_label, t
 from layouts.wall_alerts import alert_trace
 
@@ -151,24 +153,26 @@ def source_series(sources: pd.DataFrame, lang: str) -> tuple[list[str], list[int
     return [label(k, lang) if k else "—" for k in sources["key"]], sources["n"].tolist()
 
 
-def build_ranking(ranking_frame: pd.DataFrame, lang: str) -> list[html.Div]:
-    """Rows of the ranking board: place, name, on-time closure rate, closed count."""
+def build_ranking(ranking: Ranking, lang: str) -> list[html.Div]:
+    """Rows of the ranking board: place, name, a bar (:func:`rank_fills`) and the value
+    of the metric it ranks by (:class:`data.ranking.Ranking`)."""
     rows = []
-    for i, row in enumerate(ranking_frame.itertuples(), start=1):
+    fills = rank_fills(ranking)
+    for i, (row, fill) in enumerate(zip(ranking.rows.itertuples(), fills), start=1):
         value = None if pd.isna(row.value) else row.value
         rows.append(html.Div([
             html.Span(str(i), className=f"rank-no top{i}" if i <= 3 else "rank-no"),
             html.Span(row.name, className="rank-name"),
-            html.Div(html.Div(className="rank-fill",
-                              style={"width": f"{(value or 0) * 100:.1f}%"}),
+            html.Div(html.Div(className="rank-fill", style={"width": f"{fill * 100:.1f}%"}),
                      className="rank-bar"),
-            html.Span(format_value(value, "rate"), className="rank-value"),
+            html.Span(rank_text(value, ranking.kind, lang), className="rank-value"),
         ], className="rank-row", **{"data-code": row.code}))
     return rows
 
 
-def _panel(title: str, body, css: str) -> html.Section:
-    return html.Section([html.H2(title), body], className=f"wall-panel {css}")
+def _panel(title: str, body, css: str, title_id: str | None = None) -> html.Section:
+    heading = html.H2(title) if title_id is None else html.H2(title, id=title_id)
+    return html.Section([heading, body], className=f"wall-panel {css}")
 
 
 def wall_map(snap: dict, shapes: dict, metric: str, lang: str, marks: list | None = None):
@@ -184,17 +188,20 @@ def wall_map(snap: dict, shapes: dict, metric: str, lang: str, marks: list | Non
 
 
 def wall_parts(snap: dict, shapes: dict, metric: str, lang: str,
-               marks: list | None = None) -> dict[str, object]:
-    """The content of every panel for a snapshot (``marks``: the alert markers): the first
-    picture is made of these, and a rotating wall swaps them in place (the components
-    stay, so nothing blinks)."""
+               marks: list | None = None, rank: str = DEFAULT_RANK) -> dict[str, object]:
+    """The content of every panel for a snapshot (``marks``: the alert markers; ``rank``:
+    the metric the ranking board is asked to rank by): the first picture is made of
+    these, and a rotating wall swaps them in place (the components stay, so nothing
+    blinks)."""
     tz = ZoneInfo(snap["timezone"])
+    ranking = snap["ranking"].by(rank)
     days, reported, closed = trend_series(snap["trend"])
     tops = snap["subcategories"]
     return {
         "tiles": build_tiles(snap["counters"], lang),
         "ticker": build_ticker(snap["newest"], tz, lang),
-        "ranking": build_ranking(snap["ranking"], lang),
+        "ranking": build_ranking(ranking, lang),
+        "ranking_title": ranking_title(ranking, lang),
         "region": (snap["region"] or {}).get("name", ""),
         "map": wall_map(snap, shapes, metric, lang, marks),
         "trend": trend(days, reported, closed, width=TREND_SIZE[0], height=TREND_SIZE[1],
@@ -209,18 +216,19 @@ def wall_parts(snap: dict, shapes: dict, metric: str, lang: str,
 def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds: int,
                state: dict, rotate_seconds: int = 0, reload_at: str = "",
                panel: tuple[str, str, list] | None = None,
-               alerts: tuple[list, list] | None = None) -> html.Div:
+               alerts: tuple[list, list] | None = None, rank: str = DEFAULT_RANK) -> html.Div:
     """The whole wall for one region. ``reload_at`` ("HH:MM:SS", local time, or empty for
     never) is when ``assets/wall.js`` reloads the page each day, once the server answers.
     ``panel`` (name, title, content) is shown in place of the top problems
     (``/wall?panel=NAME``), whose chart stays in the page, hidden, for the refresh.
     ``alerts``: the header's alert count (:func:`layouts.wall_alerts.build_alert_count`)
     and the map's alert markers; a wall without the alert panel holds its rows' element
-    empty and hidden, so the refresh has one set of outputs for every wall."""
+    empty and hidden, so the refresh has one set of outputs for every wall. ``rank``: the
+    metric the ranking board is asked to rank by (``/wall?rank=NAME``)."""
     tz = ZoneInfo(snap["timezone"])
     region = snap["region"] or {}
     count, marks = alerts or ([], [])
-    parts = wall_parts(snap, shapes, metric, lang, marks)
+    parts = wall_parts(snap, shapes, metric, lang, marks, rank=rank)
     figure, trend_figure, pie, bars = (parts["map"], parts["trend"], parts["sources"],
                                        parts["top"])
     small = {"displayModeBar": False, "staticPlot": True}
@@ -258,10 +266,11 @@ def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds
                    html.Div(html.Div(parts["ticker"], id=ids.WALL_TICKER,
                                      className="wall-ticker-rows"),
                             className="wall-ticker-window wall-scroll"), "wall-ticker"),
-            _panel(t("ranking", lang),
+            _panel(parts["ranking_title"],
                    html.Div(html.Div(parts["ranking"], id=ids.WALL_RANKING,
                                      className="wall-ranking-rows"),
-                            className="wall-ranking-window wall-scroll"), "wall-ranking"),
+                            className="wall-ranking-window wall-scroll"), "wall-ranking",
+                   title_id=ids.WALL_RANKING_TITLE),
             _panel(t("top_subcategories", lang),
                    dcc.Graph(id=ids.WALL_TOP, figure=bars, config=small), "wall-top")
             if panel is None else _replaced_panel(panel, dcc.Graph(

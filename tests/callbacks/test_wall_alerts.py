@@ -245,12 +245,12 @@ def test_the_refresh_reads_the_alerts_only_when_their_version_moved(app, monkeyp
         state = _settled(state)
         # nothing moved: "alive" alone, nothing read
         quiet = wall_cb.refresh_wall(2, state)
-        assert quiet[:8] == tuple([no_update] * 8) and quiet[9:] == (no_update, no_update)
+        assert quiet[:8] == tuple([no_update] * 8) and quiet[9:11] == (no_update, no_update)
         assert reads == ["C"]
         # the data moved, the alerts did not: nothing of the alerts read or sent
         alert_store.add(app.store_engine, alert_store.case("NEW1", T0, region_id=G3))
         answer = wall_cb.refresh_wall(3, state)
-        assert answer[0] is not no_update and answer[9:] == (no_update, no_update)
+        assert answer[0] is not no_update and answer[9:11] == (no_update, no_update)
         assert reads == ["C"]
         state = _apply(state, answer[7])
         # an alert changed: read once, the panel, count and markers sent, the state moved
@@ -267,7 +267,7 @@ def test_the_refresh_reads_the_alerts_only_when_their_version_moved(app, monkeyp
         state = _apply(state, answer[7])
         with app.store_engine.connect() as conn:
             assert state["alerts"] == book.alerts_version(conn)
-        assert wall_cb.refresh_wall(5, state)[9:] == (no_update, no_update)
+        assert wall_cb.refresh_wall(5, state)[9:11] == (no_update, no_update)
         # a second wall of the county shows the same alerts without reading them again
         other = wall_cb.render_wall("?panel=alerts")
     assert reads == ["C", "C"]
@@ -283,7 +283,7 @@ def test_an_alert_change_in_another_town_sends_a_town_s_wall_nothing(app):
     with acting_as(app, token=app.t1_wall):
         answer = wall_cb.refresh_wall(1, state)
     # the version moved (read again), nothing of T1's moved: only the state's version
-    assert answer[:7] == tuple([no_update] * 7) and answer[9:] == (no_update, no_update)
+    assert answer[:7] == tuple([no_update] * 7) and answer[9:11] == (no_update, no_update)
     with app.store_engine.connect() as conn:
         assert _apply(state, answer[7])["alerts"] == book.alerts_version(conn)
 
@@ -317,7 +317,7 @@ def test_a_red_alert_new_to_the_wall_pulses_once_and_never_again(app):
         write(app.store_engine, T0 + timedelta(minutes=2), a, b, orange,
               finding("y", "yellow", G3))
         quiet = wall_cb.refresh_wall(2, state)
-        assert quiet[9:] == (no_update, no_update)
+        assert quiet[9:11] == (no_update, no_update)
         state = _apply(state, quiet[7])
         # the first leaves the panel (its condition no longer holds) and comes back: seen
         # before, so it comes back still

@@ -4,6 +4,7 @@ not move is never sent again."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -73,10 +74,10 @@ def test_a_rate_of_no_cases_in_the_ranking_shows_the_same_twice(tmp_path):
         snap = wall_cb._snapshot(conn, "C", store.utcnow(), wait=10)
         shapes = wall_cb._shapes(conn, root_region(conn, "C"))
     assert not snap["pending"]
-    ranking = snap["ranking"].copy()
-    ranking.loc[len(ranking) - 1, "value"] = math.nan  # a town that closed no case
-    snap = {**snap, "ranking": ranking}
+    rows = snap["ranking"].rows.copy()
+    rows.loc[len(rows) - 1, "value"] = math.nan  # a town that closed no case
+    snap = {**snap, "ranking": dataclasses.replace(snap["ranking"], rows=rows)}
     first = wall_cb.shown_values(snap, shapes, "open", "zh")
     again = wall_cb.shown_values(snap, shapes, "open", "zh")
     assert first["ranking"] == again["ranking"]  # so a refresh does not send it again
-    assert first["ranking"][-1][1] is None
+    assert first["ranking"][-1][-1][1] is None

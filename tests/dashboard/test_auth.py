@@ -77,7 +77,8 @@ def _wall_body(region: str | None, **extra) -> dict:
                (ids.WALL_MAP, "figure"), (ids.WALL_TREND, "figure"),
                (ids.WALL_SOURCES, "figure"), (ids.WALL_TOP, "figure"),
                (ids.WALL_RANKING, "children"), (ids.WALL_STATE, "data"), (ids.WALL_OK, "data"),
-               (ids.WALL_ALERT_COUNT, "children"), (ids.WALL_ALERTS, "children")]
+               (ids.WALL_ALERT_COUNT, "children"), (ids.WALL_ALERTS, "children"),
+               (ids.WALL_RANKING_TITLE, "children")]
     state = {"version": -1, "region": region, "map_region": region, "metric": "open",
              "token": "test-page", "lang": "zh", "timezone": "UTC", "refresh": 10,
              "words": {"stale": "", "as_of": ""}, **extra}
@@ -174,8 +175,15 @@ def test_a_wall_token_runs_only_the_walls_callbacks_in_its_region(app, client):
              "auth_out_of_scope")
     _refused(post_callback(client, _page(app, "/wall", "?region=T1&rotate=5&show=T2"),
                            token=token), "auth_out_of_scope")
+    # the ranking's metric chosen by address: the same guard on the region
+    _refused(post_callback(client, _page(app, "/wall", "?region=T2&rank=median_hours"),
+                           token=token), "auth_out_of_scope")
+    ranked = post_callback(client, _page(app, "/wall", "?rank=median_hours"), token=token)
+    assert ranked.status_code == 200 and "结案用时中位数排名" in _text(ranked)
     pages = app.server.extensions["grid_dashboard"].setdefault("wall_pages", {})
     remembered = dict(pages)
+    forged = post_callback(client, _wall_body("T1", rank="slowest"), token=token)
+    assert forged.status_code == 400 and forged.get_json()["error"]["key"] == "auth_bad_state"
     # a forged page state asking the refresh for another town, or a playlist through it
     _refused(post_callback(client, _wall_body("T2"), token=token), "auth_out_of_scope")
     _refused(post_callback(client, _wall_body("T1", playlist=["T1", "T2"]), token=token),

@@ -68,7 +68,7 @@ def test_region_view_equals_the_summary(hand):
         for key in region_view.CHILD_METRICS:
             assert child[key] == expected["metrics"][key], key
     rates = {c["code"]: c["metrics"]["on_time_closure_rate"] for c in summary["children"]}
-    assert list(view["ranking"]["code"]) == sorted(
+    assert list(view["ranking"].rows["code"]) == sorted(
         rates, key=lambda code: (rates[code] is None, -(rates[code] or 0)))
 
 
@@ -88,7 +88,7 @@ def test_region_view_by_hand(hand):
     cats = dict(zip(view["categories"]["key"], view["categories"]["n"]))
     assert cats == {"暴露垃圾": 4, "井盖": 2, "违规停车": 1}
     assert grid["region"]["is_leaf"] is True and grid["children"] == []
-    assert grid["children_metrics"] == [] and grid["ranking"].empty
+    assert grid["children_metrics"] == [] and grid["ranking"].rows.empty
     assert [b["code"] for b in grid["breadcrumb"]] == ["C", "T1", "G2"]
 
 
@@ -196,8 +196,10 @@ def test_a_cached_region_view_equals_a_fresh_one(hand, monkeypatch, few_share):
                 for key in ("region", "breadcrumb", "children", "period", "metrics",
                             "previous", "children_metrics"):
                     assert kept[key] == fresh[key], (code, key)
-                for key in ("trend", "ranking"):
-                    pd.testing.assert_frame_equal(kept[key], fresh[key], check_dtype=False)
+                pd.testing.assert_frame_equal(kept["trend"], fresh["trend"], check_dtype=False)
+                assert kept["ranking"] == fresh["ranking"], code  # the same metric
+                pd.testing.assert_frame_equal(kept["ranking"].rows, fresh["ranking"].rows,
+                                              check_dtype=False)
                 assert dict(zip(kept["categories"]["key"], kept["categories"]["n"])) == \
                     dict(zip(fresh["categories"]["key"], fresh["categories"]["n"]))
     sizes = len(cache)

@@ -226,7 +226,7 @@ def test_the_30_day_panels_are_counted_in_the_background_and_never_waited_for_tw
         # none yet today: waited for 0.05 s, then the wall goes on without them
         snap = wall.snapshot(conn, "C", NOW, cache, engine=hand, wait=0.05)
         assert snap["pending"] and snap["counters"]["closure_rate"] is None
-        assert snap["ranking"].empty and snap["trend"]["reported"].iloc[:-1].isna().all()
+        assert snap["ranking"].rows.empty and snap["trend"]["reported"].iloc[:-1].isna().all()
         # the counts of now are there at once, and today's bar of the trend with them
         assert (snap["counters"]["open"], snap["counters"]["reported_today"]) == (5, 1)
         assert snap["trend"]["reported"].iloc[-1] == 1
@@ -273,5 +273,5 @@ def test_the_slow_panels_are_recounted_at_once_when_regions_change(hand):
         store.bump_data_version(conn)
     with hand.connect() as conn:
         after = wall.snapshot(conn, None, NOW + timedelta(seconds=5), cache)
-    assert "新镇名" not in before["ranking"].to_string()
-    assert "新镇名" in after["ranking"].to_string()
+    assert "新镇名" not in before["ranking"].rows.to_string()
+    assert "新镇名" in after["ranking"].rows.to_string()

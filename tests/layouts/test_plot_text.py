@@ -13,6 +13,7 @@ import re
 import pandas as pd
 import pytest
 
+from data.ranking import rank
 from layouts import figures
 
 # plotly.js src/lib/svg_text_utils.js
@@ -187,7 +188,7 @@ def test_a_wall_refresh_patches_names_escaped():
         "sources": pd.DataFrame({"key": HOSTILE, "n": [1] * len(HOSTILE)}),
         "counters": {"overdue": 0}, "newest": pd.DataFrame({"code": []}),
         "trend": pd.DataFrame({"day": [], "reported": [], "closed": []}),
-        "ranking": pd.DataFrame({"code": [], "value": []}),
+        "ranking": rank(()),
     }
     shown = shown_values(snap, shapes, "open", "zh")
     assert [_shows(o[2]) for o in shown["officers"]] == HOSTILE
