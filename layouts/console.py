@@ -314,7 +314,7 @@ def build_ranking(ranking: Ranking, query: dict, lang: str) -> html.Ol | html.Di
     return html.Ol([
         html.Li([html.Span(str(i + 1), className="rank-no"),
                  dcc.Link(row["name"], href=console_href(row["code"], query, lang),
-                          className="rank-name"),
+                          className="rank-name", title=row["name"]),
                  html.Span(rank_text(row["value"], ranking.kind, lang),
                            className="rank-value")], className="rank-row")
         for i, row in enumerate(ranking.rows.to_dict("records"))

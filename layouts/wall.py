@@ -162,7 +162,7 @@ def build_ranking(ranking: Ranking, lang: str) -> list[html.Div]:
         value = None if pd.isna(row.value) else row.value
         rows.append(html.Div([
             html.Span(str(i), className=f"rank-no top{i}" if i <= 3 else "rank-no"),
-            html.Span(row.name, className="rank-name"),
+            html.Span(row.name, className="rank-name", title=row.name),
             html.Div(html.Div(className="rank-fill", style={"width": f"{fill * 100:.1f}%"}),
                      className="rank-bar"),
             html.Span(rank_text(value, ranking.kind, lang), className="rank-value"),
