@@ -129,9 +129,8 @@ def test_a_store_without_deadlines_ranks_by_a_known_metric(engine):
     assert quickest.rows["value"].tolist() == [6.0, 14.0]
     assert quickest.rows["closed"].tolist() == [1, 2]
     assert board.fell_back and board.why == "no_deadlines"
-    # closed / closed is 100% until the registry calls a closure rate without deadlines
-    # unknown (issue 17's honest rates); then the median hours are the first known
-    expected = {"closure_rate": (["T1", "T2"], [1.0, 1.0]),  # tie: more closed first
-                "median_hours_to_close": (["T2", "T1"], [6.0, 14.0])}
-    assert board.metric in expected
-    assert (board.rows["code"].tolist(), board.rows["value"].tolist()) == expected[board.metric]
+    # on-time, closure and handling rates are unknown without deadlines (never closed /
+    # closed = 100%), satisfaction without ratings: the median hours are the first known
+    assert board.metric == "median_hours_to_close"
+    assert (board.rows["code"].tolist(), board.rows["value"].tolist()) == (["T2", "T1"],
+                                                                           [6.0, 14.0])
