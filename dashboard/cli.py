@@ -39,7 +39,7 @@ from data.metric_registry import BY_KEY
 from data.models import Case, Category, Region
 from data.regions import UnknownRegion, root_region
 from data.store import StoreError, deployment_timezone
-from layouts.format import format_value
+from layouts.format import deadline_note, format_value
 from layouts.text import metric_label, region_name, t
 
 
@@ -158,7 +158,9 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     period = result["period"]
     print(f"{region['name']} ({region['code'] or '*'})  {period['from']} .. {period['to']}")
     for key, value in result["metrics"].items():
-        print(f"  {metric_label(key, lang):<24} {format_value(value, BY_KEY[key].kind)}")
+        note, _ = deadline_note(key, result["metrics"], lang)  # part of the cases, or none
+        shown = format_value(value, BY_KEY[key].kind) + (f"  ({note})" if note else "")
+        print(f"  {metric_label(key, lang):<24} {shown}")
     return 0
 
 

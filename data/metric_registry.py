@@ -50,7 +50,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("resolved", "count", "cases with resolved_at in P", True),
     Metric("closed", "count", "cases with closed_at in P", True),
     Metric("closed_on_time", "count",
-           "cases with closed_at in P, a deadline, and closed_at <= due_at", True),
+           "cases with closed_at in P, a deadline, and closed_at <= due_at; None (unknown, "
+           "not 0) when cases closed in P and none of them had a deadline", True),
     Metric("due_to_close", "count",
            "cases not voided and not awaiting verification whose due_at is in P and not after "
            "as_of (a deadline later today is not due yet) and that were not already closed "

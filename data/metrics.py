@@ -542,7 +542,9 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
         "dispatched": c["dispatched"],
         "resolved": c["resolved"],
         "closed": c["closed"],
-        "closed_on_time": c["closed_on_time"],
+        # unknown, not 0, when cases closed and none of them had a deadline
+        "closed_on_time": (None if c["closed"] and not c["closed_with_deadline"]
+                           else c["closed_on_time"]),
         "due_to_close": c["due_to_close"],
         "due_to_handle": c["due_to_handle"],
         # over the cases with a deadline only: a case without one is never "due", so

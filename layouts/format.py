@@ -31,7 +31,7 @@ def format_change(current: object, previous: object, kind: str, lang: str = "zh"
 
 #: The figures that stand on deadlines, each with the registry's rate of how much of its
 #: basis has a deadline (issue 17).
-DEADLINE_COVERAGE = {"closure_rate": "deadline_coverage",
+DEADLINE_COVERAGE = {"closed_on_time": "deadline_coverage", "closure_rate": "deadline_coverage",
                      "on_time_closure_rate": "deadline_coverage",
                      "handling_rate": "handling_deadline_coverage",
                      "overdue": "open_deadline_coverage"}

@@ -73,7 +73,8 @@ def test_a_store_without_deadlines_has_every_deadline_figure_unknown(engine):
     build(engine, cases=_cases(HALF, timed=False), events=[], patrols=[])
     for got in _both(engine):
         assert (got["closed"], got["open"], got["due_to_close"]) == (4, 4, 4)
-        for key in ("closure_rate", "on_time_closure_rate", "handling_rate", "overdue"):
+        for key in ("closure_rate", "on_time_closure_rate", "handling_rate", "overdue",
+                    "closed_on_time"):
             assert got[key] is None, key
         assert got["deadline_coverage"] == 0.0
         assert got["open_deadline_coverage"] == 0.0
