@@ -87,8 +87,9 @@ METRICS: tuple[Metric, ...] = (
            "open cases (as above) that are not suspended and whose due_at < as_of; None "
            "(unknown, not 0) when cases are open and none of them has a deadline", False),
     Metric("open_deadline_coverage", "rate",
-           "(open cases that have a deadline) / open: the share of the open cases that can "
-           "be overdue at all", None),
+           "(open cases that have a deadline) / (open cases that were dispatched or have a "
+           "deadline: whose clock has started; one awaiting verification or dispatch has no "
+           "deadline yet, rightly): the share of them that can be overdue at all", None),
     Metric("dispatches", "count", "dispatch events with at in P", None),
     Metric("returns", "count", "return events with at in P", False),
     Metric("accurate_dispatch_rate", "rate", "(dispatches - returns) / dispatches"),

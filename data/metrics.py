@@ -207,7 +207,7 @@ _CASE_KEYS = ("reported", "filed", "dispatched", "resolved", "closed", "closed_o
               "resolved_with_level", "resolved_in_grid", "disputes_mediated",
               "mediation_successes", "disputes_screened", "disputes_resolved", "rated",
               "satisfied", "closed_with_deadline", "resolved_with_deadline",
-              "due_to_handle_with_deadline", "open_with_deadline")
+              "due_to_handle_with_deadline", "open_with_deadline", "open_clocked")
 
 
 def _case_counts(conn: Connection, group_ids: list[int] | None, p: Period,
@@ -269,6 +269,9 @@ def _case_rows(conn: Connection, p: Period, as_of: datetime, scope: CaseScope | 
         "resolved_with_deadline": and_(resolved_in_p, timed),
         "due_to_handle_with_deadline": and_(due_to_handle, timed),
         "open_with_deadline": and_(open_now, timed),
+        # open and its clock started (dispatched, or given a deadline): those that should
+        # have a deadline (one awaiting verification or dispatch has none yet)
+        "open_clocked": and_(open_now, or_(timed, c.dispatched_at.is_not(None))),
     }
     assert tuple(counts) == _CASE_KEYS
     region = _region_key(c.region_id)
@@ -532,7 +535,8 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
                             "resolved_in_grid", "disputes_mediated", "mediation_successes",
                             "disputes_screened", "disputes_resolved", "rated", "satisfied",
                             "closed_with_deadline", "resolved_with_deadline",
-                            "due_to_handle_with_deadline", "open_with_deadline")}
+                            "due_to_handle_with_deadline", "open_with_deadline",
+                            "open_clocked")}
     c.update(counts)
     ev = {"dispatches": 0, "returns": 0, "reworks": 0, "postponed": 0}
     ev.update(events)
@@ -560,7 +564,7 @@ def _shape(counts: dict[str, int], events: dict[str, int], median: float | None,
         "open": c["open"],
         # unknown while open cases exist and none of them has a deadline
         "overdue": None if c["open"] and not c["open_with_deadline"] else c["overdue"],
-        "open_deadline_coverage": _ratio(c["open_with_deadline"], c["open"]),
+        "open_deadline_coverage": _ratio(c["open_with_deadline"], c["open_clocked"]),
         "dispatches": ev["dispatches"],
         "returns": ev["returns"],
         "accurate_dispatch_rate": (
@@ -658,7 +662,7 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
     closure = None if group_ids is None else _closure(conn, group_ids)
     now_part = _roll_up(conn, rollup_read.open_today_rows(conn, as_of, tz, only,
                                                           from_end=from_end),
-                        ["open", "overdue", "open_with_deadline"], group_ids,
+                        ["open", "overdue", "open_with_deadline", "open_clocked"], group_ids,
                         closure=closure)
     extra = _roll_up(conn, rollup_read.as_of_rows(conn, p, as_of, only),
                      list(rollup_read.AS_OF_KEYS), group_ids, closure=closure)

@@ -633,6 +633,7 @@ ROLLUP_COUNTS: tuple[str, ...] = (
     "due_open", "due_unhandled",
     "dispatches", "returns", "reworks",
     "open_in", "open_out", "overdue_in", "overdue_out", "timed_open_in", "timed_open_out",
+    "clocked_open_in", "clocked_open_out",
 )
 
 
@@ -671,6 +672,8 @@ class Rollup(Base):
     overdue_out: Mapped[int] = mapped_column(Integer, default=0)
     timed_open_in: Mapped[int] = mapped_column(Integer, default=0)
     timed_open_out: Mapped[int] = mapped_column(Integer, default=0)
+    clocked_open_in: Mapped[int] = mapped_column(Integer, default=0)
+    clocked_open_out: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RollupHours(Base):

@@ -60,8 +60,8 @@ def counts_from_day_end(as_of: datetime, tz: ZoneInfo) -> bool:
 
 def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
                     only: ColumnElement[bool] | None, *, from_end: bool = False) -> list:
-    """Each region's change to "open", "overdue" and "timed open" (open with a deadline)
-    within ``as_of``'s local day, read
+    """Each region's change to "open", "overdue", "timed open" (open with a deadline) and
+    "clocked open" (open, dispatched or with a deadline) within ``as_of``'s local day, read
     through the time indexes over the cases reported, falling due, closed or voided in
     the part of the day it concerns, their spans worked out as the rollups'
     (:func:`data.rollups.open_span`):
@@ -82,19 +82,22 @@ def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
     else:
         parts = [and_(column >= start, column <= as_of)
                  for column in (c.reported_at, c.due_at, c.closed_at, c.voided_at)]
-    columns = (c.region_id, c.status, c.reported_at, c.closed_at, c.voided_at, c.due_at)
+    columns = (c.region_id, c.status, c.reported_at, c.closed_at, c.voided_at, c.due_at,
+               c.dispatched_at)
     candidates = union(*(select(c.id.label("id")).where(x) for x in parts)).subquery()
     query = select(*columns).select_from(candidates).join(c, c.id == candidates.c.id)
     if only is not None:
         query = query.where(getattr(only, "condition", only))
     changes: dict[int, list[int]] = {}
-    for region_id, status, reported_at, closed_at, voided_at, due_at in conn.execute(query):
+    for region_id, status, reported_at, closed_at, voided_at, due_at, dispatched_at in (
+            conn.execute(query)):
         open_from, overdue_from, leave = rollups.open_span(status, reported_at, closed_at,
                                                            voided_at, due_at)
         if open_from is None:
             continue
-        held = changes.setdefault(UNLOCATED if region_id is None else region_id, [0, 0, 0])
+        held = changes.setdefault(UNLOCATED if region_id is None else region_id, [0, 0, 0, 0])
         timed = due_at is not None  # a case with a deadline counts in "timed open" too
+        clocked = timed or dispatched_at is not None  # ... and one dispatched in "clocked"
         if from_end:
             # open (overdue) at as_of, less at the day's end as the rollups count it
             now_open = open_from <= as_of and (leave is None or leave > as_of)
@@ -102,6 +105,7 @@ def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
             change = now_open - (open_from < end and stays)
             held[0] += change
             held[2] += change if timed else 0
+            held[3] += change if clocked else 0
             if overdue_from is not None:
                 held[1] += (now_open and due_at < as_of) - (overdue_from < end and stays)
             continue
@@ -109,6 +113,7 @@ def open_today_rows(conn, as_of: datetime, tz: ZoneInfo,
         change = (start <= open_from <= as_of) - left
         held[0] += change
         held[2] += change if timed else 0
+        held[3] += change if clocked else 0
         if overdue_from is not None:
             # entered that day by as_of: reported by then, and past its deadline (strictly)
             late = start <= overdue_from and open_from <= as_of and due_at < as_of
@@ -220,12 +225,15 @@ def combine(sums: dict[int, dict[str, int]], now_part: dict, extra: dict, postpo
     for g, r in sums.items():
         x: dict[str, int] = {k: 0 for k in AS_OF_KEYS}
         x.update(extra.get(g, {}))
-        today_part = now_part.get(g, {"open": 0, "overdue": 0, "open_with_deadline": 0})
+        today_part = now_part.get(g, {"open": 0, "overdue": 0, "open_with_deadline": 0,
+                                      "open_clocked": 0})
         x["open"] = r["before_open_in"] - r["before_open_out"] + today_part["open"]
         x["overdue"] = (r["before_overdue_in"] - r["before_overdue_out"]
                         + today_part["overdue"])
         x["open_with_deadline"] = (r["before_timed_open_in"] - r["before_timed_open_out"]
                                    + today_part["open_with_deadline"])
+        x["open_clocked"] = (r["before_clocked_open_in"] - r["before_clocked_open_out"]
+                             + today_part["open_clocked"])
         close_rest = r["due_open"] - x["due_later_open"] + x["due_closed_after"]
         handle_rest = r["due_unhandled"] - x["due_later_unhandled"] + x["due_resolved_after"]
         counts[g] = {
@@ -241,6 +249,7 @@ def combine(sums: dict[int, dict[str, int]], now_part: dict, extra: dict, postpo
             "due_to_handle_with_deadline": r["resolved_with_deadline"] + handle_rest,
             "open": x["open"],
             "open_with_deadline": x["open_with_deadline"],
+            "open_clocked": x["open_clocked"],
             "overdue": x["overdue"],
             "disputes_resolved": r["screened_success"] - x["resolved_later"],
         }

@@ -148,12 +148,15 @@ def _case_triples(flags: np.ndarray, times: dict[str, np.ndarray]):
     has_leave = leave != _NAT
     valid &= ~(has_leave & (r >= leave))
     overdue = valid & has["due_at"] & ~f["suspended"] & (~has_leave | (due < leave))
+    clocked = has["due_at"] | has["dispatched_at"]  # its clock has started
     out += [("open_in", valid, r),
             ("open_out", valid & has_leave, leave),
             ("overdue_in", overdue, np.maximum(r, due)),
             ("overdue_out", overdue & has_leave, leave),
             ("timed_open_in", valid & has["due_at"], r),
-            ("timed_open_out", valid & has["due_at"] & has_leave, leave)]
+            ("timed_open_out", valid & has["due_at"] & has_leave, leave),
+            ("clocked_open_in", valid & clocked, r),
+            ("clocked_open_out", valid & clocked & has_leave, leave)]
     return out
 
 

@@ -192,6 +192,10 @@ def case_counts(row) -> list[tuple[str, datetime]]:
             out.append(("timed_open_in", open_from))
             if leave is not None:
                 out.append(("timed_open_out", leave))
+        if due is not None or dispatched is not None:  # its clock has started
+            out.append(("clocked_open_in", open_from))
+            if leave is not None:
+                out.append(("clocked_open_out", leave))
         if overdue_from is not None:
             out.append(("overdue_in", overdue_from))
             if leave is not None:
@@ -574,7 +578,8 @@ def settled(conn: Connection) -> bool:
             and conn.scalar(select(RollupQueue.seq).limit(1)) is None)
 
 
-_BEFORE = ("open_in", "open_out", "overdue_in", "overdue_out", "timed_open_in", "timed_open_out")
+_BEFORE = ("open_in", "open_out", "overdue_in", "overdue_out", "timed_open_in", "timed_open_out",
+           "clocked_open_in", "clocked_open_out")
 
 
 def read_consistently(conn: Connection, once):

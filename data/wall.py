@@ -64,7 +64,8 @@ def live_totals(live: pd.DataFrame) -> dict[str, int | float | None]:
     timed = int(totals["open_with_deadline"])
     if out["open"] and not timed:
         out["overdue"] = None
-    out["open_deadline_coverage"] = timed / out["open"] if out["open"] else None
+    clocked = int(totals["open_clocked"])  # dispatched or with a deadline
+    out["open_deadline_coverage"] = timed / clocked if clocked else None
     return out
 
 

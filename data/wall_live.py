@@ -123,7 +123,7 @@ def live_counts(conn: Connection, region: RegionInfo | None, now: datetime,
 
 #: The columns of :func:`live_counts`.
 COLUMNS = ["open", "overdue", "long_unfixed", "reported_today", "closed_today",
-           "reported_week", "open_with_deadline"]
+           "reported_week", "open_with_deadline", "open_clocked"]
 
 
 def _count(conn: Connection, tree: Subtree, now: datetime, tz: ZoneInfo,
@@ -179,11 +179,12 @@ def _live_queries(dialect: str, only: str = "") -> list[tuple[object, list]]:
     # the open cases' three counts as one list: each case's region and three bits (open
     # at now; not suspended and past its deadline; more than LONG_UNFIXED past it), so
     # the store evaluates each condition once and sends one text (:func:`_unpack`)
-    packed = ((func.coalesce(c.region_id, -1) + 1) * 16 + case((open_now, 1), else_=0)
+    packed = ((func.coalesce(c.region_id, -1) + 1) * 32 + case((open_now, 1), else_=0)
               + case(((c.status != schema.SUSPENDED) & (c.due_at < now), 2), else_=0)
               + case((c.due_at < long_before, 4), else_=0)
-              + case((c.due_at.is_not(None), 8), else_=0))
-    open_names = ["open", "overdue", "long_unfixed", "open_with_deadline"]
+              + case((c.due_at.is_not(None), 8), else_=0)
+              + case((c.due_at.is_not(None) | c.dispatched_at.is_not(None), 16), else_=0))
+    open_names = ["open", "overdue", "long_unfixed", "open_with_deadline", "open_clocked"]
     # each statement with what each of its columns lists: the counts, and whether packed
     held = [
         (_regions_query(dialect, [open_status, *narrow], [None], place=packed),
@@ -208,13 +209,13 @@ def _live_queries(dialect: str, only: str = "") -> list[tuple[object, list]]:
 
 def _unpack(codes: np.ndarray) -> list[np.ndarray]:
     """The regions of the cases open at now, overdue, long unfixed, and open with a
-    deadline, from the packed list of :func:`_live_queries` (region + 1, times 16, plus
-    four bits)."""
-    regions = (codes >> 4) - 1
+    deadline, and open with its clock started (dispatched or with a deadline), from the
+    packed list of :func:`_live_queries` (region + 1, times 32, plus five bits)."""
+    regions = (codes >> 5) - 1
     is_open = (codes & 1) != 0
     overdue = is_open & ((codes & 2) != 0)
     return [regions[is_open], regions[overdue], regions[overdue & ((codes & 4) != 0)],
-            regions[is_open & ((codes & 8) != 0)]]
+            regions[is_open & ((codes & 8) != 0)], regions[is_open & ((codes & 16) != 0)]]
 
 
 _LIVE_QUERIES: dict[tuple[str, str], list] = {}

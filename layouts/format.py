@@ -52,11 +52,14 @@ def deadline_note(key: str, values: dict, lang: str = "zh", short: bool = False
     deadline (the figure is unknown), "覆盖 62% 的案件" when only part has; ("", "") when
     the whole basis has one, there is no basis, or ``key`` stands on no deadline.
     ``short``: "覆盖62%", for the wall's tiles."""
-    coverage = values.get(DEADLINE_COVERAGE.get(key, ""))
-    if coverage is None or coverage >= 1:
+    if key not in DEADLINE_COVERAGE:
         return "", ""
-    if coverage == 0 or values.get(key) is None:
+    value, coverage = values.get(key), values.get(DEADLINE_COVERAGE[key])
+    # overdue is None only for want of deadlines; a rate also when nothing fell due
+    if value is None and (coverage == 0 or key == "overdue"):
         return t("no_deadlines", lang), t("no_deadlines_hint", lang)
+    if value is None or coverage is None or coverage >= 1:
+        return "", ""
     share = coverage_share(coverage)
     return (t("deadline_covers_short" if short else "deadline_covers", lang, share=share),
             t("deadline_covers_hint", lang, share=share))

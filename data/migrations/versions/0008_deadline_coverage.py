@@ -1,5 +1,5 @@
 """Deadline coverage (issue 17): the rollups count, per local day, the resolved cases that
-had a deadline and the open spans of cases with one, so that the closure, handling and
+had a deadline and the open spans of cases with one (and of those whose clock started), so that the closure, handling and
 overdue figures can be read over the cases with a deadline only, and say how much of their
 basis that is; the category table keeps an urgent case's time limit and an Open311 service
 code.
@@ -8,8 +8,9 @@ Revision ID: 0008
 Revises: 0007
 Created: 2026-12-03
 
-Adds ``rollups.resolved_with_deadline``, ``rollups.timed_open_in`` and
-``rollups.timed_open_out`` and counts the rollups again (:func:`data.rollups.rebuild`,
+Adds ``rollups.resolved_with_deadline``, ``rollups.timed_open_in``,
+``rollups.timed_open_out``, ``rollups.clocked_open_in`` and ``rollups.clocked_open_out`` (the
+open spans of cases dispatched or with a deadline: whose clock has started) and counts the rollups again (:func:`data.rollups.rebuild`,
 one pass over the cases: the county demo on SQLite takes about 20 s); adds
 ``categories.urgent_time_limit``, ``categories.urgent_time_unit`` and
 ``categories.service_code``, empty. Downgrading drops the columns.
@@ -25,7 +26,8 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-_ROLLUP_COLUMNS = ("resolved_with_deadline", "timed_open_in", "timed_open_out")
+_ROLLUP_COLUMNS = ("resolved_with_deadline", "timed_open_in", "timed_open_out",
+                   "clocked_open_in", "clocked_open_out")
 _CATEGORY_COLUMNS = (("urgent_time_limit", sa.Float()), ("urgent_time_unit", sa.String(16)),
                      ("service_code", sa.String(64)))
 
