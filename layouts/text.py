@@ -763,3 +763,18 @@ TEXT["en"].update(EXPORT_WORDS["en"])
 # --- the early warning's words (layouts/alert_words.py) ------------------------------------------
 TEXT["zh"].update(ALERT_WORDS["zh"])
 TEXT["en"].update(ALERT_WORDS["en"])
+
+
+# --- issue 17, categories: the category table's import and its time units ----------------------
+TEXT["zh"].update({
+    "import_title_categories": "导入分类表：{file}",
+    "import_categories_derived": "为 {derived} 件案件按新分类表计算了处置时限；新建部门 "
+                                 "{departments_created} 个",
+    "desk_unit_working_hours": "个工作时", "desk_unit_natural_days": "个自然日",
+})
+TEXT["en"].update({
+    "import_title_categories": "imported the category table from {file}",
+    "import_categories_derived": "deadlines set from the new category table for {derived} "
+                                 "case(s); {departments_created} department(s) created",
+    "desk_unit_working_hours": "working hours", "desk_unit_natural_days": "calendar days",
+})
