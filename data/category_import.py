@@ -34,12 +34,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import (
+    Column, Connection, DateTime, Engine, Integer, MetaData, Table, insert, literal, select,
+    update,
+)
 
 from data import holidays, rollups, schema, store
 from data.deadlines import LIMIT_COLUMNS, deadlines, limits_for
+from data.demo.bulk import insert_frame
 from data.import_checks import RowError
 from data.importer import ImportReport, Progress, finish_errors, open_source, row_errors, tell
 from data.mapping import Mapping
@@ -327,16 +330,19 @@ def derive_deadlines(conn: Connection, source: str) -> int:
     """Give every case that has no deadline, is not voided and whose subcategory is in the
     category table its deadline: the table's limit (the urgent one for an urgent case),
     counted from its dispatch, else its report. Each case's version goes up and its
-    history gets an ``import`` event naming ``source``. Returns how many were dated."""
+    history gets an ``import`` event naming ``source``. Returns how many were dated.
+
+    Set-based: the deadlines are counted in one vectorised pass, written to a temporary
+    table in one bulk write, and the cases and their events follow in two statements (a
+    county's 200,000 cases take seconds)."""
     found = conn.execute(
-        select(Case.id, Case.status, Case.subcategory, Case.urgent, Case.dispatched_at,
-               Case.reported_at)
+        select(Case.id, Case.subcategory, Case.urgent, Case.dispatched_at, Case.reported_at)
         .join(Category, Category.subcategory == Case.subcategory)
         .where(Case.due_at.is_(None), Case.status != schema.VOIDED)).all()
     if not found:
         return 0
-    cases = pd.DataFrame(found, columns=["id", "status", "subcategory", "urgent",
-                                         "dispatched_at", "reported_at"])
+    cases = pd.DataFrame(found, columns=["id", "subcategory", "urgent", "dispatched_at",
+                                         "reported_at"])
     table = pd.DataFrame(conn.execute(select(Category.subcategory, *LIMIT_COLUMNS)).all(),
                          columns=["subcategory", "time_limit", "time_unit",
                                   "urgent_time_limit", "urgent_time_unit"]
@@ -345,17 +351,32 @@ def derive_deadlines(conn: Connection, source: str) -> int:
     limit, unit = limits_for(table, cases["subcategory"], cases["urgent"].fillna(False))
     due = deadlines(start, limit, unit, store.deployment_timezone(conn),
                     calendar=holidays.work_calendar(conn))
-    dated = due.notna().to_numpy()
-    ids = cases["id"].to_numpy()[dated]
-    when = np.array(due[dated].dt.to_pydatetime(), dtype=object)
+    dated = pd.DataFrame({"id": cases["id"], "due_at": due})[due.notna().to_numpy()]
+    if dated.empty:
+        return 0
     now = store.utcnow()
-    conn.execute(update(Case).where(Case.id == bindparam("b_id")).values(
-        due_at=bindparam("b_due"), version=Case.version + 1, updated_at=now),
-        [{"b_id": int(i), "b_due": d} for i, d in zip(ids, when)])
-    note = DERIVED_NOTE.format(file=source)
-    status = cases["status"].to_numpy()[dated]
-    events = [{"case_id": int(i), "action": "import", "from_status": s, "to_status": s,
-               "actor": "import", "note": note, "at": now} for i, s in zip(ids, status)]
-    for begin in range(0, len(events), 5000):
-        conn.execute(insert(CaseEvent), events[begin:begin + 5000])
-    return len(events)
+    _DUE.drop(conn, checkfirst=True)  # left by a run that failed on this connection
+    _DUE.create(conn)
+    insert_frame(conn, _DueTable, dated)
+    chosen = select(_DUE.c.id)
+    conn.execute(update(Case).where(Case.id.in_(chosen)).values(
+        due_at=select(_DUE.c.due_at).where(_DUE.c.id == Case.id).scalar_subquery(),
+        version=Case.version + 1, updated_at=now))
+    conn.execute(insert(CaseEvent).from_select(
+        ["case_id", "action", "from_status", "to_status", "actor", "note", "at"],
+        select(Case.id, literal("import"), Case.status, Case.status, literal("import"),
+               literal(DERIVED_NOTE.format(file=source)), literal(now, DateTime))
+        .where(Case.id.in_(chosen)).order_by(Case.id)))
+    _DUE.drop(conn)
+    return len(dated)
+
+
+#: The deadlines being written (a temporary table of this transaction's connection).
+_DUE = Table("category_import_due", MetaData(), Column("id", Integer, primary_key=True),
+             Column("due_at", DateTime), prefixes=["TEMPORARY"])
+
+
+class _DueTable:
+    """What :func:`data.demo.bulk.insert_frame` needs to know of :data:`_DUE`."""
+
+    __tablename__ = _DUE.name
