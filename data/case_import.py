@@ -418,7 +418,7 @@ def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport,
 def _kept_deadline(old: dict, row: dict) -> dict:
     """``row`` with the stored case's deadline when it has one and started (dispatch, else
     report) at the same moment: a table limit changed since does not move it."""
-    if old["due_at"] is None:
+    if old["due_at"] is None or row["due_at"] is None:  # none kept, or none due (voided)
         return row
     before = old["dispatched_at"] or old["reported_at"]
     after = row["dispatched_at"] or row["reported_at"]
