@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     Column, Connection, DateTime, Engine, Integer, MetaData, Table, insert, literal, select,
@@ -42,7 +43,6 @@ from sqlalchemy import (
 
 from data import holidays, rollups, schema, store
 from data.deadlines import LIMIT_COLUMNS, deadlines, limits_for
-from data.demo.bulk import insert_frame
 from data.import_checks import RowError
 from data.importer import ImportReport, Progress, finish_errors, open_source, row_errors, tell
 from data.mapping import Mapping
@@ -357,7 +357,7 @@ def derive_deadlines(conn: Connection, source: str) -> int:
     now = store.utcnow()
     _DUE.drop(conn, checkfirst=True)  # left by a run that failed on this connection
     _DUE.create(conn)
-    insert_frame(conn, _DueTable, dated)
+    _write_due(conn, dated)
     chosen = select(_DUE.c.id)
     conn.execute(update(Case).where(Case.id.in_(chosen)).values(
         due_at=select(_DUE.c.due_at).where(_DUE.c.id == Case.id).scalar_subquery(),
@@ -376,7 +376,17 @@ _DUE = Table("category_import_due", MetaData(), Column("id", Integer, primary_ke
              Column("due_at", DateTime), prefixes=["TEMPORARY"])
 
 
-class _DueTable:
-    """What :func:`data.demo.bulk.insert_frame` needs to know of :data:`_DUE`."""
-
-    __tablename__ = _DUE.name
+def _write_due(conn: Connection, dated: pd.DataFrame) -> None:
+    """The (case id, deadline) rows into :data:`_DUE` in one bulk write: ``COPY`` on
+    PostgreSQL, one prepared ``executemany`` on SQLite (times as the text SQLAlchemy
+    stores there, which COPY reads too)."""
+    stamps = np.char.replace(np.datetime_as_string(
+        dated["due_at"].to_numpy().astype("datetime64[us]"), unit="us"), "T", " ")
+    rows = list(zip(dated["id"].astype(int).tolist(), stamps.tolist()))
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {_DUE.name} (id, due_at) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        conn.exec_driver_sql(f"INSERT INTO {_DUE.name} (id, due_at) VALUES (?, ?)", rows)
