@@ -29,8 +29,8 @@ from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
 from dashboard.settings import Settings, SettingsError
 from data import (
-    audit, briefing, case_import, holidays, importer, region_import, report, schema, sessions,
-    store, users,
+    audit, briefing, case_import, category_import, holidays, importer, region_import, report,
+    schema, sessions, store, users,
 )
 from data.demo import county
 from data.field import patrol_import, roster
@@ -107,6 +107,7 @@ IMPORTS: dict[str, tuple[ModuleType, str]] = {
     "cases": (case_import, "import_cases"),
     "officers": (roster, "import_officers"),
     "patrols": (patrol_import, "import_patrols"),
+    "categories": (category_import, "import_categories"),
 }
 
 
@@ -503,10 +504,10 @@ def _store_commands(sub) -> None:
     demo.add_argument("--quiet", action="store_true", help="no progress on stderr")
     demo.set_defaults(run=cmd_demo)
 
-    imp = sub.add_parser("import", help="import regions, cases, the officers' roster or GPS "
-                                        "fixes of patrols from "
-                                        "CSV/XLSX/GeoJSON/Shapefile, or holidays from a CSV "
-                                        "(date,day[,note])")
+    imp = sub.add_parser("import", help="import regions, cases, the officers' roster, GPS "
+                                        "fixes of patrols or the category table (time limits) "
+                                        "from CSV/XLSX/GeoJSON/Shapefile, or holidays from a "
+                                        "CSV (date,day[,note])")
     imp.add_argument("kind", choices=[*IMPORTS, "holidays"])
     imp.add_argument("file")
     imp.add_argument("--mapping", help="the TOML mapping file (every kind but holidays)")

@@ -5,6 +5,15 @@ Each case goes to the deepest region whose boundary holds its point, else to the
 code names, else nowhere (unlocated); workflow steps the file does not date are dated by the
 step before them, and the deadline comes from the file or the category table.
 
+Deadlines: a ``due_at`` the file gives wins. Otherwise a case whose subcategory is in the
+category table (:mod:`data.category_import`) gets its limit (the urgent limit for an
+urgent case, :func:`data.deadlines.limits_for`) counted from its dispatch, or from its
+report when it has no dispatch time (a ``reported`` or ``filed`` case: a source without
+dispatch times, like Los Angeles' "Open" requests); voided cases get none. A re-import
+keeps the deadline a case already has when the file gives none and the case's start
+(dispatch, else report) is unchanged: a limit changed in the table since applies to
+dispatches after the change, not to cases already dated.
+
 The field-force columns (resolved level, mediation, return visit, officer) and the records
 they make are :mod:`data.field.case_columns`' (what is accepted, refused and how each is
 dated is written there).
@@ -23,7 +32,7 @@ import shapely
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from data import holidays, rollups, schema, store
-from data.deadlines import deadlines
+from data.deadlines import LIMIT_COLUMNS, deadlines, limits_for
 from data.field import case_columns
 from data.import_checks import RowError, parse_coordinates, parse_times
 from data.importer import (
@@ -110,7 +119,10 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
         sub = text_of["subcategory"].where(text_of["subcategory"] != "", text_of["category"])
         known = sub.map(cats["case_class"]) if not cats.empty else pd.Series([None] * n)
         status = status.fillna(schema.REPORTED)
-        dated = _workflow_times(conn, frame.index, status, times, sub, cats, keep, report)
+        dated = _workflow_times(conn, frame.index, status, times, sub, cats, keep, report,
+                                urgent)
+        given_due = (times["due_at"].notna() if "due_at" in times
+                     else pd.Series(False, index=frame.index))
         # a case the category table does not class but that carries a mediation is a
         # dispute (only disputes are mediated); the rest default to incidents
         mediated = field.values.get("mediation_outcome")
@@ -136,7 +148,8 @@ def import_cases(engine: Engine, path: Path, mapping_path: Path, *,
         rows = _python_rows(records)
         followups = case_columns.wanted_records(mapping, field, times, dated, case_class,
                                                 keep, report)
-        _upsert_cases(conn, rows, report, case_columns.compared(mapping), followups, progress)
+        _upsert_cases(conn, rows, report, case_columns.compared(mapping), followups, progress,
+                      table_due=(~given_due).to_numpy()[keep])
         if report.imported or report.updated:
             store.bump_data_version(conn)
             rollups.settle(conn)  # a big import: recount once here, not in a request
@@ -236,16 +249,19 @@ def _category_table(conn: Connection) -> pd.DataFrame:
     """The stored category table, by subcategory."""
     return pd.DataFrame(conn.execute(select(
         Category.subcategory, Category.case_class, Category.category,
-        Category.department_id, Category.time_limit, Category.time_unit)).all(),
+        Category.department_id, *LIMIT_COLUMNS)).all(),
         columns=["subcategory", "case_class", "category", "department_id", "time_limit",
-                 "time_unit"]).set_index("subcategory")
+                 "time_unit", "urgent_time_limit", "urgent_time_unit"]
+    ).set_index("subcategory")
 
 
 def _workflow_times(conn: Connection, index: pd.Index, status: pd.Series,
                     times: dict[str, pd.Series], sub: pd.Series, cats: pd.DataFrame,
-                    keep: np.ndarray, report: ImportReport) -> dict[str, pd.Series]:
+                    keep: np.ndarray, report: ImportReport, urgent: pd.Series
+                    ) -> dict[str, pd.Series]:
     """The time of each workflow step the status implies: steps the file does not date are
-    dated by the step before them; the deadline from the file, else the category table."""
+    dated by the step before them; the deadline from the file, else the category table's
+    limit counted from dispatch, or from the report when the case has no dispatch time."""
     reported = times["reported_at"]
     closed = times.get("closed_at", pd.Series(pd.NaT, index=index, dtype="datetime64[us]"))
     accepted = status.isin(schema.ACCEPTED_STATUSES)
@@ -263,15 +279,15 @@ def _workflow_times(conn: Connection, index: pd.Index, status: pd.Series,
     resolved = (resolved_given if resolved_given is not None else closed_at)
     resolved = resolved.where(resolved_mask).fillna(closed_at)
     voided = (closed.fillna(reported)).where(status == schema.VOIDED)
-    if "due_at" in times:
-        due = times["due_at"]
-    elif not cats.empty:
-        due = deadlines(dispatched, sub.map(cats["time_limit"]), sub.map(cats["time_unit"]),
-                        store.deployment_timezone(conn),
+    due = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+    if not cats.empty:
+        start = dispatched.fillna(reported).where(status != schema.VOIDED)
+        limit, unit = limits_for(cats, sub, urgent)
+        due = deadlines(start, limit, unit, store.deployment_timezone(conn),
                         calendar=holidays.work_calendar(conn))
         due.index = index
-    else:
-        due = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+    if "due_at" in times:
+        due = times["due_at"].fillna(due)
     no_close = int((is_closed & closed_at.isna() & pd.Series(keep)).sum())
     if no_close:
         report.notes.append(
@@ -336,12 +352,15 @@ def _same(old, new) -> bool:
 def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport,
                   extra: tuple[str, ...] = (),
                   followups: tuple[list | None, list | None] = (None, None),
-                  progress: Progress | None = None) -> None:
+                  progress: Progress | None = None,
+                  table_due: np.ndarray | None = None) -> None:
     """Insert new cases, update changed ones (version + 1), leave identical ones alone, and
     write an ``import`` event for each case inserted or changed. ``extra`` are the
     field-force columns the mapping names; ``followups`` the import-origin mediation and
     visit of each row (None: the mapping names no such column), which a change of makes
-    the case changed too (:mod:`data.field.case_columns`)."""
+    the case changed too (:mod:`data.field.case_columns`). ``table_due`` says which rows'
+    deadlines come from the category table, not the file: a stored case keeps the deadline
+    it has when its start (dispatch, else report) is unchanged."""
     now = store.utcnow()
     compared = _COMPARED + extra
     by_ext = _stored_cases(conn, [r["external_id"] for r in rows], compared)
@@ -352,6 +371,8 @@ def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport,
     inserts, updates = [], []
     for i, row in enumerate(rows):
         old = by_ext.get(row["external_id"])
+        if old is not None and table_due is not None and table_due[i]:
+            row = _kept_deadline(old, row)
         changed = any(kinds) and case_columns.settle(
             row, records.get(old["id"], {}) if old else {},
             followups[0][i] if kinds[0] else None, followups[1][i] if kinds[1] else None,
@@ -392,6 +413,18 @@ def _upsert_cases(conn: Connection, rows: list[dict], report: ImportReport,
                 "at": now} for u in updates]
     for start in range(0, len(events), 5000):
         conn.execute(insert(CaseEvent), events[start:start + 5000])
+
+
+def _kept_deadline(old: dict, row: dict) -> dict:
+    """``row`` with the stored case's deadline when it has one and started (dispatch, else
+    report) at the same moment: a table limit changed since does not move it."""
+    if old["due_at"] is None or row["due_at"] is None:  # none kept, or none due (voided)
+        return row
+    before = old["dispatched_at"] or old["reported_at"]
+    after = row["dispatched_at"] or row["reported_at"]
+    if before is None or after is None or not _same(before, after):
+        return row
+    return {**row, "due_at": old["due_at"]}
 
 
 def _stored_cases(conn: Connection, ids: list[str], compared: tuple[str, ...]

@@ -54,7 +54,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, func, or_, select
 
 from data import store
-from data.deadlines import deadline
+from data.deadlines import LIMIT_COLUMNS, deadline, limit_for
 from data.field.roster import served_regions
 from data.holidays import work_calendar
 from data.models import (
@@ -237,7 +237,8 @@ def _cases(conn: Connection, case_ids: list[int]) -> dict[int, object]:
     for i in range(0, len(case_ids), _CHUNK):
         chunk = case_ids[i:i + _CHUNK]
         for row in conn.execute(
-                select(Case.id, Case.subcategory, Case.lon, Case.lat, Case.region_id,
+                select(Case.id, Case.subcategory, Case.urgent, Case.lon, Case.lat,
+                       Case.region_id,
                        Region.centroid_lon, Region.centroid_lat)
                 .outerjoin(Region, Region.id == Case.region_id)
                 .where(Case.id.in_(chunk))):
@@ -285,8 +286,7 @@ def suggest_many(conn: Connection | Engine, case_ids: Iterable[int],
     with _connection(conn) as conn:
         cases = _cases(conn, ids)
         categories = {r.subcategory: r for r in conn.execute(
-            select(Category.subcategory, Category.department_id, Category.time_limit,
-                   Category.time_unit))}
+            select(Category.subcategory, Category.department_id, *LIMIT_COLUMNS))}
         tz = store.deployment_timezone(conn)
         calendar = work_calendar(conn)
         world = _world(conn, now)
@@ -304,7 +304,7 @@ def suggest_many(conn: Connection | Engine, case_ids: Iterable[int],
             department_id = category.department_id
             department_reason = ("category" if department_id is not None
                                  else "category_has_no_department")
-            due_at = deadline(now, category.time_limit, category.time_unit, tz, calendar)
+            due_at = deadline(now, *limit_for(category, row.urgent), tz, calendar)
             due_reason = "category"
         ranked, why_none = _ranked(world, row.region_id, _point(row), limit=1)
         best = ranked[0] if ranked else None

@@ -35,7 +35,7 @@ from data.readers import SourceTable
 DEFAULT_LIMIT = 200  # characters, for every mapped field not named below
 FIELD_LIMITS = {
     # ids and codes: the store's columns hold 64 characters (a department's name is its code)
-    "external_id": 64, "code": 64, "region_code": 64, "department": 64,
+    "external_id": 64, "code": 64, "region_code": 64, "department": 64, "service_code": 64,
     # names and categories: the store's columns
     "name": 200, "parent": 200, "category": 100, "subcategory": 100, "reporter": 100,
     # free text: a long 12345 hotline complaint is a few thousand characters; 20,000 is
@@ -45,7 +45,7 @@ FIELD_LIMITS = {
 NO_LIMIT = ("geometry",)  # a WKT boundary is as long as its vertices need
 MULTILINE = ("description", "address")  # may hold tabs and line breaks
 IDENTIFIERS = ("external_id", "code", "region_code", "officer",
-               "region_codes")  # also no invisible characters
+               "region_codes", "service_code")  # also no invisible characters
 
 _CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -30,6 +30,13 @@ and ``officer`` take values by their key or Chinese word, or through the optiona
 ``[resolved_level_values]``, ``[mediation_outcome_values]``, ``[mediation_kind_values]`` and
 ``[satisfaction_values]`` (source value → key), like ``[status_values]``.
 
+A categories mapping (the category table, :mod:`data.category_import`) has ``[source]``
+(``encoding``), ``[columns]`` (the fields of :data:`CATEGORY_FIELDS`; ``case_class``,
+``category``, ``subcategory`` and ``time_limit`` required), optional ``[class_values]``
+(source value → case class: facility, incident, dispute) and ``[unit_values]`` (source value
+→ time unit: hours, working_days, working_hours, natural_days), for words other than the
+usual ones (部件/事件/矛盾纠纷; 小时/工作日/工作时/天/自然日).
+
 An officers (roster) mapping has ``[source]`` (``encoding``), ``[columns]`` (the fields of
 :data:`OFFICER_FIELDS`) and optional ``[role_values]`` (source value → role key); see
 :mod:`data.field.roster`.
@@ -66,6 +73,10 @@ VALUE_SECTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "mediation_kind": ("mediation_kind_values", schema.MEDIATION_KINDS),
     "satisfaction": ("satisfaction_values", schema.VISIT_RESULTS),
 }
+#: A categories mapping's columns (the category table's fields, :mod:`data.category_import`).
+CATEGORY_FIELDS = ("case_class", "category", "subcategory", "code", "department", "time_limit",
+                   "time_unit", "urgent_time_limit", "urgent_time_unit", "service_code")
+CATEGORY_REQUIRED = ("case_class", "category", "subcategory", "time_limit")
 OFFICER_FIELDS = ("external_id", "name", "phone", "role", "region_code")
 OFFICER_REQUIRED = ("external_id", "name", "region_code")
 #: A patrols mapping's columns (every one required): the officer (the roster's external
@@ -80,6 +91,8 @@ _SECTIONS = {
               "status_values": None, "source_values": None, "formats": set(TIME_FIELDS),
               **{section: None for section, _ in VALUE_SECTIONS.values()}},
     "officers": {"source": {"encoding"}, "columns": set(OFFICER_FIELDS), "role_values": None},
+    "categories": {"source": {"encoding"}, "columns": set(CATEGORY_FIELDS),
+                   "class_values": None, "unit_values": None},
     "patrols": {"source": {"timezone", "crs", "encoding"}, "columns": set(PATROL_FIELDS),
                 "formats": {"at"}},
 }
@@ -126,8 +139,8 @@ def _crs_ok(crs: str) -> bool:
 
 
 def load(path: Path, kind: str) -> Mapping:
-    """Read and check the mapping at ``path`` for a ``kind`` ("regions", "cases" or
-    "officers") import."""
+    """Read and check the mapping at ``path`` for a ``kind`` ("regions", "cases",
+    "officers", "patrols" or "categories") import."""
     where = str(path)
     if not path.is_file():
         raise MappingError(f"{where}: mapping file not found")
@@ -152,7 +165,7 @@ def load(path: Path, kind: str) -> Mapping:
                 raise MappingError(f"{where}: [{section}] {key} must be a string, got {item!r}")
     columns = data.get("columns", {})
     required = {"regions": REGION_REQUIRED, "cases": CASE_REQUIRED,
-                "officers": OFFICER_REQUIRED,
+                "officers": OFFICER_REQUIRED, "categories": CATEGORY_REQUIRED,
                 "patrols": PATROL_FIELDS}[kind]
     missing = [key for key in required if key not in columns]
     if missing:
@@ -182,6 +195,9 @@ def load(path: Path, kind: str) -> Mapping:
             raise MappingError(f"{where}: [columns] parent needs [source] parent_level")
     elif kind == "officers":
         _check_values(where, "role_values", data, schema.OFFICER_ROLES)
+    elif kind == "categories":
+        _check_values(where, "class_values", data, schema.CASE_CLASSES)
+        _check_values(where, "unit_values", data, schema.TIME_UNITS)
     else:
         for section, vocabulary in VALUE_SECTIONS.values():
             _check_values(where, section, data, vocabulary)

@@ -90,9 +90,17 @@ ACTIONS: tuple[str, ...] = (
 )
 
 # --- time limit units of the category table ------------------------------------------------
+#: Hours on the clock (自然小时), through nights, weekends and holidays.
 HOURS = "hours"
+#: Working days (工作日) of the holiday calendar (:mod:`data.deadlines`).
 WORKING_DAYS = "working_days"
-TIME_UNITS: tuple[str, ...] = (HOURS, WORKING_DAYS)
+#: Hours of working time (工作时): 08:30-18:00 on working days (:mod:`data.deadlines`).
+WORKING_HOURS = "working_hours"
+#: Calendar days (自然日) on the local clock, through weekends and holidays.
+NATURAL_DAYS = "natural_days"
+TIME_UNITS: tuple[str, ...] = (HOURS, WORKING_DAYS, WORKING_HOURS, NATURAL_DAYS)
+#: The units counted on the holiday calendar (a deadline in them reads the store's days).
+CALENDAR_UNITS: tuple[str, ...] = (WORKING_DAYS, WORKING_HOURS)
 
 # --- region levels ------------------------------------------------------------------------
 #: The level names a deployment gets when it names none (district → town → community → grid).

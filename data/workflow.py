@@ -84,7 +84,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data import audit as audit_log
 from data import schema, store
-from data.deadlines import deadline
+from data.deadlines import LIMIT_COLUMNS, deadline, limit_for
 from data.field.roster import is_active
 from data.holidays import work_calendar
 from data.models import Case, CaseEvent, Category, Department, Officer
@@ -259,7 +259,8 @@ def history(engine_or_conn: Engine | Connection, case_id: int) -> list[HistoryEn
 # --- applying an action -------------------------------------------------------------------
 
 _CASE_COLUMNS = (Case.id, Case.code, Case.status, Case.version, Case.department_id,
-                 Case.officer_id, Case.due_at, Case.subcategory, Case.dispatched_at)
+                 Case.officer_id, Case.due_at, Case.subcategory, Case.dispatched_at,
+                 Case.urgent)
 
 
 def apply(engine_or_conn: Engine | Connection, case_id: int, action: str, *, actor: str,
@@ -473,13 +474,13 @@ def _prepare_dispatch(conn, row, params, now, bad) -> dict[str, Any]:
     if params.get("due_at") is not None:
         values["due_at"] = _check_future(bad, "due_at", params["due_at"], now)
         return values
-    limit = conn.execute(select(Category.time_limit, Category.time_unit)
-                         .where(Category.subcategory == row.subcategory)).first()
-    if limit is None:
+    category = conn.execute(select(*LIMIT_COLUMNS)
+                            .where(Category.subcategory == row.subcategory)).first()
+    if category is None:
         raise bad("due_at", None, "no_time_limit",
                   f"subcategory {row.subcategory!r} has no time limit in the category "
                   "table; give a deadline")
-    values["due_at"] = deadline(now, limit.time_limit, limit.time_unit,
+    values["due_at"] = deadline(now, *limit_for(category, row.urgent),
                                 store.deployment_timezone(conn), work_calendar(conn))
     return values
 

@@ -56,7 +56,7 @@ from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
 
 from data import audit as audit_log
 from data import schema, store
-from data.deadlines import deadline
+from data.deadlines import LIMIT_COLUMNS, deadline, limit_for
 from data.holidays import work_calendar
 from data.models import (
     Case, CaseEvent, Category, Mediation, Officer, OfficerRegion, OfficerRoster,
@@ -178,7 +178,7 @@ def visit(engine_or_conn: Engine | Connection, case_id: int, *, expected_version
 
 _CASE_COLUMNS = (Case.id, Case.code, Case.status, Case.version, Case.case_class,
                  Case.department_id, Case.officer_id, Case.due_at, Case.subcategory,
-                 Case.mediated_at)
+                 Case.mediated_at, Case.urgent)
 
 
 def _run(engine_or_conn, action: str, step, case_id: int, expected_version: int, actor: str,
@@ -320,13 +320,13 @@ def _reopen_deadline(conn: Connection, row, due_at: Any, now: datetime, bad) -> 
         if moment <= now:
             raise bad("due_at", due_at, "not_after_now", f"must lie after now ({now})")
         return moment
-    limit = conn.execute(select(Category.time_limit, Category.time_unit)
-                         .where(Category.subcategory == row.subcategory)).first()
-    if limit is None:
+    category = conn.execute(select(*LIMIT_COLUMNS)
+                            .where(Category.subcategory == row.subcategory)).first()
+    if category is None:
         raise bad("due_at", None, "no_time_limit",
                   f"subcategory {row.subcategory!r} has no time limit in the category "
                   "table; give a deadline")
-    return deadline(now, limit.time_limit, limit.time_unit, store.deployment_timezone(conn),
+    return deadline(now, *limit_for(category, row.urgent), store.deployment_timezone(conn),
                     work_calendar(conn))
 
 

@@ -44,7 +44,7 @@ from sqlalchemy.exc import IntegrityError
 
 from data import audit as audit_log
 from data import schema, store
-from data.deadlines import deadline
+from data.deadlines import LIMIT_COLUMNS, deadline, limit_for
 from data.holidays import work_calendar
 from data.intake import media
 from data.intake.duplicates import Suspect, find_suspects, flag
@@ -63,8 +63,7 @@ KEY_LENGTH = 128
 # The statements every new case runs, built once (building a statement costs more than
 # running it on a small table).
 _CATEGORY = (select(Category.case_class, Category.category, Category.subcategory,
-                    Category.department_id, Department.name, Category.time_limit,
-                    Category.time_unit)
+                    Category.department_id, Department.name, *LIMIT_COLUMNS)
              .outerjoin(Department, Department.id == Category.department_id)
              .where(Category.code == bindparam("code")))
 _REPLAY = (select(CaseIntake.case_id, Case.code, Case.due_at)
@@ -197,14 +196,15 @@ def preview(conn: Connection, new: NewCase, door: Door, now: datetime, *,
         order = {name: i for i, name in enumerate(FIELDS)}
         raise IntakeRefused(sorted(problems, key=lambda p: order.get(p.field, len(order))))
     assert placement is not None and row is not None
-    calendar = work_calendar(conn) if row.time_unit == schema.WORKING_DAYS else None
-    due_at = deadline(now, row.time_limit, row.time_unit, tz or store.deployment_timezone(conn),
+    time_limit, time_unit = limit_for(row, new.urgent)
+    calendar = work_calendar(conn) if time_unit in schema.CALENDAR_UNITS else None
+    due_at = deadline(now, time_limit, time_unit, tz or store.deployment_timezone(conn),
                       calendar)
     suspects = find_suspects(conn, subcategory=row.subcategory, lon=placement.lon,
                              lat=placement.lat, region_id=placement.region_id, now=now,
                              radius_m=radius_m, hours=hours)
     return Preview(placement, row.case_class, row.category, row.subcategory,
-                   row.department_id, row.name, row.time_limit, row.time_unit, due_at,
+                   row.department_id, row.name, time_limit, time_unit, due_at,
                    tuple(suspects))
 
 

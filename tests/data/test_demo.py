@@ -281,8 +281,9 @@ def test_vectorised_deadlines_equal_the_scalar_rule():
     rng = np.random.default_rng(3)
     starts = pd.Series(pd.to_datetime("2026-01-01") + pd.to_timedelta(
         rng.integers(0, 365 * 24 * 60, 500), unit="min"))
-    limits = pd.Series(rng.choice([0.5, 1, 2, 3, 5, 10, 15, 24, 2.5], 500))
-    units = pd.Series(rng.choice(["hours", "working_days"], 500))
+    limits = pd.Series(rng.choice([0, 0.5, 1, 2, 3, 5, 9.5, 10, 15, 24, 2.5], 500))
+    units = pd.Series(rng.choice(["hours", "working_days", "working_hours", "natural_days"],
+                                 500))
     for zone in ("Asia/Shanghai", "America/Los_Angeles", "UTC"):
         tz = ZoneInfo(zone)
         got = deadlines(starts, limits, units, tz)

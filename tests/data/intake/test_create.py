@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from data import metrics, schema, store
 from data.intake import create as create_module
 from data.intake import media
 from data.intake.create import Door, create_case, preview
 from data.intake.fields import IntakeRefused
-from data.models import Case, CaseIntake, CaseLink, HolidayDay
+from data.models import Case, CaseIntake, CaseLink, Category, HolidayDay
 from data.workflow import history
 from tests.data.intake.intake_store import (APP_T1, CGJ, DAILY, DESK, G1, G3, G9, HOTLINE, IN_G1,
                                             IN_G2, NOW, O1, OFFICER, ZJJ, add_case,
@@ -107,6 +107,26 @@ def test_working_days_follow_the_store_calendar(intake):
         with_day_off = preview(conn, new_case(), DESK, saturday).due_at
     assert plain == datetime(2026, 11, 26, 0, 30)          # Thursday 08:30 local
     assert with_day_off == datetime(2026, 11, 27, 0, 30)   # Friday 08:30 local
+
+
+def test_an_urgent_case_gets_the_urgent_limit_counted_on_the_store_calendar(intake):
+    # 道路破损 (C02): 3 working days, urgent 4 working hours; the centre takes Thursday off
+    with store.transaction(intake) as conn:
+        conn.execute(update(Category).where(Category.code == "C02").values(
+            urgent_time_limit=4, urgent_time_unit=schema.WORKING_HOURS))
+        conn.execute(insert(HolidayDay).values(day=date(2026, 11, 19), working=False,
+                                               note="centre"))
+    wednesday_5pm = datetime(2026, 11, 18, 9, 0)
+    with intake.connect() as conn:
+        urgent = preview(conn, new_case(urgent=True), DESK, wednesday_5pm)
+        plain = preview(conn, new_case(), DESK, wednesday_5pm)
+    # 1 hour on Wednesday 18th, Thursday 19th off, 3 hours from Friday 08:30 -> 11:30 local
+    assert (urgent.time_limit, urgent.time_unit, urgent.due_at) == \
+        (4, schema.WORKING_HOURS, datetime(2026, 11, 20, 3, 30))
+    # not urgent: 3 working days from Wednesday 17:00: Friday, Monday, Tuesday 24th 17:00
+    assert (plain.time_limit, plain.due_at) == (3.0, datetime(2026, 11, 24, 9, 0))
+    made = create_case(intake, new_case(urgent=True), DESK, wednesday_5pm)
+    assert case_row(intake, made.case_id)["due_at"] == datetime(2026, 11, 20, 3, 30)
 
 
 def test_every_refusal_at_once_and_nothing_written(intake):

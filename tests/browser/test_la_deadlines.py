@@ -1,0 +1,105 @@
+"""The Los Angeles example in a real browser, before and after its category table (issue 17).
+
+Imported without a category table its cases have no deadlines: the wall and the console must
+not read closure rate 100.0% (closed / closed) nor 0 overdue of thousands of open cases, but
+"—" and why. After ``import categories`` the same pages show real on-time figures and the
+wall's ranking goes back to on-time closure.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from data import case_import, category_import, region_import, store
+from data import wall as wall_data
+from tests.auth_helpers import make_user, make_wall_token
+from tests.browser.conftest import RestartableServer, logged_page, open_console
+from tests.conftest import LA311
+
+DEADLINE_TILES = ("closure_rate", "on_time_closure_rate", "overdue")
+PERCENT = re.compile(r"\d{1,3}\.\d%")
+
+
+@pytest.fixture
+def la_server(tmp_path, monkeypatch):
+    """A server of its own on the LA example imported without its category table, its 30-day
+    panels recounted every second (not every minute) so that the import shows at once."""
+    monkeypatch.setattr(wall_data, "SLOW_SECONDS", 1)
+    url = f"sqlite:///{tmp_path / 'la.sqlite3'}"
+    engine = store.make_engine(url)
+    store.init_db(engine)
+    region_import.import_regions(engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json",
+                                 LA311 / "regions.toml")
+    case_import.import_cases(engine, LA311 / "data" / "requests.csv", LA311 / "cases.toml")
+    access = {"admin": ("la-admin", make_user(engine, "la-admin", "admin")),
+              "token": make_wall_token(engine)}
+    server = RestartableServer(url)
+    yield server, engine, access
+    server.stop()
+    engine.dispose()
+
+
+def _tile(page, key: str) -> tuple[str, str]:
+    """A wall tile's value and second line."""
+    tile = page.locator(f".wall-tile[data-key={key}]")
+    return (tile.locator(".wall-tile-value").inner_text(),
+            tile.locator(".wall-tile-change").inner_text())
+
+
+def test_la_reads_unknown_without_deadlines_and_real_figures_with_them(browser, la_server):
+    server, engine, access = la_server
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN",
+                                  extra_http_headers={"X-Display-Token": access["token"]})
+    wall, log = logged_page(context)
+    wall.goto(f"{server.url}/wall?token={access['token']}")
+    wall.wait_for_selector(".wall-tile[data-key=closure_rate] .wall-tile-value")
+    wall.wait_for_function("() => !document.querySelector("
+                           "'.wall-tile[data-key=closure_rate] .wall-tile-value')"
+                           ".innerText.includes('…')")
+    for key in DEADLINE_TILES:
+        assert _tile(wall, key) == ("—", "无处置时限"), key
+        assert "分类表" in wall.locator(f".wall-tile[data-key={key}]").get_attribute("title")
+    assert "100.0%" not in wall.locator(".wall-tiles").inner_text()
+    # the ranking falls back to a figure it knows, and says why
+    assert "无处置时限" in wall.locator(".wall-ranking h2").inner_text()
+
+    console, page, console_log = open_console(browser, server, "/", user=access["admin"])
+    value = page.locator(".tile-value[data-metric=closure_rate]")
+    value.wait_for()
+    page.wait_for_function("() => document.querySelector("
+                           "'.tile-value[data-metric=closure_rate]').innerText !== ''")
+    for key in DEADLINE_TILES:
+        assert page.locator(f".tile-value[data-metric={key}]").inner_text() == "—", key
+    assert page.locator(".tile-note").first.inner_text() == "无处置时限"
+
+    report = category_import.import_categories(engine, LA311 / "categories.csv",
+                                               LA311 / "categories.toml")
+    assert report.deadlines_derived > 9000
+
+    # the wall's next refreshes: on-time closure and overdue are figures now
+    wall.wait_for_function(
+        "() => /\\d%$/.test(document.querySelector("
+        "'.wall-tile[data-key=on_time_closure_rate] .wall-tile-value').innerText)",
+        timeout=30_000)
+    on_time, note = _tile(wall, "on_time_closure_rate")
+    assert PERCENT.fullmatch(on_time) and on_time != "100.0%" and "无处置时限" not in note
+    overdue, _ = _tile(wall, "overdue")
+    assert re.fullmatch(r"[\d,]+", overdue)
+    wall.wait_for_function("() => !document.querySelector('.wall-ranking h2')"
+                           ".innerText.includes('无处置时限')", timeout=30_000)
+    assert "按期结案率" in wall.locator(".wall-ranking h2").inner_text()
+
+    page.reload()
+    page.wait_for_function("() => /\\d%$/.test(document.querySelector("
+                           "'.tile-value[data-metric=on_time_closure_rate]').innerText)",
+                           timeout=30_000)
+    assert PERCENT.fullmatch(page.locator(".tile-value[data-metric=closure_rate]").inner_text())
+    assert re.fullmatch(r"[\d,]+",
+                        page.locator(".tile-value[data-metric=overdue]").inner_text())
+    for seen in (log, console_log):
+        assert seen.page_errors == [] and seen.console_errors == []
+        assert seen.request_hosts <= {server.host}
+    context.close()
+    console.close()
