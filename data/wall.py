@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -355,10 +356,14 @@ def held_panels(conn: Connection, region: RegionInfo | None, now: datetime, cach
         return held is not None and held["day"] == today and held["regions"] == regions
 
     held = cache.get(key)
-    if usable(held) and (now - held["at"]).total_seconds() <= SLOW_SECONDS:
+    # fresh by the moment shown and by the clock (wall time: workers share the panels): an
+    # old export's wall shows one moment for ever (data_now), and must still count again
+    # after its data change (an import)
+    if usable(held) and (now - held["at"]).total_seconds() <= SLOW_SECONDS \
+            and time.time() - held.get("counted", 0) <= SLOW_SECONDS:
         return held
     if engine is None:
-        held = {"day": today, "at": now, "regions": regions,
+        held = {"day": today, "at": now, "counted": time.time(), "regions": regions,
                 "panels": slow_panels(conn, region, now),
                 "patrol_coverage": patrol_today(conn, region, now)}
         cache[key] = held
@@ -388,6 +393,7 @@ def _count_panels(engine, cache: dict, region: RegionInfo | None, now: datetime,
     try:
         with engine.connect() as conn:
             cache[("slow", rid)] = {"day": kept[0], "regions": kept[1], "at": now,
+                                    "counted": time.time(),
                                     "panels": slow_panels(conn, region, now),
                                     "patrol_coverage": patrol_today(conn, region, now)}
     except Exception:  # noqa: BLE001 - a thread's failure has nobody else to tell

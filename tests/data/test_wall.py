@@ -275,3 +275,21 @@ def test_the_slow_panels_are_recounted_at_once_when_regions_change(hand):
         after = wall.snapshot(conn, None, NOW + timedelta(seconds=5), cache)
     assert "新镇名" not in before["ranking"].rows.to_string()
     assert "新镇名" in after["ranking"].rows.to_string()
+
+
+def test_an_old_exports_panels_are_recounted_by_the_clock_though_the_moment_shown_stands(
+        hand, monkeypatch):
+    """An old export's wall shows one moment for ever (data.metrics.data_now): its 30-day
+    panels must still be counted again once SLOW_SECONDS have passed on the clock, or an
+    import (a category table: issue 17) would never reach its tiles."""
+    cache: dict = {}
+    clock = [1_000_000.0]
+    monkeypatch.setattr(wall.time, "time", lambda: clock[0])
+    with hand.connect() as conn:
+        county = root_region(conn, "C")
+        first = wall.held_panels(conn, county, NOW, cache)
+        clock[0] += wall.SLOW_SECONDS - 1
+        assert wall.held_panels(conn, county, NOW, cache) is first  # fresh: kept
+        clock[0] += 2
+        again = wall.held_panels(conn, county, NOW, cache)
+    assert again is not first and again["counted"] == clock[0]
