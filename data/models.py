@@ -22,6 +22,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     column,
+    func,
+    or_,
 )
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -129,6 +131,17 @@ class Category(Base):
     service_code: Mapped[str | None] = mapped_column(String(64))
     filing_condition: Mapped[str | None] = mapped_column(Text)
     closing_condition: Mapped[str | None] = mapped_column(Text)
+
+
+def category_by_code(code):
+    """Which category a service code names: its Open311 ``service_code`` where the table
+    gives one (preferred), else its own ``code``, which the desk, the alerts and the Open311
+    door always accept too (issue 17)."""
+    return or_(Category.service_code == code, Category.code == code)
+
+
+#: The Open311 ``service_code`` a category is listed under: the table's, else its code.
+CATEGORY_SERVICE_CODE = func.coalesce(Category.service_code, Category.code)
 
 
 class HolidayDay(Base):

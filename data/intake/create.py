@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select
+from sqlalchemy import Connection, Engine, bindparam, case, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from data import audit as audit_log
@@ -50,7 +50,9 @@ from data.intake import media
 from data.intake.duplicates import Suspect, find_suspects, flag
 from data.intake.fields import FIELDS, IntakeRefused, NewCase, Problem, bad_characters
 from data.intake.placement import Placement, locator, place
-from data.models import Case, CaseEvent, CaseIntake, CaseLink, Category, Department, Officer
+from data.models import (
+    Case, CaseEvent, CaseIntake, CaseLink, Category, Department, Officer, category_by_code,
+)
 
 #: The ``meta`` counter case codes are numbered by.
 SERIAL_KEY = "intake_serial"
@@ -65,7 +67,10 @@ KEY_LENGTH = 128
 _CATEGORY = (select(Category.case_class, Category.category, Category.subcategory,
                     Category.department_id, Department.name, *LIMIT_COLUMNS)
              .outerjoin(Department, Department.id == Category.department_id)
-             .where(Category.code == bindparam("code")))
+             .where(category_by_code(bindparam("code")))
+             # a service_code match before a code match (a table may give both)
+             .order_by(case((Category.service_code == bindparam("code"), 0), else_=1))
+             .limit(1))
 _REPLAY = (select(CaseIntake.case_id, Case.code, Case.due_at)
            .join(Case, Case.id == CaseIntake.case_id)
            .where(CaseIntake.idempotency_key == bindparam("key")))

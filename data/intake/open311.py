@@ -29,12 +29,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from data import schema, store
 from data.intake.fields import IntakeRefused, Problem
-from data.models import Case, CaseLink, Category, Department, Region
+from data.models import (
+    CATEGORY_SERVICE_CODE, Case, CaseLink, Category, Department, Region, category_by_code,
+)
 
 #: The fields of a service, in the spec's order.
 SERVICE_FIELDS: tuple[str, ...] = ("service_code", "service_name", "description", "metadata",
@@ -78,16 +80,17 @@ _MAX_LISTED = 1000
 
 def _service(row: Any) -> dict:
     keywords = ",".join(k for k in (row.case_class, row.category) if k)
-    return {"service_code": row.code, "service_name": row.subcategory,
+    return {"service_code": row.service_code, "service_name": row.subcategory,
             "description": row.filing_condition or row.subcategory, "metadata": False,
             "type": "realtime", "keywords": keywords, "group": row.category}
 
 
 def services(conn: Connection) -> list[dict]:
     """Every category of the routing table as a GeoReport service, ordered by code."""
-    rows = conn.execute(select(Category.code, Category.subcategory, Category.category,
+    rows = conn.execute(select(CATEGORY_SERVICE_CODE.label("service_code"),
+                               Category.subcategory, Category.category,
                                Category.case_class, Category.filing_condition)
-                        .order_by(Category.code)).all()
+                        .order_by(CATEGORY_SERVICE_CODE)).all()
     return [_service(row) for row in rows]
 
 
@@ -96,7 +99,9 @@ def service(conn: Connection, code: object) -> dict | None:
     attributes are asked, so ``attributes`` is empty), or None if there is no such code."""
     if not _plausible(code, _SERVICE_CODE_MAX):
         return None
-    found = conn.execute(select(Category.code).where(Category.code == code)).scalar()
+    found = conn.execute(select(CATEGORY_SERVICE_CODE).where(category_by_code(code))
+                         .order_by(case((Category.service_code == code, 0), else_=1))
+                         .limit(1)).scalar()
     return None if found is None else {"service_code": found, "attributes": []}
 
 
@@ -211,7 +216,7 @@ def _request_query() -> Select:
     return (select(Case.id, Case.code, Case.status, Case.subcategory, Case.description,
                    Case.address, Case.lon, Case.lat, Case.reported_at, Case.updated_at,
                    Case.filed_at, Case.dispatched_at, Case.resolved_at, Case.closed_at,
-                   Case.voided_at, Case.due_at, Category.code.label("service_code"),
+                   Case.voided_at, Case.due_at, CATEGORY_SERVICE_CODE.label("service_code"),
                    func.coalesce(Department.name, dept_of_category.name).label("agency"),
                    Region.code.label("region_code"), merged_into.label("merged_into"))
             .outerjoin(Category, Category.subcategory == Case.subcategory)
@@ -308,7 +313,7 @@ def requests(conn: Connection, *, ids: object = None, service_codes: object = No
         if codes is not None:
             if not codes:
                 return []
-            query = query.where(Category.code.in_(codes))
+            query = query.where(or_(Category.service_code.in_(codes), Category.code.in_(codes)))
         if lower is not None:
             query = query.where(Case.reported_at >= lower)
         if upper is not None:

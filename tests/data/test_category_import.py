@@ -291,3 +291,31 @@ def test_a_changed_limit_applies_to_later_dispatches_and_old_cases_keep_theirs(b
                            now=friday, department_id=ws.ZJJ)
     assert state.due_at == datetime(2026, 11, 20, 6, 0)
     assert _due(bare)["K1"] == DUE["K1"]
+
+
+def test_an_open311_service_code_from_the_table_lists_and_files_its_category(bare, tmp_path):
+    """A table column of Open311 service codes: the GeoReport door lists the category
+    under it and files a request that names it; the category's own code still works (the
+    desk and the alerts use it)."""
+    from data.intake import open311
+    from data.intake.create import Door, create_case
+    from data.intake.fields import parse_new_case
+
+    toml = TABLE_TOML + 'service_code = "服务编码"\n'
+    data, mapping = _write(tmp_path, "cats", TABLE_HEADER + ",服务编码",
+                           [TABLE[0] + ",pothole", TABLE[1] + ","], toml)
+    category_import.import_categories(bare, data, mapping)
+    with bare.connect() as conn:
+        listed = {s["service_name"]: s["service_code"] for s in open311.services(conn)}
+        own = conn.scalar(select(Category.code).where(Category.subcategory == "道路破损"))
+        assert open311.service(conn, "pothole") == {"service_code": "pothole", "attributes": []}
+        assert open311.service(conn, own) == {"service_code": "pothole", "attributes": []}
+    assert listed["道路破损"] == "pothole" and listed["占道经营"] != "pothole"
+    door = Door(kind="open311", source="hotline", actor="12345")
+    for code in ("pothole", own):
+        created = create_case(bare, parse_new_case({"service_code": code, "description": "坑",
+                                                    "lon": 116.005, "lat": 39.905}),
+                              door, datetime(2026, 11, 20, 1, 0))
+        with bare.connect() as conn:
+            assert conn.scalar(select(Case.subcategory).where(Case.id == created.case_id)) \
+                == "道路破损"
