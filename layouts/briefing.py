@@ -93,7 +93,7 @@ def change_text(ch: Change, kind: str, lang: str = "zh") -> str:
 
 
 def _pct(value: object) -> str:
-    return "—" if value is None else f"{float(value) * 100:.1f}%"
+    return format_value(value, "rate")  # "—", and never a rounded 100.0% or 0.0%
 
 
 def sentences(current: dict, previous: dict | None, year_ago: dict | None,

@@ -10,7 +10,14 @@ def format_value(value: object, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "rate":
-        return f"{float(value) * 100:.1f}%"
+        percent = float(value) * 100
+        text = f"{percent:.1f}"
+        # never a rounded 100.0% for what is not all, nor 0.0% for what is not none
+        if text == "100.0" and percent < 100:
+            return ">99.9%"
+        if text == "0.0" and percent > 0:
+            return "<0.1%"
+        return f"{text}%"
     if kind == "hours":
         return f"{float(value):.1f}"
     return f"{int(value):,}"

@@ -16,6 +16,13 @@ def test_coverage_never_rounds_to_all_or_nothing():
         "<1%", "1%", "62%", "99%", "99%"]
 
 
+def test_a_rate_never_rounds_to_all_or_nothing():
+    from layouts.format import format_value
+
+    assert [format_value(v, "rate") for v in (1.0, 0.9997, 0.9994, 0.0, 0.0004, 0.5)] == [
+        "100.0%", ">99.9%", "99.9%", "0.0%", "<0.1%", "50.0%"]
+
+
 def test_the_notes_follow_the_basis():
     none = {"closure_rate": None, "deadline_coverage": 0.0}
     assert deadline_note("closure_rate", none)[0] == "无处置时限"
