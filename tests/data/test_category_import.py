@@ -319,3 +319,38 @@ def test_an_open311_service_code_from_the_table_lists_and_files_its_category(bar
         with bare.connect() as conn:
             assert conn.scalar(select(Case.subcategory).where(Case.id == created.case_id)) \
                 == "道路破损"
+
+
+def test_half_the_categories_timed_gives_rates_over_that_half_and_says_how_much(bare,
+                                                                              tmp_path):
+    """A table that times 道路破损 only; two cases of it and two of a subcategory it does not
+    know, all closed in the period. Counted by hand: due to close 4 (closed in P), 2 of them
+    with a deadline (Tuesday 24th 09:00 local: dispatched Friday 09:00 + 2 working days);
+    K1 closed Monday (on time), K2 Wednesday (late)."""
+    from datetime import date
+
+    from data import report
+    from layouts.format import deadline_note
+
+    table, table_mapping = _table(tmp_path, rows=[TABLE[0]])
+    toml = CASE_TOML + 'closed_at = "结案时间"\n'
+    header = CASE_HEADER + ",结案时间"
+    rows = ["K1,2026-11-20 09:00,2026-11-20 09:00,,closed,道路破损,,116.005,39.905,"
+            "2026-11-23 10:00",
+            "K2,2026-11-20 09:00,2026-11-20 09:00,,closed,道路破损,,116.005,39.905,"
+            "2026-11-25 10:00",
+            "U1,2026-11-20 09:00,2026-11-20 09:00,,closed,未知事项,,116.005,39.905,"
+            "2026-11-21 10:00",
+            "U2,2026-11-20 09:00,2026-11-20 09:00,,closed,未知事项,,116.005,39.905,"
+            "2026-11-26 10:00"]
+    cases, cases_mapping = _write(tmp_path, "cases", header, rows, toml)
+    category_import.import_categories(bare, table, table_mapping)
+    case_import.import_cases(bare, cases, cases_mapping)
+    got = report.summarize(bare, None, date(2026, 11, 16), date(2026, 11, 29),
+                           now=datetime(2026, 12, 2))["metrics"]
+    assert (got["closed"], got["due_to_close"]) == (4, 4)
+    assert got["deadline_coverage"] == 0.5
+    assert got["closure_rate"] == 1.0          # K1 K2 of K1 K2: the untimed are on no side
+    assert got["on_time_closure_rate"] == 0.5  # K1
+    assert got["closed_on_time"] == 1
+    assert deadline_note("on_time_closure_rate", got)[0] == "覆盖 50% 的案件"
