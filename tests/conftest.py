@@ -30,6 +30,18 @@ LA311 = ROOT / "examples" / "la311"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+def load_la311(engine: Engine):
+    """The shipped Los Angeles example imported as its README says (regions, then cases;
+    no category table): (regions report, cases report)."""
+    from data import case_import, region_import
+
+    regions = region_import.import_regions(
+        engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json", LA311 / "regions.toml")
+    cases = case_import.import_cases(engine, LA311 / "data" / "requests.csv",
+                                     LA311 / "cases.toml")
+    return regions, cases
+
+
 def _postgres_url() -> str | None:
     return os.environ.get("TEST_POSTGRES_URL") or None
 

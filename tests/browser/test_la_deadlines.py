@@ -13,14 +13,14 @@ import re
 import pytest
 
 from dashboard import console_cache
-from data import case_import, category_import, region_import, store
+from data import category_import, store
 from data import wall as wall_data
 from tests.auth_helpers import make_user, make_wall_token
 from tests.browser.conftest import RestartableServer, logged_page, open_console
-from tests.conftest import LA311
+from tests.conftest import LA311, load_la311
 
 DEADLINE_TILES = ("closure_rate", "on_time_closure_rate", "overdue")
-PERCENT = re.compile(r"\d{1,3}\.\d%")
+PERCENT = re.compile(r"[<>]?\d{1,3}\.\d%")
 
 
 @pytest.fixture
@@ -33,9 +33,7 @@ def la_server(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'la.sqlite3'}"
     engine = store.make_engine(url)
     store.init_db(engine)
-    region_import.import_regions(engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json",
-                                 LA311 / "regions.toml")
-    case_import.import_cases(engine, LA311 / "data" / "requests.csv", LA311 / "cases.toml")
+    load_la311(engine)
     access = {"admin": ("la-admin", make_user(engine, "la-admin", "admin")),
               "token": make_wall_token(engine)}
     server = RestartableServer(url)

@@ -283,15 +283,12 @@ def la_server(tmp_path_factory):
 
     from dashboard.app import create_app
     from dashboard.settings import Settings
-    from data import case_import, region_import
-    from tests.conftest import LA311
+    from tests.conftest import load_la311
 
     url = f"sqlite:///{tmp_path_factory.mktemp('la') / 'la.sqlite3'}"
     engine = store.make_engine(url)
     store.init_db(engine)
-    region_import.import_regions(engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json",
-                            LA311 / "regions.toml")
-    case_import.import_cases(engine, LA311 / "data" / "requests.csv", LA311 / "cases.toml")
+    load_la311(engine)
     token = make_wall_token(engine)
     engine.dispose()
     settings = Settings(database_url=url)

@@ -15,9 +15,9 @@ import pytest
 import shapely
 from sqlalchemy import Engine, text
 
-from data import case_import, region_import, report, store, wall
+from data import report, store, wall
 from layouts.wall import TILES, tile_texts
-from tests.conftest import LA311
+from tests.conftest import LA311, load_la311
 
 DATA = LA311 / "data"
 BOUNDARIES = DATA / "nc-boundary-geojson-2021-01-22.json"
@@ -25,9 +25,7 @@ REQUESTS = DATA / "requests.csv"
 
 
 def _load(engine: Engine):
-    regions = region_import.import_regions(engine, BOUNDARIES, LA311 / "regions.toml")
-    cases = case_import.import_cases(engine, REQUESTS, LA311 / "cases.toml")
-    return regions, cases
+    return load_la311(engine)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -265,12 +265,9 @@ def test_random_periods_and_changes_agree_on_the_demo(engine):
 def test_random_periods_agree_on_the_los_angeles_example(engine):
     """The LA example (real 311 requests, America/Los_Angeles: summer time) imported, then
     random periods around its data, before and after random changes."""
-    from data import case_import, region_import
-    from tests.conftest import LA311
+    from tests.conftest import load_la311
 
-    region_import.import_regions(engine, LA311 / "data" / "nc-boundary-geojson-2021-01-22.json",
-                                 LA311 / "regions.toml")
-    case_import.import_cases(engine, LA311 / "data" / "requests.csv", LA311 / "cases.toml")
+    load_la311(engine)
     with engine.connect() as conn:
         latest = conn.scalar(select(Case.reported_at).order_by(Case.reported_at.desc()).limit(1))
         assert store.deployment_timezone(conn).key == "America/Los_Angeles"
