@@ -322,10 +322,13 @@ def test_the_wall_on_an_old_real_export_shows_its_last_days(browser, la_server, 
     assert _tile(page, "reported_today") == format_value(day["reported"], "count")
     assert _tile(page, "closed_today") == format_value(day["closed"], "count")
     assert _tile(page, "open") == format_value(day["open"], "count")
-    # the 30-day tiles are counted aside: "—" until they are ready, then the summary's
+    # the 30-day tiles are counted aside: "—" until they are ready, then the summary's;
+    # LA has no deadlines, so its closure rate is "—" either way: once counted it says why
     page.wait_for_function(
-        "text => document.querySelector('[data-key=closure_rate] .wall-tile-value')"
-        ".innerText === text", arg=format_value(month["closure_rate"], "rate"), timeout=30000)
+        "() => document.querySelector('[data-key=closure_rate] .wall-tile-change')"
+        ".innerText === '无处置时限'", timeout=30000)
+    assert _tile(page, "closure_rate") == format_value(month["closure_rate"], "rate") == "—"
+    assert _tile(page, "on_time_closure_rate") == "—"
     assert page.locator(".wall-map .choroplethlocation").count() == councils
     # the map is fitted to the city, not to the 70 km stray of one council's boundary
     north = page.evaluate("() => document.querySelector('.wall-map .js-plotly-plot')"
