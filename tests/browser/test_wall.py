@@ -196,7 +196,7 @@ def test_the_wall_reloads_itself_at_its_hour_only_once_the_server_answers(browse
         zone = store.deployment_timezone(conn)
     engine.dispose()
     context, page, log = open_page(browser, 1920, 1080)
-    due = datetime.now(zone) + timedelta(seconds=20)
+    due = datetime.now(zone) + timedelta(seconds=14)
     page.goto(f"{wall_server.url}/wall?reload={due:%H:%M:%S}")
     page.wait_for_selector(".wall-tile")
     page.wait_for_timeout(1500)  # the page's reload watch has started (it ticks each second)
@@ -352,13 +352,13 @@ def test_the_wall_on_an_old_real_export_shows_its_last_days(browser, la_server, 
 def test_dash_s_undo_history_does_not_grow_for_as_long_as_the_wall_runs(browser, wall_server):
     """Dash records every input change (the clock's and the refresh's ticks: two a second
     here) in an undo history it never trims; assets/dash-history.js empties it. Watched
-    for 20 s (the trim runs every 5 s once past 20 entries): the history does fill (so
+    for 17 s (the trim runs every 5 s once past 20 entries): the history does fill (so
     the watch can see it), and is let go."""
     context, page, log = open_page(browser, 1920, 1080)
     page.goto(f"{wall_server.url}/wall")
     page.wait_for_selector(".wall-map .geo")
     lengths = []
-    for _ in range(40):
+    for _ in range(34):
         page.wait_for_timeout(500)
         lengths.append(page.evaluate(
             "() => window.dash_stores[0].getState().history.past.length"))

@@ -78,18 +78,18 @@ def test_the_rollup_trend_equals_the_direct_one_on_the_demo(engine, monkeypatch)
     county.build_demo(engine, scale="small", seed=7)
     rnd = random.Random(15)
     now = store.utcnow()
-    assert _agree(engine, rnd, now, 12) == 12 * 4
+    assert _agree(engine, rnd, now, 8) == 8 * 4
     _random_changes(engine, rnd, now)
     with monkeypatch.context() as m:
         m.setattr(rollups, "catch_up", lambda *a, **k: None)  # the reader adds the queue
-        assert _agree(engine, rnd, now, 6) == 6 * 4
+        assert _agree(engine, rnd, now, 4) == 4 * 4
         with engine.connect() as conn:
             assert conn.scalar(select(RollupQueue.seq).limit(1)) is not None  # still queued
     with engine.begin() as conn:
         store.set_meta(conn, "timezone", LA)
     _random_changes(engine, rnd, now)
     spans = _dst_spans(now.year) + _dst_spans(now.year - 1)
-    assert _agree(engine, rnd, now, 6, spans) == (6 + len(spans)) * 4
+    assert _agree(engine, rnd, now, 4, spans) == (4 + len(spans)) * 4
 
 
 def test_the_hour_repeated_in_november_is_one_local_day(engine, monkeypatch):
