@@ -170,6 +170,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.dev:
         if args.workers != 1:
             raise UsageError("--dev serves one process: leave out --workers")
+        try:
+            serving.check_port(args.host, args.port)
+        except serving.ServeRefused as exc:
+            raise UsageError(str(exc)) from None
         engine = _open_store(settings)
         serving.prepare(engine, settings)
         app = create_app(settings)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import signal
+import socket
 import sys
 import time
 from typing import Callable
@@ -222,12 +223,35 @@ class WorkerApp(_gunicorn_base()):  # type: ignore[misc]
         return app.server
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line, a port that is no port (listening on ``port % 65536`` while
+    printing addresses that do not work) or one another program holds, before anything
+    starts."""
+    if not 1 <= port <= 65535:
+        raise ServeRefused(f"--port {port}: a port is a number from 1 to 65535")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise ServeRefused(f"--host {host}: not an address of this machine ({exc.strerror})"
+                           ) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ServeRefused(f"port {port} on {host} cannot be used ({exc.strerror}): "
+                               "another server holds it? stop it, or choose another --port"
+                               ) from None
+
+
 def serve(settings: Settings, host: str, port: int, workers: int, with_feed: bool,
           announce: Callable[[Engine, str, str], None],
           feed_every: float = FEED_SECONDS) -> None:
     """``python -m dashboard serve`` (see the module)."""
     if not feed_every > 0:
         raise ServeRefused(f"--feed-every {feed_every}: a number of seconds above 0")
+    check_port(host, port)
     logs.configure(settings)
     engine = store.make_engine(settings.database_url)
     store.init_db(engine)

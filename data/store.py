@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, Text, bindparam, cast, create_engine, delete
 from sqlalchemy import event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from data import migrate, schema
 from data.errors import StoreError  # also raised and caught as store.StoreError
@@ -29,10 +30,23 @@ DATA_VERSION = "data_version"
 REGIONS_VERSION = "regions_version"
 
 
+#: The stores the dashboard runs on (its SQL is written and tested for these two).
+SUPPORTED_STORES = ("sqlite", "postgresql")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; a SQLite file's folder is created, and SQLite gets
     foreign keys, WAL and a busy timeout so a reader never blocks the importer."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError("the store's address (DATABASE_URL) is not a database address: give "
+                         "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB") from None
+    if parsed.get_backend_name() not in SUPPORTED_STORES:
+        raise StoreError(f"{parsed.get_backend_name()!r} stores are not supported "
+                         f"({parsed.render_as_string(hide_password=True)}): this dashboard "
+                         "runs on SQLite (sqlite:///PATH) or PostgreSQL "
+                         "(postgresql+psycopg://USER@HOST/DB)")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 DEADLINE_WORDS: dict[str, dict[str, str]] = {
     "zh": {
+        "change_none": "持平",
         "no_deadlines": "无处置时限",
         "no_deadlines_hint": "范围内没有案件有处置时限，此项无从计算（不是 0，也不是 100%）。"
                              "导入分类表（python -m dashboard import categories）后即可计算。",
@@ -20,6 +21,7 @@ DEADLINE_WORDS: dict[str, dict[str, str]] = {
         "desk_unit_working_hours": "个工作时", "desk_unit_natural_days": "个自然日",
     },
     "en": {
+        "change_none": "no change",
         "no_deadlines": "No deadlines",
         "no_deadlines_hint": "No case in scope has a deadline, so this cannot be counted (it "
                              "is neither 0 nor 100%). Import a category table (python -m "

@@ -27,13 +27,15 @@ def format_change(current: object, previous: object, kind: str, lang: str = "zh"
     """The change against the previous period: percentage points for rates, percent otherwise."""
     if current is None or previous is None:
         return "—"
+    same = t("change_none", lang)  # a change that rounds to nothing is no change: 持平
     if kind == "rate":
         points = (float(current) - float(previous)) * 100
         unit = "个百分点" if lang == "zh" else " pp"
-        return f"{points:+.1f}{unit}"
+        return same if f"{abs(points):.1f}" == "0.0" else f"{points:+.1f}{unit}"
     if float(previous) == 0:
         return "—"
-    return f"{(float(current) - float(previous)) / float(previous) * 100:+.1f}%"
+    percent = (float(current) - float(previous)) / float(previous) * 100
+    return same if f"{abs(percent):.1f}" == "0.0" else f"{percent:+.1f}%"
 
 
 #: The figures that stand on deadlines, each with the registry's rate of how much of its

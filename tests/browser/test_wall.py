@@ -196,14 +196,14 @@ def test_the_wall_reloads_itself_at_its_hour_only_once_the_server_answers(browse
         zone = store.deployment_timezone(conn)
     engine.dispose()
     context, page, log = open_page(browser, 1920, 1080)
-    due = datetime.now(zone) + timedelta(seconds=14)
+    due = datetime.now(zone) + timedelta(seconds=12)
     page.goto(f"{wall_server.url}/wall?reload={due:%H:%M:%S}")
     page.wait_for_selector(".wall-tile")
     page.wait_for_timeout(1500)  # the page's reload watch has started (it ticks each second)
     assert datetime.now(zone) < due, "the wall took too long to open for this test"
     page.evaluate("() => { window.wallMark = 'first load'; }")
     wall_server.stop()
-    page.wait_for_timeout(max((due - datetime.now(zone)).total_seconds(), 0) * 1000 + 4000)
+    page.wait_for_timeout(max((due - datetime.now(zone)).total_seconds(), 0) * 1000 + 2500)
     # past its hour, but the server is away: no reload into an error page
     assert page.evaluate("() => window.wallMark") == "first load"
     assert page.locator(".wall-tile").count() == 12
@@ -212,7 +212,7 @@ def test_the_wall_reloads_itself_at_its_hour_only_once_the_server_answers(browse
     page.wait_for_selector(".wall-tile")
     assert page.evaluate("() => window.wallMark") is None  # a new page
     page.evaluate("() => { window.wallMark = 'reloaded'; }")
-    page.wait_for_timeout(3000)
+    page.wait_for_timeout(2500)
     assert page.evaluate("() => window.wallMark") == "reloaded"  # once, not again and again
     context.close()
     assert log.page_errors == []

@@ -4,9 +4,9 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+import socket
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -30,8 +30,14 @@ def behind(engine: Engine, tmp_path: Path) -> Settings:
                     secret_key_file=str(tmp_path / "secret_key"))
 
 
+def _free_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
 @pytest.mark.parametrize("argv", [
-    ["serve", "--no-feed", "--port", "0"],
+    ["serve", "--no-feed", "--host", "127.0.0.1", "--port", _free_port()],  # a port it may use
     ["summary"],
     ["user", "list"],
     ["officers"],
