@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
     column,
     func,
     or_,
@@ -133,11 +134,12 @@ class Category(Base):
     closing_condition: Mapped[str | None] = mapped_column(Text)
 
 
-def category_by_code(code):
-    """Which category a service code names: its Open311 ``service_code`` where the table
-    gives one (preferred), else its own ``code``, which the desk, the alerts and the Open311
-    door always accept too (issue 17)."""
-    return or_(Category.service_code == code, Category.code == code)
+def category_by_code(query, code):
+    """``query`` (a select over categories) narrowed to the one category a service code
+    names: its Open311 ``service_code`` where the table gives one (preferred), else its own
+    ``code``, which the desk, the alerts and the Open311 door always accept too (issue 17)."""
+    return (query.where(or_(Category.service_code == code, Category.code == code))
+            .order_by(case((Category.service_code == code, 0), else_=1)).limit(1))
 
 
 #: The Open311 ``service_code`` a category is listed under: the table's, else its code.

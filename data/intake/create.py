@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, bindparam, case, insert, select
+from sqlalchemy import Connection, Engine, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from data import audit as audit_log
@@ -64,13 +64,10 @@ KEY_LENGTH = 128
 
 # The statements every new case runs, built once (building a statement costs more than
 # running it on a small table).
-_CATEGORY = (select(Category.case_class, Category.category, Category.subcategory,
-                    Category.department_id, Department.name, *LIMIT_COLUMNS)
-             .outerjoin(Department, Department.id == Category.department_id)
-             .where(category_by_code(bindparam("code")))
-             # a service_code match before a code match (a table may give both)
-             .order_by(case((Category.service_code == bindparam("code"), 0), else_=1))
-             .limit(1))
+_CATEGORY = category_by_code(
+    select(Category.case_class, Category.category, Category.subcategory,
+           Category.department_id, Department.name, *LIMIT_COLUMNS)
+    .outerjoin(Department, Department.id == Category.department_id), bindparam("code"))
 _REPLAY = (select(CaseIntake.case_id, Case.code, Case.due_at)
            .join(Case, Case.id == CaseIntake.case_id)
            .where(CaseIntake.idempotency_key == bindparam("key")))

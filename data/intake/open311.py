@@ -29,7 +29,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, case, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select
 from sqlalchemy.orm import aliased
 
 from data import schema, store
@@ -99,9 +99,7 @@ def service(conn: Connection, code: object) -> dict | None:
     attributes are asked, so ``attributes`` is empty), or None if there is no such code."""
     if not _plausible(code, _SERVICE_CODE_MAX):
         return None
-    found = conn.execute(select(CATEGORY_SERVICE_CODE).where(category_by_code(code))
-                         .order_by(case((Category.service_code == code, 0), else_=1))
-                         .limit(1)).scalar()
+    found = conn.execute(category_by_code(select(CATEGORY_SERVICE_CODE), code)).scalar()
     return None if found is None else {"service_code": found, "attributes": []}
 
 
