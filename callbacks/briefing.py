@@ -55,8 +55,9 @@ def render_briefing(search: str | None) -> html.Div:
     with engine.connect() as conn:
         try:
             weights = load_weights(weights_file) if weights_file else None
+            # no week named: the last complete one (the toolbar offers the running one)
             week = briefing.parse_week(week_text) if week_text else \
-                briefing.current_week(conn, now)
+                briefing.default_week(conn, now)
             data = briefing.briefing_data(conn, region, week, now, weights=weights)
         except WeightsError as exc:
             return build_briefing_message(t("assess_bad_weights", lang, reason=str(exc)),
@@ -86,6 +87,11 @@ def briefing_link(pathname: str | None, search: str | None) -> str:
             code = region_shown(conn, state.region)
         except UnknownRegion:  # the console says no region has the code
             return "/briefing"
-        period = period_of(conn, state.case_filter(code), utcnow())
-    week = briefing.week_of(period.last)
+        now = utcnow()
+        period = period_of(conn, state.case_filter(code), now)
+        week = briefing.week_of(period.last)
+        if week == briefing.current_week(conn, now):
+            # a period ending today: the last complete week, compared with whole weeks
+            # (its page offers the running one, compared like with like)
+            week = briefing.default_week(conn, now)
     return briefing_href(str(week), state.region, state.lang)

@@ -8,6 +8,9 @@ Comparisons:
 
 * **previous week** (环比): the 7 local days just before the week
   (:meth:`data.metrics.Period.previous`);
+* a week still running is compared like with like: the previous week and the year-earlier
+  week are counted only up to the same local weekday and time
+  (:func:`data.periods.same_span`), and its days still to come are not drawn;
 * **same week a year earlier** (同比): the same ISO week number of the previous ISO year.
   Week 53 exists only in some years; when the previous year has no week 53, week 52 of
   that year stands for it (:func:`year_earlier`).
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
@@ -31,7 +34,7 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 from data import schema
 from data.alerts.weekly import week_alerts
 from data.field.assessment import STANDINGS, assess, score_shares, split_weights
-from data.metrics import CaseScope, Period, compute, local_date, period_for
+from data.metrics import CaseScope, Period, compute, default_anchor, local_date, period_for
 from data.models import Case, Department, Region
 from data.panels import daily_trend, grid_shapes, leaves_under, ranking, shares
 from data.regions import RegionInfo, UnknownRegion, root_region, within
@@ -39,7 +42,7 @@ from data.report import region_report
 from data.store import deployment_timezone, get_meta
 
 __all__ = ["BriefingError", "IsoWeek", "UnknownRegion", "briefing_data", "change",
-           "current_week", "parse_week", "year_earlier"]
+           "current_week", "default_week", "parse_week", "year_earlier"]
 
 #: The headline metrics of the briefing's first page, in reading order.
 HEADLINE = ("reported", "filed", "closed", "closure_rate", "on_time_closure_rate",
@@ -125,6 +128,17 @@ def week_of(day: date) -> IsoWeek:
 def current_week(conn: Connection, now: datetime) -> IsoWeek:
     """The ISO week of today (local) in the deployment."""
     return week_of(local_date(now, deployment_timezone(conn)))
+
+
+def default_week(conn: Connection, now: datetime) -> IsoWeek:
+    """The week a briefing shows when none is named: the last complete week (the one
+    before today's), so that a week is compared with whole weeks; or, for an old export
+    whose newest case is older than the default period, the week of that case (its data
+    ends there). The running week is offered beside it, compared like with like."""
+    anchor = default_anchor(conn, now)
+    if anchor is not now:
+        return week_of(local_date(anchor, deployment_timezone(conn)))
+    return week_of(local_date(now, deployment_timezone(conn)) - timedelta(days=7))
 
 
 def year_earlier(week: IsoWeek) -> IsoWeek:
@@ -319,6 +333,17 @@ def _local(moment: datetime, tz) -> str:
     return moment.replace(tzinfo=timezone.utc).astimezone(tz).isoformat(timespec="minutes")
 
 
+def _days_come(trend: pd.DataFrame, now: datetime, tz) -> pd.DataFrame:
+    """The daily trend with the days still to come (after today) as None, not 0: they
+    are not drawn."""
+    to_come = trend["day"] > local_date(now, tz)
+    if not to_come.any():
+        return trend
+    out = trend.astype({"reported": object, "closed": object})
+    out.loc[to_come, ["reported", "closed"]] = None
+    return out
+
+
 def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str,
                   now: datetime, *, weights: dict | None = None) -> dict[str, Any]:
     """Everything the briefing shows for ``region_code`` (None: the deployment's single
@@ -327,11 +352,17 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
     Keys: ``region`` (code/name/level; :func:`data.report.whole_deployment` for the whole
     deployment), ``week``
     (text, from, to, previous and year-earlier weeks' dates, ``future`` (the week starts
-    after now), ``partial`` (the week is still running), ``as_of``), ``centre``,
+    after now), ``partial`` (the week is still running), ``same_span`` (so it is compared
+    like with like: the previous and year-earlier weeks are counted only to the same
+    elapsed time, their local ends ``previous_until`` and ``year_ago_until``),
+    ``complete_week`` (for a running week, the last complete one) or ``running_week`` (for
+    the last complete week, the running one), ``as_of``),
+    ``centre``,
     ``metrics``/``previous``/``year_ago`` (the registry's metrics; the comparisons are
     None without comparable data), ``children`` (per child region: code, name and its
     metrics, ranked by on-time closure rate), ``departments``
-    (:func:`department_metrics`), ``trend`` (day/reported/closed), ``subcategories``
+    (:func:`department_metrics`), ``trend`` (day/reported/closed; None on days still to
+    come), ``subcategories``
     (key/n), ``sources`` (key/n), ``grids`` (:func:`grid_counts`), ``shapes`` (the map's
     geometry, :func:`data.panels.grid_shapes`), ``cases`` (:func:`attention_cases`) with
     ``cases_overdue``/``cases_total``, ``disputes`` (:func:`disputes`), ``officers``
@@ -360,8 +391,17 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
     for row in children.itertuples(index=False):
         kid = by_code[row.code]
         child_rows.append({"code": kid.code, "name": kid.name, **per_child.get(kid.id, {})})
-    trend = daily_trend(conn, region, now, period=period)
+    trend = _days_come(daily_trend(conn, region, now, period=period), now, tz)
     cases, n_overdue, n_listed = attention_cases(conn, region, as_of)
+    same_span = {} if not report.same_span else {
+        "previous_until": _local(previous.end, tz),
+        "year_ago_until": _local(report.year_before_period.end, tz)}
+    # the other week a reader may want: the running one beside the last complete one
+    running = week_of(local_date(now, tz))
+    if period.start <= now < period.end:
+        same_span["complete_week"] = str(week_of(period.first - timedelta(days=7)))
+    elif week_of(period.last + timedelta(days=7)) == running:
+        same_span["running_week"] = str(running)
     return {
         "region": report.region_dict(),
         "centre": get_meta(conn, "centre_name", "") or "",
@@ -372,6 +412,7 @@ def briefing_data(conn: Connection, region_code: str | None, week: IsoWeek | str
                  "year_ago": str(ago_week), "year_ago_from": ago.first.isoformat(),
                  "year_ago_to": ago.last.isoformat(),
                  "future": future, "partial": period.start <= now < period.end,
+                 "same_span": report.same_span, **same_span,
                  "as_of": _local(as_of, tz), "timezone": tz.key},
         "metrics": this,
         "previous": before,

@@ -17,6 +17,16 @@ Conventions used by every definition:
   none of their basis has one (a store with no category table): never closed / closed =
   100%, never 0 overdue of cases that cannot be late. The ``*_deadline_coverage`` rates
   say what share of the basis has a deadline (the wall shows "覆盖 62%" under 100%).
+* Comparisons (较上期, 环比, 同比; issue 18) are like with like. A period that has ended
+  is compared with the whole period before it (of equal length; for the briefing also the
+  same ISO week a year earlier). A period still running (``as_of`` = now, before its end)
+  is compared with the same elapsed local time of the period before: Monday 00:00 to
+  Wednesday 18:40 against Monday 00:00 to Wednesday 18:40 of the week before; the 30 days
+  up to now against the 30 days before up to the same local clock time; today until now
+  against yesterday until the same hour. The comparison's "open" and "overdue" are as they
+  stood at its cut (as_of of the comparison = the cut). Such a comparison says so
+  ("截至周三18:40，同期对比"), and a running period's days still to come are not drawn
+  (:func:`data.periods.same_span`; the briefing defaults to the last complete week).
 * Duplicates (live intake, :mod:`data.intake.merge`): a case merged into an older one as
   its duplicate is voided (status ``voided``, ``voided_at`` the merge's time), as DOMAIN.md
   says voided cases are not filed. So it counts in ``reported`` (it was reported, in its

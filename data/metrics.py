@@ -424,7 +424,7 @@ def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
     (:func:`data.rollup_medians.medians`);
     else the database gives each region's count per duration (:func:`_hours_rows`) and the
     same weighted median is taken of each group's."""
-    if source != "direct" and (scope is None or scope.is_everything):
+    if source != "direct" and p.whole and (scope is None or scope.is_everything):
         rolled = _rolled_medians(conn, group_ids, p, cache)
         if rolled is not None:
             return rolled
@@ -606,6 +606,10 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     does a store without rollups, and ``source="direct"`` (the rollups' check). Both ways
     give the same figures: tests/data/test_rollups.py compares them.
 
+    A period cut short of its last day's end (``period.whole`` False: the part of a
+    comparison period that matches a running one, :func:`data.periods.same_span`) is
+    counted directly: the rollups hold whole days.
+
     Without ``cache`` the database counts only the cases under ``groups``. With a
     :class:`ResultCache` it counts every region's cases once per store version, period,
     ``as_of`` and scope, and keeps them, so the next region asked about (a click further
@@ -619,7 +623,7 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     # grids, not cases: read beside the counts (on PostgreSQL, at once)
     patrolled = read_beside(conn, lambda c: _patrol_coverage(c, group_ids, period, cache))
     rolled = None
-    if source != "direct" and (scope is None or scope.is_everything):
+    if source != "direct" and period.whole and (scope is None or scope.is_everything):
         rolled = _rolled_counts(conn, group_ids, period, as_of, cache)
         if rolled is None and source == "rollups":
             raise RuntimeError("this store has no usable rollups (python -m dashboard db "

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from data.metrics import (DEFAULT_DAYS, CaseScope, Period, ResultCache, compute,
                           default_anchor, local_date, period_for)
+from data.periods import same_span
 from data.models import Case, Patrol
 from data.regions import RegionInfo, children_of, get_region
 from data.store import deployment_timezone, read_beside, utcnow
@@ -56,17 +57,31 @@ class RegionReport:
         """The region's code/name/level/depth, or :func:`whole_deployment`."""
         return whole_deployment() if self.region is None else self.region.as_dict()
 
-    def period_dict(self, tz: ZoneInfo) -> dict[str, str]:
+    @property
+    def same_span(self) -> bool:
+        """Whether the period is still running and so compared with the same elapsed span
+        of the one before (:func:`data.periods.same_span`), not with all of it."""
+        return not self.previous_period.whole
+
+    def period_dict(self, tz: ZoneInfo) -> dict[str, object]:
         """The period and the one before as local dates, and ``as_of`` as local time
-        (ISO text)."""
-        return {
+        (ISO text); ``same_span`` and, when true, ``previous_until``: the local moment the
+        period before is counted until (like with like)."""
+        out: dict[str, object] = {
             "from": self.period.first.isoformat(),
             "to": self.period.last.isoformat(),
             "previous_from": self.previous_period.first.isoformat(),
             "previous_to": self.previous_period.last.isoformat(),
-            "as_of": self.as_of.replace(tzinfo=timezone.utc).astimezone(tz)
-            .isoformat(timespec="seconds"),
+            "as_of": _local_text(self.as_of, tz),
+            "same_span": self.same_span,
         }
+        if self.same_span:
+            out["previous_until"] = _local_text(self.previous_period.end, tz)
+        return out
+
+
+def _local_text(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.replace(tzinfo=timezone.utc).astimezone(tz).isoformat(timespec="seconds")
 
 
 def region_report(conn: Connection, region: RegionInfo | None, period: Period,
@@ -78,14 +93,21 @@ def region_report(conn: Connection, region: RegionInfo | None, period: Period,
     ``region`` over the period of equal length just before (and over ``year_before``
     when given), each comparison as of ``min(now, its end)``.
 
+    While ``period`` is still running (``now`` before its end), the comparison periods
+    are cut to its elapsed span (:func:`data.periods.same_span`: Monday to Wednesday 18:40
+    against Monday to Wednesday 18:40 of the week before) and counted as of their cut.
+
     ``scope`` and ``cache`` are :func:`data.metrics.compute`'s. With ``recorded_only``, a
     comparison period that ends before the store's first case has no comparable figures
     (None, not zeros), and its patrol coverage is None when it ends before the first
     patrol: a rise "from 0" would be a lie about a period nobody recorded.
     """
     tz = deployment_timezone(conn)
-    previous = period.previous(tz)
     as_of = min(now, period.end)
+    # a period still running is compared like with like: the same elapsed span before
+    previous = same_span(period.previous(tz), period, as_of, tz)
+    if year_before is not None:
+        year_before = same_span(year_before, period, as_of, tz)
     kids = children_of(conn, region)
     kid_ids = [k.id for k in kids]
     key = 0 if region is None else region.id  # 0: compute's key of the whole deployment

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, DateTime, Integer, bindparam, func, or_, sele
 
 from data.field.officer_view import wall_officers
 from data.metrics import compute, data_now, local_date, period_for
+from data.periods import Period, same_span
 from data.metrics import patrol_coverage as metrics_patrol_coverage
 from data.models import Case, Officer, Patrol, PatrolPoint, Region
 from data.panels import daily_trend, ranked, shares, subtree
@@ -96,17 +97,20 @@ def month_counters(conn: Connection, region: RegionInfo | None, now: datetime,
     group = None if region is None else [region.id]
     key = 0 if region is None else region.id
 
-    def metrics_for(first: date, last: date) -> dict[str, object]:
-        period = period_for(first, last, tz)
+    def metrics_for(period: Period) -> dict[str, object]:
         return compute(conn, group, period, min(now, period.end)).get(key, {})
 
+    period = period_for(w.month_start, w.today, tz)
     if month is None:
-        month = metrics_for(w.month_start, w.today)
+        month = metrics_for(period)
+    # like with like: the 30 days before, up to the same local time as now (today is
+    # still running), not all of them (data.periods.same_span)
+    span = same_span(period.previous(tz), period, min(now, period.end), tz)
     if before is None:
-        before = metrics_for(w.month_start - timedelta(days=30),
-                             w.month_start - timedelta(days=1))
+        before = metrics_for(span)
     out: dict[str, object] = {"disputes_mediated": month["disputes_mediated"],
-                              "deadline_coverage": month["deadline_coverage"]}
+                              "deadline_coverage": month["deadline_coverage"],
+                              "same_span": not span.whole}
     for rate in RATES:
         out[rate] = month[rate]
         out[f"{rate}_previous"] = before[rate]

@@ -15,6 +15,7 @@ that before it prints.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timezone
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ from data.metric_registry import BY_KEY
 from layouts import figures
 from layouts.assessment import officers_body
 from layouts.briefing_alerts import alerts_body
-from layouts.format import coverage_share, deadline_note, format_value
+from layouts.format import coverage_share, deadline_note, format_value, moment_text
 from layouts.text import label, metric_label, region_name, t
 
 #: The briefing's pages, in order (their count is the PDF's page count).
@@ -97,11 +98,14 @@ def _pct(value: object) -> str:
 
 
 def sentences(current: dict, previous: dict | None, year_ago: dict | None,
-              lang: str = "zh", *, future: bool = False) -> list[str]:
+              lang: str = "zh", *, future: bool = False, until: str | None = None
+              ) -> list[str]:
     """The week stated in a few plain sentences, from the figures alone.
 
     ``previous``/``year_ago`` None means no comparable data. Rates without a denominator
-    read "—" and say so; a week with no cases says that instead of "0% closed".
+    read "—" and say so; a week with no cases says that instead of "0% closed". ``until``
+    (a running week: "周三18:40") says the week is counted to then and compared with the
+    same span of the weeks it is compared with.
     """
     zh = lang == "zh"
     if future:
@@ -116,7 +120,16 @@ def sentences(current: dict, previous: dict | None, year_ago: dict | None,
     out: list[str] = []
     reported = int(current.get("reported") or 0)
     have_prev, have_ago = previous is not None, year_ago is not None
-    if zh:
+    if zh and until:
+        first = f"本周截至{until}共受理事件{reported:,}件，较上周同期" \
+                f"{vs('reported', 'count', prev, have_prev)}，较去年同期" \
+                f"{vs('reported', 'count', ago, have_ago)}。"
+    elif until:
+        first = (f"{reported:,} cases were reported this week to {until}, "
+                 f"{vs('reported', 'count', prev, have_prev)} on the same span of the "
+                 f"previous week and {vs('reported', 'count', ago, have_ago)} on the same "
+                 f"span last year.")
+    elif zh:
         first = f"本周共受理事件{reported:,}件，环比{vs('reported', 'count', prev, have_prev)}，" \
                 f"同比{vs('reported', 'count', ago, have_ago)}。"
     else:
@@ -147,6 +160,10 @@ def sentences(current: dict, previous: dict | None, year_ago: dict | None,
                                          f"({vs('patrol_coverage', 'rate', prev, have_prev)})."
                                          if coverage is not None else
                                          "unknown: no patrol records (—)."))
+    if until:  # every comparison of a running week is with the same span before
+        for i, text in enumerate(out[1:], 1):
+            text = re.sub(r"环比|较上周(?!同期)", "较上周同期", text)
+            out[i] = text.replace("on the previous week", "on the same span of the previous week")
     return out
 
 
@@ -202,8 +219,10 @@ def _deadline_sentences(current: dict, vs, have_prev: bool, lang: str) -> list[s
 def week_sentences(data: dict, lang: str = "zh") -> list[str]:
     """The sentences of page 1 from :func:`data.briefing.briefing_data`'s ``data``: its
     figures against the previous week and the same week a year earlier."""
+    week = data["week"]
+    until = moment_text(week["as_of"], lang, weekday=True) if week.get("same_span") else None
     return sentences(data["metrics"], data["previous"], data["year_ago"], lang,
-                     future=data["week"]["future"])
+                     future=week["future"], until=until)
 
 
 # --- pieces ----------------------------------------------------------------------------------
@@ -276,9 +295,10 @@ def build_summary_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
     notes = []
     if week["future"]:
         notes.append(html.Div(t("brief_future", lang), className="briefing-note"))
-    elif week["partial"]:
-        notes.append(html.Div(t("brief_partial", lang, as_of=week["as_of"].replace("T", " ")),
-                              className="briefing-note"))
+    elif week["partial"]:  # compared like with like (data.periods.same_span)
+        notes.append(html.Div(t("brief_running", lang,
+                                when=moment_text(week["as_of"], lang, weekday=True)),
+                              className="briefing-note", **{"data-note": "same-span"}))
     rows = []
     for key in HEADLINE:
         prev_text, prev_tone = _change(data["metrics"], data["previous"], key, lang)
@@ -297,17 +317,29 @@ def build_summary_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
             html.Td(_value(data["year_ago"], key), className="num"),
             html.Td(ago_text, className=f"num tone-{ago_tone}"),
         ]))
-    header = [t("brief_metric", lang), t("brief_this_week", lang),
-              t("brief_prev_week", lang, first=week["previous_from"][5:],
-                last=week["previous_to"][5:]),
-              t("brief_vs_prev", lang), t("brief_year_ago", lang, week=week["year_ago"]),
-              t("brief_vs_year", lang)]
+    header = [t("brief_metric", lang), t("brief_this_week", lang), *_comparison_headers(week, lang)]
     table = html.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
                         html.Tbody(rows)], className="briefing-table briefing-headline")
     summary = html.Div([html.P(s, className="briefing-sentence")
                         for s in week_sentences(data, lang)], className="briefing-sentences")
     return _page("summary", 1, t("brief_p_summary", lang), data, lang,
                  [*notes, summary, table])
+
+
+def _comparison_headers(week: dict, lang: str) -> list[str]:
+    """The headline table's comparison columns: the previous week and the same week a year
+    earlier, whole, or for a running week their same span (to the same weekday and time)."""
+    if not week.get("same_span"):
+        return [t("brief_prev_week", lang, first=week["previous_from"][5:],
+                  last=week["previous_to"][5:]),
+                t("brief_vs_prev", lang), t("brief_year_ago", lang, week=week["year_ago"]),
+                t("brief_vs_year", lang)]
+    return [t("brief_prev_same_span", lang, first=week["previous_from"][5:],
+              until=moment_text(week["previous_until"], lang, weekday=True)),
+            t("brief_vs_prev_same_span", lang),
+            t("brief_year_same_span", lang, week=week["year_ago"],
+              until=moment_text(week["year_ago_until"], lang, weekday=True)),
+            t("brief_vs_year_same_span", lang)]
 
 
 def build_map_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
@@ -322,14 +354,18 @@ def build_map_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
     trend = data["trend"]
     days = [f"{d:%m-%d}<br>{t('brief_weekday_' + str(d.weekday()), lang)}"
             for d in trend["day"]]
-    the_trend = _graph(figures.print_trend(
-        days, [int(v) for v in trend["reported"]], [int(v) for v in trend["closed"]],
+    the_trend = _graph(figures.print_trend(  # days still to come are None: not drawn
+        days, _counts(trend["reported"]), _counts(trend["closed"]),
         names=(t("series_reported", lang), t("series_closed", lang)),
         width=canvas.width - map_width - 80, height=height), "trend")
     return _page("map", 2, t("brief_p_map", lang), data, lang, [html.Div([
         _panel(t("brief_map", lang), the_map, "briefing-map"),
         _panel(t("brief_trend", lang), the_trend, "briefing-trend"),
     ], className="briefing-row")])
+
+
+def _counts(values) -> list[int | None]:
+    return [None if v is None or v != v else int(v) for v in values]
 
 
 def build_problems_page(data: dict, lang: str, canvas: Canvas) -> html.Section:
@@ -483,6 +519,7 @@ def build_briefing(data: dict, lang: str, fmt: str = "print") -> html.Div:
                href=briefing_href(week, region, lang, "slides" if fmt == "print" else "print")),
         html.A(t("language", lang),
                href=briefing_href(week, region, "en" if lang == "zh" else "zh", fmt)),
+        *_other_week(data["week"], region, lang, fmt),
     ], className="briefing-toolbar")
     return html.Div([toolbar, *pages], className=f"briefing briefing-{fmt}", lang=lang,
                     **{"data-graphs": str(graphs), "data-pages": str(len(pages)),
@@ -490,6 +527,19 @@ def build_briefing(data: dict, lang: str, fmt: str = "print") -> html.Div:
                        "data-title": f"{region_name(data['region'], lang)} "
                                      f"{t('brief_title', lang)} "
                                      f"{week}"})
+
+
+def _other_week(week: dict, region: str | None, lang: str, fmt: str) -> list[html.A]:
+    """The toolbar's way to the other week a reader may want: from the last complete week
+    to the running one (compared like with like), and back."""
+    if week.get("running_week"):
+        return [html.A(t("brief_running_link", lang), className="briefing-other-week",
+                       href=briefing_href(week["running_week"], region, lang, fmt))]
+    if week.get("complete_week"):
+        return [html.A(t("brief_complete_link", lang, week=week["complete_week"]),
+                       className="briefing-other-week",
+                       href=briefing_href(week["complete_week"], region, lang, fmt))]
+    return []
 
 
 def _count_graphs(component) -> int:

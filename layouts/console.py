@@ -284,8 +284,11 @@ def build_breadcrumb(crumbs: list[dict], query: dict, lang: str) -> list:
     return parts
 
 
-def build_tiles(metrics: dict, previous: dict, lang: str) -> list[html.Div]:
-    """One tile per counter with its change against the previous period."""
+def build_tiles(metrics: dict, previous: dict, lang: str, same_span: bool = False
+                ) -> list[html.Div]:
+    """One tile per counter with its change against the previous period (``same_span``:
+    against its same elapsed span, the period being still running)."""
+    versus = t("vs_previous_same_span" if same_span else "vs_previous", lang)
     tiles = []
     for key in TILES:
         kind = BY_KEY[key].kind
@@ -294,7 +297,7 @@ def build_tiles(metrics: dict, previous: dict, lang: str) -> list[html.Div]:
             html.Div(metric_label(key, lang), className="tile-label"),
             html.Div(format_value(current, kind), className="tile-value",
                      **{"data-metric": key}),
-            html.Div(f"{t('vs_previous', lang)} {format_change(current, before, kind, lang)}",
+            html.Div(f"{versus} {format_change(current, before, kind, lang)}",
                      className="tile-change"),
         ]
         # a figure over part of the cases, or none: say so, the reason on hover

@@ -14,6 +14,7 @@ from dash import html
 from data import schema
 from layouts import console as layout
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
+from layouts.format import same_span_caption
 from layouts.text import label, metric_label, region_name, t, t_error
 
 #: The panels :func:`build_panels` fills, in the order the callback returns them.
@@ -63,11 +64,15 @@ def build_panels(view: dict, shapes: dict, points: list[dict], query: dict, lang
     period = view["period"]
     subtitle = (f"{region_name(region, lang)} · {t('period', lang)} {period['from']} – "
                 f"{period['to']} · {t('as_of', lang)} {period['as_of'][:16].replace('T', ' ')}")
+    caption, _ = same_span_caption(period, lang)
+    if caption:  # a period still running is compared with the same span before
+        subtitle += f" · {caption}"
     return {
         "map": figure,
         "breadcrumb": layout.build_breadcrumb(crumbs, query, lang),
         "subtitle": subtitle,
-        "tiles": layout.build_tiles(view["metrics"], view["previous"], lang),
+        "tiles": layout.build_tiles(view["metrics"], view["previous"], lang,
+                                    same_span=bool(period.get("same_span"))),
         "trend": light_trend([str(r["day"]) for r in trend_rows],
                              [int(r["reported"]) for r in trend_rows],
                              [int(r["closed"]) for r in trend_rows],

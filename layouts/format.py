@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from layouts.text import t
 
 
@@ -73,3 +75,30 @@ def deadline_note(key: str, values: dict, lang: str = "zh", short: bool = False
     return (t("deadline_covers_short" if short else "deadline_covers", lang, share=share),
             t("deadline_covers_hint", lang, share=share))
 
+
+
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def moment_text(local_iso: str, lang: str = "zh", *, weekday: bool = False) -> str:
+    """A local moment (ISO text with its offset, as :mod:`data.report` gives it) as a
+    person reads it: "12-02 18:40", or with ``weekday`` "周三18:40" / "Wed 18:40" (a
+    week's own days: the briefing)."""
+    moment = datetime.fromisoformat(local_iso)
+    if not weekday:
+        return f"{moment:%m-%d %H:%M}"
+    if lang == "zh":
+        return f"{t('brief_weekday_' + str(moment.weekday()), lang)}{moment:%H:%M}"
+    return f"{_WEEKDAYS_EN[moment.weekday()]} {moment:%H:%M}"
+
+
+def same_span_caption(period: dict, lang: str = "zh", *, weekday: bool = False
+                      ) -> tuple[str, str] | tuple[None, None]:
+    """(caption, hover text) for a period still running and so compared like with like
+    (``period``: :meth:`data.report.RegionReport.period_dict`'s dict), or (None, None)."""
+    if not period.get("same_span"):
+        return None, None
+    when = moment_text(period["as_of"], lang, weekday=weekday)
+    hint = t("same_span_hint", lang, first=period["previous_from"],
+             until=moment_text(period["previous_until"], lang))
+    return t("same_span_caption", lang, when=when), hint

@@ -9,6 +9,7 @@ from data.schema import (
 from layouts.alert_words import ALERT_WORDS
 from layouts.deadline_words import DEADLINE_WORDS
 from layouts.ranking_words import RANKING_WORDS
+from layouts.period_words import PERIOD_WORDS
 from layouts.export_words import EXPORT_WORDS
 from layouts.field_words import FIELD_LABELS, FIELD_WORDS
 from layouts.intake_words import INTAKE_WORDS
@@ -774,3 +775,5 @@ TEXT["zh"].update(DEADLINE_WORDS["zh"])
 TEXT["en"].update(DEADLINE_WORDS["en"])
 TEXT["zh"].update(RANKING_WORDS["zh"])
 TEXT["en"].update(RANKING_WORDS["en"])
+TEXT["zh"].update(PERIOD_WORDS["zh"])
+TEXT["en"].update(PERIOD_WORDS["en"])

@@ -60,7 +60,9 @@ def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
         shown = [format_value(value, kind)]
         if kind == "rate" and f"{key}_previous" in counters:
             change = format_change(value, counters.get(f"{key}_previous"), kind, lang)
-            shown.append(f"{t('vs_previous', lang)} {change}")
+            # today is still running: compared with the 30 days before to the same time
+            versus = "vs_previous_same_span" if counters.get("same_span") else "vs_previous"
+            shown.append(f"{t(versus, lang)} {change}")
         if key in DEADLINE_TILES:
             note, hint = deadline_note(key, counters, lang, short=True)
             second = shown[1] if len(shown) > 1 else ""

@@ -185,10 +185,11 @@ def test_an_empty_week_a_future_week_and_week_53(filled):
         future = briefing.briefing_data(conn, "C", "2026-W30", NOW)
         last = briefing.briefing_data(conn, "C", "2026-W53", datetime(2027, 2, 1))
     assert empty["metrics"]["reported"] == 0 and empty["metrics"]["closure_rate"] is None
-    assert list(empty["trend"]["reported"]) == [0] * 7
+    # W12 runs to Friday 03-20 12:00 (NOW): Saturday and Sunday are still to come, not 0
+    assert list(empty["trend"]["reported"]) == [0] * 5 + [None] * 2
     assert empty["grids"]["n"].sum() == 0 and empty["subcategories"].empty
     assert empty["departments"] == [] and empty["disputes"].empty
-    assert "本周共受理事件0件" in "".join(week_sentences(empty, "zh"))
+    assert "本周截至周五12:00共受理事件0件" in "".join(week_sentences(empty, "zh"))
     assert future["week"]["future"] is True
     assert week_sentences(future, "en") == ["This week has not come yet: no data."]
     assert future["metrics"]["reported"] == 0

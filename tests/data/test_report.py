@@ -43,7 +43,8 @@ def test_a_region_its_children_and_the_period_before(hand):
     assert got.region_dict() == {"code": "C", "name": "C", "level": "区县", "depth": 0}
     assert got.period_dict(tz) == {"from": "2026-03-01", "to": "2026-03-10",
                                    "previous_from": "2026-02-19", "previous_to": "2026-02-28",
-                                   "as_of": "2026-03-11T00:00:00+00:00"}
+                                   "as_of": "2026-03-11T00:00:00+00:00",
+                                   "same_span": False}  # the period has ended
 
 
 def test_the_whole_deployment_is_the_key_all(hand):
