@@ -607,8 +607,10 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     give the same figures: tests/data/test_rollups.py compares them.
 
     A period cut short of its last day's end (``period.whole`` False: the part of a
-    comparison period that matches a running one, :func:`data.periods.same_span`) is
-    counted directly: the rollups hold whole days.
+    comparison period that matches a running one, :func:`data.periods.same_span`) reads
+    its days from the rollups less what its last day holds after the cut (counted from
+    the cases of that part of the day), and its median directly (closings in the period,
+    a range of the closing times' index).
 
     Without ``cache`` the database counts only the cases under ``groups``. With a
     :class:`ResultCache` it counts every region's cases once per store version, period,
@@ -623,7 +625,7 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
     # grids, not cases: read beside the counts (on PostgreSQL, at once)
     patrolled = read_beside(conn, lambda c: _patrol_coverage(c, group_ids, period, cache))
     rolled = None
-    if source != "direct" and period.whole and (scope is None or scope.is_everything):
+    if source != "direct" and (scope is None or scope.is_everything):
         rolled = _rolled_counts(conn, group_ids, period, as_of, cache)
         if rolled is None and source == "rollups":
             raise RuntimeError("this store has no usable rollups (python -m dashboard db "
@@ -668,6 +670,13 @@ def _rolled_counts(conn: Connection, group_ids: list[int] | None, p: Period,
                                                           from_end=from_end),
                         ["open", "overdue", "open_with_deadline", "open_clocked"], group_ids,
                         closure=closure)
+    if not p.whole:  # the rollups hold whole days: less the rest of the cut day
+        rest = _roll_up(conn, rollup_read.rest_of_day_rows(conn, p, tz, only),
+                        list(rollups.COUNTS), group_ids, closure=closure)
+        for g, counts in rest.items():
+            if g in sums:
+                for k, n in counts.items():
+                    sums[g][k] -= n
     extra = _roll_up(conn, rollup_read.as_of_rows(conn, p, as_of, only),
                      list(rollup_read.AS_OF_KEYS), group_ids, closure=closure)
     postponed = _roll_up(conn, rollup_read.postponed_rows(conn, p, only),

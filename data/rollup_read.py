@@ -14,11 +14,12 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from data import rollup_postpones, rollups, schema
 from data.models import Case, CaseEvent, Rollup
+from data.rollup_capture import CASE_COLUMNS, EVENT_ACTIONS
 from data.periods import Period, local_date, local_midnight_utc, within
 from data.sql import UNLOCATED, count_if, id_chunks, plain_rows, region_key
 
 __all__ = ["AS_OF_KEYS", "as_of_rows", "combine", "counts_from_day_end", "day_counts",
-           "open_today_rows", "postponed_rows"]
+           "open_today_rows", "postponed_rows", "rest_of_day_rows"]
 
 
 def day_counts(conn, group_id: int | None, first: date, last: date,
@@ -192,11 +193,51 @@ def as_of_rows(conn, p: Period, as_of: datetime,
     return [(group, *values) for group, values in totals.items()]
 
 
+def rest_of_day_rows(conn, p: Period, tz: ZoneInfo, only: ColumnElement[bool] | None
+                     ) -> list:
+    """Each region's rollup counts (:data:`data.rollups.COUNTS`) of the moments from the
+    end of ``p``, a period cut short of its last day's end (``p.whole`` False,
+    :func:`data.periods.same_span`), to the end of that day: what the day's rollup holds
+    beyond the cut, to be taken off it. Read through the time indexes over the cases and
+    events of that part of one day (:func:`data.rollups.case_counts`, the rollups' own
+    split of a case into counts)."""
+    c = Case
+    lo = p.end
+    hi = local_midnight_utc(p.last + timedelta(days=1), tz)
+    keys = rollups.COUNTS
+    totals: dict[int, list[int]] = {}
+    times = (c.reported_at, c.dispatched_at, c.resolved_at, c.closed_at, c.voided_at,
+             c.due_at, c.mediated_at)
+    candidates = union(*(select(c.id.label("id")).where(column >= lo, column < hi)
+                         for column in times)).subquery()
+    columns = [getattr(c, name) for name in CASE_COLUMNS]
+    query = select(*columns).select_from(candidates).join(c, c.id == candidates.c.id)
+    if only is not None:
+        query = query.where(getattr(only, "condition", only))
+    for row in conn.execute(query).mappings():
+        for key, moment in rollups.case_counts(row):
+            if lo <= moment < hi:
+                region = UNLOCATED if row["region_id"] is None else row["region_id"]
+                totals.setdefault(region, [0] * len(keys))[keys.index(key)] += 1
+    e = CaseEvent
+    events = (select(c.region_id, e.action, func.count()).select_from(e)
+              .join(c, c.id == e.case_id)
+              .where(e.action.in_(EVENT_ACTIONS), e.at >= lo, e.at < hi)
+              .group_by(c.region_id, e.action))
+    if only is not None:
+        events = events.where(getattr(only, "condition", only))
+    for region_id, action, n in conn.execute(events):
+        region = UNLOCATED if region_id is None else region_id
+        key = {"dispatch": "dispatches", "return": "returns", "rework": "reworks"}[action]
+        totals.setdefault(region, [0] * len(keys))[keys.index(key)] += int(n)
+    return [(region, *counts) for region, counts in totals.items()]
+
+
 def postponed_rows(conn, p: Period, only: ColumnElement[bool] | None) -> list:
     """Distinct cases with a postpone event in P per region (not additive over days):
     from the postponed cases by local day (:mod:`data.rollup_postpones`) while they are
     current, else from the events (:func:`postponed_rows_direct`, the definition)."""
-    if rollups.settled(conn):
+    if rollups.settled(conn) and p.whole:  # kept per day: a cut day is read from events
         return rollup_postpones.rows(conn, rollups.day_number(p.first),
                                      rollups.day_number(p.last), only)
     return postponed_rows_direct(conn, p, only)

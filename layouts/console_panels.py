@@ -14,7 +14,6 @@ from dash import html
 from data import schema
 from layouts import console as layout
 from layouts.figures import compare_bars, light_bars, light_trend, region_map
-from layouts.format import same_span_caption
 from layouts.text import label, metric_label, region_name, t, t_error
 
 #: The panels :func:`build_panels` fills, in the order the callback returns them.
@@ -64,9 +63,8 @@ def build_panels(view: dict, shapes: dict, points: list[dict], query: dict, lang
     period = view["period"]
     subtitle = (f"{region_name(region, lang)} · {t('period', lang)} {period['from']} – "
                 f"{period['to']} · {t('as_of', lang)} {period['as_of'][:16].replace('T', ' ')}")
-    caption, _ = same_span_caption(period, lang)
-    if caption:  # a period still running is compared with the same span before
-        subtitle += f" · {caption}"
+    if period.get("same_span"):  # still running: compared with the same span before
+        subtitle += f" · {t('same_span_short', lang)}"
     return {
         "map": figure,
         "breadcrumb": layout.build_breadcrumb(crumbs, query, lang),

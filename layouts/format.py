@@ -91,14 +91,3 @@ def moment_text(local_iso: str, lang: str = "zh", *, weekday: bool = False) -> s
         return f"{t('brief_weekday_' + str(moment.weekday()), lang)}{moment:%H:%M}"
     return f"{_WEEKDAYS_EN[moment.weekday()]} {moment:%H:%M}"
 
-
-def same_span_caption(period: dict, lang: str = "zh", *, weekday: bool = False
-                      ) -> tuple[str, str] | tuple[None, None]:
-    """(caption, hover text) for a period still running and so compared like with like
-    (``period``: :meth:`data.report.RegionReport.period_dict`'s dict), or (None, None)."""
-    if not period.get("same_span"):
-        return None, None
-    when = moment_text(period["as_of"], lang, weekday=weekday)
-    hint = t("same_span_hint", lang, first=period["previous_from"],
-             until=moment_text(period["previous_until"], lang))
-    return t("same_span_caption", lang, when=when), hint

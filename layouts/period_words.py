@@ -8,8 +8,8 @@ from __future__ import annotations
 PERIOD_WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "vs_previous_same_span": "较上期同期",
-        "same_span_caption": "截至{when}，同期对比",
-        "same_span_hint": "本期尚未结束，与上期相同时段（{first}至{until}）对比，而非上期全部。",
+        "vs_same_span_short": "较同期",
+        "same_span_short": "同期对比",
         "brief_running": "本周尚未结束：截至{when}，同期对比（上周、去年同期均只计到相同时刻）。",
         "brief_prev_same_span": "上周同期（{first}至{until}）",
         "brief_year_same_span": "去年同期（{week}，至{until}）",
@@ -20,9 +20,8 @@ PERIOD_WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "vs_previous_same_span": "vs same span before",
-        "same_span_caption": "to {when}, like for like",
-        "same_span_hint": "This period is still running: it is compared with the same span "
-                          "of the period before ({first} to {until}), not all of it.",
+        "vs_same_span_short": "vs same span",
+        "same_span_short": "like for like",
         "brief_running": "This week is not over: to {when}, like for like (the previous week "
                          "and last year are counted to the same moment).",
         "brief_prev_same_span": "Previous week, same span ({first} to {until})",

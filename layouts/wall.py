@@ -61,7 +61,7 @@ def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
         if kind == "rate" and f"{key}_previous" in counters:
             change = format_change(value, counters.get(f"{key}_previous"), kind, lang)
             # today is still running: compared with the 30 days before to the same time
-            versus = "vs_previous_same_span" if counters.get("same_span") else "vs_previous"
+            versus = "vs_same_span_short" if counters.get("same_span") else "vs_previous"
             shown.append(f"{t(versus, lang)} {change}")
         if key in DEADLINE_TILES:
             note, hint = deadline_note(key, counters, lang, short=True)

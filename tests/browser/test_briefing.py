@@ -156,6 +156,67 @@ def test_a_future_week_is_an_empty_readable_briefing(page_with_log, live_server,
     _assert_clean(log, live_server.host)
 
 
+def test_the_running_week_compares_the_same_span_and_draws_no_day_to_come(
+        page_with_log, live_server, county, demo_database):
+    """Opened with no week, the briefing is the last complete week and offers the running
+    one; that one says "截至周X HH:MM，同期对比", its previous-week column counts last week
+    only up to the same weekday and minute (counted here in SQL), and its daily chart has
+    no bar for a day still to come."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func, select
+
+    from data.models import Case, RegionAncestor
+    from data.store import utcnow
+
+    page, log = page_with_log
+    page.goto(f"{live_server.url}/briefing?region={county['code']}")
+    page.wait_for_selector(".briefing[data-ready=true]", state="attached", timeout=60_000)
+    assert page.get_attribute(".briefing", "data-week") == WEEK   # the last complete week
+    page.click(".briefing-other-week")                             # 查看本周至今
+    page.wait_for_selector("[data-note=same-span]", timeout=60_000)
+    page.wait_for_selector(".briefing[data-ready=true]", state="attached", timeout=60_000)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    today = utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(shanghai)
+    note = page.inner_text("[data-note=same-span]")
+    clock = re.search(r"截至周.(\d\d):(\d\d)，同期对比", note)
+    assert clock, note
+    # the minute the page was counted to, a week earlier: last week's cases up to then
+    minute = datetime.combine(today.date(), datetime.min.time(), tzinfo=shanghai).replace(
+        hour=int(clock[1]), minute=int(clock[2]))
+    monday = minute.date() - timedelta(days=minute.weekday() + 7)
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=shanghai)
+
+    def utc(moment):
+        return moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    engine = store.make_engine(demo_database)
+    with engine.connect() as conn:
+        region_id = conn.scalar(select(Region.id).where(Region.code == county["code"]))
+
+        def reported_before(moment) -> int:
+            return conn.scalar(select(func.count()).select_from(Case).join(
+                RegionAncestor, RegionAncestor.descendant_id == Case.region_id).where(
+                RegionAncestor.ancestor_id == region_id,
+                Case.reported_at >= utc(start), Case.reported_at < utc(moment)))
+        low = reported_before(minute - timedelta(days=7))
+        high = reported_before(minute - timedelta(days=7, minutes=-1))
+        whole = reported_before(start + timedelta(days=7))
+    engine.dispose()
+    shown = page.eval_on_selector("[data-metric=reported]",
+                                  "e => e.nextElementSibling.innerText")
+    assert low <= int(shown.replace(",", "")) <= high, (shown, low, high, whole)
+    assert "上周同期" in page.inner_text(".briefing-headline thead")
+    assert "本周截至周" in page.inner_text(".briefing-sentences")
+    bars = page.evaluate("document.querySelector('#briefing-graph-trend .js-plotly-plot')"
+                         ".data[0].y")
+    to_come = 6 - today.weekday()
+    assert len(bars) == 7 and bars[7 - to_come:] == [None] * to_come, bars
+    assert None not in bars[:7 - to_come], bars
+    _assert_clean(log, live_server.host)
+
+
 @pytest.mark.parametrize("query, key, words", [
     ("week=2026-47", "bad_week", "2026-W47"),
     ("week=2025-W53", "no_such_week", "52"),
@@ -262,10 +323,11 @@ def test_the_console_links_to_its_briefing_and_the_server_makes_the_pdf(page_wit
     page, log = page_with_log
     page.goto(f"{live_server.url}/region/{county['code']}")
     link = page.locator("#console-briefing")
-    # the console's default period ends today (the demo's data runs up to now)
+    # the console's default period ends today (the demo's data runs up to now): its
+    # briefing is the last complete week's, compared with whole weeks
     today = utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai"))
-    year, week, _ = today.date().isocalendar()
-    expected = f"/briefing?week={year}-W{week:02d}&region={county['code']}"
+    assert WEEK != "{}-W{:02d}".format(*today.date().isocalendar()[:2])
+    expected = f"/briefing?week={WEEK}&region={county['code']}"
     page.wait_for_function("e => e.getAttribute('href') !== '/briefing'",
                            arg=link.element_handle(), timeout=30_000)
     assert link.get_attribute("href") == expected

@@ -14,6 +14,7 @@ from dashboard.settings import Settings
 from data import rollup_check, rollups, store
 from data.demo import county
 from data.metrics import compute, local_date, period_for
+from data.periods import Period
 from data.models import Case, CaseEvent, Region, Rollup, RollupQueue
 from tests import tiny_store
 
@@ -208,6 +209,11 @@ def _random_round(engine, rnd: random.Random, now: datetime, rounds: int) -> int
             as_of = min(now, period.end)
             if rnd.random() < 0.3:  # a moment inside the period (a past as_of)
                 as_of = period.start + (as_of - period.start) * rnd.random()
+            elif rnd.random() < 0.3:  # cut short at a moment of a day, counted as of it
+                as_of = period.start + (as_of - period.start) * rnd.random()  # (same_span)
+                last = local_date(as_of - timedelta(microseconds=1), tz) \
+                    if as_of > period.start else first
+                period = Period(first, last, period.start, as_of, whole=False)
             groups = rnd.choice([None, rnd.sample(ids, 4), [rnd.choice(ids)]])
             assert rollup_check.differences(conn, groups, period, as_of) == [], \
                 (str(period), as_of, groups)

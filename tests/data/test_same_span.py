@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from data import report
+from data import report, rollup_check
+from data.metrics import compute
 from data.briefing import IsoWeek, briefing_data, default_week
 from data.periods import period_for, same_span
 from layouts.briefing import build_summary_page, CANVASES, week_sentences
@@ -111,6 +112,13 @@ def test_a_running_week_is_counted_against_the_same_span_of_the_week_before(engi
     assert running.period_dict(SH)["previous_until"] == "2026-03-04T18:40:00+08:00"
     # the same week, ended, is compared with all of the week before it
     assert ended.metrics["reported"] == 4 and ended.previous["reported"] == 0
+    # the cut span read from the rollups (less the rest of Wednesday: C at 19:00) agrees
+    # with the direct count, for the deployment and for a region
+    with engine.connect() as conn:
+        for groups in (None, [1], [G1]):
+            assert rollup_check.differences(conn, groups, running.previous_period, CUT) == []
+        rolled = compute(conn, None, running.previous_period, CUT, source="rollups")[0]
+    assert (rolled["reported"], rolled["closed"], rolled["open"]) == (2, 1, 1)
 
 
 def test_a_running_weeks_briefing_says_so_and_draws_no_day_to_come(engine):

@@ -69,3 +69,20 @@ def test_the_consoles_tiles_carry_the_note_and_its_reason():
     assert closure.children[-1].children == "无处置时限" and "分类表" in closure.title
     assert overdue.children[-1].children == "覆盖 50% 的案件"
     assert len(reported.children) == 3 and "title" not in reported.to_plotly_json()["props"]
+
+
+def test_a_running_period_says_its_change_is_against_the_same_span():
+    """Issue 18: the wall's 30 days run until now, so their change is against the 30 days
+    before up to the same time (较同期); a period that has ended keeps 较上期."""
+    counters = {key: 1 for key in KEYS}
+    counters.update({"closure_rate": 0.8, "closure_rate_previous": 0.75,
+                     "deadline_coverage": 1.0, "same_span": True})
+    shown = dict(zip(KEYS, tile_texts(counters, "zh")))
+    assert shown["closure_rate"][1] == "较同期 +5.0个百分点"
+    assert dict(zip(KEYS, tile_texts(counters, "en")))["closure_rate"][1] == \
+        "vs same span +5.0 pp"
+    tiles = console.build_tiles({"reported": 12}, {"reported": 10}, "zh", same_span=True)
+    assert tiles[0].children[1].to_plotly_json()["props"]["data-metric"] == "reported"
+    assert tiles[0].children[2].children == "较上期同期 +20.0%"      # 12 against 10
+    ended = console.build_tiles({"reported": 12}, {"reported": 10}, "zh")
+    assert ended[0].children[2].children == "较上期 +20.0%"
