@@ -424,7 +424,7 @@ def _median_hours(conn: Connection, group_ids: list[int] | None, p: Period,
     (:func:`data.rollup_medians.medians`);
     else the database gives each region's count per duration (:func:`_hours_rows`) and the
     same weighted median is taken of each group's."""
-    if source != "direct" and p.whole and (scope is None or scope.is_everything):
+    if source != "direct" and (scope is None or scope.is_everything):
         rolled = _rolled_medians(conn, group_ids, p, cache)
         if rolled is not None:
             return rolled
@@ -448,7 +448,17 @@ def _rolled_medians(conn: Connection, group_ids: list[int] | None, p: Period,
         key = cache.key(conn, "rolled_median", p,
                         None if group_ids is None else tuple(group_ids))
         return _kept_or_none(cache, key, lambda: _rolled_medians(conn, group_ids, p, None))
-    return rollup_medians.medians(conn, group_ids, p.first, p.last)
+    less = None
+    if not p.whole:  # the histograms hold whole days: less the closings after the cut
+        tz = deployment_timezone(conn)
+        rest = Period(p.last, p.last, p.end, local_midnight_utc(p.last + timedelta(days=1), tz))
+        frame = _hours_rows(conn, rest, None, _under(conn, group_ids))
+        if group_ids is None:
+            less = {_ALL: frame[["tenths", "n"]].to_numpy()}
+        else:
+            merged = _closure(conn, group_ids).merge(frame, on="region")
+            less = {int(g): part[["tenths", "n"]].to_numpy() for g, part in merged.groupby("g")}
+    return rollup_medians.medians(conn, group_ids, p.first, p.last, less)
 
 
 #: What a cache keeps for "the rollups could not answer" (a kept None reads as not kept).
@@ -608,9 +618,8 @@ def compute(conn: Connection, groups: Iterable[int] | None, period: Period,
 
     A period cut short of its last day's end (``period.whole`` False: the part of a
     comparison period that matches a running one, :func:`data.periods.same_span`) reads
-    its days from the rollups less what its last day holds after the cut (counted from
-    the cases of that part of the day), and its median directly (closings in the period,
-    a range of the closing times' index).
+    its days from the rollups and the closings' histograms less what its last day holds
+    after the cut (counted from the cases of that part of the day).
 
     Without ``cache`` the database counts only the cases under ``groups``. With a
     :class:`ResultCache` it counts every region's cases once per store version, period,

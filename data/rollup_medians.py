@@ -25,7 +25,8 @@ __all__ = ["medians"]
 
 
 def medians(conn: Connection, group_ids: list[int] | None, first: date,
-            last: date) -> dict[int, float | None] | None:
+            last: date, less: dict[int, np.ndarray] | None = None
+            ) -> dict[int, float | None] | None:
     """The registry's median hours to close of each group (None: the whole deployment, key
     0) over the local days ``first`` .. ``last``, from the closings' histograms with the
     queued changes added (as :func:`data.rollups.read` adds them); None when the store has
@@ -34,7 +35,10 @@ def medians(conn: Connection, group_ids: list[int] | None, first: date,
     A console click asks for two periods of a few regions, so the usual path is two
     statements: the rows with the rollups' state and the store's zone and regions version
     (one snapshot), then the state's ``applied`` with whether anything is queued; the
-    same ``applied`` and an empty queue mean nothing changed the rows in between."""
+    same ``applied`` and an empty queue mean nothing changed the rows in between.
+
+    ``less``: per group, (tenths, how many) pairs to take off the days' histograms (the
+    closings of a cut day after its cut, :func:`data.metrics.compute`)."""
     if not rollups.has_tables(conn):
         return None
     keys = [0] if group_ids is None else list(dict.fromkeys(group_ids))
@@ -71,6 +75,10 @@ def medians(conn: Connection, group_ids: list[int] | None, first: date,
             pairs = rollup_hours.unpack(b"".join(stored[g]))
             if changes.get(g):
                 pairs = np.concatenate([pairs, np.array(changes[g], dtype=np.int64)])
+            if less is not None and g in less and len(less[g]):
+                taken = np.asarray(less[g], dtype=np.int64).copy()
+                taken[:, 1] *= -1
+                pairs = np.concatenate([pairs.astype(np.int64), taken])
             out[g] = rollup_hours.median(pairs[:, 0], pairs[:, 1])
         return out
     return None
