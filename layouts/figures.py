@@ -16,9 +16,17 @@ import plotly.graph_objects as go
 
 from layouts.labels import ELLIPSIS, SEPARATORS, distinct_short_lines, short_lines
 
-#: Dark-to-hot colours for counts on a dark wall.
-COLORSCALE = [[0.0, "#0f2a4a"], [0.25, "#1f5f8b"], [0.5, "#e0a526"], [0.75, "#f0652f"],
-              [1.0, "#ff2d2d"]]
+#: Light to red for counts, on every map (the wall's, the console's, the briefing's):
+#: one warm hue family (ColorBrewer's YlOrRd), so that no step of it, nor any colour plotly
+#: blends between two steps, is a grey or a brown that could read as "no data" or as the
+#: grey of a closed case. More is darker and redder.
+MAP_COLORSCALE = [[0.0, "#ffffcc"], [0.125, "#ffeda0"], [0.25, "#fed976"], [0.375, "#feb24c"],
+                  [0.5, "#fd8d3c"], [0.625, "#fc4e2a"], [0.75, "#e31a1c"], [0.875, "#bd0026"],
+                  [1.0, "#800026"]]
+COLORSCALE = MAP_COLORSCALE
+#: A region without a figure: a neutral grey the scale never reaches (the console's map
+#: says what it means under its colour bar).
+NO_DATA_COLOUR = "#bfc3c8"
 MAP_CONFIG = {"displayModeBar": False, "topojsonURL": "/assets/topojson/", "responsive": False,
               "scrollZoom": True}
 
@@ -83,14 +91,14 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     # once; of objects, so that they go to the page as plain lists (as the refresh's
     # patches do), not as typed arrays
     ids = np.array([f["id"] for f in features], dtype=object)
-    names = np.array(plot_texts(f["properties"]["name"] for f in features), dtype=object)
+    names = np.array(plot_texts(_with_parent(f["properties"]) for f in features), dtype=object)
     top = max((v for v in values if v is not None), default=0)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
         geojson=SharedGeoJSON(shapes["grids"]), locations=ids,
         z=np.array(values, dtype=object), featureidkey="id", text=names, hovertemplate="%{text}: %{z}<extra></extra>",
         colorscale=COLORSCALE, zmin=0, zmax=max(top, 1),
-        marker_line_color="#0b1526", marker_line_width=0.4,
+        marker_line_color="rgba(11, 21, 38, 0.35)", marker_line_width=0.4,
         colorbar=dict(title=dict(text=title, font=dict(color="#8fa6c8", size=14)),
                       tickfont=dict(color="#8fa6c8", size=13), thickness=12, len=0.5,
                       tickformat=",d",
@@ -98,7 +106,7 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     ))
     lons, lats = ring_lines(shapes["outlines"])
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
-                                line=dict(color="#6fd3ff", width=1.6), showlegend=False))
+                                line=dict(color="#1f4f80", width=2), showlegend=False))
     fig.add_trace(go.Scattergeo(
         lon=[f["lon"] for f in flagged], lat=[f["lat"] for f in flagged], mode="markers",
         marker=dict(symbol="diamond", size=[min(6 + f["n"] * 2, 18) for f in flagged],
@@ -111,13 +119,24 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
         text=plot_texts(o["name"] for o in officers), hovertemplate="%{text}<extra></extra>",
         showlegend=False))
     fig.add_trace(name_trace(shapes["labels"], shapes.get("view"), width=width, height=height,
-                             font_px=16, color="#ffffff"))
+                             font_px=16, color="#1a1206", shadow=WALL_NAME_SHADOW))
     fig.update_geos(visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator",
                     **view_ranges(shapes.get("view")))
     fig.update_layout(width=width, height=height, margin=dict(l=0, r=0, t=0, b=0),
                       paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
                       uirevision="wall", font=dict(family="Noto Sans CJK SC, sans-serif"))
     return fig
+
+
+#: Dark names on the light-to-red map read over a pale halo, on its dark reds too.
+WALL_NAME_SHADOW = "0 0 3px #fffbe6, 0 0 2px #fffbe6, 0 0 1px #fffbe6"
+#: Dark names on the console's light-to-red map read over a white halo.
+CONSOLE_NAME_SHADOW = "0 0 3px #ffffff, 0 0 2px #ffffff"
+def _with_parent(properties: dict) -> str:
+    """A grid's hover name: its own, then the child of the map's region it lies in
+    (``within``), whose name the map may have had no room for."""
+    within = properties.get("within")
+    return f"{properties['name']} · {within}" if within else str(properties["name"])
 
 
 PLOTLY_CLIP_PAD = 0.001  # degrees: plotly.js src/plots/geo/constants.js, clipPad
@@ -176,22 +195,59 @@ def _two_lines(text: str) -> tuple[str, str] | None:
 #: :func:`layouts.labels.columns`); a longer one is shortened with "…", and the map's hover
 #: (the region under it) has it whole.
 MAP_NAME_COLUMNS = 24
+#: How wide a region's name may be written against the side of its area's square
+#: (:func:`label_font`): a little wider than the region, so a small region gets a small
+#: name and leaves room for its neighbours'.
+NAME_PER_SIDE = 1.3
+#: How much higher than its font a line of a map's name is (plotly's line spacing, and a
+#: little air between two names).
+LINE_HEIGHT = 1.3
+
+
+def label_font(area_px: float | None, name: str, font_px: float, min_px: float) -> float:
+    """The largest font a region's name starts at: ``font_px``, smaller when ``name`` (on
+    two lines if it has a space) would be wider than :data:`NAME_PER_SIDE` times the side
+    of the square of the region's ``area_px`` (square pixels), never below ``min_px``;
+    ``font_px`` when the area is not known."""
+    if area_px is None:
+        return font_px
+    lines = _two_lines(name) or (name,)
+    ems = max(max(_text_width(line, 1.0) for line in lines), 1.0)
+    fit = math.sqrt(max(area_px, 0.0)) * NAME_PER_SIDE / ems
+    return float(min(font_px, max(min_px, math.floor(fit))))
+
+
+def _font_steps(start: float, min_px: float) -> list[float]:
+    """The sizes a name is tried at, largest first: ``start`` down to ``min_px`` by 1 px."""
+    steps = [start]
+    while steps[-1] - 1 >= min_px:
+        steps.append(steps[-1] - 1)
+    return steps
 
 
 def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] | None, *,
-                  width: int, height: int, font_px: float, pad: float = 0.04) -> list[dict]:
+                  width: int, height: int, font_px: float, min_px: float | None = None,
+                  pad: float = 0.04) -> list[dict]:
     """The region names that can be read on a map ``width`` × ``height`` px framed on
-    ``bounds`` (as :func:`view_ranges` frames it, Mercator): largest region first (a
-    label's ``weight``, else its order), each kept inside the map's frame (a name near the
-    edge moves inwards instead of being cut off), a long name stacked on two lines (and any
-    name when that lets it fit; one too long for two lines of :data:`MAP_NAME_COLUMNS`
-    shortened by :func:`layouts.labels.short_lines`), and left out when it would still
-    overlap a name already placed: overlapping names are read by nobody. Returns dicts of
-    lon, lat and text: plotly's markup, each line escaped by :func:`plot_text`, ``<br>``
-    between two lines."""
+    ``bounds`` (as :func:`view_ranges` frames it, Mercator), each at a point inside its
+    region: the first of the label's ``spots`` (:func:`data.maps.label_spots`, best first)
+    where it fits, else at its lon, lat.
+
+    Largest region first (a label's ``weight``, its area in square degrees, else its
+    order), greedily: each name starts at the size its area allows (:func:`label_font`,
+    at most ``font_px``) and, while it would overlap a name already placed at each of its
+    spots, is tried smaller, down to ``min_px`` (default: 0.7 of ``font_px``, at least 9 px); a long name
+    is stacked on two lines (and any name when that lets it fit; one too long for two
+    lines of :data:`MAP_NAME_COLUMNS` is shortened by :func:`layouts.labels.short_lines`).
+    A name is kept inside the map's frame (near the edge it moves inwards instead of
+    being cut off), and left out when even its smallest size would overlap a name
+    already placed: overlapping names are read by nobody, and the region's hover has
+    it. Returns dicts of lon, lat, text (plotly's markup, each line escaped by
+    :func:`plot_text`, ``<br>`` between two lines) and size (px)."""
     if bounds is None or not labels:
-        return [{"lon": x["lon"], "lat": x["lat"], "text": plot_text(x["name"])}
-                for x in labels]
+        return [{"lon": x["lon"], "lat": x["lat"], "text": plot_text(x["name"]),
+                 "size": font_px} for x in labels]
+    min_px = min(font_px, max(9.0, round(font_px * 0.7))) if min_px is None else min_px
     west, south, east, north = _framed(bounds, pad)
 
     def merc(lat: float) -> float:
@@ -201,45 +257,71 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
     y0, y1 = merc(south), merc(north)
     scale = min(width / max(x1 - x0, 1e-12), height / max(y1 - y0, 1e-12))
     frame_w, frame_h = (x1 - x0) * scale, (y1 - y0) * scale
-    line_h = font_px * 1.25
     placed: list[tuple[float, float, float, float]] = []
     out = []
     order = sorted(range(len(labels)), key=lambda i: -float(labels[i].get("weight", -i)))
     for i in order:
         label = labels[i]
-        cx = (math.radians(label["lon"]) - x0) * scale
-        cy = (y1 - merc(label["lat"])) * scale
-        name = str(label["name"])
-        one, two = (name,), _two_lines(name)
-        # a long name reads as well on two lines and takes half the width: stack it first
-        tries = (two, one) if _text_width(name, font_px) > 7 * font_px else (one, two)
-        short = short_lines(name, MAP_NAME_COLUMNS, 2)
-        if short[-1].endswith(ELLIPSIS):  # too long for two lines: shortened, on two
-            tries = (tuple(short),)
-        for lines in filter(None, tries):
-            half_w = max(_text_width(line, font_px) for line in lines) / 2 + 2
-            half_h = line_h * len(lines) / 2
-            x = min(max(cx, half_w), max(frame_w - half_w, half_w))
-            y = min(max(cy, half_h), max(frame_h - half_h, half_h))
-            box = (x - half_w, y - half_h, x + half_w, y + half_h)
-            if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3]
-                   for b in placed):
-                placed.append(box)
-                lat = math.degrees(2 * math.atan(math.exp(y1 - y / scale)) - math.pi / 2)
-                out.append({"lon": math.degrees(x0 + x / scale), "lat": lat,
-                            "text": "<br>".join(plot_texts(lines))})
-                break
+        spots = [((math.radians(lon) - x0) * scale, (y1 - merc(lat)) * scale)
+                 for lon, lat in label.get("spots") or [(label["lon"], label["lat"])]]
+        weight = label.get("weight")
+        # square degrees to square pixels: a degree is scale·π/180 px wide, and Mercator
+        # stretches it by 1/cos(lat) north-south
+        area_px = None if weight is None else float(weight) * (scale * math.pi / 180) ** 2 \
+            / max(math.cos(math.radians(label["lat"])), 1e-6)
+        found = next((box for size in _font_steps(label_font(area_px, str(label["name"]), font_px,
+                                                           min_px), min_px)
+                      for cx, cy in spots
+                      if (box := _free_box(str(label["name"]), size, cx, cy, frame_w,
+                                           frame_h, placed)) is not None), None)
+        if found is not None:
+            lines, size, (left, top, right, bottom) = found
+            placed.append((left, top, right, bottom))
+            x, y = (left + right) / 2, (top + bottom) / 2
+            lat = math.degrees(2 * math.atan(math.exp(y1 - y / scale)) - math.pi / 2)
+            out.append({"lon": math.degrees(x0 + x / scale), "lat": lat,
+                        "text": "<br>".join(plot_texts(lines)), "size": size})
     return out
 
 
+def _free_box(name: str, size: float, cx: float, cy: float, frame_w: float, frame_h: float,
+              placed: list[tuple[float, float, float, float]]
+              ) -> tuple[tuple[str, ...], float, tuple[float, float, float, float]] | None:
+    """``name``'s lines, ``size`` and box (left, top, right, bottom, px) centred on
+    (``cx``, ``cy``) and kept inside the frame, on one line or two, the first that
+    overlaps none of ``placed``; None when each does."""
+    one, two = (name,), _two_lines(name)
+    # a long name reads as well on two lines and takes half the width: stack it first
+    tries = (two, one) if _text_width(name, size) > 7 * size else (one, two)
+    short = short_lines(name, MAP_NAME_COLUMNS, 2)
+    if short[-1].endswith(ELLIPSIS):  # too long for two lines: shortened, on two
+        tries = (tuple(short),)
+    for lines in filter(None, tries):
+        half_w = max(_text_width(line, size) for line in lines) / 2 + 2
+        half_h = size * LINE_HEIGHT * len(lines) / 2
+        x = min(max(cx, half_w), max(frame_w - half_w, half_w))
+        y = min(max(cy, half_h), max(frame_h - half_h, half_h))
+        box = (x - half_w, y - half_h, x + half_w, y + half_h)
+        if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3]
+               for b in placed):
+            return lines, size, box
+    return None
+
+
 def name_trace(labels: list[dict], bounds: tuple[float, float, float, float] | None, *,
-               width: int, height: int, font_px: int, color: str) -> go.Scattergeo:
-    """The map's region names as a text trace, placed by :func:`placed_labels`."""
+               width: int, height: int, font_px: int, color: str,
+               shadow: str | None = None) -> go.Scattergeo:
+    """The map's region names as a text trace, placed by :func:`placed_labels` (each at
+    its own size); ``shadow`` (CSS text-shadow) keeps light names legible on any colour
+    of the scale."""
     names = placed_labels(labels, bounds, width=width, height=height, font_px=font_px)
+    font = dict(color=color, size=[label["size"] for label in names])
+    if shadow:
+        font["shadow"] = shadow
     return go.Scattergeo(
         lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
         text=[label["text"] for label in names], mode="text", hoverinfo="skip",
-        textfont=dict(color=color, size=font_px), showlegend=False)
+        textfont=font, showlegend=False)
 
 
 DARK_LAYOUT = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
@@ -272,7 +354,7 @@ def trend(days: list[str], reported: list[int], closed: list[int], *, names: tup
 def source_split(labels: list[str], values: list[int], *, width: int, height: int) -> go.Figure:
     """The share of each source (channel) as a ring."""
     fig = go.Figure(go.Pie(labels=plot_texts(labels), values=values, hole=0.55, sort=False,
-                           marker=dict(colors=SOURCE_COLOURS[:len(labels)],
+                           marker=dict(colors=SOURCE_COLOURS,  # whole: a refresh may bring more
                                        line=dict(color="#07101f", width=2)),
                            textinfo="percent", textfont=dict(size=14),
                            hovertemplate="%{label}: %{value}<extra></extra>"))
@@ -295,9 +377,8 @@ def top_bars(labels: list[str], values: list[int], *, width: int, height: int) -
 
 
 # --- the commander console (a light desk theme) -------------------------------------------------
-#: Pale-to-hot colours for counts on a light page.
-LIGHT_COLORSCALE = [[0.0, "#eef4fb"], [0.3, "#a9cbe8"], [0.6, "#4a90c9"], [0.8, "#f08a3c"],
-                    [1.0, "#d62d2d"]]
+#: The console's map: :data:`MAP_COLORSCALE`.
+LIGHT_COLORSCALE = MAP_COLORSCALE
 #: Stage traffic lights (DOMAIN.md), and grey for closed cases.
 LIGHT_COLOURS = {"green": "#2e9e4f", "yellow": "#e8a70c", "red": "#d62d2d", None: "#8c8c8c"}
 CLOSED_COLOUR = "#a0a0a0"
@@ -309,7 +390,8 @@ LIGHT_LAYOUT = dict(paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
 def region_map(features: list[dict], values: dict[str, float], outline: list[list[list[float]]],
                labels: list[dict], points: list[dict], *, title: str, revision: str,
                height: int = 460, width: int = 800,
-               bounds: tuple[float, float, float, float] | None = None) -> go.Figure:
+               bounds: tuple[float, float, float, float] | None = None,
+               no_data: str = "") -> go.Figure:
     """The console's map: the region's children (``features``: GeoJSON features whose id
     is the child's code) coloured by ``values`` (code → number), the region's outline,
     the children's names (``labels``: name, lon, lat) and case points (``points``: id,
@@ -321,16 +403,24 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     north) frames the map; without them it fits every child. ``width`` is the map's
     usual width on a desk screen (the map itself fills its panel): names are placed for it.
 
-    Trace order: 0 children, 1 outline, 2 labels, 3 cases, 4 long-unfixed marks."""
-    codes = [f["id"] for f in features]
-    names = plot_texts(f.get("properties", {}).get("name", f["id"]) for f in features)
-    z = [values.get(code) for code in codes]
-    top = max((v for v in z if v is not None), default=0)
+    A child without a value (when others have one) is not coloured by the scale: it is
+    drawn in :data:`NO_DATA_COLOUR` (:data:`TRACE_NO_DATA`), which the scale never
+    reaches, its hover says so, and a note under the colour bar says what the grey means
+    (``no_data``: its words).
+
+    Trace order: 0 children, 1 outline, 2 labels, 3 cases, 4 long-unfixed marks,
+    5 children without a value (:data:`TRACE_NO_DATA`)."""
     coloured = bool(values)  # a single grid is drawn plain: its cases are the points
+    known = [f for f in features if not coloured or values.get(f["id"]) is not None]
+    missing = [f for f in features if coloured and values.get(f["id"]) is None]
+    codes = [f["id"] for f in known]
+    names = plot_texts(f.get("properties", {}).get("name", f["id"]) for f in known)
+    z = [values.get(code) or 0 for code in codes]
+    top = max(z, default=0)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
-        geojson={"type": "FeatureCollection", "features": features}, locations=codes,
-        z=[0 if v is None else v for v in z], featureidkey="id", text=names,
+        geojson={"type": "FeatureCollection", "features": known}, locations=codes,
+        z=z, featureidkey="id", text=names,
         hovertemplate="%{text}: %{z}<extra></extra>" if coloured else "%{text}<extra></extra>",
         colorscale=LIGHT_COLORSCALE, zmin=0, zmax=max(top, 1), showscale=coloured,
         marker_line_color="#ffffff", marker_line_width=1,
@@ -341,7 +431,7 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#24466e", width=2), showlegend=False))
     fig.add_trace(name_trace(labels, bounds, width=width, height=height, font_px=12,
-                             color="#1d2733"))
+                             color="#1d2733", shadow=CONSOLE_NAME_SHADOW))
     fig.add_trace(go.Scattergeo(
         lon=[p["lon"] for p in points], lat=[p["lat"] for p in points], mode="markers",
         customdata=[p["id"] for p in points], text=plot_texts(p["code"] for p in points),
@@ -356,6 +446,12 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
         customdata=[p["id"] for p in flagged], text=plot_texts(p["code"] for p in flagged),
         hovertemplate="%{text}<extra></extra>", showlegend=False,
         marker=dict(symbol="circle-open", size=17, color="#7a0000", line=dict(width=2.5))))
+    fig.add_trace(_no_data_trace(missing, no_data))
+    if missing:
+        fig.add_annotation(text=f'<span style="color:{NO_DATA_COLOUR}">■</span> '
+                           + plot_text(no_data), x=0.99, y=0.0, xref="paper", yref="paper",
+                           xanchor="right", yanchor="bottom", showarrow=False,
+                           font=dict(size=12, color="#333a45"))
     fig.update_geos(visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator",
                     **view_ranges(bounds))
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), paper_bgcolor="#ffffff",
@@ -364,10 +460,26 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     return fig
 
 
+#: :func:`region_map`'s children without a value, drawn grey after its other traces (a
+#: choropleth is drawn under every marker whatever its place).
+TRACE_NO_DATA = 5
 #: The console map's patrol layer (:func:`add_patrol_layer`) follows :func:`region_map`'s
-#: five traces: the officers' latest positions, then one line per patrol.
-TRACE_POSITIONS = 5
-TRACE_FIRST_PATROL = 6
+#: six traces: the officers' latest positions, then one line per patrol.
+TRACE_POSITIONS = 6
+TRACE_FIRST_PATROL = 7
+
+
+def _no_data_trace(features: list[dict], words: str) -> go.Choropleth:
+    """The children in ``features`` drawn in :data:`NO_DATA_COLOUR`, their hover "name:
+    ``words``" (an empty trace when there are none: the trace order stays the same)."""
+    codes = [f["id"] for f in features]
+    names = plot_texts(f.get("properties", {}).get("name", f["id"]) for f in features)
+    return go.Choropleth(
+        geojson={"type": "FeatureCollection", "features": features}, locations=codes,
+        z=[0] * len(codes), featureidkey="id", text=names, showscale=False,
+        colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]], zmin=0, zmax=1,
+        hovertemplate="%{text}: " + plot_text(words) + "<extra></extra>",
+        marker_line_color="#ffffff", marker_line_width=1)
 #: A patrol line's name starts with this (``patrol-<id>``), so a test or a patch finds it.
 PATROL_TRACE_PREFIX = "patrol-"
 TRACK_COLOURS = ["#7b2ff7", "#e4572e", "#17a398", "#d99a00", "#2d7dd2", "#c9184a"]
@@ -510,9 +622,8 @@ def compare_bars(names: list[str], codes: list[str], series: list[tuple[str, lis
 
 # --- the weekly briefing: light, print-ready figures -----------------------------------------
 
-#: Light colours for counts on paper.
-PRINT_COLORSCALE = [[0.0, "#f5f5f0"], [0.15, "#ffeda0"], [0.4, "#feb24c"], [0.7, "#f03b20"],
-                    [1.0, "#9e0012"]]
+#: The briefing's map: :data:`MAP_COLORSCALE`.
+PRINT_COLORSCALE = MAP_COLORSCALE
 #: The briefing's plotly config: static (a printed page does not zoom), no base map fetched.
 PRINT_CONFIG = {"displayModeBar": False, "staticPlot": True,
                 "topojsonURL": "/assets/topojson/", "responsive": False}
