@@ -10,7 +10,8 @@ from shapely import Point, box
 
 from data import maps
 from layouts import figures
-from layouts.figures import _text_width, placed_labels
+from layouts.figures import placed_labels
+from layouts.map_names import LINE_HEIGHT, _text_width
 from layouts.wall import TILE_CHANGE, TILE_LABEL, TILE_VALUE, TILES, build_tiles
 
 MAP = {"width": 600, "height": 400, "font_px": 16}
@@ -105,7 +106,7 @@ def _label(name: str, polygon) -> dict:
 def _box(label: dict) -> tuple[float, float, float, float]:
     """A placed name's box in pixels at its own size (as :func:`_boxes` frames the map)."""
     left, top, right, bottom, _, _ = _boxes([label], font_px=label["size"])[0]
-    grow = (figures.LINE_HEIGHT - 1.25) * label["size"] * len(label["text"].split("<br>")) / 2
+    grow = (LINE_HEIGHT - 1.25) * label["size"] * len(label["text"].split("<br>")) / 2
     return left, top - grow, right, bottom + grow
 
 
