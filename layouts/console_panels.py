@@ -103,7 +103,7 @@ def _map_parts(shapes: dict) -> tuple[list[dict], list, list[dict]]:
         point = f.get("properties", {}).get("label")
         if point:
             spots = f["properties"].get("spots") or [point]
-            labels.append({"name": f["properties"].get("name", f["id"]),
+            labels.append({"name": f["properties"].get("name", f["id"]), "code": f["id"],
                            "lon": spots[0][0], "lat": spots[0][1], "spots": spots,
                            "weight": f["properties"].get("area", 0)})
     return features, shapes.get("outline") or [], labels

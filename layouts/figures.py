@@ -131,8 +131,12 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
 
 #: Dark names on the light-to-red map read over a pale halo, on its dark reds too.
 WALL_NAME_SHADOW = "0 0 3px #fffbe6, 0 0 2px #fffbe6, 0 0 1px #fffbe6"
-#: Dark names on the console's light-to-red map read over a white halo.
+#: Dark names on the console's light-to-red map read over a white halo ...
 CONSOLE_NAME_SHADOW = "0 0 3px #ffffff, 0 0 2px #ffffff"
+#: ... and on its dark reds (from this share of the scale up) white over a dark one:
+#: the colour and the halo (:func:`name_trace`'s ``on_dark``).
+DARK_FROM = 0.6
+DARK_NAME = ("#ffffff", "0 0 3px #3a0010, 0 0 2px #3a0010")
 
 
 def _with_parent(properties: dict) -> str:
@@ -158,23 +162,28 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
                   width: int, height: int, font_px: float, min_px: float | None = None,
                   pad: float = 0.04) -> list[dict]:
     """:func:`layouts.map_names.placed_labels`, each name's lines as plotly's markup
-    (``text``: each line escaped by :func:`plot_text`, ``<br>`` between two)."""
+    (``text``: each line escaped by :func:`plot_text`, ``<br>`` between two), with its
+    size and index."""
     return [{"lon": x["lon"], "lat": x["lat"], "text": "<br>".join(plot_texts(x["lines"])),
-             "size": x["size"]}
+             "size": x["size"], "index": x["index"]}
             for x in map_names.placed_labels(labels, bounds, width=width, height=height,
                                              font_px=font_px, min_px=min_px, pad=pad)]
 
 
 def name_trace(labels: list[dict], bounds: tuple[float, float, float, float] | None, *,
                width: int, height: int, font_px: int, color: str,
-               shadow: str | None = None) -> go.Scattergeo:
+               shadow: str | None = None, on_dark: list[bool] | None = None
+               ) -> go.Scattergeo:
     """The map's region names as a text trace, placed by :func:`placed_labels` (each at
-    its own size); ``shadow`` (CSS text-shadow) keeps light names legible on any colour
-    of the scale."""
+    its own size) in ``color`` over a ``shadow`` (CSS text-shadow: a halo that keeps them
+    legible on any colour of the scale); a name whose ``on_dark`` (one per label) is
+    true is written white over a dark halo instead."""
     names = placed_labels(labels, bounds, width=width, height=height, font_px=font_px)
-    font = dict(color=color, size=[label["size"] for label in names])
-    if shadow:
-        font["shadow"] = shadow
+    dark = [bool(on_dark and on_dark[label["index"]]) for label in names]
+    font = dict(color=[DARK_NAME[0] if d else color for d in dark],
+                size=[label["size"] for label in names])
+    if shadow or any(dark):
+        font["shadow"] = [DARK_NAME[1] if d else (shadow or "none") for d in dark]
     return go.Scattergeo(
         lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
         text=[label["text"] for label in names], mode="text", hoverinfo="skip",
@@ -251,7 +260,8 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
                no_data: str = "") -> go.Figure:
     """The console's map: the region's children (``features``: GeoJSON features whose id
     is the child's code) coloured by ``values`` (code → number), the region's outline,
-    the children's names (``labels``: name, lon, lat) and case points (``points``: id,
+    the children's names (``labels``: name, lon, lat, spots, weight, and code: a name on
+    a dark red is written white) and case points (``points``: id,
     code, lon, lat, light, closed, long_unfixed).
 
     Clicking a child gives ``points[0].location`` = its code; clicking a case point gives
@@ -287,8 +297,9 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     lons, lats = ring_lines(outline)
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#24466e", width=2), showlegend=False))
+    dark = [(values.get(x.get("code")) or 0) >= DARK_FROM * max(top, 1) for x in labels]
     fig.add_trace(name_trace(labels, bounds, width=width, height=height, font_px=12,
-                             color="#1d2733", shadow=CONSOLE_NAME_SHADOW))
+                             color="#1d2733", shadow=CONSOLE_NAME_SHADOW, on_dark=dark))
     fig.add_trace(go.Scattergeo(
         lon=[p["lon"] for p in points], lat=[p["lat"] for p in points], mode="markers",
         customdata=[p["id"] for p in points], text=plot_texts(p["code"] for p in points),

@@ -103,10 +103,11 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
     A name is kept inside the map's frame (near the edge it moves inwards instead of
     being cut off), and left out when even its smallest size would overlap a name
     already placed: overlapping names are read by nobody, and the region's hover has
-    it. Returns dicts of lon, lat, lines (plain text: one or two) and size (px)."""
+    it. Returns dicts of lon, lat, lines (plain text: one or two), size (px) and index
+    (the label's place in ``labels``)."""
     if bounds is None or not labels:
         return [{"lon": x["lon"], "lat": x["lat"], "lines": (str(x["name"]),),
-                 "size": font_px} for x in labels]
+                 "size": font_px, "index": i} for i, x in enumerate(labels)]
     min_px = min(font_px, max(9.0, round(font_px * 0.7))) if min_px is None else min_px
     west, south, east, north = framed(bounds, pad)
 
@@ -140,7 +141,7 @@ def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] 
             x, y = (left + right) / 2, (top + bottom) / 2
             lat = math.degrees(2 * math.atan(math.exp(y1 - y / scale)) - math.pi / 2)
             out.append({"lon": math.degrees(x0 + x / scale), "lat": lat, "lines": lines,
-                        "size": size})
+                        "size": size, "index": i})
     return out
 
 

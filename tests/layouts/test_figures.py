@@ -91,8 +91,8 @@ def test_a_name_is_stacked_after_its_separator():
 def test_without_a_frame_names_are_left_as_they_are():
     labels = [{"name": "甲", "lon": 1.0, "lat": 2.0}, {"name": "乙", "lon": 1.0, "lat": 2.0}]
     assert placed_labels(labels, None, **MAP) == [
-        {"lon": 1.0, "lat": 2.0, "text": "甲", "size": 16},
-        {"lon": 1.0, "lat": 2.0, "text": "乙", "size": 16}]
+        {"lon": 1.0, "lat": 2.0, "text": "甲", "size": 16, "index": 0},
+        {"lon": 1.0, "lat": 2.0, "text": "乙", "size": 16, "index": 1}]
 
 
 def _label(name: str, polygon) -> dict:
@@ -281,3 +281,22 @@ def test_the_wall_map_shares_its_geometry_and_sends_it_whole():
     # what goes to the browser is the whole geometry, as it was made
     sent = json.loads(json.dumps(fig.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder))
     assert sent["data"][figures.TRACE_GRIDS]["geojson"] == grids
+
+
+def test_a_name_on_a_dark_red_is_written_white_and_on_a_light_one_dark():
+    # values 10 and 1 of a scale up to 10: 甲镇 at its top (≥ 0.6 of it: dark red), 乙镇 at
+    # a tenth (pale yellow)
+    features, labels = [], []
+    for code, west in (("A", 0.0), ("B", 2.0)):
+        square = [[west, 0.0], [west + 1, 0.0], [west + 1, 1.0], [west, 1.0], [west, 0.0]]
+        features.append({"type": "Feature", "id": code, "properties": {"name": code},
+                         "geometry": {"type": "Polygon", "coordinates": [square]}})
+        labels.append({"name": {"A": "甲镇", "B": "乙镇"}[code], "code": code,
+                       "lon": west + 0.5, "lat": 0.5, "weight": 1.0})
+    fig = figures.region_map(features, {"A": 10, "B": 1}, [], labels, [], title="t",
+                             revision="r", bounds=(0.0, 0.0, 3.0, 1.0))
+    names = next(trace for trace in fig.data if getattr(trace, "mode", None) == "text")
+    colours = dict(zip(names.text, names.textfont.color))
+    shadows = dict(zip(names.text, names.textfont.shadow))
+    assert colours == {"甲镇": figures.DARK_NAME[0], "乙镇": "#1d2733"}
+    assert shadows == {"甲镇": figures.DARK_NAME[1], "乙镇": figures.CONSOLE_NAME_SHADOW}
