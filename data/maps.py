@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 import shapely.geometry
 from shapely.geometry.base import BaseGeometry
+from shapely.ops import polylabel
 
 #: Degrees; about 10 m on the ground.
 DEFAULT_TOLERANCE = 0.0001
@@ -44,6 +45,31 @@ def label_point(geom: BaseGeometry) -> list[float]:
     """A point surely inside ``geom`` (unlike the centroid of a concave shape), rounded."""
     point = geom.representative_point()
     return [round(point.x, DECIMALS), round(point.y, DECIMALS)]
+
+
+def label_spots(geom: BaseGeometry, count: int = 6) -> list[list[float]]:
+    """Up to ``count`` points inside ``geom`` where its name may be written, rounded, best
+    first: the point of its largest part farthest from its edge (shapely's ``polylabel``,
+    the middle a reader expects, unlike the centroid of a concave shape), then points of a
+    7 × 7 lattice over that part that lie inside it, the farther from its edge the earlier.
+    A map whose names would collide at the first tries the next (:func:`layouts.figures.
+    placed_labels`). Empty for an empty shape."""
+    parts = [p for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon"
+             and not p.is_empty]
+    if not parts:
+        return [label_point(geom)] if not geom.is_empty else []
+    main = max(parts, key=lambda p: p.area)
+    west, south, east, north = main.bounds
+    best = polylabel(main, tolerance=max(east - west, north - south) / 100)
+    xs = np.linspace(west, east, 9)[1:-1]
+    ys = np.linspace(south, north, 9)[1:-1]
+    grid_x, grid_y = (a.ravel() for a in np.meshgrid(xs, ys))
+    inside = shapely.contains_xy(main, grid_x, grid_y)
+    lattice = shapely.points(grid_x[inside], grid_y[inside])
+    depth = shapely.distance(lattice, main.boundary)
+    order = np.argsort(-depth, kind="stable")[:max(count - 1, 0)]
+    spots = [(best.x, best.y)] + [(grid_x[inside][i], grid_y[inside][i]) for i in order]
+    return [[round(float(x), DECIMALS), round(float(y), DECIMALS)] for x, y in spots]
 
 
 def feature(feature_id: object, geom: BaseGeometry, properties: dict) -> dict:

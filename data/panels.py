@@ -140,8 +140,11 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
                 ) -> dict[str, object]:
     """The map's geometry, simplified (``tolerance`` in degrees, ~10 m) and rounded to
     5 decimals: the leaf regions as a GeoJSON FeatureCollection (feature id = region id;
-    ``ids``: those ids in the features' order), the outlines of ``region``'s children, and a label point for each child (``weight``:
-    its area, so the larger region's name wins where names collide)."""
+    ``ids``: those ids in the features' order; each one's ``within``: the name of the
+    child it lies in, None when it is a child itself), the outlines of ``region``'s
+    children, and a label point for each child (``spots``: the places its name may go,
+    best first, :func:`data.maps.label_spots`; ``weight``: its area, so the larger
+    region's name wins where names collide)."""
     leaf_rows = conn.execute(
         select(Region.id, Region.code, Region.name, Region.geometry)
         .where(Region.id.in_(leaves_under(region)), Region.geometry.is_not(None))).all()
@@ -154,8 +157,17 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
     leaf_geoms = shapely.from_wkb([row[3] for row in leaf_rows])
     simple = maps.simplified_many(leaf_geoms, tolerance)
     leaf_ids = [int(row[0]) for row in leaf_rows]
+    kid_names = {int(rid): name for rid, _, name, _ in kid_rows}
+    # which child each leaf lies in: the map names the children, and a name that does not
+    # fit on it is in its leaves' hover instead
+    within = {} if not kid_names else {int(d): kid_names[int(a)] for d, a in conn.execute(
+        select(RegionAncestor.descendant_id, RegionAncestor.ancestor_id)
+        .where(RegionAncestor.ancestor_id.in_(list(kid_names)),
+               RegionAncestor.descendant_id != RegionAncestor.ancestor_id,
+               RegionAncestor.descendant_id.in_(leaves_under(region))))}
     features = maps.features(leaf_ids, simple,
-                             [{"code": code, "name": name} for _, code, name, _ in leaf_rows])
+                             [{"code": code, "name": name, "within": within.get(int(rid))}
+                              for rid, code, name, _ in leaf_rows])
     points = dict(zip(leaf_ids, maps.label_points(simple)))
     outlines, labels = [], []
     for rid, code, name, wkb in kid_rows:
@@ -163,9 +175,11 @@ def grid_shapes(conn: Connection, region: RegionInfo | None, tolerance: float = 
             continue
         geom = maps.simplified(wkb, tolerance)
         outlines.extend(maps.outline(geom))
-        lon, lat = maps.label_point(geom)
-        labels.append({"code": code, "name": name, "lon": lon, "lat": lat,
-                       "weight": geom.area})
+        spots = maps.label_spots(geom)
+        if not spots:
+            continue
+        labels.append({"code": code, "name": name, "lon": spots[0][0], "lat": spots[0][1],
+                       "spots": spots, "weight": geom.area})
     return {"grids": {"type": "FeatureCollection", "features": features},
             "ids": leaf_ids, "outlines": outlines, "labels": labels, "points": points,
             "view": maps.view_bounds(leaf_geoms)}

@@ -231,7 +231,7 @@ def region_shapes(conn: Connection, region_code: str | None,
         features.append(maps.feature(kid.code, geom, {
             "code": kid.code, "name": kid.name, "level": kid.level,
             "is_leaf": kid.id not in parents, "label": maps.label_point(geom),
-            "area": geom.area}))
+            "spots": maps.label_spots(geom), "area": geom.area}))
     outline: list = []
     if region is not None:
         wkb = conn.scalar(select(Region.geometry).where(Region.id == region.id))

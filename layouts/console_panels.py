@@ -51,7 +51,8 @@ def build_panels(view: dict, shapes: dict, points: list[dict], query: dict, lang
     values = {c: m.get("open") for c, m in child_metrics.items()}
     figure = region_map(features, values, outline, labels, points,
                         title=t("map_metric", lang), revision=f"map-{code}",
-                        height=layout.MAP_HEIGHT, bounds=shapes.get("bounds"))
+                        height=layout.MAP_HEIGHT, bounds=shapes.get("bounds"),
+                        no_data=t("map_no_data", lang))
     crumbs = list(view.get("breadcrumb") or [])
     if not crumbs or crumbs[-1].get("code") != region.get("code"):
         crumbs.append(region)  # the region itself, or "all" for the whole deployment
@@ -104,8 +105,9 @@ def _map_parts(shapes: dict) -> tuple[list[dict], list, list[dict]]:
     for f in features:
         point = f.get("properties", {}).get("label")
         if point:
-            labels.append({"name": f["properties"].get("name", f["id"]),
-                           "lon": point[0], "lat": point[1],
+            spots = f["properties"].get("spots") or [point]
+            labels.append({"name": f["properties"].get("name", f["id"]), "code": f["id"],
+                           "lon": spots[0][0], "lat": spots[0][1], "spots": spots,
                            "weight": f["properties"].get("area", 0)})
     return features, shapes.get("outline") or [], labels
 

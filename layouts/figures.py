@@ -9,16 +9,25 @@ from outside.
 from __future__ import annotations
 
 import html
-import math
 
 import numpy as np
 import plotly.graph_objects as go
 
-from layouts.labels import ELLIPSIS, SEPARATORS, distinct_short_lines, short_lines
+from layouts import map_names
+from layouts.labels import distinct_short_lines
+from layouts.map_names import PLOTLY_CLIP_PAD, framed
 
-#: Dark-to-hot colours for counts on a dark wall.
-COLORSCALE = [[0.0, "#0f2a4a"], [0.25, "#1f5f8b"], [0.5, "#e0a526"], [0.75, "#f0652f"],
-              [1.0, "#ff2d2d"]]
+#: Light to red for counts, on every map (the wall's, the console's, the briefing's):
+#: one warm hue family (ColorBrewer's YlOrRd), so that no step of it, nor any colour plotly
+#: blends between two steps, is a grey or a brown that could read as "no data" or as the
+#: grey of a closed case. More is darker and redder.
+MAP_COLORSCALE = [[0.0, "#ffffcc"], [0.125, "#ffeda0"], [0.25, "#fed976"], [0.375, "#feb24c"],
+                  [0.5, "#fd8d3c"], [0.625, "#fc4e2a"], [0.75, "#e31a1c"], [0.875, "#bd0026"],
+                  [1.0, "#800026"]]
+COLORSCALE = MAP_COLORSCALE
+#: A region without a figure: a neutral grey the scale never reaches (the console's map
+#: says what it means under its colour bar).
+NO_DATA_COLOUR = "#bfc3c8"
 MAP_CONFIG = {"displayModeBar": False, "topojsonURL": "/assets/topojson/", "responsive": False,
               "scrollZoom": True}
 
@@ -83,14 +92,14 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     # once; of objects, so that they go to the page as plain lists (as the refresh's
     # patches do), not as typed arrays
     ids = np.array([f["id"] for f in features], dtype=object)
-    names = np.array(plot_texts(f["properties"]["name"] for f in features), dtype=object)
+    names = np.array(plot_texts(_with_parent(f["properties"]) for f in features), dtype=object)
     top = max((v for v in values if v is not None), default=0)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
         geojson=SharedGeoJSON(shapes["grids"]), locations=ids,
         z=np.array(values, dtype=object), featureidkey="id", text=names, hovertemplate="%{text}: %{z}<extra></extra>",
         colorscale=COLORSCALE, zmin=0, zmax=max(top, 1),
-        marker_line_color="#0b1526", marker_line_width=0.4,
+        marker_line_color="rgba(11, 21, 38, 0.35)", marker_line_width=0.4,
         colorbar=dict(title=dict(text=title, font=dict(color="#8fa6c8", size=14)),
                       tickfont=dict(color="#8fa6c8", size=13), thickness=12, len=0.5,
                       tickformat=",d",
@@ -98,7 +107,7 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     ))
     lons, lats = ring_lines(shapes["outlines"])
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
-                                line=dict(color="#6fd3ff", width=1.6), showlegend=False))
+                                line=dict(color="#1f4f80", width=2), showlegend=False))
     fig.add_trace(go.Scattergeo(
         lon=[f["lon"] for f in flagged], lat=[f["lat"] for f in flagged], mode="markers",
         marker=dict(symbol="diamond", size=[min(6 + f["n"] * 2, 18) for f in flagged],
@@ -111,7 +120,7 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
         text=plot_texts(o["name"] for o in officers), hovertemplate="%{text}<extra></extra>",
         showlegend=False))
     fig.add_trace(name_trace(shapes["labels"], shapes.get("view"), width=width, height=height,
-                             font_px=16, color="#ffffff"))
+                             font_px=16, color="#1a1206", shadow=WALL_NAME_SHADOW))
     fig.update_geos(visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator",
                     **view_ranges(shapes.get("view")))
     fig.update_layout(width=width, height=height, margin=dict(l=0, r=0, t=0, b=0),
@@ -120,16 +129,21 @@ def grid_map(shapes: dict, values: list[int], flagged: list[dict], officers: lis
     return fig
 
 
-PLOTLY_CLIP_PAD = 0.001  # degrees: plotly.js src/plots/geo/constants.js, clipPad
+#: Dark names on the light-to-red map read over a pale halo, on its dark reds too.
+WALL_NAME_SHADOW = "0 0 3px #fffbe6, 0 0 2px #fffbe6, 0 0 1px #fffbe6"
+#: Dark names on the console's light-to-red map read over a white halo ...
+CONSOLE_NAME_SHADOW = "0 0 3px #ffffff, 0 0 2px #ffffff"
+#: ... and on its dark reds (from this share of the scale up) white over a dark one:
+#: the colour and the halo (:func:`name_trace`'s ``on_dark``).
+DARK_FROM = 0.6
+DARK_NAME = ("#ffffff", "0 0 3px #3a0010, 0 0 2px #3a0010")
 
 
-def _framed(bounds: tuple[float, float, float, float], pad: float,
-            extra: float = 0.0) -> tuple[float, float, float, float]:
-    """``bounds`` (west, south, east, north) widened by ``pad`` of their size (and
-    ``extra`` degrees) on every side: the rectangle a map shows."""
-    west, south, east, north = bounds
-    pad_x, pad_y = (east - west) * pad + extra, (north - south) * pad + extra
-    return west - pad_x, south - pad_y, east + pad_x, north + pad_y
+def _with_parent(properties: dict) -> str:
+    """A grid's hover name: its own, then the child of the map's region it lies in
+    (``within``), whose name the map may have had no room for."""
+    within = properties.get("within")
+    return f"{properties['name']} · {within}" if within else str(properties["name"])
 
 
 def view_ranges(bounds: tuple[float, float, float, float] | None, pad: float = 0.04) -> dict:
@@ -139,107 +153,41 @@ def view_ranges(bounds: tuple[float, float, float, float] | None, pad: float = 0
         return {"fitbounds": "locations"}
     # plotly fits the view to the ranges shrunk by its clip pad on every side, which zooms
     # a single grid (about 0.01 degrees) a fifth too far and cuts it: give that back
-    west, south, east, north = _framed(bounds, pad, extra=PLOTLY_CLIP_PAD)
+    west, south, east, north = framed(bounds, pad, extra=PLOTLY_CLIP_PAD)
     return {"fitbounds": False, "lonaxis": {"range": [west, east]},
             "lataxis": {"range": [south, north]}}
 
 
-def _text_width(text: str, font_px: float) -> float:
-    """About how wide ``text`` is drawn in Noto Sans CJK at ``font_px``: a Han character is
-    one em, Latin capitals and digits about 0.62, small letters 0.52, a space 0.28."""
-    width = 0.0
-    for char in text:
-        if ord(char) >= 0x2E80:
-            width += 1.0
-        elif char == " ":
-            width += 0.28
-        elif char.isupper() or char.isdigit():
-            width += 0.62
-        else:
-            width += 0.52
-    return width * font_px
-
-
-def _two_lines(text: str) -> tuple[str, str] | None:
-    """``text`` broken at a space into two lines, or None if it has none: after a
-    separator ("REGION 11 -" / "WEST LA") when it has one, else where they balance best."""
-    words = text.split(" ")
-    if len(words) < 2:
-        return None
-    breaks = [i for i in range(1, len(words)) if words[i - 1] in SEPARATORS] or \
-        list(range(1, len(words)))
-    best = min(breaks, key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
-    return " ".join(words[:best]), " ".join(words[best:])
-
-
-#: The widest a name is written on a map, on each of its two lines (in
-#: :func:`layouts.labels.columns`); a longer one is shortened with "…", and the map's hover
-#: (the region under it) has it whole.
-MAP_NAME_COLUMNS = 24
-
-
 def placed_labels(labels: list[dict], bounds: tuple[float, float, float, float] | None, *,
-                  width: int, height: int, font_px: float, pad: float = 0.04) -> list[dict]:
-    """The region names that can be read on a map ``width`` × ``height`` px framed on
-    ``bounds`` (as :func:`view_ranges` frames it, Mercator): largest region first (a
-    label's ``weight``, else its order), each kept inside the map's frame (a name near the
-    edge moves inwards instead of being cut off), a long name stacked on two lines (and any
-    name when that lets it fit; one too long for two lines of :data:`MAP_NAME_COLUMNS`
-    shortened by :func:`layouts.labels.short_lines`), and left out when it would still
-    overlap a name already placed: overlapping names are read by nobody. Returns dicts of
-    lon, lat and text: plotly's markup, each line escaped by :func:`plot_text`, ``<br>``
-    between two lines."""
-    if bounds is None or not labels:
-        return [{"lon": x["lon"], "lat": x["lat"], "text": plot_text(x["name"])}
-                for x in labels]
-    west, south, east, north = _framed(bounds, pad)
-
-    def merc(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(max(min(lat, 85), -85)) / 2))
-
-    x0, x1 = math.radians(west), math.radians(east)
-    y0, y1 = merc(south), merc(north)
-    scale = min(width / max(x1 - x0, 1e-12), height / max(y1 - y0, 1e-12))
-    frame_w, frame_h = (x1 - x0) * scale, (y1 - y0) * scale
-    line_h = font_px * 1.25
-    placed: list[tuple[float, float, float, float]] = []
-    out = []
-    order = sorted(range(len(labels)), key=lambda i: -float(labels[i].get("weight", -i)))
-    for i in order:
-        label = labels[i]
-        cx = (math.radians(label["lon"]) - x0) * scale
-        cy = (y1 - merc(label["lat"])) * scale
-        name = str(label["name"])
-        one, two = (name,), _two_lines(name)
-        # a long name reads as well on two lines and takes half the width: stack it first
-        tries = (two, one) if _text_width(name, font_px) > 7 * font_px else (one, two)
-        short = short_lines(name, MAP_NAME_COLUMNS, 2)
-        if short[-1].endswith(ELLIPSIS):  # too long for two lines: shortened, on two
-            tries = (tuple(short),)
-        for lines in filter(None, tries):
-            half_w = max(_text_width(line, font_px) for line in lines) / 2 + 2
-            half_h = line_h * len(lines) / 2
-            x = min(max(cx, half_w), max(frame_w - half_w, half_w))
-            y = min(max(cy, half_h), max(frame_h - half_h, half_h))
-            box = (x - half_w, y - half_h, x + half_w, y + half_h)
-            if all(box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3]
-                   for b in placed):
-                placed.append(box)
-                lat = math.degrees(2 * math.atan(math.exp(y1 - y / scale)) - math.pi / 2)
-                out.append({"lon": math.degrees(x0 + x / scale), "lat": lat,
-                            "text": "<br>".join(plot_texts(lines))})
-                break
-    return out
+                  width: int, height: int, font_px: float, min_px: float | None = None,
+                  pad: float = 0.04) -> list[dict]:
+    """:func:`layouts.map_names.placed_labels`, each name's lines as plotly's markup
+    (``text``: each line escaped by :func:`plot_text`, ``<br>`` between two), with its
+    size and index."""
+    return [{"lon": x["lon"], "lat": x["lat"], "text": "<br>".join(plot_texts(x["lines"])),
+             "size": x["size"], "index": x["index"]}
+            for x in map_names.placed_labels(labels, bounds, width=width, height=height,
+                                             font_px=font_px, min_px=min_px, pad=pad)]
 
 
 def name_trace(labels: list[dict], bounds: tuple[float, float, float, float] | None, *,
-               width: int, height: int, font_px: int, color: str) -> go.Scattergeo:
-    """The map's region names as a text trace, placed by :func:`placed_labels`."""
+               width: int, height: int, font_px: int, color: str,
+               shadow: str | None = None, on_dark: list[bool] | None = None
+               ) -> go.Scattergeo:
+    """The map's region names as a text trace, placed by :func:`placed_labels` (each at
+    its own size) in ``color`` over a ``shadow`` (CSS text-shadow: a halo that keeps them
+    legible on any colour of the scale); a name whose ``on_dark`` (one per label) is
+    true is written white over a dark halo instead."""
     names = placed_labels(labels, bounds, width=width, height=height, font_px=font_px)
+    dark = [bool(on_dark and on_dark[label["index"]]) for label in names]
+    font = dict(color=[DARK_NAME[0] if d else color for d in dark],
+                size=[label["size"] for label in names])
+    if shadow or any(dark):
+        font["shadow"] = [DARK_NAME[1] if d else (shadow or "none") for d in dark]
     return go.Scattergeo(
         lon=[label["lon"] for label in names], lat=[label["lat"] for label in names],
         text=[label["text"] for label in names], mode="text", hoverinfo="skip",
-        textfont=dict(color=color, size=font_px), showlegend=False)
+        textfont=font, showlegend=False)
 
 
 DARK_LAYOUT = dict(paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
@@ -272,7 +220,7 @@ def trend(days: list[str], reported: list[int], closed: list[int], *, names: tup
 def source_split(labels: list[str], values: list[int], *, width: int, height: int) -> go.Figure:
     """The share of each source (channel) as a ring."""
     fig = go.Figure(go.Pie(labels=plot_texts(labels), values=values, hole=0.55, sort=False,
-                           marker=dict(colors=SOURCE_COLOURS[:len(labels)],
+                           marker=dict(colors=SOURCE_COLOURS,  # whole: a refresh may bring more
                                        line=dict(color="#07101f", width=2)),
                            textinfo="percent", textfont=dict(size=14),
                            hovertemplate="%{label}: %{value}<extra></extra>"))
@@ -295,9 +243,8 @@ def top_bars(labels: list[str], values: list[int], *, width: int, height: int) -
 
 
 # --- the commander console (a light desk theme) -------------------------------------------------
-#: Pale-to-hot colours for counts on a light page.
-LIGHT_COLORSCALE = [[0.0, "#eef4fb"], [0.3, "#a9cbe8"], [0.6, "#4a90c9"], [0.8, "#f08a3c"],
-                    [1.0, "#d62d2d"]]
+#: The console's map: :data:`MAP_COLORSCALE`.
+LIGHT_COLORSCALE = MAP_COLORSCALE
 #: Stage traffic lights (DOMAIN.md), and grey for closed cases.
 LIGHT_COLOURS = {"green": "#2e9e4f", "yellow": "#e8a70c", "red": "#d62d2d", None: "#8c8c8c"}
 CLOSED_COLOUR = "#a0a0a0"
@@ -309,10 +256,12 @@ LIGHT_LAYOUT = dict(paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
 def region_map(features: list[dict], values: dict[str, float], outline: list[list[list[float]]],
                labels: list[dict], points: list[dict], *, title: str, revision: str,
                height: int = 460, width: int = 800,
-               bounds: tuple[float, float, float, float] | None = None) -> go.Figure:
+               bounds: tuple[float, float, float, float] | None = None,
+               no_data: str = "") -> go.Figure:
     """The console's map: the region's children (``features``: GeoJSON features whose id
     is the child's code) coloured by ``values`` (code → number), the region's outline,
-    the children's names (``labels``: name, lon, lat) and case points (``points``: id,
+    the children's names (``labels``: name, lon, lat, spots, weight, and code: a name on
+    a dark red is written white) and case points (``points``: id,
     code, lon, lat, light, closed, long_unfixed).
 
     Clicking a child gives ``points[0].location`` = its code; clicking a case point gives
@@ -321,16 +270,24 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     north) frames the map; without them it fits every child. ``width`` is the map's
     usual width on a desk screen (the map itself fills its panel): names are placed for it.
 
-    Trace order: 0 children, 1 outline, 2 labels, 3 cases, 4 long-unfixed marks."""
-    codes = [f["id"] for f in features]
-    names = plot_texts(f.get("properties", {}).get("name", f["id"]) for f in features)
-    z = [values.get(code) for code in codes]
-    top = max((v for v in z if v is not None), default=0)
+    A child without a value (when others have one) is not coloured by the scale: it is
+    drawn in :data:`NO_DATA_COLOUR` (:data:`TRACE_NO_DATA`), which the scale never
+    reaches, its hover says so, and a note under the colour bar says what the grey means
+    (``no_data``: its words).
+
+    Trace order: 0 children, 1 outline, 2 labels, 3 cases, 4 long-unfixed marks,
+    5 children without a value (:data:`TRACE_NO_DATA`)."""
     coloured = bool(values)  # a single grid is drawn plain: its cases are the points
+    known = [f for f in features if not coloured or values.get(f["id"]) is not None]
+    missing = [f for f in features if coloured and values.get(f["id"]) is None]
+    codes = [f["id"] for f in known]
+    names = plot_texts(f.get("properties", {}).get("name", f["id"]) for f in known)
+    z = [values.get(code) or 0 for code in codes]
+    top = max(z, default=0)
     fig = go.Figure()
     fig.add_trace(go.Choropleth(
-        geojson={"type": "FeatureCollection", "features": features}, locations=codes,
-        z=[0 if v is None else v for v in z], featureidkey="id", text=names,
+        geojson={"type": "FeatureCollection", "features": known}, locations=codes,
+        z=z, featureidkey="id", text=names,
         hovertemplate="%{text}: %{z}<extra></extra>" if coloured else "%{text}<extra></extra>",
         colorscale=LIGHT_COLORSCALE, zmin=0, zmax=max(top, 1), showscale=coloured,
         marker_line_color="#ffffff", marker_line_width=1,
@@ -340,8 +297,9 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     lons, lats = ring_lines(outline)
     fig.add_trace(go.Scattergeo(lon=lons, lat=lats, mode="lines", hoverinfo="skip",
                                 line=dict(color="#24466e", width=2), showlegend=False))
+    dark = [(values.get(x.get("code")) or 0) >= DARK_FROM * max(top, 1) for x in labels]
     fig.add_trace(name_trace(labels, bounds, width=width, height=height, font_px=12,
-                             color="#1d2733"))
+                             color="#1d2733", shadow=CONSOLE_NAME_SHADOW, on_dark=dark))
     fig.add_trace(go.Scattergeo(
         lon=[p["lon"] for p in points], lat=[p["lat"] for p in points], mode="markers",
         customdata=[p["id"] for p in points], text=plot_texts(p["code"] for p in points),
@@ -356,6 +314,12 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
         customdata=[p["id"] for p in flagged], text=plot_texts(p["code"] for p in flagged),
         hovertemplate="%{text}<extra></extra>", showlegend=False,
         marker=dict(symbol="circle-open", size=17, color="#7a0000", line=dict(width=2.5))))
+    fig.add_trace(_no_data_trace(missing, no_data))
+    if missing:
+        fig.add_annotation(text=f'<span style="color:{NO_DATA_COLOUR}">■</span> '
+                           + plot_text(no_data), x=0.99, y=0.0, xref="paper", yref="paper",
+                           xanchor="right", yanchor="bottom", showarrow=False,
+                           font=dict(size=12, color="#333a45"))
     fig.update_geos(visible=False, bgcolor="rgba(0,0,0,0)", projection_type="mercator",
                     **view_ranges(bounds))
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=0, b=0), paper_bgcolor="#ffffff",
@@ -364,10 +328,26 @@ def region_map(features: list[dict], values: dict[str, float], outline: list[lis
     return fig
 
 
+#: :func:`region_map`'s children without a value, drawn grey after its other traces (a
+#: choropleth is drawn under every marker whatever its place).
+TRACE_NO_DATA = 5
 #: The console map's patrol layer (:func:`add_patrol_layer`) follows :func:`region_map`'s
-#: five traces: the officers' latest positions, then one line per patrol.
-TRACE_POSITIONS = 5
-TRACE_FIRST_PATROL = 6
+#: six traces: the officers' latest positions, then one line per patrol.
+TRACE_POSITIONS = 6
+TRACE_FIRST_PATROL = 7
+
+
+def _no_data_trace(features: list[dict], words: str) -> go.Choropleth:
+    """The children in ``features`` drawn in :data:`NO_DATA_COLOUR`, their hover "name:
+    ``words``" (an empty trace when there are none: the trace order stays the same)."""
+    codes = [f["id"] for f in features]
+    names = plot_texts(f.get("properties", {}).get("name", f["id"]) for f in features)
+    return go.Choropleth(
+        geojson={"type": "FeatureCollection", "features": features}, locations=codes,
+        z=[0] * len(codes), featureidkey="id", text=names, showscale=False,
+        colorscale=[[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]], zmin=0, zmax=1,
+        hovertemplate="%{text}: " + plot_text(words) + "<extra></extra>",
+        marker_line_color="#ffffff", marker_line_width=1)
 #: A patrol line's name starts with this (``patrol-<id>``), so a test or a patch finds it.
 PATROL_TRACE_PREFIX = "patrol-"
 TRACK_COLOURS = ["#7b2ff7", "#e4572e", "#17a398", "#d99a00", "#2d7dd2", "#c9184a"]
@@ -414,7 +394,7 @@ def _widen_to(fig: go.Figure, lons: list[float], lats: list[float]) -> None:
     ranges = fig.layout.geo.lonaxis.range, fig.layout.geo.lataxis.range
     if not lons or ranges[0] is None or ranges[1] is None:
         return
-    west, south, east, north = _framed((min(lons), min(lats), max(lons), max(lats)), 0.04,
+    west, south, east, north = framed((min(lons), min(lats), max(lons), max(lats)), 0.04,
                                        extra=PLOTLY_CLIP_PAD)
     fig.update_geos(lonaxis_range=[min(ranges[0][0], west), max(ranges[0][1], east)],
                     lataxis_range=[min(ranges[1][0], south), max(ranges[1][1], north)])
@@ -510,9 +490,8 @@ def compare_bars(names: list[str], codes: list[str], series: list[tuple[str, lis
 
 # --- the weekly briefing: light, print-ready figures -----------------------------------------
 
-#: Light colours for counts on paper.
-PRINT_COLORSCALE = [[0.0, "#f5f5f0"], [0.15, "#ffeda0"], [0.4, "#feb24c"], [0.7, "#f03b20"],
-                    [1.0, "#9e0012"]]
+#: The briefing's map: :data:`MAP_COLORSCALE`.
+PRINT_COLORSCALE = MAP_COLORSCALE
 #: The briefing's plotly config: static (a printed page does not zoom), no base map fetched.
 PRINT_CONFIG = {"displayModeBar": False, "staticPlot": True,
                 "topojsonURL": "/assets/topojson/", "responsive": False}

@@ -13,6 +13,7 @@ from layouts.period_words import PERIOD_WORDS
 from layouts.export_words import EXPORT_WORDS
 from layouts.field_words import FIELD_LABELS, FIELD_WORDS
 from layouts.intake_words import INTAKE_WORDS
+from layouts.maps_words import MAPS_WORDS
 
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
@@ -618,7 +619,7 @@ LABELS: dict[str, dict[str, str]] = {
         CLOSED: "已结案", VOIDED: "已作废", SUSPENDED: "挂账",
         FACILITY: "部件", INCIDENT: "事件", DISPUTE: "矛盾纠纷",
         "patrol": "网格员巡查", "hotline": "12345热线", "app": "群众APP", "video": "视频/AI发现",
-        "referral": "上级交办", "online": "大屏在线发现", "other": "其他",
+        "referral": "上级交办", "online": "网上受理", "other": "其他",
         "grid": "网格", "community": "社区村", "town": "乡镇街道", "district": "区县", "city": "市级",
         SATISFIED: "满意", BASICALLY_SATISFIED: "基本满意", DISSATISFIED: "不满意",
         MEDIATION_SUCCESS: "调解成功", MEDIATION_FAILURE: "调解失败",
@@ -628,7 +629,7 @@ LABELS: dict[str, dict[str, str]] = {
         CLOSED: "Closed", VOIDED: "Voided", SUSPENDED: "Suspended",
         FACILITY: "Facility", INCIDENT: "Incident", DISPUTE: "Dispute",
         "patrol": "Grid patrol", "hotline": "12345 hotline", "app": "Citizen app",
-        "video": "Video/AI", "referral": "Referral", "online": "Online discovery", "other": "Other",
+        "video": "Video/AI", "referral": "Referral", "online": "Online (web, e-mail)", "other": "Other",
         "grid": "Grid", "community": "Community", "town": "Town", "district": "District",
         "city": "City",
         SATISFIED: "Satisfied", BASICALLY_SATISFIED: "Basically satisfied",
@@ -775,3 +776,5 @@ TEXT["zh"].update(RANKING_WORDS["zh"])
 TEXT["en"].update(RANKING_WORDS["en"])
 TEXT["zh"].update(PERIOD_WORDS["zh"])
 TEXT["en"].update(PERIOD_WORDS["en"])
+TEXT["zh"].update(MAPS_WORDS["zh"])
+TEXT["en"].update(MAPS_WORDS["en"])

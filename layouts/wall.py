@@ -42,7 +42,7 @@ TILES = (
 MAP_SIZE = (978, 592)
 TREND_SIZE = (954, 270)
 PIE_SIZE = (374, 262)
-TOP_SIZE = (434, 196)
+TOP_SIZE = (434, 184)
 MAP_TITLES = {"open": "map_open", "overdue": "map_overdue", "reported_week": "map_reported_week"}
 
 

@@ -346,7 +346,7 @@ def _choice_rows(rng: np.random.Generator, p: np.ndarray, n: int) -> np.ndarray:
 
 
 _REPORTER = {"hotline": "12345热线来电", "app": "群众APP上报", "video": "视频智能识别",
-             "referral": "上级交办", "online": "大屏在线发现", "other": "其他渠道"}
+             "referral": "上级交办", "online": "网上受理", "other": "其他渠道"}
 _DESCRIPTION_OF = {
     sub: (f"{sub}损坏或缺失，影响使用" if klass == schema.FACILITY
           else f"{sub}，当事人申请调解" if klass == schema.DISPUTE

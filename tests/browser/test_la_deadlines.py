@@ -49,6 +49,18 @@ def _tile(page, key: str) -> tuple[str, str]:
             tile.locator(".wall-tile-change").inner_text())
 
 
+def _assert_apart(page, selector: str, least: int) -> None:
+    """At least ``least`` texts match ``selector`` and no two of their boxes overlap."""
+    boxes = page.evaluate(f"""() => [...document.querySelectorAll({selector!r})]
+        .map(e => {{ const r = e.getBoundingClientRect();
+                     return [r.left, r.top, r.right, r.bottom, e.textContent]; }})""")
+    assert len(boxes) >= least, boxes
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert (a[2] <= b[0] + 0.5 or b[2] <= a[0] + 0.5 or a[3] <= b[1] + 0.5
+                    or b[3] <= a[1] + 0.5), (a, b)
+
+
 def test_la_reads_unknown_without_deadlines_and_real_figures_with_them(browser, la_server):
     server, engine, access = la_server
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN",
@@ -67,6 +79,14 @@ def test_la_reads_unknown_without_deadlines_and_real_figures_with_them(browser, 
     assert "100.0%" not in wall.locator(".wall-tiles").inner_text()
     # the ranking falls back to a figure it knows, and says why
     assert "无处置时限" in wall.locator(".wall-ranking h2").inner_text()
+    # issue 18: its first ten rows are whole in its window (before any drift); the map's
+    # region names overlap none of each other
+    board = wall.evaluate("""() => {
+        const win = document.querySelector('.wall-ranking-window');
+        return {height: win.clientHeight, bottoms: [...win.querySelectorAll('.rank-row')]
+                .map(r => r.offsetTop + r.offsetHeight)}; }""")
+    assert len(board["bottoms"]) == 12 and board["bottoms"][9] <= board["height"], board
+    _assert_apart(wall, ".wall-map .scattergeo text[data-unformatted]", least=10)
 
     console, page, console_log = open_console(browser, server, "/", user=access["admin"])
     value = page.locator(".tile-value[data-metric=closure_rate]")
@@ -76,6 +96,17 @@ def test_la_reads_unknown_without_deadlines_and_real_figures_with_them(browser, 
     for key in DEADLINE_TILES:
         assert page.locator(f".tile-value[data-metric={key}]").inner_text() == "—", key
     assert page.locator(".tile-note").first.inner_text() == "无处置时限"
+    # issue 18: the twelve regions' ranking and comparison table whole, with no box
+    # scrolling inside the page; the comparison chart's names and the map's apart
+    page.wait_for_selector(".compare tbody tr >> nth=11")
+    boxes = page.evaluate("""() => ['.ranking', '.compare-wrap'].map(s => {
+        const e = document.querySelector(s);
+        return [e.querySelectorAll('.rank-row, tbody tr').length, e.scrollHeight,
+                e.clientHeight]; })""")
+    assert [n for n, _, _ in boxes] == [12, 12]
+    assert all(scrolled <= shown for _, scrolled, shown in boxes), boxes
+    _assert_apart(page, "#console-compare-bars .ytick text", least=12)
+    _assert_apart(page, "#console-map .scattergeo text[data-unformatted]", least=9)
 
     report = category_import.import_categories(engine, LA311 / "categories.csv",
                                                LA311 / "categories.toml")

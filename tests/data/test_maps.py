@@ -40,6 +40,33 @@ def test_wall_grid_shapes(engine):
     assert len(shapes["outlines"]) == 2  # T1 and T2
     assert sorted(label["code"] for label in shapes["labels"]) == ["T1", "T2"]
     assert shapes["points"][4] == [4.5, 0.5]  # G1 is box(4, 0, 5, 1)
+    # each grid knows the town it lies in (its hover names it): G1, G2 in T1, G3 in T2
+    within = {f["properties"]["code"]: f["properties"]["within"]
+              for f in shapes["grids"]["features"]}
+    assert within == {"G1": "T1", "G2": "T1", "G3": "T2"}
+    # T1 is box(2, 0, 3, 1): its name's first place is its middle, every place inside it
+    t1 = next(label for label in shapes["labels"] if label["code"] == "T1")
+    assert t1["spots"][0] == [2.5, 0.5] and [t1["lon"], t1["lat"]] == [2.5, 0.5]
+    assert all(2 < x < 3 and 0 < y < 1 for x, y in t1["spots"])
+
+
+def test_a_name_s_places_are_inside_its_region_the_most_inward_first():
+    # an L: a 3 × 1 bar along the bottom and a 1 × 3 bar up the left side; its centroid
+    # (1.1, 1.1) lies outside it, in the notch
+    ell = Polygon([(0, 0), (3, 0), (3, 1), (1, 1), (1, 3), (0, 3)])
+    spots = maps.label_spots(ell)
+    assert 1 < len(spots) <= 6
+    assert all(ell.contains(shapely.Point(x, y)) for x, y in spots)
+    depth = [ell.boundary.distance(shapely.Point(x, y)) for x, y in spots]
+    # the first is the point farthest from the edge: in the corner, the centre (x, x) of
+    # the circle touching both outer sides and the inner corner (1, 1):
+    # x = √2·(1 − x), x = √2 / (1 + √2) ≈ 0.586; the others no farther from the edge
+    assert abs(depth[0] - 2 ** 0.5 / (1 + 2 ** 0.5)) < 0.02
+    assert max(depth[1:]) <= depth[0] + 1e-9
+    assert depth[1:] == sorted(depth[1:], reverse=True)
+    # of islands, the name goes on the largest
+    islands = MultiPolygon([box(0, 0, 1, 1), box(5, 0, 9, 4)])
+    assert all(5 < x < 9 and 0 < y < 4 for x, y in maps.label_spots(islands))
 
 
 def test_which_region_a_marker_lies_in():
