@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Callable
 
 from dash import Dash
-from sqlalchemy import Engine, make_url
+from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError
 
 from dashboard import (
     console_cache, heap, logs, own_address, progress, shared_state, signing_key,
@@ -68,22 +69,32 @@ class ServeRefused(Exception):
         self.key, self.values = key, values
 
 
-def check_workers(workers: int, settings: Settings, engine: Engine) -> None:
+def check_workers(workers: int, settings: Settings) -> None:
     """Refuse ``--workers N`` that cannot work: below 1, or above 1 on SQLite (whose one
-    writer lock, data/intake/create.py ``_SQLITE_WRITER``, holds within one process)."""
+    writer lock, data/intake/create.py ``_SQLITE_WRITER``, holds within one process);
+    before the store is opened."""
     if workers < 1:
         raise ServeRefused("cli_workers_min", workers=workers)
-    if workers > 1 and engine.dialect.name == "sqlite":
+    if workers > 1 and _address(settings) is not None and \
+            _address(settings).get_backend_name() == "sqlite":
         raise ServeRefused("cli_workers_sqlite", workers=workers)
+
+
+def _address(settings: Settings) -> URL | None:
+    """The store's address, None when it is none (opening it then says so, in one line)."""
+    try:
+        return make_url(settings.database_url)
+    except ArgumentError:
+        return None
 
 
 def check_store_exists(settings: Settings, demo_if_empty: bool) -> None:
     """Refuse a SQLite store whose file does not exist (a mistyped path would otherwise
     become a new folder with a fresh demo county in it), unless ``--demo-if-empty`` asks
     for the demo there. Before the store is opened, which would make the file."""
-    url = make_url(settings.database_url)
-    path = url.database
-    if (url.get_backend_name() != "sqlite" or path in (None, "", ":memory:")
+    url = _address(settings)
+    path = None if url is None else url.database
+    if (url is None or url.get_backend_name() != "sqlite" or path in (None, "", ":memory:")
             or Path(path).exists() or demo_if_empty):
         return
     raise ServeRefused("cli_store_missing", path=path, demo=DEMO_COMMAND,
@@ -291,11 +302,11 @@ def serve(settings: Settings, host: str, port: int, workers: int, with_feed: boo
     if not feed_every > 0:
         raise ServeRefused("cli_feed_every", value=f"{feed_every:g}")
     check_port(host, port)
+    check_workers(workers, settings)
     check_store_exists(settings, demo_if_empty)
     logs.configure(settings)
     engine = store.make_engine(settings.database_url)
     store.init_db(engine)
-    check_workers(workers, settings, engine)
     key = prepare(engine, settings, demo_if_empty, lang)
     announce(engine, f"http://{host}:{port}", key)
     if with_feed and demo_feed_job(engine) is not None:

@@ -147,8 +147,9 @@ def behind_error(state: Status) -> StoreError:
     if state.revision is not None and not is_known(state.revision):
         return StoreError(behind_message(state), "cli_store_newer", revision=state.revision,
                           head=state.head)
-    return StoreError(behind_message(state), "cli_store_behind", revision=state.describe(),
-                      head=state.head, command=UPGRADE_COMMAND)
+    return StoreError(behind_message(state),
+                      "cli_store_behind" if state.revision else "cli_store_before_migrations",
+                      revision=state.revision, head=state.head, command=UPGRADE_COMMAND)
 
 
 def is_known(revision: str) -> bool:

@@ -19,6 +19,8 @@ CLI_WORDS: dict[str, dict[str, str]] = {
                                  "（postgresql+psycopg://用户@主机/库名）",
         "cli_store_behind": "数据库结构版本为 {revision}，程序需要 {head}：请先备份，再运行 "
                             "`{command}`",
+        "cli_store_before_migrations": "数据库建于迁移机制之前（没有结构版本），程序需要 {head}："
+                                       "请先备份，再运行 `{command}`",
         "cli_store_newer": "数据库结构版本为 {revision}，本程序不认识（需要 {head}）：它由更新的"
                            "版本建立或升级；请运行那个版本，或恢复为本版本做的备份",
         "cli_store_missing": "没有找到数据库文件 {path}（DATABASE_URL={url}）：路径写错了？"
@@ -31,7 +33,8 @@ CLI_WORDS: dict[str, dict[str, str]] = {
         "cli_host_bad": "--host {host}：不是本机的地址（{reason}）",
         "cli_workers_min": "--workers {workers}：至少为 1",
         "cli_workers_sqlite": "--workers {workers} 需要 PostgreSQL：SQLite 同一时间只允许一个"
-                              "写入者，而本进程的写锁只在一个进程内有效；请设置 "
+                              "写入者，而本进程的写锁（data/intake/create.py _SQLITE_WRITER）"
+                              "只在一个进程内有效；请设置 "
                               "DATABASE_URL=postgresql+psycopg://...，或用 --workers 1",
         "cli_feed_every": "--feed-every {value}：应为大于 0 的秒数",
         "cli_dev_workers": "--dev 只用一个进程：请去掉 --workers",
@@ -78,7 +81,7 @@ CLI_WORDS: dict[str, dict[str, str]] = {
         "cli_user_signout": "账号 {name}：结束了 {n} 个会话",
         "cli_no_users": "还没有账号：python -m dashboard user add NAME --role admin",
         # wall-token
-        "cli_token_zone": "时间为 {zone} 时间",
+        "cli_token_zone": "时间按 {zone} 时区",
         "cli_token_row": "{id:>4}  {region:<16}  {state}  建于 {created}  {label}",
         "cli_token_active": "有效",
         "cli_token_revoked_at": "{at} 已吊销",
@@ -114,6 +117,9 @@ CLI_WORDS: dict[str, dict[str, str]] = {
                                  "(postgresql+psycopg://USER@HOST/DB)",
         "cli_store_behind": "the store's schema is at revision {revision}, the code needs "
                             "{head}: run `{command}` (back up the store first)",
+        "cli_store_before_migrations": "the store predates migrations (no revision), the "
+                                       "code needs {head}: run `{command}` (back up the "
+                                       "store first)",
         "cli_store_newer": "the store's schema is at revision {revision}, which this code "
                            "does not know (it needs {head}): a newer release made or "
                            "upgraded it; run that release, or restore a backup made for "
@@ -130,9 +136,9 @@ CLI_WORDS: dict[str, dict[str, str]] = {
         "cli_host_bad": "--host {host}: not an address of this machine ({reason})",
         "cli_workers_min": "--workers {workers}: at least 1",
         "cli_workers_sqlite": "--workers {workers} needs PostgreSQL: SQLite lets one writer "
-                              "at a time, and this process' writer lock holds only within one "
-                              "process; set DATABASE_URL=postgresql+psycopg://... or serve "
-                              "with --workers 1",
+                              "at a time, and this process' writer lock (data/intake/create.py "
+                              "_SQLITE_WRITER) holds only within one process; set "
+                              "DATABASE_URL=postgresql+psycopg://... or serve with --workers 1",
         "cli_feed_every": "--feed-every {value}: a number of seconds above 0",
         "cli_dev_workers": "--dev serves one process: leave out --workers",
         "cli_demo_refused": "the store {url} holds imported data ({cases} cases), and demo "
