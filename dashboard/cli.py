@@ -502,14 +502,14 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
     lang = run_language(args)
     try:
         settings = Settings.from_env() if settings is None else settings
-        lang = args.cli_lang or settings.language
+        lang = run_language(args, default=settings.language)
         if args.run is cli_serve.cmd_serve:
             return cli_serve.cmd_serve(args, settings, lang)
         return args.run(args, settings.with_(language=lang))
     except _known_errors() as exc:
         return print_error(exc, lang)
     except (OperationalError, ProgrammingError) as exc:
-        return print_error(UsageError(t("cli_store_unusable", lang, reason=exc.orig)), lang)
+        return print_error(UsageError("cli_store_unusable", reason=exc.orig), lang)
     except (DataError, IntegrityError) as exc:  # every write is one transaction: rolled back
         reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc
-        return print_error(UsageError(t("cli_store_refused", lang, reason=reason)), lang)
+        return print_error(UsageError("cli_store_refused", reason=reason), lang)

@@ -45,31 +45,35 @@ def add_lang_option(parser: argparse.ArgumentParser, top: bool = False) -> None:
                 add_lang_option(child)
 
 
-def run_language(args: argparse.Namespace, environ=None) -> str:
-    """``--lang``, else ``DASHBOARD_LANGUAGE`` when it is zh or en, else zh: for the lines
-    printed before the settings are read (a setting that cannot be used)."""
-    if getattr(args, "cli_lang", None):
-        return args.cli_lang
+def run_language(args: argparse.Namespace, default: str | None = None, environ=None) -> str:
+    """``--lang`` (the run's, or the one ``alerts`` and ``briefing`` take), else
+    ``default`` (the setting), else ``DASHBOARD_LANGUAGE`` when it is zh or en (the lines
+    printed before the settings are read: a setting that cannot be used), else zh."""
+    for chosen in (getattr(args, "cli_lang", None), getattr(args, "lang", None), default):
+        if chosen in LANGUAGES:
+            return chosen
     chosen = (os.environ if environ is None else environ).get("DASHBOARD_LANGUAGE", "")
     return chosen.strip().lower() if chosen.strip().lower() in LANGUAGES else "zh"
 
 
 def error_line(exc: BaseException, lang: str) -> str:
-    """The one line a known failure ends in. In English its own text (the errors are
-    raised in English, with every detail); in Chinese its key worded when it has one
-    (usage errors, port refusals, accounts, the common store errors), else its text."""
+    """The one line a known failure ends in, wholly in one language. In English its own
+    text (errors are raised in English, with every detail). In Chinese its key worded when
+    it has one (usage errors, port and store refusals, accounts, an unknown region, the
+    common store errors); a rarer error that has no Chinese words yet (a bad row of an
+    import, a bad option of ``simulate``) keeps its English line, "error: " included,
+    rather than a line half in each language."""
     key, values = getattr(exc, "key", ""), getattr(exc, "values", None) or {}
-    message = str(exc)
-    if lang == "en":
-        pass
-    elif isinstance(exc, UnknownRegion):
-        message = t("cli_unknown_region", lang, code=repr(exc.code))
-    elif isinstance(key, str) and key in TEXT[lang] and isinstance(values, dict):
-        try:
-            message = t(key, lang, **values)
-        except (KeyError, IndexError, ValueError):  # words that need other facts: as raised
-            pass
-    return t("cli_error", lang, message=message)
+    if lang != "en":
+        if isinstance(exc, UnknownRegion):
+            return t("cli_error", lang, message=t("cli_unknown_region", lang,
+                                                  code=repr(exc.code)))
+        if isinstance(key, str) and key in TEXT[lang] and isinstance(values, dict):
+            try:
+                return t("cli_error", lang, message=t(key, lang, **values))
+            except (KeyError, IndexError, ValueError):  # words that need other facts
+                pass
+    return t("cli_error", "en", message=str(exc))
 
 
 def print_error(exc: BaseException, lang: str) -> int:
