@@ -157,8 +157,8 @@ CLI_WORDS: dict[str, dict[str, str]] = {
                                    "building the demo county first (under a minute) ...",
         "cli_serve_demo_ready": "demo county ready: {grids} grids, {cases} cases",
         "cli_serve_feed": "the demo county moves: a step every {every} s in the background, "
-                          "a new case about every {busy} minutes by day ({busy_from}:00-"
-                          "{busy_to}:00), every {quiet} minutes otherwise, open cases moving "
+                          "a new case about every {busy} min by day ({busy_from}:00-"
+                          "{busy_to}:00), every {quiet} min otherwise, open cases moving "
                           "along (--no-feed stops it)",
         "cli_serve_no_redis": "without REDIS_URL each worker keeps its own sign-in throttle, "
                               "intake rate limits, print lock and console counts (README: "

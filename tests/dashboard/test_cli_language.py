@@ -13,7 +13,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 
 from dashboard.cli import main
