@@ -5,9 +5,11 @@ support; and the store's address is never printed with its password."""
 from __future__ import annotations
 
 import socket
+from types import SimpleNamespace
 
 from dashboard import cli
 from dashboard.settings import Settings
+from tests import tiny_store
 
 
 def _refused(argv, settings, capsys) -> str:
@@ -59,8 +61,20 @@ def test_an_unsupported_store_is_named_with_the_supported_ones(capsys):
     assert err.startswith("错误：数据库地址（DATABASE_URL）不是数据库地址")
 
 
-def test_a_sqlite_path_that_does_not_exist_is_refused_and_nothing_is_made(tmp_path, capsys):
+def _never_build(monkeypatch) -> None:
+    """Should the refusal go, fail at once rather than build the county and serve it."""
+    from data.demo import county
+
+    def build_demo(*args, **kwargs):
+        raise AssertionError("serve built the demo county it was not asked for")
+
+    monkeypatch.setattr(county, "build_demo", build_demo)
+
+
+def test_a_sqlite_path_that_does_not_exist_is_refused_and_nothing_is_made(tmp_path, capsys,
+                                                                         monkeypatch):
     """A mistyped path never becomes a new folder with a fresh demo in it (issue 18)."""
+    _never_build(monkeypatch)
     missing = tmp_path / "typo" / "dashbaord.sqlite3"
     settings = Settings(database_url=f"sqlite:///{missing}")
     err = _refused(["serve", "--port", "8058", "--no-feed"], settings, capsys)
@@ -83,17 +97,23 @@ def test_an_empty_store_is_refused_unless_the_demo_is_asked_for(tmp_path, capsys
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     engine = store.make_engine(url)
     store.init_db(engine)  # the file exists, and holds no region
+    _never_build(monkeypatch)
     err = _refused(["serve", "--port", "8058", "--no-feed", "--lang", "en"],
                    Settings(database_url=url), capsys)
     assert err == (f"error: the store {url} holds no regions yet: import regions and cases "
                    "(README: Importing real data), or build the demo county: `python -m "
                    "dashboard demo` (or add --demo-if-empty to serve)\n")
     assert store.holds_no_regions(engine)
-    built = county.build_demo
-    monkeypatch.setattr(county, "build_demo",
-                        lambda engine, progress=None: built(engine, scale="small", seed=1))
+    asked: list[object] = []
+
+    def build_demo(engine, progress=None):  # the tiny store stands in for the county
+        asked.append(engine)
+        tiny_store.build(engine)
+        return SimpleNamespace(grids=3, cases=4)
+
+    monkeypatch.setattr(county, "build_demo", build_demo)
     serving.prepare(engine, Settings(database_url=url), demo_if_empty=True, lang="zh")
-    out = capsys.readouterr().out
-    assert out.startswith("按 --demo-if-empty 的要求，数据库为空：先生成演示县")
-    assert "演示县已就绪：" in out and not store.holds_no_regions(engine)
+    assert asked == [engine] and not store.holds_no_regions(engine)
+    assert capsys.readouterr().out == ("按 --demo-if-empty 的要求，数据库为空：先生成演示县"
+                                       "（约一分钟）……\n演示县已就绪：3 个网格，4 件案件\n")
     engine.dispose()
