@@ -37,8 +37,8 @@ def add_lang_option(parser: argparse.ArgumentParser, top: bool = False) -> None:
     if top or "--lang" not in parser._option_string_actions:
         parser.add_argument("--lang", dest="cli_lang", choices=LANGUAGES,
                             default=None if top else argparse.SUPPRESS,
-                            help="the language of what the command prints: zh (default) "
-                                 "or en (default: DASHBOARD_LANGUAGE)")
+                            help="the language of what the command prints: zh or en "
+                                 "(default: DASHBOARD_LANGUAGE, else zh)")
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():
