@@ -10,8 +10,10 @@ TEST_PACKAGES := chromium fonts-noto-cjk postgresql poppler-utils redis-server n
 
 .PHONY: run test install install-test system-run system-test clean
 
+# --demo-if-empty: a fresh clone has no store yet, and gets the demo county (serve alone
+# refuses a store that does not exist: a mistyped DATABASE_URL never becomes a new demo)
 run: install system-run
-	$(PY) -m dashboard serve --host $(HOST) --port $(PORT)
+	$(PY) -m dashboard serve --demo-if-empty --host $(HOST) --port $(PORT)
 
 test: install-test system-test
 	TEST_POSTGRES_URL="$$(scripts/start-postgres.sh)" TEST_REDIS_URL="$$(scripts/start-redis.sh)" \

@@ -276,7 +276,7 @@ def export_list(n_csv: int | None, n_xlsx: int | None, store: dict | None,
             content = export_cases(conn, flt, now, fmt, label, sort_model=sort_model,
                                    filter_model=filter_model,
                                    max_rows=services.settings().export_xlsx_max_rows)
-            name = export_filename(flt, fmt, now)
+            name = export_filename(flt, fmt, now, deployment_timezone(conn))
     except ExportTooLarge as large:
         return no_update, no_update, t("export_too_large", lang, rows=f"{large.rows:,}",
                                        limit=f"{large.limit:,}")

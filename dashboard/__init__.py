@@ -12,6 +12,7 @@ module               layer     what it is
 ===================  ========  ======================================================
 ``app``              top       ``create_app(settings)``: server, layout, callbacks, routes
 ``cli``              top       the command line (``python -m dashboard ...``)
+``cli_serve``        top       ``serve``'s arguments, refusals and what it prints first
 ``__main__``         top       ``python -m dashboard``
 ``serving``          top       ``serve``: waitress, or gunicorn's workers; background work
 ``wsgi``             top       ``dashboard.wsgi:app`` for a gunicorn started by hand
@@ -35,6 +36,8 @@ module               layer     what it is
 ``simulate``         service   ``simulate``'s client: cases posted to an Open311 API
 ``patrol_api``       service   ``/api/patrols``: the patrol feed from officers' phones (keyed)
 ``cli_backup``       service   ``db backup`` / ``db restore`` (:mod:`data.backup`)
+``cli_accounts``     service   ``user`` and ``wall-token``
+``cli_common``       service   the command line's usage error, run language, error line
 ``export_route``     service   ``/export/cases.csv``: the console's case list, streamed
 ``region_scope``     service   the region a console request shows, checked
 ``health``           service   ``/healthz``: the store answers, its counters, the newest case

@@ -1,17 +1,17 @@
-"""The command line: ``python -m dashboard serve|demo|import|summary|user|wall-token|api-key|
-audit|briefing|simulate|officers|db|alerts``.
+"""The command line: ``python -m dashboard [--lang zh|en] serve|demo|import|summary|user|
+wall-token|api-key|audit|briefing|simulate|officers|db|alerts``.
 
 Every command reads :class:`~dashboard.settings.Settings` from the environment
-(``DATABASE_URL`` chooses the store). Known failures end in one line on stderr that says
-what went wrong, and exit status 2; nothing is half-written.
+(``DATABASE_URL`` chooses the store). One language per run: ``--lang`` (before or after the
+command), else ``DASHBOARD_LANGUAGE``, else Chinese (:mod:`dashboard.cli_common`). Known
+failures end in one line on stderr that says what went wrong, and exit status 2; nothing
+is half-written.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import socket
 import sys
 import time
 import unicodedata
@@ -20,17 +20,22 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable, Sequence
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, make_url, select
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
-from dashboard import cli_alerts, cli_db, cli_officers, own_address, progress, serving, simulate
+from dashboard import (
+    cli_accounts, cli_alerts, cli_db, cli_officers, cli_serve, progress, serving, simulate,
+)
+from dashboard.cli_common import (
+    UsageError, add_lang_option, cli_who, print_error, run_language,
+)
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
 from dashboard.briefing_export import BriefingExportFailed, BriefingRequest, export_briefing
 from dashboard.settings import Settings, SettingsError
 from data import (
     audit, briefing, case_import, category_import, holidays, importer, region_import, report,
-    schema, sessions, store, users,
+    schema, store,
 )
 from data.demo import county
 from data.field import patrol_import, roster
@@ -41,10 +46,6 @@ from data.regions import UnknownRegion, root_region
 from data.store import StoreError, deployment_timezone
 from layouts.format import deadline_note, format_value
 from layouts.text import metric_label, region_name, t
-
-
-class UsageError(Exception):
-    """A command-line argument that cannot be used; the message says which and why."""
 
 
 def _parse_date(text: str) -> date:
@@ -84,18 +85,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         source = store.get_meta(conn, "source")
         cases = conn.scalar(select(func.count()).select_from(Case))
     if not store.holds_no_regions(engine) and source != "demo" and not args.replace:
-        raise UsageError(
-            f"the store {settings.database_url} holds imported data ({cases} cases), and "
-            "demo would delete it; point DATABASE_URL at another store, or add --replace")
+        raise UsageError("cli_demo_refused", cases=cases, url=make_url(
+            settings.database_url).render_as_string(hide_password=True))
     with progress.shown(args.quiet, settings.language) as shown:
         report = county.build_demo(engine, scale=args.scale, seed=args.seed, as_of=args.as_of,
                                    progress=shown)
-    print(
-        f"demo county built ({args.scale}, seed {args.seed}) in {report.seconds:.1f} s: "
-        f"{report.regions} regions ({report.grids} grids), {report.cases} cases, "
-        f"{report.events} case events, {report.officers} officers, {report.patrols} patrols"
-    )
-    _announce_demo_access(engine)
+    print(t("cli_demo_built", settings.language, scale=args.scale, seed=args.seed,
+            seconds=f"{report.seconds:.1f}", regions=report.regions, grids=report.grids,
+            cases=report.cases, events=report.events, officers=report.officers,
+            patrols=report.patrols))
+    cli_serve.announce_access(engine, settings.language)
     return 0
 
 
@@ -115,7 +114,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.kind == "holidays":
         return _import_holidays(args, settings)
     if not args.mapping:
-        raise UsageError(f"import {args.kind} needs --mapping, the TOML mapping file")
+        raise UsageError("cli_import_needs_mapping", kind=args.kind)
     engine = _open_store(settings)
     run: Callable = getattr(*IMPORTS[args.kind])
     extra = ({"gap_minutes": args.gap_minutes or settings.patrol_gap_minutes}
@@ -125,12 +124,20 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
                      skip_bad_rows=args.skip_bad_rows,
                      rejects_path=Path(args.rejects) if args.rejects else None,
                      progress=shown, **extra)
+    notes = [_note_words(note, settings.language) for note in report.notes]
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps({**report.as_dict(), "notes": notes}, ensure_ascii=False, indent=2))
     else:
         lines = [t(key, settings.language, **values) for key, values in report.summary()]
-        print("\n".join(lines + report.notes))
+        print("\n".join(lines + notes))
     return 0
+
+
+def _note_words(note: str, lang: str) -> str:
+    """An import's note in ``lang``: its key worded when it has one (:class:`data.notes.Note`),
+    else its text as the import wrote it."""
+    key = getattr(note, "key", "")
+    return t(key, lang, **note.values) if key else str(note)
 
 
 def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
@@ -141,13 +148,20 @@ def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(report.__dict__, ensure_ascii=False, indent=2))
     else:
-        print("\n".join(report.summary_lines()))
+        lang = settings.language
+        years = ", ".join(map(str, report.years)) or t("cli_none", lang)
+        print(t("cli_holidays_counts", lang, off=report.days_off, on=report.days_on,
+                replaced=report.replaced))
+        print(t("cli_holidays_years", lang, years=years, first=holidays.LIBRARY_YEARS.start,
+                last=holidays.LIBRARY_YEARS.stop - 1))
     return 0
 
 
 def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     if (args.date_from is None) != (args.date_to is None):
-        raise UsageError("give both --from and --to, or neither")
+        raise UsageError("cli_from_to")
+    if args.date_from is not None and args.date_from > args.date_to:
+        raise UsageError("cli_period_backwards", first=args.date_from, last=args.date_to)
     engine = _open_store(settings)
     result = report.summarize(engine, args.region, args.date_from, args.date_to)
     lang = settings.language
@@ -165,101 +179,6 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Serve the dashboard: one process, or ``--workers N`` (:mod:`dashboard.serving`)."""
-    if args.dev:
-        if args.workers != 1:
-            raise UsageError("--dev serves one process: leave out --workers")
-        try:
-            serving.check_port(args.host, args.port)
-        except serving.ServeRefused as exc:
-            raise UsageError(str(exc)) from None
-        engine = _open_store(settings)
-        serving.prepare(engine, settings)
-        app = create_app(settings)
-        own_address.record(app, args.host, args.port)
-        serving.start_background(app, settings, not args.no_feed, args.feed_every)
-        _announce_demo_access(engine, f"http://{args.host}:{args.port}", app.server.secret_key)
-        app.run(host=args.host, port=args.port, debug=settings.debug,
-                dev_tools_disable_version_check=True)
-        return 0
-    try:
-        serving.serve(settings, args.host, args.port, args.workers, not args.no_feed,
-                      announce=_announce_demo_access, feed_every=args.feed_every)
-    except serving.ServeRefused as exc:
-        raise UsageError(str(exc)) from None
-    return 0
-
-
-# --- accounts and wall tokens ------------------------------------------------------------------
-
-def _read_password(args: argparse.Namespace, confirm: bool = True) -> str:
-    """The password from stdin (``--password-stdin``, for scripts) or typed at a terminal;
-    never from the command line, where other users' ``ps`` would see it."""
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    if not sys.stdin.isatty():
-        raise UsageError("no terminal to type the password at: pipe it in with --password-stdin")
-    password = getpass.getpass("password: ")
-    if confirm and getpass.getpass("password again: ") != password:
-        raise UsageError("the two passwords differ; nothing was changed")
-    return password
-
-
-def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _open_store(settings)
-    if args.action == "add":
-        users.check_new_user(engine, args.name, args.role, args.region)  # before the password
-        user = users.add_user(engine, args.name, _read_password(args), args.role, args.region,
-                              audit=_cli_who())
-        print(f"account {user.name} created: {user.role}, "
-              f"{user.region_code or 'whole deployment'}")
-    elif args.action == "list":
-        for user in users.list_users(engine):
-            state = "disabled" if user.disabled else "active"
-            live = sessions.live_count(engine, user.id)
-            print(f"{user.name:<20} {user.role:<10} {user.region_code or '*':<16} {state:<9} "
-                  f"{user.created_at:%Y-%m-%d %H:%M}  {live} signed in")
-    elif args.action == "passwd":
-        users.get_user(engine, args.name)  # an unknown name fails before the password prompt
-        users.set_password(engine, args.name, _read_password(args), audit=_cli_who())
-        print(f"password of {args.name} changed; its sessions end")
-    elif args.action == "disable":
-        users.disable(engine, args.name, audit=_cli_who())
-        print(f"account {args.name} disabled; its sessions end")
-    elif args.action == "signout":
-        ended = users.sign_out_everywhere(engine, args.name)
-        print(f"account {args.name}: {ended} session{'s' if ended != 1 else ''} ended")
-    return 0
-
-
-def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _open_store(settings)
-    if args.list:
-        for token in users.list_display_tokens(engine):
-            state = (f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at
-                     else "active")
-            print(f"{token.id:>4} {token.region_code or '*':<16} {state:<24} "
-                  f"{token.created_at:%Y-%m-%d %H:%M} {token.label}")
-        return 0
-    if args.revoke is not None:
-        users.revoke_display_token(engine, args.revoke, audit=_cli_who())
-        print(f"display token {args.revoke} revoked: its walls show a notice from their next "
-              "refresh")
-        return 0
-    if args.region is None:
-        raise UsageError("give --region CODE (or --region '*' for the whole deployment), "
-                         "--list or --revoke ID")
-    region = None if args.region == "*" else args.region
-    token = users.create_display_token(engine, region, label=args.label or "",
-                                       audit=_cli_who())
-    print(f"display token for {region or 'the whole deployment'} (shown once; keep it "
-          "like a key):")
-    print(token)
-    print(f"wall address to bookmark: {args.base_url.rstrip('/')}/wall?token={token}")
-    return 0
-
-
 # --- the intake API's keys ----------------------------------------------------------------------
 
 def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
@@ -269,7 +188,7 @@ def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
         rate = _parse_rate(args.rate)
         token, info = api_keys.add_key(engine, args.name, source=args.source,
                                        region_code=args.region, officer_code=args.officer,
-                                       rate_per_minute=rate, actor=_cli_who())
+                                       rate_per_minute=rate, actor=cli_who())
         print(f"API key {info.name} made: {_key_facts(info, settings)}")
         print("the key (shown once; keep it like a password):")
         print(token)
@@ -287,7 +206,7 @@ def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
         if len(rows) == 1:
             print("no API keys yet: python -m dashboard api-key add NAME")
     else:
-        info = api_keys.revoke_key(engine, args.name, actor=_cli_who())
+        info = api_keys.revoke_key(engine, args.name, actor=cli_who())
         print(f"API key {info.name} revoked {_moment(info.revoked_at)} UTC: its next request "
               "is refused (403)")
     return 0
@@ -361,16 +280,6 @@ def _api_key_parser(sub) -> None:
     key.set_defaults(run=cmd_api_key)
 
 
-def _cli_who():
-    """The audit log's "who and from where" of a command: ``cli:`` and the operating
-    system's user, on this machine."""
-    try:
-        os_user = getpass.getuser()
-    except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
-        os_user = "unknown"
-    return audit.Who(f"cli:{os_user}", audit.CLI, f"cli@{socket.gethostname()}")
-
-
 def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     """Print the audit log, newest first, as ``/admin/audit`` shows it."""
     filters = parse_filters({"kind": args.kind or [], "actor": [args.actor or ""],
@@ -418,12 +327,13 @@ def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
                          "(or add --format png and name a directory)")
     if kind == "png" and out.exists() and not out.is_dir():
         raise UsageError(f"--out {args.out}: PNG pages go into a directory, and this is a file")
-    if args.lang not in ("zh", "en"):
-        raise UsageError(f"--lang {args.lang}: zh or en")
+    lang = args.lang or settings.language  # the briefing's own --lang, else the run's
+    if lang not in ("zh", "en"):
+        raise UsageError(f"--lang {lang}: zh or en")
     engine = _open_store(settings)
     with engine.connect() as conn:
         region = root_region(conn, args.region)  # UnknownRegion for a code nobody has
-    request = BriefingRequest(str(week), None if region is None else region.code, args.lang,
+    request = BriefingRequest(str(week), None if region is None else region.code, lang,
                               kind)
     try:
         app = None if args.url else create_app(settings)  # served for the run, on this store
@@ -444,25 +354,6 @@ def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _announce_demo_access(engine: Engine, base_url: str | None = None,
-                          secret_key: str = "") -> None:
-    """On the demo county: make its accounts if it has none, and print those that still
-    have their demo password; with ``base_url`` and the server's signing key, print a wall
-    address with the demo's display token (derived from the key). Nothing at all on a
-    store of imported data."""
-    users.ensure_demo_accounts(engine)
-    still, _ = users.demo_sign_in_hints(engine)  # made now, or earlier and not yet changed
-    if still:
-        print("demo accounts (README: signing in):", flush=True)
-        for account in still:
-            print(f"  {account.name:<10} password {account.password:<18} {account.role}"
-                  f" of {account.region_code or 'the whole deployment'}", flush=True)
-    if base_url and secret_key:
-        token = users.demo_wall_token(engine, secret_key)
-        if token:
-            print(f"wall (no sign-in needed): {base_url}/wall?token={token}", flush=True)
-
-
 # --- parser ---------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -471,32 +362,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Command-centre dashboard for grid-based governance. "
                     "DATABASE_URL chooses the store (default: SQLite under instance/).",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True)  # --lang added below
     _store_commands(sub)
-    _account_commands(sub)
+    cli_accounts.add_parsers(sub)  # user, wall-token
     _api_key_parser(sub)
     _report_commands(sub)
     _simulate_parser(sub)
     cli_officers.add_parser(sub)  # officers: the grid officers' assessment
     cli_db.add_parser(sub)  # db: the schema's migrations and backups
     cli_alerts.add_parser(sub)  # alerts: the early warning (预警)
+    add_lang_option(parser, top=True)  # one language per run: before or after the command
     return parser
 
 
 def _store_commands(sub) -> None:
-    """``serve``, ``demo``, ``import`` and ``summary``."""
-    serve = sub.add_parser("serve", help="serve the dashboard (builds the demo county if empty)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8050)
-    serve.add_argument("--dev", action="store_true", help="Flask's development server")
-    serve.add_argument("--feed-every", type=float, default=serving.FEED_SECONDS,
-                       metavar="SECONDS", help="seconds between the demo feed's steps (10)")
-    serve.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="worker processes (gunicorn; more than 1 needs PostgreSQL, and "
-                            "REDIS_URL to share limits and counts: README, Several workers)")
-    serve.add_argument("--no-feed", action="store_true",
-                       help="on the demo county, do not keep adding cases while serving")
-    serve.set_defaults(run=cmd_serve)
+    """``serve`` (:mod:`dashboard.cli_serve`), ``demo``, ``import`` and ``summary``."""
+    cli_serve.add_parser(sub)
 
     demo = sub.add_parser("demo", help="replace the store's data with a synthetic county")
     demo.add_argument("--scale", choices=["small", "county", "city"], default="county")
@@ -533,39 +414,6 @@ def _store_commands(sub) -> None:
     summary.set_defaults(run=cmd_summary)
 
 
-def _account_commands(sub) -> None:
-    """``user`` and ``wall-token``."""
-    user = sub.add_parser("user", help="accounts: add, list, passwd, disable, signout")
-    user_sub = user.add_subparsers(dest="action", required=True)
-    add = user_sub.add_parser("add", help="create an account (the password is asked for)")
-    add.add_argument("name")
-    add.add_argument("--role", required=True, help="viewer, operator, commander or admin")
-    add.add_argument("--region", help="region code the account is limited to "
-                                      "(default: the whole deployment)")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from the first line of stdin")
-    user_sub.add_parser("list", help="list the accounts")
-    passwd = user_sub.add_parser("passwd", help="change an account's password")
-    passwd.add_argument("name")
-    passwd.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of stdin")
-    off = user_sub.add_parser("disable", help="disable an account")
-    off.add_argument("name")
-    out = user_sub.add_parser("signout", help="end every session of an account (it may "
-                                              "sign in again)")
-    out.add_argument("name")
-    user.set_defaults(run=cmd_user)
-
-    token = sub.add_parser("wall-token", help="a long-lived read-only address for a wall")
-    token.add_argument("--region", help="region code of the wall ('*': whole deployment)")
-    token.add_argument("--label", help="a note to recognise the token by (e.g. the room)")
-    token.add_argument("--list", action="store_true", help="list the display tokens")
-    token.add_argument("--revoke", type=int, metavar="ID", help="revoke token ID")
-    token.add_argument("--base-url", default="http://127.0.0.1:8050",
-                       help="the server's address, for the printed wall address")
-    token.set_defaults(run=cmd_wall_token)
-
-
 def _report_commands(sub) -> None:
     """``audit`` and ``briefing``."""
     log = sub.add_parser("audit", help="print the audit log, newest first")
@@ -586,7 +434,8 @@ def _report_commands(sub) -> None:
     brief = sub.add_parser("briefing", help="the weekly briefing as a PDF or PNG pages")
     brief.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
     brief.add_argument("--region", help="region code (default: the top-level region)")
-    brief.add_argument("--lang", default="zh", help="zh (default) or en")
+    brief.add_argument("--lang", help="zh or en (default: the run's, --lang before the "
+                                      "command or DASHBOARD_LANGUAGE, else zh)")
     brief.add_argument("--out", required=True,
                        help="the PDF file, or the directory for --format png")
     brief.add_argument("--format", choices=["pdf", "png"], default="pdf",
@@ -611,7 +460,7 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     except simulate.SimulateUsage as exc:
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:  # before the first case: nothing to sum up
-        print("interrupted before the first case", file=sys.stderr)
+        print(t("cli_interrupted", settings.language), file=sys.stderr)
         return 130
     return 0
 
@@ -641,24 +490,26 @@ def _simulate_parser(sub) -> None:
 
 def _known_errors() -> tuple[type[BaseException], ...]:
     return (UsageError, SettingsError, UnknownRegion, StoreError, ValueError,
-            FileNotFoundError, importer.ImportFailed)
+            FileNotFoundError, importer.ImportFailed, serving.ServeRefused)
 
 
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
-    """Run one command; return the exit status."""
+    """Run one command; return the exit status. The run's language (``--lang``, else
+    ``settings.language``) words what it prints; ``serve`` keeps ``settings.language`` as
+    the pages' default whatever ``--lang`` says."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    lang = run_language(args)
     try:
         settings = Settings.from_env() if settings is None else settings
-        return args.run(args, settings)
+        lang = run_language(args, default=settings.language)
+        if args.run is cli_serve.cmd_serve:
+            return cli_serve.cmd_serve(args, settings, lang)
+        return args.run(args, settings.with_(language=lang))
     except _known_errors() as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return print_error(exc, lang)
     except (OperationalError, ProgrammingError) as exc:
-        print(f"error: the store could not be used: {exc.orig}", file=sys.stderr)
-        return 2
+        return print_error(UsageError("cli_store_unusable", reason=exc.orig), lang)
     except (DataError, IntegrityError) as exc:  # every write is one transaction: rolled back
         reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else exc
-        print(f"error: the store refused the data, and nothing was written: {reason}",
-              file=sys.stderr)
-        return 2
+        return print_error(UsageError("cli_store_refused", reason=reason), lang)

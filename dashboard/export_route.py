@@ -31,7 +31,7 @@ from data.cases.export import csv_chunks, export_filename
 from data.cases.filter import FilterError
 from data.console_state import BadAddress, ConsoleState
 from data.regions import UnknownRegion
-from data.store import utcnow
+from data.store import deployment_timezone, utcnow
 from layouts.text import t, t_error, word
 
 PATH = "/export/cases.csv"
@@ -76,6 +76,7 @@ def export_csv() -> Response:
         with services.engine().connect() as conn:
             code = region_shown(conn, state.region)  # a user, not a wall; in scope
             require_region_viewer(conn, code)
+            zone = deployment_timezone(conn)  # the file's name says local time
         flt = state.case_filter(code)
         chunks = csv_chunks(services.engine(), flt, now, partial(word, lang=lang),
                             sort_model, filter_model)
@@ -90,7 +91,7 @@ def export_csv() -> Response:
         return _refusal(t("auth_unavailable", lang), 503)
     response = Response(chunks, mimetype="text/csv")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{export_filename(flt, "csv", now)}"')
+        f'attachment; filename="{export_filename(flt, "csv", now, zone)}"')
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

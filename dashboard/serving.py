@@ -1,8 +1,10 @@
 """``serve``: one process with waitress, or ``--workers N`` gunicorn worker processes.
 
-:func:`serve` does, once, in the process that was started: open the store (build the demo
-county into an empty one), make the signing key, print the demo's accounts and wall
-address. Then:
+:func:`serve` does, once, in the process that was started: open the store (refused when a SQLite
+file does not exist or the store holds no regions, unless ``--demo-if-empty`` asks for the
+demo county there), make the signing key, print the demo's accounts and wall address, or
+the commands that make the first admin and a wall address on a store with no accounts.
+Then:
 
 * ``--workers 1`` (the default): the app in this process, served by waitress
   (:func:`dashboard.http_guard.make_server`);
@@ -24,10 +26,12 @@ import signal
 import socket
 import sys
 import time
+from pathlib import Path
 from typing import Callable
 
 from dash import Dash
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError
 
 from dashboard import (
     console_cache, heap, logs, own_address, progress, shared_state, signing_key,
@@ -39,6 +43,7 @@ from data import store
 from data.alerts import book as alert_book
 from data.alerts import params as alert_params
 from data.demo import feed
+from layouts.text import t
 
 #: Seconds between two steps of the demo feed.
 FEED_SECONDS = 10.0
@@ -51,20 +56,49 @@ ALERTS_SECONDS = 2.0
 ALERTS_PACE = 5.0
 
 
+#: The command that builds the demo county, named where ``serve`` will not build it.
+DEMO_COMMAND = "python -m dashboard demo"
+
+
 class ServeRefused(Exception):
-    """``serve`` cannot run as asked; the message says why and what to do instead."""
+    """``serve`` cannot run as asked; ``key`` and ``values`` say why and what to do
+    instead (``layouts.cli_words``), in the run's language; ``str()`` is English."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(t(key, "en", **values))
+        self.key, self.values = key, values
 
 
-def check_workers(workers: int, settings: Settings, engine: Engine) -> None:
-    """Refuse ``--workers N`` that cannot work: below 1, or above 1 on SQLite."""
+def check_workers(workers: int, settings: Settings) -> None:
+    """Refuse ``--workers N`` that cannot work: below 1, or above 1 on SQLite (whose one
+    writer lock, data/intake/create.py ``_SQLITE_WRITER``, holds within one process);
+    before the store is opened."""
     if workers < 1:
-        raise ServeRefused(f"--workers {workers}: at least 1")
-    if workers > 1 and engine.dialect.name == "sqlite":
-        raise ServeRefused(
-            f"--workers {workers} needs PostgreSQL: SQLite lets one writer at a time, and "
-            "this process' writer lock (data/intake/create.py _SQLITE_WRITER) holds only "
-            "within one process; set DATABASE_URL=postgresql+psycopg://... or serve with "
-            "--workers 1")
+        raise ServeRefused("cli_workers_min", workers=workers)
+    if workers > 1 and _address(settings) is not None and \
+            _address(settings).get_backend_name() == "sqlite":
+        raise ServeRefused("cli_workers_sqlite", workers=workers)
+
+
+def _address(settings: Settings) -> URL | None:
+    """The store's address, None when it is none (opening it then says so, in one line)."""
+    try:
+        return make_url(settings.database_url)
+    except ArgumentError:
+        return None
+
+
+def check_store_exists(settings: Settings, demo_if_empty: bool) -> None:
+    """Refuse a SQLite store whose file does not exist (a mistyped path would otherwise
+    become a new folder with a fresh demo county in it), unless ``--demo-if-empty`` asks
+    for the demo there. Before the store is opened, which would make the file."""
+    url = _address(settings)
+    path = None if url is None else url.database
+    if (url is None or url.get_backend_name() != "sqlite" or path in (None, "", ":memory:")
+            or Path(path).exists() or demo_if_empty):
+        return
+    raise ServeRefused("cli_store_missing", path=path, demo=DEMO_COMMAND,
+                       url=url.render_as_string(hide_password=True))
 
 
 def demo_feed_job(engine: Engine, every: float = FEED_SECONDS) -> Callable[[], None] | None:
@@ -129,19 +163,36 @@ def stop_background(running: list[Background]) -> None:
         background.stop()
 
 
-def prepare(engine: Engine, settings: Settings) -> str:
-    """What happens once per ``serve``, before any worker: the demo county in an empty
-    store, and the session-signing key (made now, so workers never race to make it)."""
+def prepare(engine: Engine, settings: Settings, demo_if_empty: bool = False,
+            lang: str = "zh") -> str:
+    """What happens once per ``serve``, before any worker: the demo county in a store that
+    holds no regions when ``demo_if_empty`` says so (else :class:`ServeRefused`: an empty
+    dashboard serves nothing, and nobody gets a demo they did not ask for), and the
+    session-signing key (made now, so workers never race to make it)."""
     from data.demo import county  # the builder is big: loaded when serving only
 
     alert_params.load(settings.alert_rules or None)  # a bad rules file: one line, before any worker
     if store.holds_no_regions(engine):
-        print("the store is empty: building the demo county first (under a minute) ...",
-              flush=True)
-        with progress.shown(False, settings.language) as shown:
+        if not demo_if_empty:
+            url = make_url(settings.database_url).render_as_string(hide_password=True)
+            raise ServeRefused("cli_store_empty", url=url, demo=DEMO_COMMAND)
+        print(t("cli_serve_building_demo", lang), flush=True)
+        with progress.shown(False, lang) as shown:
             report = county.build_demo(engine, progress=shown)
-        print(f"demo county ready: {report.grids} grids, {report.cases} cases", flush=True)
+        print(t("cli_serve_demo_ready", lang, grids=report.grids, cases=report.cases),
+              flush=True)
     return signing_key.signing_key(settings, engine)
+
+
+def feed_words(every: float, lang: str) -> str:
+    """The line ``serve`` says the demo feed with: a step every ``every`` seconds, and how
+    often a new case arrives by day and by night (:mod:`data.demo.feed`'s rates)."""
+    def minutes(factor: float) -> str:
+        return f"{1 / (feed.CASES_PER_MINUTE * factor):.0f}"
+
+    return t("cli_serve_feed", lang, every=f"{every:g}", busy=minutes(feed.BUSY),
+             quiet=minutes(feed.QUIET), busy_from=feed.BUSY_HOURS[0],
+             busy_to=feed.BUSY_HOURS[1])
 
 
 def serve_one(settings: Settings, host: str, port: int, with_feed: bool,
@@ -228,46 +279,43 @@ def check_port(host: str, port: int) -> None:
     printing addresses that do not work) or one another program holds, before anything
     starts."""
     if not 1 <= port <= 65535:
-        raise ServeRefused(f"--port {port}: a port is a number from 1 to 65535")
+        raise ServeRefused("cli_port_range", port=port)
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port,
                                                              type=socket.SOCK_STREAM)[0]
     except socket.gaierror as exc:
-        raise ServeRefused(f"--host {host}: not an address of this machine ({exc.strerror})"
-                           ) from None
+        raise ServeRefused("cli_host_bad", host=host, reason=exc.strerror) from None
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
         try:
             probe.bind(address)
         except OSError as exc:
-            raise ServeRefused(f"port {port} on {host} cannot be used ({exc.strerror}): "
-                               "another server holds it? stop it, or choose another --port"
-                               ) from None
+            raise ServeRefused("cli_port_taken", port=port, host=host,
+                               reason=exc.strerror) from None
 
 
 def serve(settings: Settings, host: str, port: int, workers: int, with_feed: bool,
           announce: Callable[[Engine, str, str], None],
-          feed_every: float = FEED_SECONDS) -> None:
-    """``python -m dashboard serve`` (see the module)."""
+          feed_every: float = FEED_SECONDS, demo_if_empty: bool = False,
+          lang: str = "zh") -> None:
+    """``python -m dashboard serve`` (see the module); ``lang`` words what it prints."""
     if not feed_every > 0:
-        raise ServeRefused(f"--feed-every {feed_every}: a number of seconds above 0")
+        raise ServeRefused("cli_feed_every", value=f"{feed_every:g}")
     check_port(host, port)
+    check_workers(workers, settings)
+    check_store_exists(settings, demo_if_empty)
     logs.configure(settings)
     engine = store.make_engine(settings.database_url)
     store.init_db(engine)
-    check_workers(workers, settings, engine)
-    key = prepare(engine, settings)
+    key = prepare(engine, settings, demo_if_empty, lang)
     announce(engine, f"http://{host}:{port}", key)
     if with_feed and demo_feed_job(engine) is not None:
-        print(f"demo county: new cases arrive every {feed_every:g} s, from the one worker "
-              "leading the background work (--no-feed to stop it)", flush=True)
+        print(feed_words(feed_every, lang), flush=True)
     if workers > 1 and not settings.redis_url:
-        print("without REDIS_URL each worker keeps its own sign-in throttle, intake rate "
-              "limits, print lock and console counts (README: Several workers)",
-              file=sys.stderr, flush=True)
+        print(t("cli_serve_no_redis", lang), file=sys.stderr, flush=True)
     engine.dispose()  # nothing of this process' store is carried into a worker
-    print(f"serving on http://{host}:{port}/"
-          + (f" with {workers} workers" if workers > 1 else ""), flush=True)
+    print(t("cli_serving_workers" if workers > 1 else "cli_serving", lang, host=host,
+            port=port, workers=workers), flush=True)
     if workers > 1:
         serve_workers(settings, host, port, workers, with_feed, feed_every)
     else:

@@ -40,6 +40,7 @@ from data.importer import (
 )
 from data.mapping import TIME_FIELDS, Mapping
 from data.models import Case, CaseEvent, Category, Department
+from data.notes import Note
 from data.readers import SourceTable
 
 CHUNK = 900  # ids per IN (...) list: below SQLite's variable limit on every build
@@ -222,9 +223,11 @@ def _place(regions: pd.DataFrame, chosen: np.ndarray, overlap: np.ndarray, codes
     if unknown.any():
         examples = ", ".join(repr(c) for c in sorted(set(codes[unknown]))[:5])
         report.unknown_region_codes = int(unknown.sum())
-        report.notes.append(
+        report.notes.append(Note(
+            "cli_note_unknown_codes",
             f"{int(unknown.sum())} case(s) outside every boundary carry a region code no "
-            f"region has ({examples}); they are stored unlocated")
+            f"region has ({examples}); they are stored unlocated",
+            n=int(unknown.sum()), examples=examples))
     region_id = np.where(chosen >= 0, chosen, by_code.fillna(-1).to_numpy(np.int64))
     method = np.where(chosen >= 0, schema.LOCATED_BY_POINT,
                       np.where(region_id >= 0, schema.LOCATED_BY_CODE, schema.UNLOCATED))
@@ -290,9 +293,10 @@ def _workflow_times(conn: Connection, index: pd.Index, status: pd.Series,
         due = times["due_at"].fillna(due)
     no_close = int((is_closed & closed_at.isna() & pd.Series(keep)).sum())
     if no_close:
-        report.notes.append(
+        report.notes.append(Note(
+            "cli_note_no_close_time",
             f"{no_close} closed case(s) have no close time: they count as closed, but in "
-            "no period's closed figures")
+            "no period's closed figures", n=no_close))
     return {"reported_at": reported, "filed_at": filed, "dispatched_at": dispatched,
             "resolved_at": resolved, "closed_at": closed_at, "voided_at": voided,
             "due_at": due}

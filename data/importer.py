@@ -28,6 +28,7 @@ from sqlalchemy import Connection, select
 from data.import_checks import RowError, cell_errors, only_shape_errors, shape_errors, shown
 from data.mapping import AT_LOCATION, Mapping, MappingError, load
 from data.models import Region
+from data.notes import Note
 from data.readers import ReadError, SourceTable, read
 
 
@@ -135,11 +136,15 @@ def open_source(path: Path, mapping_path: Path, kind: str, progress: Progress | 
     if table.frame.empty:
         raise ImportFailed(f"{path.name}: the file has no data rows")
     if table.duplicates:
-        table.notes.append(
-            f"{path.name}: the header names {', '.join(repr(n) for n in table.duplicates)} "
-            "more than once; the mapping uses none of them, so they were not read")
+        names = ", ".join(repr(n) for n in table.duplicates)
+        table.notes.append(Note(
+            "cli_note_duplicate_header", f"{path.name}: the header names {names} "
+            "more than once; the mapping uses none of them, so they were not read",
+            file=path.name, names=names))
     if table.blank_rows:
-        table.notes.append(f"{path.name}: {table.blank_rows} empty row(s) skipped")
+        table.notes.append(Note("cli_note_blank_rows",
+                                f"{path.name}: {table.blank_rows} empty row(s) skipped",
+                                file=path.name, n=table.blank_rows))
     return mapping, table
 
 

@@ -141,6 +141,17 @@ def behind_message(state: Status) -> str:
             f"{state.head}: run `{UPGRADE_COMMAND}` (back up the store first)")
 
 
+def behind_error(state: Status) -> StoreError:
+    """:func:`behind_message` as the error, with the key and values the command line
+    words it by in the run's language."""
+    if state.revision is not None and not is_known(state.revision):
+        return StoreError(behind_message(state), "cli_store_newer", revision=state.revision,
+                          head=state.head)
+    return StoreError(behind_message(state),
+                      "cli_store_behind" if state.revision else "cli_store_before_migrations",
+                      revision=state.revision, head=state.head, command=UPGRADE_COMMAND)
+
+
 def is_known(revision: str) -> bool:
     """The revision is one of the code's (not one a newer release made)."""
     try:
@@ -154,7 +165,7 @@ def check_current(engine_or_conn: Engine | Connection) -> Status:
     is at the code's schema or empty."""
     state = status(engine_or_conn)
     if not (state.current or state.empty):
-        raise StoreError(behind_message(state))
+        raise behind_error(state)
     return state
 
 
@@ -182,7 +193,7 @@ def upgrade(engine: Engine, to: str = "head") -> UpgradeReport:
         lock(conn)
         before = status(conn)
         if before.revision is not None and not is_known(before.revision):
-            raise StoreError(behind_message(before))
+            raise behind_error(before)
         config = alembic_config(conn)
         conn.info[rollup_rebuild.UPGRADING] = True  # the rollups' columns may be fewer
         try:

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from data.notes import Note
+
 CSV = (".csv", ".txt", ".tsv")
 EXCEL = (".xlsx", ".xlsm")
 SPATIAL = (".geojson", ".json", ".shp", ".gpkg", ".zip")
@@ -251,8 +253,12 @@ def _read_excel(path: Path) -> SourceTable:
     table = _build(header, rows, numbers, spreadsheet=True)
     table.blank_rows = blank
     if len(sheets) > 1:
-        table.notes.append(f"{path.name}: read its first sheet {sheets[0]!r} only, of "
-                           f"{len(sheets)} ({', '.join(repr(s) for s in sheets[1:])} not read)")
+        others = ", ".join(repr(s) for s in sheets[1:])
+        table.notes.append(Note("cli_note_first_sheet",
+                                f"{path.name}: read its first sheet {sheets[0]!r} only, of "
+                                f"{len(sheets)} ({others} not read)",
+                                file=path.name, sheet=repr(sheets[0]), count=len(sheets),
+                                names=others))
     return table
 
 

@@ -21,6 +21,7 @@ from data.importer import (ImportFailed, ImportReport, Progress, finish_errors, 
                            region_lookup, row_errors, tell)
 from data.mapping import AT_LOCATION, Mapping
 from data.models import Region, RegionLevel
+from data.notes import Note
 from data.readers import SourceTable
 
 
@@ -66,8 +67,10 @@ def _note_repaired(report: ImportReport, repaired: list[tuple[int, str]], bad: s
     if repaired:
         listed = "; ".join(repaired[:5]) + (f"; and {len(repaired) - 5} more"
                                             if len(repaired) > 5 else "")
-        report.notes.append(f"{len(repaired)} invalid boundar{'y' if len(repaired) == 1 else 'ies'}"
-                            f" repaired with shapely's make_valid: {listed}")
+        report.notes.append(Note(
+            "cli_note_repaired",
+            f"{len(repaired)} invalid boundar{'y' if len(repaired) == 1 else 'ies'}"
+            f" repaired with shapely's make_valid: {listed}", n=len(repaired), listed=listed))
 
 
 @dataclass

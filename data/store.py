@@ -41,12 +41,14 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError("the store's address (DATABASE_URL) is not a database address: give "
-                         "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB") from None
+                         "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
+                         "cli_store_not_address") from None
     if parsed.get_backend_name() not in SUPPORTED_STORES:
-        raise StoreError(f"{parsed.get_backend_name()!r} stores are not supported "
-                         f"({parsed.render_as_string(hide_password=True)}): this dashboard "
+        backend, address = parsed.get_backend_name(), parsed.render_as_string(hide_password=True)
+        raise StoreError(f"{backend!r} stores are not supported ({address}): this dashboard "
                          "runs on SQLite (sqlite:///PATH) or PostgreSQL "
-                         "(postgresql+psycopg://USER@HOST/DB)")
+                         "(postgresql+psycopg://USER@HOST/DB)", "cli_store_unsupported",
+                         backend=repr(backend), address=address)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

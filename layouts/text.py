@@ -7,6 +7,7 @@ from data.schema import (
     MEDIATION_FAILURE, MEDIATION_SUCCESS, REPORTED, RESOLVED, SATISFIED, SUSPENDED, VOIDED,
 )
 from layouts.alert_words import ALERT_WORDS
+from layouts.cli_words import CLI_WORDS
 from layouts.deadline_words import DEADLINE_WORDS
 from layouts.ranking_words import RANKING_WORDS
 from layouts.period_words import PERIOD_WORDS
@@ -778,3 +779,5 @@ TEXT["zh"].update(PERIOD_WORDS["zh"])
 TEXT["en"].update(PERIOD_WORDS["en"])
 TEXT["zh"].update(MAPS_WORDS["zh"])
 TEXT["en"].update(MAPS_WORDS["en"])
+TEXT["zh"].update(CLI_WORDS["zh"])
+TEXT["en"].update(CLI_WORDS["en"])

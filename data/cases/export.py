@@ -18,7 +18,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -214,8 +214,11 @@ def export_cases(conn: Connection, flt: CaseFilter, now: datetime, fmt: str,
     return out.getvalue()
 
 
-def export_filename(flt: CaseFilter, fmt: str, now: datetime) -> str:
-    """A file name for an export: ``cases_<region>_<period>_<when>.<fmt>``, ASCII only."""
+def export_filename(flt: CaseFilter, fmt: str, now: datetime,
+                    tz: tzinfo = timezone.utc) -> str:
+    """A file name for an export: ``cases_<region>_<period>_<when>.<fmt>``, ASCII only;
+    ``<when>`` is ``now`` (naive UTC, as stored) in the deployment's zone ``tz``, the time
+    the person who downloads it reads on the pages (issue 18)."""
     if fmt not in EXPORT_FORMATS:
         raise FilterError("format", fmt, "unknown_format", "csv or xlsx")
     region = re.sub(r"[^A-Za-z0-9_]+", "-", flt.region_code or "all").strip("-") or "region"
@@ -223,4 +226,6 @@ def export_filename(flt: CaseFilter, fmt: str, now: datetime) -> str:
         span = f"{flt.first:%Y%m%d}-{flt.last:%Y%m%d}"
     else:
         span = f"last{flt.days or DEFAULT_DAYS}d"
-    return f"cases_{region}_{span}_{now:%Y%m%d-%H%M}.{fmt}"
+    local = now.replace(tzinfo=timezone.utc).astimezone(tz) if now.tzinfo is None else \
+        now.astimezone(tz)
+    return f"cases_{region}_{span}_{local:%Y%m%d-%H%M}.{fmt}"

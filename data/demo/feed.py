@@ -21,8 +21,10 @@ from data import schema, store, workflow
 from data.field.tracks import rebuild_visits
 from data.models import Case, CaseEvent, Category, Officer, Patrol, PatrolPoint, Region
 
-#: Mean new cases per minute in a county (about 700 a day, busiest in office hours).
+#: Mean new cases per minute in a county (about 700 a day, busiest in office hours): times
+#: BUSY between the local hours BUSY_HOURS, times QUIET otherwise.
 CASES_PER_MINUTE = 0.5
+BUSY, QUIET, BUSY_HOURS = 1.6, 0.3, (8, 18)
 PATROL_MINUTES = 125
 
 
@@ -41,7 +43,7 @@ def step(engine: Engine, now: datetime | None = None, seconds: float = 10.0,
             raise NotADemo("the store does not hold the demo county; the feed leaves it alone")
         tz = store.deployment_timezone(conn)
         local_hour = now.replace(tzinfo=timezone.utc).astimezone(tz).hour
-        busy = 1.6 if 8 <= local_hour < 18 else 0.3
+        busy = BUSY if BUSY_HOURS[0] <= local_hour < BUSY_HOURS[1] else QUIET
         expected = CASES_PER_MINUTE * busy * seconds / 60
         n_new = int(expected) + (rng.random() < expected - int(expected))
         if n_new:

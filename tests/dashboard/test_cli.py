@@ -40,15 +40,21 @@ def test_summary_text_is_chinese_by_default(settings, capsys):
     assert "城关镇" in out and "结案率" in out and "50.0%" in out
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["summary", "--region", "NOPE"], "'NOPE'"),
-    (["summary", "--from", "2026-03-01"], "both --from and --to"),
-    (["summary", "--from", "2026-03-10", "--to", "2026-03-01"], "after it ends"),
+@pytest.mark.parametrize("argv, chinese, english", [
+    (["summary", "--region", "NOPE"], "错误：没有编码为 'NOPE' 的区域",
+     "error: no region has the code 'NOPE'"),
+    (["summary", "--from", "2026-03-01"], "错误：请同时给出 --from 和 --to，或都不给",
+     "error: give both --from and --to, or neither"),
+    (["summary", "--from", "2026-03-10", "--to", "2026-03-01"],
+     "错误：时段起点（2026-03-10）晚于终点（2026-03-01）",
+     "error: the period starts (2026-03-10) after it ends (2026-03-01)"),
 ])
-def test_errors_are_one_clear_line_and_status_2(settings, capsys, argv, words):
+def test_errors_are_one_clear_line_and_status_2(settings, capsys, argv, chinese, english):
+    """In the run's language (issue 18): Chinese by default, English with --lang en."""
     assert main(argv, settings) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and words in err and err.count("\n") == 1
+    assert capsys.readouterr().err == chinese + "\n"
+    assert main([*argv, "--lang", "en"], settings) == 2
+    assert capsys.readouterr().err == english + "\n"
 
 
 def test_a_malformed_date_is_refused_by_the_parser(settings, capsys):
@@ -70,12 +76,12 @@ def test_demo_refuses_to_wipe_imported_data_unless_told(settings, capsys):
     # the tiny store is "imported" data: no meta.source = demo
     assert main(["demo", "--scale", "small"], settings) == 2
     err = capsys.readouterr().err
-    assert "holds imported data (4 cases)" in err and "--replace" in err
+    assert "中是导入的数据（4 件案件），demo 会删除它们" in err and "--replace" in err
     engine = store.make_engine(settings.database_url)
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM cases").scalar() == 4
     assert main(["demo", "--scale", "small", "--replace"], settings) == 0
-    assert "demo county built (small" in capsys.readouterr().out
+    assert "演示县已生成（small，种子 42）" in capsys.readouterr().out
     # a demo store may be rebuilt freely
     assert main(["demo", "--scale", "small", "--seed", "3"], settings) == 0
     with engine.connect() as conn:

@@ -116,6 +116,8 @@ def test_a_rule_that_fails_is_named_and_the_others_are_listed(county, capsys, mo
 
 def test_bad_arguments_are_one_line_and_status_2(county, capsys, tmp_path: Path):
     assert main(["alerts", "--region", "NOPE"], county) == 2
+    assert capsys.readouterr().err == "错误：没有编码为 'NOPE' 的区域\n"  # the default: zh
+    assert main(["alerts", "--region", "NOPE", "--lang", "en"], county) == 2
     assert capsys.readouterr().err == "error: no region has the code 'NOPE'\n"
     bad = tmp_path / "rules.toml"
     bad.write_text("[surge]\nmin_count = 0\n", encoding="utf-8")

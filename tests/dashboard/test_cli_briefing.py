@@ -24,7 +24,7 @@ def test_refusals_are_one_line_status_2_and_write_nothing(settings, tmp_path, ca
     out = tmp_path / "out" / "briefing.pdf"
     if argv[-1] == "--out-is-not-pdf":
         argv, out = argv[:-1], tmp_path / "out" / "briefing.txt"
-    status = main(["briefing", *argv, "--out", str(out)], settings)
+    status = main(["briefing", *argv, "--out", str(out)], settings.with_(language="en"))
     err = capsys.readouterr().err
     assert status == 2
     assert err.startswith("error: ") and err.count("\n") == 1, err

@@ -27,7 +27,7 @@ def behind(engine: Engine, tmp_path: Path) -> Settings:
     """Settings on the previous release's store (no revision yet)."""
     previous_store.load(engine)
     return Settings(database_url=engine.url.render_as_string(hide_password=False),
-                    secret_key_file=str(tmp_path / "secret_key"))
+                    secret_key_file=str(tmp_path / "secret_key"), language="en")
 
 
 def _free_port() -> str:
@@ -47,6 +47,9 @@ def test_a_store_behind_is_refused_with_one_line_and_status_2(behind, capsys, ar
     assert main(argv, behind) == 2
     captured = capsys.readouterr()
     assert captured.err == BEHIND
+    assert main(argv, behind.with_(language="zh")) == 2  # the default: in Chinese
+    assert capsys.readouterr().err == ("错误：数据库建于迁移机制之前（没有结构版本），程序需要 "
+                                       "0008：请先备份，再运行 `python -m dashboard db upgrade`\n")
     assert "serving" not in captured.out
     assert previous_store.row_counts(store.make_engine(behind.database_url)) \
         == previous_store.ROWS

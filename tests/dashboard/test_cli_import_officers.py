@@ -37,4 +37,4 @@ def test_import_officers_refuses_with_one_line(settings, tmp_path, capsys):
                    "'G7': no region has them (import the regions first) (nothing was "
                    "imported)"]
     assert main(["import", "officers", str(path)], settings) == 2
-    assert "import officers needs --mapping" in capsys.readouterr().err
+    assert capsys.readouterr().err == "错误：import officers 需要 --mapping（TOML 映射文件）\n"

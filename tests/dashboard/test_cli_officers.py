@@ -69,7 +69,7 @@ def test_a_weights_file(county, capsys, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--region", "NOPE"], "no region has the code 'NOPE'"),
+    (["--region", "NOPE"], "错误：没有编码为 'NOPE' 的区域"),
     (["--from", "2026-03-02"], "give both --from and --to"),
     (["--from", "2026-03-08", "--to", "2026-03-02"], "--from 2026-03-08 is after --to"),
 ])

@@ -1,4 +1,7 @@
-"""``python -m dashboard user ...`` and ``wall-token ...``, called as a user calls them."""
+"""``python -m dashboard user ...`` and ``wall-token ...``, called as a user calls them.
+
+In English (the words are checked here); Chinese, the default, is checked in
+tests/dashboard/test_cli_language.py."""
 
 from __future__ import annotations
 
@@ -14,6 +17,11 @@ from data import store, users
 from tests import tiny_store
 
 PASSWORD = "correct-horse-7"
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.with_(language="en")
 
 
 @pytest.fixture
@@ -90,7 +98,8 @@ def test_list_passwd_and_disable(settings, engine, monkeypatch, capsys):
     users.add_user(engine, "zhang", PASSWORD, "viewer", "T2")
     users.add_user(engine, "boss", PASSWORD, "admin")
     assert main(["user", "list"], settings) == 0
-    lines = capsys.readouterr().out.splitlines()
+    zone, *lines = capsys.readouterr().out.splitlines()
+    assert zone == "times in UTC"  # the tiny store's zone
     assert [line.split()[:4] for line in lines] == [["boss", "admin", "*", "active"],
                                                    ["zhang", "viewer", "T2", "active"]]
     _stdin(monkeypatch, "a-new-password\n")
@@ -101,7 +110,7 @@ def test_list_passwd_and_disable(settings, engine, monkeypatch, capsys):
     assert users.authenticate(engine, "zhang", "a-new-password") is None
     capsys.readouterr()
     main(["user", "list"], settings)
-    assert "disabled" in capsys.readouterr().out.splitlines()[1]
+    assert "disabled" in capsys.readouterr().out.splitlines()[2]
 
 
 def test_wall_token_prints_the_token_and_the_address_then_lists_and_revokes(settings, engine,
@@ -118,7 +127,8 @@ def test_wall_token_prints_the_token_and_the_address_then_lists_and_revokes(sett
     everything = re.search(r"/wall\?token=(\S+)", capsys.readouterr().out).group(1)
     assert users.check_display_token(engine, everything).region_id is None
     assert main(["wall-token", "--list"], settings) == 0
-    listed = capsys.readouterr().out.splitlines()
+    zone, *listed = capsys.readouterr().out.splitlines()
+    assert zone == "times in UTC"
     assert [line.split()[:3] for line in listed] == [["1", "T1", "active"],
                                                     ["2", "*", "active"]]
     assert token not in "".join(listed)  # the list never shows a token
@@ -129,7 +139,7 @@ def test_wall_token_prints_the_token_and_the_address_then_lists_and_revokes(sett
 
 def test_demo_prints_its_accounts_and_they_sign_in(tmp_path, capsys):
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
-    assert main(["demo", "--scale", "small"], settings) == 0
+    assert main(["--lang", "en", "demo", "--scale", "small"], settings) == 0
     out = capsys.readouterr().out
     printed = re.findall(r"^\s+(\S+)\s+password (\S+)\s+(\S+)", out, flags=re.M)
     assert {name for name, _, _ in printed} == {"admin", "commander", "town", "viewer",
@@ -141,12 +151,26 @@ def test_demo_prints_its_accounts_and_they_sign_in(tmp_path, capsys):
     engine.dispose()
 
 
-def test_serve_never_makes_accounts_in_a_store_of_imported_data(settings, engine, capsys):
-    from dashboard.cli import _announce_demo_access
+def test_serve_never_makes_accounts_in_a_store_of_imported_data(settings, engine, capsys,
+                                                                monkeypatch):
+    """It prints how to make the first admin and a wall address instead (issue 18)."""
+    from dashboard.cli_serve import announce_access
 
-    _announce_demo_access(engine, "http://127.0.0.1:8050")
-    assert capsys.readouterr().out == ""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr("sys.executable", "/opt/py/bin/python")
+    announce_access(engine, "en", "http://127.0.0.1:8050")
+    assert capsys.readouterr().out.splitlines() == [
+        "the store has no accounts yet, so nobody can pass the sign-in page. Make the first "
+        "admin (it asks for the password twice):",
+        "  /opt/py/bin/python -m dashboard user add admin --role admin",
+        "a wall address (no sign-in; bookmark it on the wall's browser; the token is shown "
+        "once):",
+        "  /opt/py/bin/python -m dashboard wall-token --region '*' --base-url "
+        "http://127.0.0.1:8050"]
     assert users.list_users(engine) == [] and users.list_display_tokens(engine) == []
+    users.add_user(engine, "boss", PASSWORD, "admin")  # once there is an account: nothing
+    announce_access(engine, "en", "http://127.0.0.1:8050")
+    assert capsys.readouterr().out == ""
 
 
 def test_the_readme_lists_the_demo_accounts(tmp_path):
@@ -164,17 +188,17 @@ def test_the_readme_lists_the_demo_accounts(tmp_path):
 
 def test_serve_prints_the_demo_wall_address_derived_from_the_signing_key(settings, engine,
                                                                           capsys):
-    from dashboard.cli import _announce_demo_access
+    from dashboard.cli_serve import announce_access
 
     with store.transaction(engine) as conn:
         store.set_meta(conn, "source", "demo")
-    _announce_demo_access(engine, "http://127.0.0.1:8050", "k" * 64)
+    announce_access(engine, "en", "http://127.0.0.1:8050", "k" * 64)
     out = capsys.readouterr().out
     token = re.search(r"http://127\.0\.0\.1:8050/wall\?token=(\S+)", out).group(1)
     assert users.check_display_token(engine, token) is not None
     with engine.connect() as conn:
         assert token not in " ".join(conn.exec_driver_sql("SELECT value FROM meta").scalars())
-    _announce_demo_access(engine, "http://127.0.0.1:8050", "k" * 64)  # a restart: the same
+    announce_access(engine, "en", "http://127.0.0.1:8050", "k" * 64)  # a restart: the same
     assert f"/wall?token={token}" in capsys.readouterr().out
 
 

@@ -40,6 +40,21 @@ def tiny(engine):
     return app, clients
 
 
+def test_the_file_name_says_the_deployments_local_time(tiny, engine, monkeypatch):
+    """18:30 UTC on 20 March is 02:30 on the 21st in Shanghai (UTC+8), issue 18."""
+    from datetime import datetime
+
+    from data import store
+
+    app, clients = tiny
+    with store.transaction(engine) as conn:
+        store.set_meta(conn, "timezone", "Asia/Shanghai")
+    monkeypatch.setattr("dashboard.export_route.utcnow", lambda: datetime(2026, 3, 20, 18, 30))
+    response = clients["county"].get(f"/export/cases.csv?region=C&{PERIOD}")
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="cases_C_20260301-20260310_20260321-0230.csv"')
+
+
 def _codes(response) -> list[str]:
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     frame = pd.read_csv(io.BytesIO(response.data), encoding="utf-8-sig", dtype=str,

@@ -474,5 +474,10 @@ def test_the_cli_names_a_store_refusal_in_one_line(tmp_path, capsys, monkeypatch
     assert cli.main(["import", "cases", str(path), "--mapping", str(cases_toml(tmp_path))],
                     settings) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
+        "错误：数据库拒绝了这些数据，未写入任何内容：value too long for type character "
+        "varying(64)"]  # the store's own reason, as it gave it
+    assert cli.main(["--lang", "en", "import", "cases", str(path), "--mapping",
+                     str(cases_toml(tmp_path))], settings) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
         "error: the store refused the data, and nothing was written: value too long for type "
         "character varying(64)"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pandas as pd
@@ -69,6 +71,19 @@ def test_export_filename():
     assert name == "cases_REGION-2-N-W_20260301-20260320_20260320-1200.xlsx"
     assert export.export_filename(CaseFilter(days=7), "csv", NOW) == \
         "cases_all_last7d_20260320-1200.csv"
+
+
+def test_export_filename_is_in_the_deployments_zone():
+    """The time a person reads in the name is the pages' local time (issue 18): 18:30 UTC
+    is 02:30 of the next day in Shanghai (UTC+8), 11:30 the same day in Los Angeles
+    (UTC-7 on 20 March 2026, daylight time)."""
+    evening = datetime(2026, 3, 20, 18, 30)  # naive UTC, as stored
+    assert export.export_filename(CaseFilter(days=7), "csv", evening,
+                                  ZoneInfo("Asia/Shanghai")) == \
+        "cases_all_last7d_20260321-0230.csv"
+    assert export.export_filename(CaseFilter(days=7), "xlsx", evening,
+                                  ZoneInfo("America/Los_Angeles")) == \
+        "cases_all_last7d_20260320-1130.xlsx"
 
 
 def test_neutralise():
