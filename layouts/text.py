@@ -7,6 +7,7 @@ from data.schema import (
     MEDIATION_FAILURE, MEDIATION_SUCCESS, REPORTED, RESOLVED, SATISFIED, SUSPENDED, VOIDED,
 )
 from layouts.alert_words import ALERT_WORDS
+from layouts.console_words import CONSOLE_WORDS
 from layouts.deadline_words import DEADLINE_WORDS
 from layouts.ranking_words import RANKING_WORDS
 from layouts.export_words import EXPORT_WORDS
@@ -774,3 +775,5 @@ TEXT["zh"].update(DEADLINE_WORDS["zh"])
 TEXT["en"].update(DEADLINE_WORDS["en"])
 TEXT["zh"].update(RANKING_WORDS["zh"])
 TEXT["en"].update(RANKING_WORDS["en"])
+TEXT["zh"].update(CONSOLE_WORDS["zh"])
+TEXT["en"].update(CONSOLE_WORDS["en"])
