@@ -20,8 +20,9 @@ def build_user_badge(principal: Principal, lang: str, region_name: str | None = 
                    html.Span(f" · {t('role_' + principal.role, lang)}",
                              className="auth-badge-role")]
     if principal.region_code:
-        parts.append(html.Span(f" · {region_name or principal.region_code}",
-                               title=principal.region_code, className="auth-badge-region"))
+        shown = region_name or principal.region_code
+        parts.append(html.Span(f" · {shown}", className="auth-badge-region",
+                               title=f"{shown} ({principal.region_code})"))
     if principal.role == ADMIN and not principal.is_display:  # the audit log: admins only
         parts.append(html.A(t("audit_link", lang), className="auth-badge-audit",
                             href=AUDIT_PATH + ("?lang=en" if lang == "en" else "")))

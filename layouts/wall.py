@@ -227,8 +227,8 @@ def loading_charts(snap: dict) -> tuple[str, ...]:
     they show a quiet 加载中… instead of bare axes."""
     if not snap.get("pending"):
         return ()
-    trend_frame = snap["trend"]
-    counted = {"trend": bool(trend_frame[["reported", "closed"]].notna().any().any()),
+    past = snap["trend"][["reported", "closed"]].iloc[:-1]  # today's row: the live counts
+    counted = {"trend": bool(past.notna().any().any()),
                "sources": not snap["sources"].empty,
                "top": not snap["subcategories"].empty}
     return tuple(key for key, done in counted.items() if not done)
