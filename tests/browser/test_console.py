@@ -231,6 +231,33 @@ def test_a_deep_link_with_filters_lists_what_sql_counts(browser, live_server):
         arg=str(today))
     context.close()
     _assert_clean(log, live_server.host)
+    _a_scoped_user_lands_on_their_town(browser, live_server, town)
+
+
+def _a_scoped_user_lands_on_their_town(browser, server, town: str) -> None:
+    """Issue 18: a commander of ``town`` opening the console's top lands on the town with
+    the period asked for; their first crumb is the town, and 导出周报 there names the town
+    and the period's week (this week: 7 days end today) and opens that briefing."""
+    engine = _engine(server)
+    password = make_user(engine, "town-landing", "commander", region=town)
+    with engine.connect() as conn:
+        name = conn.scalar(select(Region.name).where(Region.code == town))
+        year, week, _ = local_date(store.utcnow(), store.deployment_timezone(conn)).isocalendar()
+    engine.dispose()
+    context, page, log = open_console(browser, server, "/?period=7d",
+                                      user=("town-landing", password))
+    page.wait_for_function("t => location.pathname === '/region/' + t"
+                           " && location.search === '?period=7d'", arg=town)
+    page.wait_for_selector(f"#console-breadcrumb .crumb.current[data-code='{town}']")
+    assert page.locator("#console-breadcrumb .crumb").count() == 1
+    expected = f"/briefing?week={year}-W{week:02d}&region={town}"
+    page.wait_for_function("href => document.querySelector('#console-briefing')"
+                           ".getAttribute('href') === href", arg=expected)
+    page.goto(f"{server.url}{expected}")
+    page.wait_for_selector(".briefing-print")
+    assert name in page.inner_text(".briefing-print")
+    context.close()
+    _assert_clean(log, server.host)
 
 
 def test_sorting_and_scrolling_load_rows_from_the_server(browser, live_server):
