@@ -430,7 +430,9 @@ def _chart_updates(old: dict, new: dict) -> tuple:
     page was last sent (``old``) and what it shows now (``new``, :func:`shown_values`):
     only the values that moved; ``no_update`` for a chart that did not move. A chart
     that showed 加载中… and now has its values loses the word and gets its axes back."""
-    done = set(old.get("loading", ())) - set(new.get("loading", ()))
+    # a page the server does not remember (restarted) may have shown any of them so
+    was_loading = old.get("loading", ()) if old else ("trend", "sources", "top")
+    done = set(was_loading) - set(new.get("loading", ()))
     trend_patch = no_update
     if old.get("trend") != new["trend"] or "trend" in done:
         trend_patch = Patch()
@@ -446,18 +448,20 @@ def _chart_updates(old: dict, new: dict) -> tuple:
             for trace, values in ((TRACE_REPORTED, reported), (TRACE_CLOSED, closed)):
                 trend_patch["data"][trace]["x"] = days
                 trend_patch["data"][trace]["y"] = values
-    if trend_patch is not no_update:
+    if "trend" in done:
         undress_patch(trend_patch)  # the first values after 加载中…
     pie = no_update
     if old.get("sources") != new["sources"] or "sources" in done:
         pie = Patch()
-        undress_patch(pie, axes=False)
+        if "sources" in done:
+            undress_patch(pie, axes=False)
         ring = pie["data"][TRACE_RING]
         ring["labels"], ring["values"] = new["sources"]
     bars = no_update
     if old.get("top") != new["top"] or "top" in done:
         bars = Patch()
-        undress_patch(bars)
+        if "top" in done:
+            undress_patch(bars)
         labels, counts = new["top"]
         top = bars["data"][TRACE_BARS]
         top["x"] = counts[::-1]
