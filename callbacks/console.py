@@ -38,7 +38,8 @@ from data.cases.listing import case_page
 from data.cases.points import open_case_points
 from data.cases.scope import case_facts
 from data.console_state import BadAddress, ConsoleState, address_lang, is_console_path
-from data.regions import UnknownRegion, ancestors_of, children_of, get_region
+from data.regions import UnknownRegion, ancestors_of, children_of, get_region, root_region
+from data.report import whole_deployment
 from data.store import deployment_timezone, utcnow
 from layouts import console as layout
 from layouts import ids
@@ -85,10 +86,24 @@ def _crumbs(conn, code: str | None) -> list[dict]:
     """The breadcrumb of the region the console opens on (the panels redraw it)."""
     try:
         top = region_shown(conn, code)
-        return [] if top is None else [r.as_dict() for r in ancestors_of(conn,
-                                                                        get_region(conn, top))]
+        return [] if top is None else crumb_trail(
+            conn, [r.as_dict() for r in ancestors_of(conn, get_region(conn, top))])
     except UnknownRegion:
         return []
+
+
+def crumb_trail(conn, crumbs: list[dict]) -> list[dict]:
+    """The crumbs (top-down) the user asking may climb: a region-scoped user's start at
+    their own region (those above it they may not read); with several top-level regions
+    (LA's service regions) an unscoped user's start with the whole deployment
+    (全部区域, :func:`data.report.whole_deployment`), so a drill can be climbed back."""
+    own = getattr(auth.current_user(), "region_code", None)
+    codes = [crumb.get("code") for crumb in crumbs]
+    if own is not None:
+        return crumbs[codes.index(own):] if own in codes else crumbs
+    if crumbs and codes[0] is not None and root_region(conn, None) is None:
+        return [whole_deployment(), *crumbs]
+    return crumbs
 
 
 def control_values(state: ConsoleState) -> tuple:
@@ -178,6 +193,7 @@ def panels(state: ConsoleState, now: datetime | None = None) -> dict:
                 conn, code, now, flt, include_closed=not state.hide_closed))
         positions, patrols = patrol_layer(conn, state, code, now, shapes)  # tracks if asked
         marked = alert_layer(conn, state, code)  # the selected alert's cases
+        view = {**view, "breadcrumb": crumb_trail(conn, list(view.get("breadcrumb") or []))}
     shown = build_panels(view, shapes, points, state.to_query(), lang, code)
     add_patrol_layer(shown["map"], positions, patrols)
     add_alert_layer(shown["map"], marked, lang)
@@ -285,6 +301,20 @@ def export_list(n_csv: int | None, n_xlsx: int | None, store: dict | None,
             "bad_filter", {"parameter": bad.param, "value": bad.value}, lang)
     return dcc.send_bytes(content, name), no_update, ""
 
+
+#: A drill (a click on the map, then its new figure) clears the map's hover label: plotly
+#: keeps the label of the level above over the new map until the mouse moves again.
+UNHOVER_JS = """
+function(figure, click) {
+    var graph = document.querySelector('#%s .js-plotly-plot');
+    var clear = function () {
+        if (graph && window.Plotly && window.Plotly.Fx) { window.Plotly.Fx.unhover(graph); }
+    };
+    clear();
+    window.setTimeout(clear, 50);  // after the new figure is drawn
+    window.setTimeout(clear, 400);
+}
+""" % ids.CONSOLE_MAP
 
 #: The browser opens the streamed CSV's address (a download: the page stays).
 OPEN_EXPORT_JS = """
@@ -394,12 +424,16 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
                   refresh: int | None, store: dict | None):
     """Apply the open form's action to the target cases, each with the version the
     commander saw; say what happened, in words, and refresh everything on success.
+    Returns the words, the refresh counter, the list's deselection, the form's style, the
+    open action and the reason's and note's values: after a success (on some cases at
+    least) the form closes and empties, and the words stand beside the case's redrawn
+    detail; a refusal leaves the form open as filled.
 
     Nothing is written unless the user is a commander of every case's area (an unlocated
     case or an id no case has is refused like one of another area) and the officer a
     dispatch names, if any, is inside that area too."""
     if not n_clicks or not action or not targets or not store:
-        return no_update, no_update, no_update
+        return (no_update,) * 7
     lang = ConsoleState.from_store(store).lang
     now = utcnow()
     engine = services.engine()
@@ -415,7 +449,7 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
             if action == "dispatch" and len(versions) > 1 and officer is None:
                 overrides = suggested_officers(conn, list(versions), now)
     except auth.Forbidden as refused:
-        return refused.message(lang), no_update, no_update
+        return refused.message(lang), *(no_update,) * 6
     params = _params(action, reason, department, officer, due, level, tz)
     items = [(cid, version, overrides.get(cid, {})) for cid, version in versions.items()]
     results = workflow.apply_many(engine, items, action, actor=user.name, now=now,
@@ -430,7 +464,10 @@ def submit_action(n_clicks: int | None, action: str | None, targets: list | None
     if done:
         console_cache.forget_counts()
     bump = (refresh or 0) + 1 if done or changed else no_update
-    return text, bump, bool(done) or no_update
+    if not done:  # refused: the form stays open, as filled, with the reason
+        return text, bump, no_update, *(no_update,) * 4
+    # done: the form closes and empties; the case's detail and the list redraw (bump)
+    return text, bump, True, {"display": "none"}, None, None, None
 
 
 def _params(action: str, reason: str | None, department, officer, due: str | None,
@@ -501,6 +538,8 @@ def register(app: Dash) -> None:
     )(export_list)
     app.clientside_callback(OPEN_EXPORT_JS, Input(ids.CONSOLE_EXPORT_URL, "data"),
                             prevent_initial_call=True)
+    app.clientside_callback(UNHOVER_JS, Input(ids.CONSOLE_MAP, "figure"),
+                            Input(ids.CONSOLE_MAP, "clickData"), prevent_initial_call=True)
     app.callback(
         Output(ids.CONSOLE_CASE, "data"),
         Input(ids.CONSOLE_GRID, "cellClicked"), Input(ids.CONSOLE_MAP, "clickData"),
@@ -530,6 +569,9 @@ def register(app: Dash) -> None:
     app.callback(
         Output(ids.ACTION_FEEDBACK, "children", allow_duplicate=True),
         Output(ids.CONSOLE_REFRESH, "data"), Output(ids.CONSOLE_GRID, "deselectAll"),
+        Output(ids.CONSOLE_FORM, "style", allow_duplicate=True),
+        Output(ids.CONSOLE_ACTION, "data", allow_duplicate=True),
+        Output(ids.ACTION_REASON, "value"), Output(ids.ACTION_NOTE, "value"),
         Input(ids.ACTION_SUBMIT, "n_clicks"), State(ids.CONSOLE_ACTION, "data"),
         State(ids.CONSOLE_TARGETS, "data"), State(ids.ACTION_REASON, "value"),
         State(ids.ACTION_DEPARTMENT, "value"), State(ids.ACTION_OFFICER, "value"),

@@ -22,6 +22,7 @@ from callbacks.officers import render_officers
 from callbacks.wall import render_wall
 from dashboard import auth, services
 from data.console_state import address_lang, is_console_path, region_of_path
+from data.regions import UnknownRegion, get_region
 from data.field.officer_view import is_officers_path, officers_region_of_path
 from layouts import ids
 from layouts.auth import build_user_badge
@@ -83,7 +84,18 @@ def render_page(pathname: str | None, search: str | None, kind: str | None = Non
         page = render_officers(pathname, search)
     else:
         page = render_console(pathname, search)
-    return [*page, build_user_badge(principal, lang)], wanted
+    return [*page, build_user_badge(principal, lang, _own_region_name(principal))], wanted
+
+
+def _own_region_name(principal) -> str | None:
+    """The name of the principal's region (None: unscoped, or a code no region has now)."""
+    if principal.region_code is None:
+        return None
+    with services.engine().connect() as conn:
+        try:
+            return get_region(conn, principal.region_code).name
+        except UnknownRegion:
+            return None
 
 
 def _scoped(principal, options: dict[str, str], keys: tuple[str, ...]) -> dict[str, str]:

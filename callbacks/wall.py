@@ -38,12 +38,13 @@ from layouts.figures import (
     TRACE_BARS, TRACE_CLOSED, TRACE_FLAGGED, TRACE_GRIDS, TRACE_OFFICERS, TRACE_REPORTED,
     TRACE_RING, plot_text, plot_texts, view_ranges,
 )
+from layouts.loading import undress_patch
 from layouts.ranking import ranking_title
 from layouts.text import t
 from layouts.wall import (
     TILE_CHANGE, TILE_VALUE, TILES, build_ranking, build_ticker, build_wall, build_wall_message,
-    flagged_grids, map_values, officer_points, source_series, tile_texts, trend_series, wall_map,
-    wall_parts,
+    flagged_grids, loading_charts, map_values, officer_points, source_series, tile_texts,
+    trend_series, wall_map, wall_parts,
 )
 from layouts.wall_alerts import TRACE_ALERTS, build_alert_count, patch_marks
 
@@ -350,6 +351,7 @@ def shown_values(snap: dict, shapes: dict, metric: str, lang: str,
         # a rate of no cases (NaN) is None there: NaN never equals itself, and a ranking
         # that holds one would be sent again on every refresh
         "ranking": snap["ranking"].by(rank).shown(),
+        "loading": loading_charts(snap),  # charts shown as 加载中… (no values yet)
     }
 
 
@@ -426,9 +428,13 @@ def _tiles_update(old: dict, new: dict):
 def _chart_updates(old: dict, new: dict) -> tuple:
     """Patches of the trend, the sources' ring and the top problems' bars from what the
     page was last sent (``old``) and what it shows now (``new``, :func:`shown_values`):
-    only the values that moved; ``no_update`` for a chart that did not move."""
+    only the values that moved; ``no_update`` for a chart that did not move. A chart
+    that showed 加载中… and now has its values loses the word and gets its axes back."""
+    # a page the server does not remember (restarted) may have shown any of them so
+    was_loading = old.get("loading", ()) if old else ("trend", "sources", "top")
+    done = set(was_loading) - set(new.get("loading", ()))
     trend_patch = no_update
-    if old.get("trend") != new["trend"]:
+    if old.get("trend") != new["trend"] or "trend" in done:
         trend_patch = Patch()
         days, reported, closed = new["trend"]
         if old.get("trend") and old["trend"][0] == days:  # same days: only the counts that moved
@@ -442,14 +448,20 @@ def _chart_updates(old: dict, new: dict) -> tuple:
             for trace, values in ((TRACE_REPORTED, reported), (TRACE_CLOSED, closed)):
                 trend_patch["data"][trace]["x"] = days
                 trend_patch["data"][trace]["y"] = values
+    if "trend" in done:
+        undress_patch(trend_patch)  # the first values after 加载中…
     pie = no_update
-    if old.get("sources") != new["sources"]:
+    if old.get("sources") != new["sources"] or "sources" in done:
         pie = Patch()
+        if "sources" in done:
+            undress_patch(pie, axes=False)
         ring = pie["data"][TRACE_RING]
         ring["labels"], ring["values"] = new["sources"]
     bars = no_update
-    if old.get("top") != new["top"]:
+    if old.get("top") != new["top"] or "top" in done:
         bars = Patch()
+        if "top" in done:
+            undress_patch(bars)
         labels, counts = new["top"]
         top = bars["data"][TRACE_BARS]
         top["x"] = counts[::-1]

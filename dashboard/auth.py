@@ -405,7 +405,7 @@ def _guard_briefing_page() -> Response | None:
 def _guard_console_page() -> Response | None:
     principal = current_user()
     if principal is not None and not principal.is_display:
-        return None
+        return _landing(principal)
     token = request.args.get("token")
     if principal is not None and token:  # a wall's address without /wall: to the wall
         return redirect(f"/wall?token={quote(token)}")
@@ -414,6 +414,17 @@ def _guard_console_page() -> Response | None:
     target = request.full_path if request.query_string else request.path
     lang = "&lang=en" if request.args.get("lang") == "en" else ""
     return redirect(f"/login?next={quote(target, safe='')}{lang}")
+
+
+def _landing(principal: Principal) -> Response | None:
+    """A region-scoped user who opens the console's top (``/``, no region named) lands on
+    the console of their own region, the highest they may read, with the same query: so
+    the address, and every link built from it (导出周报, 网格员考核), names that region."""
+    if request.path != "/" or principal.region_code is None or request.args.get("region"):
+        return None
+    query = request.query_string.decode("latin-1")
+    target = f"/region/{quote(principal.region_code, safe='')}"
+    return redirect(f"{target}?{query}" if query else target)
 
 
 def _notice(key: str, status: int, retry: int) -> Response:

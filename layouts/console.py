@@ -26,6 +26,7 @@ from layouts.figures import MAP_CONFIG
 from layouts.followup import build_followup, build_records
 from layouts.format import deadline_note, format_change, format_value
 from layouts.intake_desk import build_desk, build_desk_button
+from layouts.loading import loading_figure
 from layouts.ranking import fallback_hint, rank_text, ranking_title
 from layouts.text import GRID_WORDS, label, metric_label, region_name, t
 
@@ -201,6 +202,7 @@ def build_console(lang: str, categories: list[str], state: dict,
                                                       "modeBarButtonsToRemove": ["select2d",
                                                                                  "lasso2d"],
                                                       "displaylogo": False},
+                          figure=loading_figure(lang, height=MAP_HEIGHT),
                           style={"height": f"{MAP_HEIGHT}px"}),
                 build_map_legend(lang),
             ], className=f"{panel} map-panel"),
@@ -208,27 +210,11 @@ def build_console(lang: str, categories: list[str], state: dict,
                 html.Section(id=ids.CONSOLE_TILES, className="console-tiles"),
                 html.Section([html.H2(t("trend", lang)),
                               dcc.Graph(id=ids.CONSOLE_TREND, config={"displayModeBar": False},
+                                        figure=loading_figure(lang, height=220),
                                         style={"height": "220px"})], className=panel),
             ], className="console-right"),
         ], className="console-row row-top"),
-        *([] if alerts_panel is None else [html.Div([alerts_panel],
-                                                    className="console-row row-alerts")]),
-        *([] if patrol_panel is None else [html.Div([patrol_panel],
-                                                    className="console-row row-patrol")]),
-        html.Div([
-            html.Section([html.H2(t("top_categories", lang)),
-                          dcc.Graph(id=ids.CONSOLE_CATEGORIES, config={"displayModeBar": False},
-                                    style={"height": "250px"})], className=panel),
-            html.Section([html.H2(t("ranking_title", lang), id=ids.CONSOLE_RANKING_TITLE),
-                          html.Div(id=ids.CONSOLE_RANKING, className="ranking")],
-                         className=panel),
-            html.Section([html.H2(t("compare_title", lang)),
-                          html.Div(id=ids.CONSOLE_COMPARE_TABLE, className="compare-wrap"),
-                          # as tall as its figure: a row per child (figures.compare_height)
-                          dcc.Graph(id=ids.CONSOLE_COMPARE_BARS, config={"displayModeBar": False},
-                                    className="compare-bars")],
-                         className=f"{panel} compare-panel"),
-        ], className="console-row row-middle"),
+        # the case list on the first screen (1920×1080), under the map and the tiles
         html.Div([
             html.Section([
                 html.Div([html.H2(t("case_list", lang)),
@@ -245,7 +231,11 @@ def build_console(lang: str, categories: list[str], state: dict,
                 html.Section([html.H2(t("actions_title", lang)),
                               html.Div(t("actions_select", lang), id=ids.CONSOLE_ACTIONS,
                                        className="actions"),
-                              build_action_form(lang), build_followup(lang)],
+                              build_action_form(lang),
+                              # outside the form: what an action did stays once it closes
+                              html.Div(id=ids.ACTION_FEEDBACK, className="feedback",
+                                       role="status"),
+                              build_followup(lang)],
                              className="actions-panel"),
                 html.Section([html.H2(t("detail_title", lang)),
                               html.Div(id=ids.DUPLICATE_FEEDBACK, className="feedback",
@@ -254,6 +244,26 @@ def build_console(lang: str, categories: list[str], state: dict,
                                        className="detail")], className="detail-panel"),
             ], className=f"{panel} side-panel"),
         ], className="console-row row-bottom"),
+        *([] if alerts_panel is None else [html.Div([alerts_panel],
+                                                    className="console-row row-alerts")]),
+        *([] if patrol_panel is None else [html.Div([patrol_panel],
+                                                    className="console-row row-patrol")]),
+        html.Div([
+            html.Section([html.H2(t("top_categories", lang)),
+                          dcc.Graph(id=ids.CONSOLE_CATEGORIES, config={"displayModeBar": False},
+                                    figure=loading_figure(lang, height=250),
+                                    style={"height": "250px"})], className=panel),
+            html.Section([html.H2(t("ranking_title", lang), id=ids.CONSOLE_RANKING_TITLE),
+                          html.Div(id=ids.CONSOLE_RANKING, className="ranking")],
+                         className=panel),
+            html.Section([html.H2(t("compare_title", lang)),
+                          html.Div(id=ids.CONSOLE_COMPARE_TABLE, className="compare-wrap"),
+                          # as tall as its figure: a row per child (figures.compare_height)
+                          dcc.Graph(id=ids.CONSOLE_COMPARE_BARS, config={"displayModeBar": False},
+                                    figure=loading_figure(lang, height=120),
+                                    className="compare-bars")],
+                         className=f"{panel} compare-panel"),
+        ], className="console-row row-middle"),
         build_desk(lang),
     ], className="console", lang="zh-CN" if lang == "zh" else "en")
 
@@ -442,7 +452,6 @@ def build_action_form(lang: str) -> html.Div:
         html.Div([html.Button(t("submit", lang), id=ids.ACTION_SUBMIT, className="button primary"),
                   html.Button(t("cancel", lang), id=ids.ACTION_CANCEL, className="button")],
                  className="form-buttons"),
-        html.Div(id=ids.ACTION_FEEDBACK, className="feedback", role="status"),
     ], id=ids.CONSOLE_FORM, className="action-form", style={"display": "none"})
 
 

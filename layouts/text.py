@@ -8,6 +8,7 @@ from data.schema import (
 )
 from layouts.alert_words import ALERT_WORDS
 from layouts.cli_words import CLI_WORDS
+from layouts.console_words import CONSOLE_WORDS
 from layouts.deadline_words import DEADLINE_WORDS
 from layouts.ranking_words import RANKING_WORDS
 from layouts.period_words import PERIOD_WORDS
@@ -781,3 +782,5 @@ TEXT["zh"].update(MAPS_WORDS["zh"])
 TEXT["en"].update(MAPS_WORDS["en"])
 TEXT["zh"].update(CLI_WORDS["zh"])
 TEXT["en"].update(CLI_WORDS["en"])
+TEXT["zh"].update(CONSOLE_WORDS["zh"])
+TEXT["en"].update(CONSOLE_WORDS["en"])

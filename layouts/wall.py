@@ -18,6 +18,7 @@ from data.ranking import DEFAULT as DEFAULT_RANK, Ranking
 from layouts import ids
 from layouts.figures import MAP_CONFIG, grid_map, source_split, top_bars, trend
 from layouts.format import deadline_note, format_change, format_value
+from layouts.loading import dress_loading
 from layouts.ranking import rank_fills, rank_text, ranking_title
 from layouts.text import label, metric_label, t
 from layouts.wall_alerts import alert_trace
@@ -189,6 +190,10 @@ def wall_map(snap: dict, shapes: dict, metric: str, lang: str, marks: list | Non
     return figure
 
 
+#: The wall's charts drawn on axes (the sources' ring has none).
+CHARTS_WITH_AXES = ("trend", "top")
+
+
 def wall_parts(snap: dict, shapes: dict, metric: str, lang: str,
                marks: list | None = None, rank: str = DEFAULT_RANK) -> dict[str, object]:
     """The content of every panel for a snapshot (``marks``: the alert markers; ``rank``:
@@ -199,7 +204,7 @@ def wall_parts(snap: dict, shapes: dict, metric: str, lang: str,
     ranking = snap["ranking"].by(rank)
     days, reported, closed = trend_series(snap["trend"])
     tops = snap["subcategories"]
-    return {
+    shown = {
         "tiles": build_tiles(snap["counters"], lang),
         "ticker": build_ticker(snap["newest"], tz, lang),
         "ranking": build_ranking(ranking, lang),
@@ -213,6 +218,22 @@ def wall_parts(snap: dict, shapes: dict, metric: str, lang: str,
         "top": top_bars(tops["key"].tolist(), tops["n"].tolist(), width=TOP_SIZE[0],
                         height=TOP_SIZE[1]),
     }
+    for key in loading_charts(snap):  # the traces stay: the refresh patches values in
+        dress_loading(shown[key], lang, axes=key in CHARTS_WITH_AXES)
+    return shown
+
+
+def loading_charts(snap: dict) -> tuple[str, ...]:
+    """The charts (keys of :func:`wall_parts`) a snapshot has no values for yet, its
+    30-day panels being counted for the first time today (:func:`data.wall.pending_panels`):
+    they show a quiet 加载中… instead of bare axes."""
+    if not snap.get("pending"):
+        return ()
+    past = snap["trend"][["reported", "closed"]].iloc[:-1]  # today's row: the live counts
+    counted = {"trend": bool(past.notna().any().any()),
+               "sources": not snap["sources"].empty,
+               "top": not snap["subcategories"].empty}
+    return tuple(key for key, done in counted.items() if not done)
 
 
 def build_wall(snap: dict, shapes: dict, metric: str, lang: str, refresh_seconds: int,

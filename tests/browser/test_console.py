@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 
 from data import report, schema, store
 from data.metrics import local_date, period_for
-from data.models import Case, CaseEvent, Region, RegionAncestor
+from data.models import Case, CaseEvent, Department, Region, RegionAncestor
 from layouts.format import format_value
 from tests.auth_helpers import make_user
 from tests.browser.conftest import open_console
@@ -169,6 +169,11 @@ def test_drill_down_by_clicking_the_map_and_back(browser, live_server, artifacts
         page.wait_for_timeout(300)  # let the map settle after a redraw
         _click_map_area(page, child["code"])
         _wait_region(page, child["code"])
+        # the hover label of the level above does not float over the new map (issue 18)
+        page.wait_for_function("() => !document.querySelector("
+                               "'#console-map .hoverlayer .hovertext')")
+        if level == 0:
+            page.screenshot(path=str(artifacts_dir / "console-after-drill.png"))
         path.append(child["code"])
         _assert_tiles(page, _summary(live_server, child["code"]))
         crumbs = page.locator("#console-breadcrumb .crumb").evaluate_all(
@@ -226,6 +231,33 @@ def test_a_deep_link_with_filters_lists_what_sql_counts(browser, live_server):
         arg=str(today))
     context.close()
     _assert_clean(log, live_server.host)
+    _a_scoped_user_lands_on_their_town(browser, live_server, town)
+
+
+def _a_scoped_user_lands_on_their_town(browser, server, town: str) -> None:
+    """Issue 18: a commander of ``town`` opening the console's top lands on the town with
+    the period asked for; their first crumb is the town, and 导出周报 there names the town
+    and the period's week (this week: 7 days end today) and opens that briefing."""
+    engine = _engine(server)
+    password = make_user(engine, "town-landing", "commander", region=town)
+    with engine.connect() as conn:
+        name = conn.scalar(select(Region.name).where(Region.code == town))
+        year, week, _ = local_date(store.utcnow(), store.deployment_timezone(conn)).isocalendar()
+    engine.dispose()
+    context, page, log = open_console(browser, server, "/?period=7d",
+                                      user=("town-landing", password))
+    page.wait_for_function("t => location.pathname === '/region/' + t"
+                           " && location.search === '?period=7d'", arg=town)
+    page.wait_for_selector(f"#console-breadcrumb .crumb.current[data-code='{town}']")
+    assert page.locator("#console-breadcrumb .crumb").count() == 1
+    expected = f"/briefing?week={year}-W{week:02d}&region={town}"
+    page.wait_for_function("href => document.querySelector('#console-briefing')"
+                           ".getAttribute('href') === href", arg=expected)
+    page.goto(f"{server.url}{expected}")
+    page.wait_for_selector(".briefing-print")
+    assert name in page.inner_text(".briefing-print")
+    context.close()
+    _assert_clean(log, server.host)
 
 
 def test_sorting_and_scrolling_load_rows_from_the_server(browser, live_server):
@@ -370,6 +402,11 @@ def test_dispatching_a_case_from_the_list(browser, console_server, artifacts_dir
     page.click("#action-submit")
     page.wait_for_function(
         "() => document.querySelector('#action-feedback').innerText.includes('已完成')")
+    # the form closes, and the case's detail shows what the dispatch did (issue 18)
+    page.wait_for_selector("#console-form", state="hidden")
+    page.wait_for_function(
+        "() => document.querySelector('#console-detail').innerText.includes('已派遣')")
+    page.screenshot(path=str(artifacts_dir / "console-dispatched.png"))
     engine = _engine(console_server)
     with engine.connect() as conn:
         status, department, version = conn.execute(
@@ -380,6 +417,10 @@ def test_dispatching_a_case_from_the_list(browser, console_server, artifacts_dir
     engine.dispose()
     assert status == schema.DISPATCHED and department is not None
     assert events == [("dispatch", "test-admin")]
+    with _engine(console_server).connect() as conn:
+        department_name = conn.scalar(select(Department.name)
+                                      .where(Department.id == department))
+    assert department_name in page.inner_text("#console-detail")
     # the list shows the new status without a reload
     page.wait_for_function(
         "() => document.querySelector(\"#console-grid .ag-row[row-index='0'] "
@@ -407,6 +448,9 @@ def test_two_commanders_dispatch_the_same_case(browser, console_server, artifact
     page_b.screenshot(path=str(artifacts_dir / "console-conflict.png"))
     assert sum("已完成" in s for s in said) == 1, said
     assert sum("案件已被他人修改" in s for s in said) == 1, said
+    # the one who was refused still has the form open, the one who succeeded does not
+    shown = [page.is_visible("#console-form") for page in (page_a, page_b)]
+    assert shown == ["案件已被他人修改" in s for s in said], (shown, said)
     engine = _engine(console_server)
     with engine.connect() as conn:
         events = conn.execute(select(CaseEvent.actor).where(

@@ -6,6 +6,7 @@ by its address), on the hand-built tiny store; Chromium itself is in tests/brows
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,10 @@ from dashboard.app import create_app
 from dashboard.settings import Settings
 from data import store
 from tests import tiny_store
-from tests.auth_helpers import acting_as, make_user, make_wall_token, sign_in
+from layouts import ids
+from tests.auth_helpers import (
+    acting_as, callback_body, make_user, make_wall_token, post_callback, router_body, sign_in,
+)
 
 
 @pytest.fixture
@@ -106,6 +110,36 @@ def test_the_console_link_follows_the_console_address(app, engine):
         assert briefing_link("/", "") == "/briefing?week=2026-W10"
         # a console on a code no region has (it says so) links to the current briefing
         assert briefing_link("/region/NO-SUCH", "") == "/briefing"
+
+
+def test_a_scoped_user_lands_on_their_region_whose_briefing_link_works(app, engine):
+    """Issue 18: a town's commander opening the console's top lands on their town, with
+    the period they asked for; the 导出周报 link there names the town and the week of
+    that period, and the briefing it opens is allowed. Another town stays refused."""
+    password = make_user(engine, "town", "commander", region="T1")
+    client = app.server.test_client()
+    sign_in(client, "town", password)
+    period = "period=custom&from=2026-03-01&to=2026-03-10"
+    landing = client.get(f"/?{period}")
+    assert landing.status_code == 302
+    assert landing.headers["Location"] == f"/region/T1?{period}"
+    assert client.get("/").headers["Location"] == "/region/T1"
+    assert client.get(f"/region/T1?{period}").status_code == 200  # no loop
+    link = post_callback(client, callback_body(app, f"{ids.CONSOLE_BRIEFING}.href", {
+        f"{ids.URL}.pathname": "/region/T1", f"{ids.URL}.search": f"?{period}"}))
+    # the period ends on Tuesday 2026-03-10: ISO week 2026-W11
+    href = link.get_json()["response"][ids.CONSOLE_BRIEFING]["href"]
+    assert href == "/briefing?week=2026-W11&region=T1"
+    opened = post_callback(client, router_body("/briefing", href[len("/briefing"):], app=app))
+    assert opened.status_code == 200
+    assert "城关镇" in json.dumps(opened.get_json(), ensure_ascii=False)
+    other = post_callback(client, router_body("/briefing", "?week=2026-W11&region=T2",
+                                              app=app))
+    assert other.status_code == 403
+    # an unscoped user keeps the whole deployment's top
+    admin = app.server.test_client()
+    sign_in(admin, "boss", make_user(engine, "boss", "admin"))
+    assert admin.get(f"/?{period}").status_code == 200
 
 
 def test_a_weights_file_that_cannot_be_used_is_a_plain_message(tmp_path: Path):

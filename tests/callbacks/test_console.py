@@ -14,15 +14,16 @@ from pathlib import Path
 import pytest
 from dash import no_update
 from flask import g
-from sqlalchemy import select
+from shapely import box, to_wkb
+from sqlalchemy import insert, select
 
 from callbacks import console as cb
 from dashboard import console_cache
 from dashboard.app import create_app
 from dashboard.settings import Settings
-from data import report
+from data import report, store
 from data.console_state import ConsoleState, region_of_path
-from data.models import Case, CaseEvent
+from data.models import Case, CaseEvent, Region
 from data.users import Principal
 from layouts import ids
 from layouts.console_panels import PANEL_KEYS
@@ -180,11 +181,42 @@ def test_an_unknown_region_is_a_message(app):
     assert out[-1] == "No region has the code ZZZ"
 
 
+def _crumbs(out) -> list[tuple[str, str | None]]:
+    """(text, link) of each crumb the panels' breadcrumb shows (the current one: no link)."""
+    crumbs = []
+    for part in dict(zip(PANEL_KEYS, out))["breadcrumb"]:
+        if "crumb" in part.className.split():
+            link = part.children if not isinstance(part.children, str) else None
+            crumbs.append((_texts(part)[0], None if link is None else link.href))
+    return crumbs
+
+
 def test_a_scoped_user_opens_on_their_own_region(app):
+    # the first crumb is their region: the county above it is no link they could follow
     with _as(app, "viewer", region="T2"):
         out = cb.update_panels(_state("/"), 0)
-    crumbs = [c for c in _texts(dict(zip(PANEL_KEYS, out))["breadcrumb"]) if c != "›"]
-    assert crumbs == ["清源县", "青山镇"]
+        below = cb.update_panels(_state("/region/G3"), 0)
+    assert _crumbs(out) == [("青山镇", None)]
+    assert _crumbs(below) == [("青山镇", "/region/T2?period=custom&from=2026-03-01"
+                                         "&to=2026-03-10"), ("青山镇第1网格", None)]
+
+
+def test_several_top_regions_get_a_crumb_for_the_whole_deployment(app):
+    with _as(app):  # one top region: it is the whole deployment, no crumb above it
+        assert _crumbs(cb.update_panels(_state("/region/T1", ""), 0))[0] == ("清源县", "/region/C")
+    with store.transaction(_engine(app)) as conn:  # a second county beside 清源县
+        conn.execute(insert(Region).values(id=7, code="C2", name="白石县", level="区县", depth=0,
+                                           parent_id=None, geometry=to_wkb(box(9, 0, 10, 1))))
+        store.rebuild_region_ancestors(conn)
+        store.bump_data_version(conn)
+    with _as(app):
+        drilled = cb.update_panels(_state("/region/T1", ""), 0)
+        top = cb.update_panels(_state("/", ""), 0)
+    assert _crumbs(drilled) == [("全部区域", "/"), ("清源县", "/region/C"), ("城关镇", None)]
+    assert _crumbs(top) == [("全部区域", None)]
+    with _as(app, "viewer", region="T1"):  # not for a scoped user: they may not read it
+        assert _crumbs(cb.update_panels(_state("/region/G1", ""), 0)) == [
+            ("城关镇", "/region/T1"), ("城关镇第1网格", None)]
 
 
 # --- the case list ----------------------------------------------------------------------------
@@ -280,9 +312,11 @@ def test_the_form_shows_the_fields_of_the_action(app):
 def test_an_action_is_applied_and_recorded_with_the_actor(app):
     case_id, version, _ = _case(app, "K2")
     with _as(app, name="张指挥"):
-        said, refresh, deselect = _submit(app, "urge", [{"id": case_id, "version": version,
-                                                         "code": "K2"}], note="请尽快处理")
+        said, refresh, deselect, *form = _submit(
+            app, "urge", [{"id": case_id, "version": version, "code": "K2"}], note="请尽快处理")
     assert "已完成" in said and refresh == 4 and deselect is True
+    # done: the form closes and empties (style, action, reason, note)
+    assert form == [{"display": "none"}, None, None, None]
     with _engine(app).connect() as conn:
         events = conn.execute(select(CaseEvent.action, CaseEvent.actor, CaseEvent.note)
                               .where(CaseEvent.case_id == case_id)).all()
@@ -294,12 +328,13 @@ def test_workflow_refusals_are_worded_and_nothing_is_written(app):
     case_id, version, _ = _case(app, "K2")
     target = [{"id": case_id, "version": version, "code": "K2"}]
     with _as(app):
-        illegal, refresh, _ = _submit(app, "close", target)
-        missing, _, _ = _submit(app, "return", target, lang="en")
-        stale, stale_refresh, _ = _submit(app, "urge", [{**target[0], "version": version - 1}],
-                                          note="x")
+        illegal, refresh, _, *form = _submit(app, "close", target)
+        missing, *_ = _submit(app, "return", target, lang="en")
+        stale, stale_refresh, *_ = _submit(app, "urge", [{**target[0], "version": version - 1}],
+                                           note="x")
     assert "K2" in illegal and "不能执行" in illegal and "已派遣" in illegal
     assert refresh is no_update
+    assert form == [no_update] * 4  # refused: the form stays open as filled
     assert "Reason" in missing and "required" in missing
     assert "案件已被他人修改" in stale and stale_refresh == 4  # redraw: show the case as it is
     assert _case(app, "K2")[1] == version
@@ -310,7 +345,7 @@ def test_workflow_refusals_are_worded_and_nothing_is_written(app):
 def test_a_viewer_may_not_act(app):
     case_id, version, _ = _case(app, "K2")
     with _as(app, "viewer"):
-        said, refresh, _ = _submit(app, "urge", [{"id": case_id, "version": version}], note="x")
+        said, refresh, *_ = _submit(app, "urge", [{"id": case_id, "version": version}], note="x")
     assert "指挥员" in said and refresh is no_update
     assert _case(app, "K2")[1] == version
 
@@ -318,11 +353,11 @@ def test_a_viewer_may_not_act(app):
 def test_a_commander_of_another_town_may_not_act(app):
     case_id, version, _ = _case(app, "K2")  # K2 lies in G2, under T1
     with _as(app, "commander", region="T2"):
-        said, refresh, _ = _submit(app, "urge", [{"id": case_id, "version": version}], note="x")
+        said, refresh, *_ = _submit(app, "urge", [{"id": case_id, "version": version}], note="x")
     # refused in words that name neither the case's grid nor whether the case exists
     assert "G2" not in said and "辖区" in said and refresh is no_update
     with _as(app, "commander", region="T2"):
-        unknown, _, _ = _submit(app, "urge", [{"id": 99999, "version": 1}], note="x")
+        unknown, *_ = _submit(app, "urge", [{"id": 99999, "version": 1}], note="x")
     assert unknown == said
     assert _case(app, "K2")[1] == version
 

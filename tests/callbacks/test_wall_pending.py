@@ -58,6 +58,15 @@ def test_a_wall_shows_at_once_and_its_refresh_brings_the_30_day_panels(slow_coun
         assert state["pending"] is True
         assert _tile_text(page, "closure_rate") == "—"
         assert _tile_text(page, "open") != "—"  # the counts of now are there at once
+        # the uncounted charts say 加载中… on no axes (issue 18), their traces kept for
+        # the refresh's patches
+        for chart in (ids.WALL_TREND, ids.WALL_SOURCES, ids.WALL_TOP):
+            figure = _find(page, chart).figure
+            assert [a.text for a in figure.layout.annotations] == ["加载中…"], chart
+            assert figure.data, chart
+        for chart in (ids.WALL_TREND, ids.WALL_TOP):
+            layout = _find(page, chart).figure.layout
+            assert layout.xaxis.visible is False and layout.yaxis.visible is False
         # nothing changed, but the page waits for its panels: the refresh looks again
         still = wall_cb.refresh_wall(1, state)
         assert still[0] is no_update and "pending" not in str(still[7].to_plotly_json())
@@ -73,6 +82,11 @@ def test_a_wall_shows_at_once_and_its_refresh_brings_the_30_day_panels(slow_coun
                                       "props", "children")]
         assert value.endswith("%")
         assert answer[3] is not no_update and answer[6] is not no_update  # trend, ranking
+        # the counted charts lose the word and get their axes back
+        for chart in (answer[3], answer[5]):  # trend, top problems
+            assert _assigned(chart)[("layout", "annotations")] == []
+            assert _assigned(chart)[("layout", "xaxis", "visible")] is True
+        assert _assigned(answer[4])[("layout", "annotations")] == []  # sources (no axes)
         # the page has its panels: an unchanged store is "alive" again
         state = {**state, "pending": False}
         assert wall_cb.refresh_wall(3, state)[:8] == tuple([no_update] * 8)

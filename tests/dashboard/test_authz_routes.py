@@ -94,10 +94,15 @@ def test_pages_are_shells_for_those_who_may_open_them(world):
             for who in PRINCIPALS:
                 response = world.get(who, path)
                 expected = signed_out if who.scope is None else wall if who.display else user
-                assert response.status_code == expected, f"{path} as {who.name}"
+                # a region-scoped user opening the console's top lands on their region
+                lands = path == "/" and who.scope not in (None, "*") and not who.display
+                assert response.status_code == (302 if lands else expected), \
+                    f"{path} as {who.name}"
                 text = response_text(response)
                 assert not [m for m in every if m in text], f"{path} as {who.name}"
-                if response.status_code == 302:
+                if lands:
+                    assert response.headers["Location"] == f"/region/{who.scope}"
+                elif response.status_code == 302:
                     assert response.headers["Location"].startswith("/login?next=")
 
 

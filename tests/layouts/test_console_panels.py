@@ -51,3 +51,40 @@ def test_rows_and_points_carry_words_beside_keys():
                           {"id": 2, "code": "K2", "lon": None, "lat": None}])
     assert points == [{"id": 1, "code": "K1", "lon": 1, "lat": 2, "light": None,
                        "closed": True, "long_unfixed": False}]
+
+
+def test_the_console_s_charts_start_as_a_quiet_loading_state():
+    """Issue 18: until their data arrives the charts show no bare axes (plotly's −1…6),
+    only a small 加载中… / Loading… on hidden axes, the user's badge names the region."""
+    from dash import dcc
+
+    from data.console_state import ConsoleState
+    from layouts.console import build_console
+
+    def graphs(component) -> list:
+        found = [component] if isinstance(component, dcc.Graph) else []
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                found += graphs(child)
+        return found
+
+    for lang, word in (("zh", "加载中…"), ("en", "Loading…")):
+        shown = [g for g in graphs(build_console(lang, [], ConsoleState(lang=lang).to_store()))
+                 if g.id.startswith("console-")]  # not the hotline desk's own map
+        assert len(shown) == 4  # map, trend, top categories, comparison bars
+        for graph in shown:
+            layout = graph.figure.layout
+            assert [a.text for a in layout.annotations] == [word], graph.id
+            assert layout.xaxis.visible is False and layout.yaxis.visible is False
+            assert not graph.figure.data
+
+
+def test_the_user_badge_names_the_region_with_its_code_on_hover():
+    from data.users import Principal
+    from layouts.auth import build_user_badge
+
+    town = Principal("town", "commander", 2, "370199001")
+    (region,) = [c for c in build_user_badge(town, "zh", "城关镇").children
+                 if getattr(c, "className", "") == "auth-badge-region"]
+    assert region.children == " · 城关镇" and region.title == "城关镇 (370199001)"
