@@ -15,9 +15,14 @@ TEST_PACKAGES := chromium fonts-noto-cjk postgresql poppler-utils redis-server n
 run: install system-run
 	$(PY) -m dashboard serve --demo-if-empty --host $(HOST) --port $(PORT)
 
+# The suite on pytest-xdist workers, one per core and at most two (PYTEST_ARGS=-n0 runs it
+# in one process; later arguments win), each test file on one worker (its module fixtures
+# built once). scripts/test.sh starts a PostgreSQL and a Redis of the run's own and stops
+# them when it ends, whatever the outcome; its exit status is pytest's.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -ge 2 ] && echo 2 || echo 0)
+
 test: install-test system-test
-	TEST_POSTGRES_URL="$$(scripts/start-postgres.sh)" TEST_REDIS_URL="$$(scripts/start-redis.sh)" \
-		$(PY) -m pytest $(PYTEST_ARGS)
+	PYTHON=$(PY) scripts/test.sh -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

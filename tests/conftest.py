@@ -3,7 +3,9 @@
 ``engine`` runs each test that uses it against both stores: a fresh SQLite file, and the
 PostgreSQL server named by ``TEST_POSTGRES_URL`` (``make test`` starts one). Without that
 variable the PostgreSQL half is skipped locally and fails under CI, so CI never passes
-on SQLite alone.
+on SQLite alone. Under pytest-xdist (``make test`` runs two workers) each worker has its
+own PostgreSQL database (``<name>_gw0``, ``<name>_gw1``, made on the server) and its own
+Redis database number, so no worker empties or drops the store another is using.
 
 A fresh store is cheap to hand out: the SQLite half copies a file ``init_db`` made once per
 session, and the PostgreSQL half empties the tables (``TRUNCATE ... RESTART IDENTITY``)
@@ -18,9 +20,10 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 
 from data import migrate, store
 from data.models import Base
@@ -42,8 +45,46 @@ def load_la311(engine: Engine):
     return regions, cases
 
 
+def xdist_worker() -> int | None:
+    """This process's number among pytest-xdist's workers (``gw3`` is 3), None when the
+    run is not split (``-n0``, or no pytest-xdist)."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else None
+
+
+def _worker_database(url: str, worker: int) -> str:
+    """``url`` with its database named for the worker (``dashboard_test`` becomes
+    ``dashboard_test_gw1``), created on the server if it is not there yet: each worker has
+    a store of its own, whose tables the others never empty or drop."""
+    base = make_url(url)
+    name = f"{base.database}_gw{worker}"
+    admin = store.make_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                  {"name": name}).first()
+            if exists is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _postgres_url() -> str | None:
-    return os.environ.get("TEST_POSTGRES_URL") or None
+    url = os.environ.get("TEST_POSTGRES_URL") or None
+    worker = xdist_worker()
+    return url if url is None or worker is None else _worker_database(url, worker)
+
+
+def _worker_redis_url(url: str, worker: int | None) -> str:
+    """``url`` with worker N on database number (the URL's) + N: the workers' keys never
+    meet, whatever a test writes or deletes (``make test``'s Redis is the run's own, from
+    database 0; a developer's TEST_REDIS_URL=.../4 under -n 2 uses 4 and 5)."""
+    if worker is None:
+        return url
+    parts = urlsplit(url)
+    first = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{first + worker}"))
 
 
 #: The schema of a PostgreSQL store as the catalog has it: tables, columns, indexes,
@@ -95,7 +136,7 @@ def redis_url() -> str:
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
             pytest.fail("CI must test Redis too: TEST_REDIS_URL is not set")
         pytest.skip("TEST_REDIS_URL not set (make test starts a Redis and sets it)")
-    return url
+    return _worker_redis_url(url, xdist_worker())
 
 
 @pytest.fixture(scope="session")
