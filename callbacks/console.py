@@ -302,10 +302,15 @@ def export_list(n_csv: int | None, n_xlsx: int | None, store: dict | None,
     return dcc.send_bytes(content, name), no_update, ""
 
 
-#: A drill (a click on the map, then its new figure) clears the map's hover label: plotly
-#: keeps the label of the level above over the new map until the mouse moves again.
+#: A drill (a new region's map) clears the map's hover label: plotly keeps the label of the
+#: level above over the new map until the mouse moves again. A redraw of the same region's
+#: map (an officer's tracks, a refresh; same ``uirevision``) leaves the hover alone: clearing
+#: it then could swallow a click that was on its way.
 UNHOVER_JS = """
-function(figure, click) {
+function(figure) {
+    var revision = figure && figure.layout ? figure.layout.uirevision : null;
+    if (revision === window._consoleMapRevision) { return; }
+    window._consoleMapRevision = revision;
     var graph = document.querySelector('#%s .js-plotly-plot');
     var clear = function () {
         if (graph && window.Plotly && window.Plotly.Fx) { window.Plotly.Fx.unhover(graph); }
@@ -539,7 +544,7 @@ def register(app: Dash) -> None:
     app.clientside_callback(OPEN_EXPORT_JS, Input(ids.CONSOLE_EXPORT_URL, "data"),
                             prevent_initial_call=True)
     app.clientside_callback(UNHOVER_JS, Input(ids.CONSOLE_MAP, "figure"),
-                            Input(ids.CONSOLE_MAP, "clickData"), prevent_initial_call=True)
+                            prevent_initial_call=True)
     app.callback(
         Output(ids.CONSOLE_CASE, "data"),
         Input(ids.CONSOLE_GRID, "cellClicked"), Input(ids.CONSOLE_MAP, "clickData"),

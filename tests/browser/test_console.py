@@ -237,12 +237,14 @@ def test_a_deep_link_with_filters_lists_what_sql_counts(browser, live_server):
 def _a_scoped_user_lands_on_their_town(browser, server, town: str) -> None:
     """Issue 18: a commander of ``town`` opening the console's top lands on the town with
     the period asked for; their first crumb is the town, and 导出周报 there names the town
-    and the period's week (this week: 7 days end today) and opens that briefing."""
+    and a whole week (7 days ending today end in a running week: the last complete one) and
+    opens that briefing."""
     engine = _engine(server)
     password = make_user(engine, "town-landing", "commander", region=town)
     with engine.connect() as conn:
         name = conn.scalar(select(Region.name).where(Region.code == town))
-        year, week, _ = local_date(store.utcnow(), store.deployment_timezone(conn)).isocalendar()
+        today = local_date(store.utcnow(), store.deployment_timezone(conn))
+        year, week, _ = (today - timedelta(days=7)).isocalendar()
     engine.dispose()
     context, page, log = open_console(browser, server, "/?period=7d",
                                       user=("town-landing", password))

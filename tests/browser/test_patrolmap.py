@@ -124,6 +124,9 @@ def test_an_officer_picked_draws_their_day_and_a_click_on_it_still_drills(browse
         assert _patrol_traces(page) == {"patrol-1": 2}
         # click the track's end, a square in G2: the console drills there, tracks and all
         end = page.locator("#console-map .scattergeo .point").last
+        # the patrol panel sits below the case list (issue 18): picking the officer there
+        # scrolled the map out of sight, as a user would scroll back to it
+        page.locator("#console-map").scroll_into_view_if_needed()
         box = end.bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.wait_for_function("() => location.pathname === '/region/G2'")
