@@ -274,7 +274,8 @@ def build_map_legend(lang: str) -> html.Div:
         return html.Span([html.I(className=f"dot {cls}"), text], className="legend-item")
     return html.Div([item("green", t("light_green", lang)), item("yellow", t("light_yellow", lang)),
                      item("red", t("light_red", lang)), item("grey", t("legend_closed", lang)),
-                     item("ring", t("legend_long_unfixed", lang))], className="map-legend")
+                     item("ring", t("legend_long_unfixed", lang)),
+                     item("star", t("legend_officer", lang))], className="map-legend")
 
 
 def build_breadcrumb(crumbs: list[dict], query: dict, lang: str) -> list:

@@ -368,8 +368,8 @@ def add_patrol_layer(fig: go.Figure, positions: list[dict], patrols: list[dict])
         text=plot_texts(p["hover"] for p in positions), name="positions",
         customdata=[p.get("region") for p in positions],
         hovertemplate="%{text}<extra></extra>", showlegend=False,
-        marker=dict(symbol="star", size=14, color=POSITION_COLOUR,
-                    line=dict(color="#ffffff", width=1))))
+        marker=dict(symbol="star", size=position_size(len(positions)), color=POSITION_COLOUR,
+                    line=dict(color="#ffffff", width=1 if len(positions) <= 40 else 0.5))))
     for n, patrol in enumerate(patrols):
         count = len(patrol["lons"])
         colour = TRACK_COLOURS[n % len(TRACK_COLOURS)]
@@ -386,6 +386,12 @@ def add_patrol_layer(fig: go.Figure, positions: list[dict], patrols: list[dict])
     _widen_to(fig, [x for p in patrols for x in p["lons"]],
               [y for p in patrols for y in p["lats"]])
     return fig
+
+
+def position_size(count: int) -> int:
+    """The officers' stars' size: large for a grid's or a community's few, small for a
+    county's hundreds, which at full size would hide the regions and their names."""
+    return 14 if count <= 40 else 10 if count <= 150 else 7
 
 
 def _widen_to(fig: go.Figure, lons: list[float], lats: list[float]) -> None:

@@ -108,6 +108,8 @@ def test_la_reads_unknown_without_deadlines_and_real_figures_with_them(browser, 
     _assert_apart(page, "#console-compare-bars .ytick text", least=12)
     _assert_apart(page, "#console-map .scattergeo text[data-unformatted]", least=9)
 
+    _a_long_region_badge_leaves_the_header_links_alone(browser, server, engine)
+
     report = category_import.import_categories(engine, LA311 / "categories.csv",
                                                LA311 / "categories.toml")
     assert report.deadlines_derived > 9000
@@ -137,3 +139,31 @@ def test_la_reads_unknown_without_deadlines_and_real_figures_with_them(browser, 
         assert seen.request_hosts <= {server.host}
     context.close()
     console.close()
+
+
+def _a_long_region_badge_leaves_the_header_links_alone(browser, server, engine) -> None:
+    """A commander of the service region with the longest name (LA's are 20-odd letters):
+    the badge naming it stays clear of every link and button on the console's header."""
+    from sqlalchemy import func, select
+
+    from data.models import Region
+
+    with engine.connect() as conn:
+        code = conn.scalar(select(Region.code).where(Region.depth == 0)
+                           .order_by(func.length(Region.name).desc(), Region.code))
+    user = ("la-regional", make_user(engine, "la-regional", "commander", region=code))
+    context, page, log = open_console(browser, server, "/", user=user)
+    page.wait_for_function("c => decodeURIComponent(location.pathname) === '/region/' + c",
+                           arg=code)
+    page.wait_for_selector(".auth-badge .auth-badge-region")
+    boxes = page.evaluate("""() => [...document.querySelectorAll(
+            '.auth-badge, .console-header a, .console-header button')]
+        .map(e => { const r = e.getBoundingClientRect();
+                    return [r.left, r.top, r.right, r.bottom, e.className]; })""")
+    badge, others = boxes[0], boxes[1:]
+    assert len(others) >= 3, others
+    for b in others:
+        assert (badge[2] <= b[0] + 0.5 or b[2] <= badge[0] + 0.5 or badge[3] <= b[1] + 0.5
+                or b[3] <= badge[1] + 0.5), (badge, b)
+    context.close()
+    assert log.page_errors == [] and log.console_errors == []

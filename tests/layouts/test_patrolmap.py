@@ -38,6 +38,16 @@ def test_the_layer_follows_the_map_s_traces_one_line_per_patrol():
     assert fig.layout.geo.lonaxis.range[0] < 0.0
 
 
+def test_a_county_s_hundreds_of_officers_are_small_stars_a_grid_s_few_large():
+    def star(count):
+        fig = figures.add_patrol_layer(_map(), [
+            {"lon": 0.5, "lat": 0.5, "hover": "A", "region": "G1"}] * count, [])
+        return fig.data[figures.TRACE_POSITIONS].marker.size
+    few, many = star(3), star(400)
+    assert many < few and many <= 8  # hundreds at full size hide the regions' names
+    assert star(40) == few
+
+
 def test_no_patrols_leave_the_map_as_it_was_framed():
     before = _map()
     ranges = list(before.layout.geo.lonaxis.range)
