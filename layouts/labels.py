@@ -28,6 +28,16 @@ def columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
 
 
+def fitting_size(text: str, width: float, largest: float, smallest: float) -> float:
+    """The font size (px, whole or half) at which one line of ``text`` fits ``width`` px, at
+    most ``largest`` and at least ``smallest`` (below that it is cut with an ellipsis): a
+    wide character takes 1 em, and so does an ambiguous one (the CJK font draws 中文's "·"
+    full width), any other about 0.56 em (Noto Sans CJK's Latin average)."""
+    ems = sum(1.0 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 0.56
+              for char in text) or 1.0
+    return max(smallest, min(largest, int(width / ems * 2) / 2))
+
+
 def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 

@@ -18,6 +18,7 @@ from data.ranking import DEFAULT as DEFAULT_RANK, Ranking
 from layouts import ids
 from layouts.figures import MAP_CONFIG, grid_map, source_split, top_bars, trend
 from layouts.format import deadline_note, format_change, format_value
+from layouts.labels import fitting_size
 from layouts.loading import dress_loading
 from layouts.ranking import rank_fills, rank_text, ranking_title
 from layouts.text import label, metric_label, t
@@ -74,6 +75,10 @@ def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
     return texts
 
 
+#: The width (px) a tile's label has at 1920x1080 (a 195 px tile less its padding): a longer
+#: label is set smaller, down to 13 px, rather than cut (wall.css: 17 px).
+TILE_LABEL_WIDTH = 164
+
 #: Where :func:`build_tiles` puts a tile's parts: the refresh patches them by these names.
 TILE_LABEL, TILE_VALUE, TILE_CHANGE = range(3)
 
@@ -84,7 +89,9 @@ def build_tiles(counters: dict[str, object], lang: str) -> list[html.Div]:
     tiles = []
     for (key, text_key, kind), shown in zip(TILES, tile_texts(counters, lang)):
         name = t(text_key, lang) if text_key else f"{metric_label(key, lang)}·{t('last_30', lang)}"
-        parts = [html.Div(name, className="wall-tile-label"),
+        size = fitting_size(name, TILE_LABEL_WIDTH, 17, 13)  # 网格内解决率·近30日: 15.5 px
+        parts = [html.Div(name, className="wall-tile-label",
+                          style=None if size == 17 else {"fontSize": f"{size}px"}),
                  html.Div(shown[0], className="wall-tile-value")]
         if len(shown) > 1:
             parts.append(html.Div(shown[1], className="wall-tile-change"))

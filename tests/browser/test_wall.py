@@ -67,6 +67,10 @@ def test_the_wall_fills_the_screen_without_scrollbars(browser, live_server, arti
             .map(e => e.className);
     }""")
     assert cut == []
+    # every tile's Chinese label is whole (网格内解决率·近30日 set a little smaller, not cut)
+    labels = page.evaluate("""() => [...document.querySelectorAll('.wall-tile-label')]
+        .map(e => [e.textContent, e.scrollWidth - e.clientWidth])""")
+    assert len(labels) == 12 and [name for name, over in labels if over > 0] == [], labels
     # every grid of the county is on the map
     engine = store.make_engine(live_server.settings.database_url)
     with engine.connect() as conn:

@@ -127,3 +127,13 @@ def test_the_comparison_chart_of_short_names_takes_a_line_a_row():
     fig = figures.compare_bars(["城关镇", "东城街道"], ["1", "2"], [("结案率", [0.25, 1.0])])
     assert fig.layout.height == 64 + 2 * 22
     assert list(fig.data[0].x) == [25.0, 100.0]
+
+
+def test_a_label_is_set_smaller_to_fit_but_never_below_the_smallest():
+    from layouts.labels import fitting_size
+
+    assert fitting_size("今日上报", 164, 17, 13) == 17  # fits as it is
+    # ten em of Chinese (the "·" drawn full width) in 164 px: 16 px
+    assert fitting_size("网格内解决率·近30日", 164, 17, 13) == 16
+    assert fitting_size("x" * 200, 164, 17, 13) == 13  # cut below that
+    assert fitting_size("", 164, 17, 13) == 17
