@@ -312,8 +312,9 @@ function(figure) {
     if (revision === window._consoleMapRevision) { return; }
     window._consoleMapRevision = revision;
     var graph = document.querySelector('#%s .js-plotly-plot');
-    var clear = function () {
-        if (graph && window.Plotly && window.Plotly.Fx) { window.Plotly.Fx.unhover(graph); }
+    var clear = function () {  // a graph being drawn or gone has no hover layer yet
+        if (graph && graph.isConnected && graph._fullLayout && graph._fullLayout._hoverlayer
+                && window.Plotly && window.Plotly.Fx) { window.Plotly.Fx.unhover(graph); }
     };
     clear();
     window.setTimeout(clear, 50);  // after the new figure is drawn
