@@ -196,3 +196,18 @@ def console_server(demo_database: str, tmp_path: Path):
     server = server_on_copy(demo_database, tmp_path / "console.sqlite3")
     yield server
     server.stop()
+
+
+def open_dropdown(page, selector: str, tries: int = 6) -> None:
+    """Open the Dash dropdown at ``selector``: click until its list is shown. Dash loads
+    the dropdown's component lazily, so under load a first click can land before it is
+    drawn and open nothing (the suite's two workers on two cores)."""
+    shown = page.locator(".dash-dropdown-search:visible, .dash-dropdown-option:visible")
+    for attempt in range(tries):
+        page.click(selector)
+        try:
+            shown.first.wait_for(state="visible", timeout=5000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's timeout: click again
+            if attempt == tries - 1:
+                raise

@@ -19,7 +19,7 @@ from data import wall as wall_data
 from data.models import Case, Mediation, Region, ReturnVisit
 from layouts.format import format_value
 from tests.auth_helpers import make_user
-from tests.browser.conftest import open_console, open_page
+from tests.browser.conftest import open_console, open_dropdown, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -93,7 +93,7 @@ def test_a_mediation_and_a_visit_move_the_wall(browser, console_server, monkeypa
     page.click("#followup-actions [data-step=mediate]")
     page.wait_for_selector("#mediate-fields", state="visible")
     page.click("#mediate-outcome label:has-text('调解失败')")
-    page.click("#mediate-officer")
+    open_dropdown(page, "#mediate-officer")
     option = page.locator(".dash-dropdown-option").first
     option.wait_for()
     officer = option.inner_text()

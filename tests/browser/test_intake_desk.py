@@ -17,7 +17,7 @@ from data import schema, store
 from data.models import Case, CaseIntake, Region
 from layouts.intake_desk import TRACE_LATTICE
 from tests.auth_helpers import make_user
-from tests.browser.conftest import open_console, open_page
+from tests.browser.conftest import open_console, open_dropdown, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def _fill(page, description: str, search: str, name: str, phone: str) -> str:
     """What the caller said, the category found by typing ``search``, the reporter; the
     category label picked."""
     page.fill("#desk-description", description)
-    page.click("#desk-category")
+    open_dropdown(page, "#desk-category")
     page.keyboard.type(search)
     option = page.locator(".dash-dropdown-option").first
     option.wait_for()

@@ -16,7 +16,7 @@ from dashboard.settings import Settings
 from layouts.figures import TRACK_COLOURS
 from tests import patrol_store
 from tests.auth_helpers import make_user
-from tests.browser.conftest import open_console
+from tests.browser.conftest import open_console, open_dropdown
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +117,7 @@ def test_an_officer_picked_draws_their_day_and_a_click_on_it_still_drills(browse
     try:
         page.wait_for_selector("#patrol-hint >> text=选择网格员")
         assert _patrol_traces(page) == {}
-        page.click("#patrol-officer")
+        open_dropdown(page, "#patrol-officer")
         page.get_by_role("option", name="Officer A (OA)").click()
         page.wait_for_function("() => location.search.includes('officer=OA')")
         _wait_tracks(page, 1)
