@@ -27,7 +27,7 @@ from dashboard import (
     cli_accounts, cli_alerts, cli_db, cli_officers, cli_serve, progress, serving, simulate,
 )
 from dashboard.cli_common import (
-    UsageError, add_lang_option, cli_who, print_error, run_language,
+    UsageError, add_lang_option, cli_who, open_store, print_error, run_language,
 )
 from dashboard.app import create_app
 from dashboard.audit_page import Filters, parse_filters, row_words
@@ -71,16 +71,10 @@ def _parse_moment(text: str) -> datetime:
         ) from None
 
 
-def _open_store(settings: Settings) -> Engine:
-    engine = store.make_engine(settings.database_url)
-    store.init_db(engine)
-    return engine
-
-
 # --- commands -------------------------------------------------------------------------------
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    engine = _open_store(settings)
+    engine = open_store(settings, existing=False)
     with engine.connect() as conn:
         source = store.get_meta(conn, "source")
         cases = conn.scalar(select(func.count()).select_from(Case))
@@ -115,7 +109,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return _import_holidays(args, settings)
     if not args.mapping:
         raise UsageError("cli_import_needs_mapping", kind=args.kind)
-    engine = _open_store(settings)
+    engine = open_store(settings, existing=False)
     run: Callable = getattr(*IMPORTS[args.kind])
     extra = ({"gap_minutes": args.gap_minutes or settings.patrol_gap_minutes}
              if args.kind == "patrols" else {})
@@ -142,7 +136,7 @@ def _note_words(note: str, lang: str) -> str:
 
 def _import_holidays(args: argparse.Namespace, settings: Settings) -> int:
     """``import holidays FILE``: days off and make-up working days over chinesecalendar's."""
-    engine = _open_store(settings)
+    engine = open_store(settings, existing=False)
     with progress.shown(args.quiet, settings.language) as shown:
         report = holidays.import_holidays(engine, Path(args.file), progress=shown)
     if args.json:
@@ -162,7 +156,7 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("cli_from_to")
     if args.date_from is not None and args.date_from > args.date_to:
         raise UsageError("cli_period_backwards", first=args.date_from, last=args.date_to)
-    engine = _open_store(settings)
+    engine = open_store(settings, existing=True)
     result = report.summarize(engine, args.region, args.date_from, args.date_to)
     lang = settings.language
     region = {**result["region"], "name": region_name(result["region"], lang)}
@@ -183,7 +177,7 @@ def cmd_summary(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
     """``api-key add|list|revoke``: the keys writers file cases with (:mod:`data.intake.keys`)."""
-    engine = _open_store(settings)
+    engine = open_store(settings, existing=True)
     if args.action == "add":
         rate = _parse_rate(args.rate)
         token, info = api_keys.add_key(engine, args.name, source=args.source,
@@ -286,7 +280,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
                              "since": [args.since or ""], "until": [args.until or ""]})
     if not 1 <= args.limit <= audit.MAX_LIMIT:
         raise UsageError(f"--limit {args.limit}: from 1 to {audit.MAX_LIMIT}")
-    engine = _open_store(settings)
+    engine = open_store(settings, existing=True)
     with engine.connect() as conn:
         tz = deployment_timezone(conn)
     if args.prune_before:
@@ -330,7 +324,7 @@ def cmd_briefing(args: argparse.Namespace, settings: Settings) -> int:
     lang = args.lang or settings.language  # the briefing's own --lang, else the run's
     if lang not in ("zh", "en"):
         raise UsageError(f"--lang {lang}: zh or en")
-    engine = _open_store(settings)
+    engine = open_store(settings, existing=True)
     with engine.connect() as conn:
         region = root_region(conn, args.region)  # UnknownRegion for a code nobody has
     request = BriefingRequest(str(week), None if region is None else region.code, lang,

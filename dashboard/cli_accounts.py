@@ -12,7 +12,7 @@ from datetime import datetime, timezone, tzinfo
 
 from sqlalchemy import Engine
 
-from dashboard.cli_common import UsageError, cli_who
+from dashboard.cli_common import UsageError, cli_who, open_store
 from dashboard.settings import Settings
 from data import sessions, store, users
 from layouts.text import t
@@ -51,12 +51,6 @@ def add_parsers(sub) -> None:
     token.set_defaults(run=cmd_wall_token)
 
 
-def _open_store(settings: Settings) -> Engine:
-    engine = store.make_engine(settings.database_url)
-    store.init_db(engine)
-    return engine
-
-
 def read_password(args: argparse.Namespace, lang: str, confirm: bool = True) -> str:
     """The password from stdin (``--password-stdin``, for scripts) or typed at a terminal;
     never from the command line, where other users' ``ps`` would see it."""
@@ -72,7 +66,7 @@ def read_password(args: argparse.Namespace, lang: str, confirm: bool = True) -> 
 
 def cmd_user(args: argparse.Namespace, settings: Settings) -> int:
     lang = settings.language
-    engine = _open_store(settings)
+    engine = open_store(settings, existing=True)
     if args.action == "add":
         users.check_new_user(engine, args.name, args.role, args.region)  # before the password
         user = users.add_user(engine, args.name, read_password(args, lang), args.role,
@@ -113,7 +107,7 @@ def _list_users(engine: Engine, lang: str) -> None:
 
 def cmd_wall_token(args: argparse.Namespace, settings: Settings) -> int:
     lang = settings.language
-    engine = _open_store(settings)
+    engine = open_store(settings, existing=True)
     if args.list:
         _list_tokens(engine, lang)
         return 0

@@ -14,11 +14,19 @@ import os
 import socket
 import sys
 
-from data import audit
+from pathlib import Path
+
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from dashboard.settings import Settings
+from data import audit, store
 from data.regions import UnknownRegion
 from layouts.text import TEXT, t
 
 LANGUAGES = ("zh", "en")
+#: The command that builds the demo county (named by the refusals of a missing store).
+DEMO_COMMAND = "python -m dashboard demo"
 
 
 class UsageError(Exception):
@@ -89,3 +97,32 @@ def cli_who() -> audit.Who:
     except (OSError, KeyError):  # no login name and no passwd entry (a bare container)
         os_user = "unknown"
     return audit.Who(f"cli:{os_user}", audit.CLI, f"cli@{socket.gethostname()}")
+
+
+def missing_sqlite_file(settings: Settings) -> tuple[str, str] | None:
+    """(path, address without password) when the store is a SQLite file that does not
+    exist (opening it would make it), else None. An address that cannot be read is not
+    missing: opening it says what is wrong with it, in one line."""
+    try:
+        url = make_url(settings.database_url)
+    except ArgumentError:
+        return None
+    path = url.database
+    if url.get_backend_name() != "sqlite" or path in (None, "", ":memory:") \
+            or Path(path).exists():
+        return None
+    return path, url.render_as_string(hide_password=True)
+
+
+def open_store(settings: Settings, *, existing: bool) -> Engine:
+    """The store of ``settings``, its tables made or upgraded. ``existing``: a command that
+    reads a store (``user``, ``wall-token``, ``summary``...) refuses a SQLite file that is
+    not there, as ``serve`` does, rather than leave an empty store at a mistyped path;
+    ``import`` and ``demo`` make it."""
+    missing = missing_sqlite_file(settings) if existing else None
+    if missing is not None:
+        raise UsageError("cli_store_missing_read", path=missing[0], url=missing[1],
+                         demo=DEMO_COMMAND)
+    engine = store.make_engine(settings.database_url)
+    store.init_db(engine)
+    return engine

@@ -26,7 +26,6 @@ import signal
 import socket
 import sys
 import time
-from pathlib import Path
 from typing import Callable
 
 from dash import Dash
@@ -37,6 +36,7 @@ from dashboard import (
     console_cache, heap, logs, own_address, progress, shared_state, signing_key,
 )
 from dashboard.app import create_app
+from dashboard.cli_common import DEMO_COMMAND, missing_sqlite_file
 from dashboard.background import Background
 from dashboard.settings import Settings
 from data import store
@@ -57,7 +57,6 @@ ALERTS_PACE = 5.0
 
 
 #: The command that builds the demo county, named where ``serve`` will not build it.
-DEMO_COMMAND = "python -m dashboard demo"
 
 
 class ServeRefused(Exception):
@@ -92,13 +91,11 @@ def check_store_exists(settings: Settings, demo_if_empty: bool) -> None:
     """Refuse a SQLite store whose file does not exist (a mistyped path would otherwise
     become a new folder with a fresh demo county in it), unless ``--demo-if-empty`` asks
     for the demo there. Before the store is opened, which would make the file."""
-    url = _address(settings)
-    path = None if url is None else url.database
-    if (url is None or url.get_backend_name() != "sqlite" or path in (None, "", ":memory:")
-            or Path(path).exists() or demo_if_empty):
+    missing = None if demo_if_empty else missing_sqlite_file(settings)
+    if missing is None:
         return
-    raise ServeRefused("cli_store_missing", path=path, demo=DEMO_COMMAND,
-                       url=url.render_as_string(hide_password=True))
+    path, url = missing
+    raise ServeRefused("cli_store_missing", path=path, demo=DEMO_COMMAND, url=url)
 
 
 def demo_feed_job(engine: Engine, every: float = FEED_SECONDS) -> Callable[[], None] | None:

@@ -25,6 +25,9 @@ CLI_WORDS: dict[str, dict[str, str]] = {
                            "版本建立或升级；请运行那个版本，或恢复为本版本做的备份",
         "cli_store_missing": "没有找到数据库文件 {path}（DATABASE_URL={url}）：路径写错了？"
                              "要在这里生成演示县，运行 `{demo}`，或给 serve 加 --demo-if-empty",
+        "cli_store_missing_read": "没有找到数据库文件 {path}（DATABASE_URL={url}）：路径写错了？"
+                                  "新的部署先导入区域和案件（README：Importing real data），"
+                                  "或生成演示县：`{demo}`",
         "cli_store_empty": "数据库 {url} 中还没有区域：导入区域和案件（README：Importing "
                            "real data），或生成演示县：`{demo}`（或给 serve 加 --demo-if-empty）",
         "cli_port_range": "--port {port}：端口是 1 到 65535 之间的数",
@@ -127,6 +130,10 @@ CLI_WORDS: dict[str, dict[str, str]] = {
         "cli_store_missing": "no store at {path} (DATABASE_URL={url}): a mistyped path? To "
                              "build the demo county there, run `{demo}`, or add "
                              "--demo-if-empty to serve",
+        "cli_store_missing_read": "no store at {path} (DATABASE_URL={url}): a mistyped "
+                                  "path? A new deployment imports its regions and cases "
+                                  "first (README: Importing real data), or builds the demo "
+                                  "county: `{demo}`",
         "cli_store_empty": "the store {url} holds no regions yet: import regions and cases "
                            "(README: Importing real data), or build the demo county: "
                            "`{demo}` (or add --demo-if-empty to serve)",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli import main
+from dashboard.settings import Settings
 from data import store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,11 +66,30 @@ def test_a_malformed_date_is_refused_by_the_parser(settings, capsys):
 
 
 def test_python_dash_m_runs_as_a_module(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}", "PATH": "/usr/bin:/bin"}
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    engine = store.make_engine(url)
+    store.init_db(engine)  # an empty store: summary reads one, it no longer makes one
+    engine.dispose()
+    env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-m", "dashboard", "summary", "--json"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["metrics"]["reported"] == 0
+
+
+@pytest.mark.parametrize("argv", [["summary"], ["user", "list"], ["wall-token", "--list"],
+                                  ["audit"], ["api-key", "list"]])
+def test_a_command_reading_a_store_refuses_a_mistyped_path_and_makes_no_file(tmp_path,
+                                                                             capsys, argv):
+    missing = tmp_path / "typo" / "dashbaord.sqlite3"
+    settings = Settings(database_url=f"sqlite:///{missing}")
+    assert main(argv, settings) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：没有找到数据库文件 ") and str(missing) in err
+    assert "python -m dashboard demo" in err and err.count("\n") == 1
+    assert not missing.exists() and not missing.parent.exists()
+    assert main([*argv, "--lang", "en"], settings) == 2
+    assert f"no store at {missing}" in capsys.readouterr().err
 
 
 def test_demo_refuses_to_wipe_imported_data_unless_told(settings, capsys):
