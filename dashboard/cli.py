@@ -14,7 +14,6 @@ import argparse
 import json
 import sys
 import time
-import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
@@ -45,6 +44,7 @@ from data.models import Case, Category, Region
 from data.regions import UnknownRegion, root_region
 from data.store import StoreError, deployment_timezone
 from layouts.format import deadline_note, format_value
+from layouts.labels import columns
 from layouts.text import metric_label, region_name, t
 
 
@@ -193,9 +193,9 @@ def cmd_api_key(args: argparse.Namespace, settings: Settings) -> int:
         rows += [(k.name, k.source, k.region_code or "*", k.officer_code or "-",
                   _rate_words(k, settings), _moment(k.created_at), _moment(k.last_used_at),
                   _moment(k.revoked_at)) for k in api_keys.list_keys(engine)]
-        widths = [max(_columns(row[i]) for row in rows) for i in range(len(rows[0]))]
+        widths = [max(columns(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
-            print("  ".join(cell + " " * (width - _columns(cell))
+            print("  ".join(cell + " " * (width - columns(cell))
                             for cell, width in zip(row, widths)).rstrip())
         if len(rows) == 1:
             print("no API keys yet: python -m dashboard api-key add NAME")
@@ -219,11 +219,6 @@ def _rate_words(info: api_keys.KeyInfo, settings: Settings) -> str:
     if info.rate_per_minute is not None:
         return str(info.rate_per_minute)
     return f"{settings.intake_rate_per_minute} (default)"
-
-
-def _columns(text: str) -> int:
-    """How many terminal columns ``text`` takes: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _key_facts(info: api_keys.KeyInfo, settings: Settings) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-import unicodedata
 from datetime import datetime, timezone, tzinfo
 
 from sqlalchemy import Engine
@@ -15,6 +14,7 @@ from sqlalchemy import Engine
 from dashboard.cli_common import UsageError, cli_who, open_store
 from dashboard.settings import Settings
 from data import sessions, store, users
+from layouts.labels import columns
 from layouts.text import t
 
 
@@ -164,5 +164,4 @@ def local_time(at: datetime, tz: tzinfo) -> str:
 
 def pad(text: str, width: int) -> str:
     """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - used)
+    return text + " " * max(0, width - columns(text))

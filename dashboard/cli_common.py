@@ -13,10 +13,9 @@ import getpass
 import os
 import socket
 import sys
-
 from pathlib import Path
 
-from sqlalchemy import Engine, make_url
+from sqlalchemy import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from dashboard.settings import Settings
@@ -99,13 +98,21 @@ def cli_who() -> audit.Who:
     return audit.Who(f"cli:{os_user}", audit.CLI, f"cli@{socket.gethostname()}")
 
 
+def store_address(settings: Settings) -> URL | None:
+    """The store's address, None when it cannot be read (opening it then says so, in one
+    line)."""
+    try:
+        return make_url(settings.database_url)
+    except ArgumentError:
+        return None
+
+
 def missing_sqlite_file(settings: Settings) -> tuple[str, str] | None:
     """(path, address without password) when the store is a SQLite file that does not
     exist (opening it would make it), else None. An address that cannot be read is not
     missing: opening it says what is wrong with it, in one line."""
-    try:
-        url = make_url(settings.database_url)
-    except ArgumentError:
+    url = store_address(settings)
+    if url is None:
         return None
     path = url.database
     if url.get_backend_name() != "sqlite" or path in (None, "", ":memory:") \

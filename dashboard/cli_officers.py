@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import unicodedata
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Engine
@@ -27,6 +26,7 @@ from data.metrics import DEFAULT_DAYS, default_anchor, local_date, period_for
 from data.regions import get_region
 from data.report import whole_deployment
 from layouts.assessment import header_cells, row_cells
+from layouts.labels import columns
 from layouts.text import region_name, t
 
 
@@ -125,16 +125,11 @@ def _as_json(frame, region, period, as_of_text: str, weights: dict | None) -> di
     }
 
 
-def _columns(text: str) -> int:
-    """Terminal columns of ``text``: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(_columns(cell) for cell in column) for column in zip(header, *rows)]
+    widths = [max(columns(cell) for cell in column) for column in zip(header, *rows)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cell + " " * (width - _columns(cell))
+        return "  ".join(cell + " " * (width - columns(cell))
                          for cell, width in zip(cells, widths)).rstrip()
 
     return "\n".join([line(header), *(line(row) for row in rows)])

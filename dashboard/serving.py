@@ -29,14 +29,13 @@ import time
 from typing import Callable
 
 from dash import Dash
-from sqlalchemy import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy import Engine, make_url
 
 from dashboard import (
     console_cache, heap, logs, own_address, progress, shared_state, signing_key,
 )
 from dashboard.app import create_app
-from dashboard.cli_common import DEMO_COMMAND, missing_sqlite_file
+from dashboard.cli_common import DEMO_COMMAND, missing_sqlite_file, store_address
 from dashboard.background import Background
 from dashboard.settings import Settings
 from data import store
@@ -56,9 +55,6 @@ ALERTS_SECONDS = 2.0
 ALERTS_PACE = 5.0
 
 
-#: The command that builds the demo county, named where ``serve`` will not build it.
-
-
 class ServeRefused(Exception):
     """``serve`` cannot run as asked; ``key`` and ``values`` say why and what to do
     instead (``layouts.cli_words``), in the run's language; ``str()`` is English."""
@@ -74,17 +70,9 @@ def check_workers(workers: int, settings: Settings) -> None:
     before the store is opened."""
     if workers < 1:
         raise ServeRefused("cli_workers_min", workers=workers)
-    if workers > 1 and _address(settings) is not None and \
-            _address(settings).get_backend_name() == "sqlite":
+    url = store_address(settings)
+    if workers > 1 and url is not None and url.get_backend_name() == "sqlite":
         raise ServeRefused("cli_workers_sqlite", workers=workers)
-
-
-def _address(settings: Settings) -> URL | None:
-    """The store's address, None when it is none (opening it then says so, in one line)."""
-    try:
-        return make_url(settings.database_url)
-    except ArgumentError:
-        return None
 
 
 def check_store_exists(settings: Settings, demo_if_empty: bool) -> None:

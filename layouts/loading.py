@@ -20,9 +20,7 @@ def loading_figure(lang: str, *, height: int | None = None, width: int | None = 
     "light" (the console) or "dark" (the wall) picks the word's colour."""
     hidden = dict(visible=False, showgrid=False, zeroline=False, range=[0, 1])
     figure = go.Figure()
-    figure.add_annotation(text=t("chart_loading", lang), x=0.5, y=0.5, xref="paper",
-                          yref="paper", showarrow=False,
-                          font=dict(size=13, color=MUTED.get(theme, MUTED["light"])))
+    _add_word(figure, lang, 13, MUTED.get(theme, MUTED["light"]))
     figure.update_layout(xaxis=hidden, yaxis=hidden, paper_bgcolor="rgba(0,0,0,0)",
                          plot_bgcolor="rgba(0,0,0,0)", margin=dict(l=0, r=0, t=0, b=0),
                          font=dict(family="Noto Sans CJK SC, sans-serif"),
@@ -35,13 +33,17 @@ def dress_loading(figure: go.Figure, lang: str, *, axes: bool = True) -> go.Figu
     axes hidden (``axes``: it has some) and the word for loading in the middle. The
     traces stay, so a refresh can patch its values in by position;
     :func:`undress_patch` then takes the word away and shows the axes again."""
-    figure.add_annotation(text=t("chart_loading", lang), x=0.5, y=0.5, xref="paper",
-                          yref="paper", showarrow=False,
-                          font=dict(size=15, color=MUTED["dark"]))
+    _add_word(figure, lang, 15, MUTED["dark"])
     if axes:
         figure.update_xaxes(visible=False)
         figure.update_yaxes(visible=False)
     return figure
+
+
+def _add_word(figure: go.Figure, lang: str, size: int, colour: str) -> None:
+    """The word for loading, in the middle of ``figure``."""
+    figure.add_annotation(text=t("chart_loading", lang), x=0.5, y=0.5, xref="paper",
+                          yref="paper", showarrow=False, font=dict(size=size, color=colour))
 
 
 def undress_patch(patch, *, axes: bool = True) -> None:

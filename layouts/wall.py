@@ -75,9 +75,9 @@ def tile_texts(counters: dict[str, object], lang: str) -> list[list[str]]:
     return texts
 
 
-#: The width (px) a tile's label has at 1920x1080 (a 195 px tile less its padding): a longer
-#: label is set smaller, down to 13 px, rather than cut (wall.css: 17 px).
-TILE_LABEL_WIDTH = 164
+#: The width (px) a tile's label has at 1920x1080 (a 195 px tile less its padding), and its
+#: font sizes: wall.css's 17 px, a longer label set smaller down to 13 px rather than cut.
+TILE_LABEL_WIDTH, TILE_LABEL_PX, TILE_LABEL_MIN_PX = 164, 17, 13
 
 #: Where :func:`build_tiles` puts a tile's parts: the refresh patches them by these names.
 TILE_LABEL, TILE_VALUE, TILE_CHANGE = range(3)
@@ -89,9 +89,10 @@ def build_tiles(counters: dict[str, object], lang: str) -> list[html.Div]:
     tiles = []
     for (key, text_key, kind), shown in zip(TILES, tile_texts(counters, lang)):
         name = t(text_key, lang) if text_key else f"{metric_label(key, lang)}·{t('last_30', lang)}"
-        size = fitting_size(name, TILE_LABEL_WIDTH, 17, 13)  # 网格内解决率·近30日: 15.5 px
+        # 网格内解决率·近30日: 16 px
+        size = fitting_size(name, TILE_LABEL_WIDTH, TILE_LABEL_PX, TILE_LABEL_MIN_PX)
         parts = [html.Div(name, className="wall-tile-label",
-                          style=None if size == 17 else {"fontSize": f"{size}px"}),
+                          style=None if size == TILE_LABEL_PX else {"fontSize": f"{size}px"}),
                  html.Div(shown[0], className="wall-tile-value")]
         if len(shown) > 1:
             parts.append(html.Div(shown[1], className="wall-tile-change"))
